@@ -1,0 +1,62 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, VersionColumn } from 'typeorm';
+import { Organisme } from '../regimes/regime.entity.js';
+import { Beneficiary } from '../register/beneficiary.entity.js';
+import { CardState, OppositionReason } from './card-state.enum.js';
+
+/**
+ * A card of the technical card database. The serial is unique forever (cards are never deleted);
+ * at most one card per beneficiary is active (partial unique index).
+ */
+@Entity('card')
+@Index('card_one_active_per_beneficiary', ['beneficiaryId'], { unique: true, where: `state = 'active'` })
+@Check('card_serial_range', `serial > 0 AND serial < 1000000000000`)
+@Check('card_opposition_reason', `(state = 'opposed') = (opposition_reason IS NOT NULL)`)
+export class Card {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** 12 decimal digits at most; bigint in the database, a string in code. */
+  @Index({ unique: true })
+  @Column({ type: 'bigint' })
+  serial: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  beneficiaryId: string;
+
+  @ManyToOne(() => Beneficiary, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'beneficiary_id' })
+  beneficiary?: Beneficiary;
+
+  /** The organisme that manages the card. */
+  @Index()
+  @Column({ type: 'char', length: 9 })
+  organismeCode: string;
+
+  @ManyToOne(() => Organisme, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'organisme_code' })
+  organisme?: Organisme;
+
+  /** Version of the data written on the card's chip. */
+  @Column({ type: 'integer', default: 0 })
+  dataVersion: number;
+
+  @Column({ type: 'enum', enum: CardState, enumName: 'card_state' })
+  state: CardState;
+
+  @Column({ type: 'enum', enum: OppositionReason, enumName: 'opposition_reason', nullable: true })
+  oppositionReason: OppositionReason | null;
+
+  /** The state a card held before opposition (to restore it if a declaration made in error is withdrawn). */
+  @Column({ type: 'enum', enum: CardState, enumName: 'card_state', nullable: true })
+  previousState: CardState | null;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  stateChangedAt: Date;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @VersionColumn({ default: 1 })
+  version: number;
+}

@@ -1,0 +1,4 @@
+import { Foundation1795455628677 } from './1795455628677-Foundation.js';
+
+/** Committed migrations, in order. Generated with `npm run migration:generate`, never edited once landed. */
+export const MIGRATIONS = [Foundation1795455628677];

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Actor } from '../platform/auth/actor.js';
+import { generateApiKey } from '../platform/auth/api-key.codec.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { DomainError, notFound } from '../platform/errors/domain-error.js';
+import { RegimesRepository } from '../regimes/regimes.repository.js';
+import { CreatedApiKeyView } from './dto/partner.dto.js';
+import { PartnerKind } from './partner-kind.enum.js';
+import { ApiKey, Partner } from './partner.entity.js';
+import { PartnerRepository } from './partner.repository.js';
+
+@Injectable()
+export class PartnersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly partners: PartnerRepository,
+    private readonly regimes: RegimesRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async createPartner(actor: Actor, input: { kind: PartnerKind; name: string; organismeCode?: string }): Promise<Partner> {
+    if (input.kind === PartnerKind.Fund) {
+      if (!input.organismeCode) throw new DomainError('ORGANISME_REQUIRED', 422, 'A fund partner needs its 9-digit organisme code');
+      if (!(await this.regimes.organismeExists(input.organismeCode))) {
+        throw new DomainError('ORGANISME_UNKNOWN', 422, `Organisme ${input.organismeCode} is not in the reference data`);
+      }
+    } else if (input.organismeCode) {
+      throw new DomainError('ORGANISME_NOT_ALLOWED', 422, 'Only fund partners carry an organisme code');
+    }
+    return this.dataSource.transaction(async (em) => {
+      const p = await this.partners.insertPartner(em, { kind: input.kind, name: input.name, organismeCode: input.organismeCode ?? null });
+      await this.audit.record(em, actor, {
+        action: 'partner.created', entityType: 'partner', entityId: p.id, organismeCode: p.organismeCode,
+        details: { kind: p.kind },
+      });
+      return p;
+    });
+  }
+
+  async createApiKey(actor: Actor, partnerId: string, label?: string): Promise<CreatedApiKeyView> {
+    return this.dataSource.transaction(async (em) => {
+      const partner = await this.partners.findPartner(partnerId, em);
+      if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+      if (!partner.active) throw new DomainError('PARTNER_INACTIVE', 409, 'The partner is deactivated');
+      const { key, prefix, secretHash } = generateApiKey();
+      const row = await this.partners.insertApiKey(em, { partnerId, prefix, secretHash, label: label ?? null });
+      await this.audit.record(em, actor, {
+        action: 'api-key.created', entityType: 'api_key', entityId: row.id, details: { partnerId, prefix },
+      });
+      return { ...keyView(row), key };
+    });
+  }
+
+  async revokeApiKey(actor: Actor, partnerId: string, keyId: string) {
+    return this.dataSource.transaction(async (em) => {
+      const row = await this.partners.revokeKey(em, partnerId, keyId);
+      if (!row) throw notFound('API key', 'API_KEY_NOT_FOUND');
+      await this.audit.record(em, actor, { action: 'api-key.revoked', entityType: 'api_key', entityId: keyId, details: { partnerId } });
+      return keyView(row);
+    });
+  }
+
+  async deactivatePartner(actor: Actor, partnerId: string): Promise<Partner> {
+    return this.dataSource.transaction(async (em) => {
+      const p = await this.partners.findPartner(partnerId, em);
+      if (!p) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+      await this.partners.deactivatePartner(em, partnerId);
+      await this.audit.record(em, actor, { action: 'partner.deactivated', entityType: 'partner', entityId: partnerId });
+      return { ...p, active: false };
+    });
+  }
+
+  list(kind?: PartnerKind) {
+    return this.partners.listPartners(kind);
+  }
+
+  async get(id: string) {
+    const p = await this.partners.findPartner(id);
+    if (!p) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+    const keys = await this.partners.listKeys(id);
+    return { ...p, apiKeys: keys.map(keyView) };
+  }
+}
+
+export function keyView(k: ApiKey) {
+  return { id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt };
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import { Allow } from '../auth/auth.decorators.js';
+import { AuditService } from './audit.service.js';
+
+class AuditQueryDto {
+  @IsOptional() @IsString() @MaxLength(32) entityType?: string;
+  @IsOptional() @IsString() @MaxLength(64) entityId?: string;
+  @IsOptional() @IsString() @MaxLength(64) action?: string;
+  @IsOptional() @IsUUID() actorPartnerId?: string;
+  /** Cursor: the id of the last entry already read. */
+  @IsOptional() @Matches(/^\d{1,18}$/, { message: 'after must be an entry id' }) after?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}
+
+@ApiTags('audit')
+@Controller('v1/audit')
+@Allow(PartnerKind.Operator)
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Read the append-only audit trail, oldest first, resuming after a cursor' })
+  async list(@Query() q: AuditQueryDto) {
+    const limit = q.limit ?? 100;
+    const items = await this.audit.list({ ...q, afterId: q.after, limit });
+    return { items, next: items.length === limit ? items[items.length - 1].id : null };
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import { Allow, Public } from '../auth/auth.decorators.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  constructor(private readonly dataSource: DataSource, private readonly jobs: JobsService, private readonly metrics: MetricsService) {}
+
+  @Get('health')
+  @Public()
+  @ApiOperation({ summary: 'Readiness: the database and the job queue answer (no credential, no detail beyond up/down)' })
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    const [database, jobs] = await Promise.all([
+      this.dataSource.query('SELECT 1').then(() => 'up', () => 'down'),
+      this.jobs.ping().then((ok) => (ok ? 'up' : 'down'), () => 'down'),
+    ]);
+    const ok = database === 'up' && jobs === 'up';
+    reply.status(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'unavailable', checks: { database, jobs } };
+  }
+
+  @Get('metrics')
+  @Allow(PartnerKind.Operator)
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOperation({ summary: 'Prometheus metrics (operator credential)' })
+  async prometheus() {
+    return this.metrics.registry.metrics();
+  }
+}

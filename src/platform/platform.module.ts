@@ -1,0 +1,36 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { AuditModule } from './audit/audit.module.js';
+import { RoutePolicyCheck } from './auth/route-policy.check.js';
+import { DATABASE_URL } from './database/database.tokens.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { HealthController } from './health/health.controller.js';
+import { JobsService } from './jobs/jobs.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+/** Shared platform: configuration, database, jobs, audit, metrics, health. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        DiscoveryModule,
+        TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: false }),
+        AuditModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: DATABASE_URL, useValue: databaseUrl },
+        JobsService,
+        MetricsService,
+        RoutePolicyCheck,
+      ],
+      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import { ALL_PARTNER_KINDS, PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { badRequest } from '../platform/errors/domain-error.js';
+import { RegimesService } from './regimes.service.js';
+
+class OrganismeFilter {
+  @IsOptional() @Matches(/^\d{2}$/, { message: 'regime must be 2 digits' }) regime?: string;
+  @IsOptional() @Matches(/^\d{5}$/, { message: 'fund must be 5 digits (regime + caisse)' }) fund?: string;
+}
+
+@ApiTags('regimes')
+@Controller('v1')
+@Allow(...ALL_PARTNER_KINDS)
+export class RegimesController {
+  constructor(private readonly service: RegimesService) {}
+
+  @Get('regimes')
+  @ApiOperation({ summary: 'The mandatory health-insurance regimes' })
+  regimes() { return this.service.listRegimes(); }
+
+  @Get('funds')
+  funds(@Query() q: OrganismeFilter) { return this.service.listFunds(q.regime); }
+
+  @Get('organismes')
+  @ApiOperation({ summary: 'Funds\' centres, by 9-digit organisme code' })
+  organismes(@Query() q: OrganismeFilter) { return this.service.listOrganismes({ regimeCode: q.regime, fundCode: q.fund }); }
+
+  @Get('organismes/:code')
+  organisme(@Param('code') code: string) {
+    if (!/^\d{9}$/.test(code)) throw badRequest('ORGANISME_CODE_INVALID', 'An organisme code is 9 digits');
+    return this.service.getOrganisme(code);
+  }
+
+  @Post('reference/organismes')
+  @Allow(PartnerKind.Operator)
+  @ApiConsumes('text/csv')
+  @ApiBody({ description: 'organismes-csv/1 file (docs/formats/organismes-csv.md)', schema: { type: 'string' } })
+  @ApiOperation({ summary: 'Load reference data from CSV (all or nothing); existing organismes are updated' })
+  load(@CurrentActor() actor: Actor, @Body() body: unknown) {
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw badRequest('CONTENT_TYPE_CSV', 'Send the file as text/csv');
+    return this.service.load(actor, body.toString());
+  }
+}

@@ -1,0 +1,80 @@
+import { Check, Column, CreateDateColumn, Entity, Exclusion, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Organisme } from '../regimes/regime.entity.js';
+
+/** A person of the inter-regime register, keyed by NIR (13 characters + 2-digit key). */
+@Entity('beneficiary')
+@Check('beneficiary_address_lines', `cardinality(address_lines) BETWEEN 1 AND 6`)
+@Check('beneficiary_birth_rank', `birth_rank BETWEEN 1 AND 9`)
+export class Beneficiary {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index({ unique: true })
+  @Column({ type: 'char', length: 15 })
+  nir: string;
+
+  @Column({ type: 'boolean', default: false })
+  nirTemporary: boolean;
+
+  @Column({ type: 'varchar', length: 45 })
+  firstName: string;
+
+  @Column({ type: 'varchar', length: 63 })
+  birthName: string;
+
+  @Column({ type: 'varchar', length: 42, nullable: true })
+  usageName: string | null;
+
+  @Column({ type: 'date' })
+  birthDate: string;
+
+  @Column({ type: 'smallint', default: 1 })
+  birthRank: number;
+
+  /** AFNOR XP Z10-011 style: up to 6 lines of 38 characters. */
+  @Column({ type: 'varchar', length: 38, array: true })
+  addressLines: string[];
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @VersionColumn({ default: 1 })
+  version: number;
+}
+
+/** Which organisme a beneficiary belongs to, over time. Periods never overlap (enforced by an exclusion constraint). */
+@Entity('affiliation')
+@Exclusion('affiliation_no_overlap', `USING gist (beneficiary_id WITH =, daterange(valid_from, valid_to, '[)') WITH &&)`)
+@Check('affiliation_period', `valid_to IS NULL OR valid_to > valid_from`)
+@Index(['organismeCode', 'beneficiaryId'])
+export class Affiliation {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  beneficiaryId: string;
+
+  @ManyToOne(() => Beneficiary, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'beneficiary_id' })
+  beneficiary?: Beneficiary;
+
+  @Column({ type: 'char', length: 9 })
+  organismeCode: string;
+
+  @ManyToOne(() => Organisme, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'organisme_code' })
+  organisme?: Organisme;
+
+  @Column({ type: 'date' })
+  validFrom: string;
+
+  @Column({ type: 'date', nullable: true })
+  validTo: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

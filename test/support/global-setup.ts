@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { createApp } from '../../src/app.factory.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { freePort, startScratchPostgres } from '../../src/platform/database/embedded-postgres.js';
+import { migrate } from '../../src/platform/database/migrate.js';
+import { createLogger } from '../../src/platform/logging/logger.js';
+
+export const TEMPLATE_DB = 'vitale_template';
+
+/**
+ * One throw-away PostgreSQL for the whole run. A template database is migrated and seeded once (schema,
+ * reference data, pg-boss schema); each test file copies it (CREATE DATABASE ... TEMPLATE), so files run in parallel.
+ */
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-test-pg-'));
+  chmodSync(dir, 0o755); // initdb runs as the postgres user when we are root
+  const port = await freePort();
+  const server = await startScratchPostgres(path.join(dir, 'data'), port);
+  const admin = new pg.Client(server.adminUrl('postgres'));
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  const url = server.adminUrl(TEMPLATE_DB);
+  await migrate(url);
+  const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false });
+  const app = await createApp(config, url, createLogger('silent'));
+  await app.init();
+  await app.close();
+  await admin.end();
+  project.provide('pgAdminUrl', server.adminUrl('postgres'));
+  project.provide('pgPort', port);
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgPort: number;
+  }
+}

@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.factory.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
+import { PartnersService } from '../../src/partners/partners.service.js';
+import { systemActor } from '../../src/platform/auth/actor.js';
+import { createLogger } from '../../src/platform/logging/logger.js';
+
+export const TEMPLATE_DB = 'vitale_template';
+
+/** A fresh database copied from the migrated template; dropped by the returned function. */
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client(adminUrl);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  await admin.end();
+  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  return {
+    url,
+    name,
+    drop: async () => {
+      const c = new pg.Client(adminUrl);
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  url: string;
+  config: AppConfig;
+  dataSource: DataSource;
+  /** supertest against the real HTTP stack (fastify's in-process server). */
+  http: () => ReturnType<typeof request>;
+  operatorKey: string;
+  /** Registers a partner of that kind and returns its id and a fresh API key. */
+  partner: (kind: PartnerKind, organismeCode?: string) => Promise<{ id: string; key: string }>;
+  close: () => Promise<void>;
+}
+
+export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = Object.assign(new AppConfig(), {
+    logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, ...overrides,
+  });
+  const app = await createApp(config, db.url, createLogger(config.logLevel));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const partners = app.get(PartnersService);
+  const partner = async (kind: PartnerKind, organismeCode?: string) => {
+    const p = await partners.createPartner(systemActor(), { kind, name: `${kind} test`, organismeCode });
+    const k = await partners.createApiKey(systemActor(), p.id);
+    return { id: p.id, key: k.key };
+  };
+  const operator = await partner(PartnerKind.Operator);
+  return {
+    app,
+    url: db.url,
+    config,
+    dataSource: app.get(DataSource),
+    http: () => request(app.getHttpServer()),
+    operatorKey: operator.key,
+    partner,
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
