@@ -48,12 +48,20 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+export interface StartOptions {
+  /** Runs after the app is built and before its routes are registered (to add fastify hooks). */
+  beforeInit?: (app: NestFastifyApplication) => void;
+  /** Where the app logs (JSON lines); silent by default. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function startTestApp(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = Object.assign(new AppConfig(), {
     logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, ...overrides,
   });
-  const app = await createApp(config, db.url, createLogger(config.logLevel));
+  const app = await createApp(config, db.url, createLogger(options.logStream ? 'info' : config.logLevel, options.logStream));
+  options.beforeInit?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const partners = app.get(PartnersService);

@@ -35,6 +35,6 @@ export class AuditEntry {
   @Column({ type: 'char', length: 9, nullable: true })
   organismeCode: string | null;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   details: Record<string, unknown>;
 }

@@ -57,7 +57,9 @@ export function toProblem(exception: unknown, requestId?: string, instance?: str
   } else if (exception instanceof HttpException) {
     status = exception.getStatus();
     const body = exception.getResponse();
-    code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+    // Nest wraps fastify's own errors (body parsing, limits); their code says more than the status.
+    const fastifyCode = isFastifyError(exception.cause) ? FASTIFY_CODES[exception.cause.code] : undefined;
+    code = fastifyCode ?? STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
     if (status === 404) {
       detail = 'No such resource.';
     } else if (status < 500) {

@@ -25,7 +25,12 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
   ) {
-    this.boss = new PgBoss({ connectionString: url, max: 4, application_name: 'vitale-jobs', schedule: false, supervise: true });
+    // Completed jobs stay in the live table for 32 days: pg-boss checks singleton slots there, and the longest
+    // cron period (monthly) must not outlive it.
+    this.boss = new PgBoss({
+      connectionString: url, max: 4, application_name: 'vitale-jobs', schedule: false, supervise: true,
+      archiveCompletedAfterSeconds: 32 * 86_400,
+    });
     this.boss.on('error', (err) => this.logger.error({ msg: 'pg-boss error', err: err.message }));
   }
 

@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { AppModule } from '../app.module.js';
+import { ConfigError, loadConfig } from '../config/app-config.js';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { cliActor } from '../platform/auth/actor.js';
+import { migrate } from '../platform/database/migrate.js';
+import { resolveDatabase } from '../platform/database/resolve-database.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { JsonLogger, createLogger } from '../platform/logging/logger.js';
+import { RegimesService } from '../regimes/regimes.service.js';
+
+const USAGE = `Operator commands (npm run cli -- <command> [options]):
+  partner:create   --kind <${Object.values(PartnerKind).join('|')}> --name <name> [--organisme <9 digits>]
+  api-key:create   --partner <partner id> [--label <label>]     prints the key once
+  api-key:revoke   --partner <partner id> --key <api key id>
+  operator:create  --name <name>                                a new operator and its first key
+  partners:list    [--kind <kind>]
+  regimes:load     --file <organismes.csv>                      reference data, all or nothing
+  migrate                                                       apply pending migrations
+The database is the app's: DATABASE_URL, or the embedded one under DATA_DIR (joined if the app runs).`;
+
+type Opts = Record<string, string | undefined>;
+
+function need(opts: Opts, name: string): string {
+  const v = opts[name];
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+class UsageError extends Error {}
+
+export async function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') { out(USAGE); return command ? 0 : 2; }
+  let opts: Opts;
+  try {
+    opts = parseArgs({
+      args: rest,
+      options: { kind: { type: 'string' }, name: { type: 'string' }, organisme: { type: 'string' }, partner: { type: 'string' }, label: { type: 'string' }, key: { type: 'string' }, file: { type: 'string' } },
+      strict: true,
+    }).values as Opts;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  const db = await resolveDatabase(config, () => {});
+  try {
+    await migrate(db.url);
+    if (command === 'migrate') { out('migrations applied'); return 0; }
+    const ctxConfig = Object.assign(Object.create(Object.getPrototypeOf(config)), config, { workersEnabled: false, cronsEnabled: false, seedReferenceData: true });
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(ctxConfig, db.url), {
+      logger: new JsonLogger(createLogger('warn')),
+    });
+    try {
+      await app.init();
+      const partners = app.get(PartnersService);
+      const actor = cliActor();
+      switch (command) {
+        case 'partner:create': {
+          const kind = need(opts, 'kind') as PartnerKind;
+          if (!Object.values(PartnerKind).includes(kind)) throw new UsageError(`--kind must be one of ${Object.values(PartnerKind).join(', ')}`);
+          const p = await partners.createPartner(actor, { kind, name: need(opts, 'name'), organismeCode: opts.organisme });
+          out(JSON.stringify(p));
+          return 0;
+        }
+        case 'api-key:create': {
+          const k = await partners.createApiKey(actor, need(opts, 'partner'), opts.label);
+          out(JSON.stringify(k));
+          return 0;
+        }
+        case 'api-key:revoke': {
+          out(JSON.stringify(await partners.revokeApiKey(actor, need(opts, 'partner'), need(opts, 'key'))));
+          return 0;
+        }
+        case 'operator:create': {
+          const p = await partners.createPartner(actor, { kind: PartnerKind.Operator, name: need(opts, 'name') });
+          const k = await partners.createApiKey(actor, p.id, 'created by operator:create');
+          out(JSON.stringify({ partner: p, apiKey: k }));
+          return 0;
+        }
+        case 'partners:list': {
+          for (const p of await partners.list(opts.kind as PartnerKind | undefined)) out(JSON.stringify(p));
+          return 0;
+        }
+        case 'regimes:load': {
+          const res = await app.get(RegimesService).load(actor, readFileSync(need(opts, 'file'), 'utf8'));
+          out(JSON.stringify(res));
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown command ${command}`);
+      }
+    } finally {
+      await app.close();
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`${e.message}\n\n${USAGE}\n`); return 2; }
+    if (e instanceof DomainError) {
+      process.stderr.write(`${e.code}: ${e.message}\n`);
+      if (e.details?.errors) for (const err of e.details.errors as unknown[]) process.stderr.write(`  ${JSON.stringify(err)}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await db.stop();
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(e instanceof ConfigError ? `${e.message}\n` : `${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

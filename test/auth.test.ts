@@ -1,0 +1,122 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_PARTNER_KINDS, PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { ALLOWED_KINDS, PUBLIC_ROUTE } from '../src/platform/auth/auth.decorators.js';
+import { bearer, startTestApp, type TestApp } from './support/test-app.js';
+
+interface RouteInfo { method: string; path: string; allowed: PartnerKind[]; isPublic: boolean; name: string }
+
+/** Every route of every controller, read from Nest's own metadata, so a new controller is covered by default. */
+function discoverRoutes(t: TestApp): RouteInfo[] {
+  const discovery = t.app.get(DiscoveryService);
+  const scanner = t.app.get(MetadataScanner);
+  const reflector = t.app.get(Reflector);
+  const routes: RouteInfo[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const cls = wrapper.metatype as Function;
+    const base = ([] as string[]).concat(reflector.get(PATH_METADATA, cls) ?? '')[0];
+    for (const m of scanner.getAllMethodNames(cls.prototype)) {
+      const handler = cls.prototype[m];
+      const sub = reflector.get(PATH_METADATA, handler);
+      if (sub === undefined) continue;
+      const method = RequestMethod[reflector.get(METHOD_METADATA, handler) as number];
+      const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
+      routes.push({
+        method, path, name: `${cls.name}.${m}`,
+        isPublic: !!reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]),
+        allowed: reflector.getAllAndOverride<PartnerKind[]>(ALLOWED_KINDS, [handler, cls]) ?? [],
+      });
+    }
+  }
+  return routes;
+}
+
+const concrete = (path: string) =>
+  path.replace(/:(\w+)/g, (_, name: string) => (/serial/i.test(name) ? '100000000001' : /code/i.test(name) ? '017510001' : '00000000-0000-4000-8000-000000000000'));
+
+function call(t: TestApp, r: RouteInfo) {
+  const m = r.method.toLowerCase() as 'get' | 'post' | 'patch' | 'put' | 'delete';
+  return t.http()[m](concrete(r.path));
+}
+
+describe('authentication and partner kinds on every route', () => {
+  let t: TestApp;
+  const registered: { method: string; url: string }[] = [];
+  const keys = new Map<PartnerKind, string>();
+  let routes: RouteInfo[];
+
+  beforeAll(async () => {
+    t = await startTestApp({}, {
+      beforeInit: (app) => app.getHttpAdapter().getInstance().addHook('onRoute', (r: { method: string | string[]; url: string }) => {
+        for (const method of ([] as string[]).concat(r.method)) registered.push({ method, url: r.url });
+      }),
+    });
+    for (const kind of ALL_PARTNER_KINDS) {
+      keys.set(kind, (await t.partner(kind, kind === PartnerKind.Fund ? '017510001' : undefined)).key);
+    }
+    routes = discoverRoutes(t);
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('discovers every HTTP route the server registered (nothing escapes the check)', () => {
+    const fromNest = new Set(routes.map((r) => `${r.method} ${r.path}`));
+    const fromFastify = registered
+      .filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/docs'))
+      .map((r) => `${r.method} ${r.url}`);
+    expect(fromFastify.length).toBeGreaterThan(5);
+    for (const r of fromFastify) expect(fromNest, r).toContain(r);
+  });
+
+  it('has only health as a public API route', () => {
+    expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health']);
+  });
+
+  it('refuses every non-public route without a credential (401, problem+json, AUTH_REQUIRED)', async () => {
+    for (const r of routes.filter((x) => !x.isPublic)) {
+      const res = await call(t, r);
+      expect(res.status, r.name).toBe(401);
+      expect(res.headers['content-type'], r.name).toMatch(/application\/problem\+json/);
+      expect(res.body.code, r.name).toBe('AUTH_REQUIRED');
+      expect(res.headers['www-authenticate'], r.name).toMatch(/^Bearer/);
+    }
+  });
+
+  it('refuses a malformed, an unknown and a revoked key (401 AUTH_INVALID)', async () => {
+    const me = routes.find((r) => r.path === '/v1/me')!;
+    for (const key of ['nonsense', 'vk_000000000000_' + 'A'.repeat(43)]) {
+      const res = await call(t, me).set(bearer(key));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('AUTH_INVALID');
+    }
+    const p = await t.partner(PartnerKind.Kiosk);
+    await t.http().get('/v1/me').set(bearer(p.key)).expect(200);
+    const detail = await t.http().get(`/v1/partners/${p.id}`).set(bearer(t.operatorKey)).expect(200);
+    await t.http().delete(`/v1/partners/${p.id}/api-keys/${detail.body.apiKeys[0].id}`).set(bearer(t.operatorKey)).expect(200);
+    const res = await t.http().get('/v1/me').set(bearer(p.key));
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('AUTH_INVALID');
+  });
+
+  it('refuses every route to each partner kind it does not allow (403 PARTNER_KIND_FORBIDDEN)', async () => {
+    let checked = 0;
+    for (const r of routes.filter((x) => !x.isPublic)) {
+      expect(r.allowed.length, `${r.name} has an access policy`).toBeGreaterThan(0);
+      for (const kind of ALL_PARTNER_KINDS.filter((k) => !r.allowed.includes(k))) {
+        const res = await call(t, r).set(bearer(keys.get(kind)!));
+        expect(res.status, `${r.name} as ${kind}`).toBe(403);
+        expect(res.body.code, `${r.name} as ${kind}`).toBe('PARTNER_KIND_FORBIDDEN');
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it('lets an allowed kind through the guard', async () => {
+    for (const kind of ALL_PARTNER_KINDS) {
+      const res = await t.http().get('/v1/me').set(bearer(keys.get(kind)!)).expect(200);
+      expect(res.body.kind).toBe(kind);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppConfig, ConfigError, loadConfig } from '../src/config/app-config.js';
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c).toBeInstanceOf(AppConfig);
+    expect(c).toMatchObject({ port: 3000, sftpPort: 2222, dataDir: 'var', workersEnabled: true });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('reads and converts the environment', () => {
+    const c = loadConfig({ PORT: '8080', SFTP_PORT: '2200', DATA_DIR: '/srv/vitale', WORKERS_ENABLED: 'false', DATABASE_URL: 'postgres://u:p@db:5432/vitale', JOBS_POLL_SECONDS: '0.5' });
+    expect(c).toMatchObject({ port: 8080, sftpPort: 2200, dataDir: '/srv/vitale', workersEnabled: false, databaseUrl: 'postgres://u:p@db:5432/vitale', jobsPollSeconds: 0.5 });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['SFTP_PORT', '-1'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['WORKERS_ENABLED', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['RATE_LIMIT_PER_MINUTE', '0'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    let error: unknown;
+    try { loadConfig({ [name]: value }); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(name);
+    expect((error as Error).message).toContain(JSON.stringify(value));
+  });
+
+  it('stops the start of the real program with exit code 1 and the variable named', () => {
+    const main = path.resolve('dist/src/main.js');
+    expect(existsSync(main), 'npm test builds dist/ first (pretest)').toBe(true);
+    const res = spawnSync(process.execPath, [main], { env: { ...process.env, PORT: 'not-a-port', DATA_DIR: 'var/never-created' }, encoding: 'utf8', timeout: 20_000 });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('PORT');
+    expect(existsSync('var/never-created')).toBe(false);
+  });
+});
