@@ -21,6 +21,7 @@ describe('operations endpoints', () => {
     await t.http().get('/metrics').expect(401);
     const res = await t.http().get('/metrics').set(bearer(t.operatorKey)).expect(200);
     expect(res.text).toContain('http_request_duration_seconds');
+    expect(res.text).toMatch(/job_queue_size\{job="register.bulk-import"\} \d+/);
   });
 
   it('answers unknown routes with a problem document', async () => {

@@ -30,6 +30,6 @@ export class HealthController {
   @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiOperation({ summary: 'Prometheus metrics (operator credential)' })
   async prometheus() {
-    return this.metrics.registry.metrics();
+    return this.metrics.render();
   }
 }

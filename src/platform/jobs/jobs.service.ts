@@ -7,6 +7,7 @@ import { DATABASE_URL } from '../database/database.tokens.js';
 import { Inject } from '@nestjs/common';
 import { JOB_NAMES, JOB_SPECS, JobName, JobPayloads } from './job-catalogue.js';
 import { JOB_HANDLER } from './job-handler.decorator.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 type Handler = (payload: unknown, jobId: string) => Promise<unknown>;
 
@@ -24,6 +25,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly metrics: MetricsService,
   ) {
     // Completed jobs stay in the live table for 32 days: pg-boss checks singleton slots there, and the longest
     // cron period (monthly) must not outlive it.
@@ -36,6 +38,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   async onModuleInit(): Promise<void> {
     this.collectHandlers();
+    this.metrics.onScrape(async () => {
+      if (!this.started) return;
+      for (const [job, size] of Object.entries(await this.queueSizes())) this.metrics.jobQueueSize.set({ job }, size);
+    });
     await this.boss.start();
     this.started = true;
     for (const name of JOB_NAMES) {
@@ -52,7 +58,18 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     for (const name of JOB_NAMES) {
       const handler = this.handlers.get(name)!;
       await this.boss.work(name, { batchSize: JOB_SPECS[name].batchSize, pollingIntervalSeconds: this.config.jobsPollSeconds }, async (jobs) => {
-        for (const job of jobs) await handler(job.data, job.id);
+        for (const job of jobs) {
+          const stop = this.metrics.jobDuration.startTimer({ job: name });
+          try {
+            await handler(job.data, job.id);
+            stop({ outcome: 'completed' });
+          } catch (err) {
+            stop({ outcome: 'failed' });
+            // Logged without the payload (it may name people); pg-boss retries per the catalogue.
+            this.logger.error({ msg: 'job failed', job: name, jobId: job.id, err: (err as Error).message });
+            throw err;
+          }
+        }
       });
     }
   }
