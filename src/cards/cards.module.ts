@@ -1,5 +1,16 @@
 import { Module } from '@nestjs/common';
+import { CardStatusController } from './card-status.controller.js';
+import { CardRepository } from './card.repository.js';
+import { CardsController } from './cards.controller.js';
+import { CardsService } from './cards.service.js';
 
-/** Card records: the technical card database (serials, holders, states). */
-@Module({})
+/**
+ * Card records: the technical card database (serials, holders, states). Other modules change a card only
+ * through CardsService (transitionIn / issue inside their own transaction), never through the repository.
+ */
+@Module({
+  controllers: [CardsController, CardStatusController],
+  providers: [CardRepository, CardsService],
+  exports: [CardsService],
+})
 export class CardsModule {}

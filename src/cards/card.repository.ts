@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { CardState, OppositionReason } from './card-state.enum.js';
+import { Card } from './card.entity.js';
+
+/** The partial unique index that keeps one active card per holder (the database is the arbiter). */
+export const ONE_ACTIVE_CARD_INDEX = 'card_one_active_per_beneficiary';
+
+export interface CardListFilter {
+  /** When set, only cards managed by this organisme (a fund's scope). */
+  scopeOrganismeCode: string | null;
+  organismeCode?: string;
+  beneficiaryId?: string;
+  state?: CardState;
+  /** Keyset cursor: database serial (no padding). */
+  afterSerial?: string;
+  limit: number;
+}
+
+export interface CardStateChange {
+  state: CardState;
+  oppositionReason: OppositionReason | null;
+  previousState: CardState | null;
+}
+
+interface PgError { code?: string; constraint?: string; detail?: string }
+
+function pgError(e: unknown): PgError | null {
+  if (!(e instanceof QueryFailedError)) return null;
+  return (e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError);
+}
+
+const cardAlreadyActive = () =>
+  new DomainError('CARD_ALREADY_ACTIVE_FOR_HOLDER', 409, 'The holder already has an active card; oppose or withdraw it first');
+
+/** The only place that reads and writes the card table. */
+@Injectable()
+export class CardRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Locks the card row for the rest of the caller's transaction (SELECT ... FOR UPDATE). */
+  lockBySerial(em: EntityManager, serial: string, scopeOrganismeCode: string | null): Promise<Card | null> {
+    const qb = em.getRepository(Card).createQueryBuilder('c').where('c.serial = :serial', { serial }).setLock('pessimistic_write');
+    if (scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: scopeOrganismeCode });
+    return qb.getOne();
+  }
+
+  findBySerial(serial: string, scopeOrganismeCode: string | null, em: EntityManager = this.dataSource.manager): Promise<Card | null> {
+    const qb = em.getRepository(Card).createQueryBuilder('c').where('c.serial = :serial', { serial });
+    if (scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: scopeOrganismeCode });
+    return qb.getOne();
+  }
+
+  /** Writes a new state. A second active card for the holder is refused by the partial unique index. */
+  async applyStateChange(em: EntityManager, id: string, change: CardStateChange): Promise<{ stateChangedAt: Date; version: number }> {
+    try {
+      const res = await em
+        .createQueryBuilder()
+        .update(Card)
+        .set({
+          state: change.state,
+          oppositionReason: change.oppositionReason,
+          previousState: change.previousState,
+          stateChangedAt: () => 'now()',
+          version: () => 'version + 1',
+        })
+        .where('id = :id', { id })
+        .returning(['stateChangedAt', 'version'])
+        .execute();
+      const row = (res.raw as Array<{ state_changed_at: Date; version: number }>)[0];
+      return { stateChangedAt: row.state_changed_at, version: row.version };
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === '23505' && pg.constraint === ONE_ACTIVE_CARD_INDEX) throw cardAlreadyActive();
+      throw e;
+    }
+  }
+
+  /** A new card in state `ordered`, its serial drawn from card_serial_seq (never cycles: a serial is never reused). */
+  async insertOrdered(em: EntityManager, input: { beneficiaryId: string; organismeCode: string }): Promise<Card> {
+    let id: string;
+    try {
+      const res = await em
+        .createQueryBuilder()
+        .insert()
+        .into(Card)
+        .values({
+          serial: () => `nextval('card_serial_seq')`,
+          beneficiaryId: input.beneficiaryId,
+          organismeCode: input.organismeCode,
+          state: CardState.Ordered,
+        })
+        .returning(['id'])
+        .execute();
+      id = (res.raw as Array<{ id: string }>)[0].id;
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === '23503' && pg.detail?.includes('(beneficiary_id)')) {
+        throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary in the register');
+      }
+      if (pg?.code === '23503' && pg.detail?.includes('(organisme_code)')) {
+        throw new DomainError('ORGANISME_UNKNOWN', 422, 'The organisme is not in the reference data');
+      }
+      if (pg?.code === '2200H') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'The card serial sequence is exhausted');
+      throw e;
+    }
+    return em.getRepository(Card).findOneByOrFail({ id });
+  }
+
+  /** Keyset page by serial; the fund scope and every filter are applied in SQL. */
+  list(f: CardListFilter): Promise<Card[]> {
+    const qb = this.dataSource.getRepository(Card).createQueryBuilder('c').orderBy('c.serial', 'ASC').limit(f.limit);
+    if (f.scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: f.scopeOrganismeCode });
+    if (f.organismeCode) qb.andWhere('c.organismeCode = :organismeCode', { organismeCode: f.organismeCode });
+    if (f.beneficiaryId) qb.andWhere('c.beneficiaryId = :beneficiaryId', { beneficiaryId: f.beneficiaryId });
+    if (f.state) qb.andWhere('c.state = :state', { state: f.state });
+    if (f.afterSerial) qb.andWhere('c.serial > :after', { after: f.afterSerial });
+    return qb.getMany();
+  }
+
+  /** The kiosk and pharmacy hot path: one lookup on the unique serial index, the state only. */
+  async findState(serial: string): Promise<CardState | null> {
+    const rows: Array<{ state: CardState }> = await this.dataSource.query(`SELECT state FROM card WHERE serial = $1`, [serial]);
+    return rows[0]?.state ?? null;
+  }
+}

@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { CardHistoryQueryDto, CardHistoryView, CardPageView, CardTransitionDto, CardView, ListCardsQueryDto } from './dto/card.dto.js';
+import { CardsService } from './cards.service.js';
+
+const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
+
+@ApiTags('cards')
+@Controller('v1/cards')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class CardsController {
+  constructor(private readonly cards: CardsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List cards by serial (a fund sees only the cards its organisme manages); resume after a cursor' })
+  @ApiOkResponse({ type: CardPageView })
+  list(@CurrentActor() actor: Actor, @Query() q: ListCardsQueryDto): Promise<CardPageView> {
+    return this.cards.list(actor, q);
+  }
+
+  @Get(':serial')
+  @ApiOperation({ summary: 'One card (CARD_NOT_FOUND also when it belongs to another organisme)' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiOkResponse({ type: CardView })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  get(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardView> {
+    return this.cards.get(actor, serial);
+  }
+
+  @Get(':serial/history')
+  @ApiOperation({ summary: 'The state changes of a card, oldest first, from the audit trail' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiOkResponse({ type: CardHistoryView })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  history(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Query() q: CardHistoryQueryDto): Promise<CardHistoryView> {
+    return this.cards.history(actor, serial, q);
+  }
+
+  @Post(':serial/transitions')
+  @HttpCode(200)
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'Manual intervention: apply a named action of the card life cycle (docs/card-states.md)' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiOkResponse({ type: CardView })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'CARD_TRANSITION_NOT_ALLOWED, CARD_ALREADY_ACTIVE_FOR_HOLDER' })
+  @ApiUnprocessableEntityResponse({ description: 'OPPOSITION_REASON_REQUIRED, OPPOSITION_REASON_NOT_APPLICABLE' })
+  transition(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: CardTransitionDto): Promise<CardView> {
+    return this.cards.transition(actor, serial, dto.action, { reason: dto.reason });
+  }
+}

@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { CardAction } from './card-action.enum.js';
+import { formatSerial, parseSerial } from './card-serial.js';
+import { CardState, OppositionReason } from './card-state.enum.js';
+import { assertCardTransition, isBlocked } from './card-transitions.js';
+import { Card } from './card.entity.js';
+import { CardRepository } from './card.repository.js';
+import type { CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView } from './dto/card.dto.js';
+
+export const CARD_AUDIT_ENTITY = 'card';
+
+/** One body for "unknown", "malformed" and "not yours": a fund cannot tell another fund's card from no card. */
+export const cardNotFound = () => new DomainError('CARD_NOT_FOUND', 404, 'Card not found');
+
+export interface TransitionOptions {
+  reason?: OppositionReason;
+}
+
+export interface CardListQuery {
+  beneficiaryId?: string;
+  state?: CardState;
+  organismeCode?: string;
+  after?: string;
+  limit?: number;
+}
+
+/** A fund reaches only the cards its organisme manages; every other caller reaches all. */
+const scopeOf = (actor: Actor): string | null => {
+  if (actor.kind === PartnerKind.Fund) {
+    if (!actor.organismeCode) throw cardNotFound();
+    return actor.organismeCode;
+  }
+  return actor.organismeCode ?? null;
+};
+
+export function toCardView(c: Card): CardView {
+  return {
+    id: c.id,
+    serial: formatSerial(c.serial),
+    beneficiaryId: c.beneficiaryId,
+    organismeCode: c.organismeCode,
+    dataVersion: c.dataVersion,
+    state: c.state,
+    oppositionReason: c.oppositionReason,
+    stateChangedAt: c.stateChangedAt,
+    createdAt: c.createdAt,
+  };
+}
+
+/** The technical card database: card records, their life cycle (card-transitions.ts) and its audit trail. */
+@Injectable()
+export class CardsService {
+  constructor(private readonly dataSource: DataSource, private readonly cards: CardRepository, private readonly audit: AuditService) {}
+
+  /** Applies a named action in its own transaction. */
+  transition(actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
+    return this.dataSource.transaction((em) => this.transitionIn(em, actor, serial, action, opts));
+  }
+
+  /**
+   * Applies a named action inside the caller's transaction (emission, opposition): locks the card, checks the
+   * transition table, writes the new state and its audit entry. On a refusal nothing is written; on
+   * CARD_ALREADY_ACTIVE_FOR_HOLDER the database has aborted the caller's transaction, which must roll back.
+   */
+  async transitionIn(em: EntityManager, actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
+    const dbSerial = parseSerial(serial);
+    const scope = scopeOf(actor);
+    if (action === CardAction.Oppose && !opts.reason) {
+      throw unprocessable('OPPOSITION_REASON_REQUIRED', 'Opposing a card needs a reason (lost, stolen, fraud, ...)');
+    }
+    if (action !== CardAction.Oppose && opts.reason) {
+      throw unprocessable('OPPOSITION_REASON_NOT_APPLICABLE', `The action ${action} takes no reason`);
+    }
+    if (!dbSerial) throw cardNotFound();
+    const card = await this.cards.lockBySerial(em, dbSerial, scope);
+    if (!card) throw cardNotFound();
+    const from = card.state;
+    const to = assertCardTransition(card, action);
+    const change = {
+      state: to,
+      oppositionReason: to === CardState.Opposed ? opts.reason! : null,
+      // Remembered only while opposed: it is what a withdrawal restores.
+      previousState: to === CardState.Opposed ? from : null,
+    };
+    const written = await this.cards.applyStateChange(em, card.id, change);
+    await this.audit.record(em, actor, {
+      action: `card.${action}`,
+      entityType: CARD_AUDIT_ENTITY,
+      entityId: formatSerial(card.serial),
+      organismeCode: card.organismeCode,
+      details: { from, to, reason: change.oppositionReason },
+    });
+    return toCardView({ ...card, ...change, ...written });
+  }
+
+  /** A new card in state `ordered` with a fresh serial, inside the emission chain's transaction. */
+  async issue(em: EntityManager, actor: Actor, input: { beneficiaryId: string; organismeCode: string }): Promise<CardView> {
+    const card = await this.cards.insertOrdered(em, input);
+    await this.audit.record(em, actor, {
+      action: 'card.issue',
+      entityType: CARD_AUDIT_ENTITY,
+      entityId: formatSerial(card.serial),
+      organismeCode: card.organismeCode,
+      details: { from: null, to: card.state, reason: null },
+    });
+    return toCardView(card);
+  }
+
+  async get(actor: Actor, serial: string): Promise<CardView> {
+    return toCardView(await this.visibleCard(actor, serial));
+  }
+
+  async list(actor: Actor, q: CardListQuery): Promise<CardPageView> {
+    const limit = q.limit ?? 100;
+    const rows = await this.cards.list({
+      scopeOrganismeCode: scopeOf(actor),
+      organismeCode: q.organismeCode,
+      beneficiaryId: q.beneficiaryId,
+      state: q.state,
+      afterSerial: q.after ? (parseSerial(q.after) ?? '0') : undefined,
+      limit,
+    });
+    const items = rows.map(toCardView);
+    return { items, next: items.length === limit ? items[items.length - 1].serial : null };
+  }
+
+  /** The card's state changes, oldest first, read from the audit trail. */
+  async history(actor: Actor, serial: string, q: { after?: string; limit?: number } = {}): Promise<CardHistoryView> {
+    const card = await this.visibleCard(actor, serial);
+    const limit = q.limit ?? 100;
+    const shown = formatSerial(card.serial);
+    const entries = await this.audit.list({ entityType: CARD_AUDIT_ENTITY, entityId: shown, afterId: q.after, limit });
+    const items: CardHistoryEntryView[] = entries
+      .filter((e) => typeof e.details?.to === 'string')
+      .map((e) => ({
+        id: e.id,
+        at: e.at,
+        action: e.action,
+        from: (e.details.from as CardState | null | undefined) ?? null,
+        to: e.details.to as CardState,
+        reason: (e.details.reason as OppositionReason | null | undefined) ?? null,
+        actorKind: e.actorKind,
+      }));
+    return { serial: shown, items, next: entries.length === limit ? entries[entries.length - 1].id : null };
+  }
+
+  /** For kiosks and pharmacy software: the state and whether to refuse the card, never holder data. */
+  async status(serial: string): Promise<CardStatusView> {
+    const dbSerial = parseSerial(serial);
+    const state = dbSerial ? await this.cards.findState(dbSerial) : null;
+    if (!state) throw cardNotFound();
+    return { serial: formatSerial(dbSerial!), state, blocked: isBlocked(state) };
+  }
+
+  private async visibleCard(actor: Actor, serial: string): Promise<Card> {
+    const dbSerial = parseSerial(serial);
+    const card = dbSerial ? await this.cards.findBySerial(dbSerial, scopeOf(actor)) : null;
+    if (!card) throw cardNotFound();
+    return card;
+  }
+}
