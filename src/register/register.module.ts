@@ -1,17 +1,17 @@
-import { Injectable, Module } from '@nestjs/common';
-import { JobName } from '../platform/jobs/job-catalogue.js';
-import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+import { Module } from '@nestjs/common';
+import { BeneficiariesController } from './beneficiaries.controller.js';
+import { BeneficiariesService } from './beneficiaries.service.js';
+import { BeneficiaryRepository } from './beneficiary.repository.js';
+import { BulkImportRepository } from './bulk-import.repository.js';
+import { BulkImportsController } from './bulk-imports.controller.js';
+import { BulkImportsService } from './bulk-imports.service.js';
+import { RegisterClock } from './register-clock.js';
+import { RegisterCrons, RegisterJobs } from './register.jobs.js';
 
-// Placeholder handlers until the register module lands.
-@Injectable()
-export class RegisterJobs {
-  @JobHandler(JobName.RegisterBulkImport)
-  async bulkImport(): Promise<void> {}
-
-  @JobHandler(JobName.RegisterPurgeImports)
-  async purge(): Promise<void> {}
-}
-
-/** The inter-regime register: beneficiaries, identity traits, addresses and affiliations. */
-@Module({ providers: [RegisterJobs] })
+/** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
+@Module({
+  controllers: [BulkImportsController, BeneficiariesController],
+  providers: [RegisterClock, BeneficiaryRepository, BeneficiariesService, BulkImportRepository, BulkImportsService, RegisterJobs, RegisterCrons],
+  exports: [BeneficiariesService, BeneficiaryRepository, RegisterClock],
+})
 export class RegisterModule {}

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 
 export interface AuditQuery {
@@ -16,9 +15,23 @@ export interface AuditQuery {
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** One set-based statement whatever the count (bulk imports write 100,000 entries in one go). */
   async insert(em: EntityManager, rows: Omit<AuditEntry, 'id' | 'at'>[]): Promise<void> {
     if (rows.length === 0) return;
-    await em.createQueryBuilder().insert().into(AuditEntry).values(rows as QueryDeepPartialEntity<AuditEntry>[]).execute();
+    await em.query(
+      `INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::char(9)[], $8::jsonb[])`,
+      [
+        rows.map((r) => r.actorPartnerId),
+        rows.map((r) => r.actorKind),
+        rows.map((r) => r.requestId),
+        rows.map((r) => r.action),
+        rows.map((r) => r.entityType),
+        rows.map((r) => r.entityId),
+        rows.map((r) => r.organismeCode),
+        rows.map((r) => JSON.stringify(r.details ?? {})),
+      ],
+    );
   }
 
   async list(q: AuditQuery): Promise<AuditEntry[]> {

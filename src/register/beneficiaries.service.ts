@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { badRequest, conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import {
+  BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirField, IDENTITY_FIELDS, IdentityFields,
+} from './beneficiary-input.js';
+import { BeneficiaryRepository, Scope } from './beneficiary.repository.js';
+import { RegisterClock } from './register-clock.js';
+import type { AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The one answer for "not yours", "unknown" and "malformed" alike: nothing confirms that a beneficiary exists. */
+export const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 'No such beneficiary among the insured you manage');
+
+export const BENEFICIARY_ENTITY = 'beneficiary';
+
+/** The inter-regime register seen by one fund (its current insured) or by an operator (everyone). */
+@Injectable()
+export class BeneficiariesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: BeneficiaryRepository,
+    private readonly audit: AuditService,
+    private readonly clock: RegisterClock,
+  ) {}
+
+  /** Registers an insured person of the caller's organisme and opens their affiliation. */
+  async create(actor: Actor, dto: CreateBeneficiaryDto): Promise<BeneficiaryView> {
+    const organismeCode = fundOrganisme(actor);
+    const today = this.clock.today();
+    const input = orThrow(checkBeneficiary(dto, today));
+    return this.dataSource.transaction(async (em) => {
+      let id = await this.repo.insert(em, input);
+      let reaffiliated = false;
+      if (!id) {
+        // The NIR is known: the beneficiary row is locked while its affiliations are examined.
+        id = await this.reaffiliate(em, input, organismeCode, today);
+        reaffiliated = true;
+      }
+      const affiliationId = await this.repo.insertAffiliation(em, id, organismeCode, input.affiliatedFrom);
+      await this.audit.record(em, actor, {
+        action: reaffiliated ? 'beneficiary.reaffiliated' : 'beneficiary.created', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode,
+        details: { affiliationId, nirTemporary: input.nirTemporary },
+      });
+      return (await this.repo.find({ organismeCode, today }, id, em))!;
+    });
+  }
+
+  /**
+   * A NIR already in the register may join this organisme only when no other one holds it now: its identity is
+   * then taken over from the request. Refusals say which case it is and reveal nothing else.
+   */
+  private async reaffiliate(em: EntityManager, input: BeneficiaryInput, organismeCode: string, today: string): Promise<string> {
+    const s = await this.repo.standing(em, input.nir, organismeCode, today);
+    if (!s) throw conflict('BENEFICIARY_CONFLICT', 'The NIR was being registered concurrently; retry');
+    if (s.mine) throw conflict('BENEFICIARY_EXISTS', 'This NIR is already affiliated to your organisme', { beneficiaryId: s.id });
+    if (s.elsewhere) throw conflict('BENEFICIARY_AFFILIATED_ELSEWHERE', 'This NIR is affiliated to another organisme; the change of fund starts there');
+    if (s.lastEnd && input.affiliatedFrom < s.lastEnd) {
+      throw conflict('AFFILIATION_OVERLAP', 'affiliatedFrom falls within a previous affiliation of this NIR', { field: 'affiliatedFrom' });
+    }
+    const { nir: _nir, nirTemporary: _t, affiliatedFrom: _a, ...identity } = input;
+    await this.repo.updateIdentity(em, s.id, identity);
+    return s.id;
+  }
+
+  /** Reads one beneficiary and leaves an access trail. */
+  async get(actor: Actor, id: string): Promise<BeneficiaryView> {
+    const scope = this.scope(actor);
+    if (!UUID.test(id)) throw beneficiaryNotFound();
+    return this.dataSource.transaction(async (em) => {
+      const b = await this.repo.find(scope, id, em);
+      if (!b) throw beneficiaryNotFound();
+      await this.recordRead(em, actor, b, 'id');
+      return b;
+    });
+  }
+
+  /** Finds a beneficiary by NIR (sent in a body, never in a URL) and leaves an access trail. */
+  async lookup(actor: Actor, rawNir: string): Promise<BeneficiaryView> {
+    const scope = this.scope(actor);
+    const nir = orThrow(checkNirField(rawNir));
+    return this.dataSource.transaction(async (em) => {
+      const b = await this.repo.findByNir(scope, nir.nir, em);
+      if (!b) throw beneficiaryNotFound();
+      await this.recordRead(em, actor, b, 'nir');
+      return b;
+    });
+  }
+
+  /** Changes identity traits and address under optimistic locking; a change that changes nothing writes nothing. */
+  async update(actor: Actor, id: string, dto: UpdateBeneficiaryDto): Promise<BeneficiaryView> {
+    const organismeCode = fundOrganisme(actor);
+    const today = this.clock.today();
+    if (!UUID.test(id)) throw beneficiaryNotFound();
+    const { version, ...fields } = dto;
+    const change = orThrow(checkIdentityChange(fields, today));
+    return this.dataSource.transaction(async (em) => {
+      const scope = { organismeCode, today };
+      const current = await this.repo.find(scope, id, em, true);
+      if (!current) throw beneficiaryNotFound();
+      if (current.version !== version) {
+        throw conflict('VERSION_CONFLICT', 'The beneficiary changed since it was read; read it again', { currentVersion: current.version });
+      }
+      const changed = changedFields(current, change);
+      if (changed.length === 0) return current;
+      const patch = Object.fromEntries(changed.map((k) => [k, change[k]])) as Partial<IdentityFields>;
+      await this.repo.updateIdentity(em, id, patch);
+      await this.audit.record(em, actor, {
+        action: 'beneficiary.updated', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode,
+        details: { fields: changed, version: version + 1 },
+      });
+      return (await this.repo.find(scope, id, em))!;
+    });
+  }
+
+  async list(actor: Actor, q: { after?: string; limit?: number; organismeCode?: string }): Promise<BeneficiaryPage> {
+    const scope = this.scope(actor);
+    if (q.organismeCode) {
+      if (actor.kind !== 'operator') throw badRequest('ORGANISME_FILTER_NOT_ALLOWED', 'Only operators choose the organisme; a fund lists its own insured');
+      scope.organismeCode = q.organismeCode;
+    }
+    const limit = q.limit ?? 100;
+    const after = q.after === undefined ? null : decodeCursor(q.after);
+    const items = await this.repo.list(scope, after, limit);
+    return { items, next: items.length === limit ? encodeCursor(items[items.length - 1].id) : null };
+  }
+
+  async affiliations(actor: Actor, id: string): Promise<AffiliationView[]> {
+    const scope = this.scope(actor);
+    if (!UUID.test(id)) throw beneficiaryNotFound();
+    const rows = await this.repo.listAffiliations(scope, id);
+    if (!rows) throw beneficiaryNotFound();
+    return rows;
+  }
+
+  private recordRead(em: EntityManager, actor: Actor, b: BeneficiaryView, by: 'id' | 'nir'): Promise<void> {
+    return this.audit.record(em, actor, {
+      action: 'beneficiary.read', entityType: BENEFICIARY_ENTITY, entityId: b.id,
+      organismeCode: actor.organismeCode ?? b.affiliation?.organismeCode ?? null, details: { by },
+    });
+  }
+
+  /** A fund sees its organisme's current insured; an operator sees everyone. */
+  private scope(actor: Actor): Scope {
+    const today = this.clock.today();
+    if (actor.kind === 'operator' || actor.kind === 'system' || actor.kind === 'cli') return { organismeCode: null, today };
+    return { organismeCode: fundOrganisme(actor), today };
+  }
+}
+
+function fundOrganisme(actor: Actor): string {
+  if (actor.kind !== 'fund' || !actor.organismeCode) throw new DomainError('FUND_ONLY', 403, 'Only a fund acting for its organisme may do this');
+  return actor.organismeCode;
+}
+
+/** Input rule failures are 422 with the rule's stable code and the field (never the value). */
+export function orThrow<T>(r: Checked<T>): T {
+  if (r.ok) return r.value;
+  throw unprocessable(r.error.code, r.error.message, { field: r.error.field });
+}
+
+function changedFields(current: BeneficiaryView, change: Partial<IdentityFields>): (keyof IdentityFields)[] {
+  return IDENTITY_FIELDS.filter((k) => change[k] !== undefined && JSON.stringify(change[k]) !== JSON.stringify(current[k]));
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!UUID.test(id)) throw badRequest('CURSOR_INVALID', 'The cursor is not one this API gave');
+  return id;
+}

@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { BeneficiaryInput, IdentityFields } from './beneficiary-input.js';
+import type { AffiliationView, BeneficiaryView } from './dto/beneficiary.dto.js';
+import { CURRENT, run } from './sql.js';
+
+/**
+ * Who may see what, decided in SQL: a fund (organismeCode set) reaches a beneficiary only through a current
+ * affiliation to its organisme; an operator (organismeCode null) reaches every beneficiary.
+ */
+export interface Scope {
+  organismeCode: string | null;
+  /** YYYY-MM-DD, the day "current" is evaluated on. */
+  today: string;
+}
+
+/** Where a NIR stands in the register, from the point of view of one organisme. */
+export interface NirStanding {
+  id: string;
+  /** Has an affiliation to this organisme that has not ended (current or future). */
+  mine: boolean;
+  /** Has an affiliation to another organisme that has not ended. */
+  elsewhere: boolean;
+  /** The latest end of its past affiliations; a new one may not start before it. */
+  lastEnd: string | null;
+}
+
+const VIEW_COLUMNS = `b.id, b.nir, b.nir_temporary, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
+  b.birth_rank, b.address_lines, b.version, b.created_at, b.updated_at,
+  a.id AS aff_id, a.organisme_code AS aff_organisme, a.valid_from::text AS aff_from, a.valid_to::text AS aff_to`;
+
+interface ViewRow {
+  id: string; nir: string; nir_temporary: boolean; first_name: string; birth_name: string; usage_name: string | null;
+  birth_date: string; birth_rank: number; address_lines: string[]; version: number; created_at: Date; updated_at: Date;
+  aff_id: string | null; aff_organisme: string | null; aff_from: string | null; aff_to: string | null;
+}
+
+const COLUMN: Record<keyof IdentityFields, string> = {
+  firstName: 'first_name', birthName: 'birth_name', usageName: 'usage_name', birthDate: 'birth_date', birthRank: 'birth_rank', addressLines: 'address_lines',
+};
+
+@Injectable()
+export class BeneficiaryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One beneficiary with its current affiliation, if the scope reaches it; `lock` takes its row lock. */
+  async find(scope: Scope, id: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<BeneficiaryView | null> {
+    const { sql, params } = this.scoped(scope, 'b.id = $1', [id]);
+    const { rows } = await run<ViewRow>(em, `${sql}${lock ? ' FOR UPDATE OF b' : ''}`, params);
+    return rows[0] ? toView(rows[0], scope.today) : null;
+  }
+
+  async findByNir(scope: Scope, nir: string, em: EntityManager = this.dataSource.manager): Promise<BeneficiaryView | null> {
+    const { sql, params } = this.scoped(scope, 'b.nir = $1', [nir]);
+    const { rows } = await run<ViewRow>(em, sql, params);
+    return rows[0] ? toView(rows[0], scope.today) : null;
+  }
+
+  /** Keyset page ordered by id: the scope's beneficiaries whose id is after `afterId`. */
+  async list(scope: Scope, afterId: string | null, limit: number): Promise<BeneficiaryView[]> {
+    const em = this.dataSource.manager;
+    let rows: ViewRow[];
+    if (scope.organismeCode) {
+      // Driven by the (organisme_code, beneficiary_id) index; periods never overlap, so one current row per person.
+      ({ rows } = await run<ViewRow>(em,
+        `SELECT ${VIEW_COLUMNS}
+           FROM affiliation a JOIN beneficiary b ON b.id = a.beneficiary_id
+          WHERE a.organisme_code = $1 AND ${CURRENT('a', '$2::date')} AND ($3::uuid IS NULL OR a.beneficiary_id > $3::uuid)
+          ORDER BY a.beneficiary_id LIMIT $4`,
+        [scope.organismeCode, scope.today, afterId, limit]));
+    } else {
+      ({ rows } = await run<ViewRow>(em,
+        `SELECT ${VIEW_COLUMNS}
+           FROM beneficiary b LEFT JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', '$1::date')}
+          WHERE ($2::uuid IS NULL OR b.id > $2::uuid)
+          ORDER BY b.id LIMIT $3`,
+        [scope.today, afterId, limit]));
+    }
+    return rows.map((r) => toView(r, scope.today));
+  }
+
+  /** Every affiliation of a beneficiary the scope reaches (none when it does not), oldest first. */
+  async listAffiliations(scope: Scope, id: string): Promise<AffiliationView[] | null> {
+    const visible = await this.find(scope, id);
+    if (!visible) return null;
+    const { rows } = await run<{ id: string; organisme_code: string; valid_from: string; valid_to: string | null }>(this.dataSource.manager,
+      `SELECT a.id, a.organisme_code, a.valid_from::text AS valid_from, a.valid_to::text AS valid_to
+         FROM affiliation a WHERE a.beneficiary_id = $1 ORDER BY a.valid_from, a.id`,
+      [id]);
+    return rows.map((r) => affiliationView(r.id, r.organisme_code, r.valid_from, r.valid_to, scope.today));
+  }
+
+  /** Locks the beneficiary holding this NIR (if any) and says where it is affiliated. */
+  async standing(em: EntityManager, nir: string, organismeCode: string, today: string): Promise<NirStanding | null> {
+    const { rows } = await run<{ id: string }>(em, `SELECT id FROM beneficiary WHERE nir = $1 FOR UPDATE`, [nir]);
+    if (!rows[0]) return null;
+    const { rows: s } = await run<{ mine: boolean; elsewhere: boolean; last_end: string | null }>(em,
+      `SELECT coalesce(bool_or(organisme_code = $2 AND (valid_to IS NULL OR valid_to > $3::date)), false) AS mine,
+              coalesce(bool_or(organisme_code <> $2 AND (valid_to IS NULL OR valid_to > $3::date)), false) AS elsewhere,
+              max(valid_to)::text AS last_end
+         FROM affiliation WHERE beneficiary_id = $1`,
+      [rows[0].id, organismeCode, today]);
+    return { id: rows[0].id, mine: s[0].mine, elsewhere: s[0].elsewhere, lastEnd: s[0].last_end };
+  }
+
+  /** Inserts a new beneficiary; null when the NIR was registered meanwhile (by a concurrent transaction). */
+  async insert(em: EntityManager, b: BeneficiaryInput): Promise<string | null> {
+    const { rows } = await run<{ id: string }>(em,
+      `INSERT INTO beneficiary (nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (nir) DO NOTHING RETURNING id`,
+      [b.nir, b.nirTemporary, b.firstName, b.birthName, b.usageName, b.birthDate, b.birthRank, b.addressLines]);
+    return rows[0]?.id ?? null;
+  }
+
+  async insertAffiliation(em: EntityManager, beneficiaryId: string, organismeCode: string, validFrom: string): Promise<string> {
+    const { rows } = await run<{ id: string }>(em,
+      `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3) RETURNING id`,
+      [beneficiaryId, organismeCode, validFrom]);
+    return rows[0].id;
+  }
+
+  /** Writes the given identity fields and bumps the version. */
+  async updateIdentity(em: EntityManager, id: string, fields: Partial<IdentityFields>): Promise<void> {
+    const keys = Object.keys(fields) as (keyof IdentityFields)[];
+    if (keys.length === 0) return;
+    const sets = keys.map((k, i) => `${COLUMN[k]} = $${i + 2}`);
+    await run(em, `UPDATE beneficiary SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`, [id, ...keys.map((k) => fields[k])]);
+  }
+
+  private scoped(scope: Scope, where: string, params: unknown[]): { sql: string; params: unknown[] } {
+    const n = params.length;
+    if (scope.organismeCode) {
+      return {
+        sql: `SELECT ${VIEW_COLUMNS} FROM beneficiary b
+                JOIN affiliation a ON a.beneficiary_id = b.id AND a.organisme_code = $${n + 1} AND ${CURRENT('a', `$${n + 2}::date`)}
+               WHERE ${where}`,
+        params: [...params, scope.organismeCode, scope.today],
+      };
+    }
+    return {
+      sql: `SELECT ${VIEW_COLUMNS} FROM beneficiary b
+              LEFT JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', `$${n + 1}::date`)}
+             WHERE ${where}`,
+      params: [...params, scope.today],
+    };
+  }
+}
+
+function affiliationView(id: string, organismeCode: string, validFrom: string, validTo: string | null, today: string): AffiliationView {
+  return { id: String(id), organismeCode, validFrom, validTo, current: validFrom <= today && (validTo === null || validTo > today) };
+}
+
+function toView(r: ViewRow, today: string): BeneficiaryView {
+  return {
+    id: r.id,
+    nir: r.nir,
+    nirTemporary: r.nir_temporary,
+    firstName: r.first_name,
+    birthName: r.birth_name,
+    usageName: r.usage_name,
+    birthDate: r.birth_date,
+    birthRank: r.birth_rank,
+    addressLines: r.address_lines,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    affiliation: r.aff_id ? affiliationView(r.aff_id, r.aff_organisme!, r.aff_from!, r.aff_to, today) : null,
+  };
+}

@@ -1,0 +1,49 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { BulkImportsService } from './bulk-imports.service.js';
+import { ImportAcceptedView, ImportRejectPage, ImportRejectsQuery, ImportView } from './dto/bulk-import.dto.js';
+
+@ApiTags('register')
+@Controller('v1/beneficiaries/imports')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class BulkImportsController {
+  constructor(private readonly service: BulkImportsService) {}
+
+  @Post()
+  @Allow(PartnerKind.Fund)
+  @HttpCode(202)
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiBody({ description: 'A beneficiaries-import/1 file (docs/formats/beneficiaries-import.md)', schema: { type: 'string' } })
+  @ApiOperation({ summary: 'Upload a file of insured persons; processed in the background (good rows kept, bad rows reported by line)' })
+  @ApiAcceptedResponse({ type: ImportAcceptedView, description: 'Location: the import report. 413 PAYLOAD_TOO_LARGE; 415 IMPORT_MEDIA_TYPE; 422 IMPORT_TOO_MANY_ROWS, IMPORT_EMPTY, IMPORT_HEADER_INVALID, IMPORT_ENCODING_INVALID' })
+  async upload(
+    @CurrentActor() actor: Actor,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ImportAcceptedView> {
+    const accepted = await this.service.upload(actor, contentType, body);
+    reply.header('Location', accepted.location);
+    return accepted;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Status and counts of an import of the caller\'s organisme' })
+  @ApiOkResponse({ type: ImportView })
+  @ApiNotFoundResponse({ description: 'IMPORT_NOT_FOUND' })
+  get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ImportView> {
+    return this.service.get(actor, id);
+  }
+
+  @Get(':id/rejects')
+  @ApiOperation({ summary: 'Rejected lines (line, code, field, message; never the data), by line order' })
+  @ApiOkResponse({ type: ImportRejectPage })
+  @ApiNotFoundResponse({ description: 'IMPORT_NOT_FOUND' })
+  rejects(@CurrentActor() actor: Actor, @Param('id') id: string, @Query() q: ImportRejectsQuery): Promise<ImportRejectPage> {
+    return this.service.rejects(actor, id, q.after, q.limit);
+  }
+}
