@@ -1,0 +1,57 @@
+/**
+ * A one-line progress bar for long CLI runs, on stderr so stdout stays for results. On a terminal it redraws in
+ * place (at most 10 times a second); otherwise (CI logs, pipes) it prints a line every 10 %.
+ */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+const WIDTH = 30;
+
+export class ProgressBar {
+  private readonly started = performance.now();
+  private lastDraw = 0;
+  private lastDecile = -1;
+  private done = 0;
+
+  constructor(private readonly total: number, private readonly label = 'progress', private readonly stream: ProgressStream = process.stderr) {}
+
+  update(done: number): void {
+    this.done = Math.min(Math.floor(done), this.total);
+    const now = performance.now();
+    if (this.stream.isTTY) {
+      if (now - this.lastDraw < 100 && this.done < this.total) return;
+      this.lastDraw = now;
+      this.stream.write(`\r${this.render(now)}\x1b[K`);
+    } else {
+      const decile = Math.floor((this.done / Math.max(1, this.total)) * 10);
+      if (decile === this.lastDecile) return;
+      this.lastDecile = decile;
+      this.stream.write(`${this.render(now)}\n`);
+    }
+  }
+
+  /** Draws the final state and ends the line. */
+  finish(): void {
+    const now = performance.now();
+    if (this.stream.isTTY) this.stream.write(`\r${this.render(now)}\x1b[K\n`);
+    else if (Math.floor((this.done / Math.max(1, this.total)) * 10) !== this.lastDecile) this.stream.write(`${this.render(now)}\n`);
+  }
+
+  private render(now: number): string {
+    const fraction = this.total ? this.done / this.total : 1;
+    const filled = Math.round(fraction * WIDTH);
+    const seconds = (now - this.started) / 1000;
+    const rate = seconds > 0 ? this.done / seconds : 0;
+    const eta = rate > 0 && this.done < this.total ? ` ETA ${formatDuration((this.total - this.done) / rate)}` : '';
+    return `${this.label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)} % ${this.done.toLocaleString('en-US')}/${this.total.toLocaleString('en-US')} ${Math.round(rate).toLocaleString('en-US')}/s${eta}`;
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${String(Math.floor(seconds - m * 60)).padStart(2, '0')} s`;
+}
