@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CardsModule } from './cards/cards.module.js';
 import { AppConfig } from './config/app-config.js';
 import { EmissionModule } from './emission/emission.module.js';
+import { EventsModule } from './events/events.module.js';
 import { OppositionModule } from './opposition/opposition.module.js';
 import { PartnersModule } from './partners/partners.module.js';
 import { PhotoModule } from './photo/photo.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         PartnersModule,
         RegisterModule,
         CardsModule,
+        EventsModule,
         EmissionModule,
         PhotoModule,
         OppositionModule,

@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, VersionColumn } from 'typeorm';
+import { PersonalisationBatch } from '../emission/personalisation/personalisation-batch.entity.js';
 import { Organisme } from '../regimes/regime.entity.js';
 import { Beneficiary } from '../register/beneficiary.entity.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
@@ -10,15 +11,19 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 @Entity('card')
 @Index('card_one_active_per_beneficiary', ['beneficiaryId'], { unique: true, where: `state = 'active'` })
 @Check('card_serial_range', `serial > 0 AND serial < 1000000000000`)
+@Check('card_serial_once_personalised', `serial IS NOT NULL OR state IN ('ordered', 'cancelled')`)
 @Check('card_opposition_reason', `(state = 'opposed') = (opposition_reason IS NOT NULL)`)
 export class Card {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** 12 decimal digits at most; bigint in the database, a string in code. */
+  /**
+   * 12 decimal digits at most; bigint in the database, a string in code. Allocated when the card enters a
+   * personalisation batch (null while only ordered), never reused.
+   */
   @Index({ unique: true })
-  @Column({ type: 'bigint' })
-  serial: string;
+  @Column({ type: 'bigint', nullable: true })
+  serial: string | null;
 
   @Index()
   @Column({ type: 'uuid' })
@@ -53,6 +58,25 @@ export class Card {
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   stateChangedAt: Date;
+
+  /** The personalisation batch (file) the card was sent to the vendor in. */
+  @Index()
+  @Column({ type: 'uuid', nullable: true })
+  batchId: string | null;
+
+  @ManyToOne(() => PersonalisationBatch, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'batch_id' })
+  batch?: PersonalisationBatch;
+
+  /** The chip identifier the vendor reported. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  chipId: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  personalisedAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  shippedAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

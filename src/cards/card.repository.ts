@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
 import { Card } from './card.entity.js';
@@ -13,8 +14,8 @@ export interface CardListFilter {
   organismeCode?: string;
   beneficiaryId?: string;
   state?: CardState;
-  /** Keyset cursor: database serial (no padding). */
-  afterSerial?: string;
+  /** Keyset cursor: the id of the last card already read. */
+  afterId?: string;
   limit: number;
 }
 
@@ -42,6 +43,12 @@ export class CardRepository {
   /** Locks the card row for the rest of the caller's transaction (SELECT ... FOR UPDATE). */
   lockBySerial(em: EntityManager, serial: string, scopeOrganismeCode: string | null): Promise<Card | null> {
     const qb = em.getRepository(Card).createQueryBuilder('c').where('c.serial = :serial', { serial }).setLock('pessimistic_write');
+    if (scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: scopeOrganismeCode });
+    return qb.getOne();
+  }
+
+  lockById(em: EntityManager, id: string, scopeOrganismeCode: string | null): Promise<Card | null> {
+    const qb = em.getRepository(Card).createQueryBuilder('c').where('c.id = :id', { id }).setLock('pessimistic_write');
     if (scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: scopeOrganismeCode });
     return qb.getOne();
   }
@@ -77,7 +84,7 @@ export class CardRepository {
     }
   }
 
-  /** A new card in state `ordered`, its serial drawn from card_serial_seq (never cycles: a serial is never reused). */
+  /** A new card in state `ordered`, without serial: it is allocated when the card joins a personalisation batch. */
   async insertOrdered(em: EntityManager, input: { beneficiaryId: string; organismeCode: string }): Promise<Card> {
     let id: string;
     try {
@@ -86,7 +93,6 @@ export class CardRepository {
         .insert()
         .into(Card)
         .values({
-          serial: () => `nextval('card_serial_seq')`,
           beneficiaryId: input.beneficiaryId,
           organismeCode: input.organismeCode,
           state: CardState.Ordered,
@@ -102,20 +108,50 @@ export class CardRepository {
       if (pg?.code === '23503' && pg.detail?.includes('(organisme_code)')) {
         throw new DomainError('ORGANISME_UNKNOWN', 422, 'The organisme is not in the reference data');
       }
-      if (pg?.code === '2200H') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'The card serial sequence is exhausted');
       throw e;
     }
     return em.getRepository(Card).findOneByOrFail({ id });
   }
 
-  /** Keyset page by serial; the fund scope and every filter are applied in SQL. */
+  /**
+   * Gives serials to cards that have none, consecutive from the counter row, in the caller's transaction:
+   * the row lock serialises concurrent batches, a rollback gives the serials back, so a serial is never issued
+   * twice and none is skipped. Returns card id → serial (database form).
+   */
+  async allocateSerials(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
+    if (cardIds.length === 0) return new Map();
+    try {
+      const { rows } = await run<{ id: string; serial: string }>(em, 
+        `WITH alloc AS (
+           UPDATE serial_allocator SET next_serial = next_serial + $2 WHERE id = 1 RETURNING next_serial - $2 AS first
+         )
+         UPDATE card c SET serial = alloc.first + t.ord - 1
+           FROM alloc, unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
+          WHERE c.id = t.id AND c.serial IS NULL
+         RETURNING c.id, c.serial::text AS serial`,
+        [cardIds, cardIds.length],
+      );
+      if (rows.length !== cardIds.length) {
+        // The caller's transaction must roll back: the counter moved for cards that did not take a serial.
+        throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already has a serial or no longer exists');
+      }
+      return new Map(rows.map((r) => [r.id, r.serial]));
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === '23514' && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');
+      if (pg?.code === '23505') throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
+      throw e;
+    }
+  }
+
+  /** Keyset page by id; the fund scope and every filter are applied in SQL. */
   list(f: CardListFilter): Promise<Card[]> {
-    const qb = this.dataSource.getRepository(Card).createQueryBuilder('c').orderBy('c.serial', 'ASC').limit(f.limit);
+    const qb = this.dataSource.getRepository(Card).createQueryBuilder('c').orderBy('c.id', 'ASC').limit(f.limit);
     if (f.scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: f.scopeOrganismeCode });
     if (f.organismeCode) qb.andWhere('c.organismeCode = :organismeCode', { organismeCode: f.organismeCode });
     if (f.beneficiaryId) qb.andWhere('c.beneficiaryId = :beneficiaryId', { beneficiaryId: f.beneficiaryId });
     if (f.state) qb.andWhere('c.state = :state', { state: f.state });
-    if (f.afterSerial) qb.andWhere('c.serial > :after', { after: f.afterSerial });
+    if (f.afterId) qb.andWhere('c.id > :after', { after: f.afterId });
     return qb.getMany();
   }
 

@@ -5,7 +5,7 @@ import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { CardAction } from './card-action.enum.js';
-import { formatSerial, parseSerial } from './card-serial.js';
+import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
 import { assertCardTransition, isBlocked } from './card-transitions.js';
 import { Card } from './card.entity.js';
@@ -19,6 +19,15 @@ export const cardNotFound = () => new DomainError('CARD_NOT_FOUND', 404, 'Card n
 
 export interface TransitionOptions {
   reason?: OppositionReason;
+}
+
+function checkReason(action: CardAction, opts: TransitionOptions): void {
+  if (action === CardAction.Oppose && !opts.reason) {
+    throw unprocessable('OPPOSITION_REASON_REQUIRED', 'Opposing a card needs a reason (lost, stolen, fraud, ...)');
+  }
+  if (action !== CardAction.Oppose && opts.reason) {
+    throw unprocessable('OPPOSITION_REASON_NOT_APPLICABLE', `The action ${action} takes no reason`);
+  }
 }
 
 export interface CardListQuery {
@@ -41,7 +50,7 @@ const scopeOf = (actor: Actor): string | null => {
 export function toCardView(c: Card): CardView {
   return {
     id: c.id,
-    serial: formatSerial(c.serial),
+    serial: formatOptionalSerial(c.serial),
     beneficiaryId: c.beneficiaryId,
     organismeCode: c.organismeCode,
     dataVersion: c.dataVersion,
@@ -68,17 +77,23 @@ export class CardsService {
    * CARD_ALREADY_ACTIVE_FOR_HOLDER the database has aborted the caller's transaction, which must roll back.
    */
   async transitionIn(em: EntityManager, actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
+    checkReason(action, opts);
     const dbSerial = parseSerial(serial);
-    const scope = scopeOf(actor);
-    if (action === CardAction.Oppose && !opts.reason) {
-      throw unprocessable('OPPOSITION_REASON_REQUIRED', 'Opposing a card needs a reason (lost, stolen, fraud, ...)');
-    }
-    if (action !== CardAction.Oppose && opts.reason) {
-      throw unprocessable('OPPOSITION_REASON_NOT_APPLICABLE', `The action ${action} takes no reason`);
-    }
     if (!dbSerial) throw cardNotFound();
-    const card = await this.cards.lockBySerial(em, dbSerial, scope);
+    const card = await this.cards.lockBySerial(em, dbSerial, scopeOf(actor));
     if (!card) throw cardNotFound();
+    return this.apply(em, actor, card, action, opts);
+  }
+
+  /** The same, for a card known by its id (an ordered card has no serial yet): the emission chain's way. */
+  async transitionByIdIn(em: EntityManager, actor: Actor, cardId: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
+    checkReason(action, opts);
+    const card = await this.cards.lockById(em, cardId, scopeOf(actor));
+    if (!card) throw cardNotFound();
+    return this.apply(em, actor, card, action, opts);
+  }
+
+  private async apply(em: EntityManager, actor: Actor, card: Card, action: CardAction, opts: TransitionOptions): Promise<CardView> {
     const from = card.state;
     const to = assertCardTransition(card, action);
     const change = {
@@ -91,24 +106,29 @@ export class CardsService {
     await this.audit.record(em, actor, {
       action: `card.${action}`,
       entityType: CARD_AUDIT_ENTITY,
-      entityId: formatSerial(card.serial),
+      entityId: card.id,
       organismeCode: card.organismeCode,
-      details: { from, to, reason: change.oppositionReason },
+      details: { serial: formatOptionalSerial(card.serial), from, to, reason: change.oppositionReason },
     });
     return toCardView({ ...card, ...change, ...written });
   }
 
-  /** A new card in state `ordered` with a fresh serial, inside the emission chain's transaction. */
+  /** A new card in state `ordered`, inside the emission chain's transaction; its serial comes with its batch. */
   async issue(em: EntityManager, actor: Actor, input: { beneficiaryId: string; organismeCode: string }): Promise<CardView> {
     const card = await this.cards.insertOrdered(em, input);
     await this.audit.record(em, actor, {
       action: 'card.issue',
       entityType: CARD_AUDIT_ENTITY,
-      entityId: formatSerial(card.serial),
+      entityId: card.id,
       organismeCode: card.organismeCode,
-      details: { from: null, to: card.state, reason: null },
+      details: { serial: null, from: null, to: card.state, reason: null },
     });
     return toCardView(card);
+  }
+
+  /** Serials for ordered cards entering a personalisation batch, in the batch's transaction (see CardRepository). */
+  allocateSerialsIn(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
+    return this.cards.allocateSerials(em, cardIds);
   }
 
   async get(actor: Actor, serial: string): Promise<CardView> {
@@ -122,19 +142,19 @@ export class CardsService {
       organismeCode: q.organismeCode,
       beneficiaryId: q.beneficiaryId,
       state: q.state,
-      afterSerial: q.after ? (parseSerial(q.after) ?? '0') : undefined,
+      afterId: q.after,
       limit,
     });
     const items = rows.map(toCardView);
-    return { items, next: items.length === limit ? items[items.length - 1].serial : null };
+    return { items, next: items.length === limit ? items[items.length - 1].id : null };
   }
 
   /** The card's state changes, oldest first, read from the audit trail. */
   async history(actor: Actor, serial: string, q: { after?: string; limit?: number } = {}): Promise<CardHistoryView> {
     const card = await this.visibleCard(actor, serial);
     const limit = q.limit ?? 100;
-    const shown = formatSerial(card.serial);
-    const entries = await this.audit.list({ entityType: CARD_AUDIT_ENTITY, entityId: shown, afterId: q.after, limit });
+    const shown = formatSerial(card.serial!);
+    const entries = await this.audit.list({ entityType: CARD_AUDIT_ENTITY, entityId: card.id, afterId: q.after, limit });
     const items: CardHistoryEntryView[] = entries
       .filter((e) => typeof e.details?.to === 'string')
       .map((e) => ({

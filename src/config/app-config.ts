@@ -22,6 +22,19 @@ export const CONFIG_ENV: Record<string, string> = {
   jobsPollSeconds: 'JOBS_POLL_SECONDS',
   importRetentionDays: 'IMPORT_RETENTION_DAYS',
   seedReferenceData: 'SEED_REFERENCE_DATA',
+  cardMinAge: 'CARD_MIN_AGE',
+  formReminderDays: 'FORM_REMINDER_DAYS',
+  formExpiryDays: 'FORM_EXPIRY_DAYS',
+  uploadLinkDays: 'UPLOAD_LINK_DAYS',
+  photoMaxAgeDays: 'PHOTO_MAX_AGE_DAYS',
+  photoMaxBytes: 'PHOTO_MAX_BYTES',
+  personalisationBatchSize: 'PERSONALISATION_BATCH_SIZE',
+  personalisationCron: 'PERSONALISATION_CRON',
+  inboxScanCron: 'INBOX_SCAN_CRON',
+  stuckAfterHours: 'STUCK_AFTER_HOURS',
+  reinjectLimit: 'REINJECT_LIMIT',
+  photoCentreAddress: 'PHOTO_CENTRE_ADDRESS',
+  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
 };
 
 const toInt = ({ value }: { value: unknown }) => {
@@ -102,6 +115,57 @@ export class AppConfig {
   /** How long bulk-import reports (counts and rejected line numbers) are kept. */
   @Transform(toInt) @IsInt() @Min(1)
   importRetentionDays = 90;
+
+  /** Youngest age at which a person gets a card of their own (younger children are on a parent's card). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(30)
+  cardMinAge = 16;
+
+  /** Days after the form is sent before the fund is told it is still unanswered. */
+  @Transform(toInt) @IsInt() @Min(1)
+  formReminderDays = 15;
+
+  /** Days after the form is sent before an unanswered request expires. */
+  @Transform(toInt) @IsInt() @Min(1)
+  formExpiryDays = 45;
+
+  /** Validity of the one-time link an insured uses to upload a photo online. */
+  @Transform(toInt) @IsInt() @Min(1)
+  uploadLinkDays = 30;
+
+  /** A photo older than this (since it was received) cannot be put on a card. */
+  @Transform(toInt) @IsInt() @Min(1)
+  photoMaxAgeDays = 180;
+
+  /** Largest photo scan accepted. */
+  @Transform(toInt) @IsInt() @Min(1024)
+  photoMaxBytes = 10 * 1024 * 1024;
+
+  /** Most cards in one personalisation file. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  personalisationBatchSize = 5000;
+
+  /** When the personalisation batch job is enqueued (cron expression, six fields with seconds allowed). */
+  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
+  personalisationCron = '0 */5 * * * *';
+
+  /** When vendor inboxes are scanned for complete files the SFTP server did not see closing. */
+  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
+  inboxScanCron = '30 */2 * * * *';
+
+  /** An item idle longer than this at a step counts as stuck (operators' view and the re-injector). */
+  @Transform(toInt) @IsInt() @Min(1)
+  stuckAfterHours = 48;
+
+  /** How many times the re-injector retries a stuck item before flagging it for review. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100)
+  reinjectLimit = 3;
+
+  /** Return address of the photo digitisation centre printed on the form (lines separated by |). */
+  @IsString() @MinLength(3)
+  photoCentreAddress = 'CENTRE PHOTO CARTE VITALE|CS 30000|35913 RENNES CEDEX 9';
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  webhookTimeoutMs = 5000;
 
   /** Add the bundled reference organismes that are missing at start-up. */
   @Transform(toBool) @IsBoolean()

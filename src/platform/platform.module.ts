@@ -3,6 +3,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AuditModule } from './audit/audit.module.js';
+import { SigningKeysController } from './crypto/signing-keys.controller.js';
+import { SigningService } from './crypto/signing.service.js';
 import { RoutePolicyCheck } from './auth/route-policy.check.js';
 import { DATABASE_URL } from './database/database.tokens.js';
 import { dataSourceOptions } from './database/data-source-options.js';
@@ -22,15 +24,16 @@ export class PlatformModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: false }),
         AuditModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, SigningKeysController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: DATABASE_URL, useValue: databaseUrl },
         JobsService,
         MetricsService,
         RoutePolicyCheck,
+        SigningService,
       ],
-      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService],
+      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService, SigningService],
     };
   }
 }

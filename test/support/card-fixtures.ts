@@ -35,9 +35,13 @@ export async function cardRowBySerial(ds: DataSource, serial: string): Promise<R
   return rows[0];
 }
 
-/** The audit entries about one card, oldest first. */
+/** The audit entries about one card (kept under its id), oldest first; the serial is in `details`. */
 export async function cardAuditEntries(ds: DataSource, serial12: string): Promise<Array<{ action: string; actor_kind: string; organisme_code: string | null; details: Record<string, unknown> }>> {
-  return ds.query(`SELECT action, actor_kind, organisme_code, details FROM audit_entry WHERE entity_type = 'card' AND entity_id = $1 ORDER BY id`, [serial12]);
+  return ds.query(
+    `SELECT action, actor_kind, organisme_code, details FROM audit_entry
+      WHERE entity_type = 'card' AND entity_id = (SELECT id::text FROM card WHERE serial = $1) ORDER BY id`,
+    [BigInt(serial12).toString()],
+  );
 }
 
 /** A syntactically valid serial that no card has (beyond the sequence's range in use). */

@@ -55,9 +55,9 @@ export interface CardRow {
   oppositionReason: OppositionReason | null;
 }
 
-/** Inserts a card straight into the database, its serial from the real sequence (test set-up only). */
+/** Inserts a card straight into the database, its serial from the real allocator row (test set-up only). */
 export async function insertCard(ds: DataSource, overrides: Partial<CardRow> & { beneficiaryId: string }): Promise<CardRow> {
-  const [{ serial }] = await ds.query(`SELECT nextval('card_serial_seq')::text AS serial`);
+  const [[{ serial }]] = await ds.query(`UPDATE serial_allocator SET next_serial = next_serial + 1 WHERE id = 1 RETURNING (next_serial - 1)::text AS serial`);
   const row: CardRow = {
     id: randomUUID(), serial, organismeCode: '017510001', state: CardState.Ordered, oppositionReason: null, ...overrides,
   };

@@ -17,8 +17,8 @@ export class ListCardsQueryDto {
   @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 
-  @ApiPropertyOptional({ description: 'Cursor: the serial of the last card already read (the `next` of the previous page)', example: '100000000042' })
-  @IsOptional() @Matches(/^\d{12}$/, { message: 'after must be a 12-digit serial' })
+  @ApiPropertyOptional({ description: 'Cursor: the id of the last card already read (the `next` of the previous page)', format: 'uuid' })
+  @IsOptional() @IsUUID()
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
@@ -48,7 +48,7 @@ export class CardTransitionDto {
 
 export class CardView {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: '100000000042', description: '12 digits, zero-padded' }) serial: string;
+  @ApiPropertyOptional({ example: '100000000042', nullable: true, description: '12 digits, zero-padded; null until the card joins a personalisation batch' }) serial: string | null;
   @ApiProperty({ format: 'uuid' }) beneficiaryId: string;
   @ApiProperty({ example: '017510001' }) organismeCode: string;
   @ApiProperty({ description: 'Version of the data written on the chip' }) dataVersion: number;

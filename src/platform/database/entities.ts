@@ -4,6 +4,14 @@ import { Fund, Organisme, Regime } from '../../regimes/regime.entity.js';
 import { Affiliation, Beneficiary } from '../../register/beneficiary.entity.js';
 import { BulkImport, BulkImportReject } from '../../register/bulk-import.entity.js';
 import { AuditEntry } from '../audit/audit-entry.entity.js';
+import { PersonalisationBatch, SerialAllocator } from '../../emission/personalisation/personalisation-batch.entity.js';
+import { CardRequest, CardRequestStep } from '../../emission/requests/card-request.entity.js';
+import { VendorReturnFile } from '../../emission/returns/vendor-return-file.entity.js';
+import { SftpPublicKey, VendorProfile } from '../../emission/vendors/vendor.entity.js';
+import { FundEvent, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
+import { Photo } from '../../photo/photo.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
-export const ENTITIES = [Regime, Fund, Organisme, Partner, ApiKey, Beneficiary, Affiliation, BulkImport, BulkImportReject, Card, AuditEntry];
+export const ENTITIES = [Regime, Fund, Organisme, Partner, ApiKey, Beneficiary, Affiliation, BulkImport, BulkImportReject, Card, AuditEntry,
+  CardRequest, CardRequestStep, Photo, VendorProfile, SftpPublicKey, PersonalisationBatch, SerialAllocator, VendorReturnFile,
+  FundEvent, WebhookSubscription, WebhookDelivery];

@@ -7,11 +7,38 @@ export enum JobName {
   RegisterBulkImport = 'register.bulk-import',
   /** Drop finished bulk-import reports past their retention. */
   RegisterPurgeImports = 'register.purge-imports',
+  /** Remind funds of unanswered forms and expire requests past their deadline. */
+  EmissionRequestDeadlines = 'emission.request-deadlines',
+  /** Check and normalise one received photo. */
+  PhotoCheck = 'photo.check',
+  /** Order the card of a request whose photo was accepted, for funds that order automatically. */
+  EmissionAutoOrder = 'emission.auto-order',
+  /** Group ordered cards into personalisation batches per vendor, allocating their serials. */
+  EmissionBuildBatches = 'emission.build-batches',
+  /** Write one batch's personalisation file and signature into its vendor's outbox. */
+  EmissionWriteBatchFile = 'emission.write-batch-file',
+  /** Ingest one return file a vendor dropped in its inbox. */
+  EmissionIngestReturnFile = 'emission.ingest-return-file',
+  /** Look for complete return files in every vendor inbox (safety net behind the SFTP server's own notice). */
+  EmissionScanInboxes = 'emission.scan-inboxes',
+  /** POST one fund event to one webhook, signed; retried with back-off. */
+  EventsDeliverWebhook = 'events.deliver-webhook',
+  /** Re-inject card requests idle too long at a step, up to a limit, then flag them for review. */
+  EmissionReinjectStuck = 'emission.reinject-stuck',
 }
 
 export interface JobPayloads {
   [JobName.RegisterBulkImport]: { importId: string };
   [JobName.RegisterPurgeImports]: { retentionDays: number };
+  [JobName.EmissionRequestDeadlines]: Record<string, never>;
+  [JobName.PhotoCheck]: { photoId: string };
+  [JobName.EmissionAutoOrder]: { requestId: string };
+  [JobName.EmissionBuildBatches]: Record<string, never>;
+  [JobName.EmissionWriteBatchFile]: { batchId: string };
+  [JobName.EmissionIngestReturnFile]: { returnFileId: string };
+  [JobName.EmissionScanInboxes]: Record<string, never>;
+  [JobName.EventsDeliverWebhook]: { subscriptionId: string; eventId: string };
+  [JobName.EmissionReinjectStuck]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -27,6 +54,15 @@ export interface JobSpec {
 export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.RegisterBulkImport]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.RegisterPurgeImports]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
+  [JobName.EmissionRequestDeadlines]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
+  [JobName.PhotoCheck]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 4 },
+  [JobName.EmissionAutoOrder]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 20 },
+  [JobName.EmissionBuildBatches]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
+  [JobName.EmissionWriteBatchFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
+  [JobName.EmissionIngestReturnFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
+  [JobName.EmissionScanInboxes]: { retryLimit: 1, retryBackoff: false, expireInSeconds: 5 * 60, batchSize: 1 },
+  [JobName.EventsDeliverWebhook]: { retryLimit: 8, retryBackoff: true, expireInSeconds: 60, batchSize: 10 },
+  [JobName.EmissionReinjectStuck]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);

@@ -8,6 +8,7 @@ import { Inject } from '@nestjs/common';
 import { JOB_NAMES, JOB_SPECS, JobName, JobPayloads } from './job-catalogue.js';
 import { JOB_HANDLER } from './job-handler.decorator.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { run } from '../database/sql.js';
 
 type Handler = (payload: unknown, jobId: string) => Promise<unknown>;
 
@@ -138,14 +139,5 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
 }
 
 function executor(em: EntityManager): PgBoss.Db {
-  return {
-    executeSql: async (text: string, values: unknown[]) => {
-      const qr = em.queryRunner;
-      if (qr) {
-        const result = await qr.query(text, values, true);
-        return { rows: result.records ?? [] };
-      }
-      return { rows: await em.query(text, values) };
-    },
-  };
+  return { executeSql: async (text: string, values: unknown[]) => ({ rows: (await run(em, text, values)).rows }) };
 }

@@ -1,0 +1,62 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Partner } from '../../partners/partner.entity.js';
+
+export enum BatchStatus {
+  /** Cards and serials assigned in the database; the file is not written yet. */
+  Allocated = 'allocated',
+  /** The file and its signature are in the vendor's outbox. */
+  Written = 'written',
+  /** Every card of the batch came back in a return file. */
+  Returned = 'returned',
+}
+
+/** One personalisation file: a group of ordered cards for one vendor. */
+@Entity('personalisation_batch')
+export class PersonalisationBatch {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index({ unique: true })
+  @Column({ type: 'bigint' })
+  batchNumber: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  vendorPartnerId: string;
+
+  @ManyToOne(() => Partner, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'vendor_partner_id' })
+  vendor?: Partner;
+
+  @Column({ type: 'enum', enum: BatchStatus, enumName: 'batch_status', default: BatchStatus.Allocated })
+  status: BatchStatus;
+
+  @Column({ type: 'integer' })
+  cardCount: number;
+
+  @Column({ type: 'varchar', length: 120, nullable: true })
+  fileName: string | null;
+
+  @Column({ type: 'char', length: 64, nullable: true })
+  sha256: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  writtenAt: Date | null;
+}
+
+/**
+ * The next card serial, in a row: allocation is an UPDATE in the batch's own transaction, so a rollback or
+ * a crash gives the serials back (no gap) and two batches can never take the same ones (row lock).
+ */
+@Entity('serial_allocator')
+@Check('serial_allocator_single_row', `id = 1`)
+export class SerialAllocator {
+  @PrimaryColumn({ type: 'smallint' })
+  id: number;
+
+  @Column({ type: 'bigint' })
+  nextSerial: string;
+}

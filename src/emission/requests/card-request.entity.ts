@@ -1,0 +1,130 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Card } from '../../cards/card.entity.js';
+import { Organisme } from '../../regimes/regime.entity.js';
+import { Beneficiary } from '../../register/beneficiary.entity.js';
+import { RequestReason, RequestStatus } from './request-status.enum.js';
+
+/**
+ * A card request, from the fund's decision (step 1) to the card in the insured's hands (step 6).
+ * At most one open request per beneficiary (partial unique index).
+ */
+@Entity('card_request')
+@Index('card_request_one_open_per_beneficiary', ['beneficiaryId'], {
+  unique: true,
+  where: `status IN ('form_sent', 'photo_received', 'photo_rejected', 'photo_available', 'ordered', 'in_personalisation')`,
+})
+@Index(['status', 'statusChangedAt'])
+@Check('card_request_form_number', `form_number ~ '^[0-9]{8}$'`)
+export class CardRequest {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** 8 digits printed on the form (7 from a sequence + a Luhn check digit), keyed in by the digitisation centre. */
+  @Index({ unique: true })
+  @Column({ type: 'char', length: 8 })
+  formNumber: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  beneficiaryId: string;
+
+  @ManyToOne(() => Beneficiary, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'beneficiary_id' })
+  beneficiary?: Beneficiary;
+
+  @Index()
+  @Column({ type: 'char', length: 9 })
+  organismeCode: string;
+
+  @ManyToOne(() => Organisme, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'organisme_code' })
+  organisme?: Organisme;
+
+  @Column({ type: 'enum', enum: RequestReason, enumName: 'request_reason' })
+  reason: RequestReason;
+
+  @Column({ type: 'enum', enum: RequestStatus, enumName: 'request_status' })
+  status: RequestStatus;
+
+  /** Order the card as soon as a photo is accepted, without waiting for the fund. */
+  @Column({ type: 'boolean', default: false })
+  autoOrder: boolean;
+
+  /** The accepted photo (set when the request becomes photo_available). */
+  @Column({ type: 'uuid', nullable: true })
+  photoId: string | null;
+
+  /** The card ordered for this request. */
+  @Column({ type: 'uuid', nullable: true })
+  cardId: string | null;
+
+  @ManyToOne(() => Card, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'card_id' })
+  card?: Card;
+
+  /** The card this request replaces, if any (invalidated at order or at activation). */
+  @Column({ type: 'uuid', nullable: true })
+  replacedCardId: string | null;
+
+  @ManyToOne(() => Card, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'replaced_card_id' })
+  replacedCard?: Card;
+
+  @Column({ type: 'timestamptz' })
+  reminderDueAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  remindedAt: Date | null;
+
+  @Column({ type: 'timestamptz' })
+  expiresAt: Date;
+
+  /** SHA-256 of the one-time photo upload token given to the insured (the token itself is never stored). */
+  @Column({ type: 'bytea', nullable: true })
+  uploadTokenHash: Buffer | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  uploadTokenExpiresAt: Date | null;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  statusChangedAt: Date;
+
+  /** Times the re-injector retried this request at its current step. */
+  @Column({ type: 'integer', default: 0 })
+  reinjections: number;
+
+  /** Set when the re-injector gave up: an operator must look. */
+  @Column({ type: 'boolean', default: false })
+  needsReview: boolean;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @VersionColumn({ default: 1 })
+  version: number;
+}
+
+/** Every status a request entered and when: the lead times per step are computed from it. */
+@Entity('card_request_step')
+export class CardRequestStep {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  requestId: string;
+
+  @ManyToOne(() => CardRequest, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'request_id' })
+  request?: CardRequest;
+
+  @Column({ type: 'enum', enum: RequestStatus, enumName: 'request_status' })
+  status: RequestStatus;
+
+  @Index()
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  enteredAt: Date;
+}

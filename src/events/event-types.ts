@@ -1,0 +1,26 @@
+/** The events funds follow (feed and webhooks). Data holds ids, codes and states only: never a NIR, a name or a photo. */
+export enum FundEventType {
+  RequestFormSent = 'request.form_sent',
+  RequestReminder = 'request.reminder',
+  RequestExpired = 'request.expired',
+  RequestCancelled = 'request.cancelled',
+  PhotoReceived = 'request.photo_received',
+  PhotoRejected = 'request.photo_rejected',
+  PhotoAvailable = 'request.photo_available',
+  CardOrdered = 'card.ordered',
+  CardInPersonalisation = 'card.in_personalisation',
+  CardShipped = 'card.shipped',
+  CardSpoiled = 'card.spoiled',
+  CardUndeliverable = 'card.undeliverable',
+  RequestReopened = 'request.reopened',
+  CardOpposed = 'card.opposed',
+  RequestNeedsReview = 'request.needs_review',
+}
+
+export interface NewFundEvent {
+  organismeCode: string;
+  type: FundEventType;
+  subjectType: 'card_request' | 'card' | 'beneficiary';
+  subjectId: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AppConfig } from '../config/app-config.js';
+
+const KEY = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_.-]*)*$/;
+
+/**
+ * The one place photo bytes are written and read: files under DATA_DIR/photos by default. Keys are relative
+ * paths the code chooses (never user input); writes are atomic (temporary file, then rename).
+ */
+@Injectable()
+export class PhotoStore {
+  private readonly root: string;
+
+  constructor(config: AppConfig) {
+    this.root = path.resolve(config.dataDir, 'photos');
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, data, { mode: 0o600 });
+    await rename(tmp, file);
+  }
+
+  get(key: string): Promise<Buffer> {
+    return readFile(this.file(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  private file(key: string): string {
+    if (!KEY.test(key)) throw new Error('invalid photo store key');
+    return path.join(this.root, key);
+  }
+}
