@@ -37,6 +37,19 @@ describe('jobs', () => {
     expect(await count(JobName.RegisterPurgeImports)).toBe(before + 1);
   });
 
+  it('enqueues many jobs in one statement, in the transaction too', async () => {
+    const jobs = t.app.get(JobsService);
+    const before = await count(JobName.PhotoCheck);
+    const payloads = Array.from({ length: 500 }, (_, i) => ({ photoId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    await expect(t.dataSource.transaction(async (em) => {
+      await jobs.sendMany(em, JobName.PhotoCheck, payloads);
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    expect(await count(JobName.PhotoCheck)).toBe(before);
+    await t.dataSource.transaction((em) => jobs.sendMany(em, JobName.PhotoCheck, payloads));
+    expect(await count(JobName.PhotoCheck)).toBe(before + 500);
+  });
+
   it('a singleton (cron) job is enqueued once per period even by two instances', async () => {
     const other = await createApp(Object.assign(Object.create(Object.getPrototypeOf(t.config)), t.config), t.url, createLogger('silent'));
     await other.init();

@@ -87,6 +87,18 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     return this.boss.send(name, payload as object, { ...this.specOptions(name), ...options, db: executor(em) });
   }
 
+  /** Enqueues many jobs of one kind in one statement, inside the caller's transaction (large fan-outs). */
+  async sendMany<N extends JobName>(em: EntityManager, name: N, payloads: JobPayloads[N][]): Promise<void> {
+    if (payloads.length === 0) return;
+    const spec = JOB_SPECS[name];
+    await this.boss.insert(
+      payloads.map((data) => ({
+        name, data: data as object, retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, expireInSeconds: spec.expireInSeconds,
+      })),
+      { db: executor(em) },
+    );
+  }
+
   /**
    * Enqueues a job at most once per period across every instance (the crons' way): pg-boss's unique
    * (name, singleton slot, key) index makes the second instance's insert a no-op.
