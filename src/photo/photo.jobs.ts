@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobName, JobPayloads } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+import { PhotoCheckService } from './photo-check.service.js';
 
-// Placeholder handlers, replaced by the real ones.
+/** Step 3's background job: check and normalise one received photo. */
 @Injectable()
 export class PhotoJobs {
-  @JobHandler(JobName.PhotoCheck)
-  async photoCheck(): Promise<void> {}
+  constructor(private readonly checks: PhotoCheckService) {}
 
+  @JobHandler(JobName.PhotoCheck)
+  async photoCheck(payload: JobPayloads[JobName.PhotoCheck]): Promise<void> {
+    await this.checks.check(payload.photoId);
+  }
 }

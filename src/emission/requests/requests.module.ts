@@ -1,6 +1,21 @@
 import { Module } from '@nestjs/common';
-import { RequestsJobs } from './requests.jobs.js';
+import { RegisterModule } from '../../register/register.module.js';
+import { CardRequestRepository } from './card-request.repository.js';
+import { CardRequestsController } from './card-requests.controller.js';
+import { CardRequestsService } from './card-requests.service.js';
+import { RequestDeadlinesService } from './request-deadlines.service.js';
+import { RequestFormRenderer } from './request-form.renderer.js';
+import { RequestFormService } from './request-form.service.js';
+import { RequestsCrons, RequestsJobs } from './requests.jobs.js';
 
-/** Step 1: card requests, eligibility, the pre-filled form, deadlines; and the online photo link. */
-@Module({ providers: [RequestsJobs] })
+/**
+ * Step 1: card requests, eligibility, the pre-filled form, deadlines; and the online photo link. The photo module
+ * moves requests through the photo steps with CardRequestRepository, inside its own transactions.
+ */
+@Module({
+  imports: [RegisterModule],
+  controllers: [CardRequestsController],
+  providers: [CardRequestRepository, CardRequestsService, RequestFormRenderer, RequestFormService, RequestDeadlinesService, RequestsJobs, RequestsCrons],
+  exports: [CardRequestRepository, CardRequestsService],
+})
 export class RequestsModule {}

@@ -75,13 +75,14 @@ export function toProblem(exception: unknown, requestId?: string, instance?: str
   } else {
     cause = exception;
   }
+  // Details come first so they can never overwrite the standard members (a detail named `status`...).
   const problem: Problem = {
+    ...extra,
     type: `urn:vitale:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     code,
     detail,
-    ...extra,
   };
   if (instance) problem.instance = instance;
   if (requestId) problem.requestId = requestId;

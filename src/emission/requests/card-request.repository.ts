@@ -1,0 +1,317 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { run } from '../../platform/database/sql.js';
+import { OPEN_REQUEST_STATUSES, RequestReason, RequestStatus } from './request-status.enum.js';
+
+/** Who may see which requests, decided in SQL: a fund its organisme's, an operator (null) all. */
+export interface RequestScope {
+  organismeCode: string | null;
+}
+
+/** A card request row as the services use it. */
+export interface CardRequestRecord {
+  id: string;
+  formNumber: string;
+  beneficiaryId: string;
+  organismeCode: string;
+  reason: RequestReason;
+  status: RequestStatus;
+  autoOrder: boolean;
+  photoId: string | null;
+  cardId: string | null;
+  replacedCardId: string | null;
+  reminderDueAt: Date;
+  remindedAt: Date | null;
+  expiresAt: Date;
+  /** When the current upload link stops working; null when there is none (used, revoked or never given). */
+  uploadLinkExpiresAt: Date | null;
+  statusChangedAt: Date;
+  needsReview: boolean;
+  createdAt: Date;
+}
+
+/** The latest photo received for a request. */
+export interface LatestPhoto {
+  id: string;
+  status: string;
+  source: string;
+  reasons: string[];
+  receivedAt: Date;
+  checkedAt: Date | null;
+}
+
+export interface RequestWithPhoto extends CardRequestRecord {
+  photo: LatestPhoto | null;
+}
+
+export interface RequestStepRecord {
+  status: RequestStatus;
+  enteredAt: Date;
+}
+
+export interface NewCardRequest {
+  formNumber: string;
+  beneficiaryId: string;
+  organismeCode: string;
+  reason: RequestReason;
+  autoOrder: boolean;
+  replacedCardId: string | null;
+  reminderDays: number;
+  expiryDays: number;
+  uploadTokenHash: Buffer;
+  uploadLinkDays: number;
+}
+
+/** What the pre-filled form prints. */
+export interface RequestFormRecord {
+  formNumber: string;
+  createdAt: Date;
+  firstName: string;
+  birthName: string;
+  usageName: string | null;
+  birthDate: string;
+  addressLines: string[];
+  organismeName: string;
+  organismeCity: string | null;
+}
+
+/** A request touched by the deadlines job. */
+export interface DeadlineHit {
+  id: string;
+  organismeCode: string;
+  formNumber: string;
+  status: RequestStatus;
+}
+
+export interface RequestListFilter {
+  status?: RequestStatus;
+  beneficiaryId?: string;
+  afterId?: string;
+  limit: number;
+}
+
+const OPEN_LIST = OPEN_REQUEST_STATUSES.map((s) => `'${s}'`).join(', ');
+/** Statuses in which a request waits for the insured's photo (and for which the form deadlines run). */
+export const AWAITING_PHOTO = [RequestStatus.FormSent, RequestStatus.PhotoRejected];
+const AWAITING_LIST = AWAITING_PHOTO.map((s) => `'${s}'`).join(', ');
+
+const COLUMNS = `r.id, r.form_number, r.beneficiary_id, r.organisme_code, r.reason, r.status, r.auto_order, r.photo_id, r.card_id,
+  r.replaced_card_id, r.reminder_due_at, r.reminded_at, r.expires_at,
+  CASE WHEN r.upload_token_hash IS NULL THEN NULL ELSE r.upload_token_expires_at END AS upload_link_expires_at,
+  r.status_changed_at, r.needs_review, r.created_at`;
+
+const PHOTO_JOIN = `LEFT JOIN LATERAL (
+    SELECT p.id, p.status::text, p.source::text, p.reasons, p.received_at, p.checked_at FROM photo p
+     WHERE p.request_id = r.id ORDER BY p.received_at DESC, p.id DESC LIMIT 1) ph ON true`;
+const PHOTO_COLUMNS = `ph.id AS ph_id, ph.status AS ph_status, ph.source AS ph_source, ph.reasons AS ph_reasons,
+  ph.received_at AS ph_received_at, ph.checked_at AS ph_checked_at`;
+
+type Row = Record<string, unknown>;
+
+/** The only place that reads and writes card_request and card_request_step. */
+@Injectable()
+export class CardRequestRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The next 7-digit form sequence value (gaps are harmless: the number only has to be unique). */
+  async nextFormSequence(em: EntityManager): Promise<number> {
+    const { rows } = await run<{ v: string }>(em, `SELECT nextval('card_request_form_seq')::text AS v`);
+    return Number(rows[0].v);
+  }
+
+  /** The holder's active card, if any (the one a replacement request replaces). */
+  async activeCardOf(em: EntityManager, beneficiaryId: string): Promise<string | null> {
+    const { rows } = await run<{ id: string }>(em, `SELECT id FROM card WHERE beneficiary_id = $1 AND state = 'active' LIMIT 1`, [beneficiaryId]);
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Inserts a request in form_sent with its deadlines; null when the beneficiary already has an open request
+   * (the partial unique index decides, also between concurrent transactions).
+   */
+  async insert(em: EntityManager, r: NewCardRequest): Promise<string | null> {
+    const { rows } = await run<{ id: string }>(em,
+      `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, auto_order, replaced_card_id,
+                                 reminder_due_at, expires_at, upload_token_hash, upload_token_expires_at)
+       VALUES ($1, $2, $3, $4, 'form_sent', $5, $6, now() + make_interval(days => $7), now() + make_interval(days => $8),
+               $9, now() + make_interval(days => $10))
+       ON CONFLICT (beneficiary_id) WHERE status IN (${OPEN_LIST}) DO NOTHING
+       RETURNING id`,
+      [r.formNumber, r.beneficiaryId, r.organismeCode, r.reason, r.autoOrder, r.replacedCardId, r.reminderDays, r.expiryDays,
+        r.uploadTokenHash, r.uploadLinkDays]);
+    return rows[0]?.id ?? null;
+  }
+
+  async insertStep(em: EntityManager, requestId: string, status: RequestStatus): Promise<void> {
+    await run(em, `INSERT INTO card_request_step (request_id, status) VALUES ($1, $2)`, [requestId, status]);
+  }
+
+  /**
+   * Moves a request to a new status and records the step, in the caller's transaction (the caller holds the row
+   * lock and has checked the transition). The re-injection count is per step, so it starts again at 0.
+   */
+  async enterStatus(em: EntityManager, id: string, status: RequestStatus, opts: { photoId?: string; clearUploadLink?: boolean } = {}): Promise<void> {
+    await run(em,
+      `WITH u AS (
+         UPDATE card_request
+            SET status = $2, status_changed_at = now(), updated_at = now(), version = version + 1, reinjections = 0,
+                photo_id = COALESCE($3::uuid, photo_id),
+                upload_token_hash = CASE WHEN $4 THEN NULL ELSE upload_token_hash END
+          WHERE id = $1 RETURNING id)
+       INSERT INTO card_request_step (request_id, status) SELECT id, $2 FROM u`,
+      [id, status, opts.photoId ?? null, opts.clearUploadLink ?? false]);
+  }
+
+  /** Replaces the upload link of a request (the previous one stops working). */
+  async setUploadToken(em: EntityManager, id: string, hash: Buffer, days: number): Promise<Date> {
+    const { rows } = await run<{ expires: Date }>(em,
+      `UPDATE card_request SET upload_token_hash = $2, upload_token_expires_at = now() + make_interval(days => $3), updated_at = now()
+        WHERE id = $1 RETURNING upload_token_expires_at AS expires`,
+      [id, hash, days]);
+    return rows[0].expires;
+  }
+
+  /** Locks a request the scope reaches (SELECT ... FOR UPDATE); null for unknown or another fund's. */
+  async lock(em: EntityManager, scope: RequestScope, id: string): Promise<CardRequestRecord | null> {
+    const { rows } = await run<Row>(em,
+      `SELECT ${COLUMNS} FROM card_request r WHERE r.id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2) FOR UPDATE`,
+      [id, scope.organismeCode]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Locks the request a form number designates (the digitisation centre's way in). */
+  async lockByFormNumber(em: EntityManager, formNumber: string): Promise<CardRequestRecord | null> {
+    const { rows } = await run<Row>(em, `SELECT ${COLUMNS} FROM card_request r WHERE r.form_number = $1 FOR UPDATE`, [formNumber]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /**
+   * Uses up an upload link: clears its hash and returns the request, locked, when the link is known and not
+   * expired. A rollback of the caller's transaction gives the link back.
+   */
+  async consumeUploadToken(em: EntityManager, hash: Buffer): Promise<CardRequestRecord | null> {
+    const { rows } = await run<Row>(em,
+      `UPDATE card_request r SET upload_token_hash = NULL, updated_at = now()
+        WHERE r.upload_token_hash = $1 AND r.upload_token_expires_at > now()
+        RETURNING ${COLUMNS}`,
+      [hash]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** One request the scope reaches, with its latest photo. */
+  async find(scope: RequestScope, id: string, em: EntityManager = this.dataSource.manager): Promise<RequestWithPhoto | null> {
+    const { rows } = await run<Row>(em,
+      `SELECT ${COLUMNS}, ${PHOTO_COLUMNS} FROM card_request r ${PHOTO_JOIN}
+        WHERE r.id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2)`,
+      [id, scope.organismeCode]);
+    return rows[0] ? toWithPhoto(rows[0]) : null;
+  }
+
+  async steps(requestId: string, em: EntityManager = this.dataSource.manager): Promise<RequestStepRecord[]> {
+    const { rows } = await run<{ status: RequestStatus; entered_at: Date }>(em,
+      `SELECT status, entered_at FROM card_request_step WHERE request_id = $1 ORDER BY entered_at, id`, [requestId]);
+    return rows.map((r) => ({ status: r.status, enteredAt: r.entered_at }));
+  }
+
+  /** Keyset page by id, scope and filters in SQL. */
+  async list(scope: RequestScope, f: RequestListFilter): Promise<RequestWithPhoto[]> {
+    const { rows } = await run<Row>(this.dataSource.manager,
+      `SELECT ${COLUMNS}, ${PHOTO_COLUMNS} FROM card_request r ${PHOTO_JOIN}
+        WHERE ($1::char(9) IS NULL OR r.organisme_code = $1)
+          AND ($2::request_status IS NULL OR r.status = $2)
+          AND ($3::uuid IS NULL OR r.beneficiary_id = $3)
+          AND ($4::uuid IS NULL OR r.id > $4)
+        ORDER BY r.id LIMIT $5`,
+      [scope.organismeCode, f.status ?? null, f.beneficiaryId ?? null, f.afterId ?? null, f.limit]);
+    return rows.map(toWithPhoto);
+  }
+
+  /** The identity, address and sender printed on the form, for a request the scope reaches. */
+  async formData(scope: RequestScope, id: string, em: EntityManager = this.dataSource.manager): Promise<RequestFormRecord | null> {
+    const { rows } = await run<Row>(em,
+      `SELECT r.form_number, r.created_at, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
+              b.address_lines, o.name AS organisme_name, o.city AS organisme_city
+         FROM card_request r
+         JOIN beneficiary b ON b.id = r.beneficiary_id
+         JOIN organisme o ON o.code = r.organisme_code
+        WHERE r.id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2)`,
+      [id, scope.organismeCode]);
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      formNumber: r.form_number as string, createdAt: r.created_at as Date, firstName: r.first_name as string,
+      birthName: r.birth_name as string, usageName: r.usage_name as string | null, birthDate: r.birth_date as string,
+      addressLines: r.address_lines as string[], organismeName: r.organisme_name as string, organismeCity: r.organisme_city as string | null,
+    };
+  }
+
+  /** Marks up to `limit` unanswered requests past their reminder date as reminded (once); returns them. */
+  async remindDue(em: EntityManager, limit: number): Promise<DeadlineHit[]> {
+    const { rows } = await run<Row>(em,
+      `WITH due AS (
+         SELECT id FROM card_request
+          WHERE status IN (${AWAITING_LIST}) AND reminded_at IS NULL AND reminder_due_at <= now() AND expires_at > now()
+          ORDER BY reminder_due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       UPDATE card_request r SET reminded_at = now(), updated_at = now() FROM due WHERE r.id = due.id
+       RETURNING r.id, r.organisme_code, r.form_number, r.status`,
+      [limit]);
+    return rows.map(toHit);
+  }
+
+  /** Expires up to `limit` unanswered requests past their deadline (status, step, link revoked); returns them. */
+  async expireDue(em: EntityManager, limit: number): Promise<DeadlineHit[]> {
+    const { rows } = await run<Row>(em,
+      `WITH due AS (
+         SELECT id FROM card_request
+          WHERE status IN (${AWAITING_LIST}) AND expires_at <= now()
+          ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+       prev AS (SELECT r.id, r.status FROM card_request r JOIN due ON due.id = r.id),
+       u AS (
+         UPDATE card_request r SET status = 'expired', status_changed_at = now(), updated_at = now(), version = version + 1,
+                reinjections = 0, upload_token_hash = NULL
+           FROM due WHERE r.id = due.id
+         RETURNING r.id, r.organisme_code, r.form_number),
+       s AS (INSERT INTO card_request_step (request_id, status) SELECT id, 'expired' FROM u)
+       SELECT u.id, u.organisme_code, u.form_number, prev.status FROM u JOIN prev ON prev.id = u.id`,
+      [limit]);
+    return rows.map(toHit);
+  }
+}
+
+function toRecord(r: Row): CardRequestRecord {
+  return {
+    id: r.id as string,
+    formNumber: r.form_number as string,
+    beneficiaryId: r.beneficiary_id as string,
+    organismeCode: r.organisme_code as string,
+    reason: r.reason as RequestReason,
+    status: r.status as RequestStatus,
+    autoOrder: r.auto_order as boolean,
+    photoId: (r.photo_id as string | null) ?? null,
+    cardId: (r.card_id as string | null) ?? null,
+    replacedCardId: (r.replaced_card_id as string | null) ?? null,
+    reminderDueAt: r.reminder_due_at as Date,
+    remindedAt: (r.reminded_at as Date | null) ?? null,
+    expiresAt: r.expires_at as Date,
+    uploadLinkExpiresAt: (r.upload_link_expires_at as Date | null) ?? null,
+    statusChangedAt: r.status_changed_at as Date,
+    needsReview: r.needs_review as boolean,
+    createdAt: r.created_at as Date,
+  };
+}
+
+function toWithPhoto(r: Row): RequestWithPhoto {
+  return {
+    ...toRecord(r),
+    photo: r.ph_id
+      ? {
+        id: r.ph_id as string, status: r.ph_status as string, source: r.ph_source as string, reasons: (r.ph_reasons as string[]) ?? [],
+        receivedAt: r.ph_received_at as Date, checkedAt: (r.ph_checked_at as Date | null) ?? null,
+      }
+      : null,
+  };
+}
+
+function toHit(r: Row): DeadlineHit {
+  return { id: r.id as string, organismeCode: r.organisme_code as string, formNumber: r.form_number as string, status: r.status as RequestStatus };
+}

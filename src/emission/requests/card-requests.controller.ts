@@ -1,0 +1,82 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { CardRequestsService } from './card-requests.service.js';
+import {
+  CardRequestPageView, CardRequestView, CreateCardRequestDto, CreatedCardRequestView, ListCardRequestsQueryDto, UploadLinkView,
+} from './dto/card-request.dto.js';
+import { RequestFormService } from './request-form.service.js';
+
+const NOT_FOUND = 'REQUEST_NOT_FOUND: unknown, malformed or another organisme\'s request (indistinguishable)';
+
+@ApiTags('card requests')
+@Controller('v1/card-requests')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class CardRequestsController {
+  constructor(private readonly requests: CardRequestsService, private readonly forms: RequestFormService) {}
+
+  @Post()
+  @Allow(PartnerKind.Fund)
+  @ApiOperation({ summary: 'Step 1: open a card request and send the pre-filled form; the answer holds the one-time online upload link' })
+  @ApiCreatedResponse({ type: CreatedCardRequestView })
+  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND: unknown or not currently affiliated to the caller\'s organisme' })
+  @ApiUnprocessableEntityResponse({ description: 'REQUEST_TOO_YOUNG' })
+  @ApiConflictResponse({ description: 'REQUEST_ALREADY_OPEN, REQUEST_ACTIVE_CARD_EXISTS' })
+  async create(@CurrentActor() actor: Actor, @Body() dto: CreateCardRequestDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedCardRequestView> {
+    const created = await this.requests.create(actor, dto);
+    reply.header('Location', `/v1/card-requests/${created.id}`);
+    return created;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The caller\'s card requests (operators: all), by keyset pages' })
+  @ApiOkResponse({ type: CardRequestPageView })
+  list(@CurrentActor() actor: Actor, @Query() q: ListCardRequestsQueryDto): Promise<CardRequestPageView> {
+    return this.requests.list(actor, q);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One request: status, form number, photo and refusal reasons, card, deadlines, step history' })
+  @ApiOkResponse({ type: CardRequestView })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CardRequestView> {
+    return this.requests.get(actor, id);
+  }
+
+  @Get(':id/form.pdf')
+  @ApiOperation({ summary: 'The pre-filled form as a PDF (docs/formats/card-request-form.md); leaves an access trail' })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'application/pdf', schema: { type: 'string', format: 'binary' } })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  async form(@CurrentActor() actor: Actor, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    const form = await this.forms.render(actor, id);
+    reply.header('Content-Type', 'application/pdf').header('Content-Disposition', `inline; filename="${form.fileName}"`);
+    return form.pdf;
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Allow(PartnerKind.Fund)
+  @ApiOperation({ summary: 'Cancel an open request before its card is ordered; the upload link stops working' })
+  @ApiOkResponse({ type: CardRequestView })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiConflictResponse({ description: 'REQUEST_NOT_CANCELLABLE' })
+  cancel(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CardRequestView> {
+    return this.requests.cancel(actor, id);
+  }
+
+  @Post(':id/upload-link')
+  @Allow(PartnerKind.Fund)
+  @ApiOperation({ summary: 'A new one-time online upload link (shown once; the previous one stops working) while the request waits for a photo' })
+  @ApiCreatedResponse({ type: UploadLinkView })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiConflictResponse({ description: 'REQUEST_NOT_AWAITING_PHOTO' })
+  renewUploadLink(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<UploadLinkView> {
+    return this.requests.renewUploadLink(actor, id);
+  }
+}

@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../../config/app-config.js';
+import { FundEventType } from '../../events/event-types.js';
+import { FundEventsService } from '../../events/fund-events.service.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import { AuditService } from '../../platform/audit/audit.service.js';
+import { conflict, DomainError, unprocessable } from '../../platform/errors/domain-error.js';
+import { BeneficiaryRepository } from '../../register/beneficiary.repository.js';
+import { RegisterClock } from '../../register/register-clock.js';
+import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository, RequestScope, RequestWithPhoto } from './card-request.repository.js';
+import type {
+  CardRequestPageView, CardRequestSummaryView, CardRequestView, CreateCardRequestDto, CreatedCardRequestView, ListCardRequestsQueryDto,
+  UploadLinkView,
+} from './dto/card-request.dto.js';
+import { makeFormNumber } from './form-number.js';
+import { RequestReason, RequestStatus } from './request-status.enum.js';
+import { ageOn, CANCELLABLE } from './request-rules.js';
+import { newUploadToken, uploadLink } from './upload-token.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const REQUEST_ENTITY = 'card_request';
+
+/** One answer for unknown, malformed and another fund's request: nothing confirms that a request exists. */
+export const requestNotFound = () => new DomainError('REQUEST_NOT_FOUND', 404, 'No such card request among your organisme\'s');
+
+/** The same refusal the register gives: an insured the caller does not manage is indistinguishable from none. */
+const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 'No such beneficiary among the insured you manage');
+
+/** Step 1 of the emission chain: a fund's card request, its eligibility, deadlines and online upload link. */
+@Injectable()
+export class CardRequestsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: CardRequestRepository,
+    private readonly beneficiaries: BeneficiaryRepository,
+    private readonly clock: RegisterClock,
+    private readonly config: AppConfig,
+    private readonly events: FundEventsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Checks eligibility and opens the request in one transaction, the beneficiary row locked: currently affiliated
+   * to the caller's organisme, old enough, no active card for a first card, no other open request (the partial
+   * unique index decides). Every refusal writes nothing.
+   */
+  async create(actor: Actor, dto: CreateCardRequestDto): Promise<CreatedCardRequestView> {
+    const organismeCode = fundOrganisme(actor);
+    const today = this.clock.today();
+    const token = newUploadToken();
+    return this.dataSource.transaction(async (em) => {
+      const b = await this.beneficiaries.find({ organismeCode, today }, dto.beneficiaryId, em, true);
+      if (!b) throw beneficiaryNotFound();
+      if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
+        throw unprocessable('REQUEST_TOO_YOUNG', `A card of one's own starts at ${this.config.cardMinAge}; younger children are on a parent's card`,
+          { minAge: this.config.cardMinAge });
+      }
+      const activeCardId = await this.repo.activeCardOf(em, b.id);
+      if (dto.reason === RequestReason.FirstCard && activeCardId) {
+        throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has an active card: choose the reason of its replacement');
+      }
+      const formNumber = makeFormNumber(await this.repo.nextFormSequence(em));
+      const id = await this.repo.insert(em, {
+        formNumber, beneficiaryId: b.id, organismeCode, reason: dto.reason, autoOrder: dto.autoOrder ?? false,
+        replacedCardId: dto.reason === RequestReason.FirstCard ? null : activeCardId,
+        reminderDays: this.config.formReminderDays, expiryDays: this.config.formExpiryDays,
+        uploadTokenHash: token.hash, uploadLinkDays: this.config.uploadLinkDays,
+      });
+      if (!id) throw conflict('REQUEST_ALREADY_OPEN', 'The beneficiary already has an open card request; cancel it or let it finish');
+      await this.repo.insertStep(em, id, RequestStatus.FormSent);
+      await this.events.append(em, {
+        organismeCode, type: FundEventType.RequestFormSent, subjectType: 'card_request', subjectId: id,
+        data: { requestId: id, formNumber, reason: dto.reason },
+      });
+      await this.audit.record(em, actor, {
+        action: 'card_request.created', entityType: REQUEST_ENTITY, entityId: id, organismeCode,
+        details: { formNumber, reason: dto.reason, autoOrder: dto.autoOrder ?? false, replacedCardId: activeCardId && dto.reason !== RequestReason.FirstCard ? activeCardId : null },
+      });
+      const view = await this.view({ organismeCode }, id, em);
+      return { ...view, photoUploadLink: uploadLink(token.token) };
+    });
+  }
+
+  async get(actor: Actor, id: string): Promise<CardRequestView> {
+    const scope = scopeOf(actor);
+    if (!UUID.test(id)) throw requestNotFound();
+    return this.view(scope, id);
+  }
+
+  async list(actor: Actor, q: ListCardRequestsQueryDto): Promise<CardRequestPageView> {
+    const limit = q.limit ?? 100;
+    const rows = await this.repo.list(scopeOf(actor), { status: q.status, beneficiaryId: q.beneficiaryId, afterId: q.after, limit });
+    return { items: rows.map(toSummary), next: rows.length === limit ? rows[rows.length - 1].id : null };
+  }
+
+  /** Cancels an open request before its card is ordered; the upload link stops working. */
+  async cancel(actor: Actor, id: string): Promise<CardRequestView> {
+    const organismeCode = fundOrganisme(actor);
+    if (!UUID.test(id)) throw requestNotFound();
+    return this.dataSource.transaction(async (em) => {
+      const r = await this.lockOwn(em, organismeCode, id);
+      if (!CANCELLABLE.includes(r.status)) {
+        throw conflict('REQUEST_NOT_CANCELLABLE', `A request in status ${r.status} cannot be cancelled`, { requestStatus: r.status });
+      }
+      await this.repo.enterStatus(em, r.id, RequestStatus.Cancelled, { clearUploadLink: true });
+      await this.events.append(em, {
+        organismeCode, type: FundEventType.RequestCancelled, subjectType: 'card_request', subjectId: r.id,
+        data: { requestId: r.id, formNumber: r.formNumber, from: r.status },
+      });
+      await this.audit.record(em, actor, {
+        action: 'card_request.cancelled', entityType: REQUEST_ENTITY, entityId: r.id, organismeCode, details: { from: r.status },
+      });
+      return this.view({ organismeCode }, r.id, em);
+    });
+  }
+
+  /** A new one-time upload link (the previous one stops working), while the request waits for a photo. */
+  async renewUploadLink(actor: Actor, id: string): Promise<UploadLinkView> {
+    const organismeCode = fundOrganisme(actor);
+    if (!UUID.test(id)) throw requestNotFound();
+    const token = newUploadToken();
+    return this.dataSource.transaction(async (em) => {
+      const r = await this.lockOwn(em, organismeCode, id);
+      if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
+      const expiresAt = await this.repo.setUploadToken(em, r.id, token.hash, this.config.uploadLinkDays);
+      await this.audit.record(em, actor, { action: 'card_request.upload_link_renewed', entityType: REQUEST_ENTITY, entityId: r.id, organismeCode });
+      return { photoUploadLink: uploadLink(token.token), expiresAt };
+    });
+  }
+
+  private async lockOwn(em: EntityManager, organismeCode: string, id: string): Promise<CardRequestRecord> {
+    const r = await this.repo.lock(em, { organismeCode }, id);
+    if (!r) throw requestNotFound();
+    return r;
+  }
+
+  private async view(scope: RequestScope, id: string, em?: EntityManager): Promise<CardRequestView> {
+    const r = await this.repo.find(scope, id, em);
+    if (!r) throw requestNotFound();
+    return { ...toSummary(r), steps: await this.repo.steps(r.id, em) };
+  }
+}
+
+export const notAwaitingPhoto = (status: RequestStatus) =>
+  conflict('REQUEST_NOT_AWAITING_PHOTO', `The request is in status ${status}; it takes a photo only in form_sent or photo_rejected`, { requestStatus: status });
+
+/** A fund acts for its organisme; the guard lets only funds and operators in. */
+export function scopeOf(actor: Actor): RequestScope {
+  if (actor.kind === 'fund') return { organismeCode: fundOrganisme(actor) };
+  return { organismeCode: null };
+}
+
+function fundOrganisme(actor: Actor): string {
+  if (actor.kind !== 'fund' || !actor.organismeCode) throw new DomainError('FUND_ONLY', 403, 'Only a fund acting for its organisme may do this');
+  return actor.organismeCode;
+}
+
+function toSummary(r: RequestWithPhoto): CardRequestSummaryView {
+  return {
+    id: r.id, formNumber: r.formNumber, beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode, reason: r.reason, status: r.status,
+    autoOrder: r.autoOrder, photo: r.photo, acceptedPhotoId: r.photoId, cardId: r.cardId, replacedCardId: r.replacedCardId,
+    reminderDueAt: r.reminderDueAt, remindedAt: r.remindedAt, expiresAt: r.expiresAt, uploadLinkExpiresAt: r.uploadLinkExpiresAt,
+    statusChangedAt: r.statusChangedAt, needsReview: r.needsReview, createdAt: r.createdAt,
+  };
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CardRequestRepository } from '../emission/requests/card-request.repository.js';
+import { RequestStatus } from '../emission/requests/request-status.enum.js';
+import { FundEventType } from '../events/event-types.js';
+import { FundEventsService } from '../events/fund-events.service.js';
+import { systemActor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobsService } from '../platform/jobs/jobs.service.js';
+import { CHIP_MAX_BYTES, ImageProcessor, ImageUnreadableError, NormalisedPhoto } from './image-processor.js';
+import { ACCEPTED_FORMATS, runPhotoChecks } from './photo-checks.js';
+import { PHOTO_ENTITY } from './photo-intake.service.js';
+import { PhotoReason } from './photo-reason.enum.js';
+import { PhotoStatus } from './photo-status.enum.js';
+import { PhotoStore } from './photo-store.js';
+import { PhotoRepository, PhotoVerdict } from './photo.repository.js';
+
+export type CheckOutcome = 'accepted' | 'rejected' | 'skipped';
+
+interface Evaluation {
+  reasons: PhotoReason[];
+  measures: Record<string, unknown>;
+  width: number | null;
+  height: number | null;
+  images: NormalisedPhoto | null;
+}
+
+/** Store keys of the normalised images of an accepted photo. */
+export const printKeyOf = (photoId: string) => `print/${photoId}`;
+export const chipKeyOf = (photoId: string) => `chip/${photoId}`;
+
+/**
+ * Step 3: the PhotoCheck job. Decodes and measures the received photo, runs the checks (photo-checks.ts), and
+ * either writes the print and chip images and makes the request photo_available, or refuses the photo with its
+ * reason codes and puts the request back to waiting (photo_rejected). Idempotent: a photo no longer pending is
+ * left alone, so a retried job changes nothing twice.
+ */
+@Injectable()
+export class PhotoCheckService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly photos: PhotoRepository,
+    private readonly requests: CardRequestRepository,
+    private readonly store: PhotoStore,
+    private readonly images: ImageProcessor,
+    private readonly events: FundEventsService,
+    private readonly audit: AuditService,
+    private readonly jobs: JobsService,
+  ) {}
+
+  async check(photoId: string): Promise<CheckOutcome> {
+    const photo = await this.photos.find(photoId);
+    if (!photo || photo.status !== PhotoStatus.Pending) return 'skipped';
+    const e = await this.evaluate(await this.store.get(photo.originalKey));
+    const accepted = e.reasons.length === 0 && e.images !== null;
+    if (accepted) {
+      // Same bytes on a retry (deterministic output), so rewriting them before the commit is harmless.
+      await this.store.put(printKeyOf(photoId), e.images!.print);
+      await this.store.put(chipKeyOf(photoId), e.images!.chip);
+    }
+    const verdict: PhotoVerdict = {
+      status: accepted ? PhotoStatus.Accepted : PhotoStatus.Rejected, reasons: e.reasons, measures: e.measures, width: e.width, height: e.height,
+      printKey: accepted ? printKeyOf(photoId) : null, chipKey: accepted ? chipKeyOf(photoId) : null,
+    };
+    return this.dataSource.transaction(async (em): Promise<CheckOutcome> => {
+      const locked = await this.photos.lock(em, photoId);
+      if (!locked || locked.status !== PhotoStatus.Pending) return 'skipped';
+      await this.photos.recordVerdict(em, photoId, verdict);
+      const actor = systemActor();
+      const r = await this.requests.lock(em, { organismeCode: null }, locked.requestId);
+      await this.audit.record(em, actor, {
+        action: accepted ? 'photo.accepted' : 'photo.rejected', entityType: PHOTO_ENTITY, entityId: photoId, organismeCode: r?.organismeCode ?? null,
+        details: { requestId: locked.requestId, reasons: e.reasons },
+      });
+      // A request cancelled while its photo was checked keeps its status; the verdict stays on the photo.
+      if (!r || r.status !== RequestStatus.PhotoReceived) return verdict.status === PhotoStatus.Accepted ? 'accepted' : 'rejected';
+      const base = { organismeCode: r.organismeCode, subjectType: 'card_request' as const, subjectId: r.id };
+      if (accepted) {
+        await this.requests.enterStatus(em, r.id, RequestStatus.PhotoAvailable, { photoId, clearUploadLink: true });
+        await this.events.append(em, { ...base, type: FundEventType.PhotoAvailable, data: { requestId: r.id, formNumber: r.formNumber, photoId } });
+        if (r.autoOrder) await this.jobs.send(em, JobName.EmissionAutoOrder, { requestId: r.id });
+        return 'accepted';
+      }
+      await this.requests.enterStatus(em, r.id, RequestStatus.PhotoRejected);
+      await this.events.append(em, {
+        ...base, type: FundEventType.PhotoRejected, data: { requestId: r.id, formNumber: r.formNumber, photoId, reasons: e.reasons },
+      });
+      return 'rejected';
+    });
+  }
+
+  /** Format gate, then the pixel checks, then normalisation; an undecodable image stops at PHOTO_UNREADABLE. */
+  private async evaluate(original: Buffer): Promise<Evaluation> {
+    const refuse = (reason: PhotoReason, measures: Record<string, unknown>, width: number | null = null, height: number | null = null): Evaluation =>
+      ({ reasons: [reason], measures, width, height, images: null });
+    try {
+      const probe = await this.images.probe(original);
+      if (!ACCEPTED_FORMATS.includes(probe.format)) {
+        return refuse(PhotoReason.Format, { format: probe.format, accepted: ACCEPTED_FORMATS }, probe.width, probe.height);
+      }
+      const pixels = await this.images.measure(original);
+      const { reasons, measures } = runPhotoChecks({ ...probe, ...pixels });
+      if (reasons.length) return { reasons, measures, width: probe.width, height: probe.height, images: null };
+      const images = await this.images.normalise(original);
+      measures.output = {
+        print: { bytes: images.print.length }, chip: { bytes: images.chip.length, width: images.chipWidth, height: images.chipHeight, quality: images.chipQuality, maxBytes: CHIP_MAX_BYTES },
+      };
+      return { reasons: [], measures, width: probe.width, height: probe.height, images };
+    } catch (err) {
+      if (err instanceof ImageUnreadableError) return refuse(PhotoReason.Unreadable, { decoded: false });
+      throw err;
+    }
+  }
+}

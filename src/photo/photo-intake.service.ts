@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository } from '../emission/requests/card-request.repository.js';
+import { notAwaitingPhoto } from '../emission/requests/card-requests.service.js';
+import { isValidFormNumber } from '../emission/requests/form-number.js';
+import { RequestStatus } from '../emission/requests/request-status.enum.js';
+import { hashUploadToken, isWellFormedUploadToken } from '../emission/requests/upload-token.js';
+import { FundEventType } from '../events/event-types.js';
+import { FundEventsService } from '../events/fund-events.service.js';
+import { type Actor, systemActor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { badRequest, DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobsService } from '../platform/jobs/jobs.service.js';
+import type { PhotoReceiptView } from './dto/photo.dto.js';
+import { PhotoSource, PhotoStatus } from './photo-status.enum.js';
+import { PhotoStore } from './photo-store.js';
+import type { PhotoUpload } from './photo-upload.js';
+import { PhotoRepository } from './photo.repository.js';
+
+export const PHOTO_ENTITY = 'photo';
+
+/** Unknown, used and expired links get the same answer: a link's holder learns nothing about other links. */
+const linkInvalid = () => new DomainError('UPLOAD_LINK_INVALID', 404, 'This upload link is unknown, already used or expired; ask your fund for a new one');
+
+/**
+ * Steps 2-3, intake: a photo arrives (digitisation centre by form number, or the insured through a one-time
+ * link), is stored as received, and waits for the PhotoCheck job, enqueued in the same transaction. Nothing is
+ * decoded here: the HTTP request only stores bytes.
+ */
+@Injectable()
+export class PhotoIntakeService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly requests: CardRequestRepository,
+    private readonly photos: PhotoRepository,
+    private readonly store: PhotoStore,
+    private readonly events: FundEventsService,
+    private readonly audit: AuditService,
+    private readonly jobs: JobsService,
+  ) {}
+
+  /** The digitisation centre sends the scan of the photo stuck on form `formNumber`. */
+  receiveFromCentre(actor: Actor, upload: PhotoUpload): Promise<PhotoReceiptView> {
+    onlyFields(upload, ['formNumber']);
+    const formNumber = upload.fields.formNumber?.trim();
+    if (!formNumber) throw badRequest('FORM_NUMBER_MISSING', 'The multipart field formNumber is required');
+    if (!isValidFormNumber(formNumber)) throw unprocessable('FORM_NUMBER_INVALID', 'The form number has 8 digits and a valid check digit; check what was keyed in');
+    const file = requireFile(upload);
+    return this.receive(actor, file, PhotoSource.DigitisationCentre, async (em) => {
+      const r = await this.requests.lockByFormNumber(em, formNumber);
+      if (!r) throw new DomainError('FORM_NOT_FOUND', 404, 'No card request has this form number');
+      return r;
+    });
+  }
+
+  /** The insured uploads through the one-time link; using it clears it, in the same transaction as the photo. */
+  receiveOnline(token: string, upload: PhotoUpload, httpRequestId: string): Promise<PhotoReceiptView> {
+    if (!isWellFormedUploadToken(token)) throw linkInvalid();
+    onlyFields(upload, []);
+    const file = requireFile(upload);
+    return this.receive(systemActor(httpRequestId), file, PhotoSource.Online, async (em) => {
+      const r = await this.requests.consumeUploadToken(em, hashUploadToken(token));
+      if (!r) throw linkInvalid();
+      return r;
+    });
+  }
+
+  private async receive(actor: Actor, file: Buffer, source: PhotoSource, locate: (em: EntityManager) => Promise<CardRequestRecord>): Promise<PhotoReceiptView> {
+    const photoId = randomUUID();
+    const originalKey = `originals/${photoId}`;
+    let stored = false;
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const r = await locate(em);
+        if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
+        // Written before the commit: once the row is visible (and the job may run), the bytes are there.
+        await this.store.put(originalKey, file);
+        stored = true;
+        await this.photos.insert(em, {
+          id: photoId, requestId: r.id, source, originalKey, sha256: createHash('sha256').update(file).digest('hex'), byteSize: file.length,
+        });
+        await this.requests.enterStatus(em, r.id, RequestStatus.PhotoReceived);
+        await this.events.append(em, {
+          organismeCode: r.organismeCode, type: FundEventType.PhotoReceived, subjectType: 'card_request', subjectId: r.id,
+          data: { requestId: r.id, formNumber: r.formNumber, photoId, source },
+        });
+        await this.audit.record(em, actor, {
+          action: 'photo.received', entityType: PHOTO_ENTITY, entityId: photoId, organismeCode: r.organismeCode,
+          details: { requestId: r.id, source, byteSize: file.length },
+        });
+        await this.jobs.send(em, JobName.PhotoCheck, { photoId });
+        return { photoId, status: PhotoStatus.Pending };
+      });
+    } catch (e) {
+      // The transaction did not commit: no row points at the file, so it goes too.
+      if (stored) await this.store.delete(originalKey).catch(() => undefined);
+      throw e;
+    }
+  }
+}
+
+function requireFile(upload: PhotoUpload): Buffer {
+  if (!upload.file || upload.file.length === 0) throw badRequest('PHOTO_FILE_MISSING', 'The multipart file part `file` is required and not empty');
+  return upload.file;
+}
+
+function onlyFields(upload: PhotoUpload, allowed: string[]): void {
+  const unknown = Object.keys(upload.fields).filter((f) => !allowed.includes(f));
+  if (unknown.length) throw badRequest('UPLOAD_FIELD_UNKNOWN', `Unexpected multipart field(s): ${unknown.join(', ')}`, { fields: unknown });
+}

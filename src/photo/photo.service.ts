@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { PhotoStatus } from './photo-status.enum.js';
+import { PhotoStore } from './photo-store.js';
+import { PhotoRepository } from './photo.repository.js';
+
+/**
+ * What the rest of the chain reads of an accepted photo (the personalisation file, later steps): the normalised
+ * images, never the original scan. A photo that is not accepted has none.
+ */
+@Injectable()
+export class PhotoService {
+  constructor(private readonly photos: PhotoRepository, private readonly store: PhotoStore) {}
+
+  /** The chip image (JPEG, at most 15,000 bytes, no metadata) of an accepted photo. */
+  async chipImage(photoId: string): Promise<Buffer> {
+    return this.store.get((await this.accepted(photoId)).chipKey);
+  }
+
+  /** The print image (413 × 531 JPEG, 35 × 45 mm at 300 dpi, no metadata) of an accepted photo. */
+  async printImage(photoId: string): Promise<Buffer> {
+    return this.store.get((await this.accepted(photoId)).printKey);
+  }
+
+  private async accepted(photoId: string): Promise<{ chipKey: string; printKey: string }> {
+    const p = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(photoId) ? await this.photos.find(photoId) : null;
+    if (!p) throw new DomainError('PHOTO_NOT_FOUND', 404, 'No such photo');
+    if (p.status !== PhotoStatus.Accepted || !p.chipKey || !p.printKey) {
+      throw new DomainError('PHOTO_NOT_ACCEPTED', 409, `The photo is ${p.status}; only an accepted photo has card images`, { photoStatus: p.status });
+    }
+    return { chipKey: p.chipKey, printKey: p.printKey };
+  }
+}
