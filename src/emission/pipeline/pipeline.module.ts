@@ -1,6 +1,16 @@
 import { Module } from '@nestjs/common';
-import { PipelineJobs } from './pipeline.jobs.js';
+import { CardsModule } from '../../cards/cards.module.js';
+import { PipelineActionsService } from './pipeline-actions.service.js';
+import { PipelineController } from './pipeline.controller.js';
+import { PipelineCrons, PipelineJobs } from './pipeline.jobs.js';
+import { PipelineRepository } from './pipeline.repository.js';
+import { PipelineService } from './pipeline.service.js';
+import { ReinjectorService } from './reinjector.service.js';
 
 /** Operators' view of the emission pipeline, stuck items, retries and the re-injector. */
-@Module({ providers: [PipelineJobs] })
+@Module({
+  imports: [CardsModule],
+  controllers: [PipelineController],
+  providers: [PipelineRepository, PipelineService, PipelineActionsService, ReinjectorService, PipelineJobs, PipelineCrons],
+})
 export class PipelineModule {}

@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { EventsQueryDto, FundEventPageView } from './dto/events.dto.js';
+import { FundEventsService } from './fund-events.service.js';
+
+@ApiTags('events')
+@Controller('v1/events')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class EventsController {
+  constructor(private readonly events: FundEventsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The organisme\'s events after a cursor, oldest first; resume with `next` (docs/formats/events-and-webhooks.md)',
+    description: 'A resumed cursor never skips an event committed late and never repeats one. `wait` long-polls up to 30 s.',
+  })
+  @ApiOkResponse({ type: FundEventPageView })
+  @ApiBadRequestResponse({ description: 'EVENT_CURSOR_INVALID, EVENT_ORGANISME_REQUIRED (operators), VALIDATION_FAILED' })
+  feed(@CurrentActor() actor: Actor, @Query() q: EventsQueryDto): Promise<FundEventPageView> {
+    return this.events.feed(actor, q);
+  }
+}
