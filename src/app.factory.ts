@@ -3,6 +3,7 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import multipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
@@ -30,6 +31,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     logger: new JsonLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
   });
+
+  // Multipart parsing (photo uploads): registered before the routes so the app's error handling covers it.
+  // Per-request limits are set where the parts are read (PhotoUploadPipe); these are the defaults.
+  await app.register(multipart, { limits: { fileSize: config.photoMaxBytes, files: 1 } });
 
   const fastify = app.getHttpAdapter().getInstance();
   // Partner files (bulk imports, reference data) arrive as text/csv or NDJSON; they are kept as raw bytes.

@@ -1,7 +1,4 @@
-import multipart from '@fastify/multipart';
-import { Module, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { AppConfig } from '../config/app-config.js';
+import { Module } from '@nestjs/common';
 import { RequestsModule } from '../emission/requests/requests.module.js';
 import { ImageProcessor } from './image-processor.js';
 import { PhotoCheckService } from './photo-check.service.js';
@@ -23,16 +20,4 @@ import { UploadLinkRateGuard } from './upload-link-rate.guard.js';
   ],
   exports: [PhotoStore, PhotoService],
 })
-export class PhotoModule implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost, private readonly config: AppConfig) {}
-
-  /**
-   * Multipart parsing for the photo routes. Limits are set per request by PhotoUploadPipe; these are the
-   * defaults for any other multipart route. No HTTP server (the CLI's application context): nothing to do.
-   */
-  async onModuleInit(): Promise<void> {
-    const fastify = this.adapterHost.httpAdapter?.getInstance?.();
-    if (!fastify) return;
-    await fastify.register(multipart, { limits: { fileSize: this.config.photoMaxBytes, files: 1 } });
-  }
-}
+export class PhotoModule {}

