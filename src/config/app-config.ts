@@ -35,6 +35,7 @@ export const CONFIG_ENV: Record<string, string> = {
   reinjectLimit: 'REINJECT_LIMIT',
   photoCentreAddress: 'PHOTO_CENTRE_ADDRESS',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  jobRetryDelayScale: 'JOB_RETRY_DELAY_SCALE',
 };
 
 const toInt = ({ value }: { value: unknown }) => {
@@ -166,6 +167,10 @@ export class AppConfig {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
   webhookTimeoutMs = 5000;
+
+  /** Multiplies the catalogue's first-retry delays (0 = retry at once; for tests and drills). */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(100)
+  jobRetryDelayScale = 1;
 
   /** Add the bundled reference organismes that are missing at start-up. */
   @Transform(toBool) @IsBoolean()

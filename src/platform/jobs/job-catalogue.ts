@@ -42,9 +42,10 @@ export interface JobPayloads {
 }
 
 export interface JobSpec {
-  /** pg-boss retry count and back-off. */
+  /** pg-boss retry count and back-off (delay in seconds before the first retry, doubled each time with back-off). */
   retryLimit: number;
   retryBackoff: boolean;
+  retryDelay?: number;
   /** How long one run may take before pg-boss considers it lost and retries it. */
   expireInSeconds: number;
   /** How many jobs one worker fetches at a time. */
@@ -61,7 +62,9 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.EmissionWriteBatchFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.EmissionIngestReturnFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.EmissionScanInboxes]: { retryLimit: 1, retryBackoff: false, expireInSeconds: 5 * 60, batchSize: 1 },
-  [JobName.EventsDeliverWebhook]: { retryLimit: 8, retryBackoff: true, expireInSeconds: 60, batchSize: 10 },
+  // 30 s doubled 8 times: a fund's endpoint may be down for about two hours before a delivery is failed.
+  // Expiry well above the HTTP timeout (60 s at most), so a slow call is never run twice.
+  [JobName.EventsDeliverWebhook]: { retryLimit: 8, retryBackoff: true, retryDelay: 30, expireInSeconds: 300, batchSize: 10 },
   [JobName.EmissionReinjectStuck]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
 };
 

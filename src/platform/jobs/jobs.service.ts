@@ -48,7 +48,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     for (const name of JOB_NAMES) {
       const spec = JOB_SPECS[name];
       await this.boss.createQueue(name, {
-        name, policy: 'standard', retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff,
+        name, policy: 'standard', retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, ...this.retryDelayOf(name),
         expireInSeconds: spec.expireInSeconds,
       });
     }
@@ -59,19 +59,28 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     for (const name of JOB_NAMES) {
       const handler = this.handlers.get(name)!;
       await this.boss.work(name, { batchSize: JOB_SPECS[name].batchSize, pollingIntervalSeconds: this.config.jobsPollSeconds }, async (jobs) => {
-        for (const job of jobs) {
-          const stop = this.metrics.jobDuration.startTimer({ job: name });
-          try {
-            await handler(job.data, job.id);
-            stop({ outcome: 'completed' });
-          } catch (err) {
-            stop({ outcome: 'failed' });
-            // Logged without the payload (it may name people); pg-boss retries per the catalogue.
-            this.logger.error({ msg: 'job failed', job: name, jobId: job.id, err: (err as Error).message });
-            throw err;
+        // The jobs of one fetch run side by side, and each succeeds or fails on its own: a failed one is handed
+        // back to pg-boss for retry, the others complete (pg-boss then completes only jobs still active).
+        const outcomes = await Promise.allSettled(jobs.map((job) => this.runOne(name, handler, job.id, job.data)));
+        for (const [i, outcome] of outcomes.entries()) {
+          if (outcome.status === 'rejected') {
+            await this.boss.fail(name, jobs[i].id, { message: (outcome.reason as Error)?.message ?? String(outcome.reason) });
           }
         }
       });
+    }
+  }
+
+  private async runOne(name: JobName, handler: Handler, jobId: string, data: unknown): Promise<void> {
+    const stop = this.metrics.jobDuration.startTimer({ job: name });
+    try {
+      await handler(data, jobId);
+      stop({ outcome: 'completed' });
+    } catch (err) {
+      stop({ outcome: 'failed' });
+      // Logged without the payload (it may name people); pg-boss retries per the catalogue.
+      this.logger.error({ msg: 'job failed', job: name, jobId, err: (err as Error).message });
+      throw err;
     }
   }
 
@@ -93,7 +102,8 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     const spec = JOB_SPECS[name];
     await this.boss.insert(
       payloads.map((data) => ({
-        name, data: data as object, retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, expireInSeconds: spec.expireInSeconds,
+        name, data: data as object, retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, ...this.retryDelayOf(name),
+        expireInSeconds: spec.expireInSeconds,
       })),
       { db: executor(em) },
     );
@@ -120,9 +130,15 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     return out;
   }
 
+  /** pg-boss refuses an undefined retryDelay: only pass one when the catalogue sets it. */
+  private retryDelayOf(name: JobName): { retryDelay?: number } {
+    const d = JOB_SPECS[name].retryDelay;
+    return d === undefined ? {} : { retryDelay: Math.round(d * this.config.jobRetryDelayScale) };
+  }
+
   private specOptions(name: JobName): PgBoss.SendOptions {
     const spec = JOB_SPECS[name];
-    return { retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, expireInSeconds: spec.expireInSeconds };
+    return { retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, ...this.retryDelayOf(name), expireInSeconds: spec.expireInSeconds };
   }
 
   /** Finds every @JobHandler; refuses to start unless each job has exactly one. */
@@ -149,6 +165,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     if (problems.length) throw new Error(`Job catalogue check failed, each job needs exactly one handler:\n  ${problems.join('\n  ')}`);
   }
 }
+
 
 function executor(em: EntityManager): PgBoss.Db {
   return { executeSql: async (text: string, values: unknown[]) => ({ rows: (await run(em, text, values)).rows }) };
