@@ -84,6 +84,42 @@ export class CardRepository {
     }
   }
 
+  /**
+   * One state change for many cards in one statement (the emission chain's volumes). Only rows still in one of
+   * `from` move (the caller has locked and checked them); each comes back with the state it left, for the audit.
+   * A second active card for a holder is refused by the partial unique index, as for one card.
+   */
+  async applyStateChangeMany(
+    em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null,
+  ): Promise<Array<Card & { fromState: CardState }>> {
+    if (ids.length === 0) return [];
+    try {
+      const { rows } = await run<Record<string, unknown>>(em,
+        `WITH old AS (SELECT id, state FROM card WHERE id = ANY($1::uuid[]) AND state = ANY($2::card_state[]) FOR UPDATE)
+         UPDATE card c
+            SET state = $3::card_state, opposition_reason = $4::opposition_reason,
+                previous_state = CASE WHEN $3::card_state = 'opposed' THEN old.state END,
+                state_changed_at = now(), version = c.version + 1
+           FROM old
+          WHERE c.id = old.id
+         RETURNING c.id, c.serial::text AS serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
+                   c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, old.state AS from_state`,
+        [ids, from, to, reason],
+      );
+      return rows.map((r) => ({
+        id: r.id as string, serial: r.serial as string | null, beneficiaryId: r.beneficiary_id as string, organismeCode: r.organisme_code as string,
+        dataVersion: r.data_version as number, state: r.state as CardState, oppositionReason: r.opposition_reason as OppositionReason | null,
+        previousState: r.previous_state as CardState | null, stateChangedAt: r.state_changed_at as Date, createdAt: r.created_at as Date,
+        version: r.version as number, batchId: r.batch_id as string | null, chipId: null, personalisedAt: null, shippedAt: null,
+        fromState: r.from_state as CardState,
+      }));
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === '23505' && pg.constraint === ONE_ACTIVE_CARD_INDEX) throw cardAlreadyActive();
+      throw e;
+    }
+  }
+
   /** A new card in state `ordered`, without serial: it is allocated when the card joins a personalisation batch. */
   async insertOrdered(em: EntityManager, input: { beneficiaryId: string; organismeCode: string }): Promise<Card> {
     let id: string;

@@ -7,7 +7,7 @@ import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { CardAction } from './card-action.enum.js';
 import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
-import { assertCardTransition, isBlocked } from './card-transitions.js';
+import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardRepository } from './card.repository.js';
 import type { CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView } from './dto/card.dto.js';
@@ -111,6 +111,37 @@ export class CardsService {
       details: { serial: formatOptionalSerial(card.serial), from, to, reason: change.oppositionReason },
     });
     return toCardView({ ...card, ...change, ...written });
+  }
+
+  /**
+   * The same action for many cards, inside the caller's transaction, in one UPDATE and one audit insert (the
+   * emission chain: personalisation batches, vendor return files). Same table, same audit entries as one by one.
+   * The caller locks and checks the cards first: if any of them may not take the action, the whole set is
+   * refused with CARD_TRANSITION_NOT_ALLOWED and the caller's transaction must roll back.
+   * Withdrawal (back to a remembered state) is not offered set-based.
+   */
+  async transitionManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], action: CardAction, opts: TransitionOptions = {}): Promise<CardView[]> {
+    checkReason(action, opts);
+    const ids = [...new Set(cardIds)];
+    if (ids.length === 0) return [];
+    const t = CARD_TRANSITIONS[action];
+    if (t.to === PREVIOUS_STATE) throw new DomainError('CARD_TRANSITION_NOT_SET_BASED', 409, `The action ${action} is applied one card at a time`);
+    const to = t.to;
+    const reason = to === CardState.Opposed ? opts.reason! : null;
+    const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason);
+    if (moved.length !== ids.length) {
+      throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${action}`, {
+        action, allowedFrom: t.from, refused: ids.length - moved.length,
+      });
+    }
+    await this.audit.record(em, actor, ...moved.map((c) => ({
+      action: `card.${action}`,
+      entityType: CARD_AUDIT_ENTITY,
+      entityId: c.id,
+      organismeCode: c.organismeCode,
+      details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason },
+    })));
+    return moved.map(toCardView);
   }
 
   /** A new card in state `ordered`, inside the emission chain's transaction; its serial comes with its batch. */

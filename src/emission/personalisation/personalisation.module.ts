@@ -1,6 +1,19 @@
 import { Module } from '@nestjs/common';
-import { PersonalisationJobs } from './personalisation.jobs.js';
+import { CardsModule } from '../../cards/cards.module.js';
+import { PhotoModule } from '../../photo/photo.module.js';
+import { OrdersModule } from '../orders/orders.module.js';
+import { VendorsModule } from '../vendors/vendors.module.js';
+import { BatchBuilderService } from './batch-builder.service.js';
+import { BatchFileService } from './batch-file.service.js';
+import { BatchRepository } from './batch.repository.js';
+import { PersonalisationController } from './personalisation.controller.js';
+import { PersonalisationCrons, PersonalisationJobs } from './personalisation.jobs.js';
 
 /** Steps 4-5: card orders, personalisation batches (serials) and files in the vendors' outboxes. */
-@Module({ providers: [PersonalisationJobs] })
+@Module({
+  imports: [OrdersModule, VendorsModule, CardsModule, PhotoModule],
+  controllers: [PersonalisationController],
+  providers: [BatchRepository, BatchBuilderService, BatchFileService, PersonalisationJobs, PersonalisationCrons],
+  exports: [BatchBuilderService, BatchFileService],
+})
 export class PersonalisationModule {}

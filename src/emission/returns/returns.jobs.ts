@@ -1,14 +1,51 @@
-import { Injectable } from '@nestjs/common';
-import { JobName } from '../../platform/jobs/job-catalogue.js';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { AppConfig } from '../../config/app-config.js';
+import { JobName, JobPayloads } from '../../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../../platform/jobs/job-handler.decorator.js';
+import { JobsService } from '../../platform/jobs/jobs.service.js';
+import { CRON_SINGLETON_SECONDS } from '../personalisation/personalisation.jobs.js';
+import { ReturnIngestService } from './return-ingest.service.js';
+import { ReturnIntakeService } from './return-intake.service.js';
 
-// Placeholder handlers, replaced by the real ones.
+/** Step 6 jobs: ingest one return file; scan the inboxes for files the SFTP server did not see arrive. */
 @Injectable()
 export class ReturnsJobs {
+  private readonly logger = new Logger('emission.returns');
+
+  constructor(private readonly ingestion: ReturnIngestService, private readonly intake: ReturnIntakeService) {}
+
   @JobHandler(JobName.EmissionIngestReturnFile)
-  async emissionIngestReturnFile(): Promise<void> {}
+  async ingestReturnFile(payload: JobPayloads[JobName.EmissionIngestReturnFile]): Promise<void> {
+    await this.ingestion.ingest(payload.returnFileId);
+  }
 
   @JobHandler(JobName.EmissionScanInboxes)
-  async emissionScanInboxes(): Promise<void> {}
+  async scanInboxes(): Promise<void> {
+    const found = await this.intake.scan();
+    if (found) this.logger.log({ msg: 'inbox scan registered files', files: found });
+  }
+}
 
+/** INBOX_SCAN_CRON → EmissionScanInboxes (a singleton per minute slot across instances). */
+@Injectable()
+export class ReturnsCrons implements OnApplicationBootstrap {
+  private readonly logger = new Logger('emission.returns');
+
+  constructor(private readonly config: AppConfig, private readonly jobs: JobsService, private readonly registry: SchedulerRegistry) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.cronsEnabled) return;
+    const job = CronJob.from({
+      cronTime: this.config.inboxScanCron,
+      timeZone: 'Europe/Paris',
+      start: true,
+      onTick: () => {
+        this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, CRON_SINGLETON_SECONDS, 'cron')
+          .catch((err: unknown) => this.logger.error({ msg: 'could not enqueue the inbox scan', err: (err as Error).message }));
+      },
+    });
+    this.registry.addCronJob(JobName.EmissionScanInboxes, job);
+  }
 }

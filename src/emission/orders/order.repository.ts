@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { CardState } from '../../cards/card-state.enum.js';
+import { run } from '../../platform/database/sql.js';
+import { CURRENT } from '../../register/sql.js';
+import type { RequestReason, RequestStatus } from '../requests/request-status.enum.js';
+
+export interface LockedRequest {
+  id: string;
+  beneficiaryId: string;
+  organismeCode: string;
+  reason: RequestReason;
+  status: RequestStatus;
+  autoOrder: boolean;
+  photoId: string | null;
+  cardId: string | null;
+  replacedCardId: string | null;
+}
+
+export interface OrderPhoto {
+  id: string;
+  chipKey: string | null;
+  printKey: string | null;
+  receivedAt: Date;
+  tooOld: boolean;
+}
+
+/** Cards that count as "a card already held": live or on their way to the holder. */
+export const LIVE_CARD_STATES = [CardState.Ordered, CardState.InPersonalisation, CardState.Shipped, CardState.Active];
+
+/** The reads of step 4 (ordering a card): the request under lock, the register, the photo, the holder's cards. */
+@Injectable()
+export class OrderRepository {
+  /** Locks the request for the caller's transaction; a fund (scope) reaches only its organisme's requests. */
+  async lockRequest(em: EntityManager, id: string, scopeOrganismeCode: string | null): Promise<LockedRequest | null> {
+    const { rows } = await run<LockedRequest>(em,
+      `SELECT id, beneficiary_id AS "beneficiaryId", organisme_code AS "organismeCode", reason, status, auto_order AS "autoOrder",
+              photo_id AS "photoId", card_id AS "cardId", replaced_card_id AS "replacedCardId"
+         FROM card_request WHERE id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2) FOR UPDATE`,
+      [id, scopeOrganismeCode]);
+    return rows[0] ?? null;
+  }
+
+  /** The insured is in the register with an affiliation to this organisme current on `today` (Paris date). */
+  async isAffiliated(em: EntityManager, beneficiaryId: string, organismeCode: string, today: string): Promise<boolean> {
+    const { rows } = await run(em,
+      `SELECT 1 FROM affiliation a WHERE a.beneficiary_id = $1 AND a.organisme_code = $2 AND ${CURRENT('a', '$3::date')} LIMIT 1`,
+      [beneficiaryId, organismeCode, today]);
+    return rows.length > 0;
+  }
+
+  /** The request's accepted photo and whether it was received more than `maxAgeDays` ago. */
+  async acceptedPhoto(em: EntityManager, photoId: string, requestId: string, maxAgeDays: number): Promise<OrderPhoto | null> {
+    const { rows } = await run<OrderPhoto>(em,
+      `SELECT id, chip_key AS "chipKey", print_key AS "printKey", received_at AS "receivedAt",
+              received_at < now() - make_interval(days => $3) AS "tooOld"
+         FROM photo WHERE id = $1 AND request_id = $2 AND status = 'accepted'`,
+      [photoId, requestId, maxAgeDays]);
+    return rows[0] ?? null;
+  }
+
+  /** The holder's live cards in any regime, except the given ones (the card being replaced, the request's own). */
+  async liveCardsOfHolder(em: EntityManager, beneficiaryId: string, except: string[]): Promise<Array<{ id: string; state: CardState }>> {
+    const { rows } = await run<{ id: string; state: CardState }>(em,
+      `SELECT id, state FROM card WHERE beneficiary_id = $1 AND state = ANY($2::card_state[]) AND id <> ALL($3::uuid[])`,
+      [beneficiaryId, LIVE_CARD_STATES, except]);
+    return rows;
+  }
+
+  async cardStates(em: EntityManager, ids: string[]): Promise<Array<{ id: string; state: CardState; serial: string | null; organismeCode: string }>> {
+    if (ids.length === 0) return [];
+    const { rows } = await run<{ id: string; state: CardState; serial: string | null; organismeCode: string }>(em,
+      `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) FOR UPDATE`, [ids]);
+    return rows;
+  }
+}

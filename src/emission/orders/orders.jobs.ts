@@ -1,0 +1,15 @@
+import { Injectable } from '@nestjs/common';
+import { JobName, JobPayloads } from '../../platform/jobs/job-catalogue.js';
+import { JobHandler } from '../../platform/jobs/job-handler.decorator.js';
+import { OrdersService } from './orders.service.js';
+
+@Injectable()
+export class OrdersJobs {
+  constructor(private readonly orders: OrdersService) {}
+
+  /** Enqueued when a photo is accepted for a request that orders automatically. */
+  @JobHandler(JobName.EmissionAutoOrder)
+  async autoOrder(payload: JobPayloads[JobName.EmissionAutoOrder]): Promise<void> {
+    await this.orders.autoOrder(payload.requestId);
+  }
+}

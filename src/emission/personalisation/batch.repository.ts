@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { run } from '../../platform/database/sql.js';
+import { VENDOR_FOR_REGIME } from '../vendors/vendor.repository.js';
+import { BatchStatus } from './personalisation-batch.entity.js';
+
+export interface PickedCard {
+  cardId: string;
+  requestId: string;
+  organismeCode: string;
+}
+
+export interface BatchRow {
+  id: string;
+  batchNumber: string;
+  vendorPartnerId: string;
+  vendorLogin: string;
+  status: BatchStatus;
+  cardCount: number;
+  fileName: string | null;
+  sha256: string | null;
+  createdAt: Date;
+  writtenAt: Date | null;
+}
+
+export interface BatchRecordRow {
+  serial: string;
+  nir: string;
+  birthName: string;
+  usageName: string | null;
+  firstName: string;
+  birthDate: string;
+  addressLines: string[];
+  organismeCode: string;
+  dataVersion: number;
+  chipKey: string | null;
+}
+
+const BATCH_COLUMNS = `b.id, b.batch_number::text AS "batchNumber", b.vendor_partner_id AS "vendorPartnerId", v.login AS "vendorLogin",
+  b.status, b.card_count AS "cardCount", b.file_name AS "fileName", b.sha256, b.created_at AS "createdAt", b.written_at AS "writtenAt"`;
+
+/** Personalisation batches: which ordered cards go out, in which batch, and what the batch file holds. */
+@Injectable()
+export class BatchRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Every regime with the vendor the routing rule sends its cards to (null: none, the cards wait). */
+  async routing(): Promise<Array<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null }>> {
+    const { rows } = await run<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null }>(this.dataSource.manager,
+      `SELECT x.code AS "regimeCode", x.vendor AS "vendorPartnerId", v.login AS "vendorLogin"
+         FROM (SELECT r.code::text AS code, ${VENDOR_FOR_REGIME('r.code')} AS vendor FROM regime r) x
+         LEFT JOIN vendor_profile v ON v.partner_id = x.vendor
+        ORDER BY x.code`);
+    return rows;
+  }
+
+  /**
+   * Up to `limit` ordered cards of these regimes not yet in a batch, oldest orders first, with their request;
+   * both rows locked, rows another builder holds skipped (two builders never pick the same card).
+   */
+  async pickOrdered(em: EntityManager, regimeCodes: string[], limit: number): Promise<PickedCard[]> {
+    const { rows } = await run<PickedCard>(em,
+      `SELECT c.id AS "cardId", r.id AS "requestId", r.organisme_code AS "organismeCode"
+         FROM card_request r
+         JOIN card c ON c.id = r.card_id
+         JOIN organisme o ON o.code = c.organisme_code
+        WHERE r.status = 'ordered' AND c.state = 'ordered' AND c.batch_id IS NULL AND c.serial IS NULL
+          AND o.regime_code = ANY($1::text[])
+        ORDER BY r.status_changed_at, r.id
+        LIMIT $2
+        FOR UPDATE OF r, c SKIP LOCKED`,
+      [regimeCodes, limit]);
+    return rows;
+  }
+
+  /** Ordered cards (with a request) of these regimes: those no vendor takes wait and show as stuck. */
+  async countOrdered(regimeCodes: string[]): Promise<number> {
+    if (regimeCodes.length === 0) return 0;
+    const { rows } = await run<{ n: number }>(this.dataSource.manager,
+      `SELECT count(*)::int AS n FROM card_request r JOIN card c ON c.id = r.card_id JOIN organisme o ON o.code = c.organisme_code
+        WHERE r.status = 'ordered' AND c.state = 'ordered' AND c.batch_id IS NULL AND o.regime_code = ANY($1::text[])`, [regimeCodes]);
+    return rows[0].n;
+  }
+
+  async insertBatch(em: EntityManager, vendorPartnerId: string, cardCount: number): Promise<{ id: string; batchNumber: string; createdAt: Date }> {
+    const { rows } = await run<{ id: string; batchNumber: string; createdAt: Date }>(em,
+      `INSERT INTO personalisation_batch (batch_number, vendor_partner_id, card_count)
+       VALUES (nextval('personalisation_batch_seq'), $1, $2)
+       RETURNING id, batch_number::text AS "batchNumber", created_at AS "createdAt"`, [vendorPartnerId, cardCount]);
+    return rows[0];
+  }
+
+  /** Puts the cards in the batch; only cards in no batch yet. Returns how many joined. */
+  async attachCards(em: EntityManager, batchId: string, cardIds: string[]): Promise<number> {
+    return (await run(em, `UPDATE card SET batch_id = $1 WHERE id = ANY($2::uuid[]) AND batch_id IS NULL`, [batchId, cardIds])).count;
+  }
+
+  async find(batchId: string): Promise<BatchRow | null> {
+    const { rows } = await run<BatchRow>(this.dataSource.manager,
+      `SELECT ${BATCH_COLUMNS} FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id WHERE b.id = $1`, [batchId]);
+    return rows[0] ?? null;
+  }
+
+  async list(limit: number, beforeNumber?: string): Promise<BatchRow[]> {
+    const { rows } = await run<BatchRow>(this.dataSource.manager,
+      `SELECT ${BATCH_COLUMNS} FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id
+        WHERE ($1::bigint IS NULL OR b.batch_number < $1) ORDER BY b.batch_number DESC LIMIT $2`, [beforeNumber ?? null, limit]);
+    return rows;
+  }
+
+  /**
+   * What the batch file holds, by serial: the card, its holder as the register has it, the chip photo of the
+   * request that ordered it. Read again on every write, so a rewrite gives the same records.
+   */
+  async records(batchId: string): Promise<BatchRecordRow[]> {
+    const { rows } = await run<BatchRecordRow>(this.dataSource.manager,
+      `SELECT c.serial::text AS serial, b.nir, b.birth_name AS "birthName", b.usage_name AS "usageName", b.first_name AS "firstName",
+              b.birth_date::text AS "birthDate", b.address_lines AS "addressLines", c.organisme_code AS "organismeCode",
+              c.data_version AS "dataVersion", p.chip_key AS "chipKey"
+         FROM card c
+         JOIN beneficiary b ON b.id = c.beneficiary_id
+         LEFT JOIN card_request r ON r.card_id = c.id
+         LEFT JOIN photo p ON p.id = r.photo_id
+        WHERE c.batch_id = $1
+        ORDER BY c.serial`, [batchId]);
+    return rows;
+  }
+
+  /** allocated → written, once. */
+  async markWritten(em: EntityManager, batchId: string, fileName: string, sha256: string): Promise<boolean> {
+    return (await run(em,
+      `UPDATE personalisation_batch SET status = 'written', file_name = $2, sha256 = $3, written_at = now() WHERE id = $1 AND status = 'allocated'`,
+      [batchId, fileName, sha256])).count === 1;
+  }
+}

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { CardState } from '../../cards/card-state.enum.js';
+import { run } from '../../platform/database/sql.js';
+import type { RequestStatus } from '../requests/request-status.enum.js';
+import { ReturnFileStatus } from './vendor-return-file.entity.js';
+
+export interface LockedReturnFile {
+  id: string;
+  vendorPartnerId: string;
+  vendorLogin: string;
+  fileName: string;
+  sha256: string;
+  status: ReturnFileStatus;
+  receivedAt: Date;
+}
+
+/** A card named by a return line, as this vendor may see it (in one of its batches), with its request. */
+export interface ReturnedCard {
+  id: string;
+  serial: string;
+  state: CardState;
+  beneficiaryId: string;
+  organismeCode: string;
+  batchId: string;
+  batchCreatedAt: Date;
+  requestId: string | null;
+  requestStatus: RequestStatus | null;
+  replacedCardId: string | null;
+}
+
+export interface ManufacturingFacts {
+  cardId: string;
+  chipId: string | null;
+  personalisedAt: Date;
+  shippedAt: Date | null;
+}
+
+/** vendor_return_file, and the reads and writes step 6 needs on cards and batches. */
+@Injectable()
+export class ReturnFileRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Records a received file; null when this vendor already sent these exact bytes (nothing happens twice). */
+  async insertReceived(em: EntityManager, f: { vendorPartnerId: string; fileName: string; sha256: string }): Promise<string | null> {
+    const { rows } = await run<{ id: string }>(em,
+      `INSERT INTO vendor_return_file (vendor_partner_id, file_name, sha256) VALUES ($1, $2, $3)
+       ON CONFLICT (vendor_partner_id, sha256) DO NOTHING RETURNING id`, [f.vendorPartnerId, f.fileName, f.sha256]);
+    return rows[0]?.id ?? null;
+  }
+
+  async lock(em: EntityManager, id: string): Promise<LockedReturnFile | null> {
+    const { rows } = await run<LockedReturnFile>(em,
+      `SELECT f.id, f.vendor_partner_id AS "vendorPartnerId", v.login AS "vendorLogin", f.file_name AS "fileName", f.sha256, f.status,
+              f.received_at AS "receivedAt"
+         FROM vendor_return_file f JOIN vendor_profile v ON v.partner_id = f.vendor_partner_id
+        WHERE f.id = $1 FOR UPDATE OF f`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async finish(em: EntityManager, id: string, r: { status: ReturnFileStatus; lineCount: number; appliedCount: number; rejectedCount: number; failure: string | null }): Promise<void> {
+    await run(em,
+      `UPDATE vendor_return_file SET status = $2, line_count = $3, applied_count = $4, rejected_count = $5, failure = $6, ingested_at = now()
+        WHERE id = $1`, [id, r.status, r.lineCount, r.appliedCount, r.rejectedCount, r.failure?.slice(0, 200) ?? null]);
+  }
+
+  /**
+   * Locks the cards these serials name among this vendor's batches (another vendor's serial is simply not
+   * found), then their requests, in a fixed order.
+   */
+  async lockCards(em: EntityManager, vendorPartnerId: string, serials: string[]): Promise<ReturnedCard[]> {
+    if (serials.length === 0) return [];
+    const { rows } = await run<ReturnedCard>(em,
+      `SELECT c.id, c.serial::text AS serial, c.state, c.beneficiary_id AS "beneficiaryId", c.organisme_code AS "organismeCode",
+              c.batch_id AS "batchId", b.created_at AS "batchCreatedAt",
+              r.id AS "requestId", r.status AS "requestStatus", r.replaced_card_id AS "replacedCardId"
+         FROM card c
+         JOIN personalisation_batch b ON b.id = c.batch_id AND b.vendor_partner_id = $2
+         LEFT JOIN card_request r ON r.card_id = c.id
+        WHERE c.serial = ANY($1::bigint[])
+        ORDER BY c.id
+        FOR UPDATE OF c`, [serials, vendorPartnerId]);
+    const requestIds = rows.map((r) => r.requestId).filter((x): x is string => !!x);
+    if (requestIds.length) await run(em, `SELECT id FROM card_request WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [requestIds]);
+    return rows;
+  }
+
+  /** Holders among these who have an active card: holder → active card ids. */
+  async activeCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (beneficiaryIds.length === 0) return out;
+    const { rows } = await run<{ id: string; beneficiaryId: string }>(em,
+      `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = 'active'`, [beneficiaryIds]);
+    for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
+    return out;
+  }
+
+  /** What the vendor reported about each card (chip id, when personalised, when mailed), in one statement. */
+  async recordFacts(em: EntityManager, facts: ManufacturingFacts[]): Promise<void> {
+    if (facts.length === 0) return;
+    await run(em,
+      `UPDATE card c SET chip_id = f.chip_id, personalised_at = f.personalised_at, shipped_at = f.shipped_at
+         FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at)
+        WHERE c.id = f.id`,
+      [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]);
+  }
+
+  /** written → returned for the batches none of whose cards is still at the vendor. */
+  async markBatchesReturned(em: EntityManager, batchIds: string[]): Promise<string[]> {
+    if (batchIds.length === 0) return [];
+    const { rows } = await run<{ id: string }>(em,
+      `UPDATE personalisation_batch b SET status = 'returned'
+        WHERE b.id = ANY($1::uuid[]) AND b.status = 'written'
+          AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state = 'in_personalisation')
+        RETURNING b.id`, [batchIds]);
+    return rows.map((r) => r.id);
+  }
+
+  async list(limit: number, vendorPartnerId?: string): Promise<Array<Record<string, unknown>>> {
+    const { rows } = await run(this.dataSource.manager,
+      `SELECT f.id, f.vendor_partner_id AS "vendorPartnerId", f.file_name AS "fileName", f.sha256, f.status, f.line_count AS "lineCount",
+              f.applied_count AS "appliedCount", f.rejected_count AS "rejectedCount", f.failure, f.received_at AS "receivedAt", f.ingested_at AS "ingestedAt"
+         FROM vendor_return_file f WHERE ($2::uuid IS NULL OR f.vendor_partner_id = $2) ORDER BY f.received_at DESC, f.id LIMIT $1`,
+      [limit, vendorPartnerId ?? null]);
+    return rows;
+  }
+}

@@ -1,0 +1,209 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { CardAction } from '../../cards/card-action.enum.js';
+import { formatSerial } from '../../cards/card-serial.js';
+import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
+import { CARD_TRANSITIONS } from '../../cards/card-transitions.js';
+import { CardsService } from '../../cards/cards.service.js';
+import { FundEventType, type NewFundEvent } from '../../events/event-types.js';
+import { FundEventsService } from '../../events/fund-events.service.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import { AuditService } from '../../platform/audit/audit.service.js';
+import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
+import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
+import { OrderRepository } from '../orders/order.repository.js';
+import { RequestProgressRepository, type RequestMove } from '../orders/request-progress.repository.js';
+import { RequestStatus } from '../requests/request-status.enum.js';
+import { VENDOR_INBOX, VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
+import { buildRejectFile, parseReturnFile, rejectFileName, type LineProblem, type ReturnLine } from './return-file.js';
+import { ReturnFileRepository, type LockedReturnFile, type ReturnedCard } from './return-file.repository.js';
+import { RECEIVED_AREA, vendorActor } from './return-intake.service.js';
+import { ReturnLineStatus } from './return-line-status.enum.js';
+import { ReturnFileStatus } from './vendor-return-file.entity.js';
+
+/** A vendor cannot have personalised a card before its file existed (a little clock skew allowed). */
+const BATCH_SKEW_MS = 5 * 60_000;
+const OPPOSABLE = CARD_TRANSITIONS[CardAction.Oppose].from;
+
+interface Accepted {
+  line: ReturnLine;
+  card: ReturnedCard;
+}
+
+export interface IngestOutcome {
+  status: ReturnFileStatus;
+  applied: number;
+  rejected: number;
+  rejectFile: string | null;
+}
+
+/**
+ * Step 6: one return file, in one transaction. The whole file refused (nothing applied) when its frame is
+ * wrong; otherwise each line checked against the card it names (this vendor's, in a state the transition table
+ * lets move) and the good ones applied set-based, status by status:
+ *  SHIPPED       card ship + activate (chip id, dates), the replaced card opposed (`replaced`) first, request completed;
+ *  FAILED        card spoil, a new card ordered for the same request (new serial in a later batch), request ordered;
+ *  UNDELIVERABLE card (ship +) return_undeliverable, request reopened to photo_available for the fund to re-order.
+ * Bad lines go to REJ_<name> in the vendor's outbox with their number, code and message.
+ */
+@Injectable()
+export class ReturnIngestService {
+  private readonly logger = new Logger('emission.returns');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: ReturnFileRepository,
+    private readonly orders: OrderRepository,
+    private readonly progress: RequestProgressRepository,
+    private readonly cards: CardsService,
+    private readonly events: FundEventsService,
+    private readonly audit: AuditService,
+    private readonly folders: SftpFolders,
+  ) {}
+
+  async ingest(returnFileId: string): Promise<IngestOutcome | null> {
+    const outcome = await this.dataSource.transaction(async (em) => {
+      const rf = await this.repo.lock(em, returnFileId);
+      // Unknown, or already done (a retry, a re-injection): nothing happens twice.
+      if (!rf || rf.status !== ReturnFileStatus.Received) return null;
+      const actor = vendorActor(rf.vendorPartnerId);
+      const parsed = parseReturnFile(await this.content(rf), rf.vendorLogin);
+      if (!parsed.ok) {
+        const p = parsed.problem;
+        await this.repo.finish(em, rf.id, { status: ReturnFileStatus.Refused, lineCount: 0, appliedCount: 0, rejectedCount: 0, failure: `${p.code}: ${p.message}` });
+        const rejectFile = await this.writeRejects(rf, 'REFUSED', [p]);
+        await this.audit.record(em, actor, { action: 'vendor_return_file.refuse', entityType: 'vendor_return_file', entityId: rf.id, details: { code: p.code, line: p.line } });
+        return { status: ReturnFileStatus.Refused, applied: 0, rejected: 0, rejectFile };
+      }
+      const cards = await this.repo.lockCards(em, rf.vendorPartnerId, parsed.lines.map((l) => l.serial));
+      const { accepted, problems } = await this.check(em, parsed.lines, cards);
+      await this.apply(em, actor, accepted);
+      const allProblems = [...parsed.problems, ...problems];
+      await this.repo.finish(em, rf.id, {
+        status: ReturnFileStatus.Ingested, lineCount: parsed.dataLines, appliedCount: accepted.length, rejectedCount: allProblems.length, failure: null,
+      });
+      await this.audit.record(em, actor, {
+        action: 'vendor_return_file.ingest', entityType: 'vendor_return_file', entityId: rf.id,
+        details: { lines: parsed.dataLines, applied: accepted.length, rejected: allProblems.length },
+      });
+      // Written before the commit: if the commit fails the job reruns and writes the same file again.
+      const rejectFile = allProblems.length ? await this.writeRejects(rf, 'INGESTED', allProblems) : null;
+      return { status: ReturnFileStatus.Ingested, applied: accepted.length, rejected: allProblems.length, rejectFile };
+    });
+    if (outcome) this.logger.log({ msg: 'return file processed', returnFileId, ...outcome });
+    return outcome;
+  }
+
+  /** The kept copy; else the inbox file if it still holds these bytes (a crash between registering and keeping). */
+  private async content(rf: LockedReturnFile): Promise<Buffer> {
+    const kept = await this.folders.readKept(rf.vendorLogin, RECEIVED_AREA, rf.sha256, SFTP_MAX_UPLOAD_BYTES);
+    if (kept) return kept;
+    const inbox = await this.folders.read(rf.vendorLogin, VENDOR_INBOX, rf.fileName, SFTP_MAX_UPLOAD_BYTES);
+    if (inbox && createHash('sha256').update(inbox.data).digest('hex') === rf.sha256) return inbox.data;
+    throw new Error(`return file ${rf.id}: content not found`);
+  }
+
+  /** Each syntactically good line against the database: the card, its state, the holder's other active card. */
+  private async check(em: EntityManager, lines: ReturnLine[], cards: ReturnedCard[]): Promise<{ accepted: Accepted[]; problems: LineProblem[] }> {
+    const bySerial = new Map(cards.map((c) => [c.serial, c]));
+    const active = await this.repo.activeCardsOf(em, cards.map((c) => c.beneficiaryId));
+    const activating = new Set<string>();
+    const accepted: Accepted[] = [];
+    const problems: LineProblem[] = [];
+    const refuse = (l: ReturnLine, code: string, message: string) => problems.push({ line: l.line, code, message });
+    for (const l of lines) {
+      const card = bySerial.get(l.serial);
+      if (!card) {
+        refuse(l, 'SERIAL_UNKNOWN', `No card ${l.serial12} was sent to you`);
+        continue;
+      }
+      if (l.personalisedAt.getTime() < new Date(card.batchCreatedAt).getTime() - BATCH_SKEW_MS) {
+        refuse(l, 'DATE_BEFORE_BATCH', 'personalised-at is before the personalisation file was produced');
+        continue;
+      }
+      const allowed = l.status === ReturnLineStatus.Undeliverable
+        ? card.state === CardState.InPersonalisation || card.state === CardState.Shipped
+        : card.state === CardState.InPersonalisation;
+      if (!allowed) {
+        refuse(l, 'TRANSITION_NOT_ALLOWED', `Card ${l.serial12} is ${card.state}: ${l.status} does not apply`);
+        continue;
+      }
+      if (l.status === ReturnLineStatus.Shipped) {
+        const others = (active.get(card.beneficiaryId) ?? []).filter((id) => id !== card.replacedCardId);
+        if (others.length || activating.has(card.beneficiaryId)) {
+          refuse(l, 'HOLDER_HAS_ACTIVE_CARD', `The holder of card ${l.serial12} has another active card; an operator must look`);
+          continue;
+        }
+        activating.add(card.beneficiaryId);
+      }
+      accepted.push({ line: l, card });
+    }
+    return { accepted, problems };
+  }
+
+  private async apply(em: EntityManager, actor: Actor, accepted: Accepted[]): Promise<void> {
+    if (accepted.length === 0) return;
+    const of = (s: ReturnLineStatus) => accepted.filter((a) => a.line.status === s);
+    const shipped = of(ReturnLineStatus.Shipped);
+    const failed = of(ReturnLineStatus.Failed);
+    const undeliverable = of(ReturnLineStatus.Undeliverable);
+    const events: NewFundEvent[] = [];
+    const moves: RequestMove[] = [];
+    const ids = (xs: Accepted[]) => xs.map((a) => a.card.id);
+    const event = (a: Accepted, type: FundEventType, data: Record<string, unknown> = {}): NewFundEvent => ({
+      organismeCode: a.card.organismeCode, type, subjectType: 'card', subjectId: a.card.id,
+      data: { cardId: a.card.id, serial: formatSerial(a.card.serial), requestId: a.card.requestId, ...data },
+    });
+
+    await this.repo.recordFacts(em, accepted.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt })));
+
+    // The card a new one replaces leaves before the new one is activated (one active card per holder).
+    const replacedIds = shipped.map((a) => a.card.replacedCardId).filter((x): x is string => !!x);
+    const replaced = (await this.orders.cardStates(em, replacedIds)).filter((c) => OPPOSABLE.includes(c.state));
+    const opposed = await this.cards.transitionManyByIdIn(em, actor, replaced.map((c) => c.id), CardAction.Oppose, { reason: OppositionReason.Replaced });
+    for (const c of opposed) {
+      const by = shipped.find((a) => a.card.replacedCardId === c.id)!;
+      events.push({ organismeCode: by.card.organismeCode, type: FundEventType.CardOpposed, subjectType: 'card', subjectId: c.id,
+        data: { cardId: c.id, serial: c.serial, reason: OppositionReason.Replaced, requestId: by.card.requestId, cardOrganismeCode: c.organismeCode } });
+    }
+
+    const notYetShipped = undeliverable.filter((a) => a.card.state === CardState.InPersonalisation);
+    await this.cards.transitionManyByIdIn(em, actor, [...ids(shipped), ...ids(notYetShipped)], CardAction.Ship);
+    await this.cards.transitionManyByIdIn(em, actor, ids(shipped), CardAction.Activate);
+    await this.cards.transitionManyByIdIn(em, actor, ids(undeliverable), CardAction.ReturnUndeliverable);
+    await this.cards.transitionManyByIdIn(em, actor, ids(failed), CardAction.Spoil);
+
+    for (const a of shipped) {
+      events.push(event(a, FundEventType.CardShipped, { shippedAt: a.line.shippedAt, chipId: a.line.chipId }));
+      if (a.card.requestId) moves.push({ id: a.card.requestId, status: RequestStatus.Completed });
+    }
+    for (const a of failed) {
+      // A spoiled card is made again for the same request: a new card, a new serial in a later batch.
+      const remade = a.card.requestStatus === RequestStatus.InPersonalisation
+        ? await this.cards.issue(em, actor, { beneficiaryId: a.card.beneficiaryId, organismeCode: a.card.organismeCode })
+        : null;
+      events.push(event(a, FundEventType.CardSpoiled, { failureCode: a.line.failureCode, newCardId: remade?.id ?? null }));
+      if (remade) moves.push({ id: a.card.requestId!, status: RequestStatus.Ordered, cardId: remade.id });
+    }
+    for (const a of undeliverable) {
+      events.push(event(a, FundEventType.CardUndeliverable));
+      if (a.card.requestId && a.card.requestStatus === RequestStatus.InPersonalisation) {
+        moves.push({ id: a.card.requestId, status: RequestStatus.PhotoAvailable });
+        events.push({ organismeCode: a.card.organismeCode, type: FundEventType.RequestReopened, subjectType: 'card_request', subjectId: a.card.requestId,
+          data: { requestId: a.card.requestId, cardId: a.card.id, status: RequestStatus.PhotoAvailable, reason: 'undeliverable' } });
+      }
+    }
+    // Requests a fund closed meanwhile stay as they are; the card changes all the same.
+    await this.progress.move(em, moves, [RequestStatus.InPersonalisation]);
+    await this.events.append(em, ...events);
+    await this.repo.markBatchesReturned(em, [...new Set(accepted.map((a) => a.card.batchId))]);
+  }
+
+  private async writeRejects(rf: LockedReturnFile, outcome: 'INGESTED' | 'REFUSED', problems: LineProblem[]): Promise<string> {
+    const name = rejectFileName(rf.fileName);
+    await this.folders.publish(rf.vendorLogin, VENDOR_OUTBOX, name,
+      buildRejectFile({ originalName: rf.fileName, sha256: rf.sha256, outcome, producedAt: rf.receivedAt, problems }));
+    return name;
+  }
+}

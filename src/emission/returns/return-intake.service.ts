@@ -1,0 +1,80 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import { AuditService } from '../../platform/audit/audit.service.js';
+import { JobName } from '../../platform/jobs/job-catalogue.js';
+import { JobsService } from '../../platform/jobs/jobs.service.js';
+import { isIncompleteName } from '../../platform/sftp/sftp-account.js';
+import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
+import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
+import { VENDOR_INBOX } from '../vendors/vendor-folders.js';
+import { VendorRepository } from '../vendors/vendor.repository.js';
+import { ReturnFileRepository } from './return-file.repository.js';
+
+/** Received files, kept by content under the vendor's hidden area (the inbox copy is removed once registered). */
+export const RECEIVED_AREA = 'received';
+/** The scan leaves alone files changed this recently: a client may still be writing under the final name. */
+const SCAN_QUIET_MS = 60_000;
+
+export const vendorActor = (partnerId: string): Actor => ({
+  kind: PartnerKind.PersonalisationVendor, partnerId, organismeCode: null, apiKeyId: null, requestId: null,
+});
+
+/**
+ * Takes return files in from the vendors' inboxes: copy kept by SHA-256, one vendor_return_file row per distinct
+ * content (ON CONFLICT DO NOTHING: the same bytes twice change nothing) and the ingestion job, both in one
+ * transaction; then the inbox copy goes. A crash anywhere leaves the file in the inbox for the next scan.
+ */
+@Injectable()
+export class ReturnIntakeService {
+  private readonly logger = new Logger('emission.returns');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: ReturnFileRepository,
+    private readonly vendors: VendorRepository,
+    private readonly folders: SftpFolders,
+    private readonly jobs: JobsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** One complete file in a vendor's inbox. Returns the new return file's id, or null (same content already received). */
+  async register(vendor: { partnerId: string; login: string }, name: string): Promise<string | null> {
+    if (isIncompleteName(name)) return null;
+    const file = await this.folders.read(vendor.login, VENDOR_INBOX, name, SFTP_MAX_UPLOAD_BYTES);
+    if (!file) return null;
+    const sha256 = createHash('sha256').update(file.data).digest('hex');
+    await this.folders.keep(vendor.login, RECEIVED_AREA, sha256, file.data);
+    const id = await this.dataSource.transaction(async (em) => {
+      const inserted = await this.repo.insertReceived(em, { vendorPartnerId: vendor.partnerId, fileName: name, sha256 });
+      if (!inserted) return null;
+      await this.jobs.send(em, JobName.EmissionIngestReturnFile, { returnFileId: inserted });
+      await this.audit.record(em, vendorActor(vendor.partnerId), {
+        action: 'vendor_return_file.receive', entityType: 'vendor_return_file', entityId: inserted, details: { fileName: name, sha256, bytes: file.data.length },
+      });
+      return inserted;
+    });
+    await this.folders.removeIfUnchanged(vendor.login, VENDOR_INBOX, name, file.facts);
+    this.logger.log({ msg: id ? 'return file received' : 'return file already received (same content): ignored', vendor: vendor.login, fileName: name, returnFileId: id });
+    return id;
+  }
+
+  /** The safety net (EmissionScanInboxes): complete, settled files left in any active vendor's inbox. */
+  async scan(): Promise<number> {
+    let registered = 0;
+    const settled = Date.now() - SCAN_QUIET_MS;
+    for (const vendor of await this.vendors.activeVendors()) {
+      for (const f of await this.folders.list(vendor.login, VENDOR_INBOX)) {
+        if (isIncompleteName(f.name) || f.mtimeMs > settled) continue;
+        try {
+          if (await this.register(vendor, f.name)) registered += 1;
+        } catch (e) {
+          this.logger.error({ msg: 'inbox file could not be registered', vendor: vendor.login, fileName: f.name, err: (e as Error).message });
+        }
+      }
+    }
+    return registered;
+  }
+}

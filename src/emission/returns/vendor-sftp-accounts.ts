@@ -1,0 +1,25 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { SftpAccount, SftpAccountProvider } from '../../platform/sftp/sftp-account.js';
+import { SftpServer } from '../../platform/sftp/sftp-server.js';
+import { VENDOR_FOLDERS, VENDOR_INBOX } from '../vendors/vendor-folders.js';
+import { VendorRepository } from '../vendors/vendor.repository.js';
+import { ReturnIntakeService } from './return-intake.service.js';
+
+/** Vendors as SFTP users: active vendor partners, their live keys, `/outbox` (read) and `/inbox` (write). */
+@Injectable()
+export class VendorSftpAccounts implements SftpAccountProvider, OnModuleInit {
+  constructor(private readonly server: SftpServer, private readonly vendors: VendorRepository, private readonly intake: ReturnIntakeService) {}
+
+  onModuleInit(): void {
+    this.server.register(this);
+  }
+
+  async findAccount(login: string): Promise<SftpAccount | null> {
+    const v = await this.vendors.sftpAccount(login);
+    return v ? { login: v.login, partnerId: v.partnerId, publicKeys: v.publicKeys, folders: VENDOR_FOLDERS } : null;
+  }
+
+  async fileReceived(account: SftpAccount, folder: string, name: string): Promise<void> {
+    if (folder === VENDOR_INBOX) await this.intake.register({ partnerId: account.partnerId, login: account.login }, name);
+  }
+}

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { SFTP_LOGIN } from '../../../platform/sftp/sftp-folders.js';
+
+const REGIME = /^\d{2}$/;
+
+export class CreateVendorDto {
+  @ApiProperty({ format: 'uuid', description: 'A partner of kind personalisation_vendor' })
+  @IsUUID()
+  partnerId: string;
+
+  @ApiProperty({ example: 'imprimerie_nord', description: 'SFTP user name (also its folder); cannot change later' })
+  @Matches(SFTP_LOGIN, { message: 'login must be 3-32 characters: a lower-case letter, then lower-case letters, digits, _ or -' })
+  login: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Receives the cards of every regime no other vendor serves (at most one)' })
+  @IsOptional() @IsBoolean()
+  isDefault?: boolean;
+
+  @ApiPropertyOptional({ type: [String], example: ['01', '02'], description: 'Regimes whose cards go to this vendor (a regime has one vendor)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @ArrayUnique() @Matches(REGIME, { each: true, message: 'each regime code must be 2 digits' })
+  regimeCodes?: string[];
+}
+
+export class UpdateVendorDto {
+  @ApiPropertyOptional()
+  @IsOptional() @IsBoolean()
+  isDefault?: boolean;
+
+  @ApiPropertyOptional({ type: [String], example: ['01'] })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @ArrayUnique() @Matches(REGIME, { each: true, message: 'each regime code must be 2 digits' })
+  regimeCodes?: string[];
+}
+
+export class AddSshKeyDto {
+  @ApiProperty({ example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... vendor@host', description: 'One OpenSSH public key line' })
+  @IsString() @MaxLength(16_384)
+  publicKey: string;
+}
+
+export class SshKeyView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'ssh-ed25519' }) algorithm: string;
+  @ApiProperty({ example: 'SHA256:3QbWk1d1c8m9kZ...' }) fingerprint: string;
+  @ApiProperty() createdAt: Date;
+  @ApiPropertyOptional({ nullable: true }) revokedAt: Date | null;
+}
+
+export class VendorView {
+  @ApiProperty({ format: 'uuid' }) partnerId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'The partner is active (an inactive vendor gets no cards and cannot log in)' }) active: boolean;
+  @ApiProperty() login: string;
+  @ApiProperty() isDefault: boolean;
+  @ApiProperty({ type: [String] }) regimeCodes: string[];
+  @ApiProperty({ type: [SshKeyView] }) sshKeys: SshKeyView[];
+  @ApiProperty() createdAt: Date;
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { AddSshKeyDto, CreateVendorDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
+import { VendorsService } from './vendors.service.js';
+
+@ApiTags('vendors')
+@Controller('v1/vendors')
+@Allow(PartnerKind.Operator)
+export class VendorsController {
+  constructor(private readonly vendors: VendorsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Make a personalisation_vendor partner a vendor: SFTP login, regimes served, default or not' })
+  @ApiCreatedResponse({ type: VendorView })
+  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'VENDOR_EXISTS, VENDOR_LOGIN_TAKEN, VENDOR_DEFAULT_TAKEN, VENDOR_REGIME_TAKEN' })
+  @ApiUnprocessableEntityResponse({ description: 'VENDOR_PARTNER_KIND, REGIME_UNKNOWN' })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateVendorDto): Promise<VendorView> {
+    return this.vendors.create(actor, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Every vendor with its routing and SSH keys (fingerprints only)' })
+  @ApiOkResponse({ type: [VendorView] })
+  list(): Promise<VendorView[]> {
+    return this.vendors.list();
+  }
+
+  @Patch(':partnerId')
+  @ApiOperation({ summary: 'Change the regimes a vendor serves or whether it is the default (the login never changes)' })
+  @ApiOkResponse({ type: VendorView })
+  @ApiNotFoundResponse({ description: 'VENDOR_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'VENDOR_DEFAULT_TAKEN, VENDOR_REGIME_TAKEN' })
+  @ApiUnprocessableEntityResponse({ description: 'REGIME_UNKNOWN' })
+  update(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: UpdateVendorDto): Promise<VendorView> {
+    return this.vendors.update(actor, partnerId, dto);
+  }
+
+  @Post(':partnerId/ssh-keys')
+  @ApiOperation({ summary: 'Register an OpenSSH public key the vendor logs in to SFTP with' })
+  @ApiCreatedResponse({ type: SshKeyView })
+  @ApiNotFoundResponse({ description: 'VENDOR_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'SSH_KEY_EXISTS' })
+  @ApiUnprocessableEntityResponse({ description: 'SSH_KEY_INVALID, SSH_KEY_TOO_WEAK' })
+  addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddSshKeyDto): Promise<SshKeyView> {
+    return this.vendors.addKey(actor, partnerId, dto.publicKey);
+  }
+
+  @Delete(':partnerId/ssh-keys/:keyId')
+  @ApiOperation({ summary: 'Revoke an SSH key: the next SFTP log-in with it fails' })
+  @ApiOkResponse({ type: SshKeyView })
+  @ApiNotFoundResponse({ description: 'SSH_KEY_NOT_FOUND' })
+  revokeKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Param('keyId') keyId: string): Promise<SshKeyView> {
+    return this.vendors.revokeKey(actor, partnerId, keyId);
+  }
+}

@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { createHash, createPublicKey } from 'node:crypto';
+import ssh2, { type ParsedKey } from 'ssh2';
+import { DataSource, EntityManager } from 'typeorm';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import { AuditService } from '../../platform/audit/audit.service.js';
+import { DomainError, notFound, unprocessable } from '../../platform/errors/domain-error.js';
+import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
+import type { CreateVendorDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
+import { VENDOR_FOLDERS } from './vendor-folders.js';
+import { type SshKeyRow, VendorRepository, type VendorRow } from './vendor.repository.js';
+
+const ACCEPTED_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
+const MIN_RSA_BITS = 2048;
+
+const vendorNotFound = () => notFound('Vendor', 'VENDOR_NOT_FOUND');
+const toKeyView = (k: SshKeyRow): SshKeyView => ({ id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, createdAt: k.createdAt, revokedAt: k.revokedAt });
+
+/** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
+export function sshFingerprint(blob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}
+
+/**
+ * Personalisation vendors (operators manage them): SFTP login, routing (regimes served, default vendor) and
+ * SSH public keys. Routing rule: a card goes to the vendor whose regimes hold the regime of the card's managing
+ * organisme, else to the default vendor; with neither, the card waits as ordered (see docs/formats).
+ */
+@Injectable()
+export class VendorsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: VendorRepository,
+    private readonly audit: AuditService,
+    private readonly folders: SftpFolders,
+  ) {}
+
+  async create(actor: Actor, dto: CreateVendorDto): Promise<VendorView> {
+    const regimeCodes = [...(dto.regimeCodes ?? [])].sort();
+    await this.dataSource.transaction(async (em) => {
+      await this.repo.lockRouting(em);
+      const partner = await this.repo.partner(em, dto.partnerId);
+      if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+      if (partner.kind !== PartnerKind.PersonalisationVendor) {
+        throw unprocessable('VENDOR_PARTNER_KIND', 'Only a partner of kind personalisation_vendor can be a vendor', { kind: partner.kind });
+      }
+      if (await this.repo.find(dto.partnerId, em)) throw new DomainError('VENDOR_EXISTS', 409, 'This partner already has a vendor profile; PATCH it');
+      if (await this.repo.loginTaken(em, dto.login)) throw new DomainError('VENDOR_LOGIN_TAKEN', 409, 'Another vendor has this login');
+      await this.checkRouting(em, dto.partnerId, { isDefault: dto.isDefault ?? false, regimeCodes });
+      await this.repo.insert(em, { partnerId: dto.partnerId, login: dto.login, isDefault: dto.isDefault ?? false, regimeCodes });
+      await this.audit.record(em, actor, {
+        action: 'vendor.create', entityType: 'vendor', entityId: dto.partnerId,
+        details: { login: dto.login, isDefault: dto.isDefault ?? false, regimeCodes },
+      });
+    });
+    // The folders exist before the vendor first logs in (and before its first file is published).
+    await this.folders.ensure(dto.login, Object.keys(VENDOR_FOLDERS));
+    return this.get(dto.partnerId);
+  }
+
+  async update(actor: Actor, partnerId: string, dto: UpdateVendorDto): Promise<VendorView> {
+    if (!isUUID(partnerId)) throw vendorNotFound();
+    const regimeCodes = dto.regimeCodes ? [...dto.regimeCodes].sort() : undefined;
+    await this.dataSource.transaction(async (em) => {
+      await this.repo.lockRouting(em);
+      const current = await this.repo.find(partnerId, em);
+      if (!current) throw vendorNotFound();
+      await this.checkRouting(em, partnerId, { isDefault: dto.isDefault ?? current.isDefault, regimeCodes: regimeCodes ?? current.regimeCodes });
+      await this.repo.update(em, partnerId, { isDefault: dto.isDefault, regimeCodes });
+      await this.audit.record(em, actor, {
+        action: 'vendor.update', entityType: 'vendor', entityId: partnerId,
+        details: { isDefault: dto.isDefault ?? null, regimeCodes: regimeCodes ?? null },
+      });
+    });
+    return this.get(partnerId);
+  }
+
+  async list(): Promise<VendorView[]> {
+    const vendors = await this.repo.list();
+    const keys = await this.repo.keys(vendors.map((v) => v.partnerId));
+    return vendors.map((v) => this.view(v, keys));
+  }
+
+  async get(partnerId: string): Promise<VendorView> {
+    const v = isUUID(partnerId) ? await this.repo.find(partnerId) : null;
+    if (!v) throw vendorNotFound();
+    return this.view(v, await this.repo.keys([partnerId]));
+  }
+
+  /** Registers an OpenSSH public key (the server checks the client's signature with it at every log-in). */
+  async addKey(actor: Actor, partnerId: string, line: string): Promise<SshKeyView> {
+    if (!isUUID(partnerId)) throw vendorNotFound();
+    const key = parseSshPublicKey(line);
+    const blob = key.getPublicSSH();
+    const fingerprint = sshFingerprint(blob);
+    return this.dataSource.transaction(async (em) => {
+      if (!(await this.repo.find(partnerId, em))) throw vendorNotFound();
+      // Stored without the comment (it often names a person or a host).
+      const row = await this.repo.insertKey(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
+      if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
+      await this.audit.record(em, actor, { action: 'vendor.ssh_key.add', entityType: 'vendor', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
+      return toKeyView(row);
+    });
+  }
+
+  /** Revokes a key at once: the next log-in with it fails. Revoking twice is harmless. */
+  async revokeKey(actor: Actor, partnerId: string, keyId: string): Promise<SshKeyView> {
+    if (!isUUID(partnerId) || !isUUID(keyId)) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
+    return this.dataSource.transaction(async (em) => {
+      const row = await this.repo.revokeKey(em, partnerId, keyId);
+      if (!row) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
+      await this.audit.record(em, actor, { action: 'vendor.ssh_key.revoke', entityType: 'vendor', entityId: partnerId, details: { keyId, fingerprint: row.fingerprint } });
+      return toKeyView(row);
+    });
+  }
+
+  /** One default vendor; one vendor per regime; known regimes only. */
+  private async checkRouting(em: EntityManager, partnerId: string, next: { isDefault: boolean; regimeCodes: string[] }): Promise<void> {
+    if (next.isDefault) {
+      const other = await this.repo.otherDefault(em, partnerId);
+      if (other) throw new DomainError('VENDOR_DEFAULT_TAKEN', 409, 'Another vendor is the default; unset it first', { partnerId: other });
+    }
+    const unknown = await this.repo.unknownRegimes(em, next.regimeCodes);
+    if (unknown.length) throw unprocessable('REGIME_UNKNOWN', `Unknown regime codes: ${unknown.join(', ')}`, { regimeCodes: unknown });
+    const taken = await this.repo.regimesTakenByOthers(em, partnerId, next.regimeCodes);
+    if (taken.length) throw new DomainError('VENDOR_REGIME_TAKEN', 409, 'A regime is served by one vendor only', { taken });
+  }
+
+  private view(v: VendorRow, keys: SshKeyRow[]): VendorView {
+    return {
+      partnerId: v.partnerId, name: v.name, active: v.active, login: v.login, isDefault: v.isDefault,
+      regimeCodes: v.regimeCodes, createdAt: v.createdAt, sshKeys: keys.filter((k) => k.partnerId === v.partnerId).map(toKeyView),
+    };
+  }
+}
+
+/** One OpenSSH public key line → the parsed key; 422 SSH_KEY_INVALID / SSH_KEY_TOO_WEAK otherwise. */
+export function parseSshPublicKey(line: string): ParsedKey {
+  const text = line.trim();
+  if (!/^[a-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\r\n]*)?$/.test(text)) throw unprocessable('SSH_KEY_INVALID', 'Expected one OpenSSH public key line: "<type> <base64> [comment]"');
+  const parsed = ssh2.utils.parseKey(text);
+  const key = parsed instanceof Error ? null : Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || key.isPrivateKey()) throw unprocessable('SSH_KEY_INVALID', 'Not a readable OpenSSH public key');
+  if (!ACCEPTED_KEY_TYPES.includes(key.type)) throw unprocessable('SSH_KEY_INVALID', `Key type ${key.type} is not accepted (${ACCEPTED_KEY_TYPES.join(', ')})`);
+  if (key.type === 'ssh-rsa') {
+    const bits = createPublicKey(key.getPublicPEM()).asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) throw unprocessable('SSH_KEY_TOO_WEAK', `RSA keys need at least ${MIN_RSA_BITS} bits`, { bits });
+  }
+  return key;
+}

@@ -1,0 +1,88 @@
+import ssh2, { type Client as SshClient, type ConnectConfig, type FileEntry, type SFTPWrapper, type Stats } from 'ssh2';
+import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
+import { SftpServer } from '../../src/platform/sftp/sftp-server.js';
+import { bearer, type TestApp } from './test-app.js';
+
+export interface TestVendor {
+  partnerId: string;
+  login: string;
+  /** OpenSSH private key (ed25519) the vendor logs in with. */
+  privateKey: string;
+  publicKey: string;
+  keyId: string;
+}
+
+export function sshKeyPair(): { privateKey: string; publicKey: string } {
+  const k = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vendor@test' });
+  return { privateKey: k.private, publicKey: k.public };
+}
+
+/** A personalisation_vendor partner made a vendor over the API, with one SSH key. */
+export async function createVendor(t: TestApp, o: { login: string; regimeCodes?: string[]; isDefault?: boolean }): Promise<TestVendor> {
+  const partner = await t.partner(PartnerKind.PersonalisationVendor);
+  const op = bearer(t.operatorKey);
+  const res = await t.http().post('/v1/vendors').set(op).send({ partnerId: partner.id, login: o.login, regimeCodes: o.regimeCodes ?? [], isDefault: o.isDefault ?? false });
+  if (res.status !== 201) throw new Error(`create vendor: ${res.status} ${JSON.stringify(res.body)}`);
+  const keys = sshKeyPair();
+  const key = await t.http().post(`/v1/vendors/${partner.id}/ssh-keys`).set(op).send({ publicKey: keys.publicKey });
+  if (key.status !== 201) throw new Error(`add key: ${key.status} ${JSON.stringify(key.body)}`);
+  return { partnerId: partner.id, login: o.login, ...keys, keyId: key.body.id };
+}
+
+export const sftpPort = (t: TestApp): number => {
+  const port = t.app.get(SftpServer).port();
+  if (!port) throw new Error('the SFTP server is not listening');
+  return port;
+};
+
+/** A promise-based view of a real ssh2 SFTP client session. */
+export interface SftpClient {
+  conn: SshClient;
+  sftp: SFTPWrapper;
+  list(path: string): Promise<string[]>;
+  read(path: string): Promise<Buffer>;
+  write(path: string, data: Buffer | string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  stat(path: string): Promise<Stats>;
+  remove(path: string): Promise<void>;
+  mkdir(path: string): Promise<void>;
+  realpath(path: string): Promise<string>;
+  /** Opens a file with raw SFTP flags ('r', 'w', 'a', ...), closes it at once. */
+  open(path: string, flags: string): Promise<void>;
+  end(): void;
+}
+
+const cb = <T>(run: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => run((err, v) => (err ? reject(err) : resolve(v as T))));
+
+/** Connects and opens SFTP; rejects when authentication fails. */
+export async function sftpConnect(port: number, username: string, auth: string | Partial<ConnectConfig>): Promise<SftpClient> {
+  const conn = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    conn.once('ready', () => resolve());
+    conn.once('error', reject);
+    conn.connect({ host: '127.0.0.1', port, username, readyTimeout: 10_000, ...(typeof auth === 'string' ? { privateKey: auth } : auth) });
+  });
+  conn.setNoDelay(true);
+  const sftp = await cb<SFTPWrapper>((done) => conn.sftp(done));
+  return {
+    conn,
+    sftp,
+    list: async (p) => (await cb<FileEntry[]>((done) => sftp.readdir(p, done))).map((e) => e.filename).sort(),
+    read: (p) => cb<Buffer>((done) => sftp.readFile(p, done)),
+    write: (p, data) => cb<void>((done) => sftp.writeFile(p, data, done)),
+    rename: (a, b) => cb<void>((done) => sftp.rename(a, b, done)),
+    stat: (p) => cb<Stats>((done) => sftp.stat(p, done)),
+    remove: (p) => cb<void>((done) => sftp.unlink(p, done)),
+    mkdir: (p) => cb<void>((done) => sftp.mkdir(p, done)),
+    realpath: (p) => cb<string>((done) => sftp.realpath(p, done)),
+    open: async (p, flags) => {
+      const h = await cb<Buffer>((done) => sftp.open(p, flags as 'r', done));
+      await cb<void>((done) => sftp.close(h, done));
+    },
+    end: () => conn.end(),
+  };
+}
+
+/** SFTP status codes as the client reports them (err.code). */
+export const SFTP = { NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const;

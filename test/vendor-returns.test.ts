@@ -1,0 +1,265 @@
+import { createHash, verify } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNKNOWN_SERIAL } from './support/card-fixtures.js';
+import { insertCard } from './support/factories.js';
+import { CardState } from '../src/cards/card-state.enum.js';
+import { RequestReason, RequestStatus } from '../src/emission/requests/request-status.enum.js';
+import { parseReturnFile } from '../src/emission/returns/return-file.js';
+import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { ORG_A, ORG_MSA, requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
+import { bearer, startTestApp, type TestApp } from './support/test-app.js';
+import { createVendor, sftpConnect, sftpPort, type SftpClient, type TestVendor } from './support/vendor-fixtures.js';
+
+const iso = (msAgo = 0) => new Date(Date.now() - msAgo).toISOString();
+const retFile = (login: string, lines: string[], count = lines.length) =>
+  [`H|ret|1|${login}|${iso()}`, ...lines, `T|${count}`].join('\n') + '\n';
+
+interface OrderedCard { requestId: string; cardId: string; beneficiaryId: string }
+
+describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingested', () => {
+  let t: TestApp;
+  let op: Record<string, string>;
+  let fund: Record<string, string>;
+  let fundMsa: Record<string, string>;
+  let vendor: TestVendor;
+  let other: TestVendor;
+  let sftp: SftpClient;
+  const cards: OrderedCard[] = [];
+  let replacedCardId: string;
+  let serial: Map<string, string>;
+  let otherVendorSerial: string;
+  let firstFile: string;
+
+  const card = (id: string) => t.dataSource.query(
+    `SELECT state, serial::text AS serial, chip_id, personalised_at, shipped_at, opposition_reason, batch_id FROM card WHERE id = $1`, [id]).then((r) => r[0]);
+  const request = (id: string) => t.dataSource.query(`SELECT status, card_id FROM card_request WHERE id = $1`, [id]).then((r) => r[0]);
+  const eventTypes = (requestId: string) => t.dataSource.query(
+    `SELECT type FROM fund_event WHERE data->>'requestId' = $1 ORDER BY id`, [requestId]).then((r) => r.map((e: { type: string }) => e.type));
+  const returnFile = (name: string) => t.dataSource.query(
+    `SELECT status, line_count, applied_count, rejected_count, failure FROM vendor_return_file WHERE vendor_partner_id = $1 AND file_name = $2`, [vendor.partnerId, name]).then((r) => r[0]);
+  const serialsOf = async (ids: string[]) => new Map<string, string>((await t.dataSource.query(
+    `SELECT id, lpad(serial::text, 12, '0') AS serial FROM card WHERE id = ANY($1::uuid[])`, [ids])).map((r: { id: string; serial: string }) => [r.id, r.serial]));
+
+  async function order(organismeCode = ORG_A, extra: Parameters<typeof requestReadyToOrder>[1] = {}): Promise<OrderedCard> {
+    const r = await requestReadyToOrder(t, { organismeCode, ...extra });
+    const res = await t.http().post(`/v1/card-requests/${r.requestId}/order`).set(organismeCode === ORG_A ? fund : fundMsa).send();
+    expect(res.status).toBe(200);
+    return { requestId: r.requestId, cardId: res.body.cardId, beneficiaryId: r.beneficiary.id };
+  }
+
+  async function runBatches(): Promise<void> {
+    const before = (await t.dataSource.query(`SELECT count(*)::int AS n FROM personalisation_batch WHERE status = 'written'`))[0].n;
+    expect((await t.http().post('/v1/personalisation/batches/run').set(op).send()).status).toBe(202);
+    await waitFor(async () => {
+      const [{ total, written }] = await t.dataSource.query(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE status <> 'allocated')::int AS written FROM personalisation_batch`);
+      return total === written && written > before;
+    }, 'batch files written');
+  }
+
+  async function upload(name: string, content: string): Promise<void> {
+    await sftp.write(`/inbox/${name}.part`, content);
+    await sftp.rename(`/inbox/${name}.part`, `/inbox/${name}`);
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ dataDir: tempDataDir(), sftpPort: 0, personalisationBatchSize: 10 });
+    op = bearer(t.operatorKey);
+    fund = bearer((await t.partner(PartnerKind.Fund, ORG_A)).key);
+    fundMsa = bearer((await t.partner(PartnerKind.Fund, ORG_MSA)).key);
+    vendor = await createVendor(t, { login: 'imprimerie_nord', regimeCodes: ['01'] });
+    other = await createVendor(t, { login: 'imprimerie_sud', isDefault: true });
+    // Card 0 replaces a damaged card that is still active.
+    const first = await requestReadyToOrder(t, { photo: false, status: RequestStatus.Cancelled });
+    replacedCardId = (await insertCard(t.dataSource, { beneficiaryId: first.beneficiary.id, state: CardState.Active })).id;
+    cards.push(await order(ORG_A, { beneficiary: first.beneficiary, reason: RequestReason.Damaged, replacedCardId }));
+    for (let i = 0; i < 4; i++) cards.push(await order());
+    const msa = await order(ORG_MSA);
+    await runBatches();
+    serial = await serialsOf(cards.map((c) => c.cardId));
+    otherVendorSerial = (await serialsOf([msa.cardId])).get(msa.cardId)!;
+    sftp = await sftpConnect(sftpPort(t), vendor.login, vendor.privateKey);
+  });
+  afterAll(async () => {
+    sftp?.end();
+    await t?.close();
+  });
+
+  it('step 5 over SFTP: the vendor lists its outbox, downloads the file and checks its trailer and signature', async () => {
+    const listing = await sftp.list('/outbox');
+    expect(listing).toEqual(['PERSO_00000001.txt', 'PERSO_00000001.txt.sig']);
+    const bytes = await sftp.read('/outbox/PERSO_00000001.txt');
+    const sig = JSON.parse((await sftp.read('/outbox/PERSO_00000001.txt.sig')).toString());
+    const text = bytes.toString();
+    const trailerAt = text.lastIndexOf('\n', text.length - 2) + 1;
+    const [tag, count, digest] = text.slice(trailerAt, -1).split('|');
+    expect([tag, count]).toEqual(['T', '5']);
+    expect(createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex')).toBe(digest);
+    const keys = (await t.http().get('/v1/signing-keys').set(bearer((await t.partner(PartnerKind.PersonalisationVendor)).key))).body;
+    const key = keys.find((k: { keyId: string }) => k.keyId === sig.keyId);
+    expect(verify(null, bytes, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
+    const serialsInFile = text.split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
+    expect(serialsInFile).toEqual([...serial.values()].sort());
+  });
+
+  it('step 6: good lines applied, bad lines in REJ_<name> with line, code and message', async () => {
+    const [c0, c1, c2, c3] = cards;
+    const s = (c: OrderedCard) => serial.get(c.cardId)!;
+    const lines = [
+      `D|${s(c0)}|CHIP0000A|${iso(60_000)}|${iso(30_000)}|SHIPPED|`, // 2
+      `D|${s(c1)}|CHIP0000B|${iso(60_000)}|${iso(30_000)}|SHIPPED|`, // 3
+      `D|${s(c2)}|CHIP0000C|${iso(60_000)}||FAILED|CHIP_DEFECT`, // 4
+      `D|${s(c3)}|CHIP0000D|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|`, // 5
+      `D|${UNKNOWN_SERIAL}|CHIP1|${iso()}|${iso()}|SHIPPED|`, // 6 unknown
+      `D|${otherVendorSerial}|CHIP2|${iso()}|${iso()}|SHIPPED|`, // 7 another vendor's card
+      `D|${s(cards[4])}|CHIP3|2025-02-30T10:00:00Z|${iso()}|SHIPPED|`, // 8 bad date
+      `D|${s(cards[4])}|CHIP3|${iso()}|${iso()}|LOST|`, // 9 bad status
+      `D|${s(c1)}|CHIP0000B|${iso()}|${iso()}|SHIPPED|`, // 10 same serial twice
+      `D|${s(cards[4])}|CHIP3|${iso()}|${iso(-3_600_000)}|SHIPPED|`, // 11 shipped in the future
+      'D|too|few', // 12
+    ];
+    firstFile = retFile(vendor.login, lines);
+    await upload('RET_0001.txt', firstFile);
+    const done = await waitFor(async () => (await returnFile('RET_0001.txt'))?.status === 'ingested' && returnFile('RET_0001.txt'), 'ingestion');
+    expect(done).toMatchObject({ line_count: 11, applied_count: 4, rejected_count: 7, failure: null });
+
+    const rej = (await sftp.read('/outbox/REJ_RET_0001.txt')).toString().trim().split('\n');
+    expect(rej[0]).toMatch(/^H\|rej\|1\|RET_0001\.txt\|[0-9a-f]{64}\|INGESTED\|/);
+    expect(rej.slice(1, -1).map((l) => l.split('|').slice(0, 3).join('|'))).toEqual([
+      'E|6|SERIAL_UNKNOWN', 'E|7|SERIAL_UNKNOWN', 'E|8|DATE_INVALID', 'E|9|STATUS_INVALID', 'E|10|SERIAL_DUPLICATE', 'E|11|DATE_IN_FUTURE', 'E|12|LINE_FIELD_COUNT',
+    ]);
+    expect(rej[rej.length - 1]).toBe('T|7');
+
+    // SHIPPED: shipped then active, with what the vendor reported; the replaced card opposed (replaced); request completed.
+    expect(await card(c0.cardId)).toMatchObject({ state: 'active', chip_id: 'CHIP0000A' });
+    expect((await card(c0.cardId)).shipped_at).toBeInstanceOf(Date);
+    expect(await card(replacedCardId)).toMatchObject({ state: 'opposed', opposition_reason: 'replaced' });
+    expect(await request(c0.requestId)).toMatchObject({ status: 'completed', card_id: c0.cardId });
+    expect(await eventTypes(c0.requestId)).toEqual(['card.ordered', 'card.in_personalisation', 'card.opposed', 'card.shipped']);
+    expect(await card(c1.cardId)).toMatchObject({ state: 'active' });
+    const audit = await t.dataSource.query(`SELECT action, actor_kind, actor_partner_id FROM audit_entry WHERE entity_id = $1 ORDER BY id`, [c1.cardId]);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['card.issue', 'card.start_personalisation', 'card.ship', 'card.activate']);
+    expect(audit[3]).toMatchObject({ actor_kind: 'personalisation_vendor', actor_partner_id: vendor.partnerId });
+
+    // FAILED: spoiled (destroyed), a new card ordered for the same request, which is ordered again.
+    expect(await card(c2.cardId)).toMatchObject({ state: 'destroyed' });
+    const r2 = await request(c2.requestId);
+    expect(r2.status).toBe('ordered');
+    expect(r2.card_id).not.toBe(c2.cardId);
+    expect(await card(r2.card_id)).toMatchObject({ state: 'ordered', serial: null });
+    expect(await eventTypes(c2.requestId)).toEqual(['card.ordered', 'card.in_personalisation', 'card.spoiled']);
+
+    // UNDELIVERABLE: returned; request reopened for the fund.
+    expect(await card(c3.cardId)).toMatchObject({ state: 'returned_undeliverable' });
+    expect(await request(c3.requestId)).toMatchObject({ status: 'photo_available' });
+    expect(await eventTypes(c3.requestId)).toEqual(['card.ordered', 'card.in_personalisation', 'card.undeliverable', 'request.reopened']);
+    const steps = await t.dataSource.query(`SELECT status FROM card_request_step WHERE request_id = $1 ORDER BY id`, [c3.requestId]);
+    expect(steps.map((x: { status: string }) => x.status)).toEqual(['photo_available', 'ordered', 'in_personalisation', 'photo_available']);
+
+    // The bad lines changed nothing; the batch waits for its last card.
+    expect(await card(cards[4].cardId)).toMatchObject({ state: 'in_personalisation', chip_id: null });
+    expect((await t.dataSource.query(`SELECT status FROM personalisation_batch WHERE batch_number = 1`))[0].status).toBe('written');
+  });
+
+  it('the same file twice changes nothing', async () => {
+    const snapshot = () => t.dataSource.query(`SELECT (SELECT count(*) FROM fund_event)::int AS events, (SELECT count(*) FROM audit_entry)::int AS audit,
+      (SELECT count(*) FROM card)::int AS cards, (SELECT count(*) FROM vendor_return_file)::int AS files,
+      (SELECT count(*) FROM pgboss.job WHERE name = 'emission.ingest-return-file')::int AS jobs,
+      (SELECT string_agg(state::text || coalesce(chip_id, ''), ',' ORDER BY id) FROM card) AS states`);
+    const before = await snapshot();
+    // The vendor's client sends it again, under another name: the bytes are what count.
+    await upload('RET_0001_retry.txt', firstFile);
+    await upload('RET_0001.txt', firstFile);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('an illegal transition is a bad line; the last card back marks the batch returned', async () => {
+    const s = (c: OrderedCard) => serial.get(c.cardId)!;
+    await upload('RET_0002.txt', retFile(vendor.login, [
+      `D|${s(cards[1])}|CHIP0000B|${iso(60_000)}|${iso(30_000)}|SHIPPED|`, // already active
+      `D|${s(cards[3])}|CHIP0000D|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|`, // already returned
+      `D|${s(cards[4])}|CHIP0000E|${iso(60_000)}|${iso(30_000)}|SHIPPED|`,
+    ]));
+    await waitFor(async () => (await returnFile('RET_0002.txt'))?.status === 'ingested', 'ingestion');
+    expect(await returnFile('RET_0002.txt')).toMatchObject({ applied_count: 1, rejected_count: 2 });
+    const rej = (await sftp.read('/outbox/REJ_RET_0002.txt')).toString();
+    expect(rej).toContain('E|2|TRANSITION_NOT_ALLOWED|');
+    expect(rej).toContain('E|3|TRANSITION_NOT_ALLOWED|');
+    expect(await card(cards[4].cardId)).toMatchObject({ state: 'active', chip_id: 'CHIP0000E' });
+    expect((await t.dataSource.query(`SELECT status FROM personalisation_batch WHERE batch_number = 1`))[0].status).toBe('returned');
+  });
+
+  it('a whole-file problem refuses the file: nothing applied, the reject file says why', async () => {
+    // The re-made card of the FAILED line goes out in the next batch with a new serial.
+    const remade = (await request(cards[2].requestId)).card_id as string;
+    await runBatches();
+    const newSerial = (await serialsOf([remade])).get(remade)!;
+    expect(newSerial).not.toBe(serial.get(cards[2].cardId));
+    const good = `D|${newSerial}|CHIPNEW|${iso(60_000)}|${iso(30_000)}|SHIPPED|`;
+    const cases: Array<[string, string, string]> = [
+      ['RET_BAD_COUNT.txt', retFile(vendor.login, [good], 2), 'FILE_COUNT_MISMATCH'],
+      ['RET_NO_TRAILER.txt', `H|ret|1|${vendor.login}|${iso()}\n${good}\n`, 'FILE_TRAILER_MISSING'],
+      ['RET_BAD_HEADER.txt', `${good}\nT|1\n`, 'FILE_HEADER_INVALID'],
+      ['RET_OTHER_VENDOR.txt', retFile(other.login, [good]), 'FILE_VENDOR_MISMATCH'],
+      ['RET_VERSION.txt', retFile(vendor.login, [good]).replace('H|ret|1|', 'H|ret|2|'), 'FILE_VERSION_UNSUPPORTED'],
+    ];
+    for (const [name, content, code] of cases) {
+      await upload(name, content);
+      const row = await waitFor(async () => (await returnFile(name))?.status === 'refused' && returnFile(name), `refusal of ${name}`);
+      expect(row.failure).toMatch(new RegExp(`^${code}: `));
+      const rej = (await sftp.read(`/outbox/REJ_${name}`)).toString().split('\n');
+      expect(rej[0]).toMatch(new RegExp(`^H\\|rej\\|1\\|${name.replace('.', '\\.')}\\|[0-9a-f]{64}\\|REFUSED\\|`));
+      expect(rej[1]).toMatch(new RegExp(`^E\\|\\d+\\|${code}\\|`));
+    }
+    expect(await card(remade)).toMatchObject({ state: 'in_personalisation', chip_id: null });
+  });
+
+  it('after an undeliverable card the fund re-orders: the returned card is opposed (undeliverable), a new one is made', async () => {
+    const c3 = cards[3];
+    const res = await t.http().post(`/v1/card-requests/${c3.requestId}/order`).set(fund).send();
+    expect(res.status).toBe(200);
+    expect(res.body.opposedCardIds).toEqual([c3.cardId]);
+    expect(await card(c3.cardId)).toMatchObject({ state: 'opposed', opposition_reason: 'undeliverable' });
+    expect(await card(res.body.cardId)).toMatchObject({ state: 'ordered' });
+  });
+});
+
+describe('ret/1 reading (pure)', () => {
+  const head = 'H|ret|1|v_one|2025-03-06T18:00:00Z';
+  const line = 'D|100000000042|CHIP1|2025-03-05T09:12:44Z|2025-03-05T16:40:00+01:00|SHIPPED|';
+  const now = new Date('2025-03-07T00:00:00Z');
+
+  it('takes CRLF, a BOM and a missing final newline; a header and trailer alone is a valid empty file', () => {
+    const r = parseReturnFile(Buffer.from(`\uFEFF${head}\r\n${line}\r\nT|1`), 'v_one', now);
+    expect(r.ok && r.lines.map((l) => [l.line, l.serial, l.status, l.shippedAt?.toISOString()])).toEqual([[2, '100000000042', 'SHIPPED', '2025-03-05T15:40:00.000Z']]);
+    const empty = parseReturnFile(Buffer.from(`${head}\nT|0\n`), 'v_one', now);
+    expect(empty).toMatchObject({ ok: true, dataLines: 0, lines: [], problems: [] });
+  });
+
+  it('refuses a file that is not UTF-8, empty, or whose trailer is a data line', () => {
+    expect(parseReturnFile(Buffer.from([0xff, 0xfe, 0x00]), 'v_one', now)).toMatchObject({ ok: false, problem: { code: 'FILE_ENCODING_INVALID' } });
+    expect(parseReturnFile(Buffer.from(''), 'v_one', now)).toMatchObject({ ok: false, problem: { code: 'FILE_EMPTY' } });
+    expect(parseReturnFile(Buffer.from(`${head}\n${line}\n`), 'v_one', now)).toMatchObject({ ok: false, problem: { code: 'FILE_TRAILER_MISSING', line: 2 } });
+    expect(parseReturnFile(Buffer.from(`${head}\nT|x\n`), 'v_one', now)).toMatchObject({ ok: false, problem: { code: 'FILE_TRAILER_INVALID' } });
+  });
+
+  it('checks each line on its own, with its number', () => {
+    const lines = [
+      'D|100000000050|CHIP1|2025-03-05T09:12:44Z||FAILED|',
+      'D|100000000051|CHIP1|2025-03-05T09:12:44Z|2025-03-05T08:00:00Z|SHIPPED|',
+      'D|100000000052|CHIP1|2025-03-05T09:12:44Z|2025-03-05T10:00:00Z|SHIPPED|OOPS',
+      'D|100000000053||2025-03-05T09:12:44Z||FAILED|PRINT_DEFECT',
+      'D|100000000054|CHIP-1|2025-03-05T09:12:44Z|2025-03-05T10:00:00Z|SHIPPED|',
+      'D|000000000000|CHIP1|2025-03-05T09:12:44Z|2025-03-05T10:00:00Z|SHIPPED|',
+      'X|100000000055|CHIP1|2025-03-05T09:12:44Z|2025-03-05T10:00:00Z|SHIPPED|',
+      'D|100000000056|CHIP1|2025-03-05 09:12:44|2025-03-05T10:00:00Z|SHIPPED|',
+    ];
+    const r = parseReturnFile(Buffer.from([head, ...lines, `T|${lines.length}`].join('\n')), 'v_one', now);
+    if (!r.ok) throw new Error('refused');
+    expect(r.problems.map((p) => [p.line, p.code])).toEqual([
+      [2, 'FAILURE_CODE_INVALID'], [3, 'DATE_ORDER_INVALID'], [4, 'FAILURE_CODE_NOT_APPLICABLE'],
+      [6, 'CHIP_ID_INVALID'], [7, 'SERIAL_INVALID'], [8, 'LINE_TYPE_INVALID'], [9, 'DATE_INVALID'],
+    ]);
+    expect(r.lines.map((l) => [l.line, l.chipId, l.failureCode])).toEqual([[5, null, 'PRINT_DEFECT']]);
+  });
+});
