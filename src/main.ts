@@ -5,6 +5,7 @@ import { ensureBootstrapOperator } from './partners/bootstrap-operator.js';
 import { migrate } from './platform/database/migrate.js';
 import { resolveDatabase } from './platform/database/resolve-database.js';
 import { createLogger } from './platform/logging/logger.js';
+import { SftpServer } from './platform/sftp/sftp-server.js';
 
 async function main(): Promise<void> {
   let config;
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       `  API           ${base}/v1`,
       `  OpenAPI       ${base}/docs  (JSON: ${base}/docs-json)`,
       `  Health        ${base}/health   Metrics ${base}/metrics`,
-      `  SFTP          port ${config.sftpPort} (vendor exchanges arrive with the emission chain)`,
+      `  SFTP          port ${app.get(SftpServer).port() ?? `${config.sftpPort} (NOT listening: see the log)`} (vendors' personalisation and return files)`,
       `  Database      ${db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/pg, port ${config.embeddedPgPort}` : 'DATABASE_URL'}`,
       ...(bootstrapKeyFile ? [`  Operator key  written to ${bootstrapKeyFile} (first start only; keep it secret)`] : []),
       '',

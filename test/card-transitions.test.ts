@@ -22,6 +22,7 @@ const DOCUMENTED: Array<[CardState, CardAction, CardState]> = [
   [S.InPersonalisation, A.Spoil, S.Destroyed],
   [S.Shipped, A.Activate, S.Active],
   [S.Shipped, A.ReturnUndeliverable, S.ReturnedUndeliverable],
+  [S.Active, A.ReturnUndeliverable, S.ReturnedUndeliverable],
   [S.ReturnedUndeliverable, A.Reship, S.Shipped],
   [S.Shipped, A.Oppose, S.Opposed],
   [S.Active, A.Oppose, S.Opposed],

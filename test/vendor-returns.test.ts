@@ -189,6 +189,18 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     expect((await t.dataSource.query(`SELECT status FROM personalisation_batch WHERE batch_number = 1`))[0].status).toBe('returned');
   });
 
+  it('a card the post brings back after it was reported shipped is returned and its request reopened', async () => {
+    const s = (c: OrderedCard) => serial.get(c.cardId)!;
+    expect(await card(cards[4].cardId)).toMatchObject({ state: 'active' });
+    expect(await request(cards[4].requestId)).toMatchObject({ status: 'completed' });
+    await upload('RET_0003.txt', retFile(vendor.login, [`D|${s(cards[4])}|CHIP0000E|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|`]));
+    await waitFor(async () => (await returnFile('RET_0003.txt'))?.status === 'ingested', 'ingestion');
+    expect(await returnFile('RET_0003.txt')).toMatchObject({ applied_count: 1, rejected_count: 0 });
+    expect(await card(cards[4].cardId)).toMatchObject({ state: 'returned_undeliverable' });
+    expect(await request(cards[4].requestId)).toMatchObject({ status: 'photo_available' });
+    expect((await eventTypes(cards[4].requestId)).slice(-2)).toEqual(['card.undeliverable', 'request.reopened']);
+  });
+
   it('a whole-file problem refuses the file: nothing applied, the reject file says why', async () => {
     // The re-made card of the FAILED line goes out in the next batch with a new serial.
     const remade = (await request(cards[2].requestId)).card_id as string;

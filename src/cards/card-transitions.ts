@@ -27,7 +27,8 @@ export const CARD_TRANSITIONS: Readonly<Record<CardAction, CardTransition>> = Ob
   [CardAction.Ship]: { from: [S.InPersonalisation], to: S.Shipped, needsReason: false },
   [CardAction.Spoil]: { from: [S.InPersonalisation], to: S.Destroyed, needsReason: false },
   [CardAction.Activate]: { from: [S.Shipped], to: S.Active, needsReason: false },
-  [CardAction.ReturnUndeliverable]: { from: [S.Shipped], to: S.ReturnedUndeliverable, needsReason: false },
+  // From active too: a card reported shipped is active at once, and the post may bring it back days later.
+  [CardAction.ReturnUndeliverable]: { from: [S.Shipped, S.Active], to: S.ReturnedUndeliverable, needsReason: false },
   [CardAction.Reship]: { from: [S.ReturnedUndeliverable], to: S.Shipped, needsReason: false },
   [CardAction.Oppose]: { from: [S.Shipped, S.Active, S.ReturnedUndeliverable], to: S.Opposed, needsReason: true },
   [CardAction.WithdrawOpposition]: { from: [S.Opposed], to: PREVIOUS_STATE, needsReason: false },

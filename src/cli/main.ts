@@ -52,7 +52,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   try {
     await migrate(db.url);
     if (command === 'migrate') { out('migrations applied'); return 0; }
-    const ctxConfig = Object.assign(Object.create(Object.getPrototypeOf(config)), config, { workersEnabled: false, cronsEnabled: false, seedReferenceData: true });
+    const ctxConfig = Object.assign(Object.create(Object.getPrototypeOf(config)), config, { workersEnabled: false, cronsEnabled: false, sftpEnabled: false, seedReferenceData: true });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(ctxConfig, db.url), {
       logger: new JsonLogger(createLogger('warn')),
     });

@@ -7,6 +7,7 @@ export const CONFIG_ENV: Record<string, string> = {
   port: 'PORT',
   host: 'HOST',
   sftpPort: 'SFTP_PORT',
+  sftpEnabled: 'SFTP_ENABLED',
   databaseUrl: 'DATABASE_URL',
   dataDir: 'DATA_DIR',
   embeddedPgPort: 'EMBEDDED_PG_PORT',
@@ -67,6 +68,10 @@ export class AppConfig {
 
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   sftpPort = 2222;
+
+  /** Run the built-in SFTP server in this instance (operator commands never do). */
+  @Transform(toBool) @IsBoolean()
+  sftpEnabled = true;
 
   /** External PostgreSQL; when absent an embedded PostgreSQL is started under DATA_DIR. */
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })

@@ -26,7 +26,7 @@ export default async function setup(project: TestProject) {
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
   const url = server.adminUrl(TEMPLATE_DB);
   await migrate(url);
-  const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false });
+  const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false, sftpPort: 0 });
   const app = await createApp(config, url, createLogger('silent'));
   await app.init();
   await app.close();

@@ -122,8 +122,9 @@ export class ReturnIngestService {
         refuse(l, 'DATE_BEFORE_BATCH', 'personalised-at is before the personalisation file was produced');
         continue;
       }
+      // The post may bring a card back after it was reported shipped (and so became active).
       const allowed = l.status === ReturnLineStatus.Undeliverable
-        ? card.state === CardState.InPersonalisation || card.state === CardState.Shipped
+        ? card.state === CardState.InPersonalisation || card.state === CardState.Shipped || card.state === CardState.Active
         : card.state === CardState.InPersonalisation;
       if (!allowed) {
         refuse(l, 'TRANSITION_NOT_ALLOWED', `Card ${l.serial12} is ${card.state}: ${l.status} does not apply`);
@@ -188,14 +189,14 @@ export class ReturnIngestService {
     }
     for (const a of undeliverable) {
       events.push(event(a, FundEventType.CardUndeliverable));
-      if (a.card.requestId && a.card.requestStatus === RequestStatus.InPersonalisation) {
+      if (a.card.requestId && (a.card.requestStatus === RequestStatus.InPersonalisation || a.card.requestStatus === RequestStatus.Completed)) {
         moves.push({ id: a.card.requestId, status: RequestStatus.PhotoAvailable });
         events.push({ organismeCode: a.card.organismeCode, type: FundEventType.RequestReopened, subjectType: 'card_request', subjectId: a.card.requestId,
           data: { requestId: a.card.requestId, cardId: a.card.id, status: RequestStatus.PhotoAvailable, reason: 'undeliverable' } });
       }
     }
     // Requests a fund closed meanwhile stay as they are; the card changes all the same.
-    await this.progress.move(em, moves, [RequestStatus.InPersonalisation]);
+    await this.progress.move(em, moves, [RequestStatus.InPersonalisation, RequestStatus.Completed]);
     await this.events.append(em, ...events);
     await this.repo.markBatchesReturned(em, [...new Set(accepted.map((a) => a.card.batchId))]);
   }

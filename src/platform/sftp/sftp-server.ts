@@ -42,6 +42,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.sftpEnabled) return;
     const server = new ssh2.Server({ hostKeys: [this.hostKey.load()], ident: 'vitale-sftp' }, (client, info) => this.accept(client, info.ip));
     try {
       await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,255 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import ssh2 from 'ssh2';
+import { freePort } from '../platform/database/embedded-postgres.js';
+import { nirKey } from '../register/nir.js';
+import { portrait } from '../synthetic/portrait.js';
+
+/**
+ * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder and free ports), then
+ * plays an insurance fund, the photo digitisation centre and a card vendor over the real REST API and a real SFTP
+ * client, carrying a handful of cards through the six steps (with a lost-card replacement and a photo rejected
+ * then replaced). Prints each step; exits 0 only when every card ended where it should.
+ */
+const { Client, utils } = ssh2;
+const say = (s: string) => process.stdout.write(s + '\n');
+const step = (n: string, s: string) => say(`\n[${n}] ${s}`);
+const ok = (s: string) => say(`    ✓ ${s}`);
+
+class DemoFailure extends Error {}
+function check(cond: unknown, what: string): asserts cond {
+  if (!cond) throw new DemoFailure(what);
+  ok(what);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, seconds = 60): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new DemoFailure(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+class Api {
+  constructor(private readonly base: string) {}
+  async call(key: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+    let payload: FormData | string | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
+    const res = await fetch(this.base + url, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body: parsed };
+  }
+  async ok(key: string, method: string, url: string, body?: unknown, expect = [200, 201, 202]): Promise<any> {
+    const r = await this.call(key, method, url, body);
+    if (!expect.includes(r.status)) throw new DemoFailure(`${method} ${url} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+}
+
+function nir(sex: 1 | 2, yy: string, mm: string, dept: string, commune: string, order: string): string {
+  const body = `${sex}${yy}${mm}${dept}${commune}${order}`;
+  return body + nirKey(body);
+}
+
+async function photoJpeg(size: [number, number], seed: number): Promise<Buffer> {
+  const img = portrait(size[0], size[1], { seed });
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+}
+
+function sftpSession(port: number, username: string, privateKey: string): Promise<{ sftp: ssh2.SFTPWrapper; end: () => void }> {
+  return new Promise((resolve, reject) => {
+    const conn = new Client();
+    conn.on('ready', () => conn.sftp((err, sftp) => (err ? reject(err) : resolve({ sftp, end: () => conn.end() }))));
+    conn.on('error', reject);
+    conn.connect({ host: '127.0.0.1', port, username, privateKey, readyTimeout: 20_000 });
+  });
+}
+const sftpList = (s: ssh2.SFTPWrapper, dir: string) =>
+  new Promise<string[]>((res, rej) => s.readdir(dir, (e, list) => (e ? rej(e) : res(list.map((f) => f.filename).sort()))));
+const sftpRead = (s: ssh2.SFTPWrapper, file: string) =>
+  new Promise<Buffer>((res, rej) => {
+    const chunks: Buffer[] = [];
+    s.createReadStream(file).on('data', (c: Buffer) => chunks.push(c)).on('end', () => res(Buffer.concat(chunks))).on('error', rej);
+  });
+const sftpWrite = (s: ssh2.SFTPWrapper, file: string, data: Buffer) =>
+  new Promise<void>((res, rej) => s.writeFile(file, data, (e) => (e ? rej(e) : res())));
+const sftpRename = (s: ssh2.SFTPWrapper, from: string, to: string) =>
+  new Promise<void>((res, rej) => s.rename(from, to, (e) => (e ? rej(e) : res())));
+
+async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; dataDir: string }> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-demo-'));
+  chmodSync(dataDir, 0o755);
+  const [port, sftpPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), SFTP_PORT: String(sftpPort), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', JOBS_POLL_SECONDS: '0.5' };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await until('the app to start', async () => {
+    if (child.exitCode !== null) throw new DemoFailure(`the app exited: ${out}`);
+    return out.includes('is running');
+  }, 120);
+  return { child, base: `http://127.0.0.1:${port}`, sftpPort, dataDir };
+}
+
+async function main(): Promise<number> {
+  step('0', 'Starting the product on its embedded defaults (fresh data folder, free ports)');
+  const app = await startApp();
+  ok(`API on ${app.base}, SFTP on port ${app.sftpPort}`);
+  try {
+    const api = new Api(app.base);
+    const op = readFileSync(path.join(app.dataDir, 'bootstrap-operator.key'), 'utf8').trim();
+
+    step('0', 'Operator registers the partners');
+    const partner = async (kind: string, name: string, organismeCode?: string) => {
+      const p = await api.ok(op, 'POST', '/v1/partners', { kind, name, organismeCode });
+      const k = await api.ok(op, 'POST', `/v1/partners/${p.id}/api-keys`, { label: 'demo' });
+      return { id: p.id as string, key: k.key as string };
+    };
+    const fund = await partner('fund', 'CPAM de Paris', '017510001');
+    const centre = await partner('digitisation_centre', 'Centre photo');
+    const vendor = await partner('personalisation_vendor', 'Imprimerie Nord');
+    const vendorKeys = utils.generateKeyPairSync('ed25519');
+    await api.ok(op, 'POST', '/v1/vendors', { partnerId: vendor.id, login: 'imprimerie_nord', isDefault: true, regimeCodes: ['01'] });
+    await api.ok(op, 'POST', `/v1/vendors/${vendor.id}/ssh-keys`, { publicKey: vendorKeys.public });
+    ok('fund 017510001, digitisation centre, vendor imprimerie_nord (SSH key registered)');
+
+    step('0', 'Fund registers four insured persons');
+    const people = [
+      { nir: nir(2, '85', '05', '75', '111', '001'), firstName: 'MARIE-CLAIRE', birthName: "D'ARTAGNAN", birthDate: '1985-05-14', addressLines: ['MME MARIE-CLAIRE DARTAGNAN', '12 RUE DES LILAS', '75011 PARIS'] },
+      { nir: nir(1, '90', '11', '2A', '004', '017'), firstName: 'JEAN-BAPTISTE', birthName: 'CASANOVA', birthDate: '1990-11-02', addressLines: ['M JEAN-BAPTISTE CASANOVA', '4 COURS NAPOLEON', '75015 PARIS'] },
+      { nir: nir(2, '02', '03', '69', '123', '045'), firstName: 'ÉLODIE', birthName: 'LEFÈVRE', birthDate: '2002-03-21', addressLines: ['MME ELODIE LEFEVRE', '8 AVENUE JEAN JAURES', '75019 PARIS'] },
+      { nir: nir(1, '75', '07', '13', '055', '101'), firstName: 'KARIM', birthName: 'BENSAÏD', birthDate: '1975-07-30', addressLines: ['M KARIM BENSAID', '27 BOULEVARD VOLTAIRE', '75011 PARIS'] },
+    ];
+    const ids: string[] = [];
+    for (const p of people) ids.push((await api.ok(fund.key, 'POST', '/v1/beneficiaries', p)).id);
+    ok(`${ids.length} beneficiaries in the register`);
+
+    const requestStatus = async (id: string) => (await api.ok(fund.key, 'GET', `/v1/card-requests/${id}`)).status as string;
+    const sendPhoto = async (formNumber: string, jpeg: Buffer) => {
+      const form = new FormData();
+      form.append('formNumber', formNumber);
+      form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), 'scan.jpg');
+      return api.ok(centre.key, 'POST', '/v1/photos', form);
+    };
+
+    step('1', 'Fund opens a card request per person and gets the pre-filled forms');
+    const requests: Array<{ id: string; formNumber: string }> = [];
+    for (const [i, id] of ids.entries()) {
+      const r = await api.ok(fund.key, 'POST', '/v1/card-requests', { beneficiaryId: id, reason: 'first_card', autoOrder: i % 2 === 0 });
+      requests.push({ id: r.id, formNumber: r.formNumber });
+      const pdf = await fetch(`${app.base}/v1/card-requests/${r.id}/form.pdf`, { headers: { authorization: `Bearer ${fund.key}` } });
+      const bytes = Buffer.from(await pdf.arrayBuffer());
+      check(pdf.status === 200 && bytes.subarray(0, 4).toString() === '%PDF', `form ${r.formNumber} (${r.status}) served as a ${bytes.length}-byte PDF`);
+    }
+
+    step('2-3', 'Digitisation centre sends the scanned photos (one is too small and is refused)');
+    await sendPhoto(requests[1].formNumber, await photoJpeg([300, 400], 2));
+    const rejected = await until('the small photo verdict', async () => {
+      const r = await api.ok(fund.key, 'GET', `/v1/card-requests/${requests[1].id}`);
+      return r.status === 'photo_rejected' ? r : null;
+    });
+    check(JSON.stringify(rejected).includes('PHOTO_TOO_SMALL'), `form ${requests[1].formNumber}: photo refused with PHOTO_TOO_SMALL; the fund is told`);
+    for (const [i, r] of requests.entries()) await sendPhoto(r.formNumber, await photoJpeg([600, 800], 10 + i));
+    for (const r of requests) {
+      await until(`photo of ${r.formNumber}`, async () => ['photo_available', 'ordered'].includes(await requestStatus(r.id)));
+    }
+    ok('every photo accepted (normalised to a print image and a chip image)');
+
+    step('4', 'Cards ordered: automatically for two requests, by the fund for the other two');
+    for (const [i, r] of requests.entries()) if (i % 2 === 1) await api.ok(fund.key, 'POST', `/v1/card-requests/${r.id}/order`);
+    for (const r of requests) await until(`order of ${r.formNumber}`, async () => (await requestStatus(r.id)) === 'ordered');
+    ok('four cards ordered');
+
+    const vendorSession = await sftpSession(app.sftpPort, 'imprimerie_nord', vendorKeys.private);
+    const keys: Array<{ keyId: string; publicKey: string }> = await api.ok(vendor.key, 'GET', '/v1/signing-keys');
+    let returnSeq = 0;
+    const personaliseAndShip = async (expected: number): Promise<string[]> => {
+      step('5', 'Personalisation: the batch job allocates serials and writes the signed file to the vendor outbox');
+      const before = new Set(await sftpList(vendorSession.sftp, '/outbox'));
+      await api.ok(op, 'POST', '/v1/personalisation/batches/run');
+      const file = await until('a personalisation file', async () => {
+        const names = (await sftpList(vendorSession.sftp, '/outbox')).filter((n) => /^PERSO_\d+\.txt$/.test(n) && !before.has(n));
+        return names.length && names.every((n) => (before.has(n + '.sig') ? false : true)) ? names[0] : null;
+      });
+      const content = await sftpRead(vendorSession.sftp, `/outbox/${file}`);
+      const sig = JSON.parse((await until('its signature', async () => (await sftpList(vendorSession.sftp, '/outbox')).includes(`${file}.sig`)), (await sftpRead(vendorSession.sftp, `/outbox/${file}.sig`))).toString());
+      const text = content.toString('utf8');
+      const trailerAt = text.lastIndexOf('\nT|') + 1;
+      const [, count, sha] = text.slice(trailerAt).trim().split('|');
+      check(createHash('sha256').update(content.subarray(0, Buffer.byteLength(text.slice(0, trailerAt)))).digest('hex') === sha, `${file}: trailer SHA-256 matches`);
+      const key = keys.find((k) => k.keyId === sig.keyId);
+      check(key && verify(null, content, createPublicKey(key.publicKey), Buffer.from(sig.signature, 'base64')), `${file}: Ed25519 signature verifies with key ${sig.keyId}`);
+      const serials = text.split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
+      check(serials.length === expected && Number(count) === expected, `${file}: ${expected} card(s), serials ${serials.join(', ')}`);
+
+      step('6', 'Vendor personalises, mails the cards and drops its return file over SFTP');
+      const now = new Date().toISOString();
+      const lines = [`H|ret|1|imprimerie_nord|${now}`, ...serials.map((s, i) => `D|${s}|CHIP${s.slice(-6)}${i}|${now}|${now}|SHIPPED|`), `T|${serials.length}`];
+      const name = `RET_DEMO_${++returnSeq}.txt`;
+      await sftpWrite(vendorSession.sftp, `/inbox/${name}.part`, Buffer.from(lines.join('\n') + '\n'));
+      await sftpRename(vendorSession.sftp, `/inbox/${name}.part`, `/inbox/${name}`);
+      ok(`${name} uploaded as .part, then renamed`);
+      return serials;
+    };
+
+    const firstSerials = await personaliseAndShip(4);
+    for (const r of requests) await until(`card of ${r.formNumber} active`, async () => (await requestStatus(r.id)) === 'completed');
+    const cards = await api.ok(fund.key, 'GET', `/v1/cards?beneficiaryId=${ids[0]}`);
+    const firstCard = cards.items.find((c: { state: string }) => c.state === 'active');
+    check(firstCard && firstSerials.includes(firstCard.serial), `every request completed; ${people[0].firstName}'s card ${firstCard?.serial} is active`);
+
+    step('1', `${people[0].firstName} declares the card lost: the fund opens a replacement request`);
+    const lost = await api.ok(fund.key, 'POST', '/v1/card-requests', { beneficiaryId: ids[0], reason: 'lost', autoOrder: true });
+    ok(`request ${lost.formNumber}, replacing card ${firstCard.serial}`);
+    step('2-3', 'A new photo arrives (online through the one-time link this time)');
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await photoJpeg([600, 800], 99))], { type: 'image/jpeg' }), 'selfie.jpg');
+    const upload = await fetch(app.base + lost.photoUploadLink, { method: 'POST', body: form });
+    check(upload.status === 202, 'photo uploaded by the insured through the link');
+    const again = await fetch(app.base + lost.photoUploadLink, { method: 'POST', body: form });
+    check(again.status === 404, 'the link works once only');
+    step('4', 'Auto order: the lost card goes into opposition in the same transaction');
+    await until('the replacement order', async () => (await requestStatus(lost.id)) === 'ordered');
+    const old = await api.ok(fund.key, 'GET', `/v1/cards/${firstCard.serial}`);
+    check(old.state === 'opposed' && old.oppositionReason === 'lost', `card ${firstCard.serial} is opposed (lost)`);
+    const [newSerial] = await personaliseAndShip(1);
+    await until('the replacement card', async () => (await requestStatus(lost.id)) === 'completed');
+    const replacement = await api.ok(fund.key, 'GET', `/v1/cards/${newSerial}`);
+    check(replacement.state === 'active', `replacement card ${newSerial} is active`);
+    const status = await api.ok(op, 'GET', `/v1/card-status/${firstCard.serial}`);
+    check(status.blocked === true, 'pharmacies see the lost card as blocked');
+
+    step('✓', 'Pipeline seen by the operators');
+    const pipeline = await api.ok(op, 'GET', '/v1/pipeline');
+    say(`    ${JSON.stringify(pipeline).slice(0, 300)}`);
+    vendorSession.end();
+    say('\nDemo complete: every card ended where it should.');
+    return 0;
+  } finally {
+    app.child.kill('SIGTERM');
+    await new Promise((r) => app.child.once('exit', r));
+    rmSync(app.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`\nDemo FAILED: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
