@@ -3,10 +3,10 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import ssh2 from 'ssh2';
 import { freePort } from '../platform/database/embedded-postgres.js';
+import { projectRoot } from '../platform/files/project-root.js';
 import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 
@@ -88,7 +88,7 @@ const sftpRename = (s: ssh2.SFTPWrapper, from: string, to: string) =>
   new Promise<void>((res, rej) => s.rename(from, to, (e) => (e ? rej(e) : res())));
 
 async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; dataDir: string }> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const root = projectRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-demo-'));
   chmodSync(dataDir, 0o755);
   const [port, sftpPort, pgPort] = [await freePort(), await freePort(), await freePort()];
