@@ -225,3 +225,16 @@ describe('webhooks', () => {
     expect(res.body.code).toBe('WEBHOOK_LIMIT_REACHED');
   });
 });
+
+describe('webhook targets', () => {
+  it('refuses private, loopback and link-local addresses and accepts public ones', async () => {
+    const { isPrivateAddress, refusedTarget } = await import('../src/events/webhook-address.guard.js');
+    for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0']) {
+      expect(isPrivateAddress(a), a).toBe(true);
+    }
+    for (const a of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) expect(isPrivateAddress(a), a).toBe(false);
+    expect(await refusedTarget('http://127.0.0.1:8080/hook')).toMatch(/private or local/);
+    expect(await refusedTarget('http://localhost/hook')).toMatch(/private or local/);
+    expect(await refusedTarget('https://[::1]/hook')).toMatch(/private or local/);
+  });
+});

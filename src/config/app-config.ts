@@ -37,6 +37,7 @@ export const CONFIG_ENV: Record<string, string> = {
   photoCentreAddress: 'PHOTO_CENTRE_ADDRESS',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
   jobRetryDelayScale: 'JOB_RETRY_DELAY_SCALE',
+  webhookAllowPrivateTargets: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
 };
 
 const toInt = ({ value }: { value: unknown }) => {
@@ -172,6 +173,10 @@ export class AppConfig {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
   webhookTimeoutMs = 5000;
+
+  /** Let webhooks call private and local addresses (off: a fund cannot make the system probe internal services). */
+  @Transform(toBool) @IsBoolean()
+  webhookAllowPrivateTargets = false;
 
   /** Multiplies the catalogue's first-retry delays (0 = retry at once; for tests and drills). */
   @Transform(toNumber) @IsNumber() @Min(0) @Max(100)

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { refusedTarget } from './webhook-address.guard.js';
 
 export interface WebhookCallResult {
   ok: boolean;
@@ -11,7 +13,13 @@ export interface WebhookCallResult {
 /** The outgoing HTTP call of a webhook delivery. Redirects are not followed: only a 2xx from the URL itself counts. */
 @Injectable()
 export class WebhookHttpClient {
+  constructor(private readonly config: AppConfig) {}
+
   async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<WebhookCallResult> {
+    if (!this.config.webhookAllowPrivateTargets) {
+      const refused = await refusedTarget(url);
+      if (refused) return { ok: false, status: null, error: `not called: ${refused}` };
+    }
     try {
       const res = await fetch(url, {
         method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs),

@@ -58,7 +58,7 @@ export interface StartOptions {
 export async function startTestApp(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = Object.assign(new AppConfig(), {
-    logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, jobRetryDelayScale: 0, sftpPort: 0, ...overrides,
+    logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, jobRetryDelayScale: 0, sftpPort: 0, webhookAllowPrivateTargets: true, ...overrides,
   });
   const app = await createApp(config, db.url, createLogger(options.logStream ? 'info' : config.logLevel, options.logStream));
   options.beforeInit?.(app);
