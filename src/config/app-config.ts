@@ -38,6 +38,13 @@ export const CONFIG_ENV: Record<string, string> = {
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
   jobRetryDelayScale: 'JOB_RETRY_DELAY_SCALE',
   webhookAllowPrivateTargets: 'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  photoChipMaxBytes: 'PHOTO_CHIP_MAX_BYTES',
+  photoMaxPixels: 'PHOTO_MAX_PIXELS',
+  photoOriginalRetentionDays: 'PHOTO_ORIGINAL_RETENTION_DAYS',
+  photoThresholds: 'PHOTO_THRESHOLDS',
+  oppositionWithdrawalHours: 'OPPOSITION_WITHDRAWAL_HOURS',
+  oppositionFullListDay: 'OPPOSITION_FULL_LIST_DAY',
+  oppositionListCron: 'OPPOSITION_LIST_CRON',
 };
 
 const toInt = ({ value }: { value: unknown }) => {
@@ -177,6 +184,34 @@ export class AppConfig {
   /** Let webhooks call private and local addresses (off: a fund cannot make the system probe internal services). */
   @Transform(toBool) @IsBoolean()
   webhookAllowPrivateTargets = false;
+
+  /** Byte budget of the chip image. */
+  @Transform(toInt) @IsInt() @Min(2000) @Max(100_000)
+  photoChipMaxBytes = 15_000;
+
+  /** Decoded pixels above which a scan is refused as a decompression bomb. */
+  @Transform(toInt) @IsInt() @Min(1_000_000)
+  photoMaxPixels = 40_000_000;
+
+  /** Days an original scan is kept once its card has shipped. */
+  @Transform(toInt) @IsInt() @Min(0)
+  photoOriginalRetentionDays = 30;
+
+  /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"sharpnessMin":40}. */
+  @IsOptional() @IsString()
+  photoThresholds?: string;
+
+  /** Hours during which a fund may withdraw an opposition declared in error. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(24 * 30)
+  oppositionWithdrawalHours = 48;
+
+  /** Day of the month the full opposition list (LOE) is produced. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(28)
+  oppositionFullListDay = 18;
+
+  /** When the daily list job is enqueued (the incremental list daily; the full list on its day too). */
+  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
+  oppositionListCron = '0 30 1 * * *';
 
   /** Multiplies the catalogue's first-retry delays (0 = retry at once; for tests and drills). */
   @Transform(toNumber) @IsNumber() @Min(0) @Max(100)

@@ -6,6 +6,7 @@ import { PhotoIntakeService } from './photo-intake.service.js';
 import { PhotoStore } from './photo-store.js';
 import { PhotoUploadPipe } from './photo-upload.js';
 import { PhotoJobs } from './photo.jobs.js';
+import { PhotoRetentionJobs } from './photo-retention.jobs.js';
 import { PhotoRepository } from './photo.repository.js';
 import { PhotoService } from './photo.service.js';
 import { PhotosController } from './photos.controller.js';
@@ -16,7 +17,7 @@ import { UploadLinkRateGuard } from './upload-link-rate.guard.js';
   imports: [RequestsModule],
   controllers: [PhotosController],
   providers: [
-    PhotoJobs, PhotoStore, PhotoRepository, ImageProcessor, PhotoIntakeService, PhotoCheckService, PhotoService, PhotoUploadPipe, UploadLinkRateGuard,
+    PhotoJobs, PhotoRetentionJobs, PhotoStore, PhotoRepository, ImageProcessor, PhotoIntakeService, PhotoCheckService, PhotoService, PhotoUploadPipe, UploadLinkRateGuard,
   ],
   exports: [PhotoStore, PhotoService],
 })

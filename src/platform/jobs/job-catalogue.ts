@@ -25,6 +25,10 @@ export enum JobName {
   EventsDeliverWebhook = 'events.deliver-webhook',
   /** Re-inject card requests idle too long at a step, up to a limit, then flag them for review. */
   EmissionReinjectStuck = 'emission.reinject-stuck',
+  /** Delete original scans whose card shipped longer ago than the retention delay. */
+  PhotoPurgeOriginals = 'photo.purge-originals',
+  /** Produce an opposition list: the daily incremental (LOI) or the monthly full list (LOE). */
+  OppositionProduceList = 'opposition.produce-list',
 }
 
 export interface JobPayloads {
@@ -39,6 +43,8 @@ export interface JobPayloads {
   [JobName.EmissionScanInboxes]: Record<string, never>;
   [JobName.EventsDeliverWebhook]: { subscriptionId: string; eventId: string };
   [JobName.EmissionReinjectStuck]: Record<string, never>;
+  [JobName.PhotoPurgeOriginals]: Record<string, never>;
+  [JobName.OppositionProduceList]: { kind: 'incremental' | 'full'; period: string };
 }
 
 export interface JobSpec {
@@ -66,6 +72,8 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   // Expiry well above the HTTP timeout (60 s at most), so a slow call is never run twice.
   [JobName.EventsDeliverWebhook]: { retryLimit: 8, retryBackoff: true, retryDelay: 30, expireInSeconds: 300, batchSize: 10 },
   [JobName.EmissionReinjectStuck]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
+  [JobName.PhotoPurgeOriginals]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
+  [JobName.OppositionProduceList]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 60 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);

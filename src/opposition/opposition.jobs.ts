@@ -1,0 +1,10 @@
+import { Injectable } from '@nestjs/common';
+import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+
+// Placeholder handler, replaced by the real one.
+@Injectable()
+export class OppositionJobs {
+  @JobHandler(JobName.OppositionProduceList)
+  async produceList(): Promise<void> {}
+}
