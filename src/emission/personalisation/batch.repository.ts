@@ -1,3 +1,4 @@
+import type { PersoRecord } from './personalisation-file.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { run } from '../../platform/database/sql.js';
@@ -23,18 +24,8 @@ export interface BatchRow {
   writtenAt: Date | null;
 }
 
-export interface BatchRecordRow {
-  serial: string;
-  nir: string;
-  birthName: string;
-  usageName: string | null;
-  firstName: string;
-  birthDate: string;
-  addressLines: string[];
-  organismeCode: string;
-  dataVersion: number;
-  chipKey: string | null;
-}
+/** A card's record as read for the file: the file's record, with the photo's store key instead of its bytes. */
+export type BatchRecordRow = Omit<PersoRecord, 'chipPhoto'> & { chipKey: string | null };
 
 const BATCH_COLUMNS = `b.id, b.batch_number::text AS "batchNumber", b.vendor_partner_id AS "vendorPartnerId", v.login AS "vendorLogin",
   b.status, b.card_count AS "cardCount", b.file_name AS "fileName", b.sha256, b.created_at AS "createdAt", b.written_at AS "writtenAt"`;
