@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -57,7 +60,11 @@ export interface StartOptions {
 
 export async function startTestApp(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  // Each app its own data folder (keys, photos, SFTP folders), removed on close, unless the test chose one.
+  const ownDataDir = overrides.dataDir ? null : mkdtempSync(path.join(os.tmpdir(), 'vitale-test-data-'));
+  if (ownDataDir) chmodSync(ownDataDir, 0o755);
   const config = Object.assign(new AppConfig(), {
+    ...(ownDataDir ? { dataDir: ownDataDir } : {}),
     logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, jobRetryDelayScale: 0, sftpPort: 0, webhookAllowPrivateTargets: true, ...overrides,
   });
   const app = await createApp(config, db.url, createLogger(options.logStream ? 'info' : config.logLevel, options.logStream));
@@ -82,6 +89,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
     close: async () => {
       await app.close();
       await db.drop();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

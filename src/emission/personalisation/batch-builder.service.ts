@@ -1,3 +1,4 @@
+import { failpoint } from '../../platform/failpoint.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CardAction } from '../../cards/card-action.enum.js';
@@ -73,6 +74,7 @@ export class BatchBuilderService {
       for (;;) {
         const built = await this.buildOne(actor, vendorPartnerId, regimeCodes);
         if (!built) break;
+        failpoint('emission.after-batch-allocation');
         batches.push(built);
         if (built.cardCount < this.config.personalisationBatchSize) break;
       }
