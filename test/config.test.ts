@@ -25,6 +25,8 @@ describe('configuration', () => {
     ['WORKERS_ENABLED', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['RATE_LIMIT_PER_MINUTE', '0'],
+    ['PHOTO_THRESHOLDS', '{"sharpnessMin":40}'],
+    ['PHOTO_THRESHOLDS', 'not json'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try { loadConfig({ [name]: value }); } catch (e) { error = e; }

@@ -10,7 +10,7 @@ import { PhotoStore } from '../src/photo/photo-store.js';
 import { PhotoService } from '../src/photo/photo.service.js';
 import { FixedWindowLimiter, UPLOAD_LINK_REQUESTS_PER_MINUTE } from '../src/photo/upload-link-rate.guard.js';
 import {
-  brightJpeg, darkJpeg, detailedJpeg, garbage, goodJpeg, goodPng, greyscaleJpeg, rotatedJpeg, tinyJpeg, truncatedJpeg, webp,
+  brightJpeg, darkJpeg, detailedJpeg, garbage, goodJpeg, goodPng, greyscaleJpeg, pngBomb, rotatedJpeg, tinyJpeg, truncatedJpeg, webp,
 } from './support/photo-fixtures.js';
 import {
   emissionCounts, fundKey, insured, openRequest, ORG_A, requestEvents, requestRow, tempDataDir, waitFor, waitForStatus,
@@ -19,10 +19,12 @@ import {
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 const images = new ImageProcessor();
+/** A dark photo is dark everywhere: its background too, and its contrast is low. */
+const DARK_REASONS = ['PHOTO_TOO_DARK', 'PHOTO_LOW_CONTRAST', 'PHOTO_BACKGROUND_DARK'];
 
 async function analyse(input: Buffer) {
-  const probe = await images.probe(input);
-  return runPhotoChecks({ ...probe, ...(await images.measure(input)) });
+  const { decoded: _decoded, ...analysis } = await images.analyse(input);
+  return runPhotoChecks(analysis);
 }
 
 describe('photo checks and normalisation (image processor, no app)', () => {
@@ -45,12 +47,12 @@ describe('photo checks and normalisation (image processor, no app)', () => {
   it('gives each faulty photo its stable reason code', async () => {
     expect((await analyse(await tinyJpeg())).reasons).toEqual(['PHOTO_TOO_SMALL']);
     expect((await analyse(await greyscaleJpeg())).reasons).toEqual(['PHOTO_GREYSCALE']);
-    expect((await analyse(await darkJpeg())).reasons).toEqual(['PHOTO_TOO_DARK']);
-    expect((await analyse(await brightJpeg())).reasons).toEqual(['PHOTO_TOO_BRIGHT']);
+    expect((await analyse(await darkJpeg())).reasons).toEqual(DARK_REASONS);
+    expect((await analyse(await brightJpeg())).reasons).toEqual(['PHOTO_TOO_BRIGHT', 'PHOTO_HIGHLIGHTS_CLIPPED', 'PHOTO_LOW_CONTRAST']);
     expect((await images.probe(await webp())).format).toBe('webp');
     await expect(images.probe(garbage())).rejects.toBeInstanceOf(ImageUnreadableError);
     // The header of a truncated JPEG reads; its pixels do not.
-    await expect(images.measure(await truncatedJpeg())).rejects.toBeInstanceOf(ImageUnreadableError);
+    await expect(images.decode(await truncatedJpeg())).rejects.toMatchObject({ kind: 'truncated' });
   });
 
   it('measures the size after EXIF rotation', async () => {
@@ -62,9 +64,14 @@ describe('photo checks and normalisation (image processor, no app)', () => {
 
   it('runs a pluggable list of checks and reports every failure', () => {
     const always: PhotoCheck = { name: 'custom', run: () => ({ code: 'PHOTO_TOO_DARK' as never, measure: { x: 1 } }) };
-    const r = runPhotoChecks({ format: 'jpeg', width: 100, height: 100, meanLuminance: 250, meanChroma: 0 });
+    const fine = {
+      format: 'jpeg', width: 600, height: 800, meanLuminance: 170, meanChroma: 30, clippedShare: 0, contrast: 180,
+      backgroundLuminance: 230, backgroundStdDev: 2, backgroundCast: 5, sharpness: 900,
+    };
+    expect(runPhotoChecks(fine).reasons).toEqual([]);
+    const r = runPhotoChecks({ ...fine, width: 100, height: 100, meanLuminance: 250, meanChroma: 0 });
     expect(r.reasons).toEqual(['PHOTO_TOO_SMALL', 'PHOTO_GREYSCALE', 'PHOTO_TOO_BRIGHT']);
-    expect(runPhotoChecks({ format: 'png', width: 500, height: 600, meanLuminance: 150, meanChroma: 20 }, [always])).toEqual({
+    expect(runPhotoChecks({ ...fine, format: 'png' }, PHOTO_THRESHOLDS, [always])).toEqual({
       reasons: ['PHOTO_TOO_DARK'], measures: { format: 'png', custom: { x: 1 } },
     });
   });
@@ -184,10 +191,10 @@ describe('photo intake (steps 2-3)', () => {
     const first = (await fromCentre(r.formNumber, await darkJpeg()).expect(202)).body.photoId;
     await waitForStatus(t, r.id, 'photo_rejected');
     const view = (await t.http().get(`/v1/card-requests/${r.id}`).set(bearer(fund)).expect(200)).body;
-    expect(view.photo).toMatchObject({ id: first, status: 'rejected', reasons: ['PHOTO_TOO_DARK'] });
+    expect(view.photo).toMatchObject({ id: first, status: 'rejected', reasons: DARK_REASONS });
     expect(view.acceptedPhotoId).toBeNull();
     const rejected = (await requestEvents(t.dataSource, r.id)).at(-1)!;
-    expect(rejected).toMatchObject({ type: 'request.photo_rejected', data: { requestId: r.id, formNumber: r.formNumber, photoId: first, reasons: ['PHOTO_TOO_DARK'] } });
+    expect(rejected).toMatchObject({ type: 'request.photo_rejected', data: { requestId: r.id, formNumber: r.formNumber, photoId: first, reasons: DARK_REASONS } });
     expect(files('print')).not.toContain(first);
     await expect(t.app.get(PhotoService).chipImage(first)).rejects.toMatchObject({ code: 'PHOTO_NOT_ACCEPTED' });
 
@@ -201,10 +208,11 @@ describe('photo intake (steps 2-3)', () => {
     expect(steps).toEqual(['form_sent', 'photo_received', 'photo_rejected', 'photo_received', 'photo_available']);
   });
 
-  it('refuses garbage (PHOTO_UNREADABLE), an unsupported format (PHOTO_FORMAT), a small and a greyscale photo', async () => {
+  it('refuses garbage (PHOTO_UNREADABLE), a truncated file, a decompression bomb, an unsupported format (PHOTO_FORMAT), a small and a greyscale photo', async () => {
     const cases: [Buffer, string[]][] = [
       [garbage(), ['PHOTO_UNREADABLE']],
-      [await truncatedJpeg(), ['PHOTO_UNREADABLE']],
+      [await truncatedJpeg(), ['PHOTO_TRUNCATED']],
+      [pngBomb(), ['PHOTO_TOO_MANY_PIXELS']],
       [await webp(), ['PHOTO_FORMAT']],
       [await tinyJpeg(), ['PHOTO_TOO_SMALL']],
       [await greyscaleJpeg(), ['PHOTO_GREYSCALE']],

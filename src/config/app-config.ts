@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
+import { resolvePhotoThresholds } from '../photo/photo-checks.js';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /** Maps each setting to the environment variable it is read from (used in error messages and the README). */
@@ -197,7 +198,7 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   photoOriginalRetentionDays = 30;
 
-  /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"sharpnessMin":40}. */
+  /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"minSharpness":120}. */
   @IsOptional() @IsString()
   photoThresholds?: string;
 
@@ -238,14 +239,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, raw);
   const errors = validateSync(config, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) => {
+  const problems: string[] = [];
+  // Checked here too, so a bad threshold stops the start before anything else, with the variable named.
+  try { resolvePhotoThresholds(config.photoThresholds); } catch (e) { problems.push(`${(e as Error).message} (got ${JSON.stringify(raw.photoThresholds)})`); }
+  if (errors.length > 0 || problems.length > 0) {
+    throw new ConfigError([
+      ...problems,
+      ...errors.map((e) => {
         const name = CONFIG_ENV[e.property] ?? e.property;
         const reasons = Object.values(e.constraints ?? {}).map((m) => m.replace(e.property, name));
         return `${name}: ${reasons.join('; ')} (got ${JSON.stringify(raw[e.property])})`;
       }),
-    );
+    ]);
   }
   return config;
 }

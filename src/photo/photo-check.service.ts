@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CardRequestRepository } from '../emission/requests/card-request.repository.js';
 import { RequestStatus } from '../emission/requests/request-status.enum.js';
@@ -8,23 +8,16 @@ import { systemActor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
-import { CHIP_MAX_BYTES, ImageProcessor, ImageUnreadableError, NormalisedPhoto } from './image-processor.js';
-import { ACCEPTED_FORMATS, runPhotoChecks } from './photo-checks.js';
+import { ImageProcessor } from './image-processor.js';
+import { type PhotoThresholds } from './photo-checks.js';
+import { evaluatePhoto } from './photo-pipeline.js';
+import { PHOTO_THRESHOLDS_IN_FORCE } from './photo-thresholds.provider.js';
 import { PHOTO_ENTITY } from './photo-intake.service.js';
-import { PhotoReason } from './photo-reason.enum.js';
 import { PhotoStatus } from './photo-status.enum.js';
 import { PhotoStore } from './photo-store.js';
 import { PhotoRepository, PhotoVerdict } from './photo.repository.js';
 
 export type CheckOutcome = 'accepted' | 'rejected' | 'skipped';
-
-interface Evaluation {
-  reasons: PhotoReason[];
-  measures: Record<string, unknown>;
-  width: number | null;
-  height: number | null;
-  images: NormalisedPhoto | null;
-}
 
 /** Store keys of the normalised images of an accepted photo. */
 export const printKeyOf = (photoId: string) => `print/${photoId}`;
@@ -47,12 +40,13 @@ export class PhotoCheckService {
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
+    @Inject(PHOTO_THRESHOLDS_IN_FORCE) private readonly thresholds: PhotoThresholds,
   ) {}
 
   async check(photoId: string): Promise<CheckOutcome> {
     const photo = await this.photos.find(photoId);
     if (!photo || photo.status !== PhotoStatus.Pending) return 'skipped';
-    const e = await this.evaluate(await this.store.get(photo.originalKey));
+    const e = await evaluatePhoto(this.images, await this.store.get(photo.originalKey), this.thresholds);
     const accepted = e.reasons.length === 0 && e.images !== null;
     if (accepted) {
       // Same bytes on a retry (deterministic output), so rewriting them before the commit is harmless.
@@ -88,28 +82,5 @@ export class PhotoCheckService {
       });
       return 'rejected';
     });
-  }
-
-  /** Format gate, then the pixel checks, then normalisation; an undecodable image stops at PHOTO_UNREADABLE. */
-  private async evaluate(original: Buffer): Promise<Evaluation> {
-    const refuse = (reason: PhotoReason, measures: Record<string, unknown>, width: number | null = null, height: number | null = null): Evaluation =>
-      ({ reasons: [reason], measures, width, height, images: null });
-    try {
-      const probe = await this.images.probe(original);
-      if (!ACCEPTED_FORMATS.includes(probe.format)) {
-        return refuse(PhotoReason.Format, { format: probe.format, accepted: ACCEPTED_FORMATS }, probe.width, probe.height);
-      }
-      const pixels = await this.images.measure(original);
-      const { reasons, measures } = runPhotoChecks({ ...probe, ...pixels });
-      if (reasons.length) return { reasons, measures, width: probe.width, height: probe.height, images: null };
-      const images = await this.images.normalise(original);
-      measures.output = {
-        print: { bytes: images.print.length }, chip: { bytes: images.chip.length, width: images.chipWidth, height: images.chipHeight, quality: images.chipQuality, maxBytes: CHIP_MAX_BYTES },
-      };
-      return { reasons: [], measures, width: probe.width, height: probe.height, images };
-    } catch (err) {
-      if (err instanceof ImageUnreadableError) return refuse(PhotoReason.Unreadable, { decoded: false });
-      throw err;
-    }
   }
 }

@@ -1,10 +1,59 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+import { JobsService } from '../platform/jobs/jobs.service.js';
+import { PhotoStore } from './photo-store.js';
+import { PhotoRepository } from './photo.repository.js';
 
-// Placeholder handler, replaced by the real one.
+const DAY = 86_400;
+/** Photos handled per round (files deleted, then their rows marked in one statement). */
+const PURGE_BATCH = 500;
+
+/**
+ * Retention of the original scans: once a card has shipped and PHOTO_ORIGINAL_RETENTION_DAYS have passed, the
+ * originals of its request's photos are deleted and `photo.original_deleted_at` is set. The print and chip images
+ * stay as long as the card lives. Files go first, then the rows: a run stopped in between deletes nothing twice
+ * (deleting a missing file is a no-op) and the next run marks the rows.
+ */
 @Injectable()
 export class PhotoRetentionJobs {
+  private readonly logger = new Logger('photo');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly photos: PhotoRepository,
+    private readonly store: PhotoStore,
+    private readonly config: AppConfig,
+  ) {}
+
   @JobHandler(JobName.PhotoPurgeOriginals)
-  async purgeOriginals(): Promise<void> {}
+  async purgeOriginals(): Promise<number> {
+    const retentionDays = this.config.photoOriginalRetentionDays;
+    let purged = 0;
+    for (;;) {
+      const batch = await this.photos.originalsPastRetention(retentionDays, PURGE_BATCH);
+      if (batch.length === 0) break;
+      for (const p of batch) await this.store.delete(p.originalKey);
+      purged += await this.dataSource.transaction((em) => this.photos.markOriginalsDeleted(em, batch.map((p) => p.id)));
+      if (batch.length < PURGE_BATCH) break;
+    }
+    // Counts only: never a key, a name or a byte of a photo.
+    if (purged > 0) this.logger.log({ msg: 'photo originals purged', purged, retentionDays });
+    return purged;
+  }
+}
+
+/** The daily trigger: it only enqueues the singleton job, so every instance may run it. */
+@Injectable()
+export class PhotoRetentionCrons {
+  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
+
+  @Cron('0 40 3 * * *', { name: 'photo.purge-originals', timeZone: 'Europe/Paris' })
+  async purgeOriginalsDaily(): Promise<void> {
+    if (!this.config.cronsEnabled) return;
+    await this.jobs.sendSingleton(JobName.PhotoPurgeOriginals, {}, DAY, 'daily');
+  }
 }

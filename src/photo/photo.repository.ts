@@ -65,6 +65,29 @@ export class PhotoRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /**
+   * Photos whose original scan has outlived its retention: every checked photo of a request whose card shipped
+   * more than `retentionDays` ago (the request's card_id links them; a pending photo is never picked).
+   */
+  async originalsPastRetention(retentionDays: number, limit: number): Promise<Array<{ id: string; originalKey: string }>> {
+    const { rows } = await run<Row>(this.dataSource.manager,
+      `SELECT p.id, p.original_key FROM photo p
+         JOIN card_request r ON r.id = p.request_id
+         JOIN card c ON c.id = r.card_id
+        WHERE p.original_deleted_at IS NULL AND p.status <> 'pending'
+          AND c.shipped_at IS NOT NULL AND c.shipped_at < now() - make_interval(days => $1)
+        ORDER BY p.id LIMIT $2`,
+      [retentionDays, limit]);
+    return rows.map((r) => ({ id: r.id as string, originalKey: r.original_key as string }));
+  }
+
+  /** Records that the original files of these photos are gone. */
+  async markOriginalsDeleted(em: EntityManager, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const { count } = await run(em, `UPDATE photo SET original_deleted_at = now() WHERE id = ANY($1::uuid[]) AND original_deleted_at IS NULL`, [ids]);
+    return count;
+  }
+
   /** Records the outcome of the checks, once: a photo already checked is left as it is (false). */
   async recordVerdict(em: EntityManager, id: string, v: PhotoVerdict): Promise<boolean> {
     const { count } = await run(em,

@@ -36,9 +36,12 @@ const fail = (code: string, field: string, message: string): Checked<never> => (
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const EARLIEST_BIRTH = '1880-01-01';
 
+// Built once: a formatter with a time zone costs far more to make than to use, and "today" is asked on hot paths (orders).
+const PARIS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** Today's date in metropolitan France, YYYY-MM-DD: the day affiliations open and close on. */
 export function parisToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return PARIS_DATE.format(now);
 }
 
 export function isIsoDate(raw: unknown): raw is string {
