@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
@@ -28,6 +28,15 @@ export class PhotoStore {
 
   get(key: string): Promise<Buffer> {
     return readFile(this.file(key));
+  }
+
+  /** Whether a non-empty file is stored under the key, without reading it. */
+  async has(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.file(key))).size > 0;
+    } catch {
+      return false;
+    }
   }
 
   async delete(key: string): Promise<void> {

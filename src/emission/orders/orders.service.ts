@@ -138,11 +138,7 @@ export class OrdersService {
     return { requestId: r.id, status: RequestStatus.Ordered, cardId: card.id, cardState: card.state, replacedCardId: r.replacedCardId, opposedCardIds: opposed };
   }
 
-  private async stored(key: string): Promise<boolean> {
-    try {
-      return (await this.photos.get(key)).length > 0;
-    } catch {
-      return false;
-    }
+  private stored(key: string): Promise<boolean> {
+    return this.photos.has(key);
   }
 }
