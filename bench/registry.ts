@@ -1,7 +1,13 @@
+import { emissionBench } from './benchmarks/emission.bench.js';
+import { oppositionBench } from './benchmarks/opposition.bench.js';
+import { photoBench } from './benchmarks/photo.bench.js';
 import { seedBench } from './benchmarks/seed.bench.js';
 import type { Benchmark } from './types.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add yours here (one file in benchmarks/, one line). */
 export const BENCHMARKS: readonly Benchmark[] = [
   seedBench,
+  emissionBench,
+  oppositionBench,
+  photoBench,
 ];

@@ -1,6 +1,17 @@
 import { Module } from '@nestjs/common';
-import { OppositionJobs } from './opposition.jobs.js';
+import { CardsModule } from '../cards/cards.module.js';
+import { SftpModule } from '../platform/sftp/sftp.module.js';
+import { ConcentratorSftpAccounts } from './concentrator-sftp-accounts.js';
+import { CardOppositionController, ConcentratorsController, OppositionListsController, SigningKeyRotationController } from './opposition.controller.js';
+import { OppositionCrons, OppositionJobs } from './opposition.jobs.js';
+import { OppositionListsService } from './opposition-lists.service.js';
+import { OppositionService } from './opposition.service.js';
 
 /** Opposition declarations and the incremental (LOI) and full (LOE) opposition lists. */
-@Module({ providers: [OppositionJobs] })
+@Module({
+  imports: [CardsModule, SftpModule],
+  controllers: [CardOppositionController, OppositionListsController, SigningKeyRotationController, ConcentratorsController],
+  providers: [OppositionJobs, OppositionCrons, OppositionService, OppositionListsService, ConcentratorSftpAccounts],
+  exports: [OppositionService, OppositionListsService],
+})
 export class OppositionModule {}

@@ -10,8 +10,9 @@ import { VendorReturnFile } from '../../emission/returns/vendor-return-file.enti
 import { SftpPublicKey, VendorProfile } from '../../emission/vendors/vendor.entity.js';
 import { FundEvent, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
 import { Photo } from '../../photo/photo.entity.js';
+import { OppositionChange, OppositionList } from '../../opposition/opposition.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [Regime, Fund, Organisme, Partner, ApiKey, Beneficiary, Affiliation, BulkImport, BulkImportReject, Card, AuditEntry,
   CardRequest, CardRequestStep, Photo, VendorProfile, SftpPublicKey, PersonalisationBatch, SerialAllocator, VendorReturnFile,
-  FundEvent, WebhookSubscription, WebhookDelivery];
+  FundEvent, WebhookSubscription, WebhookDelivery, OppositionChange, OppositionList];

@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { OrdersService } from '../../src/emission/orders/orders.service.js';
+import { BatchBuilderService, type BuiltBatch } from '../../src/emission/personalisation/batch-builder.service.js';
+import { BatchFileService } from '../../src/emission/personalisation/batch-file.service.js';
+import { ReturnIngestService } from '../../src/emission/returns/return-ingest.service.js';
+import { ReturnIntakeService } from '../../src/emission/returns/return-intake.service.js';
+import { VENDOR_INBOX, VENDOR_OUTBOX } from '../../src/emission/vendors/vendor-folders.js';
+import { systemActor } from '../../src/platform/auth/actor.js';
+import { SigningService } from '../../src/platform/crypto/signing.service.js';
+import { SftpFolders } from '../../src/platform/sftp/sftp-folders.js';
+import { RegisterClock } from '../../src/register/register-clock.js';
+import { writeSynthetic } from '../../src/synthetic/copy-writer.js';
+import { insertRows, readChainRows, type TableRows } from '../support/emission-baseline.js';
+import {
+  allShippedReturnFile, createDefaultVendor, insertReadyRequests, serialsOfPersoFile, startChainApp, storeSharedPhoto, type BenchVendor,
+} from '../support/emission-fixtures.js';
+import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
+
+const SEED = 1;
+const VENDOR_LOGIN = 'bench_vendor';
+const BATCH_SIZE = 5000;
+
+const seconds = (from: number) => (performance.now() - from) / 1000;
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+interface ChainTimes {
+  order_s: number;
+  batch_s: number;
+  files_s: number;
+  returns_s: number;
+  /** Part of returns_s: the vendor's side (reading its file, writing the return file into its inbox). */
+  vendor_s: number;
+}
+
+/** Step 4, through the product's own orderIn, one transaction per request, `concurrency` transactions at once. */
+async function orderAll(ctx: BenchContext, app: NestFastifyApplication, requestIds: readonly string[], concurrency: number): Promise<void> {
+  const ds = app.get(DataSource);
+  const orders = app.get(OrdersService);
+  const actor = systemActor();
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const started = performance.now();
+  const tenth = Math.max(1, Math.floor(requestIds.length / 10));
+  const worker = async () => {
+    while (!failed && next < requestIds.length) {
+      const id = requestIds[next++];
+      try {
+        await ds.transaction((em) => orders.orderIn(em, actor, id, { automatic: true }));
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      if (++done % tenth === 0) ctx.log(`emission:   ordered ${done} (${Math.round(done / seconds(started))}/s)`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, requestIds.length) }, worker));
+}
+
+/** The whole chain from photo_available to active, timed phase by phase. */
+async function runChain(ctx: BenchContext, app: NestFastifyApplication, vendor: BenchVendor, requestIds: readonly string[], concurrency: number): Promise<{ times: ChainTimes; batches: BuiltBatch[]; files: Map<string, string> }> {
+  const folders = app.get(SftpFolders);
+  const n = requestIds.length;
+
+  ctx.log(`emission: (1) ordering ${n} cards, ${concurrency} transactions at once`);
+  let t = performance.now();
+  await orderAll(ctx, app, requestIds, concurrency);
+  const order_s = seconds(t);
+
+  ctx.log('emission: (2) building personalisation batches');
+  t = performance.now();
+  // What autovacuum does on a live database between the orders and the batch cron (5 minutes): without it the
+  // planner still believes no request is ordered and picks each batch with a quadratic nested loop. Timed.
+  await app.get(DataSource).query('ANALYZE card, card_request');
+  const builder = app.get(BatchBuilderService);
+  const batches: BuiltBatch[] = [];
+  for (;;) {
+    const built = await builder.build(systemActor());
+    if (built.waitingWithoutVendor) throw new Error(`${built.waitingWithoutVendor} ordered cards have no vendor`);
+    if (built.batches.length === 0) break;
+    batches.push(...built.batches);
+  }
+  const batch_s = seconds(t);
+  ctx.log(`emission:   ${batches.length} batches in ${batch_s.toFixed(1)} s`);
+
+  ctx.log('emission: (3) writing the personalisation files');
+  t = performance.now();
+  const writer = app.get(BatchFileService);
+  const files = new Map<string, string>();
+  for (const b of batches) {
+    const written = await writer.write(b.id);
+    if (!written) throw new Error(`batch ${b.batchNumber} was not written`);
+    files.set(b.id, written.fileName);
+  }
+  const files_s = seconds(t);
+  ctx.log(`emission:   ${files.size} files in ${files_s.toFixed(1)} s`);
+
+  ctx.log('emission: (4) return files: vendor reports every card SHIPPED, intake, ingestion');
+  t = performance.now();
+  let vendor_s = 0;
+  const intake = app.get(ReturnIntakeService);
+  const ingest = app.get(ReturnIngestService);
+  for (const b of batches) {
+    // The vendor: downloads its file, personalises, uploads its return file into the inbox.
+    const v = performance.now();
+    const serials = serialsOfPersoFile(await readFile(folders.file(vendor.login, VENDOR_OUTBOX, files.get(b.id)!)));
+    if (serials.length !== b.cardCount) throw new Error(`batch ${b.batchNumber}: ${serials.length} records in the file, ${b.cardCount} cards`);
+    const name = `RET_${b.batchNumber.padStart(8, '0')}.txt`;
+    await folders.publish(vendor.login, VENDOR_INBOX, name, allShippedReturnFile(vendor.login, serials));
+    vendor_s += seconds(v);
+    // The system: what the SFTP server calls when a file lands in an inbox, then the ingestion job's work.
+    const returnFileId = await intake.register(vendor, name);
+    if (!returnFileId) throw new Error(`return file ${name} was not registered`);
+    const outcome = await ingest.ingest(returnFileId);
+    if (!outcome || outcome.applied !== serials.length || outcome.rejected !== 0) {
+      throw new Error(`return file ${name}: ${JSON.stringify(outcome)} for ${serials.length} lines`);
+    }
+  }
+  const returns_s = seconds(t);
+  ctx.log(`emission:   ${batches.length} return files in ${returns_s.toFixed(1)} s (vendor side ${vendor_s.toFixed(1)} s)`);
+  return { times: { order_s, batch_s, files_s, returns_s, vendor_s }, batches, files };
+}
+
+/** Step (5): every card active with its manufacturing facts, every request completed, every file sound. Throws otherwise. */
+async function verifyChain(app: NestFastifyApplication, url: string, vendor: BenchVendor, n: number, batches: BuiltBatch[], files: Map<string, string>): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const q = async (sql: string) => (await c.query(sql)).rows[0] as Record<string, number>;
+    const problems: string[] = [];
+    const expect = (what: string, got: unknown, want: unknown) => { if (got !== want) problems.push(`${what}: ${String(got)}, expected ${String(want)}`); };
+    const cards = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'active')::int AS active,
+      count(*) FILTER (WHERE serial IS NOT NULL AND chip_id IS NOT NULL AND personalised_at IS NOT NULL AND shipped_at IS NOT NULL AND batch_id IS NOT NULL)::int AS facts,
+      count(DISTINCT beneficiary_id)::int AS holders FROM card`);
+    expect('cards', cards.total, n);
+    expect('active cards', cards.active, n);
+    expect('cards with serial, chip id, dates and batch', cards.facts, n);
+    expect('card holders', cards.holders, n);
+    const requests = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE r.status = 'completed' AND c.state = 'active')::int AS completed
+      FROM card_request r LEFT JOIN card c ON c.id = r.card_id`);
+    expect('requests', requests.total, n);
+    expect('requests completed with their card active', requests.completed, n);
+    const steps = await q(`SELECT count(*)::int AS n FROM card_request_step`);
+    expect('request step rows', steps.n, 4 * n); // photo_available, ordered, in_personalisation, completed
+    const b = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'returned')::int AS returned, coalesce(sum(card_count), 0)::int AS cards FROM personalisation_batch`);
+    expect('batches', b.total, batches.length);
+    expect('batches returned', b.returned, batches.length);
+    expect('cards in batches', b.cards, n);
+    const f = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'ingested')::int AS ingested,
+      coalesce(sum(applied_count), 0)::int AS applied, coalesce(sum(rejected_count), 0)::int AS rejected FROM vendor_return_file`);
+    expect('return files ingested', f.ingested, batches.length);
+    expect('return lines applied', f.applied, n);
+    expect('return lines rejected', f.rejected, 0);
+    const { rows: events } = await c.query<{ type: string; n: number }>(`SELECT type, count(*)::int AS n FROM fund_event GROUP BY type ORDER BY type`);
+    const byType = Object.fromEntries(events.map((e) => [e.type, e.n]));
+    for (const type of ['card.ordered', 'card.in_personalisation', 'card.shipped']) expect(`${type} events`, byType[type], n);
+    expect('event types', events.length, 3);
+    // The files as the vendor checks them: trailer count and hash, detached signature.
+    const signing = app.get(SigningService);
+    const folders = app.get(SftpFolders);
+    for (const batch of batches) {
+      const name = files.get(batch.id)!;
+      const bytes = await readFile(folders.file(vendor.login, VENDOR_OUTBOX, name));
+      const trailerAt = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
+      const [tag, count, digest] = bytes.toString('latin1', trailerAt, bytes.length - 1).split('|');
+      if (tag !== 'T' || Number(count) !== batch.cardCount || createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex') !== digest) {
+        problems.push(`${name}: bad trailer`);
+      }
+      const sig = JSON.parse(await readFile(folders.file(vendor.login, VENDOR_OUTBOX, `${name}.sig`), 'utf8'));
+      if (!signing.verify(bytes, sig)) problems.push(`${name}: signature does not verify`);
+    }
+    const rejects = (await folders.list(vendor.login, VENDOR_OUTBOX)).filter((x) => x.name.startsWith('REJ_'));
+    expect('reject files', rejects.length, 0);
+    const inbox = await folders.list(vendor.login, VENDOR_INBOX);
+    expect('files left in the inbox', inbox.length, 0);
+    if (problems.length) throw new Error(`the chain did not end where it should:\n  ${problems.join('\n  ')}`);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Emission end to end: N cards on the synthetic register from photo_available (photos pre-accepted) to active,
+ * through the real services (orders, batches, personalisation files, return files), as cards per second, beside
+ * the same final card, fund event and audit rows written with plain 1,000-row INSERTs.
+ */
+export const emissionBench: Benchmark = {
+  name: 'emission',
+  description: 'cards/s from order to active (orders, batches, perso files, return files) vs 1,000-row INSERTs of the same final rows',
+  options: {
+    cards: 'cards carried through the chain (default 100000)',
+    concurrency: 'order transactions at once (default 16, as an auto-order job fetch runs side by side)',
+  },
+  async run(ctx: BenchContext) {
+    const n = positiveIntOption(ctx, 'cards', 100_000);
+    const concurrency = positiveIntOption(ctx, 'concurrency', 16);
+
+    // --- the chain ---
+    const db = await ctx.freshDatabase();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-bench-emission-'));
+    chmodSync(dataDir, 0o700);
+    let app: NestFastifyApplication | undefined;
+    let times: ChainTimes;
+    let chainRows: TableRows[];
+    let batchCount: number;
+    let chipBytes: number;
+    try {
+      ctx.log(`emission: set-up: ${n} synthetic beneficiaries (COPY writer)`);
+      const seeded = await writeSynthetic(db.url, { count: n, seed: SEED });
+      if (seeded.beneficiaries !== n) throw new Error(`the register holds ${seeded.beneficiaries} beneficiaries, not ${n}`);
+      app = await startChainApp(db.url, dataDir, BATCH_SIZE);
+      const vendor = await createDefaultVendor(app, VENDOR_LOGIN);
+      const photo = await storeSharedPhoto(app);
+      chipBytes = photo.chipBytes;
+      ctx.log(`emission: set-up: ${n} card requests at photo_available with an accepted photo (shared chip image of ${photo.chipBytes} bytes)`);
+      const requestIds = await insertReadyRequests(db.url, app.get(RegisterClock).today(), photo);
+      const ds = app.get(DataSource);
+      const [{ max: auditBefore }] = await ds.query(`SELECT coalesce(max(id), 0)::text AS max FROM audit_entry`);
+
+      const started = performance.now();
+      const chain = await runChain(ctx, app, vendor, requestIds, concurrency);
+      const total = seconds(started);
+      times = chain.times;
+      batchCount = chain.batches.length;
+      ctx.log(`emission: chain done in ${total.toFixed(1)} s (${Math.round(n / total)} cards/s); verifying`);
+      await verifyChain(app, db.url, vendor, n, chain.batches, chain.files);
+      chainRows = await readChainRows(db.url, auditBefore);
+    } finally {
+      await app?.close().catch(() => {});
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const chainSeconds = times.order_s + times.batch_s + times.files_s + times.returns_s;
+    const counts = Object.fromEntries(chainRows.map((t) => [t.table, t.rows.length]));
+    ctx.log(`emission: the chain wrote ${counts.card} cards, ${counts.fund_event} fund events, ${counts.audit_entry} audit entries`);
+
+    // --- the baseline: the same final rows, plain multi-row INSERTs, on the same register ---
+    const baseDb = await ctx.freshDatabase();
+    let baselineSeconds: number;
+    try {
+      ctx.log(`emission: baseline set-up: the same ${n} beneficiaries`);
+      await writeSynthetic(baseDb.url, { count: n, seed: SEED });
+      ctx.log('emission: baseline: 1,000-row INSERTs of the same card, fund event and audit rows');
+      baselineSeconds = await insertRows(baseDb.url, chainRows);
+      const c = new pg.Client({ connectionString: baseDb.url });
+      await c.connect();
+      try {
+        const { rows: [got] } = await c.query<{ card: number; fund_event: number; audit_entry: number }>(
+          `SELECT (SELECT count(*) FROM card WHERE state = 'active')::int AS card, (SELECT count(*) FROM fund_event)::int AS fund_event,
+                  (SELECT count(*) FROM audit_entry)::int AS audit_entry`);
+        for (const t of ['card', 'fund_event', 'audit_entry'] as const) {
+          if (got[t] !== counts[t]) throw new Error(`baseline wrote ${got[t]} ${t} rows, the chain ${counts[t]}`);
+        }
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await baseDb.drop();
+    }
+
+    const cardsPerS = n / chainSeconds;
+    const baselineCardsPerS = n / baselineSeconds;
+    ctx.log(`emission: chain ${Math.round(cardsPerS)} cards/s, baseline ${Math.round(baselineCardsPerS)} cards/s`);
+    return {
+      cards: n,
+      cards_per_s: Math.round(cardsPerS),
+      baseline_cards_per_s: Math.round(baselineCardsPerS),
+      ratio: round(cardsPerS / baselineCardsPerS, 3),
+      concurrency,
+      batches: batchCount,
+      chip_bytes: chipBytes,
+      fund_events: counts.fund_event,
+      audit_entries: counts.audit_entry,
+      chain_s: round(chainSeconds),
+      order_s: round(times.order_s),
+      batch_s: round(times.batch_s),
+      files_s: round(times.files_s),
+      returns_s: round(times.returns_s),
+      vendor_s: round(times.vendor_s),
+      baseline_s: round(baselineSeconds),
+    };
+  },
+};

@@ -1,0 +1,99 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { copyFile, link, lstat, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { parseSshPublicKey, sshFingerprint } from '../emission/vendors/vendors.service.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { run } from '../platform/database/sql.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import type { SftpAccount, SftpAccountProvider } from '../platform/sftp/sftp-account.js';
+import { SftpFolderAccess } from '../platform/sftp/sftp-folder-access.enum.js';
+import { SftpFolders } from '../platform/sftp/sftp-folders.js';
+import { SftpServer } from '../platform/sftp/sftp-server.js';
+import { OppositionListsService } from './opposition-lists.service.js';
+
+/** The one folder of a concentrator: every list, both formats, read-only. */
+export const CONCENTRATOR_FOLDER = 'lists';
+const FOLDERS = { [CONCENTRATOR_FOLDER]: SftpFolderAccess.Read };
+const LOGIN = /^conc-([0-9a-f]{20})$/;
+
+/** A concentrator's SFTP login, derived from its partner id (no table of its own). */
+export const concentratorLogin = (partnerId: string) => `conc-${partnerId.replace(/-/g, '').slice(0, 20)}`;
+
+const concentratorNotFound = () => new DomainError('CONCENTRATOR_NOT_FOUND', 404, 'No active pharmacy_software partner with this id');
+
+/**
+ * Concentrators (pharmacy_software partners with an SSH key) as SFTP users: `/lists` holds every opposition list
+ * file, read-only. The folder is brought up to date when the concentrator logs in (hard links to the stored files).
+ */
+@Injectable()
+export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleInit {
+  constructor(
+    private readonly server: SftpServer,
+    private readonly folders: SftpFolders,
+    private readonly lists: OppositionListsService,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  onModuleInit(): void {
+    this.server.register(this);
+  }
+
+  async findAccount(login: string): Promise<SftpAccount | null> {
+    const m = LOGIN.exec(login);
+    if (!m) return null;
+    const { rows } = await run<{ partnerId: string; publicKeys: string[] }>(this.dataSource.manager,
+      `SELECT p.id AS "partnerId", COALESCE(array_agg(k.public_key ORDER BY k.created_at) FILTER (WHERE k.id IS NOT NULL), '{}') AS "publicKeys"
+         FROM partner p LEFT JOIN sftp_public_key k ON k.partner_id = p.id AND k.revoked_at IS NULL
+        WHERE p.active AND p.kind = 'pharmacy_software' AND replace(p.id::text, '-', '') LIKE $1 || '%'
+        GROUP BY p.id`, [m[1]]);
+    if (rows.length !== 1 || rows[0].publicKeys.length === 0) return null;
+    await this.sync(login);
+    return { login, partnerId: rows[0].partnerId, publicKeys: rows[0].publicKeys, folders: FOLDERS };
+  }
+
+  async fileReceived(): Promise<void> {
+    /* no write folder */
+  }
+
+  /** Puts every list file missing from the concentrator's folder there (hard link, else a copy), atomically. */
+  async sync(login: string): Promise<void> {
+    await this.folders.ensure(login, [CONCENTRATOR_FOLDER]);
+    const have = new Set((await this.folders.list(login, CONCENTRATOR_FOLDER)).map((f) => f.name));
+    const files: Array<{ text_file: string; compact_file: string }> = await this.dataSource.query(`SELECT text_file, compact_file FROM opposition_list ORDER BY number`);
+    for (const name of files.flatMap((f) => [f.text_file, f.compact_file])) {
+      if (have.has(name)) continue;
+      const src = path.join(this.lists.dir, name);
+      try { await lstat(src); } catch { continue; }
+      const staged = await this.folders.stagingPath(login, name);
+      try {
+        await link(src, staged).catch(() => copyFile(src, staged));
+        await this.folders.publishStaged(login, CONCENTRATOR_FOLDER, name, staged);
+      } finally {
+        await rm(staged, { force: true });
+      }
+    }
+  }
+
+  /** Registers an OpenSSH public key for a concentrator; answers its SFTP login. */
+  async addKey(actor: Actor, partnerId: string, line: string) {
+    if (!isUUID(partnerId)) throw concentratorNotFound();
+    const key = parseSshPublicKey(line);
+    const blob = key.getPublicSSH();
+    const fingerprint = sshFingerprint(blob);
+    return this.dataSource.transaction(async (em) => {
+      const { rows: [p] } = await run(em, `SELECT id FROM partner WHERE id = $1 AND active AND kind = 'pharmacy_software'`, [partnerId]);
+      if (!p) throw concentratorNotFound();
+      const { rows: [row] } = await run<{ id: string; createdAt: Date }>(em,
+        `INSERT INTO sftp_public_key (partner_id, algorithm, public_key, fingerprint) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (fingerprint) DO NOTHING RETURNING id, created_at AS "createdAt"`,
+        [partnerId, key.type, `${key.type} ${blob.toString('base64')}`, fingerprint]);
+      if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
+      await this.audit.record(em, actor, { action: 'opposition.concentrator.ssh_key.add', entityType: 'partner', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
+      return { id: row.id, algorithm: key.type, fingerprint, createdAt: row.createdAt, login: concentratorLogin(partnerId), folder: `/${CONCENTRATOR_FOLDER}` };
+    });
+  }
+}

@@ -1,0 +1,169 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { CardView } from '../cards/dto/card.dto.js';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { SigningService } from '../platform/crypto/signing.service.js';
+import {
+  AddConcentratorKeyDto, DeclareOppositionDto, LatestListQueryDto, ListFileQueryDto, ListsSinceQueryDto, OppositionListView, OppositionView, ProduceListDto,
+} from './dto/opposition.dto.js';
+import { ConcentratorSftpAccounts } from './concentrator-sftp-accounts.js';
+import { sendFile } from './file-response.js';
+import { signedStatement } from './list-codec.js';
+import { OppositionListsService, toListView } from './opposition-lists.service.js';
+import { OppositionService } from './opposition.service.js';
+
+const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
+
+@ApiTags('opposition')
+@Controller('v1/cards')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class CardOppositionController {
+  constructor(private readonly opposition: OppositionService) {}
+
+  @Post(':serial/opposition')
+  @ApiOperation({ summary: 'Put a card in opposition (lost, stolen, fraud, invalidated_by_regime, holder_deceased); 200 with the existing opposition if it already is' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiCreatedResponse({ type: OppositionView })
+  @ApiOkResponse({ type: OppositionView, description: 'Already in opposition: nothing changed' })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND (also for another organisme\'s card)' })
+  @ApiConflictResponse({ description: 'CARD_TRANSITION_NOT_ALLOWED (the card was never delivered, or is cancelled/destroyed)' })
+  async declare(
+    @CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: DeclareOppositionDto, @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OppositionView> {
+    const { opposition, created } = await this.opposition.declare(actor, serial, dto.reason);
+    reply.code(created ? 201 : 200);
+    return opposition;
+  }
+
+  @Get(':serial/opposition')
+  @ApiOperation({ summary: 'The current opposition of a card' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiOkResponse({ type: OppositionView })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND, OPPOSITION_NOT_FOUND' })
+  get(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<OppositionView> {
+    return this.opposition.get(actor, serial);
+  }
+
+  @Delete(':serial/opposition')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a declaration made in error, within OPPOSITION_WITHDRAWAL_HOURS; the card returns to its previous state' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiOkResponse({ type: CardView })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'CARD_NOT_OPPOSED, OPPOSITION_NOT_WITHDRAWABLE (set by the system), OPPOSITION_WITHDRAWAL_TOO_LATE' })
+  withdraw(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardView> {
+    return this.opposition.withdraw(actor, serial);
+  }
+}
+
+@ApiTags('opposition')
+@Controller('v1/opposition-lists')
+@Allow(PartnerKind.PharmacySoftware, PartnerKind.Operator)
+export class OppositionListsController {
+  constructor(private readonly lists: OppositionListsService, private readonly audit: AuditService, private readonly dataSource: DataSource) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Metadata of every list numbered after `since` (oldest first, at most 1000)' })
+  @ApiOkResponse({ type: [OppositionListView] })
+  since(@Query() q: ListsSinceQueryDto): Promise<OppositionListView[]> {
+    return this.lists.since(q.since ?? 0);
+  }
+
+  @Post()
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'Produce a list now (operators): the incremental list of the changes since the last list, or a full list' })
+  @ApiCreatedResponse({ type: OppositionListView })
+  async produce(@CurrentActor() actor: Actor, @Body() dto: ProduceListDto): Promise<OppositionListView> {
+    const { list } = await this.lists.produce(dto.kind, `demand-${new Date().toISOString()}`);
+    await this.dataSource.transaction((em) => this.audit.record(em, actor, {
+      action: 'opposition.list_produced', entityType: 'opposition_list', entityId: String(list.number),
+      details: { kind: list.kind, number: list.number, entryCount: list.entryCount },
+    }));
+    return list;
+  }
+
+  @Get('latest')
+  @ApiOperation({ summary: 'The latest list of a kind (default full) as a file (text or compact), with ETag and Range support' })
+  async latest(@Query() q: LatestListQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const row = await this.lists.latest(q.kind ?? 'full');
+    return this.send(req, reply, row, q.format ?? 'text');
+  }
+
+  @Get(':number')
+  @ApiOperation({ summary: 'One list as a file (text or compact), with ETag (its SHA-256), If-None-Match and single Range support' })
+  @ApiParam({ name: 'number', example: 1 })
+  @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_FOUND' })
+  async byNumber(@Param('number', ParseIntPipe) number: number, @Query() q: ListFileQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    return this.send(req, reply, await this.lists.row(number), q.format ?? 'text');
+  }
+
+  @Get(':number/signature')
+  @ApiOperation({ summary: 'The detached Ed25519 signatures of both files of a list, with the signed statements (keys: GET /v1/signing-keys)' })
+  @ApiParam({ name: 'number', example: 1 })
+  async signature(@Param('number', ParseIntPipe) number: number) {
+    const r = await this.lists.row(number);
+    const v = toListView(r);
+    return {
+      number: v.number,
+      kind: v.kind,
+      keyId: v.keyId,
+      algorithm: 'Ed25519' as const,
+      text: { sha256: v.text.sha256, signature: v.text.signature, statement: signedStatement(v.kind, v.number, 'text', v.text.sha256) },
+      compact: { sha256: v.compact.sha256, signature: v.compact.signature, statement: signedStatement(v.kind, v.number, 'compact', v.compact.sha256) },
+    };
+  }
+
+  private send(req: FastifyRequest, reply: FastifyReply, row: Awaited<ReturnType<OppositionListsService['row']>>, format: 'text' | 'compact') {
+    const f = this.lists.file(row, format);
+    return sendFile(req, reply, {
+      ...f,
+      headers: {
+        'X-Opposition-List-Number': String(row.number),
+        'X-Opposition-List-Kind': row.kind,
+        ...(row.base_number !== null ? { 'X-Opposition-List-Base': String(row.base_number) } : {}),
+        'X-Signature-Key-Id': row.key_id,
+        'X-Signature': format === 'text' ? row.text_signature : row.compact_signature,
+      },
+    });
+  }
+}
+
+@ApiTags('signatures')
+@Controller('v1/signing-keys')
+@Allow(PartnerKind.Operator)
+export class SigningKeyRotationController {
+  constructor(private readonly signing: SigningService, private readonly audit: AuditService, private readonly dataSource: DataSource) {}
+
+  @Post('rotate')
+  @ApiOperation({ summary: 'Make a new Ed25519 key the signing key (operators); older keys stay published to verify what they signed' })
+  async rotate(@CurrentActor() actor: Actor) {
+    const key = this.signing.rotate();
+    await this.dataSource.transaction((em) => this.audit.record(em, actor, {
+      action: 'signing_key.rotated', entityType: 'signing_key', entityId: key.keyId, details: { keyId: key.keyId },
+    }));
+    return key;
+  }
+}
+
+@ApiTags('opposition')
+@Controller('v1/opposition/concentrators')
+@Allow(PartnerKind.Operator)
+export class ConcentratorsController {
+  constructor(private readonly accounts: ConcentratorSftpAccounts) {}
+
+  @Post(':partnerId/ssh-keys')
+  @ApiOperation({ summary: 'Register an SSH key of a concentrator (pharmacy_software partner): it may then collect the lists over SFTP, read-only, under its login' })
+  @ApiParam({ name: 'partnerId', format: 'uuid' })
+  @ApiNotFoundResponse({ description: 'CONCENTRATOR_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'SSH_KEY_EXISTS' })
+  addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddConcentratorKeyDto) {
+    return this.accounts.addKey(actor, partnerId, dto.publicKey);
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { CardAction } from '../cards/card-action.enum.js';
+import { formatSerial, parseSerial } from '../cards/card-serial.js';
+import { CardState, OppositionReason } from '../cards/card-state.enum.js';
+import { cardNotFound, CardsService } from '../cards/cards.service.js';
+import type { CardView } from '../cards/dto/card.dto.js';
+import { AppConfig } from '../config/app-config.js';
+import { FundEventType } from '../events/event-types.js';
+import { FundEventsService } from '../events/fund-events.service.js';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { DomainError } from '../platform/errors/domain-error.js';
+import { run } from '../platform/database/sql.js';
+import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
+
+interface LockedCard {
+  id: string;
+  serial: string;
+  organisme_code: string;
+  state: CardState;
+  opposition_reason: OppositionReason | null;
+  state_changed_at: Date;
+  withdrawable_until: Date;
+  too_late: boolean;
+}
+
+const withdrawable = (reason: OppositionReason | null) => !!reason && (DECLARABLE_REASONS as readonly OppositionReason[]).includes(reason);
+
+/**
+ * Opposition declarations by funds and operators. The card moves through CardsService (transition table, audit);
+ * the change log the lists are built from is written by the database trigger on `card`, for these declarations
+ * and for the system's own oppositions alike.
+ */
+@Injectable()
+export class OppositionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cards: CardsService,
+    private readonly events: FundEventsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Opposes the card; declaring an opposed card again changes nothing and answers the existing opposition. */
+  declare(actor: Actor, serial: string, reason: OppositionReason): Promise<{ opposition: OppositionView; created: boolean }> {
+    return this.dataSource.transaction(async (em) => {
+      const card = await this.lock(em, actor, serial);
+      if (card.state === CardState.Opposed) return { opposition: this.view(card), created: false };
+      const v = await this.cards.transitionIn(em, actor, serial, CardAction.Oppose, { reason });
+      await this.events.append(em, {
+        organismeCode: v.organismeCode, type: FundEventType.CardOpposed, subjectType: 'card', subjectId: v.id,
+        data: { cardId: v.id, serial: v.serial, reason },
+      });
+      return { opposition: this.view(await this.lock(em, actor, serial)), created: true };
+    });
+  }
+
+  /** Withdraws a declaration made in error, within OPPOSITION_WITHDRAWAL_HOURS: the card returns to its previous state. */
+  withdraw(actor: Actor, serial: string): Promise<CardView> {
+    return this.dataSource.transaction(async (em) => {
+      const card = await this.lock(em, actor, serial);
+      if (card.state !== CardState.Opposed) throw new DomainError('CARD_NOT_OPPOSED', 409, 'The card is not in opposition', { state: card.state });
+      if (!withdrawable(card.opposition_reason)) {
+        throw new DomainError('OPPOSITION_NOT_WITHDRAWABLE', 409, `An opposition for the reason ${card.opposition_reason} was set by the system and cannot be withdrawn`, { reason: card.opposition_reason });
+      }
+      if (card.too_late) {
+        throw new DomainError('OPPOSITION_WITHDRAWAL_TOO_LATE', 409, `An opposition can be withdrawn only within ${this.config.oppositionWithdrawalHours} hours of its declaration`, {
+          opposedAt: card.state_changed_at, withdrawableUntil: card.withdrawable_until,
+        });
+      }
+      return this.cards.transitionIn(em, actor, serial, CardAction.WithdrawOpposition);
+    });
+  }
+
+  async get(actor: Actor, serial: string): Promise<OppositionView> {
+    return this.dataSource.transaction(async (em) => {
+      const card = await this.lock(em, actor, serial, false);
+      if (card.state !== CardState.Opposed) throw new DomainError('OPPOSITION_NOT_FOUND', 404, 'The card is not in opposition');
+      return this.view(card);
+    });
+  }
+
+  /** The card, locked, if the caller may reach it (a fund: its organisme's cards only); else CARD_NOT_FOUND. */
+  private async lock(em: EntityManager, actor: Actor, serial: string, forUpdate = true): Promise<LockedCard> {
+    const dbSerial = parseSerial(serial);
+    if (!dbSerial) throw cardNotFound();
+    const scope = actor.kind === PartnerKind.Fund ? (actor.organismeCode ?? '') : actor.organismeCode;
+    const { rows } = await run<LockedCard>(em,
+      `SELECT id, serial::text, organisme_code, state, opposition_reason, state_changed_at,
+              state_changed_at + make_interval(hours => $3) AS withdrawable_until,
+              now() > state_changed_at + make_interval(hours => $3) AS too_late
+         FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [dbSerial, scope ?? null, this.config.oppositionWithdrawalHours]);
+    if (!rows[0]) throw cardNotFound();
+    return rows[0];
+  }
+
+  private view(c: LockedCard): OppositionView {
+    return {
+      serial: formatSerial(c.serial),
+      cardId: c.id,
+      state: c.state,
+      reason: c.opposition_reason!,
+      opposedAt: c.state_changed_at,
+      withdrawableUntil: withdrawable(c.opposition_reason) && !c.too_late ? c.withdrawable_until : null,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+
+const made: string[] = [];
+
+/** A private DATA_DIR for one test file (signing keys and list files); removed by removeTempDataDirs. */
+export const tempDataDir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-opposition-'));
+  made.push(dir);
+  return dir;
+};
+
+export const removeTempDataDirs = () => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+};
+
+/** The change log rows, oldest first. */
+export async function oppositionChanges(ds: DataSource): Promise<Array<{ serial: string; op: string; reason: string | null; list_number: number | null }>> {
+  return ds.query(`SELECT serial::text, op, reason::text, list_number FROM opposition_change ORDER BY id`);
+}
+
+/** supertest buffers a binary body with this parser. */
+export function binaryParser(raw: unknown, cb: (err: Error | null, body: Buffer) => void): void {
+  const res = raw as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+  res.on('error', (e: Error) => cb(e, Buffer.alloc(0)));
+}
