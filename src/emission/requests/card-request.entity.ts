@@ -54,7 +54,8 @@ export class CardRequest {
   @Column({ type: 'uuid', nullable: true })
   photoId: string | null;
 
-  /** The card ordered for this request. */
+  /** The card ordered for this request (indexed: files and return ingestion go from cards to requests). */
+  @Index()
   @Column({ type: 'uuid', nullable: true })
   cardId: string | null;
 
