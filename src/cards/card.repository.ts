@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
@@ -147,6 +147,27 @@ export class CardRepository {
       throw e;
     }
     return em.getRepository(Card).findOneByOrFail({ id });
+  }
+
+  /** Many new `ordered` cards in one statement (the set-based order path); ids in the order of the inputs. */
+  async insertOrderedMany(em: EntityManager, inputs: Array<{ beneficiaryId: string; organismeCode: string }>): Promise<Card[]> {
+    if (inputs.length === 0) return [];
+    try {
+      const { rows } = await run<{ id: string; beneficiary_id: string }>(em,
+        `INSERT INTO card (beneficiary_id, organisme_code, state)
+         SELECT b, o, 'ordered' FROM unnest($1::uuid[], $2::char(9)[]) AS t(b, o)
+         RETURNING id, beneficiary_id`,
+        [inputs.map((i) => i.beneficiaryId), inputs.map((i) => i.organismeCode)]);
+      const cards = new Map((await em.getRepository(Card).findBy({ id: In(rows.map((r) => r.id)) })).map((c) => [c.id, c]));
+      // Matched back to the inputs by holder (a holder has one open request, so one new card in a call).
+      const byHolder = new Map<string, Card[]>();
+      for (const r of rows) byHolder.set(r.beneficiary_id, [...(byHolder.get(r.beneficiary_id) ?? []), cards.get(r.id)!]);
+      return inputs.map((i) => byHolder.get(i.beneficiaryId)!.shift()!);
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === '23503') throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary or organisme in the register');
+      throw e;
+    }
   }
 
   /**

@@ -157,6 +157,16 @@ export class CardsService {
     return toCardView(card);
   }
 
+  /** Many new `ordered` cards at once, audited in one insert (the set-based order path). */
+  async issueMany(em: EntityManager, actor: Actor, inputs: Array<{ beneficiaryId: string; organismeCode: string }>): Promise<CardView[]> {
+    const cards = await this.cards.insertOrderedMany(em, inputs);
+    await this.audit.record(em, actor, ...cards.map((card) => ({
+      action: 'card.issue', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode,
+      details: { serial: null, from: null, to: card.state, reason: null },
+    })));
+    return cards.map(toCardView);
+  }
+
   /** Serials for ordered cards entering a personalisation batch, in the batch's transaction (see CardRepository). */
   allocateSerialsIn(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
     return this.cards.allocateSerials(em, cardIds);

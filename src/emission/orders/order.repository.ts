@@ -41,6 +41,50 @@ export class OrderRepository {
     return rows[0] ?? null;
   }
 
+  /** Locks many requests (in id order, so two callers never deadlock); a fund (scope) reaches only its own. */
+  async lockRequests(em: EntityManager, ids: string[], scopeOrganismeCode: string | null): Promise<LockedRequest[]> {
+    const { rows } = await run<LockedRequest>(em,
+      `SELECT id, beneficiary_id AS "beneficiaryId", organisme_code AS "organismeCode", reason, status, auto_order AS "autoOrder",
+              photo_id AS "photoId", card_id AS "cardId", replaced_card_id AS "replacedCardId"
+         FROM card_request WHERE id = ANY($1::uuid[]) AND ($2::char(9) IS NULL OR organisme_code = $2) ORDER BY id FOR UPDATE`,
+      [ids, scopeOrganismeCode]);
+    return rows;
+  }
+
+  /** Which (beneficiary, organisme) pairs have an affiliation current on `today`: keys `beneficiaryId|organismeCode`. */
+  async affiliatedPairs(em: EntityManager, pairs: Array<{ beneficiaryId: string; organismeCode: string }>, today: string): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const { rows } = await run<{ k: string }>(em,
+      `SELECT DISTINCT a.beneficiary_id || '|' || a.organisme_code AS k
+         FROM unnest($1::uuid[], $2::char(9)[]) AS p(b, o)
+         JOIN affiliation a ON a.beneficiary_id = p.b AND a.organisme_code = p.o AND ${CURRENT('a', '$3::date')}`,
+      [pairs.map((p) => p.beneficiaryId), pairs.map((p) => p.organismeCode), today]);
+    return new Set(rows.map((r) => r.k));
+  }
+
+  /** The accepted photos of many requests, by photo id, with whether each is older than `maxAgeDays`. */
+  async acceptedPhotos(em: EntityManager, refs: Array<{ photoId: string; requestId: string }>, maxAgeDays: number): Promise<Map<string, OrderPhoto>> {
+    if (refs.length === 0) return new Map();
+    const { rows } = await run<OrderPhoto>(em,
+      `SELECT ph.id, ph.chip_key AS "chipKey", ph.print_key AS "printKey", ph.received_at AS "receivedAt",
+              ph.received_at < now() - make_interval(days => $3) AS "tooOld"
+         FROM unnest($1::uuid[], $2::uuid[]) AS r(photo_id, request_id)
+         JOIN photo ph ON ph.id = r.photo_id AND ph.request_id = r.request_id AND ph.status = 'accepted'`,
+      [refs.map((r) => r.photoId), refs.map((r) => r.requestId), maxAgeDays]);
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** The live cards (in any regime) of many holders, by holder. */
+  async liveCardsOfHolders(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, Array<{ id: string; state: CardState }>>> {
+    const out = new Map<string, Array<{ id: string; state: CardState }>>();
+    if (beneficiaryIds.length === 0) return out;
+    const { rows } = await run<{ id: string; state: CardState; beneficiary_id: string }>(em,
+      `SELECT id, state, beneficiary_id FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
+      [beneficiaryIds, LIVE_CARD_STATES]);
+    for (const r of rows) out.set(r.beneficiary_id, [...(out.get(r.beneficiary_id) ?? []), { id: r.id, state: r.state }]);
+    return out;
+  }
+
   /** The insured is in the register with an affiliation to this organisme current on `today` (Paris date). */
   async isAffiliated(em: EntityManager, beneficiaryId: string, organismeCode: string, today: string): Promise<boolean> {
     const { rows } = await run(em,

@@ -7,9 +7,9 @@ import { OrdersService } from './orders.service.js';
 export class OrdersJobs {
   constructor(private readonly orders: OrdersService) {}
 
-  /** Enqueued when a photo is accepted for a request that orders automatically. */
-  @JobHandler(JobName.EmissionAutoOrder)
-  async autoOrder(payload: JobPayloads[JobName.EmissionAutoOrder]): Promise<void> {
-    await this.orders.autoOrder(payload.requestId);
+  /** Enqueued when a photo is accepted for a request that orders automatically; a whole fetch is ordered at once. */
+  @JobHandler(JobName.EmissionAutoOrder, { batch: true })
+  async autoOrder(payloads: Array<JobPayloads[JobName.EmissionAutoOrder]>): Promise<void> {
+    await this.orders.autoOrderMany(payloads.map((p) => p.requestId));
   }
 }

@@ -16,7 +16,7 @@ import { conflict, DomainError } from '../../platform/errors/domain-error.js';
 import { RegisterClock } from '../../register/register-clock.js';
 import { RequestReason, RequestStatus } from '../requests/request-status.enum.js';
 import type { OrderView } from './dto/order.dto.js';
-import { OrderRepository } from './order.repository.js';
+import { OrderRepository, type LockedRequest } from './order.repository.js';
 import { RequestProgressRepository } from './request-progress.repository.js';
 
 /**
@@ -31,6 +31,9 @@ const OPPOSE_AT_ORDER: Partial<Record<RequestReason, OppositionReason>> = {
   [RequestReason.Stolen]: OppositionReason.Stolen,
 };
 const OPPOSABLE = CARD_TRANSITIONS[CardAction.Oppose].from;
+
+/** The cards a request may leave alone when ordering: the one it replaces and its own earlier card. */
+const exceptOf = (r: LockedRequest): string[] => [r.replacedCardId, r.cardId].filter((x): x is string => !!x);
 
 /**
  * Step 4: ordering the card of a request whose photo is available. One method for the fund's order and for
@@ -59,83 +62,114 @@ export class OrdersService {
   }
 
   /**
-   * The EmissionAutoOrder job: orders when the request asks for it. A refusal (not ready any more, not
-   * affiliated, ...) is not retried: the request stays photo_available, where the fund and the stuck-item view
-   * see it.
+   * The EmissionAutoOrder job for a whole fetch: one transaction, set-based. Refusals are logged, not retried
+   * (those requests stay photo_available, where the fund and the stuck-item view see them).
    */
-  async autoOrder(requestId: string): Promise<OrderView | null> {
-    try {
-      return await this.dataSource.transaction((em) => this.orderIn(em, systemActor(), requestId, { automatic: true }));
-    } catch (e) {
-      if (e instanceof DomainError && e.status < 500) {
-        this.logger.warn({ msg: 'automatic order refused', requestId, code: e.code });
-        return null;
-      }
-      throw e;
-    }
+  async autoOrderMany(requestIds: string[]): Promise<Array<OrderView | DomainError>> {
+    const outcomes = await this.dataSource.transaction((em) => this.orderManyIn(em, systemActor(), requestIds, { automatic: true }));
+    outcomes.forEach((o, i) => {
+      if (o instanceof DomainError) this.logger.warn({ msg: 'automatic order refused', requestId: requestIds[i], code: o.code });
+    });
+    return outcomes;
   }
 
   /** Orders inside the caller's transaction. A fund actor reaches only its organisme's requests. */
   async orderIn(em: EntityManager, actor: Actor, requestId: string, opts: { automatic?: boolean } = {}): Promise<OrderView> {
+    const [outcome] = await this.orderManyIn(em, actor, [requestId], opts);
+    if (outcome instanceof DomainError) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * Orders many requests in the caller's transaction, the automatic orders' way (one fetch of jobs at once):
+   * every check of every request first, with set-based reads, then the writes of the requests that passed,
+   * set-based. A refused request writes nothing. Returns, for each id in order, its order or its refusal.
+   */
+  async orderManyIn(em: EntityManager, actor: Actor, requestIds: string[], opts: { automatic?: boolean } = {}): Promise<Array<OrderView | DomainError>> {
     const scope = actor.kind === PartnerKind.Fund ? actor.organismeCode ?? '' : null;
-    const r = isUUID(requestId) ? await this.repo.lockRequest(em, requestId, scope) : null;
-    if (!r) throw requestNotFound();
-    if (opts.automatic && !r.autoOrder) throw conflict('ORDER_NOT_AUTOMATIC', 'This request is ordered by its fund');
-    if (r.status !== RequestStatus.PhotoAvailable) {
-      throw conflict('ORDER_REQUEST_NOT_READY', `A card is ordered for a request whose photo is available; this one is ${r.status}`, { requestStatus: r.status });
-    }
-    if (!(await this.repo.isAffiliated(em, r.beneficiaryId, r.organismeCode, this.clock.today()))) {
-      throw conflict('ORDER_NOT_AFFILIATED', 'The insured is not currently affiliated to this organisme in the register');
-    }
-    const photo = r.photoId ? await this.repo.acceptedPhoto(em, r.photoId, r.id, this.config.photoMaxAgeDays) : null;
-    if (!photo || !photo.chipKey || !photo.printKey || !(await this.stored(photo.chipKey))) {
-      throw conflict('ORDER_PHOTO_MISSING', 'The request has no accepted photo ready for the card');
-    }
-    if (photo.tooOld) {
-      throw conflict('ORDER_PHOTO_TOO_OLD', `The photo was received more than ${this.config.photoMaxAgeDays} days ago; a new one is needed`, {
-        receivedAt: photo.receivedAt, maxAgeDays: this.config.photoMaxAgeDays,
-      });
-    }
-    const except = [r.replacedCardId, r.cardId].filter((x): x is string => !!x);
-    const live = await this.repo.liveCardsOfHolder(em, r.beneficiaryId, except);
-    if (live.length > 0) {
-      throw conflict('ORDER_ACTIVE_CARD_EXISTS', 'The insured already holds a card (in any regime) that this request does not replace', {
-        states: [...new Set(live.map((c) => c.state))],
-      });
-    }
+    const locked = await this.repo.lockRequests(em, [...new Set(requestIds.filter((id) => isUUID(id)))], scope);
+    const byId = new Map(locked.map((r) => [r.id, r]));
+    const affiliated = await this.repo.affiliatedPairs(em, locked, this.clock.today());
+    const photos = await this.repo.acceptedPhotos(em, locked.filter((r) => r.photoId).map((r) => ({ photoId: r.photoId!, requestId: r.id })), this.config.photoMaxAgeDays);
+    const ready = new Map(await Promise.all([...photos.values()].map(async (p) =>
+      [p.id, !!p.chipKey && !!p.printKey && (await this.stored(p.chipKey))] as const)));
+    const live = await this.repo.liveCardsOfHolders(em, locked.map((r) => r.beneficiaryId));
 
-    // Every check passed: now the writes.
-    const events: NewFundEvent[] = [];
-    const opposed: string[] = [];
-    const oppose = async (cardId: string, reason: OppositionReason) => {
-      const [card] = await this.cards.transitionManyByIdIn(em, actor, [cardId], CardAction.Oppose, { reason });
-      opposed.push(card.id);
-      events.push({
-        organismeCode: r.organismeCode, type: FundEventType.CardOpposed, subjectType: 'card', subjectId: card.id,
-        data: { cardId: card.id, serial: card.serial, reason, requestId: r.id, cardOrganismeCode: card.organismeCode },
-      });
+    const refusal = (r: LockedRequest | undefined): DomainError | null => {
+      if (!r) return requestNotFound();
+      if (opts.automatic && !r.autoOrder) return conflict('ORDER_NOT_AUTOMATIC', 'This request is ordered by its fund');
+      if (r.status !== RequestStatus.PhotoAvailable) {
+        return conflict('ORDER_REQUEST_NOT_READY', `A card is ordered for a request whose photo is available; this one is ${r.status}`, { requestStatus: r.status });
+      }
+      if (!affiliated.has(`${r.beneficiaryId}|${r.organismeCode}`)) {
+        return conflict('ORDER_NOT_AFFILIATED', 'The insured is not currently affiliated to this organisme in the register');
+      }
+      const photo = r.photoId ? photos.get(r.photoId) : undefined;
+      if (!photo || !ready.get(photo.id)) return conflict('ORDER_PHOTO_MISSING', 'The request has no accepted photo ready for the card');
+      if (photo.tooOld) {
+        return conflict('ORDER_PHOTO_TOO_OLD', `The photo was received more than ${this.config.photoMaxAgeDays} days ago; a new one is needed`, {
+          receivedAt: photo.receivedAt, maxAgeDays: this.config.photoMaxAgeDays,
+        });
+      }
+      const except = exceptOf(r);
+      const others = (live.get(r.beneficiaryId) ?? []).filter((c) => !except.includes(c.id));
+      if (others.length > 0) {
+        return conflict('ORDER_ACTIVE_CARD_EXISTS', 'The insured already holds a card (in any regime) that this request does not replace', {
+          states: [...new Set(others.map((c) => c.state))],
+        });
+      }
+      return null;
     };
-    const previous = await this.repo.cardStates(em, except);
-    // A card of this request that came back undeliverable is never mailed again once a new one is ordered.
-    const returned = previous.find((c) => c.id === r.cardId && c.state === CardState.ReturnedUndeliverable);
-    if (returned) await oppose(returned.id, OppositionReason.Undeliverable);
-    // A lost or stolen card is opposed now; any other replaced card stays valid until the new one is activated.
-    const atOrder = OPPOSE_AT_ORDER[r.reason];
-    const replaced = previous.find((c) => c.id === r.replacedCardId);
-    if (atOrder && replaced && OPPOSABLE.includes(replaced.state)) await oppose(replaced.id, atOrder);
+    const outcomes = requestIds.map((id) => ({ id, r: byId.get(id), error: refusal(byId.get(id)) }));
+    const passed = [...new Map(outcomes.filter((o) => !o.error).map((o) => [o.id, o.r!])).values()];
+    if (passed.length === 0) return outcomes.map((o) => o.error!);
 
-    const card = await this.cards.issue(em, actor, { beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode });
-    await this.progress.move(em, [{ id: r.id, status: RequestStatus.Ordered, cardId: card.id }], [RequestStatus.PhotoAvailable]);
-    events.push({
-      organismeCode: r.organismeCode, type: FundEventType.CardOrdered, subjectType: 'card_request', subjectId: r.id,
-      data: { requestId: r.id, cardId: card.id, replacedCardId: r.replacedCardId, automatic: !!opts.automatic },
-    });
+    // Every check passed for these: now the writes, set-based.
+    const events: NewFundEvent[] = [];
+    const opposedBy = new Map<string, string[]>();
+    const previous = new Map((await this.repo.cardStates(em, passed.flatMap(exceptOf))).map((c) => [c.id, c]));
+    const toOppose = new Map<OppositionReason, Array<{ r: LockedRequest; cardId: string }>>();
+    const plan = (reason: OppositionReason, r: LockedRequest, cardId: string) => toOppose.set(reason, [...(toOppose.get(reason) ?? []), { r, cardId }]);
+    for (const r of passed) {
+      // A card of this request that came back undeliverable is never mailed again once a new one is ordered.
+      const returned = r.cardId ? previous.get(r.cardId) : undefined;
+      if (returned?.state === CardState.ReturnedUndeliverable) plan(OppositionReason.Undeliverable, r, returned.id);
+      // A lost or stolen card is opposed now; any other replaced card stays valid until the new one is activated.
+      const atOrder = OPPOSE_AT_ORDER[r.reason];
+      const replaced = r.replacedCardId ? previous.get(r.replacedCardId) : undefined;
+      if (atOrder && replaced && OPPOSABLE.includes(replaced.state)) plan(atOrder, r, replaced.id);
+    }
+    for (const [reason, pairs] of toOppose) {
+      const opposed = await this.cards.transitionManyByIdIn(em, actor, pairs.map((p) => p.cardId), CardAction.Oppose, { reason });
+      const byCard = new Map(opposed.map((c) => [c.id, c]));
+      for (const { r, cardId } of pairs) {
+        const card = byCard.get(cardId)!;
+        opposedBy.set(r.id, [...(opposedBy.get(r.id) ?? []), card.id]);
+        events.push({
+          organismeCode: r.organismeCode, type: FundEventType.CardOpposed, subjectType: 'card', subjectId: card.id,
+          data: { cardId: card.id, serial: card.serial, reason, requestId: r.id, cardOrganismeCode: card.organismeCode },
+        });
+      }
+    }
+
+    const cards = await this.cards.issueMany(em, actor, passed.map((r) => ({ beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode })));
+    const cardOf = new Map(passed.map((r, i) => [r.id, cards[i]]));
+    await this.progress.move(em, passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })), [RequestStatus.PhotoAvailable]);
+    for (const r of passed) {
+      events.push({
+        organismeCode: r.organismeCode, type: FundEventType.CardOrdered, subjectType: 'card_request', subjectId: r.id,
+        data: { requestId: r.id, cardId: cardOf.get(r.id)!.id, replacedCardId: r.replacedCardId, automatic: !!opts.automatic },
+      });
+    }
     await this.events.append(em, ...events);
-    await this.audit.record(em, actor, {
+    await this.audit.record(em, actor, ...passed.map((r) => ({
       action: 'card_request.order', entityType: 'card_request', entityId: r.id, organismeCode: r.organismeCode,
-      details: { cardId: card.id, replacedCardId: r.replacedCardId, opposedCardIds: opposed, automatic: !!opts.automatic },
+      details: { cardId: cardOf.get(r.id)!.id, replacedCardId: r.replacedCardId, opposedCardIds: opposedBy.get(r.id) ?? [], automatic: !!opts.automatic },
+    })));
+    return outcomes.map((o) => o.error ?? {
+      requestId: o.id, status: RequestStatus.Ordered, cardId: cardOf.get(o.id)!.id, cardState: cardOf.get(o.id)!.state,
+      replacedCardId: o.r!.replacedCardId, opposedCardIds: opposedBy.get(o.id) ?? [],
     });
-    return { requestId: r.id, status: RequestStatus.Ordered, cardId: card.id, cardState: card.state, replacedCardId: r.replacedCardId, opposedCardIds: opposed };
   }
 
   private stored(key: string): Promise<boolean> {

@@ -63,7 +63,8 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.RegisterPurgeImports]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
   [JobName.EmissionRequestDeadlines]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
   [JobName.PhotoCheck]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 4 },
-  [JobName.EmissionAutoOrder]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 20 },
+  // Ordered set-based, a whole fetch per transaction (see OrdersService.orderManyIn).
+  [JobName.EmissionAutoOrder]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 500 },
   [JobName.EmissionBuildBatches]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.EmissionWriteBatchFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.EmissionIngestReturnFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },

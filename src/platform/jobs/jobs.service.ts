@@ -6,11 +6,12 @@ import { AppConfig } from '../../config/app-config.js';
 import { DATABASE_URL } from '../database/database.tokens.js';
 import { Inject } from '@nestjs/common';
 import { JOB_NAMES, JOB_SPECS, JobName, JobPayloads } from './job-catalogue.js';
-import { JOB_HANDLER } from './job-handler.decorator.js';
+import { JOB_BATCH_HANDLER, JOB_HANDLER } from './job-handler.decorator.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { run } from '../database/sql.js';
 
 type Handler = (payload: unknown, jobId: string) => Promise<unknown>;
+type BatchHandler = (payloads: unknown[], jobIds: string[]) => Promise<unknown>;
 
 /** The one place jobs are enqueued and handled (pg-boss in the application database). */
 @Injectable()
@@ -18,6 +19,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   private readonly logger = new Logger('jobs');
   private readonly boss: PgBoss;
   private readonly handlers = new Map<JobName, Handler>();
+  private readonly batchHandlers = new Map<JobName, BatchHandler>();
   private started = false;
 
   constructor(
@@ -57,6 +59,21 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.workersEnabled) return;
     for (const name of JOB_NAMES) {
+      const batch = this.batchHandlers.get(name);
+      if (batch) {
+        await this.boss.work(name, { batchSize: JOB_SPECS[name].batchSize, pollingIntervalSeconds: this.config.jobsPollSeconds }, async (jobs) => {
+          const stop = this.metrics.jobDuration.startTimer({ job: name });
+          try {
+            await batch(jobs.map((j) => j.data), jobs.map((j) => j.id));
+            stop({ outcome: 'completed' });
+          } catch (err) {
+            stop({ outcome: 'failed' });
+            this.logger.error({ msg: 'job batch failed', job: name, jobs: jobs.length, err: (err as Error).message });
+            throw err;
+          }
+        });
+        continue;
+      }
       const handler = this.handlers.get(name)!;
       await this.boss.work(name, { batchSize: JOB_SPECS[name].batchSize, pollingIntervalSeconds: this.config.jobsPollSeconds }, async (jobs) => {
         // The jobs of one fetch run side by side, and each succeeds or fails on its own: a failed one is handed
@@ -153,7 +170,11 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnAppl
         const name = this.reflector.get<JobName | undefined>(JOB_HANDLER, proto[method]);
         if (!name) continue;
         found.set(name, [...(found.get(name) ?? []), `${proto.constructor.name}.${method}`]);
-        this.handlers.set(name, (payload, jobId) => (instance[method] as Function).call(instance, payload, jobId));
+        if (this.reflector.get<boolean>(JOB_BATCH_HANDLER, proto[method])) {
+          this.batchHandlers.set(name, (payloads, jobIds) => (instance[method] as Function).call(instance, payloads, jobIds));
+        } else {
+          this.handlers.set(name, (payload, jobId) => (instance[method] as Function).call(instance, payload, jobId));
+        }
       }
     }
     const problems: string[] = [];
