@@ -3,10 +3,10 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../src/partners/partner-kind.enum.js';
-import { ALLOWED_KINDS, PUBLIC_ROUTE } from '../src/platform/auth/auth.decorators.js';
+import { ALLOWED_KINDS, PUBLIC_ROUTE, RATE_LIMITED } from '../src/platform/auth/auth.decorators.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
-interface RouteInfo { method: string; path: string; allowed: PartnerKind[]; isPublic: boolean; name: string }
+interface RouteInfo { method: string; path: string; allowed: PartnerKind[]; isPublic: boolean; rateLimited: boolean; name: string }
 
 /** Every route of every controller, read from Nest's own metadata, so a new controller is covered by default. */
 function discoverRoutes(t: TestApp): RouteInfo[] {
@@ -26,6 +26,7 @@ function discoverRoutes(t: TestApp): RouteInfo[] {
       routes.push({
         method, path, name: `${cls.name}.${m}`,
         isPublic: !!reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]),
+        rateLimited: !!reflector.getAllAndOverride(RATE_LIMITED, [handler, cls]),
         allowed: reflector.getAllAndOverride<PartnerKind[]>(ALLOWED_KINDS, [handler, cls]) ?? [],
       });
     }
@@ -111,6 +112,14 @@ describe('authentication and partner kinds on every route', () => {
       }
     }
     expect(checked).toBeGreaterThan(10);
+  });
+
+  it('rate-limits every route kiosks and pharmacy software may call', () => {
+    // Open to every partner and cheap (who am I, public keys, reference data): not the pharmacies' workload.
+    const SHARED = /^\/v1\/(me|signing-keys|regimes|funds|organismes)\b/;
+    const exposed = routes.filter((r) => (r.allowed.includes(PartnerKind.Kiosk) || r.allowed.includes(PartnerKind.PharmacySoftware)) && !SHARED.test(r.path));
+    expect(exposed.length).toBeGreaterThan(2);
+    for (const r of exposed) expect(r.rateLimited, `${r.method} ${r.path}`).toBe(true);
   });
 
   it('lets an allowed kind through the guard', async () => {

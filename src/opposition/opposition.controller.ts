@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { CardView } from '../cards/dto/card.dto.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { Allow, RateLimited, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
 import {
@@ -66,6 +66,8 @@ export class CardOppositionController {
 @ApiTags('opposition')
 @Controller('v1/opposition-lists')
 @Allow(PartnerKind.PharmacySoftware, PartnerKind.Operator)
+// 51,770 pharmacies poll these: a per-credential budget keeps one misbehaving client from starving the others.
+@RateLimited()
 export class OppositionListsController {
   constructor(private readonly lists: OppositionListsService, private readonly audit: AuditService, private readonly dataSource: DataSource) {}
 
