@@ -1,7 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { AppConfig } from '../config/app-config.js';
-import { crop3545 } from './photo-checks.js';
+import { crop3545, type PixelMeasures } from './photo-checks.js';
+
+export type { PixelMeasures };
 
 export type UnreadableKind = 'unreadable' | 'truncated' | 'too_many_pixels';
 
@@ -38,17 +40,6 @@ export interface ImageProbe {
   /** After EXIF orientation. */
   width: number;
   height: number;
-}
-
-export interface PixelMeasures {
-  meanLuminance: number;
-  meanChroma: number;
-  clippedShare: number;
-  contrast: number;
-  backgroundLuminance: number;
-  backgroundStdDev: number;
-  backgroundCast: number;
-  sharpness: number;
 }
 
 /** A decoded image: upright, 8-bit sRGB, three channels, on white where it was transparent. */

@@ -57,10 +57,8 @@ export function resolvePhotoThresholds(json: string | undefined): PhotoThreshold
 export const ACCEPTED_FORMATS: readonly string[] = ['jpeg', 'png', 'tiff'];
 
 /** What the image processor measured (width and height after EXIF orientation; luma Rec. 601, 0–255). */
-export interface ImageAnalysis {
-  format: string;
-  width: number;
-  height: number;
+/** What the image processor measures on the pixels (the checks compare these with their thresholds). */
+export interface PixelMeasures {
   meanLuminance: number;
   meanChroma: number;
   /** Share of pixels with luma ≥ 250. */
@@ -73,6 +71,12 @@ export interface ImageAnalysis {
   backgroundCast: number;
   /** Variance of the Laplacian of the grey measuring image. */
   sharpness: number;
+}
+
+export interface ImageAnalysis extends PixelMeasures {
+  format: string;
+  width: number;
+  height: number;
 }
 
 export interface CheckResult {
