@@ -3,19 +3,11 @@ import { EntityManager } from 'typeorm';
 import { CardState } from '../../cards/card-state.enum.js';
 import { run } from '../../platform/database/sql.js';
 import { CURRENT } from '../../register/sql.js';
-import type { RequestReason, RequestStatus } from '../requests/request-status.enum.js';
+import type { CardRequestRecord } from '../requests/card-request.repository.js';
 
-export interface LockedRequest {
-  id: string;
-  beneficiaryId: string;
-  organismeCode: string;
-  reason: RequestReason;
-  status: RequestStatus;
-  autoOrder: boolean;
-  photoId: string | null;
-  cardId: string | null;
-  replacedCardId: string | null;
-}
+/** The part of a card request that ordering reads, under its row lock. */
+export type LockedRequest = Pick<CardRequestRecord,
+  'id' | 'beneficiaryId' | 'organismeCode' | 'reason' | 'status' | 'autoOrder' | 'photoId' | 'cardId' | 'replacedCardId'>;
 
 export interface OrderPhoto {
   id: string;
