@@ -1,3 +1,4 @@
+import { OppositionRepository } from './opposition.repository.js';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { copyFile, link, lstat, rm } from 'node:fs/promises';
@@ -6,7 +7,6 @@ import { DataSource } from 'typeorm';
 import { parseSshPublicKey, sshFingerprint } from '../emission/vendors/vendors.service.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import type { SftpAccount, SftpAccountProvider } from '../platform/sftp/sftp-account.js';
 import { SftpFolderAccess } from '../platform/sftp/sftp-folder-access.enum.js';
@@ -35,6 +35,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     private readonly folders: SftpFolders,
     private readonly lists: OppositionListsService,
     private readonly dataSource: DataSource,
+    private readonly repo: OppositionRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -45,11 +46,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
   async findAccount(login: string): Promise<SftpAccount | null> {
     const m = LOGIN.exec(login);
     if (!m) return null;
-    const { rows } = await run<{ partnerId: string; publicKeys: string[] }>(this.dataSource.manager,
-      `SELECT p.id AS "partnerId", COALESCE(array_agg(k.public_key ORDER BY k.created_at) FILTER (WHERE k.id IS NOT NULL), '{}') AS "publicKeys"
-         FROM partner p LEFT JOIN sftp_public_key k ON k.partner_id = p.id AND k.revoked_at IS NULL
-        WHERE p.active AND p.kind = 'pharmacy_software' AND replace(p.id::text, '-', '') LIKE $1 || '%'
-        GROUP BY p.id`, [m[1]]);
+    const rows = await this.repo.concentratorByLoginPrefix(m[1]);
     if (rows.length !== 1 || rows[0].publicKeys.length === 0) return null;
     await this.sync(login);
     return { login, partnerId: rows[0].partnerId, publicKeys: rows[0].publicKeys, folders: FOLDERS };
@@ -63,7 +60,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
   async sync(login: string): Promise<void> {
     await this.folders.ensure(login, [CONCENTRATOR_FOLDER]);
     const have = new Set((await this.folders.list(login, CONCENTRATOR_FOLDER)).map((f) => f.name));
-    const files: Array<{ text_file: string; compact_file: string }> = await this.dataSource.query(`SELECT text_file, compact_file FROM opposition_list ORDER BY number`);
+    const files = await this.repo.listFiles();
     for (const name of files.flatMap((f) => [f.text_file, f.compact_file])) {
       if (have.has(name)) continue;
       const src = path.join(this.lists.dir, name);
@@ -85,12 +82,8 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const blob = key.getPublicSSH();
     const fingerprint = sshFingerprint(blob);
     return this.dataSource.transaction(async (em) => {
-      const { rows: [p] } = await run(em, `SELECT id FROM partner WHERE id = $1 AND active AND kind = 'pharmacy_software'`, [partnerId]);
-      if (!p) throw concentratorNotFound();
-      const { rows: [row] } = await run<{ id: string; createdAt: Date }>(em,
-        `INSERT INTO sftp_public_key (partner_id, algorithm, public_key, fingerprint) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (fingerprint) DO NOTHING RETURNING id, created_at AS "createdAt"`,
-        [partnerId, key.type, `${key.type} ${blob.toString('base64')}`, fingerprint]);
+      if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
+      const row = await this.repo.insertKey(em, partnerId, key.type, `${key.type} ${blob.toString('base64')}`, fingerprint);
       if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
       await this.audit.record(em, actor, { action: 'opposition.concentrator.ssh_key.add', entityType: 'partner', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
       return { id: row.id, algorithm: key.type, fingerprint, createdAt: row.createdAt, login: concentratorLogin(partnerId), folder: `/${CONCENTRATOR_FOLDER}` };

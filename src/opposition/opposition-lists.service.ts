@@ -1,7 +1,7 @@
+import { OppositionRepository } from './opposition.repository.js';
 import { Inject, Injectable } from '@nestjs/common';
 import path from 'node:path';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
 import { DATABASE_URL } from '../platform/database/database.tokens.js';
@@ -42,7 +42,7 @@ export interface ListFile {
 export class OppositionListsService {
   readonly dir: string;
 
-  constructor(@Inject(DATABASE_URL) private readonly url: string, config: AppConfig, private readonly signing: SigningService, private readonly dataSource: DataSource) {
+  constructor(@Inject(DATABASE_URL) private readonly url: string, config: AppConfig, private readonly signing: SigningService, private readonly repo: OppositionRepository) {
     this.dir = path.resolve(config.dataDir, 'opposition');
   }
 
@@ -63,24 +63,20 @@ export class OppositionListsService {
     }
   }
 
-  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.dataSource.query(sql, params);
-  }
-
   async since(after: number): Promise<OppositionListView[]> {
-    const rows = await this.query<OppositionListRow>(`SELECT * FROM opposition_list WHERE number > $1 ORDER BY number LIMIT 1000`, [after]);
+    const rows = await this.repo.listsAfter(after);
     return rows.map(toListView);
   }
 
   async row(number: number): Promise<OppositionListRow> {
     if (!Number.isSafeInteger(number) || number < 1 || number > 2 ** 31 - 1) throw listNotFound();
-    const [row] = await this.query<OppositionListRow>(`SELECT * FROM opposition_list WHERE number = $1`, [number]);
+    const row = await this.repo.list(number);
     if (!row) throw listNotFound();
     return row;
   }
 
   async latest(kind: ListKind): Promise<OppositionListRow> {
-    const [row] = await this.query<OppositionListRow>(`SELECT * FROM opposition_list WHERE kind = $1 ORDER BY number DESC LIMIT 1`, [kind]);
+    const row = await this.repo.latest(kind);
     if (!row) throw listNotFound();
     return row;
   }

@@ -1,3 +1,4 @@
+import { OppositionRepository } from './opposition.repository.js';
 import { Module } from '@nestjs/common';
 import { CardsModule } from '../cards/cards.module.js';
 import { SftpModule } from '../platform/sftp/sftp.module.js';
@@ -11,7 +12,7 @@ import { OppositionService } from './opposition.service.js';
 @Module({
   imports: [CardsModule, SftpModule],
   controllers: [CardOppositionController, OppositionListsController, SigningKeyRotationController, ConcentratorsController],
-  providers: [OppositionJobs, OppositionCrons, OppositionService, OppositionListsService, ConcentratorSftpAccounts],
+  providers: [OppositionRepository, OppositionJobs, OppositionCrons, OppositionService, OppositionListsService, ConcentratorSftpAccounts],
   exports: [OppositionService, OppositionListsService],
 })
 export class OppositionModule {}

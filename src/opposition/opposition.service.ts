@@ -1,3 +1,4 @@
+import { OppositionRepository, type LockedCard } from './opposition.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { CardAction } from '../cards/card-action.enum.js';
@@ -11,19 +12,8 @@ import { FundEventsService } from '../events/fund-events.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { DomainError } from '../platform/errors/domain-error.js';
-import { run } from '../platform/database/sql.js';
 import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
 
-interface LockedCard {
-  id: string;
-  serial: string;
-  organisme_code: string;
-  state: CardState;
-  opposition_reason: OppositionReason | null;
-  state_changed_at: Date;
-  withdrawable_until: Date;
-  too_late: boolean;
-}
 
 const withdrawable = (reason: OppositionReason | null) => !!reason && (DECLARABLE_REASONS as readonly OppositionReason[]).includes(reason);
 
@@ -39,6 +29,7 @@ export class OppositionService {
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly config: AppConfig,
+    private readonly repo: OppositionRepository,
   ) {}
 
   /** Opposes the card; declaring an opposed card again changes nothing and answers the existing opposition. */
@@ -85,14 +76,9 @@ export class OppositionService {
     const dbSerial = parseSerial(serial);
     if (!dbSerial) throw cardNotFound();
     const scope = actor.kind === PartnerKind.Fund ? (actor.organismeCode ?? '') : actor.organismeCode;
-    const { rows } = await run<LockedCard>(em,
-      `SELECT id, serial::text, organisme_code, state, opposition_reason, state_changed_at,
-              state_changed_at + make_interval(hours => $3) AS withdrawable_until,
-              now() > state_changed_at + make_interval(hours => $3) AS too_late
-         FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
-      [dbSerial, scope ?? null, this.config.oppositionWithdrawalHours]);
-    if (!rows[0]) throw cardNotFound();
-    return rows[0];
+    const card = await this.repo.card(em, dbSerial, scope ?? null, this.config.oppositionWithdrawalHours, forUpdate);
+    if (!card) throw cardNotFound();
+    return card;
   }
 
   private view(c: LockedCard): OppositionView {
