@@ -11,8 +11,10 @@ import { SftpPublicKey, VendorProfile } from '../../emission/vendors/vendor.enti
 import { FundEvent, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
 import { Photo } from '../../photo/photo.entity.js';
 import { OppositionChange, OppositionList } from '../../opposition/opposition.entity.js';
+import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/update.entities.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [Regime, Fund, Organisme, Partner, ApiKey, Beneficiary, Affiliation, BulkImport, BulkImportReject, Card, AuditEntry,
   CardRequest, CardRequestStep, Photo, VendorProfile, SftpPublicKey, PersonalisationBatch, SerialAllocator, VendorReturnFile,
-  FundEvent, WebhookSubscription, WebhookDelivery, OppositionChange, OppositionList];
+  FundEvent, WebhookSubscription, WebhookDelivery, OppositionChange, OppositionList,
+  CardDataRecord, CardUpdateState, KioskExchange];

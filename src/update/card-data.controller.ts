@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { RECORD_TYPES } from './card-records.js';
+import { CardDataService, CardRecordView, CardUpdatesView, PutRecordResult, StalePageView } from './card-data.service.js';
+import { PutCardRecordDto, StaleUpdatesQueryDto } from './dto/kiosk.dto.js';
+
+const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
+const TYPE_PARAM = { name: 'recordType', enum: RECORD_TYPES };
+
+/** The fund side of online updates: the current card data, what the chip still lacks, the cards not updated. */
+@ApiTags('card updates')
+@Controller('v1/cards')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class CardDataController {
+  constructor(private readonly data: CardDataService) {}
+
+  @Get('stale-updates')
+  @ApiOperation({ summary: 'Usable cards whose chip was not written for more than N months (a fund: its own), by serial' })
+  stale(@CurrentActor() actor: Actor, @Query() q: StaleUpdatesQueryDto): Promise<StalePageView> {
+    return this.data.stale(actor, { months: q.months ?? 12, after: q.after, limit: q.limit });
+  }
+
+  @Put(':serial/data/:recordType')
+  @ApiOperation({ summary: 'Set a whole chip record; raises the target version when the content changed' })
+  @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
+  @ApiBody({ type: PutCardRecordDto })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @ApiUnprocessableEntityResponse({ description: 'CARD_RECORD_TYPE_UNKNOWN, CARD_DATA_INVALID' })
+  put(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string, @Body() body: Record<string, unknown>): Promise<PutRecordResult> {
+    return this.data.putRecord(actor, serial, recordType, body);
+  }
+
+  @Get(':serial/data/:recordType')
+  @ApiOperation({ summary: 'The current content of one chip record' })
+  @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND, CARD_RECORD_NOT_FOUND' })
+  getRecord(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string): Promise<CardRecordView> {
+    return this.data.getRecord(actor, serial, recordType);
+  }
+
+  @Get(':serial/updates')
+  @ApiOperation({ summary: 'Confirmed and target versions, pending records, when the chip was last written' })
+  @ApiParam(SERIAL_PARAM)
+  @ApiOkResponse({ description: 'confirmedVersion, targetVersion, pendingRecordTypes, lastUpdatedAt, records' })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  updates(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardUpdatesView> {
+    return this.data.updates(actor, serial);
+  }
+}

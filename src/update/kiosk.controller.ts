@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor, RateLimited } from '../platform/auth/auth.decorators.js';
+import { KioskCheckDto, KioskConfirmDto } from './dto/kiosk.dto.js';
+import { CheckAnswer, ConfirmAnswer, KioskService } from './kiosk.service.js';
+
+/** Kiosk protocol kiosk/1 (docs/formats/kiosk-protocol.md): check, write the records, confirm. */
+@ApiTags('kiosk')
+@Controller('v1/kiosk')
+@Allow(PartnerKind.Kiosk, PartnerKind.PharmacySoftware)
+export class KioskController {
+  constructor(private readonly kiosk: KioskService) {}
+
+  @Post('check')
+  @HttpCode(200)
+  @RateLimited()
+  @ApiOperation({ summary: 'Does this chip need rewriting? nothing_to_do / update (exchange id, ordered whole records) / blocked' })
+  @ApiOkResponse({ description: 'The answer (docs/formats/kiosk-protocol.md)' })
+  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
+  check(@CurrentActor() actor: Actor, @Body() dto: KioskCheckDto): Promise<CheckAnswer> {
+    return this.kiosk.check(actor, dto);
+  }
+
+  @Post('confirm')
+  @HttpCode(200)
+  @RateLimited()
+  @ApiOperation({ summary: 'End an exchange: the records written, or an abort; answers a signed receipt' })
+  @ApiOkResponse({ description: 'result updated or failed, the confirmed version and the signed receipt' })
+  @ApiBadRequestResponse({ description: 'KIOSK_CONFIRM_INVALID' })
+  @ApiNotFoundResponse({ description: 'KIOSK_EXCHANGE_NOT_FOUND (also an exchange of another kiosk)' })
+  @ApiConflictResponse({ description: 'KIOSK_EXCHANGE_ALREADY_CONFIRMED, KIOSK_EXCHANGE_SUPERSEDED, KIOSK_EXCHANGE_CARD_MISMATCH, KIOSK_EXCHANGE_ALREADY_FINISHED' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
+  confirm(@CurrentActor() actor: Actor, @Body() dto: KioskConfirmDto): Promise<ConfirmAnswer> {
+    return this.kiosk.confirm(actor, dto);
+  }
+}
