@@ -1,0 +1,73 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+/**
+ * `npm run kiosk -- --url http://localhost:3000 --key vk_… --serial 100000000042 [--read-version N]
+ * [--write-in-progress] [--pull-after K] [--ms-per-record 400]`: a pharmacy kiosk speaking kiosk/1 for real
+ * (docs/formats/kiosk-protocol.md). It checks the card, "writes" each record (a delay per record, as the chip
+ * would take), confirms — or, with --pull-after K, has the card pulled after K records and reports an abort —
+ * then verifies the signed receipt against GET /v1/signing-keys. Prints one JSON line per step; exit 0 when the
+ * exchange ended as the kiosk expected (updated, nothing_to_do, blocked, or failed after a pull), 1 otherwise.
+ */
+const USAGE = 'npm run kiosk -- --url <base url> --key <kiosk api key> --serial <12 digits> [--read-version N] [--write-in-progress] [--pull-after K] [--ms-per-record MS]';
+
+interface Receipt { payload: string; signature: string; keyId: string; content: Record<string, unknown> }
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = parseArgs({
+      options: {
+        url: { type: 'string', default: 'http://localhost:3000' }, key: { type: 'string' }, serial: { type: 'string' },
+        'read-version': { type: 'string', default: '0' }, 'write-in-progress': { type: 'boolean', default: false },
+        'pull-after': { type: 'string' }, 'ms-per-record': { type: 'string', default: '400' }, help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  if (!opts.key || !opts.serial || !/^\d{12}$/.test(opts.serial)) { process.stderr.write(`--key and a 12-digit --serial are required\n${USAGE}\n`); return 2; }
+  const base = opts.url!.replace(/\/$/, '');
+  const headers = { authorization: `Bearer ${opts.key}`, 'content-type': 'application/json' };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const post = async (path: string, body: unknown): Promise<any> => {
+    const res = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    const json = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
+    if (!res.ok) throw new Error(`${path} answered ${res.status} ${json.code ?? ''}: ${json.detail ?? ''}`);
+    return json;
+  };
+  const out = (step: string, data: Record<string, unknown>) => process.stdout.write(JSON.stringify({ step, ...data }) + '\n');
+  const verifyReceipt = async (receipt: Receipt) => {
+    const res = await fetch(`${base}/v1/signing-keys`, { headers });
+    const keys = (await res.json()) as Array<{ keyId: string; publicKey: string }>;
+    const key = keys.find((k) => k.keyId === receipt.keyId);
+    const ok = !!key && verify(null, Buffer.from(receipt.payload, 'base64'), createPublicKey(key.publicKey), Buffer.from(receipt.signature, 'base64'));
+    out('receipt', { verified: ok, keyId: receipt.keyId, ...JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8')) });
+    return ok;
+  };
+
+  const check = await post('/v1/kiosk/check', { serial: opts.serial, readVersion: Number(opts['read-version']), writeInProgress: opts['write-in-progress'] });
+  out('check', { action: check.action, fromVersion: check.fromVersion, targetVersion: check.targetVersion, records: check.records?.map((r: { recordType: string; version: number }) => `${r.recordType}@${r.version}`) });
+  if (check.action !== 'update') return (await verifyReceipt(check.receipt)) ? 0 : 1;
+
+  const pullAfter = opts['pull-after'] !== undefined ? Number(opts['pull-after']) : Infinity;
+  const written: string[] = [];
+  for (const r of check.records as Array<{ recordType: string; version: number }>) {
+    if (written.length >= pullAfter) break;
+    await new Promise((res) => setTimeout(res, Number(opts['ms-per-record'])));
+    written.push(`${r.recordType}@${r.version}`);
+    out('write', { record: `${r.recordType}@${r.version}` });
+  }
+  const pulled = written.length < check.records.length;
+  const confirm = pulled
+    ? await post('/v1/kiosk/confirm', { exchangeId: check.exchangeId, serial: opts.serial, aborted: true, commandMayHaveReachedCard: written.length > 0 })
+    : await post('/v1/kiosk/confirm', { exchangeId: check.exchangeId, serial: opts.serial, writtenRecords: written });
+  out(pulled ? 'card pulled: abort' : 'confirm', { result: confirm.result, version: confirm.version, missingRecords: confirm.missingRecords });
+  const verified = await verifyReceipt(confirm.receipt);
+  return verified && confirm.result === (pulled ? 'failed' : 'updated') ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (e) => { process.stderr.write(`kiosk: ${(e as Error).message}\n`); process.exit(1); });

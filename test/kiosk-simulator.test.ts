@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CardState } from '../src/cards/card-state.enum.js';
+import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { cardIn } from './support/card-fixtures.js';
+import { cardVersions, PARIS, putRecord, RECORDS } from './support/kiosk-fixtures.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** `npm run kiosk` speaks kiosk/1 for real against a listening app: a pulled card, then a full update. */
+describe('the kiosk simulator', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestApp({ workersEnabled: false });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.getHttpServer().address() as { port: number };
+    base = `http://127.0.0.1:${address.port}`;
+  });
+  afterAll(async () => { await t?.close(); });
+
+  const run = (args: string[]) => new Promise<{ code: number | null; lines: Array<Record<string, unknown>> }>((resolve) => {
+    const child = spawn(process.execPath, [path.resolve('dist/src/cli/kiosk.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) }));
+  });
+
+  it('writes pending records, survives a pulled card, and verifies every receipt', async () => {
+    expect(existsSync('dist/src/cli/kiosk.js'), 'npm test builds dist/ first').toBe(true);
+    const fund = await t.partner(PartnerKind.Fund, PARIS);
+    const kiosk = await t.partner(PartnerKind.Kiosk);
+    const card = await cardIn(t.dataSource, CardState.Active, { organismeCode: PARIS });
+    await putRecord(t, fund.key, card.serial12, 'coverage', RECORDS.coverage).expect(200);
+    await putRecord(t, fund.key, card.serial12, 'maternity', RECORDS.maternity).expect(200);
+    const common = ['--url', base, '--key', kiosk.key, '--serial', card.serial12, '--ms-per-record', '10'];
+
+    const pulled = await run([...common, '--pull-after', '1']);
+    expect(pulled.code).toBe(0);
+    expect(pulled.lines.map((l) => l.step)).toEqual(['check', 'write', 'card pulled: abort', 'receipt']);
+    expect(pulled.lines[3]).toMatchObject({ verified: true, result: 'failed', version: 0 });
+    expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 0, target_version: 2 });
+
+    const full = await run([...common, '--write-in-progress']);
+    expect(full.code).toBe(0);
+    expect(full.lines[0]).toMatchObject({ step: 'check', action: 'update', records: ['coverage@1', 'maternity@2'] });
+    expect(full.lines.at(-1)).toMatchObject({ step: 'receipt', verified: true, result: 'updated', version: 2 });
+    expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 2, target_version: 2 });
+
+    const idle = await run([...common, '--read-version', '2']);
+    expect(idle.code).toBe(0);
+    expect(idle.lines.map((l) => [l.step, l.action ?? l.result])).toEqual([['check', 'nothing_to_do'], ['receipt', 'nothing_to_do']]);
+  }, 60_000);
+});
