@@ -1,4 +1,5 @@
 import { emissionBench } from './benchmarks/emission.bench.js';
+import { kioskBench } from './benchmarks/kiosk.bench.js';
 import { oppositionBench } from './benchmarks/opposition.bench.js';
 import { photoBench } from './benchmarks/photo.bench.js';
 import { seedBench } from './benchmarks/seed.bench.js';
@@ -10,4 +11,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   emissionBench,
   oppositionBench,
   photoBench,
+  kioskBench,
 ];
