@@ -15,6 +15,8 @@ export enum FundEventType {
   RequestReopened = 'request.reopened',
   CardOpposed = 'card.opposed',
   RequestNeedsReview = 'request.needs_review',
+  BeneficiaryMutatedOut = 'beneficiary.mutated_out',
+  BeneficiaryMutatedIn = 'beneficiary.mutated_in',
 }
 
 export interface NewFundEvent {

@@ -1,3 +1,4 @@
+import { CardDataRepository } from './card-data.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
@@ -41,7 +42,7 @@ interface CardRow { id: string; organisme_code: string; data_version: number; ta
 /** The fund side of online updates: the current content of each chip record and the card's target version. */
 @Injectable()
 export class CardDataService {
-  constructor(private readonly dataSource: DataSource, private readonly audit: AuditService) {}
+  constructor(private readonly dataSource: DataSource, private readonly audit: AuditService, private readonly records: CardDataRepository) {}
 
   private async card(em: EntityManager, actor: Actor, serial: string, lock: boolean): Promise<CardRow> {
     const db = parseSerial(serial);
@@ -66,18 +67,11 @@ export class CardDataService {
     const content = validateRecord(recordType, (body as { content: unknown }).content);
     return this.dataSource.transaction(async (em) => {
       const card = await this.card(em, actor, serial, true);
-      const next = card.target_version + 1;
-      const { rows } = await run<{ version: number }>(em,
-        `INSERT INTO card_data_record (card_id, record_type, content, version) VALUES ($1, $2, $3::jsonb, $4)
-         ON CONFLICT (card_id, record_type) DO UPDATE SET content = excluded.content, version = excluded.version, updated_at = now()
-           WHERE card_data_record.content IS DISTINCT FROM excluded.content
-         RETURNING version`, [card.id, recordType, JSON.stringify(content), next]);
-      if (rows.length === 0) {
-        const { rows: cur } = await run<{ version: number }>(em, `SELECT version FROM card_data_record WHERE card_id = $1 AND record_type = $2`, [card.id, recordType]);
-        return { serial: formatSerial(canonical(serial)), recordType, changed: false, version: cur[0].version, targetVersion: card.target_version };
+      const next = await this.records.writeRecord(em, card.id, recordType, content);
+      if (next === null) {
+        const version = (await this.records.recordVersion(em, card.id, recordType))!;
+        return { serial: formatSerial(canonical(serial)), recordType, changed: false, version, targetVersion: card.target_version };
       }
-      await run(em, `INSERT INTO card_update_state (card_id, target_version) VALUES ($1, $2)
-                     ON CONFLICT (card_id) DO UPDATE SET target_version = excluded.target_version`, [card.id, next]);
       await this.audit.record(em, actor, {
         action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code,
         details: { serial: formatSerial(canonical(serial)), recordType, version: next },

@@ -1,15 +1,21 @@
+import { CardDataRepository } from './card-data.repository.js';
 import { Module } from '@nestjs/common';
 import { CardDataController } from './card-data.controller.js';
 import { CardDataService } from './card-data.service.js';
 import { KioskController } from './kiosk.controller.js';
 import { KioskService } from './kiosk.service.js';
+import { MutationsController } from './mutations.controller.js';
+import { MutationsRepository } from './mutations.repository.js';
+import { MutationsService } from './mutations.service.js';
+import { RegisterModule } from '../register/register.module.js';
 
 /**
  * Online card updates from kiosks and pharmacy software (protocol kiosk/1), and the card data funds set.
- * Not yet here: mutations that keep the card (fund or regime change, NIR change).
+ * Mutations that keep the card: change of fund and NIR change (mutations.*). Not yet here: regime change.
  */
 @Module({
-  controllers: [CardDataController, KioskController],
-  providers: [CardDataService, KioskService],
+  imports: [RegisterModule],
+  controllers: [CardDataController, KioskController, MutationsController],
+  providers: [CardDataRepository, CardDataService, KioskService, MutationsRepository, MutationsService],
 })
 export class UpdateModule {}

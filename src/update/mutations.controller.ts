@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
+import { MutationsService } from './mutations.service.js';
+
+/** Mutations that keep the card: a change of fund (or a return to the former one) moves the card, serial kept. */
+@ApiTags('mutations')
+@Controller('v1')
+export class MutationsController {
+  constructor(private readonly mutations: MutationsService) {}
+
+  @Post('beneficiaries/:id/mutations')
+  @Allow(PartnerKind.Fund, PartnerKind.Operator)
+  @ApiOperation({ summary: 'Change of fund by the outgoing fund (or an operator): the insured\'s cards keep their serial' })
+  @ApiCreatedResponse({ type: MutationView })
+  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND: unknown, or not currently affiliated to the caller\'s organisme' })
+  @ApiUnprocessableEntityResponse({ description: 'MUTATION_DATE_INVALID, ORGANISME_UNKNOWN, MUTATION_SAME_ORGANISME' })
+  @ApiConflictResponse({ description: 'MUTATION_PENDING, BENEFICIARY_NOT_AFFILIATED (operators), AFFILIATION_OVERLAP' })
+  create(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: CreateMutationDto): Promise<MutationView> {
+    return this.mutations.create(actor, id, dto);
+  }
+
+  @Post('beneficiaries/:id/nir-change')
+  @Allow(PartnerKind.Fund, PartnerKind.Operator)
+  @ApiOperation({ summary: 'Change the NIR (temporary to definitive, or a correction) keeping the card; its identity record is rewritten' })
+  @ApiCreatedResponse({ type: NirChangeView })
+  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND' })
+  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_SEX_INVALID, NIR_MONTH_INVALID, NIR_KEY_MISMATCH, NIR_UNCHANGED' })
+  @ApiConflictResponse({ description: 'NIR_TAKEN, BENEFICIARY_NOT_AFFILIATED (operators)' })
+  changeNir(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: NirChangeDto): Promise<NirChangeView> {
+    return this.mutations.changeNir(actor, id, dto);
+  }
+
+  @Post('mutations/apply-due')
+  @HttpCode(200)
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'Apply the mutations whose effective date has come (until the daily cron exists)' })
+  @ApiOkResponse({ type: ApplyDueView })
+  applyDue(@CurrentActor() actor: Actor): Promise<ApplyDueView> {
+    return this.mutations.applyDue(undefined, actor);
+  }
+
+  @Get('mutations/stats')
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'How many applied mutations kept a card (each one once required a new card)' })
+  @ApiOkResponse({ type: MutationStatsView })
+  stats(): Promise<MutationStatsView> {
+    return this.mutations.stats();
+  }
+}

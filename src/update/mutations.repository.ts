@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { run } from '../platform/database/sql.js';
+import { CURRENT } from '../register/sql.js';
+
+export interface CurrentAffiliationRow { id: string; organisme_code: string; valid_from: string; valid_to: string | null }
+export interface MutationRow {
+  id: string; beneficiary_id: string; card_id: string | null; serial: string | null; from_organisme: string; to_organisme: string;
+  effective_date: string; kind: string;
+}
+
+/** Card states that follow the insured to the new organisme (cards out of use stay where they ended). */
+const MOVABLE_STATES = `('ordered', 'in_personalisation', 'shipped', 'active', 'returned_undeliverable')`;
+
+/** The SQL of mutations that keep the card. Scoping as in the register: a fund reaches only its current affiliates. */
+@Injectable()
+export class MutationsRepository {
+  /**
+   * Locks the beneficiary and answers its current affiliation on `today`, when the scope reaches it (a fund: only
+   * through a current affiliation to its own organisme; an operator: any beneficiary with a current affiliation).
+   */
+  async lockCurrent(em: EntityManager, organismeCode: string | null, id: string, today: string): Promise<CurrentAffiliationRow | null> {
+    const { rows } = await run<CurrentAffiliationRow>(em,
+      `SELECT a.id, a.organisme_code, a.valid_from::text AS valid_from, a.valid_to::text AS valid_to
+         FROM beneficiary b JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', '$2::date')}
+        WHERE b.id = $1 AND ($3::char(9) IS NULL OR a.organisme_code = $3)
+        FOR UPDATE OF b, a`, [id, today, organismeCode]);
+    return rows[0] ?? null;
+  }
+
+  async beneficiaryExists(em: EntityManager, id: string): Promise<boolean> {
+    const { rows } = await run(em, `SELECT 1 FROM beneficiary WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
+  async organismeExists(em: EntityManager, code: string): Promise<boolean> {
+    const { rows } = await run(em, `SELECT 1 FROM organisme WHERE code = $1 AND active`, [code]);
+    return rows.length > 0;
+  }
+
+  async hasPending(em: EntityManager, beneficiaryId: string): Promise<boolean> {
+    const { rows } = await run(em, `SELECT 1 FROM card_mutation WHERE beneficiary_id = $1 AND applied_at IS NULL`, [beneficiaryId]);
+    return rows.length > 0;
+  }
+
+  /** Ends the current affiliation at `date` and opens the new one from `date` (periods never overlap). */
+  async switchAffiliation(em: EntityManager, current: CurrentAffiliationRow, beneficiaryId: string, toOrganisme: string, date: string): Promise<void> {
+    await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = $1`, [current.id, date]);
+    await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3)`, [beneficiaryId, toOrganisme, date]);
+  }
+
+  /** The insured's cards managed by `organismeCode` that are still in use, locked. */
+  async lockMovableCards(em: EntityManager, beneficiaryId: string, organismeCode: string): Promise<Array<{ id: string; serial: string | null }>> {
+    const { rows } = await run<{ id: string; serial: string | null }>(em,
+      `SELECT id, serial::text AS serial FROM card
+        WHERE beneficiary_id = $1 AND organisme_code = $2 AND state IN ${MOVABLE_STATES}
+        ORDER BY created_at, id FOR UPDATE`, [beneficiaryId, organismeCode]);
+    return rows;
+  }
+
+  async insert(em: EntityManager, m: { beneficiaryId: string; cardId: string | null; from: string; to: string; effectiveDate: string; kind: string; applied?: boolean }): Promise<MutationRow> {
+    const { rows } = await run<MutationRow>(em,
+      `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, applied_at)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END)
+       RETURNING id, beneficiary_id, card_id, NULL::text AS serial, from_organisme, to_organisme, effective_date::text AS effective_date, kind`,
+      [m.beneficiaryId, m.cardId, m.from, m.to, m.effectiveDate, m.kind, m.applied ?? false]);
+    return rows[0];
+  }
+
+  /** Mutations not yet applied whose date has come, locked (others working on them are skipped). */
+  async lockDue(em: EntityManager, day: string, beneficiaryId: string | null = null): Promise<MutationRow[]> {
+    const { rows } = await run<MutationRow>(em,
+      `SELECT m.id, m.beneficiary_id, m.card_id, c.serial::text AS serial, m.from_organisme, m.to_organisme,
+              m.effective_date::text AS effective_date, m.kind
+         FROM card_mutation m LEFT JOIN card c ON c.id = m.card_id
+        WHERE m.applied_at IS NULL AND m.effective_date <= $1::date AND ($2::uuid IS NULL OR m.beneficiary_id = $2)
+        ORDER BY m.effective_date, m.created_at, m.id
+        FOR UPDATE OF m SKIP LOCKED`, [day, beneficiaryId]);
+    return rows;
+  }
+
+  async markApplied(em: EntityManager, id: string): Promise<void> {
+    await run(em, `UPDATE card_mutation SET applied_at = now() WHERE id = $1`, [id]);
+  }
+
+  /** Moves the card to its new managing organisme; false when it no longer sits with the old one. */
+  async moveCard(em: EntityManager, cardId: string, from: string, to: string): Promise<boolean> {
+    const { count } = await run(em,
+      `UPDATE card SET organisme_code = $3, version = version + 1 WHERE id = $1 AND organisme_code = $2`, [cardId, from, to]);
+    return count > 0;
+  }
+
+  /** The beneficiary's NIR and identity traits as the chip's identity record holds them. */
+  async identity(em: EntityManager, id: string): Promise<{ nir: string; first_name: string; birth_name: string; usage_name: string | null; birth_date: string; birth_rank: number }> {
+    const { rows } = await run<{ nir: string; first_name: string; birth_name: string; usage_name: string | null; birth_date: string; birth_rank: number }>(em,
+      `SELECT nir, first_name, birth_name, usage_name, birth_date::text AS birth_date, birth_rank FROM beneficiary WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async nirTaken(em: EntityManager, nir: string, id: string): Promise<boolean> {
+    const { rows } = await run(em, `SELECT 1 FROM beneficiary WHERE nir = $1 AND id <> $2`, [nir, id]);
+    return rows.length > 0;
+  }
+
+  async updateNir(em: EntityManager, id: string, nir: string, temporary: boolean): Promise<void> {
+    await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
+  }
+
+  async stats(em: EntityManager): Promise<{ cards_kept: number; fund_changes: number; nir_changes: number; pending: number }> {
+    const { rows } = await run<{ cards_kept: number; fund_changes: number; nir_changes: number; pending: number }>(em,
+      `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS cards_kept,
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'fund_change')::int AS fund_changes,
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'nir_change')::int AS nir_changes,
+              count(*) FILTER (WHERE applied_at IS NULL)::int AS pending
+         FROM card_mutation`);
+    return rows[0];
+  }
+}

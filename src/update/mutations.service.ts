@@ -1,0 +1,201 @@
+import { CardDataRepository } from './card-data.repository.js';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { formatOptionalSerial } from '../cards/card-serial.js';
+import { CARD_AUDIT_ENTITY } from '../cards/cards.service.js';
+import { FundEventType } from '../events/event-types.js';
+import { FundEventsService } from '../events/fund-events.service.js';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { systemActor } from '../platform/auth/actor.js';
+import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
+import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
+import { RegisterClock } from '../register/register-clock.js';
+import { validateRecord } from './card-records.js';
+import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
+import { validateNir } from '../register/nir.js';
+import { CardMutationKind } from './mutation.entity.js';
+import { MutationRow, MutationsRepository } from './mutations.repository.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const isRealDate = (d: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+
+/** The chip's organisme record for a 9-digit organisme code (regime 2 digits, caisse 3, centre 4: all in `code`). */
+export const organismeRecord = (code: string): unknown => validateRecord('organisme', { code });
+
+/**
+ * Mutations that keep the card (issue #6 §2): a change of fund ends the current affiliation and opens the new one;
+ * on the effective date the insured's cards move to the new organisme with their serial, and the chip's organisme
+ * record becomes a pending online update. A return to the former fund is the same operation ("ping-pong").
+ */
+@Injectable()
+export class MutationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: MutationsRepository,
+    private readonly records: CardDataRepository,
+    private readonly audit: AuditService,
+    private readonly events: FundEventsService,
+    private readonly clock: RegisterClock,
+  ) {}
+
+  /** Records a change of fund, by the outgoing fund (its current affiliate only) or an operator; applies it at once when due. */
+  async create(actor: Actor, beneficiaryId: string, dto: CreateMutationDto): Promise<MutationView> {
+    const organismeCode = actor.kind === PartnerKind.Fund ? actor.organismeCode : null;
+    if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
+    if (!UUID.test(beneficiaryId)) throw beneficiaryNotFound();
+    const today = this.clock.today();
+    // Mutations that came due meanwhile are applied first (a daily cron is to come).
+    await this.applyDue(today, systemActor(actor.requestId));
+    if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
+        if (!current) {
+          if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
+          throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
+        }
+        const from = current.organisme_code;
+        if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
+        if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
+        if (dto.effectiveDate < today || dto.effectiveDate <= current.valid_from) {
+          throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
+            { field: 'effectiveDate', today, currentFrom: current.valid_from });
+        }
+        if (current.valid_to !== null || (await this.repo.hasPending(em, beneficiaryId))) {
+          throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
+        }
+        await this.repo.switchAffiliation(em, current, beneficiaryId, dto.toOrganismeCode, dto.effectiveDate);
+        const cards = await this.repo.lockMovableCards(em, beneficiaryId, from);
+        const rows: MutationRow[] = [];
+        for (const card of cards.length ? cards : [null]) {
+          const row = await this.repo.insert(em, {
+            beneficiaryId, cardId: card?.id ?? null, from, to: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, kind: CardMutationKind.FundChange,
+          });
+          rows.push({ ...row, serial: card?.serial ?? null });
+        }
+        await this.audit.record(em, actor, {
+          action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: from,
+          details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
+        });
+        const applied = dto.effectiveDate <= today;
+        if (applied) for (const row of rows) await this.apply(em, actor, row);
+        return {
+          beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
+          cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
+        };
+      });
+    } catch (e) {
+      // A concurrent change of the same person's affiliations (exclusion constraint).
+      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23P01') {
+        throw conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary', { field: 'effectiveDate' });
+      }
+      throw e;
+    }
+  }
+
+  /** Applies every mutation whose effective date is `day` or earlier (default: today) and not yet applied. */
+  async applyDue(day: string = this.clock.today(), actor: Actor = systemActor()): Promise<ApplyDueView> {
+    return this.dataSource.transaction(async (em) => {
+      const due = await this.repo.lockDue(em, day);
+      for (const row of due) await this.apply(em, actor, row);
+      return { applied: due.length };
+    });
+  }
+
+  async stats(): Promise<MutationStatsView> {
+    const s = await this.repo.stats(this.dataSource.manager);
+    return { cardsKept: s.cards_kept, fundChanges: s.fund_changes, nirChanges: s.nir_changes, pending: s.pending };
+  }
+
+  /**
+   * Changes the NIR of an insured the caller currently manages (an operator: anyone affiliated), keeping the card:
+   * each card's identity record is rewritten (a pending online update) and the change is counted as a card kept.
+   */
+  async changeNir(actor: Actor, beneficiaryId: string, dto: NirChangeDto): Promise<NirChangeView> {
+    const organismeCode = actor.kind === PartnerKind.Fund ? actor.organismeCode : null;
+    if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
+    if (!UUID.test(beneficiaryId)) throw beneficiaryNotFound();
+    const nir = validateNir(dto.newNir);
+    if (!nir.ok) throw unprocessable(nir.code, nir.message, { field: 'newNir' });
+    const today = this.clock.today();
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
+        if (!current) {
+          if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
+          throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
+        }
+        const before = await this.repo.identity(em, beneficiaryId);
+        if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
+        if (await this.repo.nirTaken(em, nir.nir, beneficiaryId)) throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
+        await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
+        const org = current.organisme_code;
+        const cards = await this.repo.lockMovableCards(em, beneficiaryId, org);
+        const identity = validateRecord('identity', {
+          firstName: before.first_name, birthName: before.birth_name, usageName: before.usage_name, birthDate: before.birth_date, birthRank: before.birth_rank,
+        });
+        const records: AuditRecord[] = [{
+          action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
+          details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+        }];
+        for (const card of cards.length ? cards : [null]) {
+          const row = await this.repo.insert(em, {
+            beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
+          });
+          if (!card) continue;
+          // The chip's identity is rewritten whole even when the traits are the same: the number changed.
+          const version = await this.records.writeRecord(em, card.id, 'identity', identity, true);
+          records.push({
+            action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: org,
+            details: { serial: formatOptionalSerial(card.serial), recordType: 'identity', version, mutationId: row.id },
+          });
+        }
+        await this.audit.record(em, actor, ...records);
+        return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
+      });
+    } catch (e) {
+      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23505') {
+        throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
+      }
+      throw e;
+    }
+  }
+
+  /** Moves the card (serial kept), rewrites its organisme record (pending kiosk update), tells both funds, audits. */
+  private async apply(em: EntityManager, actor: Actor, m: MutationRow): Promise<void> {
+    let version: number | null = null;
+    let moved = false;
+    if (m.card_id) {
+      moved = await this.repo.moveCard(em, m.card_id, m.from_organisme, m.to_organisme);
+      if (moved) version = await this.records.writeRecord(em, m.card_id, 'organisme', organismeRecord(m.to_organisme));
+    }
+    await this.repo.markApplied(em, m.id);
+    const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date };
+    await this.events.append(em,
+      { organismeCode: m.from_organisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
+      { organismeCode: m.to_organisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
+    );
+    const serial = formatOptionalSerial(m.serial);
+    const records: AuditRecord[] = [{
+      action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiary_id, organismeCode: m.to_organisme,
+      details: { mutationId: m.id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, cardMoved: moved },
+    }];
+    if (moved) {
+      records.push({
+        action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
+        details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
+      });
+      if (version !== null) {
+        records.push({
+          action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
+          details: { serial, recordType: 'organisme', version },
+        });
+      }
+    }
+    await this.audit.record(em, actor, ...records);
+  }
+}
