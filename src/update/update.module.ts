@@ -1,3 +1,4 @@
+import { MutationsCrons, MutationsJobs } from './mutations.jobs.js';
 import { CardDataRepository } from './card-data.repository.js';
 import { Module } from '@nestjs/common';
 import { CardDataController } from './card-data.controller.js';
@@ -16,6 +17,6 @@ import { RegisterModule } from '../register/register.module.js';
 @Module({
   imports: [RegisterModule],
   controllers: [CardDataController, KioskController, MutationsController],
-  providers: [CardDataRepository, CardDataService, KioskService, MutationsRepository, MutationsService],
+  providers: [CardDataRepository, CardDataService, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons],
 })
 export class UpdateModule {}

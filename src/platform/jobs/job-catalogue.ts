@@ -29,6 +29,8 @@ export enum JobName {
   PhotoPurgeOriginals = 'photo.purge-originals',
   /** Produce an opposition list: the daily incremental (LOI) or the monthly full list (LOE). */
   OppositionProduceList = 'opposition.produce-list',
+  /** Apply the fund changes (mutations) whose effective date has come: the cards change hands, kiosks get the update. */
+  UpdateApplyDueMutations = 'update.apply-due-mutations',
 }
 
 export interface JobPayloads {
@@ -45,6 +47,7 @@ export interface JobPayloads {
   [JobName.EmissionReinjectStuck]: Record<string, never>;
   [JobName.PhotoPurgeOriginals]: Record<string, never>;
   [JobName.OppositionProduceList]: { kind: 'incremental' | 'full'; period: string };
+  [JobName.UpdateApplyDueMutations]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -75,6 +78,7 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.EmissionReinjectStuck]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
   [JobName.PhotoPurgeOriginals]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.OppositionProduceList]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 60 * 60, batchSize: 1 },
+  [JobName.UpdateApplyDueMutations]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);
