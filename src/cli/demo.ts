@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import ssh2 from 'ssh2';
 import { freePort } from '../platform/database/embedded-postgres.js';
+import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
 import { projectRoot } from '../platform/files/project-root.js';
 import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
@@ -16,7 +17,7 @@ import { portrait } from '../synthetic/portrait.js';
  * client, carrying a handful of cards through the six steps (with a lost-card replacement and a photo rejected
  * then replaced). Prints each step; exits 0 only when every card ended where it should.
  */
-const { Client, utils } = ssh2;
+const { Client } = ssh2;
 const say = (s: string) => process.stdout.write(s + '\n');
 const step = (n: string, s: string) => say(`\n[${n}] ${s}`);
 const ok = (s: string) => say(`    ✓ ${s}`);
@@ -122,7 +123,7 @@ async function main(): Promise<number> {
     const fund = await partner('fund', 'CPAM de Paris', '017510001');
     const centre = await partner('digitisation_centre', 'Centre photo');
     const vendor = await partner('personalisation_vendor', 'Imprimerie Nord');
-    const vendorKeys = utils.generateKeyPairSync('ed25519');
+    const vendorKeys = generateSshKeyPair('demo-vendor');
     await api.ok(op, 'POST', '/v1/vendors', { partnerId: vendor.id, login: 'imprimerie_nord', isDefault: true, regimeCodes: ['01'] });
     await api.ok(op, 'POST', `/v1/vendors/${vendor.id}/ssh-keys`, { publicKey: vendorKeys.public });
     ok('fund 017510001, digitisation centre, vendor imprimerie_nord (SSH key registered)');

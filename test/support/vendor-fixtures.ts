@@ -1,3 +1,4 @@
+import { generateSshKeyPair } from '../../src/platform/sftp/ssh-key-pair.js';
 import ssh2, { type Client as SshClient, type ConnectConfig, type FileEntry, type SFTPWrapper, type Stats } from 'ssh2';
 import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
 import { SftpServer } from '../../src/platform/sftp/sftp-server.js';
@@ -13,7 +14,7 @@ export interface TestVendor {
 }
 
 export function sshKeyPair(): { privateKey: string; publicKey: string } {
-  const k = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vendor@test' });
+  const k = generateSshKeyPair('vendor@test');
   return { privateKey: k.private, publicKey: k.public };
 }
 

@@ -1,8 +1,8 @@
+import { generateSshKeyPair } from './ssh-key-pair.js';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { AppConfig } from '../../config/app-config.js';
 
 /**
@@ -25,7 +25,7 @@ export class SftpHostKey {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vitale-sftp' });
+    const pair = generateSshKeyPair('vitale-sftp');
     const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(tmp, pair.private, { mode: 0o600 });
     chmodSync(tmp, 0o600);
