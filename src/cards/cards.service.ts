@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { PartnerKind } from '../partners/partner-kind.enum.js';
-import type { Actor } from '../platform/auth/actor.js';
+import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { CardAction } from './card-action.enum.js';
@@ -39,13 +38,7 @@ export interface CardListQuery {
 }
 
 /** A fund reaches only the cards its organisme manages; every other caller reaches all. */
-const scopeOf = (actor: Actor): string | null => {
-  if (actor.kind === PartnerKind.Fund) {
-    if (!actor.organismeCode) throw cardNotFound();
-    return actor.organismeCode;
-  }
-  return actor.organismeCode ?? null;
-};
+const scopeOf = tenantScope;
 
 export function toCardView(c: Card): CardView {
   return {

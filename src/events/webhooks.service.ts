@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
-import type { Actor } from '../platform/auth/actor.js';
+import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError } from '../platform/errors/domain-error.js';
 import type { CreatedWebhookView, CreateWebhookDto, WebhookDeliveryPageView, WebhookView } from './dto/webhooks.dto.js';
@@ -87,10 +87,4 @@ export class WebhooksService {
 }
 
 /** A fund reaches only its organisme's subscriptions (filtered in SQL); operators reach all. */
-function scopeOf(actor: Actor): string | null {
-  if (actor.kind === PartnerKind.Fund) {
-    if (!actor.organismeCode) throw webhookNotFound();
-    return actor.organismeCode;
-  }
-  return null;
-}
+const scopeOf = tenantScope;

@@ -9,8 +9,7 @@ import type { CardView } from '../cards/dto/card.dto.js';
 import { AppConfig } from '../config/app-config.js';
 import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
-import { PartnerKind } from '../partners/partner-kind.enum.js';
-import type { Actor } from '../platform/auth/actor.js';
+import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
 
@@ -75,7 +74,7 @@ export class OppositionService {
   private async lock(em: EntityManager, actor: Actor, serial: string, forUpdate = true): Promise<LockedCard> {
     const dbSerial = parseSerial(serial);
     if (!dbSerial) throw cardNotFound();
-    const scope = actor.kind === PartnerKind.Fund ? (actor.organismeCode ?? '') : actor.organismeCode;
+    const scope = tenantScope(actor);
     const card = await this.repo.card(em, dbSerial, scope ?? null, this.config.oppositionWithdrawalHours, forUpdate);
     if (!card) throw cardNotFound();
     return card;

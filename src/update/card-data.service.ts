@@ -3,8 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
-import { PartnerKind } from '../partners/partner-kind.enum.js';
-import type { Actor } from '../platform/auth/actor.js';
+import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { run } from '../platform/database/sql.js';
 import { badRequest, DomainError } from '../platform/errors/domain-error.js';
@@ -29,13 +28,7 @@ export interface StaleCardView { serial: string; confirmedVersion: number; targe
 export interface StalePageView { items: StaleCardView[]; next: string | null }
 
 /** Only funds are scoped: a fund reaches the cards of its organisme (another fund's card = CARD_NOT_FOUND). */
-function scope(actor: Actor): string | null {
-  if (actor.kind === PartnerKind.Fund) {
-    if (!actor.organismeCode) throw cardNotFound();
-    return actor.organismeCode;
-  }
-  return actor.organismeCode ?? null;
-}
+const scope = tenantScope;
 
 interface CardRow { id: string; organisme_code: string; data_version: number; target_version: number; data_updated_at: Date | null }
 

@@ -6,7 +6,7 @@ import { CARD_AUDIT_ENTITY } from '../cards/cards.service.js';
 import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
-import type { Actor } from '../platform/auth/actor.js';
+import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
@@ -44,7 +44,7 @@ export class MutationsService {
 
   /** Records a change of fund, by the outgoing fund (its current affiliate only) or an operator; applies it at once when due. */
   async create(actor: Actor, beneficiaryId: string, dto: CreateMutationDto): Promise<MutationView> {
-    const organismeCode = actor.kind === PartnerKind.Fund ? actor.organismeCode : null;
+    const organismeCode = tenantScope(actor);
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
     if (!UUID.test(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
@@ -116,7 +116,7 @@ export class MutationsService {
    * each card's identity record is rewritten (a pending online update) and the change is counted as a card kept.
    */
   async changeNir(actor: Actor, beneficiaryId: string, dto: NirChangeDto): Promise<NirChangeView> {
-    const organismeCode = actor.kind === PartnerKind.Fund ? actor.organismeCode : null;
+    const organismeCode = tenantScope(actor);
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
     if (!UUID.test(beneficiaryId)) throw beneficiaryNotFound();
     const nir = validateNir(dto.newNir);

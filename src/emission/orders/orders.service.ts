@@ -8,9 +8,8 @@ import { CardsService } from '../../cards/cards.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { FundEventType, type NewFundEvent } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
-import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { PhotoStore } from '../../photo/photo-store.js';
-import { systemActor, type Actor } from '../../platform/auth/actor.js';
+import { systemActor, type Actor, tenantScope } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { conflict, DomainError } from '../../platform/errors/domain-error.js';
 import { RegisterClock } from '../../register/register-clock.js';
@@ -86,7 +85,7 @@ export class OrdersService {
    * set-based. A refused request writes nothing. Returns, for each id in order, its order or its refusal.
    */
   async orderManyIn(em: EntityManager, actor: Actor, requestIds: string[], opts: { automatic?: boolean } = {}): Promise<Array<OrderView | DomainError>> {
-    const scope = actor.kind === PartnerKind.Fund ? actor.organismeCode ?? '' : null;
+    const scope = tenantScope(actor);
     const locked = await this.repo.lockRequests(em, [...new Set(requestIds.filter((id) => isUUID(id)))], scope);
     const byId = new Map(locked.map((r) => [r.id, r]));
     const affiliated = await this.repo.affiliatedPairs(em, locked, this.clock.today());

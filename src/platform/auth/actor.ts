@@ -15,3 +15,12 @@ export const systemActor = (requestId: string | null = null): Actor => ({
 });
 
 export const cliActor = (): Actor => ({ kind: 'cli', partnerId: null, organismeCode: null, apiKeyId: null, requestId: null });
+
+/**
+ * The one tenant rule: a fund reaches only its own organisme's data (filter the SQL by this code); every other
+ * caller that the route lets in is not scoped (null). A fund without an organisme cannot exist (a database
+ * check), but if it did, '' matches nothing: the caller gets its module's not-found, never someone else's data.
+ */
+export function tenantScope(actor: Actor): string | null {
+  return actor.kind === 'fund' ? actor.organismeCode ?? '' : null;
+}
