@@ -1,3 +1,4 @@
+import { parisToday } from '../register/beneficiary-input.js';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
@@ -22,10 +23,8 @@ const TZ = 'Europe/Paris';
 /** Crons of several instances fire together: one job per (kind, period) within this window, the job itself is idempotent. */
 export const OPPOSITION_SINGLETON_SECONDS = 3600;
 
-/** The local (Paris) calendar date of an instant: yyyy-mm-dd. */
-export function parisDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
+/** The local (Paris) calendar date of an instant: yyyy-mm-dd (the register's own rule). */
+export const parisDate = (at: Date): string => parisToday(at);
 
 /** OPPOSITION_LIST_CRON → the daily incremental list, and the monthly full list on OPPOSITION_FULL_LIST_DAY. Only enqueues. */
 @Injectable()
