@@ -82,6 +82,16 @@ describe('card data (fund side of online updates)', () => {
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 0, target_version: 0 });
   });
 
+  it('refuses updates for a card that will never be presented again, and writes nothing', async () => {
+    for (const state of [CardState.Opposed, CardState.Destroyed, CardState.Cancelled]) {
+      const c = await cardIn(t.dataSource, state);
+      const res = await putRecord(t, fund.key, c.serial12, 'coverage', RECORDS.coverage);
+      expect(res.status, state).toBe(409);
+      expect(res.body.code).toBe('CARD_NOT_UPDATABLE');
+      expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 0, target_version: 0 });
+    }
+  });
+
   it('a kiosk cannot set card data', async () => {
     const kiosk = await t.partner(PartnerKind.Kiosk);
     const c = await cardIn(t.dataSource, CardState.Active);

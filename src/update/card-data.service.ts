@@ -1,3 +1,4 @@
+import { CardState } from '../cards/card-state.enum.js';
 import { CardDataRepository } from './card-data.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -30,7 +31,9 @@ export interface StalePageView { items: StaleCardView[]; next: string | null }
 /** Only funds are scoped: a fund reaches the cards of its organisme (another fund's card = CARD_NOT_FOUND). */
 const scope = tenantScope;
 
-interface CardRow { id: string; organisme_code: string; data_version: number; target_version: number; data_updated_at: Date | null }
+interface CardRow { id: string; state: CardState; organisme_code: string; data_version: number; target_version: number; data_updated_at: Date | null }
+
+const FINISHED_STATES: CardState[] = [CardState.Opposed, CardState.Destroyed, CardState.Cancelled];
 
 /** The fund side of online updates: the current content of each chip record and the card's target version. */
 @Injectable()
@@ -42,7 +45,7 @@ export class CardDataService {
     if (!db) throw cardNotFound();
     const s = scope(actor);
     const { rows } = await run<CardRow>(em,
-      `SELECT c.id, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
+      `SELECT c.id, c.state, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
         WHERE c.serial = $1 AND ($2::char(9) IS NULL OR c.organisme_code = $2)${lock ? ' FOR UPDATE OF c' : ''}`, [db, s]);
     if (!rows[0]) throw cardNotFound();
@@ -60,6 +63,10 @@ export class CardDataService {
     const content = validateRecord(recordType, (body as { content: unknown }).content);
     return this.dataSource.transaction(async (em) => {
       const card = await this.card(em, actor, serial, true);
+      // A card that will never be presented again gets no updates: they would sit pending forever.
+      if (FINISHED_STATES.includes(card.state)) {
+        throw new DomainError('CARD_NOT_UPDATABLE', 409, `A ${card.state} card takes no data updates; update the holder's current card`, { state: card.state });
+      }
       const next = await this.records.writeRecord(em, card.id, recordType, content);
       if (next === null) {
         const version = (await this.records.recordVersion(em, card.id, recordType))!;
