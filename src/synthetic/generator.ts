@@ -1,3 +1,4 @@
+import type { BeneficiaryInput } from '../register/beneficiary-input.js';
 import { addressLines } from './addresses.js';
 import { personNames } from './names.js';
 import { nirSpace } from './nir-space.js';
@@ -15,18 +16,11 @@ export interface SyntheticAffiliation {
   validTo: string | null;
 }
 
-export interface SyntheticBeneficiary {
+/** A register person as the REST API and bulk import validate it, plus what the generator adds. */
+export interface SyntheticBeneficiary extends Omit<BeneficiaryInput, 'affiliatedFrom'> {
   /** Position in the NIR slot map. */
   index: number;
   id: string;
-  nir: string;
-  nirTemporary: boolean;
-  firstName: string;
-  birthName: string;
-  usageName: string | null;
-  birthDate: string;
-  birthRank: number;
-  addressLines: string[];
   /** Oldest first; the last one is current (validTo null). Empty when no organismes were given. */
   affiliations: SyntheticAffiliation[];
 }
