@@ -3,7 +3,7 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { cardAuditEntries, cardIn, UNKNOWN_SERIAL, type TestCard } from './support/card-fixtures.js';
 import { cardVersions, check, confirm, PARIS, putRecord, RECORDS, verifyReceipt, written, type Receipt } from './support/kiosk-fixtures.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('kiosk protocol kiosk/1', () => {
   let t: TestApp;
@@ -181,6 +181,43 @@ describe('kiosk protocol kiosk/1', () => {
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining([
       '/v1/kiosk/check', '/v1/kiosk/confirm', '/v1/cards/{serial}/data/{recordType}', '/v1/cards/{serial}/updates', '/v1/cards/stale-updates',
     ]));
+    // The check validates by hand (hot path) but documents the same schema.
+    expect(JSON.stringify(res.body.paths['/v1/kiosk/check'].post.requestBody)).toContain('KioskCheckDto');
+    expect(res.body.components.schemas.KioskCheckDto.required).toEqual(expect.arrayContaining(['serial', 'readVersion', 'writeInProgress']));
+  });
+
+  it('a malformed check is 400 VALIDATION_FAILED naming each field, and writes nothing', async () => {
+    const c = await cardWithChanges();
+    const post = (body: unknown) => t.http().post('/v1/kiosk/check').set(bearer(kiosk.key)).send(body as object);
+    const bad = await post({ serial: 100000000042, readVersion: -1, writeInProgress: 'no', extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['extra', 'readVersion', 'serial', 'writeInProgress']);
+    expect((await post({ serial: c.serial12, readVersion: 1.5, writeInProgress: false })).body.errors).toEqual([
+      { field: 'readVersion', messages: ['readVersion must be an integer number'] },
+    ]);
+    expect((await post({ serial: c.serial12, writeInProgress: false })).body.errors[0].field).toBe('readVersion');
+    const array = await t.http().post('/v1/kiosk/check').set(bearer(kiosk.key)).set('content-type', 'application/json').send('[1]');
+    expect(array.status).toBe(400);
+    expect(array.body.code).toBe('VALIDATION_FAILED');
+    expect(await t.dataSource.query(`SELECT id FROM kiosk_exchange WHERE card_id = $1`, [c.id])).toEqual([]);
+  });
+
+  it('checks of one pending card at once: each gets an exchange, exactly one stays open, and only it confirms', async () => {
+    const c = await cardWithChanges();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => check(t, kiosk.key, c.serial12, 0)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(answers.every((a) => a.body.action === 'update' && a.body.records.length === 2)).toBe(true);
+    const rows: Array<{ id: string; status: string }> = await t.dataSource.query(`SELECT id, status FROM kiosk_exchange WHERE card_id = $1`, [c.id]);
+    expect(rows).toHaveLength(8);
+    const open = rows.filter((r) => r.status === 'issued');
+    expect(open).toHaveLength(1);
+    for (const a of answers) {
+      const res = await confirm(t, kiosk.key, { exchangeId: a.body.exchangeId, serial: c.serial12, writtenRecords: written(a.body) });
+      expect(res.status).toBe(a.body.exchangeId === open[0].id ? 200 : 409);
+    }
+    expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 2, target_version: 2 });
   });
 
   it('refuses malformed requests and other partner kinds', async () => {

@@ -1,5 +1,4 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
@@ -11,6 +10,7 @@ import { PartnersService } from '../../src/partners/partners.service.js';
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { writeSynthetic } from '../../src/synthetic/copy-writer.js';
+import { runLoad, summarize, type LoadResult } from '../support/http-load.js';
 import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
 
 const FIRST_SERIAL = 100_000_000_001n;
@@ -25,13 +25,17 @@ export const kioskBench: Benchmark = {
   description: 'kiosk checks/s and latency (90 % nothing to do, 10 % pending) vs a bare Fastify primary-key SELECT',
   options: {
     cards: 'active cards on the synthetic register (default 1000000)',
-    seconds: 'load duration of each side (default 15)',
+    seconds: 'load duration of each side, in all (default 15)',
+    rounds: 'turns the two sides take, each of seconds/rounds (default 5)',
     connections: 'concurrent HTTP requests (default 32)',
+    pool: 'database connections of each side (default 8)',
   },
   async run(ctx: BenchContext) {
     const cards = positiveIntOption(ctx, 'cards', 1_000_000);
     const duration = positiveIntOption(ctx, 'seconds', 15);
     const connections = positiveIntOption(ctx, 'connections', 32);
+    const rounds = positiveIntOption(ctx, 'rounds', 5);
+    const poolSize = positiveIntOption(ctx, 'pool', 8);
     const db = await ctx.freshDatabase();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-bench-kiosk-'));
     chmodSync(dataDir, 0o755);
@@ -56,45 +60,54 @@ export const kioskBench: Benchmark = {
 
       const config = Object.assign(new AppConfig(), {
         logLevel: 'silent', dataDir, workersEnabled: false, cronsEnabled: false, sftpEnabled: false, seedReferenceData: false,
-        rateLimitPerMinute: 100_000_000, dbPoolSize: 20,
+        rateLimitPerMinute: 100_000_000, dbPoolSize: poolSize,
       });
       const app = await createApp(config, db.url, createLogger('silent'));
-      await app.init();
-      const partners = app.get(PartnersService);
-      const kiosk = await partners.createPartner(systemActor(), { kind: PartnerKind.Kiosk, name: 'bench kiosk' });
-      const key = (await partners.createApiKey(systemActor(), kiosk.id)).key;
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const appPort = (app.getHttpServer().address() as { port: number }).port;
-      let checks: LoadResult;
-      try {
-        ctx.log(`kiosk: ${duration} s of checks on the app, ${connections} at once`);
-        checks = await load(`http://127.0.0.1:${appPort}/v1/kiosk/check`, duration, connections, total, (serial) => ({
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ serial, readVersion: 1, writeInProgress: false }),
-        }));
-      } finally {
-        await app.close();
-      }
-
-      const pool = new pg.Pool({ connectionString: db.url, max: 20 });
+      const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
       const bare = Fastify({ logger: false });
       bare.post('/check', async (req) => {
         const { serial } = req.body as { serial: string };
         const { rows } = await pool.query('SELECT state, data_version FROM card WHERE serial = $1', [serial]);
         return rows[0] ?? null;
       });
-      await bare.listen({ port: 0, host: '127.0.0.1' });
-      let baseline: LoadResult;
+      const appRounds: LoadResult[] = [];
+      const bareRounds: LoadResult[] = [];
       try {
-        ctx.log(`kiosk: ${duration} s on the bare Fastify primary-key SELECT`);
-        baseline = await load(`http://127.0.0.1:${(bare.server.address() as { port: number }).port}/check`, duration, connections, total, (serial) => ({
-          headers: { 'content-type': 'application/json' }, body: JSON.stringify({ serial }),
-        }));
+        await app.init();
+        const partners = app.get(PartnersService);
+        const kiosk = await partners.createPartner(systemActor(), { kind: PartnerKind.Kiosk, name: 'bench kiosk' });
+        const key = (await partners.createApiKey(systemActor(), kiosk.id)).key;
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        await bare.listen({ port: 0, host: '127.0.0.1' });
+        const appSpec = (seconds: number) => ({
+          url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/v1/kiosk/check`, seconds, connections,
+          firstSerial: FIRST_SERIAL.toString(), cards: total,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          bodyTemplate: JSON.stringify({ serial: '{serial}', readVersion: 1, writeInProgress: false }),
+          mark: '"action":"update"',
+        });
+        const bareSpec = (seconds: number) => ({
+          url: `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/check`, seconds, connections,
+          firstSerial: FIRST_SERIAL.toString(), cards: total, headers: { 'content-type': 'application/json' }, bodyTemplate: JSON.stringify({ serial: '{serial}' }),
+        });
+        // Warm-up (JIT, connections, prepared statements, caches), not counted; then the two sides in turns, so a
+        // slower or busier stretch of the machine weighs on both alike.
+        await runLoad(appSpec(1));
+        await runLoad(bareSpec(1));
+        const perRound = duration / rounds;
+        for (let r = 1; r <= rounds; r++) {
+          ctx.log(`kiosk: round ${r}/${rounds}: ${perRound} s of checks on the app, then on the bare endpoint, ${connections} at once`);
+          appRounds.push(await runLoad(appSpec(perRound)));
+          bareRounds.push(await runLoad(bareSpec(perRound)));
+        }
       } finally {
+        await app.close();
         await bare.close();
         await pool.end();
       }
-      if (checks.errors > 0) throw new Error(`kiosk: ${checks.errors} checks failed`);
+      const checks = summarize(appRounds);
+      const baseline = summarize(bareRounds);
+      if (checks.errors > 0) throw new Error(`kiosk: ${checks.errors} checks failed, first: ${checks.firstError}`);
       ctx.log(`kiosk: app ${Math.round(checks.perSecond)}/s p99 ${checks.p99.toFixed(1)} ms; bare ${Math.round(baseline.perSecond)}/s`);
       return {
         cards: total,
@@ -104,8 +117,10 @@ export const kioskBench: Benchmark = {
         baseline_per_s: Math.round(baseline.perSecond),
         baseline_p99_ms: round(baseline.p99),
         ratio: round(checks.perSecond / baseline.perSecond, 3),
-        pending_share: round(checks.pending / Math.max(1, checks.requests), 3),
+        pending_share: round(checks.marked / Math.max(1, checks.requests), 3),
         connections,
+        pool: poolSize,
+        rounds,
       };
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -113,8 +128,6 @@ export const kioskBench: Benchmark = {
     }
   },
 };
-
-interface LoadResult { requests: number; errors: number; pending: number; perSecond: number; p50: number; p99: number }
 
 async function count(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -124,46 +137,6 @@ async function count(url: string): Promise<number> {
   } finally {
     await c.end();
   }
-}
-
-/** Keeps `connections` requests in flight for `seconds` over kept-alive sockets, each on a random card; latencies in ms. */
-async function load(url: string, seconds: number, connections: number, cards: number,
-  request: (serial: string) => { headers: Record<string, string>; body: string }): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const target = new URL(url);
-  const latencies: number[] = [];
-  let errors = 0;
-  let pending = 0;
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  const once = (headers: Record<string, string>, body: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
-      headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-  const worker = async () => {
-    while (performance.now() < end) {
-      const serial = (FIRST_SERIAL + BigInt(Math.floor(Math.random() * cards))).toString().padStart(12, '0');
-      const { headers, body } = request(serial);
-      const t0 = performance.now();
-      const res = await once(headers, body);
-      latencies.push(performance.now() - t0);
-      if (res.status < 200 || res.status >= 300) errors++;
-      else if (res.text.includes('"action":"update"')) pending++;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
-  agent.destroy();
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { requests: latencies.length, errors, pending, perSecond: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99) };
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor, RateLimited } from '../platform/auth/auth.decorators.js';
-import { KioskCheckDto, KioskConfirmDto } from './dto/kiosk.dto.js';
+import { KioskCheckDto, KioskConfirmDto, parseKioskCheck } from './dto/kiosk.dto.js';
 import { CheckAnswer, ConfirmAnswer, KioskService } from './kiosk.service.js';
 
 /** Kiosk protocol kiosk/1 (docs/formats/kiosk-protocol.md): check, write the records, confirm. */
@@ -17,11 +17,14 @@ export class KioskController {
   @HttpCode(200)
   @RateLimited()
   @ApiOperation({ summary: 'Does this chip need rewriting? nothing_to_do / update (exchange id, ordered whole records) / blocked' })
+  @ApiBody({ type: KioskCheckDto })
   @ApiOkResponse({ description: 'The answer (docs/formats/kiosk-protocol.md)' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
-  check(@CurrentActor() actor: Actor, @Body() dto: KioskCheckDto): Promise<CheckAnswer> {
-    return this.kiosk.check(actor, dto);
+  // `body: unknown` keeps the global ValidationPipe out of the hot path; parseKioskCheck applies KioskCheckDto's rules.
+  check(@CurrentActor() actor: Actor, @Body() body: unknown): Promise<CheckAnswer> {
+    return this.kiosk.check(actor, parseKioskCheck(body));
   }
 
   @Post('confirm')

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { CardDataController } from './card-data.controller.js';
 import { CardDataService } from './card-data.service.js';
 import { KioskController } from './kiosk.controller.js';
+import { KioskRepository } from './kiosk.repository.js';
 import { KioskService } from './kiosk.service.js';
 import { MutationsController } from './mutations.controller.js';
 import { MutationsRepository } from './mutations.repository.js';
@@ -17,6 +18,6 @@ import { RegisterModule } from '../register/register.module.js';
 @Module({
   imports: [RegisterModule],
   controllers: [CardDataController, KioskController, MutationsController],
-  providers: [CardDataRepository, CardDataService, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons],
+  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons],
 })
 export class UpdateModule {}

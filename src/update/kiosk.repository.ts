@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { CardState } from '../cards/card-state.enum.js';
+import { USABLE_CARD_STATES } from '../cards/card-transitions.js';
+import { run } from '../platform/database/sql.js';
+import { preparedQuery } from '../platform/database/prepared.js';
+import { KioskExchangeStatus } from './update.entities.js';
+
+export interface CheckRow { id: string; state: CardState; data_version: number; target_version: number }
+
+export interface IssueRow {
+  state: CardState;
+  data_version: number;
+  target_version: number;
+  base: number;
+  /** Null when nothing was issued: the card is blocked, or no record is newer than `base`. */
+  exchange_id: string | null;
+  records: Array<{ recordType: string; version: number; content: unknown }> | null;
+}
+
+export interface ExchangeRow { id: string; status: KioskExchangeStatus; target_version: number; records: string[] }
+export interface ConfirmCardRow { id: string; serial: string; state: CardState; organisme_code: string; data_version: number }
+
+const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * Issues an exchange in one statement (one round trip, its own transaction): locks the card, takes the records
+ * newer than min(confirmed version, version read), supersedes the card's open exchange and inserts the new one.
+ * The `superseded` count in the INSERT's condition makes the UPDATE run first, so the unique index "one open
+ * exchange per card" never sees two. A blocked card, or no record to write, issues nothing.
+ */
+const ISSUE_SQL = `
+WITH c AS (
+  SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version, least(c.data_version, $3::int) AS base
+    FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
+   WHERE c.id = $1
+     FOR UPDATE OF c
+), recs AS (
+  SELECT r.record_type, r.version, r.content
+    FROM card_data_record r JOIN c ON r.card_id = c.id
+   WHERE r.version > c.base AND c.state IN (${USABLE})
+), superseded AS (
+  UPDATE kiosk_exchange SET status = 'superseded', finished_at = now()
+   WHERE card_id = $1 AND status = 'issued' AND EXISTS (SELECT 1 FROM recs)
+  RETURNING id
+), issued AS (
+  INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records)
+  SELECT c.id, $2, c.base, c.target_version, (SELECT array_agg(record_type || '@' || version) FROM recs)
+    FROM c
+   WHERE EXISTS (SELECT 1 FROM recs) AND (SELECT count(*) FROM superseded) >= 0
+  RETURNING id
+)
+SELECT c.state, c.data_version, c.target_version, c.base, (SELECT id FROM issued) AS exchange_id,
+       (SELECT json_agg(json_build_object('recordType', record_type, 'version', version, 'content', content)) FROM recs) AS records
+  FROM c`;
+
+/** The kiosk protocol's SQL (docs/formats/kiosk-protocol.md). Checks run as prepared statements: they are the hot path. */
+@Injectable()
+export class KioskRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The one read of a check: the card's state, confirmed and target versions, by serial. */
+  async findForCheck(serial: string): Promise<CheckRow | undefined> {
+    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check',
+      `SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version
+         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id WHERE c.serial = $1`, [serial]);
+    return rows[0];
+  }
+
+  async issueExchange(cardId: string, kioskPartnerId: string, readVersion: number): Promise<IssueRow | undefined> {
+    const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange', ISSUE_SQL, [cardId, kioskPartnerId, readVersion]);
+    return rows[0];
+  }
+
+  /**
+   * Locks an exchange of this kiosk and its card for a confirm, card first then exchange (the lock order of
+   * an issue). Undefined when the exchange is unknown or another kiosk's.
+   */
+  async lockForConfirm(em: EntityManager, exchangeId: string, kioskPartnerId: string): Promise<{ card: ConfirmCardRow; exchange: ExchangeRow } | undefined> {
+    const { rows: [found] } = await run<{ card_id: string }>(em,
+      `SELECT card_id FROM kiosk_exchange WHERE id = $1 AND kiosk_partner_id = $2`, [exchangeId, kioskPartnerId]);
+    if (!found) return undefined;
+    const { rows: [card] } = await run<ConfirmCardRow>(em,
+      `SELECT id, serial::text AS serial, state, organisme_code, data_version FROM card WHERE id = $1 FOR UPDATE`, [found.card_id]);
+    const { rows: [exchange] } = await run<ExchangeRow>(em,
+      `SELECT id, status, target_version, records FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
+    return { card, exchange };
+  }
+
+  async markFailed(em: EntityManager, exchangeId: string, commandMayHaveReachedCard: boolean): Promise<void> {
+    await run(em, `UPDATE kiosk_exchange SET status = 'failed', finished_at = now(), command_may_have_reached_card = $2 WHERE id = $1`,
+      [exchangeId, commandMayHaveReachedCard]);
+  }
+
+  /** The exchange is confirmed: the card's confirmed version moves to its target (never backwards). */
+  async markConfirmed(em: EntityManager, exchangeId: string, cardId: string, targetVersion: number): Promise<number> {
+    const { rows: [upd] } = await run<{ data_version: number }>(em,
+      `UPDATE card SET data_version = GREATEST(data_version, $2), version = version + 1 WHERE id = $1 RETURNING data_version`, [cardId, targetVersion]);
+    await run(em, `UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $1`, [cardId]);
+    await run(em, `UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = $1`, [exchangeId]);
+    return upd.data_version;
+  }
+}
