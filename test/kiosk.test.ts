@@ -176,6 +176,22 @@ describe('kiosk protocol kiosk/1', () => {
     expect(await verifyReceipt(t, kiosk.key, { ...receipt, signature: sig.toString('base64') })).toBe(false);
   });
 
+  it('receipts answered at the same moment share one signature over a Merkle tree, each with its own proof', async () => {
+    const cards = await Promise.all(Array.from({ length: 6 }, () => cardIn(t.dataSource, CardState.Active)));
+    const answers = await Promise.all(cards.map((c) => check(t, kiosk.key, c.serial12, 0)));
+    const receipts = answers.map((a) => a.body.receipt as Receipt);
+    expect(receipts.every((r) => r.content.format === 'vitale-update-receipt/2')).toBe(true);
+    for (const r of receipts) expect(await verifyReceipt(t, kiosk.key, r)).toBe(true);
+    // supertest's requests arrive together: at least two of them were signed in one batch.
+    const bySignature = new Map<string, Receipt[]>();
+    for (const r of receipts) bySignature.set(r.signature, [...(bySignature.get(r.signature) ?? []), r]);
+    const shared = [...bySignature.values()].find((g) => g.length > 1);
+    expect(shared).toBeDefined();
+    expect(new Set(shared!.map((r) => r.tree.index)).size).toBe(shared!.length);
+    // A proof taken from another member of the batch does not fit this receipt.
+    expect(await verifyReceipt(t, kiosk.key, { ...shared![0], tree: shared![1].tree })).toBe(false);
+  });
+
   it('publishes the kiosk and card-data routes in the OpenAPI document', async () => {
     const res = await t.http().get('/docs-json').expect(200);
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining([

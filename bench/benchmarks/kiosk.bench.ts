@@ -52,6 +52,11 @@ export const kioskBench: Benchmark = {
         await c.query(`INSERT INTO card_data_record (card_id, record_type, content, version)
                        SELECT id, 'coverage', '[{"aldDigit": 4, "situation": "0300"}]'::jsonb, 2 FROM card WHERE serial % 10 = 0`);
         await c.query(`INSERT INTO card_update_state (card_id, target_version) SELECT id, 2 FROM card WHERE serial % 10 = 0`);
+        // A history of finished exchanges (one card in five was updated once), as a register in service has: the
+        // planner then sees kiosk_exchange as the large table it is, not as the empty one of a new database.
+        const partner = (await c.query<{ id: string }>(`INSERT INTO partner (kind, name) VALUES ('kiosk', 'bench kiosk history') RETURNING id`)).rows[0].id;
+        await c.query(`INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, status, finished_at)
+                       SELECT id, $1, 0, 1, ARRAY['coverage@1'], 'confirmed', now() FROM card WHERE serial % 5 = 1`, [partner]);
         await c.query('ANALYZE');
       } finally {
         await c.end();

@@ -1,4 +1,5 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
 import { parseArgs } from 'node:util';
 
 /**
@@ -11,7 +12,6 @@ import { parseArgs } from 'node:util';
  */
 const USAGE = 'npm run kiosk -- --url <base url> --key <kiosk api key> --serial <12 digits> [--read-version N] [--write-in-progress] [--pull-after K] [--ms-per-record MS]';
 
-interface Receipt { payload: string; signature: string; keyId: string; content: Record<string, unknown> }
 
 async function main(): Promise<number> {
   let opts;
@@ -40,18 +40,18 @@ async function main(): Promise<number> {
     return json;
   };
   const out = (step: string, data: Record<string, unknown>) => process.stdout.write(JSON.stringify({ step, ...data }) + '\n');
-  const verifyReceipt = async (receipt: Receipt) => {
+  const checkReceipt = async (receipt: SignedReceipt) => {
     const res = await fetch(`${base}/v1/signing-keys`, { headers });
     const keys = (await res.json()) as Array<{ keyId: string; publicKey: string }>;
     const key = keys.find((k) => k.keyId === receipt.keyId);
-    const ok = !!key && verify(null, Buffer.from(receipt.payload, 'base64'), createPublicKey(key.publicKey), Buffer.from(receipt.signature, 'base64'));
-    out('receipt', { verified: ok, keyId: receipt.keyId, ...JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8')) });
-    return ok;
+    const content = key ? verifyReceipt(receipt, createPublicKey(key.publicKey)) : null;
+    out('receipt', { verified: !!content, keyId: receipt.keyId, treeSize: receipt.tree?.size, ...JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8')) });
+    return !!content;
   };
 
   const check = await post('/v1/kiosk/check', { serial: opts.serial, readVersion: Number(opts['read-version']), writeInProgress: opts['write-in-progress'] });
   out('check', { action: check.action, fromVersion: check.fromVersion, targetVersion: check.targetVersion, records: check.records?.map((r: { recordType: string; version: number }) => `${r.recordType}@${r.version}`) });
-  if (check.action !== 'update') return (await verifyReceipt(check.receipt)) ? 0 : 1;
+  if (check.action !== 'update') return (await checkReceipt(check.receipt)) ? 0 : 1;
 
   const pullAfter = opts['pull-after'] !== undefined ? Number(opts['pull-after']) : Infinity;
   const written: string[] = [];
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     ? await post('/v1/kiosk/confirm', { exchangeId: check.exchangeId, serial: opts.serial, aborted: true, commandMayHaveReachedCard: written.length > 0 })
     : await post('/v1/kiosk/confirm', { exchangeId: check.exchangeId, serial: opts.serial, writtenRecords: written });
   out(pulled ? 'card pulled: abort' : 'confirm', { result: confirm.result, version: confirm.version, missingRecords: confirm.missingRecords });
-  const verified = await verifyReceipt(confirm.receipt);
+  const verified = await checkReceipt(confirm.receipt);
   return verified && confirm.result === (pulled ? 'failed' : 'updated') ? 0 : 1;
 }
 

@@ -67,9 +67,21 @@ export class KioskRepository {
     return rows[0];
   }
 
+  /**
+   * Two checks of one card at once: the second waits for the card's lock, but its statement kept the snapshot it
+   * started with, so it does not see the first one's exchange and the unique index refuses its insert. Run again,
+   * it sees it and supersedes it. The index is the arbiter; the retry only finishes the work.
+   */
   async issueExchange(cardId: string, kioskPartnerId: string, readVersion: number): Promise<IssueRow | undefined> {
-    const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange', ISSUE_SQL, [cardId, kioskPartnerId, readVersion]);
-    return rows[0];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange', ISSUE_SQL, [cardId, kioskPartnerId, readVersion]);
+        return rows[0];
+      } catch (e) {
+        const err = e as { code?: string; constraint?: string };
+        if (attempt >= 5 || err.code !== '23505' || err.constraint !== 'kiosk_exchange_one_open_per_card') throw e;
+      }
+    }
   }
 
   /**

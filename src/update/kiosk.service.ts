@@ -102,25 +102,25 @@ export class KioskService {
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);
         await this.audit.record(em, actor, { ...audit, action: 'card.data_write_failed', details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing } });
-        return { protocol: KIOSK_PROTOCOL, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: this.receipt(actor, shown, 'failed', card.data_version, ex.id) };
+        return { protocol: KIOSK_PROTOCOL, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.data_version, ex.id) };
       }
       const version = await this.repo.markConfirmed(em, ex.id, card.id, ex.target_version);
       await this.audit.record(em, actor, {
         ...audit, action: 'card.data_written', details: { serial: shown, exchangeId: ex.id, from: card.data_version, to: version, records: ex.records },
       });
-      return { protocol: KIOSK_PROTOCOL, result: 'updated', serial: shown, version, missingRecords: [], receipt: this.receipt(actor, shown, 'updated', version, ex.id) };
+      return { protocol: KIOSK_PROTOCOL, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, ex.id) };
     });
   }
 
-  private blocked(actor: Actor, serial: string, state: CardState, version: number): CheckAnswer {
-    return { protocol: KIOSK_PROTOCOL, action: 'blocked', serial, state, receipt: this.receipt(actor, serial, 'blocked', version) };
+  private async blocked(actor: Actor, serial: string, state: CardState, version: number): Promise<CheckAnswer> {
+    return { protocol: KIOSK_PROTOCOL, action: 'blocked', serial, state, receipt: await this.receipt(actor, serial, 'blocked', version) };
   }
 
-  private nothingToDo(actor: Actor, serial: string, version: number): CheckAnswer {
-    return { protocol: KIOSK_PROTOCOL, action: 'nothing_to_do', serial, version, receipt: this.receipt(actor, serial, 'nothing_to_do', version) };
+  private async nothingToDo(actor: Actor, serial: string, version: number): Promise<CheckAnswer> {
+    return { protocol: KIOSK_PROTOCOL, action: 'nothing_to_do', serial, version, receipt: await this.receipt(actor, serial, 'nothing_to_do', version) };
   }
 
-  private receipt(actor: Actor, serial: string, result: 'updated' | 'nothing_to_do' | 'blocked' | 'failed', version: number, exchangeId?: string): SignedReceipt {
+  private receipt(actor: Actor, serial: string, result: 'updated' | 'nothing_to_do' | 'blocked' | 'failed', version: number, exchangeId?: string): Promise<SignedReceipt> {
     return signReceipt(this.signing, { exchangeId, serial, result, version, kioskPartnerId: actor.partnerId ?? '' });
   }
 }

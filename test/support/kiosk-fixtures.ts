@@ -1,4 +1,5 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { type SignedReceipt, verifyReceipt as verifyReceiptWith } from '../../src/update/receipts.js';
 import type { DataSource } from 'typeorm';
 import { bearer, type TestApp } from './test-app.js';
 
@@ -28,14 +29,13 @@ export const confirm = (t: TestApp, key: string, body: Record<string, unknown>) 
 export const written = (answer: { records: Array<{ recordType: string; version: number }> }) =>
   answer.records.map((r) => `${r.recordType}@${r.version}`);
 
-export interface Receipt { payload: string; keyId: string; algorithm: string; signature: string; content: Record<string, unknown> }
+export type Receipt = SignedReceipt;
 
-/** Verifies a receipt the way a pharmacy does: the key from GET /v1/signing-keys, Ed25519 over the payload bytes. */
+/** Verifies a receipt the way a pharmacy does: the key from GET /v1/signing-keys, then the reference check. */
 export async function verifyReceipt(t: TestApp, key: string, receipt: Receipt): Promise<boolean> {
   const keys = (await t.http().get('/v1/signing-keys').set(bearer(key))).body as Array<{ keyId: string; publicKey: string }>;
   const pub = keys.find((k) => k.keyId === receipt.keyId);
-  if (!pub || receipt.algorithm !== 'Ed25519') return false;
-  return verify(null, Buffer.from(receipt.payload, 'base64'), createPublicKey(pub.publicKey), Buffer.from(receipt.signature, 'base64'));
+  return !!pub && verifyReceiptWith(receipt, createPublicKey(pub.publicKey)) !== null;
 }
 
 export async function cardVersions(ds: DataSource, serial12: string): Promise<{ data_version: number; target_version: number }> {
