@@ -3,6 +3,7 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { cardAuditEntries, cardIn, UNKNOWN_SERIAL } from './support/card-fixtures.js';
 import { cardVersions, LYON, PARIS, putRecord, RECORDS } from './support/kiosk-fixtures.js';
+import { insertBeneficiary, makeNir } from './support/factories.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('card data (fund side of online updates)', () => {
@@ -51,7 +52,13 @@ describe('card data (fund side of online updates)', () => {
       ['complementary', { css: null, amc: { contract: 'X1', from: 'not a date', to: null } }],
       ['maternity', { date: '2026-02-30' }],
       ['mentions', { organDonor: 'yes' }],
+      ['mentions', { euStay: { country: 'Spain', from: '2026-01-01', to: null } }],
+      ['mentions', { workAccidentRegime: '1' }],
+      ['mentions', { address: ['x'.repeat(39), '75011 PARIS'] }],
       ['coverage', { unexpected: true }],
+      ['identity', { nir: '123', firstName: 'Jeanne', birthName: 'Martin', birthDate: '1984-12-01' }],
+      ['identity', { firstName: 'Jeanne', birthName: 'Martin', birthDate: '1984-12-01' }],
+      ['organisme', { code: '017510001', regimeCode: '02' }],
     ];
     for (const [type, content] of bad) {
       const res = await putRecord(t, fund.key, c.serial12, type, content);
@@ -66,6 +73,47 @@ describe('card data (fund side of online updates)', () => {
     expect(await t.dataSource.query(`SELECT * FROM card_data_record WHERE card_id = $1`, [c.id])).toEqual([]);
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 0, target_version: 0 });
     expect((await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_changed')).toEqual([]);
+  });
+
+  it('chip records hold what the chip holds: the NIR, the regime/caisse/centre codes, the Vitale 2 mentions', async () => {
+    const c = await cardIn(t.dataSource, CardState.Active);
+    const nir = makeNir();
+    const identity = await putRecord(t, fund.key, c.serial12, 'identity', { nir: `${nir.slice(0, 1)} ${nir.slice(1)}`, firstName: 'Jeanne', birthName: 'Martin', birthDate: '1984-12-01' });
+    expect(identity.status).toBe(200);
+    const got = async (type: string) => (await t.http().get(`/v1/cards/${c.serial12}/data/${type}`).set(bearer(fund.key))).body.content;
+    expect(await got('identity')).toEqual({ nir, firstName: 'Jeanne', birthName: 'Martin', usageName: null, birthDate: '1984-12-01', birthRank: 1 });
+    expect((await putRecord(t, fund.key, c.serial12, 'organisme', { code: '017510002' })).status).toBe(200);
+    const organisme = await got('organisme');
+    expect(organisme).toEqual({ code: '017510002', regimeCode: '01', caisseCode: '751', centreCode: '0002' });
+    // What a GET answers can be PUT back as is (no change, no new version).
+    expect((await putRecord(t, fund.key, c.serial12, 'organisme', organisme)).body).toMatchObject({ changed: false });
+    const mentions = {
+      organDonor: true, declaredGp: true, treatingDoctor: 'Dr Durand', emergencyContact: 'Paul Martin 0600000000',
+      address: ['Jeanne MARTIN', '12 RUE DES LILAS', '75011 PARIS'], workAccidentRegime: '01', euStay: { country: 'ES', from: '2026-07-01', to: '2026-08-31' },
+    };
+    expect((await putRecord(t, fund.key, c.serial12, 'mentions', mentions)).status).toBe(200);
+    expect(await got('mentions')).toEqual(mentions);
+    expect((await putRecord(t, fund.key, c.serial12, 'mentions', {})).status).toBe(200);
+    expect(await got('mentions')).toEqual({ organDonor: null, declaredGp: null, treatingDoctor: null, emergencyContact: null, address: null, workAccidentRegime: null, euStay: null });
+  });
+
+  it('per insured: every card of the beneficiary the fund manages, with what is pending; another fund\'s insured is 404', async () => {
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const old = await cardIn(t.dataSource, CardState.Opposed, { beneficiaryId: b.id, organismeCode: PARIS, previousState: CardState.Active });
+    const current = await cardIn(t.dataSource, CardState.Active, { beneficiaryId: b.id, organismeCode: PARIS });
+    await putRecord(t, fund.key, current.serial12, 'coverage', RECORDS.coverage);
+    const res = await t.http().get(`/v1/beneficiaries/${b.id}/card-updates`).set(bearer(fund.key));
+    expect(res.status).toBe(200);
+    expect(res.body.beneficiaryId).toBe(b.id);
+    expect(res.body.cards.map((c: { serial: string }) => c.serial).sort()).toEqual([old.serial12, current.serial12].sort());
+    expect(res.body.cards.find((c: { serial: string }) => c.serial === current.serial12)).toMatchObject({
+      state: 'active', confirmedVersion: 0, targetVersion: 1, pendingRecordTypes: ['coverage'], lastUpdatedAt: null,
+    });
+    for (const [key, id] of [[otherFund.key, b.id], [fund.key, '00000000-0000-4000-8000-000000000000'], [fund.key, 'not-a-uuid']]) {
+      const refused = await t.http().get(`/v1/beneficiaries/${id}/card-updates`).set(bearer(key));
+      expect(refused.status).toBe(404);
+      expect(refused.body.code).toBe('BENEFICIARY_NOT_FOUND');
+    }
   });
 
   it("another fund's card is CARD_NOT_FOUND, and nothing is written", async () => {

@@ -61,7 +61,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     expect(updates.status).toBe(200);
     expect(updates.body).toMatchObject({ confirmedVersion: 0, targetVersion: 1, pendingRecordTypes: ['organisme'] });
     const record = await t.http().get(`/v1/cards/${card.serial12}/data/organisme`).set(bearer(lyon.key));
-    expect(record.body).toMatchObject({ version: 1, content: { code: LYON } });
+    expect(record.body).toMatchObject({ version: 1, content: { code: LYON, regimeCode: '01', caisseCode: '691', centreCode: '0001' } });
 
     // Both funds are told.
     const events = await t.dataSource.query(`SELECT organisme_code, type FROM fund_event WHERE subject_id = $1 ORDER BY id`, [b.id]);
@@ -76,7 +76,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const cards = await t.dataSource.query(`SELECT id, serial::text AS serial, organisme_code, state FROM card WHERE beneficiary_id = $1`, [b.id]);
     expect(cards).toEqual([{ id: card.id, serial: card.serial, organisme_code: PARIS, state: 'active' }]);
     const rec = await t.dataSource.query(`SELECT content, version FROM card_data_record WHERE card_id = $1 AND record_type = 'organisme'`, [card.id]);
-    expect(rec).toEqual([{ content: { code: PARIS }, version: 2 }]);
+    expect(rec).toEqual([{ content: { code: PARIS, regimeCode: PARIS.slice(0, 2), caisseCode: PARIS.slice(2, 5), centreCode: PARIS.slice(5) }, version: 2 }]);
     const affs = await t.dataSource.query(`SELECT organisme_code, valid_from::text AS f, valid_to::text AS t FROM affiliation WHERE beneficiary_id = $1 ORDER BY valid_from`, [b.id]);
     expect(affs).toEqual([
       { organisme_code: PARIS, f: '2020-01-01', t: today() },
@@ -209,7 +209,11 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const updates = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(paris.key));
     expect(updates.body).toMatchObject({ targetVersion: 1, pendingRecordTypes: ['identity'] });
     const identity = await t.http().get(`/v1/cards/${card.serial12}/data/identity`).set(bearer(paris.key));
-    expect(identity.body.content).toMatchObject({ firstName: b.firstName, birthName: b.birthName, birthDate: b.birthDate });
+    expect(identity.body.content).toMatchObject({ nir: definitive, firstName: b.firstName, birthName: b.birthName, birthDate: b.birthDate });
+    // The managing fund is told, without the number.
+    const events = await t.dataSource.query(`SELECT organisme_code, data FROM fund_event WHERE type = 'beneficiary.nir_changed' AND subject_id = $1`, [b.id]);
+    expect(events).toEqual([{ organisme_code: PARIS, data: { beneficiaryId: b.id, nirTemporary: false, cardIds: [card.id] } }]);
+    expect(JSON.stringify(events)).not.toContain(definitive);
     const audit = await t.dataSource.query(`SELECT action, details FROM audit_entry WHERE entity_id = $1`, [b.id]);
     expect(audit.map((a: { action: string }) => a.action)).toContain('beneficiary.nir_changed');
     expect(JSON.stringify(audit)).not.toContain(definitive);
@@ -219,6 +223,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     expect((await change(paris.key, corrected)).status).toBe(201);
     const again = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(paris.key));
     expect(again.body).toMatchObject({ targetVersion: 2, pendingRecordTypes: ['identity'] });
+    expect((await t.http().get(`/v1/cards/${card.serial12}/data/identity`).set(bearer(paris.key))).body.content.nir).toBe(corrected);
 
     const after = await stats();
     expect(after.nirChanges - before.nirChanges).toBe(2);

@@ -42,6 +42,7 @@ export const CONFIG_ENV: Record<string, string> = {
   photoChipMaxBytes: 'PHOTO_CHIP_MAX_BYTES',
   photoMaxPixels: 'PHOTO_MAX_PIXELS',
   photoOriginalRetentionDays: 'PHOTO_ORIGINAL_RETENTION_DAYS',
+  kioskExchangeRetentionDays: 'KIOSK_EXCHANGE_RETENTION_DAYS',
   photoThresholds: 'PHOTO_THRESHOLDS',
   oppositionWithdrawalHours: 'OPPOSITION_WITHDRAWAL_HOURS',
   oppositionFullListDay: 'OPPOSITION_FULL_LIST_DAY',
@@ -197,6 +198,14 @@ export class AppConfig {
   /** Days an original scan is kept once its card has shipped. */
   @Transform(toInt) @IsInt() @Min(0)
   photoOriginalRetentionDays = 30;
+
+  /**
+   * Days a finished kiosk exchange (confirmed, failed, superseded) is kept after it ended; open ones are never
+   * deleted. A bit over a year: the receipts are the pharmacy's proof, and the card's last update date lives on
+   * card_update_state, so purging exchanges never changes the "not updated for 12 months" answers.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  kioskExchangeRetentionDays = 400;
 
   /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"minSharpness":120}. */
   @IsOptional() @IsString()

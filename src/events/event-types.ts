@@ -17,6 +17,7 @@ export enum FundEventType {
   RequestNeedsReview = 'request.needs_review',
   BeneficiaryMutatedOut = 'beneficiary.mutated_out',
   BeneficiaryMutatedIn = 'beneficiary.mutated_in',
+  BeneficiaryNirChanged = 'beneficiary.nir_changed',
 }
 
 export interface NewFundEvent {

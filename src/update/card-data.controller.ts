@@ -4,7 +4,7 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { RECORD_TYPES } from './card-records.js';
-import { CardDataService, CardRecordView, CardUpdatesView, PutRecordResult, StalePageView } from './card-data.service.js';
+import { BeneficiaryUpdatesView, CardDataService, CardRecordView, CardUpdatesView, PutRecordResult, StalePageView } from './card-data.service.js';
 import { PutCardRecordDto, StaleUpdatesQueryDto } from './dto/kiosk.dto.js';
 
 const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
@@ -48,5 +48,22 @@ export class CardDataController {
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
   updates(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardUpdatesView> {
     return this.data.updates(actor, serial);
+  }
+}
+
+/** Online updates per insured: what each card of the beneficiary still lacks (the fund knows the insured, not the serial). */
+@ApiTags('card updates')
+@Controller('v1/beneficiaries')
+@Allow(PartnerKind.Fund, PartnerKind.Operator)
+export class BeneficiaryCardUpdatesController {
+  constructor(private readonly data: CardDataService) {}
+
+  @Get(':id/card-updates')
+  @ApiOperation({ summary: 'For each card of the insured the caller manages (newest first): state, confirmed and target versions, pending records, last update' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ description: '{ beneficiaryId, cards: [{ serial, state, confirmedVersion, targetVersion, pendingRecordTypes, lastUpdatedAt, records }] }' })
+  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND (also an insured of another fund)' })
+  beneficiaryUpdates(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<BeneficiaryUpdatesView> {
+    return this.data.beneficiaryUpdates(actor, id);
   }
 }

@@ -1,23 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { CardState } from '../cards/card-state.enum.js';
 import { run } from '../platform/database/sql.js';
+import { CURRENT } from '../register/sql.js';
 
 /** The one place a whole chip record is written and the card's target version raised (funds, mutations, NIR changes). */
 @Injectable()
 export class CardDataRepository {
   /**
-   * Stores the record whole; the target version rises by one only when the content changed (or `force`, when the
-   * chip must be rewritten although the record reads the same). Answers the new version, or null when unchanged.
+   * Stores the record whole; the target version rises by one only when the content changed. Answers the new
+   * version, or null when unchanged.
    */
-  async writeRecord(em: EntityManager, cardId: string, recordType: string, content: unknown, force = false): Promise<number | null> {
+  async writeRecord(em: EntityManager, cardId: string, recordType: string, content: unknown): Promise<number | null> {
     const { rows: st } = await run<{ target_version: number }>(em,
       `SELECT coalesce((SELECT target_version FROM card_update_state WHERE card_id = $1), 0) AS target_version`, [cardId]);
     const next = st[0].target_version + 1;
     const { rows } = await run(em,
       `INSERT INTO card_data_record (card_id, record_type, content, version) VALUES ($1, $2, $3::jsonb, $4)
        ON CONFLICT (card_id, record_type) DO UPDATE SET content = excluded.content, version = excluded.version, updated_at = now()
-         WHERE $5 OR card_data_record.content IS DISTINCT FROM excluded.content
-       RETURNING version`, [cardId, recordType, JSON.stringify(content), next, force]);
+         WHERE card_data_record.content IS DISTINCT FROM excluded.content
+       RETURNING version`, [cardId, recordType, JSON.stringify(content), next]);
     if (rows.length === 0) return null;
     await run(em, `INSERT INTO card_update_state (card_id, target_version) VALUES ($1, $2)
                    ON CONFLICT (card_id) DO UPDATE SET target_version = excluded.target_version`, [cardId, next]);
@@ -28,4 +30,72 @@ export class CardDataRepository {
     const { rows } = await run<{ version: number }>(em, `SELECT version FROM card_data_record WHERE card_id = $1 AND record_type = $2`, [cardId, recordType]);
     return rows[0]?.version ?? null;
   }
+
+  /** A card by serial within a tenant scope (null: every organisme), optionally locked for an update. */
+  async findCard(em: EntityManager, serial: string, organismeCode: string | null, lock: boolean): Promise<CardDataCardRow | undefined> {
+    const { rows } = await run<CardDataCardRow>(em,
+      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
+         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
+        WHERE c.serial = $1 AND ($2::char(9) IS NULL OR c.organisme_code = $2)${lock ? ' FOR UPDATE OF c' : ''}`, [serial, organismeCode]);
+    return rows[0];
+  }
+
+  /** The cards of a beneficiary within a tenant scope, newest first. */
+  async findBeneficiaryCards(em: EntityManager, beneficiaryId: string, organismeCode: string | null): Promise<CardDataCardRow[]> {
+    const { rows } = await run<CardDataCardRow>(em,
+      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
+         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
+        WHERE c.beneficiary_id = $1 AND ($2::char(9) IS NULL OR c.organisme_code = $2)
+        ORDER BY c.created_at DESC, c.id`, [beneficiaryId, organismeCode]);
+    return rows;
+  }
+
+  async readRecord(em: EntityManager, cardId: string, recordType: string): Promise<{ content: unknown; version: number; updated_at: Date } | undefined> {
+    const { rows } = await run<{ content: unknown; version: number; updated_at: Date }>(em,
+      `SELECT content, version, updated_at FROM card_data_record WHERE card_id = $1 AND record_type = $2`, [cardId, recordType]);
+    return rows[0];
+  }
+
+  /** Type, version and time of every record of a card (not their content). */
+  async recordVersions(em: EntityManager, cardId: string): Promise<Array<{ record_type: string; version: number; updated_at: Date }>> {
+    const { rows } = await run<{ record_type: string; version: number; updated_at: Date }>(em,
+      `SELECT record_type, version, updated_at FROM card_data_record WHERE card_id = $1`, [cardId]);
+    return rows;
+  }
+
+  /**
+   * Usable cards (active or shipped) whose chip was last written (or, never updated online, personalised) more than
+   * `months` months ago, by serial after `after`.
+   */
+  async stale(em: EntityManager, organismeCode: string | null, months: number, after: string, limit: number): Promise<StaleCardRow[]> {
+    const { rows } = await run<StaleCardRow>(em,
+      `SELECT c.serial::text AS serial, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at, c.personalised_at
+         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
+        WHERE ($1::char(9) IS NULL OR c.organisme_code = $1) AND c.state IN ('active', 'shipped') AND c.serial > $2::bigint
+          AND coalesce(u.data_updated_at, c.personalised_at, c.created_at) < now() - make_interval(months => $3::int)
+        ORDER BY c.serial LIMIT $4`, [organismeCode, after, months, limit]);
+    return rows;
+  }
+
+  /** Whether a fund may see this beneficiary (the register's rule: a current affiliation to it on `today`). */
+  async beneficiaryVisible(em: EntityManager, beneficiaryId: string, organismeCode: string | null, today: string): Promise<boolean> {
+    const { rows } = await run(em,
+      `SELECT 1 FROM beneficiary b
+        WHERE b.id = $1 AND ($2::char(9) IS NULL
+           OR EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = b.id AND a.organisme_code = $2 AND ${CURRENT('a', '$3::date')}))`,
+      [beneficiaryId, organismeCode, today]);
+    return rows.length > 0;
+  }
 }
+
+export interface CardDataCardRow {
+  id: string;
+  serial: string | null;
+  state: CardState;
+  organisme_code: string;
+  data_version: number;
+  target_version: number;
+  data_updated_at: Date | null;
+}
+
+export interface StaleCardRow { serial: string; data_version: number; target_version: number; data_updated_at: Date | null; personalised_at: Date | null }

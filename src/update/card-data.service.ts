@@ -1,19 +1,22 @@
 import { CardState } from '../cards/card-state.enum.js';
-import { CardDataRepository } from './card-data.repository.js';
+import { type CardDataCardRow, CardDataRepository } from './card-data.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { run } from '../platform/database/sql.js';
+import { beneficiaryNotFound } from '../register/beneficiaries.service.js';
+import { RegisterClock } from '../register/register-clock.js';
 import { badRequest, DomainError } from '../platform/errors/domain-error.js';
 import { recordOrder, validateRecord } from './card-records.js';
 
 export interface CardRecordView { recordType: string; version: number; updatedAt: Date; content: unknown }
 
 export interface CardUpdatesView {
-  serial: string;
+  /** Null for a card ordered and not yet personalised. */
+  serial: string | null;
+  state: CardState;
   confirmedVersion: number;
   targetVersion: number;
   /** Record types changed after the confirmed version, in write order. */
@@ -23,6 +26,8 @@ export interface CardUpdatesView {
   records: Array<{ recordType: string; version: number; updatedAt: Date }>;
 }
 
+export interface BeneficiaryUpdatesView { beneficiaryId: string; cards: CardUpdatesView[] }
+
 export interface PutRecordResult { serial: string; recordType: string; changed: boolean; version: number; targetVersion: number }
 
 export interface StaleCardView { serial: string; confirmedVersion: number; targetVersion: number; lastUpdatedAt: Date | null; personalisedAt: Date | null }
@@ -31,25 +36,24 @@ export interface StalePageView { items: StaleCardView[]; next: string | null }
 /** Only funds are scoped: a fund reaches the cards of its organisme (another fund's card = CARD_NOT_FOUND). */
 const scope = tenantScope;
 
-interface CardRow { id: string; state: CardState; organisme_code: string; data_version: number; target_version: number; data_updated_at: Date | null }
-
 const FINISHED_STATES: CardState[] = [CardState.Opposed, CardState.Destroyed, CardState.Cancelled];
 
 /** The fund side of online updates: the current content of each chip record and the card's target version. */
 @Injectable()
 export class CardDataService {
-  constructor(private readonly dataSource: DataSource, private readonly audit: AuditService, private readonly records: CardDataRepository) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly records: CardDataRepository,
+    private readonly clock: RegisterClock,
+  ) {}
 
-  private async card(em: EntityManager, actor: Actor, serial: string, lock: boolean): Promise<CardRow> {
+  private async card(em: EntityManager, actor: Actor, serial: string, lock: boolean): Promise<CardDataCardRow> {
     const db = parseSerial(serial);
     if (!db) throw cardNotFound();
-    const s = scope(actor);
-    const { rows } = await run<CardRow>(em,
-      `SELECT c.id, c.state, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
-         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
-        WHERE c.serial = $1 AND ($2::char(9) IS NULL OR c.organisme_code = $2)${lock ? ' FOR UPDATE OF c' : ''}`, [db, s]);
-    if (!rows[0]) throw cardNotFound();
-    return rows[0];
+    const card = await this.records.findCard(em, db, scope(actor), lock);
+    if (!card) throw cardNotFound();
+    return card;
   }
 
   /**
@@ -83,21 +87,36 @@ export class CardDataService {
   async getRecord(actor: Actor, serial: string, recordType: string): Promise<CardRecordView> {
     const em = this.dataSource.manager;
     const card = await this.card(em, actor, serial, false);
-    const { rows } = await run<{ content: unknown; version: number; updated_at: Date }>(em,
-      `SELECT content, version, updated_at FROM card_data_record WHERE card_id = $1 AND record_type = $2`, [card.id, recordType]);
-    if (!rows[0]) throw badRequestNotFound(recordType);
-    return { recordType, version: rows[0].version, updatedAt: rows[0].updated_at, content: rows[0].content };
+    const row = await this.records.readRecord(em, card.id, recordType);
+    if (!row) throw badRequestNotFound(recordType);
+    return { recordType, version: row.version, updatedAt: row.updated_at, content: row.content };
   }
 
   /** What the chip still lacks, and when it was last written. */
   async updates(actor: Actor, serial: string): Promise<CardUpdatesView> {
     const em = this.dataSource.manager;
-    const card = await this.card(em, actor, serial, false);
-    const { rows } = await run<{ record_type: string; version: number; updated_at: Date }>(em,
-      `SELECT record_type, version, updated_at FROM card_data_record WHERE card_id = $1`, [card.id]);
+    return this.view(em, await this.card(em, actor, serial, false));
+  }
+
+  /**
+   * The same, per insured: every card of the beneficiary the caller manages, newest first (the active one, and
+   * older ones it still manages). A beneficiary the fund does not manage is 404, as in the register.
+   */
+  async beneficiaryUpdates(actor: Actor, beneficiaryId: string): Promise<BeneficiaryUpdatesView> {
+    const em = this.dataSource.manager;
+    if (!UUID.test(beneficiaryId) || !(await this.records.beneficiaryVisible(em, beneficiaryId, scope(actor), this.clock.today()))) {
+      throw beneficiaryNotFound();
+    }
+    const cards = await this.records.findBeneficiaryCards(em, beneficiaryId, scope(actor));
+    return { beneficiaryId, cards: await Promise.all(cards.map((c) => this.view(em, c))) };
+  }
+
+  private async view(em: EntityManager, card: CardDataCardRow): Promise<CardUpdatesView> {
+    const rows = await this.records.recordVersions(em, card.id);
     rows.sort((a, b) => recordOrder(a.record_type) - recordOrder(b.record_type));
     return {
-      serial: formatSerial(canonical(serial)),
+      serial: card.serial === null ? null : formatSerial(card.serial),
+      state: card.state,
       confirmedVersion: card.data_version,
       targetVersion: card.target_version,
       pendingRecordTypes: rows.filter((r) => r.version > card.data_version).map((r) => r.record_type),
@@ -114,13 +133,7 @@ export class CardDataService {
     const limit = q.limit ?? 100;
     const after = q.after === undefined ? '0' : parseSerial(q.after);
     if (after === null) throw badRequest('INVALID_CURSOR', 'after must be a 12-digit serial');
-    const { rows } = await run<{ serial: string; data_version: number; target_version: number; data_updated_at: Date | null; personalised_at: Date | null }>(
-      this.dataSource.manager,
-      `SELECT c.serial::text AS serial, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at, c.personalised_at
-         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
-        WHERE ($1::char(9) IS NULL OR c.organisme_code = $1) AND c.state IN ('active', 'shipped') AND c.serial > $2::bigint
-          AND coalesce(u.data_updated_at, c.personalised_at, c.created_at) < now() - make_interval(months => $3::int)
-        ORDER BY c.serial LIMIT $4`, [scope(actor), after, q.months, limit]);
+    const rows = await this.records.stale(this.dataSource.manager, scope(actor), q.months, after, limit);
     const items = rows.map((r) => ({
       serial: formatSerial(r.serial), confirmedVersion: r.data_version, targetVersion: r.target_version,
       lastUpdatedAt: r.data_updated_at, personalisedAt: r.personalised_at,
@@ -130,4 +143,5 @@ export class CardDataService {
 }
 
 const canonical = (serial: string): string => parseSerial(serial)!;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const badRequestNotFound = (recordType: string) => new DomainError('CARD_RECORD_NOT_FOUND', 404, `No ${recordType} record for this card`);

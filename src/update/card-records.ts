@@ -1,4 +1,6 @@
 import { unprocessable } from '../platform/errors/domain-error.js';
+import { checkAddress } from '../register/identity.js';
+import { validateNir } from '../register/nir.js';
 
 /**
  * The whole records a Vitale chip holds, in the order a kiosk writes them. A record is always rewritten whole;
@@ -52,8 +54,11 @@ function list(v: unknown, path: string, max: number): unknown[] {
 
 const VALIDATORS: Record<RecordType, (v: unknown) => unknown> = {
   identity: (v) => {
-    const o = obj(v, 'identity', ['firstName', 'birthName', 'usageName', 'birthDate', 'birthRank']);
+    const o = obj(v, 'identity', ['nir', 'firstName', 'birthName', 'usageName', 'birthDate', 'birthRank']);
+    const nir = validateNir(typeof o.nir === 'string' ? o.nir : '');
+    if (!nir.ok) fail('identity.nir', nir.message);
     return {
+      nir: nir.ok ? nir.nir : '',
       firstName: str(o.firstName, 'identity.firstName', 60),
       birthName: str(o.birthName, 'identity.birthName', 80),
       usageName: o.usageName === null || o.usageName === undefined ? null : str(o.usageName, 'identity.usageName', 80),
@@ -61,9 +66,15 @@ const VALIDATORS: Record<RecordType, (v: unknown) => unknown> = {
       birthRank: o.birthRank === undefined ? 1 : (Number.isInteger(o.birthRank) && (o.birthRank as number) >= 1 && (o.birthRank as number) <= 9 ? o.birthRank : fail('identity.birthRank', 'must be 1 to 9')),
     };
   },
+  // The chip holds the regime, caisse and centre codes: the 9-digit organisme code is their concatenation (2 + 3 + 4).
   organisme: (v) => {
-    const o = obj(v, 'organisme', ['code']);
-    return { code: str(o.code, 'organisme.code', 9, /^\d{9}$/) };
+    const o = obj(v, 'organisme', ['code', 'regimeCode', 'caisseCode', 'centreCode']);
+    const code = str(o.code, 'organisme.code', 9, /^\d{9}$/);
+    const parts = { regimeCode: code.slice(0, 2), caisseCode: code.slice(2, 5), centreCode: code.slice(5) };
+    for (const [k, want] of Object.entries(parts)) {
+      if (o[k] !== undefined && o[k] !== want) fail(`organisme.${k}`, `must be ${want} for organisme ${code} (or left out)`);
+    }
+    return { code, ...parts };
   },
   coverage: (v) => list(v, 'coverage', 20).map((e, i) => {
     const o = obj(e, `coverage[${i}]`, ['aldDigit', 'situation']);
@@ -85,12 +96,25 @@ const VALIDATORS: Record<RecordType, (v: unknown) => unknown> = {
     return { css, amc };
   },
   maternity: (v) => (v === null ? null : { date: date(obj(v, 'maternity', ['date']).date, 'maternity.date') }),
+  // The optional data Vitale 2 allows (DOMAIN.md): each null when not on the chip.
   mentions: (v) => {
-    const o = obj(v, 'mentions', ['organDonor', 'emergencyContact', 'treatingDoctor']);
+    const o = obj(v, 'mentions', ['organDonor', 'declaredGp', 'treatingDoctor', 'emergencyContact', 'address', 'workAccidentRegime', 'euStay']);
+    const opt = <T>(k: string, read: (x: unknown) => T): T | null => (o[k] === undefined || o[k] === null ? null : read(o[k]));
+    const bool = (k: string) => opt(k, (x) => (typeof x === 'boolean' ? x : fail(`mentions.${k}`, 'must be true, false or null')));
     return {
-      organDonor: o.organDonor === undefined || o.organDonor === null ? null : (typeof o.organDonor === 'boolean' ? o.organDonor : fail('mentions.organDonor', 'must be true, false or null')),
-      emergencyContact: o.emergencyContact === undefined || o.emergencyContact === null ? null : str(o.emergencyContact, 'mentions.emergencyContact', 100),
-      treatingDoctor: o.treatingDoctor === undefined || o.treatingDoctor === null ? null : str(o.treatingDoctor, 'mentions.treatingDoctor', 100),
+      organDonor: bool('organDonor'),
+      declaredGp: bool('declaredGp'),
+      treatingDoctor: opt('treatingDoctor', (x) => str(x, 'mentions.treatingDoctor', 100)),
+      emergencyContact: opt('emergencyContact', (x) => str(x, 'mentions.emergencyContact', 100)),
+      address: opt('address', (x) => {
+        const a = checkAddress(x);
+        return a.ok ? a.value : fail('mentions.address', a.message);
+      }),
+      workAccidentRegime: opt('workAccidentRegime', (x) => str(x, 'mentions.workAccidentRegime', 2, /^\d{2}$/)),
+      euStay: opt('euStay', (x) => {
+        const e = obj(x, 'mentions.euStay', ['country', 'from', 'to']);
+        return { country: str(e.country, 'mentions.euStay.country', 2, /^[A-Z]{2}$/), ...period(e, 'mentions.euStay', ['country']) };
+      }),
     };
   },
 };

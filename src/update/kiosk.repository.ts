@@ -96,7 +96,8 @@ export class KioskRepository {
       `SELECT id, serial::text AS serial, state, organisme_code, data_version FROM card WHERE id = $1 FOR UPDATE`, [found.card_id]);
     const { rows: [exchange] } = await run<ExchangeRow>(em,
       `SELECT id, status, target_version, records FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
-    return { card, exchange };
+    // Purged (retention) between the two reads: as unknown.
+    return card && exchange ? { card, exchange } : undefined;
   }
 
   async markFailed(em: EntityManager, exchangeId: string, commandMayHaveReachedCard: boolean): Promise<void> {
@@ -111,5 +112,20 @@ export class KioskRepository {
     await run(em, `UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $1`, [cardId]);
     await run(em, `UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = $1`, [exchangeId]);
     return upd.data_version;
+  }
+
+  /**
+   * Retention: deletes at most `limit` finished exchanges (any status but `issued`) that ended more than
+   * `retentionDays` ago, in one statement of its own; returns how many went. An open exchange is never deleted,
+   * whatever its age. The card's last update date is on card_update_state, which this does not touch.
+   */
+  async deleteFinishedExchanges(retentionDays: number, limit: number): Promise<number> {
+    const { count } = await run(this.dataSource.manager,
+      `DELETE FROM kiosk_exchange
+        WHERE id IN (SELECT id FROM kiosk_exchange
+                      WHERE status <> 'issued' AND finished_at < now() - make_interval(days => $1::int)
+                      LIMIT $2::int)`,
+      [retentionDays, limit]);
+    return count;
   }
 }

@@ -136,7 +136,7 @@ export class MutationsService {
         const org = current.organisme_code;
         const cards = await this.repo.lockMovableCards(em, beneficiaryId, org);
         const identity = validateRecord('identity', {
-          firstName: before.first_name, birthName: before.birth_name, usageName: before.usage_name, birthDate: before.birth_date, birthRank: before.birth_rank,
+          nir: nir.nir, firstName: before.first_name, birthName: before.birth_name, usageName: before.usage_name, birthDate: before.birth_date, birthRank: before.birth_rank,
         });
         const records: AuditRecord[] = [{
           action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
@@ -147,14 +147,20 @@ export class MutationsService {
             beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
           });
           if (!card) continue;
-          // The chip's identity is rewritten whole even when the traits are the same: the number changed.
-          const version = await this.records.writeRecord(em, card.id, 'identity', identity, true);
+          // The chip's identity record carries the NIR: it changed, so the record is a pending update (unless the
+          // fund already stored the new number in it, then the pending version stays).
+          const version = (await this.records.writeRecord(em, card.id, 'identity', identity)) ?? (await this.records.recordVersion(em, card.id, 'identity'));
           records.push({
             action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: org,
             details: { serial: formatOptionalSerial(card.serial), recordType: 'identity', version, mutationId: row.id },
           });
         }
         await this.audit.record(em, actor, ...records);
+        // The managing fund's systems follow the change (never the number itself: events carry no NIR).
+        await this.events.append(em, {
+          organismeCode: org, type: FundEventType.BeneficiaryNirChanged, subjectType: 'beneficiary', subjectId: beneficiaryId,
+          data: { beneficiaryId, nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+        });
         return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
       });
     } catch (e) {

@@ -65,6 +65,7 @@ export enum KioskExchangeStatus {
  */
 @Entity('kiosk_exchange')
 @Index('kiosk_exchange_one_open_per_card', ['cardId'], { unique: true, where: `status = 'issued'` })
+@Index('kiosk_exchange_finished', ['finishedAt'], { where: `status <> 'issued'` })
 @Check('kiosk_exchange_versions', `target_version > base_version`)
 export class KioskExchange {
   @PrimaryGeneratedColumn('uuid')

@@ -1,7 +1,8 @@
 import { MutationsCrons, MutationsJobs } from './mutations.jobs.js';
+import { ExchangeRetentionCrons, ExchangeRetentionJobs } from './exchange-retention.jobs.js';
 import { CardDataRepository } from './card-data.repository.js';
 import { Module } from '@nestjs/common';
-import { CardDataController } from './card-data.controller.js';
+import { BeneficiaryCardUpdatesController, CardDataController } from './card-data.controller.js';
 import { CardDataService } from './card-data.service.js';
 import { KioskController } from './kiosk.controller.js';
 import { KioskRepository } from './kiosk.repository.js';
@@ -17,7 +18,7 @@ import { RegisterModule } from '../register/register.module.js';
  */
 @Module({
   imports: [RegisterModule],
-  controllers: [CardDataController, KioskController, MutationsController],
-  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons],
+  controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, MutationsController],
+  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons, ExchangeRetentionJobs, ExchangeRetentionCrons],
 })
 export class UpdateModule {}

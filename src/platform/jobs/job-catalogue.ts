@@ -31,6 +31,8 @@ export enum JobName {
   OppositionProduceList = 'opposition.produce-list',
   /** Apply the fund changes (mutations) whose effective date has come: the cards change hands, kiosks get the update. */
   UpdateApplyDueMutations = 'update.apply-due-mutations',
+  /** Delete finished kiosk exchanges (never an open one) older than the retention delay. */
+  UpdatePurgeExchanges = 'update.purge-exchanges',
 }
 
 export interface JobPayloads {
@@ -48,6 +50,7 @@ export interface JobPayloads {
   [JobName.PhotoPurgeOriginals]: Record<string, never>;
   [JobName.OppositionProduceList]: { kind: 'incremental' | 'full'; period: string };
   [JobName.UpdateApplyDueMutations]: Record<string, never>;
+  [JobName.UpdatePurgeExchanges]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -79,6 +82,8 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.PhotoPurgeOriginals]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.OppositionProduceList]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 60 * 60, batchSize: 1 },
   [JobName.UpdateApplyDueMutations]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
+  // Bounded chunks, each its own statement: a run stopped midway loses nothing and the next one carries on.
+  [JobName.UpdatePurgeExchanges]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);
