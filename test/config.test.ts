@@ -1,10 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppConfig, ConfigError, loadConfig } from '../src/config/app-config.js';
+import { AppConfig, CONFIG_ENV, ConfigError, loadConfig } from '../src/config/app-config.js';
 
 describe('configuration', () => {
+  it('the README documents every setting, and only those', () => {
+    const readme = readFileSync(path.resolve('README.md'), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect([...documented].sort()).toEqual(Object.values(CONFIG_ENV).sort());
+  });
+
   it('has working defaults', () => {
     const c = loadConfig({});
     expect(c).toBeInstanceOf(AppConfig);
