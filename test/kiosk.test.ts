@@ -80,12 +80,22 @@ describe('kiosk protocol kiosk/1', () => {
     expect(done.body).toMatchObject({ result: 'updated', version: 2 });
   });
 
-  it('a chip that reports a write in progress gets every pending record again, even when it read the confirmed version', async () => {
+  it('a chip that reports a write in progress gets every record rewritten, even when it read the confirmed version', async () => {
     const c = await cardWithChanges();
     const a = await check(t, kiosk.key, c.serial12, 0);
     await confirm(t, kiosk.key, { exchangeId: a.body.exchangeId, serial: c.serial12, writtenRecords: written(a.body) });
+    // Up to date, but the chip says a write was cut off: the whole chip is rewritten, and the confirm clears it.
+    const whole = await check(t, pharmacy.key, c.serial12, 2, true);
+    expect(whole.body).toMatchObject({ action: 'update', fromVersion: 0, targetVersion: 2 });
+    expect(written(whole.body)).toEqual(['coverage@2', 'ald_periods@1']);
+    const done = await confirm(t, pharmacy.key, { exchangeId: whole.body.exchangeId, serial: c.serial12, writtenRecords: written(whole.body) });
+    expect(done.body).toMatchObject({ result: 'updated', version: 2 });
+    expect((await check(t, pharmacy.key, c.serial12, 2)).body.action).toBe('nothing_to_do');
+    // A card with no record at all has nothing to rewrite.
+    const bare = await cardIn(t.dataSource, CardState.Active);
+    expect((await check(t, pharmacy.key, bare.serial12, 0, true)).body.action).toBe('nothing_to_do');
     await putRecord(t, fund.key, c.serial12, 'mentions', RECORDS.mentions);
-    const b = await check(t, pharmacy.key, c.serial12, 2, true);
+    const b = await check(t, pharmacy.key, c.serial12, 2, false);
     expect(b.body).toMatchObject({ action: 'update', fromVersion: 2, targetVersion: 3 });
     expect(written(b.body)).toEqual(['mentions@3']);
     // The chip reads older than the confirmed version: resend from what it holds.

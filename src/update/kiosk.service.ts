@@ -57,9 +57,11 @@ export class KioskService {
     const card = await this.repo.findForCheck(serial);
     if (!card) throw cardNotFound();
     if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.data_version);
-    if (card.target_version <= Math.min(card.data_version, dto.readVersion)) return this.nothingToDo(actor, shown, card.data_version);
+    // An interrupted write leaves the chip untrustworthy whatever version it reads: everything is sent again.
+    const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
+    if (card.target_version <= Math.min(card.data_version, readVersion)) return this.nothingToDo(actor, shown, card.data_version);
     // Something is pending: issue an exchange (one statement, under the card's row lock; it re-reads the card).
-    const issued = await this.repo.issueExchange(card.id, actor.partnerId ?? '', dto.readVersion);
+    const issued = await this.repo.issueExchange(card.id, actor.partnerId ?? '', readVersion);
     if (!issued) throw cardNotFound();
     if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version);
     if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version);
