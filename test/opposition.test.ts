@@ -94,6 +94,18 @@ describe('opposition', () => {
       expect((await t.http().delete(`/v1/cards/${late.serial12}/opposition`).set(bearer(fund.key))).status).toBe(200);
     });
 
+    it('once a replacement card is ordered, the declaration cannot be withdrawn (409 OPPOSITION_CARD_REPLACED), nothing changes', async () => {
+      const lost = await cardIn(t.dataSource, CardState.Active);
+      await t.http().post(`/v1/cards/${lost.serial12}/opposition`).set(bearer(fund.key)).send({ reason: 'lost' }).expect(201);
+      // The replacement: an ordered card of the same holder (what an order with the declaration creates).
+      await t.dataSource.query(`INSERT INTO card (beneficiary_id, organisme_code, state) VALUES ($1, $2, 'ordered')`, [lost.beneficiaryId, PARIS]);
+      const before = await cardRowBySerial(t.dataSource, lost.serial12);
+      const r = await t.http().delete(`/v1/cards/${lost.serial12}/opposition`).set(bearer(fund.key));
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe('OPPOSITION_CARD_REPLACED');
+      expect(await cardRowBySerial(t.dataSource, lost.serial12)).toEqual(before);
+    });
+
     it('an opposition set by the system cannot be withdrawn', async () => {
       const c = await cardIn(t.dataSource, CardState.Opposed, { reason: OppositionReason.Replaced });
       const r = await t.http().delete(`/v1/cards/${c.serial12}/opposition`).set(op);

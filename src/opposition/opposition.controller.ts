@@ -57,7 +57,7 @@ export class CardOppositionController {
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardView })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'CARD_NOT_OPPOSED, OPPOSITION_NOT_WITHDRAWABLE (set by the system), OPPOSITION_WITHDRAWAL_TOO_LATE' })
+  @ApiConflictResponse({ description: 'CARD_NOT_OPPOSED, OPPOSITION_NOT_WITHDRAWABLE (set by the system), OPPOSITION_WITHDRAWAL_TOO_LATE, OPPOSITION_CARD_REPLACED (a replacement card was ordered)' })
   withdraw(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardView> {
     return this.opposition.withdraw(actor, serial);
   }

@@ -14,6 +14,8 @@ export interface LockedCard {
   state_changed_at: Date;
   withdrawable_until: Date;
   too_late: boolean;
+  /** Another card of the same holder is ordered, being made, shipped or active: a replacement. */
+  replaced: boolean;
 }
 
 /**
@@ -29,7 +31,9 @@ export class OppositionRepository {
     const { rows } = await run<LockedCard>(em,
       `SELECT id, serial::text, organisme_code, state, opposition_reason, state_changed_at,
               state_changed_at + make_interval(hours => $3) AS withdrawable_until,
-              now() > state_changed_at + make_interval(hours => $3) AS too_late
+              now() > state_changed_at + make_interval(hours => $3) AS too_late,
+              EXISTS (SELECT 1 FROM card o WHERE o.beneficiary_id = card.beneficiary_id AND o.id <> card.id
+                         AND o.state IN ('ordered', 'in_personalisation', 'shipped', 'active')) AS replaced
          FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
       [serial, scope, withdrawalHours]);
     return rows[0] ?? null;

@@ -58,6 +58,11 @@ export class OppositionService {
           opposedAt: card.state_changed_at, withdrawableUntil: card.withdrawable_until,
         });
       }
+      // Once a replacement is on its way (ordered with the declaration, or later), the old card stays opposed:
+      // withdrawing would leave the holder two usable cards.
+      if (card.replaced) {
+        throw new DomainError('OPPOSITION_CARD_REPLACED', 409, 'A replacement card was ordered for this holder; the opposition stays', { serial: formatSerial(card.serial) });
+      }
       return this.cards.transitionIn(em, actor, serial, CardAction.WithdrawOpposition);
     });
   }
