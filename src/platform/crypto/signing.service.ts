@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig } from '../../config/app-config.js';
 import { buildTree, leafHash } from './merkle.js';
@@ -26,6 +26,9 @@ export function treeHeadMessage(size: number, root: Buffer): Buffer {
   return Buffer.from(`vitale-signed-tree/1:${size}:${root.toString('hex')}`, 'ascii');
 }
 
+/** How stale this instance's view of the key folder may get (rotations by other instances). */
+const REFRESH_MS = 10_000;
+
 /** Largest batch under one tree signature. */
 const MAX_TREE = 1024;
 
@@ -47,6 +50,7 @@ export class SigningService implements OnModuleInit {
   private readonly dir: string;
   private keys = new Map<string, { priv: KeyObject; pub: KeyObject; createdAt: number }>();
   private currentId = '';
+  private loadedAt = 0;
   private treeQueue: { leaf: Buffer; resolve(s: TreeSignature): void; reject(e: Error): void }[] = [];
 
   constructor(config: AppConfig) {
@@ -60,6 +64,7 @@ export class SigningService implements OnModuleInit {
   }
 
   sign(data: Buffer | string): DetachedSignature {
+    this.refreshIfStale();
     const key = this.keys.get(this.currentId)!;
     return { keyId: this.currentId, algorithm: 'Ed25519', signature: sign(null, Buffer.from(data), key.priv).toString('base64') };
   }
@@ -96,6 +101,8 @@ export class SigningService implements OnModuleInit {
   }
 
   publicKeys(): PublishedKey[] {
+    // Another instance may have rotated the key a moment ago: the published list is read fresh.
+    this.load();
     return [...this.keys.entries()]
       .sort((a, b) => a[1].createdAt - b[1].createdAt)
       .map(([keyId, k]) => ({ keyId, algorithm: 'Ed25519', publicKey: k.pub.export({ type: 'spki', format: 'pem' }).toString(), current: keyId === this.currentId }));
@@ -105,16 +112,38 @@ export class SigningService implements OnModuleInit {
   rotate(): PublishedKey {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const keyId = keyIdOf(publicKey);
-    writeFileSync(path.join(this.dir, `${keyId}.key`), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-    writeFileSync(path.join(this.dir, 'current'), keyId + '\n', { mode: 0o600 });
+    // Written aside then renamed: another instance reading the folder never sees half a key or half a name.
+    const tmp = path.join(this.dir, `.${keyId}.tmp`);
+    writeFileSync(tmp, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, path.join(this.dir, `${keyId}.key`));
+    writeFileSync(path.join(this.dir, '.current.tmp'), keyId + '\n', { mode: 0o600 });
+    renameSync(path.join(this.dir, '.current.tmp'), path.join(this.dir, 'current'));
     this.load();
     return this.publicKeys().find((k) => k.keyId === keyId)!;
   }
 
+  /**
+   * Instances share DATA_DIR: a rotation made by another one is picked up within REFRESH_MS (one small
+   * directory read per interval, none per signature).
+   */
+  private refreshIfStale(): void {
+    const now = Date.now();
+    if (now - this.loadedAt < REFRESH_MS) return;
+    this.load();
+  }
+
   private load(): void {
+    this.loadedAt = Date.now();
     const keys = new Map<string, { priv: KeyObject; pub: KeyObject; createdAt: number }>();
     for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.key'))) {
-      const priv = createPrivateKey(readFileSync(path.join(this.dir, file)));
+      const known = this.keys.get(file.slice(0, -4));
+      if (known) { keys.set(file.slice(0, -4), known); continue; }
+      let priv: KeyObject;
+      try {
+        priv = createPrivateKey(readFileSync(path.join(this.dir, file)));
+      } catch {
+        continue; // not a key (yet): skipped, read again at the next refresh
+      }
       const pub = createPublicKey(priv);
       keys.set(keyIdOf(pub), { priv, pub, createdAt: fileTime(path.join(this.dir, file)) });
     }
