@@ -1,12 +1,15 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Card } from '../cards/card.entity.js';
 import { Beneficiary } from '../register/beneficiary.entity.js';
+import { RegimeTransfer } from './regime-transfer.entity.js';
 
 export enum CardMutationKind {
   /** The insured changes fund (or returns to a former one): the card moves to the new organisme. */
   FundChange = 'fund_change',
   /** The insured's NIR changes (temporary to definitive, or a correction): the card keeps its serial, identity rewritten. */
   NirChange = 'nir_change',
+  /** The insured's whole regime is absorbed by another (a regime transfer): like a fund change, recorded in bulk. */
+  RegimeTransfer = 'regime_transfer',
 }
 
 /**
@@ -16,7 +19,8 @@ export enum CardMutationKind {
  */
 @Entity('card_mutation')
 @Index('card_mutation_due', ['effectiveDate'], { where: 'applied_at IS NULL' })
-@Check('card_mutation_organismes', `kind <> 'fund_change' OR from_organisme <> to_organisme`)
+@Check('card_mutation_organismes', `kind NOT IN ('fund_change', 'regime_transfer') OR from_organisme <> to_organisme`)
+@Index('card_mutation_transfer', ['transferId'], { where: 'transfer_id IS NOT NULL' })
 export class CardMutation {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -51,6 +55,14 @@ export class CardMutation {
 
   @Column({ type: 'varchar', length: 16, default: CardMutationKind.FundChange })
   kind: string;
+
+  /** The regime transfer that recorded this mutation (null: an individual change). */
+  @Column({ type: 'uuid', nullable: true })
+  transferId: string | null;
+
+  @ManyToOne(() => RegimeTransfer, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'transfer_id', foreignKeyConstraintName: 'card_mutation_transfer_fk' })
+  transfer?: RegimeTransfer;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -6,11 +6,11 @@ import { CURRENT } from '../register/sql.js';
 export interface CurrentAffiliationRow { id: string; organisme_code: string; valid_from: string; valid_to: string | null }
 export interface MutationRow {
   id: string; beneficiary_id: string; card_id: string | null; serial: string | null; from_organisme: string; to_organisme: string;
-  effective_date: string; kind: string;
+  effective_date: string; kind: string; transfer_id?: string | null;
 }
 
 /** Card states that follow the insured to the new organisme (cards out of use stay where they ended). */
-const MOVABLE_STATES = `('ordered', 'in_personalisation', 'shipped', 'active', 'returned_undeliverable')`;
+export const MOVABLE_STATES = `('ordered', 'in_personalisation', 'shipped', 'active', 'returned_undeliverable')`;
 
 /** The SQL of mutations that keep the card. Scoping as in the register: a fund reaches only its current affiliates. */
 @Injectable()
@@ -67,27 +67,64 @@ export class MutationsRepository {
     return rows[0];
   }
 
-  /** Mutations not yet applied whose date has come, locked (others working on them are skipped). */
-  async lockDue(em: EntityManager, day: string, beneficiaryId: string | null = null): Promise<MutationRow[]> {
+  /**
+   * Mutations not yet applied whose date has come, oldest first, at most `limit` (null: all), locked (others working
+   * on them are skipped).
+   */
+  async lockDue(em: EntityManager, day: string, beneficiaryId: string | null = null, limit: number | null = null): Promise<MutationRow[]> {
     const { rows } = await run<MutationRow>(em,
       `SELECT m.id, m.beneficiary_id, m.card_id, c.serial::text AS serial, m.from_organisme, m.to_organisme,
-              m.effective_date::text AS effective_date, m.kind
+              m.effective_date::text AS effective_date, m.kind, m.transfer_id
          FROM card_mutation m LEFT JOIN card c ON c.id = m.card_id
         WHERE m.applied_at IS NULL AND m.effective_date <= $1::date AND ($2::uuid IS NULL OR m.beneficiary_id = $2)
         ORDER BY m.effective_date, m.created_at, m.id
-        FOR UPDATE OF m SKIP LOCKED`, [day, beneficiaryId]);
+        LIMIT $3
+        FOR UPDATE OF m SKIP LOCKED`, [day, beneficiaryId, limit]);
     return rows;
   }
 
-  async markApplied(em: EntityManager, id: string): Promise<void> {
-    await run(em, `UPDATE card_mutation SET applied_at = now() WHERE id = $1`, [id]);
+  async markApplied(em: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await run(em, `UPDATE card_mutation SET applied_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  /** Moves the card to its new managing organisme; false when it no longer sits with the old one. */
-  async moveCard(em: EntityManager, cardId: string, from: string, to: string): Promise<boolean> {
+  /**
+   * Moves cards to their new managing organisme in one statement; answers the ids moved (a card no longer with the
+   * old organisme stays where it is). Each card at most once per call.
+   */
+  async moveCards(em: EntityManager, moves: Array<{ cardId: string; from: string; to: string }>): Promise<Set<string>> {
+    if (moves.length === 0) return new Set();
+    const { rows } = await run<{ id: string }>(em,
+      `UPDATE card c SET organisme_code = x.to_org, version = c.version + 1
+         FROM unnest($1::uuid[], $2::char(9)[], $3::char(9)[]) AS x(id, from_org, to_org)
+        WHERE c.id = x.id AND c.organisme_code = x.from_org
+        RETURNING c.id`,
+      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Counts applied mutations on their regime transfers; a transfer fully recorded whose every mutation is applied
+   * becomes `applied`. The row lock of this UPDATE serialises it with the recording job's last step.
+   */
+  async countTransferApplied(em: EntityManager, perTransfer: Map<string, number>): Promise<void> {
+    if (perTransfer.size === 0) return;
+    await run(em,
+      `UPDATE regime_transfer t
+          SET applied_count = t.applied_count + x.n,
+              status = CASE WHEN t.status = 'recorded' AND t.applied_count + x.n >= t.mutations_count THEN 'applied' ELSE t.status END,
+              applied_at = CASE WHEN t.status = 'recorded' AND t.applied_count + x.n >= t.mutations_count THEN now() ELSE t.applied_at END
+         FROM unnest($1::uuid[], $2::int[]) AS x(id, n)
+        WHERE t.id = x.id`,
+      [[...perTransfer.keys()], [...perTransfer.values()]]);
+  }
+
+  /** Recorded transfers in force with nothing left to apply (also those that moved nobody) become `applied`. */
+  async closeAppliedTransfers(em: EntityManager, day: string): Promise<number> {
     const { count } = await run(em,
-      `UPDATE card SET organisme_code = $3, version = version + 1 WHERE id = $1 AND organisme_code = $2`, [cardId, from, to]);
-    return count > 0;
+      `UPDATE regime_transfer SET status = 'applied', applied_at = now()
+        WHERE status = 'recorded' AND effective_date <= $1::date AND applied_count >= mutations_count`, [day]);
+    return count;
   }
 
   /** The beneficiary's NIR and identity traits as the chip's identity record holds them. */
@@ -106,11 +143,12 @@ export class MutationsRepository {
     await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
   }
 
-  async stats(em: EntityManager): Promise<{ cards_kept: number; fund_changes: number; nir_changes: number; pending: number }> {
-    const { rows } = await run<{ cards_kept: number; fund_changes: number; nir_changes: number; pending: number }>(em,
+  async stats(em: EntityManager): Promise<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }> {
+    const { rows } = await run<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }>(em,
       `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS cards_kept,
               count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'fund_change')::int AS fund_changes,
               count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'nir_change')::int AS nir_changes,
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'regime_transfer')::int AS regime_transfers,
               count(*) FILTER (WHERE applied_at IS NULL)::int AS pending
          FROM card_mutation`);
     return rows[0];

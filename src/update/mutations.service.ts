@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatOptionalSerial } from '../cards/card-serial.js';
 import { CARD_AUDIT_ENTITY } from '../cards/cards.service.js';
-import { FundEventType } from '../events/event-types.js';
+import { FundEventType, type NewFundEvent } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
@@ -82,7 +82,7 @@ export class MutationsService {
           details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
         });
         const applied = dto.effectiveDate <= today;
-        if (applied) for (const row of rows) await this.apply(em, actor, row);
+        if (applied) await this.applyMany(em, actor, rows);
         return {
           beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
           cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
@@ -97,18 +97,34 @@ export class MutationsService {
     }
   }
 
-  /** Applies every mutation whose effective date is `day` or earlier (default: today) and not yet applied. */
+  /**
+   * Applies every mutation whose effective date is `day` or earlier (default: today) and not yet applied, in chunks
+   * of `applyChunkSize`, each its own transaction (a regime transfer moves millions of cards on one date): a run
+   * stopped midway keeps the chunks done, and the next run carries on.
+   */
   async applyDue(day: string = this.clock.today(), actor: Actor = systemActor()): Promise<ApplyDueView> {
-    return this.dataSource.transaction(async (em) => {
-      const due = await this.repo.lockDue(em, day);
-      for (const row of due) await this.apply(em, actor, row);
-      return { applied: due.length };
-    });
+    const size = MutationsService.applyChunkSize;
+    let applied = 0;
+    for (;;) {
+      const n = await this.dataSource.transaction(async (em) => {
+        const due = await this.repo.lockDue(em, day, null, size);
+        await this.applyMany(em, actor, due);
+        return due.length;
+      });
+      applied += n;
+      // Fewer than a chunk: nothing else is due, or the rest is locked by another run that applies it.
+      if (n < size) break;
+    }
+    await this.dataSource.transaction((em) => this.repo.closeAppliedTransfers(em, day));
+    return { applied };
   }
+
+  /** Most mutations applied in one transaction by applyDue (tests lower it to see several chunks). */
+  static applyChunkSize = 1000;
 
   async stats(): Promise<MutationStatsView> {
     const s = await this.repo.stats(this.dataSource.manager);
-    return { cardsKept: s.cards_kept, fundChanges: s.fund_changes, nirChanges: s.nir_changes, pending: s.pending };
+    return { cardsKept: s.cards_kept, fundChanges: s.fund_changes, nirChanges: s.nir_changes, regimeTransfers: s.regime_transfers, pending: s.pending };
   }
 
   /**
@@ -171,37 +187,61 @@ export class MutationsService {
     }
   }
 
-  /** Moves the card (serial kept), rewrites its organisme record (pending kiosk update), tells both funds, audits. */
-  private async apply(em: EntityManager, actor: Actor, m: MutationRow): Promise<void> {
-    let version: number | null = null;
-    let moved = false;
-    if (m.card_id) {
-      moved = await this.repo.moveCard(em, m.card_id, m.from_organisme, m.to_organisme);
-      if (moved) version = await this.records.writeRecord(em, m.card_id, 'organisme', organismeRecord(m.to_organisme));
+  /**
+   * Applies mutations in the caller's transaction: each card moves (serial kept) only if still with the from-organisme,
+   * its organisme record is rewritten (pending kiosk update), both funds are told, everything is audited; counted on
+   * its regime transfer if any. Set-based per "wave": a beneficiary's successive mutations (a ping-pong both of whose
+   * legs are due) go in successive waves, in order, so each card is moved at most once per statement.
+   */
+  private async applyMany(em: EntityManager, actor: Actor, rows: MutationRow[]): Promise<void> {
+    const waves: MutationRow[][] = [];
+    const seen = new Map<string, number>();
+    for (const m of rows) {
+      const k = seen.get(m.beneficiary_id) ?? 0;
+      seen.set(m.beneficiary_id, k + 1);
+      (waves[k] ??= []).push(m);
     }
-    await this.repo.markApplied(em, m.id);
-    const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date };
-    await this.events.append(em,
-      { organismeCode: m.from_organisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
-      { organismeCode: m.to_organisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
-    );
-    const serial = formatOptionalSerial(m.serial);
-    const records: AuditRecord[] = [{
-      action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiary_id, organismeCode: m.to_organisme,
-      details: { mutationId: m.id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, cardMoved: moved },
-    }];
-    if (moved) {
+    for (const wave of waves) await this.applyWave(em, actor, wave);
+  }
+
+  private async applyWave(em: EntityManager, actor: Actor, wave: MutationRow[]): Promise<void> {
+    if (wave.length === 0) return;
+    const moved = await this.repo.moveCards(em,
+      wave.filter((m) => m.card_id).map((m) => ({ cardId: m.card_id!, from: m.from_organisme, to: m.to_organisme })));
+    await this.repo.markApplied(em, wave.map((m) => m.id));
+    const events: NewFundEvent[] = [];
+    const records: AuditRecord[] = [];
+    const perTransfer = new Map<string, number>();
+    for (const m of wave) {
+      const isMoved = m.card_id !== null && moved.has(m.card_id);
+      const version = isMoved ? await this.records.writeRecord(em, m.card_id!, 'organisme', organismeRecord(m.to_organisme)) : null;
+      const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date };
+      events.push(
+        { organismeCode: m.from_organisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
+        { organismeCode: m.to_organisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
+      );
+      const serial = formatOptionalSerial(m.serial);
+      const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
       records.push({
-        action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
-        details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
+        action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiary_id, organismeCode: m.to_organisme,
+        details: { mutationId: m.id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, cardMoved: isMoved, ...transfer },
       });
-      if (version !== null) {
+      if (isMoved) {
         records.push({
-          action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
-          details: { serial, recordType: 'organisme', version },
+          action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
+          details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
         });
+        if (version !== null) {
+          records.push({
+            action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
+            details: { serial, recordType: 'organisme', version },
+          });
+        }
       }
+      if (m.transfer_id) perTransfer.set(m.transfer_id, (perTransfer.get(m.transfer_id) ?? 0) + 1);
     }
+    await this.events.append(em, ...events);
     await this.audit.record(em, actor, ...records);
+    await this.repo.countTransferApplied(em, perTransfer);
   }
 }

@@ -11,14 +11,19 @@ import { MutationsController } from './mutations.controller.js';
 import { MutationsRepository } from './mutations.repository.js';
 import { MutationsService } from './mutations.service.js';
 import { RegisterModule } from '../register/register.module.js';
+import { RegimeTransfersController } from './regime-transfers.controller.js';
+import { RegimeTransfersJobs } from './regime-transfers.jobs.js';
+import { RegimeTransfersRepository } from './regime-transfers.repository.js';
+import { RegimeTransfersService } from './regime-transfers.service.js';
 
 /**
  * Online card updates from kiosks and pharmacy software (protocol kiosk/1), and the card data funds set.
- * Mutations that keep the card: change of fund and NIR change (mutations.*). Not yet here: regime change.
+ * Mutations that keep the card: change of fund, NIR change (mutations.*) and whole-regime transfers (regime-transfers.*).
  */
 @Module({
   imports: [RegisterModule],
-  controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, MutationsController],
-  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons, ExchangeRetentionJobs, ExchangeRetentionCrons],
+  controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, MutationsController, RegimeTransfersController],
+  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons, ExchangeRetentionJobs, ExchangeRetentionCrons,
+    RegimeTransfersRepository, RegimeTransfersService, RegimeTransfersJobs],
 })
 export class UpdateModule {}

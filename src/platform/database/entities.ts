@@ -13,9 +13,10 @@ import { Photo } from '../../photo/photo.entity.js';
 import { OppositionChange, OppositionList } from '../../opposition/opposition.entity.js';
 import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/update.entities.js';
 import { CardMutation } from '../../update/mutation.entity.js';
+import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [Regime, Fund, Organisme, Partner, ApiKey, Beneficiary, Affiliation, BulkImport, BulkImportReject, Card, AuditEntry,
   CardRequest, CardRequestStep, Photo, VendorProfile, SftpPublicKey, PersonalisationBatch, SerialAllocator, VendorReturnFile,
   FundEvent, WebhookSubscription, WebhookDelivery, OppositionChange, OppositionList,
-  CardDataRecord, CardUpdateState, KioskExchange, CardMutation];
+  CardDataRecord, CardUpdateState, KioskExchange, CardMutation, RegimeTransfer];

@@ -33,6 +33,8 @@ export enum JobName {
   UpdateApplyDueMutations = 'update.apply-due-mutations',
   /** Delete finished kiosk exchanges (never an open one) older than the retention delay. */
   UpdatePurgeExchanges = 'update.purge-exchanges',
+  /** Record the per-insured mutations of one regime transfer, in chunks (resumable). */
+  UpdateRecordRegimeTransfer = 'update.record-regime-transfer',
 }
 
 export interface JobPayloads {
@@ -51,6 +53,7 @@ export interface JobPayloads {
   [JobName.OppositionProduceList]: { kind: 'incremental' | 'full'; period: string };
   [JobName.UpdateApplyDueMutations]: Record<string, never>;
   [JobName.UpdatePurgeExchanges]: Record<string, never>;
+  [JobName.UpdateRecordRegimeTransfer]: { transferId: string };
 }
 
 export interface JobSpec {
@@ -84,6 +87,9 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.UpdateApplyDueMutations]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
   // Bounded chunks, each its own statement: a run stopped midway loses nothing and the next one carries on.
   [JobName.UpdatePurgeExchanges]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
+  // Millions of insured in chunks of a few thousand, each chunk its own transaction with its cursor: a retry (or a
+  // run that expired) carries on after the last committed chunk; runs serialise on the transfer row.
+  [JobName.UpdateRecordRegimeTransfer]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);

@@ -33,6 +33,7 @@ export class MutationStatsView {
   @ApiProperty({ description: 'Applied mutations that kept a card (each one once required a new card)' }) cardsKept: number;
   @ApiProperty({ description: 'Of which fund changes' }) fundChanges: number;
   @ApiProperty({ description: 'Of which NIR changes' }) nirChanges: number;
+  @ApiProperty({ description: 'Of which regime transfers (a whole regime absorbed by another)' }) regimeTransfers: number;
   @ApiProperty({ description: 'Mutations recorded, not yet in force' }) pending: number;
 }
 

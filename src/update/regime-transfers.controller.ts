@@ -1,0 +1,42 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { CreateRegimeTransferDto, RegimeTransferListQuery, RegimeTransferListView, RegimeTransferView } from './dto/regime-transfer.dto.js';
+import { RegimeTransfersService } from './regime-transfers.service.js';
+
+/** Regime transfers: every insured of whole organismes changes fund on one date, keeping their card (operators). */
+@ApiTags('mutations')
+@Controller('v1/regime-transfers')
+export class RegimeTransfersController {
+  constructor(private readonly transfers: RegimeTransfersService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'Transfer every insured of the source organismes to their target on one date; recorded by a job' })
+  @ApiAcceptedResponse({ type: RegimeTransferView })
+  @ApiUnprocessableEntityResponse({ description: 'MUTATION_DATE_INVALID, MUTATION_SAME_ORGANISME, ORGANISME_UNKNOWN, REGIME_TRANSFER_SOURCE_DUPLICATE, REGIME_TRANSFER_CHAINED' })
+  @ApiConflictResponse({ description: 'REGIME_TRANSFER_SOURCE_BUSY: a source organisme is already in a transfer not yet in force' })
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateRegimeTransferDto): Promise<RegimeTransferView> {
+    return this.transfers.create(actor, dto);
+  }
+
+  @Get()
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'Regime transfers, newest first' })
+  @ApiOkResponse({ type: RegimeTransferListView })
+  async list(@Query() q: RegimeTransferListQuery): Promise<RegimeTransferListView> {
+    return { items: await this.transfers.list(q.limit ?? 50) };
+  }
+
+  @Get(':id')
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'One regime transfer: status, counts (insured, cards, skipped, mutations, applied), mappings' })
+  @ApiOkResponse({ type: RegimeTransferView })
+  @ApiNotFoundResponse({ description: 'REGIME_TRANSFER_NOT_FOUND' })
+  get(@Param('id') id: string): Promise<RegimeTransferView> {
+    return this.transfers.get(id);
+  }
+}

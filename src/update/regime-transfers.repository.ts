@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { run } from '../platform/database/sql.js';
+import { CURRENT } from '../register/sql.js';
+import { CardMutationKind } from './mutation.entity.js';
+import { MOVABLE_STATES } from './mutations.repository.js';
+import type { RegimeTransferMapping } from './regime-transfer.entity.js';
+
+export interface RegimeTransferRow {
+  id: string; effective_date: string; mappings: RegimeTransferMapping[]; status: string;
+  insured_count: number; cards_count: number; skipped_count: number; mutations_count: number; applied_count: number;
+  cursor_organisme: string | null; cursor_beneficiary: string | null; failure: string | null; request_id: string | null;
+  created_at: Date; recorded_at: Date | null; applied_at: Date | null;
+}
+
+/** One insured of a source organisme met by the recording job; `skip` says why they are left alone (null: moved). */
+export interface TransferCandidate {
+  affiliation_id: string; beneficiary_id: string; skip: 'affiliation_ends' | 'affiliation_starts' | 'mutation_pending' | null;
+}
+
+const COLUMNS = `id, effective_date::text AS effective_date, mappings, status, insured_count, cards_count, skipped_count,
+  mutations_count, applied_count, cursor_organisme, cursor_beneficiary::text AS cursor_beneficiary, failure, request_id,
+  created_at, recorded_at, applied_at`;
+
+/** Key of the transaction-level advisory lock that serialises the creation of transfers (their source checks). */
+const CREATE_LOCK = 0x7265_6774; // "regt"
+
+/** The SQL of regime transfers: the transfer rows and the set-based recording of one chunk of insured. */
+@Injectable()
+export class RegimeTransfersRepository {
+  /** Two operators creating transfers at once could both pass the "source not already in a transfer" check. */
+  async lockCreation(em: EntityManager): Promise<void> {
+    await run(em, `SELECT pg_advisory_xact_lock($1)`, [CREATE_LOCK]);
+  }
+
+  async missingOrganismes(em: EntityManager, codes: string[]): Promise<string[]> {
+    const { rows } = await run<{ code: string }>(em,
+      `SELECT x.code FROM unnest($1::char(9)[]) AS x(code)
+        WHERE NOT EXISTS (SELECT 1 FROM organisme o WHERE o.code = x.code AND o.active) ORDER BY x.code`, [codes]);
+    return rows.map((r) => r.code);
+  }
+
+  /** Source organismes already in a transfer not yet in force (pending, recording, recorded or failed). */
+  async busySources(em: EntityManager, codes: string[]): Promise<Array<{ code: string; transfer_id: string }>> {
+    const { rows } = await run<{ code: string; transfer_id: string }>(em,
+      `SELECT DISTINCT m->>'fromOrganismeCode' AS code, t.id AS transfer_id
+         FROM regime_transfer t CROSS JOIN jsonb_array_elements(t.mappings) AS m
+        WHERE t.status <> 'applied' AND m->>'fromOrganismeCode' = ANY($1::text[])
+        ORDER BY 1`, [codes]);
+    return rows;
+  }
+
+  async insert(em: EntityManager, t: { effectiveDate: string; mappings: RegimeTransferMapping[]; requestedBy: string | null; requestId: string | null }): Promise<RegimeTransferRow> {
+    const { rows } = await run<RegimeTransferRow>(em,
+      `INSERT INTO regime_transfer (effective_date, mappings, requested_by, request_id) VALUES ($1, $2::jsonb, $3, $4)
+       RETURNING ${COLUMNS}`, [t.effectiveDate, JSON.stringify(t.mappings), t.requestedBy, t.requestId]);
+    return rows[0];
+  }
+
+  async find(em: EntityManager, id: string, lock = false): Promise<RegimeTransferRow | undefined> {
+    const { rows } = await run<RegimeTransferRow>(em, `SELECT ${COLUMNS} FROM regime_transfer WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return rows[0];
+  }
+
+  async list(em: EntityManager, limit: number): Promise<RegimeTransferRow[]> {
+    const { rows } = await run<RegimeTransferRow>(em, `SELECT ${COLUMNS} FROM regime_transfer ORDER BY created_at DESC, id LIMIT $1`, [limit]);
+    return rows;
+  }
+
+  async setStatus(em: EntityManager, id: string, status: string, failure: string | null = null): Promise<void> {
+    await run(em, `UPDATE regime_transfer SET status = $2, failure = $3 WHERE id = $1`, [id, status, failure]);
+  }
+
+  /**
+   * The next insured of source organisme `from` after `after` (beneficiary id order: the (organisme_code,
+   * beneficiary_id) index of affiliation) whose affiliation to it is current on the effective date, locked as a
+   * single change of fund locks them. Those already switched are not here: their affiliation ends on the date, so it
+   * is no longer current on it.
+   */
+  async lockChunk(em: EntityManager, from: string, after: string, effectiveDate: string, limit: number): Promise<TransferCandidate[]> {
+    const { rows } = await run<TransferCandidate>(em,
+      `SELECT a.id::text AS affiliation_id, a.beneficiary_id::text AS beneficiary_id,
+              CASE WHEN a.valid_to IS NOT NULL THEN 'affiliation_ends'
+                   WHEN a.valid_from >= $3::date THEN 'affiliation_starts'
+                   WHEN EXISTS (SELECT 1 FROM card_mutation m WHERE m.beneficiary_id = a.beneficiary_id AND m.applied_at IS NULL) THEN 'mutation_pending'
+              END AS skip
+         FROM affiliation a JOIN beneficiary b ON b.id = a.beneficiary_id
+        WHERE a.organisme_code = $1 AND a.beneficiary_id > $2::uuid AND ${CURRENT('a', '$3::date')}
+        ORDER BY a.beneficiary_id
+        LIMIT $4
+        FOR UPDATE OF b, a`, [from, after, effectiveDate, limit]);
+    return rows;
+  }
+
+  /** Ends the given affiliations at `date` and opens the new organisme's from `date`, in two statements. */
+  async switchAffiliations(em: EntityManager, affiliationIds: string[], beneficiaryIds: string[], to: string, date: string): Promise<void> {
+    await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [affiliationIds, date]);
+    await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`, [beneficiaryIds, to, date]);
+  }
+
+  /** Locks the movable cards of these insured managed by `from` (as a single change of fund does). */
+  async lockMovableCards(em: EntityManager, beneficiaryIds: string[], from: string): Promise<void> {
+    await run(em, `SELECT id FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2 AND state IN ${MOVABLE_STATES} ORDER BY id FOR UPDATE`, [beneficiaryIds, from]);
+  }
+
+  /** One mutation per movable card of each insured, or one with no card for an insured without one: INSERT … SELECT. */
+  async insertMutations(em: EntityManager, transferId: string, beneficiaryIds: string[], from: string, to: string, date: string): Promise<Array<{ beneficiary_id: string; card_id: string | null }>> {
+    const { rows } = await run<{ beneficiary_id: string; card_id: string | null }>(em,
+      `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, transfer_id)
+       SELECT x.id, c.id, $2, $3, $4, $5, $6
+         FROM unnest($1::uuid[]) AS x(id)
+         LEFT JOIN card c ON c.beneficiary_id = x.id AND c.organisme_code = $2 AND c.state IN ${MOVABLE_STATES}
+        ORDER BY x.id, c.created_at, c.id
+       RETURNING beneficiary_id::text AS beneficiary_id, card_id::text AS card_id`,
+      [beneficiaryIds, from, to, date, CardMutationKind.RegimeTransfer, transferId]);
+    return rows;
+  }
+
+  /** Adds one chunk's counts and moves the cursor, in the chunk's transaction. */
+  async advance(em: EntityManager, id: string, c: { insured: number; cards: number; skipped: number; mutations: number; cursorOrganisme: string; cursorBeneficiary: string }): Promise<void> {
+    await run(em,
+      `UPDATE regime_transfer SET insured_count = insured_count + $2, cards_count = cards_count + $3, skipped_count = skipped_count + $4,
+              mutations_count = mutations_count + $5, cursor_organisme = $6, cursor_beneficiary = $7, status = 'recording', failure = NULL
+        WHERE id = $1`, [id, c.insured, c.cards, c.skipped, c.mutations, c.cursorOrganisme, c.cursorBeneficiary]);
+  }
+
+  /** Every source done: `recorded`, or `applied` at once when in force and everything is already applied. */
+  async finish(em: EntityManager, id: string, today: string): Promise<string> {
+    const { rows } = await run<{ status: string }>(em,
+      `UPDATE regime_transfer
+          SET status = CASE WHEN effective_date <= $2::date AND applied_count >= mutations_count THEN 'applied' ELSE 'recorded' END,
+              applied_at = CASE WHEN effective_date <= $2::date AND applied_count >= mutations_count THEN now() END,
+              recorded_at = now(), failure = NULL
+        WHERE id = $1 RETURNING status`, [id, today]);
+    return rows[0].status;
+  }
+}

@@ -1,0 +1,212 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { systemActor, type Actor } from '../platform/auth/actor.js';
+import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
+import { conflict, DomainError, notFound, unprocessable } from '../platform/errors/domain-error.js';
+import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobsService } from '../platform/jobs/jobs.service.js';
+import { BENEFICIARY_ENTITY } from '../register/beneficiaries.service.js';
+import { RegisterClock } from '../register/register-clock.js';
+import type { CreateRegimeTransferDto, RegimeTransferView } from './dto/regime-transfer.dto.js';
+import { MutationsService } from './mutations.service.js';
+import { RegimeTransferStatus, type RegimeTransferMapping } from './regime-transfer.entity.js';
+import { RegimeTransferRow, RegimeTransfersRepository } from './regime-transfers.repository.js';
+
+export const REGIME_TRANSFER_ENTITY = 'regime_transfer';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+const isRealDate = (d: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+
+const transferNotFound = () => notFound('Regime transfer', 'REGIME_TRANSFER_NOT_FOUND');
+
+export interface RecordOutcome { status: string; chunks: number }
+
+/**
+ * Regime transfers (the 2019 inter-regime "outgoing mutations" server): a whole regime absorbed by another, every
+ * insured of the source organismes changing fund on one date, each keeping their card. The operator's request is
+ * stored with its recording job (same transaction); the job does per insured what a change of fund does, set-based,
+ * in chunks; on the effective date the ordinary due-mutation run applies them (MutationsService.applyDue).
+ */
+@Injectable()
+export class RegimeTransfersService {
+  /** Insured handled per recording transaction (tests lower it to see several chunks). */
+  static recordChunkSize = 2000;
+  private readonly logger = new Logger('update.regime-transfers');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: RegimeTransfersRepository,
+    private readonly mutations: MutationsService,
+    private readonly audit: AuditService,
+    private readonly jobs: JobsService,
+    private readonly clock: RegisterClock,
+  ) {}
+
+  async create(actor: Actor, dto: CreateRegimeTransferDto): Promise<RegimeTransferView> {
+    const today = this.clock.today();
+    if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
+    if (dto.effectiveDate < today) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later', { field: 'effectiveDate', today });
+    const mappings: RegimeTransferMapping[] = dto.mappings.map((m) => ({ fromOrganismeCode: m.fromOrganismeCode, toOrganismeCode: m.toOrganismeCode }));
+    const sources = mappings.map((m) => m.fromOrganismeCode);
+    const duplicates = [...new Set(sources.filter((c, i) => sources.indexOf(c) !== i))];
+    if (duplicates.length) {
+      throw unprocessable('REGIME_TRANSFER_SOURCE_DUPLICATE', 'Each source organisme may appear once', { field: 'mappings', organismeCodes: duplicates });
+    }
+    const same = mappings.filter((m) => m.fromOrganismeCode === m.toOrganismeCode).map((m) => m.fromOrganismeCode);
+    if (same.length) throw unprocessable('MUTATION_SAME_ORGANISME', 'A mapping moves insured to their own organisme', { field: 'mappings', organismeCodes: same });
+    // A target that is also a source would have its newcomers met again by the recording job (and chains A→B→C are
+    // ambiguous): refused, the operator sends two transfers.
+    const chained = [...new Set(mappings.map((m) => m.toOrganismeCode).filter((c) => sources.includes(c)))];
+    if (chained.length) {
+      throw unprocessable('REGIME_TRANSFER_CHAINED', 'An organisme cannot be both a source and a target of one transfer', { field: 'mappings', organismeCodes: chained });
+    }
+    return this.dataSource.transaction(async (em) => {
+      const unknown = await this.repo.missingOrganismes(em, [...new Set([...sources, ...mappings.map((m) => m.toOrganismeCode)])]);
+      if (unknown.length) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'mappings', organismeCodes: unknown });
+      await this.repo.lockCreation(em);
+      const busy = await this.repo.busySources(em, sources);
+      if (busy.length) {
+        throw conflict('REGIME_TRANSFER_SOURCE_BUSY', 'A source organisme is already in a transfer not yet in force',
+          { organismeCodes: [...new Set(busy.map((b) => b.code))], transferIds: [...new Set(busy.map((b) => b.transfer_id))] });
+      }
+      const row = await this.repo.insert(em, { effectiveDate: dto.effectiveDate, mappings, requestedBy: actor.partnerId, requestId: actor.requestId });
+      await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: row.id });
+      await this.audit.record(em, actor, {
+        action: 'regime_transfer.requested', entityType: REGIME_TRANSFER_ENTITY, entityId: row.id,
+        details: { effectiveDate: dto.effectiveDate, mappings },
+      });
+      return view(row);
+    });
+  }
+
+  async get(id: string): Promise<RegimeTransferView> {
+    if (!UUID.test(id)) throw transferNotFound();
+    const row = await this.repo.find(this.dataSource.manager, id);
+    if (!row) throw transferNotFound();
+    return view(row);
+  }
+
+  async list(limit = 50): Promise<RegimeTransferView[]> {
+    return (await this.repo.list(this.dataSource.manager, limit)).map(view);
+  }
+
+  /**
+   * The recording job: chunk after chunk, each its own transaction committed with its counts and cursor, until every
+   * source organisme is worked through; then, when the date has come, the due mutations are applied at once.
+   * Re-running it (a retry after a failure, an expired run, a duplicate job) carries on from the committed cursor and
+   * never records an insured twice (an insured already switched has no affiliation current on the date any more).
+   */
+  async record(transferId: string): Promise<RecordOutcome> {
+    let chunks = 0;
+    for (;;) {
+      const step = await this.recordChunk(transferId);
+      if (step.done) {
+        this.logger.log({ msg: 'regime transfer recorded', transferId, status: step.status, chunks });
+        const row = await this.repo.find(this.dataSource.manager, transferId);
+        if (row && row.status === RegimeTransferStatus.Recorded && row.effective_date <= this.clock.today()) {
+          await this.mutations.applyDue();
+          return { status: (await this.repo.find(this.dataSource.manager, transferId))!.status, chunks };
+        }
+        return { status: step.status, chunks };
+      }
+      chunks++;
+    }
+  }
+
+  /** Keeps the reason of a failed run (the job is retried: the next run sets the status back to `recording`). */
+  async markFailed(transferId: string, reason: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const row = await this.repo.find(em, transferId, true);
+      if (!row || row.status === RegimeTransferStatus.Recorded || row.status === RegimeTransferStatus.Applied) return;
+      await this.repo.setStatus(em, transferId, RegimeTransferStatus.Failed, reason.slice(0, 500));
+      await this.audit.record(em, systemActor(row.request_id), {
+        action: 'regime_transfer.failed', entityType: REGIME_TRANSFER_ENTITY, entityId: transferId, details: { reason: reason.slice(0, 500) },
+      });
+    });
+  }
+
+  /** One chunk: up to recordChunkSize insured of the current source organisme, or the move to the next source. */
+  private async recordChunk(transferId: string): Promise<{ done: boolean; status: string }> {
+    return this.dataSource.transaction(async (em) => {
+      // The row lock serialises concurrent runs of the same transfer: each reads the cursor the other committed.
+      const t = await this.repo.find(em, transferId, true);
+      if (!t) return { done: true, status: 'unknown' };
+      if (t.status === RegimeTransferStatus.Recorded || t.status === RegimeTransferStatus.Applied) return { done: true, status: t.status };
+      const actor = systemActor(t.request_id);
+      const ordered = [...t.mappings].sort((a, b) => a.fromOrganismeCode.localeCompare(b.fromOrganismeCode));
+      const index = t.cursor_organisme ? ordered.findIndex((m) => m.fromOrganismeCode === t.cursor_organisme) : 0;
+      const mapping = ordered[index];
+      const after = t.cursor_organisme ? (t.cursor_beneficiary ?? NIL_UUID) : NIL_UUID;
+      const candidates = await this.repo.lockChunk(em, mapping.fromOrganismeCode, after, t.effective_date, RegimeTransfersService.recordChunkSize);
+      if (candidates.length === 0) {
+        const next = ordered[index + 1];
+        if (next) {
+          await this.repo.advance(em, transferId, { insured: 0, cards: 0, skipped: 0, mutations: 0, cursorOrganisme: next.fromOrganismeCode, cursorBeneficiary: NIL_UUID });
+          return { done: false, status: RegimeTransferStatus.Recording };
+        }
+        const status = await this.repo.finish(em, transferId, this.clock.today());
+        await this.audit.record(em, actor, {
+          action: 'regime_transfer.recorded', entityType: REGIME_TRANSFER_ENTITY, entityId: transferId,
+          details: { insured: t.insured_count, cards: t.cards_count, skipped: t.skipped_count, mutations: t.mutations_count },
+        });
+        return { done: true, status };
+      }
+      const from = mapping.fromOrganismeCode;
+      const to = mapping.toOrganismeCode;
+      const moving = candidates.filter((c) => c.skip === null);
+      const skipped = candidates.filter((c) => c.skip !== null);
+      const records: AuditRecord[] = [];
+      let cards = 0;
+      let mutations = 0;
+      if (moving.length) {
+        const ids = moving.map((c) => c.beneficiary_id);
+        await this.repo.lockMovableCards(em, ids, from);
+        await this.repo.switchAffiliations(em, moving.map((c) => c.affiliation_id), ids, to, t.effective_date);
+        const inserted = await this.repo.insertMutations(em, transferId, ids, from, to, t.effective_date);
+        mutations = inserted.length;
+        const cardsOf = new Map<string, string[]>();
+        for (const m of inserted) {
+          if (!m.card_id) continue;
+          cards++;
+          cardsOf.set(m.beneficiary_id, [...(cardsOf.get(m.beneficiary_id) ?? []), m.card_id]);
+        }
+        // One audit entry per insured, as for a single change of fund (the audit insert is one statement).
+        for (const id of ids) {
+          records.push({
+            action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode: from,
+            details: { fromOrganisme: from, toOrganisme: to, effectiveDate: t.effective_date, cardIds: cardsOf.get(id) ?? [], transferId },
+          });
+        }
+      }
+      for (const c of skipped) {
+        records.push({
+          action: 'beneficiary.regime_transfer_skipped', entityType: BENEFICIARY_ENTITY, entityId: c.beneficiary_id, organismeCode: from,
+          details: { transferId, reason: c.skip },
+        });
+      }
+      await this.audit.record(em, actor, ...records);
+      await this.repo.advance(em, transferId, {
+        insured: moving.length, cards, skipped: skipped.length, mutations, cursorOrganisme: from, cursorBeneficiary: candidates[candidates.length - 1].beneficiary_id,
+      });
+      return { done: false, status: RegimeTransferStatus.Recording };
+    }).catch((e: unknown) => {
+      // A concurrent change of one insured's affiliations: the whole chunk rolls back and the retry meets the new state.
+      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23P01') {
+        throw new Error(`affiliation overlap while recording regime transfer ${transferId}; the chunk is retried`);
+      }
+      throw e;
+    });
+  }
+}
+
+function view(r: RegimeTransferRow): RegimeTransferView {
+  return {
+    id: r.id, status: r.status, effectiveDate: r.effective_date, mappings: r.mappings,
+    counts: { insured: r.insured_count, cards: r.cards_count, skipped: r.skipped_count, mutations: r.mutations_count, applied: r.applied_count },
+    failure: r.failure,
+    createdAt: r.created_at.toISOString(), recordedAt: r.recorded_at?.toISOString() ?? null, appliedAt: r.applied_at?.toISOString() ?? null,
+  };
+}
