@@ -6,6 +6,7 @@ import { MutationsService } from '../src/update/mutations.service.js';
 import { cardIn } from './support/card-fixtures.js';
 import { insertBeneficiary, makeNir } from './support/factories.js';
 import { LYON, PARIS } from './support/kiosk-fixtures.js';
+import { APPLY_DUE_CHUNKS_PER_CALL } from '../src/update/mutations.controller.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 const addDays = (day: string, n: number): string => {
@@ -162,6 +163,36 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
       expect(await t.dataSource.query(`SELECT 1 FROM fund_event WHERE subject_id = $1`, [id])).toEqual([]);
     }
     expect(await t.dataSource.query(`SELECT organisme_code FROM card WHERE id = $1`, [card.id])).toEqual([{ organisme_code: PARIS }]);
+  });
+
+  it('an operator\'s apply-due stays short: past a few chunks it answers continuing and the job carries on', async () => {
+    const size = MutationsService.applyChunkSize;
+    MutationsService.applyChunkSize = 1;
+    try {
+      const n = APPLY_DUE_CHUNKS_PER_CALL + 2;
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+        await cardIn(t.dataSource, CardState.Active, { beneficiaryId: b.id, organismeCode: PARIS });
+        expect((await mutate(paris.key, b.id, { toOrganismeCode: LYON, effectiveDate: addDays(today(), 1) })).status).toBe(201);
+        ids.push(b.id);
+      }
+      // All due today at once: as in "time passes" above.
+      await t.dataSource.query(`UPDATE affiliation SET valid_to = valid_to - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [ids, PARIS]);
+      await t.dataSource.query(`UPDATE affiliation SET valid_from = valid_from - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [ids, LYON]);
+      await t.dataSource.query(`UPDATE card_mutation SET effective_date = effective_date - 1 WHERE beneficiary_id = ANY($1::uuid[])`, [ids]);
+      const jobs = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'update.apply-due-mutations'`))[0].n as number;
+      const before = await jobs();
+      const first = await t.http().post('/v1/mutations/apply-due').set(bearer(t.operatorKey)).send({});
+      expect(first.body).toEqual({ applied: APPLY_DUE_CHUNKS_PER_CALL, continuing: true });
+      expect(await jobs()).toBe(before + 1);
+      // What the job does (workers are off in this file): the rest, then nothing is left.
+      expect(await t.app.get(MutationsService).applyDue()).toEqual({ applied: 2, continuing: false });
+      const last = await t.http().post('/v1/mutations/apply-due').set(bearer(t.operatorKey)).send({});
+      expect(last.body).toEqual({ applied: 0, continuing: false });
+    } finally {
+      MutationsService.applyChunkSize = size;
+    }
   });
 
   it('an operator may record the change; stats and apply-due are for operators only', async () => {

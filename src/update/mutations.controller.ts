@@ -4,13 +4,18 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
+import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobsService } from '../platform/jobs/jobs.service.js';
 import { MutationsService } from './mutations.service.js';
+
+/** Chunks (MutationsService.applyChunkSize mutations each) one operator call applies before handing over to the job. */
+export const APPLY_DUE_CHUNKS_PER_CALL = 5;
 
 /** Mutations that keep the card: a change of fund (or a return to the former one) moves the card, serial kept. */
 @ApiTags('mutations')
 @Controller('v1')
 export class MutationsController {
-  constructor(private readonly mutations: MutationsService) {}
+  constructor(private readonly mutations: MutationsService, private readonly jobs: JobsService) {}
 
   @Post('beneficiaries/:id/mutations')
   @Allow(PartnerKind.Fund, PartnerKind.Operator)
@@ -37,10 +42,13 @@ export class MutationsController {
   @Post('mutations/apply-due')
   @HttpCode(200)
   @Allow(PartnerKind.Operator)
-  @ApiOperation({ summary: 'Apply the mutations whose effective date has come (until the daily cron exists)' })
+  @ApiOperation({ summary: 'Apply now the mutations whose effective date has come (the hourly job does it anyway); past a few chunks the job carries on' })
   @ApiOkResponse({ type: ApplyDueView })
-  applyDue(@CurrentActor() actor: Actor): Promise<ApplyDueView> {
-    return this.mutations.applyDue(undefined, actor);
+  async applyDue(@CurrentActor() actor: Actor): Promise<ApplyDueView> {
+    // An HTTP call stays short: a regime transfer may have a million mutations due on one day.
+    const result = await this.mutations.applyDue(undefined, actor, APPLY_DUE_CHUNKS_PER_CALL);
+    if (result.continuing) await this.jobs.sendSingleton(JobName.UpdateApplyDueMutations, {}, 60, 'operator');
+    return result;
   }
 
   @Get('mutations/stats')

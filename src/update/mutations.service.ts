@@ -102,10 +102,10 @@ export class MutationsService {
    * of `applyChunkSize`, each its own transaction (a regime transfer moves millions of cards on one date): a run
    * stopped midway keeps the chunks done, and the next run carries on.
    */
-  async applyDue(day: string = this.clock.today(), actor: Actor = systemActor()): Promise<ApplyDueView> {
+  async applyDue(day: string = this.clock.today(), actor: Actor = systemActor(), maxChunks = Infinity): Promise<ApplyDueView> {
     const size = MutationsService.applyChunkSize;
     let applied = 0;
-    for (;;) {
+    for (let chunk = 1; ; chunk++) {
       const n = await this.dataSource.transaction(async (em) => {
         const due = await this.repo.lockDue(em, day, null, size);
         await this.applyMany(em, actor, due);
@@ -114,9 +114,10 @@ export class MutationsService {
       applied += n;
       // Fewer than a chunk: nothing else is due, or the rest is locked by another run that applies it.
       if (n < size) break;
+      if (chunk >= maxChunks) return { applied, continuing: true };
     }
     await this.dataSource.transaction((em) => this.repo.closeAppliedTransfers(em, day));
-    return { applied };
+    return { applied, continuing: false };
   }
 
   /** Most mutations applied in one transaction by applyDue (tests lower it to see several chunks). */

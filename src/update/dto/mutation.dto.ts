@@ -27,6 +27,7 @@ export class MutationView {
 
 export class ApplyDueView {
   @ApiProperty({ description: 'Mutations applied by this call' }) applied: number;
+  @ApiProperty({ description: 'More were due than one call applies: the rest is applied by the background job, enqueued by this call' }) continuing: boolean;
 }
 
 export class MutationStatsView {
