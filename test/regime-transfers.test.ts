@@ -204,8 +204,18 @@ describe('regime transfers: recording and applying (service level)', () => {
     expect(failed.status).toBe('failed');
     expect(failed.failure).toBeTruthy();
     expect(await t.dataSource.query(`SELECT 1 FROM card_mutation WHERE transfer_id = $1`, [id])).toEqual([]);
-    // Repaired, the retry resumes after the cursor: only the last insured is recorded by it.
+    // Repaired, the operator resumes it (the job had given up): pending again, its job queued once more.
     await t.dataSource.query(`UPDATE regime_transfer SET mappings = $2::jsonb WHERE id = $1`, [id, JSON.stringify([{ fromOrganismeCode: CFE, toOrganismeCode: LYON }])]);
+    const queued = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'update.record-regime-transfer' AND data->>'transferId' = $1`, [id]))[0].n as number;
+    const before = await queued();
+    const resumed = await t.http().post(`/v1/regime-transfers/${id}/resume`).set(bearer(t.operatorKey)).send({});
+    expect(resumed.status).toBe(202);
+    expect(resumed.body.status).toBe('pending');
+    expect(await queued()).toBe(before + 1);
+    const notFailed = await t.http().post(`/v1/regime-transfers/${id}/resume`).set(bearer(t.operatorKey)).send({});
+    expect(notFailed.status).toBe(409);
+    expect(notFailed.body.code).toBe('REGIME_TRANSFER_NOT_FAILED');
+    // The run resumes after the cursor: only the last insured is recorded by it.
     await jobs.record({ transferId: id });
     const ok = (await t.http().get(`/v1/regime-transfers/${id}`).set(bearer(t.operatorKey))).body;
     expect(ok).toMatchObject({ status: 'recorded', failure: null, counts: { insured: 1 } });

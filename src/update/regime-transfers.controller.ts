@@ -31,6 +31,17 @@ export class RegimeTransfersController {
     return { items: await this.transfers.list(q.limit ?? 50) };
   }
 
+  @Post(':id/resume')
+  @HttpCode(202)
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({ summary: 'Resume a failed transfer (its job gave up): recording carries on from where it stopped' })
+  @ApiAcceptedResponse({ type: RegimeTransferView })
+  @ApiNotFoundResponse({ description: 'REGIME_TRANSFER_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'REGIME_TRANSFER_NOT_FAILED' })
+  resume(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RegimeTransferView> {
+    return this.transfers.resume(actor, id);
+  }
+
   @Get(':id')
   @Allow(PartnerKind.Operator)
   @ApiOperation({ summary: 'One regime transfer: status, counts (insured, cards, skipped, mutations, applied), mappings' })

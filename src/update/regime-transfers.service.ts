@@ -89,6 +89,27 @@ export class RegimeTransfersService {
     return view(row);
   }
 
+  /**
+   * Starts the recording again after the job gave up (status failed, retries exhausted; the reason is on the
+   * transfer): the job carries on from the committed cursor. Anything else is a conflict: nothing to resume.
+   */
+  async resume(actor: Actor, id: string): Promise<RegimeTransferView> {
+    if (!UUID.test(id)) throw transferNotFound();
+    return this.dataSource.transaction(async (em) => {
+      const row = await this.repo.find(em, id, true);
+      if (!row) throw transferNotFound();
+      if (row.status !== RegimeTransferStatus.Failed) {
+        throw conflict('REGIME_TRANSFER_NOT_FAILED', 'Only a failed transfer can be resumed', { status: row.status });
+      }
+      await this.repo.setStatus(em, id, RegimeTransferStatus.Pending);
+      await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: id });
+      await this.audit.record(em, actor, {
+        action: 'regime_transfer.resumed', entityType: REGIME_TRANSFER_ENTITY, entityId: id, details: { failure: row.failure },
+      });
+      return view((await this.repo.find(em, id))!);
+    });
+  }
+
   async list(limit = 50): Promise<RegimeTransferView[]> {
     return (await this.repo.list(this.dataSource.manager, limit)).map(view);
   }
