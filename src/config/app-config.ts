@@ -43,6 +43,8 @@ export const CONFIG_ENV: Record<string, string> = {
   photoMaxPixels: 'PHOTO_MAX_PIXELS',
   photoOriginalRetentionDays: 'PHOTO_ORIGINAL_RETENTION_DAYS',
   kioskExchangeRetentionDays: 'KIOSK_EXCHANGE_RETENTION_DAYS',
+  eventRetentionDays: 'EVENT_RETENTION_DAYS',
+  webhookDeliveryRetentionDays: 'WEBHOOK_DELIVERY_RETENTION_DAYS',
   photoThresholds: 'PHOTO_THRESHOLDS',
   oppositionWithdrawalHours: 'OPPOSITION_WITHDRAWAL_HOURS',
   oppositionFullListDay: 'OPPOSITION_FULL_LIST_DAY',
@@ -206,6 +208,17 @@ export class AppConfig {
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
   kioskExchangeRetentionDays = 400;
+
+  /**
+   * Days a fund event stays in the feed. A cursor that points before the purged events is answered 410
+   * EVENTS_CURSOR_EXPIRED (with the oldest cursor still served), never with a silent gap.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  eventRetentionDays = 90;
+
+  /** Days a finished webhook delivery (delivered or given up) is kept; pending ones are never deleted. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  webhookDeliveryRetentionDays = 30;
 
   /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"minSharpness":120}. */
   @IsOptional() @IsString()

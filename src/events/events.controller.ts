@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiGoneResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -19,6 +19,7 @@ export class EventsController {
   })
   @ApiOkResponse({ type: FundEventPageView })
   @ApiBadRequestResponse({ description: 'EVENT_CURSOR_INVALID, EVENT_ORGANISME_REQUIRED (operators), VALIDATION_FAILED' })
+  @ApiGoneResponse({ description: 'EVENTS_CURSOR_EXPIRED: events after this cursor were purged (EVENT_RETENTION_DAYS); `oldestCursor` is the oldest cursor still served' })
   feed(@CurrentActor() actor: Actor, @Query() q: EventsQueryDto): Promise<FundEventPageView> {
     return this.events.feed(actor, q);
   }

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { EventRetentionCrons, EventRetentionJobs } from './event-retention.jobs.js';
 import { EventsClock } from './events-clock.js';
 import { EventsController } from './events.controller.js';
 import { EventsJobs } from './events.jobs.js';
@@ -17,7 +18,7 @@ import { WebhooksService } from './webhooks.service.js';
   controllers: [EventsController, WebhooksController],
   providers: [
     EventsClock, FundEventRepository, FundEventsService, WebhookRepository, WebhooksService, WebhookKeyStore, WebhookHttpClient,
-    WebhookDeliveryService, EventsJobs,
+    WebhookDeliveryService, EventsJobs, EventRetentionJobs, EventRetentionCrons,
   ],
   exports: [FundEventsService],
 })

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Partner } from '../partners/partner.entity.js';
 
 /**
@@ -8,6 +8,8 @@ import { Partner } from '../partners/partner.entity.js';
  */
 @Entity('fund_event')
 @Index(['organismeCode', 'txId', 'id'])
+// The retention purge walks the events in feed order, oldest first, whatever the organisme.
+@Index('fund_event_position', ['txId', 'id'])
 export class FundEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
@@ -34,6 +36,26 @@ export class FundEvent {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+}
+
+/**
+ * Per organisme, the feed position (txId, id) of the newest event the retention purge deleted. Every event still
+ * kept sorts after it, so a cursor before it may have missed purged events (410 EVENTS_CURSOR_EXPIRED) and a cursor
+ * at or after it has missed nothing. Written by the purge in the same statement as the delete.
+ */
+@Entity('fund_event_horizon')
+export class FundEventHorizon {
+  @PrimaryColumn({ type: 'char', length: 9 })
+  organismeCode: string;
+
+  @Column({ type: 'bigint' })
+  txId: string;
+
+  @Column({ type: 'bigint' })
+  id: string;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  purgedAt: Date;
 }
 
 /** A fund's webhook: events are POSTed to `url`, signed with HMAC-SHA256 under a secret derived per subscription. */
@@ -70,6 +92,8 @@ export class WebhookSubscription {
 /** One event to one webhook: its delivery state, for the fund and the operators to see. */
 @Entity('webhook_delivery')
 @Index('webhook_delivery_once', ['subscriptionId', 'eventId'], { unique: true })
+// The retention purge walks finished deliveries oldest event first; pending ones are not in the index.
+@Index('webhook_delivery_finished', ['eventId'], { where: `status <> 'pending'` })
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

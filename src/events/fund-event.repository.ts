@@ -79,6 +79,57 @@ export class FundEventRepository {
     );
     return rows.map(toStored);
   }
+
+  /**
+   * Where the retention purge stops this run: the feed position of the first event, in feed order, written at or
+   * after the cut-off. Every event before it is older than the cut-off, so deleting exactly those keeps the feed's
+   * order intact (no kept event sorts before a deleted one). Null when no event is that recent. Walks the
+   * (tx_id, id) index from the oldest event: it reads what is to be deleted, then stops.
+   */
+  async retentionBoundary(retentionDays: number): Promise<EventCursor | null> {
+    const rows: { tx_id: string; id: string }[] = await this.dataSource.query(
+      `SELECT tx_id::text, id::text FROM fund_event
+        WHERE created_at >= now() - make_interval(days => $1::int)
+        ORDER BY tx_id, id LIMIT 1`,
+      [retentionDays]);
+    return rows[0] ? { txId: rows[0].tx_id, id: rows[0].id } : null;
+  }
+
+  /**
+   * Deletes up to `limit` events, oldest first in feed order, that sort before `boundary` (all of them when null)
+   * and are older than the retention and readable by the feed; in the same statement, moves each touched
+   * organisme's horizon (see FundEventHorizon) up to the newest event deleted. Returns how many were deleted.
+   */
+  async deleteBefore(boundary: EventCursor | null, retentionDays: number, limit: number): Promise<number> {
+    const { rows } = await run<{ n: number }>(this.dataSource.manager,
+      `WITH del AS (
+         DELETE FROM fund_event
+          WHERE id IN (SELECT id FROM fund_event
+                        WHERE ($1::bigint IS NULL OR (tx_id, id) < ($1::bigint, $2::bigint))
+                          AND created_at < now() - make_interval(days => $3::int)
+                          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                        ORDER BY tx_id, id
+                        LIMIT $4::int)
+         RETURNING organisme_code, tx_id, id
+       ), newest AS (
+         SELECT DISTINCT ON (organisme_code) organisme_code, tx_id, id FROM del ORDER BY organisme_code, tx_id DESC, id DESC
+       ), mark AS (
+         INSERT INTO fund_event_horizon AS h (organisme_code, tx_id, id)
+         SELECT organisme_code, tx_id, id FROM newest
+         ON CONFLICT (organisme_code) DO UPDATE SET tx_id = excluded.tx_id, id = excluded.id, purged_at = now()
+          WHERE (h.tx_id, h.id) < (excluded.tx_id, excluded.id)
+       )
+       SELECT count(*)::int AS n FROM del`,
+      [boundary?.txId ?? null, boundary?.id ?? null, retentionDays, limit]);
+    return rows[0].n;
+  }
+
+  /** The organisme's horizon: the position of the newest event the purge deleted; null when none ever was. */
+  async horizon(organismeCode: string): Promise<EventCursor | null> {
+    const rows: { tx_id: string; id: string }[] = await this.dataSource.query(
+      `SELECT tx_id::text, id::text FROM fund_event_horizon WHERE organisme_code = $1`, [organismeCode]);
+    return rows[0] ? { txId: rows[0].tx_id, id: rows[0].id } : null;
+  }
 }
 
 function toStored(r: Record<string, unknown>): StoredFundEvent {

@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { badRequest } from '../platform/errors/domain-error.js';
+import { badRequest, DomainError } from '../platform/errors/domain-error.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import { decodeCursor, encodeCursor, type EventCursor } from './event-cursor.js';
@@ -52,14 +52,31 @@ export class FundEventsService implements OnModuleDestroy {
   async feed(actor: Actor, q: FeedQuery): Promise<FundEventPageView> {
     const organismeCode = this.feedOrganisme(actor, q.organismeCode);
     const cursor = decodeCursor(q.after);
+    const resumed = q.after !== undefined && q.after !== '';
     const limit = q.limit ?? 100;
     const types = q.types?.length ? q.types : null;
     const deadline = this.clock.now().getTime() + (q.wait ?? 0) * 1000;
     for (;;) {
       const rows = organismeCode ? await this.repo.after(organismeCode, cursor, limit, types) : [];
+      // Checked after the read (and on every look of a long poll): a purge committed before the read is seen here,
+      // so a page can never silently step over purged events.
+      if (organismeCode && resumed) await this.refuseExpired(organismeCode, cursor);
       if (rows.length > 0 || !organismeCode || this.stopping || this.clock.now().getTime() + POLL_MS > deadline) return page(rows, cursor);
       await this.clock.sleep(POLL_MS);
     }
+  }
+
+  /**
+   * A cursor before the organisme's horizon (the newest event the retention purge deleted) may have missed purged
+   * events: 410 EVENTS_CURSOR_EXPIRED with the oldest cursor still served. A cursor at or after it missed nothing.
+   * No `after` at all means "from the oldest event kept" and is never refused.
+   */
+  private async refuseExpired(organismeCode: string, cursor: EventCursor): Promise<void> {
+    const horizon = await this.repo.horizon(organismeCode);
+    if (!horizon || !before(cursor, horizon)) return;
+    throw new DomainError('EVENTS_CURSOR_EXPIRED', 410,
+      'events after this cursor were deleted by the retention (EVENT_RETENTION_DAYS); resume from oldestCursor (or without `after`) and reconcile what may have been missed',
+      { oldestCursor: encodeCursor(horizon) });
   }
 
   /**
@@ -74,6 +91,12 @@ export class FundEventsService implements OnModuleDestroy {
     if (!requested) throw badRequest('EVENT_ORGANISME_REQUIRED', 'organismeCode is required: the feed is read one organisme at a time');
     return requested;
   }
+}
+
+/** (txId, id) order, as the feed sorts. */
+function before(a: EventCursor, b: EventCursor): boolean {
+  const [at, bt] = [BigInt(a.txId), BigInt(b.txId)];
+  return at < bt || (at === bt && BigInt(a.id) < BigInt(b.id));
 }
 
 function page(rows: StoredFundEvent[], cursor: EventCursor): FundEventPageView {

@@ -171,6 +171,24 @@ export class WebhookRepository {
       [subscriptionId, eventId, error, final],
     );
   }
+
+  /**
+   * Deletes up to `limit` finished deliveries (delivered or given up; never a pending one) older than the
+   * retention: delivered ones by their delivery time, given-up ones by their event's time (a delivery is given up
+   * within hours of its event), those whose event is already purged as old. Oldest event first, through the
+   * partial index on finished deliveries. Returns how many were deleted.
+   */
+  async deleteFinishedDeliveries(retentionDays: number, limit: number): Promise<number> {
+    const { count } = await run(this.dataSource.manager,
+      `DELETE FROM webhook_delivery
+        WHERE id IN (SELECT d.id FROM webhook_delivery d LEFT JOIN fund_event e ON e.id = d.event_id
+                      WHERE d.status <> 'pending'
+                        AND COALESCE(d.delivered_at, e.created_at, '-infinity') < now() - make_interval(days => $1::int)
+                      ORDER BY d.event_id
+                      LIMIT $2::int)`,
+      [retentionDays, limit]);
+    return count;
+  }
 }
 
 function toSubscription(r: Record<string, unknown>): SubscriptionRow {

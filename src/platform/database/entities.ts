@@ -8,7 +8,7 @@ import { PersonalisationBatch, SerialAllocator } from '../../emission/personalis
 import { CardRequest, CardRequestStep } from '../../emission/requests/card-request.entity.js';
 import { VendorReturnFile } from '../../emission/returns/vendor-return-file.entity.js';
 import { SftpPublicKey, VendorProfile } from '../../emission/vendors/vendor.entity.js';
-import { FundEvent, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
+import { FundEvent, FundEventHorizon, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
 import { Photo } from '../../photo/photo.entity.js';
 import { OppositionChange, OppositionList } from '../../opposition/opposition.entity.js';
 import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/update.entities.js';
@@ -18,5 +18,5 @@ import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [Regime, Fund, Organisme, Partner, ApiKey, Beneficiary, Affiliation, BulkImport, BulkImportReject, Card, AuditEntry,
   CardRequest, CardRequestStep, Photo, VendorProfile, SftpPublicKey, PersonalisationBatch, SerialAllocator, VendorReturnFile,
-  FundEvent, WebhookSubscription, WebhookDelivery, OppositionChange, OppositionList,
+  FundEvent, FundEventHorizon, WebhookSubscription, WebhookDelivery, OppositionChange, OppositionList,
   CardDataRecord, CardUpdateState, KioskExchange, CardMutation, RegimeTransfer];

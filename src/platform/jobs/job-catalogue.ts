@@ -35,6 +35,10 @@ export enum JobName {
   UpdatePurgeExchanges = 'update.purge-exchanges',
   /** Record the per-insured mutations of one regime transfer, in chunks (resumable). */
   UpdateRecordRegimeTransfer = 'update.record-regime-transfer',
+  /** Delete fund events older than the retention delay, in chunks (the feed then answers older cursors 410). */
+  EventsPurgeEvents = 'events.purge-events',
+  /** Delete finished webhook deliveries (delivered or given up, never pending) older than the retention delay. */
+  EventsPurgeDeliveries = 'events.purge-deliveries',
 }
 
 export interface JobPayloads {
@@ -54,6 +58,8 @@ export interface JobPayloads {
   [JobName.UpdateApplyDueMutations]: Record<string, never>;
   [JobName.UpdatePurgeExchanges]: Record<string, never>;
   [JobName.UpdateRecordRegimeTransfer]: { transferId: string };
+  [JobName.EventsPurgeEvents]: Record<string, never>;
+  [JobName.EventsPurgeDeliveries]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -90,6 +96,10 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   // Millions of insured in chunks of a few thousand, each chunk its own transaction with its cursor: a retry (or a
   // run that expired) carries on after the last committed chunk; runs serialise on the transfer row.
   [JobName.UpdateRecordRegimeTransfer]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
+  // Retention purges: bounded chunks, each its own statement (or files then rows): a run stopped midway loses
+  // nothing and the next one carries on.
+  [JobName.EventsPurgeEvents]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
+  [JobName.EventsPurgeDeliveries]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);
