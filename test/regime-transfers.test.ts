@@ -171,8 +171,8 @@ describe('regime transfers: recording and applying (service level)', () => {
     expect(await t.dataSource.query(`SELECT organisme_code FROM card WHERE id = $1`, [a3.cards[2].id])).toEqual([{ organisme_code: RATP }]);
     for (const o of others) expect(await t.dataSource.query(`SELECT organisme_code FROM card WHERE id = $1`, [o.cards[0].id])).toEqual([{ organisme_code: o.cards[0].organismeCode }]);
     expect(await t.dataSource.query(`SELECT organisme_code FROM card WHERE id = $1`, [a5.cards[0].id])).toEqual([{ organisme_code: SNCF }]);
-    const events = await t.dataSource.query(`SELECT organisme_code, type FROM fund_event WHERE subject_id = $1 ORDER BY id`, [a2.b.id]);
-    expect(events).toEqual([{ organisme_code: SNCF, type: 'beneficiary.mutated_out' }, { organisme_code: PARIS, type: 'beneficiary.mutated_in' }]);
+    const events = await t.dataSource.query(`SELECT organisme_code, type, data->>'transferId' AS transfer FROM fund_event WHERE subject_id = $1 ORDER BY id`, [a2.b.id]);
+    expect(events).toEqual([{ organisme_code: SNCF, type: 'beneficiary.mutated_out', transfer: id }, { organisme_code: PARIS, type: 'beneficiary.mutated_in', transfer: id }]);
 
     const done = await t.http().get(`/v1/regime-transfers/${id}`).set(bearer(t.operatorKey));
     expect(done.body).toMatchObject({ status: 'applied', counts: { insured: 3, cards: 3, skipped: 2, mutations: 4, applied: 4 } });

@@ -216,13 +216,13 @@ export class MutationsService {
     for (const m of wave) {
       const isMoved = m.card_id !== null && moved.has(m.card_id);
       const version = isMoved ? await this.records.writeRecord(em, m.card_id!, 'organisme', organismeRecord(m.to_organisme)) : null;
-      const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date };
+      const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
+      const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, ...transfer };
       events.push(
         { organismeCode: m.from_organisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
         { organismeCode: m.to_organisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
       );
       const serial = formatOptionalSerial(m.serial);
-      const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
       records.push({
         action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiary_id, organismeCode: m.to_organisme,
         details: { mutationId: m.id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, cardMoved: isMoved, ...transfer },
