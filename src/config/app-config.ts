@@ -45,6 +45,7 @@ export const CONFIG_ENV: Record<string, string> = {
   kioskExchangeRetentionDays: 'KIOSK_EXCHANGE_RETENTION_DAYS',
   eventRetentionDays: 'EVENT_RETENTION_DAYS',
   webhookDeliveryRetentionDays: 'WEBHOOK_DELIVERY_RETENTION_DAYS',
+  vendorFileRetentionDays: 'VENDOR_FILE_RETENTION_DAYS',
   photoThresholds: 'PHOTO_THRESHOLDS',
   oppositionWithdrawalHours: 'OPPOSITION_WITHDRAWAL_HOURS',
   oppositionFullListDay: 'OPPOSITION_FULL_LIST_DAY',
@@ -219,6 +220,14 @@ export class AppConfig {
   /** Days a finished webhook delivery (delivered or given up) is kept; pending ones are never deleted. */
   @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
   webhookDeliveryRetentionDays = 30;
+
+  /**
+   * Days the files exchanged with the personalisation vendors are kept once done: a batch's file and signature
+   * once every card of it came back (never while the batch is allocated or written), reject files, and the kept
+   * copies of processed return files (never one still waiting to be ingested).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  vendorFileRetentionDays = 90;
 
   /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"minSharpness":120}. */
   @IsOptional() @IsString()

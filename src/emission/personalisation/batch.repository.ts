@@ -123,4 +123,29 @@ export class BatchRepository {
       `UPDATE personalisation_batch SET status = 'written', file_name = $2, sha256 = $3, written_at = now() WHERE id = $1 AND status = 'allocated'`,
       [batchId, fileName, sha256])).count === 1;
   }
+
+  /**
+   * Returned batches whose file is still in the outbox and that have been done for longer than `retentionDays`:
+   * written before the cut-off and none of their cards changed state since (the last card's return is the
+   * moment the batch became returned; a later change of a card only keeps the file longer). By batch number,
+   * after `afterNumber`.
+   */
+  async filesPastRetention(retentionDays: number, afterNumber: string, limit: number): Promise<Array<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>> {
+    const { rows } = await run<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>(this.dataSource.manager,
+      `SELECT b.id, b.batch_number::text AS "batchNumber", v.login AS "vendorLogin", b.file_name AS "fileName"
+         FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id
+        WHERE b.status = 'returned' AND b.file_purged_at IS NULL AND b.file_name IS NOT NULL
+          AND b.written_at < now() - make_interval(days => $1) AND b.batch_number > $2::bigint
+          AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state_changed_at >= now() - make_interval(days => $1))
+        ORDER BY b.batch_number LIMIT $3`, [retentionDays, afterNumber, limit]);
+    return rows;
+  }
+
+  /** Records that these returned batches' files are gone; returns how many rows changed. */
+  async markFilesPurged(em: EntityManager, batchIds: string[]): Promise<number> {
+    if (batchIds.length === 0) return 0;
+    return (await run(em,
+      `UPDATE personalisation_batch SET file_purged_at = now() WHERE id = ANY($1::uuid[]) AND status = 'returned' AND file_purged_at IS NULL`,
+      [batchIds])).count;
+  }
 }

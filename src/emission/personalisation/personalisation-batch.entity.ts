@@ -45,6 +45,10 @@ export class PersonalisationBatch {
 
   @Column({ type: 'timestamptz', nullable: true })
   writtenAt: Date | null;
+
+  /** When the retention deleted the file and its signature from the outbox (only ever once the batch is returned). */
+  @Column({ type: 'timestamptz', nullable: true })
+  filePurgedAt: Date | null;
 }
 
 /**

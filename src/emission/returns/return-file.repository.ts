@@ -124,4 +124,26 @@ export class ReturnFileRepository {
       [limit, vendorPartnerId ?? null]);
     return rows;
   }
+
+  /**
+   * Among these kept copies (by SHA-256) of one vendor, those whose file was processed (ingested or refused)
+   * more than `retentionDays` ago. A file still `received` (waiting for ingestion) or unknown is never listed.
+   */
+  async processedBefore(vendorPartnerId: string, sha256s: string[], retentionDays: number): Promise<string[]> {
+    if (sha256s.length === 0) return [];
+    const { rows } = await run<{ sha256: string }>(this.dataSource.manager,
+      `SELECT f.sha256 FROM vendor_return_file f
+        WHERE f.vendor_partner_id = $1 AND f.sha256 = ANY($2::char(64)[]) AND f.status IN ('ingested', 'refused')
+          AND f.ingested_at < now() - make_interval(days => $3)`, [vendorPartnerId, sha256s, retentionDays]);
+    return rows.map((r) => r.sha256);
+  }
+
+  /** Records that the kept copies of these processed files are gone (first purge time kept); returns how many rows changed. */
+  async markCopiesPurged(em: EntityManager, vendorPartnerId: string, sha256s: string[]): Promise<number> {
+    if (sha256s.length === 0) return 0;
+    return (await run(em,
+      `UPDATE vendor_return_file SET copy_purged_at = now()
+        WHERE vendor_partner_id = $1 AND sha256 = ANY($2::char(64)[]) AND status IN ('ingested', 'refused') AND copy_purged_at IS NULL`,
+      [vendorPartnerId, sha256s])).count;
+  }
 }

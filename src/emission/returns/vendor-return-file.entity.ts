@@ -50,4 +50,8 @@ export class VendorReturnFile {
 
   @Column({ type: 'timestamptz', nullable: true })
   ingestedAt: Date | null;
+
+  /** When the retention deleted the kept copy (`received/<sha256>`); only ever once ingested or refused. */
+  @Column({ type: 'timestamptz', nullable: true })
+  copyPurgedAt: Date | null;
 }

@@ -39,6 +39,8 @@ export enum JobName {
   EventsPurgeEvents = 'events.purge-events',
   /** Delete finished webhook deliveries (delivered or given up, never pending) older than the retention delay. */
   EventsPurgeDeliveries = 'events.purge-deliveries',
+  /** Delete vendor files past the retention: done batches' files and signatures, reject files, processed return copies. */
+  EmissionPurgeVendorFiles = 'emission.purge-vendor-files',
 }
 
 export interface JobPayloads {
@@ -60,6 +62,7 @@ export interface JobPayloads {
   [JobName.UpdateRecordRegimeTransfer]: { transferId: string };
   [JobName.EventsPurgeEvents]: Record<string, never>;
   [JobName.EventsPurgeDeliveries]: Record<string, never>;
+  [JobName.EmissionPurgeVendorFiles]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -100,6 +103,7 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   // nothing and the next one carries on.
   [JobName.EventsPurgeEvents]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
   [JobName.EventsPurgeDeliveries]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
+  [JobName.EmissionPurgeVendorFiles]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);
