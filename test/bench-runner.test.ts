@@ -37,4 +37,13 @@ describe('benchmark runner', () => {
     expect(table).toContain('| seed | rows_per_s | 30,000 | 10,000 | 3 |');
     expect(table).toContain('seed: rows = 2,000');
   });
+
+  it('a benchmark with two figures shows each beside its own baseline and ratio (the kiosk keys)', () => {
+    const table = markdownTable([{
+      bench: 'kiosk', checks_per_s: 3000, p50_ms: 8, p99_ms: 30, baseline_per_s: 5000, baseline_checks_per_s: 5000, baseline_p99_ms: 15,
+      ratio: 0.6, ratio_p99_ms: 2, cards: 1000000,
+    }]);
+    expect(table).toContain('| kiosk | checks_per_s | 3,000 | 5,000 | 0.60 |');
+    expect(table).toContain('| kiosk | p99_ms | 30 | 15 | 2 |');
+  });
 });
