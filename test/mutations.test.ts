@@ -169,7 +169,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const size = MutationsService.applyChunkSize;
     MutationsService.applyChunkSize = 1;
     try {
-      const n = APPLY_DUE_CHUNKS_PER_CALL + 2;
+      const n = APPLY_DUE_CHUNKS_PER_CALL + 4;
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
@@ -181,6 +181,10 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
       await t.dataSource.query(`UPDATE affiliation SET valid_to = valid_to - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [ids, PARIS]);
       await t.dataSource.query(`UPDATE affiliation SET valid_from = valid_from - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [ids, LYON]);
       await t.dataSource.query(`UPDATE card_mutation SET effective_date = effective_date - 1 WHERE beneficiary_id = ANY($1::uuid[])`, [ids]);
+      // Two runs at once (the job and an operator): their chunks take turns, each mutation is applied once.
+      const both = await Promise.all([t.app.get(MutationsService).applyDue(undefined, undefined, 1), t.app.get(MutationsService).applyDue(undefined, undefined, 1)]);
+      expect(both.map((r) => r.applied)).toEqual([1, 1]);
+      expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM card_mutation WHERE beneficiary_id = ANY($1::uuid[]) AND applied_at IS NOT NULL`, [ids]))[0].n).toBe(2);
       const jobs = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'update.apply-due-mutations'`))[0].n as number;
       const before = await jobs();
       const first = await t.http().post('/v1/mutations/apply-due').set(bearer(t.operatorKey)).send({});

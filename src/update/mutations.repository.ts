@@ -13,6 +13,9 @@ export interface MutationRow {
 export const MOVABLE_STATES = `('ordered', 'in_personalisation', 'shipped', 'active', 'returned_undeliverable')`;
 
 /** The SQL of mutations that keep the card. Scoping as in the register: a fund reaches only its current affiliates. */
+/** Advisory lock key of the due-mutation runs ("mapl"). */
+const APPLY_RUN_LOCK = 0x6d61_706c;
+
 @Injectable()
 export class MutationsRepository {
   /**
@@ -71,6 +74,15 @@ export class MutationsRepository {
    * Mutations not yet applied whose date has come, oldest first, at most `limit` (null: all), locked (others working
    * on them are skipped).
    */
+  /**
+   * Serialises the chunks of concurrent due-mutation runs (the hourly job, an operator's call, a mutation recorded
+   * today): with SKIP LOCKED alone, a second run could take a beneficiary's later mutation while the first still
+   * holds the earlier one, and apply them out of order. Held until the chunk's transaction ends.
+   */
+  async lockApplyRun(em: EntityManager): Promise<void> {
+    await run(em, `SELECT pg_advisory_xact_lock($1)`, [APPLY_RUN_LOCK]);
+  }
+
   async lockDue(em: EntityManager, day: string, beneficiaryId: string | null = null, limit: number | null = null): Promise<MutationRow[]> {
     const { rows } = await run<MutationRow>(em,
       `SELECT m.id, m.beneficiary_id, m.card_id, c.serial::text AS serial, m.from_organisme, m.to_organisme,

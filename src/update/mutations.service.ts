@@ -107,6 +107,7 @@ export class MutationsService {
     let applied = 0;
     for (let chunk = 1; ; chunk++) {
       const n = await this.dataSource.transaction(async (em) => {
+        await this.repo.lockApplyRun(em);
         const due = await this.repo.lockDue(em, day, null, size);
         await this.applyMany(em, actor, due);
         return due.length;
