@@ -66,7 +66,8 @@ export class SigningService implements OnModuleInit {
   sign(data: Buffer | string): DetachedSignature {
     this.refreshIfStale();
     const key = this.keys.get(this.currentId)!;
-    return { keyId: this.currentId, algorithm: 'Ed25519', signature: sign(null, Buffer.from(data), key.priv).toString('base64') };
+    // A Buffer is signed as is (no copy: personalisation files are ~75 MB).
+    return { keyId: this.currentId, algorithm: 'Ed25519', signature: sign(null, typeof data === 'string' ? Buffer.from(data) : data, key.priv).toString('base64') };
   }
 
   /**
