@@ -140,6 +140,9 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     const audit = await t.dataSource.query(`SELECT action, actor_kind, actor_partner_id FROM audit_entry WHERE entity_id = $1 ORDER BY id`, [c1.cardId]);
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['card.issue', 'card.start_personalisation', 'card.ship', 'card.activate']);
     expect(audit[3]).toMatchObject({ actor_kind: 'personalisation_vendor', actor_partner_id: vendor.partnerId });
+    // Ship and activate are one row update but two audited steps, each with its own from/to.
+    const shipSteps = await t.dataSource.query(`SELECT details->>'from' AS "from", details->>'to' AS "to" FROM audit_entry WHERE entity_id = $1 AND action IN ('card.ship', 'card.activate') ORDER BY id`, [c1.cardId]);
+    expect(shipSteps).toEqual([{ from: 'in_personalisation', to: 'shipped' }, { from: 'shipped', to: 'active' }]);
 
     // FAILED: spoiled (destroyed), a new card ordered for the same request, which is ordered again.
     expect(await card(c2.cardId)).toMatchObject({ state: 'destroyed' });
@@ -151,6 +154,8 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
 
     // UNDELIVERABLE: returned; request reopened for the fund.
     expect(await card(c3.cardId)).toMatchObject({ state: 'returned_undeliverable' });
+    expect((await t.dataSource.query(`SELECT action FROM audit_entry WHERE entity_id = $1 ORDER BY id`, [c3.cardId])).map((a: { action: string }) => a.action))
+      .toEqual(['card.issue', 'card.start_personalisation', 'card.ship', 'card.return_undeliverable']);
     expect(await request(c3.requestId)).toMatchObject({ status: 'photo_available' });
     expect(await eventTypes(c3.requestId)).toEqual(['card.ordered', 'card.in_personalisation', 'card.undeliverable', 'request.reopened']);
     const steps = await t.dataSource.query(`SELECT status FROM card_request_step WHERE request_id = $1 ORDER BY id`, [c3.requestId]);

@@ -137,6 +137,39 @@ export class CardsService {
     return moved.map(toCardView);
   }
 
+  /**
+   * Several actions in a row (e.g. ship then activate) applied to many cards with one row update, each step audited
+   * as if taken alone: a return file's shipped cards were otherwise rewritten once per step. The path must chain
+   * (each action allowed from the previous one's state); refusals as for one action.
+   */
+  async transitionPathManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], path: readonly CardAction[]): Promise<CardView[]> {
+    if (path.length === 1) return this.transitionManyByIdIn(em, actor, cardIds, path[0]);
+    const ids = [...new Set(cardIds)];
+    if (ids.length === 0) return [];
+    const steps = path.map((a) => ({ action: a, t: CARD_TRANSITIONS[a] }));
+    for (const [i, s] of steps.entries()) {
+      if (s.t.to === PREVIOUS_STATE || s.t.to === CardState.Opposed || s.t.needsReason) {
+        throw new DomainError('CARD_TRANSITION_NOT_SET_BASED', 409, `The action ${s.action} cannot be part of a path`);
+      }
+      if (i > 0 && !s.t.from.includes(steps[i - 1].t.to as CardState)) throw new Error(`card path: ${s.action} does not follow ${steps[i - 1].action}`);
+    }
+    const states = steps.map((s) => s.t.to as CardState);
+    const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null);
+    if (moved.length !== ids.length) {
+      throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${path[0]}`, {
+        action: path[0], allowedFrom: steps[0].t.from, refused: ids.length - moved.length,
+      });
+    }
+    await this.audit.record(em, actor, ...moved.flatMap((c) => steps.map((s, i) => ({
+      action: `card.${s.action}`,
+      entityType: CARD_AUDIT_ENTITY,
+      entityId: c.id,
+      organismeCode: c.organismeCode,
+      details: { serial: formatOptionalSerial(c.serial), from: i === 0 ? c.fromState : states[i - 1], to: states[i], reason: null },
+    }))));
+    return moved.map(toCardView);
+  }
+
   /** A new card in state `ordered`, inside the emission chain's transaction; its serial comes with its batch. */
   async issue(em: EntityManager, actor: Actor, input: { beneficiaryId: string; organismeCode: string }): Promise<CardView> {
     const card = await this.cards.insertOrdered(em, input);

@@ -170,9 +170,11 @@ export class ReturnIngestService {
     }
 
     const notYetShipped = undeliverable.filter((a) => a.card.state === CardState.InPersonalisation);
-    await this.cards.transitionManyByIdIn(em, actor, [...ids(shipped), ...ids(notYetShipped)], CardAction.Ship);
-    await this.cards.transitionManyByIdIn(em, actor, ids(shipped), CardAction.Activate);
-    await this.cards.transitionManyByIdIn(em, actor, ids(undeliverable), CardAction.ReturnUndeliverable);
+    // Each card's row is rewritten once per return, whatever the number of steps it takes (audited step by step).
+    await this.cards.transitionPathManyByIdIn(em, actor, ids(shipped), [CardAction.Ship, CardAction.Activate]);
+    await this.cards.transitionPathManyByIdIn(em, actor, ids(notYetShipped), [CardAction.Ship, CardAction.ReturnUndeliverable]);
+    const alreadyShipped = undeliverable.filter((a) => a.card.state !== CardState.InPersonalisation);
+    await this.cards.transitionManyByIdIn(em, actor, ids(alreadyShipped), CardAction.ReturnUndeliverable);
     await this.cards.transitionManyByIdIn(em, actor, ids(failed), CardAction.Spoil);
 
     for (const a of shipped) {
