@@ -7,11 +7,11 @@ import { conflict, DomainError } from '../platform/errors/domain-error.js';
 import type { CreatedWebhookView, CreateWebhookDto, WebhookDeliveryPageView, WebhookView } from './dto/webhooks.dto.js';
 import { WebhookKeyStore } from './webhook-key.store.js';
 import { SubscriptionRow, WebhookRepository } from './webhook.repository.js';
+import { isUuid } from '../platform/validation/ids.js';
 
 /** Active subscriptions one organisme may hold: each one multiplies every event's deliveries. */
 export const MAX_WEBHOOKS_PER_ORGANISME = 10;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Unknown, malformed, deleted or another organisme's: one answer, nothing confirms a subscription exists. */
 export const webhookNotFound = () => new DomainError('WEBHOOK_NOT_FOUND', 404, 'No such webhook subscription');
@@ -61,7 +61,7 @@ export class WebhooksService {
 
   /** Stops all further calls: pending deliveries are given up in the same transaction, running ones find it inactive. */
   async remove(actor: Actor, id: string): Promise<void> {
-    if (!UUID.test(id)) throw webhookNotFound();
+    if (!isUuid(id)) throw webhookNotFound();
     await this.dataSource.transaction(async (em) => {
       const done = await this.repo.deactivate(em, id, scopeOf(actor));
       if (!done) throw webhookNotFound();
@@ -80,7 +80,7 @@ export class WebhooksService {
   }
 
   private async visible(actor: Actor, id: string): Promise<SubscriptionRow> {
-    const s = UUID.test(id) ? await this.repo.findActive(id, scopeOf(actor)) : null;
+    const s = isUuid(id) ? await this.repo.findActive(id, scopeOf(actor)) : null;
     if (!s) throw webhookNotFound();
     return s;
   }

@@ -9,8 +9,8 @@ import {
 import { BeneficiaryRepository, Scope } from './beneficiary.repository.js';
 import { RegisterClock } from './register-clock.js';
 import type { AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
+import { isUuid } from '../platform/validation/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The one answer for "not yours", "unknown" and "malformed" alike: nothing confirms that a beneficiary exists. */
 export const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 'No such beneficiary among the insured you manage');
@@ -69,7 +69,7 @@ export class BeneficiariesService {
   /** Reads one beneficiary and leaves an access trail. */
   async get(actor: Actor, id: string): Promise<BeneficiaryView> {
     const scope = this.scope(actor);
-    if (!UUID.test(id)) throw beneficiaryNotFound();
+    if (!isUuid(id)) throw beneficiaryNotFound();
     return this.dataSource.transaction(async (em) => {
       const b = await this.repo.find(scope, id, em);
       if (!b) throw beneficiaryNotFound();
@@ -94,7 +94,7 @@ export class BeneficiariesService {
   async update(actor: Actor, id: string, dto: UpdateBeneficiaryDto): Promise<BeneficiaryView> {
     const organismeCode = fundOrganisme(actor);
     const today = this.clock.today();
-    if (!UUID.test(id)) throw beneficiaryNotFound();
+    if (!isUuid(id)) throw beneficiaryNotFound();
     const { version, ...fields } = dto;
     const change = orThrow(checkIdentityChange(fields, today));
     return this.dataSource.transaction(async (em) => {
@@ -130,7 +130,7 @@ export class BeneficiariesService {
 
   async affiliations(actor: Actor, id: string): Promise<AffiliationView[]> {
     const scope = this.scope(actor);
-    if (!UUID.test(id)) throw beneficiaryNotFound();
+    if (!isUuid(id)) throw beneficiaryNotFound();
     const rows = await this.repo.listAffiliations(scope, id);
     if (!rows) throw beneficiaryNotFound();
     return rows;
@@ -172,6 +172,6 @@ function encodeCursor(id: string): string {
 
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!UUID.test(id)) throw badRequest('CURSOR_INVALID', 'The cursor is not one this API gave');
+  if (!isUuid(id)) throw badRequest('CURSOR_INVALID', 'The cursor is not one this API gave');
   return id;
 }

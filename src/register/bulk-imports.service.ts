@@ -16,8 +16,8 @@ import {
   decodeUtf8, formatOf, IMPORT_FORMAT_VERSION, ImportFileError, ImportFormat, ImportReject, inspectImport, parseImport, ParsedImport,
 } from './import-parser.js';
 import { RegisterClock } from './register-clock.js';
+import { isUuid } from '../platform/validation/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AUDIT_CHUNK = 500;
 const IMPORT_ENTITY = 'bulk_import';
 
@@ -69,14 +69,14 @@ export class BulkImportsService {
   }
 
   async get(actor: Actor, id: string): Promise<ImportView> {
-    if (!UUID.test(id)) throw importNotFound();
+    if (!isUuid(id)) throw importNotFound();
     const found = await this.repo.find(ownerScope(actor), id);
     if (!found) throw importNotFound();
     return found;
   }
 
   async rejects(actor: Actor, id: string, after = 0, limit = 500): Promise<ImportRejectPage> {
-    if (!UUID.test(id)) throw importNotFound();
+    if (!isUuid(id)) throw importNotFound();
     const items = await this.repo.listRejects(ownerScope(actor), id, after, limit);
     if (!items) throw importNotFound();
     return { items, next: items.length === limit ? items[items.length - 1].line : null };

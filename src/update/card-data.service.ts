@@ -10,6 +10,7 @@ import { beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import { badRequest, DomainError } from '../platform/errors/domain-error.js';
 import { recordOrder, validateRecord } from './card-records.js';
+import { isUuid } from '../platform/validation/ids.js';
 
 export interface CardRecordView { recordType: string; version: number; updatedAt: Date; content: unknown }
 
@@ -104,7 +105,7 @@ export class CardDataService {
    */
   async beneficiaryUpdates(actor: Actor, beneficiaryId: string): Promise<BeneficiaryUpdatesView> {
     const em = this.dataSource.manager;
-    if (!UUID.test(beneficiaryId) || !(await this.records.beneficiaryVisible(em, beneficiaryId, scope(actor), this.clock.today()))) {
+    if (!isUuid(beneficiaryId) || !(await this.records.beneficiaryVisible(em, beneficiaryId, scope(actor), this.clock.today()))) {
       throw beneficiaryNotFound();
     }
     const cards = await this.records.findBeneficiaryCards(em, beneficiaryId, scope(actor));
@@ -143,5 +144,4 @@ export class CardDataService {
 }
 
 const canonical = (serial: string): string => parseSerial(serial)!;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const badRequestNotFound = (recordType: string) => new DomainError('CARD_RECORD_NOT_FOUND', 404, `No ${recordType} record for this card`);

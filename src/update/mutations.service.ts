@@ -17,11 +17,9 @@ import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, 
 import { validateNir } from '../register/nir.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
+import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const isRealDate = (d: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 
 /** The chip's organisme record for a 9-digit organisme code (regime 2 digits, caisse 3, centre 4: all in `code`). */
 export const organismeRecord = (code: string): unknown => validateRecord('organisme', { code });
@@ -46,7 +44,7 @@ export class MutationsService {
   async create(actor: Actor, beneficiaryId: string, dto: CreateMutationDto): Promise<MutationView> {
     const organismeCode = tenantScope(actor);
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
-    if (!UUID.test(beneficiaryId)) throw beneficiaryNotFound();
+    if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
     // Mutations that came due meanwhile are applied first (a daily cron is to come).
     await this.applyDue(today, systemActor(actor.requestId));
@@ -136,7 +134,7 @@ export class MutationsService {
   async changeNir(actor: Actor, beneficiaryId: string, dto: NirChangeDto): Promise<NirChangeView> {
     const organismeCode = tenantScope(actor);
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
-    if (!UUID.test(beneficiaryId)) throw beneficiaryNotFound();
+    if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const nir = validateNir(dto.newNir);
     if (!nir.ok) throw unprocessable(nir.code, nir.message, { field: 'newNir' });
     const today = this.clock.today();

@@ -11,14 +11,12 @@ import type { CreateRegimeTransferDto, RegimeTransferView } from './dto/regime-t
 import { MutationsService } from './mutations.service.js';
 import { RegimeTransferStatus, type RegimeTransferMapping } from './regime-transfer.entity.js';
 import { RegimeTransferRow, RegimeTransfersRepository } from './regime-transfers.repository.js';
+import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
 export const REGIME_TRANSFER_ENTITY = 'regime_transfer';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
-const isRealDate = (d: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 
 const transferNotFound = () => notFound('Regime transfer', 'REGIME_TRANSFER_NOT_FOUND');
 
@@ -83,7 +81,7 @@ export class RegimeTransfersService {
   }
 
   async get(id: string): Promise<RegimeTransferView> {
-    if (!UUID.test(id)) throw transferNotFound();
+    if (!isUuid(id)) throw transferNotFound();
     const row = await this.repo.find(this.dataSource.manager, id);
     if (!row) throw transferNotFound();
     return view(row);
@@ -94,7 +92,7 @@ export class RegimeTransfersService {
    * transfer): the job carries on from the committed cursor. Anything else is a conflict: nothing to resume.
    */
   async resume(actor: Actor, id: string): Promise<RegimeTransferView> {
-    if (!UUID.test(id)) throw transferNotFound();
+    if (!isUuid(id)) throw transferNotFound();
     return this.dataSource.transaction(async (em) => {
       const row = await this.repo.find(em, id, true);
       if (!row) throw transferNotFound();

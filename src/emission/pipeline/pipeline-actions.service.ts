@@ -12,8 +12,8 @@ import { RequestStatus } from '../requests/request-status.enum.js';
 import type { CancelView, RetryView } from './dto/pipeline.dto.js';
 import { CANCELLABLE_STATUSES, RequestSituation, stepJob, StepJob } from './pipeline-rules.js';
 import { PipelineRepository } from './pipeline.repository.js';
+import { isUuid } from '../../platform/validation/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const REQUEST_AUDIT_ENTITY = 'card_request';
 
 export const pipelineRequestNotFound = () => new DomainError('PIPELINE_REQUEST_NOT_FOUND', 404, 'No such card request');
@@ -84,7 +84,7 @@ export class PipelineActionsService {
   }
 
   private async lock(em: EntityManager, id: string): Promise<RequestSituation> {
-    const s = UUID.test(id) ? await this.repo.lockSituation(em, id) : null;
+    const s = isUuid(id) ? await this.repo.lockSituation(em, id) : null;
     if (!s) throw pipelineRequestNotFound();
     return s;
   }

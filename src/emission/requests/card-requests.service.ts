@@ -17,8 +17,8 @@ import { makeFormNumber } from './form-number.js';
 import { RequestReason, RequestStatus } from './request-status.enum.js';
 import { ageOn, CANCELLABLE } from './request-rules.js';
 import { newUploadToken, uploadLink } from './upload-token.js';
+import { isUuid } from '../../platform/validation/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const REQUEST_ENTITY = 'card_request';
 
@@ -85,7 +85,7 @@ export class CardRequestsService {
 
   async get(actor: Actor, id: string): Promise<CardRequestView> {
     const scope = scopeOf(actor);
-    if (!UUID.test(id)) throw requestNotFound();
+    if (!isUuid(id)) throw requestNotFound();
     return this.view(scope, id);
   }
 
@@ -98,7 +98,7 @@ export class CardRequestsService {
   /** Cancels an open request before its card is ordered; the upload link stops working. */
   async cancel(actor: Actor, id: string): Promise<CardRequestView> {
     const organismeCode = fundOrganisme(actor);
-    if (!UUID.test(id)) throw requestNotFound();
+    if (!isUuid(id)) throw requestNotFound();
     return this.dataSource.transaction(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!CANCELLABLE.includes(r.status)) {
@@ -119,7 +119,7 @@ export class CardRequestsService {
   /** A new one-time upload link (the previous one stops working), while the request waits for a photo. */
   async renewUploadLink(actor: Actor, id: string): Promise<UploadLinkView> {
     const organismeCode = fundOrganisme(actor);
-    if (!UUID.test(id)) throw requestNotFound();
+    if (!isUuid(id)) throw requestNotFound();
     const token = newUploadToken();
     return this.dataSource.transaction(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);

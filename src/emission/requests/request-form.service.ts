@@ -8,8 +8,8 @@ import { CardRequestRepository } from './card-request.repository.js';
 import { REQUEST_ENTITY, requestNotFound, scopeOf } from './card-requests.service.js';
 import { RequestFormContent, RequestFormRenderer } from './request-form.renderer.js';
 import { frenchDate } from './request-rules.js';
+import { isUuid } from '../../platform/validation/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface RenderedForm {
   fileName: string;
@@ -30,7 +30,7 @@ export class RequestFormService {
   /** Renders the form; the read of identity and address leaves an access trail, as a beneficiary read does. */
   async render(actor: Actor, id: string): Promise<RenderedForm> {
     const scope = scopeOf(actor);
-    if (!UUID.test(id)) throw requestNotFound();
+    if (!isUuid(id)) throw requestNotFound();
     const data = await this.dataSource.transaction(async (em) => {
       const d = await this.repo.formData(scope, id, em);
       if (!d) throw requestNotFound();
