@@ -80,17 +80,22 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     // Nagle's algorithm holds SFTP's small packets back (790 ms instead of 6 ms for 160 KB).
     (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     this.connections.add(client);
-    let user: Resolved | null = null;
+    let session: SftpSessionContext | null = null;
     let failures = 0;
     const sock = (client as unknown as { _sock?: { setTimeout?: (ms: number, cb: () => void) => void } })._sock;
     sock?.setTimeout?.(IDLE_TIMEOUT_MS, () => client.end());
 
     client.on('authentication', (ctx: AuthContext) => {
       this.authenticate(ctx)
-        .then((found) => {
+        .then(async (found) => {
           if (found === 'pending') return;
           if (found) {
-            user = found;
+            // Everything the session needs is ready before the log-in is accepted, so that the SFTP subsystem
+            // can be accepted the moment it is asked for.
+            session = await this.openSftp(found.account, found.provider).catch((err: unknown) => {
+              this.logger.error({ msg: 'sftp session refused', login: found.account.login, err: (err as Error).message });
+              return null;
+            });
             return ctx.accept();
           }
           failures += 1;
@@ -104,18 +109,21 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     });
 
     client.on('ready', () => {
-      const { account, provider } = user!;
-      this.logger.log({ msg: 'sftp session', login: account.login, partnerId: account.partnerId, ip });
-      client.on('session', (acceptSession) => {
-        const session = acceptSession();
-        session.on('sftp', (acceptSftp) => {
-          this.openSftp(account, provider)
-            .then((ctx) => new SftpSession(acceptSftp(), ctx))
-            .catch((err: unknown) => {
-              this.logger.error({ msg: 'sftp session refused', login: account.login, err: (err as Error).message });
-              client.end();
-            });
-        });
+      this.logger.log({ msg: 'sftp session', login: session?.account.login, partnerId: session?.account.partnerId, ip });
+    });
+
+    // ssh2 refuses channels before authentication.
+    client.on('session', (acceptSession, rejectSession) => {
+      const ctx = session;
+      if (!ctx) {
+        rejectSession();
+        client.end();
+        return;
+      }
+      acceptSession().on('sftp', (acceptSftp) => {
+        // Accepted at once, never after an await: OpenSSH sends its INIT right behind the subsystem request and
+        // ssh2 drops channel data that arrives before accept(), which left `sftp` waiting forever.
+        new SftpSession(acceptSftp(), ctx);
       });
     });
 

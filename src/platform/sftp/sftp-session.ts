@@ -40,16 +40,23 @@ export interface SftpSessionContext {
 /**
  * One SFTP channel of one user: every path goes through resolveSftpPath (the jail), every folder through its
  * access (read folders: list, stat, read; write folders: create, write, close, rename inside; nothing else),
- * every file is opened without following symbolic links. Refusals are PERMISSION_DENIED / NO_SUCH_FILE.
+ * every file is opened without following symbolic links. Refusals are PERMISSION_DENIED / NO_SUCH_FILE. When the
+ * client ends its side (`bye`, the end of a batch file) the answers still due are sent, then the channel is
+ * closed: a client waits for that close to exit.
  */
 export class SftpSession {
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
+  /** Requests being answered: the channel closes only after them. */
+  private readonly pending = new Set<Promise<void>>();
+  private ended = false;
 
   constructor(private readonly sftp: SFTPWrapper, private readonly ctx: SftpSessionContext) {
     const on = (event: string, op: (reqId: number, ...args: never[]) => Promise<void>) =>
       sftp.on(event, (reqId: number, ...args: never[]) => {
-        op.call(this, reqId, ...args).catch((err: unknown) => this.fail(event, reqId, err));
+        const p = op.call(this, reqId, ...args).catch((err: unknown) => this.fail(event, reqId, err));
+        this.pending.add(p);
+        void p.finally(() => this.pending.delete(p));
       });
     on('REALPATH', this.realpath);
     on('STAT', this.stat);
@@ -66,8 +73,24 @@ export class SftpSession {
       sftp.on(op, (reqId: number) => this.fail(op, reqId, denied()));
     }
     sftp.on('EXTENDED', (reqId: number) => this.fail('EXTENDED', reqId, new SftpRefusal(STATUS_CODE.OP_UNSUPPORTED, 'Unsupported')));
-    sftp.on('close', () => void this.releaseAll());
-    sftp.on('end', () => void this.releaseAll());
+    sftp.on('close', () => {
+      this.ended = true;
+      void this.releaseAll();
+    });
+    sftp.on('end', () => void this.finish());
+  }
+
+  /** The client sent EOF: answer what is still due, release the handles, then close the channel. */
+  private async finish(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.releaseAll();
+    try {
+      this.sftp.end();
+    } catch {
+      /* already closed */
+    }
   }
 
   /** Answers a failed request; never throws (the channel may be gone: nothing left to answer). */
