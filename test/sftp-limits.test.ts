@@ -3,20 +3,23 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { lutimes, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { SFTPWrapper } from 'ssh2';
+import ssh2, { type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/app-config.js';
 import { ReturnsCrons, ReturnsJobs } from '../src/emission/returns/returns.jobs.js';
 import { JOB_SPECS, JobName } from '../src/platform/jobs/job-catalogue.js';
+import { SftpFolders } from '../src/platform/sftp/sftp-folders.js';
 import { QUOTA_MIN_FILE_BYTES } from '../src/platform/sftp/sftp-write-quota.js';
 import { openSshSftp } from './support/openssh.js';
 import { waitFor } from './support/order-fixtures.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, SFTP, sftpConnect, sftpPort, type SftpClient } from './support/vendor-fixtures.js';
+import { bearer, startTestApp, type TestApp } from './support/test-app.js';
+import { createVendor, SFTP, sftpConnect, sftpPort, sshKeyPair, type SftpClient, type TestVendor } from './support/vendor-fixtures.js';
 
 const MAX_SESSIONS = 2;
 const QUOTA = 100_000;
 const HOUR_MS = 3_600_000;
+
+interface AuditRow { action: string; actor_kind: string; actor_partner_id: string | null; request_id: string | null; entity_type: string; entity_id: string; details: Record<string, unknown> }
 
 async function refusedWith(p: Promise<SftpClient>): Promise<string> {
   try {
@@ -27,7 +30,7 @@ async function refusedWith(p: Promise<SftpClient>): Promise<string> {
   throw new Error('the session was opened');
 }
 
-describe('SFTP limits', () => {
+describe('SFTP limits and audit', () => {
   let t: TestApp;
   let dataDir: string;
   let work: string;
@@ -40,6 +43,8 @@ describe('SFTP limits', () => {
     return c;
   };
   const inbox = (login: string, name = '') => path.join(dataDir, 'sftp', login, 'inbox', name);
+  const audit = (where: string, params: unknown[]): Promise<AuditRow[]> => t.dataSource.query(
+    `SELECT action, actor_kind, actor_partner_id, request_id, entity_type, entity_id, details FROM audit_entry WHERE ${where} ORDER BY id`, params);
   const failure = async (p: Promise<unknown>): Promise<{ code: number; message: string }> => {
     try {
       await p;
@@ -77,6 +82,10 @@ describe('SFTP limits', () => {
       // Held sessions still work; another vendor is not limited by this one.
       expect(await held[0].list('/')).toEqual(['inbox', 'outbox']);
       (await connect(other)).end();
+      // The refusals are audited, with the partner as actor (its key signed) and the limit.
+      const refused = await audit(`action = 'sftp.login.refused' AND entity_id = $1`, [v.login]);
+      expect(refused).toHaveLength(2);
+      expect(refused[0]).toMatchObject({ actor_kind: 'personalisation_vendor', actor_partner_id: v.partnerId, entity_type: 'sftp_account', details: { reason: 'session_limit', limit: MAX_SESSIONS, ip: '127.0.0.1' } });
       await held[0].close();
       const again = await waitFor(async () => sftpConnect(port, v.login, v.privateKey).catch(() => null), 'a freed session place', 10_000);
       clients.push(again);
@@ -185,6 +194,87 @@ describe('SFTP limits', () => {
       for (const [name, value] of [['SFTP_PARTIAL_UPLOAD_HOURS', '0'], ['SFTP_MAX_SESSIONS', '0'], ['SFTP_INBOX_QUOTA_BYTES', '100']]) {
         expect(() => loadConfig({ [name]: value }), name).toThrow(name);
       }
+    });
+  });
+
+  describe('audit', () => {
+    let v: TestVendor;
+    beforeAll(async () => {
+      v = await createVendor(t, { login: 'vendor_audited' });
+      await t.app.get(SftpFolders).publish(v.login, 'outbox', 'PERSO_00000042.txt', 'R|100000000042|285057512301576|MARTIN\n');
+    });
+
+    it('a log-in, and every download with who and which file, under one connection id; listings and stats are not downloads', async () => {
+      const c = await connect(v);
+      expect(await c.list('/outbox')).toEqual(['PERSO_00000042.txt']);
+      await c.stat('/outbox/PERSO_00000042.txt');
+      await c.read('/outbox/PERSO_00000042.txt');
+      await c.read('/outbox/PERSO_00000042.txt');
+      const rows = await audit(`entity_id = $1 AND action LIKE 'sftp.%'`, [v.login]);
+      expect(rows.map((r) => r.action)).toEqual(['sftp.login', 'sftp.download', 'sftp.download']);
+      for (const r of rows) expect(r).toMatchObject({ actor_kind: 'personalisation_vendor', actor_partner_id: v.partnerId, entity_type: 'sftp_account', request_id: rows[0].request_id });
+      expect(rows[0].request_id).toMatch(/^sftp-[0-9a-f]{12}$/);
+      expect(rows[0].details).toEqual({ ip: '127.0.0.1' });
+      expect(rows[1].details).toEqual({ folder: 'outbox', fileName: 'PERSO_00000042.txt', bytes: 38 });
+      // Operators read it over the API.
+      const api = await t.http().get(`/v1/audit?action=sftp.download&actorPartnerId=${v.partnerId}`).set(bearer(t.operatorKey));
+      expect(api.body.items.map((i: { details: { fileName: string } }) => i.details.fileName)).toEqual(['PERSO_00000042.txt', 'PERSO_00000042.txt']);
+      // Nothing personal in the trail: the file's content never is.
+      expect(JSON.stringify(rows)).not.toContain('285057512301576');
+    });
+
+    it('a download over OpenSSH is audited too', async () => {
+      const before = (await audit(`entity_id = $1 AND action = 'sftp.download'`, [v.login])).length;
+      const run = await openSshSftp({ port, login: v.login, privateKey: v.privateKey, cwd: work, commands: ['get /outbox/PERSO_00000042.txt', 'bye'] });
+      expect({ timedOut: run.timedOut, code: run.code }).toEqual({ timedOut: false, code: 0 });
+      expect((await audit(`entity_id = $1 AND action = 'sftp.download'`, [v.login])).length).toBe(before + 1);
+    });
+
+    it('refused log-ins, once per connection, with the reason and the address; the system is the actor until a key signed', async () => {
+      const since = (await t.dataSource.query(`SELECT coalesce(max(id), 0) AS id FROM audit_entry`))[0].id;
+      const pub = ssh2.utils.parseKey(v.publicKey) as ParsedKey;
+      class ForgingAgent extends ssh2.BaseAgent<ParsedKey> {
+        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) { cb(undefined, [pub]); }
+        sign(_k: ParsedKey, _d: Buffer, ...rest: unknown[]) {
+          const cb = rest[rest.length - 1] as (err: Error | undefined, sig?: Buffer) => void;
+          cb(undefined, randomBytes(64));
+        }
+      }
+      const attempts: Array<[string, Parameters<typeof sftpConnect>[2], string]> = [
+        ['nobody_here', v.privateKey, 'unknown_login'],
+        [v.login, sshKeyPair().privateKey, 'key_not_registered'],
+        [v.login, { password: 'secret' }, 'method_not_allowed'],
+        [v.login, { agent: new ForgingAgent() as never }, 'signature_invalid'],
+        ['Not A Login!', v.privateKey, 'unknown_login'],
+      ];
+      for (const [login, auth] of attempts) await expect(sftpConnect(port, login, auth)).rejects.toBeTruthy();
+      const rows = await waitFor(async () => {
+        const r = await audit(`action = 'sftp.login.refused' AND id > $1`, [since]);
+        return r.length >= attempts.length ? r : null;
+      }, 'the refusals to be audited');
+      expect(rows.map((r) => [r.entity_id, r.details.reason]).sort()).toEqual(
+        [['nobody_here', 'unknown_login'], [v.login, 'key_not_registered'], [v.login, 'method_not_allowed'], [v.login, 'signature_invalid'], ['-', 'unknown_login']].sort());
+      for (const r of rows) expect(r).toMatchObject({ actor_kind: 'system', actor_partner_id: null, entity_type: 'sftp_account', details: { ip: '127.0.0.1' } });
+      expect(rows.find((r) => r.entity_id === '-')!.details.loginWellFormed).toBe(false);
+      // A failed key followed by the right one on the same connection is a log-in, not a refusal.
+      const before = (await audit(`action = 'sftp.login.refused' AND id > $1`, [since])).length;
+      const agentKeys = [ssh2.utils.parseKey(sshKeyPair().privateKey) as ParsedKey, ssh2.utils.parseKey(v.privateKey) as ParsedKey];
+      class TwoKeys extends ssh2.BaseAgent<ParsedKey> {
+        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) { cb(undefined, agentKeys); }
+        sign(k: ParsedKey, d: Buffer, ...rest: unknown[]) {
+          const cb = rest[rest.length - 1] as (err: Error | undefined, sig?: Buffer) => void;
+          cb(undefined, k.sign(d) as Buffer);
+        }
+      }
+      const c = await sftpConnect(port, v.login, { agent: new TwoKeys() as never });
+      await c.close();
+      // A refusal made afterwards is the only new one (the server audits a connection when it closes).
+      await expect(sftpConnect(port, 'sentinel_login', v.privateKey)).rejects.toBeTruthy();
+      const after = await waitFor(async () => {
+        const r = await audit(`action = 'sftp.login.refused' AND id > $1`, [since]);
+        return r.some((x) => x.entity_id === 'sentinel_login') ? r : null;
+      }, 'the sentinel refusal');
+      expect(after.slice(before).map((r) => r.entity_id)).toEqual(['sentinel_login']);
     });
   });
 });

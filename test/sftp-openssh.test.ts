@@ -82,6 +82,10 @@ describe('partners scripting OpenSSH\'s sftp in batch mode', () => {
       expect(card).toEqual({ state: 'active', chip_id: `CHIP${round}` });
     }
     expect((await t.dataSource.query(`SELECT status FROM personalisation_batch WHERE batch_number = 1`))[0].status).toBe('returned');
+    // Every download of the file (NIRs, names, photos) is in the audit trail, with who took it.
+    const downloads = await t.dataSource.query(
+      `SELECT details->>'fileName' AS file, count(*)::int AS n FROM audit_entry WHERE action = 'sftp.download' AND actor_partner_id = $1 GROUP BY 1 ORDER BY 1`, [vendor.partnerId]);
+    expect(downloads).toEqual([{ file: 'PERSO_00000001.txt', n: ROUNDS }, { file: 'PERSO_00000001.txt.sig', n: ROUNDS }]);
   }, 120_000);
 
   it('a concentrator fetches every opposition list file from /lists: each run ends by itself with 0, the files are the ones served over HTTP', async () => {

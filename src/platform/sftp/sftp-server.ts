@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import ssh2, { type AuthContext, type Connection, type ParsedKey, type Server } from 'ssh2';
 import { AppConfig } from '../../config/app-config.js';
 import type { SftpAccount, SftpAccountProvider } from './sftp-account.js';
+import { SftpAudit, type SftpRefusalReason } from './sftp-audit.js';
 import { SftpFolders } from './sftp-folders.js';
 import { SftpHostKey } from './sftp-host-key.js';
 import { SftpSession, type SftpSessionContext } from './sftp-session.js';
@@ -13,7 +14,7 @@ interface Resolved { account: SftpAccount; provider: SftpAccountProvider }
 
 /** What the server knows of one connection. */
 interface ConnectionState {
-  /** `sftp-` + 12 hex digits: a key to the connection's log lines. */
+  /** `sftp-` + 12 hex digits: the requestId of the connection's audit entries and a key to its log lines. */
   id: string;
   ip: string;
   /** The account once its key signed (the log-in is then accepted, even when the session will be refused). */
@@ -27,6 +28,8 @@ interface ConnectionState {
   closed: boolean;
   channelOpen: boolean;
   failures: number;
+  /** The last refused attempt, audited when the connection ends without a log-in. */
+  lastRefusal: { login: string; reason: SftpRefusalReason } | null;
 }
 
 /** Per account on this instance: its open sessions and the quota they share. */
@@ -45,7 +48,7 @@ const OPEN_FAILURE = { ADMINISTRATIVELY_PROHIBITED: 1, CONNECT_FAILED: 2, RESOUR
  * concentrators). Starts with the application on SFTP_PORT (0 = any free port, see `port`), stops with it.
  *
  * Limits: SFTP_MAX_SESSIONS connections per account at once on this instance, one SFTP session per connection,
- * SFTP_INBOX_QUOTA_BYTES in an account's write folders.
+ * SFTP_INBOX_QUOTA_BYTES in an account's write folders. Audited: log-ins, refused log-ins, downloads.
  */
 @Injectable()
 export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,13 +56,17 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly providers: SftpAccountProvider[] = [];
   private readonly connections = new Set<Connection>();
   private readonly usage = new Map<string, AccountUsage>();
+  /** Audit writes not tied to a client request (refused log-ins): awaited at shutdown. */
+  private readonly auditing = new Set<Promise<void>>();
   private server: Server | null = null;
   private boundPort: number | null = null;
+  private stopping = false;
 
   constructor(
     private readonly config: AppConfig,
     private readonly hostKey: SftpHostKey,
     private readonly folders: SftpFolders,
+    private readonly audit: SftpAudit,
   ) {}
 
   /** Called by each provider at module init. */
@@ -101,10 +108,12 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationShutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    this.stopping = true;
     this.server = null;
     this.boundPort = null;
     for (const c of this.connections) c.end();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.allSettled([...this.auditing]);
   }
 
   private accept(client: Connection, ip: string): void {
@@ -113,7 +122,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     this.connections.add(client);
     const conn: ConnectionState = {
       id: `sftp-${randomBytes(6).toString('hex')}`, ip, account: null, session: null, refusal: null,
-      holdsSlot: false, closed: false, channelOpen: false, failures: 0,
+      holdsSlot: false, closed: false, channelOpen: false, failures: 0, lastRefusal: null,
     };
     const sock = (client as unknown as { _sock?: { setTimeout?: (ms: number, cb: () => void) => void } })._sock;
     sock?.setTimeout?.(IDLE_TIMEOUT_MS, () => client.end());
@@ -127,6 +136,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
             return ctx.accept();
           }
           conn.failures += 1;
+          if (outcome.reason) conn.lastRefusal = { login: ctx.username, reason: outcome.reason };
           ctx.reject(['publickey']);
           if (conn.failures >= MAX_AUTH_ATTEMPTS) client.end();
         })
@@ -168,12 +178,17 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       conn.closed = true;
       this.connections.delete(client);
       if (conn.holdsSlot && conn.account) this.releaseSlot(conn.account.login);
+      if (!conn.account && conn.lastRefusal && !this.stopping) {
+        const { login, reason } = conn.lastRefusal;
+        this.logger.warn({ msg: 'sftp log-in refused', connection: conn.id, ip, reason, attempts: conn.failures });
+        this.track(this.audit.refused({ connectionId: conn.id, ip, login, reason, attempts: conn.failures }));
+      }
     });
   }
 
   /**
    * The client proved its key: everything its session needs is done now, before the log-in is accepted (a
-   * session slot, the folders), so that the SFTP subsystem is accepted synchronously later.
+   * session slot, the folders, the audit entry), so that the SFTP subsystem is accepted synchronously later.
    * A refusal here still accepts the log-in; the channel open then fails with the reason, which clients print.
    */
   private async logIn(conn: ConnectionState, { account, provider }: Resolved): Promise<void> {
@@ -187,15 +202,20 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
         message: `Too many SFTP sessions for ${account.login}: at most ${limit} at once (SFTP_MAX_SESSIONS); end one and try again`,
       };
       this.logger.warn({ msg: 'sftp session refused: session limit', connection: conn.id, login: account.login, limit });
+      await this.audit.refused({ connectionId: conn.id, ip: conn.ip, login: account.login, reason: 'session_limit', attempts: conn.failures + 1, account, limit })
+        .catch((err: unknown) => this.logger.error({ msg: 'sftp audit failed', connection: conn.id, err: (err as Error).message }));
       return;
     }
     conn.holdsSlot = true;
     try {
       const ctx = await this.openSftp(conn, account, provider, usage.quota);
+      await this.audit.login(account, conn.id, conn.ip);
       conn.session = ctx;
     } catch (err) {
       this.logger.error({ msg: 'sftp session refused', connection: conn.id, login: account.login, err: (err as Error).message });
       conn.refusal = { code: OPEN_FAILURE.CONNECT_FAILED, message: 'The server could not open your session; try again later' };
+      await this.audit.refused({ connectionId: conn.id, ip: conn.ip, login: account.login, reason: 'server_error', attempts: conn.failures + 1, account })
+        .catch(() => undefined);
     }
   }
 
@@ -214,12 +234,18 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     if (usage.sessions <= 0) this.usage.delete(login);
   }
 
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((err: unknown) => this.logger.error({ msg: 'sftp audit failed', err: (err as Error).message }));
+    this.auditing.add(tracked);
+    void tracked.finally(() => this.auditing.delete(tracked));
+  }
+
   /**
    * Public-key authentication: the key must be one of the account's (not revoked, partner active), and when the
    * client sends a signature it must verify against that key for this session. Without a signature the client
    * only asks whether the key would do ('probe' here = answered PK_OK).
    */
-  private async authenticate(ctx: AuthContext): Promise<'probe' | { found: Resolved } | { reason: string | null }> {
+  private async authenticate(ctx: AuthContext): Promise<'probe' | { found: Resolved } | { reason: SftpRefusalReason | null }> {
     // 'none' is how clients ask which methods exist: not an attempt.
     if (ctx.method === 'none') return { reason: null };
     if (ctx.method !== 'publickey') return { reason: 'method_not_allowed' };
@@ -255,6 +281,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       folderDirs,
       quota,
       onFileReceived: (folder: string, name: string) => provider.fileReceived(account, folder, name),
+      onDownload: (folder: string, name: string, bytes: number) => this.audit.download(account, conn.id, folder, name, bytes),
       onError: (op: string, err: unknown) => this.logger.error({ msg: 'sftp operation failed', op, connection: conn.id, login: account.login, err: (err as Error)?.message }),
     };
   }

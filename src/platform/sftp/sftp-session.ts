@@ -38,6 +38,8 @@ export interface SftpSessionContext {
   quota: SftpWriteQuota;
   /** A complete file arrived in a write folder. */
   onFileReceived: (folder: string, name: string) => Promise<void>;
+  /** A file is opened for reading (a download): audited before the client gets its handle; a throw refuses it. */
+  onDownload: (folder: string, name: string, bytes: number) => Promise<void>;
   onError: (op: string, err: unknown) => void;
 }
 
@@ -153,6 +155,11 @@ export class SftpSession {
         await fh.close();
         throw noSuchFile();
       }
+      // No handle, so no byte, before the download is in the audit trail.
+      await this.ctx.onDownload(t.folder, t.name, st.size).catch(async (e: unknown) => {
+        await fh.close();
+        throw e;
+      });
     } else if (wantsWrite && !wantsRead) {
       if (access !== SftpFolderAccess.Write) throw denied();
       const existing = await lstat(this.realFile(t)).catch(() => null);
