@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, syml
 import net from 'node:net';
 import path from 'node:path';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ReturnIntakeService } from '../src/emission/returns/return-intake.service.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { JobName } from '../src/platform/jobs/job-catalogue.js';
@@ -62,6 +62,10 @@ describe('the built-in SFTP server', () => {
     b = await createVendor(t, { login: 'vendor-b', regimeCodes: ['02'] });
     await t.app.get(SftpFolders).publish(a.login, 'outbox', 'PERSO_00000001.txt', 'for vendor a\n');
     await t.app.get(SftpFolders).publish(b.login, 'outbox', 'PERSO_00000002.txt', 'for vendor b only\n');
+  });
+  // Sessions count against the account's limit (SFTP_MAX_SESSIONS): each test ends its own.
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
   });
   afterAll(async () => {
     for (const c of clients) c.end();

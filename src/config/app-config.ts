@@ -9,6 +9,9 @@ export const CONFIG_ENV: Record<string, string> = {
   host: 'HOST',
   sftpPort: 'SFTP_PORT',
   sftpEnabled: 'SFTP_ENABLED',
+  sftpMaxSessions: 'SFTP_MAX_SESSIONS',
+  sftpInboxQuotaBytes: 'SFTP_INBOX_QUOTA_BYTES',
+  sftpPartialUploadHours: 'SFTP_PARTIAL_UPLOAD_HOURS',
   databaseUrl: 'DATABASE_URL',
   dataDir: 'DATA_DIR',
   embeddedPgPort: 'EMBEDDED_PG_PORT',
@@ -85,6 +88,21 @@ export class AppConfig {
   /** Run the built-in SFTP server in this instance (operator commands never do). */
   @Transform(toBool) @IsBoolean()
   sftpEnabled = true;
+
+  /** SFTP sessions (connections) one account may have open at once on this instance; the next one is refused. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  sftpMaxSessions = 4;
+
+  /**
+   * Bytes an account's upload folder (a vendor's /inbox) may hold at once, uploads in progress included; each
+   * file counts at least 4 KiB. Complete files leave the folder when they are taken in.
+   */
+  @Transform(toInt) @IsInt() @Min(65_536)
+  sftpInboxQuotaBytes = 256 * 1024 * 1024;
+
+  /** Hours after which an untouched partial upload (`*.part`, `*.tmp`) is deleted from an upload folder. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  sftpPartialUploadHours = 24;
 
   /** External PostgreSQL; when absent an embedded PostgreSQL is started under DATA_DIR. */
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })

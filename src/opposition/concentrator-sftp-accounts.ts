@@ -5,6 +5,7 @@ import { copyFile, link, lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { parseSshPublicKey, sshFingerprint } from '../emission/vendors/vendors.service.js';
+import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError } from '../platform/errors/domain-error.js';
@@ -49,7 +50,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const rows = await this.repo.concentratorByLoginPrefix(m[1]);
     if (rows.length !== 1 || rows[0].publicKeys.length === 0) return null;
     await this.sync(login);
-    return { login, partnerId: rows[0].partnerId, publicKeys: rows[0].publicKeys, folders: FOLDERS };
+    return { login, partnerId: rows[0].partnerId, partnerKind: PartnerKind.PharmacySoftware, publicKeys: rows[0].publicKeys, folders: FOLDERS };
   }
 
   async fileReceived(): Promise<void> {

@@ -51,6 +51,8 @@ export interface SftpClient {
   /** Opens a file with raw SFTP flags ('r', 'w', 'a', ...), closes it at once. */
   open(path: string, flags: string): Promise<void>;
   end(): void;
+  /** Ends the connection and waits until it is closed. */
+  close(): Promise<void>;
 }
 
 const cb = <T>(run: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> =>
@@ -65,6 +67,8 @@ export async function sftpConnect(port: number, username: string, auth: string |
     conn.connect({ host: '127.0.0.1', port, username, readyTimeout: 10_000, ...(typeof auth === 'string' ? { privateKey: auth } : auth) });
   });
   conn.setNoDelay(true);
+  let closed = false;
+  conn.once('close', () => (closed = true));
   const sftp = await cb<SFTPWrapper>((done) => conn.sftp(done));
   return {
     conn,
@@ -82,6 +86,11 @@ export async function sftpConnect(port: number, username: string, auth: string |
       await cb<void>((done) => sftp.close(h, done));
     },
     end: () => conn.end(),
+    close: () => new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      conn.once('close', () => resolve());
+      conn.end();
+    }),
   };
 }
 

@@ -61,6 +61,23 @@ export class ReturnIntakeService {
     return id;
   }
 
+  /**
+   * Deletes unfinished uploads (`*.part`, `*.tmp`) untouched for `olderThanHours` from every vendor's inbox,
+   * active or not (EmissionPurgePartialUploads): they count against the inbox quota and nothing takes them in.
+   */
+  async purgeAbandonedUploads(olderThanHours: number): Promise<number> {
+    const cutoffMs = Date.now() - olderThanHours * 3_600_000;
+    let removed = 0;
+    for (const vendor of await this.vendors.list()) {
+      try {
+        removed += await this.folders.removeIncompleteBefore(vendor.login, VENDOR_INBOX, cutoffMs);
+      } catch (e) {
+        this.logger.error({ msg: 'abandoned uploads could not be deleted', vendor: vendor.login, err: (e as Error).message });
+      }
+    }
+    return removed;
+  }
+
   /** The safety net (EmissionScanInboxes): complete, settled files left in any active vendor's inbox. */
   async scan(): Promise<number> {
     let registered = 0;

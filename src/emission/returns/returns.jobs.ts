@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../../config/app-config.js';
 import { JobName, JobPayloads } from '../../platform/jobs/job-catalogue.js';
@@ -9,12 +9,15 @@ import { CRON_SINGLETON_SECONDS } from '../personalisation/personalisation.jobs.
 import { ReturnIngestService } from './return-ingest.service.js';
 import { ReturnIntakeService } from './return-intake.service.js';
 
-/** Step 6 jobs: ingest one return file; scan the inboxes for files the SFTP server did not see arrive. */
+/**
+ * Step 6 jobs: ingest one return file; scan the inboxes for files the SFTP server did not see arrive; delete
+ * uploads abandoned half-way.
+ */
 @Injectable()
 export class ReturnsJobs {
   private readonly logger = new Logger('emission.returns');
 
-  constructor(private readonly ingestion: ReturnIngestService, private readonly intake: ReturnIntakeService) {}
+  constructor(private readonly ingestion: ReturnIngestService, private readonly intake: ReturnIntakeService, private readonly config: AppConfig) {}
 
   @JobHandler(JobName.EmissionIngestReturnFile)
   async ingestReturnFile(payload: JobPayloads[JobName.EmissionIngestReturnFile]): Promise<void> {
@@ -26,9 +29,21 @@ export class ReturnsJobs {
     const found = await this.intake.scan();
     if (found) this.logger.log({ msg: 'inbox scan registered files', files: found });
   }
+
+  @JobHandler(JobName.EmissionPurgePartialUploads)
+  async purgePartialUploads(): Promise<number> {
+    const hours = this.config.sftpPartialUploadHours;
+    const removed = await this.intake.purgeAbandonedUploads(hours);
+    // A count only: never a vendor or a file name.
+    if (removed) this.logger.log({ msg: 'abandoned partial uploads deleted', files: removed, olderThanHours: hours });
+    return removed;
+  }
 }
 
-/** INBOX_SCAN_CRON → EmissionScanInboxes (a singleton per minute slot across instances). */
+/**
+ * INBOX_SCAN_CRON → EmissionScanInboxes (a singleton per minute slot across instances); hourly at :35 →
+ * EmissionPurgePartialUploads.
+ */
 @Injectable()
 export class ReturnsCrons implements OnApplicationBootstrap {
   private readonly logger = new Logger('emission.returns');
@@ -47,5 +62,12 @@ export class ReturnsCrons implements OnApplicationBootstrap {
       },
     });
     this.registry.addCronJob(JobName.EmissionScanInboxes, job);
+  }
+
+  /** Hourly: it only enqueues the singleton job, so every instance may run it. */
+  @Cron('0 35 * * * *', { name: JobName.EmissionPurgePartialUploads, timeZone: 'Europe/Paris' })
+  async purgePartialUploadsHourly(): Promise<void> {
+    if (!this.config.cronsEnabled) return;
+    await this.jobs.sendSingleton(JobName.EmissionPurgePartialUploads, {}, 3600, 'hourly');
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { SftpAccount, SftpAccountProvider } from '../../platform/sftp/sftp-account.js';
 import { SftpServer } from '../../platform/sftp/sftp-server.js';
 import { VENDOR_FOLDERS, VENDOR_INBOX } from '../vendors/vendor-folders.js';
@@ -16,7 +17,7 @@ export class VendorSftpAccounts implements SftpAccountProvider, OnModuleInit {
 
   async findAccount(login: string): Promise<SftpAccount | null> {
     const v = await this.vendors.sftpAccount(login);
-    return v ? { login: v.login, partnerId: v.partnerId, publicKeys: v.publicKeys, folders: VENDOR_FOLDERS } : null;
+    return v ? { login: v.login, partnerId: v.partnerId, partnerKind: PartnerKind.PersonalisationVendor, publicKeys: v.publicKeys, folders: VENDOR_FOLDERS } : null;
   }
 
   async fileReceived(account: SftpAccount, folder: string, name: string): Promise<void> {

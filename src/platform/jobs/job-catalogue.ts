@@ -41,6 +41,8 @@ export enum JobName {
   EventsPurgeDeliveries = 'events.purge-deliveries',
   /** Delete vendor files past the retention: done batches' files and signatures, reject files, processed return copies. */
   EmissionPurgeVendorFiles = 'emission.purge-vendor-files',
+  /** Delete unfinished uploads (`*.part`, `*.tmp`) left in vendor inboxes longer than SFTP_PARTIAL_UPLOAD_HOURS. */
+  EmissionPurgePartialUploads = 'emission.purge-partial-uploads',
 }
 
 export interface JobPayloads {
@@ -63,6 +65,7 @@ export interface JobPayloads {
   [JobName.EventsPurgeEvents]: Record<string, never>;
   [JobName.EventsPurgeDeliveries]: Record<string, never>;
   [JobName.EmissionPurgeVendorFiles]: Record<string, never>;
+  [JobName.EmissionPurgePartialUploads]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -104,6 +107,8 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.EventsPurgeEvents]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
   [JobName.EventsPurgeDeliveries]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
   [JobName.EmissionPurgeVendorFiles]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1 },
+  // File by file, each checked again before it goes: a run stopped midway is simply run again.
+  [JobName.EmissionPurgePartialUploads]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1 },
 };
 
 export const JOB_NAMES = Object.values(JobName);

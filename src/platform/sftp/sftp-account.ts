@@ -1,3 +1,4 @@
+import type { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { SftpFolderAccess } from './sftp-folder-access.enum.js';
 
 /**
@@ -8,6 +9,8 @@ import type { SftpFolderAccess } from './sftp-folder-access.enum.js';
 export interface SftpAccount {
   login: string;
   partnerId: string;
+  /** The partner's kind: the actor of its audit entries (log-ins, downloads). */
+  partnerKind: PartnerKind;
   /** OpenSSH one-line public keys, revoked ones already left out. */
   publicKeys: string[];
   /** Folder name (one path segment under the user's root) → access. */

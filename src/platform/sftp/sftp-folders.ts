@@ -4,6 +4,7 @@ import { constants, createWriteStream, type Stats, type WriteStream } from 'node
 import { lstat, mkdir, open, readdir, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppConfig } from '../../config/app-config.js';
+import { isIncompleteName } from './sftp-account.js';
 import { SFTP_FILE_NAME } from './sftp-paths.js';
 
 /** SFTP user names (vendor logins, concentrators): also the folder name under DATA_DIR/sftp. */
@@ -124,6 +125,25 @@ export class SftpFolders {
       const st = await lstat(file);
       if (st.isFile() && st.size === seen.size && st.mtimeMs === seen.mtimeMs && st.ino === seen.ino) await unlink(file);
     } catch { /* already gone */ }
+  }
+
+  /**
+   * Deletes the unfinished uploads (`*.part`, `*.tmp`) of a folder last written before `cutoffMs`: plain files
+   * only, each checked again just before it goes (one written meanwhile stays). Returns how many went.
+   */
+  async removeIncompleteBefore(login: string, folder: string, cutoffMs: number): Promise<number> {
+    let removed = 0;
+    for (const f of await this.list(login, folder)) {
+      if (!isIncompleteName(f.name) || f.mtimeMs >= cutoffMs) continue;
+      const file = this.file(login, folder, f.name);
+      try {
+        const st = await lstat(file);
+        if (!st.isFile() || st.mtimeMs >= cutoffMs) continue;
+        await unlink(file);
+        removed += 1;
+      } catch { /* gone meanwhile */ }
+    }
+    return removed;
   }
 
   /** Keeps a copy in a hidden area of the user (content-addressed received files); written once, atomically. */

@@ -5,6 +5,7 @@ import ssh2, { type Attributes, type FileEntry, type SFTPWrapper } from 'ssh2';
 import { isIncompleteName, type SftpAccount } from './sftp-account.js';
 import { SftpFolderAccess } from './sftp-folder-access.enum.js';
 import { resolveSftpPath, SFTP_FILE_NAME, virtualPath, type SftpTarget } from './sftp-paths.js';
+import type { SftpWriteQuota } from './sftp-write-quota.js';
 
 const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
 
@@ -16,7 +17,8 @@ const MAX_READ = 256 * 1024;
 const NAMES_PER_READ = 100;
 
 type Handle =
-  | { kind: 'file'; fh: FileHandle; folder: string; name: string; writing: boolean; inflight: Set<Promise<unknown>> }
+  // size: the file's length as far as this handle knows (written files: what the quota has reserved).
+  | { kind: 'file'; fh: FileHandle; folder: string; name: string; writing: boolean; append: boolean; size: number; inflight: Set<Promise<unknown>> }
   | { kind: 'dir'; entries: FileEntry[]; next: number };
 
 class SftpRefusal extends Error {
@@ -32,24 +34,35 @@ export interface SftpSessionContext {
   account: SftpAccount;
   /** Real directory of each folder, checked at log-in (a plain directory inside the SFTP tree). */
   folderDirs: Record<string, string>;
+  /** The account's byte quota on its write folders (shared by its sessions). */
+  quota: SftpWriteQuota;
   /** A complete file arrived in a write folder. */
   onFileReceived: (folder: string, name: string) => Promise<void>;
+  /** A file is opened for reading (a download): audited before the client gets its handle; a throw refuses it. */
+  onDownload: (folder: string, name: string, bytes: number) => Promise<void>;
   onError: (op: string, err: unknown) => void;
 }
 
 /**
  * One SFTP channel of one user: every path goes through resolveSftpPath (the jail), every folder through its
  * access (read folders: list, stat, read; write folders: create, write, close, rename inside; nothing else),
- * every file is opened without following symbolic links. Refusals are PERMISSION_DENIED / NO_SUCH_FILE.
+ * every file is opened without following symbolic links. Refusals are PERMISSION_DENIED / NO_SUCH_FILE; a write
+ * folder over its quota answers FAILURE saying so. When the client ends its side (`bye`, the end of a batch
+ * file) the answers still due are sent, then the channel is closed: a client waits for that close to exit.
  */
 export class SftpSession {
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
+  /** Requests being answered: the channel closes only after them. */
+  private readonly pending = new Set<Promise<void>>();
+  private ended = false;
 
   constructor(private readonly sftp: SFTPWrapper, private readonly ctx: SftpSessionContext) {
     const on = (event: string, op: (reqId: number, ...args: never[]) => Promise<void>) =>
       sftp.on(event, (reqId: number, ...args: never[]) => {
-        op.call(this, reqId, ...args).catch((err: unknown) => this.fail(event, reqId, err));
+        const p = op.call(this, reqId, ...args).catch((err: unknown) => this.fail(event, reqId, err));
+        this.pending.add(p);
+        void p.finally(() => this.pending.delete(p));
       });
     on('REALPATH', this.realpath);
     on('STAT', this.stat);
@@ -66,8 +79,24 @@ export class SftpSession {
       sftp.on(op, (reqId: number) => this.fail(op, reqId, denied()));
     }
     sftp.on('EXTENDED', (reqId: number) => this.fail('EXTENDED', reqId, new SftpRefusal(STATUS_CODE.OP_UNSUPPORTED, 'Unsupported')));
-    sftp.on('close', () => void this.releaseAll());
-    sftp.on('end', () => void this.releaseAll());
+    sftp.on('close', () => {
+      this.ended = true;
+      void this.releaseAll();
+    });
+    sftp.on('end', () => void this.finish());
+  }
+
+  /** The client sent EOF: answer what is still due, release the handles, then close the channel. */
+  private async finish(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.releaseAll();
+    try {
+      this.sftp.end();
+    } catch {
+      /* already closed */
+    }
   }
 
   /** Answers a failed request; never throws (the channel may be gone: nothing left to answer). */
@@ -121,12 +150,22 @@ export class SftpSession {
     if (wantsRead && !wantsWrite) {
       if (access !== SftpFolderAccess.Read) throw denied();
       fh = await open(this.realFile(t), constants.O_RDONLY | constants.O_NOFOLLOW);
-      if (!(await fh.stat()).isFile()) {
+      const st = await fh.stat();
+      if (!st.isFile()) {
         await fh.close();
         throw noSuchFile();
       }
+      // No handle, so no byte, before the download is in the audit trail.
+      await this.ctx.onDownload(t.folder, t.name, st.size).catch(async (e: unknown) => {
+        await fh.close();
+        throw e;
+      });
     } else if (wantsWrite && !wantsRead) {
       if (access !== SftpFolderAccess.Write) throw denied();
+      const existing = await lstat(this.realFile(t)).catch(() => null);
+      if (!(await this.ctx.quota.mayOpen(t.folder, this.ctx.folderDirs[t.folder], existing?.isFile() ? existing.size : null, (flags & OPEN_MODE.TRUNC) !== 0))) {
+        throw this.quotaExceeded(t.folder);
+      }
       let mode = constants.O_WRONLY | constants.O_NOFOLLOW;
       if (flags & OPEN_MODE.CREAT) mode |= constants.O_CREAT;
       if (flags & OPEN_MODE.TRUNC) mode |= constants.O_TRUNC;
@@ -137,10 +176,13 @@ export class SftpSession {
         await fh.close();
         throw noSuchFile();
       }
+      // Measured again with this file in it (created, or truncated): the reservations start from the disk.
+      await this.ctx.quota.measure(t.folder, this.ctx.folderDirs[t.folder]);
     } else {
       throw denied();
     }
-    this.sftp.handle(reqId, this.newHandle({ kind: 'file', fh, folder: t.folder, name: t.name, writing: !wantsRead, inflight: new Set() }));
+    const size = (await fh.stat()).size;
+    this.sftp.handle(reqId, this.newHandle({ kind: 'file', fh, folder: t.folder, name: t.name, writing: !wantsRead, append: (flags & OPEN_MODE.APPEND) !== 0, size, inflight: new Set() }));
   }
 
   private async read(reqId: number, raw: Buffer, offset: number, length: number): Promise<void> {
@@ -155,7 +197,14 @@ export class SftpSession {
   private async write(reqId: number, raw: Buffer, offset: number, data: Buffer): Promise<void> {
     const h = this.fileHandle(raw);
     if (!h.writing) throw denied();
-    if (offset + data.length > SFTP_MAX_UPLOAD_BYTES) throw failure(`Files are limited to ${SFTP_MAX_UPLOAD_BYTES} bytes`);
+    // O_APPEND writes at the end whatever the offset says.
+    const end = (h.append ? h.size : offset) + data.length;
+    if (end > SFTP_MAX_UPLOAD_BYTES) throw failure(`Files are limited to ${SFTP_MAX_UPLOAD_BYTES} bytes`);
+    if (end > h.size) {
+      // Reserved before the write, synchronously: parallel writes of this account cannot overshoot together.
+      if (!this.ctx.quota.grow(h.folder, h.size, end)) throw this.quotaExceeded(h.folder);
+      h.size = end;
+    }
     let done = 0;
     while (done < data.length) {
       const { bytesWritten } = await this.track(h, h.fh.write(data, done, data.length - done, offset + done));
@@ -232,6 +281,11 @@ export class SftpSession {
     await unlink(source);
     if (!isIncompleteName(to.name)) await this.notify(to.folder, to.name);
     this.sftp.status(reqId, STATUS_CODE.OK);
+  }
+
+  private quotaExceeded(folder: string): SftpRefusal {
+    return failure(`Quota exceeded: /${folder} holds at most ${this.ctx.quota.limitBytes} bytes at once, unfinished uploads included ` +
+      '(each file counts at least 4096 bytes). Files leave it once taken in; unfinished .part/.tmp files are deleted after a while, or replaced by uploading again under the same name.');
   }
 
   private async notify(folder: string, name: string): Promise<void> {
