@@ -13,9 +13,22 @@ const CLI = path.resolve('dist/src/cli/main.js');
 
 interface Running { child: ChildProcess; output: () => string }
 
+/** Programs started by this file: stopped even when a test fails halfway (they run a database), before their folders go. */
+const started: ChildProcess[] = [];
+async function stopAll(): Promise<void> {
+  for (const child of started.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = stopProgram(child);
+    const late = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(late);
+  }
+}
+
 /** The built program, as `npm start` runs it; resolves on the banner, rejects with its output if it exits first. */
 async function startProgram(env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -29,7 +42,7 @@ async function startProgram(env: Record<string, string>): Promise<Running> {
 }
 
 function stopProgram(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     child.once('exit', (code) => resolve(code));
     child.kill('SIGTERM');
@@ -80,7 +93,10 @@ const isRoot = process.getuid?.() === 0;
 
 describe('the embedded PostgreSQL: generated passwords, a restricted application role', () => {
   const dirs: string[] = [];
-  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await stopAll();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it.skipIf(!isRoot)('started as root on a `mktemp -d` DATA_DIR: says what to do; done, it starts, its password file is 0600 and the app role cannot touch the audit trail', async () => {
     const dataDir = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
@@ -166,6 +182,7 @@ describe('an external PostgreSQL: `npm run cli -- db:grants`, DATABASE_OWNER_URL
     return `postgresql://${user}:${password}@${u.host}/${db}`;
   };
   afterAll(async () => {
+    await stopAll();
     const admin = new pg.Client(adminUrl);
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`);
