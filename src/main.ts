@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const db = await resolveDatabase(config, (m) => logger.info({ component: 'database' }, m));
-  const applied = await migrate(db.url);
+  const applied = await migrate(db);
   if (applied.length) logger.info({ component: 'database', migrations: applied }, 'migrations applied');
 
   const app = await createApp(config, db.url, logger);

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
@@ -21,10 +22,32 @@ describe('audit trail', () => {
     expect(Number(page2.body.items[0].id)).toBeGreaterThan(Number(page1.body.items[0].id));
   });
 
-  it('is append-only in the database itself', async () => {
-    await expect(t.dataSource.query(`UPDATE audit_entry SET action = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(t.dataSource.query(`DELETE FROM audit_entry`)).rejects.toThrow(/append-only/);
-    await expect(t.dataSource.query(`TRUNCATE audit_entry`)).rejects.toThrow(/append-only/);
+  it('is append-only in the database itself: the app\'s role may not change it nor lift the rule; the owner hits the trigger', async () => {
+    // The application's own connection (its restricted role, as in production).
+    const entries = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_entry`))[0].n;
+    const before = await entries();
+    for (const statement of [
+      `ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_update`, `ALTER TABLE audit_entry DISABLE TRIGGER ALL`,
+      `DROP TRIGGER audit_entry_no_update ON audit_entry`, `ALTER TABLE audit_entry OWNER TO CURRENT_USER`,
+      `CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$`,
+    ]) {
+      await expect(t.dataSource.query(statement), statement).rejects.toThrow(/must be owner|permission denied for schema/);
+    }
+    for (const statement of [`UPDATE audit_entry SET action = 'x'`, `DELETE FROM audit_entry`, `TRUNCATE audit_entry`]) {
+      await expect(t.dataSource.query(statement), statement).rejects.toThrow(/permission denied for table audit_entry/);
+    }
+    await expect(t.dataSource.query(`SET session_replication_role = replica`)).rejects.toThrow(/permission denied/);
+    expect(await entries()).toBe(before);
+    // The owner is stopped by the trigger (a mistake, a script): lifting the rule takes a deliberate ALTER TABLE.
+    const owner = new pg.Client(t.ownerUrl);
+    await owner.connect();
+    try {
+      await expect(owner.query(`UPDATE audit_entry SET action = 'x'`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`DELETE FROM audit_entry`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`TRUNCATE audit_entry`)).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.end();
+    }
   });
 
   it('is not readable by partners other than operators', async () => {

@@ -41,6 +41,23 @@ describe('configuration', () => {
     expect((error as Error).message).toContain(JSON.stringify(value));
   });
 
+  it('takes DATABASE_OWNER_URL only beside a DATABASE_URL of another role, and never prints a URL\'s password', () => {
+    const owner = 'postgres://vitale_owner:owner-secret@db:5432/vitale';
+    expect(loadConfig({ DATABASE_URL: 'postgres://vitale_app:app-secret@db:5432/vitale', DATABASE_OWNER_URL: owner })).toMatchObject({ databaseOwnerUrl: owner });
+    for (const [env, says] of [
+      [{ DATABASE_OWNER_URL: owner }, /DATABASE_OWNER_URL: only with DATABASE_URL/],
+      [{ DATABASE_URL: 'postgres://vitale_owner:app-secret@db/vitale', DATABASE_OWNER_URL: owner }, /another role/],
+      [{ DATABASE_URL: 'postgres://db/vitale', DATABASE_OWNER_URL: owner }, /both must name their role/],
+      [{ DATABASE_URL: 'mysql://vitale_app:app-secret@db/vitale' }, /DATABASE_URL: must be a postgres/],
+    ] as const) {
+      let error: unknown;
+      try { loadConfig(env); } catch (e) { error = e; }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(says);
+      expect((error as Error).message).not.toMatch(/secret/);
+    }
+  });
+
   it('stops the start of the real program with exit code 1 and the variable named', () => {
     const main = path.resolve('dist/src/main.js');
     expect(existsSync(main), 'npm test builds dist/ first (pretest)').toBe(true);

@@ -19,15 +19,18 @@ describe('streamed full list production', () => {
     db = await createTestDatabase();
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    // 120,000 opposed cards (serials of every length, up to the largest) plus cards in other states; FKs off for speed.
-    await client.query(`SET session_replication_role = replica`);
-    await client.query(
+    // 120,000 opposed cards (serials of every length, up to the largest) plus cards in other states; FKs off for speed
+    // (which only the owner may do; the lists are then produced as the application's role).
+    const owner = new pg.Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    await owner.query(`SET session_replication_role = replica`);
+    await owner.query(
       `INSERT INTO card (id, serial, beneficiary_id, organisme_code, state, opposition_reason)
        SELECT gen_random_uuid(), s, gen_random_uuid(), '017510001', CASE WHEN g % 5 = 0 THEN 'active'::card_state ELSE 'opposed'::card_state END,
               CASE WHEN g % 5 = 0 THEN NULL ELSE 'lost'::opposition_reason END
          FROM (SELECT g, CASE WHEN g <= 1200 THEN g * 7 ELSE 100000000000 + g * 3 END AS s FROM generate_series(1, 150000) g) x
        UNION ALL SELECT gen_random_uuid(), 999999999999, gen_random_uuid(), '017510001', 'opposed', 'stolen'`);
-    await client.query(`SET session_replication_role = origin`);
+    await owner.end();
     expected = (await client.query<{ serial: string }>(`SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial`)).rows.map((r) => Number(r.serial));
   });
   afterAll(async () => {

@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import dns from 'node:dns';
 import { readFileSync, statSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FundEventType } from '../src/events/event-types.js';
@@ -8,6 +11,47 @@ import { signatureHeader } from '../src/events/webhook-signature.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { appendEvents, eventually, fundEvent, ORG_A, ORG_B, sleep, webhookReceiver, type ReceivedCall } from './support/event-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * A DNS whose answers the test writes, for names under `.rebind.test`: each name answers the n-th question with
+ * `script(n)` (no address = not found). Installed where every resolution in this process goes through (node:dns's
+ * lookup functions, which net.connect and fetch use too), so the product is observed as it resolves, whatever its
+ * code; other names go to the real resolver.
+ */
+function fakeDns(scripts: Record<string, (n: number) => string[]>) {
+  const asked: Record<string, number> = {};
+  const real = { lookup: dns.lookup, promisesLookup: dns.promises.lookup };
+  const answer = (host: string) => {
+    if (!(host in scripts)) return null;
+    asked[host] = (asked[host] ?? 0) + 1;
+    return scripts[host](asked[host]).map((address) => ({ address, family: isIP(address) }));
+  };
+  const notFound = (host: string) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host });
+  const fakeLookup = (host: string, options: unknown, callback?: unknown) => {
+    const list = answer(host);
+    if (!list) return (real.lookup as (...a: unknown[]) => void).call(dns, host, options, callback);
+    const cb = (typeof options === 'function' ? options : callback) as (...a: unknown[]) => void;
+    const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
+    process.nextTick(() => (list.length === 0 ? cb(notFound(host)) : all ? cb(null, list) : cb(null, list[0].address, list[0].family)));
+  };
+  const fakePromisesLookup = async (host: string, options?: { all?: boolean }) => {
+    const list = answer(host);
+    if (!list) return (real.promisesLookup as (...a: unknown[]) => Promise<unknown>).call(dns.promises, host, options);
+    if (list.length === 0) throw notFound(host);
+    return options?.all ? list : list[0];
+  };
+  Object.assign(dns, { lookup: fakeLookup });
+  Object.assign(dns.promises, { lookup: fakePromisesLookup });
+  syncBuiltinESMExports();
+  return {
+    asked,
+    restore: () => {
+      Object.assign(dns, { lookup: real.lookup });
+      Object.assign(dns.promises, { lookup: real.promisesLookup });
+      syncBuiltinESMExports();
+    },
+  };
+}
 
 /** What a fund does with each call, written from the documentation, independently of the server's code. */
 function verifySignature(secret: string, call: ReceivedCall): boolean {
@@ -218,11 +262,105 @@ describe('webhooks', () => {
     await t.http().get(`/v1/webhooks/${mine.body.id}`).set(bearer(fundB)).expect(200);
   });
 
+  it('calls a host name on the address it resolved once, keeping the name in Host', async () => {
+    const r = await receiver();
+    const port = new URL(r.url).port;
+    // A second question would get another address, where nothing listens.
+    const resolver = fakeDns({ 'ok.rebind.test': (n) => (n === 1 ? ['127.0.0.1'] : ['127.0.0.2']) });
+    try {
+      const sub = await subscribe(fundA, { url: `http://ok.rebind.test:${port}/hooks/vitale` }).expect(201);
+      const [e] = await appendEvents(t, fundEvent());
+      await eventually(async () => (await deliveryRow(sub.body.id, e.id)).status === 'delivered');
+      expect(r.calls).toHaveLength(1);
+      expect(r.calls[0].headers.host).toBe(`ok.rebind.test:${port}`);
+      expect(resolver.asked['ok.rebind.test']).toBe(1);
+      await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(204);
+    } finally {
+      resolver.restore();
+    }
+  });
+
   it('caps the active subscriptions of an organisme', async () => {
     const fundC = (await t.partner(PartnerKind.Fund, '017510002')).key;
     for (let i = 0; i < 10; i++) await subscribe(fundC, { url: `https://c.example/${i}` }).expect(201);
     const res = await subscribe(fundC, { url: 'https://c.example/11' }).expect(409);
     expect(res.body.code).toBe('WEBHOOK_LIMIT_REACHED');
+  });
+});
+
+describe('webhook targets when private ones are not allowed (production)', () => {
+  let t: TestApp;
+  let fund: string;
+  const receivers: Array<{ close: () => Promise<void> }> = [];
+  beforeAll(async () => {
+    t = await startTestApp({ webhookAllowPrivateTargets: false, webhookTimeoutMs: 500 });
+    fund = (await t.partner(PartnerKind.Fund, ORG_A)).key;
+  });
+  afterAll(async () => {
+    for (const r of receivers) await r.close();
+    await t?.close();
+  });
+  const subscribe = (url: string) => t.http().post('/v1/webhooks').set(bearer(fund)).send({ url });
+  const subscriptions = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_subscription`))[0].n;
+
+  it('refuses a private or unresolvable target at registration, with a code and without echoing the URL', async () => {
+    const resolver = fakeDns({
+      'mixed.rebind.test': () => ['93.184.216.34', '10.0.0.7'],
+      'internal.rebind.test': () => ['169.254.169.254'],
+      'nowhere.rebind.test': () => [],
+      'public.rebind.test': () => ['93.184.216.34'],
+    });
+    try {
+      const before = await subscriptions();
+      for (const url of [
+        'http://127.0.0.1:8080/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]:9000/hook',
+        'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0/hook', 'http://localhost:3000/v1/partners', 'http://internal.rebind.test/hook',
+        'https://mixed.rebind.test/hook',
+      ]) {
+        const res = await subscribe(url).expect(400);
+        expect(res.headers['content-type'], url).toMatch(/application\/problem\+json/);
+        expect(res.body.code, url).toBe('WEBHOOK_TARGET_PRIVATE');
+        expect(JSON.stringify(res.body), url).not.toContain(new URL(url).host);
+      }
+      const unresolved = await subscribe('https://nowhere.rebind.test/hook').expect(400);
+      expect(unresolved.body.code).toBe('WEBHOOK_TARGET_UNRESOLVED');
+      expect(await subscriptions()).toBe(before);
+      // Public targets are taken.
+      await subscribe('https://public.rebind.test/hook').expect(201);
+      await subscribe('https://93.184.216.34/hook').expect(201);
+      expect(await subscriptions()).toBe(before + 2);
+    } finally {
+      resolver.restore();
+    }
+    await t.dataSource.query(`UPDATE webhook_subscription SET active = false`);
+  });
+
+  it('connects to the address it checked: a DNS answer that changes between the check and the call reaches nothing private', async () => {
+    const r = await webhookReceiver();
+    receivers.push(r);
+    const port = new URL(r.url).port;
+    // Public whenever the registration asks; during the call, public to the first question and then the loopback,
+    // where an internal service (here the receiver) listens: DNS rebinding.
+    let callQuestions: number | null = null;
+    const resolver = fakeDns({
+      'rebind.rebind.test': () => (callQuestions === null || ++callQuestions === 1 ? ['203.0.113.7'] : ['127.0.0.1']),
+    });
+    try {
+      // The event first: the subscription made after it gets no job, and the one delivery is driven here.
+      const [e] = await appendEvents(t, fundEvent({ subjectId: 'rebinding' }));
+      const sub = await subscribe(`http://rebind.rebind.test:${port}/hooks/vitale`).expect(201);
+      await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [sub.body.id, e.id]);
+      callQuestions = 0;
+      await expect(t.app.get(WebhookDeliveryService).deliver(sub.body.id, e.id)).rejects.toBeInstanceOf(WebhookAttemptFailed);
+      expect(r.calls).toHaveLength(0);
+      expect(callQuestions).toBe(1);
+      const [row] = await t.dataSource.query(`SELECT attempts, last_error FROM webhook_delivery WHERE subscription_id = $1`, [sub.body.id]);
+      expect(row.attempts).toBe(1);
+      expect(row.last_error).toMatch(/^(timeout after 500 ms|connection failed: \w+)$/);
+      await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fund)).expect(204);
+    } finally {
+      resolver.restore();
+    }
   });
 });
 

@@ -3,10 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AppModule } from '../app.module.js';
-import { ConfigError, loadConfig } from '../config/app-config.js';
+import { AppConfig, ConfigError, loadConfig } from '../config/app-config.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { cliActor } from '../platform/auth/actor.js';
+import { setupScript, type SetupNames } from '../platform/database/grants.js';
 import { migrate } from '../platform/database/migrate.js';
 import { resolveDatabase } from '../platform/database/resolve-database.js';
 import { DomainError } from '../platform/errors/domain-error.js';
@@ -20,8 +21,12 @@ const USAGE = `Operator commands (npm run cli -- <command> [options]):
   operator:create  --name <name>                                a new operator and its first key
   partners:list    [--kind <kind>]
   regimes:load     --file <organismes.csv>                      reference data, all or nothing
-  migrate                                                       apply pending migrations
-The database is the app's: DATABASE_URL, or the embedded one under DATA_DIR (joined if the app runs).`;
+  migrate                                                       apply pending migrations (as the owner)
+  db:grants        [--owner-role <role>] [--app-role <role>] [--database <name>]
+                                                                prints the SQL that sets up an external PostgreSQL
+                                                                (roles, database, schemas; the rights the app gets)
+The database is the app's: DATABASE_URL (DATABASE_OWNER_URL for migrations), or the embedded one under DATA_DIR
+(joined if the app runs).`;
 
 type Opts = Record<string, string | undefined>;
 
@@ -40,7 +45,10 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   try {
     opts = parseArgs({
       args: rest,
-      options: { kind: { type: 'string' }, name: { type: 'string' }, organisme: { type: 'string' }, partner: { type: 'string' }, label: { type: 'string' }, key: { type: 'string' }, file: { type: 'string' } },
+      options: {
+        kind: { type: 'string' }, name: { type: 'string' }, organisme: { type: 'string' }, partner: { type: 'string' }, label: { type: 'string' }, key: { type: 'string' }, file: { type: 'string' },
+        'owner-role': { type: 'string' }, 'app-role': { type: 'string' }, database: { type: 'string' },
+      },
       strict: true,
     }).values as Opts;
   } catch (e) {
@@ -48,9 +56,19 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     return 2;
   }
   const config = loadConfig();
+  // Needs no database: it prints what an administrator runs before there is one.
+  if (command === 'db:grants') {
+    try {
+      out(setupScript(setupNames(config, opts)));
+      return 0;
+    } catch (e) {
+      if (e instanceof UsageError) { process.stderr.write(`${e.message}\n\n${USAGE}\n`); return 2; }
+      throw e;
+    }
+  }
   const db = await resolveDatabase(config, () => {});
   try {
-    await migrate(db.url);
+    await migrate(db);
     if (command === 'migrate') { out('migrations applied'); return 0; }
     const ctxConfig = Object.assign(Object.create(Object.getPrototypeOf(config)), config, { workersEnabled: false, cronsEnabled: false, sftpEnabled: false, seedReferenceData: true });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(ctxConfig, db.url), {
@@ -109,6 +127,22 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   } finally {
     await db.stop();
   }
+}
+
+/** Role and database names: the options, else those of DATABASE_URL / DATABASE_OWNER_URL, else the defaults. */
+function setupNames(config: AppConfig, opts: Opts): SetupNames {
+  const app = config.databaseUrl ? new URL(config.databaseUrl) : null;
+  const owner = config.databaseOwnerUrl ? new URL(config.databaseOwnerUrl) : null;
+  const names = {
+    ownerRole: opts['owner-role'] ?? (owner?.username ? decodeURIComponent(owner.username) : 'vitale_owner'),
+    appRole: opts['app-role'] ?? (app?.username ? decodeURIComponent(app.username) : 'vitale_app'),
+    database: opts.database ?? (app && app.pathname.length > 1 ? decodeURIComponent(app.pathname.slice(1)) : 'vitale'),
+  };
+  for (const [option, value] of [['owner-role', names.ownerRole], ['app-role', names.appRole], ['database', names.database]]) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new UsageError(`--${option} must be a lower-case PostgreSQL name (letters, digits, _)`);
+  }
+  if (names.ownerRole === names.appRole) throw new UsageError('the owner and the application need two different roles');
+  return names;
 }
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;

@@ -107,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await migrate(db.url);
+    await migrate(db);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {

@@ -13,6 +13,7 @@ export const CONFIG_ENV: Record<string, string> = {
   sftpInboxQuotaBytes: 'SFTP_INBOX_QUOTA_BYTES',
   sftpPartialUploadHours: 'SFTP_PARTIAL_UPLOAD_HOURS',
   databaseUrl: 'DATABASE_URL',
+  databaseOwnerUrl: 'DATABASE_OWNER_URL',
   dataDir: 'DATA_DIR',
   embeddedPgPort: 'EMBEDDED_PG_PORT',
   logLevel: 'LOG_LEVEL',
@@ -107,6 +108,10 @@ export class AppConfig {
   /** External PostgreSQL; when absent an embedded PostgreSQL is started under DATA_DIR. */
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
   databaseUrl?: string;
+
+  /** Owner of the external database's schema: runs the migrations, then grants DATABASE_URL's role its rights. */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
+  databaseOwnerUrl?: string;
 
   @IsString() @MinLength(1)
   dataDir = 'var';
@@ -291,15 +296,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
   // Checked here too, so a bad threshold stops the start before anything else, with the variable named.
   try { resolvePhotoThresholds(config.photoThresholds); } catch (e) { problems.push(`${(e as Error).message} (got ${JSON.stringify(raw.photoThresholds)})`); }
+  problems.push(...databaseUrlProblems(config));
   if (errors.length > 0 || problems.length > 0) {
     throw new ConfigError([
       ...problems,
       ...errors.map((e) => {
         const name = CONFIG_ENV[e.property] ?? e.property;
         const reasons = Object.values(e.constraints ?? {}).map((m) => m.replace(e.property, name));
-        return `${name}: ${reasons.join('; ')} (got ${JSON.stringify(raw[e.property])})`;
+        return `${name}: ${reasons.join('; ')} (got ${JSON.stringify(withoutPassword(raw[e.property]))})`;
       }),
     ]);
   }
   return config;
+}
+
+/** A URL's password never goes to the console: replaced by *** in messages. */
+function withoutPassword(value: string | undefined): string | undefined {
+  return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+function userOf(url: string): string | null {
+  try { return decodeURIComponent(new URL(url).username) || null; } catch { return null; }
+}
+
+/** DATABASE_OWNER_URL goes with a DATABASE_URL naming another role (the application's). */
+function databaseUrlProblems(config: AppConfig): string[] {
+  if (!config.databaseOwnerUrl) return [];
+  if (!config.databaseUrl) return ['DATABASE_OWNER_URL: only with DATABASE_URL (the embedded PostgreSQL manages its own roles)'];
+  const app = userOf(config.databaseUrl);
+  const owner = userOf(config.databaseOwnerUrl);
+  if (!app || !owner) return ['DATABASE_URL, DATABASE_OWNER_URL: both must name their role (postgresql://role:password@host/database)'];
+  if (app === owner) return ['DATABASE_OWNER_URL: must name another role than DATABASE_URL (the owner runs migrations; the application\'s role owns nothing)'];
+  return [];
 }

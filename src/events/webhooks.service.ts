@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError } from '../platform/errors/domain-error.js';
 import type { CreatedWebhookView, CreateWebhookDto, WebhookDeliveryPageView, WebhookView } from './dto/webhooks.dto.js';
+import { checkTarget } from './webhook-address.guard.js';
 import { WebhookKeyStore } from './webhook-key.store.js';
 import { SubscriptionRow, WebhookRepository } from './webhook.repository.js';
 import { isUuid } from '../platform/validation/ids.js';
@@ -28,6 +30,7 @@ export class WebhooksService {
     private readonly repo: WebhookRepository,
     private readonly keys: WebhookKeyStore,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
   ) {}
 
   async create(actor: Actor, dto: CreateWebhookDto): Promise<CreatedWebhookView> {
@@ -35,6 +38,7 @@ export class WebhooksService {
     if (actor.kind !== PartnerKind.Fund || !organismeCode || !actor.partnerId) {
       throw new DomainError('WEBHOOK_FUND_ONLY', 403, 'Only a fund subscribes to its own events');
     }
+    await this.refuseUnreachableTarget(dto.url);
     const eventTypes = [...new Set(dto.eventTypes ?? [])];
     const created = await this.dataSource.transaction(async (em) => {
       await this.repo.lockOrganisme(em, organismeCode);
@@ -77,6 +81,19 @@ export class WebhooksService {
     const limit = q.limit ?? 100;
     const items = await this.repo.listDeliveries(s.id, { beforeId: q.before ?? null, status: q.status ?? null, limit });
     return { items, next: items.length === limit ? items[items.length - 1].id : null };
+  }
+
+  /**
+   * A private target is refused when it is registered, not only when it is called: a fund learns at once, and a
+   * subscription that could never be delivered is not kept. Every call checks again (DNS answers change).
+   */
+  private async refuseUnreachableTarget(url: string): Promise<void> {
+    if (this.config.webhookAllowPrivateTargets) return;
+    const check = await checkTarget(url, false);
+    if (check.ok) return;
+    throw check.reason === 'private'
+      ? new DomainError('WEBHOOK_TARGET_PRIVATE', 400, 'url: the host is, or resolves to, a private, loopback or link-local address; webhooks call public addresses only')
+      : new DomainError('WEBHOOK_TARGET_UNRESOLVED', 400, 'url: the host does not resolve from the back-office; register the webhook once its DNS name resolves');
   }
 
   private async visible(actor: Actor, id: string): Promise<SubscriptionRow> {

@@ -6,15 +6,19 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/config/app-config.js';
+import { newPassword, scramVerifier } from '../../src/platform/database/database-credentials.js';
 import { freePort, releaseExitHooks, startScratchPostgres } from '../../src/platform/database/embedded-postgres.js';
 import { migrate } from '../../src/platform/database/migrate.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 
 export const TEMPLATE_DB = 'vitale_template';
+/** The application's role in the tests, as in production: owns nothing, so a missing grant fails a test. */
+export const TEST_APP_ROLE = 'vitale_app';
 
 /**
  * One throw-away PostgreSQL for the whole run. A template database is migrated and seeded once (schema,
- * reference data, pg-boss schema); each test file copies it (CREATE DATABASE ... TEMPLATE), so files run in parallel.
+ * reference data, pg-boss schema, the app role's grants); each test file copies it (CREATE DATABASE ... TEMPLATE),
+ * so files run in parallel. The superuser migrates (the owner); the apps run as TEST_APP_ROLE.
  */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-test-pg-'));
@@ -24,14 +28,18 @@ export default async function setup(project: TestProject) {
   const admin = new pg.Client(server.adminUrl('postgres'));
   await admin.connect();
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-  const url = server.adminUrl(TEMPLATE_DB);
-  await migrate(url);
+  const appPassword = newPassword();
+  await admin.query(`CREATE ROLE ${TEST_APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${scramVerifier(appPassword)}'`);
+  const appUrl = (db: string) => `postgresql://${TEST_APP_ROLE}:${appPassword}@127.0.0.1:${port}/${db}`;
+  const url = appUrl(TEMPLATE_DB);
+  await migrate({ url, ownerUrl: server.adminUrl(TEMPLATE_DB), appRole: TEST_APP_ROLE });
   const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false, sftpPort: 0 });
   const app = await createApp(config, url, createLogger('silent'));
   await app.init();
   await app.close();
   await admin.end();
   project.provide('pgAdminUrl', server.adminUrl('postgres'));
+  project.provide('pgAppUrl', appUrl('postgres'));
   project.provide('pgPort', port);
   return async () => {
     await server.stop();
@@ -43,7 +51,10 @@ export default async function setup(project: TestProject) {
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The superuser (owner of every test database). */
     pgAdminUrl: string;
+    /** The application's role, database `postgres` (replace it). */
+    pgAppUrl: string;
     pgPort: number;
   }
 }

@@ -17,17 +17,21 @@ import { createLogger } from '../../src/platform/logging/logger.js';
 
 export const TEMPLATE_DB = 'vitale_template';
 
-/** A fresh database copied from the migrated template; dropped by the returned function. */
-export async function createTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+/**
+ * A fresh database copied from the migrated template; dropped by the returned function. `url` logs in as the
+ * application's role (rows only, as in production); `ownerUrl` as the owner, for set-up the app may not do.
+ */
+export async function createTestDatabase(): Promise<{ url: string; ownerUrl: string; name: string; drop: () => Promise<void> }> {
   const adminUrl = inject('pgAdminUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(adminUrl);
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
   await admin.end();
-  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const inDatabase = (u: string) => u.replace(/\/postgres$/, `/${name}`);
   return {
-    url,
+    url: inDatabase(inject('pgAppUrl')),
+    ownerUrl: inDatabase(adminUrl),
     name,
     drop: async () => {
       const c = new pg.Client(adminUrl);
@@ -40,7 +44,10 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** The app's own connection (its restricted role). */
   url: string;
+  /** The owner's (superuser's) connection to the same database, for set-up the app's role may not do. */
+  ownerUrl: string;
   config: AppConfig;
   dataSource: DataSource;
   /** supertest against the real HTTP stack (fastify's in-process server). */
@@ -81,6 +88,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
   return {
     app,
     url: db.url,
+    ownerUrl: db.ownerUrl,
     config,
     dataSource: app.get(DataSource),
     http: () => request(app.getHttpServer()),

@@ -1,9 +1,9 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
-export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 20): PostgresDataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -13,6 +13,8 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     migrationsTransactionMode: 'each',
     namingStrategy: new SnakeNamingStrategy(),
     uuidExtension: 'pgcrypto',
+    // The application's role may not create extensions (it owns nothing); the migration runner turns this on.
+    installExtensions: false,
     synchronize: false,
     logging: false,
     extra: { max: poolSize, application_name: 'vitale-backoffice' },

