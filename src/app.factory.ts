@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,9 +9,9 @@ import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import type { Actor } from './platform/auth/actor.js';
-import { DomainError } from './platform/errors/domain-error.js';
 import { JsonLogger } from './platform/logging/logger.js';
 import { MetricsService } from './platform/metrics/metrics.service.js';
+import { AppValidationPipe } from './platform/validation/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -54,15 +53,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     httpLog.info({ requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), partnerId: req.actor?.partnerId });
   });
 
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) =>
-        new DomainError('VALIDATION_FAILED', 400, 'The request is invalid; see errors', { errors: flattenValidation(errors) }),
-    }),
-  );
+  app.useGlobalPipes(new AppValidationPipe());
 
   const doc = new DocumentBuilder()
     .setTitle('Carte Vitale back-office')
@@ -73,14 +64,4 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
 
   return app;
-}
-
-export function flattenValidation(errors: ValidationError[], parent = ''): { field: string; messages: string[] }[] {
-  const out: { field: string; messages: string[] }[] = [];
-  for (const e of errors) {
-    const field = parent ? `${parent}.${e.property}` : e.property;
-    if (e.constraints) out.push({ field, messages: Object.values(e.constraints) });
-    if (e.children?.length) out.push(...flattenValidation(e.children, field));
-  }
-  return out;
 }
