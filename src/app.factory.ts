@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
-import { AppConfig } from './config/app-config.js';
+import { AppConfig, trustedProxyList } from './config/app-config.js';
 import type { Actor } from './platform/auth/actor.js';
 import { JsonLogger } from './platform/logging/logger.js';
 import { MetricsService } from './platform/metrics/metrics.service.js';
@@ -17,10 +17,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Builds the HTTP application (not yet listening). Used by main, the CLI's tests and the e2e tests alike. */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: Pino): Promise<NestFastifyApplication> {
+  const proxies = trustedProxyList(config.trustedProxies);
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the configured proxies (none by default).
+    trustProxy: proxies.length > 0 ? proxies : false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -122,7 +122,8 @@ describe('photo intake (steps 2-3)', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    t = await startTestApp({ dataDir, photoMaxBytes: 300_000 });
+    // The test client stands for the insured's proxy: X-Forwarded-For is believed from it only.
+    t = await startTestApp({ dataDir, photoMaxBytes: 300_000, trustedProxies: 'loopback' });
     fund = await fundKey(t, ORG_A);
     centre = (await t.partner(PartnerKind.DigitisationCentre)).key;
     good = await goodJpeg();
