@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,39 +8,70 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
-import { AppConfig } from './config/app-config.js';
+import { AppConfig, trustedProxyList } from './config/app-config.js';
+import { ApiKeyVerifier } from './partners/api-key-verifier.js';
 import type { Actor } from './platform/auth/actor.js';
-import { DomainError } from './platform/errors/domain-error.js';
+import { installRequestGate } from './platform/auth/request-gate.js';
+import { JSON_MEDIA_TYPE, readRoutePolicies } from './platform/auth/route-policies.js';
+import { sendProblem } from './platform/errors/problem.filter.js';
 import { JsonLogger } from './platform/logging/logger.js';
 import { MetricsService } from './platform/metrics/metrics.service.js';
+import { parseJsonBody } from './platform/validation/json-body.js';
+import { AppValidationPipe } from './platform/validation/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The body limit of every route but the file uploads. */
+export const JSON_BODY_MAX_BYTES = 1024 * 1024;
+
 /** Builds the HTTP application (not yet listening). Used by main, the CLI's tests and the e2e tests alike. */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: Pino): Promise<NestFastifyApplication> {
+  const proxies = trustedProxyList(config.trustedProxies);
+  const frameworkLog = new Logger('http');
   const adapter = new FastifyAdapter({
     logger: false,
-    bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // Every route but the file uploads (BULK_IMPORT_MAX_BYTES, set per route by the request gate).
+    bodyLimit: JSON_BODY_MAX_BYTES,
+    // X-Forwarded-For is believed only from the configured proxies (none by default).
+    trustProxy: proxies.length > 0 ? proxies : false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // Errors Fastify raises before any route runs (a bad percent-encoding, a path parameter over 100 characters):
+    // problem documents too, without the URL fastify would quote.
+    frameworkErrors: (error: Error, req: FastifyRequest, reply: FastifyReply) => sendProblem(error, req, reply, frameworkLog),
   });
+  // Body parsers are this app's own (below): Nest's would add url-encoded forms and a JSON parser without limits.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     logger: new JsonLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
+    bodyParser: false,
   });
 
+  const fastify = app.getHttpAdapter().getInstance();
+  const policies = readRoutePolicies(app);
+  // Credentials, path parameters, query strings and media types are checked before a body is read.
+  installRequestGate(fastify, policies, app.get(ApiKeyVerifier), config.bulkImportMaxBytes);
+
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  // Partner files (bulk imports, reference data) are kept as raw bytes; the gate lets them reach only the routes
+  // that declare them (@BulkUpload).
+  const fileTypes = new Set([...policies.values()].filter((p) => p.bulkUpload).flatMap((p) => p.consumes));
+  for (const type of fileTypes) {
+    fastify.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  }
   // Multipart parsing (photo uploads): registered before the routes so the app's error handling covers it.
   // Per-request limits are set where the parts are read (PhotoUploadPipe); these are the defaults.
   await app.register(multipart, { limits: { fileSize: config.photoMaxBytes, files: 1 } });
 
-  const fastify = app.getHttpAdapter().getInstance();
-  // Partner files (bulk imports, reference data) arrive as text/csv or NDJSON; they are kept as raw bytes.
-  for (const type of ['text/csv', 'application/x-ndjson', 'application/jsonl', 'text/plain']) {
-    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: config.bulkImportMaxBytes }, (_req, body, done) => done(null, body));
-  }
   const metrics = app.get(MetricsService);
   const httpLog = logger.child({ component: 'http' });
   fastify.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -54,15 +85,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     httpLog.info({ requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), partnerId: req.actor?.partnerId });
   });
 
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) =>
-        new DomainError('VALIDATION_FAILED', 400, 'The request is invalid; see errors', { errors: flattenValidation(errors) }),
-    }),
-  );
+  app.useGlobalPipes(new AppValidationPipe());
 
   const doc = new DocumentBuilder()
     .setTitle('Carte Vitale back-office')
@@ -73,14 +96,4 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
 
   return app;
-}
-
-export function flattenValidation(errors: ValidationError[], parent = ''): { field: string; messages: string[] }[] {
-  const out: { field: string; messages: string[] }[] = [];
-  for (const e of errors) {
-    const field = parent ? `${parent}.${e.property}` : e.property;
-    if (e.constraints) out.push({ field, messages: Object.values(e.constraints) });
-    if (e.children?.length) out.push(...flattenValidation(e.children, field));
-  }
-  return out;
 }

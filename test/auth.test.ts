@@ -1,38 +1,7 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../src/partners/partner-kind.enum.js';
-import { ALLOWED_KINDS, PUBLIC_ROUTE, RATE_LIMITED } from '../src/platform/auth/auth.decorators.js';
+import { discoverRoutes, type RouteInfo } from './support/routes.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-
-interface RouteInfo { method: string; path: string; allowed: PartnerKind[]; isPublic: boolean; rateLimited: boolean; name: string }
-
-/** Every route of every controller, read from Nest's own metadata, so a new controller is covered by default. */
-function discoverRoutes(t: TestApp): RouteInfo[] {
-  const discovery = t.app.get(DiscoveryService);
-  const scanner = t.app.get(MetadataScanner);
-  const reflector = t.app.get(Reflector);
-  const routes: RouteInfo[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const cls = wrapper.metatype as Function;
-    const base = ([] as string[]).concat(reflector.get(PATH_METADATA, cls) ?? '')[0];
-    for (const m of scanner.getAllMethodNames(cls.prototype)) {
-      const handler = cls.prototype[m];
-      const sub = reflector.get(PATH_METADATA, handler);
-      if (sub === undefined) continue;
-      const method = RequestMethod[reflector.get(METHOD_METADATA, handler) as number];
-      const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
-      routes.push({
-        method, path, name: `${cls.name}.${m}`,
-        isPublic: !!reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]),
-        rateLimited: !!reflector.getAllAndOverride(RATE_LIMITED, [handler, cls]),
-        allowed: reflector.getAllAndOverride<PartnerKind[]>(ALLOWED_KINDS, [handler, cls]) ?? [],
-      });
-    }
-  }
-  return routes;
-}
 
 const concrete = (path: string) =>
   path.replace(/:(\w+)/g, (_, name: string) => (/serial/i.test(name) ? '100000000001' : /code/i.test(name) ? '017510001' : '00000000-0000-4000-8000-000000000000'));

@@ -421,7 +421,7 @@ describe('inter-regime register', () => {
       const imports = () => count(`SELECT count(*)::int AS n FROM bulk_import`);
       const before = await imports();
       const wrongType = await t.http().post('/v1/beneficiaries/imports').set(fundA).send({ rows: [] }).expect(415);
-      expect(wrongType.body.code).toBe('IMPORT_MEDIA_TYPE');
+      expect(wrongType.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', accepted: ['text/csv', 'application/x-ndjson', 'application/jsonl'] });
       expect((await uploadCsv(t, keyA, 'nir,name\n1,2').expect(422)).body.code).toBe('IMPORT_HEADER_INVALID');
       expect((await uploadCsv(t, keyA, CSV_HEADER_LINE + '\n').expect(422)).body.code).toBe('IMPORT_EMPTY');
       const latin1 = Buffer.concat([Buffer.from(CSV_HEADER_LINE + '\n'), Buffer.from(csvLine(person(9, 44)), 'latin1')]);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
+import { isIP } from 'node:net';
 import { resolvePhotoThresholds } from '../photo/photo-checks.js';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -21,6 +22,7 @@ export const CONFIG_ENV: Record<string, string> = {
   cronsEnabled: 'CRONS_ENABLED',
   apiKeyCacheSeconds: 'API_KEY_CACHE_SECONDS',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  trustedProxies: 'TRUSTED_PROXIES',
   bulkImportMaxBytes: 'BULK_IMPORT_MAX_BYTES',
   bulkImportMaxRows: 'BULK_IMPORT_MAX_ROWS',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
@@ -74,6 +76,22 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   return value;
 };
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUSTED_PROXIES as a list (empty: trust no proxy); throws naming the entry that is no address, range or keyword. */
+export function trustedProxyList(value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, more] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGES.includes(entry) && (family === 0 || !prefixOk || more !== undefined)) {
+      throw new Error(`TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an IP address, a CIDR range or one of ${PROXY_RANGES.join(', ')}`);
+    }
+  }
+  return entries;
+}
 
 /** Typed, validated configuration. Every field has a default that runs the product on one machine. */
 export class AppConfig {
@@ -137,6 +155,14 @@ export class AppConfig {
   /** Requests per minute per credential on kiosk and pharmacy endpoints. */
   @Transform(toInt) @IsInt() @Min(1)
   rateLimitPerMinute = 6000;
+
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges; `loopback`,
+   * `linklocal`, `uniquelocal` name those ranges). Empty: none, the client address is the connection's, so a
+   * caller cannot choose the address its per-address limits count.
+   */
+  @IsString()
+  trustedProxies = '';
 
   @Transform(toInt) @IsInt() @Min(1024)
   bulkImportMaxBytes = 128 * 1024 * 1024;
@@ -297,6 +323,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Checked here too, so a bad threshold stops the start before anything else, with the variable named.
   try { resolvePhotoThresholds(config.photoThresholds); } catch (e) { problems.push(`${(e as Error).message} (got ${JSON.stringify(raw.photoThresholds)})`); }
   problems.push(...databaseUrlProblems(config));
+  if (typeof config.trustedProxies === 'string') {
+    try { trustedProxyList(config.trustedProxies); } catch (e) { problems.push((e as Error).message); }
+  }
   if (errors.length > 0 || problems.length > 0) {
     throw new ConfigError([
       ...problems,

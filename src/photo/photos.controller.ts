@@ -1,12 +1,12 @@
 import { Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags,
+  ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags,
   ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { Allow, CurrentActor, Public } from '../platform/auth/auth.decorators.js';
+import { Allow, Consumes, CurrentActor, Public } from '../platform/auth/auth.decorators.js';
 import { CentrePhotoUploadBody, OnlinePhotoUploadBody, PhotoReceiptView } from './dto/photo.dto.js';
 import { PhotoIntakeService } from './photo-intake.service.js';
 import { MultipartPhoto, type PhotoUpload } from './photo-upload.js';
@@ -21,7 +21,7 @@ export class PhotosController {
   @HttpCode(202)
   @Allow(PartnerKind.DigitisationCentre)
   @ApiOperation({ summary: 'Steps 2-3: the digitisation centre sends the scanned photo of a returned form; checked in the background' })
-  @ApiConsumes('multipart/form-data')
+  @Consumes('multipart/form-data')
   @ApiBody({ type: CentrePhotoUploadBody })
   @ApiAcceptedResponse({ type: PhotoReceiptView })
   @ApiNotFoundResponse({ description: 'FORM_NOT_FOUND' })
@@ -37,7 +37,7 @@ export class PhotosController {
   @Public()
   @UseGuards(UploadLinkRateGuard)
   @ApiOperation({ summary: 'Online channel: the insured uploads a photo with the one-time link the fund gave; no API key, the link is the credential' })
-  @ApiConsumes('multipart/form-data')
+  @Consumes('multipart/form-data')
   @ApiBody({ type: OnlinePhotoUploadBody })
   @ApiAcceptedResponse({ type: PhotoReceiptView })
   @ApiNotFoundResponse({ description: 'UPLOAD_LINK_INVALID: unknown, used or expired (indistinguishable)' })

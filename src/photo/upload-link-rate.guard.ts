@@ -31,8 +31,8 @@ export class FixedWindowLimiter {
 
 /**
  * Rate limit of the public online upload route. The platform limiter keys on an API key, which the insured does
- * not have, so this one keys on the client address (req.ip, which honours X-Forwarded-For as the app trusts its
- * proxy). A guard runs before the pipe that reads the body.
+ * not have, so this one keys on the client address (req.ip: the connection's, or the one a proxy listed in
+ * TRUSTED_PROXIES saw; a client's own X-Forwarded-For is not believed). A guard runs before the pipe that reads the body.
  */
 @Injectable()
 export class UploadLinkRateGuard implements CanActivate {

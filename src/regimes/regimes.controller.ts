@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { Allow, BulkUpload, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { badRequest } from '../platform/errors/domain-error.js';
 import { RegimesService } from './regimes.service.js';
 
@@ -37,7 +37,7 @@ export class RegimesController {
 
   @Post('reference/organismes')
   @Allow(PartnerKind.Operator)
-  @ApiConsumes('text/csv')
+  @BulkUpload('text/csv')
   @ApiBody({ description: 'organismes-csv/1 file (docs/formats/organismes-csv.md)', schema: { type: 'string' } })
   @ApiOperation({ summary: 'Load reference data from CSV (all or nothing); existing organismes are updated' })
   load(@CurrentActor() actor: Actor, @Body() body: unknown) {

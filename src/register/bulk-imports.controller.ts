@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { Allow, BulkUpload, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { BulkImportsService } from './bulk-imports.service.js';
 import { ImportAcceptedView, ImportRejectPage, ImportRejectsQuery, ImportView } from './dto/bulk-import.dto.js';
 
@@ -16,10 +16,10 @@ export class BulkImportsController {
   @Post()
   @Allow(PartnerKind.Fund)
   @HttpCode(202)
-  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @BulkUpload('text/csv', 'application/x-ndjson', 'application/jsonl')
   @ApiBody({ description: 'A beneficiaries-import/1 file (docs/formats/beneficiaries-import.md)', schema: { type: 'string' } })
   @ApiOperation({ summary: 'Upload a file of insured persons; processed in the background (good rows kept, bad rows reported by line)' })
-  @ApiAcceptedResponse({ type: ImportAcceptedView, description: 'Location: the import report. 413 PAYLOAD_TOO_LARGE; 415 IMPORT_MEDIA_TYPE; 422 IMPORT_TOO_MANY_ROWS, IMPORT_EMPTY, IMPORT_HEADER_INVALID, IMPORT_ENCODING_INVALID' })
+  @ApiAcceptedResponse({ type: ImportAcceptedView, description: 'Location: the import report. 413 PAYLOAD_TOO_LARGE; 415 UNSUPPORTED_MEDIA_TYPE; 422 IMPORT_TOO_MANY_ROWS, IMPORT_EMPTY, IMPORT_HEADER_INVALID, IMPORT_ENCODING_INVALID' })
   async upload(
     @CurrentActor() actor: Actor,
     @Headers('content-type') contentType: string | undefined,

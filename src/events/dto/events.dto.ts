@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsText } from '../../platform/validation/text.decorators.js';
 import { FundEventType } from '../event-types.js';
 
 /** `types=a,b` or `types=a&types=b`: one list either way. */
@@ -9,7 +10,7 @@ export const commaList = ({ value }: { value: unknown }) =>
 
 export class EventsQueryDto {
   @ApiPropertyOptional({ description: 'Opaque cursor: the `next` of the previous answer; absent = from the oldest event' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional() @IsText(64)
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })

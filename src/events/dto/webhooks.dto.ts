@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsEnum, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsEnum, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsText } from '../../platform/validation/text.decorators.js';
 import { FundEventType } from '../event-types.js';
 
 export class CreateWebhookDto {
   @ApiProperty({ maxLength: 500, description: 'Where events are POSTed: http or https, without user:password', example: 'https://hooks.cpam-paris.example/vitale' })
-  @IsString() @MaxLength(500)
+  @IsText(500)
   @IsUrl(
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_host: true, allow_underscores: true, disallow_auth: true },
     { message: 'url must be an http or https URL without credentials' },

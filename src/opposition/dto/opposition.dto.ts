@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Min } from 'class-validator';
+import { IsText } from '../../platform/validation/text.decorators.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
 
 /** The reasons a fund (or an operator) declares; replaced, destroyed and undeliverable are the system's own. */
@@ -74,6 +75,7 @@ export class OppositionListView {
 
 export class AddConcentratorKeyDto {
   @ApiProperty({ example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... concentrator@host', description: 'One OpenSSH public key line' })
-  @IsString() @MaxLength(16_384)
+  // The key parser is this field's rule (one line, the trailing line break of a .pub file trimmed).
+  @IsText(16_384, { allowLineBreaks: true })
   publicKey: string;
 }

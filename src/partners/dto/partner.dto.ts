@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEnum, IsOptional, Matches } from 'class-validator';
+import { IsText } from '../../platform/validation/text.decorators.js';
 import { PartnerKind } from '../partner-kind.enum.js';
 
 export class CreatePartnerDto {
@@ -7,8 +8,8 @@ export class CreatePartnerDto {
   @IsEnum(PartnerKind)
   kind: PartnerKind;
 
-  @ApiProperty({ example: 'CPAM de Paris, centre 0001' })
-  @IsString() @Length(1, 120)
+  @ApiProperty({ example: 'CPAM de Paris, centre 0001', maxLength: 120 })
+  @IsText(120)
   name: string;
 
   @ApiPropertyOptional({ description: 'Required for a fund: its 9-digit organisme code', example: '017510001' })
@@ -17,8 +18,8 @@ export class CreatePartnerDto {
 }
 
 export class CreateApiKeyDto {
-  @ApiPropertyOptional({ example: 'production key 2026' })
-  @IsOptional() @IsString() @MaxLength(120)
+  @ApiPropertyOptional({ example: 'production key 2026', maxLength: 120 })
+  @IsOptional() @IsText(120)
   label?: string;
 }
 

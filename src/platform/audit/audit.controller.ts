@@ -1,15 +1,16 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsText } from '../validation/text.decorators.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { Allow } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
 
 class AuditQueryDto {
-  @IsOptional() @IsString() @MaxLength(32) entityType?: string;
-  @IsOptional() @IsString() @MaxLength(64) entityId?: string;
-  @IsOptional() @IsString() @MaxLength(64) action?: string;
+  @IsOptional() @IsText(32) entityType?: string;
+  @IsOptional() @IsText(64) entityId?: string;
+  @IsOptional() @IsText(64) action?: string;
   @IsOptional() @IsUUID() actorPartnerId?: string;
   /** Cursor: the id of the last entry already read. */
   @IsOptional() @Matches(/^\d{1,18}$/, { message: 'after must be an entry id' }) after?: string;

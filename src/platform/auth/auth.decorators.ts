@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import type { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from './actor.js';
@@ -7,6 +7,8 @@ import type { Actor } from './actor.js';
 export const PUBLIC_ROUTE = 'auth:public';
 export const ALLOWED_KINDS = 'auth:kinds';
 export const RATE_LIMITED = 'auth:rate-limited';
+export const CONSUMES = 'http:consumes';
+export const BULK_UPLOAD = 'http:bulk-upload';
 
 /** Open without a credential. Only health and the API description are. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -16,6 +18,18 @@ export const Allow = (...kinds: PartnerKind[]) => applyDecorators(SetMetadata(AL
 
 /** Rate-limited per credential (kiosk and pharmacy endpoints). */
 export const RateLimited = () => SetMetadata(RATE_LIMITED, true);
+
+/**
+ * The media types a route's body may have (JSON when absent). Anything else is refused with 415 before the body
+ * is read; the OpenAPI description says the same.
+ */
+export const Consumes = (...types: string[]) => applyDecorators(SetMetadata(CONSUMES, types.map((t) => t.toLowerCase())), ApiConsumes(...types));
+
+/**
+ * A file upload kept as raw bytes (bulk imports, reference data): the only routes with the BULK_IMPORT_MAX_BYTES
+ * body limit and the CSV/NDJSON parsers; every other route reads at most 1 MiB.
+ */
+export const BulkUpload = (...types: string[]) => applyDecorators(Consumes(...types), SetMetadata(BULK_UPLOAD, true));
 
 /** The authenticated caller, as the guard resolved it. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {

@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config.js';
 import { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
 import type { PartnerKind } from '../../partners/partner-kind.enum.js';
@@ -8,8 +7,12 @@ import { DomainError } from '../errors/domain-error.js';
 import type { Actor } from './actor.js';
 import { ALLOWED_KINDS, PUBLIC_ROUTE, RATE_LIMITED } from './auth.decorators.js';
 import { RateLimiter } from './rate-limiter.js';
+import { authenticate, type GatedRequest } from './request-gate.js';
 
-/** Global guard: a credential on every route but the public ones, of a kind the route allows, within its rate. */
+/**
+ * Global guard: the partner kinds a route allows, and its rate. The credential itself was verified by the request
+ * gate before the body was read (src/platform/auth/request-gate.ts); it is verified here only if no gate ran.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly limiter: RateLimiter;
@@ -21,12 +24,8 @@ export class AuthGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const req = ctx.switchToHttp().getRequest<FastifyRequest & { actor?: Actor }>();
-    const header = req.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!token) throw new DomainError('AUTH_REQUIRED', 401, 'This endpoint needs an API key: Authorization: Bearer <key>');
-    const principal = await this.keys.verify(token);
-    if (!principal) throw new DomainError('AUTH_INVALID', 401, 'The API key is unknown, malformed or revoked');
+    const req = ctx.switchToHttp().getRequest<GatedRequest & { actor?: Actor }>();
+    const principal = req.principal ?? (await authenticate(req, this.keys));
     const kinds = this.reflector.getAllAndOverride<PartnerKind[] | undefined>(ALLOWED_KINDS, targets) ?? [];
     if (!kinds.includes(principal.kind)) {
       throw new DomainError('PARTNER_KIND_FORBIDDEN', 403, `This endpoint is not open to ${principal.kind} partners`);

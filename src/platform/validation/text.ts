@@ -17,18 +17,28 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 export type TextFault = 'not_text' | 'empty' | 'too_long' | 'not_printable';
 
+export interface TextOptions {
+  allowEmpty?: boolean;
+  /**
+   * Let line breaks (CR, LF) through: for a value whose own format parser refuses them where they matter (an
+   * OpenSSH key line read from a file ends with one), and for the JSON reader, which leaves them to each field.
+   */
+  allowLineBreaks?: boolean;
+}
+
 /** Why a value is not acceptable free text of at most `max` characters, or null when it is. */
-export function textFault(value: unknown, max: number, options: { allowEmpty?: boolean } = {}): TextFault | null {
+export function textFault(value: unknown, max: number, options: TextOptions = {}): TextFault | null {
   if (typeof value !== 'string') return 'not_text';
   if (value.length === 0 && !options.allowEmpty) return 'empty';
   if (value.length > max) return 'too_long';
-  if (!isPrintable(value)) return 'not_printable';
+  if (!isPrintable(value, options)) return 'not_printable';
   return null;
 }
 
 /** True when every character of `value` is printable (see above). */
-export function isPrintable(value: string): boolean {
-  return !FORBIDDEN.test(value) && !LONE_SURROGATE.test(value);
+export function isPrintable(value: string, options: Pick<TextOptions, 'allowLineBreaks'> = {}): boolean {
+  const text = options.allowLineBreaks ? value.replace(/[\r\n]/g, '') : value;
+  return !FORBIDDEN.test(text) && !LONE_SURROGATE.test(text);
 }
 
 /** A message that says how to fix a fault, never quoting the value. */

@@ -1,43 +1,52 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsAddressLines, IsCivilName, IsText } from '../../platform/validation/text.decorators.js';
+import { ADDRESS_LINE_MAX, ADDRESS_MAX_LINES, NAME_LIMITS } from '../identity.js';
 
 /*
- * The DTOs check shapes and bound sizes only. The civil-status rules (NIR key, name characters and lengths,
- * dates, address) are applied by the service, which answers 422 with the same stable codes as the bulk import.
+ * The DTOs check shapes: which fields, of which type, the NIR and dates within their longest written form. The
+ * civil-status rules (NIR key, name characters and lengths, dates, address) are src/register/identity.ts's and
+ * beneficiary-input.ts's, applied by the service, which answers 422 with the same stable codes as the bulk import;
+ * the limits documented here are theirs.
  */
 
+/** The longest NIR as written (15 characters and the spaces between its groups). */
+const NIR_MAX = 32;
+/** YYYY-MM-DD. */
+const DATE_MAX = 10;
+
 export class CreateBeneficiaryDto {
-  @ApiProperty({ description: 'NIR: 13 characters (2A/2B for Corsica) and the 2-digit key; spaces allowed. 7/8 first digit = temporary number', example: '1 85 05 75 123 456 xx' })
-  @IsString() @MaxLength(32)
+  @ApiProperty({ description: 'NIR: 13 characters (2A/2B for Corsica) and the 2-digit key; spaces allowed. 7/8 first digit = temporary number', example: '1 85 05 75 123 456 xx', maxLength: NIR_MAX })
+  @IsText(NIR_MAX)
   nir: string;
 
-  @ApiProperty({ maxLength: 45, description: 'Capitals (accented too), hyphens, apostrophes, spaces; normalised to capitals', example: 'Marie-Claire' })
-  @IsString() @MaxLength(200)
+  @ApiProperty({ maxLength: NAME_LIMITS.firstName, description: 'Capitals (accented too), hyphens, apostrophes, spaces; normalised to capitals', example: 'Marie-Claire' })
+  @IsCivilName()
   firstName: string;
 
-  @ApiProperty({ maxLength: 63, example: "D'Artagnan" })
-  @IsString() @MaxLength(200)
+  @ApiProperty({ maxLength: NAME_LIMITS.birthName, example: "D'Artagnan" })
+  @IsCivilName()
   birthName: string;
 
-  @ApiPropertyOptional({ maxLength: 42, nullable: true, example: 'Durand' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: NAME_LIMITS.usageName, nullable: true, example: 'Durand' })
+  @IsOptional() @IsCivilName()
   usageName?: string | null;
 
   @ApiProperty({ format: 'date', example: '1985-05-14' })
-  @IsString() @MaxLength(10)
+  @IsText(DATE_MAX)
   birthDate: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 9, default: 1, description: 'Rank among same-day births (twins)' })
   @IsOptional() @IsInt()
   birthRank?: number;
 
-  @ApiProperty({ type: [String], minItems: 1, maxItems: 6, description: 'AFNOR XP Z10-011 style: 1 to 6 lines of at most 38 characters', example: ['MME MARIE-CLAIRE DURAND', '12 RUE DES LILAS', '75011 PARIS'] })
-  @IsArray() @ArrayMaxSize(12) @IsString({ each: true }) @MaxLength(200, { each: true })
+  @ApiProperty({ type: [String], minItems: 1, maxItems: ADDRESS_MAX_LINES, description: `AFNOR XP Z10-011 style: 1 to ${ADDRESS_MAX_LINES} lines of at most ${ADDRESS_LINE_MAX} characters`, example: ['MME MARIE-CLAIRE DURAND', '12 RUE DES LILAS', '75011 PARIS'] })
+  @IsAddressLines()
   addressLines: string[];
 
   @ApiPropertyOptional({ format: 'date', description: 'Start of the affiliation to the caller\'s organisme; today when absent; never in the future' })
-  @IsOptional() @IsString() @MaxLength(10)
+  @IsOptional() @IsText(DATE_MAX)
   affiliatedFrom?: string;
 }
 
@@ -46,40 +55,40 @@ export class UpdateBeneficiaryDto {
   @Type(() => Number) @IsInt() @Min(1)
   version: number;
 
-  @ApiPropertyOptional({ maxLength: 45 })
-  @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: NAME_LIMITS.firstName })
+  @IsOptional() @IsCivilName()
   firstName?: string;
 
-  @ApiPropertyOptional({ maxLength: 63 })
-  @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: NAME_LIMITS.birthName })
+  @IsOptional() @IsCivilName()
   birthName?: string;
 
-  @ApiPropertyOptional({ maxLength: 42, nullable: true, description: 'null removes the usage name' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: NAME_LIMITS.usageName, nullable: true, description: 'null removes the usage name' })
+  @IsOptional() @IsCivilName()
   usageName?: string | null;
 
   @ApiPropertyOptional({ format: 'date' })
-  @IsOptional() @IsString() @MaxLength(10)
+  @IsOptional() @IsText(DATE_MAX)
   birthDate?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 9 })
   @IsOptional() @IsInt()
   birthRank?: number;
 
-  @ApiPropertyOptional({ type: [String], minItems: 1, maxItems: 6 })
-  @IsOptional() @IsArray() @ArrayMaxSize(12) @IsString({ each: true }) @MaxLength(200, { each: true })
+  @ApiPropertyOptional({ type: [String], minItems: 1, maxItems: ADDRESS_MAX_LINES })
+  @IsOptional() @IsAddressLines()
   addressLines?: string[];
 }
 
 export class LookupBeneficiaryDto {
-  @ApiProperty({ description: 'The NIR to find (in the body: URLs end up in logs)' })
-  @IsString() @MaxLength(32)
+  @ApiProperty({ description: 'The NIR to find (in the body: URLs end up in logs)', maxLength: NIR_MAX })
+  @IsText(NIR_MAX)
   nir: string;
 }
 
 export class ListBeneficiariesQuery {
   @ApiPropertyOptional({ description: 'Cursor: the `next` of the previous page' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional() @IsText(64)
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })

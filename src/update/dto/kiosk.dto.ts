@@ -1,11 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { badRequest } from '../../platform/errors/domain-error.js';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsText } from '../../platform/validation/text.decorators.js';
+import { textFault, textFaultMessage } from '../../platform/validation/text.js';
+
+/** A card serial is 12 digits. */
+const SERIAL_MAX = 12;
 
 export class KioskCheckDto {
-  @ApiProperty({ example: '100000000042', description: '12-digit card serial read from the chip' })
-  @IsString()
+  @ApiProperty({ example: '100000000042', description: '12-digit card serial read from the chip', maxLength: SERIAL_MAX })
+  @IsText(SERIAL_MAX)
   serial: string;
 
   @ApiProperty({ example: 3, description: 'The data version read from the chip' })
@@ -20,7 +25,7 @@ export class KioskCheckDto {
 /** A check as the service reads it (validated by `parseKioskCheck`). */
 export interface KioskCheck { serial: string; readVersion: number; writeInProgress: boolean }
 
-const CHECK_FIELDS = new Set(['serial', 'readVersion', 'writeInProgress']);
+const CHECK_FIELDS = ['serial', 'readVersion', 'writeInProgress'];
 
 /**
  * Validates a check body by hand, with the same rules, messages and VALIDATION_FAILED problem as the global
@@ -33,13 +38,20 @@ export function parseKioskCheck(body: unknown): KioskCheck {
   }
   const b = body as Record<string, unknown>;
   const errors: { field: string; messages: string[] }[] = [];
-  for (const k of Object.keys(b)) if (!CHECK_FIELDS.has(k)) errors.push({ field: k, messages: [`property ${k} should not exist`] });
-  if (typeof b.serial !== 'string') errors.push({ field: 'serial', messages: ['serial must be a string'] });
+  // Unknown properties are counted, never named: their names are the caller's input.
+  const unknown = Object.keys(b).filter((k) => !CHECK_FIELDS.includes(k)).length;
+  if (unknown > 0) errors.push({ field: '', messages: [`${unknown} unknown propert${unknown === 1 ? 'y' : 'ies'}: the body takes only ${CHECK_FIELDS.join(', ')}`] });
+  const required = (field: string) => errors.push({ field, messages: [`${field} is required`] });
+  const serialFault = textFault(b.serial, SERIAL_MAX);
+  if (b.serial == null) required('serial');
+  else if (serialFault) errors.push({ field: 'serial', messages: [textFaultMessage('serial', serialFault, SERIAL_MAX)] });
   const v = b.readVersion;
-  if (typeof v !== 'number' || !Number.isInteger(v)) errors.push({ field: 'readVersion', messages: ['readVersion must be an integer number'] });
+  if (v == null) required('readVersion');
+  else if (typeof v !== 'number' || !Number.isInteger(v)) errors.push({ field: 'readVersion', messages: ['readVersion must be an integer number'] });
   else if (v < 0) errors.push({ field: 'readVersion', messages: ['readVersion must not be less than 0'] });
   else if (v > 2_000_000_000) errors.push({ field: 'readVersion', messages: ['readVersion must not be greater than 2000000000'] });
-  if (typeof b.writeInProgress !== 'boolean') errors.push({ field: 'writeInProgress', messages: ['writeInProgress must be a boolean value'] });
+  if (b.writeInProgress == null) required('writeInProgress');
+  else if (typeof b.writeInProgress !== 'boolean') errors.push({ field: 'writeInProgress', messages: ['writeInProgress must be a boolean value'] });
   if (errors.length > 0) throw badRequest('VALIDATION_FAILED', 'The request is invalid; see errors', { errors });
   return { serial: b.serial as string, readVersion: v as number, writeInProgress: b.writeInProgress as boolean };
 }
@@ -49,8 +61,8 @@ export class KioskConfirmDto {
   @IsUUID()
   exchangeId: string;
 
-  @ApiProperty({ example: '100000000042' })
-  @IsString()
+  @ApiProperty({ example: '100000000042', maxLength: SERIAL_MAX })
+  @IsText(SERIAL_MAX)
   serial: string;
 
   @ApiPropertyOptional({ example: ['coverage@4', 'ald_periods@5'], description: 'The records written, recordType@version' })
@@ -76,8 +88,8 @@ export class StaleUpdatesQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(240)
   months?: number;
 
-  @ApiPropertyOptional({ description: 'Resume after this serial (the previous page\'s `next`)' })
-  @IsOptional() @IsString()
+  @ApiPropertyOptional({ description: 'Resume after this serial (the previous page\'s `next`)', maxLength: SERIAL_MAX })
+  @IsOptional() @IsText(SERIAL_MAX)
   after?: string;
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })

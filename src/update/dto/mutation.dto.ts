@@ -1,13 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { Matches } from 'class-validator';
+import { IsText } from '../../platform/validation/text.decorators.js';
 
 export class CreateMutationDto {
   @ApiProperty({ description: 'The 9-digit code of the organisme the insured moves to', example: '016910001' })
-  @IsString() @Matches(/^\d{9}$/, { message: 'toOrganismeCode must be 9 digits' })
+  @Matches(/^\d{9}$/, { message: 'toOrganismeCode must be 9 digits' })
   toOrganismeCode: string;
 
   @ApiProperty({ format: 'date', description: 'First day with the new organisme (Paris date): today or later', example: '2026-12-01' })
-  @IsString() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveDate must be a date YYYY-MM-DD' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveDate must be a date YYYY-MM-DD' })
   effectiveDate: string;
 }
 
@@ -40,7 +41,7 @@ export class MutationStatsView {
 
 export class NirChangeDto {
   @ApiProperty({ description: 'The new NIR (definitive number replacing a temporary one, or a correction); spaces allowed' })
-  @IsString() @MaxLength(32)
+  @IsText(32)
   newNir: string;
 }
 

@@ -1,20 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 export class RegimeTransferMappingDto {
   @ApiProperty({ description: 'A 9-digit organisme whose insured all move', example: '037510001' })
-  @IsString() @Matches(/^\d{9}$/, { message: 'fromOrganismeCode must be 9 digits' })
+  @Matches(/^\d{9}$/, { message: 'fromOrganismeCode must be 9 digits' })
   fromOrganismeCode: string;
 
   @ApiProperty({ description: 'The 9-digit organisme they move to', example: '017510001' })
-  @IsString() @Matches(/^\d{9}$/, { message: 'toOrganismeCode must be 9 digits' })
+  @Matches(/^\d{9}$/, { message: 'toOrganismeCode must be 9 digits' })
   toOrganismeCode: string;
 }
 
 export class CreateRegimeTransferDto {
   @ApiProperty({ format: 'date', description: 'First day with the new organismes (Paris date): today or later', example: '2026-01-01' })
-  @IsString() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveDate must be a date YYYY-MM-DD' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveDate must be a date YYYY-MM-DD' })
   effectiveDate: string;
 
   @ApiProperty({ type: [RegimeTransferMappingDto], description: '1 to 500 mappings, each source organisme once' })

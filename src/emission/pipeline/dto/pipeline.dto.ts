@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsText } from '../../../platform/validation/text.decorators.js';
 import { OPEN_REQUEST_STATUSES, RequestStatus } from '../../requests/request-status.enum.js';
 import { WAITING_ON, type WaitingOn } from '../pipeline-rules.js';
 
@@ -37,7 +38,7 @@ export class StuckQueryDto {
   needsReview?: boolean;
 
   @ApiPropertyOptional({ description: 'Cursor: the `next` of the previous page' })
-  @IsOptional() @IsString() @MaxLength(128)
+  @IsOptional() @IsText(128)
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsText } from '../../../platform/validation/text.decorators.js';
 import { SFTP_LOGIN } from '../../../platform/sftp/sftp-folders.js';
 
 const REGIME = /^\d{2}$/;
@@ -34,7 +35,8 @@ export class UpdateVendorDto {
 
 export class AddSshKeyDto {
   @ApiProperty({ example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... vendor@host', description: 'One OpenSSH public key line' })
-  @IsString() @MaxLength(16_384)
+  // The key parser is this field's rule (one line, the trailing line break of a .pub file trimmed).
+  @IsText(16_384, { allowLineBreaks: true })
   publicKey: string;
 }
 
