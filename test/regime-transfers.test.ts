@@ -290,8 +290,8 @@ describe('regime transfers: the job path for real (workers on)', () => {
         expect((await t.http().get(`/v1/cards/${c.serial12}`).set(bearer(paris.key))).status).toBe(200);
       }
     }
-    // The feed shows an event once no older transaction of the cluster is still open (its gap-free rule); other test
-    // files share the cluster, so it may lag a moment: wait for it.
+    // The feed shows an event once no older transaction of this database is still open (its gap-free rule); the
+    // app's own workers write here, so it may lag a moment: wait for it.
     const feedItems = await waitFor('mutated_out events in the old fund\'s feed', async () => {
       const feed = await t.http().get('/v1/events').query({ types: 'beneficiary.mutated_out' }).set(bearer(cfe.key));
       expect(feed.status).toBe(200);
