@@ -12,7 +12,8 @@ import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 
 /**
- * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder and free ports), then
+ * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder; the ports PORT, SFTP_PORT
+ * and EMBEDDED_PG_PORT name, else free ones), then
  * plays an insurance fund, the photo digitisation centre and a card vendor over the real REST API and a real SFTP
  * client, carrying a handful of cards through the six steps (with a lost-card replacement and a photo rejected
  * then replaced). Prints each step; exits 0 only when every card ended where it should.
@@ -88,11 +89,20 @@ const sftpWrite = (s: ssh2.SFTPWrapper, file: string, data: Buffer) =>
 const sftpRename = (s: ssh2.SFTPWrapper, from: string, to: string) =>
   new Promise<void>((res, rej) => s.rename(from, to, (e) => (e ? rej(e) : res())));
 
-async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; dataDir: string }> {
+/** The port set in the environment (PORT, SFTP_PORT, EMBEDDED_PG_PORT, as for `npm start`), else a free one. */
+async function chosenPort(name: string): Promise<number> {
+  const raw = process.env[name]?.trim();
+  if (!raw || raw === '0') return freePort();
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DemoFailure(`${name} must be a port number (1-65535), got "${raw}"`);
+  return port;
+}
+
+async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; pgPort: number; dataDir: string }> {
   const root = projectRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-demo-'));
   chmodSync(dataDir, 0o755);
-  const [port, sftpPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, sftpPort, pgPort] = [await chosenPort('PORT'), await chosenPort('SFTP_PORT'), await chosenPort('EMBEDDED_PG_PORT')];
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), SFTP_PORT: String(sftpPort), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', JOBS_POLL_SECONDS: '0.5' };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,13 +113,13 @@ async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort
     if (child.exitCode !== null) throw new DemoFailure(`the app exited: ${out}`);
     return out.includes('is running');
   }, 120);
-  return { child, base: `http://127.0.0.1:${port}`, sftpPort, dataDir };
+  return { child, base: `http://127.0.0.1:${port}`, sftpPort, pgPort, dataDir };
 }
 
 async function main(): Promise<number> {
-  step('0', 'Starting the product on its embedded defaults (fresh data folder, free ports)');
+  step('0', 'Starting the product on its embedded defaults (fresh data folder; PORT, SFTP_PORT, EMBEDDED_PG_PORT if set, else free ports)');
   const app = await startApp();
-  ok(`API on ${app.base}, SFTP on port ${app.sftpPort}`);
+  ok(`API on ${app.base}, SFTP on port ${app.sftpPort}, embedded PostgreSQL on port ${app.pgPort}`);
   try {
     const api = new Api(app.base);
     const op = readFileSync(path.join(app.dataDir, 'bootstrap-operator.key'), 'utf8').trim();
