@@ -3,11 +3,11 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import ssh2 from 'ssh2';
 import { freePort } from '../platform/database/embedded-postgres.js';
 import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
 import { projectRoot } from '../platform/files/project-root.js';
+import { ImageProcessor } from '../photo/image-processor.js';
 import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 
@@ -64,9 +64,8 @@ function nir(sex: 1 | 2, yy: string, mm: string, dept: string, commune: string, 
   return body + nirKey(body);
 }
 
-async function photoJpeg(size: [number, number], seed: number): Promise<Buffer> {
-  const img = portrait(size[0], size[1], { seed });
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+function photoJpeg(size: [number, number], seed: number): Promise<Buffer> {
+  return new ImageProcessor().jpegFromRgb(portrait(size[0], size[1], { seed }));
 }
 
 function sftpSession(port: number, username: string, privateKey: string): Promise<{ sftp: ssh2.SFTPWrapper; end: () => void }> {

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
 import { parseArgs } from 'node:util';
 
@@ -21,7 +22,8 @@ function apiKey(keyFile: string | undefined): { key: string } | { error: string 
   if (keyFile !== undefined) {
     let text: string;
     try {
-      text = readFileSync(keyFile, 'utf8');
+      // npm runs scripts in the project folder; a relative path means the folder the user typed the command in.
+      text = readFileSync(path.resolve(process.env.INIT_CWD ?? process.cwd(), keyFile), 'utf8');
     } catch (e) {
       return { error: `--key-file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
     }
