@@ -180,6 +180,15 @@ describe('regime transfers: recording and applying (service level)', () => {
     const list = await t.http().get('/v1/regime-transfers').set(bearer(t.operatorKey));
     expect(list.status).toBe(200);
     expect(list.body.items.map((i: { id: string }) => i.id)).toContain(id);
+    // Pages of one, following `next`, give the same transfers in the same order.
+    const paged: string[] = [];
+    for (let after: string | null = null, i = 0; i < 100; i++) {
+      const page: { body: { items: Array<{ id: string }>; next: string | null } } = await t.http().get('/v1/regime-transfers').query({ limit: 1, ...(after ? { after } : {}) }).set(bearer(t.operatorKey)).expect(200);
+      paged.push(...page.body.items.map((x: { id: string }) => x.id));
+      after = page.body.next;
+      if (!after) break;
+    }
+    expect(paged).toEqual(list.body.items.map((x: { id: string }) => x.id));
     const statsAfter = (await t.http().get('/v1/mutations/stats').set(bearer(t.operatorKey))).body;
     expect(statsAfter.regimeTransfers - statsBefore.regimeTransfers).toBe(3);
     expect(statsAfter.cardsKept - statsBefore.cardsKept).toBe(3);

@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     ok('four cards ordered');
 
     const vendorSession = await sftpSession(app.sftpPort, 'imprimerie_nord', vendorKeys.private);
-    const keys: Array<{ keyId: string; publicKey: string }> = await api.ok(vendor.key, 'GET', '/v1/signing-keys');
+    const keys: Array<{ keyId: string; publicKey: string }> = (await api.ok(vendor.key, 'GET', '/v1/signing-keys')).items;
     let returnSeq = 0;
     const personaliseAndShip = async (expected: number): Promise<string[]> => {
       step('5', 'Personalisation: the batch job allocates serials and writes the signed file to the vendor outbox');

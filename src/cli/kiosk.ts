@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const out = (step: string, data: Record<string, unknown>) => process.stdout.write(JSON.stringify({ step, ...data }) + '\n');
   const checkReceipt = async (receipt: SignedReceipt) => {
     const res = await fetch(`${base}/v1/signing-keys`, { headers });
-    const keys = (await res.json()) as Array<{ keyId: string; publicKey: string }>;
+    const keys = ((await res.json()) as { items: Array<{ keyId: string; publicKey: string }> }).items;
     const key = keys.find((k) => k.keyId === receipt.keyId);
     const content = key ? verifyReceipt(receipt, createPublicKey(key.publicKey)) : null;
     out('receipt', { verified: !!content, keyId: receipt.keyId, treeSize: receipt.tree?.size, ...JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8')) });

@@ -4,6 +4,8 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { Allow } from '../auth/auth.decorators.js';
+import { ApiListResponse, type ListPage } from '../openapi/list-page.js';
+import { AuditEntryView } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
 class AuditQueryDto {
@@ -24,7 +26,8 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Read the append-only audit trail, oldest first, resuming after a cursor' })
-  async list(@Query() q: AuditQueryDto) {
+  @ApiListResponse(AuditEntryView, 'Pass it as `after` for the following entries; null on the last page')
+  async list(@Query() q: AuditQueryDto): Promise<ListPage<AuditEntryView>> {
     const limit = q.limit ?? 100;
     const items = await this.audit.list({ ...q, afterId: q.after, limit });
     return { items, next: items.length === limit ? items[items.length - 1].id : null };
