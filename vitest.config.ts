@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/temp-dir-check.ts'],
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,

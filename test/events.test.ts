@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../src/events/event-cursor.js';
 import { FundEventType } from '../src/events/event-types.js';
 import { FundEventsService } from '../src/events/fund-events.service.js';
@@ -22,16 +23,18 @@ describe('fund event feed', () => {
   const feed = (key: string, query: Record<string, unknown> = {}) => t.http().get('/v1/events').query(query).set(bearer(key));
 
   /**
-   * Everything readable from a cursor, following `next` until a page comes back empty. With `atLeast`, an empty page
-   * before that many events long-polls instead: an event becomes readable only once every older transaction of the
-   * cluster has ended, and test files running beside this one may hold one open for a moment.
+   * Everything readable from a cursor, following `next` until a page comes back empty. With `expected`, an empty page
+   * before all of those ids were seen long-polls instead: an event becomes readable only once every older transaction
+   * of the database has ended. It waits for the very events a test wrote, never for a count: older events of the same
+   * organisme, left by an earlier test, must not end the wait early.
    */
-  async function drain(key: string, after?: string, atLeast = 0): Promise<{ ids: string[]; next: string }> {
+  async function drain(key: string, after?: string, expected: string[] = []): Promise<{ ids: string[]; next: string }> {
     const ids: string[] = [];
     let cursor = after;
     const until = Date.now() + 30_000;
     for (;;) {
-      const wait = ids.length < atLeast && Date.now() < until ? 5 : 0;
+      const missing = expected.some((id) => !ids.includes(id));
+      const wait = missing && Date.now() < until ? 5 : 0;
       const res = await feed(key, { ...(cursor ? { after: cursor } : {}), limit: 3, wait }).expect(200);
       expect(typeof res.body.next).toBe('string');
       ids.push(...res.body.items.map((e: { id: string }) => e.id));
@@ -55,7 +58,7 @@ describe('fund event feed', () => {
       id: written[0].id, type: 'request.form_sent', subjectType: 'card_request', subjectId: written[0].subjectId,
       data: { requestId: 'r1', formNumber: '10000014' }, createdAt: expect.any(String),
     });
-    const rest = await drain(fundA, page1.body.next, 2);
+    const rest = await drain(fundA, page1.body.next, [written[2].id, written[3].id]);
     expect([...page1.body.items.map((e: { id: string }) => e.id), ...rest.ids]).toEqual(written.slice(0, 4).map((e) => e.id));
   });
 
@@ -83,16 +86,16 @@ describe('fund event feed', () => {
       expect(between.body.next).toBe(start);
 
       await a.commitTransaction();
-      const resumed = await drain(fundA, between.body.next, 2);
+      const resumed = await drain(fundA, between.body.next, [ea.id, eb.id]);
       expect(resumed.ids).toEqual([ea.id, eb.id]);
 
       // Resuming from the last cursor repeats nothing; a new event comes alone.
       expect((await drain(fundA, resumed.next)).ids).toEqual([]);
       const [later] = await appendEvents(t, fundEvent());
-      expect((await drain(fundA, resumed.next, 1)).ids).toEqual([later.id]);
+      expect((await drain(fundA, resumed.next, [later.id])).ids).toEqual([later.id]);
 
       // The other organisme's fund sees none of them, even when it asks for organisme A by name.
-      const other = await drain(fundB, undefined, 0);
+      const other = await drain(fundB);
       for (const id of [ea.id, eb.id, later.id]) expect(other.ids).not.toContain(id);
       const asked = await feed(fundB, { organismeCode: ORG_A }).expect(200);
       expect(asked.body.items).toEqual([]);
@@ -119,11 +122,42 @@ describe('fund event feed', () => {
       await b.commitTransaction();
       expect((await drain(fundA, start)).ids).toEqual([]);
       await a.commitTransaction();
-      expect((await drain(fundA, start, 2)).ids).toEqual([ea.id, eb.id]);
+      expect((await drain(fundA, start, [ea.id, eb.id])).ids).toEqual([ea.id, eb.id]);
     } finally {
       if (a.isTransactionActive) await a.rollbackTransaction();
       if (b.isTransactionActive) await b.rollbackTransaction();
       await a.release(); await b.release();
+    }
+  });
+
+  it('a transaction of another database on the same server does not hold the feed back; one of this database does', async () => {
+    const start = (await drain(fundA)).next;
+    // Transaction ids are shared by the whole server: this one, older than the events below, is in another database
+    // (as another application's, or another test file's, would be).
+    const elsewhere = new pg.Client(inject('pgAdminUrl'));
+    await elsewhere.connect();
+    const here = t.dataSource.createQueryRunner();
+    await here.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const [e] = await appendEvents(t, fundEvent());
+      // Served while the other database's transaction is still open (before, the answer waited for it, then came empty).
+      const res = await feed(fundA, { after: start, wait: 10 }).expect(200);
+      expect(res.body.items.map((x: { id: string }) => x.id)).toEqual([e.id]);
+
+      // A transaction of this database, older than the next event, still holds it back until it ends.
+      await here.startTransaction();
+      await here.query('SELECT pg_current_xact_id()');
+      const [later] = await appendEvents(t, fundEvent());
+      expect((await feed(fundA, { after: res.body.next }).expect(200)).body.items).toEqual([]);
+      await here.commitTransaction();
+      expect((await drain(fundA, res.body.next, [later.id])).ids).toEqual([later.id]);
+    } finally {
+      if (here.isTransactionActive) await here.rollbackTransaction();
+      await here.release();
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await elsewhere.end();
     }
   });
 
@@ -142,7 +176,7 @@ describe('fund event feed', () => {
       fundEvent({ type: FundEventType.CardShipped }), fundEvent({ type: FundEventType.PhotoRejected, subjectType: 'card_request' }),
       fundEvent({ type: FundEventType.CardOpposed }), fundEvent({ type: FundEventType.CardShipped }),
     );
-    await drain(fundA, start, 4);
+    await drain(fundA, start, written.map((e) => e.id));
     const res = await feed(fundA, { after: start, types: 'card.shipped,request.photo_rejected' }).expect(200);
     expect(res.body.items.map((e: { id: string }) => e.id)).toEqual([written[0].id, written[1].id, written[3].id]);
     const repeated = await t.http().get(`/v1/events?after=${start}&types=card.opposed&types=card.shipped`).set(bearer(fundA)).expect(200);
@@ -169,7 +203,7 @@ describe('fund event feed', () => {
     const res = await feed(t.operatorKey).expect(400);
     expect(res.body.code).toBe('EVENT_ORGANISME_REQUIRED');
     const [e] = await appendEvents(t, fundEvent({ organismeCode: ORG_B }));
-    const b = await drain(fundB, undefined, 1);
+    const b = await drain(fundB, undefined, [e.id]);
     expect(b.ids).toContain(e.id);
     const op = await feed(t.operatorKey, { organismeCode: ORG_B, limit: 1000 }).expect(200);
     expect(op.body.items.map((x: { id: string }) => x.id)).toContain(e.id);

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { cardIn } from './support/card-fixtures.js';
 import { cardVersions, PARIS, putRecord, RECORDS } from './support/kiosk-fixtures.js';
+import { tempDir } from './support/temp-dirs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { staleReason } from '../scripts/run-built.mjs';
 
 /** `npm run kiosk` speaks kiosk/1 for real against a listening app: a pulled card, then a full update. */
 describe('the kiosk simulator', () => {
@@ -20,12 +22,19 @@ describe('the kiosk simulator', () => {
   });
   afterAll(async () => { await t?.close(); });
 
-  const run = (args: string[]) => new Promise<{ code: number | null; lines: Array<Record<string, unknown>> }>((resolve) => {
-    const child = spawn(process.execPath, [path.resolve('dist/src/cli/kiosk.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) }));
-  });
+  /** The kiosk command as built, or as a user types it (`npm run kiosk -- …`); the key comes from the environment. */
+  const run = (args: string[], env: Record<string, string> = {}, viaNpm = false) =>
+    new Promise<{ code: number | null; lines: Array<Record<string, unknown>>; output: string }>((resolve) => {
+      const [command, commandArgs] = viaNpm ? ['npm', ['run', 'kiosk', '--', ...args]] : [process.execPath, [path.resolve('dist/src/cli/kiosk.js'), ...args]];
+      const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+      let out = '';
+      let all = '';
+      child.stdout.on('data', (d) => { out += d; all += d; });
+      child.stderr.on('data', (d) => (all += d));
+      child.on('exit', (code) => resolve({
+        code, output: all, lines: out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)),
+      }));
+    });
 
   it('writes pending records, survives a pulled card, and verifies every receipt', async () => {
     expect(existsSync('dist/src/cli/kiosk.js'), 'npm test builds dist/ first').toBe(true);
@@ -34,22 +43,47 @@ describe('the kiosk simulator', () => {
     const card = await cardIn(t.dataSource, CardState.Active, { organismeCode: PARIS });
     await putRecord(t, fund.key, card.serial12, 'coverage', RECORDS.coverage).expect(200);
     await putRecord(t, fund.key, card.serial12, 'maternity', RECORDS.maternity).expect(200);
-    const common = ['--url', base, '--key', kiosk.key, '--serial', card.serial12, '--ms-per-record', '10'];
+    const common = ['--url', base, '--serial', card.serial12, '--ms-per-record', '10'];
+    const env = { KIOSK_API_KEY: kiosk.key };
 
-    const pulled = await run([...common, '--pull-after', '1']);
+    const pulled = await run([...common, '--pull-after', '1'], env);
     expect(pulled.code).toBe(0);
     expect(pulled.lines.map((l) => l.step)).toEqual(['check', 'write', 'card pulled: abort', 'receipt']);
     expect(pulled.lines[3]).toMatchObject({ verified: true, result: 'failed', version: 0 });
     expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 0, target_version: 2 });
 
-    const full = await run([...common, '--write-in-progress']);
+    const full = await run([...common, '--write-in-progress'], env);
     expect(full.code).toBe(0);
     expect(full.lines[0]).toMatchObject({ step: 'check', action: 'update', records: ['coverage@1', 'maternity@2'] });
     expect(full.lines.at(-1)).toMatchObject({ step: 'receipt', verified: true, result: 'updated', version: 2 });
     expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 2, target_version: 2 });
 
-    const idle = await run([...common, '--read-version', '2']);
+    const keyFile = path.join(tempDir('kiosk-key'), 'kiosk.key');
+    writeFileSync(keyFile, `${kiosk.key}\n`, { mode: 0o600 });
+    const idle = await run([...common, '--read-version', '2', '--key-file', keyFile]);
     expect(idle.code).toBe(0);
     expect(idle.lines.map((l) => [l.step, l.action ?? l.result])).toEqual([['check', 'nothing_to_do'], ['receipt', 'nothing_to_do']]);
+  }, 60_000);
+
+  it('never takes the key on the command line (npm echoes it), and `npm run kiosk` runs the built file without rebuilding', async () => {
+    expect(staleReason(process.cwd(), 'src/cli/kiosk.ts'), 'npm test builds dist/ first').toBeNull();
+    const kiosk = await t.partner(PartnerKind.Kiosk);
+    const card = await cardIn(t.dataSource, CardState.Active, { organismeCode: PARIS });
+
+    const refused = await run(['--url', base, '--key', kiosk.key, '--serial', card.serial12]);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toContain('set KIOSK_API_KEY or pass --key-file');
+    const missing = await run(['--url', base, '--serial', card.serial12], { KIOSK_API_KEY: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.output).toContain('no API key');
+
+    const builtAt = statSync('dist/src/cli/kiosk.js').mtimeMs;
+    const viaNpm = await run(['--url', base, '--serial', card.serial12, '--read-version', '0'], { KIOSK_API_KEY: kiosk.key }, true);
+    expect(viaNpm.code, viaNpm.output).toBe(0);
+    expect(viaNpm.lines.map((l) => [l.step, l.action ?? l.result])).toEqual([['check', 'nothing_to_do'], ['receipt', 'nothing_to_do']]);
+    expect(viaNpm.output).not.toContain('building first');
+    expect(viaNpm.output).not.toContain(kiosk.key);
+    expect(viaNpm.output).not.toContain(kiosk.key.slice(-12));
+    expect(statSync('dist/src/cli/kiosk.js').mtimeMs, 'dist/ was not rebuilt').toBe(builtAt);
   }, 60_000);
 });

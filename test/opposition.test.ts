@@ -144,6 +144,22 @@ describe('opposition', () => {
     const currentOpposed = async () =>
       (await t.dataSource.query(`SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial`)).map((r: { serial: string }) => Number(r.serial));
 
+    it('before the first list, latest says when the job makes one and how an operator makes one now', async () => {
+      for (const kind of ['full', 'incremental'] as const) {
+        const res = await t.http().get(`/v1/opposition-lists/latest?kind=${kind}`).set(bearer(pharmacy.key)).expect(404);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body).toMatchObject({ code: 'OPPOSITION_LIST_NOT_YET_PRODUCED', kind, produceNow: 'POST /v1/opposition-lists' });
+        const next = new Date(res.body.nextScheduledAt);
+        expect(next.getTime()).toBeGreaterThan(Date.now());
+        // Paris time: 01:30 by default (OPPOSITION_LIST_CRON), on day 18 for the full list (OPPOSITION_FULL_LIST_DAY).
+        const paris = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(next);
+        expect(paris).toMatch(kind === 'full' ? /^18, 01:30$|^18 at 01:30$/ : /01:30$/);
+        expect(res.body.detail).toContain(`POST /v1/opposition-lists {"kind":"${kind}"}`);
+      }
+      const listed = await t.http().get('/v1/opposition-lists').set(bearer(pharmacy.key)).expect(200);
+      expect(listed.body).toEqual({ items: [], next: null });
+    });
+
     it('chaining: the full list N plus the incremental lists after it gives exactly the next full list', async () => {
       const full1 = await produce('full');
       expect(full1.entryCount).toBe((await currentOpposed()).length);
@@ -175,14 +191,15 @@ describe('opposition', () => {
       expect(decodeCompact(await fetch(full2.number, 'compact'))).toEqual(next);
 
       const since = await t.http().get(`/v1/opposition-lists?since=${full1.number}`).set(bearer(pharmacy.key)).expect(200);
-      expect(since.body.map((l: { number: number }) => l.number)).toEqual([inc1.number, inc2.number, full2.number]);
+      expect(since.body.items.map((l: { number: number }) => l.number)).toEqual([inc1.number, inc2.number, full2.number]);
+      expect(since.body.next).toBeNull();
       const latest = await t.http().get('/v1/opposition-lists/latest?kind=incremental&format=compact').set(bearer(pharmacy.key)).buffer(true).parse(binaryParser).expect(200);
       expect(latest.headers['x-opposition-list-number']).toBe(String(inc2.number));
     });
 
     it('every file is signed; a flipped byte fails verification; keys rotate and old lists still verify', async () => {
       const list = await produce('incremental');
-      const keys = (await t.http().get('/v1/signing-keys').set(bearer(pharmacy.key)).expect(200)).body as Array<{ keyId: string; publicKey: string }>;
+      const keys = (await t.http().get('/v1/signing-keys').set(bearer(pharmacy.key)).expect(200)).body.items as Array<{ keyId: string; publicKey: string }>;
       const sig = (await t.http().get(`/v1/opposition-lists/${list.number}/signature`).set(bearer(pharmacy.key)).expect(200)).body;
       const pem = keys.find((k) => k.keyId === sig.keyId)!.publicKey;
       for (const format of ['text', 'compact'] as const) {
@@ -198,7 +215,7 @@ describe('opposition', () => {
       expect(rotated.body.keyId).not.toBe(sig.keyId);
       const next = await produce('incremental');
       expect(next.keyId).toBe(rotated.body.keyId);
-      const keys2 = (await t.http().get('/v1/signing-keys').set(bearer(pharmacy.key)).expect(200)).body as Array<{ keyId: string }>;
+      const keys2 = (await t.http().get('/v1/signing-keys').set(bearer(pharmacy.key)).expect(200)).body.items as Array<{ keyId: string }>;
       expect(keys2.map((k) => k.keyId)).toEqual(expect.arrayContaining([sig.keyId, rotated.body.keyId]));
     });
 

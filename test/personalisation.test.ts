@@ -133,7 +133,7 @@ describe('step 5: personalisation batches and files', () => {
     const sig = JSON.parse(readFileSync(path.join(outbox(v1.login), `${name}.sig`), 'utf8'));
     expect(sig).toMatchObject({ format: 'perso/1', file: name, sha256: row.sha256, algorithm: 'Ed25519' });
     const keys = await t.http().get('/v1/signing-keys').set(bearer(t.operatorKey));
-    const key = keys.body.find((k: { keyId: string }) => k.keyId === sig.keyId);
+    const key = keys.body.items.find((k: { keyId: string }) => k.keyId === sig.keyId);
     expect(verify(null, bytes, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
     const tampered = Buffer.from(bytes);
     tampered[10] ^= 1;

@@ -180,6 +180,15 @@ describe('regime transfers: recording and applying (service level)', () => {
     const list = await t.http().get('/v1/regime-transfers').set(bearer(t.operatorKey));
     expect(list.status).toBe(200);
     expect(list.body.items.map((i: { id: string }) => i.id)).toContain(id);
+    // Pages of one, following `next`, give the same transfers in the same order.
+    const paged: string[] = [];
+    for (let after: string | null = null, i = 0; i < 100; i++) {
+      const page: { body: { items: Array<{ id: string }>; next: string | null } } = await t.http().get('/v1/regime-transfers').query({ limit: 1, ...(after ? { after } : {}) }).set(bearer(t.operatorKey)).expect(200);
+      paged.push(...page.body.items.map((x: { id: string }) => x.id));
+      after = page.body.next;
+      if (!after) break;
+    }
+    expect(paged).toEqual(list.body.items.map((x: { id: string }) => x.id));
     const statsAfter = (await t.http().get('/v1/mutations/stats').set(bearer(t.operatorKey))).body;
     expect(statsAfter.regimeTransfers - statsBefore.regimeTransfers).toBe(3);
     expect(statsAfter.cardsKept - statsBefore.cardsKept).toBe(3);
@@ -290,8 +299,8 @@ describe('regime transfers: the job path for real (workers on)', () => {
         expect((await t.http().get(`/v1/cards/${c.serial12}`).set(bearer(paris.key))).status).toBe(200);
       }
     }
-    // The feed shows an event once no older transaction of the cluster is still open (its gap-free rule); other test
-    // files share the cluster, so it may lag a moment: wait for it.
+    // The feed shows an event once no older transaction of this database is still open (its gap-free rule); the
+    // app's own workers write here, so it may lag a moment: wait for it.
     const feedItems = await waitFor('mutated_out events in the old fund\'s feed', async () => {
       const feed = await t.http().get('/v1/events').query({ types: 'beneficiary.mutated_out' }).set(bearer(cfe.key));
       expect(feed.status).toBe(200);

@@ -16,10 +16,11 @@ describe('regimes reference data', () => {
 
   it('is seeded with the bundled regimes, funds and centres', async () => {
     const regimes = await t.http().get('/v1/regimes').set(bearer(fundKey)).expect(200);
-    expect(regimes.body.map((r: { code: string }) => r.code)).toEqual(expect.arrayContaining(['01', '02', '04', '05', '08', '17']));
+    expect(regimes.body.items.map((r: { code: string }) => r.code)).toEqual(expect.arrayContaining(['01', '02', '04', '05', '08', '17']));
     const orgs = await t.http().get('/v1/organismes').query({ regime: '01' }).set(bearer(fundKey)).expect(200);
-    expect(orgs.body.length).toBeGreaterThan(5);
-    expect(orgs.body.every((o: { code: string }) => /^01\d{7}$/.test(o.code))).toBe(true);
+    expect(orgs.body.next).toBeNull();
+    expect(orgs.body.items.length).toBeGreaterThan(5);
+    expect(orgs.body.items.every((o: { code: string }) => /^01\d{7}$/.test(o.code))).toBe(true);
     const one = await t.http().get('/v1/organismes/017510001').set(bearer(fundKey)).expect(200);
     expect(one.body).toMatchObject({ code: '017510001', fundCode: '01751', regimeCode: '01' });
     const missing = await t.http().get('/v1/organismes/999999999').set(bearer(fundKey)).expect(404);

@@ -209,10 +209,10 @@ describe('inter-regime register', () => {
       const joined = await create(newPerson({ nir: former.nir, affiliatedFrom: daysAgo(5) })).expect(201);
       expect(joined.body).toMatchObject({ id: former.id, firstName: 'MARIE-HÉLÈNE', affiliation: { organismeCode: ORG_A, validFrom: daysAgo(5) } });
       const history = await t.http().get(`/v1/beneficiaries/${former.id}/affiliations`).set(fundA).expect(200);
-      expect(history.body).toEqual([
+      expect(history.body).toEqual({ items: [
         expect.objectContaining({ organismeCode: ORG_B, validFrom: '2015-01-01', validTo: daysAgo(10), current: false }),
         expect.objectContaining({ organismeCode: ORG_A, validFrom: daysAgo(5), validTo: null, current: true }),
-      ]);
+      ], next: null });
       expect((await auditOf(former.id)).map((a: { action: string }) => a.action)).toEqual(['beneficiary.reaffiliated']);
     });
 

@@ -323,7 +323,7 @@ describe('the built-in SFTP server', () => {
       const weak = ssh2.utils.generateKeyPairSync('rsa', { bits: 1024 });
       expect((await t.http().post(url).set(op).send({ publicKey: weak.public })).body.code).toBe('SSH_KEY_TOO_WEAK');
       const listed = await t.http().get('/v1/vendors').set(op);
-      const va = listed.body.find((v: { login: string }) => v.login === a.login);
+      const va = listed.body.items.find((v: { login: string }) => v.login === a.login);
       expect(va.sshKeys.map((k: { fingerprint: string }) => k.fingerprint)).toContain(added.body.fingerprint);
       expect(JSON.stringify(listed.body)).not.toContain(pair.publicKey.split(' ')[1]);
       expect((await t.http().delete(`/v1/vendors/${b.partnerId}/ssh-keys/${added.body.id}`).set(op)).body.code).toBe('SSH_KEY_NOT_FOUND');

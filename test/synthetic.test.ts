@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSeedArgs } from '../src/cli/seed-synthetic.js';
@@ -8,6 +10,7 @@ import { parseReferenceCsv } from '../src/regimes/reference-csv.js';
 import { firstFreeRange, writeSynthetic } from '../src/synthetic/copy-writer.js';
 import { generateBeneficiaries, type SyntheticBeneficiary } from '../src/synthetic/generator.js';
 import { nirSpace } from '../src/synthetic/nir-space.js';
+import { formatRate, ProgressBar } from '../src/synthetic/progress.js';
 import { referenceCsvPath } from '../src/synthetic/reference-loader.js';
 import { createTestDatabase } from './support/test-app.js';
 
@@ -158,4 +161,37 @@ describe('COPY writer', () => {
     const { rows } = await client.query(`SELECT count(*)::int AS n, count(DISTINCT nir)::int AS nirs FROM beneficiary`);
     expect(rows[0]).toEqual({ n: 6000, nirs: 6000 });
   });
+});
+
+describe('seed:synthetic progress and summary', () => {
+  const lines = (chunks: string[]) => chunks.join('').split('\n').filter(Boolean);
+
+  it('the bar\'s last line and the summary give one rate, over the loading only', () => {
+    const written: string[] = [];
+    const bar = new ProgressBar(1000, 'beneficiaries', { write: (t: string) => written.push(t), isTTY: false });
+    for (let n = 0; n <= 1000; n += 50) bar.update(n);
+    const summary = bar.finish(1000);
+    const all = lines(written);
+    expect(all.filter((l) => l.includes('100.0 %'))).toHaveLength(1);
+    expect(all.at(-1)).toContain(`1,000/1,000 ${formatRate(summary.rate)} beneficiaries/s`);
+    // What was really completed wins over what was last streamed.
+    const partial = new ProgressBar(1000, 'beneficiaries', { write: () => undefined, isTTY: false });
+    partial.update(900);
+    expect(partial.finish(500).done).toBe(500);
+  });
+
+  it('`npm run seed:synthetic` ends with the rate its bar showed last', async () => {
+    const db = await createTestDatabase();
+    try {
+      const res = spawnSync(process.execPath, [path.resolve('dist/src/cli/seed-synthetic.js'), '--beneficiaries', '3000', '--chunk-size', '500'],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+      expect(res.status, res.stderr).toBe(0);
+      const barRate = /3,000\/3,000 ([\d,]+) beneficiaries\/s/.exec(lines([res.stderr]).at(-1) ?? '')?.[1];
+      const summaryRate = /: ([\d,]+) beneficiaries\/s/.exec(res.stdout)?.[1];
+      expect(barRate, res.stderr).toBeDefined();
+      expect(summaryRate, res.stdout).toBe(barRate);
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
 });

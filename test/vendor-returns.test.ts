@@ -95,7 +95,7 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     const [tag, count, digest] = text.slice(trailerAt, -1).split('|');
     expect([tag, count]).toEqual(['T', '5']);
     expect(createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex')).toBe(digest);
-    const keys = (await t.http().get('/v1/signing-keys').set(bearer((await t.partner(PartnerKind.PersonalisationVendor)).key))).body;
+    const keys = (await t.http().get('/v1/signing-keys').set(bearer((await t.partner(PartnerKind.PersonalisationVendor)).key))).body.items;
     const key = keys.find((k: { keyId: string }) => k.keyId === sig.keyId);
     expect(verify(null, bytes, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
     const serialsInFile = text.split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);

@@ -114,7 +114,7 @@ describe('webhooks', () => {
     expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
 
     const listed = await t.http().get('/v1/webhooks').set(bearer(fundA)).expect(200);
-    expect(listed.body.map((s: { id: string }) => s.id)).toContain(created.body.id);
+    expect(listed.body.items.map((s: { id: string }) => s.id)).toContain(created.body.id);
     expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
     const one = await t.http().get(`/v1/webhooks/${created.body.id}`).set(bearer(fundA)).expect(200);
     expect(one.body.secret).toBeUndefined();
@@ -201,7 +201,7 @@ describe('webhooks', () => {
     await t.http().get(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(404);
     await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(404);
     const listed = await t.http().get('/v1/webhooks').set(bearer(fundA)).expect(200);
-    expect(listed.body.map((s: { id: string }) => s.id)).not.toContain(sub.body.id);
+    expect(listed.body.items.map((s: { id: string }) => s.id)).not.toContain(sub.body.id);
   });
 
   it('gives up after the last attempt: the delivery is failed with the attempts and the last error', async () => {
@@ -253,12 +253,12 @@ describe('webhooks', () => {
       await t.http().get(`/v1/webhooks/${mine.body.id}/deliveries`).set(bearer(key)).expect(404);
       await t.http().delete(`/v1/webhooks/${mine.body.id}`).set(bearer(key)).expect(404);
       const listed = await t.http().get('/v1/webhooks').query({ organismeCode: ORG_B }).set(bearer(key)).expect(200);
-      expect(listed.body.map((s: { id: string }) => s.id)).not.toContain(mine.body.id);
+      expect(listed.body.items.map((s: { id: string }) => s.id)).not.toContain(mine.body.id);
     }
     await t.http().get('/v1/webhooks/not-a-uuid').set(bearer(fundB)).expect(404);
     // Operators see every organisme's, for support.
     const op = await t.http().get('/v1/webhooks').query({ organismeCode: ORG_B }).set(bearer(t.operatorKey)).expect(200);
-    expect(op.body.map((s: { id: string }) => s.id)).toContain(mine.body.id);
+    expect(op.body.items.map((s: { id: string }) => s.id)).toContain(mine.body.id);
     await t.http().get(`/v1/webhooks/${mine.body.id}`).set(bearer(fundB)).expect(200);
   });
 

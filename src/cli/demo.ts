@@ -3,16 +3,17 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import ssh2 from 'ssh2';
 import { freePort } from '../platform/database/embedded-postgres.js';
 import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
 import { projectRoot } from '../platform/files/project-root.js';
+import { ImageProcessor } from '../photo/image-processor.js';
 import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 
 /**
- * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder and free ports), then
+ * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder; the ports PORT, SFTP_PORT
+ * and EMBEDDED_PG_PORT name, else free ones), then
  * plays an insurance fund, the photo digitisation centre and a card vendor over the real REST API and a real SFTP
  * client, carrying a handful of cards through the six steps (with a lost-card replacement and a photo rejected
  * then replaced). Prints each step; exits 0 only when every card ended where it should.
@@ -63,9 +64,8 @@ function nir(sex: 1 | 2, yy: string, mm: string, dept: string, commune: string, 
   return body + nirKey(body);
 }
 
-async function photoJpeg(size: [number, number], seed: number): Promise<Buffer> {
-  const img = portrait(size[0], size[1], { seed });
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+function photoJpeg(size: [number, number], seed: number): Promise<Buffer> {
+  return new ImageProcessor().jpegFromRgb(portrait(size[0], size[1], { seed }));
 }
 
 function sftpSession(port: number, username: string, privateKey: string): Promise<{ sftp: ssh2.SFTPWrapper; end: () => void }> {
@@ -88,11 +88,20 @@ const sftpWrite = (s: ssh2.SFTPWrapper, file: string, data: Buffer) =>
 const sftpRename = (s: ssh2.SFTPWrapper, from: string, to: string) =>
   new Promise<void>((res, rej) => s.rename(from, to, (e) => (e ? rej(e) : res())));
 
-async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; dataDir: string }> {
+/** The port set in the environment (PORT, SFTP_PORT, EMBEDDED_PG_PORT, as for `npm start`), else a free one. */
+async function chosenPort(name: string): Promise<number> {
+  const raw = process.env[name]?.trim();
+  if (!raw || raw === '0') return freePort();
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DemoFailure(`${name} must be a port number (1-65535), got "${raw}"`);
+  return port;
+}
+
+async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; pgPort: number; dataDir: string }> {
   const root = projectRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-demo-'));
   chmodSync(dataDir, 0o755);
-  const [port, sftpPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, sftpPort, pgPort] = [await chosenPort('PORT'), await chosenPort('SFTP_PORT'), await chosenPort('EMBEDDED_PG_PORT')];
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), SFTP_PORT: String(sftpPort), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', JOBS_POLL_SECONDS: '0.5' };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,13 +112,13 @@ async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort
     if (child.exitCode !== null) throw new DemoFailure(`the app exited: ${out}`);
     return out.includes('is running');
   }, 120);
-  return { child, base: `http://127.0.0.1:${port}`, sftpPort, dataDir };
+  return { child, base: `http://127.0.0.1:${port}`, sftpPort, pgPort, dataDir };
 }
 
 async function main(): Promise<number> {
-  step('0', 'Starting the product on its embedded defaults (fresh data folder, free ports)');
+  step('0', 'Starting the product on its embedded defaults (fresh data folder; PORT, SFTP_PORT, EMBEDDED_PG_PORT if set, else free ports)');
   const app = await startApp();
-  ok(`API on ${app.base}, SFTP on port ${app.sftpPort}`);
+  ok(`API on ${app.base}, SFTP on port ${app.sftpPort}, embedded PostgreSQL on port ${app.pgPort}`);
   try {
     const api = new Api(app.base);
     const op = readFileSync(path.join(app.dataDir, 'bootstrap-operator.key'), 'utf8').trim();
@@ -176,7 +185,7 @@ async function main(): Promise<number> {
     ok('four cards ordered');
 
     const vendorSession = await sftpSession(app.sftpPort, 'imprimerie_nord', vendorKeys.private);
-    const keys: Array<{ keyId: string; publicKey: string }> = await api.ok(vendor.key, 'GET', '/v1/signing-keys');
+    const keys: Array<{ keyId: string; publicKey: string }> = (await api.ok(vendor.key, 'GET', '/v1/signing-keys')).items;
     let returnSeq = 0;
     const personaliseAndShip = async (expected: number): Promise<string[]> => {
       step('5', 'Personalisation: the batch job allocates serials and writes the signed file to the vendor outbox');

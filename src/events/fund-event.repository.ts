@@ -4,6 +4,21 @@ import { run } from '../platform/database/sql.js';
 import type { EventCursor } from './event-cursor.js';
 import type { FundEventType, NewFundEvent } from './event-types.js';
 
+/**
+ * The feed's horizon (a bigint): every transaction of this database below it has ended, so no event can still appear
+ * below it. It is the snapshot's oldest running transaction (else the snapshot's xmax), leaving out those that
+ * pg_stat_activity shows in another database: transaction ids are shared by the whole server, but another database's
+ * transaction can never write here, and counting it let any long write elsewhere on the server (another
+ * application, another test file's database) hold every fund's feed back. Only ever leaves out a transaction known
+ * to be elsewhere; one that cannot be placed (ended meanwhile, prepared) still counts.
+ */
+const FEED_HORIZON = `coalesce(
+  (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) x
+    WHERE x::xid NOT IN (SELECT backend_xid FROM pg_stat_activity
+                          WHERE backend_xid IS NOT NULL
+                            AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+  pg_snapshot_xmax(pg_current_snapshot())::text::bigint)`;
+
 export interface StoredFundEvent {
   id: string;
   txId: string;
@@ -62,7 +77,8 @@ export class FundEventRepository {
 
   /**
    * The events of one organisme after a cursor, oldest first, among those whose transaction is older than every
-   * transaction still running: an event committed late can never appear behind a cursor already handed out.
+   * transaction of this database still running (FEED_HORIZON): an event committed late can never appear behind a
+   * cursor already handed out.
    * The organisme filter is in the SQL: a fund never reads another organisme's events.
    */
   async after(organismeCode: string, cursor: EventCursor, limit: number, types: FundEventType[] | null = null): Promise<StoredFundEvent[]> {
@@ -71,7 +87,7 @@ export class FundEventRepository {
          FROM fund_event
         WHERE organisme_code = $1
           AND (tx_id, id) > ($2::bigint, $3::bigint)
-          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+          AND tx_id < ${FEED_HORIZON}
           AND ($5::varchar[] IS NULL OR type = ANY ($5::varchar[]))
         ORDER BY tx_id, id
         LIMIT $4`,
@@ -107,7 +123,7 @@ export class FundEventRepository {
           WHERE id IN (SELECT id FROM fund_event
                         WHERE ($1::bigint IS NULL OR (tx_id, id) < ($1::bigint, $2::bigint))
                           AND created_at < now() - make_interval(days => $3::int)
-                          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                          AND tx_id < ${FEED_HORIZON}
                         ORDER BY tx_id, id
                         LIMIT $4::int)
          RETURNING organisme_code, tx_id, id

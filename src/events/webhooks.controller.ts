@@ -9,6 +9,7 @@ import {
   CreatedWebhookView, CreateWebhookDto, ListDeliveriesQueryDto, ListWebhooksQueryDto, WebhookDeliveryPageView, WebhookView,
 } from './dto/webhooks.dto.js';
 import { WebhooksService } from './webhooks.service.js';
+import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
 
 const NOT_FOUND = 'WEBHOOK_NOT_FOUND: unknown, deleted or another organisme\'s (indistinguishable)';
 
@@ -29,9 +30,9 @@ export class WebhooksController {
 
   @Get()
   @ApiOperation({ summary: 'Active subscriptions (a fund: its own; operators: all, or one organisme\'s)' })
-  @ApiOkResponse({ type: [WebhookView] })
-  list(@CurrentActor() actor: Actor, @Query() q: ListWebhooksQueryDto): Promise<WebhookView[]> {
-    return this.webhooks.list(actor, q.organismeCode);
+  @ApiListResponse(WebhookView)
+  async list(@CurrentActor() actor: Actor, @Query() q: ListWebhooksQueryDto): Promise<ListPage<WebhookView>> {
+    return wholeList(await this.webhooks.list(actor, q.organismeCode));
   }
 
   @Get(':id')

@@ -8,9 +8,12 @@ import { DATABASE_URL } from '../platform/database/database.tokens.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import type { ListKind } from './list-codec.js';
 import { type OppositionListRow, produceOppositionList } from './list-producer.js';
+import { nextListProduction } from './list-schedule.js';
 import type { OppositionListView } from './dto/opposition.dto.js';
+import type { ListPage } from '../platform/openapi/list-page.js';
+import { LISTS_PAGE } from './opposition.repository.js';
 
-export const listNotFound = () => new DomainError('OPPOSITION_LIST_NOT_FOUND', 404, 'No such opposition list');
+export const listNotFound = () => new DomainError('OPPOSITION_LIST_NOT_FOUND', 404, 'No opposition list has this number: GET /v1/opposition-lists gives the numbers there are');
 
 export function toListView(r: OppositionListRow): OppositionListView {
   return {
@@ -42,7 +45,7 @@ export interface ListFile {
 export class OppositionListsService {
   readonly dir: string;
 
-  constructor(@Inject(DATABASE_URL) private readonly url: string, config: AppConfig, private readonly signing: SigningService, private readonly repo: OppositionRepository) {
+  constructor(@Inject(DATABASE_URL) private readonly url: string, private readonly config: AppConfig, private readonly signing: SigningService, private readonly repo: OppositionRepository) {
     this.dir = path.resolve(config.dataDir, 'opposition');
   }
 
@@ -63,9 +66,10 @@ export class OppositionListsService {
     }
   }
 
-  async since(after: number): Promise<OppositionListView[]> {
+  /** A page of lists after `after`; `next` is the `since` of the following page, null on the last. */
+  async since(after: number): Promise<ListPage<OppositionListView>> {
     const rows = await this.repo.listsAfter(after);
-    return rows.map(toListView);
+    return { items: rows.map(toListView), next: rows.length === LISTS_PAGE ? String(rows[rows.length - 1].number) : null };
   }
 
   async row(number: number): Promise<OppositionListRow> {
@@ -75,10 +79,22 @@ export class OppositionListsService {
     return row;
   }
 
+  /** The newest list of a kind; before the first one, a 404 that says when it comes and how to make one now. */
   async latest(kind: ListKind): Promise<OppositionListRow> {
     const row = await this.repo.latest(kind);
-    if (!row) throw listNotFound();
+    if (!row) throw this.noListYet(kind);
     return row;
+  }
+
+  private noListYet(kind: ListKind): DomainError {
+    const next = nextListProduction(kind, this.config.oppositionListCron, this.config.oppositionFullListDay);
+    const when = kind === 'full'
+      ? `the full list is produced on day ${this.config.oppositionFullListDay} of each month (OPPOSITION_FULL_LIST_DAY)`
+      : 'an incremental list is produced every day';
+    return new DomainError('OPPOSITION_LIST_NOT_YET_PRODUCED', 404,
+      `No ${kind} opposition list has been produced yet: ${when} by the scheduled job (OPPOSITION_LIST_CRON, Paris time)` +
+        `${next ? `, next on ${next.toISOString()}` : ''}. An operator can produce one now: POST /v1/opposition-lists {"kind":"${kind}"}.`,
+      { kind, nextScheduledAt: next?.toISOString() ?? null, produceNow: 'POST /v1/opposition-lists' });
   }
 
   file(row: OppositionListRow, format: 'text' | 'compact'): ListFile {

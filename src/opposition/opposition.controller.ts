@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags,
+  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -18,6 +18,25 @@ import { sendFile } from './file-response.js';
 import { signedStatement } from './list-codec.js';
 import { OppositionListsService, toListView } from './opposition-lists.service.js';
 import { OppositionService } from './opposition.service.js';
+import { ConcentratorKeyView, ListSignatureView } from './dto/opposition-views.dto.js';
+import { SigningKeyView } from '../platform/crypto/signing-key.dto.js';
+import { ApiListResponse, type ListPage } from '../platform/openapi/list-page.js';
+
+/** A list file: text/plain (text format) or application/octet-stream (compact), whole or one byte range. */
+function ApiListFile(): MethodDecorator {
+  return applyDecorators(
+    ApiProduces('text/plain', 'application/octet-stream'),
+    ApiOkResponse({
+      description: 'The file (format=text: text/plain; format=compact: application/octet-stream); ETag, X-Opposition-List-* and X-Signature headers',
+      content: {
+        'text/plain': { schema: { type: 'string' } },
+        'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+      },
+    }),
+    ApiResponse({ status: 206, description: 'The byte range asked for (Range)' }),
+    ApiResponse({ status: 304, description: 'Not modified (If-None-Match)' }),
+  );
+}
 
 const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
 
@@ -72,9 +91,9 @@ export class OppositionListsController {
   constructor(private readonly lists: OppositionListsService, private readonly audit: AuditService, private readonly dataSource: DataSource) {}
 
   @Get()
-  @ApiOperation({ summary: 'Metadata of every list numbered after `since` (oldest first, at most 1000)' })
-  @ApiOkResponse({ type: [OppositionListView] })
-  since(@Query() q: ListsSinceQueryDto): Promise<OppositionListView[]> {
+  @ApiOperation({ summary: 'Metadata of the lists numbered after `since`, oldest first, 1000 at most a page' })
+  @ApiListResponse(OppositionListView, 'Pass it as `since` for the lists after this page; null when there are no more')
+  since(@Query() q: ListsSinceQueryDto): Promise<ListPage<OppositionListView>> {
     return this.lists.since(q.since ?? 0);
   }
 
@@ -93,6 +112,8 @@ export class OppositionListsController {
 
   @Get('latest')
   @ApiOperation({ summary: 'The latest list of a kind (default full) as a file (text or compact), with ETag and Range support' })
+  @ApiListFile()
+  @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_YET_PRODUCED: none of this kind yet; the problem says when the job makes the first one (`nextScheduledAt`) and how an operator makes one now' })
   async latest(@Query() q: LatestListQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const row = await this.lists.latest(q.kind ?? 'full');
     return this.send(req, reply, row, q.format ?? 'text');
@@ -101,6 +122,7 @@ export class OppositionListsController {
   @Get(':number')
   @ApiOperation({ summary: 'One list as a file (text or compact), with ETag (its SHA-256), If-None-Match and single Range support' })
   @ApiParam({ name: 'number', example: 1 })
+  @ApiListFile()
   @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_FOUND' })
   async byNumber(@Param('number', ParseIntPipe) number: number, @Query() q: ListFileQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     return this.send(req, reply, await this.lists.row(number), q.format ?? 'text');
@@ -109,7 +131,9 @@ export class OppositionListsController {
   @Get(':number/signature')
   @ApiOperation({ summary: 'The detached Ed25519 signatures of both files of a list, with the signed statements (keys: GET /v1/signing-keys)' })
   @ApiParam({ name: 'number', example: 1 })
-  async signature(@Param('number', ParseIntPipe) number: number) {
+  @ApiOkResponse({ type: ListSignatureView })
+  @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_FOUND' })
+  async signature(@Param('number', ParseIntPipe) number: number): Promise<ListSignatureView> {
     const r = await this.lists.row(number);
     const v = toListView(r);
     return {
@@ -145,7 +169,8 @@ export class SigningKeyRotationController {
 
   @Post('rotate')
   @ApiOperation({ summary: 'Make a new Ed25519 key the signing key (operators); older keys stay published to verify what they signed' })
-  async rotate(@CurrentActor() actor: Actor) {
+  @ApiCreatedResponse({ type: SigningKeyView, description: 'The new current key' })
+  async rotate(@CurrentActor() actor: Actor): Promise<SigningKeyView> {
     const key = this.signing.rotate();
     await this.dataSource.transaction((em) => this.audit.record(em, actor, {
       action: 'signing_key.rotated', entityType: 'signing_key', entityId: key.keyId, details: { keyId: key.keyId },
@@ -163,9 +188,10 @@ export class ConcentratorsController {
   @Post(':partnerId/ssh-keys')
   @ApiOperation({ summary: 'Register an SSH key of a concentrator (pharmacy_software partner): it may then collect the lists over SFTP, read-only, under its login' })
   @ApiParam({ name: 'partnerId', format: 'uuid' })
+  @ApiCreatedResponse({ type: ConcentratorKeyView })
   @ApiNotFoundResponse({ description: 'CONCENTRATOR_NOT_FOUND' })
   @ApiConflictResponse({ description: 'SSH_KEY_EXISTS' })
-  addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddConcentratorKeyDto) {
+  addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddConcentratorKeyDto): Promise<ConcentratorKeyView> {
     return this.accounts.addKey(actor, partnerId, dto.publicKey);
   }
 }

@@ -22,6 +22,9 @@ export interface LockedCard {
  * The reads and writes of the opposition module (the streamed list production has its own connection and SQL in
  * list-producer.ts, where the COPY stream is).
  */
+/** Most lists in one page of GET /v1/opposition-lists. */
+export const LISTS_PAGE = 1000;
+
 @Injectable()
 export class OppositionRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -39,7 +42,7 @@ export class OppositionRepository {
     return rows[0] ?? null;
   }
 
-  listsAfter(after: number, limit = 1000): Promise<OppositionListRow[]> {
+  listsAfter(after: number, limit = LISTS_PAGE): Promise<OppositionListRow[]> {
     return this.dataSource.query(`SELECT * FROM opposition_list WHERE number > $1 ORDER BY number LIMIT $2`, [after, limit]);
   }
 

@@ -1,8 +1,12 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
-import { CreateApiKeyDto, CreatePartnerDto } from './dto/partner.dto.js';
+import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
+import { MeView, PartnerDetailView } from './dto/partner-views.dto.js';
+import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, CreatePartnerDto, PartnerView } from './dto/partner.dto.js';
 import { ALL_PARTNER_KINDS, PartnerKind } from './partner-kind.enum.js';
 import { PartnersService } from './partners.service.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
@@ -20,24 +24,31 @@ export class PartnersController {
   constructor(private readonly service: PartnersService, private readonly keys: ApiKeyVerifier) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a partner (fund, digitisation centre, vendor, kiosk, pharmacy software, operator)' })
+  @ApiOperation({ summary: 'Register a partner (fund, digitisation centre, vendor, kiosk, pharmacy software, operator); set-up of each: docs/partners.md' })
+  @ApiCreatedResponse({ type: PartnerView })
+  @ApiUnprocessableEntityResponse({ description: 'ORGANISME_REQUIRED, ORGANISME_UNKNOWN, ORGANISME_NOT_ALLOWED' })
   create(@CurrentActor() actor: Actor, @Body() dto: CreatePartnerDto) {
     return this.service.createPartner(actor, dto);
   }
 
   @Get()
   @ApiQuery({ name: 'kind', enum: PartnerKind, required: false })
-  list(@Query() q: ListPartnersQuery) {
-    return this.service.list(q.kind);
+  @ApiListResponse(PartnerView)
+  async list(@Query() q: ListPartnersQuery): Promise<ListPage<PartnerView>> {
+    return wholeList(await this.service.list(q.kind));
   }
 
   @Get(':id')
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOkResponse({ type: PartnerDetailView })
+  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<PartnerDetailView> {
     return this.service.get(id);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Deactivate a partner and revoke all its keys' })
+  @ApiOkResponse({ type: PartnerView })
+  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
   async deactivate(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
     const p = await this.service.deactivatePartner(actor, id);
     this.keys.invalidate();
@@ -46,12 +57,17 @@ export class PartnersController {
 
   @Post(':id/api-keys')
   @ApiOperation({ summary: 'Create an API key; the key is in the answer and nowhere else' })
+  @ApiCreatedResponse({ type: CreatedApiKeyView })
+  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'PARTNER_INACTIVE' })
   createKey(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CreateApiKeyDto) {
     return this.service.createApiKey(actor, id, dto.label);
   }
 
   @Delete(':id/api-keys/:keyId')
   @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiOkResponse({ type: ApiKeyView })
+  @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })
   async revokeKey(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Param('keyId', new ParseUUIDPipe()) keyId: string) {
     const k = await this.service.revokeApiKey(actor, id, keyId);
     this.keys.invalidate();
@@ -65,7 +81,8 @@ export class PartnersController {
 export class MeController {
   @Get()
   @ApiOperation({ summary: 'Who the presented credential belongs to' })
-  me(@CurrentActor() actor: Actor) {
+  @ApiOkResponse({ type: MeView })
+  me(@CurrentActor() actor: Actor): MeView {
     return { partnerId: actor.partnerId, kind: actor.kind, organismeCode: actor.organismeCode, apiKeyId: actor.apiKeyId };
   }
 }

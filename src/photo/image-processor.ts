@@ -170,6 +170,11 @@ export class ImageProcessor {
     throw new ImageUnreadableError('the chip image does not fit its size limit');
   }
 
+  /** A JPEG of raw 8-bit RGB pixels (synthetic portraits: the demo, `npm run portrait`, tests). */
+  async jpegFromRgb(img: { data: Buffer; width: number; height: number }, quality = 90): Promise<Buffer> {
+    return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  }
+
   /** Decoding settings shared by every read: strict on corrupt data, bounded in size. */
   private open(input: Buffer): Sharp {
     return sharp(input, { failOn: 'error', limitInputPixels: this.maxPixels });

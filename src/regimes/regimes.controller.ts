@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, BulkUpload, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { badRequest } from '../platform/errors/domain-error.js';
+import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
+import { FundView, OrganismeView, ReferenceLoadView, RegimeView } from './dto/regime-views.dto.js';
 import { RegimesService } from './regimes.service.js';
 
 class OrganismeFilter {
@@ -20,17 +22,25 @@ export class RegimesController {
 
   @Get('regimes')
   @ApiOperation({ summary: 'The mandatory health-insurance regimes' })
-  regimes() { return this.service.listRegimes(); }
+  @ApiListResponse(RegimeView)
+  async regimes(): Promise<ListPage<RegimeView>> { return wholeList(await this.service.listRegimes()); }
 
   @Get('funds')
-  funds(@Query() q: OrganismeFilter) { return this.service.listFunds(q.regime); }
+  @ApiOperation({ summary: 'The funds (caisses), of one regime with `regime`' })
+  @ApiListResponse(FundView)
+  async funds(@Query() q: OrganismeFilter): Promise<ListPage<FundView>> { return wholeList(await this.service.listFunds(q.regime)); }
 
   @Get('organismes')
   @ApiOperation({ summary: 'Funds\' centres, by 9-digit organisme code' })
-  organismes(@Query() q: OrganismeFilter) { return this.service.listOrganismes({ regimeCode: q.regime, fundCode: q.fund }); }
+  @ApiListResponse(OrganismeView)
+  async organismes(@Query() q: OrganismeFilter): Promise<ListPage<OrganismeView>> {
+    return wholeList(await this.service.listOrganismes({ regimeCode: q.regime, fundCode: q.fund }));
+  }
 
   @Get('organismes/:code')
-  organisme(@Param('code') code: string) {
+  @ApiOkResponse({ type: OrganismeView })
+  @ApiNotFoundResponse({ description: 'ORGANISME_NOT_FOUND' })
+  organisme(@Param('code') code: string): Promise<OrganismeView> {
     if (!/^\d{9}$/.test(code)) throw badRequest('ORGANISME_CODE_INVALID', 'An organisme code is 9 digits');
     return this.service.getOrganisme(code);
   }
@@ -40,6 +50,7 @@ export class RegimesController {
   @BulkUpload('text/csv')
   @ApiBody({ description: 'organismes-csv/1 file (docs/formats/organismes-csv.md)', schema: { type: 'string' } })
   @ApiOperation({ summary: 'Load reference data from CSV (all or nothing); existing organismes are updated' })
+  @ApiCreatedResponse({ type: ReferenceLoadView })
   load(@CurrentActor() actor: Actor, @Body() body: unknown) {
     if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw badRequest('CONTENT_TYPE_CSV', 'Send the file as text/csv');
     return this.service.load(actor, body.toString());

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
+import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
 import { BeneficiariesService } from './beneficiaries.service.js';
 import {
   AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, ListBeneficiariesQuery, LookupBeneficiaryDto, UpdateBeneficiaryDto,
@@ -65,9 +66,9 @@ export class BeneficiariesController {
 
   @Get(':id/affiliations')
   @ApiOperation({ summary: 'The affiliation history of a beneficiary the caller reaches' })
-  @ApiOkResponse({ type: [AffiliationView] })
+  @ApiListResponse(AffiliationView)
   @ApiNotFoundResponse({ description: NOT_FOUND })
-  affiliations(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<AffiliationView[]> {
-    return this.service.affiliations(actor, id);
+  async affiliations(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ListPage<AffiliationView>> {
+    return wholeList(await this.service.affiliations(actor, id));
   }
 }

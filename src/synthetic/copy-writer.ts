@@ -23,6 +23,8 @@ export interface WriteOptions {
   onCommit?: (committed: number) => void;
   /** Connections loading chunks side by side (the first also holds the seed lock). */
   connections?: number;
+  /** Called once the set-up is done (lock taken, the register's NIRs read) and the loading begins. */
+  onStart?: () => void;
 }
 
 export interface WriteResult {
@@ -66,6 +68,7 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
     const offset = firstFreeRange(await usedIndexes(control), options.count);
     const workers = [control];
     for (let i = 1; i < Math.min(connections, Math.ceil(options.count / chunkSize)); i++) workers.push(await connect());
+    options.onStart?.();
 
     // Chunks are independent (row i is a pure function of seed and offset + i), so each connection takes the next one.
     const chunks = Math.ceil(options.count / chunkSize);

@@ -6,6 +6,10 @@ import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { RECORD_TYPES } from './card-records.js';
 import { BeneficiaryUpdatesView, CardDataService, CardRecordView, CardUpdatesView, PutRecordResult, StalePageView } from './card-data.service.js';
 import { PutCardRecordDto, StaleUpdatesQueryDto } from './dto/kiosk.dto.js';
+import {
+  BeneficiaryUpdatesView as BeneficiaryUpdatesSchema, CardRecordView as CardRecordSchema, CardUpdatesView as CardUpdatesSchema, PutRecordResultView,
+  StalePageView as StalePageSchema,
+} from './dto/update-views.dto.js';
 
 const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
 const TYPE_PARAM = { name: 'recordType', enum: RECORD_TYPES };
@@ -19,6 +23,7 @@ export class CardDataController {
 
   @Get('stale-updates')
   @ApiOperation({ summary: 'Usable cards whose chip was not written for more than N months (a fund: its own), by serial' })
+  @ApiOkResponse({ type: StalePageSchema })
   stale(@CurrentActor() actor: Actor, @Query() q: StaleUpdatesQueryDto): Promise<StalePageView> {
     return this.data.stale(actor, { months: q.months ?? 12, after: q.after, limit: q.limit });
   }
@@ -27,6 +32,7 @@ export class CardDataController {
   @ApiOperation({ summary: 'Set a whole chip record; raises the target version when the content changed' })
   @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
   @ApiBody({ type: PutCardRecordDto })
+  @ApiOkResponse({ type: PutRecordResultView })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
   @ApiUnprocessableEntityResponse({ description: 'CARD_RECORD_TYPE_UNKNOWN, CARD_DATA_INVALID' })
   put(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string, @Body() body: Record<string, unknown>): Promise<PutRecordResult> {
@@ -36,6 +42,7 @@ export class CardDataController {
   @Get(':serial/data/:recordType')
   @ApiOperation({ summary: 'The current content of one chip record' })
   @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
+  @ApiOkResponse({ type: CardRecordSchema })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND, CARD_RECORD_NOT_FOUND' })
   getRecord(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string): Promise<CardRecordView> {
     return this.data.getRecord(actor, serial, recordType);
@@ -44,7 +51,7 @@ export class CardDataController {
   @Get(':serial/updates')
   @ApiOperation({ summary: 'Confirmed and target versions, pending records, when the chip was last written' })
   @ApiParam(SERIAL_PARAM)
-  @ApiOkResponse({ description: 'confirmedVersion, targetVersion, pendingRecordTypes, lastUpdatedAt, records' })
+  @ApiOkResponse({ type: CardUpdatesSchema })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
   updates(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardUpdatesView> {
     return this.data.updates(actor, serial);
@@ -61,7 +68,7 @@ export class BeneficiaryCardUpdatesController {
   @Get(':id/card-updates')
   @ApiOperation({ summary: 'For each card of the insured the caller manages (newest first): state, confirmed and target versions, pending records, last update' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ description: '{ beneficiaryId, cards: [{ serial, state, confirmedVersion, targetVersion, pendingRecordTypes, lastUpdatedAt, records }] }' })
+  @ApiOkResponse({ type: BeneficiaryUpdatesSchema })
   @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND (also an insured of another fund)' })
   beneficiaryUpdates(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<BeneficiaryUpdatesView> {
     return this.data.beneficiaryUpdates(actor, id);

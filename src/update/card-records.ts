@@ -96,7 +96,7 @@ const VALIDATORS: Record<RecordType, (v: unknown) => unknown> = {
     return { css, amc };
   },
   maternity: (v) => (v === null ? null : { date: date(obj(v, 'maternity', ['date']).date, 'maternity.date') }),
-  // The optional data Vitale 2 allows (DOMAIN.md): each null when not on the chip.
+  // The optional data Vitale 2 allows (docs/domain.md): each null when not on the chip.
   mentions: (v) => {
     const o = obj(v, 'mentions', ['organDonor', 'declaredGp', 'treatingDoctor', 'emergencyContact', 'address', 'workAccidentRegime', 'euStay']);
     const opt = <T>(k: string, read: (x: unknown) => T): T | null => (o[k] === undefined || o[k] === null ? null : read(o[k]));

@@ -1,10 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor, RateLimited } from '../platform/auth/auth.decorators.js';
 import { KioskCheckDto, KioskConfirmDto, parseKioskCheck } from './dto/kiosk.dto.js';
 import { CheckAnswer, ConfirmAnswer, KioskService } from './kiosk.service.js';
+import { CHECK_ANSWER_MODELS, CHECK_ANSWER_SCHEMA, ConfirmAnswerView } from './dto/update-views.dto.js';
 
 /** Kiosk protocol kiosk/1 (docs/formats/kiosk-protocol.md): check, write the records, confirm. */
 @ApiTags('kiosk')
@@ -18,7 +21,8 @@ export class KioskController {
   @RateLimited()
   @ApiOperation({ summary: 'Does this chip need rewriting? nothing_to_do / update (exchange id, ordered whole records) / blocked' })
   @ApiBody({ type: KioskCheckDto })
-  @ApiOkResponse({ description: 'The answer (docs/formats/kiosk-protocol.md)' })
+  @ApiExtraModels(...CHECK_ANSWER_MODELS)
+  @ApiOkResponse({ description: 'nothing_to_do, blocked or update, told apart by `action` (docs/formats/kiosk-protocol.md)', schema: CHECK_ANSWER_SCHEMA })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
@@ -31,7 +35,7 @@ export class KioskController {
   @HttpCode(200)
   @RateLimited()
   @ApiOperation({ summary: 'End an exchange: the records written, or an abort; answers a signed receipt' })
-  @ApiOkResponse({ description: 'result updated or failed, the confirmed version and the signed receipt' })
+  @ApiOkResponse({ type: ConfirmAnswerView, description: 'result updated or failed, the confirmed version and the signed receipt' })
   @ApiBadRequestResponse({ description: 'KIOSK_CONFIRM_INVALID' })
   @ApiNotFoundResponse({ description: 'KIOSK_EXCHANGE_NOT_FOUND (also an exchange of another kiosk)' })
   @ApiConflictResponse({ description: 'KIOSK_EXCHANGE_ALREADY_CONFIRMED, KIOSK_EXCHANGE_SUPERSEDED, KIOSK_EXCHANGE_CARD_MISMATCH, KIOSK_EXCHANGE_ALREADY_FINISHED' })

@@ -27,8 +27,8 @@ export class RegimeTransfersController {
   @Allow(PartnerKind.Operator)
   @ApiOperation({ summary: 'Regime transfers, newest first' })
   @ApiOkResponse({ type: RegimeTransferListView })
-  async list(@Query() q: RegimeTransferListQuery): Promise<RegimeTransferListView> {
-    return { items: await this.transfers.list(q.limit ?? 50) };
+  list(@Query() q: RegimeTransferListQuery): Promise<RegimeTransferListView> {
+    return this.transfers.list(q.limit ?? 50, q.after ?? null);
   }
 
   @Post(':id/resume')

@@ -62,8 +62,15 @@ export class RegimeTransfersRepository {
     return rows[0];
   }
 
-  async list(em: EntityManager, limit: number): Promise<RegimeTransferRow[]> {
-    const { rows } = await run<RegimeTransferRow>(em, `SELECT ${COLUMNS} FROM regime_transfer ORDER BY created_at DESC, id LIMIT $1`, [limit]);
+  /** Newest first; with `after`, those that come after that transfer in this order (a page's cursor). */
+  async list(em: EntityManager, limit: number, after: string | null = null): Promise<RegimeTransferRow[]> {
+    const { rows } = await run<RegimeTransferRow>(em,
+      `SELECT ${COLUMNS} FROM regime_transfer t
+        WHERE $2::uuid IS NULL
+           OR EXISTS (SELECT 1 FROM regime_transfer c
+                       WHERE c.id = $2 AND (t.created_at < c.created_at OR (t.created_at = c.created_at AND t.id > c.id)))
+        ORDER BY created_at DESC, id LIMIT $1`,
+      [limit, after]);
     return rows;
   }
 

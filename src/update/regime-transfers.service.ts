@@ -108,8 +108,10 @@ export class RegimeTransfersService {
     });
   }
 
-  async list(limit = 50): Promise<RegimeTransferView[]> {
-    return (await this.repo.list(this.dataSource.manager, limit)).map(view);
+  /** A page of transfers, newest first; `next` is the `after` of the following page (null on the last). */
+  async list(limit = 50, after: string | null = null): Promise<{ items: RegimeTransferView[]; next: string | null }> {
+    const items = (await this.repo.list(this.dataSource.manager, limit, after)).map(view);
+    return { items, next: items.length === limit ? items[items.length - 1].id : null };
   }
 
   /**

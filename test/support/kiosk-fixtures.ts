@@ -33,7 +33,7 @@ export type Receipt = SignedReceipt;
 
 /** Verifies a receipt the way a pharmacy does: the key from GET /v1/signing-keys, then the reference check. */
 export async function verifyReceipt(t: TestApp, key: string, receipt: Receipt): Promise<boolean> {
-  const keys = (await t.http().get('/v1/signing-keys').set(bearer(key))).body as Array<{ keyId: string; publicKey: string }>;
+  const keys = (await t.http().get('/v1/signing-keys').set(bearer(key))).body.items as Array<{ keyId: string; publicKey: string }>;
   const pub = keys.find((k) => k.keyId === receipt.keyId);
   return !!pub && verifyReceiptWith(receipt, createPublicKey(pub.publicKey)) !== null;
 }

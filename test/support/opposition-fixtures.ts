@@ -1,20 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
-
-const made: string[] = [];
+import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 /** A private DATA_DIR for one test file (signing keys and list files); removed by removeTempDataDirs. */
-export const tempDataDir = () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-opposition-'));
-  made.push(dir);
-  return dir;
-};
+export const tempDataDir = () => tempDir('opposition');
 
-export const removeTempDataDirs = () => {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-};
+export const removeTempDataDirs = removeTempDirs;
 
 /** The change log rows, oldest first. */
 export async function oppositionChanges(ds: DataSource): Promise<Array<{ serial: string; op: string; reason: string | null; list_number: number | null }>> {

@@ -1,12 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
 import type { DataSource } from 'typeorm';
 import { RequestReason, RequestStatus } from '../../src/emission/requests/request-status.enum.js';
 import { PhotoStore } from '../../src/photo/photo-store.js';
 import { insertBeneficiary, type BeneficiaryRow } from './factories.js';
+import { tempDir } from './temp-dirs.js';
 import type { TestApp } from './test-app.js';
 
 export const ORG_A = '017510001';
@@ -14,8 +12,8 @@ export const ORG_B = '016910001';
 /** An organisme of the agricultural regime (02), for routing tests. */
 export const ORG_MSA = '020110001';
 
-/** A throw-away DATA_DIR (photos, SFTP tree, keys) per test file. */
-export const tempDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'vitale-emission-'));
+/** A throw-away DATA_DIR (photos, SFTP tree, keys) per test file; removed after it. */
+export const tempDataDir = () => tempDir('emission');
 
 /** A small colour JPEG, different for each seed (stands for the chip image the photo step makes). */
 export function chipJpeg(seed = 1): Promise<Buffer> {

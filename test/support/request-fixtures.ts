@@ -1,17 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
 import { parisToday } from '../../src/register/beneficiary-input.js';
 import { insertBeneficiary, type BeneficiaryRow } from './factories.js';
+import { tempDir } from './temp-dirs.js';
 import { bearer, type TestApp } from './test-app.js';
 
 export const ORG_A = '017510001';
 export const ORG_B = '016910001';
 
-/** A throw-away DATA_DIR, so photo files never land in the project's var/. */
-export const tempDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'vitale-emission-'));
+/** A throw-away DATA_DIR, so photo files never land in the project's var/; removed after the test file. */
+export const tempDataDir = () => tempDir('emission');
 
 /** A beneficiary of `organismeCode` and a fund key of that organisme. */
 export async function insured(t: TestApp, organismeCode = ORG_A, overrides: Partial<BeneficiaryRow> = {}): Promise<BeneficiaryRow> {

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -14,6 +12,7 @@ import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
 import { PartnersService } from '../../src/partners/partners.service.js';
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
+import { tempDir } from './temp-dirs.js';
 
 export const TEMPLATE_DB = 'vitale_template';
 
@@ -68,8 +67,7 @@ export interface StartOptions {
 export async function startTestApp(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   // Each app its own data folder (keys, photos, SFTP folders), removed on close, unless the test chose one.
-  const ownDataDir = overrides.dataDir ? null : mkdtempSync(path.join(os.tmpdir(), 'vitale-test-data-'));
-  if (ownDataDir) chmodSync(ownDataDir, 0o755);
+  const ownDataDir = overrides.dataDir ? null : tempDir('test-data');
   const config = Object.assign(new AppConfig(), {
     ...(ownDataDir ? { dataDir: ownDataDir } : {}),
     logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, jobRetryDelayScale: 0, sftpPort: 0, webhookAllowPrivateTargets: true, ...overrides,

@@ -5,6 +5,7 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
 import { AddSshKeyDto, CreateVendorDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
 import { VendorsService } from './vendors.service.js';
+import { ApiListResponse, type ListPage, wholeList } from '../../platform/openapi/list-page.js';
 
 @ApiTags('vendors')
 @Controller('v1/vendors')
@@ -24,9 +25,9 @@ export class VendorsController {
 
   @Get()
   @ApiOperation({ summary: 'Every vendor with its routing and SSH keys (fingerprints only)' })
-  @ApiOkResponse({ type: [VendorView] })
-  list(): Promise<VendorView[]> {
-    return this.vendors.list();
+  @ApiListResponse(VendorView)
+  async list(): Promise<ListPage<VendorView>> {
+    return wholeList(await this.vendors.list());
   }
 
   @Patch(':partnerId')

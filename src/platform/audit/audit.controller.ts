@@ -5,6 +5,8 @@ import { IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { IsText } from '../validation/text.decorators.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { Allow } from '../auth/auth.decorators.js';
+import { ApiListResponse, type ListPage } from '../openapi/list-page.js';
+import { AuditEntryView } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
 class AuditQueryDto {
@@ -25,7 +27,8 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Read the append-only audit trail, oldest first, resuming after a cursor' })
-  async list(@Query() q: AuditQueryDto) {
+  @ApiListResponse(AuditEntryView, 'Pass it as `after` for the following entries; null on the last page')
+  async list(@Query() q: AuditQueryDto): Promise<ListPage<AuditEntryView>> {
     const limit = q.limit ?? 100;
     const items = await this.audit.list({ ...q, afterId: q.after, limit });
     return { items, next: items.length === limit ? items[items.length - 1].id : null };

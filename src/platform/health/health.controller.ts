@@ -1,11 +1,12 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { Allow, Public } from '../auth/auth.decorators.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { HealthView } from './health.dto.js';
 
 @ApiTags('operations')
 @Controller()
@@ -15,21 +16,25 @@ export class HealthController {
   @Get('health')
   @Public()
   @ApiOperation({ summary: 'Readiness: the database and the job queue answer (no credential, no detail beyond up/down)' })
-  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: HealthView, description: 'Both answer' })
+  @ApiServiceUnavailableResponse({ type: HealthView, description: 'One of them does not: `checks` says which' })
+  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthView> {
     const [database, jobs] = await Promise.all([
       this.dataSource.query('SELECT 1').then(() => 'up', () => 'down'),
       this.jobs.ping().then((ok) => (ok ? 'up' : 'down'), () => 'down'),
     ]);
     const ok = database === 'up' && jobs === 'up';
     reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'unavailable', checks: { database, jobs } };
+    return { status: ok ? 'ok' : 'unavailable', checks: { database, jobs } as HealthView['checks'] };
   }
 
   @Get('metrics')
   @Allow(PartnerKind.Operator)
   @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiOperation({ summary: 'Prometheus metrics (operator credential)' })
-  async prometheus() {
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } })
+  async prometheus(): Promise<string> {
     return this.metrics.render();
   }
 }

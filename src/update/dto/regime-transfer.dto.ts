@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 export class RegimeTransferMappingDto {
   @ApiProperty({ description: 'A 9-digit organisme whose insured all move', example: '037510001' })
@@ -26,6 +26,10 @@ export class RegimeTransferListQuery {
   @ApiProperty({ required: false, description: 'Most transfers answered, newest first (default 50)', minimum: 1, maximum: 200 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
   limit?: number;
+
+  @ApiProperty({ required: false, format: 'uuid', description: 'The `next` of the previous page' })
+  @IsOptional() @IsUUID()
+  after?: string;
 }
 
 export class RegimeTransferCountsView {
@@ -50,4 +54,5 @@ export class RegimeTransferView {
 
 export class RegimeTransferListView {
   @ApiProperty({ type: [RegimeTransferView] }) items: RegimeTransferView[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `after` for the following page; null on the last' }) next: string | null;
 }

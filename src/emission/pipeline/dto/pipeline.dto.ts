@@ -111,7 +111,7 @@ export class LeadTimeSegmentView {
   @ApiProperty({ description: 'Requests measured' }) count: number;
   @ApiPropertyOptional({ nullable: true, description: 'Days, 2 decimals' }) medianDays: number | null;
   @ApiPropertyOptional({ nullable: true, description: 'Days, 2 decimals' }) p90Days: number | null;
-  @ApiPropertyOptional({ nullable: true, description: 'The 2014 diagram\'s figure this segment is compared with (DOMAIN.md)' }) referenceDays: number | null;
+  @ApiPropertyOptional({ nullable: true, description: 'The 2014 diagram\'s figure this segment is compared with (docs/domain.md)' }) referenceDays: number | null;
   @ApiPropertyOptional({ nullable: true }) referenceNote: string | null;
 }
 

@@ -1,0 +1,24 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, inject } from 'vitest';
+import { removeTempDirs } from './temp-dirs.js';
+
+/**
+ * Each test file gets its own temporary folder (TMPDIR, so os.tmpdir() and every program it spawns write there,
+ * inside the run's folder, never beside other runs' in /tmp). After the file, the folders made with tempDir are
+ * removed; anything else still there fails the file: a test removes what it creates.
+ */
+const previous = process.env.TMPDIR;
+const own = mkdtempSync(path.join(inject('testTmpRoot'), 'file-'));
+chmodSync(own, 0o755); // the embedded PostgreSQL's user (when we run as root) enters data folders made inside
+process.env.TMPDIR = own;
+
+afterAll(() => {
+  removeTempDirs();
+  const left = readdirSync(own);
+  if (previous === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = previous;
+  rmSync(own, { recursive: true, force: true });
+  if (left.length > 0) {
+    throw new Error(`this test file left temporary folders behind (${left.join(', ')}): make them with tempDir() (test/support/temp-dirs.ts) or remove them in the test`);
+  }
+});
