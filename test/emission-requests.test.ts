@@ -137,23 +137,23 @@ describe('card requests (step 1)', () => {
 
   it('refuses an unknown beneficiary and another fund\'s insured with the same 404, writing nothing', async () => {
     const other = await insured(t, ORG_B);
-    const before = await emissionCounts(t.dataSource);
+    const before = await emissionCounts(t);
     const unknown = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: '00000000-0000-4000-8000-000000000000', reason: 'first_card' }).expect(404);
     const foreign = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: other.id, reason: 'first_card' }).expect(404);
     expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(unknown.body.code).toBe('BENEFICIARY_NOT_FOUND');
     expect(foreign.body.code).toBe('BENEFICIARY_NOT_FOUND');
     expect(foreign.body.detail).toBe(unknown.body.detail);
-    expect(await emissionCounts(t.dataSource)).toEqual(before);
+    expect(await emissionCounts(t)).toEqual(before);
   });
 
   it('refuses a person under the minimum age (422), and accepts one on their 16th birthday', async () => {
     const young = await insured(t, ORG_A, { birthDate: yearsAgo(16, 1), affiliatedFrom: yearsAgo(1) });
-    const before = await emissionCounts(t.dataSource);
+    const before = await emissionCounts(t);
     const res = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: young.id, reason: 'first_card' }).expect(422);
     expect(res.body.code).toBe('REQUEST_TOO_YOUNG');
     expect(res.body.minAge).toBe(16);
-    expect(await emissionCounts(t.dataSource)).toEqual(before);
+    expect(await emissionCounts(t)).toEqual(before);
     const birthday = await insured(t, ORG_A, { birthDate: yearsAgo(16), affiliatedFrom: yearsAgo(1) });
     await openRequest(t, keyA, birthday.id);
   });
@@ -161,10 +161,10 @@ describe('card requests (step 1)', () => {
   it('refuses a first card while the holder has an active card, and records the replaced card otherwise', async () => {
     const b = await insured(t);
     const card = await insertCard(t.dataSource, { beneficiaryId: b.id, state: CardState.Active });
-    const before = await emissionCounts(t.dataSource);
+    const before = await emissionCounts(t);
     const res = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'first_card' }).expect(409);
     expect(res.body.code).toBe('REQUEST_ACTIVE_CARD_EXISTS');
-    expect(await emissionCounts(t.dataSource)).toEqual(before);
+    expect(await emissionCounts(t)).toEqual(before);
     const lost = await openRequest(t, keyA, b.id, { reason: 'lost' });
     expect(lost.replacedCardId).toBe(card.id);
     expect((await requestRow(t.dataSource, lost.id)).replaced_card_id).toBe(card.id);
@@ -175,10 +175,10 @@ describe('card requests (step 1)', () => {
     const results = await Promise.all([1, 2, 3].map(() => t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'first_card' })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('REQUEST_ALREADY_OPEN');
-    const before = await emissionCounts(t.dataSource);
+    const before = await emissionCounts(t);
     const again = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'damaged' }).expect(409);
     expect(again.body.code).toBe('REQUEST_ALREADY_OPEN');
-    expect(await emissionCounts(t.dataSource)).toEqual(before);
+    expect(await emissionCounts(t)).toEqual(before);
 
     const open = results.find((r) => r.status === 201)!.body;
     const cancelled = await t.http().post(`/v1/card-requests/${open.id}/cancel`).set(bearer(keyA)).expect(200);

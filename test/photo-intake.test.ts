@@ -171,9 +171,9 @@ describe('photo intake (steps 2-3)', () => {
     expect(await sharp(await t.app.get(PhotoService).printImage(photoId)).metadata()).toMatchObject({ width: 413, height: 531 });
 
     // A retried job on a checked photo changes nothing.
-    const before = await emissionCounts(t.dataSource);
+    const before = await emissionCounts(t);
     expect(await t.app.get(PhotoCheckService).check(photoId)).toBe('skipped');
-    expect(await emissionCounts(t.dataSource)).toEqual(before);
+    expect(await emissionCounts(t)).toEqual(before);
   });
 
   it('gives the same chip bytes for the same photo', async () => {
@@ -248,7 +248,7 @@ describe('photo intake (steps 2-3)', () => {
   it('refuses bad uploads from the centre with stable codes and writes nothing', async () => {
     const r = await newRequest();
     const wrongDigit = r.formNumber.slice(0, 7) + String((Number(r.formNumber[7]) + 1) % 10);
-    const before = await emissionCounts(t.dataSource);
+    const before = await emissionCounts(t);
     const originals = files('originals');
 
     const invalid = await fromCentre(wrongDigit, good).expect(422);
@@ -272,7 +272,7 @@ describe('photo intake (steps 2-3)', () => {
       .toBe('PARTNER_KIND_FORBIDDEN');
     await t.http().post('/v1/photos').field('formNumber', r.formNumber).attach('file', good, 'a.jpg').expect(401);
 
-    expect(await emissionCounts(t.dataSource)).toEqual(before);
+    expect(await emissionCounts(t)).toEqual(before);
     expect(files('originals')).toEqual(originals);
     expect((await requestRow(t.dataSource, r.id)).status).toBe('form_sent');
   });
@@ -309,7 +309,7 @@ describe('photo intake (steps 2-3)', () => {
       await waitForStatus(t, r.id, 'photo_available');
       expect((await requestEvents(t.dataSource, r.id))[1].data.source).toBe('online');
 
-      const before = await emissionCounts(t.dataSource);
+      const before = await emissionCounts(t);
       const used = await online(r.photoUploadLink, good).expect(404);
       const unknown = await online(`/v1/photo-uploads/${'A'.repeat(43)}`, good).expect(404);
       const malformed = await online('/v1/photo-uploads/short', good).expect(404);
@@ -318,7 +318,7 @@ describe('photo intake (steps 2-3)', () => {
         expect(x.body.code).toBe('UPLOAD_LINK_INVALID');
         expect(x.body.detail).toBe(used.body.detail);
       }
-      expect(await emissionCounts(t.dataSource)).toEqual(before);
+      expect(await emissionCounts(t)).toEqual(before);
     });
 
     it('refuses an expired link, keeps a link whose upload was refused, and replaces a renewed one', async () => {

@@ -41,8 +41,10 @@ export async function requestEvents(ds: DataSource, requestId: string): Promise<
 }
 
 /** Row counts of everything step 1-3 writes: a refusal must leave them unchanged. */
-export async function emissionCounts(ds: DataSource): Promise<Record<string, number>> {
-  const [row] = await ds.query(`SELECT
+/** Row counts of the emission tables, taken once the jobs earlier steps set off have finished. */
+export async function emissionCounts(t: Pick<TestApp, 'dataSource' | 'jobsSettled'>): Promise<Record<string, number>> {
+  await t.jobsSettled();
+  const [row] = await t.dataSource.query(`SELECT
       (SELECT count(*) FROM card_request)::int AS requests, (SELECT count(*) FROM card_request_step)::int AS steps,
       (SELECT count(*) FROM fund_event)::int AS events, (SELECT count(*) FROM photo)::int AS photos,
       (SELECT count(*) FROM audit_entry WHERE entity_type IN ('card_request', 'photo'))::int AS audits`);

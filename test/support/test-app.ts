@@ -54,6 +54,11 @@ export interface TestApp {
   operatorKey: string;
   /** Registers a partner of that kind and returns its id and a fresh API key. */
   partner: (kind: PartnerKind, organismeCode?: string) => Promise<{ id: string; key: string }>;
+  /**
+   * Waits until no job is queued, retrying or running (jobs scheduled for later aside): what earlier steps set
+   * off has finished, so a test that compares counts before and after sees only its own changes.
+   */
+  jobsSettled: (timeoutMs?: number) => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -83,15 +88,28 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
     return { id: p.id, key: k.key };
   };
   const operator = await partner(PartnerKind.Operator);
+  const dataSource = app.get(DataSource);
+  const jobsSettled = async (timeoutMs = 30_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const [{ n }] = await dataSource.query(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`,
+      );
+      if (n === 0) return;
+      if (Date.now() > end) throw new Error(`jobs still pending after ${timeoutMs} ms: ${n}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   return {
     app,
     url: db.url,
     ownerUrl: db.ownerUrl,
     config,
-    dataSource: app.get(DataSource),
+    dataSource,
     http: () => request(app.getHttpServer()),
     operatorKey: operator.key,
     partner,
+    jobsSettled,
     close: async () => {
       await app.close();
       await db.drop();
