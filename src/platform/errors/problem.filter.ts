@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailableProblem } from './database-unavailable.js';
 import { DomainError } from './domain-error.js';
 
 export interface Problem {
@@ -43,6 +44,7 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 export function toProblem(exception: unknown, requestId?: string, instance?: string): { problem: Problem; cause?: unknown } {
+  exception = databaseUnavailableProblem(exception) ?? exception;
   let status = 500;
   let code = 'INTERNAL_ERROR';
   let detail = 'An unexpected error occurred; quote the request id to the operators.';
@@ -109,7 +111,7 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ msg: 'unhandled error', requestId: req?.id, err: describe(cause) });
     }
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vitale"');
-    if (problem.status === 429 && typeof problem.retryAfterSeconds === 'number') {
+    if (typeof problem.retryAfterSeconds === 'number') {
       reply.header('Retry-After', String(problem.retryAfterSeconds));
     }
     void reply.status(problem.status).type('application/problem+json').send(problem);
