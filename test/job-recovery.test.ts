@@ -82,6 +82,31 @@ describe('jobs of a dead worker', () => {
     expect(await second.stop()).toBe(0);
   }, 180_000);
 
+  it('a worker cut from its lease while it runs a job is taken for dead: the job is re-queued and the worker exits rather than run it alongside', async () => {
+    const receiver = await holdingReceiver();
+    closers.push(receiver.close);
+    const fund = bearer((await t.partner(PartnerKind.Fund, ORG_A)).key);
+    expect((await t.http().post('/v1/webhooks').set(fund).send({ url: receiver.url, eventTypes: [FundEventType.CardSpoiled] })).status).toBe(201);
+    const cut = await worker();
+    await appendEvents(t, fundEvent({ type: FundEventType.CardSpoiled }));
+    await until(() => receiver.calls() === 1, 'the worker to call the webhook');
+    const [delivery] = (await jobsOf(JobName.EventsDeliverWebhook)).filter((j) => j.state === 'active');
+
+    // Its lease connection dies (an administrator, a network cut); the worker itself and its job run on.
+    await t.dataSource.query(
+      `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 'vitale-jobs-lease' AND datname = current_database()`);
+    // Another instance checks before the worker takes its lock back (it retries every second).
+    expect(await jobs.recoverInterruptedJobs()).toEqual([{ id: delivery.id, name: JobName.EventsDeliverWebhook, state: 'retry' }]);
+    // Back on line, the worker finds itself taken for dead with the job still running here: it stops.
+    expect((await cut.exited).code).toBe(1);
+    expect(cut.output()).toContain('taken for dead while jobs still ran here');
+
+    const next = await worker();
+    await until(() => receiver.calls() === 2, 'the job to run again');
+    await until(async () => (await job(delivery.id)) === 'completed', 'the delivery job to complete');
+    expect(await next.stop()).toBe(0);
+  }, 180_000);
+
   describe('return files', () => {
     let vendor: TestVendor;
     const iso = (msAgo = 0) => new Date(Date.now() - msAgo).toISOString();

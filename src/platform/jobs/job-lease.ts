@@ -67,8 +67,12 @@ export class JobLease {
   }
 
   private async connect(): Promise<pg.Client> {
-    // keepAlive: a connection silently dropped by the network is noticed (and the lock known lost) in seconds.
-    const client = new pg.Client({ connectionString: this.url, application_name: 'vitale-jobs-lease', keepAlive: true });
+    // Keep-alives both ways: a connection silently dropped by the network is noticed here within seconds, and by the
+    // server within about 25 s (else a dead process's backend could hold its lock for the OS default of 2 hours).
+    const client = new pg.Client({
+      connectionString: this.url, application_name: 'vitale-jobs-lease', keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+      options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
+    });
     client.on('error', () => undefined); // handled through 'end' below
     await client.connect();
     return client;
