@@ -5,7 +5,7 @@ import { ensureBootstrapOperator } from './partners/bootstrap-operator.js';
 import { migrate } from './platform/database/migrate.js';
 import { resolveDatabase } from './platform/database/resolve-database.js';
 import { HttpDrain } from './platform/lifecycle/http-drain.js';
-import { createLogger } from './platform/logging/logger.js';
+import { closeLogs, createLogger } from './platform/logging/logger.js';
 import { SftpServer } from './platform/sftp/sftp-server.js';
 
 async function main(): Promise<void> {
@@ -61,30 +61,52 @@ async function main(): Promise<void> {
     const began = Date.now();
     const deadline = began + config.shutdownTimeoutMs;
     logger.info({ component: 'main', signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests and running jobs');
-    const stuck = setTimeout(() => {
+    // Kept referenced: a stop waiting on something that holds no handle must not end as a silent exit 0.
+    setTimeout(() => {
       logger.error({ component: 'main' }, 'the stop did not finish in time: exiting');
-      process.exit(1);
+      exit(1);
     }, config.shutdownTimeoutMs + STOP_MARGIN_MS);
-    stuck.unref();
     try {
       const drained = http.stop(deadline);
       await app.close();
       const cut = await drained;
       if (cut) logger.warn({ component: 'main', connections: cut }, 'connections still busy at the stop timeout were closed');
-      await db.stop();
+      // The embedded library waits for its server process to exit; if that server was stopped or restarted by
+      // someone else meanwhile, its exit already happened and the wait would never end.
+      if (!(await within(db.stop(), DATABASE_STOP_MS))) {
+        logger.warn({ component: 'main' }, 'the embedded database did not confirm its stop (was it restarted by something else?): left as it is');
+      }
       logger.info({ component: 'main', ms: Date.now() - began }, 'stopped');
-      process.exit(0);
+      exit(0);
     } catch (e) {
       logger.error({ component: 'main', err: e instanceof Error ? e.message : String(e) }, 'the stop failed');
-      process.exit(1);
+      exit(1);
     }
+  };
+  /** Exits once the log lines written so far are out. */
+  const exit = (code: number) => {
+    setTimeout(() => process.exit(code), 1000).unref();
+    void closeLogs(logger).then(() => process.exit(code));
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(signal));
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long the embedded database may take to stop (a fast shutdown takes well under a second). */
+const DATABASE_STOP_MS = 5_000;
 /** Beyond SHUTDOWN_TIMEOUT_MS, time to close the pools and stop the embedded database before giving up. */
 const STOP_MARGIN_MS = 10_000;
+
+/** True when `work` settles within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([work.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 main().catch((e) => {
   process.stderr.write(`Start-up failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,10 +15,15 @@ describe('a database outage under the running program', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-outage-'));
   chmodSync(dataDir, 0o755);
   let db: EmbeddedDatabase | undefined;
+  const otherDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-outage-'));
+  chmodSync(otherDir, 0o755);
+  let restarted: EmbeddedDatabase | undefined;
   afterAll(async () => {
     killPrograms();
     await db?.stop();
+    await restarted?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(otherDir, { recursive: true, force: true });
   });
 
   it('answers 503 with a stable code and Retry-After while the database is down, recovers, and stops with exit code 0', async () => {
@@ -69,5 +74,28 @@ describe('a database outage under the running program', () => {
     expect(lines.filter((l) => l.status === 500)).toEqual([]);
     expect(lines.some((l) => l.msg?.startsWith('database unreachable'))).toBe(true);
     expect(lines.at(-1)?.msg).toBe('stopped');
+  }, 180_000);
+
+  it('its own embedded database restarted under it: requests resume, and SIGTERM still stops it with exit code 0', async () => {
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const program = await startProgram({
+      DATA_DIR: otherDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), SFTP_ENABLED: 'false', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const key = readFileSync(path.join(otherDir, 'bootstrap-operator.key'), 'utf8').trim();
+    const partners = () => fetch(`${base}/v1/partners`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    expect(await partners()).toBe(200);
+
+    // The server the program started stops (fast shutdown, as an operator's pg_ctl would) and is started again
+    // by someone else: the program's own handle on it is now stale.
+    const pidFile = path.join(otherDir, 'pg', 'postmaster.pid');
+    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+    await until(() => !existsSync(pidFile), 'the database to stop');
+    expect(await partners()).toBe(503);
+    restarted = await startEmbeddedPostgres(otherDir, pgPort);
+    await until(async () => (await partners()) === 200, 'requests to succeed again');
+
+    expect(await program.stop()).toBe(0);
+    expect(program.output().trim().split('\n').at(-1)).toContain('"msg":"stopped"');
   }, 180_000);
 });

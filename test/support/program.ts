@@ -23,7 +23,8 @@ export async function startProgram(env: Record<string, string>, timeoutMs = 90_0
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
+  // 'close', not 'exit': by then its last output has been read too.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => {
     started.delete(child);
     resolve({ code, signal });
   }));

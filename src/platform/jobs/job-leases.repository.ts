@@ -106,41 +106,32 @@ export class JobLeasesRepository {
   }
 
   /**
-   * Instances other than `selfId` whose lock is free are dead: their claimed jobs are re-queued and they are
-   * forgotten, one instance per transaction holding its lock, so the instance cannot come back half-way through.
-   * An instance registered before the database server last started is given `graceSeconds` after that start to take
-   * its lock again (a database restart drops every instance's connection at once; live ones reconnect).
+   * Instances other than `selfId` that may be judged now. One registered before the database server last started
+   * is given `graceSeconds` after that start to take its lock again (a database restart drops every instance's
+   * connection at once; live ones reconnect).
    */
-  async requeueDeadInstances(pool: pg.Pool, selfId: number | null, graceSeconds: number): Promise<RequeuedJob[]> {
-    const { rows: candidates } = await pool.query<{ id: number }>(
+  async judgeableInstances(conn: Queryable, selfId: number | null, graceSeconds: number): Promise<number[]> {
+    const { rows } = await conn.query<{ id: number }>(
       `SELECT id FROM job_instance
         WHERE id <> COALESCE($1, -1)
           AND (server_started_at >= pg_postmaster_start_time() OR pg_postmaster_start_time() < now() - make_interval(secs => $2))
         ORDER BY id`, [selfId, graceSeconds]);
-    const requeued: RequeuedJob[] = [];
-    for (const { id } of candidates) {
-      const conn = await pool.connect();
-      try {
-        await conn.query('BEGIN');
-        const { rows } = await conn.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS free', [LEASE_LOCK_CLASS, id]);
-        if (!rows[0].free) {
-          await conn.query('ROLLBACK');
-          continue;
-        }
-        const jobs = await conn.query<RequeuedJob>(
-          `WITH gone AS (DELETE FROM job_claim WHERE instance_id = $1 RETURNING job_id)
-           ${REQUEUE} FROM gone WHERE j.id = gone.job_id AND j.state = 'active' RETURNING j.id::text, j.name, j.state::text`, [id]);
-        await conn.query('DELETE FROM job_instance WHERE id = $1', [id]);
-        await conn.query('COMMIT');
-        requeued.push(...jobs.rows);
-      } catch (e) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        conn.release();
-      }
-    }
-    return requeued;
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Inside the caller's transaction: if the instance's lock is free (so it is dead), takes the lock until the
+   * transaction ends (the instance cannot come back half-way through), re-queues its claimed jobs and forgets it.
+   * Null when the instance is alive.
+   */
+  async requeueIfDead(conn: Queryable, id: number): Promise<RequeuedJob[] | null> {
+    const { rows } = await conn.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS free', [LEASE_LOCK_CLASS, id]);
+    if (!rows[0].free) return null;
+    const jobs = await conn.query<RequeuedJob>(
+      `WITH gone AS (DELETE FROM job_claim WHERE instance_id = $1 RETURNING job_id)
+       ${REQUEUE} FROM gone WHERE j.id = gone.job_id AND j.state = 'active' RETURNING j.id::text, j.name, j.state::text`, [id]);
+    await conn.query('DELETE FROM job_instance WHERE id = $1', [id]);
+    return jobs.rows;
   }
 }
 

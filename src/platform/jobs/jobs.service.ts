@@ -112,7 +112,9 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     if (this.lease && self === null) return [];
     const requeued: RequeuedJob[] = [];
     if (self !== null) requeued.push(...(await this.requeueOwnOrphans(self)));
-    requeued.push(...(await this.leases.requeueDeadInstances(this.pool, self, 2 * this.config.jobsRecoverySeconds)));
+    for (const id of await this.leases.judgeableInstances(this.pool, self, 2 * this.config.jobsRecoverySeconds)) {
+      requeued.push(...((await this.inTransaction((conn) => this.leases.requeueIfDead(conn, id))) ?? []));
+    }
     if (requeued.length) {
       this.logger.warn({ msg: 'jobs left running by a stopped instance re-queued', jobs: requeued.map((j) => ({ job: j.name, jobId: j.id, state: j.state })) });
     }
@@ -359,6 +361,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
   private async inTransaction<T>(work: (conn: pg.PoolClient) => Promise<T>): Promise<T> {
     const conn = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no error listener of the pool's: a connection dropped between two statements would
+    // otherwise be an unhandled 'error' event (the process dies). The next statement fails and says it anyway.
+    const dropped = (e: Error) => { broken = e; };
+    conn.on('error', dropped);
     try {
       await conn.query('BEGIN');
       const out = await work(conn);
@@ -368,6 +374,7 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
       await conn.query('ROLLBACK').catch((e: Error) => { broken = e; });
       throw err;
     } finally {
+      conn.off('error', dropped);
       conn.release(broken);
     }
   }

@@ -45,6 +45,22 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 /**
+ * Resolves once every line logged so far is written out, ending the logger's stream: the last thing before
+ * process.exit (pino writes stdout asynchronously, and a line still being written when the process exits is lost).
+ */
+export function closeLogs(logger: Pino): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { end?: () => void; once?: (event: string, listener: () => void) => void }
+    | undefined;
+  if (!stream?.end || !stream.once) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once!('close', resolve);
+    stream.once!('error', resolve);
+    stream.end!();
+  });
+}
+
+/**
  * Nest's start-up chatter, one line per module and per route (about 130 lines before the start banner), is debug:
  * the program's own 'started' line says where it listens.
  */
