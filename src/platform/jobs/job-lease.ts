@@ -52,17 +52,18 @@ export class JobLease {
   }
 
   /**
-   * Ends the lease. `forget` when nothing runs here any more: the instance row goes too. Otherwise the row stays and
-   * the lock goes with the connection, so the next check of any instance re-queues what was left running.
+   * Ends the lease. `forget` when nothing runs here any more: the instance row goes, then the connection and its
+   * lock. Otherwise jobs still run here, abandoned by a stop that timed out: the connection (and the lock) is left
+   * to go with the process, so no other instance re-queues those jobs while they may still be running.
    */
   async release(forget: boolean): Promise<void> {
     this.closed = true;
     if (this.reconnecting) clearTimeout(this.reconnecting);
     this.reconnecting = null;
     const client = this.client;
+    if (!client || !forget) return;
     this.client = null;
-    if (!client) return;
-    if (forget && this.instanceId !== null) await this.repo.forget(client, this.instanceId).catch(() => undefined);
+    if (this.instanceId !== null) await this.repo.forget(client, this.instanceId).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 

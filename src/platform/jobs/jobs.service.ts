@@ -323,8 +323,9 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
   private scheduleCheck(): void {
     if (this.stopping) return;
     this.checkTimer = setTimeout(() => {
+      // Not awaited: on a connection the network silently dropped it waits for the keep-alives to notice.
+      void this.lease?.heartbeat();
       this.checkRunning = (async () => {
-        await this.lease?.heartbeat();
         await this.recoverInterruptedJobs();
         this.reachable();
       })().catch((err) => this.unreachable('could not check for interrupted jobs', err)).finally(() => {
