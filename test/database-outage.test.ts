@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/platform/database/embedded-postgres.js';
 import { killPrograms, startProgram, until } from './support/program.js';
 
@@ -12,12 +12,19 @@ import { killPrograms, startProgram, until } from './support/program.js';
  * stop after all that is still a clean one.
  */
 describe('a database outage under the running program', () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-outage-'));
-  chmodSync(dataDir, 0o755);
+  const tempDir = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-outage-'));
+    chmodSync(dir, 0o755);
+    return dir;
+  };
+  let dataDir: string;
+  let otherDir: string;
   let db: EmbeddedDatabase | undefined;
-  const otherDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-outage-'));
-  chmodSync(otherDir, 0o755);
   let restarted: EmbeddedDatabase | undefined;
+  beforeAll(() => {
+    dataDir = tempDir();
+    otherDir = tempDir();
+  });
   afterAll(async () => {
     killPrograms();
     await db?.stop();
