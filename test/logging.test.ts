@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrub, scrubText } from '../src/platform/logging/logger.js';
+import { closeLogs, createLogger, JsonLogger, scrub, scrubText } from '../src/platform/logging/logger.js';
 
 describe('logs carry no personal data', () => {
   it('masks NIRs wherever they appear in text', () => {
@@ -25,5 +29,32 @@ describe('logs carry no personal data', () => {
     expect(lines[0]).not.toContain('255081416802538');
     expect(lines[0]).not.toContain('168 025');
     expect(entry.level).toBe('info');
+  });
+
+  it("has every line written out once closeLogs resolves (the program's last step before it exits)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-logs-'));
+    try {
+      const file = path.join(dir, 'out.log');
+      const log = createLogger('info', pino.destination({ dest: file, sync: false }) as unknown as NodeJS.WritableStream);
+      for (let i = 0; i < 1000; i++) log.info({ i }, 'line');
+      log.info('stopped');
+      await closeLogs(log);
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(1001);
+      expect(JSON.parse(lines.at(-1)!).msg).toBe('stopped');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("puts Nest's start-up chatter (modules, routes) at debug, and the rest of its messages at info", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+    const nest = new JsonLogger(createLogger('info', sink));
+    nest.log('Mapped {/v1/cards, GET} route', 'RouterExplorer');
+    nest.log('CardsController {/v1/cards}:', 'RoutesResolver');
+    nest.log('CardsModule dependencies initialized', 'InstanceLoader');
+    nest.log('sftp listening', 'sftp');
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['sftp listening']);
   });
 });

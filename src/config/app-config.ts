@@ -28,6 +28,7 @@ export const CONFIG_ENV: Record<string, string> = {
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   dbPoolSize: 'DB_POOL_SIZE',
   jobsPollSeconds: 'JOBS_POLL_SECONDS',
+  jobsRecoverySeconds: 'JOBS_RECOVERY_SECONDS',
   importRetentionDays: 'IMPORT_RETENTION_DAYS',
   seedReferenceData: 'SEED_REFERENCE_DATA',
   cardMinAge: 'CARD_MIN_AGE',
@@ -179,6 +180,13 @@ export class AppConfig {
   /** How often an idle worker polls its queue (pg-boss accepts 0.5 s at the least). */
   @Transform(toNumber) @IsNumber() @Min(0.5) @Max(60)
   jobsPollSeconds = 2;
+
+  /**
+   * How often every instance looks for jobs left running by an instance that died (its lease lock is free) and
+   * re-queues them; after a database restart instances get twice this to take their lock back first.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(30)
+  jobsRecoverySeconds = 10;
 
   /** How long bulk-import reports (counts and rejected line numbers) are kept. */
   @Transform(toInt) @IsInt() @Min(1)

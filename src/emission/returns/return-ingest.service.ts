@@ -10,6 +10,7 @@ import { FundEventType, type NewFundEvent } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
+import { failpoint } from '../../platform/failpoint.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
 import { OrderRepository } from '../orders/order.repository.js';
@@ -79,6 +80,7 @@ export class ReturnIngestService {
       const cards = await this.repo.lockCards(em, rf.vendorPartnerId, parsed.lines.map((l) => l.serial));
       const { accepted, problems } = await this.check(em, parsed.lines, cards);
       await this.apply(em, actor, accepted);
+      failpoint('emission.mid-return-ingestion');
       const allProblems = [...parsed.problems, ...problems];
       await this.repo.finish(em, rf.id, {
         status: ReturnFileStatus.Ingested, lineCount: parsed.dataLines, appliedCount: accepted.length, rejectedCount: allProblems.length, failure: null,

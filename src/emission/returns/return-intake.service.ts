@@ -80,11 +80,25 @@ export class ReturnIntakeService {
 
   /** The safety net (EmissionScanInboxes): complete, settled files left in any active vendor's inbox. */
   async scan(): Promise<number> {
+    return (await this.sweep()).registered;
+  }
+
+  /**
+   * As `scan`, also saying when the soonest complete file left alone as too fresh settles, so a follow-up scan can
+   * take it then rather than at the next cron (a file whose arrival was never announced, the instance having died
+   * just after the client's rename, is taken in about a minute after it was written).
+   */
+  async sweep(): Promise<{ registered: number; settlesAt: Date | null }> {
     let registered = 0;
+    let settlesAt: number | null = null;
     const settled = Date.now() - SCAN_QUIET_MS;
     for (const vendor of await this.vendors.activeVendors()) {
       for (const f of await this.folders.list(vendor.login, VENDOR_INBOX)) {
-        if (isIncompleteName(f.name) || f.mtimeMs > settled) continue;
+        if (isIncompleteName(f.name)) continue;
+        if (f.mtimeMs > settled) {
+          settlesAt = Math.min(settlesAt ?? Infinity, f.mtimeMs + SCAN_QUIET_MS);
+          continue;
+        }
         try {
           if (await this.register(vendor, f.name)) registered += 1;
         } catch (e) {
@@ -92,6 +106,6 @@ export class ReturnIntakeService {
         }
       }
     }
-    return registered;
+    return { registered, settlesAt: settlesAt === null ? null : new Date(settlesAt) };
   }
 }

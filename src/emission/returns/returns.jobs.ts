@@ -17,7 +17,7 @@ import { ReturnIntakeService } from './return-intake.service.js';
 export class ReturnsJobs {
   private readonly logger = new Logger('emission.returns');
 
-  constructor(private readonly ingestion: ReturnIngestService, private readonly intake: ReturnIntakeService, private readonly config: AppConfig) {}
+  constructor(private readonly ingestion: ReturnIngestService, private readonly intake: ReturnIntakeService, private readonly config: AppConfig, private readonly jobs: JobsService) {}
 
   @JobHandler(JobName.EmissionIngestReturnFile)
   async ingestReturnFile(payload: JobPayloads[JobName.EmissionIngestReturnFile]): Promise<void> {
@@ -26,8 +26,13 @@ export class ReturnsJobs {
 
   @JobHandler(JobName.EmissionScanInboxes)
   async scanInboxes(): Promise<void> {
-    const found = await this.intake.scan();
-    if (found) this.logger.log({ msg: 'inbox scan registered files', files: found });
+    const { registered, settlesAt } = await this.intake.sweep();
+    if (registered) this.logger.log({ msg: 'inbox scan registered files', files: registered });
+    // A complete file too fresh to take yet: looked at again the moment it settles (one follow-up per moment).
+    if (settlesAt) {
+      const at = new Date(Math.ceil(settlesAt.getTime() / 1000) * 1000 + 1000);
+      await this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, CRON_SINGLETON_SECONDS, `settle:${at.toISOString()}`, at);
+    }
   }
 
   @JobHandler(JobName.EmissionPurgePartialUploads)
@@ -52,6 +57,10 @@ export class ReturnsCrons implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (!this.config.cronsEnabled) return;
+    // Once at start too: files that arrived while no instance ran, or whose arrival an instance that died just after
+    // the client's rename never announced, are taken in now rather than at the next tick.
+    this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, CRON_SINGLETON_SECONDS, 'start')
+      .catch((err: unknown) => this.logger.error({ msg: 'could not enqueue the start-up inbox scan', err: (err as Error).message }));
     const job = CronJob.from({
       cronTime: this.config.inboxScanCron,
       timeZone: 'Europe/Paris',

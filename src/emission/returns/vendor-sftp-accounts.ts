@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { SftpAccount, SftpAccountProvider } from '../../platform/sftp/sftp-account.js';
+import { failpoint } from '../../platform/failpoint.js';
 import { SftpServer } from '../../platform/sftp/sftp-server.js';
 import { VENDOR_FOLDERS, VENDOR_INBOX } from '../vendors/vendor-folders.js';
 import { VendorRepository } from '../vendors/vendor.repository.js';
@@ -21,6 +22,8 @@ export class VendorSftpAccounts implements SftpAccountProvider, OnModuleInit {
   }
 
   async fileReceived(account: SftpAccount, folder: string, name: string): Promise<void> {
-    if (folder === VENDOR_INBOX) await this.intake.register({ partnerId: account.partnerId, login: account.login }, name);
+    if (folder !== VENDOR_INBOX) return;
+    failpoint('emission.return-file-renamed');
+    await this.intake.register({ partnerId: account.partnerId, login: account.login }, name);
   }
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailableProblem } from './database-unavailable.js';
 import { DomainError } from './domain-error.js';
 
 export interface Problem {
@@ -56,6 +57,7 @@ const MAX_DETAIL = 500;
 export const PROBLEM_MAX_BYTES = 8 * 1024;
 
 export function toProblem(exception: unknown, requestId?: string, instance?: string): { problem: Problem; cause?: unknown; sqlState?: string } {
+  exception = databaseUnavailableProblem(exception) ?? exception;
   let status = 500;
   let code = 'INTERNAL_ERROR';
   let detail = 'An unexpected error occurred; quote the request id to the operators.';
@@ -218,7 +220,7 @@ export function sendProblem(exception: unknown, req: FastifyRequest | undefined,
   }
   const problem = boundProblem(raw, requestInputs(req));
   if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vitale"');
-  if (problem.status === 429 && typeof problem.retryAfterSeconds === 'number') {
+  if (typeof problem.retryAfterSeconds === 'number') {
     reply.header('Retry-After', String(problem.retryAfterSeconds));
   }
   void reply.status(problem.status).type('application/problem+json').send(problem);

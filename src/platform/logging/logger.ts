@@ -44,6 +44,28 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   );
 }
 
+/**
+ * Resolves once every line logged so far is written out, ending the logger's stream: the last thing before
+ * process.exit (pino writes stdout asynchronously, and a line still being written when the process exits is lost).
+ */
+export function closeLogs(logger: Pino): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { end?: () => void; once?: (event: string, listener: () => void) => void }
+    | undefined;
+  if (!stream?.end || !stream.once) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once!('close', resolve);
+    stream.once!('error', resolve);
+    stream.end!();
+  });
+}
+
+/**
+ * Nest's start-up chatter, one line per module and per route (about 130 lines before the start banner), is debug:
+ * the program's own 'started' line says where it listens.
+ */
+const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** Nest's logger interface on top of pino, so framework messages are JSON and scrubbed too. */
 export class JsonLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
@@ -57,7 +79,10 @@ export class JsonLogger implements LoggerService {
       this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
     }
   }
-  log(message: unknown, ...rest: unknown[]) { this.write('info', message, rest); }
+  log(message: unknown, ...rest: unknown[]) {
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && START_UP_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
+  }
   error(message: unknown, ...rest: unknown[]) { this.write('error', message, rest); }
   warn(message: unknown, ...rest: unknown[]) { this.write('warn', message, rest); }
   debug(message: unknown, ...rest: unknown[]) { this.write('debug', message, rest); }
