@@ -225,6 +225,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
       [lyon.key, definitive, 404, 'BENEFICIARY_NOT_FOUND'],
       [paris.key, `${definitive.slice(0, 13)}${definitive.slice(13) === '01' ? '02' : '01'}`, 422, 'NIR_KEY_MISMATCH'],
       [paris.key, temporary, 422, 'NIR_UNCHANGED'],
+      [paris.key, makeNir(undefined, '1990-01-01'), 422, 'NIR_BIRTH_DATE_MISMATCH'],
       [paris.key, other.nir, 409, 'NIR_TAKEN'],
     ];
     for (const [key, nir, status, code] of refused) {

@@ -94,6 +94,10 @@ describe('inter-regime register', () => {
         [newPerson({ nir: '1850575123' }), 422, 'NIR_FORMAT', 'nir'],
         [newPerson({ nir: makeNir('3850575123456') }), 422, 'NIR_SEX_INVALID', 'nir'],
         [newPerson({ nir: makeNir('1850075123456') }), 422, 'NIR_MONTH_INVALID', 'nir'],
+        [newPerson({ nir: makeNir('1851375123456') }), 422, 'NIR_MONTH_INVALID', 'nir'],
+        [newPerson({ nir: makeNir('1854575123456') }), 422, 'NIR_MONTH_INVALID', 'nir'],
+        [newPerson({ nir: makeNir('1850675123456') }), 422, 'NIR_BIRTH_DATE_MISMATCH', 'nir'],
+        [newPerson({ nir: makeNir('1860575123456') }), 422, 'NIR_BIRTH_DATE_MISMATCH', 'nir'],
         [newPerson({ firstName: 'Jean2' }), 422, 'NAME_INVALID_CHARACTERS', 'firstName'],
         [newPerson({ firstName: 'Jean_Pierre' }), 422, 'NAME_INVALID_CHARACTERS', 'firstName'],
         [newPerson({ birthName: 'Dupont 😀' }), 422, 'NAME_INVALID_CHARACTERS', 'birthName'],
@@ -163,6 +167,9 @@ describe('inter-regime register', () => {
       expect(cleared.body).toMatchObject({ usageName: null, version: 3, birthName: "D'ARTAGNAN" });
       const same = await t.http().patch(url).set(fundA).send({ version: 3, usageName: null }).expect(200);
       expect(same.body.version).toBe(3);
+      // A birth date the NIR contradicts (year and month, characters 2 to 5) is refused; one it agrees with is taken.
+      const contradicted = await t.http().patch(url).set(fundA).send({ version: 3, birthDate: '1985-06-14' }).expect(422);
+      expect(contradicted.body).toMatchObject({ code: 'NIR_BIRTH_DATE_MISMATCH', field: 'birthDate' });
       const updates = (await auditOf(created.id)).filter((a: { action: string }) => a.action === 'beneficiary.updated');
       expect(updates.map((u: { details: unknown }) => u.details)).toEqual([
         { fields: ['addressLines'], version: 2 },

@@ -15,6 +15,8 @@ import { RegisterClock } from '../register/register-clock.js';
 import { validateRecord } from './card-records.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
+import { checkNirBirthDate } from '../register/beneficiary-input.js';
+import { orThrow } from '../register/beneficiaries.service.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
@@ -147,6 +149,7 @@ export class MutationsService {
         }
         const before = await this.repo.identity(em, beneficiaryId);
         if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
+        orThrow(checkNirBirthDate(nir.nir, before.birth_date, 'newNir'));
         if (await this.repo.nirTaken(em, nir.nir, beneficiaryId)) throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
         await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
         const org = current.organisme_code;
