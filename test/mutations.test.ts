@@ -60,9 +60,9 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     // The organisme record is a pending online update for the kiosk.
     const updates = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(lyon.key));
     expect(updates.status).toBe(200);
-    expect(updates.body).toMatchObject({ confirmedVersion: 0, targetVersion: 1, pendingRecordTypes: ['organisme'] });
+    expect(updates.body).toMatchObject({ confirmedVersion: 2, targetVersion: 3, pendingRecordTypes: ['organisme'] });
     const record = await t.http().get(`/v1/cards/${card.serial12}/data/organisme`).set(bearer(lyon.key));
-    expect(record.body).toMatchObject({ version: 1, content: { code: LYON, regimeCode: '01', caisseCode: '691', centreCode: '0001' } });
+    expect(record.body).toMatchObject({ version: 3, content: { code: LYON, regimeCode: '01', caisseCode: '691', centreCode: '0001' } });
 
     // Both funds are told.
     const events = await t.dataSource.query(`SELECT organisme_code, type FROM fund_event WHERE subject_id = $1 ORDER BY id`, [b.id]);
@@ -77,7 +77,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const cards = await t.dataSource.query(`SELECT id, serial::text AS serial, organisme_code, state FROM card WHERE beneficiary_id = $1`, [b.id]);
     expect(cards).toEqual([{ id: card.id, serial: card.serial, organisme_code: PARIS, state: 'active' }]);
     const rec = await t.dataSource.query(`SELECT content, version FROM card_data_record WHERE card_id = $1 AND record_type = 'organisme'`, [card.id]);
-    expect(rec).toEqual([{ content: { code: PARIS, regimeCode: PARIS.slice(0, 2), caisseCode: PARIS.slice(2, 5), centreCode: PARIS.slice(5) }, version: 2 }]);
+    expect(rec).toEqual([{ content: { code: PARIS, regimeCode: PARIS.slice(0, 2), caisseCode: PARIS.slice(2, 5), centreCode: PARIS.slice(5) }, version: 4 }]);
     const affs = await t.dataSource.query(`SELECT organisme_code, valid_from::text AS f, valid_to::text AS t FROM affiliation WHERE beneficiary_id = $1 ORDER BY valid_from`, [b.id]);
     expect(affs).toEqual([
       { organisme_code: PARIS, f: '2020-01-01', t: today() },
@@ -100,7 +100,8 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     expect((await getCard(paris.key, card.serial12)).status).toBe(200);
     expect((await getBeneficiary(lyon.key, b.id)).status).toBe(404);
     expect((await getCard(lyon.key, card.serial12)).status).toBe(404);
-    expect(await t.dataSource.query(`SELECT 1 FROM card_data_record WHERE card_id = $1`, [card.id])).toEqual([]);
+    expect(await t.dataSource.query(`SELECT record_type, version FROM card_data_record WHERE card_id = $1 ORDER BY version`, [card.id]))
+      .toEqual([{ record_type: 'identity', version: 1 }, { record_type: 'organisme', version: 2 }]);
     // A second change while one is pending is refused.
     const again = await mutate(paris.key, b.id, { toOrganismeCode: LYON, effectiveDate: addDays(today(), 5) });
     expect(again.status).toBe(409);
@@ -234,7 +235,8 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
       expect(res.body.code).toBe(code);
     }
     expect(await t.dataSource.query(`SELECT nir, nir_temporary FROM beneficiary WHERE id = $1`, [b.id])).toEqual([{ nir: temporary, nir_temporary: true }]);
-    expect(await t.dataSource.query(`SELECT 1 FROM card_data_record WHERE card_id = $1`, [card.id])).toEqual([]);
+    expect(await t.dataSource.query(`SELECT record_type, version FROM card_data_record WHERE card_id = $1 ORDER BY version`, [card.id]))
+      .toEqual([{ record_type: 'identity', version: 1 }, { record_type: 'organisme', version: 2 }]);
     expect(await t.dataSource.query(`SELECT 1 FROM card_mutation WHERE beneficiary_id = $1`, [b.id])).toEqual([]);
 
     const res = await change(paris.key, definitive.replace(/^(.{2})/, '$1 '));
@@ -243,7 +245,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     expect(await t.dataSource.query(`SELECT nir, nir_temporary FROM beneficiary WHERE id = $1`, [b.id])).toEqual([{ nir: definitive, nir_temporary: false }]);
     expect(await t.dataSource.query(`SELECT id, serial::text AS serial FROM card WHERE beneficiary_id = $1`, [b.id])).toEqual([{ id: card.id, serial: card.serial }]);
     const updates = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(paris.key));
-    expect(updates.body).toMatchObject({ targetVersion: 1, pendingRecordTypes: ['identity'] });
+    expect(updates.body).toMatchObject({ targetVersion: 3, pendingRecordTypes: ['identity'] });
     const identity = await t.http().get(`/v1/cards/${card.serial12}/data/identity`).set(bearer(paris.key));
     expect(identity.body.content).toMatchObject({ nir: definitive, firstName: b.firstName, birthName: b.birthName, birthDate: b.birthDate });
     // The managing fund is told, without the number.
@@ -258,7 +260,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const corrected = makeNir();
     expect((await change(paris.key, corrected)).status).toBe(201);
     const again = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(paris.key));
-    expect(again.body).toMatchObject({ targetVersion: 2, pendingRecordTypes: ['identity'] });
+    expect(again.body).toMatchObject({ targetVersion: 4, pendingRecordTypes: ['identity'] });
     expect((await t.http().get(`/v1/cards/${card.serial12}/data/identity`).set(bearer(paris.key))).body.content.nir).toBe(corrected);
 
     const after = await stats();

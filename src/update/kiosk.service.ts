@@ -99,7 +99,9 @@ export class KioskService {
       if (ex.status === KioskExchangeStatus.Failed) throw conflict('KIOSK_EXCHANGE_ALREADY_FINISHED', 'This exchange already ended without an update', { exchangeId: ex.id });
 
       const written = new Set(dto.writtenRecords ?? []);
-      const missing = dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r));
+      // In write order, as the check answered them (the exchange row keeps them in no particular order).
+      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r)))
+        .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
       const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code };
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);

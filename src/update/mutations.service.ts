@@ -1,4 +1,3 @@
-import { CardDataRepository } from './card-data.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatOptionalSerial } from '../cards/card-serial.js';
@@ -12,7 +11,6 @@ import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
-import { validateRecord } from './card-records.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
 import { checkNirBirthDate } from '../register/beneficiary-input.js';
@@ -22,9 +20,6 @@ import { MutationRow, MutationsRepository } from './mutations.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
 
-
-/** The chip's organisme record for a 9-digit organisme code (regime 2 digits, caisse 3, centre 4: all in `code`). */
-export const organismeRecord = (code: string): unknown => validateRecord('organisme', { code });
 
 /**
  * Mutations that keep the card (issue #6 §2): a change of fund ends the current affiliation and opens the new one;
@@ -36,7 +31,6 @@ export class MutationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: MutationsRepository,
-    private readonly records: CardDataRepository,
     private readonly audit: AuditService,
     private readonly events: FundEventsService,
     private readonly clock: RegisterClock,
@@ -131,7 +125,7 @@ export class MutationsService {
 
   /**
    * Changes the NIR of an insured the caller currently manages (an operator: anyone affiliated), keeping the card:
-   * each card's identity record is rewritten (a pending online update) and the change is counted as a card kept.
+   * each card's identity record follows the register (a pending online update) and the change is counted as a card kept.
    */
   async changeNir(actor: Actor, beneficiaryId: string, dto: NirChangeDto): Promise<NirChangeView> {
     const organismeCode = tenantScope(actor);
@@ -154,24 +148,15 @@ export class MutationsService {
         await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
         const org = current.organisme_code;
         const cards = await this.repo.lockMovableCards(em, beneficiaryId, org);
-        const identity = validateRecord('identity', {
-          nir: nir.nir, firstName: before.first_name, birthName: before.birth_name, usageName: before.usage_name, birthDate: before.birth_date, birthRank: before.birth_rank,
-        });
         const records: AuditRecord[] = [{
           action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
           details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
         }];
+        // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
+        // pending online update, audited card.data_changed); the mutation rows count the cards kept.
         for (const card of cards.length ? cards : [null]) {
-          const row = await this.repo.insert(em, {
+          await this.repo.insert(em, {
             beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
-          });
-          if (!card) continue;
-          // The chip's identity record carries the NIR: it changed, so the record is a pending update (unless the
-          // fund already stored the new number in it, then the pending version stays).
-          const version = (await this.records.writeRecord(em, card.id, 'identity', identity)) ?? (await this.records.recordVersion(em, card.id, 'identity'));
-          records.push({
-            action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: org,
-            details: { serial: formatOptionalSerial(card.serial), recordType: 'identity', version, mutationId: row.id },
           });
         }
         await this.audit.record(em, actor, ...records);
@@ -192,7 +177,7 @@ export class MutationsService {
 
   /**
    * Applies mutations in the caller's transaction: each card moves (serial kept) only if still with the from-organisme,
-   * its organisme record is rewritten (pending kiosk update), both funds are told, everything is audited; counted on
+   * its organisme record follows (the register's trigger: a pending kiosk update), both funds are told, everything is audited; counted on
    * its regime transfer if any. Set-based per "wave": a beneficiary's successive mutations (a ping-pong both of whose
    * legs are due) go in successive waves, in order, so each card is moved at most once per statement.
    */
@@ -216,8 +201,8 @@ export class MutationsService {
     const records: AuditRecord[] = [];
     const perTransfer = new Map<string, number>();
     for (const m of wave) {
+      // A moved card's organisme record is rewritten by the register's trigger on the card (audited card.data_changed).
       const isMoved = m.card_id !== null && moved.has(m.card_id);
-      const version = isMoved ? await this.records.writeRecord(em, m.card_id!, 'organisme', organismeRecord(m.to_organisme)) : null;
       const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
       const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, ...transfer };
       events.push(
@@ -234,12 +219,6 @@ export class MutationsService {
           action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
           details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
         });
-        if (version !== null) {
-          records.push({
-            action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
-            details: { serial, recordType: 'organisme', version },
-          });
-        }
       }
       if (m.transfer_id) perTransfer.set(m.transfer_id, (perTransfer.get(m.transfer_id) ?? 0) + 1);
     }
