@@ -119,9 +119,9 @@ export class CardRequestRepository {
     return Number(rows[0].v);
   }
 
-  /** The holder's active card, if any (the one a replacement request replaces). */
+  /** The holder's usable card (shipped or active; at most one, a unique index), if any: the one a replacement replaces. */
   async activeCardOf(em: EntityManager, beneficiaryId: string): Promise<string | null> {
-    const { rows } = await run<{ id: string }>(em, `SELECT id FROM card WHERE beneficiary_id = $1 AND state = 'active' LIMIT 1`, [beneficiaryId]);
+    const { rows } = await run<{ id: string }>(em, `SELECT id FROM card WHERE beneficiary_id = $1 AND state IN ('shipped', 'active')`, [beneficiaryId]);
     return rows[0]?.id ?? null;
   }
 

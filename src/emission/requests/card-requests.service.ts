@@ -59,7 +59,7 @@ export class CardRequestsService {
       }
       const activeCardId = await this.repo.activeCardOf(em, b.id);
       if (dto.reason === RequestReason.FirstCard && activeCardId) {
-        throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has an active card: choose the reason of its replacement');
+        throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has a card in use (shipped or active): choose the reason of its replacement');
       }
       const formNumber = makeFormNumber(await this.repo.nextFormSequence(em));
       const id = await this.repo.insert(em, {
