@@ -200,6 +200,37 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     }
   });
 
+  it('a fund\'s call applies only its own insured\'s due mutations, never the whole system\'s, inside its request', async () => {
+    const tomorrow = addDays(today(), 1);
+    const others: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const o = await insuredWithCard();
+      expect((await mutate(paris.key, o.b.id, { toOrganismeCode: LYON, effectiveDate: tomorrow })).status).toBe(201);
+      others.push(o.b.id);
+    }
+    const { b, card } = await insuredWithCard();
+    expect((await mutate(paris.key, b.id, { toOrganismeCode: LYON, effectiveDate: tomorrow })).status).toBe(201);
+    // A day passes and the hourly job has not run yet: every one of these changes is due, none applied.
+    const all = [...others, b.id];
+    await t.dataSource.query(`UPDATE affiliation SET valid_to = valid_to - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [all, PARIS]);
+    await t.dataSource.query(`UPDATE affiliation SET valid_from = valid_from - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [all, LYON]);
+    await t.dataSource.query(`UPDATE card_mutation SET effective_date = effective_date - 1 WHERE beneficiary_id = ANY($1::uuid[])`, [all]);
+    const pending = async (ids: string[]) =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM card_mutation WHERE beneficiary_id = ANY($1::uuid[]) AND applied_at IS NULL`, [ids]))[0].n;
+    expect(await pending(all)).toBe(4);
+
+    // The new fund sends the insured back: its own due change is applied first (no MUTATION_PENDING), the others' wait for the job.
+    const back = await mutate(lyon.key, b.id, { toOrganismeCode: PARIS, effectiveDate: tomorrow });
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({ fromOrganisme: LYON, applied: false, cards: [{ cardId: card.id }] });
+    expect((await t.dataSource.query(`SELECT organisme_code FROM card WHERE id = $1`, [card.id]))[0].organisme_code).toBe(LYON);
+    expect(await pending(others)).toBe(3);
+    expect(await pending([b.id])).toBe(1); // the way back, due tomorrow
+    // The job's run applies the others.
+    await t.app.get(MutationsService).applyDue();
+    expect(await pending(others)).toBe(0);
+  });
+
   it('an operator may record the change; stats and apply-due are for operators only', async () => {
     const before = await stats();
     const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS, affiliatedFrom: '2021-03-01' });

@@ -36,14 +36,15 @@ export class MutationsService {
     private readonly clock: RegisterClock,
   ) {}
 
-  /** Records a change of fund, by the outgoing fund (its current affiliate only) or an operator; applies it at once when due. */
+  /**
+   * Records a change of fund, by the outgoing fund (its current affiliate only) or an operator; applies it at once when
+   * due. The work is bounded by the one insured: other insured's due mutations are left to the job.
+   */
   async create(actor: Actor, beneficiaryId: string, dto: CreateMutationDto): Promise<MutationView> {
     const organismeCode = tenantScope(actor);
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
     if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
-    // Mutations that came due meanwhile are applied first (a daily cron is to come).
-    await this.applyDue(today, systemActor(actor.requestId));
     if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
     try {
       return await this.dataSource.transaction(async (em) => {
@@ -52,6 +53,11 @@ export class MutationsService {
           if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
           throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
         }
+        // This insured's own changes that came due before the hourly job ran are applied first, in order (the
+        // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
+        // and the operator's bounded route's, never a fund's request.
+        await this.repo.lockApplyRun(em);
+        await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
         const from = current.organisme_code;
         if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
         if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
