@@ -57,6 +57,33 @@ describe('kiosk protocol kiosk/1', () => {
     expect((await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_written')).toHaveLength(1);
   });
 
+  it('every exchange that sends records leaves an audit entry (who, which card, which records), never their content; nothing_to_do and blocked leave none', async () => {
+    const c = await cardWithChanges();
+    const sent = async () => (await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_sent');
+    const upToDate = await cardIn(t.dataSource, CardState.Active);
+    expect((await check(t, kiosk.key, upToDate.serial12, 2)).body.action).toBe('nothing_to_do');
+    expect(await cardAuditEntries(t.dataSource, upToDate.serial12)).toEqual([]);
+
+    const first = await check(t, kiosk.key, c.serial12, 2);
+    const again = await check(t, pharmacy.key, c.serial12, 2, true);
+    const entries = await sent();
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toMatchObject({ actor_kind: 'kiosk', organisme_code: PARIS, details: {
+      serial: c.serial12, exchangeId: first.body.exchangeId, fromVersion: 2, targetVersion: 4, records: expect.arrayContaining(['coverage@4', 'ald_periods@3']),
+    } });
+    expect(entries[1]).toMatchObject({ actor_kind: 'pharmacy_software', details: { exchangeId: again.body.exchangeId, fromVersion: 0 } });
+    expect(entries[1].details.records).toHaveLength(4);
+    const [row] = await t.dataSource.query(`SELECT actor_partner_id, request_id FROM audit_entry WHERE action = 'card.data_sent' AND details->>'exchangeId' = $1`, [first.body.exchangeId]);
+    expect(row).toEqual({ actor_partner_id: kiosk.id, request_id: first.headers['x-request-id'] });
+    const [holder] = await t.dataSource.query(`SELECT nir, first_name, birth_name FROM beneficiary b JOIN card c ON c.beneficiary_id = b.id WHERE c.id = $1`, [c.id]);
+    for (const personal of Object.values(holder) as string[]) expect(JSON.stringify(entries)).not.toContain(personal);
+
+    // A blocked card discloses nothing: no entry.
+    await t.dataSource.query(`UPDATE card SET state = 'opposed', opposition_reason = 'stolen', previous_state = 'active' WHERE id = $1`, [c.id]);
+    expect((await check(t, kiosk.key, c.serial12, 2)).body.action).toBe('blocked');
+    expect(await sent()).toHaveLength(2);
+  });
+
   it('a card pulled mid-write: the version stays, the next check resends the pending records, a full confirm moves it', async () => {
     const c = await cardWithChanges();
     const first = await check(t, kiosk.key, c.serial12, 2);

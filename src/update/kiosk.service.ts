@@ -61,7 +61,8 @@ export class KioskService {
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
     if (card.target_version <= Math.min(card.data_version, readVersion)) return this.nothingToDo(actor, shown, card.data_version);
     // Something is pending: issue an exchange (one statement, under the card's row lock; it re-reads the card).
-    const issued = await this.repo.issueExchange(card.id, actor.partnerId ?? '', readVersion);
+    // The records go to the kiosk: the same statement audits the disclosure (card.data_sent).
+    const issued = await this.repo.issueExchange(card.id, { partnerId: actor.partnerId ?? '', kind: actor.kind, requestId: actor.requestId }, readVersion);
     if (!issued) throw cardNotFound();
     if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version);
     if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version);
