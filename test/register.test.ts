@@ -445,6 +445,19 @@ describe('inter-regime register', () => {
       expect(await imports()).toBe(before);
     });
 
+    it('a change of civil status by import rewrites the identity record of the insured\'s card in use (the chip follows the register)', async () => {
+      const b = await insertBeneficiary(t.dataSource, { nir: seqNir(1, 88), organismeCode: ORG_A, birthDate: '1985-03-12' });
+      const [card] = await t.dataSource.query(
+        `INSERT INTO card (beneficiary_id, organisme_code, state, serial) VALUES ($1, $2, 'active', 999999999001) RETURNING id`, [b.id, ORG_A]);
+      const text = [CSV_HEADER_LINE, csvLine({ ...person(1, 88), firstName: 'Héloïse', birthName: 'Le Goff' })].join('\n');
+      const id = (await uploadCsv(t, keyA, text).expect(202)).body.id;
+      expect(await waitForImport(t, keyA, id)).toMatchObject({ status: 'done', updatedRows: 1 });
+      const [identity] = await t.dataSource.query(`SELECT content, version FROM card_data_record WHERE card_id = $1 AND record_type = 'identity'`, [card.id]);
+      expect(identity).toMatchObject({ version: 3, content: { nir: b.nir, firstName: 'HÉLOÏSE', birthName: 'LE GOFF' } });
+      const audit = await t.dataSource.query(`SELECT details FROM audit_entry WHERE action = 'card.data_changed' AND entity_id = $1`, [card.id]);
+      expect(audit).toEqual([{ details: { serial: '999999999001', recordType: 'identity', version: 3, source: 'register' } }]);
+    });
+
     it('shows an import only to the fund that uploaded it (and to operators)', async () => {
       const text = [CSV_HEADER_LINE, csvLine(person(1, 45)), csvLine({ ...person(2, 45), firstName: '9' })].join('\n');
       const id = (await uploadCsv(t, keyA, text).expect(202)).body.id;
