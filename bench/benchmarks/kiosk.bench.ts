@@ -61,6 +61,10 @@ export const kioskBench: Benchmark = {
         await c.query(`INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, status, finished_at)
                        SELECT id, $1, 0, 1, ARRAY['coverage@1'], 'confirmed', now() FROM card WHERE serial % 5 = 1`, [partner]);
         await c.query(`SET session_replication_role = origin`);
+        // And the audit trail such a register has: from empty, every few inserts would trigger an autoanalyze that
+        // invalidates the cached plans of the statements writing to it (the disclosing exchanges audit there).
+        await c.query(`INSERT INTO audit_entry (actor_partner_id, actor_kind, action, entity_type, entity_id, organisme_code, details)
+                       SELECT $1, 'kiosk', 'card.data_written', 'card', id::text, organisme_code, '{}'::jsonb FROM card WHERE serial % 5 = 1`, [partner]);
         await c.query('ANALYZE');
       } finally {
         await c.end();
