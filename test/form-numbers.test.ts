@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidFormNumber, makeFormNumber } from '../src/emission/requests/form-number.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { goodJpeg } from './support/photo-fixtures.js';
-import { emissionCounts, fundKey, insured, openRequest, requestRow, tempDataDir } from './support/request-fixtures.js';
+import { emissionCounts, fundKey, insured, openRequest, requestRow } from './support/request-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 /** Form numbers near the end of the 7-digit sequence (issue 10 §11): reuse, exhaustion, the database's rules. */
@@ -12,7 +12,7 @@ describe('form numbers: reuse once the sequence is spent', () => {
   let centre: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ workersEnabled: false, dataDir: tempDataDir(), formNumberReuseDays: 365 });
+    t = await startTestApp({ workersEnabled: false, formNumberReuseDays: 365 });
     key = await fundKey(t);
     centre = (await t.partner(PartnerKind.DigitisationCentre)).key;
   });
