@@ -48,7 +48,7 @@ describe('card records', () => {
       const holder = await insertBeneficiary(t.dataSource);
       const c = await t.dataSource.transaction((em) => cards.issue(em, operatorActor, { beneficiaryId: holder.id, organismeCode: ORG_A }));
       expect(Object.keys(c).sort()).toEqual(CARD_KEYS);
-      expect(c).toMatchObject({ serial: null, state: S.Ordered, beneficiaryId: holder.id, organismeCode: ORG_A, oppositionReason: null, dataVersion: 0 });
+      expect(c).toMatchObject({ serial: null, state: S.Ordered, beneficiaryId: holder.id, organismeCode: ORG_A, oppositionReason: null, dataVersion: 2 }); // issued with its identity and organisme records (versions 1, 2)
       const audit = await t.dataSource.query(`SELECT action, organisme_code, details FROM audit_entry WHERE entity_type = 'card' AND entity_id = $1`, [c.id]);
       expect(audit).toEqual([{ action: 'card.issue', organisme_code: ORG_A, details: { serial: null, from: null, to: S.Ordered, reason: null } }]);
       const listed = await t.http().get('/v1/cards').query({ beneficiaryId: holder.id }).set(op).expect(200);
@@ -212,7 +212,9 @@ describe('card records', () => {
           const view = await cards.transition(operatorActor, card.serial12, action, reason);
           expect(view.state, `${state}/${action}`).toBe(to);
           expect((await cardRowBySerial(t.dataSource, card.serial)).state).toBe(to);
-          expect((await cardAuditEntries(t.dataSource, card.serial12)).map((a) => a.action)).toEqual([`card.${action}`]);
+          // (A card back in use after a withdrawal also gets the register's chip records: audited card.data_changed.)
+          const entries = (await cardAuditEntries(t.dataSource, card.serial12)).filter((a) => a.details.source !== 'register');
+          expect(entries.map((a) => a.action)).toEqual([`card.${action}`]);
         }
       }
     });
@@ -229,50 +231,71 @@ describe('card records', () => {
     });
   });
 
-  describe('one active card per holder', () => {
-    it('lets exactly one of two simultaneous activations win', async () => {
+  describe('one usable card (shipped or active) per holder', () => {
+    it('lets exactly one of two simultaneous reships win', async () => {
       for (let round = 0; round < 3; round++) {
         const holder = await insertBeneficiary(t.dataSource);
-        const c1 = await cardIn(t.dataSource, S.Shipped, { beneficiaryId: holder.id });
-        const c2 = await cardIn(t.dataSource, S.Shipped, { beneficiaryId: holder.id });
-        const results = await Promise.all([post(c1.serial12, { action: A.Activate }), post(c2.serial12, { action: A.Activate })]);
+        const c1 = await cardIn(t.dataSource, S.ReturnedUndeliverable, { beneficiaryId: holder.id });
+        const c2 = await cardIn(t.dataSource, S.ReturnedUndeliverable, { beneficiaryId: holder.id });
+        const results = await Promise.all([post(c1.serial12, { action: A.Reship }), post(c2.serial12, { action: A.Reship })]);
         expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
         const loser = results.find((r) => r.status === 409)!;
         expect(loser.headers['content-type']).toMatch(/application\/problem\+json/);
-        expect(loser.body.code).toBe('CARD_ALREADY_ACTIVE_FOR_HOLDER');
+        expect(loser.body.code).toBe('CARD_HOLDER_HAS_USABLE_CARD');
         const rows: Array<{ serial: string; state: string }> = await t.dataSource.query(
           `SELECT serial::text, state FROM card WHERE beneficiary_id = $1 ORDER BY serial`, [holder.id]);
-        expect(rows.filter((r) => r.state === S.Active)).toHaveLength(1);
         expect(rows.filter((r) => r.state === S.Shipped)).toHaveLength(1);
+        expect(rows.filter((r) => r.state === S.ReturnedUndeliverable)).toHaveLength(1);
         // The loser's refusal left no trace in the audit trail.
         const entries = [...await cardAuditEntries(t.dataSource, c1.serial12), ...await cardAuditEntries(t.dataSource, c2.serial12)];
-        expect(entries.map((e) => e.action)).toEqual(['card.activate']);
+        expect(entries.map((e) => e.action)).toEqual(['card.reship']);
       }
     });
 
-    it('refuses a withdrawal back to active while the holder has another active card', async () => {
+    it('refuses a reship, an activation or a withdrawal to shipped or active while the holder has another usable card', async () => {
+      for (const other of [S.Active, S.Shipped]) {
+        const holder = await insertBeneficiary(t.dataSource);
+        await cardIn(t.dataSource, other, { beneficiaryId: holder.id });
+        const returned = await cardIn(t.dataSource, S.ReturnedUndeliverable, { beneficiaryId: holder.id });
+        const toShipped = await cardIn(t.dataSource, S.Opposed, { beneficiaryId: holder.id, previousState: S.Shipped });
+        const toActive = await cardIn(t.dataSource, S.Opposed, { beneficiaryId: holder.id, previousState: S.Active });
+        for (const [card, action] of [[returned, A.Reship], [toShipped, A.WithdrawOpposition], [toActive, A.WithdrawOpposition]] as const) {
+          const before = await cardRowBySerial(t.dataSource, card.serial);
+          const res = await post(card.serial12, { action }).expect(409);
+          expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+          expect(res.body.code, `${other}: ${card.state} ${action}`).toBe('CARD_HOLDER_HAS_USABLE_CARD');
+          expect(await cardRowBySerial(t.dataSource, card.serial)).toEqual(before);
+          expect(await cardAuditEntries(t.dataSource, card.serial12)).toEqual([]);
+        }
+      }
+      // Once the other card is opposed, the same reship goes through.
       const holder = await insertBeneficiary(t.dataSource);
-      const opposed = await cardIn(t.dataSource, S.Opposed, { beneficiaryId: holder.id, previousState: S.Active });
-      await cardIn(t.dataSource, S.Active, { beneficiaryId: holder.id });
-      const before = await cardRowBySerial(t.dataSource, opposed.serial);
-      const res = await post(opposed.serial12, { action: A.WithdrawOpposition }).expect(409);
-      expect(res.body.code).toBe('CARD_ALREADY_ACTIVE_FOR_HOLDER');
-      expect(await cardRowBySerial(t.dataSource, opposed.serial)).toEqual(before);
-      expect(await cardAuditEntries(t.dataSource, opposed.serial12)).toEqual([]);
+      const first = await cardIn(t.dataSource, S.Active, { beneficiaryId: holder.id });
+      const returned = await cardIn(t.dataSource, S.ReturnedUndeliverable, { beneficiaryId: holder.id });
+      await post(first.serial12, { action: A.Oppose, reason: OppositionReason.Lost }).expect(200);
+      await post(returned.serial12, { action: A.Reship }).expect(200);
     });
 
-    it('is enforced by the database itself, even through raw SQL, as is serial uniqueness', async () => {
+    it('is enforced by the database itself for every usable state, even through raw SQL, as is serial uniqueness', async () => {
       const holder = await insertBeneficiary(t.dataSource);
       const active = await cardIn(t.dataSource, S.Active, { beneficiaryId: holder.id });
-      const shipped = await cardIn(t.dataSource, S.Shipped, { beneficiaryId: holder.id });
-      await expect(t.dataSource.query(`UPDATE card SET state = 'active' WHERE id = $1`, [shipped.id]))
-        .rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23505', constraint: 'card_one_active_per_beneficiary' }) });
+      const returned = await cardIn(t.dataSource, S.ReturnedUndeliverable, { beneficiaryId: holder.id });
+      const refused = { driverError: expect.objectContaining({ code: '23505', constraint: 'card_one_usable_per_beneficiary' }) };
+      for (const state of [S.Shipped, S.Active]) {
+        await expect(t.dataSource.query(`UPDATE card SET state = $2 WHERE id = $1`, [returned.id, state])).rejects.toMatchObject(refused);
+        await expect(t.dataSource.query(`INSERT INTO card (beneficiary_id, organisme_code, state, serial) VALUES ($1, $2, $3, 999999999990)`, [holder.id, ORG_A, state]))
+          .rejects.toMatchObject(refused);
+      }
+      expect((await cardRowBySerial(t.dataSource, returned.serial)).state).toBe(S.ReturnedUndeliverable);
       await expect(t.dataSource.query(
         `INSERT INTO card (serial, beneficiary_id, organisme_code, state) VALUES ($1, $2, $3, 'ordered')`,
         [active.serial, holder.id, ORG_A],
       )).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23505' }) });
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM card WHERE serial = $1`, [active.serial]);
       expect(n).toBe(1);
+      // Cards not usable do not count: an ordered or opposed card beside the active one is fine.
+      await cardIn(t.dataSource, S.Ordered, { beneficiaryId: holder.id });
+      await cardIn(t.dataSource, S.Opposed, { beneficiaryId: holder.id });
     });
   });
 
@@ -312,7 +335,7 @@ describe('card records', () => {
     it('pages with a cursor and filters by holder and state', async () => {
       const holder = await insertBeneficiary(t.dataSource);
       const made = [];
-      for (const state of [S.Ordered, S.Shipped, S.Opposed, S.Destroyed, S.Shipped]) {
+      for (const state of [S.Ordered, S.ReturnedUndeliverable, S.Opposed, S.Destroyed, S.ReturnedUndeliverable]) {
         made.push(await cardIn(t.dataSource, state, { beneficiaryId: holder.id }));
       }
       const seen: string[] = [];
@@ -325,7 +348,7 @@ describe('card records', () => {
       }
       expect([...seen].sort()).toEqual(made.map((c) => c.serial12).sort());
       expect(new Set(seen).size).toBe(made.length);
-      const shipped = await t.http().get('/v1/cards').query({ beneficiaryId: holder.id, state: S.Shipped }).set(op).expect(200);
+      const shipped = await t.http().get('/v1/cards').query({ beneficiaryId: holder.id, state: S.ReturnedUndeliverable }).set(op).expect(200);
       expect(shipped.body.items.map((c: { serial: string }) => c.serial).sort()).toEqual([made[1].serial12, made[4].serial12].sort());
       expect((await t.http().get('/v1/cards').query({ state: 'lost' }).set(op).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await t.http().get('/v1/cards').query({ beneficiaryId: 'x' }).set(op).expect(400)).body.code).toBe('VALIDATION_FAILED');

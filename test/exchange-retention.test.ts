@@ -60,7 +60,7 @@ describe('kiosk exchange retention (UpdatePurgeExchanges)', () => {
 
   it('deletes the exchanges finished before the cut-off, keeps recent ones and open ones however old', async () => {
     const card = await cardIn(t.dataSource, CardState.Active);
-    await t.dataSource.query(`INSERT INTO card_update_state (card_id, target_version, data_updated_at) VALUES ($1, 1, now() - interval '200 days')`, [card.id]);
+    await t.dataSource.query(`UPDATE card_update_state SET data_updated_at = now() - interval '200 days' WHERE card_id = $1`, [card.id]);
     const [{ data_updated_at: updatedBefore }] = await t.dataSource.query(`SELECT data_updated_at FROM card_update_state WHERE card_id = $1`, [card.id]);
     const old = [
       await exchange(card, 'confirmed', RETENTION_DAYS + 1),

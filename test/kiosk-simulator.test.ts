@@ -49,18 +49,19 @@ describe('the kiosk simulator', () => {
     const pulled = await run([...common, '--pull-after', '1'], env);
     expect(pulled.code).toBe(0);
     expect(pulled.lines.map((l) => l.step)).toEqual(['check', 'write', 'card pulled: abort', 'receipt']);
-    expect(pulled.lines[3]).toMatchObject({ verified: true, result: 'failed', version: 0 });
-    expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 0, target_version: 2 });
+    // Issued at version 2 (identity, organisme), the fund's two records are versions 3 and 4.
+    expect(pulled.lines[3]).toMatchObject({ verified: true, result: 'failed', version: 2 });
+    expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 2, target_version: 4 });
 
     const full = await run([...common, '--write-in-progress'], env);
     expect(full.code).toBe(0);
-    expect(full.lines[0]).toMatchObject({ step: 'check', action: 'update', records: ['coverage@1', 'maternity@2'] });
-    expect(full.lines.at(-1)).toMatchObject({ step: 'receipt', verified: true, result: 'updated', version: 2 });
-    expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 2, target_version: 2 });
+    expect(full.lines[0]).toMatchObject({ step: 'check', action: 'update', records: ['identity@1', 'organisme@2', 'coverage@3', 'maternity@4'] });
+    expect(full.lines.at(-1)).toMatchObject({ step: 'receipt', verified: true, result: 'updated', version: 4 });
+    expect(await cardVersions(t.dataSource, card.serial12)).toMatchObject({ data_version: 4, target_version: 4 });
 
     const keyFile = path.join(tempDir('kiosk-key'), 'kiosk.key');
     writeFileSync(keyFile, `${kiosk.key}\n`, { mode: 0o600 });
-    const idle = await run([...common, '--read-version', '2', '--key-file', keyFile]);
+    const idle = await run([...common, '--read-version', '4', '--key-file', keyFile]);
     expect(idle.code).toBe(0);
     expect(idle.lines.map((l) => [l.step, l.action ?? l.result])).toEqual([['check', 'nothing_to_do'], ['receipt', 'nothing_to_do']]);
   }, 60_000);
@@ -78,7 +79,7 @@ describe('the kiosk simulator', () => {
     expect(missing.output).toContain('no API key');
 
     const builtAt = statSync('dist/src/cli/kiosk.js').mtimeMs;
-    const viaNpm = await run(['--url', base, '--serial', card.serial12, '--read-version', '0'], { KIOSK_API_KEY: kiosk.key }, true);
+    const viaNpm = await run(['--url', base, '--serial', card.serial12, '--read-version', '2'], { KIOSK_API_KEY: kiosk.key }, true);
     expect(viaNpm.code, viaNpm.output).toBe(0);
     expect(viaNpm.lines.map((l) => [l.step, l.action ?? l.result])).toEqual([['check', 'nothing_to_do'], ['receipt', 'nothing_to_do']]);
     expect(viaNpm.output).not.toContain('building first');

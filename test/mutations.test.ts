@@ -60,9 +60,9 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     // The organisme record is a pending online update for the kiosk.
     const updates = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(lyon.key));
     expect(updates.status).toBe(200);
-    expect(updates.body).toMatchObject({ confirmedVersion: 0, targetVersion: 1, pendingRecordTypes: ['organisme'] });
+    expect(updates.body).toMatchObject({ confirmedVersion: 2, targetVersion: 3, pendingRecordTypes: ['organisme'] });
     const record = await t.http().get(`/v1/cards/${card.serial12}/data/organisme`).set(bearer(lyon.key));
-    expect(record.body).toMatchObject({ version: 1, content: { code: LYON, regimeCode: '01', caisseCode: '691', centreCode: '0001' } });
+    expect(record.body).toMatchObject({ version: 3, content: { code: LYON, regimeCode: '01', caisseCode: '691', centreCode: '0001' } });
 
     // Both funds are told.
     const events = await t.dataSource.query(`SELECT organisme_code, type FROM fund_event WHERE subject_id = $1 ORDER BY id`, [b.id]);
@@ -77,7 +77,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const cards = await t.dataSource.query(`SELECT id, serial::text AS serial, organisme_code, state FROM card WHERE beneficiary_id = $1`, [b.id]);
     expect(cards).toEqual([{ id: card.id, serial: card.serial, organisme_code: PARIS, state: 'active' }]);
     const rec = await t.dataSource.query(`SELECT content, version FROM card_data_record WHERE card_id = $1 AND record_type = 'organisme'`, [card.id]);
-    expect(rec).toEqual([{ content: { code: PARIS, regimeCode: PARIS.slice(0, 2), caisseCode: PARIS.slice(2, 5), centreCode: PARIS.slice(5) }, version: 2 }]);
+    expect(rec).toEqual([{ content: { code: PARIS, regimeCode: PARIS.slice(0, 2), caisseCode: PARIS.slice(2, 5), centreCode: PARIS.slice(5) }, version: 4 }]);
     const affs = await t.dataSource.query(`SELECT organisme_code, valid_from::text AS f, valid_to::text AS t FROM affiliation WHERE beneficiary_id = $1 ORDER BY valid_from`, [b.id]);
     expect(affs).toEqual([
       { organisme_code: PARIS, f: '2020-01-01', t: today() },
@@ -100,7 +100,8 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     expect((await getCard(paris.key, card.serial12)).status).toBe(200);
     expect((await getBeneficiary(lyon.key, b.id)).status).toBe(404);
     expect((await getCard(lyon.key, card.serial12)).status).toBe(404);
-    expect(await t.dataSource.query(`SELECT 1 FROM card_data_record WHERE card_id = $1`, [card.id])).toEqual([]);
+    expect(await t.dataSource.query(`SELECT record_type, version FROM card_data_record WHERE card_id = $1 ORDER BY version`, [card.id]))
+      .toEqual([{ record_type: 'identity', version: 1 }, { record_type: 'organisme', version: 2 }]);
     // A second change while one is pending is refused.
     const again = await mutate(paris.key, b.id, { toOrganismeCode: LYON, effectiveDate: addDays(today(), 5) });
     expect(again.status).toBe(409);
@@ -199,6 +200,37 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     }
   });
 
+  it('a fund\'s call applies only its own insured\'s due mutations, never the whole system\'s, inside its request', async () => {
+    const tomorrow = addDays(today(), 1);
+    const others: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const o = await insuredWithCard();
+      expect((await mutate(paris.key, o.b.id, { toOrganismeCode: LYON, effectiveDate: tomorrow })).status).toBe(201);
+      others.push(o.b.id);
+    }
+    const { b, card } = await insuredWithCard();
+    expect((await mutate(paris.key, b.id, { toOrganismeCode: LYON, effectiveDate: tomorrow })).status).toBe(201);
+    // A day passes and the hourly job has not run yet: every one of these changes is due, none applied.
+    const all = [...others, b.id];
+    await t.dataSource.query(`UPDATE affiliation SET valid_to = valid_to - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [all, PARIS]);
+    await t.dataSource.query(`UPDATE affiliation SET valid_from = valid_from - 1 WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2`, [all, LYON]);
+    await t.dataSource.query(`UPDATE card_mutation SET effective_date = effective_date - 1 WHERE beneficiary_id = ANY($1::uuid[])`, [all]);
+    const pending = async (ids: string[]) =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM card_mutation WHERE beneficiary_id = ANY($1::uuid[]) AND applied_at IS NULL`, [ids]))[0].n;
+    expect(await pending(all)).toBe(4);
+
+    // The new fund sends the insured back: its own due change is applied first (no MUTATION_PENDING), the others' wait for the job.
+    const back = await mutate(lyon.key, b.id, { toOrganismeCode: PARIS, effectiveDate: tomorrow });
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({ fromOrganisme: LYON, applied: false, cards: [{ cardId: card.id }] });
+    expect((await t.dataSource.query(`SELECT organisme_code FROM card WHERE id = $1`, [card.id]))[0].organisme_code).toBe(LYON);
+    expect(await pending(others)).toBe(3);
+    expect(await pending([b.id])).toBe(1); // the way back, due tomorrow
+    // The job's run applies the others.
+    await t.app.get(MutationsService).applyDue();
+    expect(await pending(others)).toBe(0);
+  });
+
   it('an operator may record the change; stats and apply-due are for operators only', async () => {
     const before = await stats();
     const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS, affiliatedFrom: '2021-03-01' });
@@ -225,6 +257,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
       [lyon.key, definitive, 404, 'BENEFICIARY_NOT_FOUND'],
       [paris.key, `${definitive.slice(0, 13)}${definitive.slice(13) === '01' ? '02' : '01'}`, 422, 'NIR_KEY_MISMATCH'],
       [paris.key, temporary, 422, 'NIR_UNCHANGED'],
+      [paris.key, makeNir(undefined, '1990-01-01'), 422, 'NIR_BIRTH_DATE_MISMATCH'],
       [paris.key, other.nir, 409, 'NIR_TAKEN'],
     ];
     for (const [key, nir, status, code] of refused) {
@@ -233,7 +266,8 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
       expect(res.body.code).toBe(code);
     }
     expect(await t.dataSource.query(`SELECT nir, nir_temporary FROM beneficiary WHERE id = $1`, [b.id])).toEqual([{ nir: temporary, nir_temporary: true }]);
-    expect(await t.dataSource.query(`SELECT 1 FROM card_data_record WHERE card_id = $1`, [card.id])).toEqual([]);
+    expect(await t.dataSource.query(`SELECT record_type, version FROM card_data_record WHERE card_id = $1 ORDER BY version`, [card.id]))
+      .toEqual([{ record_type: 'identity', version: 1 }, { record_type: 'organisme', version: 2 }]);
     expect(await t.dataSource.query(`SELECT 1 FROM card_mutation WHERE beneficiary_id = $1`, [b.id])).toEqual([]);
 
     const res = await change(paris.key, definitive.replace(/^(.{2})/, '$1 '));
@@ -242,7 +276,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     expect(await t.dataSource.query(`SELECT nir, nir_temporary FROM beneficiary WHERE id = $1`, [b.id])).toEqual([{ nir: definitive, nir_temporary: false }]);
     expect(await t.dataSource.query(`SELECT id, serial::text AS serial FROM card WHERE beneficiary_id = $1`, [b.id])).toEqual([{ id: card.id, serial: card.serial }]);
     const updates = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(paris.key));
-    expect(updates.body).toMatchObject({ targetVersion: 1, pendingRecordTypes: ['identity'] });
+    expect(updates.body).toMatchObject({ targetVersion: 3, pendingRecordTypes: ['identity'] });
     const identity = await t.http().get(`/v1/cards/${card.serial12}/data/identity`).set(bearer(paris.key));
     expect(identity.body.content).toMatchObject({ nir: definitive, firstName: b.firstName, birthName: b.birthName, birthDate: b.birthDate });
     // The managing fund is told, without the number.
@@ -257,7 +291,7 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const corrected = makeNir();
     expect((await change(paris.key, corrected)).status).toBe(201);
     const again = await t.http().get(`/v1/cards/${card.serial12}/updates`).set(bearer(paris.key));
-    expect(again.body).toMatchObject({ targetVersion: 2, pendingRecordTypes: ['identity'] });
+    expect(again.body).toMatchObject({ targetVersion: 4, pendingRecordTypes: ['identity'] });
     expect((await t.http().get(`/v1/cards/${card.serial12}/data/identity`).set(bearer(paris.key))).body.content.nir).toBe(corrected);
 
     const after = await stats();

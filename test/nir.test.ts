@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBeneficiary, checkBirthRank, isIsoDate } from '../src/register/beneficiary-input.js';
 import { checkAddress, checkName } from '../src/register/identity.js';
 import { CSV_HEADER, inspectImport, parseImport } from '../src/register/import-parser.js';
-import { maskNir, nirKey, validateNir } from '../src/register/nir.js';
+import { maskNir, nirAgreesWithBirthDate, nirKey, validateNir } from '../src/register/nir.js';
 
 /** Key computed independently of the code under test: 97 - (n mod 97), with 2A = 19 and 2B = 18. */
 function referenceKey(body13: string): string {
@@ -67,6 +67,31 @@ describe('NIR', () => {
     expect(validateNir(undefined as unknown as string)).toMatchObject({ ok: false, code: 'NIR_FORMAT' });
   });
 
+  it('accepts only the months a NIR can hold: 01-12, 20-42, 50-99', () => {
+    const withMonth = (mm: string) => { const body = `185${mm}75123456`; return body + referenceKey(body); };
+    for (const mm of ['01', '12', '20', '30', '42', '50', '99']) expect(validateNir(withMonth(mm)), mm).toMatchObject({ ok: true });
+    for (const mm of ['00', '13', '19', '43', '45', '49']) {
+      expect(validateNir(withMonth(mm)), mm).toMatchObject({ ok: false, code: 'NIR_MONTH_INVALID', message: expect.stringContaining('01 to 12, 20 to 42 or 50 to 99') });
+    }
+    // The same rule for temporary numbers and Corsican ones.
+    const temp = '885137512345'.padEnd(13, '6');
+    expect(validateNir(temp + referenceKey(temp))).toMatchObject({ ok: false, code: 'NIR_MONTH_INVALID' });
+    const corsica = '185452A123456';
+    expect(validateNir(corsica + referenceKey(corsica))).toMatchObject({ ok: false, code: 'NIR_MONTH_INVALID' });
+  });
+
+  it('compares the year and month with the birth date when the month is a real one', () => {
+    const nir = (b: string) => b + referenceKey(b);
+    expect(nirAgreesWithBirthDate(nir('1850575123456'), '1985-05-14')).toBe(true);
+    expect(nirAgreesWithBirthDate(nir('1850575123456'), '1985-06-14')).toBe(false); // month
+    expect(nirAgreesWithBirthDate(nir('1850575123456'), '1986-05-14')).toBe(false); // year
+    expect(nirAgreesWithBirthDate(nir('1850575123456'), '1885-05-14')).toBe(true); // only the last two digits of the year
+    expect(nirAgreesWithBirthDate(nir('185052A123456'), '1985-05-14')).toBe(true); // Corsica
+    expect(nirAgreesWithBirthDate(nir('185302A123456'), '1990-01-01')).toBe(true); // month 30: the date was unknown
+    expect(nirAgreesWithBirthDate(nir('1856299123456'), '1990-01-01')).toBe(true); // month 62 (born abroad)
+    expect(nirAgreesWithBirthDate(nir('7850575123456'), '1990-01-01')).toBe(true); // temporary: not yet tied to the civil status
+  });
+
   it('masks a NIR to its sex digit and key', () => {
     expect(maskNir('185057512345678')).toBe(`1${'*'.repeat(12)}78`);
   });
@@ -118,6 +143,8 @@ describe('beneficiary input rules', () => {
 
   it('names the faulty field without quoting it', () => {
     expect(checkBeneficiary({ ...base, birthDate: '1985-02-30' }, today)).toMatchObject({ ok: false, error: { code: 'DATE_INVALID', field: 'birthDate' } });
+    expect(checkBeneficiary({ ...base, birthDate: '1985-06-14' }, today)).toMatchObject({ ok: false, error: { code: 'NIR_BIRTH_DATE_MISMATCH', field: 'nir' } });
+    expect(checkBeneficiary({ ...base, birthDate: '1984-05-14' }, today)).toMatchObject({ ok: false, error: { code: 'NIR_BIRTH_DATE_MISMATCH', field: 'nir' } });
     expect(checkBeneficiary({ ...base, birthDate: '2027-01-01' }, today)).toMatchObject({ ok: false, error: { code: 'DATE_INVALID', field: 'birthDate' } });
     expect(checkBeneficiary({ ...base, affiliatedFrom: '2026-06-16' }, today)).toMatchObject({ ok: false, error: { code: 'DATE_INVALID', field: 'affiliatedFrom' } });
     expect(checkBeneficiary({ ...base, addressLines: ['OK', 'X'.repeat(39)] }, today)).toMatchObject({ ok: false, error: { code: 'ADDRESS_INVALID', field: 'addressLines[1]' } });
@@ -160,7 +187,7 @@ describe('import file parsing (beneficiaries-import/1)', () => {
   });
 
   it('reads NDJSON and reports JSON and type errors', () => {
-    const good = { nir: nir('2850575123456'), firstName: 'Léa', birthName: 'Roux', birthDate: '1990-01-02', addressLines: ['1 RUE B'] };
+    const good = { nir: nir('2850575123456'), firstName: 'Léa', birthName: 'Roux', birthDate: '1985-05-02', addressLines: ['1 RUE B'] };
     const text = [JSON.stringify(good), '{"nir": ', JSON.stringify({ ...good, nir: 12 }), JSON.stringify({ ...good, extra: 1 }), '[1]'].join('\n');
     const p = parseImport('ndjson', text, today);
     expect(p.rows).toHaveLength(1);

@@ -126,7 +126,7 @@ describe('step 5: personalisation batches and files', () => {
       expect(req).toBeTruthy();
       expect(rec.slice(3, 7).map(decodeField)).toEqual([req.beneficiary.birthName, '', req.beneficiary.firstName, req.beneficiary.birthDate]);
       expect(rec.slice(7, 13).map(decodeField)).toEqual([...req.beneficiary.addressLines, '', '', ''].slice(0, 6));
-      expect(rec.slice(13, 17)).toEqual(['01', '751', '0001', '0']);
+      expect(rec.slice(13, 17)).toEqual(['01', '751', '0001', '2']); // data version 2: identity and organisme as issued
       expect(Buffer.from(rec[17], 'base64').equals(req.chipPhoto!)).toBe(true);
     }
     // The detached signature verifies with the published key.

@@ -96,7 +96,7 @@ describe('regime transfers: recording and applying (service level)', () => {
     const E = addDays(today(), 1);
     const a1 = await insured(t, SNCF, [CardState.Active]);
     const a2 = await insured(t, SNCF); // no card
-    const a3 = await insured(t, RATP, [CardState.Active, CardState.Shipped, CardState.Opposed]);
+    const a3 = await insured(t, RATP, [CardState.Active, CardState.ReturnedUndeliverable, CardState.Opposed]);
     // A change of fund already recorded (its affiliation already ends): skipped.
     const a4 = await insured(t, RATP, [CardState.Active]);
     const pending = await t.http().post(`/v1/beneficiaries/${a4.b.id}/mutations`).set(bearer(t.operatorKey)).send({ toOrganismeCode: LYON, effectiveDate: addDays(today(), 3) });

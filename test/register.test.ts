@@ -94,6 +94,10 @@ describe('inter-regime register', () => {
         [newPerson({ nir: '1850575123' }), 422, 'NIR_FORMAT', 'nir'],
         [newPerson({ nir: makeNir('3850575123456') }), 422, 'NIR_SEX_INVALID', 'nir'],
         [newPerson({ nir: makeNir('1850075123456') }), 422, 'NIR_MONTH_INVALID', 'nir'],
+        [newPerson({ nir: makeNir('1851375123456') }), 422, 'NIR_MONTH_INVALID', 'nir'],
+        [newPerson({ nir: makeNir('1854575123456') }), 422, 'NIR_MONTH_INVALID', 'nir'],
+        [newPerson({ nir: makeNir('1850675123456') }), 422, 'NIR_BIRTH_DATE_MISMATCH', 'nir'],
+        [newPerson({ nir: makeNir('1860575123456') }), 422, 'NIR_BIRTH_DATE_MISMATCH', 'nir'],
         [newPerson({ firstName: 'Jean2' }), 422, 'NAME_INVALID_CHARACTERS', 'firstName'],
         [newPerson({ firstName: 'Jean_Pierre' }), 422, 'NAME_INVALID_CHARACTERS', 'firstName'],
         [newPerson({ birthName: 'Dupont 😀' }), 422, 'NAME_INVALID_CHARACTERS', 'birthName'],
@@ -163,6 +167,9 @@ describe('inter-regime register', () => {
       expect(cleared.body).toMatchObject({ usageName: null, version: 3, birthName: "D'ARTAGNAN" });
       const same = await t.http().patch(url).set(fundA).send({ version: 3, usageName: null }).expect(200);
       expect(same.body.version).toBe(3);
+      // A birth date the NIR contradicts (year and month, characters 2 to 5) is refused; one it agrees with is taken.
+      const contradicted = await t.http().patch(url).set(fundA).send({ version: 3, birthDate: '1985-06-14' }).expect(422);
+      expect(contradicted.body).toMatchObject({ code: 'NIR_BIRTH_DATE_MISMATCH', field: 'birthDate' });
       const updates = (await auditOf(created.id)).filter((a: { action: string }) => a.action === 'beneficiary.updated');
       expect(updates.map((u: { details: unknown }) => u.details)).toEqual([
         { fields: ['addressLines'], version: 2 },
@@ -436,6 +443,19 @@ describe('inter-regime register', () => {
       }
       expect((await uploadCsv(t, t.operatorKey, CSV_HEADER_LINE).expect(403)).body.code).toBe('PARTNER_KIND_FORBIDDEN');
       expect(await imports()).toBe(before);
+    });
+
+    it('a change of civil status by import rewrites the identity record of the insured\'s card in use (the chip follows the register)', async () => {
+      const b = await insertBeneficiary(t.dataSource, { nir: seqNir(1, 88), organismeCode: ORG_A, birthDate: '1985-03-12' });
+      const [card] = await t.dataSource.query(
+        `INSERT INTO card (beneficiary_id, organisme_code, state, serial) VALUES ($1, $2, 'active', 999999999001) RETURNING id`, [b.id, ORG_A]);
+      const text = [CSV_HEADER_LINE, csvLine({ ...person(1, 88), firstName: 'Héloïse', birthName: 'Le Goff' })].join('\n');
+      const id = (await uploadCsv(t, keyA, text).expect(202)).body.id;
+      expect(await waitForImport(t, keyA, id)).toMatchObject({ status: 'done', updatedRows: 1 });
+      const [identity] = await t.dataSource.query(`SELECT content, version FROM card_data_record WHERE card_id = $1 AND record_type = 'identity'`, [card.id]);
+      expect(identity).toMatchObject({ version: 3, content: { nir: b.nir, firstName: 'HÉLOÏSE', birthName: 'LE GOFF' } });
+      const audit = await t.dataSource.query(`SELECT details FROM audit_entry WHERE action = 'card.data_changed' AND entity_id = $1`, [card.id]);
+      expect(audit).toEqual([{ details: { serial: '999999999001', recordType: 'identity', version: 3, source: 'register' } }]);
     });
 
     it('shows an import only to the fund that uploaded it (and to operators)', async () => {

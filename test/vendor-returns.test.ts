@@ -239,6 +239,21 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     expect(await card(c3.cardId)).toMatchObject({ state: 'opposed', opposition_reason: 'undeliverable' });
     expect(await card(res.body.cardId)).toMatchObject({ state: 'ordered' });
   });
+
+  it('a SHIPPED line whose holder has another card in use (shipped) is a bad line, not a failed file: one usable card per holder', async () => {
+    const c = await order();
+    expect((await t.http().post('/v1/personalisation/batches/run').set(op).send()).status).toBe(202);
+    await waitFor(async () => (await t.dataSource.query(
+      `SELECT 1 FROM card c JOIN personalisation_batch b ON b.id = c.batch_id WHERE c.id = $1 AND b.status = 'written'`, [c.cardId])).length === 1, 'batch file written');
+    const s = (await serialsOf([c.cardId])).get(c.cardId)!;
+    // Meanwhile another card of the holder was mailed again (reshipped after an address correction).
+    await insertCard(t.dataSource, { beneficiaryId: c.beneficiaryId, state: CardState.Shipped });
+    await upload('RET_0009.txt', retFile(vendor.login, [`D|${s}|CHIP0000Z|${iso(60_000)}|${iso(30_000)}|SHIPPED|`]));
+    await waitFor(async () => (await returnFile('RET_0009.txt'))?.status === 'ingested', 'ingestion');
+    expect(await returnFile('RET_0009.txt')).toMatchObject({ applied_count: 0, rejected_count: 1 });
+    expect((await sftp.read('/outbox/REJ_RET_0009.txt')).toString().split('\n')[1]).toMatch(/^E\|2\|HOLDER_HAS_ACTIVE_CARD\|/);
+    expect(await card(c.cardId)).toMatchObject({ state: 'in_personalisation' });
+  });
 });
 
 describe('ret/1 reading (pure)', () => {

@@ -6,10 +6,10 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 
 /**
  * A card of the technical card database. The serial is unique forever (cards are never deleted);
- * at most one card per beneficiary is active (partial unique index).
+ * at most one card per beneficiary is usable, `shipped` or `active` (partial unique index).
  */
 @Entity('card')
-@Index('card_one_active_per_beneficiary', ['beneficiaryId'], { unique: true, where: `state = 'active'` })
+@Index('card_one_usable_per_beneficiary', ['beneficiaryId'], { unique: true, where: `state IN ('shipped', 'active')` })
 // Operators' pipeline counts the cards still in the chain; a small partial index instead of a scan of every card.
 @Index('card_in_chain_by_state', ['state'], { where: `state IN ('ordered', 'in_personalisation', 'shipped', 'returned_undeliverable')` })
 @Check('card_serial_range', `serial > 0 AND serial < 1000000000000`)

@@ -5,8 +5,11 @@ import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
 import { Card } from './card.entity.js';
 
-/** The partial unique index that keeps one active card per holder (the database is the arbiter). */
-export const ONE_ACTIVE_CARD_INDEX = 'card_one_active_per_beneficiary';
+/**
+ * The partial unique index that keeps one usable card (shipped or active: USABLE_CARD_STATES) per holder; the
+ * database is the arbiter, whatever the path (activation, reship, opposition withdrawn, a return file).
+ */
+export const ONE_USABLE_CARD_INDEX = 'card_one_usable_per_beneficiary';
 
 export interface CardListFilter {
   /** When set, only cards managed by this organisme (a fund's scope). */
@@ -32,8 +35,8 @@ function pgError(e: unknown): PgError | null {
   return (e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError);
 }
 
-const cardAlreadyActive = () =>
-  new DomainError('CARD_ALREADY_ACTIVE_FOR_HOLDER', 409, 'The holder already has an active card; oppose or withdraw it first');
+const holderHasUsableCard = () => new DomainError('CARD_HOLDER_HAS_USABLE_CARD', 409,
+  'The holder already has another usable card (shipped or active); oppose or destroy that one first (one usable card per holder)');
 
 /** The only place that reads and writes the card table. */
 @Injectable()
@@ -59,7 +62,7 @@ export class CardRepository {
     return qb.getOne();
   }
 
-  /** Writes a new state. A second active card for the holder is refused by the partial unique index. */
+  /** Writes a new state. A second usable card for the holder is refused by the partial unique index. */
   async applyStateChange(em: EntityManager, id: string, change: CardStateChange): Promise<{ stateChangedAt: Date; version: number }> {
     try {
       const res = await em
@@ -79,7 +82,7 @@ export class CardRepository {
       return { stateChangedAt: row.state_changed_at, version: row.version };
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23505' && pg.constraint === ONE_ACTIVE_CARD_INDEX) throw cardAlreadyActive();
+      if (pg?.code === '23505' && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
       throw e;
     }
   }
@@ -87,7 +90,7 @@ export class CardRepository {
   /**
    * One state change for many cards in one statement (the emission chain's volumes). Only rows still in one of
    * `from` move (the caller has locked and checked them); each comes back with the state it left, for the audit.
-   * A second active card for a holder is refused by the partial unique index, as for one card.
+   * A second usable card for a holder is refused by the partial unique index, as for one card.
    */
   async applyStateChangeMany(
     em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null,
@@ -115,7 +118,7 @@ export class CardRepository {
       }));
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23505' && pg.constraint === ONE_ACTIVE_CARD_INDEX) throw cardAlreadyActive();
+      if (pg?.code === '23505' && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
       throw e;
     }
   }

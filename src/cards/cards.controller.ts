@@ -46,7 +46,7 @@ export class CardsController {
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardView })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'CARD_TRANSITION_NOT_ALLOWED, CARD_ALREADY_ACTIVE_FOR_HOLDER' })
+  @ApiConflictResponse({ description: 'CARD_TRANSITION_NOT_ALLOWED, CARD_HOLDER_HAS_USABLE_CARD (activate, reship or a withdrawal while the holder has another shipped or active card)' })
   @ApiUnprocessableEntityResponse({ description: 'OPPOSITION_REASON_REQUIRED, OPPOSITION_REASON_NOT_APPLICABLE' })
   transition(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: CardTransitionDto): Promise<CardView> {
     return this.cards.transition(actor, serial, dto.action, { reason: dto.reason });

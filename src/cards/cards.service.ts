@@ -67,7 +67,7 @@ export class CardsService {
   /**
    * Applies a named action inside the caller's transaction (emission, opposition): locks the card, checks the
    * transition table, writes the new state and its audit entry. On a refusal nothing is written; on
-   * CARD_ALREADY_ACTIVE_FOR_HOLDER the database has aborted the caller's transaction, which must roll back.
+   * CARD_HOLDER_HAS_USABLE_CARD the database has aborted the caller's transaction, which must roll back.
    */
   async transitionIn(em: EntityManager, actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
     checkReason(action, opts);

@@ -34,6 +34,7 @@ export const CONFIG_ENV: Record<string, string> = {
   cardMinAge: 'CARD_MIN_AGE',
   formReminderDays: 'FORM_REMINDER_DAYS',
   formExpiryDays: 'FORM_EXPIRY_DAYS',
+  formNumberReuseDays: 'FORM_NUMBER_REUSE_DAYS',
   uploadLinkDays: 'UPLOAD_LINK_DAYS',
   photoMaxAgeDays: 'PHOTO_MAX_AGE_DAYS',
   photoMaxBytes: 'PHOTO_MAX_BYTES',
@@ -203,6 +204,13 @@ export class AppConfig {
   /** Days after the form is sent before an unanswered request expires. */
   @Transform(toInt) @IsInt() @Min(1)
   formExpiryDays = 45;
+
+  /**
+   * Days a closed request keeps its form number before the number may be given again (only once the 7-digit
+   * sequence is spent): long enough for a late envelope never to reach a newer request.
+   */
+  @Transform(toInt) @IsInt() @Min(90)
+  formNumberReuseDays = 365;
 
   /** Validity of the one-time link an insured uses to upload a photo online. */
   @Transform(toInt) @IsInt() @Min(1)

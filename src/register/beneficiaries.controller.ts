@@ -22,7 +22,7 @@ export class BeneficiariesController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'Register an insured person of the caller\'s organisme and open the affiliation' })
   @ApiCreatedResponse({ type: BeneficiaryView })
-  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_KEY_MISMATCH, NIR_SEX_INVALID, NIR_MONTH_INVALID, NAME_*, DATE_INVALID, BIRTH_RANK_INVALID, ADDRESS_INVALID' })
+  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_KEY_MISMATCH, NIR_SEX_INVALID, NIR_MONTH_INVALID, NIR_BIRTH_DATE_MISMATCH, NAME_*, DATE_INVALID, BIRTH_RANK_INVALID, ADDRESS_INVALID' })
   @ApiConflictResponse({ description: 'BENEFICIARY_EXISTS, BENEFICIARY_AFFILIATED_ELSEWHERE, AFFILIATION_OVERLAP' })
   async create(@CurrentActor() actor: Actor, @Body() dto: CreateBeneficiaryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<BeneficiaryView> {
     const b = await this.service.create(actor, dto);

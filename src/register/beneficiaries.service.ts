@@ -4,7 +4,7 @@ import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { badRequest, conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import {
-  BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirField, IDENTITY_FIELDS, IdentityFields,
+  BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirBirthDate, checkNirField, IDENTITY_FIELDS, IdentityFields,
 } from './beneficiary-input.js';
 import { BeneficiaryRepository, Scope } from './beneficiary.repository.js';
 import { RegisterClock } from './register-clock.js';
@@ -106,6 +106,7 @@ export class BeneficiariesService {
       }
       const changed = changedFields(current, change);
       if (changed.length === 0) return current;
+      if (change.birthDate !== undefined) orThrow(checkNirBirthDate(current.nir, change.birthDate, 'birthDate'));
       const patch = Object.fromEntries(changed.map((k) => [k, change[k]])) as Partial<IdentityFields>;
       await this.repo.updateIdentity(em, id, patch);
       await this.audit.record(em, actor, {

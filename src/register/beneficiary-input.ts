@@ -1,5 +1,5 @@
 import { checkAddress, checkName, NAME_LIMITS } from './identity.js';
-import { validateNir } from './nir.js';
+import { nirAgreesWithBirthDate, validateNir } from './nir.js';
 
 /**
  * The rules shared by the REST endpoints and the bulk import: one place decides what a valid insured person is,
@@ -57,6 +57,13 @@ export function checkNirField(raw: unknown): Checked<{ nir: string; temporary: b
   if (typeof raw !== 'string') return fail('NIR_FORMAT', 'nir', 'the NIR is a text of 15 characters');
   const r = validateNir(raw);
   return r.ok ? ok({ nir: r.nir, temporary: r.temporary }) : fail(r.code, 'nir', r.message);
+}
+
+/** A definitive NIR holding a real month must agree with the birth date (see nirAgreesWithBirthDate). */
+export function checkNirBirthDate(nir: string, birthDate: string, field: string): Checked<true> {
+  return nirAgreesWithBirthDate(nir, birthDate)
+    ? ok(true)
+    : fail('NIR_BIRTH_DATE_MISMATCH', field, 'the NIR\'s year and month (characters 2 to 5) must be those of birthDate; correct whichever is wrong');
 }
 
 export function checkNameField(field: keyof typeof NAME_LIMITS, raw: unknown): Checked<string> {
@@ -131,6 +138,8 @@ export function checkBeneficiary(raw: RawBeneficiary, today: string): Checked<Be
   if (!usageName.ok) return usageName;
   const birthDate = checkBirthDate(raw.birthDate, today);
   if (!birthDate.ok) return birthDate;
+  const agrees = checkNirBirthDate(nir.value.nir, birthDate.value, 'nir');
+  if (!agrees.ok) return agrees;
   const birthRank = checkBirthRank(raw.birthRank);
   if (!birthRank.ok) return birthRank;
   const addressLines = checkAddressField(raw.addressLines);

@@ -5,6 +5,14 @@
  */
 export type NirErrorCode = 'NIR_FORMAT' | 'NIR_SEX_INVALID' | 'NIR_MONTH_INVALID' | 'NIR_KEY_MISMATCH';
 
+/**
+ * The birth month positions a NIR may hold: 01-12 a real month; 20-42 and 50-99 occur for people born abroad
+ * or whose birth month is unknown. 00, 13-19 and 43-49 are never issued.
+ */
+export function isNirMonth(mm: number): boolean {
+  return (mm >= 1 && mm <= 12) || (mm >= 20 && mm <= 42) || (mm >= 50 && mm <= 99);
+}
+
 export type NirResult =
   | { ok: true; nir: string; temporary: boolean; sex: 1 | 2 | null }
   | { ok: false; code: NirErrorCode; message: string };
@@ -34,12 +42,26 @@ export function validateNir(input: string): NirResult {
   if (!m) return { ok: false, code: 'NIR_FORMAT', message: 'a NIR is 13 characters (digits, 2A or 2B for Corsica) followed by a 2-digit key' };
   const [, first, , month] = m;
   const mm = Number(month);
-  // Months 20-42 and 50-99 occur for people born abroad or whose birth month is unknown.
-  if (mm === 0) return { ok: false, code: 'NIR_MONTH_INVALID', message: 'the birth month 00 does not exist' };
+  if (!isNirMonth(mm)) {
+    return { ok: false, code: 'NIR_MONTH_INVALID', message: 'the birth month (characters 4-5) must be 01 to 12, 20 to 42 or 50 to 99' };
+  }
   const body = nir.slice(0, 13);
   if (nirKey(body) !== nir.slice(13)) return { ok: false, code: 'NIR_KEY_MISMATCH', message: 'the key does not match the 13 first characters' };
   const temporary = first === '7' || first === '8';
   return { ok: true, nir, temporary, sex: temporary ? null : (Number(first) as 1 | 2) };
+}
+
+/**
+ * Whether a NIR agrees with a birth date (YYYY-MM-DD): its characters 2-3 are the year's last two digits and 4-5
+ * the month. Checked only where the NIR holds a real month (01-12) and is definitive: a month of 20-42 or 50-99
+ * says the date was unknown when the number was given, and a temporary number (7/8) is not yet tied to the
+ * civil-status record, so neither is compared.
+ */
+export function nirAgreesWithBirthDate(nir: string, birthDate: string): boolean {
+  if (!/^[12]/.test(nir)) return true;
+  const mm = Number(nir.slice(3, 5));
+  if (mm < 1 || mm > 12) return true;
+  return nir.slice(1, 3) === birthDate.slice(2, 4) && nir.slice(3, 5) === birthDate.slice(5, 7);
 }
 
 /** For logs and lists seen by people who need not the whole number: sex digit and key only. */

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -29,12 +29,13 @@ export class CardDataController {
   }
 
   @Put(':serial/data/:recordType')
-  @ApiOperation({ summary: 'Set a whole chip record; raises the target version when the content changed' })
+  @ApiOperation({ summary: 'Set a whole chip record; raises the target version when the content changed. identity and organisme come from the register: change the beneficiary instead' })
   @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
   @ApiBody({ type: PutCardRecordDto })
   @ApiOkResponse({ type: PutRecordResultView })
   @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiUnprocessableEntityResponse({ description: 'CARD_RECORD_TYPE_UNKNOWN, CARD_DATA_INVALID' })
+  @ApiConflictResponse({ description: 'CARD_RECORD_FROM_REGISTER (identity, organisme), CARD_NOT_UPDATABLE' })
+  @ApiUnprocessableEntityResponse({ description: 'CARD_RECORD_TYPE_UNKNOWN, CARD_DATA_INVALID (errors: every fault, by field)' })
   put(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string, @Body() body: Record<string, unknown>): Promise<PutRecordResult> {
     return this.data.putRecord(actor, serial, recordType, body);
   }

@@ -4,26 +4,19 @@ import type { CardState } from '../cards/card-state.enum.js';
 import { run } from '../platform/database/sql.js';
 import { CURRENT } from '../register/sql.js';
 
-/** The one place a whole chip record is written and the card's target version raised (funds, mutations, NIR changes). */
+/** The fund side's reads and writes of chip records (the register's records are written by the database's triggers). */
 @Injectable()
 export class CardDataRepository {
   /**
    * Stores the record whole; the target version rises by one only when the content changed. Answers the new
-   * version, or null when unchanged.
+   * version, or null when unchanged. The database function card_data_write is the one versioned write (the
+   * register's triggers use it too); the caller holds the card's row lock.
    */
   async writeRecord(em: EntityManager, cardId: string, recordType: string, content: unknown): Promise<number | null> {
-    const { rows: st } = await run<{ target_version: number }>(em,
-      `SELECT coalesce((SELECT target_version FROM card_update_state WHERE card_id = $1), 0) AS target_version`, [cardId]);
-    const next = st[0].target_version + 1;
-    const { rows } = await run(em,
-      `INSERT INTO card_data_record (card_id, record_type, content, version) VALUES ($1, $2, $3::jsonb, $4)
-       ON CONFLICT (card_id, record_type) DO UPDATE SET content = excluded.content, version = excluded.version, updated_at = now()
-         WHERE card_data_record.content IS DISTINCT FROM excluded.content
-       RETURNING version`, [cardId, recordType, JSON.stringify(content), next]);
-    if (rows.length === 0) return null;
-    await run(em, `INSERT INTO card_update_state (card_id, target_version) VALUES ($1, $2)
-                   ON CONFLICT (card_id) DO UPDATE SET target_version = excluded.target_version`, [cardId, next]);
-    return next;
+    const { rows } = await run<{ version: number }>(em,
+      `SELECT out_version AS version FROM card_data_write(ARRAY[$1]::uuid[], ARRAY[$2]::varchar[], ARRAY[$3::jsonb])`,
+      [cardId, recordType, JSON.stringify(content)]);
+    return rows[0]?.version ?? null;
   }
 
   async recordVersion(em: EntityManager, cardId: string, recordType: string): Promise<number | null> {

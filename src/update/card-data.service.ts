@@ -9,7 +9,7 @@ import { AuditService } from '../platform/audit/audit.service.js';
 import { beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import { badRequest, DomainError } from '../platform/errors/domain-error.js';
-import { recordOrder, validateRecord } from './card-records.js';
+import { recordFromRegister, recordOrder, REGISTER_RECORD_TYPES, validateRecord } from './card-records.js';
 import { isUuid } from '../platform/validation/ids.js';
 
 export interface CardRecordView { recordType: string; version: number; updatedAt: Date; content: unknown }
@@ -59,9 +59,12 @@ export class CardDataService {
 
   /**
    * Stores a whole record and, when its content really changed, raises the card's target version; the record
-   * takes that version. One transaction with its audit entry; a refused record writes nothing.
+   * takes that version. One transaction with its audit entry; a refused record writes nothing. The identity and
+   * organisme records are the register's (409 CARD_RECORD_FROM_REGISTER).
    */
   async putRecord(actor: Actor, serial: string, recordType: string, body: unknown): Promise<PutRecordResult> {
+    // Said first, whatever the body: the caller must go to the register, not fix the record.
+    if ((REGISTER_RECORD_TYPES as readonly string[]).includes(recordType)) throw recordFromRegister(recordType);
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !('content' in body)) {
       throw badRequest('CARD_DATA_INVALID', 'The body is {"content": <the whole record>}');
     }

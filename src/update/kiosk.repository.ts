@@ -25,13 +25,19 @@ const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
 
 /**
  * Issues an exchange in one statement (one round trip, its own transaction): locks the card, takes the records
- * newer than min(confirmed version, version read), supersedes the card's open exchange and inserts the new one.
- * The `superseded` count in the INSERT's condition makes the UPDATE run first, so the unique index "one open
- * exchange per card" never sees two. A blocked card, or no record to write, issues nothing.
+ * newer than min(confirmed version, version read), supersedes the card's open exchange, inserts the new one and its
+ * audit entry. The `superseded` count in the INSERT's condition makes the UPDATE run first, so the unique index "one
+ * open exchange per card" never sees two. A blocked card, or no record to write, issues nothing.
+ *
+ * The answer discloses the holder's records (NIR, names...) to the kiosk: the audit entry `card.data_sent` (who,
+ * which card, which records and versions; never their content) is written by the same statement, so a disclosure
+ * without its entry cannot happen, and the common check (nothing to do) still writes nothing. Its columns are those
+ * AuditService writes.
  */
 const ISSUE_SQL = `
 WITH c AS (
-  SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version, least(c.data_version, $3::int) AS base
+  SELECT c.id, c.serial, c.organisme_code, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version,
+         least(c.data_version, $3::int) AS base
     FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
    WHERE c.id = $1
      FOR UPDATE OF c
@@ -45,10 +51,16 @@ WITH c AS (
   RETURNING id
 ), issued AS (
   INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records)
-  SELECT c.id, $2, c.base, c.target_version, (SELECT array_agg(record_type || '@' || version) FROM recs)
+  SELECT c.id, $2, c.base, c.target_version, (SELECT array_agg(record_type || '@' || version ORDER BY record_type) FROM recs)
     FROM c
    WHERE EXISTS (SELECT 1 FROM recs) AND (SELECT count(*) FROM superseded) >= 0
-  RETURNING id
+  RETURNING id, base_version, target_version, records
+), audited AS (
+  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+  SELECT $2::uuid, $4, $5, 'card.data_sent', 'card', c.id::text, c.organisme_code,
+         jsonb_build_object('serial', lpad(c.serial::text, 12, '0'), 'exchangeId', i.id, 'fromVersion', i.base_version,
+                            'targetVersion', i.target_version, 'records', to_jsonb(i.records))
+    FROM issued i CROSS JOIN c
 )
 SELECT c.state, c.data_version, c.target_version, c.base, (SELECT id FROM issued) AS exchange_id,
        (SELECT json_agg(json_build_object('recordType', record_type, 'version', version, 'content', content)) FROM recs) AS records
@@ -72,10 +84,11 @@ export class KioskRepository {
    * started with, so it does not see the first one's exchange and the unique index refuses its insert. Run again,
    * it sees it and supersedes it. The index is the arbiter; the retry only finishes the work.
    */
-  async issueExchange(cardId: string, kioskPartnerId: string, readVersion: number): Promise<IssueRow | undefined> {
+  async issueExchange(cardId: string, actor: { partnerId: string; kind: string; requestId: string | null }, readVersion: number): Promise<IssueRow | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange', ISSUE_SQL, [cardId, kioskPartnerId, readVersion]);
+        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange', ISSUE_SQL,
+          [cardId, actor.partnerId, readVersion, actor.kind, actor.requestId]);
         return rows[0];
       } catch (e) {
         const err = e as { code?: string; constraint?: string };

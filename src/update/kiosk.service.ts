@@ -61,7 +61,8 @@ export class KioskService {
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
     if (card.target_version <= Math.min(card.data_version, readVersion)) return this.nothingToDo(actor, shown, card.data_version);
     // Something is pending: issue an exchange (one statement, under the card's row lock; it re-reads the card).
-    const issued = await this.repo.issueExchange(card.id, actor.partnerId ?? '', readVersion);
+    // The records go to the kiosk: the same statement audits the disclosure (card.data_sent).
+    const issued = await this.repo.issueExchange(card.id, { partnerId: actor.partnerId ?? '', kind: actor.kind, requestId: actor.requestId }, readVersion);
     if (!issued) throw cardNotFound();
     if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version);
     if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version);
@@ -99,7 +100,9 @@ export class KioskService {
       if (ex.status === KioskExchangeStatus.Failed) throw conflict('KIOSK_EXCHANGE_ALREADY_FINISHED', 'This exchange already ended without an update', { exchangeId: ex.id });
 
       const written = new Set(dto.writtenRecords ?? []);
-      const missing = dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r));
+      // In write order, as the check answered them (the exchange row keeps them in no particular order).
+      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r)))
+        .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
       const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code };
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);

@@ -33,7 +33,7 @@ export class MutationsController {
   @ApiOperation({ summary: 'Change the NIR (temporary to definitive, or a correction) keeping the card; its identity record is rewritten' })
   @ApiCreatedResponse({ type: NirChangeView })
   @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND' })
-  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_SEX_INVALID, NIR_MONTH_INVALID, NIR_KEY_MISMATCH, NIR_UNCHANGED' })
+  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_SEX_INVALID, NIR_MONTH_INVALID, NIR_KEY_MISMATCH, NIR_BIRTH_DATE_MISMATCH, NIR_UNCHANGED' })
   @ApiConflictResponse({ description: 'NIR_TAKEN, BENEFICIARY_NOT_AFFILIATED (operators)' })
   changeNir(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: NirChangeDto): Promise<NirChangeView> {
     return this.mutations.changeNir(actor, id, dto);

@@ -1,4 +1,3 @@
-import { CardDataRepository } from './card-data.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatOptionalSerial } from '../cards/card-serial.js';
@@ -12,17 +11,15 @@ import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
-import { validateRecord } from './card-records.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
+import { checkNirBirthDate } from '../register/beneficiary-input.js';
+import { orThrow } from '../register/beneficiaries.service.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
 
-
-/** The chip's organisme record for a 9-digit organisme code (regime 2 digits, caisse 3, centre 4: all in `code`). */
-export const organismeRecord = (code: string): unknown => validateRecord('organisme', { code });
 
 /**
  * Mutations that keep the card (issue #6 §2): a change of fund ends the current affiliation and opens the new one;
@@ -34,20 +31,20 @@ export class MutationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: MutationsRepository,
-    private readonly records: CardDataRepository,
     private readonly audit: AuditService,
     private readonly events: FundEventsService,
     private readonly clock: RegisterClock,
   ) {}
 
-  /** Records a change of fund, by the outgoing fund (its current affiliate only) or an operator; applies it at once when due. */
+  /**
+   * Records a change of fund, by the outgoing fund (its current affiliate only) or an operator; applies it at once when
+   * due. The work is bounded by the one insured: other insured's due mutations are left to the job.
+   */
   async create(actor: Actor, beneficiaryId: string, dto: CreateMutationDto): Promise<MutationView> {
     const organismeCode = tenantScope(actor);
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
     if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
-    // Mutations that came due meanwhile are applied first (a daily cron is to come).
-    await this.applyDue(today, systemActor(actor.requestId));
     if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
     try {
       return await this.dataSource.transaction(async (em) => {
@@ -56,6 +53,11 @@ export class MutationsService {
           if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
           throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
         }
+        // This insured's own changes that came due before the hourly job ran are applied first, in order (the
+        // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
+        // and the operator's bounded route's, never a fund's request.
+        await this.repo.lockApplyRun(em);
+        await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
         const from = current.organisme_code;
         if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
         if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
@@ -129,7 +131,7 @@ export class MutationsService {
 
   /**
    * Changes the NIR of an insured the caller currently manages (an operator: anyone affiliated), keeping the card:
-   * each card's identity record is rewritten (a pending online update) and the change is counted as a card kept.
+   * each card's identity record follows the register (a pending online update) and the change is counted as a card kept.
    */
   async changeNir(actor: Actor, beneficiaryId: string, dto: NirChangeDto): Promise<NirChangeView> {
     const organismeCode = tenantScope(actor);
@@ -147,28 +149,20 @@ export class MutationsService {
         }
         const before = await this.repo.identity(em, beneficiaryId);
         if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
+        orThrow(checkNirBirthDate(nir.nir, before.birth_date, 'newNir'));
         if (await this.repo.nirTaken(em, nir.nir, beneficiaryId)) throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
         await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
         const org = current.organisme_code;
         const cards = await this.repo.lockMovableCards(em, beneficiaryId, org);
-        const identity = validateRecord('identity', {
-          nir: nir.nir, firstName: before.first_name, birthName: before.birth_name, usageName: before.usage_name, birthDate: before.birth_date, birthRank: before.birth_rank,
-        });
         const records: AuditRecord[] = [{
           action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
           details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
         }];
+        // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
+        // pending online update, audited card.data_changed); the mutation rows count the cards kept.
         for (const card of cards.length ? cards : [null]) {
-          const row = await this.repo.insert(em, {
+          await this.repo.insert(em, {
             beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
-          });
-          if (!card) continue;
-          // The chip's identity record carries the NIR: it changed, so the record is a pending update (unless the
-          // fund already stored the new number in it, then the pending version stays).
-          const version = (await this.records.writeRecord(em, card.id, 'identity', identity)) ?? (await this.records.recordVersion(em, card.id, 'identity'));
-          records.push({
-            action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: org,
-            details: { serial: formatOptionalSerial(card.serial), recordType: 'identity', version, mutationId: row.id },
           });
         }
         await this.audit.record(em, actor, ...records);
@@ -189,7 +183,7 @@ export class MutationsService {
 
   /**
    * Applies mutations in the caller's transaction: each card moves (serial kept) only if still with the from-organisme,
-   * its organisme record is rewritten (pending kiosk update), both funds are told, everything is audited; counted on
+   * its organisme record follows (the register's trigger: a pending kiosk update), both funds are told, everything is audited; counted on
    * its regime transfer if any. Set-based per "wave": a beneficiary's successive mutations (a ping-pong both of whose
    * legs are due) go in successive waves, in order, so each card is moved at most once per statement.
    */
@@ -213,8 +207,8 @@ export class MutationsService {
     const records: AuditRecord[] = [];
     const perTransfer = new Map<string, number>();
     for (const m of wave) {
+      // A moved card's organisme record is rewritten by the register's trigger on the card (audited card.data_changed).
       const isMoved = m.card_id !== null && moved.has(m.card_id);
-      const version = isMoved ? await this.records.writeRecord(em, m.card_id!, 'organisme', organismeRecord(m.to_organisme)) : null;
       const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
       const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, ...transfer };
       events.push(
@@ -231,12 +225,6 @@ export class MutationsService {
           action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
           details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
         });
-        if (version !== null) {
-          records.push({
-            action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
-            details: { serial, recordType: 'organisme', version },
-          });
-        }
       }
       if (m.transfer_id) perTransfer.set(m.transfer_id, (perTransfer.get(m.transfer_id) ?? 0) + 1);
     }

@@ -3,9 +3,12 @@ import { DataSource } from 'typeorm';
 import { nirKey } from '../../src/register/nir.js';
 import { CardState, OppositionReason } from '../../src/cards/card-state.enum.js';
 
-/** A valid, unique-enough NIR; pass `body13` to choose it (2A/2B allowed in the department position). */
-export function makeNir(body13?: string): string {
-  const body = body13 ?? `${randomInt(1, 3)}${String(randomInt(40, 100)).padStart(2, '0')}${String(randomInt(1, 13)).padStart(2, '0')}${String(randomInt(1, 96)).padStart(2, '0')}${String(randomInt(1, 1000)).padStart(3, '0')}${String(randomInt(1, 1000)).padStart(3, '0')}`;
+/**
+ * A valid, unique-enough NIR whose year and month agree with `birthDate` (the factories' default birth date);
+ * pass `body13` to choose it (2A/2B allowed in the department position).
+ */
+export function makeNir(body13?: string, birthDate = '1985-05-14'): string {
+  const body = body13 ?? `${randomInt(1, 3)}${birthDate.slice(2, 4)}${birthDate.slice(5, 7)}${String(randomInt(1, 96)).padStart(2, '0')}${String(randomInt(1, 1000)).padStart(3, '0')}${String(randomInt(1, 1000)).padStart(3, '0')}`;
   return body + nirKey(body);
 }
 

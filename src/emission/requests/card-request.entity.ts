@@ -15,14 +15,23 @@ import { RequestReason, RequestStatus } from './request-status.enum.js';
 })
 @Index(['status', 'statusChangedAt'])
 @Check('card_request_form_number', `form_number ~ '^[0-9]{8}$'`)
+// A form number designates one request at a time: unique among the requests holding theirs (src/emission/requests/form-number.ts).
+@Index('card_request_form_number_held', ['formNumber'], { unique: true, where: 'form_number_released_at IS NULL' })
+@Index('card_request_form_number_reusable', ['statusChangedAt'], {
+  where: `form_number_released_at IS NULL AND status IN ('completed', 'expired', 'cancelled')`,
+})
+@Check('card_request_form_number_held_while_awaiting_photo', `form_number_released_at IS NULL OR status NOT IN ('form_sent', 'photo_received', 'photo_rejected')`)
 export class CardRequest {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
   /** 8 digits printed on the form (7 from a sequence + a Luhn check digit), keyed in by the digitisation centre. */
-  @Index({ unique: true })
   @Column({ type: 'char', length: 8 })
   formNumber: string;
+
+  /** When the form number was given to a newer request, this one having been closed long enough (null: held). */
+  @Column({ type: 'timestamptz', nullable: true })
+  formNumberReleasedAt: Date | null;
 
   @Index()
   @Column({ type: 'uuid' })

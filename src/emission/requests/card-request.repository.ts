@@ -113,15 +113,33 @@ type Row = Record<string, unknown>;
 export class CardRequestRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The next 7-digit form sequence value (gaps are harmless: the number only has to be unique). */
-  async nextFormSequence(em: EntityManager): Promise<number> {
-    const { rows } = await run<{ v: string }>(em, `SELECT nextval('card_request_form_seq')::text AS v`);
-    return Number(rows[0].v);
+  /** The next 7-digit form sequence value (gaps are harmless: the number only has to be unique), or null once spent. */
+  async nextFormSequence(em: EntityManager): Promise<number | null> {
+    const { rows } = await run<{ v: string | null }>(em, `SELECT next_form_sequence()::text AS v`);
+    return rows[0].v === null ? null : Number(rows[0].v);
   }
 
-  /** The holder's active card, if any (the one a replacement request replaces). */
+  /**
+   * Releases the form number of the request closed longest ago, if that was more than `reuseDays` ago, and answers
+   * it (null: none is old enough). The row is locked and skipped by concurrent callers, so two new requests never
+   * take the same number; a rollback gives it back. The unique index over held numbers is the arbiter.
+   */
+  async releaseOldestFormNumber(em: EntityManager, reuseDays: number): Promise<string | null> {
+    const { rows } = await run<{ form_number: string }>(em,
+      `UPDATE card_request r SET form_number_released_at = now()
+         FROM (SELECT id FROM card_request
+                WHERE form_number_released_at IS NULL AND status IN ('completed', 'expired', 'cancelled')
+                  AND status_changed_at < now() - make_interval(days => $1::int)
+                ORDER BY status_changed_at LIMIT 1
+                  FOR UPDATE SKIP LOCKED) old
+        WHERE r.id = old.id
+       RETURNING r.form_number`, [reuseDays]);
+    return rows[0]?.form_number ?? null;
+  }
+
+  /** The holder's usable card (shipped or active; at most one, a unique index), if any: the one a replacement replaces. */
   async activeCardOf(em: EntityManager, beneficiaryId: string): Promise<string | null> {
-    const { rows } = await run<{ id: string }>(em, `SELECT id FROM card WHERE beneficiary_id = $1 AND state = 'active' LIMIT 1`, [beneficiaryId]);
+    const { rows } = await run<{ id: string }>(em, `SELECT id FROM card WHERE beneficiary_id = $1 AND state IN ('shipped', 'active')`, [beneficiaryId]);
     return rows[0]?.id ?? null;
   }
 
@@ -179,9 +197,10 @@ export class CardRequestRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Locks the request a form number designates (the digitisation centre's way in). */
+  /** Locks the request a form number designates (the digitisation centre's way in): the one holding it. */
   async lockByFormNumber(em: EntityManager, formNumber: string): Promise<CardRequestRecord | null> {
-    const { rows } = await run<Row>(em, `SELECT ${COLUMNS} FROM card_request r WHERE r.form_number = $1 FOR UPDATE`, [formNumber]);
+    const { rows } = await run<Row>(em,
+      `SELECT ${COLUMNS} FROM card_request r WHERE r.form_number = $1 AND r.form_number_released_at IS NULL FOR UPDATE`, [formNumber]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 

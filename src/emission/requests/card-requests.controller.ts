@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
-  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse,
+  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
@@ -27,6 +27,7 @@ export class CardRequestsController {
   @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND: unknown or not currently affiliated to the caller\'s organisme' })
   @ApiUnprocessableEntityResponse({ description: 'REQUEST_TOO_YOUNG' })
   @ApiConflictResponse({ description: 'REQUEST_ALREADY_OPEN, REQUEST_ACTIVE_CARD_EXISTS' })
+  @ApiServiceUnavailableResponse({ description: 'FORM_NUMBERS_EXHAUSTED: every form number is held (numbers come back as requests close)' })
   async create(@CurrentActor() actor: Actor, @Body() dto: CreateCardRequestDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedCardRequestView> {
     const created = await this.requests.create(actor, dto);
     reply.header('Location', `/v1/card-requests/${created.id}`);

@@ -59,9 +59,9 @@ export class CardRequestsService {
       }
       const activeCardId = await this.repo.activeCardOf(em, b.id);
       if (dto.reason === RequestReason.FirstCard && activeCardId) {
-        throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has an active card: choose the reason of its replacement');
+        throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has a card in use (shipped or active): choose the reason of its replacement');
       }
-      const formNumber = makeFormNumber(await this.repo.nextFormSequence(em));
+      const formNumber = await this.allocateFormNumber(em);
       const id = await this.repo.insert(em, {
         formNumber, beneficiaryId: b.id, organismeCode, reason: dto.reason, autoOrder: dto.autoOrder ?? false,
         replacedCardId: dto.reason === RequestReason.FirstCard ? null : activeCardId,
@@ -81,6 +81,20 @@ export class CardRequestsService {
       const view = await this.view({ organismeCode }, id, em);
       return { ...view, photoUploadLink: uploadLink(token.token) };
     });
+  }
+
+  /**
+   * The form number of a new request: the next one of the sequence while it lasts, then the number of the request
+   * closed longest ago (FORM_NUMBER_REUSE_DAYS or more). When every number is held: 503 FORM_NUMBERS_EXHAUSTED.
+   */
+  private async allocateFormNumber(em: EntityManager): Promise<string> {
+    const sequence = await this.repo.nextFormSequence(em);
+    if (sequence !== null) return makeFormNumber(sequence);
+    const reused = await this.repo.releaseOldestFormNumber(em, this.config.formNumberReuseDays);
+    if (reused !== null) return reused;
+    throw new DomainError('FORM_NUMBERS_EXHAUSTED', 503,
+      `Every 8-digit form number is held by an open request or by one closed less than ${this.config.formNumberReuseDays} days ago `
+      + '(FORM_NUMBER_REUSE_DAYS); numbers come back as requests close. Retry later; nothing was written', { reuseDays: this.config.formNumberReuseDays });
   }
 
   async get(actor: Actor, id: string): Promise<CardRequestView> {

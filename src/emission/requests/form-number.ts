@@ -2,6 +2,12 @@
  * Form numbers: 8 digits printed on the pre-filled form and keyed in by the digitisation centre. The first 7
  * come from the sequence card_request_form_seq, the 8th is a Luhn check digit, so a single mistyped digit or
  * two swapped neighbours are refused at the door (FORM_NUMBER_INVALID) instead of reaching another request.
+ *
+ * The sequence gives about 9 million numbers ever. Once it is spent, a new request takes the number of the request
+ * closed longest ago, if that was FORM_NUMBER_REUSE_DAYS or more ago; the old request then no longer holds it
+ * (form_number_released_at). A number is held by one request at most (a unique index over held numbers), and a
+ * request that can still receive a photo by its number always holds it (a check), so a number keyed in designates
+ * one live request. With every number held, a new request is refused with 503 FORM_NUMBERS_EXHAUSTED.
  */
 const FORM_NUMBER = /^\d{8}$/;
 

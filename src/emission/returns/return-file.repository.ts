@@ -85,12 +85,12 @@ export class ReturnFileRepository {
     return rows;
   }
 
-  /** Holders among these who have an active card: holder → active card ids. */
-  async activeCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
+  /** Holders among these who have a usable card (shipped or active): holder → those card ids. */
+  async usableCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (beneficiaryIds.length === 0) return out;
     const { rows } = await run<{ id: string; beneficiaryId: string }>(em,
-      `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = 'active'`, [beneficiaryIds]);
+      `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state IN ('shipped', 'active')`, [beneficiaryIds]);
     for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
     return out;
   }

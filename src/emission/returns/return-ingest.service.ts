@@ -106,10 +106,11 @@ export class ReturnIngestService {
     throw new Error(`return file ${rf.id}: content not found`);
   }
 
-  /** Each syntactically good line against the database: the card, its state, the holder's other active card. */
+  /** Each syntactically good line against the database: the card, its state, the holder's other usable card. */
   private async check(em: EntityManager, lines: ReturnLine[], cards: ReturnedCard[]): Promise<{ accepted: Accepted[]; problems: LineProblem[] }> {
     const bySerial = new Map(cards.map((c) => [c.serial, c]));
-    const active = await this.repo.activeCardsOf(em, cards.map((c) => c.beneficiaryId));
+    // One usable card per holder (a unique index): a line that would make a second one is refused, not the whole file.
+    const active = await this.repo.usableCardsOf(em, cards.map((c) => c.beneficiaryId));
     const activating = new Set<string>();
     const accepted: Accepted[] = [];
     const problems: LineProblem[] = [];
@@ -135,7 +136,7 @@ export class ReturnIngestService {
       if (l.status === ReturnLineStatus.Shipped) {
         const others = (active.get(card.beneficiaryId) ?? []).filter((id) => id !== card.replacedCardId);
         if (others.length || activating.has(card.beneficiaryId)) {
-          refuse(l, 'HOLDER_HAS_ACTIVE_CARD', `The holder of card ${l.serial12} has another active card; an operator must look`);
+          refuse(l, 'HOLDER_HAS_ACTIVE_CARD', `The holder of card ${l.serial12} has another card in use (shipped or active); an operator must look`);
           continue;
         }
         activating.add(card.beneficiaryId);
