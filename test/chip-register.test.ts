@@ -34,8 +34,8 @@ describe('chip identity and organisme records follow the register', () => {
     const before = await t.dataSource.query(`SELECT record_type, content, version FROM card_data_record WHERE card_id = $1 ORDER BY record_type`, [c.id]);
     const foreign = await insertBeneficiary(t.dataSource, { organismeCode: LYON });
     const hostile = [
-      { nir: foreign.nir, firstName: 'J'.repeat(60), birthName: 'Martin\u202E', birthDate: '2999-01-01' },
-      { nir: makeNir(), firstName: 'Jeanne\u0000', birthName: 'Martin', birthDate: '1985-05-14' },
+      { nir: foreign.nir, firstName: 'J'.repeat(60), birthName: 'Martin', birthDate: '2999-01-01' },
+      { nir: makeNir(), firstName: 'Jeanne', birthName: 'Martin', birthDate: '1985-05-14' },
       'not even an object',
     ];
     for (const content of hostile) {
@@ -46,6 +46,12 @@ describe('chip identity and organisme records follow the register', () => {
         expect(res.body).toMatchObject({ code: 'CARD_RECORD_FROM_REGISTER', recordType: 'identity' });
         expect(res.body.detail).toMatch(/PATCH \/v1\/beneficiaries\/\{id\}.*nir-change/);
       }
+    }
+    // Control and bidi characters are refused by the one JSON reader before any route sees the body.
+    for (const content of [{ nir: makeNir(), firstName: 'Jeanne\u0000', birthName: 'Martin' }, { birthName: 'Martin\u202E' }]) {
+      const res = await putRecord(t, fund.key, c.serial12, 'identity', content);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('TEXT_NOT_PRINTABLE');
     }
     const org = await putRecord(t, fund.key, c.serial12, 'organisme', { code: LYON });
     expect(org.status).toBe(409);

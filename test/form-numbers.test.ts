@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidFormNumber, makeFormNumber } from '../src/emission/requests/form-number.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
@@ -43,7 +44,10 @@ describe('form numbers: reuse once the sequence is spent', () => {
     await t.http().post(`/v1/card-requests/${old.id}/cancel`).set(bearer(key)).expect(200);
     await t.http().post(`/v1/card-requests/${recent.id}/cancel`).set(bearer(key)).expect(200);
 
-    await t.dataSource.query(`SELECT setval('card_request_form_seq', 9999998)`);
+    // Moving a sequence is the owner's right, not the application's.
+    const owner = new pg.Client(t.ownerUrl);
+    await owner.connect();
+    try { await owner.query(`SELECT setval('card_request_form_seq', 9999998)`); } finally { await owner.end(); }
     const last = await create();
     expect(last.status).toBe(201);
     expect(last.body.formNumber).toBe(makeFormNumber(9999999));

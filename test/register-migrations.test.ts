@@ -14,7 +14,8 @@ describe('migrations on existing data', () => {
   beforeAll(async () => {
     const db = await createTestDatabase();
     drop = db.drop;
-    ds = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
+    // Migrations run as the schema's owner, as in production.
+    ds = await new DataSource(dataSourceOptions(db.ownerUrl, 2)).initialize();
   });
   afterAll(async () => { await ds?.destroy(); await drop?.(); });
 
