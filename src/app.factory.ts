@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
@@ -26,6 +27,10 @@ export const JSON_BODY_MAX_BYTES = 1024 * 1024;
 
 /** Builds the HTTP application (not yet listening). Used by main, the CLI's tests and the e2e tests alike. */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: Pino): Promise<NestFastifyApplication> {
+  // DATA_DIR is created here, with the usual mode, before anything writes in it: a module creating its private
+  // folder first (keys, 0700) with a recursive mkdir would make DATA_DIR itself 0700, and the embedded PostgreSQL,
+  // which runs as another OS user when the product is started as root, could then no longer pass through it.
+  mkdirSync(config.dataDir, { recursive: true });
   const proxies = trustedProxyList(config.trustedProxies);
   const frameworkLog = new Logger('http');
   const adapter = new FastifyAdapter({

@@ -37,7 +37,8 @@ export default async function setup(project: TestProject) {
   const appUrl = (db: string) => `postgresql://${TEST_APP_ROLE}:${appPassword}@127.0.0.1:${port}/${db}`;
   const url = appUrl(TEMPLATE_DB);
   await migrate({ url, ownerUrl: server.adminUrl(TEMPLATE_DB), appRole: TEST_APP_ROLE });
-  const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false, sftpPort: 0 });
+  // Its own data folder: the repository's var/ belongs to `npm start`.
+  const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false, sftpPort: 0, dataDir: path.join(root, 'template-data') });
   const app = await createApp(config, url, createLogger('silent'));
   await app.init();
   await app.close();
