@@ -71,6 +71,8 @@ describe('kiosk protocol kiosk/2', () => {
     // The kiosk relays envelopes it cannot read.
     expect(disclosed([fetched.body], secrets)).toEqual([]);
     expect(openAll(c.keys, fetched.body).map((r) => r.opened)).toEqual([{ content: RECORDS.coverage }, { content: RECORDS.ald_periods }]);
+    // (The same search finds them once the card has opened the envelopes: it would find them in a kiosk/1 answer.)
+    expect(disclosed([openAll(c.keys, fetched.body)], secrets)).toEqual(['0300', 'situation', 'aldCode', 'aldDigit', '2028-12-31']);
     const [sent] = await t.dataSource.query(`SELECT details FROM audit_entry WHERE action = 'card.data_sent' AND details->>'exchangeId' = $1`, [fetched.body.exchangeId]);
     expect(sent.details).toMatchObject({ serial: c.serial12, protocol: 'kiosk/2', records: expect.arrayContaining(['coverage@4', 'ald_periods@3']) });
 
