@@ -33,6 +33,10 @@ describe('configuration', () => {
     ['RATE_LIMIT_PER_MINUTE', '0'],
     ['PHOTO_THRESHOLDS', '{"sharpnessMin":40}'],
     ['PHOTO_THRESHOLDS', 'not json'],
+    ['KIOSK_V1_UNTIL', '2028-02-30'],
+    ['KIOSK_V1_UNTIL', '31/12/2028'],
+    ['KIOSK_CHALLENGE_SECONDS', '0'],
+    ['KIOSK_UNPROVEN_SUSPEND', '20'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try { loadConfig({ [name]: value }); } catch (e) { error = e; }

@@ -51,6 +51,10 @@ export const CONFIG_ENV: Record<string, string> = {
   photoMaxPixels: 'PHOTO_MAX_PIXELS',
   photoOriginalRetentionDays: 'PHOTO_ORIGINAL_RETENTION_DAYS',
   kioskExchangeRetentionDays: 'KIOSK_EXCHANGE_RETENTION_DAYS',
+  kioskChallengeSeconds: 'KIOSK_CHALLENGE_SECONDS',
+  kioskV1Until: 'KIOSK_V1_UNTIL',
+  kioskUnprovenSlowdown: 'KIOSK_UNPROVEN_SLOWDOWN',
+  kioskUnprovenSuspend: 'KIOSK_UNPROVEN_SUSPEND',
   eventRetentionDays: 'EVENT_RETENTION_DAYS',
   webhookDeliveryRetentionDays: 'WEBHOOK_DELIVERY_RETENTION_DAYS',
   vendorFileRetentionDays: 'VENDOR_FILE_RETENTION_DAYS',
@@ -275,6 +279,28 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
   kioskExchangeRetentionDays = 400;
 
+  /** Seconds a kiosk/2 challenge (answered by a check) may be redeemed by a fetch carrying the card's proof. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  kioskChallengeSeconds = 60;
+
+  /**
+   * Last day (Europe/Paris, YYYY-MM-DD) on which kiosk/1 still serves cards without keys (made before kiosk/2, or
+   * imported); from the next day it refuses them, saying the card must be replaced. Cards with keys never use kiosk/1.
+   */
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' })
+  kioskV1Until = '2028-12-31';
+
+  /**
+   * Unproven cards (kiosk/2 challenges left to expire, fetches with a bad challenge or proof: distinct serials over
+   * the last hour) above which a kiosk key is slowed down (429 with a growing Retry-After on check and fetch).
+   */
+  @Transform(toInt) @IsInt() @Min(1)
+  kioskUnprovenSlowdown = 20;
+
+  /** Unproven cards above which a kiosk key is suspended (an operator lifts it). More than the slow-down threshold. */
+  @Transform(toInt) @IsInt() @Min(1)
+  kioskUnprovenSuspend = 100;
+
   /**
    * Days a fund event stays in the feed. A cursor that points before the purged events is answered 410
    * EVENTS_CURSOR_EXPIRED (with the oldest cursor still served), never with a silent gap.
@@ -342,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (typeof config.trustedProxies === 'string') {
     try { trustedProxyList(config.trustedProxies); } catch (e) { problems.push((e as Error).message); }
   }
+  problems.push(...kioskProblems(config));
   if (errors.length > 0 || problems.length > 0) {
     throw new ConfigError([
       ...problems,
@@ -353,6 +380,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   return config;
+}
+
+/** KIOSK_V1_UNTIL is a real calendar day; the suspension threshold is above the slow-down one. */
+function kioskProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
+  const day = config.kioskV1Until;
+  const parsed = new Date(`${day}T00:00:00Z`);
+  if (typeof day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(day) && (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day)) {
+    problems.push(`KIOSK_V1_UNTIL: must be a calendar day YYYY-MM-DD (got ${JSON.stringify(day)})`);
+  }
+  if (Number.isInteger(config.kioskUnprovenSlowdown) && Number.isInteger(config.kioskUnprovenSuspend) && config.kioskUnprovenSuspend <= config.kioskUnprovenSlowdown) {
+    problems.push(`KIOSK_UNPROVEN_SUSPEND: must be more than KIOSK_UNPROVEN_SLOWDOWN (${config.kioskUnprovenSlowdown}) (got ${JSON.stringify(String(config.kioskUnprovenSuspend))})`);
+  }
+  return problems;
 }
 
 /** A URL's password never goes to the console: replaced by *** in messages. */

@@ -55,13 +55,17 @@ export class PartnerRepository {
     await em.getRepository(ApiKey).update({ partnerId: id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
-  /** The hot path of every request (cached by the caller): one indexed lookup by prefix. */
+  /**
+   * The hot path of every request (cached by the caller): one indexed lookup by prefix. A key suspended by the kiosk
+   * enumeration guard (an open api_key_suspension, found by its partial unique index) is as unknown.
+   */
   async findActiveKeyByPrefix(prefix: string): Promise<KeyPrincipal | null> {
     const rows: Array<{ api_key_id: string; secret_hash: Buffer; partner_id: string; kind: PartnerKind; organisme_code: string | null }> =
       await this.dataSource.query(
         `SELECT k.id AS api_key_id, k.secret_hash, p.id AS partner_id, p.kind, p.organisme_code
            FROM api_key k JOIN partner p ON p.id = k.partner_id
-          WHERE k.prefix = $1 AND k.revoked_at IS NULL AND p.active`,
+          WHERE k.prefix = $1 AND k.revoked_at IS NULL AND p.active
+            AND NOT EXISTS (SELECT 1 FROM api_key_suspension s WHERE s.api_key_id = k.id AND s.lifted_at IS NULL)`,
         [prefix],
       );
     const r = rows[0];

@@ -9,6 +9,7 @@ import { CreatedApiKeyView } from './dto/partner.dto.js';
 import { PartnerKind } from './partner-kind.enum.js';
 import { ApiKey, Partner } from './partner.entity.js';
 import { PartnerRepository } from './partner.repository.js';
+import { KeySuspensionRepository } from './key-suspension.repository.js';
 
 @Injectable()
 export class PartnersService {
@@ -17,6 +18,7 @@ export class PartnersService {
     private readonly partners: PartnerRepository,
     private readonly regimes: RegimesRepository,
     private readonly audit: AuditService,
+    private readonly suspensions: KeySuspensionRepository,
   ) {}
 
   async createPartner(actor: Actor, input: { kind: PartnerKind; name: string; organismeCode?: string }): Promise<Partner> {
@@ -78,11 +80,11 @@ export class PartnersService {
   async get(id: string) {
     const p = await this.partners.findPartner(id);
     if (!p) throw notFound('Partner', 'PARTNER_NOT_FOUND');
-    const keys = await this.partners.listKeys(id);
-    return { ...p, apiKeys: keys.map(keyView) };
+    const [keys, suspended] = await Promise.all([this.partners.listKeys(id), this.suspensions.openForPartner(id)]);
+    return { ...p, apiKeys: keys.map((k) => keyView(k, suspended.get(k.id) ?? null)) };
   }
 }
 
-export function keyView(k: ApiKey) {
-  return { id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt };
+export function keyView(k: ApiKey, suspendedAt: Date | null = null) {
+  return { id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt, suspendedAt };
 }

@@ -6,10 +6,15 @@ import { run } from '../platform/database/sql.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { KioskExchangeStatus } from './update.entities.js';
 
-export interface CheckRow { id: string; state: CardState; data_version: number; target_version: number }
+export interface CheckRow { id: string; state: CardState; data_version: number; target_version: number; has_key: boolean }
+
+/** A card as a kiosk/2 fetch needs it: its public keys (null when it has none). */
+export interface FetchCardRow { id: string; state: CardState; auth_public_key: Buffer | null; enc_public_key: Buffer | null }
 
 export interface IssueRow {
   state: CardState;
+  /** The card has keys (card_key): kiosk/1 issues nothing for it, kiosk/2 nothing for a card without. */
+  has_key: boolean;
   data_version: number;
   target_version: number;
   base: number;
@@ -18,8 +23,16 @@ export interface IssueRow {
   records: Array<{ recordType: string; version: number; content: unknown }> | null;
 }
 
-export interface ExchangeRow { id: string; status: KioskExchangeStatus; target_version: number; records: string[] }
-export interface ConfirmCardRow { id: string; serial: string; state: CardState; organisme_code: string; data_version: number }
+export interface ExchangeRow {
+  id: string; status: KioskExchangeStatus; target_version: number; records: string[];
+  /** Opened by a kiosk/2 fetch (a card's proof), not a kiosk/1 check. */
+  kiosk2: boolean;
+}
+export interface ConfirmCardRow {
+  id: string; serial: string; state: CardState; organisme_code: string; data_version: number;
+  /** The card's auth key (kiosk/2 acknowledgements), null for a card without keys. */
+  auth_public_key: Buffer | null;
+}
 
 const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
 
@@ -27,7 +40,10 @@ const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
  * Issues an exchange in one statement (one round trip, its own transaction): locks the card, takes the records
  * newer than min(confirmed version, version read), supersedes the card's open exchange, inserts the new one and its
  * audit entry. The `superseded` count in the INSERT's condition makes the UPDATE run first, so the unique index "one
- * open exchange per card" never sees two. A blocked card, or no record to write, issues nothing.
+ * open exchange per card" never sees two. A blocked card, or no record to write, issues nothing; nor does kiosk/1
+ * ($6 null) for a card with keys, or kiosk/2 ($6: the SHA-256 of the challenge the card signed) for a card without:
+ * checked here, under the card's lock, whatever the service read before. A kiosk/2 exchange stores its challenge's
+ * digest under a unique index: a challenge opens one exchange at most.
  *
  * The answer discloses the holder's records (NIR, names...) to the kiosk: the audit entry `card.data_sent` (who,
  * which card, which records and versions; never their content) is written by the same statement, so a disclosure
@@ -37,21 +53,21 @@ const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
 const ISSUE_SQL = `
 WITH c AS (
   SELECT c.id, c.serial, c.organisme_code, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version,
-         least(c.data_version, $3::int) AS base
+         least(c.data_version, $3::int) AS base, EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id) AS has_key
     FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
    WHERE c.id = $1
      FOR UPDATE OF c
 ), recs AS (
   SELECT r.record_type, r.version, r.content
     FROM card_data_record r JOIN c ON r.card_id = c.id
-   WHERE r.version > c.base AND c.state IN (${USABLE})
+   WHERE r.version > c.base AND c.state IN (${USABLE}) AND c.has_key = ($6::bytea IS NOT NULL)
 ), superseded AS (
   UPDATE kiosk_exchange SET status = 'superseded', finished_at = now()
    WHERE card_id = $1 AND status = 'issued' AND EXISTS (SELECT 1 FROM recs)
   RETURNING id
 ), issued AS (
-  INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records)
-  SELECT c.id, $2, c.base, c.target_version, (SELECT array_agg(record_type || '@' || version ORDER BY record_type) FROM recs)
+  INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, challenge_digest)
+  SELECT c.id, $2, c.base, c.target_version, (SELECT array_agg(record_type || '@' || version ORDER BY record_type) FROM recs), $6::bytea
     FROM c
    WHERE EXISTS (SELECT 1 FROM recs) AND (SELECT count(*) FROM superseded) >= 0
   RETURNING id, base_version, target_version, records
@@ -59,10 +75,11 @@ WITH c AS (
   INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
   SELECT $2::uuid, $4, $5, 'card.data_sent', 'card', c.id::text, c.organisme_code,
          jsonb_build_object('serial', lpad(c.serial::text, 12, '0'), 'exchangeId', i.id, 'fromVersion', i.base_version,
-                            'targetVersion', i.target_version, 'records', to_jsonb(i.records))
+                            'targetVersion', i.target_version, 'records', to_jsonb(i.records),
+                            'protocol', CASE WHEN $6::bytea IS NULL THEN 'kiosk/1' ELSE 'kiosk/2' END)
     FROM issued i CROSS JOIN c
 )
-SELECT c.state, c.data_version, c.target_version, c.base, (SELECT id FROM issued) AS exchange_id,
+SELECT c.state, c.has_key, c.data_version, c.target_version, c.base, (SELECT id FROM issued) AS exchange_id,
        (SELECT json_agg(json_build_object('recordType', record_type, 'version', version, 'content', content)) FROM recs) AS records
   FROM c`;
 
@@ -71,12 +88,32 @@ SELECT c.state, c.data_version, c.target_version, c.base, (SELECT id FROM issued
 export class KioskRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The one read of a check: the card's state, confirmed and target versions, by serial. */
+  /**
+   * The one read of a check (kiosk/1 and kiosk/2): the card's state, confirmed and target versions, and whether it
+   * has keys, by serial (three primary-key or unique-index probes in one statement).
+   */
   async findForCheck(serial: string): Promise<CheckRow | undefined> {
-    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check',
-      `SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version
-         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id WHERE c.serial = $1`, [serial]);
+    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check_v2',
+      `SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version, k.card_id IS NOT NULL AS has_key
+         FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id LEFT JOIN card_key k ON k.card_id = c.id
+        WHERE c.serial = $1`, [serial]);
     return rows[0];
+  }
+
+  /** A kiosk/2 fetch's read: the card and its public keys, by serial. */
+  async findForFetch(serial: string): Promise<FetchCardRow | undefined> {
+    const rows = await preparedQuery<FetchCardRow>(this.dataSource, 'kiosk_fetch_card',
+      `SELECT c.id, c.state, k.auth_public_key, k.enc_public_key
+         FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1`, [serial]);
+    return rows[0];
+  }
+
+  /** Which of these challenge digests opened an exchange (any instance): the kiosk/2 enumeration guard's question. */
+  async redeemedChallenges(digests: Buffer[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows: { d: string }[] = await this.dataSource.query(
+      `SELECT encode(challenge_digest, 'hex') AS d FROM kiosk_exchange WHERE challenge_digest = ANY ($1::bytea[])`, [digests]);
+    return new Set(rows.map((r) => r.d));
   }
 
   /**
@@ -84,14 +121,18 @@ export class KioskRepository {
    * started with, so it does not see the first one's exchange and the unique index refuses its insert. Run again,
    * it sees it and supersedes it. The index is the arbiter; the retry only finishes the work.
    */
-  async issueExchange(cardId: string, actor: { partnerId: string; kind: string; requestId: string | null }, readVersion: number): Promise<IssueRow | undefined> {
+  async issueExchange(
+    cardId: string, actor: { partnerId: string; kind: string; requestId: string | null }, readVersion: number, challengeDigest: Buffer | null = null,
+  ): Promise<IssueRow | 'challenge_used' | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange', ISSUE_SQL,
-          [cardId, actor.partnerId, readVersion, actor.kind, actor.requestId]);
+        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v2', ISSUE_SQL,
+          [cardId, actor.partnerId, readVersion, actor.kind, actor.requestId, challengeDigest]);
         return rows[0];
       } catch (e) {
         const err = e as { code?: string; constraint?: string };
+        // The challenge already opened an exchange (a replay, or two fetches at once): the statement changed nothing.
+        if (err.code === '23505' && err.constraint === 'kiosk_exchange_challenge_once') return 'challenge_used';
         if (attempt >= 5 || err.code !== '23505' || err.constraint !== 'kiosk_exchange_one_open_per_card') throw e;
       }
     }
@@ -106,9 +147,10 @@ export class KioskRepository {
       `SELECT card_id FROM kiosk_exchange WHERE id = $1 AND kiosk_partner_id = $2`, [exchangeId, kioskPartnerId]);
     if (!found) return undefined;
     const { rows: [card] } = await run<ConfirmCardRow>(em,
-      `SELECT id, serial::text AS serial, state, organisme_code, data_version FROM card WHERE id = $1 FOR UPDATE`, [found.card_id]);
+      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code, c.data_version, k.auth_public_key
+         FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.id = $1 FOR UPDATE OF c`, [found.card_id]);
     const { rows: [exchange] } = await run<ExchangeRow>(em,
-      `SELECT id, status, target_version, records FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
+      `SELECT id, status, target_version, records, challenge_digest IS NOT NULL AS kiosk2 FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
     // Purged (retention) between the two reads: as unknown.
     return card && exchange ? { card, exchange } : undefined;
   }

@@ -10,6 +10,8 @@ import { SigningService } from '../platform/crypto/signing.service.js';
 import { badRequest, conflict, DomainError } from '../platform/errors/domain-error.js';
 import { recordOrder } from './card-records.js';
 import type { KioskCheck, KioskConfirmDto } from './dto/kiosk.dto.js';
+import { AppConfig } from '../config/app-config.js';
+import { endOfParisDay, protocol2Required, replacementRequired } from './kiosk-protocols.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { signReceipt, type SignedReceipt } from './receipts.js';
 import { KioskExchangeStatus } from './update.entities.js';
@@ -35,15 +37,25 @@ export interface ConfirmAnswer {
 
 const exchangeNotFound = () => new DomainError('KIOSK_EXCHANGE_NOT_FOUND', 404, 'Exchange not found');
 
-/** The kiosk side of online updates (protocol kiosk/1, docs/formats/kiosk-protocol.md). */
+/**
+ * The kiosk side of online updates (protocol kiosk/1, docs/formats/kiosk-protocol.md), for cards without keys only
+ * and until KIOSK_V1_UNTIL: a card with keys takes kiosk/2 (Kiosk2Service), where only the card reads its records.
+ */
 @Injectable()
 export class KioskService {
+  private readonly v1Until: string;
+  private readonly v1EndsAt: number;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: KioskRepository,
     private readonly audit: AuditService,
     private readonly signing: SigningService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.v1Until = config.kioskV1Until;
+    this.v1EndsAt = endOfParisDay(config.kioskV1Until);
+  }
 
   /**
    * Whether the chip needs rewriting. The common case (chip up to date) is one indexed read by serial and no write.
@@ -56,6 +68,8 @@ export class KioskService {
     const shown = formatSerial(serial);
     const card = await this.repo.findForCheck(serial);
     if (!card) throw cardNotFound();
+    if (card.has_key) throw protocol2Required();
+    if (Date.now() >= this.v1EndsAt) throw replacementRequired(this.v1Until);
     if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.data_version);
     // An interrupted write leaves the chip untrustworthy whatever version it reads: everything is sent again.
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
@@ -63,7 +77,9 @@ export class KioskService {
     // Something is pending: issue an exchange (one statement, under the card's row lock; it re-reads the card).
     // The records go to the kiosk: the same statement audits the disclosure (card.data_sent).
     const issued = await this.repo.issueExchange(card.id, { partnerId: actor.partnerId ?? '', kind: actor.kind, requestId: actor.requestId }, readVersion);
-    if (!issued) throw cardNotFound();
+    if (!issued || issued === 'challenge_used') throw cardNotFound();
+    // Keys arrived since the read (the statement checked again under the card's lock and issued nothing).
+    if (issued.has_key) throw protocol2Required();
     if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version);
     if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version);
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
@@ -93,6 +109,9 @@ export class KioskService {
       if (serial !== card.serial) {
         throw conflict('KIOSK_EXCHANGE_CARD_MISMATCH', 'This exchange was issued for another card', { exchangeId: ex.id });
       }
+      // A kiosk/2 exchange moves only on the card's acknowledgement (/v2/kiosk/confirm). An exchange kiosk/1 issued
+      // before the cut-off may still be confirmed after it: its records were sent already.
+      if (ex.kiosk2) throw protocol2Required();
       if (ex.status === KioskExchangeStatus.Confirmed) throw conflict('KIOSK_EXCHANGE_ALREADY_CONFIRMED', 'This exchange was already confirmed', { exchangeId: ex.id });
       if (ex.status === KioskExchangeStatus.Superseded) {
         throw conflict('KIOSK_EXCHANGE_SUPERSEDED', 'A newer exchange was issued for this card; check again', { exchangeId: ex.id });

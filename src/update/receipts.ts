@@ -3,20 +3,28 @@ import { leafHash, rootFromProof } from '../platform/crypto/merkle.js';
 import { type SigningService, treeHeadMessage, type TreeSignature } from '../platform/crypto/signing.service.js';
 
 /**
- * `/2`: the signature covers a Merkle tree head of a batch of receipts, and each receipt carries its inclusion
- * proof (`/1`, one signature per receipt, was never released).
+ * `/2` (kiosk/1): the signature covers a Merkle tree head of a batch of receipts, and each receipt carries its
+ * inclusion proof (`/1`, one signature per receipt, was never released).
+ * `/3` (kiosk/2): the same, plus `cardPresenceProven`: whether the card itself proved it was in the reader.
  */
 export const RECEIPT_FORMAT = 'vitale-update-receipt/2';
+export const RECEIPT_FORMAT_3 = 'vitale-update-receipt/3';
 export type ReceiptResult = 'updated' | 'nothing_to_do' | 'blocked' | 'failed';
 
 export interface ReceiptContent {
-  format: typeof RECEIPT_FORMAT;
+  format: typeof RECEIPT_FORMAT | typeof RECEIPT_FORMAT_3;
   exchangeId: string;
   serial: string;
   result: ReceiptResult;
   /** The card's confirmed data version after the exchange. */
   version: number;
   kioskPartnerId: string;
+  /**
+   * `/3` only: true when the exchange was opened by the card's signed proof of presence (kiosk/2 fetch); an
+   * `updated` result then also means the card signed the acknowledgement of every record written. False for the
+   * answers of a check, which asks the card for nothing.
+   */
+  cardPresenceProven?: boolean;
   issuedAt: string;
 }
 
@@ -31,15 +39,17 @@ export type SignedReceipt = TreeSignature & {
   payload: string;
 };
 
+/** A receipt of kiosk/1 (`/2`), or of kiosk/2 (`/3`) when `cardPresenceProven` is given. */
 export async function signReceipt(signing: SigningService, fields: Omit<ReceiptContent, 'format' | 'issuedAt' | 'exchangeId'> & { exchangeId?: string }): Promise<SignedReceipt> {
   // Fixed key order: the signed bytes are exactly what `payload` carries, whatever the reader's JSON library does.
   const content: ReceiptContent = {
-    format: RECEIPT_FORMAT,
+    format: fields.cardPresenceProven === undefined ? RECEIPT_FORMAT : RECEIPT_FORMAT_3,
     exchangeId: fields.exchangeId ?? randomUUID(),
     serial: fields.serial,
     result: fields.result,
     version: fields.version,
     kioskPartnerId: fields.kioskPartnerId,
+    ...(fields.cardPresenceProven === undefined ? {} : { cardPresenceProven: fields.cardPresenceProven }),
     issuedAt: new Date().toISOString(),
   };
   const bytes = Buffer.from(JSON.stringify(content), 'utf8');

@@ -67,6 +67,9 @@ export enum KioskExchangeStatus {
 @Index('kiosk_exchange_one_open_per_card', ['cardId'], { unique: true, where: `status = 'issued'` })
 @Index('kiosk_exchange_finished', ['finishedAt'], { where: `status <> 'issued'` })
 @Check('kiosk_exchange_versions', `target_version > base_version`)
+// A kiosk/2 challenge opens one exchange at most (single use, whatever the instance).
+@Index('kiosk_exchange_challenge_once', ['challengeDigest'], { unique: true, where: 'challenge_digest IS NOT NULL' })
+@Check('kiosk_exchange_challenge_digest', 'challenge_digest IS NULL OR length(challenge_digest) = 32')
 export class KioskExchange {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -96,6 +99,10 @@ export class KioskExchange {
 
   @Column({ type: 'enum', enum: KioskExchangeStatus, enumName: 'kiosk_exchange_status', default: KioskExchangeStatus.Issued })
   status: KioskExchangeStatus;
+
+  /** kiosk/2: the SHA-256 of the challenge whose card proof opened the exchange; null for kiosk/1. */
+  @Column({ type: 'bytea', nullable: true })
+  challengeDigest: Buffer | null;
 
   /** Set on an abort: whether a write command may have reached the chip. */
   @Column({ type: 'boolean', nullable: true })

@@ -5,6 +5,11 @@ import { Module } from '@nestjs/common';
 import { BeneficiaryCardUpdatesController, CardDataController } from './card-data.controller.js';
 import { CardDataService } from './card-data.service.js';
 import { KioskController } from './kiosk.controller.js';
+import { Kiosk2Controller } from './kiosk2.controller.js';
+import { Kiosk2Service } from './kiosk2.service.js';
+import { KioskChallenges } from './kiosk-challenges.service.js';
+import { KioskGuard } from './kiosk-guard.service.js';
+import { PartnersModule } from '../partners/partners.module.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { KioskService } from './kiosk.service.js';
 import { MutationsController } from './mutations.controller.js';
@@ -17,13 +22,13 @@ import { RegimeTransfersRepository } from './regime-transfers.repository.js';
 import { RegimeTransfersService } from './regime-transfers.service.js';
 
 /**
- * Online card updates from kiosks and pharmacy software (protocol kiosk/1), and the card data funds set.
+ * Online card updates from kiosks and pharmacy software (protocols kiosk/1 and kiosk/2), and the card data funds set.
  * Mutations that keep the card: change of fund, NIR change (mutations.*) and whole-regime transfers (regime-transfers.*).
  */
 @Module({
-  imports: [RegisterModule],
-  controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, MutationsController, RegimeTransfersController],
-  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons, ExchangeRetentionJobs, ExchangeRetentionCrons,
+  imports: [RegisterModule, PartnersModule],
+  controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, Kiosk2Controller, MutationsController, RegimeTransfersController],
+  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, Kiosk2Service, KioskChallenges, KioskGuard, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons, ExchangeRetentionJobs, ExchangeRetentionCrons,
     RegimeTransfersRepository, RegimeTransfersService, RegimeTransfersJobs],
 })
 export class UpdateModule {}

@@ -39,6 +39,8 @@ export class ApiKeyView {
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ nullable: true }) revokedAt: Date | null;
   @ApiPropertyOptional({ nullable: true }) lastUsedAt: Date | null;
+  @ApiPropertyOptional({ nullable: true, type: Date, description: 'Set while the key is suspended by the kiosk enumeration guard (it then authenticates nowhere; DELETE /v1/partners/:id/api-keys/:keyId/suspension lifts it)' })
+  suspendedAt: Date | null;
 }
 
 export class CreatedApiKeyView extends ApiKeyView {

@@ -60,12 +60,14 @@ class ReceiptTreeView {
 }
 
 class ReceiptContentView {
-  @ApiProperty({ example: 'vitale-update-receipt/2' }) format: string;
+  @ApiProperty({ enum: ['vitale-update-receipt/2', 'vitale-update-receipt/3'] }) format: string;
   @ApiProperty({ format: 'uuid' }) exchangeId: string;
   @ApiProperty({ example: '100000000042' }) serial: string;
   @ApiProperty({ enum: ['updated', 'nothing_to_do', 'blocked', 'failed'] }) result: string;
   @ApiProperty({ description: 'The card\'s confirmed data version after the exchange' }) version: number;
   @ApiProperty({ format: 'uuid' }) kioskPartnerId: string;
+  @ApiPropertyOptional({ description: 'vitale-update-receipt/3 (kiosk/2) only: the exchange was opened by the card\'s signed proof of presence (docs/formats/kiosk-protocol-2.md)' })
+  cardPresenceProven?: boolean;
   @ApiProperty() issuedAt: string;
 }
 

@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { formatSerial, parseSerial } from '../cards/card-serial.js';
+import { CardState } from '../cards/card-state.enum.js';
+import { isBlocked } from '../cards/card-transitions.js';
+import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
+import { AppConfig } from '../config/app-config.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { SigningService } from '../platform/crypto/signing.service.js';
+import { badRequest, conflict, DomainError } from '../platform/errors/domain-error.js';
+import { ackMessage, proofMessage, sealRecords, type SealedRecord, verifyCardSignature } from './card-crypto.js';
+import { recordOrder } from './card-records.js';
+import type { KioskCheck } from './dto/kiosk.dto.js';
+import type { Kiosk2Confirm, KioskFetch } from './dto/kiosk2.dto.js';
+import { KioskChallenges } from './kiosk-challenges.service.js';
+import { KioskGuard } from './kiosk-guard.service.js';
+import { endOfParisDay, protocol1Required, replacementRequired } from './kiosk-protocols.js';
+import { KioskRepository } from './kiosk.repository.js';
+import { signReceipt, type ReceiptResult, type SignedReceipt } from './receipts.js';
+import { KioskExchangeStatus } from './update.entities.js';
+
+export const KIOSK_PROTOCOL_2 = 'kiosk/2';
+type P = typeof KIOSK_PROTOCOL_2;
+
+type NothingToDo = { protocol: P; action: 'nothing_to_do'; serial: string; version: number; receipt: SignedReceipt };
+type Blocked = { protocol: P; action: 'blocked'; serial: string; state: CardState; receipt: SignedReceipt };
+
+export type Check2Answer =
+  | NothingToDo
+  | Blocked
+  | { protocol: P; action: 'update_available'; serial: string; challenge: string; expiresAt: string; kioskId: string };
+
+export type FetchAnswer =
+  | { protocol: P; action: 'update'; serial: string; exchangeId: string; fromVersion: number; targetVersion: number; ephemeralKey: string; records: SealedRecord[] }
+  | NothingToDo
+  | Blocked;
+
+export interface Confirm2Answer {
+  protocol: P;
+  result: 'updated' | 'failed';
+  serial: string;
+  version: number;
+  missingRecords: string[];
+  receipt: SignedReceipt;
+}
+
+const exchangeNotFound = () => new DomainError('KIOSK_EXCHANGE_NOT_FOUND', 404, 'Exchange not found');
+const refusedProof = (code: string, message: string) => new DomainError(code, 403, message);
+const CHALLENGE_ERRORS = {
+  KIOSK_CHALLENGE_INVALID: () => refusedProof('KIOSK_CHALLENGE_INVALID',
+    'The challenge is not one this system answered to this kiosk for this card (altered, or for another card or kiosk); check again'),
+  KIOSK_CHALLENGE_EXPIRED: () => refusedProof('KIOSK_CHALLENGE_EXPIRED', 'The challenge expired (KIOSK_CHALLENGE_SECONDS); check again for a fresh one'),
+};
+const challengeUsed = () => refusedProof('KIOSK_CHALLENGE_USED', 'This challenge already opened an exchange; check again for a fresh one');
+const proofInvalid = () => refusedProof('KIOSK_PROOF_INVALID',
+  'The proof is not this card\'s signature of the challenge, serial, version read, write flag and kiosk id: the card must sign them in the reader');
+const ackInvalid = () => refusedProof('KIOSK_ACK_INVALID',
+  'cardAck is not this card\'s signature of the exchange, serial and records written; nothing changed and the exchange stays open');
+
+/**
+ * Kiosk protocol 2 (docs/formats/kiosk-protocol-2.md): the card proves it is in the reader, and only the card can
+ * read its records. check answers only what is not secret (and a challenge); fetch, given the card's signed proof,
+ * opens the exchange and answers the records sealed to the card; confirm moves the version on the card's signed
+ * acknowledgement. The kiosk only relays.
+ */
+@Injectable()
+export class Kiosk2Service {
+  private readonly v1Until: string;
+  private readonly v1EndsAt: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: KioskRepository,
+    private readonly audit: AuditService,
+    private readonly signing: SigningService,
+    private readonly challenges: KioskChallenges,
+    private readonly guard: KioskGuard,
+    config: AppConfig,
+  ) {
+    this.v1Until = config.kioskV1Until;
+    this.v1EndsAt = endOfParisDay(config.kioskV1Until);
+  }
+
+  /**
+   * Whether the chip needs rewriting, without asking the card anything: the same single indexed read as kiosk/1
+   * and no write. When something is pending, a fresh challenge (one HMAC) and nothing else.
+   */
+  async check(actor: Actor, dto: KioskCheck): Promise<Check2Answer> {
+    this.guard.admit(actor);
+    const serial = parseSerial(dto.serial);
+    if (!serial) throw cardNotFound();
+    const shown = formatSerial(serial);
+    const card = await this.repo.findForCheck(serial);
+    if (!card) throw cardNotFound();
+    if (!card.has_key) throw this.keyless();
+    if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.data_version, false);
+    const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
+    if (card.target_version <= Math.min(card.data_version, readVersion)) return this.nothingToDo(actor, shown, card.data_version, false);
+    const kioskId = actor.partnerId ?? '';
+    const c = this.challenges.issue(shown, kioskId);
+    this.guard.challengeIssued(actor, serial, c);
+    return { protocol: KIOSK_PROTOCOL_2, action: 'update_available', serial: shown, challenge: c.challenge, expiresAt: new Date(c.expiresAt).toISOString(), kioskId };
+  }
+
+  /**
+   * The card's proof opens the exchange. Every refusal (challenge not ours, for another card or kiosk, expired or
+   * already used; a proof that is not the card's) happens before anything is written, or in the one statement
+   * that writes, which then writes nothing.
+   */
+  async fetch(actor: Actor, dto: KioskFetch): Promise<FetchAnswer> {
+    this.guard.admit(actor);
+    const serial = parseSerial(dto.serial);
+    if (!serial) throw cardNotFound();
+    const shown = formatSerial(serial);
+    const kioskId = actor.partnerId ?? '';
+    const challenge = this.challenges.verify(dto.challenge, shown, kioskId);
+    if (!challenge.ok) {
+      await this.guard.refused(actor, serial, 'challenge_invalid');
+      throw CHALLENGE_ERRORS[challenge.code]();
+    }
+    const card = await this.repo.findForFetch(serial);
+    if (!card) throw cardNotFound();
+    if (!card.auth_public_key || !card.enc_public_key) throw this.keyless();
+    const signed = proofMessage({ challenge: dto.challenge, serial: shown, readVersion: dto.readVersion, writeInProgress: dto.writeInProgress, kioskId });
+    if (!verifyCardSignature(card.auth_public_key, signed, Buffer.from(dto.proof, 'base64'))) {
+      await this.guard.refused(actor, serial, 'proof_invalid');
+      throw proofInvalid();
+    }
+    // As kiosk/1: an interrupted write makes the chip untrustworthy whatever it reads; everything is sent again.
+    const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
+    const issued = await this.repo.issueExchange(card.id, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, readVersion, challenge.digest);
+    if (issued === 'challenge_used') {
+      await this.guard.refused(actor, serial, 'challenge_invalid');
+      throw challengeUsed();
+    }
+    this.guard.proven(actor, serial);
+    if (!issued) throw cardNotFound();
+    if (!issued.has_key) throw this.keyless();
+    if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version, true);
+    if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version, true);
+    const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
+    const sealed = sealRecords(card.enc_public_key, { serial: shown, exchangeId: issued.exchange_id }, records);
+    return {
+      protocol: KIOSK_PROTOCOL_2, action: 'update', serial: shown, exchangeId: issued.exchange_id, fromVersion: issued.base,
+      targetVersion: issued.target_version, ephemeralKey: sealed.ephemeralKey, records: sealed.records,
+    };
+  }
+
+  /**
+   * Ends an exchange opened by a fetch. The confirmed version moves only on the card's valid acknowledgement of
+   * every record of the exchange; an invalid one changes nothing (the exchange stays open). An abort needs no
+   * acknowledgement (the card was pulled) and moves nothing.
+   */
+  async confirm(actor: Actor, dto: Kiosk2Confirm): Promise<Confirm2Answer> {
+    if (dto.aborted) {
+      if (dto.writtenRecords || dto.cardAck) throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm is either writtenRecords with cardAck, or aborted, not both');
+    } else if (!dto.writtenRecords || !dto.cardAck) {
+      throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm names writtenRecords with the card\'s cardAck, or says aborted: true');
+    }
+    const serial = parseSerial(dto.serial);
+    return this.dataSource.transaction(async (em) => {
+      const locked = await this.repo.lockForConfirm(em, dto.exchangeId, actor.partnerId ?? '');
+      if (!locked) throw exchangeNotFound();
+      const { card, exchange: ex } = locked;
+      const shown = formatSerial(card.serial);
+      if (serial !== card.serial) throw conflict('KIOSK_EXCHANGE_CARD_MISMATCH', 'This exchange was issued for another card', { exchangeId: ex.id });
+      if (!ex.kiosk2) throw protocol1Required(this.v1Until);
+      if (ex.status === KioskExchangeStatus.Confirmed) throw conflict('KIOSK_EXCHANGE_ALREADY_CONFIRMED', 'This exchange was already confirmed', { exchangeId: ex.id });
+      if (ex.status === KioskExchangeStatus.Superseded) throw conflict('KIOSK_EXCHANGE_SUPERSEDED', 'A newer exchange was issued for this card; check again', { exchangeId: ex.id });
+      if (ex.status === KioskExchangeStatus.Failed) throw conflict('KIOSK_EXCHANGE_ALREADY_FINISHED', 'This exchange already ended without an update', { exchangeId: ex.id });
+
+      const written = dto.writtenRecords ?? [];
+      if (!dto.aborted) {
+        const ack = ackMessage({ exchangeId: ex.id, serial: shown, writtenRecords: written });
+        if (!card.auth_public_key || !verifyCardSignature(card.auth_public_key, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) throw ackInvalid();
+      }
+      const done = new Set(written);
+      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !done.has(r)))
+        .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
+      const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code };
+      if (missing.length > 0) {
+        await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);
+        await this.audit.record(em, actor, {
+          ...audit, action: 'card.data_write_failed',
+          details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: !dto.aborted },
+        });
+        return { protocol: KIOSK_PROTOCOL_2, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.data_version, true, ex.id) };
+      }
+      const version = await this.repo.markConfirmed(em, ex.id, card.id, ex.target_version);
+      await this.audit.record(em, actor, {
+        ...audit, action: 'card.data_written',
+        details: { serial: shown, exchangeId: ex.id, from: card.data_version, to: version, records: ex.records, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: true },
+      });
+      return { protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, true, ex.id) };
+    });
+  }
+
+  /** A card without keys: kiosk/1 until its cut-off, then replacement. */
+  private keyless(): DomainError {
+    return Date.now() < this.v1EndsAt ? protocol1Required(this.v1Until) : replacementRequired(this.v1Until);
+  }
+
+  private async blocked(actor: Actor, serial: string, state: CardState, version: number, proven: boolean): Promise<Blocked> {
+    return { protocol: KIOSK_PROTOCOL_2, action: 'blocked', serial, state, receipt: await this.receipt(actor, serial, 'blocked', version, proven) };
+  }
+
+  private async nothingToDo(actor: Actor, serial: string, version: number, proven: boolean): Promise<NothingToDo> {
+    return { protocol: KIOSK_PROTOCOL_2, action: 'nothing_to_do', serial, version, receipt: await this.receipt(actor, serial, 'nothing_to_do', version, proven) };
+  }
+
+  private receipt(actor: Actor, serial: string, result: ReceiptResult, version: number, cardPresenceProven: boolean, exchangeId?: string): Promise<SignedReceipt> {
+    return signReceipt(this.signing, { exchangeId, serial, result, version, kioskPartnerId: actor.partnerId ?? '', cardPresenceProven });
+  }
+}
