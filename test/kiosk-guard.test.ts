@@ -95,8 +95,14 @@ describe('the kiosk/2 enumeration guard', () => {
     expect((await t.http().get(`/v1/partners/${scanner.id}`).set(bearer(t.operatorKey))).body.apiKeys[0].suspendedAt).not.toBeNull();
     expect(await metric(/^api_key_suspensions_total /)).toBe(1);
     expect(await metric(/^api_keys_suspended /)).toBe(1);
-    // Not personal data: no serial, NIR or name in what operators see of it.
-    expect(JSON.stringify([audit, listed.body])).not.toMatch(new RegExp([a, b, c, d, e].map((x) => x.serial12).join('|')));
+    // The fund whose cards were asked about is told, in its feed (ids and counts only).
+    const feed = await t.http().get('/v1/events?types=kiosk.key_suspended').set(bearer(fund.key)).expect(200);
+    expect(feed.body.items).toEqual([expect.objectContaining({
+      type: 'kiosk.key_suspended', subjectType: 'api_key', subjectId: apiKeyId,
+      data: { apiKeyId, partnerId: scanner.id, suspensionId: listed.body.items[0].id, reason: 'kiosk_unproven_cards', yourCards: 5, unprovenCards: 5, threshold: 4 },
+    })]);
+    // Not personal data: no serial, NIR or name in what operators and funds see of it.
+    expect(JSON.stringify([audit, listed.body, feed.body])).not.toMatch(new RegExp([a, b, c, d, e].map((x) => x.serial12).join('|')));
 
     // An operator lifts it (audited): the key works at once, and what was counted before no longer counts.
     const other = await t.partner(PartnerKind.Kiosk);

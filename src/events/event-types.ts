@@ -18,12 +18,13 @@ export enum FundEventType {
   BeneficiaryMutatedOut = 'beneficiary.mutated_out',
   BeneficiaryMutatedIn = 'beneficiary.mutated_in',
   BeneficiaryNirChanged = 'beneficiary.nir_changed',
+  KioskKeySuspended = 'kiosk.key_suspended',
 }
 
 export interface NewFundEvent {
   organismeCode: string;
   type: FundEventType;
-  subjectType: 'card_request' | 'card' | 'beneficiary';
+  subjectType: 'card_request' | 'card' | 'beneficiary' | 'api_key';
   subjectId: string;
   data: Record<string, unknown>;
 }

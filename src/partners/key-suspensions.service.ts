@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { conflict, notFound } from '../platform/errors/domain-error.js';
@@ -49,12 +49,17 @@ export class KeySuspensionsService implements OnModuleInit {
 
   /**
    * Suspends a key for asking about too many cards without their proof. True when this call suspended it, false
-   * when it already was. The audit entry is the system's, under the request that crossed the threshold if any.
+   * when it already was. The audit entry is the system's, under the request that crossed the threshold if any;
+   * `alsoInTransaction` writes what goes with the suspension (the funds' events) in the same transaction.
    */
-  async suspendForUnprovenCards(apiKeyId: string, partnerId: string, unprovenCards: number, threshold: number, requestId: string | null): Promise<boolean> {
+  async suspendForUnprovenCards(
+    apiKeyId: string, partnerId: string, unprovenCards: number, threshold: number, requestId: string | null,
+    alsoInTransaction?: (em: EntityManager, suspensionId: string) => Promise<void>,
+  ): Promise<boolean> {
     const done = await this.dataSource.transaction(async (em) => {
       const row = await this.repo.suspend(em, apiKeyId, UNPROVEN_CARDS_REASON, unprovenCards, threshold);
       if (!row) return false;
+      await alsoInTransaction?.(em, row.id);
       await this.audit.record(em, { kind: 'system', partnerId: null, organismeCode: null, apiKeyId: null, requestId }, {
         action: 'api-key.suspended', entityType: 'api_key', entityId: apiKeyId,
         details: { partnerId, reason: UNPROVEN_CARDS_REASON, unprovenCards, threshold, suspensionId: row.id },

@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AppConfig } from '../config/app-config.js';
-import { KeySuspensionsService } from '../partners/key-suspensions.service.js';
+import { FundEventType } from '../events/event-types.js';
+import { FundEventsService } from '../events/fund-events.service.js';
+import { KeySuspensionsService, UNPROVEN_CARDS_REASON } from '../partners/key-suspensions.service.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { MetricsService } from '../platform/metrics/metrics.service.js';
@@ -64,6 +66,7 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
     config: AppConfig,
     private readonly suspensions: KeySuspensionsService,
     private readonly repo: KioskRepository,
+    private readonly events: FundEventsService,
     metrics: MetricsService,
   ) {
     this.slowdown = config.kioskUnprovenSlowdown;
@@ -194,7 +197,15 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
     if (lifted !== undefined) this.forgetBefore(s, lifted);
     const n = this.count(s, now, true);
     if (n <= this.suspend) return false;
-    await this.suspensions.suspendForUnprovenCards(apiKeyId, s.partnerId, n, this.suspend, requestId);
+    const serials = [...s.unproven.keys()];
+    await this.suspensions.suspendForUnprovenCards(apiKeyId, s.partnerId, n, this.suspend, requestId, async (em, suspensionId) => {
+      // Each fund whose insured's cards were asked about is told, with counts only (never a serial).
+      const owners = await this.repo.organismesOfSerials(em, serials);
+      await this.events.append(em, ...owners.map((o) => ({
+        organismeCode: o.organismeCode, type: FundEventType.KioskKeySuspended, subjectType: 'api_key' as const, subjectId: apiKeyId,
+        data: { apiKeyId, partnerId: s.partnerId, suspensionId, reason: UNPROVEN_CARDS_REASON, yourCards: o.cards, unprovenCards: n, threshold: this.suspend },
+      })));
+    });
     return true;
   }
 

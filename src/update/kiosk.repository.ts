@@ -117,6 +117,18 @@ export class KioskRepository {
   }
 
   /**
+   * The organismes managing these cards, with how many of them each manages (serials that match no card are left
+   * out): who is told when a kiosk key is suspended for scanning cards.
+   */
+  async organismesOfSerials(em: EntityManager, serials: string[]): Promise<Array<{ organismeCode: string; cards: number }>> {
+    const valid = serials.filter((s) => /^\d{1,12}$/.test(s));
+    if (valid.length === 0) return [];
+    const rows: { organisme_code: string; cards: string }[] = await em.query(
+      `SELECT organisme_code, count(*) AS cards FROM card WHERE serial = ANY ($1::bigint[]) GROUP BY organisme_code ORDER BY organisme_code`, [valid]);
+    return rows.map((r) => ({ organismeCode: r.organisme_code, cards: Number(r.cards) }));
+  }
+
+  /**
    * Two checks of one card at once: the second waits for the card's lock, but its statement kept the snapshot it
    * started with, so it does not see the first one's exchange and the unique index refuses its insert. Run again,
    * it sees it and supersedes it. The index is the arbiter; the retry only finishes the work.

@@ -33,7 +33,7 @@ export class EventsQueryDto {
 export class FundEventView {
   @ApiProperty({ description: 'Event id, unique; also sent as X-Vitale-Event-Id by webhooks (deduplicate on it)', example: '1042' }) id: string;
   @ApiProperty({ enum: FundEventType }) type: string;
-  @ApiProperty({ enum: ['card_request', 'card', 'beneficiary'] }) subjectType: string;
+  @ApiProperty({ enum: ['card_request', 'card', 'beneficiary', 'api_key'] }) subjectType: string;
   @ApiProperty({ description: 'Id of the card request, card or beneficiary' }) subjectId: string;
   @ApiProperty({ description: 'Ids, codes and states only: never a NIR, a name, an address or a photo', type: 'object', additionalProperties: true }) data: Record<string, unknown>;
   @ApiProperty() createdAt: Date;
