@@ -55,11 +55,14 @@ export class CardKeyRepository {
   async heldBy(em: EntityManager, points: Buffer[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (points.length === 0) return out;
-    const { rows } = await run<{ point: Buffer; cardId: string }>(em,
-      `SELECT p.point, k.card_id AS "cardId"
-         FROM unnest($1::bytea[]) AS p(point)
-         JOIN card_key k ON k.auth_public_key = p.point OR k.enc_public_key = p.point`, [points]);
-    for (const r of rows) out.set(r.point.toString('hex'), r.cardId);
+    // `= ANY` on each column: two index scans (a join on `a = p OR b = p` would scan the table once per point).
+    const { rows } = await run<{ auth: Buffer; enc: Buffer; cardId: string }>(em,
+      `SELECT auth_public_key AS auth, enc_public_key AS enc, card_id AS "cardId" FROM card_key
+        WHERE auth_public_key = ANY($1::bytea[]) OR enc_public_key = ANY($1::bytea[])`, [points]);
+    const wanted = new Set(points.map((p) => p.toString('hex')));
+    for (const r of rows) {
+      for (const k of [r.auth.toString('hex'), r.enc.toString('hex')]) if (wanted.has(k)) out.set(k, r.cardId);
+    }
     return out;
   }
 
