@@ -1,5 +1,6 @@
 import { createHash, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -231,18 +232,34 @@ describe('step 5: personalisation batches and files', () => {
     expect((await t.http().put(`/v1/vendors/${v1.partnerId}/age-recipient`).set(fundA).send({ recipient: valid })).status).toBe(403);
   });
 
-  it('no clear personalisation file anywhere under DATA_DIR: no NIR, no name, no clear header in any file', async () => {
+  it('no clear personalisation file anywhere on disk, under DATA_DIR or the temporary folder: no NIR, no name, no clear header in any file', async () => {
     const reqs = await ordered(2);
     const { batches } = await builder.build();
-    for (const b of batches) await files.write(b.id);
-    const all = await t.dataSource.query(`SELECT b.nir, b.birth_name AS "birthName" FROM beneficiary b JOIN card c ON c.beneficiary_id = b.id WHERE c.batch_id IS NOT NULL`);
-    expect(all.length).toBeGreaterThanOrEqual(reqs.length);
-    const found = filesUnder(dataDir).filter((f) => {
-      const bytes = readFileSync(f);
-      return bytes.includes('H|perso|') || all.some((p: { nir: string; birthName: string }) => bytes.includes(p.nir) || bytes.includes(`|${p.birthName}|`));
-    });
-    expect(found).toEqual([]);
-    expect(filesUnder(dataDir).filter((f) => /PERSO_\d+\.txt$/.test(f))).toEqual([]);
+    // The files are written with a temporary folder of their own (os.tmpdir() follows TMPDIR), so that anything the
+    // writing leaves there is seen without reading what other tests put in the shared one.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'vitale-perso-tmp-'));
+    const tmpBefore = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      expect(os.tmpdir()).toBe(tmp);
+      for (const b of batches) await files.write(b.id);
+    } finally {
+      if (tmpBefore === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpBefore;
+    }
+    try {
+      const all = await t.dataSource.query(`SELECT b.nir, b.birth_name AS "birthName" FROM beneficiary b JOIN card c ON c.beneficiary_id = b.id WHERE c.batch_id IS NOT NULL`);
+      expect(all.length).toBeGreaterThanOrEqual(reqs.length);
+      const onDisk = [...filesUnder(dataDir), ...filesUnder(tmp)];
+      const found = onDisk.filter((f) => {
+        const bytes = readFileSync(f);
+        return bytes.includes('H|perso|') || all.some((p: { nir: string; birthName: string }) => bytes.includes(p.nir) || bytes.includes(`|${p.birthName}|`));
+      });
+      expect(found).toEqual([]);
+      expect(onDisk.filter((f) => /PERSO_\d+\.txt$/.test(f))).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('routing: the regime\'s vendor, else the default vendor; with neither the card waits as ordered', async () => {
