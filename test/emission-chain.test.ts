@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readVirtualCards } from '../src/cli/virtual-cards.js';
 import { freePort } from '../src/platform/database/embedded-postgres.js';
+import { cardSign, openRecord, proofMessage, sealRecords, verifyCardSignature } from '../src/update/card-crypto.js';
+import { tempDir } from './support/temp-dirs.js';
 
 /**
- * The whole chain end to end, as `npm run demo` plays it: a freshly started program on its embedded defaults,
+ * The whole chain end to end, as `npm run demo` plays it (perso/2 files decrypted by the simulated vendor, ret/2 return
+ * files with each chip's public keys, the chips' private keys kept in a virtual-cards file): a freshly started program on its embedded defaults,
  * a fund, the digitisation centre and a vendor over the real REST API and a real SFTP client, cards carried
  * through the six steps (a photo refused then replaced, a lost card replaced). The demo exits 0 only when every
  * card ended where it should.
@@ -16,13 +20,32 @@ describe('the six-step emission chain, end to end', () => {
     expect(existsSync(demo), 'npm test builds dist/ first (pretest)').toBe(true);
     const [port, sftpPort, pgPort] = [await freePort(), await freePort(), await freePort()];
     const env = { ...process.env, DATABASE_URL: '', PORT: String(port), SFTP_PORT: String(sftpPort), EMBEDDED_PG_PORT: String(pgPort) };
-    const res = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 240_000, env });
+    const cardsFile = path.join(tempDir('demo-cards'), 'virtual-cards.json');
+    const res = spawnSync(process.execPath, [demo, '--virtual-cards', cardsFile], { encoding: 'utf8', timeout: 240_000, env });
     expect(res.stdout).toContain(`API on http://127.0.0.1:${port}, SFTP on port ${sftpPort}, embedded PostgreSQL on port ${pgPort}`);
     expect(res.stderr).not.toContain('Demo FAILED');
-    expect(res.stdout).toContain('PERSO_00000001.txt: Ed25519 signature verifies');
+    // perso/2 (encrypted to the vendor, signature over the encrypted bytes) and ret/2 (the chips' public keys).
+    expect(res.stdout).toContain('PERSO_00000001.txt.age: Ed25519 signature verifies');
+    expect(res.stdout).toContain("PERSO_00000001.txt.age: decrypted with the vendor's age key into PERSO_00000001.txt");
+    expect(res.stdout).toContain('PERSO_00000001.txt: perso/2, trailer SHA-256 matches');
+    expect(res.stdout).toContain('RET_DEMO_1.txt (ret/2, the chips\' public keys) uploaded');
+    expect(res.stdout).toContain('the fund has no card without a key to replace');
     expect(res.stdout).toContain('photo refused with PHOTO_TOO_SMALL');
     expect(res.stdout).toContain('is opposed (lost)');
     expect(res.stdout).toContain('Demo complete: every card ended where it should.');
     expect(res.status).toBe(0);
+
+    // The virtual cards: the five cards made (four, then the replacement), private to their owner, each chip's private
+    // keys matching the public ones it reported.
+    expect(statSync(cardsFile).mode & 0o777).toBe(0o600);
+    const cards = readVirtualCards(cardsFile);
+    expect(cards).toHaveLength(5);
+    expect(new Set(cards.map((c) => c.serial)).size).toBe(5);
+    for (const c of cards) {
+      const proof = proofMessage({ challenge: 'c', serial: c.serial, readVersion: 2, writeInProgress: false, kioskId: 'k' });
+      expect(verifyCardSignature(Buffer.from(c.keys.authPublic, 'base64'), proof, Buffer.from(cardSign(c.keys, proof), 'base64'))).toBe(true);
+      const sealed = sealRecords(Buffer.from(c.keys.encPublic, 'base64'), { serial: c.serial, exchangeId: 'x' }, [{ recordType: 'identity', version: 3, content: { ok: true } }]);
+      expect(openRecord(c.keys, { serial: c.serial, exchangeId: 'x', ephemeralKey: sealed.ephemeralKey }, sealed.records[0])).toEqual({ content: { ok: true } });
+    }
   }, 300_000);
 });

@@ -12,7 +12,7 @@ import { appendEvents, fundEvent, ORG_A } from './support/event-fixtures.js';
 import { requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
 import { holdingReceiver, killPrograms, startProgram, until, type Program } from './support/program.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, sftpConnect, sftpPort, type TestVendor } from './support/vendor-fixtures.js';
+import { createVendor, makeCard, ret2Line, returnFile as ret2File, sftpConnect, sftpPort, type TestVendor } from './support/vendor-fixtures.js';
 
 /**
  * Jobs running in a worker that dies (SIGKILL: no clean-up, as an OOM kill or a power cut) go back to their queue
@@ -131,9 +131,11 @@ describe('jobs of a dead worker', () => {
       for (const b of built.batches) await t.app.get(BatchFileService).write(b.id);
       const serials: Array<{ serial: string }> = await t.dataSource.query(
         `SELECT lpad(serial::text, 12, '0') AS serial FROM card WHERE id = ANY($1::uuid[]) ORDER BY serial`, [cardIds]);
-      const lines = serials.map((s, i) => `D|${s.serial}|CHIPRECOVER${i}|${iso(60_000)}|${iso(30_000)}|SHIPPED|`);
-      return { cardIds, returnFile: [`H|ret|1|${vendor.login}|${iso()}`, ...lines, `T|${lines.length}`].join('\n') + '\n' };
+      const lines = serials.map((s, i) => ret2Line(makeCard(s.serial, `CHIPRECOVER${i}`), 'SHIPPED', { personalisedAt: iso(60_000), shippedAt: iso(30_000) }));
+      return { cardIds, returnFile: ret2File(vendor.login, lines) };
     }
+    const keyCount = async (ids: string[]) => (await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM card_key WHERE card_id = ANY($1::uuid[])`, [ids]))[0].n as number;
     const cardStates = async (ids: string[]) => (await t.dataSource.query(
       `SELECT state FROM card WHERE id = ANY($1::uuid[])`, [ids])).map((r: { state: string }) => r.state).sort();
     const returnFileRow = async (name: string) => (await t.dataSource.query(
@@ -155,11 +157,14 @@ describe('jobs of a dead worker', () => {
       expect(await job(ingest.id)).toBe('active');
       expect((await returnFileRow('RET_MID.txt'))!.status).toBe('received');
       expect(await cardStates(cardIds)).toEqual(['in_personalisation', 'in_personalisation']);
+      // The chip keys were written in the transaction that died with the worker: none landed.
+      expect(await keyCount(cardIds)).toBe(0);
 
       expect(await jobs.recoverInterruptedJobs()).toEqual([{ id: ingest.id, name: JobName.EmissionIngestReturnFile, state: 'retry' }]);
       const survivor = await worker();
       await until(async () => (await returnFileRow('RET_MID.txt'))!.status === 'ingested', 'the file to be ingested');
       expect(await cardStates(cardIds)).toEqual(['active', 'active']);
+      expect(await keyCount(cardIds)).toBe(2);
       expect(await ingestions(received.id)).toBe(1);
       expect(await survivor.stop()).toBe(0);
     }, 180_000);

@@ -9,8 +9,8 @@ import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 import { sftpConnect, sftpPort } from './support/vendor-fixtures.js';
 
 /**
- * docs/partners.md as a new operator follows it: every `sh` block, in order, in bash with curl, jq, ssh-keygen and
- * `npm run portrait`, against a listening instance. Then what the blocks should have set up is checked from the
+ * docs/partners.md as a new operator follows it: every `sh` block, in order, in bash with curl, jq, ssh-keygen,
+ * age-keygen and `npm run portrait`, against a listening instance. Then what the blocks should have set up is checked from the
  * outside: the partners and their keys, the vendor's and the concentrator's SFTP log-ins with the keys the blocks
  * made, and the card request moved on by the portrait the centre sent.
  */
@@ -36,7 +36,7 @@ describe('docs/partners.md, run as written', () => {
   const shBlocks = (markdown: string) => [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 
   it('sets up every kind of partner, and each one works', async () => {
-    for (const tool of ['curl', 'jq', 'ssh-keygen']) {
+    for (const tool of ['curl', 'jq', 'ssh-keygen', 'age-keygen']) {
       expect(spawnSync('sh', ['-c', `command -v ${tool}`]).status, `${tool} is needed (.ci/run installs it)`).toBe(0);
     }
     expect(staleReason(process.cwd(), 'src/cli/portrait.ts'), 'npm test builds dist/ first').toBeNull();
@@ -68,6 +68,10 @@ describe('docs/partners.md, run as written', () => {
     const fingerprint = spawnSync('ssh-keygen', ['-lf', path.join(work, 'vendor_key.pub')], { encoding: 'utf8' }).stdout.split(' ')[1];
     const vendors = await t.http().get('/v1/vendors').set(bearer(t.operatorKey)).expect(200);
     expect(JSON.stringify(vendors.body)).toContain(fingerprint);
+    // Its files will be encrypted to the age key the block made.
+    const recipient = spawnSync('age-keygen', ['-y', path.join(work, 'vendor_age.txt')], { encoding: 'utf8' }).stdout.trim();
+    expect(recipient).toMatch(/^age1/);
+    expect(vendors.body.items.find((v: { login: string }) => v.login === 'imprimerie_nord')).toMatchObject({ ageRecipient: recipient });
 
     // So does the concentrator, read-only, in /lists.
     const concentrator = await sftpConnect(sftpPort(t), vars.CONCENTRATOR_LOGIN, readFileSync(path.join(work, 'concentrator_key'), 'utf8'));

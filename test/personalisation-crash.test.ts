@@ -8,7 +8,7 @@ import { JobsService } from '../src/platform/jobs/jobs.service.js';
 import { requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
 import { killPrograms, startProgram } from './support/program.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor } from './support/vendor-fixtures.js';
+import { createVendor, decryptForVendor, persoSerials } from './support/vendor-fixtures.js';
 
 /**
  * The worker is killed for real (SIGKILL, no clean-up) right after the batch transaction committed its serials
@@ -62,7 +62,7 @@ describe('a worker killed between serial allocation and file writing', () => {
       `SELECT id, serial::text AS serial, batch_id FROM card WHERE id = ANY($1::uuid[]) AND serial IS NOT NULL ORDER BY serial`, [cardIds]);
     expect(allocated).toHaveLength(3);
     const outbox = path.join(dataDir, 'sftp', vendor.login, 'outbox');
-    const persoFiles = () => (existsSync(outbox) ? readdirSync(outbox).filter((f) => /^PERSO_\d+\.txt$/.test(f)).sort() : []);
+    const persoFiles = () => (existsSync(outbox) ? readdirSync(outbox).filter((f) => /^PERSO_\d+\.txt\.age$/.test(f)).sort() : []);
     expect(persoFiles()).toEqual([]);
 
     // The build job died with its worker: the next check of any instance puts it back in the queue at once.
@@ -81,11 +81,11 @@ describe('a worker killed between serial allocation and file writing', () => {
     const serials = all.map((r) => r.serial);
     // Consecutive from the counter as it stood before the crash: nothing skipped, nothing issued twice.
     expect(serials).toEqual([0, 1, 2, 3, 4].map((i) => (BigInt(before) + BigInt(i)).toString()));
-    const serialsIn = (f: string) => readFileSync(path.join(outbox, f), 'utf8').split('\n').filter((l) => l.startsWith('R|')).map((l) => BigInt(l.split('|')[1]).toString());
+    const serialsIn = async (f: string) => persoSerials(await decryptForVendor(vendor, readFileSync(path.join(outbox, f)))).map((s) => BigInt(s).toString());
     const [first, second] = persoFiles();
     // The first file holds exactly the serials the killed worker had allocated.
-    expect(serialsIn(first)).toEqual(allocated.map((a) => a.serial));
-    const inFiles = [...serialsIn(first), ...serialsIn(second)];
+    expect(await serialsIn(first)).toEqual(allocated.map((a) => a.serial));
+    const inFiles = [...await serialsIn(first), ...await serialsIn(second)];
     expect([...inFiles].sort()).toEqual(serials);
     expect(new Set(inFiles).size).toBe(5);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM personalisation_batch`);

@@ -1,5 +1,6 @@
 import { createHash, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +18,17 @@ import { JobName } from '../src/platform/jobs/job-catalogue.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { ORG_A, ORG_MSA, requestReadyToOrder, tempDataDir, waitFor, type ReadyRequest } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, type TestVendor } from './support/vendor-fixtures.js';
+import { createVendor, decryptForVendor, type TestVendor } from './support/vendor-fixtures.js';
 
-/** A perso/1 file read back the way a vendor would. */
+/** Every file under a folder, recursively (the data folder: SFTP tree, staging areas, keys, photos). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : e.isFile() ? [p] : [];
+  });
+}
+
+/** A clear perso file read back the way a vendor would, once decrypted. */
 function readPerso(bytes: Buffer) {
   const text = bytes.toString('utf8');
   expect(text.endsWith('\n')).toBe(true);
@@ -104,19 +113,29 @@ describe('step 5: personalisation batches and files', () => {
     expect((await builder.build()).batches).toEqual([]);
   });
 
-  it('writes PERSO_<n>.txt and its signature into the vendor outbox: header, records, trailer SHA-256, Ed25519 signature', async () => {
+  it('writes PERSO_<n>.txt.age, encrypted to the vendor, and its signature into the outbox: header, records, trailer SHA-256, Ed25519 signature over the encrypted bytes', async () => {
     const reqs = await ordered(2);
     const { batches: [batch] } = await builder.build();
-    expect(existsSync(path.join(outbox(v1.login), `PERSO_${batch.batchNumber.padStart(8, '0')}.txt`))).toBe(false);
+    const name = `PERSO_${batch.batchNumber.padStart(8, '0')}.txt.age`;
+    expect(existsSync(path.join(outbox(v1.login), name))).toBe(false);
     const written = await files.write(batch.id);
-    const name = `PERSO_${batch.batchNumber.padStart(8, '0')}.txt`;
     expect(written?.fileName).toBe(name);
-    const bytes = readFileSync(path.join(outbox(v1.login), name));
+    const encrypted = readFileSync(path.join(outbox(v1.login), name));
+    // age's binary header, then nothing readable: no NIR, no name.
+    expect(encrypted.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+    for (const r of reqs) {
+      expect(encrypted.includes(r.beneficiary.nir)).toBe(false);
+      expect(encrypted.includes(r.beneficiary.birthName)).toBe(false);
+    }
+    const bytes = await decryptForVendor(v1, encrypted);
     const { header, records, trailer, beforeTrailer } = readPerso(bytes);
-    const [row] = await t.dataSource.query(`SELECT status, file_name, sha256, created_at FROM personalisation_batch WHERE id = $1`, [batch.id]);
-    expect(header).toEqual(['H', 'perso', '1', batch.batchNumber, v1.login, row.created_at.toISOString(), '2']);
+    const [row] = await t.dataSource.query(`SELECT status, file_name, sha256, perso_version, plaintext_sha256, created_at FROM personalisation_batch WHERE id = $1`, [batch.id]);
+    expect(header).toEqual(['H', 'perso', '2', batch.batchNumber, v1.login, row.created_at.toISOString(), '2']);
     expect(trailer).toEqual(['T', '2', createHash('sha256').update(beforeTrailer).digest('hex')]);
-    expect(row).toMatchObject({ status: 'written', file_name: name, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(row).toMatchObject({
+      status: 'written', file_name: name, perso_version: 2,
+      sha256: createHash('sha256').update(encrypted).digest('hex'), plaintext_sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     // One record per card, by serial, with the register's data and the chip photo.
     const cards = await cardRows(reqs.map((r) => r.cardId));
     expect(records.map((r) => r[1])).toEqual(cards.map((c: { serial: string }) => c.serial.padStart(12, '0')));
@@ -129,32 +148,118 @@ describe('step 5: personalisation batches and files', () => {
       expect(rec.slice(13, 17)).toEqual(['01', '751', '0001', '2']); // data version 2: identity and organisme as issued
       expect(Buffer.from(rec[17], 'base64').equals(req.chipPhoto!)).toBe(true);
     }
-    // The detached signature verifies with the published key.
+    // The detached signature covers the encrypted bytes (checked before decrypting) and states the clear file's hash.
     const sig = JSON.parse(readFileSync(path.join(outbox(v1.login), `${name}.sig`), 'utf8'));
-    expect(sig).toMatchObject({ format: 'perso/1', file: name, sha256: row.sha256, algorithm: 'Ed25519' });
+    expect(sig).toMatchObject({
+      format: 'perso/2', file: name, sha256: row.sha256, encryption: 'age', recipient: v1.ageRecipient,
+      plaintextFile: name.slice(0, -4), plaintextSha256: row.plaintext_sha256, algorithm: 'Ed25519',
+    });
     const keys = await t.http().get('/v1/signing-keys').set(bearer(t.operatorKey));
     const key = keys.body.items.find((k: { keyId: string }) => k.keyId === sig.keyId);
-    expect(verify(null, bytes, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
-    const tampered = Buffer.from(bytes);
-    tampered[10] ^= 1;
+    expect(verify(null, encrypted, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
+    const tampered = Buffer.from(encrypted);
+    tampered[encrypted.length - 10] ^= 1;
     expect(verify(null, tampered, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(false);
-    // No temporary file is ever visible in the outbox.
-    expect(readdirSync(outbox(v1.login)).filter((f) => !/^PERSO_\d{8}\.txt(\.sig)?$/.test(f))).toEqual([]);
+    await expect(decryptForVendor(v1, tampered)).rejects.toThrow();
+    // No temporary file is ever visible in the outbox, nor left in the staging area.
+    expect(readdirSync(outbox(v1.login)).filter((f) => !/^PERSO_\d{8}\.txt\.age(\.sig)?$/.test(f))).toEqual([]);
+    expect(readdirSync(path.join(dataDir, 'sftp', v1.login, '.staging'))).toEqual([]);
     // A second run of the job for a written batch does nothing.
     expect(await files.write(batch.id)).toBeNull();
   });
 
-  it('a rewrite gives the very same bytes (everything comes from the database)', async () => {
+  it('a rewrite gives the very same clear file (everything comes from the database), encrypted anew', async () => {
     await ordered(2);
     const { batches: [batch] } = await builder.build();
     const first = await files.write(batch.id);
     const file = path.join(outbox(v1.login), first!.fileName);
-    const bytes = readFileSync(file);
-    await t.dataSource.query(`UPDATE personalisation_batch SET status = 'allocated', file_name = NULL, sha256 = NULL, written_at = NULL WHERE id = $1`, [batch.id]);
+    const encrypted = readFileSync(file);
+    await t.dataSource.query(`UPDATE personalisation_batch SET status = 'allocated', file_name = NULL, sha256 = NULL, perso_version = NULL, plaintext_sha256 = NULL, written_at = NULL WHERE id = $1`, [batch.id]);
     writeFileSync(file, 'garbage');
     const second = await files.write(batch.id);
-    expect(second).toEqual(first);
-    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(second).toMatchObject({ fileName: first!.fileName, plaintextSha256: first!.plaintextSha256 });
+    // age draws a new file key each time: other encrypted bytes, the same content inside.
+    expect(second!.sha256).not.toBe(first!.sha256);
+    expect((await decryptForVendor(v1, readFileSync(file))).equals(await decryptForVendor(v1, encrypted))).toBe(true);
+  });
+
+  it('a vendor without an age recipient gets no batch: its cards wait as ordered, never a clear file; registering one lets them go', async () => {
+    const late = await createVendor(t, { login: 'imprimerie_tard', regimeCodes: ['02'], ageRecipient: false });
+    const [msa] = await ordered(1, ORG_MSA);
+    const waiting = await builder.build();
+    expect(waiting).toMatchObject({ batches: [], waitingWithoutRecipient: 1 });
+    expect((await cardRows([msa.cardId]))[0]).toMatchObject({ state: 'ordered', serial: null, batch_id: null });
+    expect(existsSync(outbox(late.login)) ? readdirSync(outbox(late.login)) : []).toEqual([]);
+    // A batch allocated before the vendor had one (at the upgrade to perso/2) is not written either.
+    const early = (await t.dataSource.query(`SELECT count(*)::int AS n FROM personalisation_batch`))[0].n;
+    await t.dataSource.query(`UPDATE vendor_profile SET age_recipient = $2 WHERE partner_id = $1`, [late.partnerId, late.ageRecipient]);
+    const { batches: [batch] } = await builder.build();
+    await t.dataSource.query(`UPDATE vendor_profile SET age_recipient = NULL WHERE partner_id = $1`, [late.partnerId]);
+    expect(await files.write(batch.id)).toBeNull();
+    expect((await t.dataSource.query(`SELECT status FROM personalisation_batch WHERE id = $1`, [batch.id]))[0].status).toBe('allocated');
+    expect(existsSync(outbox(late.login)) ? readdirSync(outbox(late.login)) : []).toEqual([]);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM personalisation_batch`))[0].n).toBe(early + 1);
+
+    // The operator registers the recipient (audited): the waiting batch's file job is queued in the same transaction.
+    const jobsBefore = await writeJobs();
+    const res = await t.http().put(`/v1/vendors/${late.partnerId}/age-recipient`).set(bearer(t.operatorKey)).send({ recipient: late.ageRecipient });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ partnerId: late.partnerId, ageRecipient: late.ageRecipient, ageRecipientSetAt: expect.any(String) });
+    expect((await writeJobs()).slice(jobsBefore.length)).toEqual([batch.id]);
+    const [audit] = await t.dataSource.query(`SELECT details FROM audit_entry WHERE action = 'vendor.age_recipient.set' AND entity_id = $1`, [late.partnerId]);
+    expect(audit.details).toEqual({ recipient: late.ageRecipient, previous: null, batchesToWrite: 1 });
+    const written = await files.write(batch.id);
+    expect(written!.fileName).toMatch(/^PERSO_\d{8}\.txt\.age$/);
+    // Regime 02 goes back to no vendor for the routing test.
+    expect((await t.http().patch(`/v1/vendors/${late.partnerId}`).set(bearer(t.operatorKey)).send({ regimeCodes: [] })).status).toBe(200);
+  });
+
+  it('age recipients: a malformed one or another vendor\'s is refused, saying why', async () => {
+    const op = bearer(t.operatorKey);
+    const put = (recipient: unknown, id = v1.partnerId) => t.http().put(`/v1/vendors/${id}/age-recipient`).set(op).send({ recipient });
+    const valid = v1.ageRecipient;
+    for (const bad of ['age1', 'AGE-SECRET-KEY-1QQQ', valid.toUpperCase(), valid.slice(0, -1) + (valid.endsWith('q') ? 'p' : 'q'), `${valid} `, 'age1pq1' + valid.slice(4)]) {
+      const res = await put(bad);
+      expect(res.status, bad).toBe(422);
+      expect(res.body.code).toBe('AGE_RECIPIENT_INVALID');
+      expect(JSON.stringify(res.body)).not.toContain(bad.trim().slice(4, 30) || 'x'.repeat(40));
+    }
+    const other = await createVendor(t, { login: 'imprimerie_copie' });
+    const taken = await put(valid, other.partnerId);
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('AGE_RECIPIENT_TAKEN');
+    expect((await put(valid, '00000000-0000-4000-8000-000000000000')).body.code).toBe('VENDOR_NOT_FOUND');
+    expect((await t.http().put(`/v1/vendors/${v1.partnerId}/age-recipient`).set(fundA).send({ recipient: valid })).status).toBe(403);
+  });
+
+  it('no clear personalisation file anywhere on disk, under DATA_DIR or the temporary folder: no NIR, no name, no clear header in any file', async () => {
+    const reqs = await ordered(2);
+    const { batches } = await builder.build();
+    // The files are written with a temporary folder of their own (os.tmpdir() follows TMPDIR), so that anything the
+    // writing leaves there is seen without reading what other tests put in the shared one.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'vitale-perso-tmp-'));
+    const tmpBefore = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      expect(os.tmpdir()).toBe(tmp);
+      for (const b of batches) await files.write(b.id);
+    } finally {
+      if (tmpBefore === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpBefore;
+    }
+    try {
+      const all = await t.dataSource.query(`SELECT b.nir, b.birth_name AS "birthName" FROM beneficiary b JOIN card c ON c.beneficiary_id = b.id WHERE c.batch_id IS NOT NULL`);
+      expect(all.length).toBeGreaterThanOrEqual(reqs.length);
+      const onDisk = [...filesUnder(dataDir), ...filesUnder(tmp)];
+      const found = onDisk.filter((f) => {
+        const bytes = readFileSync(f);
+        return bytes.includes('H|perso|') || all.some((p: { nir: string; birthName: string }) => bytes.includes(p.nir) || bytes.includes(`|${p.birthName}|`));
+      });
+      expect(found).toEqual([]);
+      expect(onDisk.filter((f) => /PERSO_\d+\.txt$/.test(f))).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('routing: the regime\'s vendor, else the default vendor; with neither the card waits as ordered', async () => {
@@ -241,11 +346,11 @@ describe('crash between the allocation commit and the file', () => {
       const [{ next }] = await t.dataSource.query(`SELECT next_serial::text AS next FROM serial_allocator`);
       const out = path.join(dataDir, 'sftp', vendor.login, 'outbox');
       // ... batch 1: dies before writing anything but a half temporary file;
-      writeFileSync(path.join(dataDir, 'sftp', vendor.login, '.staging', 'PERSO_half.tmp'), 'H|perso|1|');
+      writeFileSync(path.join(dataDir, 'sftp', vendor.login, '.staging', 'PERSO_half.tmp'), 'age-encryption.org/v1\n');
       // batch 2: dies after the file is in place but before the database said so.
       const early = await t.app.get(BatchFileService).write(batches[1].id);
-      const earlyBytes = readFileSync(path.join(out, early!.fileName));
-      await t.dataSource.query(`UPDATE personalisation_batch SET status = 'allocated', file_name = NULL, sha256 = NULL, written_at = NULL WHERE id = $1`, [batches[1].id]);
+      const earlyClear = await decryptForVendor(vendor, readFileSync(path.join(out, early!.fileName)));
+      await t.dataSource.query(`UPDATE personalisation_batch SET status = 'allocated', file_name = NULL, sha256 = NULL, perso_version = NULL, plaintext_sha256 = NULL, written_at = NULL WHERE id = $1`, [batches[1].id]);
       await t.app.close();
 
       // Restart on the same database and data, workers on: the queued jobs run.
@@ -258,11 +363,11 @@ describe('crash between the allocation commit and the file', () => {
         return n === 2;
       }, 'both files written');
 
-      const perso = readdirSync(out).filter((f) => f.endsWith('.txt')).sort();
-      expect(perso).toEqual(batches.map((b) => `PERSO_${b.batchNumber.padStart(8, '0')}.txt`));
+      const perso = readdirSync(out).filter((f) => f.endsWith('.age')).sort();
+      expect(perso).toEqual(batches.map((b) => `PERSO_${b.batchNumber.padStart(8, '0')}.txt.age`));
       const inFiles: string[] = [];
       for (const b of batches) {
-        const { records, header } = readPerso(readFileSync(path.join(out, `PERSO_${b.batchNumber.padStart(8, '0')}.txt`)));
+        const { records, header } = readPerso(await decryptForVendor(vendor, readFileSync(path.join(out, `PERSO_${b.batchNumber.padStart(8, '0')}.txt.age`))));
         expect(header[6]).toBe(String(b.cardCount));
         const expected = allocated.filter((c: { batch_id: string }) => c.batch_id === b.id).map((c: { serial: string }) => c.serial.padStart(12, '0'));
         expect(records.map((r) => r[1])).toEqual(expected);
@@ -275,8 +380,8 @@ describe('crash between the allocation commit and the file', () => {
       expect(after).toEqual(allocated);
       expect((await db.query(`SELECT next_serial::text AS next FROM serial_allocator`))[0].next).toBe(next);
       expect(BigInt(next)).toBe(BigInt(allocated[5].serial) + 1n);
-      // The rerun of batch 2 wrote the very same bytes.
-      expect(readFileSync(path.join(out, early!.fileName)).equals(earlyBytes)).toBe(true);
+      // The rerun of batch 2 wrote the very same content (encrypted anew).
+      expect((await decryptForVendor(vendor, readFileSync(path.join(out, early!.fileName)))).equals(earlyClear)).toBe(true);
       // And no new batch appeared for those cards.
       const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM personalisation_batch`);
       expect(n).toBe(2);

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { openSshSftp, type OpenSshRun } from './support/openssh.js';
 import { binaryParser } from './support/opposition-fixtures.js';
 import { ORG_A, requestReadyToOrder, waitFor } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, sftpPort, sshKeyPair, type TestVendor } from './support/vendor-fixtures.js';
+import { createVendor, makeCard, ret2Line, returnFile, sftpPort, sshKeyPair, type TestVendor } from './support/vendor-fixtures.js';
 
 /** Runs in a row: the old server lost OpenSSH's opening packet 14 times in 15, and never ended a finished session. */
 const ROUNDS = 5;
@@ -33,14 +34,27 @@ describe('partners scripting OpenSSH\'s sftp in batch mode', () => {
     t = await startTestApp({ dataDir, sftpPort: 0, personalisationBatchSize: 10 });
     port = sftpPort(t);
     op = bearer(t.operatorKey);
-    vendor = await createVendor(t, { login: 'imprimerie_nord', regimeCodes: ['01'], isDefault: true });
+    // The vendor's age key pair made with Debian's age-keygen, as the vendor would; the operator registers the
+    // recipient it prints.
+    vendor = await createVendor(t, { login: 'imprimerie_nord', regimeCodes: ['01'], isDefault: true, ageRecipient: false });
+    const keygen = spawnSync('age-keygen', ['-o', path.join(work, 'vendor_age.txt')], { encoding: 'utf8' });
+    expect(keygen.status, `age-keygen is needed (.ci/run installs Debian's age): ${keygen.stderr}`).toBe(0);
+    const recipient = spawnSync('age-keygen', ['-y', path.join(work, 'vendor_age.txt')], { encoding: 'utf8' }).stdout.trim();
+    expect((await t.http().put(`/v1/vendors/${vendor.partnerId}/age-recipient`).set(op).send({ recipient })).status).toBe(200);
+    vendor.ageRecipient = recipient;
   });
   afterAll(async () => {
     await t?.close();
     for (const d of [dataDir, work]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  it('a vendor downloads its personalisation file and signature from /outbox, uploads returns as .part then renames them into /inbox: each run ends by itself with 0, each return is ingested', async () => {
+  it('a vendor downloads its encrypted personalisation file and signature from /outbox, opens it with Debian\'s age and its own key (another vendor\'s key opens nothing), uploads ret/2 returns as .part then renames them into /inbox: each run ends by itself with 0, each return is ingested', async () => {
+    // Another vendor, with its own age key pair: its key must not open this vendor's file.
+    const rival = await createVendor(t, { login: 'imprimerie_sud', regimeCodes: ['02'], ageRecipient: false });
+    spawnSync('age-keygen', ['-o', path.join(work, 'rival_age.txt')]);
+    const rivalRecipient = spawnSync('age-keygen', ['-y', path.join(work, 'rival_age.txt')], { encoding: 'utf8' }).stdout.trim();
+    expect((await t.http().put(`/v1/vendors/${rival.partnerId}/age-recipient`).set(op).send({ recipient: rivalRecipient })).status).toBe(200);
+    const signingKeys = (await t.http().get('/v1/signing-keys').set(op)).body.items as Array<{ keyId: string; publicKey: string }>;
     const fund = bearer((await t.partner(PartnerKind.Fund, ORG_A)).key);
     for (let i = 0; i < ROUNDS; i++) {
       const r = await requestReadyToOrder(t, { organismeCode: ORG_A });
@@ -54,21 +68,36 @@ describe('partners scripting OpenSSH\'s sftp in batch mode', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const local = path.join(work, `vendor-${round}`);
       mkdirSync(local);
-      // What a vendor's script does: take the file and its signature, answer with a return file for one card.
+      // What a vendor's script does: take the file and its signature, check the signature, decrypt, check the
+      // trailer, answer with a return file for one card.
       const first = await openSshSftp({
         port, login: vendor.login, privateKey: vendor.privateKey, cwd: local,
-        commands: ['cd /outbox', 'ls -l', 'get PERSO_00000001.txt', 'get PERSO_00000001.txt.sig', 'bye'],
+        commands: ['cd /outbox', 'ls -l', 'get PERSO_00000001.txt.age', 'get PERSO_00000001.txt.age.sig', 'bye'],
       });
       expectClean(first, round);
+      const encrypted = readFileSync(path.join(local, 'PERSO_00000001.txt.age'));
+      expect(encrypted.equals(readFileSync(path.join(outbox, 'PERSO_00000001.txt.age')))).toBe(true);
+      const sig = JSON.parse(readFileSync(path.join(local, 'PERSO_00000001.txt.age.sig'), 'utf8'));
+      const signer = signingKeys.find((k) => k.keyId === sig.keyId)!;
+      expect(verify(null, encrypted, signer.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
+      // The vendor's own key opens it, with Debian's age as the format document says.
+      const age = spawnSync('bash', ['-c', 'age -d -i "$KEY" PERSO_00000001.txt.age > PERSO_00000001.txt'], { cwd: local, env: { ...process.env, KEY: path.join(work, 'vendor_age.txt') }, encoding: 'utf8' });
+      expect({ code: age.status, stderr: age.stderr }).toEqual({ code: 0, stderr: '' });
       const file = readFileSync(path.join(local, 'PERSO_00000001.txt'));
-      expect(file.equals(readFileSync(path.join(outbox, 'PERSO_00000001.txt')))).toBe(true);
-      expect(readFileSync(path.join(local, 'PERSO_00000001.txt.sig')).equals(readFileSync(path.join(outbox, 'PERSO_00000001.txt.sig')))).toBe(true);
+      expect(createHash('sha256').update(file).digest('hex')).toBe(sig.plaintextSha256);
+      const trailerAt = file.lastIndexOf(0x0a, file.length - 2) + 1;
+      expect(file.toString('utf8', trailerAt).trim().split('|')[2]).toBe(createHash('sha256').update(file.subarray(0, trailerAt)).digest('hex'));
+      // Another vendor's key opens nothing.
+      const wrong = spawnSync('age', ['-d', '-i', path.join(work, 'rival_age.txt'), 'PERSO_00000001.txt.age'], { cwd: local, encoding: 'utf8' });
+      expect(wrong.status).not.toBe(0);
+      expect(wrong.stdout).toBe('');
+      expect(wrong.stderr).toContain('no identity matched any of the recipients');
       serials = file.toString().split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
       expect(serials).toHaveLength(ROUNDS);
 
       const name = `RET_${String(round + 1).padStart(4, '0')}.txt`;
       const now = new Date().toISOString();
-      writeFileSync(path.join(local, name), `H|ret|1|${vendor.login}|${now}\nD|${serials[round]}|CHIP${round}|${now}|${now}|SHIPPED|\nT|1\n`);
+      writeFileSync(path.join(local, name), returnFile(vendor.login, [ret2Line(makeCard(serials[round], `CHIP${round}`), 'SHIPPED', { personalisedAt: now })]));
       const upload = await openSshSftp({
         port, login: vendor.login, privateKey: vendor.privateKey, cwd: local,
         commands: [`put ${name} /inbox/${name}.part`, `rename /inbox/${name}.part /inbox/${name}`, 'bye'],
@@ -85,7 +114,7 @@ describe('partners scripting OpenSSH\'s sftp in batch mode', () => {
     // Every download of the file (NIRs, names, photos) is in the audit trail, with who took it.
     const downloads = await t.dataSource.query(
       `SELECT details->>'fileName' AS file, count(*)::int AS n FROM audit_entry WHERE action = 'sftp.download' AND actor_partner_id = $1 GROUP BY 1 ORDER BY 1`, [vendor.partnerId]);
-    expect(downloads).toEqual([{ file: 'PERSO_00000001.txt', n: ROUNDS }, { file: 'PERSO_00000001.txt.sig', n: ROUNDS }]);
+    expect(downloads).toEqual([{ file: 'PERSO_00000001.txt.age', n: ROUNDS }, { file: 'PERSO_00000001.txt.age.sig', n: ROUNDS }]);
   }, 120_000);
 
   it('a concentrator fetches every opposition list file from /lists: each run ends by itself with 0, the files are the ones served over HTTP', async () => {

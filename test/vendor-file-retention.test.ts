@@ -10,14 +10,16 @@ import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { JOB_NAMES, JOB_SPECS, JobName } from '../src/platform/jobs/job-catalogue.js';
 import { ORG_A, requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, SFTP, sftpConnect, sftpPort, type SftpClient, type TestVendor } from './support/vendor-fixtures.js';
+import {
+  createVendor, makeCard, ret2Line, returnFile as returnFile2, SFTP, sftpConnect, sftpPort, type SftpClient, type TestVendor,
+} from './support/vendor-fixtures.js';
 
 const RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 const iso = (msAgo = 0) => new Date(Date.now() - msAgo).toISOString();
-const retFile = (login: string, lines: string[]) => [`H|ret|1|${login}|${iso()}`, ...lines, `T|${lines.length}`].join('\n') + '\n';
-const shipped = (serial: string, chip: string) => `D|${serial}|${chip}|${iso(60_000)}|${iso(30_000)}|SHIPPED|`;
+const retFile = (login: string, lines: string[]) => returnFile2(login, lines, { producedAt: iso() });
+const shipped = (serial: string, chip: string) => ret2Line(makeCard(serial, chip), 'SHIPPED', { personalisedAt: iso(60_000), shippedAt: iso(30_000) });
 
 describe('vendor file retention (EmissionPurgeVendorFiles)', () => {
   let t: TestApp;

@@ -1,4 +1,5 @@
 import { createHash, verify } from 'node:crypto';
+import { generateCardKeys } from '../src/update/card-crypto.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_SERIAL } from './support/card-fixtures.js';
 import { insertCard } from './support/factories.js';
@@ -8,11 +9,16 @@ import { parseReturnFile } from '../src/emission/returns/return-file.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { ORG_A, ORG_MSA, requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, sftpConnect, sftpPort, type SftpClient, type TestVendor } from './support/vendor-fixtures.js';
+import {
+  createVendor, decryptForVendor, makeCard, persoSerials, sftpConnect, sftpPort, type MadeCard, type SftpClient, type TestVendor,
+} from './support/vendor-fixtures.js';
 
 const iso = (msAgo = 0) => new Date(Date.now() - msAgo).toISOString();
-const retFile = (login: string, lines: string[], count = lines.length) =>
-  [`H|ret|1|${login}|${iso()}`, ...lines, `T|${count}`].join('\n') + '\n';
+/** ret/2 unless told; data lines as given. */
+const retFile = (login: string, lines: string[], count = lines.length, version: 1 | 2 = 2) =>
+  [`H|ret|${version}|${login}|${iso()}`, ...lines, `T|${count}`].join('\n') + '\n';
+/** The chip keys the vendor reports for a serial (a new pair each call: a new chip). */
+const keysOf = (c: MadeCard) => `${c.keys.authPublic}|${c.keys.encPublic}`;
 
 interface OrderedCard { requestId: string; cardId: string; beneficiaryId: string }
 
@@ -35,6 +41,8 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
   const request = (id: string) => t.dataSource.query(`SELECT status, card_id FROM card_request WHERE id = $1`, [id]).then((r) => r[0]);
   const eventTypes = (requestId: string) => t.dataSource.query(
     `SELECT type FROM fund_event WHERE data->>'requestId' = $1 ORDER BY id`, [requestId]).then((r) => r.map((e: { type: string }) => e.type));
+  const cardKey = (id: string) => t.dataSource.query(
+    `SELECT auth_public_key AS auth, enc_public_key AS enc FROM card_key WHERE card_id = $1`, [id]).then((r) => r[0] as { auth: Buffer; enc: Buffer } | undefined);
   const returnFile = (name: string) => t.dataSource.query(
     `SELECT status, line_count, applied_count, rejected_count, failure FROM vendor_return_file WHERE vendor_partner_id = $1 AND file_name = $2`, [vendor.partnerId, name]).then((r) => r[0]);
   const serialsOf = async (ids: string[]) => new Map<string, string>((await t.dataSource.query(
@@ -48,7 +56,8 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
   }
 
   async function runBatches(): Promise<void> {
-    const before = (await t.dataSource.query(`SELECT count(*)::int AS n FROM personalisation_batch WHERE status = 'written'`))[0].n;
+    // Written or already returned: both left 'allocated', as the count below sees them.
+    const before = (await t.dataSource.query(`SELECT count(*)::int AS n FROM personalisation_batch WHERE status <> 'allocated'`))[0].n;
     expect((await t.http().post('/v1/personalisation/batches/run').set(op).send()).status).toBe(202);
     await waitFor(async () => {
       const [{ total, written }] = await t.dataSource.query(
@@ -85,37 +94,45 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     await t?.close();
   });
 
-  it('step 5 over SFTP: the vendor lists its outbox, downloads the file and checks its trailer and signature', async () => {
+  it('step 5 over SFTP: the vendor lists its outbox, downloads the encrypted file, checks the signature, decrypts it and checks the trailer', async () => {
     const listing = await sftp.list('/outbox');
-    expect(listing).toEqual(['PERSO_00000001.txt', 'PERSO_00000001.txt.sig']);
-    const bytes = await sftp.read('/outbox/PERSO_00000001.txt');
-    const sig = JSON.parse((await sftp.read('/outbox/PERSO_00000001.txt.sig')).toString());
+    expect(listing).toEqual(['PERSO_00000001.txt.age', 'PERSO_00000001.txt.age.sig']);
+    const encrypted = await sftp.read('/outbox/PERSO_00000001.txt.age');
+    const sig = JSON.parse((await sftp.read('/outbox/PERSO_00000001.txt.age.sig')).toString());
+    expect(sig).toMatchObject({ format: 'perso/2', file: 'PERSO_00000001.txt.age', encryption: 'age', recipient: vendor.ageRecipient, plaintextFile: 'PERSO_00000001.txt' });
+    // The signature covers the encrypted bytes: checked before anything is decrypted.
+    expect(createHash('sha256').update(encrypted).digest('hex')).toBe(sig.sha256);
+    const keys = (await t.http().get('/v1/signing-keys').set(bearer((await t.partner(PartnerKind.PersonalisationVendor)).key))).body.items;
+    const key = keys.find((k: { keyId: string }) => k.keyId === sig.keyId);
+    expect(verify(null, encrypted, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
+    const bytes = await decryptForVendor(vendor, encrypted);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(sig.plaintextSha256);
     const text = bytes.toString();
+    expect(text.startsWith(`H|perso|2|1|${vendor.login}|`)).toBe(true);
     const trailerAt = text.lastIndexOf('\n', text.length - 2) + 1;
     const [tag, count, digest] = text.slice(trailerAt, -1).split('|');
     expect([tag, count]).toEqual(['T', '5']);
     expect(createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex')).toBe(digest);
-    const keys = (await t.http().get('/v1/signing-keys').set(bearer((await t.partner(PartnerKind.PersonalisationVendor)).key))).body.items;
-    const key = keys.find((k: { keyId: string }) => k.keyId === sig.keyId);
-    expect(verify(null, bytes, key.publicKey, Buffer.from(sig.signature, 'base64'))).toBe(true);
-    const serialsInFile = text.split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
-    expect(serialsInFile).toEqual([...serial.values()].sort());
+    expect(persoSerials(bytes)).toEqual([...serial.values()].sort());
+    // Another vendor's key opens nothing.
+    await expect(decryptForVendor(other, encrypted)).rejects.toThrow();
   });
 
   it('step 6: good lines applied, bad lines in REJ_<name> with line, code and message', async () => {
     const [c0, c1, c2, c3] = cards;
     const s = (c: OrderedCard) => serial.get(c.cardId)!;
+    const [m0, m1, m4] = [makeCard(s(c0)), makeCard(s(c1)), makeCard(s(cards[4]))];
     const lines = [
-      `D|${s(c0)}|CHIP0000A|${iso(60_000)}|${iso(30_000)}|SHIPPED|`, // 2
-      `D|${s(c1)}|CHIP0000B|${iso(60_000)}|${iso(30_000)}|SHIPPED|`, // 3
-      `D|${s(c2)}|CHIP0000C|${iso(60_000)}||FAILED|CHIP_DEFECT`, // 4
-      `D|${s(c3)}|CHIP0000D|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|`, // 5
-      `D|${UNKNOWN_SERIAL}|CHIP1|${iso()}|${iso()}|SHIPPED|`, // 6 unknown
-      `D|${otherVendorSerial}|CHIP2|${iso()}|${iso()}|SHIPPED|`, // 7 another vendor's card
-      `D|${s(cards[4])}|CHIP3|2025-02-30T10:00:00Z|${iso()}|SHIPPED|`, // 8 bad date
-      `D|${s(cards[4])}|CHIP3|${iso()}|${iso()}|LOST|`, // 9 bad status
-      `D|${s(c1)}|CHIP0000B|${iso()}|${iso()}|SHIPPED|`, // 10 same serial twice
-      `D|${s(cards[4])}|CHIP3|${iso()}|${iso(-3_600_000)}|SHIPPED|`, // 11 shipped in the future
+      `D|${s(c0)}|CHIP0000A|${iso(60_000)}|${iso(30_000)}|SHIPPED||${keysOf(m0)}`, // 2
+      `D|${s(c1)}|CHIP0000B|${iso(60_000)}|${iso(30_000)}|SHIPPED||${keysOf(m1)}`, // 3
+      `D|${s(c2)}|CHIP0000C|${iso(60_000)}||FAILED|CHIP_DEFECT||`, // 4
+      `D|${s(c3)}|CHIP0000D|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|||`, // 5
+      `D|${UNKNOWN_SERIAL}|CHIP1|${iso()}|${iso()}|SHIPPED||${keysOf(makeCard(UNKNOWN_SERIAL))}`, // 6 unknown
+      `D|${otherVendorSerial}|CHIP2|${iso()}|${iso()}|SHIPPED||${keysOf(makeCard(otherVendorSerial))}`, // 7 another vendor's card
+      `D|${s(cards[4])}|CHIP3|2025-02-30T10:00:00Z|${iso()}|SHIPPED||${keysOf(m4)}`, // 8 bad date
+      `D|${s(cards[4])}|CHIP3|${iso()}|${iso()}|LOST||${keysOf(m4)}`, // 9 bad status
+      `D|${s(c1)}|CHIP0000B|${iso()}|${iso()}|SHIPPED||${keysOf(makeCard(s(c1)))}`, // 10 same serial twice
+      `D|${s(cards[4])}|CHIP3|${iso()}|${iso(-3_600_000)}|SHIPPED||${keysOf(m4)}`, // 11 shipped in the future
       'D|too|few', // 12
     ];
     firstFile = retFile(vendor.login, lines);
@@ -130,8 +147,15 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     ]);
     expect(rej[rej.length - 1]).toBe('T|7');
 
-    // SHIPPED: shipped then active, with what the vendor reported; the replaced card opposed (replaced); request completed.
+    // SHIPPED: shipped then active, with what the vendor reported (chip keys included); the replaced card opposed
+    // (replaced); request completed.
     expect(await card(c0.cardId)).toMatchObject({ state: 'active', chip_id: 'CHIP0000A' });
+    expect(await cardKey(c0.cardId)).toEqual({ auth: Buffer.from(m0.keys.authPublic, 'base64'), enc: Buffer.from(m0.keys.encPublic, 'base64') });
+    expect(await cardKey(c1.cardId)).toEqual({ auth: Buffer.from(m1.keys.authPublic, 'base64'), enc: Buffer.from(m1.keys.encPublic, 'base64') });
+    // No keys for the other statuses, nor for the bad lines.
+    expect(await cardKey(c2.cardId)).toBeUndefined();
+    expect(await cardKey(c3.cardId)).toBeUndefined();
+    expect(await cardKey(cards[4].cardId)).toBeUndefined();
     expect((await card(c0.cardId)).shipped_at).toBeInstanceOf(Date);
     expect(await card(replacedCardId)).toMatchObject({ state: 'opposed', opposition_reason: 'replaced' });
     expect(await request(c0.requestId)).toMatchObject({ status: 'completed', card_id: c0.cardId });
@@ -181,9 +205,9 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
   it('an illegal transition is a bad line; the last card back marks the batch returned', async () => {
     const s = (c: OrderedCard) => serial.get(c.cardId)!;
     await upload('RET_0002.txt', retFile(vendor.login, [
-      `D|${s(cards[1])}|CHIP0000B|${iso(60_000)}|${iso(30_000)}|SHIPPED|`, // already active
-      `D|${s(cards[3])}|CHIP0000D|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|`, // already returned
-      `D|${s(cards[4])}|CHIP0000E|${iso(60_000)}|${iso(30_000)}|SHIPPED|`,
+      `D|${s(cards[1])}|CHIP0000B|${iso(60_000)}|${iso(30_000)}|SHIPPED||${keysOf(makeCard(s(cards[1])))}`, // already active
+      `D|${s(cards[3])}|CHIP0000D|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|||`, // already returned
+      `D|${s(cards[4])}|CHIP0000E|${iso(60_000)}|${iso(30_000)}|SHIPPED||${keysOf(makeCard(s(cards[4])))}`,
     ]));
     await waitFor(async () => (await returnFile('RET_0002.txt'))?.status === 'ingested', 'ingestion');
     expect(await returnFile('RET_0002.txt')).toMatchObject({ applied_count: 1, rejected_count: 2 });
@@ -198,7 +222,7 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     const s = (c: OrderedCard) => serial.get(c.cardId)!;
     expect(await card(cards[4].cardId)).toMatchObject({ state: 'active' });
     expect(await request(cards[4].requestId)).toMatchObject({ status: 'completed' });
-    await upload('RET_0003.txt', retFile(vendor.login, [`D|${s(cards[4])}|CHIP0000E|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|`]));
+    await upload('RET_0003.txt', retFile(vendor.login, [`D|${s(cards[4])}|CHIP0000E|${iso(60_000)}|${iso(30_000)}|UNDELIVERABLE|||`]));
     await waitFor(async () => (await returnFile('RET_0003.txt'))?.status === 'ingested', 'ingestion');
     expect(await returnFile('RET_0003.txt')).toMatchObject({ applied_count: 1, rejected_count: 0 });
     expect(await card(cards[4].cardId)).toMatchObject({ state: 'returned_undeliverable' });
@@ -212,13 +236,13 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     await runBatches();
     const newSerial = (await serialsOf([remade])).get(remade)!;
     expect(newSerial).not.toBe(serial.get(cards[2].cardId));
-    const good = `D|${newSerial}|CHIPNEW|${iso(60_000)}|${iso(30_000)}|SHIPPED|`;
+    const good = `D|${newSerial}|CHIPNEW|${iso(60_000)}|${iso(30_000)}|SHIPPED||${keysOf(makeCard(newSerial))}`;
     const cases: Array<[string, string, string]> = [
       ['RET_BAD_COUNT.txt', retFile(vendor.login, [good], 2), 'FILE_COUNT_MISMATCH'],
-      ['RET_NO_TRAILER.txt', `H|ret|1|${vendor.login}|${iso()}\n${good}\n`, 'FILE_TRAILER_MISSING'],
+      ['RET_NO_TRAILER.txt', `H|ret|2|${vendor.login}|${iso()}\n${good}\n`, 'FILE_TRAILER_MISSING'],
       ['RET_BAD_HEADER.txt', `${good}\nT|1\n`, 'FILE_HEADER_INVALID'],
       ['RET_OTHER_VENDOR.txt', retFile(other.login, [good]), 'FILE_VENDOR_MISMATCH'],
-      ['RET_VERSION.txt', retFile(vendor.login, [good]).replace('H|ret|1|', 'H|ret|2|'), 'FILE_VERSION_UNSUPPORTED'],
+      ['RET_VERSION.txt', retFile(vendor.login, [good]).replace('H|ret|2|', 'H|ret|3|'), 'FILE_VERSION_UNSUPPORTED'],
     ];
     for (const [name, content, code] of cases) {
       await upload(name, content);
@@ -248,15 +272,77 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     const s = (await serialsOf([c.cardId])).get(c.cardId)!;
     // Meanwhile another card of the holder was mailed again (reshipped after an address correction).
     await insertCard(t.dataSource, { beneficiaryId: c.beneficiaryId, state: CardState.Shipped });
-    await upload('RET_0009.txt', retFile(vendor.login, [`D|${s}|CHIP0000Z|${iso(60_000)}|${iso(30_000)}|SHIPPED|`]));
+    await upload('RET_0009.txt', retFile(vendor.login, [`D|${s}|CHIP0000Z|${iso(60_000)}|${iso(30_000)}|SHIPPED||${keysOf(makeCard(s))}`]));
     await waitFor(async () => (await returnFile('RET_0009.txt'))?.status === 'ingested', 'ingestion');
     expect(await returnFile('RET_0009.txt')).toMatchObject({ applied_count: 0, rejected_count: 1 });
     expect((await sftp.read('/outbox/REJ_RET_0009.txt')).toString().split('\n')[1]).toMatch(/^E\|2\|HOLDER_HAS_ACTIVE_CARD\|/);
     expect(await card(c.cardId)).toMatchObject({ state: 'in_personalisation' });
   });
+  it('ret/2 keys: a missing, malformed, off-curve or duplicate key is a bad line with its number; the good lines go through', async () => {
+    const made = [await order(), await order(), await order()];
+    await runBatches();
+    const serials = await serialsOf(made.map((m) => m.cardId));
+    const [a, b, c] = made.map((m) => makeCard(serials.get(m.cardId)!));
+    const fresh = () => generateCardKeys().encPublic;
+    const valid = Buffer.from(a.keys.authPublic, 'base64');
+    const offCurve = Buffer.from(valid);
+    offCurve[64] ^= 1;
+    const compressed = Buffer.concat([Buffer.from([2 + (valid[64] & 1)]), valid.subarray(1, 33)]);
+    const heldByAnother = ((await t.dataSource.query(`SELECT auth_public_key AS auth FROM card_key LIMIT 1`))[0].auth as Buffer).toString('base64');
+    const at = `${iso(60_000)}|${iso(30_000)}`;
+    const lines = [
+      `D|${a.serial}|${a.chipId}|${at}|SHIPPED||${keysOf(a)}`, // 2 good
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||${b.keys.authPublic}|`, // 3 enc key missing
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED|||`, // 4 both missing
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||not-a-key!|${fresh()}`, // 5 not base64
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||${compressed.toString('base64')}|${fresh()}`, // 6 a compressed point
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||${offCurve.toString('base64')}|${fresh()}`, // 7 off the curve
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||${b.keys.authPublic}|${b.keys.authPublic}`, // 8 auth = enc
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||${a.keys.authPublic}|${fresh()}`, // 9 line 2's key
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED||${heldByAnother}|${fresh()}`, // 10 another card's key
+      `D|${c.serial}|${c.chipId}|${iso(60_000)}||FAILED|CHIP_DEFECT|${keysOf(c)}`, // 11 keys on a FAILED line
+      `D|${c.serial}|${c.chipId}|${at}|SHIPPED||${keysOf(c)}`, // 12 good
+      `D|${b.serial}|${b.chipId}|${at}|SHIPPED|`, // 13 a ret/1 line in a ret/2 file
+    ];
+    await upload('RET_KEYS.txt', retFile(vendor.login, lines));
+    await waitFor(async () => (await returnFile('RET_KEYS.txt'))?.status === 'ingested', 'ingestion');
+    expect(await returnFile('RET_KEYS.txt')).toMatchObject({ line_count: 12, applied_count: 2, rejected_count: 10 });
+    const rej = (await sftp.read('/outbox/REJ_RET_KEYS.txt')).toString().trim().split('\n');
+    expect(rej.slice(1, -1).map((l) => l.split('|').slice(1, 3).join('|'))).toEqual([
+      '3|CARD_KEY_MISSING', '4|CARD_KEY_MISSING', '5|CARD_KEY_MALFORMED', '6|CARD_KEY_MALFORMED', '7|CARD_KEY_NOT_ON_CURVE',
+      '8|CARD_KEY_DUPLICATE', '9|CARD_KEY_DUPLICATE', '10|CARD_KEY_DUPLICATE', '11|CARD_KEYS_NOT_APPLICABLE', '13|LINE_FIELD_COUNT',
+    ]);
+    // No key in a message: the reject file names lines, never what they held.
+    expect(rej.join('\n')).not.toContain(heldByAnother.slice(0, 20));
+    expect(await cardKey(made[0].cardId)).toEqual({ auth: valid, enc: Buffer.from(a.keys.encPublic, 'base64') });
+    expect(await cardKey(made[2].cardId)).toEqual({ auth: Buffer.from(c.keys.authPublic, 'base64'), enc: Buffer.from(c.keys.encPublic, 'base64') });
+    expect(await card(made[1].cardId)).toMatchObject({ state: 'in_personalisation', chip_id: null });
+    expect(await cardKey(made[1].cardId)).toBeUndefined();
+  });
+
+  it('ret/1 is taken only for cards of perso/1 files: a line for a card of a perso/2 file is refused with CARD_KEYS_REQUIRED', async () => {
+    const x = await order();
+    await runBatches();
+    const y = await order();
+    await runBatches();
+    const ss = await serialsOf([x.cardId, y.cardId]);
+    // y's batch stands for one written before perso/2, in clear.
+    await t.dataSource.query(`UPDATE personalisation_batch SET perso_version = 1 WHERE id = (SELECT batch_id FROM card WHERE id = $1)`, [y.cardId]);
+    await upload('RET_V1.txt', retFile(vendor.login, [
+      `D|${ss.get(x.cardId)}|CHIPV1X|${iso(60_000)}|${iso(30_000)}|SHIPPED|`,
+      `D|${ss.get(y.cardId)}|CHIPV1Y|${iso(60_000)}|${iso(30_000)}|SHIPPED|`,
+    ], 2, 1));
+    await waitFor(async () => (await returnFile('RET_V1.txt'))?.status === 'ingested', 'ingestion');
+    expect(await returnFile('RET_V1.txt')).toMatchObject({ applied_count: 1, rejected_count: 1 });
+    const rej = (await sftp.read('/outbox/REJ_RET_V1.txt')).toString().trim().split('\n');
+    expect(rej.slice(1, -1).map((l) => l.split('|').slice(1, 3).join('|'))).toEqual(['2|CARD_KEYS_REQUIRED']);
+    expect(await card(x.cardId)).toMatchObject({ state: 'in_personalisation', chip_id: null });
+    expect(await card(y.cardId)).toMatchObject({ state: 'active', chip_id: 'CHIPV1Y' });
+    expect(await cardKey(y.cardId)).toBeUndefined();
+  });
 });
 
-describe('ret/1 reading (pure)', () => {
+describe('return file reading (pure)', () => {
   const head = 'H|ret|1|v_one|2025-03-06T18:00:00Z';
   const line = 'D|100000000042|CHIP1|2025-03-05T09:12:44Z|2025-03-05T16:40:00+01:00|SHIPPED|';
   const now = new Date('2025-03-07T00:00:00Z');
@@ -293,5 +379,26 @@ describe('ret/1 reading (pure)', () => {
       [6, 'CHIP_ID_INVALID'], [7, 'SERIAL_INVALID'], [8, 'LINE_TYPE_INVALID'], [9, 'DATE_INVALID'],
     ]);
     expect(r.lines.map((l) => [l.line, l.chipId, l.failureCode])).toEqual([[5, null, 'PRINT_DEFECT']]);
+  });
+
+  it('ret/2: 9 fields, the keys of a SHIPPED line as canonical base64 points, none on the other statuses', () => {
+    const k = generateCardKeys();
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const nonCanonical = k.authPublic.slice(0, 86) + B64[B64.indexOf(k.authPublic[86]) ^ 1] + '=';
+    expect(Buffer.from(nonCanonical, 'base64').equals(Buffer.from(k.authPublic, 'base64'))).toBe(true);
+    const lines = [
+      `${line}|${k.authPublic}|${k.encPublic}`,
+      'D|100000000050|CHIP1|2025-03-05T09:12:44Z||FAILED|CHIP_DEFECT||',
+      `D|100000000051|CHIP1|2025-03-05T09:12:44Z|2025-03-05T10:00:00Z|UNDELIVERABLE||${k.authPublic}|`,
+      // The same key with the low bits of its last character set: decodes to the same bytes, but is not canonical.
+      `D|100000000052|CHIP1|2025-03-05T09:12:44Z|2025-03-05T10:00:00Z|SHIPPED||${nonCanonical}|${generateCardKeys().encPublic}`,
+      line,
+    ];
+    const r = parseReturnFile(Buffer.from([head.replace('|ret|1|', '|ret|2|'), ...lines, `T|${lines.length}`].join('\n')), 'v_one', now);
+    if (!r.ok) throw new Error('refused');
+    expect(r.version).toBe(2);
+    expect(r.problems.map((p) => [p.line, p.code])).toEqual([[4, 'CARD_KEYS_NOT_APPLICABLE'], [5, 'CARD_KEY_MALFORMED'], [6, 'LINE_FIELD_COUNT']]);
+    expect(r.lines.map((l) => [l.line, l.authPublicKey?.toString('base64') ?? null, l.encPublicKey?.toString('base64') ?? null]))
+      .toEqual([[2, k.authPublic, k.encPublic], [3, null, null]]);
   });
 });

@@ -15,13 +15,14 @@ import { VENDOR_INBOX, VENDOR_OUTBOX } from '../../src/emission/vendors/vendor-f
 import { systemActor } from '../../src/platform/auth/actor.js';
 import { SigningService } from '../../src/platform/crypto/signing.service.js';
 import { DomainError } from '../../src/platform/errors/domain-error.js';
+import { generateCardKeys, type CardKeys } from '../../src/update/card-crypto.js';
 import { JOB_SPECS, JobName } from '../../src/platform/jobs/job-catalogue.js';
 import { SftpFolders } from '../../src/platform/sftp/sftp-folders.js';
 import { RegisterClock } from '../../src/register/register-clock.js';
 import { writeSynthetic } from '../../src/synthetic/copy-writer.js';
 import { insertRows, readChainRows, type TableRows } from '../support/emission-baseline.js';
 import {
-  allShippedReturnFile, createDefaultVendor, insertReadyRequests, serialsOfPersoFile, startChainApp, storeSharedPhoto, type BenchVendor,
+  allShippedReturnFile, createDefaultVendor, decryptPersoFile, insertReadyRequests, serialsOfPersoFile, startChainApp, storeSharedPhoto, type BenchVendor,
 } from '../support/emission-fixtures.js';
 import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
 
@@ -37,7 +38,7 @@ interface ChainTimes {
   batch_s: number;
   files_s: number;
   returns_s: number;
-  /** Part of returns_s: the vendor's side (reading its file, writing the return file into its inbox). */
+  /** Part of returns_s: the vendor's side (reading and decrypting its file, writing the return file into its inbox). */
   vendor_s: number;
 }
 
@@ -67,7 +68,9 @@ async function orderAll(ctx: BenchContext, app: NestFastifyApplication, requestI
   await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
 }
 
-async function runChain(ctx: BenchContext, app: NestFastifyApplication, vendor: BenchVendor, requestIds: readonly string[], concurrency: number): Promise<{ times: ChainTimes; batches: BuiltBatch[]; files: Map<string, string> }> {
+async function runChain(
+  ctx: BenchContext, app: NestFastifyApplication, vendor: BenchVendor, requestIds: readonly string[], concurrency: number, chipKeys: readonly CardKeys[],
+): Promise<{ times: ChainTimes; batches: BuiltBatch[]; files: Map<string, string> }> {
   const folders = app.get(SftpFolders);
   const n = requestIds.length;
 
@@ -85,7 +88,7 @@ async function runChain(ctx: BenchContext, app: NestFastifyApplication, vendor: 
   const batches: BuiltBatch[] = [];
   for (;;) {
     const built = await builder.build(systemActor());
-    if (built.waitingWithoutVendor) throw new Error(`${built.waitingWithoutVendor} ordered cards have no vendor`);
+    if (built.waitingWithoutVendor || built.waitingWithoutRecipient) throw new Error(`${built.waitingWithoutVendor + built.waitingWithoutRecipient} ordered cards have no vendor to go to`);
     if (built.batches.length === 0) break;
     batches.push(...built.batches);
   }
@@ -104,18 +107,20 @@ async function runChain(ctx: BenchContext, app: NestFastifyApplication, vendor: 
   const files_s = seconds(t);
   ctx.log(`emission:   ${files.size} files in ${files_s.toFixed(1)} s`);
 
-  ctx.log('emission: (4) return files: vendor reports every card SHIPPED, intake, ingestion');
+  ctx.log('emission: (4) return files: vendor reports every card SHIPPED with its chip keys (ret/2), intake, ingestion');
   t = performance.now();
   let vendor_s = 0;
+  let keysUsed = 0;
   const intake = app.get(ReturnIntakeService);
   const ingest = app.get(ReturnIngestService);
   for (const b of batches) {
-    // The vendor: downloads its file, personalises, uploads its return file into the inbox.
+    // The vendor: downloads and decrypts its file, personalises, uploads its return file into the inbox.
     const v = performance.now();
-    const serials = serialsOfPersoFile(await readFile(folders.file(vendor.login, VENDOR_OUTBOX, files.get(b.id)!)));
+    const serials = serialsOfPersoFile(await decryptPersoFile(vendor, await readFile(folders.file(vendor.login, VENDOR_OUTBOX, files.get(b.id)!))));
     if (serials.length !== b.cardCount) throw new Error(`batch ${b.batchNumber}: ${serials.length} records in the file, ${b.cardCount} cards`);
     const name = `RET_${b.batchNumber.padStart(8, '0')}.txt`;
-    await folders.publish(vendor.login, VENDOR_INBOX, name, allShippedReturnFile(vendor.login, serials));
+    await folders.publish(vendor.login, VENDOR_INBOX, name, allShippedReturnFile(vendor.login, serials, chipKeys.slice(keysUsed, keysUsed + serials.length)));
+    keysUsed += serials.length;
     vendor_s += seconds(v);
     // The system: what the SFTP server calls when a file lands in an inbox, then the ingestion job's work.
     const returnFileId = await intake.register(vendor, name);
@@ -138,6 +143,7 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
     const q = async (sql: string) => (await c.query(sql)).rows[0] as Record<string, number>;
     const problems: string[] = [];
     const expect = (what: string, got: unknown, want: unknown) => { if (got !== want) problems.push(`${what}: ${String(got)}, expected ${String(want)}`); };
+    expect('cards with their chip keys', (await q(`SELECT count(*)::int AS n FROM card_key`)).n, n);
     const cards = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'active')::int AS active,
       count(*) FILTER (WHERE serial IS NOT NULL AND chip_id IS NOT NULL AND personalised_at IS NOT NULL AND shipped_at IS NOT NULL AND batch_id IS NOT NULL)::int AS facts,
       count(DISTINCT beneficiary_id)::int AS holders FROM card`);
@@ -164,19 +170,22 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
     const byType = Object.fromEntries(events.map((e) => [e.type, e.n]));
     for (const type of ['card.ordered', 'card.in_personalisation', 'card.shipped']) expect(`${type} events`, byType[type], n);
     expect('event types', events.length, 3);
-    // The files as the vendor checks them: trailer count and hash, detached signature.
+    // The files as the vendor checks them: detached signature over the encrypted bytes; once decrypted, the hash the
+    // signature states, trailer count and hash.
     const signing = app.get(SigningService);
     const folders = app.get(SftpFolders);
     for (const batch of batches) {
       const name = files.get(batch.id)!;
-      const bytes = await readFile(folders.file(vendor.login, VENDOR_OUTBOX, name));
+      const encrypted = await readFile(folders.file(vendor.login, VENDOR_OUTBOX, name));
+      const sig = JSON.parse(await readFile(folders.file(vendor.login, VENDOR_OUTBOX, `${name}.sig`), 'utf8'));
+      if (!signing.verify(encrypted, sig)) problems.push(`${name}: signature does not verify`);
+      const bytes = await decryptPersoFile(vendor, encrypted);
+      if (createHash('sha256').update(bytes).digest('hex') !== sig.plaintextSha256) problems.push(`${name}: the clear file is not the one signed`);
       const trailerAt = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
       const [tag, count, digest] = bytes.toString('latin1', trailerAt, bytes.length - 1).split('|');
       if (tag !== 'T' || Number(count) !== batch.cardCount || createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex') !== digest) {
         problems.push(`${name}: bad trailer`);
       }
-      const sig = JSON.parse(await readFile(folders.file(vendor.login, VENDOR_OUTBOX, `${name}.sig`), 'utf8'));
-      if (!signing.verify(bytes, sig)) problems.push(`${name}: signature does not verify`);
     }
     const rejects = (await folders.list(vendor.login, VENDOR_OUTBOX)).filter((x) => x.name.startsWith('REJ_'));
     expect('reject files', rejects.length, 0);
@@ -195,7 +204,7 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
  */
 export const emissionBench: Benchmark = {
   name: 'emission',
-  description: 'cards/s from order to active (orders, batches, perso files, return files) vs 1,000-row INSERTs of the same final rows',
+  description: 'cards/s from order to active (orders, batches, encrypted perso files, ret/2 return files) vs 1,000-row INSERTs of the same final rows',
   options: {
     cards: 'cards carried through the chain (default 100000)',
     concurrency: 'automatic-order fetches at once (default 2: one per core)',
@@ -223,11 +232,15 @@ export const emissionBench: Benchmark = {
       chipBytes = photo.chipBytes;
       ctx.log(`emission: set-up: ${n} card requests at photo_available with an accepted photo (shared chip image of ${photo.chipBytes} bytes)`);
       const requestIds = await insertReadyRequests(db.url, app.get(RegisterClock).today(), photo);
+      // Each chip generates its key pairs at personalisation: the chips' work, not the system's nor the vendor's
+      // software's, so done before the timing starts.
+      ctx.log(`emission: set-up: ${n} chips' key pairs`);
+      const chipKeys = Array.from({ length: n }, () => generateCardKeys());
       const ds = app.get(DataSource);
       const [{ max: auditBefore }] = await ds.query(`SELECT coalesce(max(id), 0)::text AS max FROM audit_entry`);
 
       const started = performance.now();
-      const chain = await runChain(ctx, app, vendor, requestIds, concurrency);
+      const chain = await runChain(ctx, app, vendor, requestIds, concurrency, chipKeys);
       const total = seconds(started);
       times = chain.times;
       batchCount = chain.batches.length;
@@ -241,7 +254,7 @@ export const emissionBench: Benchmark = {
     }
     const chainSeconds = times.order_s + times.batch_s + times.files_s + times.returns_s;
     const counts = Object.fromEntries(chainRows.map((t) => [t.table, t.rows.length]));
-    ctx.log(`emission: the chain wrote ${counts.card} cards, ${counts.fund_event} fund events, ${counts.audit_entry} audit entries`);
+    ctx.log(`emission: the chain wrote ${counts.card} cards, ${counts.card_key} chip keys, ${counts.fund_event} fund events, ${counts.audit_entry} audit entries`);
 
     // --- the baseline: the same final rows, plain multi-row INSERTs, on the same register ---
     const baseDb = await ctx.freshDatabase();
@@ -254,10 +267,10 @@ export const emissionBench: Benchmark = {
       const c = new pg.Client({ connectionString: baseDb.url });
       await c.connect();
       try {
-        const { rows: [got] } = await c.query<{ card: number; fund_event: number; audit_entry: number }>(
-          `SELECT (SELECT count(*) FROM card WHERE state = 'active')::int AS card, (SELECT count(*) FROM fund_event)::int AS fund_event,
-                  (SELECT count(*) FROM audit_entry)::int AS audit_entry`);
-        for (const t of ['card', 'fund_event', 'audit_entry'] as const) {
+        const { rows: [got] } = await c.query<{ card: number; card_key: number; fund_event: number; audit_entry: number }>(
+          `SELECT (SELECT count(*) FROM card WHERE state = 'active')::int AS card, (SELECT count(*) FROM card_key)::int AS card_key,
+                  (SELECT count(*) FROM fund_event)::int AS fund_event, (SELECT count(*) FROM audit_entry)::int AS audit_entry`);
+        for (const t of ['card', 'card_key', 'fund_event', 'audit_entry'] as const) {
           if (got[t] !== counts[t]) throw new Error(`baseline wrote ${got[t]} ${t} rows, the chain ${counts[t]}`);
         }
       } finally {

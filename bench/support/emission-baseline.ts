@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /**
- * The baseline of the emission benchmark: the final rows the chain wrote (cards, fund events, audit entries),
+ * The baseline of the emission benchmark: the final rows the chain wrote (cards, their chip keys, fund events, audit entries),
  * read back from the chain's database, then written into another database with plain parameterised multi-row
  * INSERTs (1,000 rows per statement, one connection), which is the cheapest "obvious way" to get the same rows in.
  */
@@ -25,7 +25,7 @@ async function columnsOf(c: pg.Client, table: string): Promise<string[]> {
   return rows.map((r) => r.name).filter((n) => !(SKIP[table] ?? []).includes(n));
 }
 
-/** Reads cards, fund events and the audit entries with an id above `auditAfterId` (those the chain wrote). */
+/** Reads cards, chip keys, fund events and the audit entries with an id above `auditAfterId` (those the chain wrote). */
 export async function readChainRows(url: string, auditAfterId: string): Promise<TableRows[]> {
   const c = new pg.Client({ connectionString: url, application_name: 'vitale-bench-baseline' });
   await c.connect();
@@ -33,12 +33,13 @@ export async function readChainRows(url: string, auditAfterId: string): Promise<
     const out: TableRows[] = [];
     for (const [table, where, params] of [
       ['card', 'true', []],
+      ['card_key', 'true', []],
       ['fund_event', 'true', []],
       ['audit_entry', 'id > $1', [auditAfterId]],
     ] as const) {
       const columns = await columnsOf(c, table);
       const res = await c.query({
-        text: `SELECT ${columns.map((col) => `"${col}"::text`).join(', ')} FROM ${table} WHERE ${where} ORDER BY ${table === 'card' ? 'serial' : 'id'}`,
+        text: `SELECT ${columns.map((col) => `"${col}"::text`).join(', ')} FROM ${table} WHERE ${where} ORDER BY ${table === 'card' ? 'serial' : table === 'card_key' ? 'card_id' : 'id'}`,
         values: [...params],
         rowMode: 'array',
       });

@@ -1,3 +1,4 @@
+import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
@@ -14,6 +15,7 @@ import { systemActor } from '../../src/platform/auth/actor.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { CURRENT } from '../../src/register/sql.js';
 import { portrait } from '../../src/synthetic/portrait.js';
+import type { CardKeys } from '../../src/update/card-crypto.js';
 
 /**
  * Set-up of the emission benchmark (never timed): the application context with the real modules, one default
@@ -34,13 +36,25 @@ export async function startChainApp(url: string, dataDir: string, batchSize: num
 export interface BenchVendor {
   partnerId: string;
   login: string;
+  /** Its age identity: its personalisation files are encrypted to the matching recipient. */
+  ageIdentity: string;
 }
 
-/** A personalisation_vendor partner made the default vendor (every regime's cards go to it). */
+/** A personalisation_vendor partner made the default vendor (every regime's cards go to it), with its age recipient. */
 export async function createDefaultVendor(app: NestFastifyApplication, login: string): Promise<BenchVendor> {
   const partner = await app.get(PartnersService).createPartner(systemActor(), { kind: PartnerKind.PersonalisationVendor, name: 'Bench vendor' });
-  await app.get(VendorsService).create(systemActor(), { partnerId: partner.id, login, isDefault: true, regimeCodes: [] });
-  return { partnerId: partner.id, login };
+  const vendors = app.get(VendorsService);
+  await vendors.create(systemActor(), { partnerId: partner.id, login, isDefault: true, regimeCodes: [] });
+  const ageIdentity = await generateX25519Identity();
+  await vendors.setAgeRecipient(systemActor(), partner.id, await identityToRecipient(ageIdentity));
+  return { partnerId: partner.id, login, ageIdentity };
+}
+
+/** The vendor opens a perso/2 file with its age identity. */
+export async function decryptPersoFile(vendor: BenchVendor, encrypted: Buffer): Promise<Buffer> {
+  const d = new Decrypter();
+  d.addIdentity(vendor.ageIdentity);
+  return Buffer.from(await d.decrypt(new Uint8Array(encrypted)));
 }
 
 export interface SharedPhoto {
@@ -121,12 +135,15 @@ export function serialsOfPersoFile(bytes: Buffer): string[] {
   return serials;
 }
 
-/** A ret/1 file reporting every card SHIPPED, personalised a minute ago and mailed now. */
-export function allShippedReturnFile(login: string, serials: readonly string[], now = new Date()): Buffer {
+/**
+ * A ret/2 file reporting every card SHIPPED, personalised a minute ago and mailed now, each with its chip's public keys
+ * (`chipKeys`, one pair per serial, in order: born in the chips, generated before the timing starts).
+ */
+export function allShippedReturnFile(login: string, serials: readonly string[], chipKeys: readonly CardKeys[], now = new Date()): Buffer {
   const personalised = new Date(now.getTime() - 60_000).toISOString();
   const shipped = now.toISOString();
-  const lines = [`H|ret|1|${login}|${shipped}`];
-  for (const s of serials) lines.push(`D|${s}|CHIP${s}|${personalised}|${shipped}|SHIPPED|`);
+  const lines = [`H|ret|2|${login}|${shipped}`];
+  serials.forEach((s, i) => lines.push(`D|${s}|CHIP${s}|${personalised}|${shipped}|SHIPPED||${chipKeys[i].authPublic}|${chipKeys[i].encPublic}`));
   lines.push(`T|${serials.length}`);
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
 }

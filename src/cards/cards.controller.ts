@@ -3,7 +3,10 @@ import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, 
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
-import { CardHistoryQueryDto, CardHistoryView, CardPageView, CardTransitionDto, CardView, ListCardsQueryDto } from './dto/card.dto.js';
+import {
+  CardHistoryQueryDto, CardHistoryView, CardPageView, CardTransitionDto, CardView, CountKeylessCardsQueryDto, KeylessCardCountView,
+  KeylessCardPageView, ListCardsQueryDto, ListKeylessCardsQueryDto,
+} from './dto/card.dto.js';
 import { CardsService } from './cards.service.js';
 
 const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
@@ -19,6 +22,20 @@ export class CardsController {
   @ApiOkResponse({ type: CardPageView })
   list(@CurrentActor() actor: Actor, @Query() q: ListCardsQueryDto): Promise<CardPageView> {
     return this.cards.list(actor, q);
+  }
+
+  @Get('without-key')
+  @ApiOperation({ summary: 'Usable cards whose chip has no key (made before kiosk protocol 2, or imported), by serial: they use kiosk/1 until its cut-off date and are to be replaced. A fund sees only its own' })
+  @ApiOkResponse({ type: KeylessCardPageView })
+  keyless(@CurrentActor() actor: Actor, @Query() q: ListKeylessCardsQueryDto): Promise<KeylessCardPageView> {
+    return this.cards.keyless(actor, q);
+  }
+
+  @Get('without-key/count')
+  @ApiOperation({ summary: 'How many usable cards have no chip key (a fund: its own)' })
+  @ApiOkResponse({ type: KeylessCardCountView })
+  keylessCount(@CurrentActor() actor: Actor, @Query() q: CountKeylessCardsQueryDto): Promise<KeylessCardCountView> {
+    return this.cards.keylessCount(actor, q);
   }
 
   @Get(':serial')

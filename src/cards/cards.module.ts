@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CardKeyRepository } from './card-key.repository.js';
 import { CardStatusController } from './card-status.controller.js';
 import { CardRepository } from './card.repository.js';
 import { CardsController } from './cards.controller.js';
@@ -10,7 +11,8 @@ import { CardsService } from './cards.service.js';
  */
 @Module({
   controllers: [CardsController, CardStatusController],
-  providers: [CardRepository, CardsService],
-  exports: [CardsService],
+  providers: [CardRepository, CardKeyRepository, CardsService],
+  // CardKeyRepository for reads only (kiosk protocol 2 looks a card's keys up); keys are written through CardsService.
+  exports: [CardsService, CardKeyRepository],
 })
 export class CardsModule {}

@@ -8,8 +8,11 @@ import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.j
 import { CardState, OppositionReason } from './card-state.enum.js';
 import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
+import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
 import { CardRepository } from './card.repository.js';
-import type { CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView } from './dto/card.dto.js';
+import type {
+  CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
+} from './dto/card.dto.js';
 
 export const CARD_AUDIT_ENTITY = 'card';
 
@@ -57,7 +60,12 @@ export function toCardView(c: Card): CardView {
 /** The technical card database: card records, their life cycle (card-transitions.ts) and its audit trail. */
 @Injectable()
 export class CardsService {
-  constructor(private readonly dataSource: DataSource, private readonly cards: CardRepository, private readonly audit: AuditService) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cards: CardRepository,
+    private readonly keys: CardKeyRepository,
+    private readonly audit: AuditService,
+  ) {}
 
   /** Applies a named action in its own transaction. */
   transition(actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
@@ -196,6 +204,39 @@ export class CardsService {
   /** Serials for ordered cards entering a personalisation batch, in the batch's transaction (see CardRepository). */
   allocateSerialsIn(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
     return this.cards.allocateSerials(em, cardIds);
+  }
+
+  /**
+   * The chip keys of cards being shipped, in the caller's transaction (the return file's, which ships them): both
+   * land or neither. A key some card already holds is refused by the database (the transaction must roll back).
+   */
+  recordKeysIn(em: EntityManager, keys: CardPublicKeys[]): Promise<void> {
+    return this.keys.insertMany(em, keys);
+  }
+
+  /** Which of these points some card already holds (point hex → card id), in the caller's transaction. */
+  keysHeldIn(em: EntityManager, points: Buffer[]): Promise<Map<string, string>> {
+    return this.keys.heldBy(em, points);
+  }
+
+  /**
+   * Usable cards (shipped or active) whose chip has no key, by serial: made before kiosk protocol 2, or imported.
+   * A fund sees only the cards its organisme manages (another fund's never appear); operators see all, optionally
+   * one organisme's.
+   */
+  async keyless(actor: Actor, q: { organismeCode?: string; after?: string; limit?: number }): Promise<KeylessCardPageView> {
+    const limit = q.limit ?? 100;
+    const rows = await this.keys.listKeyless({
+      scopeOrganismeCode: scopeOf(actor), organismeCode: q.organismeCode, afterSerial: q.after ? BigInt(q.after).toString() : undefined, limit,
+    });
+    const items = rows.map((r) => ({ ...r, serial: formatSerial(r.serial), state: r.state as CardState }));
+    return { items, next: items.length === limit ? items[items.length - 1].serial : null };
+  }
+
+  async keylessCount(actor: Actor, q: { organismeCode?: string }): Promise<KeylessCardCountView> {
+    const scope = scopeOf(actor);
+    const count = await this.keys.countKeyless({ scopeOrganismeCode: scope, organismeCode: q.organismeCode });
+    return { count, organismeCode: scope ?? q.organismeCode ?? null };
   }
 
   async get(actor: Actor, serial: string): Promise<CardView> {

@@ -1,8 +1,10 @@
+import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
 import { freePort } from '../platform/database/embedded-postgres.js';
 import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
@@ -10,6 +12,8 @@ import { projectRoot } from '../platform/files/project-root.js';
 import { ImageProcessor } from '../photo/image-processor.js';
 import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
+import { generateCardKeys } from '../update/card-crypto.js';
+import { saveVirtualCards, type VirtualCard } from './virtual-cards.js';
 
 /**
  * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder; the ports PORT, SFTP_PORT
@@ -17,6 +21,12 @@ import { portrait } from '../synthetic/portrait.js';
  * plays an insurance fund, the photo digitisation centre and a card vendor over the real REST API and a real SFTP
  * client, carrying a handful of cards through the six steps (with a lost-card replacement and a photo rejected
  * then replaced). Prints each step; exits 0 only when every card ended where it should.
+ *
+ * The simulated vendor does what a real one does with perso/2: it has its own age key pair (the operator registers
+ * the public half), checks each file's signature, decrypts it, makes the cards — each chip generating its two key
+ * pairs — and reports their public keys in a ret/2 return file. Being a simulation it also keeps the chips' private
+ * keys, in the virtual-cards file (`--virtual-cards FILE`, mode 0600; default: inside the throw-away data folder) that
+ * the kiosk simulator plays the cards from.
  */
 const { Client } = ssh2;
 const say = (s: string) => process.stdout.write(s + '\n');
@@ -116,9 +126,11 @@ async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort
 }
 
 async function main(): Promise<number> {
+  const { values: args } = parseArgs({ options: { 'virtual-cards': { type: 'string' } }, strict: true });
   step('0', 'Starting the product on its embedded defaults (fresh data folder; PORT, SFTP_PORT, EMBEDDED_PG_PORT if set, else free ports)');
   const app = await startApp();
   ok(`API on ${app.base}, SFTP on port ${app.sftpPort}, embedded PostgreSQL on port ${app.pgPort}`);
+  const virtualCardsFile = path.resolve(args['virtual-cards'] ?? path.join(app.dataDir, 'virtual-cards.json'));
   try {
     const api = new Api(app.base);
     const op = readFileSync(path.join(app.dataDir, 'bootstrap-operator.key'), 'utf8').trim();
@@ -133,9 +145,13 @@ async function main(): Promise<number> {
     const centre = await partner('digitisation_centre', 'Centre photo');
     const vendor = await partner('personalisation_vendor', 'Imprimerie Nord');
     const vendorKeys = generateSshKeyPair('demo-vendor');
+    // The vendor's age key pair (what `age-keygen` makes); it sends the operator the public half, the recipient.
+    const vendorAgeIdentity = await generateX25519Identity();
+    const vendorAgeRecipient = await identityToRecipient(vendorAgeIdentity);
     await api.ok(op, 'POST', '/v1/vendors', { partnerId: vendor.id, login: 'imprimerie_nord', isDefault: true, regimeCodes: ['01'] });
     await api.ok(op, 'POST', `/v1/vendors/${vendor.id}/ssh-keys`, { publicKey: vendorKeys.public });
-    ok('fund 017510001, digitisation centre, vendor imprimerie_nord (SSH key registered)');
+    await api.ok(op, 'PUT', `/v1/vendors/${vendor.id}/age-recipient`, { recipient: vendorAgeRecipient });
+    ok(`fund 017510001, digitisation centre, vendor imprimerie_nord (SSH key and age recipient ${vendorAgeRecipient.slice(0, 12)}… registered)`);
 
     step('0', 'Fund registers four insured persons');
     const people = [
@@ -187,32 +203,42 @@ async function main(): Promise<number> {
     const vendorSession = await sftpSession(app.sftpPort, 'imprimerie_nord', vendorKeys.private);
     const keys: Array<{ keyId: string; publicKey: string }> = (await api.ok(vendor.key, 'GET', '/v1/signing-keys')).items;
     let returnSeq = 0;
+    const decrypter = new Decrypter();
+    decrypter.addIdentity(vendorAgeIdentity);
     const personaliseAndShip = async (expected: number): Promise<string[]> => {
-      step('5', 'Personalisation: the batch job allocates serials and writes the signed file to the vendor outbox');
+      step('5', 'Personalisation: the batch job allocates serials and writes the signed file, encrypted to the vendor, to its outbox');
       const before = new Set(await sftpList(vendorSession.sftp, '/outbox'));
       await api.ok(op, 'POST', '/v1/personalisation/batches/run');
       const file = await until('a personalisation file', async () => {
-        const names = (await sftpList(vendorSession.sftp, '/outbox')).filter((n) => /^PERSO_\d+\.txt$/.test(n) && !before.has(n));
-        return names.length && names.every((n) => (before.has(n + '.sig') ? false : true)) ? names[0] : null;
+        const names = (await sftpList(vendorSession.sftp, '/outbox')).filter((n) => /^PERSO_\d+\.txt\.age$/.test(n) && !before.has(n));
+        return names.length ? names[0] : null;
       });
-      const content = await sftpRead(vendorSession.sftp, `/outbox/${file}`);
+      const encrypted = await sftpRead(vendorSession.sftp, `/outbox/${file}`);
       const sig = JSON.parse((await until('its signature', async () => (await sftpList(vendorSession.sftp, '/outbox')).includes(`${file}.sig`)), (await sftpRead(vendorSession.sftp, `/outbox/${file}.sig`))).toString());
+      const key = keys.find((k) => k.keyId === sig.keyId);
+      // The signature covers the encrypted bytes: checked before anything is decrypted.
+      check(key && verify(null, encrypted, createPublicKey(key.publicKey), Buffer.from(sig.signature, 'base64')), `${file}: Ed25519 signature verifies with key ${sig.keyId}`);
+      const content = Buffer.from(await decrypter.decrypt(new Uint8Array(encrypted)));
+      check(createHash('sha256').update(content).digest('hex') === sig.plaintextSha256, `${file}: decrypted with the vendor's age key into ${sig.plaintextFile}, SHA-256 as the signature states`);
       const text = content.toString('utf8');
       const trailerAt = text.lastIndexOf('\nT|') + 1;
       const [, count, sha] = text.slice(trailerAt).trim().split('|');
-      check(createHash('sha256').update(content.subarray(0, Buffer.byteLength(text.slice(0, trailerAt)))).digest('hex') === sha, `${file}: trailer SHA-256 matches`);
-      const key = keys.find((k) => k.keyId === sig.keyId);
-      check(key && verify(null, content, createPublicKey(key.publicKey), Buffer.from(sig.signature, 'base64')), `${file}: Ed25519 signature verifies with key ${sig.keyId}`);
+      check(text.startsWith('H|perso|2|') && createHash('sha256').update(content.subarray(0, Buffer.byteLength(text.slice(0, trailerAt)))).digest('hex') === sha, `${sig.plaintextFile}: perso/2, trailer SHA-256 matches`);
       const serials = text.split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
-      check(serials.length === expected && Number(count) === expected, `${file}: ${expected} card(s), serials ${serials.join(', ')}`);
+      check(serials.length === expected && Number(count) === expected, `${sig.plaintextFile}: ${expected} card(s), serials ${serials.join(', ')}`);
 
-      step('6', 'Vendor personalises, mails the cards and drops its return file over SFTP');
+      step('6', 'Vendor personalises (each chip generates its two key pairs), mails the cards and drops its ret/2 return file over SFTP');
       const now = new Date().toISOString();
-      const lines = [`H|ret|1|imprimerie_nord|${now}`, ...serials.map((s, i) => `D|${s}|CHIP${s.slice(-6)}${i}|${now}|${now}|SHIPPED|`), `T|${serials.length}`];
+      const made: VirtualCard[] = serials.map((s, i) => ({ serial: s, chipId: `CHIP${s.slice(-6)}${i}`, keys: generateCardKeys() }));
+      const lines = [`H|ret|2|imprimerie_nord|${now}`,
+        ...made.map((c) => `D|${c.serial}|${c.chipId}|${now}|${now}|SHIPPED||${c.keys.authPublic}|${c.keys.encPublic}`), `T|${made.length}`];
       const name = `RET_DEMO_${++returnSeq}.txt`;
       await sftpWrite(vendorSession.sftp, `/inbox/${name}.part`, Buffer.from(lines.join('\n') + '\n'));
       await sftpRename(vendorSession.sftp, `/inbox/${name}.part`, `/inbox/${name}`);
-      ok(`${name} uploaded as .part, then renamed`);
+      ok(`${name} (ret/2, the chips' public keys) uploaded as .part, then renamed`);
+      // A simulation keeps what a real chip never gives out: its private keys, for the kiosk simulator.
+      saveVirtualCards(virtualCardsFile, made);
+      ok(`${made.length} virtual card(s) with their chip keys kept in ${virtualCardsFile} (mode 0600)`);
       return serials;
     };
 
@@ -242,11 +268,16 @@ async function main(): Promise<number> {
     check(replacement.state === 'active', `replacement card ${newSerial} is active`);
     const status = await api.ok(op, 'GET', `/v1/card-status/${firstCard.serial}`);
     check(status.blocked === true, 'pharmacies see the lost card as blocked');
+    const keyless = await api.ok(fund.key, 'GET', '/v1/cards/without-key/count');
+    check(keyless.count === 0, 'every card in use has its chip keys: the fund has no card without a key to replace');
 
     step('✓', 'Pipeline seen by the operators');
     const pipeline = await api.ok(op, 'GET', '/v1/pipeline');
     say(`    ${JSON.stringify(pipeline).slice(0, 300)}`);
     vendorSession.end();
+    say(args['virtual-cards']
+      ? `\nVirtual cards (chip keys, for the kiosk simulator): ${virtualCardsFile}`
+      : '\nThe virtual cards go with the throw-away data folder; `npm run demo -- --virtual-cards FILE` keeps them.');
     say('\nDemo complete: every card ended where it should.');
     return 0;
   } finally {

@@ -82,12 +82,14 @@ export async function requestWithCard(ds: DataSource, f: RequestFixture & { card
   return { id: r.id, cardId: card.id };
 }
 
-/** A personalisation batch of a vendor, and the cards put in it. */
+/** A personalisation batch of a vendor, and the cards put in it; once written, its file a perso/2 one. */
 export async function insertBatch(ds: DataSource, vendorPartnerId: string, status: 'allocated' | 'written' | 'returned', cardIds: string[]): Promise<string> {
+  const written = status !== 'allocated';
   const [{ id }] = await ds.query(
-    `INSERT INTO personalisation_batch (batch_number, vendor_partner_id, status, card_count) VALUES (nextval('personalisation_batch_seq'), $1, $2, $3)
+    `INSERT INTO personalisation_batch (batch_number, vendor_partner_id, status, card_count, perso_version, plaintext_sha256)
+     VALUES (nextval('personalisation_batch_seq'), $1, $2, $3, $4, $5)
      RETURNING id::text`,
-    [vendorPartnerId, status, cardIds.length],
+    [vendorPartnerId, status, cardIds.length, written ? 2 : null, written ? '0'.repeat(64) : null],
   );
   await ds.query(`UPDATE card SET batch_id = $1 WHERE id = ANY ($2::uuid[])`, [id, cardIds]);
   return id;

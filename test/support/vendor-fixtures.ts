@@ -1,4 +1,6 @@
+import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { generateSshKeyPair } from '../../src/platform/sftp/ssh-key-pair.js';
+import { generateCardKeys, type CardKeys } from '../../src/update/card-crypto.js';
 import ssh2, { type Client as SshClient, type ConnectConfig, type FileEntry, type SFTPWrapper, type Stats } from 'ssh2';
 import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
 import { SftpServer } from '../../src/platform/sftp/sftp-server.js';
@@ -11,6 +13,9 @@ export interface TestVendor {
   privateKey: string;
   publicKey: string;
   keyId: string;
+  /** The vendor's age key pair (`AGE-SECRET-KEY-1…`, as `age-keygen` writes it; `age1…`), when registered. */
+  ageIdentity: string;
+  ageRecipient: string;
 }
 
 export function sshKeyPair(): { privateKey: string; publicKey: string } {
@@ -18,8 +23,17 @@ export function sshKeyPair(): { privateKey: string; publicKey: string } {
   return { privateKey: k.private, publicKey: k.public };
 }
 
-/** A personalisation_vendor partner made a vendor over the API, with one SSH key. */
-export async function createVendor(t: TestApp, o: { login: string; regimeCodes?: string[]; isDefault?: boolean }): Promise<TestVendor> {
+/** An age X25519 key pair, as `age-keygen` makes one. */
+export async function ageKeyPair(): Promise<{ identity: string; recipient: string }> {
+  const identity = await generateX25519Identity();
+  return { identity, recipient: await identityToRecipient(identity) };
+}
+
+/**
+ * A personalisation_vendor partner made a vendor over the API, with one SSH key and (unless `ageRecipient: false`) its
+ * age recipient registered, so it gets batches.
+ */
+export async function createVendor(t: TestApp, o: { login: string; regimeCodes?: string[]; isDefault?: boolean; ageRecipient?: boolean }): Promise<TestVendor> {
   const partner = await t.partner(PartnerKind.PersonalisationVendor);
   const op = bearer(t.operatorKey);
   const res = await t.http().post('/v1/vendors').set(op).send({ partnerId: partner.id, login: o.login, regimeCodes: o.regimeCodes ?? [], isDefault: o.isDefault ?? false });
@@ -27,7 +41,38 @@ export async function createVendor(t: TestApp, o: { login: string; regimeCodes?:
   const keys = sshKeyPair();
   const key = await t.http().post(`/v1/vendors/${partner.id}/ssh-keys`).set(op).send({ publicKey: keys.publicKey });
   if (key.status !== 201) throw new Error(`add key: ${key.status} ${JSON.stringify(key.body)}`);
-  return { partnerId: partner.id, login: o.login, ...keys, keyId: key.body.id };
+  const age = await ageKeyPair();
+  if (o.ageRecipient !== false) {
+    const set = await t.http().put(`/v1/vendors/${partner.id}/age-recipient`).set(op).send({ recipient: age.recipient });
+    if (set.status !== 200) throw new Error(`age recipient: ${set.status} ${JSON.stringify(set.body)}`);
+  }
+  return { partnerId: partner.id, login: o.login, ...keys, keyId: key.body.id, ageIdentity: age.identity, ageRecipient: age.recipient };
+}
+
+/** The vendor opens a perso/2 file with its age identity (as `age -d -i key.txt` does). Throws with another key. */
+export async function decryptForVendor(vendor: Pick<TestVendor, 'ageIdentity'>, encrypted: Buffer): Promise<Buffer> {
+  const d = new Decrypter();
+  d.addIdentity(vendor.ageIdentity);
+  return Buffer.from(await d.decrypt(new Uint8Array(encrypted)));
+}
+
+/** The serials of a clear personalisation file's records, in file order. */
+export const persoSerials = (clear: Buffer): string[] =>
+  clear.toString('utf8').split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
+
+/** A card the vendor made: its chip's keys are born in the chip (here: generated as a chip would). */
+export interface MadeCard { serial: string; chipId: string; keys: CardKeys }
+export const makeCard = (serial: string, chipId = `CHIP${serial.slice(-8)}`): MadeCard => ({ serial, chipId, keys: generateCardKeys() });
+
+/** One ret/2 data line; SHIPPED lines carry the chip's two public keys. */
+export function ret2Line(c: { serial: string; chipId?: string; keys?: CardKeys | null }, status: 'SHIPPED' | 'FAILED' | 'UNDELIVERABLE', t: { personalisedAt: string; shippedAt?: string; failureCode?: string }): string {
+  const keys = status === 'SHIPPED' && c.keys ? [c.keys.authPublic, c.keys.encPublic] : ['', ''];
+  return ['D', c.serial, c.chipId ?? `CHIP${c.serial.slice(-8)}`, t.personalisedAt, status === 'FAILED' ? '' : t.shippedAt ?? t.personalisedAt, status, t.failureCode ?? '', ...keys].join('|');
+}
+
+/** A return file: header (ret/2 unless `version: 1`), the lines, the trailer. */
+export function returnFile(login: string, lines: string[], o: { version?: 1 | 2; count?: number; producedAt?: string } = {}): string {
+  return [`H|ret|${o.version ?? 2}|${login}|${o.producedAt ?? new Date().toISOString()}`, ...lines, `T|${o.count ?? lines.length}`].join('\n') + '\n';
 }
 
 export const sftpPort = (t: TestApp): number => {

@@ -84,3 +84,42 @@ export class CardStatusView {
   @ApiProperty({ enum: CardState }) state: CardState;
   @ApiProperty({ description: 'True when the card must be refused (opposed, destroyed, cancelled, returned, not yet shipped)' }) blocked: boolean;
 }
+
+export class ListKeylessCardsQueryDto {
+  @ApiPropertyOptional({ description: 'Managing organisme (9 digits); a fund only ever sees its own', example: '017510001' })
+  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  organismeCode?: string;
+
+  @ApiPropertyOptional({ description: 'Cursor: the serial of the last card already read (the `next` of the previous page)', example: '100000000042' })
+  @IsOptional() @Matches(/^\d{12}$/, { message: 'after must be a 12-digit serial' })
+  after?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  limit?: number;
+}
+
+export class CountKeylessCardsQueryDto {
+  @ApiPropertyOptional({ description: 'Managing organisme (9 digits); a fund only ever counts its own', example: '017510001' })
+  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  organismeCode?: string;
+}
+
+export class KeylessCardView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: '100000000042' }) serial: string;
+  @ApiProperty({ format: 'uuid' }) beneficiaryId: string;
+  @ApiProperty({ example: '017510001' }) organismeCode: string;
+  @ApiProperty({ enum: [CardState.Shipped, CardState.Active] }) state: CardState;
+  @ApiPropertyOptional({ nullable: true, description: 'When the vendor mailed it (null for imported cards)' }) shippedAt: Date | null;
+}
+
+export class KeylessCardPageView {
+  @ApiProperty({ type: [KeylessCardView] }) items: KeylessCardView[];
+  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' }) next: string | null;
+}
+
+export class KeylessCardCountView {
+  @ApiProperty({ description: 'Usable cards (shipped or active) of the scope whose chip has no key: they use kiosk protocol 1 until its cut-off date' }) count: number;
+  @ApiPropertyOptional({ nullable: true, example: '017510001', description: 'The organisme counted (a fund: always its own); null = every organisme' }) organismeCode: string | null;
+}

@@ -28,6 +28,11 @@ export interface BuildResult {
   batches: BuiltBatch[];
   /** Ordered cards of regimes no vendor takes: they wait (and show as stuck) until a vendor or a default exists. */
   waitingWithoutVendor: number;
+  /**
+   * Ordered cards whose vendor has no age recipient yet: they wait (and show as stuck) until an operator registers
+   * one (`PUT /v1/vendors/:id/age-recipient`). A personalisation file is never written in clear.
+   */
+  waitingWithoutRecipient: number;
 }
 
 /**
@@ -65,8 +70,10 @@ export class BatchBuilderService {
     const routing = await this.repo.routing();
     const byVendor = new Map<string, string[]>();
     const unrouted: string[] = [];
+    const withoutRecipient = new Map<string, string[]>();
     for (const r of routing) {
       if (!r.vendorPartnerId) unrouted.push(r.regimeCode);
+      else if (!r.vendorHasRecipient) withoutRecipient.set(r.vendorLogin!, [...(withoutRecipient.get(r.vendorLogin!) ?? []), r.regimeCode]);
       else byVendor.set(r.vendorPartnerId, [...(byVendor.get(r.vendorPartnerId) ?? []), r.regimeCode]);
     }
     const batches: BuiltBatch[] = [];
@@ -83,8 +90,16 @@ export class BatchBuilderService {
     if (waitingWithoutVendor > 0) {
       this.logger.warn({ msg: 'ordered cards wait: no vendor serves their regime and there is no default vendor', cards: waitingWithoutVendor, regimes: unrouted });
     }
+    let waitingWithoutRecipient = 0;
+    for (const [vendor, regimes] of withoutRecipient) {
+      const waiting = await this.repo.countOrdered(regimes);
+      waitingWithoutRecipient += waiting;
+      if (waiting > 0) {
+        this.logger.warn({ msg: 'ordered cards wait: their vendor has no age recipient to encrypt its files to (PUT /v1/vendors/:id/age-recipient)', vendor, cards: waiting });
+      }
+    }
     if (batches.length) this.logger.log({ msg: 'personalisation batches allocated', batches: batches.length, cards: batches.reduce((n, b) => n + b.cardCount, 0) });
-    return { batches, waitingWithoutVendor };
+    return { batches, waitingWithoutVendor, waitingWithoutRecipient };
   }
 
   /** One chunk in one transaction; null when this vendor has nothing left to take. */

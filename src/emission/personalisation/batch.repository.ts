@@ -20,25 +20,32 @@ export interface BatchRow {
   cardCount: number;
   fileName: string | null;
   sha256: string | null;
+  persoVersion: number | null;
   createdAt: Date;
   writtenAt: Date | null;
+  /** The vendor's age recipient now (null: the file cannot be written yet). */
+  vendorAgeRecipient: string | null;
 }
 
 /** A card's record as read for the file: the file's record, with the photo's store key instead of its bytes. */
 export type BatchRecordRow = Omit<PersoRecord, 'chipPhoto'> & { chipKey: string | null };
 
 const BATCH_COLUMNS = `b.id, b.batch_number::text AS "batchNumber", b.vendor_partner_id AS "vendorPartnerId", v.login AS "vendorLogin",
-  b.status, b.card_count AS "cardCount", b.file_name AS "fileName", b.sha256, b.created_at AS "createdAt", b.written_at AS "writtenAt"`;
+  b.status, b.card_count AS "cardCount", b.file_name AS "fileName", b.sha256, b.perso_version AS "persoVersion", b.created_at AS "createdAt",
+  b.written_at AS "writtenAt", v.age_recipient AS "vendorAgeRecipient"`;
 
 /** Personalisation batches: which ordered cards go out, in which batch, and what the batch file holds. */
 @Injectable()
 export class BatchRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Every regime with the vendor the routing rule sends its cards to (null: none, the cards wait). */
-  async routing(): Promise<Array<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null }>> {
-    const { rows } = await run<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null }>(this.dataSource.manager,
-      `SELECT x.code AS "regimeCode", x.vendor AS "vendorPartnerId", v.login AS "vendorLogin"
+  /**
+   * Every regime with the vendor the routing rule sends its cards to (null: none, the cards wait), and whether that
+   * vendor has an age recipient to encrypt its files to (without one its cards wait too).
+   */
+  async routing(): Promise<Array<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null; vendorHasRecipient: boolean }>> {
+    const { rows } = await run<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null; vendorHasRecipient: boolean }>(this.dataSource.manager,
+      `SELECT x.code AS "regimeCode", x.vendor AS "vendorPartnerId", v.login AS "vendorLogin", v.age_recipient IS NOT NULL AS "vendorHasRecipient"
          FROM (SELECT r.code::text AS code, ${VENDOR_FOR_REGIME('r.code')} AS vendor FROM regime r) x
          LEFT JOIN vendor_profile v ON v.partner_id = x.vendor
         ORDER BY x.code`);
@@ -117,11 +124,12 @@ export class BatchRepository {
     return rows;
   }
 
-  /** allocated → written, once. */
-  async markWritten(em: EntityManager, batchId: string, fileName: string, sha256: string): Promise<boolean> {
+  /** allocated → written, once, with the file's format and hashes (published bytes; clear bytes for perso/2). */
+  async markWritten(em: EntityManager, batchId: string, f: { fileName: string; sha256: string; persoVersion: number; plaintextSha256: string | null }): Promise<boolean> {
     return (await run(em,
-      `UPDATE personalisation_batch SET status = 'written', file_name = $2, sha256 = $3, written_at = now() WHERE id = $1 AND status = 'allocated'`,
-      [batchId, fileName, sha256])).count === 1;
+      `UPDATE personalisation_batch SET status = 'written', file_name = $2, sha256 = $3, perso_version = $4, plaintext_sha256 = $5, written_at = now()
+        WHERE id = $1 AND status = 'allocated'`,
+      [batchId, f.fileName, f.sha256, f.persoVersion, f.plaintextSha256])).count === 1;
   }
 
   /**

@@ -12,6 +12,8 @@ export enum BatchStatus {
 
 /** One personalisation file: a group of ordered cards for one vendor. */
 @Entity('personalisation_batch')
+@Check('personalisation_batch_perso_version', `perso_version IN (1, 2) AND (perso_version = 1 OR plaintext_sha256 IS NOT NULL)`)
+@Check('personalisation_batch_written_format', `status = 'allocated' OR perso_version IS NOT NULL`)
 export class PersonalisationBatch {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -37,8 +39,20 @@ export class PersonalisationBatch {
   @Column({ type: 'varchar', length: 120, nullable: true })
   fileName: string | null;
 
+  /** SHA-256 of the file as published (for perso/2, the encrypted bytes). */
   @Column({ type: 'char', length: 64, nullable: true })
   sha256: string | null;
+
+  /**
+   * The format the file was written in, set when it is written: 1 (clear text, batches written before perso/2),
+   * 2 (encrypted to the vendor). Return lines without card keys (ret/1) are accepted only for perso/1 cards.
+   */
+  @Column({ type: 'smallint', nullable: true })
+  persoVersion: number | null;
+
+  /** perso/2: SHA-256 of the clear file inside the encryption (the signature states it). */
+  @Column({ type: 'char', length: 64, nullable: true })
+  plaintextSha256: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

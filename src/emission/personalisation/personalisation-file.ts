@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { formatSerial } from '../../cards/card-serial.js';
 
-/** perso/1: see docs/formats/personalisation-file.md. Pure: the same records always give the same bytes. */
+/**
+ * perso/2: see docs/formats/personalisation-file.md. Pure: the same records always give the same clear bytes (what
+ * goes inside the encryption; perso/1 was the same lines, published in clear).
+ */
 export const PERSO_FORMAT = 'perso';
-export const PERSO_VERSION = '1';
+export const PERSO_VERSION = '2';
 export const ADDRESS_SLOTS = 6;
 
 export interface PersoHeader {
@@ -27,8 +30,10 @@ export interface PersoRecord {
   chipPhoto: Buffer;
 }
 
-/** The file name of a batch in the vendor's outbox (8-digit zero-padded so names sort by batch). */
+/** The clear file's name (8-digit zero-padded so names sort by batch): what the vendor gets once it decrypts. */
 export const persoFileName = (batchNumber: string): string => `PERSO_${batchNumber.padStart(8, '0')}.txt`;
+/** The published file's name in the vendor's outbox: the clear file encrypted with age. */
+export const encryptedPersoFileName = (batchNumber: string): string => `${persoFileName(batchNumber)}.age`;
 
 /** `|` separates fields; the four characters that could break a line or a field are percent-encoded. */
 export function encodeField(value: string): string {
@@ -53,18 +58,26 @@ export function recordLine(r: PersoRecord): string {
   ].map(encodeField).concat(r.chipPhoto.toString('base64')));
 }
 
-/** Header + records + trailer; the trailer holds the count and the SHA-256 (hex) of every byte before it. */
-export function buildPersoFile(header: PersoHeader, records: Iterable<PersoRecord>): Buffer {
-  const parts: Buffer[] = [Buffer.from(headerLine(header), 'utf8')];
+/**
+ * Header + records + trailer, as chunks (one per line), for a stream: a file is ~75 MB for 5,000 cards and is never
+ * whole in memory. The trailer holds the count and the SHA-256 (hex) of every byte before it. `digest` is called once
+ * the trailer is out with the SHA-256 of the whole clear file.
+ */
+export async function* persoChunks(header: PersoHeader, records: AsyncIterable<PersoRecord>, digest?: (sha256: string) => void): AsyncGenerator<Buffer> {
+  const beforeTrailer = createHash('sha256');
+  const whole = createHash('sha256');
+  const out = (b: Buffer) => { whole.update(b); return b; };
+  const head = Buffer.from(headerLine(header), 'utf8');
+  beforeTrailer.update(head);
+  yield out(head);
   let count = 0;
-  for (const r of records) {
-    parts.push(Buffer.from(recordLine(r), 'utf8'));
+  for await (const r of records) {
+    const b = Buffer.from(recordLine(r), 'utf8');
+    beforeTrailer.update(b);
     count += 1;
+    yield out(b);
   }
   if (count !== header.recordCount) throw new Error(`perso file: header says ${header.recordCount} records, got ${count}`);
-  // Hashed part by part and copied once: a file is ~75 MB for 5,000 cards.
-  const hash = createHash('sha256');
-  for (const p of parts) hash.update(p);
-  parts.push(Buffer.from(line(['T', String(count), hash.digest('hex')]), 'utf8'));
-  return Buffer.concat(parts);
+  yield out(Buffer.from(line(['T', String(count), beforeTrailer.digest('hex')]), 'utf8'));
+  digest?.(whole.digest('hex'));
 }

@@ -24,6 +24,8 @@ export interface ReturnedCard {
   organismeCode: string;
   batchId: string;
   batchCreatedAt: Date;
+  /** The format the batch's file was written in (1 clear, 2 encrypted; null: not written yet). */
+  batchPersoVersion: number | null;
   requestId: string | null;
   requestStatus: RequestStatus | null;
   replacedCardId: string | null;
@@ -72,7 +74,7 @@ export class ReturnFileRepository {
     if (serials.length === 0) return [];
     const { rows } = await run<ReturnedCard>(em,
       `SELECT c.id, c.serial::text AS serial, c.state, c.beneficiary_id AS "beneficiaryId", c.organisme_code AS "organismeCode",
-              c.batch_id AS "batchId", b.created_at AS "batchCreatedAt",
+              c.batch_id AS "batchId", b.created_at AS "batchCreatedAt", b.perso_version AS "batchPersoVersion",
               r.id AS "requestId", r.status AS "requestStatus", r.replaced_card_id AS "replacedCardId"
          FROM card c
          JOIN personalisation_batch b ON b.id = c.batch_id AND b.vendor_partner_id = $2

@@ -1,10 +1,13 @@
 import { parseSerial } from '../../cards/card-serial.js';
+import { isP256Point, P256_POINT_BYTES } from '../../update/card-crypto.js';
 import { encodeField } from '../personalisation/personalisation-file.js';
 import { ReturnLineStatus } from './return-line-status.enum.js';
 
-/** ret/1 (vendor → system) and rej/1 (system → vendor): docs/formats/return-file.md. Pure. */
+/** ret/2 and ret/1 (vendor → system) and rej/1 (system → vendor): docs/formats/return-file.md. Pure. */
 export const RET_FORMAT = 'ret';
-export const RET_VERSION = '1';
+/** ret/2 carries each shipped card's two chip public keys; ret/1 (without) stays read, for cards of perso/1 batches only. */
+export const RET_VERSIONS = ['1', '2'] as const;
+export type RetVersion = 1 | 2;
 export const REJ_FORMAT = 'rej';
 export const MAX_RETURN_LINES = 1_000_000;
 /** How far ahead of our clock a vendor's timestamp may be. */
@@ -12,6 +15,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 const CHIP_ID = /^[A-Za-z0-9]{1,32}$/;
 const FAILURE_CODE = /^[A-Z0-9_]{1,32}$/;
+/** base64 of a 65-byte point: 88 characters, one `=` of padding. */
+const POINT_BASE64 = /^[A-Za-z0-9+/]{87}=$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface ReturnLine {
@@ -25,6 +30,9 @@ export interface ReturnLine {
   shippedAt: Date | null;
   status: ReturnLineStatus;
   failureCode: string | null;
+  /** ret/2 SHIPPED lines: the chip's public keys (65-byte uncompressed P-256 points); null otherwise. */
+  authPublicKey: Buffer | null;
+  encPublicKey: Buffer | null;
 }
 
 export interface LineProblem {
@@ -34,7 +42,7 @@ export interface LineProblem {
 }
 
 export type ParsedReturnFile =
-  | { ok: true; producedAt: Date; dataLines: number; lines: ReturnLine[]; problems: LineProblem[] }
+  | { ok: true; version: RetVersion; producedAt: Date; dataLines: number; lines: ReturnLine[]; problems: LineProblem[] }
   | { ok: false; problem: LineProblem };
 
 /** An ISO 8601 instant with a zone (Z or ±hh:mm), a real calendar date; null otherwise. */
@@ -67,9 +75,10 @@ export function parseReturnFile(data: Buffer, vendorLogin: string, now: Date = n
   if (rows.length === 0) return refuse(1, 'FILE_EMPTY', 'The file is empty');
 
   const header = rows[0].split('|');
-  if (header[0] !== 'H' || header.length !== 5) return refuse(1, 'FILE_HEADER_INVALID', 'Line 1 must be the header: H, ret, 1, vendor login, produced at');
+  if (header[0] !== 'H' || header.length !== 5) return refuse(1, 'FILE_HEADER_INVALID', 'Line 1 must be the header: H, ret, 2, vendor login, produced at');
   if (header[1] !== RET_FORMAT) return refuse(1, 'FILE_HEADER_INVALID', `The format is ${RET_FORMAT}, not ${header[1]}`);
-  if (header[2] !== RET_VERSION) return refuse(1, 'FILE_VERSION_UNSUPPORTED', `Only version ${RET_VERSION} of ${RET_FORMAT} is read`);
+  if (!(RET_VERSIONS as readonly string[]).includes(header[2])) return refuse(1, 'FILE_VERSION_UNSUPPORTED', `Versions ${RET_VERSIONS.join(' and ')} of ${RET_FORMAT} are read (2 for cards of perso/2 files)`);
+  const version = Number(header[2]) as RetVersion;
   if (header[3] !== vendorLogin) return refuse(1, 'FILE_VENDOR_MISMATCH', 'The header names another vendor than the one who sent the file');
   const producedAt = parseInstant(header[4]);
   if (!producedAt) return refuse(1, 'FILE_HEADER_INVALID', 'The produced-at time is not an ISO 8601 instant with a zone');
@@ -85,26 +94,43 @@ export function parseReturnFile(data: Buffer, vendorLogin: string, now: Date = n
   const lines: ReturnLine[] = [];
   const problems: LineProblem[] = [];
   const seen = new Set<string>();
+  const seenKeys = new Set<string>();
   for (let i = 1; i < last - 1; i++) {
-    const parsed = parseDataLine(rows[i], i + 1, now);
+    const parsed = parseDataLine(rows[i], i + 1, now, version);
     if ('code' in parsed) {
       problems.push(parsed);
     } else if (seen.has(parsed.serial)) {
       problems.push({ line: i + 1, code: 'SERIAL_DUPLICATE', message: `Serial ${parsed.serial12} is already on an earlier line of this file` });
+    } else if ([parsed.authPublicKey, parsed.encPublicKey].some((k) => k && seenKeys.has(k.toString('hex')))) {
+      problems.push({ line: i + 1, code: 'CARD_KEY_DUPLICATE', message: 'A public key of this line is already on an earlier line of this file (every chip has its own keys)' });
     } else {
       seen.add(parsed.serial);
+      for (const k of [parsed.authPublicKey, parsed.encPublicKey]) if (k) seenKeys.add(k.toString('hex'));
       lines.push(parsed);
     }
   }
-  return { ok: true, producedAt, dataLines, lines, problems };
+  return { ok: true, version, producedAt, dataLines, lines, problems };
 }
 
-function parseDataLine(raw: string, line: number, now: Date): ReturnLine | LineProblem {
+/** One public key field: the point, or the problem's code and message. */
+function parsePoint(raw: string, which: 'auth' | 'enc'): Buffer | { code: string; message: string } {
+  if (raw === '') return { code: 'CARD_KEY_MISSING', message: `A SHIPPED line needs the chip's ${which} public key` };
+  const bytes = POINT_BASE64.test(raw) ? Buffer.from(raw, 'base64') : null;
+  // Canonical base64 only: one text per key, so the same key can never pass as two.
+  if (!bytes || bytes.length !== P256_POINT_BYTES || bytes[0] !== 0x04 || bytes.toString('base64') !== raw) {
+    return { code: 'CARD_KEY_MALFORMED', message: `The ${which} public key is not the base64 of a 65-byte uncompressed P-256 point (04 ‖ X ‖ Y)` };
+  }
+  if (!isP256Point(bytes)) return { code: 'CARD_KEY_NOT_ON_CURVE', message: `The ${which} public key is not a point of the P-256 curve` };
+  return bytes;
+}
+
+function parseDataLine(raw: string, line: number, now: Date, version: RetVersion): ReturnLine | LineProblem {
   const bad = (code: string, message: string): LineProblem => ({ line, code, message });
   const f = raw.split('|');
   if (f[0] !== 'D') return bad('LINE_TYPE_INVALID', 'A data line starts with D');
-  if (f.length !== 7) return bad('LINE_FIELD_COUNT', `A data line has 7 fields, this one ${f.length}`);
-  const [, serialRaw, chipRaw, persoRaw, shippedRaw, statusRaw, failureRaw] = f;
+  const fields = version === 2 ? 9 : 7;
+  if (f.length !== fields) return bad('LINE_FIELD_COUNT', `A ret/${version} data line has ${fields} fields, this one ${f.length}`);
+  const [, serialRaw, chipRaw, persoRaw, shippedRaw, statusRaw, failureRaw, authRaw = '', encRaw = ''] = f;
   const serial = parseSerial(serialRaw);
   if (!serial) return bad('SERIAL_INVALID', 'The serial is 12 digits');
   const status = Object.values(ReturnLineStatus).find((s) => s === statusRaw);
@@ -129,9 +155,22 @@ function parseDataLine(raw: string, line: number, now: Date): ReturnLine | LineP
   } else if (failureRaw !== '') {
     return bad('FAILURE_CODE_NOT_APPLICABLE', `A ${status} line has no failure code`);
   }
+  let authPublicKey: Buffer | null = null;
+  let encPublicKey: Buffer | null = null;
+  if (version === 2 && status === ReturnLineStatus.Shipped) {
+    const auth = parsePoint(authRaw, 'auth');
+    if (!Buffer.isBuffer(auth)) return bad(auth.code, auth.message);
+    const enc = parsePoint(encRaw, 'enc');
+    if (!Buffer.isBuffer(enc)) return bad(enc.code, enc.message);
+    if (auth.equals(enc)) return bad('CARD_KEY_DUPLICATE', 'The auth and enc public keys are the same point (the chip has two key pairs)');
+    authPublicKey = auth;
+    encPublicKey = enc;
+  } else if (authRaw !== '' || encRaw !== '') {
+    return bad('CARD_KEYS_NOT_APPLICABLE', `A ${status} line carries no public keys (only SHIPPED does)`);
+  }
   return {
     line, serial, serial12: serialRaw, chipId: chipRaw || null, personalisedAt, shippedAt, status,
-    failureCode: status === ReturnLineStatus.Failed ? failureRaw : null,
+    failureCode: status === ReturnLineStatus.Failed ? failureRaw : null, authPublicKey, encPublicKey,
   };
 }
 

@@ -17,7 +17,7 @@ import { OrderRepository } from '../orders/order.repository.js';
 import { RequestProgressRepository, type RequestMove } from '../orders/request-progress.repository.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import { VENDOR_INBOX, VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
-import { buildRejectFile, parseReturnFile, rejectFileName, type LineProblem, type ReturnLine } from './return-file.js';
+import { buildRejectFile, parseReturnFile, rejectFileName, type LineProblem, type RetVersion, type ReturnLine } from './return-file.js';
 import { ReturnFileRepository, type LockedReturnFile, type ReturnedCard } from './return-file.repository.js';
 import { RECEIVED_AREA, vendorActor } from './return-intake.service.js';
 import { ReturnLineStatus } from './return-line-status.enum.js';
@@ -43,7 +43,8 @@ export interface IngestOutcome {
  * Step 6: one return file, in one transaction. The whole file refused (nothing applied) when its frame is
  * wrong; otherwise each line checked against the card it names (this vendor's, in a state the transition table
  * lets move) and the good ones applied set-based, status by status:
- *  SHIPPED       card ship + activate (chip id, dates), the replaced card opposed (`replaced`) first, request completed;
+ *  SHIPPED       card ship + activate (chip id, dates, and with ret/2 the chip's public keys into card_key), the
+ *                replaced card opposed (`replaced`) first, request completed;
  *  FAILED        card spoil, a new card ordered for the same request (new serial in a later batch), request ordered;
  *  UNDELIVERABLE card (ship +) return_undeliverable, request reopened to photo_available for the fund to re-order.
  * Bad lines go to REJ_<name> in the vendor's outbox with their number, code and message.
@@ -78,8 +79,8 @@ export class ReturnIngestService {
         return { status: ReturnFileStatus.Refused, applied: 0, rejected: 0, rejectFile };
       }
       const cards = await this.repo.lockCards(em, rf.vendorPartnerId, parsed.lines.map((l) => l.serial));
-      const { accepted, problems } = await this.check(em, parsed.lines, cards);
-      await this.apply(em, actor, accepted);
+      const { accepted, problems } = await this.check(em, parsed.version, parsed.lines, cards);
+      const keys = await this.apply(em, actor, accepted);
       failpoint('emission.mid-return-ingestion');
       const allProblems = [...parsed.problems, ...problems];
       await this.repo.finish(em, rf.id, {
@@ -87,7 +88,7 @@ export class ReturnIngestService {
       });
       await this.audit.record(em, actor, {
         action: 'vendor_return_file.ingest', entityType: 'vendor_return_file', entityId: rf.id,
-        details: { lines: parsed.dataLines, applied: accepted.length, rejected: allProblems.length },
+        details: { format: `ret/${parsed.version}`, lines: parsed.dataLines, applied: accepted.length, rejected: allProblems.length, cardKeys: keys },
       });
       // Written before the commit: if the commit fails the job reruns and writes the same file again.
       const rejectFile = allProblems.length ? await this.writeRejects(rf, 'INGESTED', allProblems) : null;
@@ -106,11 +107,16 @@ export class ReturnIngestService {
     throw new Error(`return file ${rf.id}: content not found`);
   }
 
-  /** Each syntactically good line against the database: the card, its state, the holder's other usable card. */
-  private async check(em: EntityManager, lines: ReturnLine[], cards: ReturnedCard[]): Promise<{ accepted: Accepted[]; problems: LineProblem[] }> {
+  /**
+   * Each syntactically good line against the database: the card, the format of its batch (a card of a perso/2 file
+   * needs its keys), its state, the holder's other usable card, keys another card already holds.
+   */
+  private async check(em: EntityManager, version: RetVersion, lines: ReturnLine[], cards: ReturnedCard[]): Promise<{ accepted: Accepted[]; problems: LineProblem[] }> {
     const bySerial = new Map(cards.map((c) => [c.serial, c]));
     // One usable card per holder (a unique index): a line that would make a second one is refused, not the whole file.
     const active = await this.repo.usableCardsOf(em, cards.map((c) => c.beneficiaryId));
+    // A key is one chip's (unique indexes too): one already held by a card is a bad line, not a failed file.
+    const held = await this.cards.keysHeldIn(em, lines.flatMap((l) => (l.authPublicKey && l.encPublicKey ? [l.authPublicKey, l.encPublicKey] : [])));
     const activating = new Set<string>();
     const accepted: Accepted[] = [];
     const problems: LineProblem[] = [];
@@ -119,6 +125,12 @@ export class ReturnIngestService {
       const card = bySerial.get(l.serial);
       if (!card) {
         refuse(l, 'SERIAL_UNKNOWN', `No card ${l.serial12} was sent to you`);
+        continue;
+      }
+      // Without keys the card could never prove its presence to a kiosk: only cards of clear-text perso/1 files may
+      // come back without them.
+      if (version === 1 && card.batchPersoVersion !== 1) {
+        refuse(l, 'CARD_KEYS_REQUIRED', `Card ${l.serial12} came in a perso/2 file: report it in a ret/2 file, with its chip's public keys when SHIPPED`);
         continue;
       }
       if (l.personalisedAt.getTime() < new Date(card.batchCreatedAt).getTime() - BATCH_SKEW_MS) {
@@ -131,6 +143,10 @@ export class ReturnIngestService {
         : card.state === CardState.InPersonalisation;
       if (!allowed) {
         refuse(l, 'TRANSITION_NOT_ALLOWED', `Card ${l.serial12} is ${card.state}: ${l.status} does not apply`);
+        continue;
+      }
+      if (l.authPublicKey && l.encPublicKey && (held.has(l.authPublicKey.toString('hex')) || held.has(l.encPublicKey.toString('hex')))) {
+        refuse(l, 'CARD_KEY_DUPLICATE', `A public key reported for card ${l.serial12} is already another card's (every chip has its own keys)`);
         continue;
       }
       if (l.status === ReturnLineStatus.Shipped) {
@@ -146,8 +162,9 @@ export class ReturnIngestService {
     return { accepted, problems };
   }
 
-  private async apply(em: EntityManager, actor: Actor, accepted: Accepted[]): Promise<void> {
-    if (accepted.length === 0) return;
+  /** Applies the accepted lines; returns how many cards received their keys. */
+  private async apply(em: EntityManager, actor: Actor, accepted: Accepted[]): Promise<number> {
+    if (accepted.length === 0) return 0;
     const of = (s: ReturnLineStatus) => accepted.filter((a) => a.line.status === s);
     const shipped = of(ReturnLineStatus.Shipped);
     const failed = of(ReturnLineStatus.Failed);
@@ -161,6 +178,10 @@ export class ReturnIngestService {
     });
 
     await this.repo.recordFacts(em, accepted.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt })));
+    // The chip's keys land in the transaction that ships the card: an active card of a perso/2 file always has them.
+    const keys = shipped.filter((a) => a.line.authPublicKey && a.line.encPublicKey)
+      .map((a) => ({ cardId: a.card.id, authPublicKey: a.line.authPublicKey!, encPublicKey: a.line.encPublicKey! }));
+    await this.cards.recordKeysIn(em, keys);
 
     // The card a new one replaces leaves before the new one is activated (one active card per holder).
     const replacedIds = shipped.map((a) => a.card.replacedCardId).filter((x): x is string => !!x);
@@ -204,6 +225,7 @@ export class ReturnIngestService {
     await this.progress.move(em, moves, [RequestStatus.InPersonalisation, RequestStatus.Completed]);
     await this.events.append(em, ...events);
     await this.repo.markBatchesReturned(em, [...new Set(accepted.map((a) => a.card.batchId))]);
+    return keys.length;
   }
 
   private async writeRejects(rf: LockedReturnFile, outcome: 'INGESTED' | 'REFUSED', problems: LineProblem[]): Promise<string> {

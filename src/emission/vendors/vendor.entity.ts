@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Partner } from '../../partners/partner.entity.js';
 
 /**
@@ -8,6 +8,8 @@ import { Partner } from '../../partners/partner.entity.js';
  */
 @Entity('vendor_profile')
 @Index('vendor_profile_one_default', ['isDefault'], { unique: true, where: 'is_default' })
+@Index('vendor_profile_age_recipient_once', ['ageRecipient'], { unique: true })
+@Check('vendor_profile_age_recipient_form', `age_recipient ~ '^age1[02-9ac-hj-np-z]{58}$'`)
 export class VendorProfile {
   @PrimaryColumn({ type: 'uuid' })
   partnerId: string;
@@ -26,6 +28,16 @@ export class VendorProfile {
 
   @Column({ type: 'char', length: 2, array: true, default: () => `'{}'` })
   regimeCodes: string[];
+
+  /**
+   * The vendor's age X25519 recipient (`age1…`, public): its personalisation files are encrypted to it (perso/2).
+   * Null: the vendor gets no batch, its cards wait. One vendor per recipient.
+   */
+  @Column({ type: 'varchar', length: 62, nullable: true })
+  ageRecipient: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  ageRecipientSetAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

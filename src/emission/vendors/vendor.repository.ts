@@ -18,6 +18,8 @@ export interface VendorRow {
   login: string;
   isDefault: boolean;
   regimeCodes: string[];
+  ageRecipient: string | null;
+  ageRecipientSetAt: Date | null;
   createdAt: Date;
 }
 
@@ -35,7 +37,7 @@ const pgError = (e: unknown): PgError | null =>
   e instanceof QueryFailedError ? ((e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError)) : null;
 
 const VENDOR_COLUMNS = `v.partner_id AS "partnerId", p.name, p.active, v.login, v.is_default AS "isDefault",
-  v.regime_codes::text[] AS "regimeCodes", v.created_at AS "createdAt"`;
+  v.regime_codes::text[] AS "regimeCodes", v.age_recipient AS "ageRecipient", v.age_recipient_set_at AS "ageRecipientSetAt", v.created_at AS "createdAt"`;
 const KEY_COLUMNS = `k.id, k.partner_id AS "partnerId", k.algorithm, k.fingerprint, k.created_at AS "createdAt", k.revoked_at AS "revokedAt"`;
 
 /** The only place that reads and writes vendor_profile and sftp_public_key. */
@@ -96,6 +98,27 @@ export class VendorRepository {
     await run(em,
       `UPDATE vendor_profile SET is_default = COALESCE($2, is_default), regime_codes = COALESCE($3::char(2)[], regime_codes) WHERE partner_id = $1`,
       [partnerId, change.isDefault ?? null, change.regimeCodes ?? null]);
+  }
+
+  /**
+   * Sets the vendor's age recipient; false when another vendor already has this one (a unique index: one vendor
+   * could otherwise open another's files).
+   */
+  async setAgeRecipient(em: EntityManager, partnerId: string, recipient: string): Promise<boolean> {
+    try {
+      await run(em, `UPDATE vendor_profile SET age_recipient = $2, age_recipient_set_at = now() WHERE partner_id = $1`, [partnerId, recipient]);
+      return true;
+    } catch (e) {
+      if (pgError(e)?.code === '23505') return false;
+      throw e;
+    }
+  }
+
+  /** The vendor's batches whose file is not written yet (they waited for its recipient). */
+  async allocatedBatchIds(em: EntityManager, partnerId: string): Promise<string[]> {
+    const { rows } = await run<{ id: string }>(em,
+      `SELECT id FROM personalisation_batch WHERE vendor_partner_id = $1 AND status = 'allocated' ORDER BY batch_number`, [partnerId]);
+    return rows.map((r) => r.id);
   }
 
   async keys(partnerIds: string[]): Promise<SshKeyRow[]> {

@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
-import { AddSshKeyDto, CreateVendorDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
+import { AddSshKeyDto, CreateVendorDto, SetAgeRecipientDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
 import { VendorsService } from './vendors.service.js';
 import { ApiListResponse, type ListPage, wholeList } from '../../platform/openapi/list-page.js';
 
@@ -38,6 +38,16 @@ export class VendorsController {
   @ApiUnprocessableEntityResponse({ description: 'REGIME_UNKNOWN' })
   update(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: UpdateVendorDto): Promise<VendorView> {
     return this.vendors.update(actor, partnerId, dto);
+  }
+
+  @Put(':partnerId/age-recipient')
+  @ApiOperation({ summary: 'Register or replace the age X25519 recipient the vendor\'s personalisation files are encrypted to (perso/2); without one the vendor gets no batch' })
+  @ApiOkResponse({ type: VendorView })
+  @ApiNotFoundResponse({ description: 'VENDOR_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'AGE_RECIPIENT_TAKEN' })
+  @ApiUnprocessableEntityResponse({ description: 'AGE_RECIPIENT_INVALID' })
+  setAgeRecipient(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: SetAgeRecipientDto): Promise<VendorView> {
+    return this.vendors.setAgeRecipient(actor, partnerId, dto.recipient);
   }
 
   @Post(':partnerId/ssh-keys')

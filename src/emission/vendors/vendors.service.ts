@@ -7,9 +7,12 @@ import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { DomainError, notFound, unprocessable } from '../../platform/errors/domain-error.js';
+import { JobName } from '../../platform/jobs/job-catalogue.js';
+import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import type { CreateVendorDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
 import { VENDOR_FOLDERS } from './vendor-folders.js';
+import { isUsableAgeRecipient } from './vendor-age.js';
 import { type SshKeyRow, VendorRepository, type VendorRow } from './vendor.repository.js';
 
 const ACCEPTED_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
@@ -35,6 +38,7 @@ export class VendorsService {
     private readonly repo: VendorRepository,
     private readonly audit: AuditService,
     private readonly folders: SftpFolders,
+    private readonly jobs: JobsService,
   ) {}
 
   async create(actor: Actor, dto: CreateVendorDto): Promise<VendorView> {
@@ -116,6 +120,33 @@ export class VendorsService {
     });
   }
 
+  /**
+   * Registers (or replaces) the age recipient the vendor's personalisation files are encrypted to. Until it has one,
+   * a vendor gets no batch: files are never written in clear. Batches allocated before it had one (at the upgrade to
+   * perso/2) are written now, in jobs queued with the change.
+   */
+  async setAgeRecipient(actor: Actor, partnerId: string, recipient: string): Promise<VendorView> {
+    if (!isUUID(partnerId)) throw vendorNotFound();
+    if (!(await isUsableAgeRecipient(recipient))) {
+      throw unprocessable('AGE_RECIPIENT_INVALID', 'Expected an age X25519 recipient: "age1" and 58 characters, as `age-keygen -y key.txt` prints it');
+    }
+    await this.dataSource.transaction(async (em) => {
+      const current = await this.repo.find(partnerId, em);
+      if (!current) throw vendorNotFound();
+      if (current.ageRecipient === recipient) return;
+      if (!(await this.repo.setAgeRecipient(em, partnerId, recipient))) {
+        throw new DomainError('AGE_RECIPIENT_TAKEN', 409, 'Another vendor has this recipient: each vendor has its own age key pair');
+      }
+      const waiting = await this.repo.allocatedBatchIds(em, partnerId);
+      for (const batchId of waiting) await this.jobs.send(em, JobName.EmissionWriteBatchFile, { batchId });
+      await this.audit.record(em, actor, {
+        action: 'vendor.age_recipient.set', entityType: 'vendor', entityId: partnerId,
+        details: { recipient, previous: current.ageRecipient, batchesToWrite: waiting.length },
+      });
+    });
+    return this.get(partnerId);
+  }
+
   /** One default vendor; one vendor per regime; known regimes only. */
   private async checkRouting(em: EntityManager, partnerId: string, next: { isDefault: boolean; regimeCodes: string[] }): Promise<void> {
     if (next.isDefault) {
@@ -132,6 +163,7 @@ export class VendorsService {
     return {
       partnerId: v.partnerId, name: v.name, active: v.active, login: v.login, isDefault: v.isDefault,
       regimeCodes: v.regimeCodes, createdAt: v.createdAt, sshKeys: keys.filter((k) => k.partnerId === v.partnerId).map(toKeyView),
+      ageRecipient: v.ageRecipient, ageRecipientSetAt: v.ageRecipientSetAt,
     };
   }
 }

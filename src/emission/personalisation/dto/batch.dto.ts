@@ -20,8 +20,10 @@ export class BatchView {
   @ApiProperty() vendorLogin: string;
   @ApiProperty({ enum: BatchStatus }) status: BatchStatus;
   @ApiProperty() cardCount: number;
-  @ApiPropertyOptional({ nullable: true, example: 'PERSO_00000042.txt' }) fileName: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'SHA-256 (hex) of the whole file' }) sha256: string | null;
+  @ApiPropertyOptional({ nullable: true, example: 'PERSO_00000042.txt.age', description: 'The published file (perso/2: encrypted to the vendor, `.age`)' }) fileName: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'SHA-256 (hex) of the whole published file' }) sha256: string | null;
+  @ApiPropertyOptional({ nullable: true, enum: [1, 2], description: 'Format the file was written in: 2 (encrypted), 1 (clear, before perso/2); null until written' }) persoVersion: number | null;
+  @ApiPropertyOptional({ nullable: true, description: 'The vendor\'s age recipient now; null: the file waits for one' }) vendorAgeRecipient: string | null;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ nullable: true }) writtenAt: Date | null;
 }

@@ -40,6 +40,12 @@ export class AddSshKeyDto {
   publicKey: string;
 }
 
+export class SetAgeRecipientDto {
+  @ApiProperty({ example: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p', description: 'The vendor\'s age X25519 recipient: the public key `age-keygen` prints (`age-keygen -y key.txt`)' })
+  @IsText(100)
+  recipient: string;
+}
+
 export class SshKeyView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'ssh-ed25519' }) algorithm: string;
@@ -56,5 +62,7 @@ export class VendorView {
   @ApiProperty() isDefault: boolean;
   @ApiProperty({ type: [String] }) regimeCodes: string[];
   @ApiProperty({ type: [SshKeyView] }) sshKeys: SshKeyView[];
+  @ApiPropertyOptional({ nullable: true, description: 'The age recipient its personalisation files are encrypted to; null: the vendor gets no batch (its cards wait)' }) ageRecipient: string | null;
+  @ApiPropertyOptional({ nullable: true }) ageRecipientSetAt: Date | null;
   @ApiProperty() createdAt: Date;
 }

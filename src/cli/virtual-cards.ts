@@ -1,0 +1,68 @@
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isP256Point, type CardKeys } from '../update/card-crypto.js';
+
+/**
+ * The virtual-cards file `vitale-virtual-cards/1` (docs/formats/virtual-cards.md): the cards a simulated vendor made,
+ * each with its chip's private keys, for the kiosk simulator to play the cards. A simulation artefact only: a real
+ * card's private keys are born in its chip and never leave it. Mode 0600, written whole by rename.
+ */
+export const VIRTUAL_CARDS_FORMAT = 'vitale-virtual-cards/1';
+
+export interface VirtualCard {
+  /** 12 digits. */
+  serial: string;
+  chipId: string;
+  keys: CardKeys;
+}
+
+export interface VirtualCardsFile {
+  format: typeof VIRTUAL_CARDS_FORMAT;
+  cards: VirtualCard[];
+}
+
+const SERIAL = /^\d{12}$/;
+const SCALAR_BYTES = 32;
+
+/** A private scalar as base64 of its 32 big-endian bytes (Node's ECDH gives it without leading zero bytes: padded here). */
+const padScalar = (b64: string): string => {
+  const b = Buffer.from(b64, 'base64');
+  return (b.length >= SCALAR_BYTES ? b : Buffer.concat([Buffer.alloc(SCALAR_BYTES - b.length), b])).toString('base64');
+};
+
+/** The cards of a virtual-cards file; throws, saying what is wrong, when it is not one. */
+export function readVirtualCards(file: string): VirtualCard[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not a readable JSON file (${(e as Error).message})`);
+  }
+  const doc = parsed as Partial<VirtualCardsFile> | null;
+  if (!doc || doc.format !== VIRTUAL_CARDS_FORMAT || !Array.isArray(doc.cards)) throw new Error(`${file}: not a ${VIRTUAL_CARDS_FORMAT} file`);
+  doc.cards.forEach((c, i) => {
+    const k = c?.keys;
+    const point = (s: unknown) => typeof s === 'string' && isP256Point(Buffer.from(s, 'base64'));
+    const scalar = (s: unknown) => typeof s === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === SCALAR_BYTES;
+    if (!c || !SERIAL.test(String(c.serial)) || typeof c.chipId !== 'string' || !k
+      || !point(k.authPublic) || !point(k.encPublic) || !scalar(k.authPrivate) || !scalar(k.encPrivate)) {
+      throw new Error(`${file}: card ${i + 1} is not { serial (12 digits), chipId, keys: { authPrivate, authPublic, encPrivate, encPublic } }`);
+    }
+  });
+  return doc.cards;
+}
+
+/**
+ * Adds cards to the file (a card already there by serial is replaced), creating it when missing. Written to a
+ * temporary file of mode 0600 beside it, then renamed: a reader never sees half a file, nobody else reads the keys.
+ */
+export function saveVirtualCards(file: string, cards: VirtualCard[]): void {
+  const kept = existsSync(file) ? readVirtualCards(file) : [];
+  const bySerial = new Map(kept.map((c) => [c.serial, c]));
+  for (const c of cards) bySerial.set(c.serial, { ...c, keys: { ...c.keys, authPrivate: padScalar(c.keys.authPrivate), encPrivate: padScalar(c.keys.encPrivate) } });
+  const doc: VirtualCardsFile = { format: VIRTUAL_CARDS_FORMAT, cards: [...bySerial.values()].sort((x, y) => x.serial.localeCompare(y.serial)) };
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600, flag: 'w' });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
