@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { generateCardKeys } from '../src/update/card-crypto.js';
 import { cardIn } from './support/card-fixtures.js';
 import { giveCardKeys } from './support/card-key-fixtures.js';
 import { cardVersions, PARIS, putRecord, RECORDS } from './support/kiosk-fixtures.js';
@@ -101,7 +102,7 @@ describe('the kiosk simulator', () => {
     // The demo's simulated vendor writes this file (docs/formats/kiosk-protocol-2.md); another card beside it.
     const cardsFile = path.join(tempDir('virtual-cards'), 'cards.json');
     writeFileSync(cardsFile, JSON.stringify({ format: 'vitale-virtual-cards/1', cards: [
-      { serial: '100000000001', chipId: 'CHIP-OTHER', keys: { authPrivate: 'AA==', authPublic: 'AA==', encPrivate: 'AA==', encPublic: 'AA==' } },
+      { serial: '100000000001', chipId: 'CHIPOTHER', keys: generateCardKeys() },
       { serial: card.serial12, chipId: 'CHIP-1', keys },
     ] }), { mode: 0o600 });
     const common = ['--url', base, '--serial', card.serial12, '--ms-per-record', '10', '--cards-file', cardsFile];
@@ -125,6 +126,12 @@ describe('the kiosk simulator', () => {
     const v1 = await run(['--url', base, '--serial', card.serial12], env);
     expect(v1.code).toBe(1);
     expect(v1.output).toContain('pass --cards-file');
+    // A file that is not a valid virtual cards file is refused whole, naming the card at fault.
+    const broken = path.join(tempDir('virtual-cards'), 'broken.json');
+    writeFileSync(broken, JSON.stringify({ format: 'vitale-virtual-cards/1', cards: [{ serial: card.serial12, chipId: 'C1', keys: { authPrivate: 'AA==', authPublic: 'AA==', encPrivate: 'AA==', encPublic: 'AA==' } }] }), { mode: 0o600 });
+    const refusedFile = await run(['--url', base, '--serial', card.serial12, '--cards-file', broken], env);
+    expect(refusedFile.code).not.toBe(0);
+    expect(refusedFile.output).toContain('card 1 is not');
     // A card that is not in the file has no keys: kiosk/1, as before.
     const keyless = await run(['--url', base, '--serial', bystander.serial12, '--ms-per-record', '10', '--cards-file', cardsFile], env);
     expect(keyless.code, keyless.output).toBe(0);

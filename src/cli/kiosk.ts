@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ackMessage, cardSign, type CardKeys, openRecord, proofMessage, type SealedRecord } from '../update/card-crypto.js';
 import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
+import { readVirtualCards, type VirtualCard } from './virtual-cards.js';
 import { parseArgs } from 'node:util';
 
 /**
@@ -24,8 +25,6 @@ const USAGE = `KIOSK_API_KEY=<kiosk api key> npm run kiosk -- --serial <12 digit
   A card in --cards-file is updated with kiosk/2 (its virtual chip signs and opens); --without-card shows a kiosk
   without the card refused; any other card uses kiosk/1.`;
 
-const VIRTUAL_CARDS_FORMAT = 'vitale-virtual-cards/1';
-
 /** npm runs scripts in the project folder; a relative path means the folder the user typed the command in. */
 const userPath = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
@@ -45,30 +44,19 @@ function apiKey(keyFile: string | undefined): { key: string } | { error: string 
   return key ? { key } : { error: 'no API key: set KIOSK_API_KEY, or pass --key-file <file>' };
 }
 
-const KEY_FIELDS = ['authPrivate', 'authPublic', 'encPrivate', 'encPublic'] as const;
-
-/** The virtual card of `serial` in a virtual cards file (docs/formats/kiosk-protocol-2.md), null when absent. */
+/** The virtual card of `serial` in a virtual cards file (docs/formats/virtual-cards.md), null when absent. */
 function virtualCard(file: string, serial: string): { keys: CardKeys | null; warning?: string } | { error: string } {
-  let text: string;
+  const full = userPath(file);
+  let cards: VirtualCard[];
   let warning: string | undefined;
   try {
-    const full = userPath(file);
-    text = readFileSync(full, 'utf8');
     if ((statSync(full).mode & 0o077) !== 0) warning = `${file} holds private keys and other users may read it: chmod 600 ${file}`;
+    cards = readVirtualCards(full);
   } catch (e) {
-    return { error: `--cards-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code ? `--cards-file ${file}: ${code}` : `--cards-file ${(e as Error).message}` };
   }
-  let doc: { format?: unknown; cards?: unknown };
-  try {
-    doc = JSON.parse(text) as typeof doc;
-  } catch {
-    return { error: `--cards-file ${file} is not JSON` };
-  }
-  if (doc?.format !== VIRTUAL_CARDS_FORMAT || !Array.isArray(doc.cards)) return { error: `--cards-file ${file} is not a ${VIRTUAL_CARDS_FORMAT} file` };
-  const card = (doc.cards as Array<{ serial?: unknown; keys?: Record<string, unknown> }>).find((c) => c?.serial === serial);
-  if (!card) return { keys: null, warning };
-  if (!card.keys || !KEY_FIELDS.every((k) => typeof card.keys![k] === 'string')) return { error: `--cards-file ${file}: the card ${serial} has no complete keys` };
-  return { keys: card.keys as unknown as CardKeys, warning };
+  return { keys: cards.find((c) => c.serial === serial)?.keys ?? null, warning };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

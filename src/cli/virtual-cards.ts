@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isP256Point, type CardKeys } from '../update/card-crypto.js';
+import { isP256Point, scalar32, type CardKeys } from '../update/card-crypto.js';
 
 /**
  * The virtual-cards file `vitale-virtual-cards/1` (docs/formats/virtual-cards.md): the cards a simulated vendor made,
@@ -24,11 +24,8 @@ export interface VirtualCardsFile {
 const SERIAL = /^\d{12}$/;
 const SCALAR_BYTES = 32;
 
-/** A private scalar as base64 of its 32 big-endian bytes (Node's ECDH gives it without leading zero bytes: padded here). */
-const padScalar = (b64: string): string => {
-  const b = Buffer.from(b64, 'base64');
-  return (b.length >= SCALAR_BYTES ? b : Buffer.concat([Buffer.alloc(SCALAR_BYTES - b.length), b])).toString('base64');
-};
+/** A private scalar as base64 of its 32 big-endian bytes. */
+const padScalar = (b64: string): string => scalar32(Buffer.from(b64, 'base64')).toString('base64');
 
 /** The cards of a virtual-cards file; throws, saying what is wrong, when it is not one. */
 export function readVirtualCards(file: string): VirtualCard[] {

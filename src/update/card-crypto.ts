@@ -105,10 +105,15 @@ export function generateCardKeys(): CardKeys {
   const enc = createECDH('prime256v1');
   return {
     authPublic: auth.generateKeys().toString('base64'),
-    authPrivate: auth.getPrivateKey().toString('base64'),
+    authPrivate: scalar32(auth.getPrivateKey()).toString('base64'),
     encPublic: enc.generateKeys().toString('base64'),
-    encPrivate: enc.getPrivateKey().toString('base64'),
+    encPrivate: scalar32(enc.getPrivateKey()).toString('base64'),
   };
+}
+
+/** A private scalar on its 32 big-endian bytes (Node's ECDH drops leading zero bytes, one key in 256). */
+export function scalar32(b: Buffer): Buffer {
+  return b.length >= 32 ? b : Buffer.concat([Buffer.alloc(32 - b.length), b]);
 }
 
 function authPrivateKey(keys: Pick<CardKeys, 'authPrivate' | 'authPublic'>): KeyObject {
