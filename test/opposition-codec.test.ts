@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   applyIncrementals, decodeCompact, decodeText, encodeCompact, encodeText, type FullList, type IncrementalList, ListFormatError, MAX_SERIAL,
@@ -105,6 +106,14 @@ describe('opposition list codec', () => {
     }
     // 10 M among 150 M: H(1/15) x 15 bits per entry
     expect(entropyBytesPerEntry(150_000_000, 10_000_000)).toBeCloseTo(0.6625, 3);
+  });
+
+  it('encodes the compact example of docs/formats/opposition-list.md byte for byte', () => {
+    const doc = readFileSync(new URL('../docs/formats/opposition-list.md', import.meta.url), 'utf8');
+    const hex = /Example: the full list 41 above \(37 bytes\):\n\n```\n([0-9a-f \n]+)```/.exec(doc)?.[1].replace(/\s+/g, '');
+    const list = full(41, [100000000042, 100000000045, 100000000051]);
+    expect(encodeCompact(list).toString('hex')).toBe(hex);
+    expect(decodeCompact(Buffer.from(hex!, 'hex'))).toEqual(list);
   });
 
   it('refuses damaged files', () => {
