@@ -1,9 +1,11 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   applyIncrementals, decodeCompact, decodeText, encodeCompact, encodeText, type FullList, type IncrementalList, ListFormatError, MAX_SERIAL,
-  riceParameter, signedStatement, sha256, verifyListFile,
+  riceBlockBits, riceParameter, signedStatement, sha256, verifyListFile,
 } from '../src/opposition/list-codec.js';
+import { entropyBytesPerEntry, log2Binomial } from '../bench/support/entropy.js';
 
 /** A deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number) {
@@ -13,6 +15,20 @@ function rng(seed: number) {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Each of `issued` serials from `start` opposed with probability p, drawn by geometric gaps (the same law as one
+ * draw per serial, without visiting every serial).
+ */
+function bernoulliSet(r: () => number, p: number, issued: number, start = 100_000_000_001): number[] {
+  const out: number[] = [];
+  const lnq = Math.log1p(-p);
+  for (let at = start - 1; ;) {
+    at += 1 + Math.floor(Math.log(1 - r()) / lnq);
+    if (at >= start + issued) return out;
+    out.push(at);
+  }
 }
 
 /** `n` distinct serials: mostly a dense issued range (as the serial allocator gives), a few anywhere. */
@@ -54,6 +70,50 @@ describe('opposition list codec', () => {
     const bytes = encodeCompact(full(1, serials)).length;
     expect(bytes / serials.length).toBeLessThan(1.0);
     expect(riceParameter(Float64Array.from([7, 9, 8, 1e9]))).toBe(3);
+  });
+
+  it('round-trips random sets at every density, within 10 % of their entropy bound from one card in two to one in 100,000', () => {
+    const r = rng(2026);
+    for (const [p, issued] of [[1 / 2, 60_000], [1 / 4, 120_000], [1 / 15, 450_000], [1 / 100, 3_000_000], [1 / 1000, 30_000_000], [1 / 100_000, 3_000_000_000], [0.9, 30_000]]) {
+      const serials = bernoulliSet(r, p, issued);
+      const list = full(1, serials);
+      const file = encodeCompact(list);
+      expect(decodeCompact(file), `p = ${p}`).toEqual(list);
+      const perEntry = file.length / serials.length;
+      const bound = entropyBytesPerEntry(issued, serials.length);
+      // Rice codes spend at least one bit per entry: past one card in two that floor is above the bound.
+      if (p <= 0.5) expect(perEntry / bound, `p = ${p}: ${perEntry} B/entry, bound ${bound}`).toBeLessThan(1.1);
+      else expect(perEntry).toBeLessThan(0.15); // at 0.9: 1.11 bits per entry
+      if (p === 1 / 15) expect(perEntry).toBeLessThan(0.69); // the realistic density: 0.662 is the bound
+    }
+  });
+
+  it('gives each block the Rice parameter that makes it shortest', () => {
+    const r = rng(99);
+    for (const mean of [0.3, 1, 3, 14, 100, 5000, 1e7]) {
+      const gaps = Float64Array.from({ length: 1024 }, () => Math.floor(-Math.log(1 - r()) * mean));
+      gaps[7] = 99_999_999_999; // one far-away serial: escaped whatever k
+      const best = Math.min(...Array.from({ length: 40 }, (_, k) => riceBlockBits(gaps, k)));
+      expect(riceBlockBits(gaps, riceParameter(gaps)), `mean gap ${mean}`).toBe(best);
+    }
+  });
+
+  it('computes the entropy bound log2 C(n, k) exactly enough', () => {
+    const exact = (n: number, k: number) => { let s = 0; for (let i = 1; i <= k; i++) s += Math.log2((n - k + i) / i); return s; };
+    expect(log2Binomial(10, 3)).toBeCloseTo(Math.log2(120), 12);
+    for (const [n, k] of [[150_000, 10_000], [3_000_000, 1_500_000], [150_000_000, 10_000_000]]) {
+      expect(Math.abs(log2Binomial(n, k) / exact(n, k) - 1), `C(${n}, ${k})`).toBeLessThan(1e-9);
+    }
+    // 10 M among 150 M: H(1/15) x 15 bits per entry
+    expect(entropyBytesPerEntry(150_000_000, 10_000_000)).toBeCloseTo(0.6625, 3);
+  });
+
+  it('encodes the compact example of docs/formats/opposition-list.md byte for byte', () => {
+    const doc = readFileSync(new URL('../docs/formats/opposition-list.md', import.meta.url), 'utf8');
+    const hex = /Example: the full list 41 above \(37 bytes\):\n\n```\n([0-9a-f \n]+)```/.exec(doc)?.[1].replace(/\s+/g, '');
+    const list = full(41, [100000000042, 100000000045, 100000000051]);
+    expect(encodeCompact(list).toString('hex')).toBe(hex);
+    expect(decodeCompact(Buffer.from(hex!, 'hex'))).toEqual(list);
   });
 
   it('refuses damaged files', () => {

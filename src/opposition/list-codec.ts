@@ -157,19 +157,41 @@ function checkSorted(s: number[]): number[] {
 export const RICE_BLOCK = 1024;
 
 /**
- * The Rice parameter of a block from its mean gap: for geometric gaps the best k is about log2(mean x ln 2), and
- * mean x ln 2 is the median gap; the median keeps the few far-away serials (escaped) from spoiling the block.
+ * The Rice parameter of a block: the k that makes the block shortest. The search starts from the median gap (for
+ * geometric gaps the best k is about log2(mean x ln 2), and mean x ln 2 is the median; the median keeps the few
+ * far-away serials from spoiling the start) and moves k while the block gets strictly shorter: from a sample's median
+ * alone, a block can land one k off, which costs up to 5 % at one opposed card in four. The decoder just reads k.
  */
 export function riceParameter(gaps: Float64Array): number {
   if (gaps.length === 0) return 0;
-  // The median of at most 64 evenly spaced gaps: as good an estimate, and cheap.
+  // The median of at most 64 evenly spaced gaps: a good enough start, and cheap.
   const step = Math.max(1, Math.floor(gaps.length / 64));
   const sample = new Float64Array(Math.ceil(gaps.length / step));
   for (let i = 0, j = 0; i < gaps.length; i += step) sample[j++] = gaps[i];
   sample.sort();
   const median = sample[sample.length >> 1];
-  if (median < 1) return 0;
-  return Math.min(RAW_BITS - 1, Math.max(0, Math.round(Math.log2(median))));
+  let k = median < 1 ? 0 : Math.min(RAW_BITS - 1, Math.max(0, Math.round(Math.log2(median))));
+  let best = riceBlockBits(gaps, k);
+  for (const dir of [-1, 1]) {
+    for (let next = k + dir; next >= 0 && next < RAW_BITS; next += dir) {
+      const bits = riceBlockBits(gaps, next);
+      if (bits >= best) break;
+      best = bits;
+      k = next;
+    }
+  }
+  return k;
+}
+
+/** The bits the gaps take with Rice parameter k (escapes included), as RiceSetEncoder writes them. */
+export function riceBlockBits(gaps: Float64Array, k: number): number {
+  const scale = 2 ** -k;
+  let bits = 0;
+  for (let i = 0; i < gaps.length; i++) {
+    const q = Math.floor(gaps[i] * scale);
+    bits += q >= ESCAPE_Q ? ESCAPE_Q + RAW_BITS : q + 1 + k;
+  }
+  return bits;
 }
 
 /** MSB-first bit writer into fixed-size chunks; full chunks are taken by the caller (streaming). */
