@@ -11,8 +11,8 @@ import { tempDir } from './support/temp-dirs.js';
  * The whole chain end to end, as `npm run demo` plays it (perso/2 files decrypted by the simulated vendor, ret/2 return
  * files with each chip's public keys, the chips' private keys kept in a virtual-cards file): a freshly started program on its embedded defaults,
  * a fund, the digitisation centre and a vendor over the real REST API and a real SFTP client, cards carried
- * through the six steps (a photo refused then replaced, a lost card replaced). The demo exits 0 only when every
- * card ended where it should.
+ * through the six steps (a photo refused then replaced, a lost card replaced), then a pharmacy kiosk updating a card
+ * with kiosk/2 and a kiosk without the card refused. The demo exits 0 only when every card ended where it should.
  */
 describe('the six-step emission chain, end to end', () => {
   it('runs the demo to a clean finish, on the ports the environment names', async () => {
@@ -32,6 +32,10 @@ describe('the six-step emission chain, end to end', () => {
     expect(res.stdout).toContain('the fund has no card without a key to replace');
     expect(res.stdout).toContain('photo refused with PHOTO_TOO_SMALL');
     expect(res.stdout).toContain('is opposed (lost)');
+    // The demo ends at a pharmacy kiosk on kiosk/2 (the simulator, playing the card from the virtual cards file).
+    expect(res.stdout).toMatch(/kiosk> \{"step":"check","protocol":"kiosk\/2","action":"update_available"/);
+    expect(res.stdout).toContain("confirm with the card's signed acknowledgement: version 3, receipt vitale-update-receipt/3 verified, card presence proven");
+    expect(res.stdout).toContain("the fetch without the card's proof is refused (KIOSK_PROOF_INVALID), no record disclosed");
     expect(res.stdout).toContain('Demo complete: every card ended where it should.');
     expect(res.status).toBe(0);
 

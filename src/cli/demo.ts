@@ -26,7 +26,8 @@ import { saveVirtualCards, type VirtualCard } from './virtual-cards.js';
  * the public half), checks each file's signature, decrypts it, makes the cards — each chip generating its two key
  * pairs — and reports their public keys in a ret/2 return file. Being a simulation it also keeps the chips' private
  * keys, in the virtual-cards file (`--virtual-cards FILE`, mode 0600; default: inside the throw-away data folder) that
- * the kiosk simulator plays the cards from.
+ * the kiosk simulator plays the cards from. At the end a pharmacy kiosk (the simulator, `npm run kiosk`) updates
+ * one card with kiosk/2 from that file, and a kiosk without the card is refused.
  */
 const { Client } = ssh2;
 const say = (s: string) => process.stdout.write(s + '\n');
@@ -105,6 +106,23 @@ async function chosenPort(name: string): Promise<number> {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DemoFailure(`${name} must be a port number (1-65535), got "${raw}"`);
   return port;
+}
+
+/** Runs the kiosk simulator (`npm run kiosk`, built) against the app; its JSON lines are printed and returned. */
+function runKiosk(base: string, key: string, args: string[]): Promise<{ code: number | null; output: string; lines: Array<Record<string, any>> }> {
+  const kiosk = path.join(projectRoot(), 'dist', 'src', 'cli', 'kiosk.js');
+  const child = spawn(process.execPath, [kiosk, '--url', base, ...args], { env: { ...process.env, KIOSK_API_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const lines = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+      for (const l of lines) say(`      kiosk> ${JSON.stringify(l).slice(0, 160)}`);
+      resolve({ code, output, lines });
+    });
+  });
 }
 
 async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; pgPort: number; dataDir: string }> {
@@ -270,6 +288,34 @@ async function main(): Promise<number> {
     check(status.blocked === true, 'pharmacies see the lost card as blocked');
     const keyless = await api.ok(fund.key, 'GET', '/v1/cards/without-key/count');
     check(keyless.count === 0, 'every card in use has its chip keys: the fund has no card without a key to replace');
+
+    step('7', 'A pharmacy kiosk updates a card with kiosk/2: the card proves it is in the reader, and only it can read its records');
+    const kiosk = await partner('kiosk', 'Pharmacie du Marché');
+    const coverage = [{ aldDigit: 0, situation: '0100' }, { aldDigit: 4, situation: '0300' }];
+    await api.ok(fund.key, 'PUT', `/v1/cards/${newSerial}/data/coverage`, { content: coverage });
+    ok(`the fund changed ${people[0].firstName}'s rights: a coverage record waits for card ${newSerial}`);
+    // The kiosk simulator plays the card from the virtual-cards file the vendor wrote (its chip's private keys).
+    const played = await runKiosk(app.base, kiosk.key, ['--serial', newSerial, '--cards-file', virtualCardsFile, '--read-version', '2', '--ms-per-record', '50']);
+    const [checked, fetched] = played.lines;
+    const writes = played.lines.filter((l) => l.step === 'write');
+    const receipt = played.lines.at(-1);
+    check(played.code === 0 && checked?.protocol === 'kiosk/2' && checked.action === 'update_available' && checked.records === undefined,
+      'check: an update is available, answered with a challenge only (no record, no NIR, no name)');
+    check(fetched?.step === 'fetch' && fetched.records?.includes('coverage@3'), `fetch with the card's signed proof: ${fetched?.records?.join(', ')} sealed to the card`);
+    check(writes.length > 0 && writes.every((w) => w.opened === true), 'the card opened each envelope with its own key; the kiosk only relayed them');
+    check(receipt?.step === 'receipt' && receipt.verified === true && receipt.result === 'updated' && receipt.cardPresenceProven === true,
+      `confirm with the card's signed acknowledgement: version ${receipt?.version}, receipt ${receipt?.format} verified, card presence proven`);
+    const updated = await api.ok(fund.key, 'GET', `/v1/cards/${newSerial}`);
+    check(updated.dataVersion === 3, `the fund sees card ${newSerial} at data version 3`);
+
+    step('7', 'A kiosk without the card in its reader asks for another card: refused, nothing disclosed');
+    const other = firstSerials.find((s) => s !== firstCard.serial)!;
+    await api.ok(fund.key, 'PUT', `/v1/cards/${other}/data/coverage`, { content: coverage });
+    const blind = await runKiosk(app.base, kiosk.key, ['--serial', other, '--without-card', '--read-version', '2']);
+    const refused = blind.lines.find((l) => l.step === 'fetch without the card');
+    check(blind.code === 0 && refused?.code === 'KIOSK_PROOF_INVALID' && refused.disclosed === false,
+      `card ${other}: the check works, the fetch without the card's proof is refused (${refused?.code}), no record disclosed`);
+    check(!people.some((p) => blind.output.includes(p.nir) || blind.output.includes(p.birthName)), 'no NIR and no name in anything the kiosk shows');
 
     step('✓', 'Pipeline seen by the operators');
     const pipeline = await api.ok(op, 'GET', '/v1/pipeline');
