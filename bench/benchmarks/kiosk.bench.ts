@@ -44,9 +44,9 @@ export const kioskBench: Benchmark = {
     connections: 'concurrent kiosks, one request at a time each (default 32)',
     pool: 'database connections of each side (default 8)',
     'open-every': 'the card opens the sealed records of one exchange in this many (default 16; 1 = every one)',
-    profile: 'for profiling (node --cpu-prof): run only this side, mix or exchange, for seconds, no baseline, no figures',
+    profile: 'for profiling (node --cpu-prof): run only one side for seconds (mix, exchange, checks = the mix without its exchanges, bare, bare-exchange); CPU per request, no ratios',
   },
-  async run(ctx: BenchContext) {
+  async run(ctx: BenchContext): Promise<Record<string, number>> {
     const cards = positiveIntOption(ctx, 'cards', 1_000_000);
     const duration = positiveIntOption(ctx, 'seconds', 15);
     const connections = positiveIntOption(ctx, 'connections', 32);
@@ -154,6 +154,7 @@ export const kioskBench: Benchmark = {
         results[side].push(result);
         return result;
       };
+      const us = (ns: number, n: number) => round(ns / 1000 / Math.max(1, n), 1);
       // Confirmed exchanges move pending cards up to date: put them back between rounds, so every round sees 10 %.
       const resetPending = () => monitor.query(`UPDATE card SET data_version = 1 WHERE data_version <> 1`);
       try {
@@ -185,12 +186,24 @@ export const kioskBench: Benchmark = {
         }
         await resetPending();
         const only = ctx.options.profile;
-        if (only === 'mix' || only === 'exchange') {
+        if (only !== undefined) {
+          // checks: the mix's checks alone (a pending card gets its challenge, and no fetch follows).
+          const profiled: Record<string, [Side, () => LoadSpec]> = {
+            mix: ['mix', () => spec.mix(duration)], exchange: ['exchange', () => spec.exchange(duration)],
+            checks: ['mix', () => ({ ...spec.mix(duration), exchange: undefined })],
+            bare: ['bareMix', () => spec.bareMix(duration)], 'bare-exchange': ['bareExchange', () => spec.bareExchange(duration)],
+          };
+          if (!profiled[only]) throw new BenchOptionError(`--profile is one of ${Object.keys(profiled).join(', ')}`);
           ctx.log(`kiosk: profiling ${only} for ${duration} s`);
-          const r = await runLoad(spec[only](duration));
+          const [side, make] = profiled[only];
+          const r = await measured(side, make());
+          const k = cpu[side];
           ctx.log(`kiosk: ${only}: ${Math.round(r.requests / r.seconds)} requests/s, ${Math.round(r.exchanges / r.seconds)} exchanges/s, ${r.errors} errors ${r.firstError ?? ''}`);
-          return { requests_per_s: Math.round(r.requests / r.seconds), exchanges_per_s: Math.round(r.exchanges / r.seconds) };
-        } else if (only !== undefined) throw new BenchOptionError('--profile is mix or exchange');
+          return {
+            requests_per_s: Math.round(r.requests / r.seconds), exchanges_per_s: Math.round(r.exchanges / r.seconds),
+            server_cpu_us: us(k.server, k.requests), db_cpu_us: us(k.db, k.requests), load_avg_1m: round(os.loadavg()[0], 1),
+          };
+        }
         const perRound = duration / rounds;
         for (let r = 1; r <= rounds; r++) {
           loads.push(os.loadavg()[0]);
@@ -218,7 +231,6 @@ export const kioskBench: Benchmark = {
       if (ex.exchanges === 0 || bareEx.exchanges === 0) throw new Error('kiosk: no exchange completed');
       ctx.log(`kiosk: mix ${Math.round(mix.perSecond)} requests/s p99 ${mix.p99.toFixed(1)} ms; bare ${Math.round(bareMix.perSecond)}/s p99 ${bareMix.p99.toFixed(1)} ms; `
         + `exchanges ${Math.round(ex.exchangesPerSecond)}/s vs bare ${Math.round(bareEx.exchangesPerSecond)}/s`);
-      const us = (ns: number, n: number) => round(ns / 1000 / Math.max(1, n), 1);
       const cpuKnown = sides.every((s) => cpu[s].known);
       // CPU microseconds per request (mix) and per exchange (exchange path), each beside its baseline's.
       const cpuFigures: Record<string, number> = cpuKnown ? {
@@ -244,6 +256,10 @@ export const kioskBench: Benchmark = {
         p99_ms: round(mix.p99),
         baseline_p99_ms: round(bareMix.p99),
         ratio_p99_ms: round(mix.p99 / Math.max(0.001, bareMix.p99), 3),
+        // The mix's p99 by route (what the tail is made of).
+        check_p99_ms: round(mix.checkP99),
+        fetch_p99_ms: round(mix.fetchP99),
+        confirm_p99_ms: round(mix.confirmP99),
         pending_share: round(mix.marked / Math.max(1, mix.checks), 3),
         // The exchange path alone: complete check → fetch → confirm sequences per second, against the bare exchange.
         exchanges_per_s: Math.round(ex.exchangesPerSecond),

@@ -63,6 +63,10 @@ export interface LoadResult {
   seconds: number;
   /** Every request's latency, ms. */
   latencies: Float64Array;
+  /** The same, by route: checks, fetches, confirms. */
+  checkLatencies: Float64Array;
+  fetchLatencies: Float64Array;
+  confirmLatencies: Float64Array;
   /** Every complete exchange's latency (check sent → confirm answered), ms. */
   exchangeLatencies: Float64Array;
 }
@@ -70,6 +74,7 @@ export interface LoadResult {
 export interface LoadSummary {
   requests: number; checks: number; exchanges: number; opened: number; errors: number; firstError?: string; marked: number;
   perSecond: number; checksPerSecond: number; exchangesPerSecond: number; p50: number; p99: number; exchangeP50: number; exchangeP99: number;
+  checkP99: number; fetchP99: number; confirmP99: number;
 }
 
 /** Several rounds of one side taken together: rates over their summed time, percentiles over all their latencies. */
@@ -90,6 +95,7 @@ export function summarize(rounds: readonly LoadResult[]): LoadSummary {
     errors: sum((r) => r.errors), firstError: rounds.find((r) => r.firstError)?.firstError, marked: sum((r) => r.marked),
     perSecond: sum((r) => r.requests) / seconds, checksPerSecond: sum((r) => r.checks) / seconds, exchangesPerSecond: sum((r) => r.exchanges) / seconds,
     p50: req(0.5), p99: req(0.99), exchangeP50: ex(0.5), exchangeP99: ex(0.99),
+    checkP99: pcts((r) => r.checkLatencies)(0.99), fetchP99: pcts((r) => r.fetchLatencies)(0.99), confirmP99: pcts((r) => r.confirmLatencies)(0.99),
   };
 }
 
@@ -158,6 +164,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   const target = new URL(spec.url);
   const first = BigInt(spec.firstSerial);
   const latencies: number[] = [];
+  const byRoute = { check: [] as number[], fetch: [] as number[], confirm: [] as number[] };
   const exchangeLatencies: number[] = [];
   let errors = 0;
   let marked = 0;
@@ -191,10 +198,12 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   const fetchHead = ex ? headOf(ex.fetchPath) : '';
   const confirmHead = ex ? headOf(ex.confirmPath) : '';
 
-  const timed = async (conn: RawConnection, bytes: Buffer) => {
+  const timed = async (conn: RawConnection, bytes: Buffer, route: keyof typeof byRoute) => {
     const t0 = performance.now();
     const res = await conn.request(bytes);
-    latencies.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    latencies.push(ms);
+    byRoute[route].push(ms);
     return res;
   };
 
@@ -204,7 +213,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
     if (!check.challenge) { fail(`no challenge: ${checkBody}`); return false; }
     const kioskId = check.kioskId ?? ex!.kioskId;
     const proof = cardSign(card, proofMessage({ challenge: check.challenge, serial: card.serial, readVersion: 1, writeInProgress: false, kioskId }));
-    const fetched = await timed(conn, requestBytes(fetchHead, JSON.stringify({ serial: card.serial, challenge: check.challenge, readVersion: 1, writeInProgress: false, proof })));
+    const fetched = await timed(conn, requestBytes(fetchHead, JSON.stringify({ serial: card.serial, challenge: check.challenge, readVersion: 1, writeInProgress: false, proof })), 'fetch');
     if (fetched.status !== 200) { fail(`fetch ${fetched.status} ${fetched.body}`); return false; }
     const f = JSON.parse(fetched.body) as { action: string; exchangeId: string; ephemeralKey: string; records: SealedRecord[] };
     if (f.action !== 'update') { fail(`fetch answered ${f.action}`); return false; }
@@ -217,7 +226,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
     }
     const writtenRecords = f.records.map((r) => `${r.recordType}@${r.version}`);
     const cardAck = cardSign(card, ackMessage({ exchangeId: f.exchangeId, serial: card.serial, writtenRecords }));
-    const confirmed = await timed(conn, requestBytes(confirmHead, JSON.stringify({ exchangeId: f.exchangeId, serial: card.serial, writtenRecords, cardAck })));
+    const confirmed = await timed(conn, requestBytes(confirmHead, JSON.stringify({ exchangeId: f.exchangeId, serial: card.serial, writtenRecords, cardAck })), 'confirm');
     if (confirmed.status !== 200 || !confirmed.body.includes('"result":"updated"')) { fail(`confirm ${confirmed.status} ${confirmed.body}`); return false; }
     return true;
   };
@@ -235,7 +244,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
         if (inReader.has(serial)) continue;
         inReader.add(serial);
         const t0 = performance.now();
-        const res = await timed(conn, requestBytes(checkHead, spec.bodyTemplate.replace('{serial}', serial)));
+        const res = await timed(conn, requestBytes(checkHead, spec.bodyTemplate.replace('{serial}', serial)), 'check');
         checks++;
         if (res.status < 200 || res.status >= 300) { fail(`${res.status} ${res.body}`); inReader.delete(serial); continue; }
         if (spec.mark && res.body.includes(spec.mark)) marked++;
@@ -255,12 +264,13 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   return {
     requests: latencies.length, checks, errors, firstError, marked, exchanges, opened, seconds,
     latencies: Float64Array.from(latencies), exchangeLatencies: Float64Array.from(exchangeLatencies),
+    checkLatencies: Float64Array.from(byRoute.check), fetchLatencies: Float64Array.from(byRoute.fetch), confirmLatencies: Float64Array.from(byRoute.confirm),
   };
 }
 
 if (!isMainThread && parentPort && (workerData as LoadSpec | undefined)?.bodyTemplate !== undefined) {
   const port = parentPort;
   generate(workerData as LoadSpec).then(
-    (r) => port.postMessage(r, [r.latencies.buffer as ArrayBuffer, r.exchangeLatencies.buffer as ArrayBuffer]),
+    (r) => port.postMessage(r, [r.latencies, r.exchangeLatencies, r.checkLatencies, r.fetchLatencies, r.confirmLatencies].map((a) => a.buffer as ArrayBuffer)),
     (e: unknown) => { throw e; });
 }
