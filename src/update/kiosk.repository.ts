@@ -6,11 +6,7 @@ import { run } from '../platform/database/sql.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { KioskExchangeStatus } from './update.entities.js';
 
-export interface CheckRow {
-  id: string; state: CardState; data_version: number; target_version: number; has_key: boolean;
-  /** The card's public keys when a record is newer than its confirmed version (a fetch may follow), else null. */
-  auth_public_key: Buffer | null; enc_public_key: Buffer | null;
-}
+export interface CheckRow { id: string; state: CardState; data_version: number; target_version: number; has_key: boolean }
 
 /** A card as a kiosk/2 fetch needs it: its public keys (null when it has none). */
 export interface FetchCardRow { id: string; state: CardState; auth_public_key: Buffer | null; enc_public_key: Buffer | null }
@@ -133,15 +129,11 @@ export class KioskRepository {
 
   /**
    * The one read of a check (kiosk/1 and kiosk/2): the card's state, confirmed and target versions, and whether it
-   * has keys, by serial (three primary-key or unique-index probes in one statement). When a record is newer than
-   * the confirmed version, also the card's public keys (read then only: the common check stays on the key index),
-   * which spares the fetch that follows its own read.
+   * has keys, by serial (three primary-key or unique-index probes in one statement).
    */
   async findForCheck(serial: string): Promise<CheckRow | undefined> {
-    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check_v3',
-      `SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version, k.card_id IS NOT NULL AS has_key,
-              CASE WHEN u.target_version > c.data_version THEN (SELECT auth_public_key FROM card_key WHERE card_id = c.id) END AS auth_public_key,
-              CASE WHEN u.target_version > c.data_version THEN (SELECT enc_public_key FROM card_key WHERE card_id = c.id) END AS enc_public_key
+    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check_v2',
+      `SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version, k.card_id IS NOT NULL AS has_key
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id LEFT JOIN card_key k ON k.card_id = c.id
         WHERE c.serial = $1`, [serial]);
     return rows[0];

@@ -16,7 +16,7 @@ import type { Kiosk2Confirm, KioskFetch } from './dto/kiosk2.dto.js';
 import { KioskChallenges } from './kiosk-challenges.service.js';
 import { KioskGuard } from './kiosk-guard.service.js';
 import { endOfParisDay, protocol1Required, replacementRequired } from './kiosk-protocols.js';
-import { type FetchCardRow, KioskRepository } from './kiosk.repository.js';
+import { KioskRepository } from './kiosk.repository.js';
 import { signReceipt, type ReceiptResult, type SignedReceipt } from './receipts.js';
 import { KioskExchangeStatus } from './update.entities.js';
 
@@ -64,26 +64,10 @@ const ackInvalid = () => refusedProof('KIOSK_ACK_INVALID',
  * opens the exchange and answers the records sealed to the card; confirm moves the version on the card's signed
  * acknowledgement. The kiosk only relays.
  */
-/** Entries each of the two small caches below keeps (the oldest goes first): a few MB at most. */
-const REMEMBERED = 10_000;
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  if (map.size >= REMEMBERED) map.delete(map.keys().next().value as K);
-  map.set(key, value);
-}
-
 @Injectable()
 export class Kiosk2Service {
   private readonly v1Until: string;
   private readonly v1EndsAt: number;
-  /**
-   * What a check with an update to send read of the card (its id and public keys, by serial), so that the fetch
-   * that follows on this instance does not read them again, and what a fetch knew of the exchange it opened (its
-   * card, serial and auth key), for the confirm. Public, and fixed for a card's life (a chip's keys never change);
-   * a miss (another instance, evicted) reads the database, and every write re-checks its conditions under lock.
-   */
-  private readonly cardKeys = new Map<string, FetchCardRow>();
-  private readonly openExchanges = new Map<string, { cardId: string; serial: string; auth: Buffer }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -116,7 +100,6 @@ export class Kiosk2Service {
     const kioskId = actor.partnerId ?? '';
     const c = this.challenges.issue(shown, kioskId);
     this.guard.challengeIssued(actor, serial, c);
-    if (card.auth_public_key && card.enc_public_key) remember(this.cardKeys, serial, { id: card.id, state: card.state, auth_public_key: card.auth_public_key, enc_public_key: card.enc_public_key });
     return { protocol: KIOSK_PROTOCOL_2, action: 'update_available', serial: shown, challenge: c.challenge, expiresAt: new Date(c.expiresAt).toISOString(), kioskId };
   }
 
@@ -136,7 +119,7 @@ export class Kiosk2Service {
       await this.guard.refused(actor, serial, 'challenge_invalid');
       throw CHALLENGE_ERRORS[challenge.code]();
     }
-    const card = this.cardKeys.get(serial) ?? await this.repo.findForFetch(serial);
+    const card = await this.repo.findForFetch(serial);
     if (!card) throw cardNotFound();
     if (!card.auth_public_key || !card.enc_public_key) throw this.keyless();
     const signed = proofMessage({ challenge: dto.challenge, serial: shown, readVersion: dto.readVersion, writeInProgress: dto.writeInProgress, kioskId });
@@ -156,7 +139,6 @@ export class Kiosk2Service {
     if (!issued.has_key) throw this.keyless();
     if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version, true);
     if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version, true);
-    remember(this.openExchanges, issued.exchange_id, { cardId: card.id, serial, auth: card.auth_public_key });
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
     const sealed = sealRecords(card.enc_public_key, { serial: shown, exchangeId: issued.exchange_id }, records);
     return {
@@ -227,22 +209,15 @@ export class Kiosk2Service {
    */
   private async confirmAcknowledged(actor: Actor, dto: Kiosk2Confirm, serial: string): Promise<Confirm2Answer | undefined> {
     const kioskId = actor.partnerId ?? '';
+    const ex = await this.repo.findForConfirm(dto.exchangeId, kioskId);
+    if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.auth_public_key) return undefined;
     const written = dto.writtenRecords ?? [];
-    // Opened by a fetch on this instance: its card and key are known (the statement checks the rest under lock).
-    let ex: { cardId: string; serial: string; auth: Buffer } | undefined = this.openExchanges.get(dto.exchangeId);
-    this.openExchanges.delete(dto.exchangeId);
-    if (!ex) {
-      const read = await this.repo.findForConfirm(dto.exchangeId, kioskId);
-      if (!read || !read.kiosk2 || read.status !== KioskExchangeStatus.Issued || !read.auth_public_key) return undefined;
-      const acknowledged = new Set(written);
-      if (!read.records.every((r) => acknowledged.has(r))) return undefined;
-      ex = { cardId: read.card_id, serial: read.serial, auth: read.auth_public_key };
-    }
-    if (ex.serial !== serial) return undefined;
+    const acknowledged = new Set(written);
+    if (!ex.records.every((r) => acknowledged.has(r))) return undefined;
     const shown = formatSerial(serial);
     const ack = ackMessage({ exchangeId: dto.exchangeId, serial: shown, writtenRecords: written });
-    if (!verifyCardSignature(ex.auth, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
-    const done = await this.repo.confirmAcknowledged(dto.exchangeId, ex.cardId, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
+    if (!verifyCardSignature(ex.auth_public_key, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
+    const done = await this.repo.confirmAcknowledged(dto.exchangeId, ex.card_id, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
     if (!done) return undefined;
     return {
       protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version: done.version, missingRecords: [],
