@@ -17,6 +17,23 @@ describe('kiosk/2 card cryptography', () => {
     expect(isP256Point(Buffer.alloc(33))).toBe(false);
   });
 
+  it('a key imported once (kept for the next verify) answers for its own point only; a point off the curve is refused every time', () => {
+    const point = b(card.authPublic);
+    const sig = b(cardSign(card, proofMessage(proof)));
+    expect(verifyCardSignature(point, proofMessage(proof), sig)).toBe(true);
+    expect(verifyCardSignature(Buffer.from(point), proofMessage(proof), sig)).toBe(true);
+    // One bit of Y changed: not a point of the curve, however recently its neighbour was imported.
+    const bent = Buffer.from(point);
+    bent[64] ^= 1;
+    for (let i = 0; i < 2; i++) {
+      expect(isP256Point(bent)).toBe(false);
+      expect(verifyCardSignature(bent, proofMessage(proof), sig)).toBe(false);
+    }
+    // X beyond the field, and the other card's point, are their own keys or none.
+    expect(isP256Point(Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 0xff)]))).toBe(false);
+    expect(verifyCardSignature(b(other.authPublic), proofMessage(proof), sig)).toBe(false);
+  });
+
   it('a proof verifies with the card auth key only, for exactly what was signed', () => {
     const sig = b(cardSign(card, proofMessage(proof)));
     expect(sig).toHaveLength(64);

@@ -237,6 +237,36 @@ describe('kiosk protocol kiosk/2', () => {
     expect(ok.body).toMatchObject({ result: 'updated', version: 4 });
   });
 
+  it('an acknowledged confirm writes, in its one statement, all the transactional path wrote: version, update date, exchange, audit entry', async () => {
+    const c = await keyedCardWithChanges();
+    const res = await check2(t, kiosk.key, c.serial12, 2);
+    const fetched = (await fetch2(t, kiosk.key, proofBody(c.keys, { serial: c.serial12, challenge: res.body.challenge, readVersion: 2, kioskId: kiosk.id }))).body;
+    const [card] = await t.dataSource.query(`SELECT version, organisme_code FROM card WHERE id = $1`, [c.id]);
+    const before = Date.now() - 1000;
+    // The card wrote one more record than the exchange holds (a stale one): still an update of every record it holds.
+    const ack = ackBody(c.keys, { exchangeId: fetched.exchangeId, serial: c.serial12, writtenRecords: [...written(fetched).reverse(), 'identity@1'] });
+    const done = await confirm2(t, kiosk.key, ack);
+    expect(done.body).toMatchObject({ result: 'updated', version: 4, missingRecords: [] });
+    expect(await verifyReceipt(t, kiosk.key, done.body.receipt)).toBe(true);
+    const [after] = await t.dataSource.query(
+      `SELECT c.data_version, c.version, u.data_updated_at, x.status, x.finished_at
+         FROM card c JOIN card_update_state u ON u.card_id = c.id JOIN kiosk_exchange x ON x.card_id = c.id WHERE c.id = $1 AND x.id = $2`, [c.id, fetched.exchangeId]);
+    expect(after).toMatchObject({ data_version: 4, version: card.version + 1, status: 'confirmed' });
+    expect(after.data_updated_at.getTime()).toBeGreaterThan(before);
+    expect(after.finished_at.getTime()).toBeGreaterThan(before);
+    const entries = await t.dataSource.query(
+      `SELECT actor_partner_id, actor_kind, request_id, entity_type, entity_id, organisme_code, details
+         FROM audit_entry WHERE action = 'card.data_written' AND details->>'exchangeId' = $1`, [fetched.exchangeId]);
+    expect(entries).toEqual([{
+      actor_partner_id: kiosk.id, actor_kind: 'kiosk', request_id: expect.any(String), entity_type: 'card', entity_id: c.id, organisme_code: card.organisme_code,
+      details: { serial: c.serial12, exchangeId: fetched.exchangeId, from: 2, to: 4, records: ['ald_periods@3', 'coverage@4'], protocol: 'kiosk/2', cardAcknowledged: true },
+    }]);
+    // Once confirmed, the same acknowledgement again is refused and writes nothing more.
+    const twice = await confirm2(t, kiosk.key, ack);
+    expect([twice.status, twice.body.code]).toEqual([409, 'KIOSK_EXCHANGE_ALREADY_CONFIRMED']);
+    expect((await t.dataSource.query(`SELECT version FROM card WHERE id = $1`, [c.id]))[0].version).toBe(card.version + 1);
+  });
+
   it('an abort needs no acknowledgement and moves nothing', async () => {
     const c = await keyedCardWithChanges();
     const res = await check2(t, kiosk.key, c.serial12, 2);

@@ -21,19 +21,35 @@ import {
  */
 
 export const P256_POINT_BYTES = 65;
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 const PROOF_LABEL = 'vitale-kiosk/2 proof';
 const ACK_LABEL = 'vitale-kiosk/2 ack';
 const RECORDS_INFO = 'vitale-kiosk/2 records';
 
+/**
+ * Public keys already imported, by point: a fetch and its confirm verify with the same card key, and importing a
+ * key costs about as much as verifying with it. Keyed by the point's bytes (never by card), so a hit is the very
+ * key those bytes make, checked on the curve when it was first imported. Bounded; the oldest entry goes first.
+ */
+const KEY_CACHE_MAX = 4096;
+const keyCache = new Map<string, KeyObject>();
+
 /** A P-256 public key from its uncompressed point, or null when the bytes are not a point of the curve. */
 export function p256PublicKey(point: Buffer): KeyObject | null {
   if (point.length !== P256_POINT_BYTES || point[0] !== 0x04) return null;
+  const id = point.toString('latin1');
+  const known = keyCache.get(id);
+  if (known) return known;
+  let key: KeyObject;
   try {
-    return createPublicKey({ key: Buffer.concat([P256_SPKI_PREFIX, point]), format: 'der', type: 'spki' });
+    // From JWK coordinates rather than an SPKI document: half the cost here (OpenSSL 3's DER decoder is the slow
+    // part); the point is checked on the curve either way.
+    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.toString('base64url', 1, 33), y: point.toString('base64url', 33, 65) }, format: 'jwk' });
   } catch {
     return null;
   }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(id, key);
+  return key;
 }
 
 /** True when `point` is a valid P-256 public key (65-byte uncompressed point on the curve). */

@@ -159,6 +159,10 @@ export class Kiosk2Service {
       throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm names writtenRecords with the card\'s cardAck, or says aborted: true');
     }
     const serial = parseSerial(dto.serial);
+    if (!dto.aborted && serial) {
+      const done = await this.confirmAcknowledged(actor, dto, serial);
+      if (done) return done;
+    }
     return this.dataSource.transaction(async (em) => {
       const locked = await this.repo.lockForConfirm(em, dto.exchangeId, actor.partnerId ?? '');
       if (!locked) throw exchangeNotFound();
@@ -194,6 +198,31 @@ export class Kiosk2Service {
       });
       return { protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, true, ex.id) };
     });
+  }
+
+  /**
+   * The common confirm, in two round trips instead of a transaction of nine: the exchange and the card's key read
+   * without a lock, the acknowledgement verified, then one statement that writes only if the exchange is still
+   * open and this card's (KioskRepository.confirmAcknowledged). Anything else (unknown, another card, kiosk/1,
+   * finished, records missing, a signature that does not verify, a race lost) returns undefined, and the
+   * transactional path below answers it, re-reading everything under the card's lock: its answers are unchanged.
+   */
+  private async confirmAcknowledged(actor: Actor, dto: Kiosk2Confirm, serial: string): Promise<Confirm2Answer | undefined> {
+    const kioskId = actor.partnerId ?? '';
+    const ex = await this.repo.findForConfirm(dto.exchangeId, kioskId);
+    if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.auth_public_key) return undefined;
+    const written = dto.writtenRecords ?? [];
+    const acknowledged = new Set(written);
+    if (!ex.records.every((r) => acknowledged.has(r))) return undefined;
+    const shown = formatSerial(serial);
+    const ack = ackMessage({ exchangeId: dto.exchangeId, serial: shown, writtenRecords: written });
+    if (!verifyCardSignature(ex.auth_public_key, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
+    const done = await this.repo.confirmAcknowledged(dto.exchangeId, ex.card_id, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
+    if (!done) return undefined;
+    return {
+      protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version: done.version, missingRecords: [],
+      receipt: await this.receipt(actor, shown, 'updated', done.version, true, dto.exchangeId),
+    };
   }
 
   /** A card without keys: kiosk/1 until its cut-off, then replacement. */
