@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
 import { SftpFolders } from '../platform/sftp/sftp-folders.js';
 import { SFTP_FILE_NAME } from '../platform/sftp/sftp-paths.js';
 import { BatchRepository } from './personalisation/batch.repository.js';
@@ -161,17 +159,5 @@ async function realDirIn(base: string, dir: string): Promise<string | null> {
     return real.startsWith(realBase + path.sep) ? real : null;
   } catch {
     return null;
-  }
-}
-
-/** The daily trigger: it only enqueues the singleton job, so every instance may run it. */
-@Injectable()
-export class VendorFileRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 23 4 * * *', { name: 'emission.purge-vendor-files', timeZone: 'Europe/Paris' })
-  async purgeVendorFilesDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EmissionPurgeVendorFiles, {}, DAY, 'daily');
   }
 }

@@ -1,13 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
 import { FundEventRepository } from './fund-event.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
 
-const DAY = 86_400;
 /** Rows deleted per statement: short statements, short locks, a bounded WAL burst each. */
 const PURGE_CHUNK = 10_000;
 
@@ -56,23 +53,5 @@ export class EventRetentionJobs {
     // Counts only: never a delivery, a subscription or a URL.
     if (deleted > 0) this.logger.log({ msg: 'webhook deliveries purged', deleted, retentionDays });
     return deleted;
-  }
-}
-
-/** The daily triggers: they only enqueue the singleton jobs, so every instance may run them. */
-@Injectable()
-export class EventRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 0 4 * * *', { name: 'events.purge-events', timeZone: 'Europe/Paris' })
-  async purgeEventsDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EventsPurgeEvents, {}, DAY, 'daily');
-  }
-
-  @Cron('0 10 4 * * *', { name: 'events.purge-deliveries', timeZone: 'Europe/Paris' })
-  async purgeDeliveriesDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EventsPurgeDeliveries, {}, DAY, 'daily');
   }
 }

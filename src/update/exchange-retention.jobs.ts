@@ -1,12 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
 import { KioskRepository } from './kiosk.repository.js';
 
-const DAY = 86_400;
 /** Exchanges deleted per statement: short statements, short locks, a bounded WAL burst each. */
 const PURGE_CHUNK = 10_000;
 
@@ -33,17 +30,5 @@ export class ExchangeRetentionJobs {
     // Counts only: never an exchange, a card or a kiosk.
     if (deleted > 0) this.logger.log({ msg: 'kiosk exchanges purged', deleted, retentionDays });
     return deleted;
-  }
-}
-
-/** The daily trigger: it only enqueues the singleton job, so every instance may run it. */
-@Injectable()
-export class ExchangeRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 50 3 * * *', { name: 'update.purge-exchanges', timeZone: 'Europe/Paris' })
-  async purgeExchangesDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.UpdatePurgeExchanges, {}, DAY, 'daily');
   }
 }
