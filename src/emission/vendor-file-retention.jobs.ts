@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { SftpFolders } from '../platform/sftp/sftp-folders.js';
 import { SFTP_FILE_NAME } from '../platform/sftp/sftp-paths.js';
 import { BatchRepository } from './personalisation/batch.repository.js';
@@ -79,9 +80,9 @@ export class VendorFileRetentionJobs {
 
   private async purgeBatchFiles(retentionDays: number, cutoffMs: number, out: VendorFilePurge): Promise<void> {
     let after = '0';
-    for (;;) {
-      const batch = await this.batches.filesPastRetention(retentionDays, after, PURGE_BATCH);
-      if (batch.length === 0) break;
+    await purgeInChunks(PURGE_BATCH, async (limit) => {
+      const batch = await this.batches.filesPastRetention(retentionDays, after, limit);
+      if (batch.length === 0) return 0;
       after = batch[batch.length - 1].batchNumber;
       const done: string[] = [];
       for (const b of batch) {
@@ -95,8 +96,8 @@ export class VendorFileRetentionJobs {
         done.push(b.id);
       }
       out.batches += await this.dataSource.transaction((em) => this.batches.markFilesPurged(em, done));
-      if (batch.length < PURGE_BATCH) break;
-    }
+      return batch.length;
+    });
   }
 
   private async purgeRejectFiles(login: string, cutoffMs: number, out: VendorFilePurge): Promise<void> {

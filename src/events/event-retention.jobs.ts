@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { FundEventRepository } from './fund-event.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
 
@@ -30,12 +31,7 @@ export class EventRetentionJobs {
   async purgeEvents(): Promise<number> {
     const retentionDays = this.config.eventRetentionDays;
     const boundary = await this.events.retentionBoundary(retentionDays);
-    let deleted = 0;
-    for (;;) {
-      const n = await this.events.deleteBefore(boundary, retentionDays, PURGE_CHUNK);
-      deleted += n;
-      if (n < PURGE_CHUNK) break;
-    }
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.events.deleteBefore(boundary, retentionDays, limit));
     // Counts only: never an event, a subject or an organisme.
     if (deleted > 0) this.logger.log({ msg: 'fund events purged', deleted, retentionDays });
     return deleted;
@@ -44,12 +40,7 @@ export class EventRetentionJobs {
   @JobHandler(JobName.EventsPurgeDeliveries)
   async purgeDeliveries(): Promise<number> {
     const retentionDays = this.config.webhookDeliveryRetentionDays;
-    let deleted = 0;
-    for (;;) {
-      const n = await this.webhooks.deleteFinishedDeliveries(retentionDays, PURGE_CHUNK);
-      deleted += n;
-      if (n < PURGE_CHUNK) break;
-    }
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.webhooks.deleteFinishedDeliveries(retentionDays, limit));
     // Counts only: never a delivery, a subscription or a URL.
     if (deleted > 0) this.logger.log({ msg: 'webhook deliveries purged', deleted, retentionDays });
     return deleted;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { KioskRepository } from './kiosk.repository.js';
 
 /** Exchanges deleted per statement: short statements, short locks, a bounded WAL burst each. */
@@ -21,12 +22,7 @@ export class ExchangeRetentionJobs {
   @JobHandler(JobName.UpdatePurgeExchanges)
   async purgeExchanges(): Promise<number> {
     const retentionDays = this.config.kioskExchangeRetentionDays;
-    let deleted = 0;
-    for (;;) {
-      const n = await this.kiosk.deleteFinishedExchanges(retentionDays, PURGE_CHUNK);
-      deleted += n;
-      if (n < PURGE_CHUNK) break;
-    }
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.kiosk.deleteFinishedExchanges(retentionDays, limit));
     // Counts only: never an exchange, a card or a kiosk.
     if (deleted > 0) this.logger.log({ msg: 'kiosk exchanges purged', deleted, retentionDays });
     return deleted;
