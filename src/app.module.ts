@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
 import { CardsModule } from './cards/cards.module.js';
 import { AppConfig } from './config/app-config.js';
 import { EmissionModule } from './emission/emission.module.js';
@@ -22,7 +21,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(config, databaseUrl),
-        ScheduleModule.forRoot(),
         RegimesModule,
         PartnersModule,
         RegisterModule,

@@ -5,7 +5,9 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { CODE128, code128Symbols, code128Widths } from '../src/emission/requests/code128.js';
 import { isValidFormNumber, luhnCheckDigit, makeFormNumber } from '../src/emission/requests/form-number.js';
 import { RequestDeadlinesService } from '../src/emission/requests/request-deadlines.service.js';
-import { RequestsCrons, RequestsJobs } from '../src/emission/requests/requests.jobs.js';
+import { RequestsJobs } from '../src/emission/requests/requests.jobs.js';
+import { JobName } from '../src/platform/jobs/job-catalogue.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { ageOn } from '../src/emission/requests/request-rules.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { parisToday } from '../src/register/beneficiary-input.js';
@@ -318,19 +320,12 @@ describe('card requests (step 1)', () => {
       expect(await t.app.get(RequestDeadlinesService).run()).toEqual({ expired: 0, reminded: 0 });
     });
 
-    it('is enqueued by the cron as one singleton job per hour, only where crons are enabled', async () => {
-      const crons = t.app.get(RequestsCrons);
+    it('is enqueued by the cron as one singleton job per hour', async () => {
+      const scheduler = t.app.get(JobScheduler);
       const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'emission.request-deadlines'`))[0].n;
       const before = await count();
-      await crons.deadlinesHourly();
-      expect(await count()).toBe(before);
-      t.config.cronsEnabled = true;
-      try {
-        await crons.deadlinesHourly();
-        await crons.deadlinesHourly();
-      } finally {
-        t.config.cronsEnabled = false;
-      }
+      await scheduler.tick(JobName.EmissionRequestDeadlines);
+      await scheduler.tick(JobName.EmissionRequestDeadlines);
       expect(await count()).toBe(before + 1);
     });
   });

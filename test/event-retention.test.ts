@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
 import { decodeCursor, encodeCursor } from '../src/events/event-cursor.js';
-import { EventRetentionCrons, EventRetentionJobs } from '../src/events/event-retention.jobs.js';
+import { EventRetentionJobs } from '../src/events/event-retention.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { JOB_NAMES, JOB_SPECS, JobName } from '../src/platform/jobs/job-catalogue.js';
 import { ORG_A, ORG_B } from './support/event-fixtures.js';
@@ -194,7 +195,7 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
     });
   });
 
-  it('run through their jobs, enqueued once a day by their crons only when crons are enabled', async () => {
+  it('run through their jobs, enqueued once a day by their crons', async () => {
     await ageAll();
     const oldEvent = await event(ORG_B, EVENT_DAYS + 1);
     const keptEvent = await event(ORG_B, 0);
@@ -204,20 +205,12 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
       `INSERT INTO webhook_delivery (subscription_id, event_id, status, delivered_at) VALUES ($1, $2, 'delivered', now() - interval '400 days') RETURNING id::text`,
       [sub, keptEvent.id]);
     const count = async (name: JobName) => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [name]))[0].n as number;
-    const crons = t.app.get(EventRetentionCrons);
+    const scheduler = t.app.get(JobScheduler);
     const names = [JobName.EventsPurgeEvents, JobName.EventsPurgeDeliveries];
     const before = await Promise.all(names.map(count));
-    await crons.purgeEventsDaily(); // CRONS_ENABLED is off in tests
-    await crons.purgeDeliveriesDaily();
-    expect(await Promise.all(names.map(count))).toEqual(before);
-    t.config.cronsEnabled = true;
-    try {
-      for (let i = 0; i < 2; i++) { // singleton: once a day
-        await crons.purgeEventsDaily();
-        await crons.purgeDeliveriesDaily();
-      }
-    } finally {
-      t.config.cronsEnabled = false;
+    for (let i = 0; i < 2; i++) { // singleton: once a day
+      await scheduler.tick(JobName.EventsPurgeEvents);
+      await scheduler.tick(JobName.EventsPurgeDeliveries);
     }
     expect(await Promise.all(names.map(count))).toEqual(before.map((n) => n + 1));
     const until = Date.now() + 30_000;

@@ -4,7 +4,8 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { JOB_NAMES, JOB_SPECS, JobName } from '../src/platform/jobs/job-catalogue.js';
-import { ExchangeRetentionCrons, ExchangeRetentionJobs } from '../src/update/exchange-retention.jobs.js';
+import { ExchangeRetentionJobs } from '../src/update/exchange-retention.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { cardIn, type TestCard } from './support/card-fixtures.js';
 import { check, confirm, PARIS, putRecord, RECORDS, written } from './support/kiosk-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
@@ -131,22 +132,15 @@ describe('kiosk exchange retention (UpdatePurgeExchanges)', () => {
     expect(await exists(open)).toBe(true);
   });
 
-  it('runs through the job, enqueued once a day by the cron only when crons are enabled', async () => {
+  it('runs through the job, enqueued once a day by the cron', async () => {
     const card = await cardIn(t.dataSource, CardState.Active);
     const old = await exchange(card, 'confirmed', RETENTION_DAYS + 10);
     const kept = await exchange(card, 'issued', null, RETENTION_DAYS + 10);
     const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.UpdatePurgeExchanges]))[0].n;
-    const crons = t.app.get(ExchangeRetentionCrons);
+    const scheduler = t.app.get(JobScheduler);
     const before = await count();
-    await crons.purgeExchangesDaily(); // CRONS_ENABLED is off in tests
-    expect(await count()).toBe(before);
-    t.config.cronsEnabled = true;
-    try {
-      await crons.purgeExchangesDaily();
-      await crons.purgeExchangesDaily(); // singleton: once a day
-    } finally {
-      t.config.cronsEnabled = false;
-    }
+    await scheduler.tick(JobName.UpdatePurgeExchanges);
+    await scheduler.tick(JobName.UpdatePurgeExchanges); // singleton: once a day
     expect(await count()).toBe(before + 1);
     const until = Date.now() + 30_000;
     while (await exists(old)) {

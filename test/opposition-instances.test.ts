@@ -1,7 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
-import { OppositionCrons, OppositionJobs, parisDate } from '../src/opposition/opposition.jobs.js';
+import { OppositionJobs, parisDate } from '../src/opposition/opposition.jobs.js';
+import { JobName } from '../src/platform/jobs/job-catalogue.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { cardIn } from './support/card-fixtures.js';
 import { removeTempDataDirs, tempDataDir } from './support/opposition-fixtures.js';
 import { startSecondInstance } from './support/opposition-instances.js';
@@ -45,7 +47,8 @@ describe('opposition lists on two instances sharing one database', () => {
   it('both crons firing on the full-list day enqueue and produce one incremental and one full list', async () => {
     const at = new Date('2026-11-18T00:30:00Z');
     expect(parisDate(at)).toBe('2026-11-18');
-    await Promise.all([t.app.get(OppositionCrons).enqueue(at), second.get(OppositionCrons).enqueue(at)]);
+    const list = JobName.OppositionProduceList;
+    await Promise.all([t.app.get(JobScheduler).tick(list, at), second.get(JobScheduler).tick(list, at)]);
     const lists = async () => t.dataSource.query(`SELECT kind, period, base_number FROM opposition_list WHERE period LIKE '2026-11%' ORDER BY number`);
     await waitFor(async () => (await lists()).length >= 2);
     // let any duplicate job run too
@@ -54,7 +57,7 @@ describe('opposition lists on two instances sharing one database', () => {
     expect(got).toHaveLength(2);
     expect(got.map((l: { kind: string; period: string }) => `${l.kind} ${l.period}`).sort()).toEqual(['full 2026-11', 'incremental 2026-11-18']);
     // on another day, only the incremental list
-    await t.app.get(OppositionCrons).enqueue(new Date('2026-11-19T00:30:00Z'));
+    await t.app.get(JobScheduler).tick(list, new Date('2026-11-19T00:30:00Z'));
     await waitFor(async () => (await t.dataSource.query(`SELECT 1 FROM opposition_list WHERE period = '2026-11-19'`)).length === 1);
     expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM opposition_list WHERE kind = 'full'`)).toEqual([{ n: 2 }]);
   });

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
 import { JobName } from '../src/platform/jobs/job-catalogue.js';
-import { PhotoRetentionCrons, PhotoRetentionJobs } from '../src/photo/photo-retention.jobs.js';
+import { PhotoRetentionJobs } from '../src/photo/photo-retention.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { PhotoStore } from '../src/photo/photo-store.js';
 import { PhotoService } from '../src/photo/photo.service.js';
 import { cardIn } from './support/card-fixtures.js';
@@ -83,20 +84,13 @@ describe('photo retention (PhotoPurgeOriginals)', () => {
     expect(log).not.toContain(ORIGINAL.toString());
   });
 
-  it('runs through the job, enqueued once a day by the cron only when crons are enabled', async () => {
+  it('runs through the job, enqueued once a day by the cron', async () => {
     const old = await photoOfCard(45);
     const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.PhotoPurgeOriginals]))[0].n;
-    const crons = t.app.get(PhotoRetentionCrons);
+    const scheduler = t.app.get(JobScheduler);
     const before = await count();
-    await crons.purgeOriginalsDaily(); // CRONS_ENABLED is off in tests
-    expect(await count()).toBe(before);
-    t.config.cronsEnabled = true;
-    try {
-      await crons.purgeOriginalsDaily();
-      await crons.purgeOriginalsDaily(); // singleton: once a day
-    } finally {
-      t.config.cronsEnabled = false;
-    }
+    await scheduler.tick(JobName.PhotoPurgeOriginals);
+    await scheduler.tick(JobName.PhotoPurgeOriginals); // singleton: once a day
     expect(await count()).toBe(before + 1);
     const until = Date.now() + 30_000;
     while (await originalExists(old.originalKey)) {

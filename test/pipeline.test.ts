@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
-import { PipelineCrons, PipelineJobs } from '../src/emission/pipeline/pipeline.jobs.js';
+import { PipelineJobs } from '../src/emission/pipeline/pipeline.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { ReinjectorService } from '../src/emission/pipeline/reinjector.service.js';
 import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
@@ -398,19 +399,12 @@ describe('emission pipeline for operators', () => {
       expect(await requestRow(photoStuck.id)).toMatchObject({ reinjections: 0, needs_review: false });
     });
 
-    it('the hourly cron only enqueues the singleton job, and only where crons are enabled', async () => {
-      const crons = t.app.get(PipelineCrons);
+    it('the hourly cron only enqueues the singleton job', async () => {
+      const scheduler = t.app.get(JobScheduler);
       const count = async () => (await queuedJobs(t.dataSource, JobName.EmissionReinjectStuck)).length;
       const before = await count();
-      await crons.reinjectHourly();
-      expect(await count()).toBe(before);
-      t.config.cronsEnabled = true;
-      try {
-        await crons.reinjectHourly();
-        await crons.reinjectHourly();
-      } finally {
-        t.config.cronsEnabled = false;
-      }
+      await scheduler.tick(JobName.EmissionReinjectStuck);
+      await scheduler.tick(JobName.EmissionReinjectStuck);
       expect(await count()).toBe(before + 1);
     });
   });

@@ -5,7 +5,7 @@ import { JobName } from '../src/platform/jobs/job-catalogue.js';
 import { parisToday } from '../src/register/beneficiary-input.js';
 import { BulkImportRepository } from '../src/register/bulk-import.repository.js';
 import { BulkImportsService } from '../src/register/bulk-imports.service.js';
-import { RegisterCrons } from '../src/register/register.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { insertBeneficiary, makeNir } from './support/factories.js';
 import {
   allRejects, CSV_HEADER_LINE, csvLine, person, seqNir, uploadCsv, waitForImport, withWrongKey,
@@ -474,7 +474,7 @@ describe('inter-regime register', () => {
       await t.http().get(`/v1/beneficiaries/imports/${id}`).set(op).expect(200);
     });
 
-    it('purges finished imports past their retention through the job, and the cron only enqueues when enabled', async () => {
+    it('purges finished imports past their retention through the job, which the cron enqueues once a day', async () => {
       const text = [CSV_HEADER_LINE, csvLine({ ...person(1, 46), birthDate: 'x' })].join('\n');
       const oldId = (await uploadCsv(t, keyA, text).expect(202)).body.id;
       const recentId = (await uploadCsv(t, keyA, text.replace(seqNir(1, 46), seqNir(2, 46))).expect(202)).body.id;
@@ -483,17 +483,10 @@ describe('inter-regime register', () => {
       await t.dataSource.query(`UPDATE bulk_import SET finished_at = now() - interval '91 days' WHERE id = $1`, [oldId]);
 
       const jobs = () => count(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.RegisterPurgeImports]);
-      const crons = t.app.get(RegisterCrons);
+      const scheduler = t.app.get(JobScheduler);
       const before = await jobs();
-      await crons.purgeImportsDaily(); // CRONS_ENABLED is off in tests
-      expect(await jobs()).toBe(before);
-      t.config.cronsEnabled = true;
-      try {
-        await crons.purgeImportsDaily();
-        await crons.purgeImportsDaily(); // singleton: once a day
-      } finally {
-        t.config.cronsEnabled = false;
-      }
+      await scheduler.tick(JobName.RegisterPurgeImports);
+      await scheduler.tick(JobName.RegisterPurgeImports); // singleton: once a day
       expect(await jobs()).toBe(before + 1);
 
       const until = Date.now() + 30_000;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import ssh2, { type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/app-config.js';
-import { ReturnsCrons, ReturnsJobs } from '../src/emission/returns/returns.jobs.js';
+import { ReturnsJobs } from '../src/emission/returns/returns.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { JOB_SPECS, JobName } from '../src/platform/jobs/job-catalogue.js';
 import { SftpFolders } from '../src/platform/sftp/sftp-folders.js';
 import { QUOTA_MIN_FILE_BYTES } from '../src/platform/sftp/sftp-write-quota.js';
@@ -165,24 +166,17 @@ describe('SFTP limits and audit', () => {
       await c.rename('/inbox/FRESH.txt.part', '/inbox/FRESH.txt');
     });
 
-    it('runs as a job the cron enqueues hourly, once whatever the number of instances, only where crons are enabled', async () => {
+    it('runs as a job the cron enqueues hourly, once whatever the number of instances', async () => {
       expect(JOB_SPECS[JobName.EmissionPurgePartialUploads]).toMatchObject({ batchSize: 1 });
       const v = await createVendor(t, { login: 'vendor_cron' });
       const old = new Date(Date.now() - 48 * HOUR_MS);
       writeFileSync(inbox(v.login, 'GONE.part'), 'x');
       await utimes(inbox(v.login, 'GONE.part'), old, old);
       const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.EmissionPurgePartialUploads]))[0].n;
-      const crons = t.app.get(ReturnsCrons);
+      const scheduler = t.app.get(JobScheduler);
       const before = await count();
-      await crons.purgePartialUploadsHourly(); // CRONS_ENABLED is off in tests
-      expect(await count()).toBe(before);
-      t.config.cronsEnabled = true;
-      try {
-        await crons.purgePartialUploadsHourly();
-        await crons.purgePartialUploadsHourly(); // singleton: once an hour
-      } finally {
-        t.config.cronsEnabled = false;
-      }
+      await scheduler.tick(JobName.EmissionPurgePartialUploads);
+      await scheduler.tick(JobName.EmissionPurgePartialUploads); // singleton: once an hour
       expect(await count()).toBe(before + 1);
       await waitFor(async () => !existsSync(inbox(v.login, 'GONE.part')), 'the purge job to run', 30_000);
     });

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
-import { VendorFileRetentionCrons, VendorFileRetentionJobs } from '../src/emission/vendor-file-retention.jobs.js';
+import { VendorFileRetentionJobs } from '../src/emission/vendor-file-retention.jobs.js';
+import { JobScheduler } from '../src/platform/jobs/job-scheduler.service.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { JOB_NAMES, JOB_SPECS, JobName } from '../src/platform/jobs/job-catalogue.js';
 import { ORG_A, requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
@@ -261,22 +262,15 @@ describe('vendor file retention (EmissionPurgeVendorFiles)', () => {
     expect((await t.dataSource.query(`SELECT copy_purged_at FROM vendor_return_file WHERE vendor_partner_id = $1`, [other.partnerId]))[0].copy_purged_at).toBeNull();
   });
 
-  it('runs through the job, enqueued once a day by the cron only when crons are enabled', async () => {
+  it('runs through the job, enqueued once a day by the cron', async () => {
     const b = await batchOf(1);
     await returnFile('RET_JOB.txt', retFile(vendor.login, [shipped(b.serials[0], 'CHIPG0')]));
     await ageBatch(b, RETENTION_DAYS + 5);
     const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.EmissionPurgeVendorFiles]))[0].n;
-    const crons = t.app.get(VendorFileRetentionCrons);
+    const scheduler = t.app.get(JobScheduler);
     const before = await count();
-    await crons.purgeVendorFilesDaily(); // CRONS_ENABLED is off in tests
-    expect(await count()).toBe(before);
-    t.config.cronsEnabled = true;
-    try {
-      await crons.purgeVendorFilesDaily();
-      await crons.purgeVendorFilesDaily(); // singleton: once a day
-    } finally {
-      t.config.cronsEnabled = false;
-    }
+    await scheduler.tick(JobName.EmissionPurgeVendorFiles);
+    await scheduler.tick(JobName.EmissionPurgeVendorFiles); // singleton: once a day
     expect(await count()).toBe(before + 1);
     await waitFor(async () => !existsSync(outbox(b.fileName)), 'the purge job to run', 30_000);
     await waitFor(async () => {

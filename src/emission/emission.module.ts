@@ -5,13 +5,13 @@ import { PipelineModule } from './pipeline/pipeline.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { ReturnFileRepository } from './returns/return-file.repository.js';
 import { ReturnsModule } from './returns/returns.module.js';
-import { VendorFileRetentionCrons, VendorFileRetentionJobs } from './vendor-file-retention.jobs.js';
+import { VendorFileRetentionJobs } from './vendor-file-retention.jobs.js';
 import { VendorsModule } from './vendors/vendors.module.js';
 
 /** The six-step emission chain: card requests, photo intake, orders, personalisation batches and vendor returns. */
 @Module({
   imports: [RequestsModule, PersonalisationModule, ReturnsModule, PipelineModule, VendorsModule],
   // The retention of the vendor files spans batches and returns; both repositories are stateless.
-  providers: [BatchRepository, ReturnFileRepository, VendorFileRetentionJobs, VendorFileRetentionCrons],
+  providers: [BatchRepository, ReturnFileRepository, VendorFileRetentionJobs],
 })
 export class EmissionModule {}

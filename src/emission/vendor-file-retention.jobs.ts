@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { SftpFolders } from '../platform/sftp/sftp-folders.js';
 import { SFTP_FILE_NAME } from '../platform/sftp/sftp-paths.js';
 import { BatchRepository } from './personalisation/batch.repository.js';
@@ -81,9 +80,9 @@ export class VendorFileRetentionJobs {
 
   private async purgeBatchFiles(retentionDays: number, cutoffMs: number, out: VendorFilePurge): Promise<void> {
     let after = '0';
-    for (;;) {
-      const batch = await this.batches.filesPastRetention(retentionDays, after, PURGE_BATCH);
-      if (batch.length === 0) break;
+    await purgeInChunks(PURGE_BATCH, async (limit) => {
+      const batch = await this.batches.filesPastRetention(retentionDays, after, limit);
+      if (batch.length === 0) return 0;
       after = batch[batch.length - 1].batchNumber;
       const done: string[] = [];
       for (const b of batch) {
@@ -97,8 +96,8 @@ export class VendorFileRetentionJobs {
         done.push(b.id);
       }
       out.batches += await this.dataSource.transaction((em) => this.batches.markFilesPurged(em, done));
-      if (batch.length < PURGE_BATCH) break;
-    }
+      return batch.length;
+    });
   }
 
   private async purgeRejectFiles(login: string, cutoffMs: number, out: VendorFilePurge): Promise<void> {
@@ -161,17 +160,5 @@ async function realDirIn(base: string, dir: string): Promise<string | null> {
     return real.startsWith(realBase + path.sep) ? real : null;
   } catch {
     return null;
-  }
-}
-
-/** The daily trigger: it only enqueues the singleton job, so every instance may run it. */
-@Injectable()
-export class VendorFileRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 23 4 * * *', { name: 'emission.purge-vendor-files', timeZone: 'Europe/Paris' })
-  async purgeVendorFilesDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EmissionPurgeVendorFiles, {}, DAY, 'daily');
   }
 }

@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { FundEventRepository } from './fund-event.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
 
-const DAY = 86_400;
 /** Rows deleted per statement: short statements, short locks, a bounded WAL burst each. */
 const PURGE_CHUNK = 10_000;
 
@@ -33,12 +31,7 @@ export class EventRetentionJobs {
   async purgeEvents(): Promise<number> {
     const retentionDays = this.config.eventRetentionDays;
     const boundary = await this.events.retentionBoundary(retentionDays);
-    let deleted = 0;
-    for (;;) {
-      const n = await this.events.deleteBefore(boundary, retentionDays, PURGE_CHUNK);
-      deleted += n;
-      if (n < PURGE_CHUNK) break;
-    }
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.events.deleteBefore(boundary, retentionDays, limit));
     // Counts only: never an event, a subject or an organisme.
     if (deleted > 0) this.logger.log({ msg: 'fund events purged', deleted, retentionDays });
     return deleted;
@@ -47,32 +40,9 @@ export class EventRetentionJobs {
   @JobHandler(JobName.EventsPurgeDeliveries)
   async purgeDeliveries(): Promise<number> {
     const retentionDays = this.config.webhookDeliveryRetentionDays;
-    let deleted = 0;
-    for (;;) {
-      const n = await this.webhooks.deleteFinishedDeliveries(retentionDays, PURGE_CHUNK);
-      deleted += n;
-      if (n < PURGE_CHUNK) break;
-    }
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.webhooks.deleteFinishedDeliveries(retentionDays, limit));
     // Counts only: never a delivery, a subscription or a URL.
     if (deleted > 0) this.logger.log({ msg: 'webhook deliveries purged', deleted, retentionDays });
     return deleted;
-  }
-}
-
-/** The daily triggers: they only enqueue the singleton jobs, so every instance may run them. */
-@Injectable()
-export class EventRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 0 4 * * *', { name: 'events.purge-events', timeZone: 'Europe/Paris' })
-  async purgeEventsDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EventsPurgeEvents, {}, DAY, 'daily');
-  }
-
-  @Cron('0 10 4 * * *', { name: 'events.purge-deliveries', timeZone: 'Europe/Paris' })
-  async purgeDeliveriesDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EventsPurgeDeliveries, {}, DAY, 'daily');
   }
 }

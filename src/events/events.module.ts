@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { EventRetentionCrons, EventRetentionJobs } from './event-retention.jobs.js';
+import { EventRetentionJobs } from './event-retention.jobs.js';
 import { EventsClock } from './events-clock.js';
 import { EventsController } from './events.controller.js';
 import { EventsJobs } from './events.jobs.js';
@@ -18,7 +18,7 @@ import { WebhooksService } from './webhooks.service.js';
   controllers: [EventsController, WebhooksController],
   providers: [
     EventsClock, FundEventRepository, FundEventsService, WebhookRepository, WebhooksService, WebhookKeyStore, WebhookHttpClient,
-    WebhookDeliveryService, EventsJobs, EventRetentionJobs, EventRetentionCrons,
+    WebhookDeliveryService, EventsJobs, EventRetentionJobs,
   ],
   exports: [FundEventsService],
 })

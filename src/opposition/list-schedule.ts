@@ -1,8 +1,9 @@
 import { CronTime } from 'cron';
+import { JOB_SPECS, JobName } from '../platform/jobs/job-catalogue.js';
 import type { ListKind } from './list-codec.js';
 
-/** The crons and the full-list day are read in Paris time (see OppositionCrons). */
-export const LIST_TIME_ZONE = 'Europe/Paris';
+/** The cron and the full-list day are read in the zone of the list job's schedule (the job catalogue). */
+export const LIST_TIME_ZONE = JOB_SPECS[JobName.OppositionProduceList].schedule!.timeZone;
 
 /** Ticks looked at before giving up (a daily cron reaches any day of the month in 31). */
 const MAX_TICKS = 1000;

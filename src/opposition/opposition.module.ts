@@ -4,7 +4,7 @@ import { CardsModule } from '../cards/cards.module.js';
 import { SftpModule } from '../platform/sftp/sftp.module.js';
 import { ConcentratorSftpAccounts } from './concentrator-sftp-accounts.js';
 import { CardOppositionController, ConcentratorsController, OppositionListsController, SigningKeyRotationController } from './opposition.controller.js';
-import { OppositionCrons, OppositionJobs } from './opposition.jobs.js';
+import { OppositionJobs } from './opposition.jobs.js';
 import { OppositionListsService } from './opposition-lists.service.js';
 import { OppositionService } from './opposition.service.js';
 
@@ -12,7 +12,7 @@ import { OppositionService } from './opposition.service.js';
 @Module({
   imports: [CardsModule, SftpModule],
   controllers: [CardOppositionController, OppositionListsController, SigningKeyRotationController, ConcentratorsController],
-  providers: [OppositionRepository, OppositionJobs, OppositionCrons, OppositionService, OppositionListsService, ConcentratorSftpAccounts],
+  providers: [OppositionRepository, OppositionJobs, OppositionService, OppositionListsService, ConcentratorSftpAccounts],
   exports: [OppositionService, OppositionListsService],
 })
 export class OppositionModule {}

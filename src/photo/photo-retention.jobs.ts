@@ -1,14 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { PhotoStore } from './photo-store.js';
 import { PhotoRepository } from './photo.repository.js';
 
-const DAY = 86_400;
 /** Photos handled per round (files deleted, then their rows marked in one statement). */
 const PURGE_BATCH = 500;
 
@@ -33,27 +31,15 @@ export class PhotoRetentionJobs {
   async purgeOriginals(): Promise<number> {
     const retentionDays = this.config.photoOriginalRetentionDays;
     let purged = 0;
-    for (;;) {
-      const batch = await this.photos.originalsPastRetention(retentionDays, PURGE_BATCH);
-      if (batch.length === 0) break;
+    await purgeInChunks(PURGE_BATCH, async (limit) => {
+      const batch = await this.photos.originalsPastRetention(retentionDays, limit);
+      if (batch.length === 0) return 0;
       for (const p of batch) await this.store.delete(p.originalKey);
       purged += await this.dataSource.transaction((em) => this.photos.markOriginalsDeleted(em, batch.map((p) => p.id)));
-      if (batch.length < PURGE_BATCH) break;
-    }
+      return batch.length;
+    });
     // Counts only: never a key, a name or a byte of a photo.
     if (purged > 0) this.logger.log({ msg: 'photo originals purged', purged, retentionDays });
     return purged;
-  }
-}
-
-/** The daily trigger: it only enqueues the singleton job, so every instance may run it. */
-@Injectable()
-export class PhotoRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 40 3 * * *', { name: 'photo.purge-originals', timeZone: 'Europe/Paris' })
-  async purgeOriginalsDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.PhotoPurgeOriginals, {}, DAY, 'daily');
   }
 }

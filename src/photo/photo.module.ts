@@ -6,7 +6,7 @@ import { PhotoIntakeService } from './photo-intake.service.js';
 import { PhotoStore } from './photo-store.js';
 import { PhotoUploadPipe } from './photo-upload.js';
 import { PhotoJobs } from './photo.jobs.js';
-import { PhotoRetentionCrons, PhotoRetentionJobs } from './photo-retention.jobs.js';
+import { PhotoRetentionJobs } from './photo-retention.jobs.js';
 import { photoThresholdsProvider } from './photo-thresholds.provider.js';
 import { PhotoRepository } from './photo.repository.js';
 import { PhotoService } from './photo.service.js';
@@ -18,7 +18,7 @@ import { UploadLinkRateGuard } from './upload-link-rate.guard.js';
   imports: [RequestsModule],
   controllers: [PhotosController],
   providers: [
-    PhotoJobs, PhotoRetentionJobs, PhotoRetentionCrons, PhotoStore, PhotoRepository, ImageProcessor, PhotoIntakeService, PhotoCheckService, PhotoService, PhotoUploadPipe, UploadLinkRateGuard,
+    PhotoJobs, PhotoRetentionJobs, PhotoStore, PhotoRepository, ImageProcessor, PhotoIntakeService, PhotoCheckService, PhotoService, PhotoUploadPipe, UploadLinkRateGuard,
     photoThresholdsProvider,
   ],
   exports: [PhotoStore, PhotoService],

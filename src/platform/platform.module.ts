@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -9,6 +10,7 @@ import { RoutePolicyCheck } from './auth/route-policy.check.js';
 import { DATABASE_URL } from './database/database.tokens.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthController } from './health/health.controller.js';
+import { JobScheduler } from './jobs/job-scheduler.service.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -21,6 +23,8 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         DiscoveryModule,
+        // The crons' registry (JobScheduler registers every one of them).
+        ScheduleModule.forRoot(),
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: false }),
         AuditModule,
       ],
@@ -29,6 +33,7 @@ export class PlatformModule {
         { provide: AppConfig, useValue: config },
         { provide: DATABASE_URL, useValue: databaseUrl },
         JobsService,
+        JobScheduler,
         MetricsService,
         RoutePolicyCheck,
         SigningService,

@@ -209,14 +209,17 @@ export class BulkImportRepository {
 
   /**
    * Drops import reports finished more than `retentionDays` ago (their rejects go with them), and imports that
-   * never finished within that time, whose payload would otherwise keep personal data forever.
+   * never finished within that time, whose payload would otherwise keep personal data forever. At most `limit`
+   * imports per call (each may take thousands of rejects with it).
    */
-  async purge(em: EntityManager, retentionDays: number): Promise<number> {
+  async purge(em: EntityManager, retentionDays: number, limit: number): Promise<number> {
     const { count } = await run(em,
       `DELETE FROM bulk_import
-        WHERE (finished_at IS NOT NULL AND finished_at < now() - make_interval(days => $1))
-           OR (finished_at IS NULL AND created_at < now() - make_interval(days => $1))`,
-      [retentionDays]);
+        WHERE id IN (SELECT id FROM bulk_import
+                      WHERE (finished_at IS NOT NULL AND finished_at < now() - make_interval(days => $1::int))
+                         OR (finished_at IS NULL AND created_at < now() - make_interval(days => $1::int))
+                      LIMIT $2::int)`,
+      [retentionDays, limit]);
     return count;
   }
 }

@@ -7,6 +7,7 @@ import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, notFound } from '../platform/errors/domain-error.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { BENEFICIARY_ENTITY } from './beneficiaries.service.js';
 import { BulkImportStatus } from './bulk-import.entity.js';
@@ -19,6 +20,8 @@ import { RegisterClock } from './register-clock.js';
 import { isUuid } from '../platform/validation/ids.js';
 
 const AUDIT_CHUNK = 500;
+/** Imports deleted per transaction (their rejects go with them). */
+const PURGE_CHUNK = 100;
 const IMPORT_ENTITY = 'bulk_import';
 
 const importNotFound = () => notFound('Import', 'IMPORT_NOT_FOUND');
@@ -139,17 +142,18 @@ export class BulkImportsService {
     }
   }
 
-  /** Drops import reports past their retention; one audit entry for the whole purge. */
+  /** Drops import reports past their retention, in chunks; one audit entry per chunk. */
   async purge(retentionDays: number): Promise<number> {
-    return this.dataSource.transaction(async (em) => {
-      const deleted = await this.repo.purge(em, retentionDays);
+    // Each chunk and its audit entry in one transaction.
+    return purgeInChunks(PURGE_CHUNK, (limit) => this.dataSource.transaction(async (em) => {
+      const deleted = await this.repo.purge(em, retentionDays, limit);
       if (deleted > 0) {
         await this.audit.record(em, systemActor(), {
           action: 'bulk-import.purged', entityType: IMPORT_ENTITY, entityId: 'retention', details: { deleted, retentionDays },
         });
       }
       return deleted;
-    });
+    }));
   }
 }
 

@@ -6,12 +6,12 @@ import { BulkImportRepository } from './bulk-import.repository.js';
 import { BulkImportsController } from './bulk-imports.controller.js';
 import { BulkImportsService } from './bulk-imports.service.js';
 import { RegisterClock } from './register-clock.js';
-import { RegisterCrons, RegisterJobs } from './register.jobs.js';
+import { RegisterJobs } from './register.jobs.js';
 
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
   controllers: [BulkImportsController, BeneficiariesController],
-  providers: [RegisterClock, BeneficiaryRepository, BeneficiariesService, BulkImportRepository, BulkImportsService, RegisterJobs, RegisterCrons],
+  providers: [RegisterClock, BeneficiaryRepository, BeneficiariesService, BulkImportRepository, BulkImportsService, RegisterJobs],
   exports: [BeneficiariesService, BeneficiaryRepository, RegisterClock],
 })
 export class RegisterModule {}

@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
-import { JobsService } from '../platform/jobs/jobs.service.js';
+import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { KioskRepository } from './kiosk.repository.js';
 
-const DAY = 86_400;
 /** Exchanges deleted per statement: short statements, short locks, a bounded WAL burst each. */
 const PURGE_CHUNK = 10_000;
 
@@ -24,26 +22,9 @@ export class ExchangeRetentionJobs {
   @JobHandler(JobName.UpdatePurgeExchanges)
   async purgeExchanges(): Promise<number> {
     const retentionDays = this.config.kioskExchangeRetentionDays;
-    let deleted = 0;
-    for (;;) {
-      const n = await this.kiosk.deleteFinishedExchanges(retentionDays, PURGE_CHUNK);
-      deleted += n;
-      if (n < PURGE_CHUNK) break;
-    }
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.kiosk.deleteFinishedExchanges(retentionDays, limit));
     // Counts only: never an exchange, a card or a kiosk.
     if (deleted > 0) this.logger.log({ msg: 'kiosk exchanges purged', deleted, retentionDays });
     return deleted;
-  }
-}
-
-/** The daily trigger: it only enqueues the singleton job, so every instance may run it. */
-@Injectable()
-export class ExchangeRetentionCrons {
-  constructor(private readonly jobs: JobsService, private readonly config: AppConfig) {}
-
-  @Cron('0 50 3 * * *', { name: 'update.purge-exchanges', timeZone: 'Europe/Paris' })
-  async purgeExchangesDaily(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.UpdatePurgeExchanges, {}, DAY, 'daily');
   }
 }

@@ -1,5 +1,5 @@
-import { MutationsCrons, MutationsJobs } from './mutations.jobs.js';
-import { ExchangeRetentionCrons, ExchangeRetentionJobs } from './exchange-retention.jobs.js';
+import { MutationsJobs } from './mutations.jobs.js';
+import { ExchangeRetentionJobs } from './exchange-retention.jobs.js';
 import { CardDataRepository } from './card-data.repository.js';
 import { Module } from '@nestjs/common';
 import { BeneficiaryCardUpdatesController, CardDataController } from './card-data.controller.js';
@@ -28,7 +28,7 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
 @Module({
   imports: [RegisterModule, PartnersModule],
   controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, Kiosk2Controller, MutationsController, RegimeTransfersController],
-  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, Kiosk2Service, KioskChallenges, KioskGuard, MutationsRepository, MutationsService, MutationsJobs, MutationsCrons, ExchangeRetentionJobs, ExchangeRetentionCrons,
+  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, Kiosk2Service, KioskChallenges, KioskGuard, MutationsRepository, MutationsService, MutationsJobs, ExchangeRetentionJobs,
     RegimeTransfersRepository, RegimeTransfersService, RegimeTransfersJobs],
 })
 export class UpdateModule {}

@@ -7,13 +7,13 @@ import { BatchBuilderService } from './batch-builder.service.js';
 import { BatchFileService } from './batch-file.service.js';
 import { BatchRepository } from './batch.repository.js';
 import { PersonalisationController } from './personalisation.controller.js';
-import { PersonalisationCrons, PersonalisationJobs } from './personalisation.jobs.js';
+import { PersonalisationJobs } from './personalisation.jobs.js';
 
 /** Steps 4-5: card orders, personalisation batches (serials) and files in the vendors' outboxes. */
 @Module({
   imports: [OrdersModule, VendorsModule, CardsModule, PhotoModule],
   controllers: [PersonalisationController],
-  providers: [BatchRepository, BatchBuilderService, BatchFileService, PersonalisationJobs, PersonalisationCrons],
+  providers: [BatchRepository, BatchBuilderService, BatchFileService, PersonalisationJobs],
   exports: [BatchBuilderService, BatchFileService],
 })
 export class PersonalisationModule {}

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CardsModule } from '../../cards/cards.module.js';
 import { PipelineActionsService } from './pipeline-actions.service.js';
 import { PipelineController } from './pipeline.controller.js';
-import { PipelineCrons, PipelineJobs } from './pipeline.jobs.js';
+import { PipelineJobs } from './pipeline.jobs.js';
 import { PipelineRepository } from './pipeline.repository.js';
 import { PipelineService } from './pipeline.service.js';
 import { ReinjectorService } from './reinjector.service.js';
@@ -11,6 +11,6 @@ import { ReinjectorService } from './reinjector.service.js';
 @Module({
   imports: [CardsModule],
   controllers: [PipelineController],
-  providers: [PipelineRepository, PipelineService, PipelineActionsService, ReinjectorService, PipelineJobs, PipelineCrons],
+  providers: [PipelineRepository, PipelineService, PipelineActionsService, ReinjectorService, PipelineJobs],
 })
 export class PipelineModule {}

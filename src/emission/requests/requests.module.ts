@@ -6,7 +6,7 @@ import { CardRequestsService } from './card-requests.service.js';
 import { RequestDeadlinesService } from './request-deadlines.service.js';
 import { RequestFormRenderer } from './request-form.renderer.js';
 import { RequestFormService } from './request-form.service.js';
-import { RequestsCrons, RequestsJobs } from './requests.jobs.js';
+import { RequestsJobs } from './requests.jobs.js';
 
 /**
  * Step 1: card requests, eligibility, the pre-filled form, deadlines; and the online photo link. The photo module
@@ -15,7 +15,7 @@ import { RequestsCrons, RequestsJobs } from './requests.jobs.js';
 @Module({
   imports: [RegisterModule],
   controllers: [CardRequestsController],
-  providers: [CardRequestRepository, CardRequestsService, RequestFormRenderer, RequestFormService, RequestDeadlinesService, RequestsJobs, RequestsCrons],
+  providers: [CardRequestRepository, CardRequestsService, RequestFormRenderer, RequestFormService, RequestDeadlinesService, RequestsJobs],
   exports: [CardRequestRepository, CardRequestsService],
 })
 export class RequestsModule {}

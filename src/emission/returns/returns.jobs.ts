@@ -1,11 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Cron, SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { JobName, JobPayloads } from '../../platform/jobs/job-catalogue.js';
+import { JOB_SPECS, JobName, JobPayloads } from '../../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../../platform/jobs/job-handler.decorator.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
-import { CRON_SINGLETON_SECONDS } from '../personalisation/personalisation.jobs.js';
 import { ReturnIngestService } from './return-ingest.service.js';
 import { ReturnIntakeService } from './return-intake.service.js';
 
@@ -31,7 +28,7 @@ export class ReturnsJobs {
     // A complete file too fresh to take yet: looked at again the moment it settles (one follow-up per moment).
     if (settlesAt) {
       const at = new Date(Math.ceil(settlesAt.getTime() / 1000) * 1000 + 1000);
-      await this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, CRON_SINGLETON_SECONDS, `settle:${at.toISOString()}`, at);
+      await this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, JOB_SPECS[JobName.EmissionScanInboxes].schedule!.singletonSeconds, `settle:${at.toISOString()}`, at);
     }
   }
 
@@ -42,41 +39,5 @@ export class ReturnsJobs {
     // A count only: never a vendor or a file name.
     if (removed) this.logger.log({ msg: 'abandoned partial uploads deleted', files: removed, olderThanHours: hours });
     return removed;
-  }
-}
-
-/**
- * INBOX_SCAN_CRON → EmissionScanInboxes (a singleton per minute slot across instances); hourly at :35 →
- * EmissionPurgePartialUploads.
- */
-@Injectable()
-export class ReturnsCrons implements OnApplicationBootstrap {
-  private readonly logger = new Logger('emission.returns');
-
-  constructor(private readonly config: AppConfig, private readonly jobs: JobsService, private readonly registry: SchedulerRegistry) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.config.cronsEnabled) return;
-    // Once at start too: files that arrived while no instance ran, or whose arrival an instance that died just after
-    // the client's rename never announced, are taken in now rather than at the next tick.
-    this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, CRON_SINGLETON_SECONDS, 'start')
-      .catch((err: unknown) => this.logger.error({ msg: 'could not enqueue the start-up inbox scan', err: (err as Error).message }));
-    const job = CronJob.from({
-      cronTime: this.config.inboxScanCron,
-      timeZone: 'Europe/Paris',
-      start: true,
-      onTick: () => {
-        this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, CRON_SINGLETON_SECONDS, 'cron')
-          .catch((err: unknown) => this.logger.error({ msg: 'could not enqueue the inbox scan', err: (err as Error).message }));
-      },
-    });
-    this.registry.addCronJob(JobName.EmissionScanInboxes, job);
-  }
-
-  /** Hourly: it only enqueues the singleton job, so every instance may run it. */
-  @Cron('0 35 * * * *', { name: JobName.EmissionPurgePartialUploads, timeZone: 'Europe/Paris' })
-  async purgePartialUploadsHourly(): Promise<void> {
-    if (!this.config.cronsEnabled) return;
-    await this.jobs.sendSingleton(JobName.EmissionPurgePartialUploads, {}, 3600, 'hourly');
   }
 }

@@ -5,13 +5,13 @@ import { VendorsModule } from '../vendors/vendors.module.js';
 import { ReturnFileRepository } from './return-file.repository.js';
 import { ReturnIngestService } from './return-ingest.service.js';
 import { ReturnIntakeService } from './return-intake.service.js';
-import { ReturnsCrons, ReturnsJobs } from './returns.jobs.js';
+import { ReturnsJobs } from './returns.jobs.js';
 import { VendorSftpAccounts } from './vendor-sftp-accounts.js';
 
 /** Step 6: vendors' return files (shipped, failed, undeliverable) arriving over SFTP. */
 @Module({
   imports: [VendorsModule, OrdersModule, CardsModule],
-  providers: [ReturnFileRepository, ReturnIntakeService, ReturnIngestService, VendorSftpAccounts, ReturnsJobs, ReturnsCrons],
+  providers: [ReturnFileRepository, ReturnIntakeService, ReturnIngestService, VendorSftpAccounts, ReturnsJobs],
   exports: [ReturnIntakeService, ReturnIngestService],
 })
 export class ReturnsModule {}
