@@ -7,6 +7,7 @@ import { FundEventType } from '../src/events/event-types.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { freePort } from '../src/platform/database/embedded-postgres.js';
 import { JobName } from '../src/platform/jobs/job-catalogue.js';
+import { LEASE_LOCK_CLASS } from '../src/platform/jobs/job-leases.repository.js';
 import { JobsService } from '../src/platform/jobs/jobs.service.js';
 import { appendEvents, fundEvent, ORG_A } from './support/event-fixtures.js';
 import { requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
@@ -49,6 +50,15 @@ describe('jobs of a dead worker', () => {
   const job = async (id: string) => (await t.dataSource.query(`SELECT state FROM pgboss.job WHERE id = $1`, [id]))[0]?.state as string | undefined;
   const jobsOf = async (name: JobName) => (await t.dataSource.query(
     `SELECT id::text, state::text, start_after FROM pgboss.job WHERE name = $1 ORDER BY created_on`, [name])) as Array<{ id: string; state: string; start_after: Date }>;
+  /**
+   * A killed worker's database sessions end when the server notices the closed socket, a moment after the process
+   * is gone (longer on a loaded machine): until then its lease lock is still held and the instance is, rightly,
+   * judged alive. "The very next check" is the first one after the server let the lock go.
+   */
+  const leaseLocksReleased = () => until(async () => (await t.dataSource.query(
+    `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objsubid = 2
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, [LEASE_LOCK_CLASS]))[0].n === 0,
+  'the killed worker\'s database sessions to end', 10_000);
   const claims = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM job_claim`))[0].n as number;
 
   it('are left alone while their worker lives, re-queued at the first check once it is killed, and run once', async () => {
@@ -69,6 +79,7 @@ describe('jobs of a dead worker', () => {
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     await until(() => receiver.open() === 0, 'the killed worker to drop its call', 10_000);
+    await leaseLocksReleased();
     // Dead: the very next check puts the job back, whatever its 5-minute expiry says.
     expect(await jobs.recoverInterruptedJobs()).toEqual([{ id: delivery.id, name: JobName.EventsDeliverWebhook, state: 'retry' }]);
     expect(await job(delivery.id)).toBe('retry');
@@ -160,6 +171,7 @@ describe('jobs of a dead worker', () => {
       // The chip keys were written in the transaction that died with the worker: none landed.
       expect(await keyCount(cardIds)).toBe(0);
 
+      await leaseLocksReleased();
       expect(await jobs.recoverInterruptedJobs()).toEqual([{ id: ingest.id, name: JobName.EmissionIngestReturnFile, state: 'retry' }]);
       const survivor = await worker();
       await until(async () => (await returnFileRow('RET_MID.txt'))!.status === 'ingested', 'the file to be ingested');
