@@ -12,6 +12,9 @@ const previous = process.env.TMPDIR;
 const own = mkdtempSync(path.join(inject('testTmpRoot'), 'file-'));
 chmodSync(own, 0o755); // the embedded PostgreSQL's user (when we run as root) enters data folders made inside
 process.env.TMPDIR = own;
+// From Node 22, npm and tsc turn on V8's compile cache (module.enableCompileCache()), in os.tmpdir() unless
+// NODE_COMPILE_CACHE names a folder: the run's, shared by the programs every file spawns and removed with the run.
+process.env.NODE_COMPILE_CACHE = path.join(inject('testTmpRoot'), 'node-compile-cache');
 
 afterAll(() => {
   removeTempDirs();
