@@ -41,7 +41,8 @@ export class CardKeyRepository {
 
   /**
    * Records the keys of cards being shipped, in the caller's transaction (the one that ships them). A key another
-   * card holds is refused by the unique indexes (the caller checks first with `heldBy`; the database is the arbiter).
+   * card holds, in either role, is refused by the database (unique indexes, card_key_point filled by a trigger; the
+   * caller checks first with `heldBy`, the database is the arbiter).
    */
   async insertMany(em: EntityManager, keys: CardPublicKeys[]): Promise<void> {
     if (keys.length === 0) return;
