@@ -38,7 +38,7 @@ function pgError(e: unknown): PgError | null {
 const holderHasUsableCard = () => new DomainError('CARD_HOLDER_HAS_USABLE_CARD', 409,
   'The holder already has another usable card (shipped or active); oppose or destroy that one first (one usable card per holder)');
 
-/** The only place that reads and writes the card table. */
+/** The only place that writes the card table (other modules reach it through CardsService, in their own transaction). */
 @Injectable()
 export class CardRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -174,28 +174,34 @@ export class CardRepository {
   }
 
   /**
-   * Gives serials to cards that have none, consecutive from the counter row, in the caller's transaction:
-   * the row lock serialises concurrent batches, a rollback gives the serials back, so a serial is never issued
-   * twice and none is skipped. Returns card id → serial (database form).
+   * Ordered cards entering a personalisation batch, in ONE statement of the caller's transaction: consecutive
+   * serials from the counter row (its row lock serialises concurrent batches, a rollback gives them back, so a
+   * serial is never issued twice and none is skipped), the batch, and the move `from` → `to`. Only cards without
+   * serial, in no batch and in one of `from` take part; the caller compares the count (the counter moved for all
+   * of them, so a shortfall must roll the transaction back). Rows in the order of `cardIds` (the serials' order).
    */
-  async allocateSerials(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
-    if (cardIds.length === 0) return new Map();
+  async assignToBatch(
+    em: EntityManager, batchId: string, cardIds: string[], from: readonly CardState[], to: CardState,
+  ): Promise<Array<{ id: string; serial: string; organismeCode: string; fromState: CardState }>> {
+    if (cardIds.length === 0) return [];
     try {
-      const { rows } = await run<{ id: string; serial: string }>(em, 
+      const { rows } = await run<{ id: string; serial: string; organismeCode: string; fromState: CardState; ord: string }>(em,
         `WITH alloc AS (
            UPDATE serial_allocator SET next_serial = next_serial + $2 WHERE id = 1 RETURNING next_serial - $2 AS first
+         ), old AS (
+           SELECT c.id, c.state, t.ord FROM card c JOIN unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) ON c.id = t.id
+            WHERE c.serial IS NULL AND c.batch_id IS NULL AND c.state = ANY($4::card_state[])
+              FOR UPDATE OF c
          )
-         UPDATE card c SET serial = alloc.first + t.ord - 1
-           FROM alloc, unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
-          WHERE c.id = t.id AND c.serial IS NULL
-         RETURNING c.id, c.serial::text AS serial`,
-        [cardIds, cardIds.length],
+         UPDATE card c
+            SET serial = alloc.first + old.ord - 1, batch_id = $3, state = $5::card_state, opposition_reason = NULL,
+                previous_state = NULL, state_changed_at = now(), version = c.version + 1
+           FROM alloc, old
+          WHERE c.id = old.id
+         RETURNING c.id, c.serial::text AS serial, c.organisme_code AS "organismeCode", old.state AS "fromState", old.ord`,
+        [cardIds, cardIds.length, batchId, from, to],
       );
-      if (rows.length !== cardIds.length) {
-        // The caller's transaction must roll back: the counter moved for cards that did not take a serial.
-        throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already has a serial or no longer exists');
-      }
-      return new Map(rows.map((r) => [r.id, r.serial]));
+      return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(({ ord: _o, ...r }) => r);
     } catch (e) {
       const pg = pgError(e);
       if (pg?.code === '23514' && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');

@@ -201,9 +201,30 @@ export class CardsService {
     return cards.map(toCardView);
   }
 
-  /** Serials for ordered cards entering a personalisation batch, in the batch's transaction (see CardRepository). */
-  allocateSerialsIn(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
-    return this.cards.allocateSerials(em, cardIds);
+  /**
+   * Ordered cards entering a personalisation batch, inside the batch's transaction: serials (consecutive, in the
+   * order of `cardIds`), the batch and `start_personalisation`, in one row update per card (CardRepository
+   * .assignToBatch), each audited as the action alone would be. Returns card id → serial (database form). A card
+   * that has a serial, a batch or another state refuses the whole set (CARD_NOT_ASSIGNABLE): the caller's
+   * transaction must roll back, which gives the serials back.
+   */
+  async assignToBatch(em: EntityManager, actor: Actor, batchId: string, cardIds: string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(cardIds)];
+    if (ids.length === 0) return new Map();
+    const action = CardAction.StartPersonalisation;
+    const t = CARD_TRANSITIONS[action];
+    const to = t.to as CardState;
+    const moved = await this.cards.assignToBatch(em, batchId, ids, t.from, to);
+    if (moved.length !== ids.length) {
+      throw new DomainError('CARD_NOT_ASSIGNABLE', 409, `${ids.length - moved.length} of ${ids.length} cards already have a serial or a batch, or are no longer ${t.from.join(' or ')}`, {
+        action, allowedFrom: t.from, refused: ids.length - moved.length,
+      });
+    }
+    await this.audit.record(em, actor, ...moved.map((c) => ({
+      action: `card.${action}`, entityType: CARD_AUDIT_ENTITY, entityId: c.id, organismeCode: c.organismeCode,
+      details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
+    })));
+    return new Map(moved.map((c) => [c.id, c.serial]));
   }
 
   /**
