@@ -3,6 +3,7 @@ import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
+import { USABLE_CARD_STATES } from './card-transitions.js';
 import { Card } from './card.entity.js';
 
 /**
@@ -20,6 +21,14 @@ export interface CardListFilter {
   /** Keyset cursor: the id of the last card already read. */
   afterId?: string;
   limit: number;
+}
+
+/** What a vendor's return file reports about a card it made. */
+export interface ManufacturingFacts {
+  cardId: string;
+  chipId: string | null;
+  personalisedAt: Date;
+  shippedAt: Date | null;
 }
 
 export interface CardStateChange {
@@ -208,6 +217,27 @@ export class CardRepository {
       if (pg?.code === '23505') throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
       throw e;
     }
+  }
+
+  /** What a vendor reported about each card (chip id, when personalised, when mailed), in one statement. */
+  async recordManufacturing(em: EntityManager, facts: ManufacturingFacts[]): Promise<void> {
+    if (facts.length === 0) return;
+    await run(em,
+      `UPDATE card c SET chip_id = f.chip_id, personalised_at = f.personalised_at, shipped_at = f.shipped_at
+         FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at)
+        WHERE c.id = f.id`,
+      [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]);
+  }
+
+  /** Holders among these who have a usable card (shipped or active): holder → those card ids. */
+  async usableCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (beneficiaryIds.length === 0) return out;
+    const { rows } = await run<{ id: string; beneficiaryId: string }>(em,
+      `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
+      [beneficiaryIds, USABLE_CARD_STATES]);
+    for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
+    return out;
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

@@ -9,7 +9,7 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository } from './card.repository.js';
+import { CardRepository, type ManufacturingFacts } from './card.repository.js';
 import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
@@ -225,6 +225,16 @@ export class CardsService {
       details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
     })));
     return new Map(moved.map((c) => [c.id, c.serial]));
+  }
+
+  /** A vendor's report on the cards it made (chip id, dates), in the caller's transaction (the return file's). */
+  recordManufacturingIn(em: EntityManager, facts: ManufacturingFacts[]): Promise<void> {
+    return this.cards.recordManufacturing(em, facts);
+  }
+
+  /** Holders among these who have a usable card (shipped or active), in the caller's transaction: holder → card ids. */
+  usableCardsOfIn(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
+    return this.cards.usableCardsOf(em, beneficiaryIds);
   }
 
   /**

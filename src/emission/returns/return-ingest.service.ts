@@ -114,7 +114,7 @@ export class ReturnIngestService {
   private async check(em: EntityManager, version: RetVersion, lines: ReturnLine[], cards: ReturnedCard[]): Promise<{ accepted: Accepted[]; problems: LineProblem[] }> {
     const bySerial = new Map(cards.map((c) => [c.serial, c]));
     // One usable card per holder (a unique index): a line that would make a second one is refused, not the whole file.
-    const active = await this.repo.usableCardsOf(em, cards.map((c) => c.beneficiaryId));
+    const active = await this.cards.usableCardsOfIn(em, cards.map((c) => c.beneficiaryId));
     // A key is one chip's (unique indexes too): one already held by a card is a bad line, not a failed file.
     const held = await this.cards.keysHeldIn(em, lines.flatMap((l) => (l.authPublicKey && l.encPublicKey ? [l.authPublicKey, l.encPublicKey] : [])));
     const activating = new Set<string>();
@@ -177,7 +177,7 @@ export class ReturnIngestService {
       data: { cardId: a.card.id, serial: formatSerial(a.card.serial), requestId: a.card.requestId, ...data },
     });
 
-    await this.repo.recordFacts(em, accepted.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt })));
+    await this.cards.recordManufacturingIn(em, accepted.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt })));
     // The chip's keys land in the transaction that ships the card: an active card of a perso/2 file always has them.
     const keys = shipped.filter((a) => a.line.authPublicKey && a.line.encPublicKey)
       .map((a) => ({ cardId: a.card.id, authPublicKey: a.line.authPublicKey!, encPublicKey: a.line.encPublicKey! }));
