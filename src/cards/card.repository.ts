@@ -3,7 +3,7 @@ import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
-import { USABLE_CARD_STATES } from './card-transitions.js';
+import { MOVABLE_CARD_STATES, USABLE_CARD_STATES } from './card-transitions.js';
 import { Card } from './card.entity.js';
 
 /**
@@ -30,6 +30,11 @@ export interface ManufacturingFacts {
   personalisedAt: Date;
   shippedAt: Date | null;
 }
+
+/** A card that follows its holder to a new organisme. */
+export interface MovableCard { id: string; serial: string | null; beneficiaryId: string }
+
+export interface OrganismeMove { cardId: string; from: string; to: string }
 
 export interface CardStateChange {
   state: CardState;
@@ -238,6 +243,34 @@ export class CardRepository {
       [beneficiaryIds, USABLE_CARD_STATES]);
     for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
     return out;
+  }
+
+  /**
+   * Locks the cards of these holders managed by `organismeCode` that follow them to a new organisme
+   * (MOVABLE_CARD_STATES), by holder, oldest card first.
+   */
+  async lockMovable(em: EntityManager, beneficiaryIds: string[], organismeCode: string): Promise<MovableCard[]> {
+    if (beneficiaryIds.length === 0) return [];
+    const { rows } = await run<MovableCard>(em,
+      `SELECT id, serial::text AS serial, beneficiary_id AS "beneficiaryId" FROM card
+        WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2 AND state = ANY($3::card_state[])
+        ORDER BY beneficiary_id, created_at, id FOR UPDATE`, [beneficiaryIds, organismeCode, MOVABLE_CARD_STATES]);
+    return rows;
+  }
+
+  /**
+   * Moves cards to their new managing organisme in one statement; answers the ids moved (a card no longer with the
+   * old organisme stays where it is). Each card at most once per call.
+   */
+  async moveOrganisme(em: EntityManager, moves: OrganismeMove[]): Promise<Set<string>> {
+    if (moves.length === 0) return new Set();
+    const { rows } = await run<{ id: string }>(em,
+      `UPDATE card c SET organisme_code = x.to_org, version = c.version + 1
+         FROM unnest($1::uuid[], $2::char(9)[], $3::char(9)[]) AS x(id, from_org, to_org)
+        WHERE c.id = x.id AND c.organisme_code = x.from_org
+        RETURNING c.id`,
+      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

@@ -9,7 +9,7 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository, type ManufacturingFacts } from './card.repository.js';
+import { CardRepository, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
 import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
@@ -235,6 +235,22 @@ export class CardsService {
   /** Holders among these who have a usable card (shipped or active), in the caller's transaction: holder → card ids. */
   usableCardsOfIn(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
     return this.cards.usableCardsOf(em, beneficiaryIds);
+  }
+
+  /**
+   * Locks, in the caller's transaction, the cards of these holders managed by `organismeCode` that follow them to a
+   * new organisme (a change of fund, a regime transfer), by holder, oldest first.
+   */
+  lockMovableIn(em: EntityManager, beneficiaryIds: string[], organismeCode: string): Promise<MovableCard[]> {
+    return this.cards.lockMovable(em, beneficiaryIds, organismeCode);
+  }
+
+  /**
+   * Moves cards (serial kept) to their new managing organisme in the caller's transaction, in one statement; a card
+   * no longer with the `from` organisme stays. Answers the ids moved. The caller audits (card.organisme_changed).
+   */
+  moveOrganismeIn(em: EntityManager, moves: OrganismeMove[]): Promise<Set<string>> {
+    return this.cards.moveOrganisme(em, moves);
   }
 
   /**

@@ -9,9 +9,6 @@ export interface MutationRow {
   effective_date: string; kind: string; transfer_id?: string | null;
 }
 
-/** Card states that follow the insured to the new organisme (cards out of use stay where they ended). */
-export const MOVABLE_STATES = `('ordered', 'in_personalisation', 'shipped', 'active', 'returned_undeliverable')`;
-
 /** The SQL of mutations that keep the card. Scoping as in the register: a fund reaches only its current affiliates. */
 /** Advisory lock key of the due-mutation runs ("mapl"). */
 const APPLY_RUN_LOCK = 0x6d61_706c;
@@ -52,15 +49,6 @@ export class MutationsRepository {
     await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3)`, [beneficiaryId, toOrganisme, date]);
   }
 
-  /** The insured's cards managed by `organismeCode` that are still in use, locked. */
-  async lockMovableCards(em: EntityManager, beneficiaryId: string, organismeCode: string): Promise<Array<{ id: string; serial: string | null }>> {
-    const { rows } = await run<{ id: string; serial: string | null }>(em,
-      `SELECT id, serial::text AS serial FROM card
-        WHERE beneficiary_id = $1 AND organisme_code = $2 AND state IN ${MOVABLE_STATES}
-        ORDER BY created_at, id FOR UPDATE`, [beneficiaryId, organismeCode]);
-    return rows;
-  }
-
   async insert(em: EntityManager, m: { beneficiaryId: string; cardId: string | null; from: string; to: string; effectiveDate: string; kind: string; applied?: boolean }): Promise<MutationRow> {
     const { rows } = await run<MutationRow>(em,
       `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, applied_at)
@@ -98,21 +86,6 @@ export class MutationsRepository {
   async markApplied(em: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await run(em, `UPDATE card_mutation SET applied_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
-  }
-
-  /**
-   * Moves cards to their new managing organisme in one statement; answers the ids moved (a card no longer with the
-   * old organisme stays where it is). Each card at most once per call.
-   */
-  async moveCards(em: EntityManager, moves: Array<{ cardId: string; from: string; to: string }>): Promise<Set<string>> {
-    if (moves.length === 0) return new Set();
-    const { rows } = await run<{ id: string }>(em,
-      `UPDATE card c SET organisme_code = x.to_org, version = c.version + 1
-         FROM unnest($1::uuid[], $2::char(9)[], $3::char(9)[]) AS x(id, from_org, to_org)
-        WHERE c.id = x.id AND c.organisme_code = x.from_org
-        RETURNING c.id`,
-      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
-    return new Set(rows.map((r) => r.id));
   }
 
   /**

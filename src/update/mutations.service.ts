@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatOptionalSerial } from '../cards/card-serial.js';
-import { CARD_AUDIT_ENTITY } from '../cards/cards.service.js';
+import { CARD_AUDIT_ENTITY, CardsService } from '../cards/cards.service.js';
 import { FundEventType, type NewFundEvent } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
@@ -31,6 +31,7 @@ export class MutationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: MutationsRepository,
+    private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly events: FundEventsService,
     private readonly clock: RegisterClock,
@@ -69,7 +70,7 @@ export class MutationsService {
           throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
         }
         await this.repo.switchAffiliation(em, current, beneficiaryId, dto.toOrganismeCode, dto.effectiveDate);
-        const cards = await this.repo.lockMovableCards(em, beneficiaryId, from);
+        const cards = await this.cards.lockMovableIn(em, [beneficiaryId], from);
         const rows: MutationRow[] = [];
         for (const card of cards.length ? cards : [null]) {
           const row = await this.repo.insert(em, {
@@ -153,7 +154,7 @@ export class MutationsService {
         if (await this.repo.nirTaken(em, nir.nir, beneficiaryId)) throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
         await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
         const org = current.organisme_code;
-        const cards = await this.repo.lockMovableCards(em, beneficiaryId, org);
+        const cards = await this.cards.lockMovableIn(em, [beneficiaryId], org);
         const records: AuditRecord[] = [{
           action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
           details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
@@ -200,7 +201,7 @@ export class MutationsService {
 
   private async applyWave(em: EntityManager, actor: Actor, wave: MutationRow[]): Promise<void> {
     if (wave.length === 0) return;
-    const moved = await this.repo.moveCards(em,
+    const moved = await this.cards.moveOrganismeIn(em,
       wave.filter((m) => m.card_id).map((m) => ({ cardId: m.card_id!, from: m.from_organisme, to: m.to_organisme })));
     await this.repo.markApplied(em, wave.map((m) => m.id));
     const events: NewFundEvent[] = [];

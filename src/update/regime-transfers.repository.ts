@@ -3,7 +3,6 @@ import { EntityManager } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { CURRENT } from '../register/sql.js';
 import { CardMutationKind } from './mutation.entity.js';
-import { MOVABLE_STATES } from './mutations.repository.js';
 import type { RegimeTransferMapping } from './regime-transfer.entity.js';
 
 export interface RegimeTransferRow {
@@ -105,22 +104,17 @@ export class RegimeTransfersRepository {
     await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`, [beneficiaryIds, to, date]);
   }
 
-  /** Locks the movable cards of these insured managed by `from` (as a single change of fund does). */
-  async lockMovableCards(em: EntityManager, beneficiaryIds: string[], from: string): Promise<void> {
-    await run(em, `SELECT id FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2 AND state IN ${MOVABLE_STATES} ORDER BY id FOR UPDATE`, [beneficiaryIds, from]);
-  }
-
-  /** One mutation per movable card of each insured, or one with no card for an insured without one: INSERT … SELECT. */
-  async insertMutations(em: EntityManager, transferId: string, beneficiaryIds: string[], from: string, to: string, date: string): Promise<Array<{ beneficiary_id: string; card_id: string | null }>> {
-    const { rows } = await run<{ beneficiary_id: string; card_id: string | null }>(em,
+  /**
+   * The mutation rows of one chunk in one INSERT: one per movable card of an insured, or one with no card for an
+   * insured without one (`cardIds[i]` null), in the order given.
+   */
+  async insertMutations(em: EntityManager, transferId: string, rows: Array<{ beneficiaryId: string; cardId: string | null }>, from: string, to: string, date: string): Promise<void> {
+    await run(em,
       `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, transfer_id)
-       SELECT x.id, c.id, $2, $3, $4, $5, $6
-         FROM unnest($1::uuid[]) AS x(id)
-         LEFT JOIN card c ON c.beneficiary_id = x.id AND c.organisme_code = $2 AND c.state IN ${MOVABLE_STATES}
-        ORDER BY x.id, c.created_at, c.id
-       RETURNING beneficiary_id::text AS beneficiary_id, card_id::text AS card_id`,
-      [beneficiaryIds, from, to, date, CardMutationKind.RegimeTransfer, transferId]);
-    return rows;
+       SELECT x.b, x.c, $3, $4, $5, $6, $7
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS x(b, c, ord)
+        ORDER BY x.ord`,
+      [rows.map((r) => r.beneficiaryId), rows.map((r) => r.cardId), from, to, date, CardMutationKind.RegimeTransfer, transferId]);
   }
 
   /** Adds one chunk's counts and moves the cursor, in the chunk's transaction. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CardsService } from '../cards/cards.service.js';
 import { systemActor, type Actor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, notFound, unprocessable } from '../platform/errors/domain-error.js';
@@ -38,6 +39,7 @@ export class RegimeTransfersService {
     private readonly dataSource: DataSource,
     private readonly repo: RegimeTransfersRepository,
     private readonly mutations: MutationsService,
+    private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
     private readonly clock: RegisterClock,
@@ -184,16 +186,15 @@ export class RegimeTransfersService {
       let mutations = 0;
       if (moving.length) {
         const ids = moving.map((c) => c.beneficiary_id);
-        await this.repo.lockMovableCards(em, ids, from);
+        const movable = await this.cards.lockMovableIn(em, ids, from);
         await this.repo.switchAffiliations(em, moving.map((c) => c.affiliation_id), ids, to, t.effective_date);
-        const inserted = await this.repo.insertMutations(em, transferId, ids, from, to, t.effective_date);
-        mutations = inserted.length;
         const cardsOf = new Map<string, string[]>();
-        for (const m of inserted) {
-          if (!m.card_id) continue;
-          cards++;
-          cardsOf.set(m.beneficiary_id, [...(cardsOf.get(m.beneficiary_id) ?? []), m.card_id]);
-        }
+        for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
+        // One mutation per movable card of each insured, or one with no card for an insured without one.
+        const rows = ids.flatMap((id) => (cardsOf.get(id) ?? [null]).map((cardId) => ({ beneficiaryId: id, cardId })));
+        await this.repo.insertMutations(em, transferId, rows, from, to, t.effective_date);
+        mutations = rows.length;
+        cards = movable.length;
         // One audit entry per insured, as for a single change of fund (the audit insert is one statement).
         for (const id of ids) {
           records.push({
