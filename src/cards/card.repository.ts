@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import { preparedQuery } from '../platform/database/prepared.js';
 import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
@@ -51,6 +52,43 @@ function pgError(e: unknown): PgError | null {
 
 const holderHasUsableCard = () => new DomainError('CARD_HOLDER_HAS_USABLE_CARD', 409,
   'The holder already has another usable card (shipped or active); oppose or destroy that one first (one usable card per holder)');
+
+/**
+ * Confirms a kiosk/2 exchange the card acknowledged, in one statement (one round trip, its own transaction): locks
+ * the card, then the exchange (the lock order of an issue), and only if the exchange is still this kiosk's, still
+ * open, opened by kiosk/2, for this card, and every one of its records is among those acknowledged ($4), moves the
+ * card's confirmed version to the target (never backwards), stamps the card's update date, marks the exchange
+ * confirmed and writes the audit entry `card.data_written` (the columns AuditService writes). Otherwise it writes
+ * nothing and returns no row: the caller then takes the transactional path, which says why. The card's signature
+ * of the acknowledgement is verified by the caller before (it depends on nothing this statement could change).
+ * It lives here because it writes the card; the exchange, its update date and the audit entry ride along so the
+ * kiosk fleet's commonest write stays one round trip (the kiosk benchmark). Statement and names: the kiosk
+ * protocol's (docs/formats/kiosk-protocol-2.md).
+ */
+const CONFIRM_ACKNOWLEDGED_SQL = `
+WITH c AS (
+  SELECT c.id, c.organisme_code, c.data_version FROM card c WHERE c.id = $3 FOR UPDATE
+), e AS (
+  SELECT x.id, x.target_version, x.records
+    FROM kiosk_exchange x JOIN c ON x.card_id = c.id
+   WHERE x.id = $1 AND x.kiosk_partner_id = $2 AND x.status = 'issued' AND x.challenge_digest IS NOT NULL AND x.records <@ $4::text[]
+     FOR UPDATE OF x
+), moved AS (
+  UPDATE card SET data_version = GREATEST(card.data_version, e.target_version), version = card.version + 1
+    FROM e WHERE card.id = $3
+  RETURNING card.data_version
+), stamped AS (
+  UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $3 AND EXISTS (SELECT 1 FROM e)
+), confirmed AS (
+  UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = (SELECT id FROM e)
+), audited AS (
+  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+  SELECT $2::uuid, $5, $6, 'card.data_written', 'card', c.id::text, c.organisme_code,
+         jsonb_build_object('serial', $7::text, 'exchangeId', e.id, 'from', c.data_version, 'to', m.data_version,
+                            'records', to_jsonb(e.records), 'protocol', 'kiosk/2', 'cardAcknowledged', true)
+    FROM c CROSS JOIN e CROSS JOIN moved m
+)
+SELECT c.data_version AS "fromVersion", m.data_version AS version FROM c CROSS JOIN moved m`;
 
 /** The only place that writes the card table (other modules reach it through CardsService, in their own transaction). */
 @Injectable()
@@ -271,6 +309,23 @@ export class CardRepository {
         RETURNING c.id`,
       [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** A kiosk exchange is confirmed: the card's confirmed data version moves to `targetVersion`, never backwards. */
+  async confirmDataVersion(em: EntityManager, cardId: string, targetVersion: number): Promise<number> {
+    const { rows: [upd] } = await run<{ dataVersion: number }>(em,
+      `UPDATE card SET data_version = GREATEST(data_version, $2), version = version + 1 WHERE id = $1 RETURNING data_version AS "dataVersion"`,
+      [cardId, targetVersion]);
+    return upd.dataVersion;
+  }
+
+  /** See CONFIRM_ACKNOWLEDGED_SQL (a named prepared statement, outside any transaction): undefined when nothing was written. */
+  async confirmAcknowledgedKioskUpdate(
+    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
+  ): Promise<{ fromVersion: number; version: number } | undefined> {
+    const rows = await preparedQuery<{ fromVersion: number; version: number }>(this.dataSource, 'kiosk2_confirm_acknowledged_v2', CONFIRM_ACKNOWLEDGED_SQL,
+      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial]);
+    return rows[0];
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

@@ -254,6 +254,26 @@ export class CardsService {
   }
 
   /**
+   * A kiosk wrote the card's records: its confirmed data version moves to the exchange's target (never backwards),
+   * in the caller's transaction (the confirm's, which closes the exchange and audits). Returns the version now held.
+   */
+  confirmKioskUpdateIn(em: EntityManager, cardId: string, targetVersion: number): Promise<number> {
+    return this.cards.confirmDataVersion(em, cardId, targetVersion);
+  }
+
+  /**
+   * The kiosk/2 confirm's common case in one statement of its own (CardRepository.confirmAcknowledgedKioskUpdate):
+   * the card acknowledged every record of the exchange (verified by the caller). Undefined when nothing was written
+   * (the exchange is no longer this kiosk's open kiosk/2 exchange of this card, or records are missing): the caller
+   * then takes its transactional path, which says why.
+   */
+  confirmAcknowledgedKioskUpdate(
+    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
+  ): Promise<{ fromVersion: number; version: number } | undefined> {
+    return this.cards.confirmAcknowledgedKioskUpdate(exchangeId, cardId, written, actor, serial);
+  }
+
+  /**
    * The chip keys of cards being shipped, in the caller's transaction (the return file's, which ships them): both
    * land or neither. A key some card already holds is refused by the database (the transaction must roll back).
    */

@@ -32,7 +32,6 @@ export interface ExchangeRow {
 export interface ConfirmReadRow {
   card_id: string; serial: string; status: KioskExchangeStatus; kiosk2: boolean; records: string[]; auth_public_key: Buffer | null;
 }
-export interface ConfirmedRow { from_version: number; version: number }
 export interface ConfirmCardRow {
   id: string; serial: string; state: CardState; organisme_code: string; data_version: number;
   /** The card's auth key (kiosk/2 acknowledgements), null for a card without keys. */
@@ -87,40 +86,6 @@ WITH c AS (
 SELECT c.state, c.has_key, c.data_version, c.target_version, c.base, (SELECT id FROM issued) AS exchange_id,
        (SELECT json_agg(json_build_object('recordType', record_type, 'version', version, 'content', content)) FROM recs) AS records
   FROM c`;
-
-/**
- * Confirms a kiosk/2 exchange the card acknowledged, in one statement (one round trip, its own transaction): locks
- * the card, then the exchange (the lock order of an issue), and only if the exchange is still this kiosk's, still
- * open, opened by kiosk/2, for this card, and every one of its records is among those acknowledged ($4), moves the
- * card's confirmed version to the target (never backwards), stamps the card's update date, marks the exchange
- * confirmed and writes the audit entry `card.data_written` (the columns AuditService writes). Otherwise it writes
- * nothing and returns no row: the caller then takes the transactional path, which says why. The card's signature
- * of the acknowledgement is verified by the caller before (it depends on nothing this statement could change).
- */
-const CONFIRM_ACKNOWLEDGED_SQL = `
-WITH c AS (
-  SELECT c.id, c.organisme_code, c.data_version FROM card c WHERE c.id = $3 FOR UPDATE
-), e AS (
-  SELECT x.id, x.target_version, x.records
-    FROM kiosk_exchange x JOIN c ON x.card_id = c.id
-   WHERE x.id = $1 AND x.kiosk_partner_id = $2 AND x.status = 'issued' AND x.challenge_digest IS NOT NULL AND x.records <@ $4::text[]
-     FOR UPDATE OF x
-), moved AS (
-  UPDATE card SET data_version = GREATEST(card.data_version, e.target_version), version = card.version + 1
-    FROM e WHERE card.id = $3
-  RETURNING card.data_version
-), stamped AS (
-  UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $3 AND EXISTS (SELECT 1 FROM e)
-), confirmed AS (
-  UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = (SELECT id FROM e)
-), audited AS (
-  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
-  SELECT $2::uuid, $5, $6, 'card.data_written', 'card', c.id::text, c.organisme_code,
-         jsonb_build_object('serial', $7::text, 'exchangeId', e.id, 'from', c.data_version, 'to', m.data_version,
-                            'records', to_jsonb(e.records), 'protocol', 'kiosk/2', 'cardAcknowledged', true)
-    FROM c CROSS JOIN e CROSS JOIN moved m
-)
-SELECT c.data_version AS from_version, m.data_version AS version FROM c CROSS JOIN moved m`;
 
 /** The kiosk protocol's SQL (docs/formats/kiosk-protocol.md). Checks run as prepared statements: they are the hot path. */
 @Injectable()
@@ -215,27 +180,18 @@ export class KioskRepository {
     return rows[0];
   }
 
-  /** See CONFIRM_ACKNOWLEDGED_SQL: the confirmed version before and after, or undefined when nothing was written. */
-  async confirmAcknowledged(
-    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
-  ): Promise<ConfirmedRow | undefined> {
-    const rows = await preparedQuery<ConfirmedRow>(this.dataSource, 'kiosk2_confirm_acknowledged', CONFIRM_ACKNOWLEDGED_SQL,
-      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial]);
-    return rows[0];
-  }
-
   async markFailed(em: EntityManager, exchangeId: string, commandMayHaveReachedCard: boolean): Promise<void> {
     await run(em, `UPDATE kiosk_exchange SET status = 'failed', finished_at = now(), command_may_have_reached_card = $2 WHERE id = $1`,
       [exchangeId, commandMayHaveReachedCard]);
   }
 
-  /** The exchange is confirmed: the card's confirmed version moves to its target (never backwards). */
-  async markConfirmed(em: EntityManager, exchangeId: string, cardId: string, targetVersion: number): Promise<number> {
-    const { rows: [upd] } = await run<{ data_version: number }>(em,
-      `UPDATE card SET data_version = GREATEST(data_version, $2), version = version + 1 WHERE id = $1 RETURNING data_version`, [cardId, targetVersion]);
+  /**
+   * The exchange is confirmed (the card's confirmed version was moved by CardsService.confirmKioskUpdateIn in the
+   * same transaction): the card's update date is stamped and the exchange closed.
+   */
+  async markConfirmed(em: EntityManager, exchangeId: string, cardId: string): Promise<void> {
     await run(em, `UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $1`, [cardId]);
     await run(em, `UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = $1`, [exchangeId]);
-    return upd.data_version;
   }
 
   /**

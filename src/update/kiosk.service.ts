@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState } from '../cards/card-state.enum.js';
 import { isBlocked } from '../cards/card-transitions.js';
-import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
+import { CARD_AUDIT_ENTITY, cardNotFound, CardsService } from '../cards/cards.service.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
@@ -49,6 +49,7 @@ export class KioskService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: KioskRepository,
+    private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly signing: SigningService,
     config: AppConfig,
@@ -128,7 +129,8 @@ export class KioskService {
         await this.audit.record(em, actor, { ...audit, action: 'card.data_write_failed', details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing } });
         return { protocol: KIOSK_PROTOCOL, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.data_version, ex.id) };
       }
-      const version = await this.repo.markConfirmed(em, ex.id, card.id, ex.target_version);
+      const version = await this.cards.confirmKioskUpdateIn(em, card.id, ex.target_version);
+      await this.repo.markConfirmed(em, ex.id, card.id);
       await this.audit.record(em, actor, {
         ...audit, action: 'card.data_written', details: { serial: shown, exchangeId: ex.id, from: card.data_version, to: version, records: ex.records },
       });

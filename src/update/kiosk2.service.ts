@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState } from '../cards/card-state.enum.js';
 import { isBlocked } from '../cards/card-transitions.js';
-import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
+import { CARD_AUDIT_ENTITY, cardNotFound, CardsService } from '../cards/cards.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
@@ -72,6 +72,7 @@ export class Kiosk2Service {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: KioskRepository,
+    private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly signing: SigningService,
     private readonly challenges: KioskChallenges,
@@ -191,7 +192,8 @@ export class Kiosk2Service {
         });
         return { protocol: KIOSK_PROTOCOL_2, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.data_version, true, ex.id) };
       }
-      const version = await this.repo.markConfirmed(em, ex.id, card.id, ex.target_version);
+      const version = await this.cards.confirmKioskUpdateIn(em, card.id, ex.target_version);
+      await this.repo.markConfirmed(em, ex.id, card.id);
       await this.audit.record(em, actor, {
         ...audit, action: 'card.data_written',
         details: { serial: shown, exchangeId: ex.id, from: card.data_version, to: version, records: ex.records, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: true },
@@ -203,7 +205,7 @@ export class Kiosk2Service {
   /**
    * The common confirm, in two round trips instead of a transaction of nine: the exchange and the card's key read
    * without a lock, the acknowledgement verified, then one statement that writes only if the exchange is still
-   * open and this card's (KioskRepository.confirmAcknowledged). Anything else (unknown, another card, kiosk/1,
+   * open and this card's (CardsService.confirmAcknowledgedKioskUpdate). Anything else (unknown, another card, kiosk/1,
    * finished, records missing, a signature that does not verify, a race lost) returns undefined, and the
    * transactional path below answers it, re-reading everything under the card's lock: its answers are unchanged.
    */
@@ -217,7 +219,7 @@ export class Kiosk2Service {
     const shown = formatSerial(serial);
     const ack = ackMessage({ exchangeId: dto.exchangeId, serial: shown, writtenRecords: written });
     if (!verifyCardSignature(ex.auth_public_key, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
-    const done = await this.repo.confirmAcknowledged(dto.exchangeId, ex.card_id, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
+    const done = await this.cards.confirmAcknowledgedKioskUpdate(dto.exchangeId, ex.card_id, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
     if (!done) return undefined;
     return {
       protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version: done.version, missingRecords: [],
