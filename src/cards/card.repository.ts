@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { pgError, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
@@ -41,13 +42,6 @@ export interface CardStateChange {
   state: CardState;
   oppositionReason: OppositionReason | null;
   previousState: CardState | null;
-}
-
-interface PgError { code?: string; constraint?: string; detail?: string }
-
-function pgError(e: unknown): PgError | null {
-  if (!(e instanceof QueryFailedError)) return null;
-  return (e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError);
 }
 
 const holderHasUsableCard = () => new DomainError('CARD_HOLDER_HAS_USABLE_CARD', 409,
@@ -134,7 +128,7 @@ export class CardRepository {
       return { stateChangedAt: row.state_changed_at, version: row.version };
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23505' && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
+      if (pg?.code === PG_UNIQUE_VIOLATION && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
       throw e;
     }
   }
@@ -170,7 +164,7 @@ export class CardRepository {
       }));
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23505' && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
+      if (pg?.code === PG_UNIQUE_VIOLATION && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
       throw e;
     }
   }
@@ -193,10 +187,10 @@ export class CardRepository {
       id = (res.raw as Array<{ id: string }>)[0].id;
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23503' && pg.detail?.includes('(beneficiary_id)')) {
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION && pg.detail?.includes('(beneficiary_id)')) {
         throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary in the register');
       }
-      if (pg?.code === '23503' && pg.detail?.includes('(organisme_code)')) {
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION && pg.detail?.includes('(organisme_code)')) {
         throw new DomainError('ORGANISME_UNKNOWN', 422, 'The organisme is not in the reference data');
       }
       throw e;
@@ -220,7 +214,7 @@ export class CardRepository {
       return inputs.map((i) => byHolder.get(i.beneficiaryId)!.shift()!);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23503') throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary or organisme in the register');
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION) throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary or organisme in the register');
       throw e;
     }
   }
@@ -256,8 +250,8 @@ export class CardRepository {
       return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(({ ord: _o, ...r }) => r);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23514' && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');
-      if (pg?.code === '23505') throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
+      if (pg?.code === PG_CHECK_VIOLATION && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');
+      if (pg?.code === PG_UNIQUE_VIOLATION) throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
       throw e;
     }
   }

@@ -6,7 +6,7 @@ import { badRequest, conflict, DomainError, unprocessable } from '../platform/er
 import {
   BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirBirthDate, checkNirField, IDENTITY_FIELDS, IdentityFields,
 } from './beneficiary-input.js';
-import { BeneficiaryRepository, Scope } from './beneficiary.repository.js';
+import { BeneficiaryRepository, Scope, type AffiliationMove } from './beneficiary.repository.js';
 import { RegisterClock } from './register-clock.js';
 import type { AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
 import { isUuid } from '../platform/validation/ids.js';
@@ -64,6 +64,15 @@ export class BeneficiariesService {
     const { nir: _nir, nirTemporary: _t, affiliatedFrom: _a, ...identity } = input;
     await this.repo.updateIdentity(em, s.id, identity);
     return s.id;
+  }
+
+  /**
+   * "Close one affiliation, open the next", for every path that moves holders between organismes (a change of fund,
+   * a regime transfer), in the caller's transaction, which has locked the current affiliations: each ends on `date`
+   * and the new one opens on it. A concurrent change is refused with AFFILIATION_OVERLAP (roll back).
+   */
+  moveAffiliationsIn(em: EntityManager, moves: AffiliationMove[], toOrganisme: string, date: string): Promise<void> {
+    return this.repo.moveAffiliations(em, moves, toOrganisme, date);
   }
 
   /** Reads one beneficiary and leaves an access trail. */

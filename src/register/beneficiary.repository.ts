@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BeneficiaryInput, IdentityFields } from './beneficiary-input.js';
 import type { AffiliationView, BeneficiaryView } from './dto/beneficiary.dto.js';
+import { pgError, PG_EXCLUSION_VIOLATION } from '../platform/database/pg-error.js';
+import { conflict } from '../platform/errors/domain-error.js';
 import { CURRENT, run } from './sql.js';
 
 /**
@@ -24,6 +26,12 @@ export interface NirStanding {
   /** The latest end of its past affiliations; a new one may not start before it. */
   lastEnd: string | null;
 }
+
+/** A holder leaving its current affiliation (by id) for another organisme. */
+export interface AffiliationMove { affiliationId: string; beneficiaryId: string }
+
+const affiliationOverlap = (field: string) =>
+  conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary (changed meanwhile); read its affiliations and retry', { field });
 
 const VIEW_COLUMNS = `b.id, b.nir, b.nir_temporary, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
   b.birth_rank, b.address_lines, b.version, b.created_at, b.updated_at,
@@ -112,11 +120,35 @@ export class BeneficiaryRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** Opens an affiliation; one overlapping another of the holder's is refused by the exclusion constraint. */
   async insertAffiliation(em: EntityManager, beneficiaryId: string, organismeCode: string, validFrom: string): Promise<string> {
-    const { rows } = await run<{ id: string }>(em,
-      `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3) RETURNING id`,
-      [beneficiaryId, organismeCode, validFrom]);
-    return rows[0].id;
+    try {
+      const { rows } = await run<{ id: string }>(em,
+        `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3) RETURNING id`,
+        [beneficiaryId, organismeCode, validFrom]);
+      return rows[0].id;
+    } catch (e) {
+      if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('affiliatedFrom');
+      throw e;
+    }
+  }
+
+  /**
+   * Moves holders to another organisme on `date`, in two statements whatever their number: each current
+   * affiliation (locked by the caller) ends on `date`, the new one opens on it (periods never overlap). A concurrent
+   * change of one holder's affiliations is refused by the exclusion constraint (AFFILIATION_OVERLAP; the caller's
+   * transaction must roll back).
+   */
+  async moveAffiliations(em: EntityManager, moves: AffiliationMove[], toOrganisme: string, date: string): Promise<void> {
+    if (moves.length === 0) return;
+    try {
+      await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [moves.map((m) => m.affiliationId), date]);
+      await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`,
+        [moves.map((m) => m.beneficiaryId), toOrganisme, date]);
+    } catch (e) {
+      if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('effectiveDate');
+      throw e;
+    }
   }
 
   /** Writes the given identity fields and bumps the version. */

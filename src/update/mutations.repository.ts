@@ -43,12 +43,6 @@ export class MutationsRepository {
     return rows.length > 0;
   }
 
-  /** Ends the current affiliation at `date` and opens the new one from `date` (periods never overlap). */
-  async switchAffiliation(em: EntityManager, current: CurrentAffiliationRow, beneficiaryId: string, toOrganisme: string, date: string): Promise<void> {
-    await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = $1`, [current.id, date]);
-    await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3)`, [beneficiaryId, toOrganisme, date]);
-  }
-
   async insert(em: EntityManager, m: { beneficiaryId: string; cardId: string | null; from: string; to: string; effectiveDate: string; kind: string; applied?: boolean }): Promise<MutationRow> {
     const { rows } = await run<MutationRow>(em,
       `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, applied_at)

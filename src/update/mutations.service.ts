@@ -9,7 +9,7 @@ import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
-import { BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
+import { BeneficiariesService, BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
@@ -32,6 +32,7 @@ export class MutationsService {
     private readonly dataSource: DataSource,
     private readonly repo: MutationsRepository,
     private readonly cards: CardsService,
+    private readonly beneficiaries: BeneficiariesService,
     private readonly audit: AuditService,
     private readonly events: FundEventsService,
     private readonly clock: RegisterClock,
@@ -47,55 +48,48 @@ export class MutationsService {
     if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
     if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
-        if (!current) {
-          if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
-          throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
-        }
-        // This insured's own changes that came due before the hourly job ran are applied first, in order (the
-        // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
-        // and the operator's bounded route's, never a fund's request.
-        await this.repo.lockApplyRun(em);
-        await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
-        const from = current.organisme_code;
-        if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
-        if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
-        if (dto.effectiveDate < today || dto.effectiveDate <= current.valid_from) {
-          throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
-            { field: 'effectiveDate', today, currentFrom: current.valid_from });
-        }
-        if (current.valid_to !== null || (await this.repo.hasPending(em, beneficiaryId))) {
-          throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
-        }
-        await this.repo.switchAffiliation(em, current, beneficiaryId, dto.toOrganismeCode, dto.effectiveDate);
-        const cards = await this.cards.lockMovableIn(em, [beneficiaryId], from);
-        const rows: MutationRow[] = [];
-        for (const card of cards.length ? cards : [null]) {
-          const row = await this.repo.insert(em, {
-            beneficiaryId, cardId: card?.id ?? null, from, to: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, kind: CardMutationKind.FundChange,
-          });
-          rows.push({ ...row, serial: card?.serial ?? null });
-        }
-        await this.audit.record(em, actor, {
-          action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: from,
-          details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
-        });
-        const applied = dto.effectiveDate <= today;
-        if (applied) await this.applyMany(em, actor, rows);
-        return {
-          beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
-          cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
-        };
-      });
-    } catch (e) {
-      // A concurrent change of the same person's affiliations (exclusion constraint).
-      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23P01') {
-        throw conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary', { field: 'effectiveDate' });
+    // A concurrent change of the same person's affiliations is refused by the register (AFFILIATION_OVERLAP).
+    return this.dataSource.transaction(async (em) => {
+      const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
+      if (!current) {
+        if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
+        throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
       }
-      throw e;
-    }
+      // This insured's own changes that came due before the hourly job ran are applied first, in order (the
+      // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
+      // and the operator's bounded route's, never a fund's request.
+      await this.repo.lockApplyRun(em);
+      await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
+      const from = current.organisme_code;
+      if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
+      if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
+      if (dto.effectiveDate < today || dto.effectiveDate <= current.valid_from) {
+        throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
+          { field: 'effectiveDate', today, currentFrom: current.valid_from });
+      }
+      if (current.valid_to !== null || (await this.repo.hasPending(em, beneficiaryId))) {
+        throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
+      }
+      await this.beneficiaries.moveAffiliationsIn(em, [{ affiliationId: current.id, beneficiaryId }], dto.toOrganismeCode, dto.effectiveDate);
+      const cards = await this.cards.lockMovableIn(em, [beneficiaryId], from);
+      const rows: MutationRow[] = [];
+      for (const card of cards.length ? cards : [null]) {
+        const row = await this.repo.insert(em, {
+          beneficiaryId, cardId: card?.id ?? null, from, to: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, kind: CardMutationKind.FundChange,
+        });
+        rows.push({ ...row, serial: card?.serial ?? null });
+      }
+      await this.audit.record(em, actor, {
+        action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: from,
+        details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
+      });
+      const applied = dto.effectiveDate <= today;
+      if (applied) await this.applyMany(em, actor, rows);
+      return {
+        beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
+        cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
+      };
+    });
   }
 
   /**

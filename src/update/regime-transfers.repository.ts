@@ -98,12 +98,6 @@ export class RegimeTransfersRepository {
     return rows;
   }
 
-  /** Ends the given affiliations at `date` and opens the new organisme's from `date`, in two statements. */
-  async switchAffiliations(em: EntityManager, affiliationIds: string[], beneficiaryIds: string[], to: string, date: string): Promise<void> {
-    await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [affiliationIds, date]);
-    await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`, [beneficiaryIds, to, date]);
-  }
-
   /**
    * The mutation rows of one chunk in one INSERT: one per movable card of an insured, or one with no card for an
    * insured without one (`cardIds[i]` null), in the order given.

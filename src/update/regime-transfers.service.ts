@@ -6,7 +6,7 @@ import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, notFound, unprocessable } from '../platform/errors/domain-error.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
-import { BENEFICIARY_ENTITY } from '../register/beneficiaries.service.js';
+import { BeneficiariesService, BENEFICIARY_ENTITY } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import type { CreateRegimeTransferDto, RegimeTransferView } from './dto/regime-transfer.dto.js';
 import { MutationsService } from './mutations.service.js';
@@ -40,6 +40,7 @@ export class RegimeTransfersService {
     private readonly repo: RegimeTransfersRepository,
     private readonly mutations: MutationsService,
     private readonly cards: CardsService,
+    private readonly beneficiaries: BeneficiariesService,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
     private readonly clock: RegisterClock,
@@ -187,7 +188,7 @@ export class RegimeTransfersService {
       if (moving.length) {
         const ids = moving.map((c) => c.beneficiary_id);
         const movable = await this.cards.lockMovableIn(em, ids, from);
-        await this.repo.switchAffiliations(em, moving.map((c) => c.affiliation_id), ids, to, t.effective_date);
+        await this.beneficiaries.moveAffiliationsIn(em, moving.map((c) => ({ affiliationId: c.affiliation_id, beneficiaryId: c.beneficiary_id })), to, t.effective_date);
         const cardsOf = new Map<string, string[]>();
         for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
         // One mutation per movable card of each insured, or one with no card for an insured without one.
@@ -216,7 +217,7 @@ export class RegimeTransfersService {
       return { done: false, status: RegimeTransferStatus.Recording };
     }).catch((e: unknown) => {
       // A concurrent change of one insured's affiliations: the whole chunk rolls back and the retry meets the new state.
-      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23P01') {
+      if (e instanceof DomainError && e.code === 'AFFILIATION_OVERLAP') {
         throw new Error(`affiliation overlap while recording regime transfer ${transferId}; the chunk is retried`);
       }
       throw e;
