@@ -4,6 +4,7 @@ import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { DomainError } from '../src/platform/errors/domain-error.js';
 import { BeneficiariesService } from '../src/register/beneficiaries.service.js';
 import { parisToday } from '../src/register/beneficiary-input.js';
+import { BeneficiaryRepository } from '../src/register/beneficiary.repository.js';
 import { MutationsService } from '../src/update/mutations.service.js';
 import { cardIn } from './support/card-fixtures.js';
 import { insertBeneficiary, makeNir } from './support/factories.js';
@@ -56,6 +57,15 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     await expect(moved).rejects.toMatchObject({ code: 'AFFILIATION_OVERLAP', status: 409 });
     const rows = await t.dataSource.query(`SELECT organisme_code, valid_from::text AS f, valid_to::text AS t FROM affiliation WHERE beneficiary_id = $1 ORDER BY valid_from`, [b.id]);
     expect(rows).toEqual([{ organisme_code: PARIS, f: '2020-01-01', t: '2021-01-01' }, { organisme_code: PARIS, f: '2022-01-01', t: null }]);
+  });
+
+  it('a NIR another beneficiary took meanwhile (past the check) is refused by the register with NIR_TAKEN, not a database error', async () => {
+    const a = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const register = t.app.get(BeneficiaryRepository);
+    const changed = t.dataSource.transaction((em) => register.updateNir(em, a.id, b.nir, false));
+    await expect(changed).rejects.toBeInstanceOf(DomainError);
+    await expect(changed).rejects.toMatchObject({ code: 'NIR_TAKEN', status: 409 });
   });
 
   it('ping-pong: there and back keeps one card and one serial; access follows the affiliation', async () => {

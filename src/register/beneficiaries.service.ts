@@ -6,7 +6,7 @@ import { badRequest, conflict, DomainError, unprocessable } from '../platform/er
 import {
   BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirBirthDate, checkNirField, IDENTITY_FIELDS, IdentityFields,
 } from './beneficiary-input.js';
-import { BeneficiaryRepository, Scope, type AffiliationMove } from './beneficiary.repository.js';
+import { BeneficiaryRepository, nirTaken, Scope, type AffiliationMove } from './beneficiary.repository.js';
 import { RegisterClock } from './register-clock.js';
 import type { AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
 import { isUuid } from '../platform/validation/ids.js';
@@ -73,6 +73,20 @@ export class BeneficiariesService {
    */
   moveAffiliationsIn(em: EntityManager, moves: AffiliationMove[], toOrganisme: string, date: string): Promise<void> {
     return this.repo.moveAffiliations(em, moves, toOrganisme, date);
+  }
+
+  /**
+   * Gives a beneficiary a new NIR in the caller's transaction (which holds its lock): not its current one
+   * (NIR_UNCHANGED), consistent with the birth date, held by nobody else (NIR_TAKEN, also when taken meanwhile).
+   * The register's trigger rewrites the identity record of its cards (a pending online update).
+   */
+  async changeNirIn(em: EntityManager, id: string, nir: { nir: string; temporary: boolean }): Promise<void> {
+    const before = await this.repo.nirOf(em, id);
+    if (!before) throw beneficiaryNotFound();
+    if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
+    orThrow(checkNirBirthDate(nir.nir, before.birthDate, 'newNir'));
+    if (await this.repo.nirTaken(em, nir.nir, id)) throw nirTaken();
+    await this.repo.updateNir(em, id, nir.nir, nir.temporary);
   }
 
   /** Reads one beneficiary and leaves an access trail. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BeneficiaryInput, IdentityFields } from './beneficiary-input.js';
 import type { AffiliationView, BeneficiaryView } from './dto/beneficiary.dto.js';
-import { pgError, PG_EXCLUSION_VIOLATION } from '../platform/database/pg-error.js';
+import { pgError, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { conflict } from '../platform/errors/domain-error.js';
 import { CURRENT, run } from './sql.js';
 
@@ -32,6 +32,8 @@ export interface AffiliationMove { affiliationId: string; beneficiaryId: string 
 
 const affiliationOverlap = (field: string) =>
   conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary (changed meanwhile); read its affiliations and retry', { field });
+
+export const nirTaken = () => conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
 
 const VIEW_COLUMNS = `b.id, b.nir, b.nir_temporary, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
   b.birth_rank, b.address_lines, b.version, b.created_at, b.updated_at,
@@ -147,6 +149,28 @@ export class BeneficiaryRepository {
         [moves.map((m) => m.beneficiaryId), toOrganisme, date]);
     } catch (e) {
       if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('effectiveDate');
+      throw e;
+    }
+  }
+
+  /** The NIR and birth date a NIR change is checked against (the caller holds the beneficiary's lock). */
+  async nirOf(em: EntityManager, id: string): Promise<{ nir: string; birthDate: string } | null> {
+    const { rows } = await run<{ nir: string; birthDate: string }>(em,
+      `SELECT nir, birth_date::text AS "birthDate" FROM beneficiary WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async nirTaken(em: EntityManager, nir: string, id: string): Promise<boolean> {
+    const { rows } = await run(em, `SELECT 1 FROM beneficiary WHERE nir = $1 AND id <> $2`, [nir, id]);
+    return rows.length > 0;
+  }
+
+  /** A new NIR; one another beneficiary took meanwhile is refused by the unique index (NIR_TAKEN). */
+  async updateNir(em: EntityManager, id: string, nir: string, temporary: boolean): Promise<void> {
+    try {
+      await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
+    } catch (e) {
+      if (pgError(e)?.code === PG_UNIQUE_VIOLATION) throw nirTaken();
       throw e;
     }
   }

@@ -106,22 +106,6 @@ export class MutationsRepository {
     return count;
   }
 
-  /** The beneficiary's NIR and identity traits as the chip's identity record holds them. */
-  async identity(em: EntityManager, id: string): Promise<{ nir: string; first_name: string; birth_name: string; usage_name: string | null; birth_date: string; birth_rank: number }> {
-    const { rows } = await run<{ nir: string; first_name: string; birth_name: string; usage_name: string | null; birth_date: string; birth_rank: number }>(em,
-      `SELECT nir, first_name, birth_name, usage_name, birth_date::text AS birth_date, birth_rank FROM beneficiary WHERE id = $1`, [id]);
-    return rows[0];
-  }
-
-  async nirTaken(em: EntityManager, nir: string, id: string): Promise<boolean> {
-    const { rows } = await run(em, `SELECT 1 FROM beneficiary WHERE nir = $1 AND id <> $2`, [nir, id]);
-    return rows.length > 0;
-  }
-
-  async updateNir(em: EntityManager, id: string, nir: string, temporary: boolean): Promise<void> {
-    await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
-  }
-
   async stats(em: EntityManager): Promise<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }> {
     const { rows } = await run<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }>(em,
       `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS cards_kept,

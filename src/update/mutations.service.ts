@@ -8,13 +8,11 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
-import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { conflict, unprocessable } from '../platform/errors/domain-error.js';
 import { BeneficiariesService, BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
-import { checkNirBirthDate } from '../register/beneficiary-input.js';
-import { orThrow } from '../register/beneficiaries.service.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
@@ -135,45 +133,34 @@ export class MutationsService {
     const nir = validateNir(dto.newNir);
     if (!nir.ok) throw unprocessable(nir.code, nir.message, { field: 'newNir' });
     const today = this.clock.today();
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
-        if (!current) {
-          if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
-          throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
-        }
-        const before = await this.repo.identity(em, beneficiaryId);
-        if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
-        orThrow(checkNirBirthDate(nir.nir, before.birth_date, 'newNir'));
-        if (await this.repo.nirTaken(em, nir.nir, beneficiaryId)) throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
-        await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
-        const org = current.organisme_code;
-        const cards = await this.cards.lockMovableIn(em, [beneficiaryId], org);
-        const records: AuditRecord[] = [{
-          action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
-          details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
-        }];
-        // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
-        // pending online update, audited card.data_changed); the mutation rows count the cards kept.
-        for (const card of cards.length ? cards : [null]) {
-          await this.repo.insert(em, {
-            beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
-          });
-        }
-        await this.audit.record(em, actor, ...records);
-        // The managing fund's systems follow the change (never the number itself: events carry no NIR).
-        await this.events.append(em, {
-          organismeCode: org, type: FundEventType.BeneficiaryNirChanged, subjectType: 'beneficiary', subjectId: beneficiaryId,
-          data: { beneficiaryId, nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
-        });
-        return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
-      });
-    } catch (e) {
-      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23505') {
-        throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
+    return this.dataSource.transaction(async (em) => {
+      const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
+      if (!current) {
+        if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
+        throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
       }
-      throw e;
-    }
+      await this.beneficiaries.changeNirIn(em, beneficiaryId, nir);
+      const org = current.organisme_code;
+      const cards = await this.cards.lockMovableIn(em, [beneficiaryId], org);
+      const records: AuditRecord[] = [{
+        action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
+        details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+      }];
+      // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
+      // pending online update, audited card.data_changed); the mutation rows count the cards kept.
+      for (const card of cards.length ? cards : [null]) {
+        await this.repo.insert(em, {
+          beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
+        });
+      }
+      await this.audit.record(em, actor, ...records);
+      // The managing fund's systems follow the change (never the number itself: events carry no NIR).
+      await this.events.append(em, {
+        organismeCode: org, type: FundEventType.BeneficiaryNirChanged, subjectType: 'beneficiary', subjectId: beneficiaryId,
+        data: { beneficiaryId, nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+      });
+      return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
+    });
   }
 
   /**
