@@ -3,10 +3,12 @@ import { EntityManager } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { CURRENT } from '../register/sql.js';
 
-export interface CurrentAffiliationRow { id: string; organisme_code: string; valid_from: string; valid_to: string | null }
+export interface CurrentAffiliation { id: string; organismeCode: string; validFrom: string; validTo: string | null }
+export interface MutationStats { cardsKept: number; fundChanges: number; nirChanges: number; regimeTransfers: number; pending: number }
+
 export interface MutationRow {
-  id: string; beneficiary_id: string; card_id: string | null; serial: string | null; from_organisme: string; to_organisme: string;
-  effective_date: string; kind: string; transfer_id?: string | null;
+  id: string; beneficiaryId: string; cardId: string | null; serial: string | null; fromOrganisme: string; toOrganisme: string;
+  effectiveDate: string; kind: string; transferId?: string | null;
 }
 
 /** The SQL of mutations that keep the card. Scoping as in the register: a fund reaches only its current affiliates. */
@@ -19,9 +21,9 @@ export class MutationsRepository {
    * Locks the beneficiary and answers its current affiliation on `today`, when the scope reaches it (a fund: only
    * through a current affiliation to its own organisme; an operator: any beneficiary with a current affiliation).
    */
-  async lockCurrent(em: EntityManager, organismeCode: string | null, id: string, today: string): Promise<CurrentAffiliationRow | null> {
-    const { rows } = await run<CurrentAffiliationRow>(em,
-      `SELECT a.id, a.organisme_code, a.valid_from::text AS valid_from, a.valid_to::text AS valid_to
+  async lockCurrent(em: EntityManager, organismeCode: string | null, id: string, today: string): Promise<CurrentAffiliation | null> {
+    const { rows } = await run<CurrentAffiliation>(em,
+      `SELECT a.id, a.organisme_code AS "organismeCode", a.valid_from::text AS "validFrom", a.valid_to::text AS "validTo"
          FROM beneficiary b JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', '$2::date')}
         WHERE b.id = $1 AND ($3::char(9) IS NULL OR a.organisme_code = $3)
         FOR UPDATE OF b, a`, [id, today, organismeCode]);
@@ -47,7 +49,8 @@ export class MutationsRepository {
     const { rows } = await run<MutationRow>(em,
       `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, applied_at)
        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END)
-       RETURNING id, beneficiary_id, card_id, NULL::text AS serial, from_organisme, to_organisme, effective_date::text AS effective_date, kind`,
+       RETURNING id, beneficiary_id AS "beneficiaryId", card_id AS "cardId", NULL::text AS serial, from_organisme AS "fromOrganisme",
+                 to_organisme AS "toOrganisme", effective_date::text AS "effectiveDate", kind`,
       [m.beneficiaryId, m.cardId, m.from, m.to, m.effectiveDate, m.kind, m.applied ?? false]);
     return rows[0];
   }
@@ -67,8 +70,8 @@ export class MutationsRepository {
 
   async lockDue(em: EntityManager, day: string, beneficiaryId: string | null = null, limit: number | null = null): Promise<MutationRow[]> {
     const { rows } = await run<MutationRow>(em,
-      `SELECT m.id, m.beneficiary_id, m.card_id, c.serial::text AS serial, m.from_organisme, m.to_organisme,
-              m.effective_date::text AS effective_date, m.kind, m.transfer_id
+      `SELECT m.id, m.beneficiary_id AS "beneficiaryId", m.card_id AS "cardId", c.serial::text AS serial, m.from_organisme AS "fromOrganisme",
+              m.to_organisme AS "toOrganisme", m.effective_date::text AS "effectiveDate", m.kind, m.transfer_id AS "transferId"
          FROM card_mutation m LEFT JOIN card c ON c.id = m.card_id
         WHERE m.applied_at IS NULL AND m.effective_date <= $1::date AND ($2::uuid IS NULL OR m.beneficiary_id = $2)
         ORDER BY m.effective_date, m.created_at, m.id
@@ -106,12 +109,12 @@ export class MutationsRepository {
     return count;
   }
 
-  async stats(em: EntityManager): Promise<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }> {
-    const { rows } = await run<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }>(em,
-      `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS cards_kept,
-              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'fund_change')::int AS fund_changes,
-              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'nir_change')::int AS nir_changes,
-              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'regime_transfer')::int AS regime_transfers,
+  async stats(em: EntityManager): Promise<MutationStats> {
+    const { rows } = await run<MutationStats>(em,
+      `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS "cardsKept",
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'fund_change')::int AS "fundChanges",
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'nir_change')::int AS "nirChanges",
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'regime_transfer')::int AS "regimeTransfers",
               count(*) FILTER (WHERE applied_at IS NULL)::int AS pending
          FROM card_mutation`);
     return rows[0];

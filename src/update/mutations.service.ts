@@ -58,14 +58,14 @@ export class MutationsService {
       // and the operator's bounded route's, never a fund's request.
       await this.repo.lockApplyRun(em);
       await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
-      const from = current.organisme_code;
+      const from = current.organismeCode;
       if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
       if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
-      if (dto.effectiveDate < today || dto.effectiveDate <= current.valid_from) {
+      if (dto.effectiveDate < today || dto.effectiveDate <= current.validFrom) {
         throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
-          { field: 'effectiveDate', today, currentFrom: current.valid_from });
+          { field: 'effectiveDate', today, currentFrom: current.validFrom });
       }
-      if (current.valid_to !== null || (await this.repo.hasPending(em, beneficiaryId))) {
+      if (current.validTo !== null || (await this.repo.hasPending(em, beneficiaryId))) {
         throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
       }
       await this.beneficiaries.moveAffiliationsIn(em, [{ affiliationId: current.id, beneficiaryId }], dto.toOrganismeCode, dto.effectiveDate);
@@ -119,7 +119,7 @@ export class MutationsService {
 
   async stats(): Promise<MutationStatsView> {
     const s = await this.repo.stats(this.dataSource.manager);
-    return { cardsKept: s.cards_kept, fundChanges: s.fund_changes, nirChanges: s.nir_changes, regimeTransfers: s.regime_transfers, pending: s.pending };
+    return { cardsKept: s.cardsKept, fundChanges: s.fundChanges, nirChanges: s.nirChanges, regimeTransfers: s.regimeTransfers, pending: s.pending };
   }
 
   /**
@@ -140,7 +140,7 @@ export class MutationsService {
         throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
       }
       await this.beneficiaries.changeNirIn(em, beneficiaryId, nir);
-      const org = current.organisme_code;
+      const org = current.organismeCode;
       const cards = await this.cards.lockMovableIn(em, [beneficiaryId], org);
       const records: AuditRecord[] = [{
         action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
@@ -173,8 +173,8 @@ export class MutationsService {
     const waves: MutationRow[][] = [];
     const seen = new Map<string, number>();
     for (const m of rows) {
-      const k = seen.get(m.beneficiary_id) ?? 0;
-      seen.set(m.beneficiary_id, k + 1);
+      const k = seen.get(m.beneficiaryId) ?? 0;
+      seen.set(m.beneficiaryId, k + 1);
       (waves[k] ??= []).push(m);
     }
     for (const wave of waves) await this.applyWave(em, actor, wave);
@@ -183,32 +183,32 @@ export class MutationsService {
   private async applyWave(em: EntityManager, actor: Actor, wave: MutationRow[]): Promise<void> {
     if (wave.length === 0) return;
     const moved = await this.cards.moveOrganismeIn(em,
-      wave.filter((m) => m.card_id).map((m) => ({ cardId: m.card_id!, from: m.from_organisme, to: m.to_organisme })));
+      wave.filter((m) => m.cardId).map((m) => ({ cardId: m.cardId!, from: m.fromOrganisme, to: m.toOrganisme })));
     await this.repo.markApplied(em, wave.map((m) => m.id));
     const events: NewFundEvent[] = [];
     const records: AuditRecord[] = [];
     const perTransfer = new Map<string, number>();
     for (const m of wave) {
       // A moved card's organisme record is rewritten by the register's trigger on the card (audited card.data_changed).
-      const isMoved = m.card_id !== null && moved.has(m.card_id);
-      const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
-      const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, ...transfer };
+      const isMoved = m.cardId !== null && moved.has(m.cardId);
+      const transfer = m.transferId ? { transferId: m.transferId } : {};
+      const data = { beneficiaryId: m.beneficiaryId, cardId: m.cardId, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, effectiveDate: m.effectiveDate, ...transfer };
       events.push(
-        { organismeCode: m.from_organisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
-        { organismeCode: m.to_organisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
+        { organismeCode: m.fromOrganisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiaryId, data },
+        { organismeCode: m.toOrganisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiaryId, data },
       );
       const serial = formatOptionalSerial(m.serial);
       records.push({
-        action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiary_id, organismeCode: m.to_organisme,
-        details: { mutationId: m.id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, cardMoved: isMoved, ...transfer },
+        action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiaryId, organismeCode: m.toOrganisme,
+        details: { mutationId: m.id, cardId: m.cardId, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, effectiveDate: m.effectiveDate, cardMoved: isMoved, ...transfer },
       });
       if (isMoved) {
         records.push({
-          action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
-          details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
+          action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.cardId!, organismeCode: m.toOrganisme,
+          details: { mutationId: m.id, serial, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, cardId: m.cardId, effectiveDate: m.effectiveDate, cardMoved: true },
         });
       }
-      if (m.transfer_id) perTransfer.set(m.transfer_id, (perTransfer.get(m.transfer_id) ?? 0) + 1);
+      if (m.transferId) perTransfer.set(m.transferId, (perTransfer.get(m.transferId) ?? 0) + 1);
     }
     await this.events.append(em, ...events);
     await this.audit.record(em, actor, ...records);

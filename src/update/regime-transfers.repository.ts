@@ -6,20 +6,21 @@ import { CardMutationKind } from './mutation.entity.js';
 import type { RegimeTransferMapping } from './regime-transfer.entity.js';
 
 export interface RegimeTransferRow {
-  id: string; effective_date: string; mappings: RegimeTransferMapping[]; status: string;
-  insured_count: number; cards_count: number; skipped_count: number; mutations_count: number; applied_count: number;
-  cursor_organisme: string | null; cursor_beneficiary: string | null; failure: string | null; request_id: string | null;
-  created_at: Date; recorded_at: Date | null; applied_at: Date | null;
+  id: string; effectiveDate: string; mappings: RegimeTransferMapping[]; status: string;
+  insuredCount: number; cardsCount: number; skippedCount: number; mutationsCount: number; appliedCount: number;
+  cursorOrganisme: string | null; cursorBeneficiary: string | null; failure: string | null; requestId: string | null;
+  createdAt: Date; recordedAt: Date | null; appliedAt: Date | null;
 }
 
 /** One insured of a source organisme met by the recording job; `skip` says why they are left alone (null: moved). */
 export interface TransferCandidate {
-  affiliation_id: string; beneficiary_id: string; skip: 'affiliation_ends' | 'affiliation_starts' | 'mutation_pending' | null;
+  affiliationId: string; beneficiaryId: string; skip: 'affiliation_ends' | 'affiliation_starts' | 'mutation_pending' | null;
 }
 
-const COLUMNS = `id, effective_date::text AS effective_date, mappings, status, insured_count, cards_count, skipped_count,
-  mutations_count, applied_count, cursor_organisme, cursor_beneficiary::text AS cursor_beneficiary, failure, request_id,
-  created_at, recorded_at, applied_at`;
+const COLUMNS = `id, effective_date::text AS "effectiveDate", mappings, status, insured_count AS "insuredCount", cards_count AS "cardsCount",
+  skipped_count AS "skippedCount", mutations_count AS "mutationsCount", applied_count AS "appliedCount", cursor_organisme AS "cursorOrganisme",
+  cursor_beneficiary::text AS "cursorBeneficiary", failure, request_id AS "requestId", created_at AS "createdAt", recorded_at AS "recordedAt",
+  applied_at AS "appliedAt"`;
 
 /** Key of the transaction-level advisory lock that serialises the creation of transfers (their source checks). */
 const CREATE_LOCK = 0x7265_6774; // "regt"
@@ -40,9 +41,9 @@ export class RegimeTransfersRepository {
   }
 
   /** Source organismes already in a transfer not yet in force (pending, recording, recorded or failed). */
-  async busySources(em: EntityManager, codes: string[]): Promise<Array<{ code: string; transfer_id: string }>> {
-    const { rows } = await run<{ code: string; transfer_id: string }>(em,
-      `SELECT DISTINCT m->>'fromOrganismeCode' AS code, t.id AS transfer_id
+  async busySources(em: EntityManager, codes: string[]): Promise<Array<{ code: string; transferId: string }>> {
+    const { rows } = await run<{ code: string; transferId: string }>(em,
+      `SELECT DISTINCT m->>'fromOrganismeCode' AS code, t.id AS "transferId"
          FROM regime_transfer t CROSS JOIN jsonb_array_elements(t.mappings) AS m
         WHERE t.status <> 'applied' AND m->>'fromOrganismeCode' = ANY($1::text[])
         ORDER BY 1`, [codes]);
@@ -85,7 +86,7 @@ export class RegimeTransfersRepository {
    */
   async lockChunk(em: EntityManager, from: string, after: string, effectiveDate: string, limit: number): Promise<TransferCandidate[]> {
     const { rows } = await run<TransferCandidate>(em,
-      `SELECT a.id::text AS affiliation_id, a.beneficiary_id::text AS beneficiary_id,
+      `SELECT a.id::text AS "affiliationId", a.beneficiary_id::text AS "beneficiaryId",
               CASE WHEN a.valid_to IS NOT NULL THEN 'affiliation_ends'
                    WHEN a.valid_from >= $3::date THEN 'affiliation_starts'
                    WHEN EXISTS (SELECT 1 FROM card_mutation m WHERE m.beneficiary_id = a.beneficiary_id AND m.applied_at IS NULL) THEN 'mutation_pending'
