@@ -36,6 +36,8 @@ export interface ManufacturingFacts {
 /** A card that follows its holder to a new organisme. */
 export interface MovableCard { id: string; serial: string | null; beneficiaryId: string }
 
+export interface LockedCardState { id: string; state: CardState; serial: string | null; organismeCode: string }
+
 export interface OrganismeMove { cardId: string; from: string; to: string }
 
 export interface CardStateChange {
@@ -320,6 +322,23 @@ export class CardRepository {
     const rows = await preparedQuery<{ fromVersion: number; version: number }>(this.dataSource, 'kiosk2_confirm_acknowledged_v2', CONFIRM_ACKNOWLEDGED_SQL,
       [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial]);
     return rows[0];
+  }
+
+  /** The cards of these holders in one of `states`. */
+  async ofHolders(em: EntityManager, beneficiaryIds: string[], states: readonly CardState[]): Promise<Array<{ id: string; state: CardState; beneficiaryId: string }>> {
+    if (beneficiaryIds.length === 0) return [];
+    const { rows } = await run<{ id: string; state: CardState; beneficiaryId: string }>(em,
+      `SELECT id, state, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
+      [beneficiaryIds, states]);
+    return rows;
+  }
+
+  /** Locks these cards (the caller's transaction) and answers their state, serial and organisme. */
+  async lockStates(em: EntityManager, ids: string[]): Promise<LockedCardState[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await run<LockedCardState>(em,
+      `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    return rows;
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

@@ -9,7 +9,7 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
+import { CardRepository, type LockedCardState, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
 import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
@@ -271,6 +271,18 @@ export class CardsService {
     exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
   ): Promise<{ fromVersion: number; version: number } | undefined> {
     return this.cards.confirmAcknowledgedKioskUpdate(exchangeId, cardId, written, actor, serial);
+  }
+
+  /** The cards of these holders in one of `states`, in the caller's transaction: holder → cards. */
+  async ofHoldersIn(em: EntityManager, beneficiaryIds: string[], states: readonly CardState[]): Promise<Map<string, Array<{ id: string; state: CardState }>>> {
+    const out = new Map<string, Array<{ id: string; state: CardState }>>();
+    for (const r of await this.cards.ofHolders(em, beneficiaryIds, states)) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), { id: r.id, state: r.state }]);
+    return out;
+  }
+
+  /** Locks these cards in the caller's transaction (before it changes them) and answers their state, serial, organisme. */
+  lockStatesIn(em: EntityManager, ids: string[]): Promise<LockedCardState[]> {
+    return this.cards.lockStates(em, ids);
   }
 
   /**

@@ -18,6 +18,10 @@ import type { OrderView } from './dto/order.dto.js';
 import { OrderRepository, type LockedRequest } from './order.repository.js';
 import { RequestProgressRepository } from './request-progress.repository.js';
 
+
+/** Cards that count as "a card already held": live or on their way to the holder. */
+const LIVE_CARD_STATES = [CardState.Ordered, CardState.InPersonalisation, CardState.Shipped, CardState.Active];
+
 /**
  * Same body for unknown, malformed and another fund's request (a fund cannot tell them apart), and the same as
  * the requests module answers.
@@ -92,7 +96,7 @@ export class OrdersService {
     const photos = await this.repo.acceptedPhotos(em, locked.filter((r) => r.photoId).map((r) => ({ photoId: r.photoId!, requestId: r.id })), this.config.photoMaxAgeDays);
     const ready = new Map(await Promise.all([...photos.values()].map(async (p) =>
       [p.id, !!p.chipKey && !!p.printKey && (await this.stored(p.chipKey))] as const)));
-    const live = await this.repo.liveCardsOfHolders(em, locked.map((r) => r.beneficiaryId));
+    const live = await this.cards.ofHoldersIn(em, locked.map((r) => r.beneficiaryId), LIVE_CARD_STATES);
 
     const refusal = (r: LockedRequest | undefined): DomainError | null => {
       if (!r) return requestNotFound();
@@ -126,7 +130,7 @@ export class OrdersService {
     // Every check passed for these: now the writes, set-based.
     const events: NewFundEvent[] = [];
     const opposedBy = new Map<string, string[]>();
-    const previous = new Map((await this.repo.cardStates(em, passed.flatMap(exceptOf))).map((c) => [c.id, c]));
+    const previous = new Map((await this.cards.lockStatesIn(em, passed.flatMap(exceptOf))).map((c) => [c.id, c]));
     const toOppose = new Map<OppositionReason, Array<{ r: LockedRequest; cardId: string }>>();
     const plan = (reason: OppositionReason, r: LockedRequest, cardId: string) => toOppose.set(reason, [...(toOppose.get(reason) ?? []), { r, cardId }]);
     for (const r of passed) {

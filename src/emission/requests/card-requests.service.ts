@@ -6,6 +6,7 @@ import { FundEventsService } from '../../events/fund-events.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../../platform/errors/domain-error.js';
+import { CardsService } from '../../cards/cards.service.js';
 import { BeneficiaryRepository } from '../../register/beneficiary.repository.js';
 import { RegisterClock } from '../../register/register-clock.js';
 import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository, RequestScope, RequestWithPhoto } from './card-request.repository.js';
@@ -35,6 +36,7 @@ export class CardRequestsService {
     private readonly dataSource: DataSource,
     private readonly repo: CardRequestRepository,
     private readonly beneficiaries: BeneficiaryRepository,
+    private readonly cards: CardsService,
     private readonly clock: RegisterClock,
     private readonly config: AppConfig,
     private readonly events: FundEventsService,
@@ -57,7 +59,8 @@ export class CardRequestsService {
         throw unprocessable('REQUEST_TOO_YOUNG', `A card of one's own starts at ${this.config.cardMinAge}; younger children are on a parent's card`,
           { minAge: this.config.cardMinAge });
       }
-      const activeCardId = await this.repo.activeCardOf(em, b.id);
+      // The holder's usable card (at most one, a unique index), if any: the one a replacement replaces.
+      const activeCardId = (await this.cards.usableCardsOfIn(em, [b.id])).get(b.id)?.[0] ?? null;
       if (dto.reason === RequestReason.FirstCard && activeCardId) {
         throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has a card in use (shipped or active): choose the reason of its replacement');
       }

@@ -13,7 +13,6 @@ import { AuditService } from '../../platform/audit/audit.service.js';
 import { failpoint } from '../../platform/failpoint.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
-import { OrderRepository } from '../orders/order.repository.js';
 import { RequestProgressRepository, type RequestMove } from '../orders/request-progress.repository.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import { VENDOR_INBOX, VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
@@ -56,7 +55,6 @@ export class ReturnIngestService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: ReturnFileRepository,
-    private readonly orders: OrderRepository,
     private readonly progress: RequestProgressRepository,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
@@ -185,7 +183,7 @@ export class ReturnIngestService {
 
     // The card a new one replaces leaves before the new one is activated (one active card per holder).
     const replacedIds = shipped.map((a) => a.card.replacedCardId).filter((x): x is string => !!x);
-    const replaced = (await this.orders.cardStates(em, replacedIds)).filter((c) => OPPOSABLE.includes(c.state));
+    const replaced = (await this.cards.lockStatesIn(em, replacedIds)).filter((c) => OPPOSABLE.includes(c.state));
     const opposed = await this.cards.transitionManyByIdIn(em, actor, replaced.map((c) => c.id), CardAction.Oppose, { reason: OppositionReason.Replaced });
     for (const c of opposed) {
       const by = shipped.find((a) => a.card.replacedCardId === c.id)!;
