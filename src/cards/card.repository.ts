@@ -141,21 +141,34 @@ export class CardRepository {
    * A second usable card for a holder is refused by the partial unique index, as for one card.
    */
   async applyStateChangeMany(
-    em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null,
+    em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null, facts: ManufacturingFacts[] = [],
   ): Promise<Array<Card & { fromState: CardState }>> {
     if (ids.length === 0) return [];
+    // A vendor's report rides on the same row update (a card named in it takes its chip id and dates).
+    const withFacts = facts.length > 0;
+    const factsSet = withFacts
+      ? `, chip_id = CASE WHEN f.id IS NULL THEN c.chip_id ELSE f.chip_id END,
+           personalised_at = CASE WHEN f.id IS NULL THEN c.personalised_at ELSE f.personalised_at END,
+           shipped_at = CASE WHEN f.id IS NULL THEN c.shipped_at ELSE f.shipped_at END`
+      : '';
+    const factsJoin = withFacts
+      ? `LEFT JOIN unnest($5::uuid[], $6::varchar[], $7::timestamptz[], $8::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at) ON f.id = old.id`
+      : '';
+    const factsParams = withFacts
+      ? [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]
+      : [];
     try {
       const { rows } = await run<Record<string, unknown>>(em,
         `WITH old AS (SELECT id, state FROM card WHERE id = ANY($1::uuid[]) AND state = ANY($2::card_state[]) FOR UPDATE)
          UPDATE card c
             SET state = $3::card_state, opposition_reason = $4::opposition_reason,
                 previous_state = CASE WHEN $3::card_state = 'opposed' THEN old.state END,
-                state_changed_at = now(), version = c.version + 1
-           FROM old
+                state_changed_at = now(), version = c.version + 1${factsSet}
+           FROM old ${factsJoin}
           WHERE c.id = old.id
          RETURNING c.id, c.serial::text AS serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
                    c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, old.state AS from_state`,
-        [ids, from, to, reason],
+        [ids, from, to, reason, ...factsParams],
       );
       return rows.map((r) => ({
         id: r.id as string, serial: r.serial as string | null, beneficiaryId: r.beneficiary_id as string, organismeCode: r.organisme_code as string,
@@ -256,16 +269,6 @@ export class CardRepository {
       if (pg?.code === PG_UNIQUE_VIOLATION) throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
       throw e;
     }
-  }
-
-  /** What a vendor reported about each card (chip id, when personalised, when mailed), in one statement. */
-  async recordManufacturing(em: EntityManager, facts: ManufacturingFacts[]): Promise<void> {
-    if (facts.length === 0) return;
-    await run(em,
-      `UPDATE card c SET chip_id = f.chip_id, personalised_at = f.personalised_at, shipped_at = f.shipped_at
-         FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at)
-        WHERE c.id = f.id`,
-      [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]);
   }
 
   /** Holders among these who have a usable card (shipped or active): holder → those card ids. */

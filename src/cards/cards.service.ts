@@ -23,6 +23,11 @@ export interface TransitionOptions {
   reason?: OppositionReason;
 }
 
+/** Set-based transitions may carry a vendor's report on the cards (a return file), written by the same row update. */
+export interface ManyTransitionOptions extends TransitionOptions {
+  facts?: ManufacturingFacts[];
+}
+
 function checkReason(action: CardAction, opts: TransitionOptions): void {
   if (action === CardAction.Oppose && !opts.reason) {
     throw unprocessable('OPPOSITION_REASON_REQUIRED', 'Opposing a card needs a reason (lost, stolen, fraud, ...)');
@@ -121,7 +126,7 @@ export class CardsService {
    * refused with CARD_TRANSITION_NOT_ALLOWED and the caller's transaction must roll back.
    * Withdrawal (back to a remembered state) is not offered set-based.
    */
-  async transitionManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], action: CardAction, opts: TransitionOptions = {}): Promise<CardView[]> {
+  async transitionManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], action: CardAction, opts: ManyTransitionOptions = {}): Promise<CardView[]> {
     checkReason(action, opts);
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
@@ -129,7 +134,7 @@ export class CardsService {
     if (t.to === PREVIOUS_STATE) throw new DomainError('CARD_TRANSITION_NOT_SET_BASED', 409, `The action ${action} is applied one card at a time`);
     const to = t.to;
     const reason = to === CardState.Opposed ? opts.reason! : null;
-    const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason);
+    const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason, opts.facts);
     if (moved.length !== ids.length) {
       throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${action}`, {
         action, allowedFrom: t.from, refused: ids.length - moved.length,
@@ -150,8 +155,8 @@ export class CardsService {
    * as if taken alone: a return file's shipped cards were otherwise rewritten once per step. The path must chain
    * (each action allowed from the previous one's state); refusals as for one action.
    */
-  async transitionPathManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], path: readonly CardAction[]): Promise<CardView[]> {
-    if (path.length === 1) return this.transitionManyByIdIn(em, actor, cardIds, path[0]);
+  async transitionPathManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], path: readonly CardAction[], opts: { facts?: ManufacturingFacts[] } = {}): Promise<CardView[]> {
+    if (path.length === 1) return this.transitionManyByIdIn(em, actor, cardIds, path[0], opts);
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
     const steps = path.map((a) => ({ action: a, t: CARD_TRANSITIONS[a] }));
@@ -162,7 +167,7 @@ export class CardsService {
       if (i > 0 && !s.t.from.includes(steps[i - 1].t.to as CardState)) throw new Error(`card path: ${s.action} does not follow ${steps[i - 1].action}`);
     }
     const states = steps.map((s) => s.t.to as CardState);
-    const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null);
+    const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null, opts.facts);
     if (moved.length !== ids.length) {
       throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${path[0]}`, {
         action: path[0], allowedFrom: steps[0].t.from, refused: ids.length - moved.length,
@@ -225,11 +230,6 @@ export class CardsService {
       details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
     })));
     return new Map(moved.map((c) => [c.id, c.serial]));
-  }
-
-  /** A vendor's report on the cards it made (chip id, dates), in the caller's transaction (the return file's). */
-  recordManufacturingIn(em: EntityManager, facts: ManufacturingFacts[]): Promise<void> {
-    return this.cards.recordManufacturing(em, facts);
   }
 
   /** Holders among these who have a usable card (shipped or active), in the caller's transaction: holder → card ids. */

@@ -175,7 +175,6 @@ export class ReturnIngestService {
       data: { cardId: a.card.id, serial: formatSerial(a.card.serial), requestId: a.card.requestId, ...data },
     });
 
-    await this.cards.recordManufacturingIn(em, accepted.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt })));
     // The chip's keys land in the transaction that ships the card: an active card of a perso/2 file always has them.
     const keys = shipped.filter((a) => a.line.authPublicKey && a.line.encPublicKey)
       .map((a) => ({ cardId: a.card.id, authPublicKey: a.line.authPublicKey!, encPublicKey: a.line.encPublicKey! }));
@@ -192,12 +191,14 @@ export class ReturnIngestService {
     }
 
     const notYetShipped = undeliverable.filter((a) => a.card.state === CardState.InPersonalisation);
-    // Each card's row is rewritten once per return, whatever the number of steps it takes (audited step by step).
-    await this.cards.transitionPathManyByIdIn(em, actor, ids(shipped), [CardAction.Ship, CardAction.Activate]);
-    await this.cards.transitionPathManyByIdIn(em, actor, ids(notYetShipped), [CardAction.Ship, CardAction.ReturnUndeliverable]);
+    // Each card's row is rewritten once per return, whatever the number of steps it takes (audited step by step),
+    // with what the vendor reported about it (chip id, when personalised, when mailed).
+    const facts = (xs: Accepted[]) => xs.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt }));
+    await this.cards.transitionPathManyByIdIn(em, actor, ids(shipped), [CardAction.Ship, CardAction.Activate], { facts: facts(shipped) });
+    await this.cards.transitionPathManyByIdIn(em, actor, ids(notYetShipped), [CardAction.Ship, CardAction.ReturnUndeliverable], { facts: facts(notYetShipped) });
     const alreadyShipped = undeliverable.filter((a) => a.card.state !== CardState.InPersonalisation);
-    await this.cards.transitionManyByIdIn(em, actor, ids(alreadyShipped), CardAction.ReturnUndeliverable);
-    await this.cards.transitionManyByIdIn(em, actor, ids(failed), CardAction.Spoil);
+    await this.cards.transitionManyByIdIn(em, actor, ids(alreadyShipped), CardAction.ReturnUndeliverable, { facts: facts(alreadyShipped) });
+    await this.cards.transitionManyByIdIn(em, actor, ids(failed), CardAction.Spoil, { facts: facts(failed) });
 
     for (const a of shipped) {
       events.push(event(a, FundEventType.CardShipped, { shippedAt: a.line.shippedAt, chipId: a.line.chipId }));
