@@ -38,6 +38,20 @@ export interface MovableCard { id: string; serial: string | null; beneficiaryId:
 
 export interface LockedCardState { id: string; state: CardState; serial: string | null; organismeCode: string }
 
+/** A card as an opposition declaration or withdrawal sees it, with its withdrawal window. */
+export interface OppositionStanding {
+  id: string;
+  serial: string;
+  organismeCode: string;
+  state: CardState;
+  oppositionReason: OppositionReason | null;
+  stateChangedAt: Date;
+  withdrawableUntil: Date;
+  tooLate: boolean;
+  /** Another card of the same holder is ordered, being made, shipped or active: a replacement. */
+  replaced: boolean;
+}
+
 export interface OrganismeMove { cardId: string; from: string; to: string }
 
 export interface CardStateChange {
@@ -342,6 +356,25 @@ export class CardRepository {
     const { rows } = await run<LockedCardState>(em,
       `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
     return rows;
+  }
+
+  /**
+   * A card as an opposition declaration or withdrawal sees it, by serial if the scope reaches it (null scope: every
+   * card), optionally locked: its withdrawal window computed in SQL, and whether another card of the holder is live
+   * (`liveStates`: a replacement ordered, being made or in use).
+   */
+  async findForOpposition(
+    em: EntityManager, serial: string, scope: string | null, withdrawalHours: number, liveStates: readonly CardState[], forUpdate: boolean,
+  ): Promise<OppositionStanding | null> {
+    const { rows } = await run<OppositionStanding>(em,
+      `SELECT id, serial::text, organisme_code AS "organismeCode", state, opposition_reason AS "oppositionReason", state_changed_at AS "stateChangedAt",
+              state_changed_at + make_interval(hours => $3) AS "withdrawableUntil",
+              now() > state_changed_at + make_interval(hours => $3) AS "tooLate",
+              EXISTS (SELECT 1 FROM card o WHERE o.beneficiary_id = card.beneficiary_id AND o.id <> card.id
+                         AND o.state = ANY($4::card_state[])) AS replaced
+         FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [serial, scope, withdrawalHours, liveStates]);
+    return rows[0] ?? null;
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

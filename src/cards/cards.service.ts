@@ -6,10 +6,10 @@ import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { CardAction } from './card-action.enum.js';
 import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
-import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
+import { assertCardTransition, CARD_TRANSITIONS, isBlocked, LIVE_CARD_STATES, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository, type LockedCardState, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
+import { CardRepository, type LockedCardState, type OppositionStanding, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
 import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
@@ -283,6 +283,14 @@ export class CardsService {
   /** Locks these cards in the caller's transaction (before it changes them) and answers their state, serial, organisme. */
   lockStatesIn(em: EntityManager, ids: string[]): Promise<LockedCardState[]> {
     return this.cards.lockStates(em, ids);
+  }
+
+  /**
+   * A card as an opposition sees it (state, reason, withdrawal window, whether a replacement is live), by serial in
+   * the actor's reach, in the caller's transaction; locked unless `forUpdate` is false. Null when out of reach.
+   */
+  oppositionStandingIn(em: EntityManager, actor: Actor, dbSerial: string, withdrawalHours: number, forUpdate = true): Promise<OppositionStanding | null> {
+    return this.cards.findForOpposition(em, dbSerial, scopeOf(actor) ?? null, withdrawalHours, LIVE_CARD_STATES, forUpdate);
   }
 
   /**

@@ -3,6 +3,7 @@ import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
+import { LIVE_CARD_STATES } from '../../cards/card-transitions.js';
 import { CARD_TRANSITIONS } from '../../cards/card-transitions.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -17,10 +18,6 @@ import { RequestReason, RequestStatus } from '../requests/request-status.enum.js
 import type { OrderView } from './dto/order.dto.js';
 import { OrderRepository, type LockedRequest } from './order.repository.js';
 import { RequestProgressRepository } from './request-progress.repository.js';
-
-
-/** Cards that count as "a card already held": live or on their way to the holder. */
-const LIVE_CARD_STATES = [CardState.Ordered, CardState.InPersonalisation, CardState.Shipped, CardState.Active];
 
 /**
  * Same body for unknown, malformed and another fund's request (a fund cannot tell them apart), and the same as
