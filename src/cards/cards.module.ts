@@ -14,7 +14,6 @@ import { CardsService } from './cards.service.js';
 @Module({
   controllers: [CardsController, CardStatusController],
   providers: [CardRepository, CardKeyRepository, CardsService],
-  // CardKeyRepository for reads only (kiosk protocol 2 looks a card's keys up); keys are written through CardsService.
-  exports: [CardsService, CardKeyRepository],
+  exports: [CardsService],
 })
 export class CardsModule {}

@@ -14,6 +14,9 @@ import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
 
+/** The shapes CardsService answers with (other modules import them from here, never from the repository). */
+export type { LockedCardState, ManufacturingFacts, MovableCard, OppositionStanding, OrganismeMove } from './card.repository.js';
+
 export const CARD_AUDIT_ENTITY = 'card';
 
 /** One body for "unknown", "malformed" and "not yours": a fund cannot tell another fund's card from no card. */
