@@ -89,6 +89,15 @@ export class BeneficiariesService {
     await this.repo.updateNir(em, id, nir.nir, nir.temporary);
   }
 
+  /**
+   * The beneficiary as a fund of `organismeCode` reaches it on `today` (null: as an operator), locked in the
+   * caller's transaction (another module's step that depends on the register, e.g. a card request). Null when out
+   * of reach. Not audited here: the caller's own audit entry says why it was read.
+   */
+  lockVisibleIn(em: EntityManager, scope: Scope, id: string): Promise<BeneficiaryView | null> {
+    return this.repo.find(scope, id, em, true);
+  }
+
   /** Reads one beneficiary and leaves an access trail. */
   async get(actor: Actor, id: string): Promise<BeneficiaryView> {
     const scope = this.scope(actor);

@@ -7,7 +7,7 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../../platform/errors/domain-error.js';
 import { CardsService } from '../../cards/cards.service.js';
-import { BeneficiaryRepository } from '../../register/beneficiary.repository.js';
+import { BeneficiariesService } from '../../register/beneficiaries.service.js';
 import { RegisterClock } from '../../register/register-clock.js';
 import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository, RequestScope, RequestWithPhoto } from './card-request.repository.js';
 import type {
@@ -35,7 +35,7 @@ export class CardRequestsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: CardRequestRepository,
-    private readonly beneficiaries: BeneficiaryRepository,
+    private readonly beneficiaries: BeneficiariesService,
     private readonly cards: CardsService,
     private readonly clock: RegisterClock,
     private readonly config: AppConfig,
@@ -53,7 +53,7 @@ export class CardRequestsService {
     const today = this.clock.today();
     const token = newUploadToken();
     return this.dataSource.transaction(async (em) => {
-      const b = await this.beneficiaries.find({ organismeCode, today }, dto.beneficiaryId, em, true);
+      const b = await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId);
       if (!b) throw beneficiaryNotFound();
       if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
         throw unprocessable('REQUEST_TOO_YOUNG', `A card of one's own starts at ${this.config.cardMinAge}; younger children are on a parent's card`,
