@@ -8,7 +8,9 @@ import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { systemActor, type Actor } from '../src/platform/auth/actor.js';
 import { DomainError } from '../src/platform/errors/domain-error.js';
 import { cardAuditEntries, cardIn, cardRowBySerial, UNKNOWN_SERIAL } from './support/card-fixtures.js';
+import { insertBatch } from './support/event-fixtures.js';
 import { insertBeneficiary } from './support/factories.js';
+import { createVendor } from './support/vendor-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 const S = CardState;
@@ -55,8 +57,10 @@ describe('card records', () => {
       expect(listed.body.items.map((x: { id: string; serial: string | null }) => [x.id, x.serial])).toEqual([[c.id, null]]);
     });
 
-    it('allocates consecutive serials from the counter row, never twice, and gives them back on rollback', async () => {
+    it('puts ordered cards in a batch with consecutive serials from the counter row, never twice, and gives them back on rollback', async () => {
       const holder = await insertBeneficiary(t.dataSource);
+      const vendor = await createVendor(t, { login: 'cardsbatchvendor' });
+      const batchId = await insertBatch(t.dataSource, vendor.partnerId, 'allocated', []);
       const ordered = await t.dataSource.transaction(async (em) => [
         await cards.issue(em, operatorActor, { beneficiaryId: holder.id, organismeCode: ORG_A }),
         await cards.issue(em, operatorActor, { beneficiaryId: holder.id, organismeCode: ORG_A }),
@@ -64,15 +68,20 @@ describe('card records', () => {
       const ids = ordered.map((c) => c.id);
       const [[{ next }]] = [await t.dataSource.query(`SELECT next_serial::text AS next FROM serial_allocator`)];
       await expect(t.dataSource.transaction(async (em) => {
-        await cards.allocateSerialsIn(em, ids);
+        await cards.assignToBatch(em, operatorActor, batchId, ids);
         throw new Error('crash before commit');
       })).rejects.toThrow('crash before commit');
       expect((await t.dataSource.query(`SELECT next_serial::text AS next FROM serial_allocator`))[0].next).toBe(next);
-      const serials = await t.dataSource.transaction((em) => cards.allocateSerialsIn(em, ids));
+      const serials = await t.dataSource.transaction((em) => cards.assignToBatch(em, operatorActor, batchId, ids));
       expect([serials.get(ids[0]), serials.get(ids[1])]).toEqual([next, (BigInt(next) + 1n).toString()]);
-      await expect(t.dataSource.transaction((em) => cards.allocateSerialsIn(em, [ids[0]]))).rejects.toMatchObject({ code: 'CARD_SERIAL_ALREADY_ISSUED' });
+      await expect(t.dataSource.transaction((em) => cards.assignToBatch(em, operatorActor, batchId, [ids[0]]))).rejects.toMatchObject({ code: 'CARD_NOT_ASSIGNABLE' });
+      expect((await t.dataSource.query(`SELECT next_serial::text AS next FROM serial_allocator`))[0].next).toBe((BigInt(next) + 2n).toString());
       const res = await t.http().get(`/v1/cards/${formatSerial(next)}`).set(op).expect(200);
-      expect(res.body.id).toBe(ids[0]);
+      expect(res.body).toMatchObject({ id: ids[0], state: S.InPersonalisation });
+      const rows = await t.dataSource.query(`SELECT batch_id::text AS batch FROM card WHERE id = ANY($1::uuid[])`, [ids]);
+      expect(rows).toEqual([{ batch: batchId }, { batch: batchId }]);
+      const audit = await cardAuditEntries(t.dataSource, formatSerial(next));
+      expect(audit.map((a) => [a.action, a.details.from, a.details.to])).toEqual([['card.issue', null, S.Ordered], ['card.start_personalisation', S.Ordered, S.InPersonalisation]]);
     });
 
     it('refuses an unknown holder with a domain error', async () => {

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { DomainError } from '../src/platform/errors/domain-error.js';
+import { BeneficiariesService } from '../src/register/beneficiaries.service.js';
 import { parisToday } from '../src/register/beneficiary-input.js';
+import { BeneficiaryRepository } from '../src/register/beneficiary.repository.js';
 import { MutationsService } from '../src/update/mutations.service.js';
 import { cardIn } from './support/card-fixtures.js';
 import { insertBeneficiary, makeNir } from './support/factories.js';
@@ -41,6 +44,29 @@ describe('mutations that keep the card (change of fund, ping-pong)', () => {
     const card = await cardIn(t.dataSource, CardState.Active, { beneficiaryId: b.id, organismeCode });
     return { b, card };
   }
+
+  it('moving an affiliation that would overlap another is refused by the register with AFFILIATION_OVERLAP, nothing written', async () => {
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS, affiliatedFrom: '2020-01-01' });
+    const [{ id: affiliationId }] = await t.dataSource.query(`SELECT id::text AS id FROM affiliation WHERE beneficiary_id = $1`, [b.id]);
+    // A stale view: the affiliation to close already ended on 2021-01-01, and a later one (2022-) is open.
+    await t.dataSource.query(`UPDATE affiliation SET valid_to = '2021-01-01' WHERE id = $1`, [affiliationId]);
+    await t.dataSource.query(`INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, '2022-01-01')`, [b.id, PARIS]);
+    const register = t.app.get(BeneficiariesService);
+    const moved = t.dataSource.transaction((em) => register.moveAffiliationsIn(em, [{ affiliationId, beneficiaryId: b.id }], LYON, '2023-01-01'));
+    await expect(moved).rejects.toBeInstanceOf(DomainError);
+    await expect(moved).rejects.toMatchObject({ code: 'AFFILIATION_OVERLAP', status: 409 });
+    const rows = await t.dataSource.query(`SELECT organisme_code, valid_from::text AS f, valid_to::text AS t FROM affiliation WHERE beneficiary_id = $1 ORDER BY valid_from`, [b.id]);
+    expect(rows).toEqual([{ organisme_code: PARIS, f: '2020-01-01', t: '2021-01-01' }, { organisme_code: PARIS, f: '2022-01-01', t: null }]);
+  });
+
+  it('a NIR another beneficiary took meanwhile (past the check) is refused by the register with NIR_TAKEN, not a database error', async () => {
+    const a = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const register = t.app.get(BeneficiaryRepository);
+    const changed = t.dataSource.transaction((em) => register.updateNir(em, a.id, b.nir, false));
+    await expect(changed).rejects.toBeInstanceOf(DomainError);
+    await expect(changed).rejects.toMatchObject({ code: 'NIR_TAKEN', status: 409 });
+  });
 
   it('ping-pong: there and back keeps one card and one serial; access follows the affiliation', async () => {
     const before = await stats();

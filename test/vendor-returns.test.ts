@@ -169,7 +169,8 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     expect(shipSteps).toEqual([{ from: 'in_personalisation', to: 'shipped' }, { from: 'shipped', to: 'active' }]);
 
     // FAILED: spoiled (destroyed), a new card ordered for the same request, which is ordered again.
-    expect(await card(c2.cardId)).toMatchObject({ state: 'destroyed' });
+    expect(await card(c2.cardId)).toMatchObject({ state: 'destroyed', chip_id: 'CHIP0000C', shipped_at: null });
+    expect((await card(c2.cardId)).personalised_at).toBeInstanceOf(Date);
     const r2 = await request(c2.requestId);
     expect(r2.status).toBe('ordered');
     expect(r2.card_id).not.toBe(c2.cardId);
@@ -177,7 +178,8 @@ describe('steps 4-6 end to end: order over HTTP, files over SFTP, returns ingest
     expect(await eventTypes(c2.requestId)).toEqual(['card.ordered', 'card.in_personalisation', 'card.spoiled']);
 
     // UNDELIVERABLE: returned; request reopened for the fund.
-    expect(await card(c3.cardId)).toMatchObject({ state: 'returned_undeliverable' });
+    expect(await card(c3.cardId)).toMatchObject({ state: 'returned_undeliverable', chip_id: 'CHIP0000D' });
+    expect((await card(c3.cardId)).shipped_at).toBeInstanceOf(Date);
     expect((await t.dataSource.query(`SELECT action FROM audit_entry WHERE entity_id = $1 ORDER BY id`, [c3.cardId])).map((a: { action: string }) => a.action))
       .toEqual(['card.issue', 'card.start_personalisation', 'card.ship', 'card.return_undeliverable']);
     expect(await request(c3.requestId)).toMatchObject({ status: 'photo_available' });

@@ -46,6 +46,15 @@ export const TERMINAL_CARD_STATES: readonly CardState[] = Object.values(CardStat
  */
 export const USABLE_CARD_STATES: readonly CardState[] = [S.Shipped, S.Active];
 
+/** Cards that count as "a card already held": live or on their way to the holder (a new order is refused). */
+export const LIVE_CARD_STATES: readonly CardState[] = [S.Ordered, S.InPersonalisation, S.Shipped, S.Active];
+
+/**
+ * States of cards that follow their holder to a new managing organisme (change of fund, regime transfer): cards
+ * still in use or on their way; cards out of use stay where they ended.
+ */
+export const MOVABLE_CARD_STATES: readonly CardState[] = [S.Ordered, S.InPersonalisation, S.Shipped, S.Active, S.ReturnedUndeliverable];
+
 export const isBlocked = (state: CardState): boolean => !USABLE_CARD_STATES.includes(state);
 
 export interface CardStateSnapshot {

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { pgError, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
+import { preparedQuery } from '../platform/database/prepared.js';
 import { run } from '../platform/database/sql.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
+import { MOVABLE_CARD_STATES, USABLE_CARD_STATES } from './card-transitions.js';
 import { Card } from './card.entity.js';
 
 /**
@@ -22,23 +25,82 @@ export interface CardListFilter {
   limit: number;
 }
 
+/** What a vendor's return file reports about a card it made. */
+export interface ManufacturingFacts {
+  cardId: string;
+  chipId: string | null;
+  personalisedAt: Date;
+  shippedAt: Date | null;
+}
+
+/** A card that follows its holder to a new organisme. */
+export interface MovableCard { id: string; serial: string | null; beneficiaryId: string }
+
+export interface LockedCardState { id: string; state: CardState; serial: string | null; organismeCode: string }
+
+/** A card as an opposition declaration or withdrawal sees it, with its withdrawal window. */
+export interface OppositionStanding {
+  id: string;
+  serial: string;
+  organismeCode: string;
+  state: CardState;
+  oppositionReason: OppositionReason | null;
+  stateChangedAt: Date;
+  withdrawableUntil: Date;
+  tooLate: boolean;
+  /** Another card of the same holder is ordered, being made, shipped or active: a replacement. */
+  replaced: boolean;
+}
+
+export interface OrganismeMove { cardId: string; from: string; to: string }
+
 export interface CardStateChange {
   state: CardState;
   oppositionReason: OppositionReason | null;
   previousState: CardState | null;
 }
 
-interface PgError { code?: string; constraint?: string; detail?: string }
-
-function pgError(e: unknown): PgError | null {
-  if (!(e instanceof QueryFailedError)) return null;
-  return (e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError);
-}
-
 const holderHasUsableCard = () => new DomainError('CARD_HOLDER_HAS_USABLE_CARD', 409,
   'The holder already has another usable card (shipped or active); oppose or destroy that one first (one usable card per holder)');
 
-/** The only place that reads and writes the card table. */
+/**
+ * Confirms a kiosk/2 exchange the card acknowledged, in one statement (one round trip, its own transaction): locks
+ * the card, then the exchange (the lock order of an issue), and only if the exchange is still this kiosk's, still
+ * open, opened by kiosk/2, for this card, and every one of its records is among those acknowledged ($4), moves the
+ * card's confirmed version to the target (never backwards), stamps the card's update date, marks the exchange
+ * confirmed and writes the audit entry `card.data_written` (the columns AuditService writes). Otherwise it writes
+ * nothing and returns no row: the caller then takes the transactional path, which says why. The card's signature
+ * of the acknowledgement is verified by the caller before (it depends on nothing this statement could change).
+ * It lives here because it writes the card; the exchange, its update date and the audit entry ride along so the
+ * kiosk fleet's commonest write stays one round trip (the kiosk benchmark). Statement and names: the kiosk
+ * protocol's (docs/formats/kiosk-protocol-2.md).
+ */
+const CONFIRM_ACKNOWLEDGED_SQL = `
+WITH c AS (
+  SELECT c.id, c.organisme_code, c.data_version FROM card c WHERE c.id = $3 FOR UPDATE
+), e AS (
+  SELECT x.id, x.target_version, x.records
+    FROM kiosk_exchange x JOIN c ON x.card_id = c.id
+   WHERE x.id = $1 AND x.kiosk_partner_id = $2 AND x.status = 'issued' AND x.challenge_digest IS NOT NULL AND x.records <@ $4::text[]
+     FOR UPDATE OF x
+), moved AS (
+  UPDATE card SET data_version = GREATEST(card.data_version, e.target_version), version = card.version + 1
+    FROM e WHERE card.id = $3
+  RETURNING card.data_version
+), stamped AS (
+  UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $3 AND EXISTS (SELECT 1 FROM e)
+), confirmed AS (
+  UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = (SELECT id FROM e)
+), audited AS (
+  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+  SELECT $2::uuid, $5, $6, 'card.data_written', 'card', c.id::text, c.organisme_code,
+         jsonb_build_object('serial', $7::text, 'exchangeId', e.id, 'from', c.data_version, 'to', m.data_version,
+                            'records', to_jsonb(e.records), 'protocol', 'kiosk/2', 'cardAcknowledged', true)
+    FROM c CROSS JOIN e CROSS JOIN moved m
+)
+SELECT c.data_version AS "fromVersion", m.data_version AS version FROM c CROSS JOIN moved m`;
+
+/** The only place that writes the card table (other modules reach it through CardsService, in their own transaction). */
 @Injectable()
 export class CardRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -82,7 +144,7 @@ export class CardRepository {
       return { stateChangedAt: row.state_changed_at, version: row.version };
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23505' && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
+      if (pg?.code === PG_UNIQUE_VIOLATION && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
       throw e;
     }
   }
@@ -93,21 +155,34 @@ export class CardRepository {
    * A second usable card for a holder is refused by the partial unique index, as for one card.
    */
   async applyStateChangeMany(
-    em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null,
+    em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null, facts: ManufacturingFacts[] = [],
   ): Promise<Array<Card & { fromState: CardState }>> {
     if (ids.length === 0) return [];
+    // A vendor's report rides on the same row update (a card named in it takes its chip id and dates).
+    const withFacts = facts.length > 0;
+    const factsSet = withFacts
+      ? `, chip_id = CASE WHEN f.id IS NULL THEN c.chip_id ELSE f.chip_id END,
+           personalised_at = CASE WHEN f.id IS NULL THEN c.personalised_at ELSE f.personalised_at END,
+           shipped_at = CASE WHEN f.id IS NULL THEN c.shipped_at ELSE f.shipped_at END`
+      : '';
+    const factsJoin = withFacts
+      ? `LEFT JOIN unnest($5::uuid[], $6::varchar[], $7::timestamptz[], $8::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at) ON f.id = old.id`
+      : '';
+    const factsParams = withFacts
+      ? [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]
+      : [];
     try {
       const { rows } = await run<Record<string, unknown>>(em,
         `WITH old AS (SELECT id, state FROM card WHERE id = ANY($1::uuid[]) AND state = ANY($2::card_state[]) FOR UPDATE)
          UPDATE card c
             SET state = $3::card_state, opposition_reason = $4::opposition_reason,
                 previous_state = CASE WHEN $3::card_state = 'opposed' THEN old.state END,
-                state_changed_at = now(), version = c.version + 1
-           FROM old
+                state_changed_at = now(), version = c.version + 1${factsSet}
+           FROM old ${factsJoin}
           WHERE c.id = old.id
          RETURNING c.id, c.serial::text AS serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
                    c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, old.state AS from_state`,
-        [ids, from, to, reason],
+        [ids, from, to, reason, ...factsParams],
       );
       return rows.map((r) => ({
         id: r.id as string, serial: r.serial as string | null, beneficiaryId: r.beneficiary_id as string, organismeCode: r.organisme_code as string,
@@ -118,7 +193,7 @@ export class CardRepository {
       }));
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23505' && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
+      if (pg?.code === PG_UNIQUE_VIOLATION && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
       throw e;
     }
   }
@@ -141,10 +216,10 @@ export class CardRepository {
       id = (res.raw as Array<{ id: string }>)[0].id;
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23503' && pg.detail?.includes('(beneficiary_id)')) {
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION && pg.detail?.includes('(beneficiary_id)')) {
         throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary in the register');
       }
-      if (pg?.code === '23503' && pg.detail?.includes('(organisme_code)')) {
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION && pg.detail?.includes('(organisme_code)')) {
         throw new DomainError('ORGANISME_UNKNOWN', 422, 'The organisme is not in the reference data');
       }
       throw e;
@@ -168,40 +243,138 @@ export class CardRepository {
       return inputs.map((i) => byHolder.get(i.beneficiaryId)!.shift()!);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23503') throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary or organisme in the register');
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION) throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary or organisme in the register');
       throw e;
     }
   }
 
   /**
-   * Gives serials to cards that have none, consecutive from the counter row, in the caller's transaction:
-   * the row lock serialises concurrent batches, a rollback gives the serials back, so a serial is never issued
-   * twice and none is skipped. Returns card id → serial (database form).
+   * Ordered cards entering a personalisation batch, in ONE statement of the caller's transaction: consecutive
+   * serials from the counter row (its row lock serialises concurrent batches, a rollback gives them back, so a
+   * serial is never issued twice and none is skipped), the batch, and the move `from` → `to`. Only cards without
+   * serial, in no batch and in one of `from` take part; the caller compares the count (the counter moved for all
+   * of them, so a shortfall must roll the transaction back). Rows in the order of `cardIds` (the serials' order).
    */
-  async allocateSerials(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
-    if (cardIds.length === 0) return new Map();
+  async assignToBatch(
+    em: EntityManager, batchId: string, cardIds: string[], from: readonly CardState[], to: CardState,
+  ): Promise<Array<{ id: string; serial: string; organismeCode: string; fromState: CardState }>> {
+    if (cardIds.length === 0) return [];
     try {
-      const { rows } = await run<{ id: string; serial: string }>(em, 
+      const { rows } = await run<{ id: string; serial: string; organismeCode: string; fromState: CardState; ord: string }>(em,
         `WITH alloc AS (
            UPDATE serial_allocator SET next_serial = next_serial + $2 WHERE id = 1 RETURNING next_serial - $2 AS first
+         ), old AS (
+           SELECT c.id, c.state, t.ord FROM card c JOIN unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) ON c.id = t.id
+            WHERE c.serial IS NULL AND c.batch_id IS NULL AND c.state = ANY($4::card_state[])
+              FOR UPDATE OF c
          )
-         UPDATE card c SET serial = alloc.first + t.ord - 1
-           FROM alloc, unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
-          WHERE c.id = t.id AND c.serial IS NULL
-         RETURNING c.id, c.serial::text AS serial`,
-        [cardIds, cardIds.length],
+         UPDATE card c
+            SET serial = alloc.first + old.ord - 1, batch_id = $3, state = $5::card_state, opposition_reason = NULL,
+                previous_state = NULL, state_changed_at = now(), version = c.version + 1
+           FROM alloc, old
+          WHERE c.id = old.id
+         RETURNING c.id, c.serial::text AS serial, c.organisme_code AS "organismeCode", old.state AS "fromState", old.ord`,
+        [cardIds, cardIds.length, batchId, from, to],
       );
-      if (rows.length !== cardIds.length) {
-        // The caller's transaction must roll back: the counter moved for cards that did not take a serial.
-        throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already has a serial or no longer exists');
-      }
-      return new Map(rows.map((r) => [r.id, r.serial]));
+      return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(({ ord: _o, ...r }) => r);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === '23514' && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');
-      if (pg?.code === '23505') throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
+      if (pg?.code === PG_CHECK_VIOLATION && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');
+      if (pg?.code === PG_UNIQUE_VIOLATION) throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
       throw e;
     }
+  }
+
+  /** Holders among these who have a usable card (shipped or active): holder → those card ids. */
+  async usableCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (beneficiaryIds.length === 0) return out;
+    const { rows } = await run<{ id: string; beneficiaryId: string }>(em,
+      `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
+      [beneficiaryIds, USABLE_CARD_STATES]);
+    for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
+    return out;
+  }
+
+  /**
+   * Locks the cards of these holders managed by `organismeCode` that follow them to a new organisme
+   * (MOVABLE_CARD_STATES), by holder, oldest card first.
+   */
+  async lockMovable(em: EntityManager, beneficiaryIds: string[], organismeCode: string): Promise<MovableCard[]> {
+    if (beneficiaryIds.length === 0) return [];
+    const { rows } = await run<MovableCard>(em,
+      `SELECT id, serial::text AS serial, beneficiary_id AS "beneficiaryId" FROM card
+        WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2 AND state = ANY($3::card_state[])
+        ORDER BY beneficiary_id, created_at, id FOR UPDATE`, [beneficiaryIds, organismeCode, MOVABLE_CARD_STATES]);
+    return rows;
+  }
+
+  /**
+   * Moves cards to their new managing organisme in one statement; answers the ids moved (a card no longer with the
+   * old organisme stays where it is). Each card at most once per call.
+   */
+  async moveOrganisme(em: EntityManager, moves: OrganismeMove[]): Promise<Set<string>> {
+    if (moves.length === 0) return new Set();
+    const { rows } = await run<{ id: string }>(em,
+      `UPDATE card c SET organisme_code = x.to_org, version = c.version + 1
+         FROM unnest($1::uuid[], $2::char(9)[], $3::char(9)[]) AS x(id, from_org, to_org)
+        WHERE c.id = x.id AND c.organisme_code = x.from_org
+        RETURNING c.id`,
+      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** A kiosk exchange is confirmed: the card's confirmed data version moves to `targetVersion`, never backwards. */
+  async confirmDataVersion(em: EntityManager, cardId: string, targetVersion: number): Promise<number> {
+    const { rows: [upd] } = await run<{ dataVersion: number }>(em,
+      `UPDATE card SET data_version = GREATEST(data_version, $2), version = version + 1 WHERE id = $1 RETURNING data_version AS "dataVersion"`,
+      [cardId, targetVersion]);
+    return upd.dataVersion;
+  }
+
+  /** See CONFIRM_ACKNOWLEDGED_SQL (a named prepared statement, outside any transaction): undefined when nothing was written. */
+  async confirmAcknowledgedKioskUpdate(
+    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
+  ): Promise<{ fromVersion: number; version: number } | undefined> {
+    const rows = await preparedQuery<{ fromVersion: number; version: number }>(this.dataSource, 'kiosk2_confirm_acknowledged_v2', CONFIRM_ACKNOWLEDGED_SQL,
+      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial]);
+    return rows[0];
+  }
+
+  /** The cards of these holders in one of `states`. */
+  async ofHolders(em: EntityManager, beneficiaryIds: string[], states: readonly CardState[]): Promise<Array<{ id: string; state: CardState; beneficiaryId: string }>> {
+    if (beneficiaryIds.length === 0) return [];
+    const { rows } = await run<{ id: string; state: CardState; beneficiaryId: string }>(em,
+      `SELECT id, state, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
+      [beneficiaryIds, states]);
+    return rows;
+  }
+
+  /** Locks these cards (the caller's transaction) and answers their state, serial and organisme. */
+  async lockStates(em: EntityManager, ids: string[]): Promise<LockedCardState[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await run<LockedCardState>(em,
+      `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    return rows;
+  }
+
+  /**
+   * A card as an opposition declaration or withdrawal sees it, by serial if the scope reaches it (null scope: every
+   * card), optionally locked: its withdrawal window computed in SQL, and whether another card of the holder is live
+   * (`liveStates`: a replacement ordered, being made or in use).
+   */
+  async findForOpposition(
+    em: EntityManager, serial: string, scope: string | null, withdrawalHours: number, liveStates: readonly CardState[], forUpdate: boolean,
+  ): Promise<OppositionStanding | null> {
+    const { rows } = await run<OppositionStanding>(em,
+      `SELECT id, serial::text, organisme_code AS "organismeCode", state, opposition_reason AS "oppositionReason", state_changed_at AS "stateChangedAt",
+              state_changed_at + make_interval(hours => $3) AS "withdrawableUntil",
+              now() > state_changed_at + make_interval(hours => $3) AS "tooLate",
+              EXISTS (SELECT 1 FROM card o WHERE o.beneficiary_id = card.beneficiary_id AND o.id <> card.id
+                         AND o.state = ANY($4::card_state[])) AS replaced
+         FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [serial, scope, withdrawalHours, liveStates]);
+    return rows[0] ?? null;
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

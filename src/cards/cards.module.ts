@@ -6,13 +6,14 @@ import { CardsController } from './cards.controller.js';
 import { CardsService } from './cards.service.js';
 
 /**
- * Card records: the technical card database (serials, holders, states). Other modules change a card only
- * through CardsService (transitionIn / issue inside their own transaction), never through the repository.
+ * Card records: the technical card database (serials, holders, states). CardRepository is the card table's one
+ * writer: other modules read and change cards only through CardsService, whose `…In(em, …)` methods run in the
+ * caller's transaction and are set-based for the steps that move many cards (issueMany, assignToBatch,
+ * transition*ManyByIdIn with a vendor's facts, moveOrganismeIn, the kiosk confirms).
  */
 @Module({
   controllers: [CardsController, CardStatusController],
   providers: [CardRepository, CardKeyRepository, CardsService],
-  // CardKeyRepository for reads only (kiosk protocol 2 looks a card's keys up); keys are written through CardsService.
-  exports: [CardsService, CardKeyRepository],
+  exports: [CardsService],
 })
 export class CardsModule {}

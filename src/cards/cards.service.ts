@@ -6,13 +6,16 @@ import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
 import { CardAction } from './card-action.enum.js';
 import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
-import { assertCardTransition, CARD_TRANSITIONS, isBlocked, PREVIOUS_STATE } from './card-transitions.js';
+import { assertCardTransition, CARD_TRANSITIONS, isBlocked, LIVE_CARD_STATES, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository } from './card.repository.js';
+import { CardRepository, type LockedCardState, type OppositionStanding, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
 import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
+
+/** The shapes CardsService answers with (other modules import them from here, never from the repository). */
+export type { LockedCardState, ManufacturingFacts, MovableCard, OppositionStanding, OrganismeMove } from './card.repository.js';
 
 export const CARD_AUDIT_ENTITY = 'card';
 
@@ -21,6 +24,11 @@ export const cardNotFound = () => new DomainError('CARD_NOT_FOUND', 404, 'Card n
 
 export interface TransitionOptions {
   reason?: OppositionReason;
+}
+
+/** Set-based transitions may carry a vendor's report on the cards (a return file), written by the same row update. */
+export interface ManyTransitionOptions extends TransitionOptions {
+  facts?: ManufacturingFacts[];
 }
 
 function checkReason(action: CardAction, opts: TransitionOptions): void {
@@ -121,7 +129,7 @@ export class CardsService {
    * refused with CARD_TRANSITION_NOT_ALLOWED and the caller's transaction must roll back.
    * Withdrawal (back to a remembered state) is not offered set-based.
    */
-  async transitionManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], action: CardAction, opts: TransitionOptions = {}): Promise<CardView[]> {
+  async transitionManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], action: CardAction, opts: ManyTransitionOptions = {}): Promise<CardView[]> {
     checkReason(action, opts);
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
@@ -129,7 +137,7 @@ export class CardsService {
     if (t.to === PREVIOUS_STATE) throw new DomainError('CARD_TRANSITION_NOT_SET_BASED', 409, `The action ${action} is applied one card at a time`);
     const to = t.to;
     const reason = to === CardState.Opposed ? opts.reason! : null;
-    const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason);
+    const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason, opts.facts);
     if (moved.length !== ids.length) {
       throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${action}`, {
         action, allowedFrom: t.from, refused: ids.length - moved.length,
@@ -150,8 +158,8 @@ export class CardsService {
    * as if taken alone: a return file's shipped cards were otherwise rewritten once per step. The path must chain
    * (each action allowed from the previous one's state); refusals as for one action.
    */
-  async transitionPathManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], path: readonly CardAction[]): Promise<CardView[]> {
-    if (path.length === 1) return this.transitionManyByIdIn(em, actor, cardIds, path[0]);
+  async transitionPathManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], path: readonly CardAction[], opts: { facts?: ManufacturingFacts[] } = {}): Promise<CardView[]> {
+    if (path.length === 1) return this.transitionManyByIdIn(em, actor, cardIds, path[0], opts);
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
     const steps = path.map((a) => ({ action: a, t: CARD_TRANSITIONS[a] }));
@@ -162,7 +170,7 @@ export class CardsService {
       if (i > 0 && !s.t.from.includes(steps[i - 1].t.to as CardState)) throw new Error(`card path: ${s.action} does not follow ${steps[i - 1].action}`);
     }
     const states = steps.map((s) => s.t.to as CardState);
-    const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null);
+    const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null, opts.facts);
     if (moved.length !== ids.length) {
       throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${path[0]}`, {
         action: path[0], allowedFrom: steps[0].t.from, refused: ids.length - moved.length,
@@ -201,9 +209,91 @@ export class CardsService {
     return cards.map(toCardView);
   }
 
-  /** Serials for ordered cards entering a personalisation batch, in the batch's transaction (see CardRepository). */
-  allocateSerialsIn(em: EntityManager, cardIds: string[]): Promise<Map<string, string>> {
-    return this.cards.allocateSerials(em, cardIds);
+  /**
+   * Ordered cards entering a personalisation batch, inside the batch's transaction: serials (consecutive, in the
+   * order of `cardIds`), the batch and `start_personalisation`, in one row update per card (CardRepository
+   * .assignToBatch), each audited as the action alone would be. Returns card id → serial (database form). A card
+   * that has a serial, a batch or another state refuses the whole set (CARD_NOT_ASSIGNABLE): the caller's
+   * transaction must roll back, which gives the serials back.
+   */
+  async assignToBatch(em: EntityManager, actor: Actor, batchId: string, cardIds: string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(cardIds)];
+    if (ids.length === 0) return new Map();
+    const action = CardAction.StartPersonalisation;
+    const t = CARD_TRANSITIONS[action];
+    const to = t.to as CardState;
+    const moved = await this.cards.assignToBatch(em, batchId, ids, t.from, to);
+    if (moved.length !== ids.length) {
+      throw new DomainError('CARD_NOT_ASSIGNABLE', 409, `${ids.length - moved.length} of ${ids.length} cards already have a serial or a batch, or are no longer ${t.from.join(' or ')}`, {
+        action, allowedFrom: t.from, refused: ids.length - moved.length,
+      });
+    }
+    await this.audit.record(em, actor, ...moved.map((c) => ({
+      action: `card.${action}`, entityType: CARD_AUDIT_ENTITY, entityId: c.id, organismeCode: c.organismeCode,
+      details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
+    })));
+    return new Map(moved.map((c) => [c.id, c.serial]));
+  }
+
+  /** Holders among these who have a usable card (shipped or active), in the caller's transaction: holder → card ids. */
+  usableCardsOfIn(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
+    return this.cards.usableCardsOf(em, beneficiaryIds);
+  }
+
+  /**
+   * Locks, in the caller's transaction, the cards of these holders managed by `organismeCode` that follow them to a
+   * new organisme (a change of fund, a regime transfer), by holder, oldest first.
+   */
+  lockMovableIn(em: EntityManager, beneficiaryIds: string[], organismeCode: string): Promise<MovableCard[]> {
+    return this.cards.lockMovable(em, beneficiaryIds, organismeCode);
+  }
+
+  /**
+   * Moves cards (serial kept) to their new managing organisme in the caller's transaction, in one statement; a card
+   * no longer with the `from` organisme stays. Answers the ids moved. The caller audits (card.organisme_changed).
+   */
+  moveOrganismeIn(em: EntityManager, moves: OrganismeMove[]): Promise<Set<string>> {
+    return this.cards.moveOrganisme(em, moves);
+  }
+
+  /**
+   * A kiosk wrote the card's records: its confirmed data version moves to the exchange's target (never backwards),
+   * in the caller's transaction (the confirm's, which closes the exchange and audits). Returns the version now held.
+   */
+  confirmKioskUpdateIn(em: EntityManager, cardId: string, targetVersion: number): Promise<number> {
+    return this.cards.confirmDataVersion(em, cardId, targetVersion);
+  }
+
+  /**
+   * The kiosk/2 confirm's common case in one statement of its own (CardRepository.confirmAcknowledgedKioskUpdate):
+   * the card acknowledged every record of the exchange (verified by the caller). Undefined when nothing was written
+   * (the exchange is no longer this kiosk's open kiosk/2 exchange of this card, or records are missing): the caller
+   * then takes its transactional path, which says why.
+   */
+  confirmAcknowledgedKioskUpdate(
+    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
+  ): Promise<{ fromVersion: number; version: number } | undefined> {
+    return this.cards.confirmAcknowledgedKioskUpdate(exchangeId, cardId, written, actor, serial);
+  }
+
+  /** The cards of these holders in one of `states`, in the caller's transaction: holder → cards. */
+  async ofHoldersIn(em: EntityManager, beneficiaryIds: string[], states: readonly CardState[]): Promise<Map<string, Array<{ id: string; state: CardState }>>> {
+    const out = new Map<string, Array<{ id: string; state: CardState }>>();
+    for (const r of await this.cards.ofHolders(em, beneficiaryIds, states)) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), { id: r.id, state: r.state }]);
+    return out;
+  }
+
+  /** Locks these cards in the caller's transaction (before it changes them) and answers their state, serial, organisme. */
+  lockStatesIn(em: EntityManager, ids: string[]): Promise<LockedCardState[]> {
+    return this.cards.lockStates(em, ids);
+  }
+
+  /**
+   * A card as an opposition sees it (state, reason, withdrawal window, whether a replacement is live), by serial in
+   * the actor's reach, in the caller's transaction; locked unless `forUpdate` is false. Null when out of reach.
+   */
+  oppositionStandingIn(em: EntityManager, actor: Actor, dbSerial: string, withdrawalHours: number, forUpdate = true): Promise<OppositionStanding | null> {
+    return this.cards.findForOpposition(em, dbSerial, scopeOf(actor) ?? null, withdrawalHours, LIVE_CARD_STATES, forUpdate);
   }
 
   /**

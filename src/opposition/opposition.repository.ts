@@ -1,22 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { CardState, OppositionReason } from '../cards/card-state.enum.js';
 import { run } from '../platform/database/sql.js';
 import type { OppositionListRow } from './list-producer.js';
-
-/** A card as an opposition declaration or withdrawal sees it, with its withdrawal window computed in SQL. */
-export interface LockedCard {
-  id: string;
-  serial: string;
-  organisme_code: string;
-  state: CardState;
-  opposition_reason: OppositionReason | null;
-  state_changed_at: Date;
-  withdrawable_until: Date;
-  too_late: boolean;
-  /** Another card of the same holder is ordered, being made, shipped or active: a replacement. */
-  replaced: boolean;
-}
 
 /**
  * The reads and writes of the opposition module (the streamed list production has its own connection and SQL in
@@ -28,19 +13,6 @@ export const LISTS_PAGE = 1000;
 @Injectable()
 export class OppositionRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  /** The card by serial if the scope reaches it (null scope: every card), optionally locked. */
-  async card(em: EntityManager, serial: string, scope: string | null, withdrawalHours: number, forUpdate: boolean): Promise<LockedCard | null> {
-    const { rows } = await run<LockedCard>(em,
-      `SELECT id, serial::text, organisme_code, state, opposition_reason, state_changed_at,
-              state_changed_at + make_interval(hours => $3) AS withdrawable_until,
-              now() > state_changed_at + make_interval(hours => $3) AS too_late,
-              EXISTS (SELECT 1 FROM card o WHERE o.beneficiary_id = card.beneficiary_id AND o.id <> card.id
-                         AND o.state IN ('ordered', 'in_personalisation', 'shipped', 'active')) AS replaced
-         FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
-      [serial, scope, withdrawalHours]);
-    return rows[0] ?? null;
-  }
 
   listsAfter(after: number, limit = LISTS_PAGE): Promise<OppositionListRow[]> {
     return this.dataSource.query(`SELECT * FROM opposition_list WHERE number > $1 ORDER BY number LIMIT $2`, [after, limit]);

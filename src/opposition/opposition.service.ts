@@ -1,15 +1,14 @@
-import { OppositionRepository, type LockedCard } from './opposition.repository.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { CardAction } from '../cards/card-action.enum.js';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState, OppositionReason } from '../cards/card-state.enum.js';
-import { cardNotFound, CardsService } from '../cards/cards.service.js';
+import { cardNotFound, CardsService, type OppositionStanding } from '../cards/cards.service.js';
 import type { CardView } from '../cards/dto/card.dto.js';
 import { AppConfig } from '../config/app-config.js';
 import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
-import { tenantScope, type Actor } from '../platform/auth/actor.js';
+import type { Actor } from '../platform/auth/actor.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
 
@@ -28,7 +27,6 @@ export class OppositionService {
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly config: AppConfig,
-    private readonly repo: OppositionRepository,
   ) {}
 
   /** Opposes the card; declaring an opposed card again changes nothing and answers the existing opposition. */
@@ -50,12 +48,12 @@ export class OppositionService {
     return this.dataSource.transaction(async (em) => {
       const card = await this.lock(em, actor, serial);
       if (card.state !== CardState.Opposed) throw new DomainError('CARD_NOT_OPPOSED', 409, 'The card is not in opposition', { state: card.state });
-      if (!withdrawable(card.opposition_reason)) {
-        throw new DomainError('OPPOSITION_NOT_WITHDRAWABLE', 409, `An opposition for the reason ${card.opposition_reason} was set by the system and cannot be withdrawn`, { reason: card.opposition_reason });
+      if (!withdrawable(card.oppositionReason)) {
+        throw new DomainError('OPPOSITION_NOT_WITHDRAWABLE', 409, `An opposition for the reason ${card.oppositionReason} was set by the system and cannot be withdrawn`, { reason: card.oppositionReason });
       }
-      if (card.too_late) {
+      if (card.tooLate) {
         throw new DomainError('OPPOSITION_WITHDRAWAL_TOO_LATE', 409, `An opposition can be withdrawn only within ${this.config.oppositionWithdrawalHours} hours of its declaration`, {
-          opposedAt: card.state_changed_at, withdrawableUntil: card.withdrawable_until,
+          opposedAt: card.stateChangedAt, withdrawableUntil: card.withdrawableUntil,
         });
       }
       // Once a replacement is on its way (ordered with the declaration, or later), the old card stays opposed:
@@ -76,23 +74,22 @@ export class OppositionService {
   }
 
   /** The card, locked, if the caller may reach it (a fund: its organisme's cards only); else CARD_NOT_FOUND. */
-  private async lock(em: EntityManager, actor: Actor, serial: string, forUpdate = true): Promise<LockedCard> {
+  private async lock(em: EntityManager, actor: Actor, serial: string, forUpdate = true): Promise<OppositionStanding> {
     const dbSerial = parseSerial(serial);
     if (!dbSerial) throw cardNotFound();
-    const scope = tenantScope(actor);
-    const card = await this.repo.card(em, dbSerial, scope ?? null, this.config.oppositionWithdrawalHours, forUpdate);
+    const card = await this.cards.oppositionStandingIn(em, actor, dbSerial, this.config.oppositionWithdrawalHours, forUpdate);
     if (!card) throw cardNotFound();
     return card;
   }
 
-  private view(c: LockedCard): OppositionView {
+  private view(c: OppositionStanding): OppositionView {
     return {
       serial: formatSerial(c.serial),
       cardId: c.id,
       state: c.state,
-      reason: c.opposition_reason!,
-      opposedAt: c.state_changed_at,
-      withdrawableUntil: withdrawable(c.opposition_reason) && !c.too_late ? c.withdrawable_until : null,
+      reason: c.oppositionReason!,
+      opposedAt: c.stateChangedAt,
+      withdrawableUntil: withdrawable(c.oppositionReason) && !c.tooLate ? c.withdrawableUntil : null,
     };
   }
 }

@@ -6,7 +6,7 @@ import { badRequest, conflict, DomainError, unprocessable } from '../platform/er
 import {
   BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirBirthDate, checkNirField, IDENTITY_FIELDS, IdentityFields,
 } from './beneficiary-input.js';
-import { BeneficiaryRepository, Scope } from './beneficiary.repository.js';
+import { BeneficiaryRepository, nirTaken, Scope, type AffiliationMove } from './beneficiary.repository.js';
 import { RegisterClock } from './register-clock.js';
 import type { AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
 import { isUuid } from '../platform/validation/ids.js';
@@ -64,6 +64,38 @@ export class BeneficiariesService {
     const { nir: _nir, nirTemporary: _t, affiliatedFrom: _a, ...identity } = input;
     await this.repo.updateIdentity(em, s.id, identity);
     return s.id;
+  }
+
+  /**
+   * "Close one affiliation, open the next", for every path that moves holders between organismes (a change of fund,
+   * a regime transfer), in the caller's transaction, which has locked the current affiliations: each ends on `date`
+   * and the new one opens on it. A concurrent change is refused with AFFILIATION_OVERLAP (roll back).
+   */
+  moveAffiliationsIn(em: EntityManager, moves: AffiliationMove[], toOrganisme: string, date: string): Promise<void> {
+    return this.repo.moveAffiliations(em, moves, toOrganisme, date);
+  }
+
+  /**
+   * Gives a beneficiary a new NIR in the caller's transaction (which holds its lock): not its current one
+   * (NIR_UNCHANGED), consistent with the birth date, held by nobody else (NIR_TAKEN, also when taken meanwhile).
+   * The register's trigger rewrites the identity record of its cards (a pending online update).
+   */
+  async changeNirIn(em: EntityManager, id: string, nir: { nir: string; temporary: boolean }): Promise<void> {
+    const before = await this.repo.nirOf(em, id);
+    if (!before) throw beneficiaryNotFound();
+    if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
+    orThrow(checkNirBirthDate(nir.nir, before.birthDate, 'newNir'));
+    if (await this.repo.nirTaken(em, nir.nir, id)) throw nirTaken();
+    await this.repo.updateNir(em, id, nir.nir, nir.temporary);
+  }
+
+  /**
+   * The beneficiary as a fund of `organismeCode` reaches it on `today` (null: as an operator), locked in the
+   * caller's transaction (another module's step that depends on the register, e.g. a card request). Null when out
+   * of reach. Not audited here: the caller's own audit entry says why it was read.
+   */
+  lockVisibleIn(em: EntityManager, scope: Scope, id: string): Promise<BeneficiaryView | null> {
+    return this.repo.find(scope, id, em, true);
   }
 
   /** Reads one beneficiary and leaves an access trail. */

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BeneficiaryInput, IdentityFields } from './beneficiary-input.js';
 import type { AffiliationView, BeneficiaryView } from './dto/beneficiary.dto.js';
+import { pgError, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
+import { conflict } from '../platform/errors/domain-error.js';
 import { CURRENT, run } from './sql.js';
 
 /**
@@ -24,6 +26,14 @@ export interface NirStanding {
   /** The latest end of its past affiliations; a new one may not start before it. */
   lastEnd: string | null;
 }
+
+/** A holder leaving its current affiliation (by id) for another organisme. */
+export interface AffiliationMove { affiliationId: string; beneficiaryId: string }
+
+const affiliationOverlap = (field: string) =>
+  conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary (changed meanwhile); read its affiliations and retry', { field });
+
+export const nirTaken = () => conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
 
 const VIEW_COLUMNS = `b.id, b.nir, b.nir_temporary, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
   b.birth_rank, b.address_lines, b.version, b.created_at, b.updated_at,
@@ -112,11 +122,57 @@ export class BeneficiaryRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** Opens an affiliation; one overlapping another of the holder's is refused by the exclusion constraint. */
   async insertAffiliation(em: EntityManager, beneficiaryId: string, organismeCode: string, validFrom: string): Promise<string> {
-    const { rows } = await run<{ id: string }>(em,
-      `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3) RETURNING id`,
-      [beneficiaryId, organismeCode, validFrom]);
-    return rows[0].id;
+    try {
+      const { rows } = await run<{ id: string }>(em,
+        `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3) RETURNING id`,
+        [beneficiaryId, organismeCode, validFrom]);
+      return rows[0].id;
+    } catch (e) {
+      if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('affiliatedFrom');
+      throw e;
+    }
+  }
+
+  /**
+   * Moves holders to another organisme on `date`, in two statements whatever their number: each current
+   * affiliation (locked by the caller) ends on `date`, the new one opens on it (periods never overlap). A concurrent
+   * change of one holder's affiliations is refused by the exclusion constraint (AFFILIATION_OVERLAP; the caller's
+   * transaction must roll back).
+   */
+  async moveAffiliations(em: EntityManager, moves: AffiliationMove[], toOrganisme: string, date: string): Promise<void> {
+    if (moves.length === 0) return;
+    try {
+      await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [moves.map((m) => m.affiliationId), date]);
+      await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`,
+        [moves.map((m) => m.beneficiaryId), toOrganisme, date]);
+    } catch (e) {
+      if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('effectiveDate');
+      throw e;
+    }
+  }
+
+  /** The NIR and birth date a NIR change is checked against (the caller holds the beneficiary's lock). */
+  async nirOf(em: EntityManager, id: string): Promise<{ nir: string; birthDate: string } | null> {
+    const { rows } = await run<{ nir: string; birthDate: string }>(em,
+      `SELECT nir, birth_date::text AS "birthDate" FROM beneficiary WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async nirTaken(em: EntityManager, nir: string, id: string): Promise<boolean> {
+    const { rows } = await run(em, `SELECT 1 FROM beneficiary WHERE nir = $1 AND id <> $2`, [nir, id]);
+    return rows.length > 0;
+  }
+
+  /** A new NIR; one another beneficiary took meanwhile is refused by the unique index (NIR_TAKEN). */
+  async updateNir(em: EntityManager, id: string, nir: string, temporary: boolean): Promise<void> {
+    try {
+      await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
+    } catch (e) {
+      if (pgError(e)?.code === PG_UNIQUE_VIOLATION) throw nirTaken();
+      throw e;
+    }
   }
 
   /** Writes the given identity fields and bumps the version. */

@@ -12,6 +12,6 @@ import { RegisterJobs } from './register.jobs.js';
 @Module({
   controllers: [BulkImportsController, BeneficiariesController],
   providers: [RegisterClock, BeneficiaryRepository, BeneficiariesService, BulkImportRepository, BulkImportsService, RegisterJobs],
-  exports: [BeneficiariesService, BeneficiaryRepository, RegisterClock],
+  exports: [BeneficiariesService, RegisterClock],
 })
 export class RegisterModule {}

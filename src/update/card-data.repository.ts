@@ -27,7 +27,7 @@ export class CardDataRepository {
   /** A card by serial within a tenant scope (null: every organisme), optionally locked for an update. */
   async findCard(em: EntityManager, serial: string, organismeCode: string | null, lock: boolean): Promise<CardDataCardRow | undefined> {
     const { rows } = await run<CardDataCardRow>(em,
-      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
+      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code AS "organismeCode", c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", u.data_updated_at AS "dataUpdatedAt"
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
         WHERE c.serial = $1 AND ($2::char(9) IS NULL OR c.organisme_code = $2)${lock ? ' FOR UPDATE OF c' : ''}`, [serial, organismeCode]);
     return rows[0];
@@ -36,23 +36,23 @@ export class CardDataRepository {
   /** The cards of a beneficiary within a tenant scope, newest first. */
   async findBeneficiaryCards(em: EntityManager, beneficiaryId: string, organismeCode: string | null): Promise<CardDataCardRow[]> {
     const { rows } = await run<CardDataCardRow>(em,
-      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at
+      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code AS "organismeCode", c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", u.data_updated_at AS "dataUpdatedAt"
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
         WHERE c.beneficiary_id = $1 AND ($2::char(9) IS NULL OR c.organisme_code = $2)
         ORDER BY c.created_at DESC, c.id`, [beneficiaryId, organismeCode]);
     return rows;
   }
 
-  async readRecord(em: EntityManager, cardId: string, recordType: string): Promise<{ content: unknown; version: number; updated_at: Date } | undefined> {
-    const { rows } = await run<{ content: unknown; version: number; updated_at: Date }>(em,
-      `SELECT content, version, updated_at FROM card_data_record WHERE card_id = $1 AND record_type = $2`, [cardId, recordType]);
+  async readRecord(em: EntityManager, cardId: string, recordType: string): Promise<{ content: unknown; version: number; updatedAt: Date } | undefined> {
+    const { rows } = await run<{ content: unknown; version: number; updatedAt: Date }>(em,
+      `SELECT content, version, updated_at AS "updatedAt" FROM card_data_record WHERE card_id = $1 AND record_type = $2`, [cardId, recordType]);
     return rows[0];
   }
 
   /** Type, version and time of every record of a card (not their content). */
-  async recordVersions(em: EntityManager, cardId: string): Promise<Array<{ record_type: string; version: number; updated_at: Date }>> {
-    const { rows } = await run<{ record_type: string; version: number; updated_at: Date }>(em,
-      `SELECT record_type, version, updated_at FROM card_data_record WHERE card_id = $1`, [cardId]);
+  async recordVersions(em: EntityManager, cardId: string): Promise<Array<{ recordType: string; version: number; updatedAt: Date }>> {
+    const { rows } = await run<{ recordType: string; version: number; updatedAt: Date }>(em,
+      `SELECT record_type AS "recordType", version, updated_at AS "updatedAt" FROM card_data_record WHERE card_id = $1`, [cardId]);
     return rows;
   }
 
@@ -62,7 +62,8 @@ export class CardDataRepository {
    */
   async stale(em: EntityManager, organismeCode: string | null, months: number, after: string, limit: number): Promise<StaleCardRow[]> {
     const { rows } = await run<StaleCardRow>(em,
-      `SELECT c.serial::text AS serial, c.data_version, coalesce(u.target_version, 0) AS target_version, u.data_updated_at, c.personalised_at
+      `SELECT c.serial::text AS serial, c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", u.data_updated_at AS "dataUpdatedAt",
+              c.personalised_at AS "personalisedAt"
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
         WHERE ($1::char(9) IS NULL OR c.organisme_code = $1) AND c.state IN ('active', 'shipped') AND c.serial > $2::bigint
           AND coalesce(u.data_updated_at, c.personalised_at, c.created_at) < now() - make_interval(months => $3::int)
@@ -85,10 +86,10 @@ export interface CardDataCardRow {
   id: string;
   serial: string | null;
   state: CardState;
-  organisme_code: string;
-  data_version: number;
-  target_version: number;
-  data_updated_at: Date | null;
+  organismeCode: string;
+  dataVersion: number;
+  targetVersion: number;
+  dataUpdatedAt: Date | null;
 }
 
-export interface StaleCardRow { serial: string; data_version: number; target_version: number; data_updated_at: Date | null; personalised_at: Date | null }
+export interface StaleCardRow { serial: string; dataVersion: number; targetVersion: number; dataUpdatedAt: Date | null; personalisedAt: Date | null }

@@ -78,10 +78,10 @@ export class CardDataService {
       const next = await this.records.writeRecord(em, card.id, recordType, content);
       if (next === null) {
         const version = (await this.records.recordVersion(em, card.id, recordType))!;
-        return { serial: formatSerial(canonical(serial)), recordType, changed: false, version, targetVersion: card.target_version };
+        return { serial: formatSerial(canonical(serial)), recordType, changed: false, version, targetVersion: card.targetVersion };
       }
       await this.audit.record(em, actor, {
-        action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code,
+        action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode,
         details: { serial: formatSerial(canonical(serial)), recordType, version: next },
       });
       return { serial: formatSerial(canonical(serial)), recordType, changed: true, version: next, targetVersion: next };
@@ -93,7 +93,7 @@ export class CardDataService {
     const card = await this.card(em, actor, serial, false);
     const row = await this.records.readRecord(em, card.id, recordType);
     if (!row) throw badRequestNotFound(recordType);
-    return { recordType, version: row.version, updatedAt: row.updated_at, content: row.content };
+    return { recordType, version: row.version, updatedAt: row.updatedAt, content: row.content };
   }
 
   /** What the chip still lacks, and when it was last written. */
@@ -117,15 +117,15 @@ export class CardDataService {
 
   private async view(em: EntityManager, card: CardDataCardRow): Promise<CardUpdatesView> {
     const rows = await this.records.recordVersions(em, card.id);
-    rows.sort((a, b) => recordOrder(a.record_type) - recordOrder(b.record_type));
+    rows.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
     return {
       serial: card.serial === null ? null : formatSerial(card.serial),
       state: card.state,
-      confirmedVersion: card.data_version,
-      targetVersion: card.target_version,
-      pendingRecordTypes: rows.filter((r) => r.version > card.data_version).map((r) => r.record_type),
-      lastUpdatedAt: card.data_updated_at,
-      records: rows.map((r) => ({ recordType: r.record_type, version: r.version, updatedAt: r.updated_at })),
+      confirmedVersion: card.dataVersion,
+      targetVersion: card.targetVersion,
+      pendingRecordTypes: rows.filter((r) => r.version > card.dataVersion).map((r) => r.recordType),
+      lastUpdatedAt: card.dataUpdatedAt,
+      records: rows.map((r) => ({ recordType: r.recordType, version: r.version, updatedAt: r.updatedAt })),
     };
   }
 
@@ -139,8 +139,8 @@ export class CardDataService {
     if (after === null) throw badRequest('INVALID_CURSOR', 'after must be a 12-digit serial');
     const rows = await this.records.stale(this.dataSource.manager, scope(actor), q.months, after, limit);
     const items = rows.map((r) => ({
-      serial: formatSerial(r.serial), confirmedVersion: r.data_version, targetVersion: r.target_version,
-      lastUpdatedAt: r.data_updated_at, personalisedAt: r.personalised_at,
+      serial: formatSerial(r.serial), confirmedVersion: r.dataVersion, targetVersion: r.targetVersion,
+      lastUpdatedAt: r.dataUpdatedAt, personalisedAt: r.personalisedAt,
     }));
     return { items, next: items.length === limit ? items[items.length - 1].serial : null };
   }

@@ -3,40 +3,40 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { CardState } from '../cards/card-state.enum.js';
 import { USABLE_CARD_STATES } from '../cards/card-transitions.js';
 import { run } from '../platform/database/sql.js';
+import { pgError, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { KioskExchangeStatus } from './update.entities.js';
 
-export interface CheckRow { id: string; state: CardState; data_version: number; target_version: number; has_key: boolean }
+export interface CheckRow { id: string; state: CardState; dataVersion: number; targetVersion: number; hasKey: boolean }
 
 /** A card as a kiosk/2 fetch needs it: its public keys (null when it has none). */
-export interface FetchCardRow { id: string; state: CardState; auth_public_key: Buffer | null; enc_public_key: Buffer | null }
+export interface FetchCardRow { id: string; state: CardState; authPublicKey: Buffer | null; encPublicKey: Buffer | null }
 
 export interface IssueRow {
   state: CardState;
   /** The card has keys (card_key): kiosk/1 issues nothing for it, kiosk/2 nothing for a card without. */
-  has_key: boolean;
-  data_version: number;
-  target_version: number;
+  hasKey: boolean;
+  dataVersion: number;
+  targetVersion: number;
   base: number;
   /** Null when nothing was issued: the card is blocked, or no record is newer than `base`. */
-  exchange_id: string | null;
+  exchangeId: string | null;
   records: Array<{ recordType: string; version: number; content: unknown }> | null;
 }
 
 export interface ExchangeRow {
-  id: string; status: KioskExchangeStatus; target_version: number; records: string[];
+  id: string; status: KioskExchangeStatus; targetVersion: number; records: string[];
   /** Opened by a kiosk/2 fetch (a card's proof), not a kiosk/1 check. */
   kiosk2: boolean;
 }
 /** A kiosk/2 confirm's first read (no lock): the exchange of this kiosk, its card's serial and auth key. */
 export interface ConfirmReadRow {
-  card_id: string; serial: string; status: KioskExchangeStatus; kiosk2: boolean; records: string[]; auth_public_key: Buffer | null;
+  cardId: string; serial: string; status: KioskExchangeStatus; kiosk2: boolean; records: string[]; authPublicKey: Buffer | null;
 }
-export interface ConfirmedRow { from_version: number; version: number }
 export interface ConfirmCardRow {
-  id: string; serial: string; state: CardState; organisme_code: string; data_version: number;
+  id: string; serial: string; state: CardState; organismeCode: string; dataVersion: number;
   /** The card's auth key (kiosk/2 acknowledgements), null for a card without keys. */
-  auth_public_key: Buffer | null;
+  authPublicKey: Buffer | null;
 }
 
 const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
@@ -84,43 +84,9 @@ WITH c AS (
                             'protocol', CASE WHEN $6::bytea IS NULL THEN 'kiosk/1' ELSE 'kiosk/2' END)
     FROM issued i CROSS JOIN c
 )
-SELECT c.state, c.has_key, c.data_version, c.target_version, c.base, (SELECT id FROM issued) AS exchange_id,
+SELECT c.state, c.has_key AS "hasKey", c.data_version AS "dataVersion", c.target_version AS "targetVersion", c.base, (SELECT id FROM issued) AS "exchangeId",
        (SELECT json_agg(json_build_object('recordType', record_type, 'version', version, 'content', content)) FROM recs) AS records
   FROM c`;
-
-/**
- * Confirms a kiosk/2 exchange the card acknowledged, in one statement (one round trip, its own transaction): locks
- * the card, then the exchange (the lock order of an issue), and only if the exchange is still this kiosk's, still
- * open, opened by kiosk/2, for this card, and every one of its records is among those acknowledged ($4), moves the
- * card's confirmed version to the target (never backwards), stamps the card's update date, marks the exchange
- * confirmed and writes the audit entry `card.data_written` (the columns AuditService writes). Otherwise it writes
- * nothing and returns no row: the caller then takes the transactional path, which says why. The card's signature
- * of the acknowledgement is verified by the caller before (it depends on nothing this statement could change).
- */
-const CONFIRM_ACKNOWLEDGED_SQL = `
-WITH c AS (
-  SELECT c.id, c.organisme_code, c.data_version FROM card c WHERE c.id = $3 FOR UPDATE
-), e AS (
-  SELECT x.id, x.target_version, x.records
-    FROM kiosk_exchange x JOIN c ON x.card_id = c.id
-   WHERE x.id = $1 AND x.kiosk_partner_id = $2 AND x.status = 'issued' AND x.challenge_digest IS NOT NULL AND x.records <@ $4::text[]
-     FOR UPDATE OF x
-), moved AS (
-  UPDATE card SET data_version = GREATEST(card.data_version, e.target_version), version = card.version + 1
-    FROM e WHERE card.id = $3
-  RETURNING card.data_version
-), stamped AS (
-  UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $3 AND EXISTS (SELECT 1 FROM e)
-), confirmed AS (
-  UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = (SELECT id FROM e)
-), audited AS (
-  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
-  SELECT $2::uuid, $5, $6, 'card.data_written', 'card', c.id::text, c.organisme_code,
-         jsonb_build_object('serial', $7::text, 'exchangeId', e.id, 'from', c.data_version, 'to', m.data_version,
-                            'records', to_jsonb(e.records), 'protocol', 'kiosk/2', 'cardAcknowledged', true)
-    FROM c CROSS JOIN e CROSS JOIN moved m
-)
-SELECT c.data_version AS from_version, m.data_version AS version FROM c CROSS JOIN moved m`;
 
 /** The kiosk protocol's SQL (docs/formats/kiosk-protocol.md). Checks run as prepared statements: they are the hot path. */
 @Injectable()
@@ -132,8 +98,8 @@ export class KioskRepository {
    * has keys, by serial (three primary-key or unique-index probes in one statement).
    */
   async findForCheck(serial: string): Promise<CheckRow | undefined> {
-    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check_v2',
-      `SELECT c.id, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version, k.card_id IS NOT NULL AS has_key
+    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check_v3',
+      `SELECT c.id, c.state, c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", k.card_id IS NOT NULL AS "hasKey"
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id LEFT JOIN card_key k ON k.card_id = c.id
         WHERE c.serial = $1`, [serial]);
     return rows[0];
@@ -141,8 +107,8 @@ export class KioskRepository {
 
   /** A kiosk/2 fetch's read: the card and its public keys, by serial. */
   async findForFetch(serial: string): Promise<FetchCardRow | undefined> {
-    const rows = await preparedQuery<FetchCardRow>(this.dataSource, 'kiosk_fetch_card',
-      `SELECT c.id, c.state, k.auth_public_key, k.enc_public_key
+    const rows = await preparedQuery<FetchCardRow>(this.dataSource, 'kiosk_fetch_card_v2',
+      `SELECT c.id, c.state, k.auth_public_key AS "authPublicKey", k.enc_public_key AS "encPublicKey"
          FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1`, [serial]);
     return rows[0];
   }
@@ -177,14 +143,14 @@ export class KioskRepository {
   ): Promise<IssueRow | 'challenge_used' | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v2', ISSUE_SQL,
+        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v3', ISSUE_SQL,
           [cardId, actor.partnerId, readVersion, actor.kind, actor.requestId, challengeDigest]);
         return rows[0];
       } catch (e) {
-        const err = e as { code?: string; constraint?: string };
+        const err = pgError(e);
         // The challenge already opened an exchange (a replay, or two fetches at once): the statement changed nothing.
-        if (err.code === '23505' && err.constraint === 'kiosk_exchange_challenge_once') return 'challenge_used';
-        if (attempt >= 5 || err.code !== '23505' || err.constraint !== 'kiosk_exchange_one_open_per_card') throw e;
+        if (err?.code === PG_UNIQUE_VIOLATION && err.constraint === 'kiosk_exchange_challenge_once') return 'challenge_used';
+        if (attempt >= 5 || err?.code !== PG_UNIQUE_VIOLATION || err.constraint !== 'kiosk_exchange_one_open_per_card') throw e;
       }
     }
   }
@@ -198,29 +164,20 @@ export class KioskRepository {
       `SELECT card_id FROM kiosk_exchange WHERE id = $1 AND kiosk_partner_id = $2`, [exchangeId, kioskPartnerId]);
     if (!found) return undefined;
     const { rows: [card] } = await run<ConfirmCardRow>(em,
-      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code, c.data_version, k.auth_public_key
+      `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code AS "organismeCode", c.data_version AS "dataVersion", k.auth_public_key AS "authPublicKey"
          FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.id = $1 FOR UPDATE OF c`, [found.card_id]);
     const { rows: [exchange] } = await run<ExchangeRow>(em,
-      `SELECT id, status, target_version, records, challenge_digest IS NOT NULL AS kiosk2 FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
+      `SELECT id, status, target_version AS "targetVersion", records, challenge_digest IS NOT NULL AS kiosk2 FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
     // Purged (retention) between the two reads: as unknown.
     return card && exchange ? { card, exchange } : undefined;
   }
 
   /** A kiosk/2 confirm's first read, no lock (prepared: the exchange path is a kiosk fleet's). */
   async findForConfirm(exchangeId: string, kioskPartnerId: string): Promise<ConfirmReadRow | undefined> {
-    const rows = await preparedQuery<ConfirmReadRow>(this.dataSource, 'kiosk2_confirm_read',
-      `SELECT x.card_id, c.serial::text AS serial, x.status, x.challenge_digest IS NOT NULL AS kiosk2, x.records, k.auth_public_key
+    const rows = await preparedQuery<ConfirmReadRow>(this.dataSource, 'kiosk2_confirm_read_v2',
+      `SELECT x.card_id AS "cardId", c.serial::text AS serial, x.status, x.challenge_digest IS NOT NULL AS kiosk2, x.records, k.auth_public_key AS "authPublicKey"
          FROM kiosk_exchange x JOIN card c ON c.id = x.card_id LEFT JOIN card_key k ON k.card_id = c.id
         WHERE x.id = $1 AND x.kiosk_partner_id = $2`, [exchangeId, kioskPartnerId]);
-    return rows[0];
-  }
-
-  /** See CONFIRM_ACKNOWLEDGED_SQL: the confirmed version before and after, or undefined when nothing was written. */
-  async confirmAcknowledged(
-    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
-  ): Promise<ConfirmedRow | undefined> {
-    const rows = await preparedQuery<ConfirmedRow>(this.dataSource, 'kiosk2_confirm_acknowledged', CONFIRM_ACKNOWLEDGED_SQL,
-      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial]);
     return rows[0];
   }
 
@@ -229,13 +186,13 @@ export class KioskRepository {
       [exchangeId, commandMayHaveReachedCard]);
   }
 
-  /** The exchange is confirmed: the card's confirmed version moves to its target (never backwards). */
-  async markConfirmed(em: EntityManager, exchangeId: string, cardId: string, targetVersion: number): Promise<number> {
-    const { rows: [upd] } = await run<{ data_version: number }>(em,
-      `UPDATE card SET data_version = GREATEST(data_version, $2), version = version + 1 WHERE id = $1 RETURNING data_version`, [cardId, targetVersion]);
+  /**
+   * The exchange is confirmed (the card's confirmed version was moved by CardsService.confirmKioskUpdateIn in the
+   * same transaction): the card's update date is stamped and the exchange closed.
+   */
+  async markConfirmed(em: EntityManager, exchangeId: string, cardId: string): Promise<void> {
     await run(em, `UPDATE card_update_state SET data_updated_at = now() WHERE card_id = $1`, [cardId]);
     await run(em, `UPDATE kiosk_exchange SET status = 'confirmed', finished_at = now() WHERE id = $1`, [exchangeId]);
-    return upd.data_version;
   }
 
   /**

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState } from '../cards/card-state.enum.js';
 import { isBlocked } from '../cards/card-transitions.js';
-import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
+import { CARD_AUDIT_ENTITY, cardNotFound, CardsService } from '../cards/cards.service.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
@@ -49,6 +49,7 @@ export class KioskService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: KioskRepository,
+    private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly signing: SigningService,
     config: AppConfig,
@@ -68,24 +69,24 @@ export class KioskService {
     const shown = formatSerial(serial);
     const card = await this.repo.findForCheck(serial);
     if (!card) throw cardNotFound();
-    if (card.has_key) throw protocol2Required();
+    if (card.hasKey) throw protocol2Required();
     if (Date.now() >= this.v1EndsAt) throw replacementRequired(this.v1Until);
-    if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.data_version);
+    if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.dataVersion);
     // An interrupted write leaves the chip untrustworthy whatever version it reads: everything is sent again.
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
-    if (card.target_version <= Math.min(card.data_version, readVersion)) return this.nothingToDo(actor, shown, card.data_version);
+    if (card.targetVersion <= Math.min(card.dataVersion, readVersion)) return this.nothingToDo(actor, shown, card.dataVersion);
     // Something is pending: issue an exchange (one statement, under the card's row lock; it re-reads the card).
     // The records go to the kiosk: the same statement audits the disclosure (card.data_sent).
     const issued = await this.repo.issueExchange(card.id, { partnerId: actor.partnerId ?? '', kind: actor.kind, requestId: actor.requestId }, readVersion);
     if (!issued || issued === 'challenge_used') throw cardNotFound();
     // Keys arrived since the read (the statement checked again under the card's lock and issued nothing).
-    if (issued.has_key) throw protocol2Required();
-    if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version);
-    if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version);
+    if (issued.hasKey) throw protocol2Required();
+    if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.dataVersion);
+    if (!issued.exchangeId || !issued.records) return this.nothingToDo(actor, shown, issued.dataVersion);
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
     return {
-      protocol: KIOSK_PROTOCOL, action: 'update', serial: shown, exchangeId: issued.exchange_id, fromVersion: issued.base,
-      targetVersion: issued.target_version, records,
+      protocol: KIOSK_PROTOCOL, action: 'update', serial: shown, exchangeId: issued.exchangeId, fromVersion: issued.base,
+      targetVersion: issued.targetVersion, records,
     };
   }
 
@@ -122,15 +123,16 @@ export class KioskService {
       // In write order, as the check answered them (the exchange row keeps them in no particular order).
       const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r)))
         .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
-      const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code };
+      const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode };
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);
         await this.audit.record(em, actor, { ...audit, action: 'card.data_write_failed', details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing } });
-        return { protocol: KIOSK_PROTOCOL, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.data_version, ex.id) };
+        return { protocol: KIOSK_PROTOCOL, result: 'failed', serial: shown, version: card.dataVersion, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.dataVersion, ex.id) };
       }
-      const version = await this.repo.markConfirmed(em, ex.id, card.id, ex.target_version);
+      const version = await this.cards.confirmKioskUpdateIn(em, card.id, ex.targetVersion);
+      await this.repo.markConfirmed(em, ex.id, card.id);
       await this.audit.record(em, actor, {
-        ...audit, action: 'card.data_written', details: { serial: shown, exchangeId: ex.id, from: card.data_version, to: version, records: ex.records },
+        ...audit, action: 'card.data_written', details: { serial: shown, exchangeId: ex.id, from: card.dataVersion, to: version, records: ex.records },
       });
       return { protocol: KIOSK_PROTOCOL, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, ex.id) };
     });

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState } from '../cards/card-state.enum.js';
 import { isBlocked } from '../cards/card-transitions.js';
-import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
+import { CARD_AUDIT_ENTITY, cardNotFound, CardsService } from '../cards/cards.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
@@ -72,6 +72,7 @@ export class Kiosk2Service {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: KioskRepository,
+    private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly signing: SigningService,
     private readonly challenges: KioskChallenges,
@@ -93,10 +94,10 @@ export class Kiosk2Service {
     const shown = formatSerial(serial);
     const card = await this.repo.findForCheck(serial);
     if (!card) throw cardNotFound();
-    if (!card.has_key) throw this.keyless();
-    if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.data_version, false);
+    if (!card.hasKey) throw this.keyless();
+    if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.dataVersion, false);
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
-    if (card.target_version <= Math.min(card.data_version, readVersion)) return this.nothingToDo(actor, shown, card.data_version, false);
+    if (card.targetVersion <= Math.min(card.dataVersion, readVersion)) return this.nothingToDo(actor, shown, card.dataVersion, false);
     const kioskId = actor.partnerId ?? '';
     const c = this.challenges.issue(shown, kioskId);
     this.guard.challengeIssued(actor, serial, c);
@@ -121,9 +122,9 @@ export class Kiosk2Service {
     }
     const card = await this.repo.findForFetch(serial);
     if (!card) throw cardNotFound();
-    if (!card.auth_public_key || !card.enc_public_key) throw this.keyless();
+    if (!card.authPublicKey || !card.encPublicKey) throw this.keyless();
     const signed = proofMessage({ challenge: dto.challenge, serial: shown, readVersion: dto.readVersion, writeInProgress: dto.writeInProgress, kioskId });
-    if (!verifyCardSignature(card.auth_public_key, signed, Buffer.from(dto.proof, 'base64'))) {
+    if (!verifyCardSignature(card.authPublicKey, signed, Buffer.from(dto.proof, 'base64'))) {
       await this.guard.refused(actor, serial, 'proof_invalid');
       throw proofInvalid();
     }
@@ -136,14 +137,14 @@ export class Kiosk2Service {
     }
     this.guard.proven(actor, serial);
     if (!issued) throw cardNotFound();
-    if (!issued.has_key) throw this.keyless();
-    if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.data_version, true);
-    if (!issued.exchange_id || !issued.records) return this.nothingToDo(actor, shown, issued.data_version, true);
+    if (!issued.hasKey) throw this.keyless();
+    if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.dataVersion, true);
+    if (!issued.exchangeId || !issued.records) return this.nothingToDo(actor, shown, issued.dataVersion, true);
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
-    const sealed = sealRecords(card.enc_public_key, { serial: shown, exchangeId: issued.exchange_id }, records);
+    const sealed = sealRecords(card.encPublicKey, { serial: shown, exchangeId: issued.exchangeId }, records);
     return {
-      protocol: KIOSK_PROTOCOL_2, action: 'update', serial: shown, exchangeId: issued.exchange_id, fromVersion: issued.base,
-      targetVersion: issued.target_version, ephemeralKey: sealed.ephemeralKey, records: sealed.records,
+      protocol: KIOSK_PROTOCOL_2, action: 'update', serial: shown, exchangeId: issued.exchangeId, fromVersion: issued.base,
+      targetVersion: issued.targetVersion, ephemeralKey: sealed.ephemeralKey, records: sealed.records,
     };
   }
 
@@ -177,24 +178,25 @@ export class Kiosk2Service {
       const written = dto.writtenRecords ?? [];
       if (!dto.aborted) {
         const ack = ackMessage({ exchangeId: ex.id, serial: shown, writtenRecords: written });
-        if (!card.auth_public_key || !verifyCardSignature(card.auth_public_key, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) throw ackInvalid();
+        if (!card.authPublicKey || !verifyCardSignature(card.authPublicKey, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) throw ackInvalid();
       }
       const done = new Set(written);
       const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !done.has(r)))
         .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
-      const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organisme_code };
+      const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode };
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);
         await this.audit.record(em, actor, {
           ...audit, action: 'card.data_write_failed',
           details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: !dto.aborted },
         });
-        return { protocol: KIOSK_PROTOCOL_2, result: 'failed', serial: shown, version: card.data_version, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.data_version, true, ex.id) };
+        return { protocol: KIOSK_PROTOCOL_2, result: 'failed', serial: shown, version: card.dataVersion, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.dataVersion, true, ex.id) };
       }
-      const version = await this.repo.markConfirmed(em, ex.id, card.id, ex.target_version);
+      const version = await this.cards.confirmKioskUpdateIn(em, card.id, ex.targetVersion);
+      await this.repo.markConfirmed(em, ex.id, card.id);
       await this.audit.record(em, actor, {
         ...audit, action: 'card.data_written',
-        details: { serial: shown, exchangeId: ex.id, from: card.data_version, to: version, records: ex.records, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: true },
+        details: { serial: shown, exchangeId: ex.id, from: card.dataVersion, to: version, records: ex.records, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: true },
       });
       return { protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, true, ex.id) };
     });
@@ -203,21 +205,21 @@ export class Kiosk2Service {
   /**
    * The common confirm, in two round trips instead of a transaction of nine: the exchange and the card's key read
    * without a lock, the acknowledgement verified, then one statement that writes only if the exchange is still
-   * open and this card's (KioskRepository.confirmAcknowledged). Anything else (unknown, another card, kiosk/1,
+   * open and this card's (CardsService.confirmAcknowledgedKioskUpdate). Anything else (unknown, another card, kiosk/1,
    * finished, records missing, a signature that does not verify, a race lost) returns undefined, and the
    * transactional path below answers it, re-reading everything under the card's lock: its answers are unchanged.
    */
   private async confirmAcknowledged(actor: Actor, dto: Kiosk2Confirm, serial: string): Promise<Confirm2Answer | undefined> {
     const kioskId = actor.partnerId ?? '';
     const ex = await this.repo.findForConfirm(dto.exchangeId, kioskId);
-    if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.auth_public_key) return undefined;
+    if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.authPublicKey) return undefined;
     const written = dto.writtenRecords ?? [];
     const acknowledged = new Set(written);
     if (!ex.records.every((r) => acknowledged.has(r))) return undefined;
     const shown = formatSerial(serial);
     const ack = ackMessage({ exchangeId: dto.exchangeId, serial: shown, writtenRecords: written });
-    if (!verifyCardSignature(ex.auth_public_key, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
-    const done = await this.repo.confirmAcknowledged(dto.exchangeId, ex.card_id, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
+    if (!verifyCardSignature(ex.authPublicKey, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
+    const done = await this.cards.confirmAcknowledgedKioskUpdate(dto.exchangeId, ex.cardId, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
     if (!done) return undefined;
     return {
       protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version: done.version, missingRecords: [],

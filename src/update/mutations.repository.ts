@@ -3,14 +3,13 @@ import { EntityManager } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { CURRENT } from '../register/sql.js';
 
-export interface CurrentAffiliationRow { id: string; organisme_code: string; valid_from: string; valid_to: string | null }
-export interface MutationRow {
-  id: string; beneficiary_id: string; card_id: string | null; serial: string | null; from_organisme: string; to_organisme: string;
-  effective_date: string; kind: string; transfer_id?: string | null;
-}
+export interface CurrentAffiliation { id: string; organismeCode: string; validFrom: string; validTo: string | null }
+export interface MutationStats { cardsKept: number; fundChanges: number; nirChanges: number; regimeTransfers: number; pending: number }
 
-/** Card states that follow the insured to the new organisme (cards out of use stay where they ended). */
-export const MOVABLE_STATES = `('ordered', 'in_personalisation', 'shipped', 'active', 'returned_undeliverable')`;
+export interface MutationRow {
+  id: string; beneficiaryId: string; cardId: string | null; serial: string | null; fromOrganisme: string; toOrganisme: string;
+  effectiveDate: string; kind: string; transferId?: string | null;
+}
 
 /** The SQL of mutations that keep the card. Scoping as in the register: a fund reaches only its current affiliates. */
 /** Advisory lock key of the due-mutation runs ("mapl"). */
@@ -22,9 +21,9 @@ export class MutationsRepository {
    * Locks the beneficiary and answers its current affiliation on `today`, when the scope reaches it (a fund: only
    * through a current affiliation to its own organisme; an operator: any beneficiary with a current affiliation).
    */
-  async lockCurrent(em: EntityManager, organismeCode: string | null, id: string, today: string): Promise<CurrentAffiliationRow | null> {
-    const { rows } = await run<CurrentAffiliationRow>(em,
-      `SELECT a.id, a.organisme_code, a.valid_from::text AS valid_from, a.valid_to::text AS valid_to
+  async lockCurrent(em: EntityManager, organismeCode: string | null, id: string, today: string): Promise<CurrentAffiliation | null> {
+    const { rows } = await run<CurrentAffiliation>(em,
+      `SELECT a.id, a.organisme_code AS "organismeCode", a.valid_from::text AS "validFrom", a.valid_to::text AS "validTo"
          FROM beneficiary b JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', '$2::date')}
         WHERE b.id = $1 AND ($3::char(9) IS NULL OR a.organisme_code = $3)
         FOR UPDATE OF b, a`, [id, today, organismeCode]);
@@ -46,26 +45,12 @@ export class MutationsRepository {
     return rows.length > 0;
   }
 
-  /** Ends the current affiliation at `date` and opens the new one from `date` (periods never overlap). */
-  async switchAffiliation(em: EntityManager, current: CurrentAffiliationRow, beneficiaryId: string, toOrganisme: string, date: string): Promise<void> {
-    await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = $1`, [current.id, date]);
-    await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3)`, [beneficiaryId, toOrganisme, date]);
-  }
-
-  /** The insured's cards managed by `organismeCode` that are still in use, locked. */
-  async lockMovableCards(em: EntityManager, beneficiaryId: string, organismeCode: string): Promise<Array<{ id: string; serial: string | null }>> {
-    const { rows } = await run<{ id: string; serial: string | null }>(em,
-      `SELECT id, serial::text AS serial FROM card
-        WHERE beneficiary_id = $1 AND organisme_code = $2 AND state IN ${MOVABLE_STATES}
-        ORDER BY created_at, id FOR UPDATE`, [beneficiaryId, organismeCode]);
-    return rows;
-  }
-
   async insert(em: EntityManager, m: { beneficiaryId: string; cardId: string | null; from: string; to: string; effectiveDate: string; kind: string; applied?: boolean }): Promise<MutationRow> {
     const { rows } = await run<MutationRow>(em,
       `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, applied_at)
        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END)
-       RETURNING id, beneficiary_id, card_id, NULL::text AS serial, from_organisme, to_organisme, effective_date::text AS effective_date, kind`,
+       RETURNING id, beneficiary_id AS "beneficiaryId", card_id AS "cardId", NULL::text AS serial, from_organisme AS "fromOrganisme",
+                 to_organisme AS "toOrganisme", effective_date::text AS "effectiveDate", kind`,
       [m.beneficiaryId, m.cardId, m.from, m.to, m.effectiveDate, m.kind, m.applied ?? false]);
     return rows[0];
   }
@@ -85,8 +70,8 @@ export class MutationsRepository {
 
   async lockDue(em: EntityManager, day: string, beneficiaryId: string | null = null, limit: number | null = null): Promise<MutationRow[]> {
     const { rows } = await run<MutationRow>(em,
-      `SELECT m.id, m.beneficiary_id, m.card_id, c.serial::text AS serial, m.from_organisme, m.to_organisme,
-              m.effective_date::text AS effective_date, m.kind, m.transfer_id
+      `SELECT m.id, m.beneficiary_id AS "beneficiaryId", m.card_id AS "cardId", c.serial::text AS serial, m.from_organisme AS "fromOrganisme",
+              m.to_organisme AS "toOrganisme", m.effective_date::text AS "effectiveDate", m.kind, m.transfer_id AS "transferId"
          FROM card_mutation m LEFT JOIN card c ON c.id = m.card_id
         WHERE m.applied_at IS NULL AND m.effective_date <= $1::date AND ($2::uuid IS NULL OR m.beneficiary_id = $2)
         ORDER BY m.effective_date, m.created_at, m.id
@@ -98,21 +83,6 @@ export class MutationsRepository {
   async markApplied(em: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await run(em, `UPDATE card_mutation SET applied_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
-  }
-
-  /**
-   * Moves cards to their new managing organisme in one statement; answers the ids moved (a card no longer with the
-   * old organisme stays where it is). Each card at most once per call.
-   */
-  async moveCards(em: EntityManager, moves: Array<{ cardId: string; from: string; to: string }>): Promise<Set<string>> {
-    if (moves.length === 0) return new Set();
-    const { rows } = await run<{ id: string }>(em,
-      `UPDATE card c SET organisme_code = x.to_org, version = c.version + 1
-         FROM unnest($1::uuid[], $2::char(9)[], $3::char(9)[]) AS x(id, from_org, to_org)
-        WHERE c.id = x.id AND c.organisme_code = x.from_org
-        RETURNING c.id`,
-      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
-    return new Set(rows.map((r) => r.id));
   }
 
   /**
@@ -139,28 +109,12 @@ export class MutationsRepository {
     return count;
   }
 
-  /** The beneficiary's NIR and identity traits as the chip's identity record holds them. */
-  async identity(em: EntityManager, id: string): Promise<{ nir: string; first_name: string; birth_name: string; usage_name: string | null; birth_date: string; birth_rank: number }> {
-    const { rows } = await run<{ nir: string; first_name: string; birth_name: string; usage_name: string | null; birth_date: string; birth_rank: number }>(em,
-      `SELECT nir, first_name, birth_name, usage_name, birth_date::text AS birth_date, birth_rank FROM beneficiary WHERE id = $1`, [id]);
-    return rows[0];
-  }
-
-  async nirTaken(em: EntityManager, nir: string, id: string): Promise<boolean> {
-    const { rows } = await run(em, `SELECT 1 FROM beneficiary WHERE nir = $1 AND id <> $2`, [nir, id]);
-    return rows.length > 0;
-  }
-
-  async updateNir(em: EntityManager, id: string, nir: string, temporary: boolean): Promise<void> {
-    await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
-  }
-
-  async stats(em: EntityManager): Promise<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }> {
-    const { rows } = await run<{ cards_kept: number; fund_changes: number; nir_changes: number; regime_transfers: number; pending: number }>(em,
-      `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS cards_kept,
-              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'fund_change')::int AS fund_changes,
-              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'nir_change')::int AS nir_changes,
-              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'regime_transfer')::int AS regime_transfers,
+  async stats(em: EntityManager): Promise<MutationStats> {
+    const { rows } = await run<MutationStats>(em,
+      `SELECT count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL)::int AS "cardsKept",
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'fund_change')::int AS "fundChanges",
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'nir_change')::int AS "nirChanges",
+              count(*) FILTER (WHERE applied_at IS NOT NULL AND card_id IS NOT NULL AND kind = 'regime_transfer')::int AS "regimeTransfers",
               count(*) FILTER (WHERE applied_at IS NULL)::int AS pending
          FROM card_mutation`);
     return rows[0];

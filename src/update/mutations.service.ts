@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { formatOptionalSerial } from '../cards/card-serial.js';
-import { CARD_AUDIT_ENTITY } from '../cards/cards.service.js';
+import { CARD_AUDIT_ENTITY, CardsService } from '../cards/cards.service.js';
 import { FundEventType, type NewFundEvent } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
-import { conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
-import { BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
+import { conflict, unprocessable } from '../platform/errors/domain-error.js';
+import { BeneficiariesService, BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
-import { checkNirBirthDate } from '../register/beneficiary-input.js';
-import { orThrow } from '../register/beneficiaries.service.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
@@ -31,6 +29,8 @@ export class MutationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: MutationsRepository,
+    private readonly cards: CardsService,
+    private readonly beneficiaries: BeneficiariesService,
     private readonly audit: AuditService,
     private readonly events: FundEventsService,
     private readonly clock: RegisterClock,
@@ -46,55 +46,48 @@ export class MutationsService {
     if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
     if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
-        if (!current) {
-          if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
-          throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
-        }
-        // This insured's own changes that came due before the hourly job ran are applied first, in order (the
-        // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
-        // and the operator's bounded route's, never a fund's request.
-        await this.repo.lockApplyRun(em);
-        await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
-        const from = current.organisme_code;
-        if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
-        if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
-        if (dto.effectiveDate < today || dto.effectiveDate <= current.valid_from) {
-          throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
-            { field: 'effectiveDate', today, currentFrom: current.valid_from });
-        }
-        if (current.valid_to !== null || (await this.repo.hasPending(em, beneficiaryId))) {
-          throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
-        }
-        await this.repo.switchAffiliation(em, current, beneficiaryId, dto.toOrganismeCode, dto.effectiveDate);
-        const cards = await this.repo.lockMovableCards(em, beneficiaryId, from);
-        const rows: MutationRow[] = [];
-        for (const card of cards.length ? cards : [null]) {
-          const row = await this.repo.insert(em, {
-            beneficiaryId, cardId: card?.id ?? null, from, to: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, kind: CardMutationKind.FundChange,
-          });
-          rows.push({ ...row, serial: card?.serial ?? null });
-        }
-        await this.audit.record(em, actor, {
-          action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: from,
-          details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
-        });
-        const applied = dto.effectiveDate <= today;
-        if (applied) await this.applyMany(em, actor, rows);
-        return {
-          beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
-          cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
-        };
-      });
-    } catch (e) {
-      // A concurrent change of the same person's affiliations (exclusion constraint).
-      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23P01') {
-        throw conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary', { field: 'effectiveDate' });
+    // A concurrent change of the same person's affiliations is refused by the register (AFFILIATION_OVERLAP).
+    return this.dataSource.transaction(async (em) => {
+      const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
+      if (!current) {
+        if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
+        throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
       }
-      throw e;
-    }
+      // This insured's own changes that came due before the hourly job ran are applied first, in order (the
+      // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
+      // and the operator's bounded route's, never a fund's request.
+      await this.repo.lockApplyRun(em);
+      await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
+      const from = current.organismeCode;
+      if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
+      if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
+      if (dto.effectiveDate < today || dto.effectiveDate <= current.validFrom) {
+        throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
+          { field: 'effectiveDate', today, currentFrom: current.validFrom });
+      }
+      if (current.validTo !== null || (await this.repo.hasPending(em, beneficiaryId))) {
+        throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
+      }
+      await this.beneficiaries.moveAffiliationsIn(em, [{ affiliationId: current.id, beneficiaryId }], dto.toOrganismeCode, dto.effectiveDate);
+      const cards = await this.cards.lockMovableIn(em, [beneficiaryId], from);
+      const rows: MutationRow[] = [];
+      for (const card of cards.length ? cards : [null]) {
+        const row = await this.repo.insert(em, {
+          beneficiaryId, cardId: card?.id ?? null, from, to: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, kind: CardMutationKind.FundChange,
+        });
+        rows.push({ ...row, serial: card?.serial ?? null });
+      }
+      await this.audit.record(em, actor, {
+        action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: from,
+        details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
+      });
+      const applied = dto.effectiveDate <= today;
+      if (applied) await this.applyMany(em, actor, rows);
+      return {
+        beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
+        cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
+      };
+    });
   }
 
   /**
@@ -126,7 +119,7 @@ export class MutationsService {
 
   async stats(): Promise<MutationStatsView> {
     const s = await this.repo.stats(this.dataSource.manager);
-    return { cardsKept: s.cards_kept, fundChanges: s.fund_changes, nirChanges: s.nir_changes, regimeTransfers: s.regime_transfers, pending: s.pending };
+    return { cardsKept: s.cardsKept, fundChanges: s.fundChanges, nirChanges: s.nirChanges, regimeTransfers: s.regimeTransfers, pending: s.pending };
   }
 
   /**
@@ -140,45 +133,34 @@ export class MutationsService {
     const nir = validateNir(dto.newNir);
     if (!nir.ok) throw unprocessable(nir.code, nir.message, { field: 'newNir' });
     const today = this.clock.today();
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
-        if (!current) {
-          if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
-          throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
-        }
-        const before = await this.repo.identity(em, beneficiaryId);
-        if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
-        orThrow(checkNirBirthDate(nir.nir, before.birth_date, 'newNir'));
-        if (await this.repo.nirTaken(em, nir.nir, beneficiaryId)) throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
-        await this.repo.updateNir(em, beneficiaryId, nir.nir, nir.temporary);
-        const org = current.organisme_code;
-        const cards = await this.repo.lockMovableCards(em, beneficiaryId, org);
-        const records: AuditRecord[] = [{
-          action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
-          details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
-        }];
-        // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
-        // pending online update, audited card.data_changed); the mutation rows count the cards kept.
-        for (const card of cards.length ? cards : [null]) {
-          await this.repo.insert(em, {
-            beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
-          });
-        }
-        await this.audit.record(em, actor, ...records);
-        // The managing fund's systems follow the change (never the number itself: events carry no NIR).
-        await this.events.append(em, {
-          organismeCode: org, type: FundEventType.BeneficiaryNirChanged, subjectType: 'beneficiary', subjectId: beneficiaryId,
-          data: { beneficiaryId, nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
-        });
-        return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
-      });
-    } catch (e) {
-      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23505') {
-        throw conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
+    return this.dataSource.transaction(async (em) => {
+      const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
+      if (!current) {
+        if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
+        throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
       }
-      throw e;
-    }
+      await this.beneficiaries.changeNirIn(em, beneficiaryId, nir);
+      const org = current.organismeCode;
+      const cards = await this.cards.lockMovableIn(em, [beneficiaryId], org);
+      const records: AuditRecord[] = [{
+        action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
+        details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+      }];
+      // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
+      // pending online update, audited card.data_changed); the mutation rows count the cards kept.
+      for (const card of cards.length ? cards : [null]) {
+        await this.repo.insert(em, {
+          beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
+        });
+      }
+      await this.audit.record(em, actor, ...records);
+      // The managing fund's systems follow the change (never the number itself: events carry no NIR).
+      await this.events.append(em, {
+        organismeCode: org, type: FundEventType.BeneficiaryNirChanged, subjectType: 'beneficiary', subjectId: beneficiaryId,
+        data: { beneficiaryId, nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+      });
+      return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
+    });
   }
 
   /**
@@ -191,8 +173,8 @@ export class MutationsService {
     const waves: MutationRow[][] = [];
     const seen = new Map<string, number>();
     for (const m of rows) {
-      const k = seen.get(m.beneficiary_id) ?? 0;
-      seen.set(m.beneficiary_id, k + 1);
+      const k = seen.get(m.beneficiaryId) ?? 0;
+      seen.set(m.beneficiaryId, k + 1);
       (waves[k] ??= []).push(m);
     }
     for (const wave of waves) await this.applyWave(em, actor, wave);
@@ -200,33 +182,33 @@ export class MutationsService {
 
   private async applyWave(em: EntityManager, actor: Actor, wave: MutationRow[]): Promise<void> {
     if (wave.length === 0) return;
-    const moved = await this.repo.moveCards(em,
-      wave.filter((m) => m.card_id).map((m) => ({ cardId: m.card_id!, from: m.from_organisme, to: m.to_organisme })));
+    const moved = await this.cards.moveOrganismeIn(em,
+      wave.filter((m) => m.cardId).map((m) => ({ cardId: m.cardId!, from: m.fromOrganisme, to: m.toOrganisme })));
     await this.repo.markApplied(em, wave.map((m) => m.id));
     const events: NewFundEvent[] = [];
     const records: AuditRecord[] = [];
     const perTransfer = new Map<string, number>();
     for (const m of wave) {
       // A moved card's organisme record is rewritten by the register's trigger on the card (audited card.data_changed).
-      const isMoved = m.card_id !== null && moved.has(m.card_id);
-      const transfer = m.transfer_id ? { transferId: m.transfer_id } : {};
-      const data = { beneficiaryId: m.beneficiary_id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, ...transfer };
+      const isMoved = m.cardId !== null && moved.has(m.cardId);
+      const transfer = m.transferId ? { transferId: m.transferId } : {};
+      const data = { beneficiaryId: m.beneficiaryId, cardId: m.cardId, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, effectiveDate: m.effectiveDate, ...transfer };
       events.push(
-        { organismeCode: m.from_organisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
-        { organismeCode: m.to_organisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiary_id, data },
+        { organismeCode: m.fromOrganisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiaryId, data },
+        { organismeCode: m.toOrganisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiaryId, data },
       );
       const serial = formatOptionalSerial(m.serial);
       records.push({
-        action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiary_id, organismeCode: m.to_organisme,
-        details: { mutationId: m.id, cardId: m.card_id, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, effectiveDate: m.effective_date, cardMoved: isMoved, ...transfer },
+        action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiaryId, organismeCode: m.toOrganisme,
+        details: { mutationId: m.id, cardId: m.cardId, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, effectiveDate: m.effectiveDate, cardMoved: isMoved, ...transfer },
       });
       if (isMoved) {
         records.push({
-          action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.card_id!, organismeCode: m.to_organisme,
-          details: { mutationId: m.id, serial, fromOrganisme: m.from_organisme, toOrganisme: m.to_organisme, cardId: m.card_id, effectiveDate: m.effective_date, cardMoved: true },
+          action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.cardId!, organismeCode: m.toOrganisme,
+          details: { mutationId: m.id, serial, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, cardId: m.cardId, effectiveDate: m.effectiveDate, cardMoved: true },
         });
       }
-      if (m.transfer_id) perTransfer.set(m.transfer_id, (perTransfer.get(m.transfer_id) ?? 0) + 1);
+      if (m.transferId) perTransfer.set(m.transferId, (perTransfer.get(m.transferId) ?? 0) + 1);
     }
     await this.events.append(em, ...events);
     await this.audit.record(em, actor, ...records);

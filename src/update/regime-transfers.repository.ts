@@ -3,24 +3,24 @@ import { EntityManager } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { CURRENT } from '../register/sql.js';
 import { CardMutationKind } from './mutation.entity.js';
-import { MOVABLE_STATES } from './mutations.repository.js';
 import type { RegimeTransferMapping } from './regime-transfer.entity.js';
 
 export interface RegimeTransferRow {
-  id: string; effective_date: string; mappings: RegimeTransferMapping[]; status: string;
-  insured_count: number; cards_count: number; skipped_count: number; mutations_count: number; applied_count: number;
-  cursor_organisme: string | null; cursor_beneficiary: string | null; failure: string | null; request_id: string | null;
-  created_at: Date; recorded_at: Date | null; applied_at: Date | null;
+  id: string; effectiveDate: string; mappings: RegimeTransferMapping[]; status: string;
+  insuredCount: number; cardsCount: number; skippedCount: number; mutationsCount: number; appliedCount: number;
+  cursorOrganisme: string | null; cursorBeneficiary: string | null; failure: string | null; requestId: string | null;
+  createdAt: Date; recordedAt: Date | null; appliedAt: Date | null;
 }
 
 /** One insured of a source organisme met by the recording job; `skip` says why they are left alone (null: moved). */
 export interface TransferCandidate {
-  affiliation_id: string; beneficiary_id: string; skip: 'affiliation_ends' | 'affiliation_starts' | 'mutation_pending' | null;
+  affiliationId: string; beneficiaryId: string; skip: 'affiliation_ends' | 'affiliation_starts' | 'mutation_pending' | null;
 }
 
-const COLUMNS = `id, effective_date::text AS effective_date, mappings, status, insured_count, cards_count, skipped_count,
-  mutations_count, applied_count, cursor_organisme, cursor_beneficiary::text AS cursor_beneficiary, failure, request_id,
-  created_at, recorded_at, applied_at`;
+const COLUMNS = `id, effective_date::text AS "effectiveDate", mappings, status, insured_count AS "insuredCount", cards_count AS "cardsCount",
+  skipped_count AS "skippedCount", mutations_count AS "mutationsCount", applied_count AS "appliedCount", cursor_organisme AS "cursorOrganisme",
+  cursor_beneficiary::text AS "cursorBeneficiary", failure, request_id AS "requestId", created_at AS "createdAt", recorded_at AS "recordedAt",
+  applied_at AS "appliedAt"`;
 
 /** Key of the transaction-level advisory lock that serialises the creation of transfers (their source checks). */
 const CREATE_LOCK = 0x7265_6774; // "regt"
@@ -41,9 +41,9 @@ export class RegimeTransfersRepository {
   }
 
   /** Source organismes already in a transfer not yet in force (pending, recording, recorded or failed). */
-  async busySources(em: EntityManager, codes: string[]): Promise<Array<{ code: string; transfer_id: string }>> {
-    const { rows } = await run<{ code: string; transfer_id: string }>(em,
-      `SELECT DISTINCT m->>'fromOrganismeCode' AS code, t.id AS transfer_id
+  async busySources(em: EntityManager, codes: string[]): Promise<Array<{ code: string; transferId: string }>> {
+    const { rows } = await run<{ code: string; transferId: string }>(em,
+      `SELECT DISTINCT m->>'fromOrganismeCode' AS code, t.id AS "transferId"
          FROM regime_transfer t CROSS JOIN jsonb_array_elements(t.mappings) AS m
         WHERE t.status <> 'applied' AND m->>'fromOrganismeCode' = ANY($1::text[])
         ORDER BY 1`, [codes]);
@@ -86,7 +86,7 @@ export class RegimeTransfersRepository {
    */
   async lockChunk(em: EntityManager, from: string, after: string, effectiveDate: string, limit: number): Promise<TransferCandidate[]> {
     const { rows } = await run<TransferCandidate>(em,
-      `SELECT a.id::text AS affiliation_id, a.beneficiary_id::text AS beneficiary_id,
+      `SELECT a.id::text AS "affiliationId", a.beneficiary_id::text AS "beneficiaryId",
               CASE WHEN a.valid_to IS NOT NULL THEN 'affiliation_ends'
                    WHEN a.valid_from >= $3::date THEN 'affiliation_starts'
                    WHEN EXISTS (SELECT 1 FROM card_mutation m WHERE m.beneficiary_id = a.beneficiary_id AND m.applied_at IS NULL) THEN 'mutation_pending'
@@ -99,28 +99,17 @@ export class RegimeTransfersRepository {
     return rows;
   }
 
-  /** Ends the given affiliations at `date` and opens the new organisme's from `date`, in two statements. */
-  async switchAffiliations(em: EntityManager, affiliationIds: string[], beneficiaryIds: string[], to: string, date: string): Promise<void> {
-    await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [affiliationIds, date]);
-    await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`, [beneficiaryIds, to, date]);
-  }
-
-  /** Locks the movable cards of these insured managed by `from` (as a single change of fund does). */
-  async lockMovableCards(em: EntityManager, beneficiaryIds: string[], from: string): Promise<void> {
-    await run(em, `SELECT id FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2 AND state IN ${MOVABLE_STATES} ORDER BY id FOR UPDATE`, [beneficiaryIds, from]);
-  }
-
-  /** One mutation per movable card of each insured, or one with no card for an insured without one: INSERT … SELECT. */
-  async insertMutations(em: EntityManager, transferId: string, beneficiaryIds: string[], from: string, to: string, date: string): Promise<Array<{ beneficiary_id: string; card_id: string | null }>> {
-    const { rows } = await run<{ beneficiary_id: string; card_id: string | null }>(em,
+  /**
+   * The mutation rows of one chunk in one INSERT: one per movable card of an insured, or one with no card for an
+   * insured without one (`cardIds[i]` null), in the order given.
+   */
+  async insertMutations(em: EntityManager, transferId: string, rows: Array<{ beneficiaryId: string; cardId: string | null }>, from: string, to: string, date: string): Promise<void> {
+    await run(em,
       `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, transfer_id)
-       SELECT x.id, c.id, $2, $3, $4, $5, $6
-         FROM unnest($1::uuid[]) AS x(id)
-         LEFT JOIN card c ON c.beneficiary_id = x.id AND c.organisme_code = $2 AND c.state IN ${MOVABLE_STATES}
-        ORDER BY x.id, c.created_at, c.id
-       RETURNING beneficiary_id::text AS beneficiary_id, card_id::text AS card_id`,
-      [beneficiaryIds, from, to, date, CardMutationKind.RegimeTransfer, transferId]);
-    return rows;
+       SELECT x.b, x.c, $3, $4, $5, $6, $7
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS x(b, c, ord)
+        ORDER BY x.ord`,
+      [rows.map((r) => r.beneficiaryId), rows.map((r) => r.cardId), from, to, date, CardMutationKind.RegimeTransfer, transferId]);
   }
 
   /** Adds one chunk's counts and moves the cursor, in the chunk's transaction. */

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CardsService } from '../cards/cards.service.js';
 import { systemActor, type Actor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
 import { conflict, DomainError, notFound, unprocessable } from '../platform/errors/domain-error.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
-import { BENEFICIARY_ENTITY } from '../register/beneficiaries.service.js';
+import { BeneficiariesService, BENEFICIARY_ENTITY } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import type { CreateRegimeTransferDto, RegimeTransferView } from './dto/regime-transfer.dto.js';
 import { MutationsService } from './mutations.service.js';
@@ -38,6 +39,8 @@ export class RegimeTransfersService {
     private readonly dataSource: DataSource,
     private readonly repo: RegimeTransfersRepository,
     private readonly mutations: MutationsService,
+    private readonly cards: CardsService,
+    private readonly beneficiaries: BeneficiariesService,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
     private readonly clock: RegisterClock,
@@ -68,7 +71,7 @@ export class RegimeTransfersService {
       const busy = await this.repo.busySources(em, sources);
       if (busy.length) {
         throw conflict('REGIME_TRANSFER_SOURCE_BUSY', 'A source organisme is already in a transfer not yet in force',
-          { organismeCodes: [...new Set(busy.map((b) => b.code))], transferIds: [...new Set(busy.map((b) => b.transfer_id))] });
+          { organismeCodes: [...new Set(busy.map((b) => b.code))], transferIds: [...new Set(busy.map((b) => b.transferId))] });
       }
       const row = await this.repo.insert(em, { effectiveDate: dto.effectiveDate, mappings, requestedBy: actor.partnerId, requestId: actor.requestId });
       await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: row.id });
@@ -127,7 +130,7 @@ export class RegimeTransfersService {
       if (step.done) {
         this.logger.log({ msg: 'regime transfer recorded', transferId, status: step.status, chunks });
         const row = await this.repo.find(this.dataSource.manager, transferId);
-        if (row && row.status === RegimeTransferStatus.Recorded && row.effective_date <= this.clock.today()) {
+        if (row && row.status === RegimeTransferStatus.Recorded && row.effectiveDate <= this.clock.today()) {
           await this.mutations.applyDue();
           return { status: (await this.repo.find(this.dataSource.manager, transferId))!.status, chunks };
         }
@@ -143,7 +146,7 @@ export class RegimeTransfersService {
       const row = await this.repo.find(em, transferId, true);
       if (!row || row.status === RegimeTransferStatus.Recorded || row.status === RegimeTransferStatus.Applied) return;
       await this.repo.setStatus(em, transferId, RegimeTransferStatus.Failed, reason.slice(0, 500));
-      await this.audit.record(em, systemActor(row.request_id), {
+      await this.audit.record(em, systemActor(row.requestId), {
         action: 'regime_transfer.failed', entityType: REGIME_TRANSFER_ENTITY, entityId: transferId, details: { reason: reason.slice(0, 500) },
       });
     });
@@ -156,12 +159,12 @@ export class RegimeTransfersService {
       const t = await this.repo.find(em, transferId, true);
       if (!t) return { done: true, status: 'unknown' };
       if (t.status === RegimeTransferStatus.Recorded || t.status === RegimeTransferStatus.Applied) return { done: true, status: t.status };
-      const actor = systemActor(t.request_id);
+      const actor = systemActor(t.requestId);
       const ordered = [...t.mappings].sort((a, b) => a.fromOrganismeCode.localeCompare(b.fromOrganismeCode));
-      const index = t.cursor_organisme ? ordered.findIndex((m) => m.fromOrganismeCode === t.cursor_organisme) : 0;
+      const index = t.cursorOrganisme ? ordered.findIndex((m) => m.fromOrganismeCode === t.cursorOrganisme) : 0;
       const mapping = ordered[index];
-      const after = t.cursor_organisme ? (t.cursor_beneficiary ?? NIL_UUID) : NIL_UUID;
-      const candidates = await this.repo.lockChunk(em, mapping.fromOrganismeCode, after, t.effective_date, RegimeTransfersService.recordChunkSize);
+      const after = t.cursorOrganisme ? (t.cursorBeneficiary ?? NIL_UUID) : NIL_UUID;
+      const candidates = await this.repo.lockChunk(em, mapping.fromOrganismeCode, after, t.effectiveDate, RegimeTransfersService.recordChunkSize);
       if (candidates.length === 0) {
         const next = ordered[index + 1];
         if (next) {
@@ -171,7 +174,7 @@ export class RegimeTransfersService {
         const status = await this.repo.finish(em, transferId, this.clock.today());
         await this.audit.record(em, actor, {
           action: 'regime_transfer.recorded', entityType: REGIME_TRANSFER_ENTITY, entityId: transferId,
-          details: { insured: t.insured_count, cards: t.cards_count, skipped: t.skipped_count, mutations: t.mutations_count },
+          details: { insured: t.insuredCount, cards: t.cardsCount, skipped: t.skippedCount, mutations: t.mutationsCount },
         });
         return { done: true, status };
       }
@@ -183,39 +186,38 @@ export class RegimeTransfersService {
       let cards = 0;
       let mutations = 0;
       if (moving.length) {
-        const ids = moving.map((c) => c.beneficiary_id);
-        await this.repo.lockMovableCards(em, ids, from);
-        await this.repo.switchAffiliations(em, moving.map((c) => c.affiliation_id), ids, to, t.effective_date);
-        const inserted = await this.repo.insertMutations(em, transferId, ids, from, to, t.effective_date);
-        mutations = inserted.length;
+        const ids = moving.map((c) => c.beneficiaryId);
+        const movable = await this.cards.lockMovableIn(em, ids, from);
+        await this.beneficiaries.moveAffiliationsIn(em, moving.map((c) => ({ affiliationId: c.affiliationId, beneficiaryId: c.beneficiaryId })), to, t.effectiveDate);
         const cardsOf = new Map<string, string[]>();
-        for (const m of inserted) {
-          if (!m.card_id) continue;
-          cards++;
-          cardsOf.set(m.beneficiary_id, [...(cardsOf.get(m.beneficiary_id) ?? []), m.card_id]);
-        }
+        for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
+        // One mutation per movable card of each insured, or one with no card for an insured without one.
+        const rows = ids.flatMap((id) => (cardsOf.get(id) ?? [null]).map((cardId) => ({ beneficiaryId: id, cardId })));
+        await this.repo.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
+        mutations = rows.length;
+        cards = movable.length;
         // One audit entry per insured, as for a single change of fund (the audit insert is one statement).
         for (const id of ids) {
           records.push({
             action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode: from,
-            details: { fromOrganisme: from, toOrganisme: to, effectiveDate: t.effective_date, cardIds: cardsOf.get(id) ?? [], transferId },
+            details: { fromOrganisme: from, toOrganisme: to, effectiveDate: t.effectiveDate, cardIds: cardsOf.get(id) ?? [], transferId },
           });
         }
       }
       for (const c of skipped) {
         records.push({
-          action: 'beneficiary.regime_transfer_skipped', entityType: BENEFICIARY_ENTITY, entityId: c.beneficiary_id, organismeCode: from,
+          action: 'beneficiary.regime_transfer_skipped', entityType: BENEFICIARY_ENTITY, entityId: c.beneficiaryId, organismeCode: from,
           details: { transferId, reason: c.skip },
         });
       }
       await this.audit.record(em, actor, ...records);
       await this.repo.advance(em, transferId, {
-        insured: moving.length, cards, skipped: skipped.length, mutations, cursorOrganisme: from, cursorBeneficiary: candidates[candidates.length - 1].beneficiary_id,
+        insured: moving.length, cards, skipped: skipped.length, mutations, cursorOrganisme: from, cursorBeneficiary: candidates[candidates.length - 1].beneficiaryId,
       });
       return { done: false, status: RegimeTransferStatus.Recording };
     }).catch((e: unknown) => {
       // A concurrent change of one insured's affiliations: the whole chunk rolls back and the retry meets the new state.
-      if (!(e instanceof DomainError) && (e as { code?: string }).code === '23P01') {
+      if (e instanceof DomainError && e.code === 'AFFILIATION_OVERLAP') {
         throw new Error(`affiliation overlap while recording regime transfer ${transferId}; the chunk is retried`);
       }
       throw e;
@@ -225,9 +227,9 @@ export class RegimeTransfersService {
 
 function view(r: RegimeTransferRow): RegimeTransferView {
   return {
-    id: r.id, status: r.status, effectiveDate: r.effective_date, mappings: r.mappings,
-    counts: { insured: r.insured_count, cards: r.cards_count, skipped: r.skipped_count, mutations: r.mutations_count, applied: r.applied_count },
+    id: r.id, status: r.status, effectiveDate: r.effectiveDate, mappings: r.mappings,
+    counts: { insured: r.insuredCount, cards: r.cardsCount, skipped: r.skippedCount, mutations: r.mutationsCount, applied: r.appliedCount },
     failure: r.failure,
-    createdAt: r.created_at.toISOString(), recordedAt: r.recorded_at?.toISOString() ?? null, appliedAt: r.applied_at?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(), recordedAt: r.recordedAt?.toISOString() ?? null, appliedAt: r.appliedAt?.toISOString() ?? null,
   };
 }

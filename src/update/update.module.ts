@@ -16,6 +16,7 @@ import { MutationsController } from './mutations.controller.js';
 import { MutationsRepository } from './mutations.repository.js';
 import { MutationsService } from './mutations.service.js';
 import { RegisterModule } from '../register/register.module.js';
+import { CardsModule } from '../cards/cards.module.js';
 import { RegimeTransfersController } from './regime-transfers.controller.js';
 import { RegimeTransfersJobs } from './regime-transfers.jobs.js';
 import { RegimeTransfersRepository } from './regime-transfers.repository.js';
@@ -26,7 +27,7 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
  * Mutations that keep the card: change of fund, NIR change (mutations.*) and whole-regime transfers (regime-transfers.*).
  */
 @Module({
-  imports: [RegisterModule, PartnersModule],
+  imports: [RegisterModule, PartnersModule, CardsModule],
   controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, Kiosk2Controller, MutationsController, RegimeTransfersController],
   providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, Kiosk2Service, KioskChallenges, KioskGuard, MutationsRepository, MutationsService, MutationsJobs, ExchangeRetentionJobs,
     RegimeTransfersRepository, RegimeTransfersService, RegimeTransfersJobs],

@@ -17,9 +17,6 @@ export interface OrderPhoto {
   tooOld: boolean;
 }
 
-/** Cards that count as "a card already held": live or on their way to the holder. */
-export const LIVE_CARD_STATES = [CardState.Ordered, CardState.InPersonalisation, CardState.Shipped, CardState.Active];
-
 /** The reads of step 4 (ordering a card): the request under lock, the register, the photo, the holder's cards. */
 @Injectable()
 export class OrderRepository {
@@ -66,17 +63,6 @@ export class OrderRepository {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** The live cards (in any regime) of many holders, by holder. */
-  async liveCardsOfHolders(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, Array<{ id: string; state: CardState }>>> {
-    const out = new Map<string, Array<{ id: string; state: CardState }>>();
-    if (beneficiaryIds.length === 0) return out;
-    const { rows } = await run<{ id: string; state: CardState; beneficiary_id: string }>(em,
-      `SELECT id, state, beneficiary_id FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
-      [beneficiaryIds, LIVE_CARD_STATES]);
-    for (const r of rows) out.set(r.beneficiary_id, [...(out.get(r.beneficiary_id) ?? []), { id: r.id, state: r.state }]);
-    return out;
-  }
-
   /** The insured is in the register with an affiliation to this organisme current on `today` (Paris date). */
   async isAffiliated(em: EntityManager, beneficiaryId: string, organismeCode: string, today: string): Promise<boolean> {
     const { rows } = await run(em,
@@ -93,20 +79,5 @@ export class OrderRepository {
          FROM photo WHERE id = $1 AND request_id = $2 AND status = 'accepted'`,
       [photoId, requestId, maxAgeDays]);
     return rows[0] ?? null;
-  }
-
-  /** The holder's live cards in any regime, except the given ones (the card being replaced, the request's own). */
-  async liveCardsOfHolder(em: EntityManager, beneficiaryId: string, except: string[]): Promise<Array<{ id: string; state: CardState }>> {
-    const { rows } = await run<{ id: string; state: CardState }>(em,
-      `SELECT id, state FROM card WHERE beneficiary_id = $1 AND state = ANY($2::card_state[]) AND id <> ALL($3::uuid[])`,
-      [beneficiaryId, LIVE_CARD_STATES, except]);
-    return rows;
-  }
-
-  async cardStates(em: EntityManager, ids: string[]): Promise<Array<{ id: string; state: CardState; serial: string | null; organismeCode: string }>> {
-    if (ids.length === 0) return [];
-    const { rows } = await run<{ id: string; state: CardState; serial: string | null; organismeCode: string }>(em,
-      `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) FOR UPDATE`, [ids]);
-    return rows;
   }
 }

@@ -3,6 +3,7 @@ import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
+import { LIVE_CARD_STATES } from '../../cards/card-transitions.js';
 import { CARD_TRANSITIONS } from '../../cards/card-transitions.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -92,7 +93,7 @@ export class OrdersService {
     const photos = await this.repo.acceptedPhotos(em, locked.filter((r) => r.photoId).map((r) => ({ photoId: r.photoId!, requestId: r.id })), this.config.photoMaxAgeDays);
     const ready = new Map(await Promise.all([...photos.values()].map(async (p) =>
       [p.id, !!p.chipKey && !!p.printKey && (await this.stored(p.chipKey))] as const)));
-    const live = await this.repo.liveCardsOfHolders(em, locked.map((r) => r.beneficiaryId));
+    const live = await this.cards.ofHoldersIn(em, locked.map((r) => r.beneficiaryId), LIVE_CARD_STATES);
 
     const refusal = (r: LockedRequest | undefined): DomainError | null => {
       if (!r) return requestNotFound();
@@ -126,7 +127,7 @@ export class OrdersService {
     // Every check passed for these: now the writes, set-based.
     const events: NewFundEvent[] = [];
     const opposedBy = new Map<string, string[]>();
-    const previous = new Map((await this.repo.cardStates(em, passed.flatMap(exceptOf))).map((c) => [c.id, c]));
+    const previous = new Map((await this.cards.lockStatesIn(em, passed.flatMap(exceptOf))).map((c) => [c.id, c]));
     const toOppose = new Map<OppositionReason, Array<{ r: LockedRequest; cardId: string }>>();
     const plan = (reason: OppositionReason, r: LockedRequest, cardId: string) => toOppose.set(reason, [...(toOppose.get(reason) ?? []), { r, cardId }]);
     for (const r of passed) {

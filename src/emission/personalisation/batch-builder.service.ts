@@ -1,7 +1,6 @@
 import { failpoint } from '../../platform/failpoint.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CardAction } from '../../cards/card-action.enum.js';
 import { formatSerial } from '../../cards/card-serial.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -110,9 +109,7 @@ export class BatchBuilderService {
       const cardIds = picked.map((p) => p.cardId);
       const batch = await this.repo.insertBatch(em, vendorPartnerId, picked.length);
       // Serials follow the pick order; a rollback (or a crash before commit) gives them back.
-      const serials = await this.cards.allocateSerialsIn(em, cardIds);
-      if ((await this.repo.attachCards(em, batch.id, cardIds)) !== cardIds.length) throw new Error('a picked card joined another batch');
-      await this.cards.transitionManyByIdIn(em, actor, cardIds, CardAction.StartPersonalisation);
+      const serials = await this.cards.assignToBatch(em, actor, batch.id, cardIds);
       const moved = await this.progress.move(em, picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })), [RequestStatus.Ordered]);
       if (moved.length !== picked.length) throw new Error('a picked request left the ordered status');
       await this.events.append(em, ...picked.map((p) => ({

@@ -88,11 +88,6 @@ export class BatchRepository {
     return rows[0];
   }
 
-  /** Puts the cards in the batch; only cards in no batch yet. Returns how many joined. */
-  async attachCards(em: EntityManager, batchId: string, cardIds: string[]): Promise<number> {
-    return (await run(em, `UPDATE card SET batch_id = $1 WHERE id = ANY($2::uuid[]) AND batch_id IS NULL`, [batchId, cardIds])).count;
-  }
-
   async find(batchId: string): Promise<BatchRow | null> {
     const { rows } = await run<BatchRow>(this.dataSource.manager,
       `SELECT ${BATCH_COLUMNS} FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id WHERE b.id = $1`, [batchId]);

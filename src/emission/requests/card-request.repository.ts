@@ -137,12 +137,6 @@ export class CardRequestRepository {
     return rows[0]?.form_number ?? null;
   }
 
-  /** The holder's usable card (shipped or active; at most one, a unique index), if any: the one a replacement replaces. */
-  async activeCardOf(em: EntityManager, beneficiaryId: string): Promise<string | null> {
-    const { rows } = await run<{ id: string }>(em, `SELECT id FROM card WHERE beneficiary_id = $1 AND state IN ('shipped', 'active')`, [beneficiaryId]);
-    return rows[0]?.id ?? null;
-  }
-
   /**
    * Inserts a request in form_sent with its deadlines; null when the beneficiary already has an open request
    * (the partial unique index decides, also between concurrent transactions).

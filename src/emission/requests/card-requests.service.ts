@@ -6,7 +6,8 @@ import { FundEventsService } from '../../events/fund-events.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { conflict, DomainError, unprocessable } from '../../platform/errors/domain-error.js';
-import { BeneficiaryRepository } from '../../register/beneficiary.repository.js';
+import { CardsService } from '../../cards/cards.service.js';
+import { BeneficiariesService } from '../../register/beneficiaries.service.js';
 import { RegisterClock } from '../../register/register-clock.js';
 import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository, RequestScope, RequestWithPhoto } from './card-request.repository.js';
 import type {
@@ -34,7 +35,8 @@ export class CardRequestsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: CardRequestRepository,
-    private readonly beneficiaries: BeneficiaryRepository,
+    private readonly beneficiaries: BeneficiariesService,
+    private readonly cards: CardsService,
     private readonly clock: RegisterClock,
     private readonly config: AppConfig,
     private readonly events: FundEventsService,
@@ -51,13 +53,14 @@ export class CardRequestsService {
     const today = this.clock.today();
     const token = newUploadToken();
     return this.dataSource.transaction(async (em) => {
-      const b = await this.beneficiaries.find({ organismeCode, today }, dto.beneficiaryId, em, true);
+      const b = await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId);
       if (!b) throw beneficiaryNotFound();
       if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
         throw unprocessable('REQUEST_TOO_YOUNG', `A card of one's own starts at ${this.config.cardMinAge}; younger children are on a parent's card`,
           { minAge: this.config.cardMinAge });
       }
-      const activeCardId = await this.repo.activeCardOf(em, b.id);
+      // The holder's usable card (at most one, a unique index), if any: the one a replacement replaces.
+      const activeCardId = (await this.cards.usableCardsOfIn(em, [b.id])).get(b.id)?.[0] ?? null;
       if (dto.reason === RequestReason.FirstCard && activeCardId) {
         throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has a card in use (shipped or active): choose the reason of its replacement');
       }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CardsModule } from '../../cards/cards.module.js';
 import { RegisterModule } from '../../register/register.module.js';
 import { CardRequestRepository } from './card-request.repository.js';
 import { CardRequestsController } from './card-requests.controller.js';
@@ -13,7 +14,7 @@ import { RequestsJobs } from './requests.jobs.js';
  * moves requests through the photo steps with CardRequestRepository, inside its own transactions.
  */
 @Module({
-  imports: [RegisterModule],
+  imports: [RegisterModule, CardsModule],
   controllers: [CardRequestsController],
   providers: [CardRequestRepository, CardRequestsService, RequestFormRenderer, RequestFormService, RequestDeadlinesService, RequestsJobs],
   exports: [CardRequestRepository, CardRequestsService],

@@ -31,14 +31,7 @@ export interface ReturnedCard {
   replacedCardId: string | null;
 }
 
-export interface ManufacturingFacts {
-  cardId: string;
-  chipId: string | null;
-  personalisedAt: Date;
-  shippedAt: Date | null;
-}
-
-/** vendor_return_file, and the reads and writes step 6 needs on cards and batches. */
+/** vendor_return_file, and the reads step 6 needs on cards and batches (cards are written through CardsService). */
 @Injectable()
 export class ReturnFileRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -85,26 +78,6 @@ export class ReturnFileRepository {
     const requestIds = rows.map((r) => r.requestId).filter((x): x is string => !!x);
     if (requestIds.length) await run(em, `SELECT id FROM card_request WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [requestIds]);
     return rows;
-  }
-
-  /** Holders among these who have a usable card (shipped or active): holder → those card ids. */
-  async usableCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (beneficiaryIds.length === 0) return out;
-    const { rows } = await run<{ id: string; beneficiaryId: string }>(em,
-      `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state IN ('shipped', 'active')`, [beneficiaryIds]);
-    for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
-    return out;
-  }
-
-  /** What the vendor reported about each card (chip id, when personalised, when mailed), in one statement. */
-  async recordFacts(em: EntityManager, facts: ManufacturingFacts[]): Promise<void> {
-    if (facts.length === 0) return;
-    await run(em,
-      `UPDATE card c SET chip_id = f.chip_id, personalised_at = f.personalised_at, shipped_at = f.shipped_at
-         FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at)
-        WHERE c.id = f.id`,
-      [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]);
   }
 
   /** written → returned for the batches none of whose cards is still at the vendor. */

@@ -13,7 +13,6 @@ import { AuditService } from '../../platform/audit/audit.service.js';
 import { failpoint } from '../../platform/failpoint.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
-import { OrderRepository } from '../orders/order.repository.js';
 import { RequestProgressRepository, type RequestMove } from '../orders/request-progress.repository.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import { VENDOR_INBOX, VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
@@ -56,7 +55,6 @@ export class ReturnIngestService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: ReturnFileRepository,
-    private readonly orders: OrderRepository,
     private readonly progress: RequestProgressRepository,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
@@ -114,7 +112,7 @@ export class ReturnIngestService {
   private async check(em: EntityManager, version: RetVersion, lines: ReturnLine[], cards: ReturnedCard[]): Promise<{ accepted: Accepted[]; problems: LineProblem[] }> {
     const bySerial = new Map(cards.map((c) => [c.serial, c]));
     // One usable card per holder (a unique index): a line that would make a second one is refused, not the whole file.
-    const active = await this.repo.usableCardsOf(em, cards.map((c) => c.beneficiaryId));
+    const active = await this.cards.usableCardsOfIn(em, cards.map((c) => c.beneficiaryId));
     // A key is one chip's (unique indexes too): one already held by a card is a bad line, not a failed file.
     const held = await this.cards.keysHeldIn(em, lines.flatMap((l) => (l.authPublicKey && l.encPublicKey ? [l.authPublicKey, l.encPublicKey] : [])));
     const activating = new Set<string>();
@@ -177,7 +175,6 @@ export class ReturnIngestService {
       data: { cardId: a.card.id, serial: formatSerial(a.card.serial), requestId: a.card.requestId, ...data },
     });
 
-    await this.repo.recordFacts(em, accepted.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt })));
     // The chip's keys land in the transaction that ships the card: an active card of a perso/2 file always has them.
     const keys = shipped.filter((a) => a.line.authPublicKey && a.line.encPublicKey)
       .map((a) => ({ cardId: a.card.id, authPublicKey: a.line.authPublicKey!, encPublicKey: a.line.encPublicKey! }));
@@ -185,7 +182,7 @@ export class ReturnIngestService {
 
     // The card a new one replaces leaves before the new one is activated (one active card per holder).
     const replacedIds = shipped.map((a) => a.card.replacedCardId).filter((x): x is string => !!x);
-    const replaced = (await this.orders.cardStates(em, replacedIds)).filter((c) => OPPOSABLE.includes(c.state));
+    const replaced = (await this.cards.lockStatesIn(em, replacedIds)).filter((c) => OPPOSABLE.includes(c.state));
     const opposed = await this.cards.transitionManyByIdIn(em, actor, replaced.map((c) => c.id), CardAction.Oppose, { reason: OppositionReason.Replaced });
     for (const c of opposed) {
       const by = shipped.find((a) => a.card.replacedCardId === c.id)!;
@@ -194,12 +191,14 @@ export class ReturnIngestService {
     }
 
     const notYetShipped = undeliverable.filter((a) => a.card.state === CardState.InPersonalisation);
-    // Each card's row is rewritten once per return, whatever the number of steps it takes (audited step by step).
-    await this.cards.transitionPathManyByIdIn(em, actor, ids(shipped), [CardAction.Ship, CardAction.Activate]);
-    await this.cards.transitionPathManyByIdIn(em, actor, ids(notYetShipped), [CardAction.Ship, CardAction.ReturnUndeliverable]);
+    // Each card's row is rewritten once per return, whatever the number of steps it takes (audited step by step),
+    // with what the vendor reported about it (chip id, when personalised, when mailed).
+    const facts = (xs: Accepted[]) => xs.map((a) => ({ cardId: a.card.id, chipId: a.line.chipId, personalisedAt: a.line.personalisedAt, shippedAt: a.line.shippedAt }));
+    await this.cards.transitionPathManyByIdIn(em, actor, ids(shipped), [CardAction.Ship, CardAction.Activate], { facts: facts(shipped) });
+    await this.cards.transitionPathManyByIdIn(em, actor, ids(notYetShipped), [CardAction.Ship, CardAction.ReturnUndeliverable], { facts: facts(notYetShipped) });
     const alreadyShipped = undeliverable.filter((a) => a.card.state !== CardState.InPersonalisation);
-    await this.cards.transitionManyByIdIn(em, actor, ids(alreadyShipped), CardAction.ReturnUndeliverable);
-    await this.cards.transitionManyByIdIn(em, actor, ids(failed), CardAction.Spoil);
+    await this.cards.transitionManyByIdIn(em, actor, ids(alreadyShipped), CardAction.ReturnUndeliverable, { facts: facts(alreadyShipped) });
+    await this.cards.transitionManyByIdIn(em, actor, ids(failed), CardAction.Spoil, { facts: facts(failed) });
 
     for (const a of shipped) {
       events.push(event(a, FundEventType.CardShipped, { shippedAt: a.line.shippedAt, chipId: a.line.chipId }));
