@@ -52,6 +52,8 @@ export interface OppositionStanding {
   replaced: boolean;
 }
 
+export interface CardStateCount { organismeCode: string | null; state: CardState; count: number }
+
 export interface OrganismeMove { cardId: string; from: string; to: string }
 
 export interface CardStateChange {
@@ -375,6 +377,15 @@ export class CardRepository {
          FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
       [serial, scope, withdrawalHours, liveStates]);
     return rows[0] ?? null;
+  }
+
+  /** How many cards are in each of `states`, overall or per managing organisme (organismeCode null overall). */
+  async countByState(states: readonly CardState[], byOrganisme: boolean): Promise<CardStateCount[]> {
+    const org = byOrganisme ? 'organisme_code' : 'NULL::char(9)';
+    const { rows } = await run<CardStateCount>(this.dataSource.manager,
+      `SELECT ${org} AS "organismeCode", state::text AS state, count(*)::int AS count FROM card WHERE state = ANY ($1::card_state[]) GROUP BY 1, 2 ORDER BY 1, 2`,
+      [states]);
+    return rows;
   }
 
   /** Keyset page by id; the fund scope and every filter are applied in SQL. */

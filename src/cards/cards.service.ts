@@ -9,13 +9,13 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 import { assertCardTransition, CARD_TRANSITIONS, isBlocked, LIVE_CARD_STATES, PREVIOUS_STATE } from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository, type LockedCardState, type OppositionStanding, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
+import { CardRepository, type CardStateCount, type LockedCardState, type OppositionStanding, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
 import type {
   CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
 } from './dto/card.dto.js';
 
 /** The shapes CardsService answers with (other modules import them from here, never from the repository). */
-export type { LockedCardState, ManufacturingFacts, MovableCard, OppositionStanding, OrganismeMove } from './card.repository.js';
+export type { CardStateCount, LockedCardState, ManufacturingFacts, MovableCard, OppositionStanding, OrganismeMove } from './card.repository.js';
 
 export const CARD_AUDIT_ENTITY = 'card';
 
@@ -294,6 +294,11 @@ export class CardsService {
    */
   oppositionStandingIn(em: EntityManager, actor: Actor, dbSerial: string, withdrawalHours: number, forUpdate = true): Promise<OppositionStanding | null> {
     return this.cards.findForOpposition(em, dbSerial, scopeOf(actor) ?? null, withdrawalHours, LIVE_CARD_STATES, forUpdate);
+  }
+
+  /** How many cards are in each of `states`, overall or per managing organisme (the emission pipeline's counts). */
+  countByState(states: readonly CardState[], byOrganisme: boolean): Promise<CardStateCount[]> {
+    return this.cards.countByState(states, byOrganisme);
   }
 
   /**

@@ -4,9 +4,6 @@ import { run } from '../../platform/database/sql.js';
 import { OPEN_REQUEST_STATUSES, RequestStatus } from '../requests/request-status.enum.js';
 import { LEAD_TIME_SEGMENTS, REINJECTABLE_STATUSES, RequestSituation, WaitingOn } from './pipeline-rules.js';
 
-/** Card states of the chain itself, counted on the pipeline page (the rest of the card base is not the chain's). */
-export const CHAIN_CARD_STATES = ['ordered', 'in_personalisation', 'shipped', 'returned_undeliverable'];
-
 /** Who the request waits for (pipeline-rules.ts, WaitingOn); computed in SQL so the stuck list filters and pages on it. */
 const WAITING_ON_SQL = `CASE
     WHEN r.status IN ('form_sent', 'photo_rejected') THEN 'insured'
@@ -30,7 +27,6 @@ const SITUATION_COLUMNS = `r.id::text, r.form_number, r.organisme_code, r.status
   ${WAITING_ON_SQL} AS waiting_on`;
 
 export interface StatusCount { organismeCode: string | null; status: string; count: number; stuck: number; needsReview: number }
-export interface StateCount { organismeCode: string | null; state: string; count: number }
 export interface StuckFilter {
   olderThanHours: number;
   statuses: RequestStatus[];
@@ -63,15 +59,6 @@ export class PipelineRepository {
       organismeCode: (r.organisme_code as string | null) ?? null, status: r.status as string, count: r.n as number,
       stuck: r.stuck as number, needsReview: r.needs_review as number,
     }));
-  }
-
-  async cardCounts(byOrganisme: boolean): Promise<StateCount[]> {
-    const org = byOrganisme ? 'organisme_code' : 'NULL::char(9)';
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${org} AS organisme_code, state::text AS state, count(*)::int AS n FROM card WHERE state = ANY ($1::card_state[]) GROUP BY 1, 2 ORDER BY 1, 2`,
-      [CHAIN_CARD_STATES],
-    );
-    return rows.map((r) => ({ organismeCode: (r.organisme_code as string | null) ?? null, state: r.state as string, count: r.n as number }));
   }
 
   /** Requests idle at their step longer than the threshold, oldest first, by keyset pages. */

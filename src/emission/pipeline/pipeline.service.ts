@@ -6,7 +6,12 @@ import type {
   LeadTimesView, OrganismePipelineView, PipelineView, StateCountView, StatusCountView, StuckPageView, StuckRequestView,
 } from './dto/pipeline.dto.js';
 import { LEAD_TIME_SEGMENTS, stepJob, type RequestSituation, type WaitingOn } from './pipeline-rules.js';
-import { CHAIN_CARD_STATES, PipelineRepository, StateCount, StatusCount } from './pipeline.repository.js';
+import { CardState } from '../../cards/card-state.enum.js';
+import { CardsService, type CardStateCount } from '../../cards/cards.service.js';
+import { PipelineRepository, StatusCount } from './pipeline.repository.js';
+
+/** Card states of the chain itself, counted on the pipeline page (the rest of the card base is not the chain's). */
+const CHAIN_CARD_STATES: readonly CardState[] = [CardState.Ordered, CardState.InPersonalisation, CardState.Shipped, CardState.ReturnedUndeliverable];
 
 const DEFAULT_LEAD_TIME_DAYS = 90;
 
@@ -23,11 +28,11 @@ export interface StuckQuery {
 /** What operators see of the emission chain: counts per step, stuck requests, lead times. */
 @Injectable()
 export class PipelineService {
-  constructor(private readonly repo: PipelineRepository, private readonly config: AppConfig) {}
+  constructor(private readonly repo: PipelineRepository, private readonly cards: CardsService, private readonly config: AppConfig) {}
 
   async summary(byOrganisme: boolean): Promise<PipelineView> {
     const hours = this.config.stuckAfterHours;
-    const [requests, cards] = await Promise.all([this.repo.requestCounts(false, hours), this.repo.cardCounts(false)]);
+    const [requests, cards] = await Promise.all([this.repo.requestCounts(false, hours), this.cards.countByState(CHAIN_CARD_STATES, false)]);
     const view: PipelineView = {
       stuckAfterHours: hours,
       openRequests: sum(requests, 'count'),
@@ -77,7 +82,7 @@ export class PipelineService {
   }
 
   private async perOrganisme(hours: number): Promise<OrganismePipelineView[]> {
-    const [requests, cards] = await Promise.all([this.repo.requestCounts(true, hours), this.repo.cardCounts(true)]);
+    const [requests, cards] = await Promise.all([this.repo.requestCounts(true, hours), this.cards.countByState(CHAIN_CARD_STATES, true)]);
     const codes = [...new Set([...requests, ...cards].map((r) => r.organismeCode!))].sort();
     return codes.map((code) => ({
       organismeCode: code,
@@ -111,7 +116,7 @@ function statusRows(rows: StatusCount[]): StatusCountView[] {
   });
 }
 
-function stateRows(rows: StateCount[]): StateCountView[] {
+function stateRows(rows: CardStateCount[]): StateCountView[] {
   return CHAIN_CARD_STATES.map((state) => ({ state, count: sum(rows.filter((r) => r.state === state), 'count') }));
 }
 
