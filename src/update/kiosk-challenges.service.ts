@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig } from '../config/app-config.js';
+import { readOrCreateSecret } from '../platform/crypto/key-file.js';
 
 const KEY_BYTES = 32;
 const RANDOM_BYTES = 16;
@@ -37,8 +37,7 @@ export class KioskChallenges implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    this.key = this.readOrCreate();
+    this.key = readOrCreateSecret(this.file, KEY_BYTES, 'issue kiosk challenges');
   }
 
   /** A fresh challenge for this card (12-digit serial) and kiosk. Costs one HMAC and 16 random bytes. */
@@ -64,31 +63,6 @@ export class KioskChallenges implements OnModuleInit {
   private mac(head: Buffer, serial: string, kioskPartnerId: string): Buffer {
     if (!this.key) throw new Error('kiosk challenge key not loaded');
     return createHmac('sha256', this.key).update(LABEL).update('\n').update(head).update(`\n${serial}\n${kioskPartnerId}`).digest();
-  }
-
-  private readOrCreate(): Buffer {
-    try {
-      return this.check(readFileSync(this.file));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    // Written aside then hard-linked into place: link() fails if another instance got there first, and a reader
-    // never sees a half-written key.
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(tmp, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(tmp, this.file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      unlinkSync(tmp);
-    }
-    return this.check(readFileSync(this.file));
-  }
-
-  private check(key: Buffer): Buffer {
-    if (key.length !== KEY_BYTES) throw new Error(`${this.file} must hold exactly ${KEY_BYTES} bytes; refusing to issue kiosk challenges with it`);
-    return key;
   }
 }
 

@@ -1,7 +1,7 @@
 import { generateSshKeyPair } from './ssh-key-pair.js';
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readOrCreateKeyFile } from '../crypto/key-file.js';
 import path from 'node:path';
 import { AppConfig } from '../../config/app-config.js';
 
@@ -19,25 +19,9 @@ export class SftpHostKey {
 
   /** The private key (OpenSSH format), created on first use. Two instances starting at once keep the same one. */
   load(): Buffer {
-    try {
-      return readFileSync(this.file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const pair = generateSshKeyPair('vitale-sftp');
-    const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(tmp, pair.private, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    try {
-      // link() refuses to replace: the first writer wins and everyone reads its key.
-      linkSync(tmp, this.file);
-      writeFileSync(`${this.file}.pub`, pair.public + '\n', { mode: 0o644 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-    return readFileSync(this.file);
+    let pair: { private: string; public: string } | undefined;
+    return readOrCreateKeyFile(this.file, () => Buffer.from((pair = generateSshKeyPair('vitale-sftp')).private), {
+      won: () => writeFileSync(`${this.file}.pub`, pair!.public + '\n', { mode: 0o644 }),
+    });
   }
 }
