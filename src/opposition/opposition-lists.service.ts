@@ -1,7 +1,6 @@
 import { OppositionRepository } from './opposition.repository.js';
 import { Inject, Injectable } from '@nestjs/common';
 import path from 'node:path';
-import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
 import { DATABASE_URL } from '../platform/database/database.tokens.js';
@@ -12,6 +11,7 @@ import { nextListProduction } from './list-schedule.js';
 import type { OppositionListView } from './dto/opposition.dto.js';
 import type { ListPage } from '../platform/openapi/list-page.js';
 import { LISTS_PAGE } from './opposition.repository.js';
+import { ownConnection } from '../platform/database/own-connection.js';
 
 export const listNotFound = () => new DomainError('OPPOSITION_LIST_NOT_FOUND', 404, 'No opposition list has this number: GET /v1/opposition-lists gives the numbers there are');
 
@@ -51,14 +51,9 @@ export class OppositionListsService {
 
   /** Produces the list of (kind, period) unless it exists: safe to call from several instances at once. */
   async produce(kind: ListKind, period: string): Promise<{ list: OppositionListView; created: boolean }> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'vitale-opposition-list' });
-    await client.connect();
+    const client = await ownConnection(this.url, 'vitale-opposition-list');
     try {
-      const sideConnection = async () => {
-        const side = new pg.Client({ connectionString: this.url, application_name: 'vitale-opposition-count' });
-        await side.connect();
-        return side;
-      };
+      const sideConnection = () => ownConnection(this.url, 'vitale-opposition-count');
       const { list, created } = await produceOppositionList(client, { kind, period, dir: this.dir, signer: this.signing, sideConnection });
       return { list: toListView(list), created };
     } finally {
