@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { decoratedMethods } from './decorated-methods.js';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig, CONFIG_ENV } from '../../config/app-config.js';
@@ -87,19 +88,11 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   /** Finds every @JobTick; refuses to start on one for a job without a schedule, or two for one job. */
   private collectTicks(): void {
     const problems: string[] = [];
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object') continue;
-      const proto = Object.getPrototypeOf(instance);
-      if (!proto) continue;
-      for (const method of this.scanner.getAllMethodNames(proto)) {
-        const name = this.reflector.get<JobName | undefined>(JOB_TICK, proto[method]);
-        if (!name) continue;
-        const where = `${proto.constructor.name}.${method}`;
-        if (!JOB_SPECS[name]?.schedule) problems.push(`${where}: ${name} has no schedule in the job catalogue`);
-        else if (this.ticks.has(name)) problems.push(`${where}: ${name} already has a @JobTick`);
-        else this.ticks.set(name, (at) => (instance[method] as Function).call(instance, at));
-      }
+    for (const m of decoratedMethods<JobName>(this.discovery, this.scanner, this.reflector, JOB_TICK)) {
+      const name = m.value;
+      if (!JOB_SPECS[name]?.schedule) problems.push(`${m.where}: ${name} has no schedule in the job catalogue`);
+      else if (this.ticks.has(name)) problems.push(`${m.where}: ${name} already has a @JobTick`);
+      else this.ticks.set(name, (at) => m.call(at) as ReturnType<Tick>);
     }
     if (problems.length) throw new Error(`Job schedule check failed:\n  ${problems.join('\n  ')}`);
   }

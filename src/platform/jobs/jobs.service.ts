@@ -2,6 +2,7 @@ import {
   BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy, OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { decoratedMethods } from './decorated-methods.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
@@ -415,21 +416,11 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
   /** Finds every @JobHandler; refuses to start unless each job has exactly one. */
   private collectHandlers(): void {
     const found = new Map<JobName, string[]>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object') continue;
-      const proto = Object.getPrototypeOf(instance);
-      if (!proto) continue;
-      for (const method of this.scanner.getAllMethodNames(proto)) {
-        const name = this.reflector.get<JobName | undefined>(JOB_HANDLER, proto[method]);
-        if (!name) continue;
-        found.set(name, [...(found.get(name) ?? []), `${proto.constructor.name}.${method}`]);
-        if (this.reflector.get<boolean>(JOB_BATCH_HANDLER, proto[method])) {
-          this.batchHandlers.set(name, (payloads, jobIds) => (instance[method] as Function).call(instance, payloads, jobIds));
-        } else {
-          this.handlers.set(name, (payload, jobId) => (instance[method] as Function).call(instance, payload, jobId));
-        }
-      }
+    for (const m of decoratedMethods<JobName>(this.discovery, this.scanner, this.reflector, JOB_HANDLER)) {
+      const name = m.value;
+      found.set(name, [...(found.get(name) ?? []), m.where]);
+      if (m.meta<boolean>(JOB_BATCH_HANDLER)) this.batchHandlers.set(name, (payloads, jobIds) => m.call(payloads, jobIds) as ReturnType<BatchHandler>);
+      else this.handlers.set(name, (payload, jobId) => m.call(payload, jobId) as ReturnType<Handler>);
     }
     const problems: string[] = [];
     for (const name of JOB_NAMES) {
