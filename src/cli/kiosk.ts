@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ackMessage, cardSign, type CardKeys, openRecord, proofMessage, type SealedRecord } from '../update/card-crypto.js';
 import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
 import { readVirtualCards, type VirtualCard } from './virtual-cards.js';
-import { parseArgs } from 'node:util';
+import { cliOptions, usageError } from './cli-args.js';
 
 /**
  * `KIOSK_API_KEY=vk_… npm run kiosk -- --url http://localhost:3000 --serial 100000000042 [--cards-file cards.json]
@@ -64,32 +64,22 @@ type Json = any;
 
 async function main(): Promise<number> {
   if (process.argv.slice(2).some((a) => a === '--key' || a.startsWith('--key='))) {
-    process.stderr.write(`--key is not accepted: npm echoes the command line and other users can read it; set KIOSK_API_KEY or pass --key-file\n${USAGE}\n`);
-    return 2;
+    return usageError('--key is not accepted: npm echoes the command line and other users can read it; set KIOSK_API_KEY or pass --key-file', USAGE);
   }
-  let opts;
-  try {
-    opts = parseArgs({
-      options: {
-        url: { type: 'string', default: 'http://localhost:3000' }, 'key-file': { type: 'string' }, serial: { type: 'string' },
-        'cards-file': { type: 'string' }, 'without-card': { type: 'boolean', default: false },
-        'read-version': { type: 'string', default: '0' }, 'write-in-progress': { type: 'boolean', default: false },
-        'pull-after': { type: 'string' }, 'ms-per-record': { type: 'string', default: '400' }, help: { type: 'boolean' },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) { process.stdout.write(USAGE + '\n'); return 0; }
-  if (!opts.serial || !/^\d{12}$/.test(opts.serial)) { process.stderr.write(`a 12-digit --serial is required\n${USAGE}\n`); return 2; }
+  const opts = cliOptions({
+    url: { type: 'string', default: 'http://localhost:3000' }, 'key-file': { type: 'string' }, serial: { type: 'string' },
+    'cards-file': { type: 'string' }, 'without-card': { type: 'boolean', default: false },
+    'read-version': { type: 'string', default: '0' }, 'write-in-progress': { type: 'boolean', default: false },
+    'pull-after': { type: 'string' }, 'ms-per-record': { type: 'string', default: '400' },
+  }, USAGE);
+  if (typeof opts === 'number') return opts;
+  if (!opts.serial || !/^\d{12}$/.test(opts.serial)) return usageError('a 12-digit --serial is required', USAGE);
   const credential = apiKey(opts['key-file']);
-  if ('error' in credential) { process.stderr.write(`${credential.error}\n${USAGE}\n`); return 2; }
+  if ('error' in credential) return usageError(credential.error, USAGE);
   let keys: CardKeys | null = null;
   if (opts['cards-file'] !== undefined) {
     const found = virtualCard(opts['cards-file'], opts.serial);
-    if ('error' in found) { process.stderr.write(`${found.error}\n${USAGE}\n`); return 2; }
+    if ('error' in found) return usageError(found.error, USAGE);
     if (found.warning) process.stderr.write(`warning: ${found.warning}\n`);
     keys = found.keys;
   }

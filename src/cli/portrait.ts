@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { ImageProcessor } from '../photo/image-processor.js';
 import { resolvePhotoThresholds } from '../photo/photo-checks.js';
 import { evaluatePhoto } from '../photo/photo-pipeline.js';
 import { PORTRAIT_DEFECTS, type PortraitDefect, syntheticPortrait } from '../synthetic/portrait.js';
+import { cliOptions, usageError } from './cli-args.js';
 
 /**
  * `npm run portrait -- [--out portrait.jpg] [--seed N] [--defect small|dark|bright|grey]`: writes a synthetic ID
@@ -21,20 +21,11 @@ const USAGE = `npm run portrait -- [--out <file.jpg>] [--seed <integer>] [--defe
   refuse for that reason; then prints the checks' verdict.`;
 
 async function main(): Promise<number> {
-  let opts;
-  try {
-    opts = parseArgs({
-      options: { out: { type: 'string', default: 'portrait.jpg' }, seed: { type: 'string', default: '42' }, defect: { type: 'string' }, help: { type: 'boolean' } },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) { process.stdout.write(USAGE + '\n'); return 0; }
-  if (!/^\d{1,9}$/.test(opts.seed!)) { process.stderr.write(`--seed must be a whole number\n${USAGE}\n`); return 2; }
+  const opts = cliOptions({ out: { type: 'string', default: 'portrait.jpg' }, seed: { type: 'string', default: '42' }, defect: { type: 'string' } }, USAGE);
+  if (typeof opts === 'number') return opts;
+  if (!/^\d{1,9}$/.test(opts.seed!)) return usageError('--seed must be a whole number', USAGE);
   const defect = opts.defect as PortraitDefect | undefined;
-  if (defect !== undefined && !DEFECTS.includes(defect)) { process.stderr.write(`--defect must be one of ${DEFECTS.join(', ')}\n${USAGE}\n`); return 2; }
+  if (defect !== undefined && !DEFECTS.includes(defect)) return usageError(`--defect must be one of ${DEFECTS.join(', ')}`, USAGE);
   let config;
   try {
     config = loadConfig();
