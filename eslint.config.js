@@ -41,12 +41,8 @@ export default defineConfig(
       // `import type` for what is only a type, as the code does; files with decorators are left alone by the rule
       // (under emitDecoratorMetadata a type there may be a value).
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      // `_` marks what is unused on purpose (a callback's position, a destructured part left out).
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
-      ],
       'no-console': 'error',
+      // Strict equality, except `== null` (null or undefined), the code's one loose comparison.
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
