@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
@@ -53,7 +53,7 @@ export class VendorFileRetentionJobs {
   private readonly logger = new Logger('emission');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly batches: BatchRepository,
     private readonly returns: ReturnFileRepository,
     private readonly vendors: VendorRepository,
@@ -95,7 +95,7 @@ export class VendorFileRetentionJobs {
         for (let i = 0; i < names.length; i++) if (states[i] === 'old' && (await removePlain(dir, names[i]))) out.personalisationFiles += 1;
         done.push(b.id);
       }
-      out.batches += await this.dataSource.transaction((em) => this.batches.markFilesPurged(em, done));
+      out.batches += await this.tx.run((em) => this.batches.markFilesPurged(em, done));
       return batch.length;
     });
   }
@@ -121,7 +121,7 @@ export class VendorFileRetentionJobs {
         if (await removePlain(dir, sha256)) out.returnCopies += 1;
         gone.push(sha256);
       }
-      await this.dataSource.transaction((em) => this.returns.markCopiesPurged(em, vendor.partnerId, gone));
+      await this.tx.run((em) => this.returns.markCopiesPurged(em, vendor.partnerId, gone));
     }
   }
 }

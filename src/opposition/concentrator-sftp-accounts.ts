@@ -3,7 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { copyFile, link, lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { parseSshPublicKey, sshFingerprint } from '../emission/vendors/vendors.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
@@ -35,7 +35,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     private readonly server: SftpServer,
     private readonly folders: SftpFolders,
     private readonly lists: OppositionListsService,
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: OppositionRepository,
     private readonly audit: AuditService,
   ) {}
@@ -82,7 +82,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const key = parseSshPublicKey(line);
     const blob = key.getPublicSSH();
     const fingerprint = sshFingerprint(blob);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
       const row = await this.repo.insertKey(em, partnerId, key.type, `${key.type} ${blob.toString('base64')}`, fingerprint);
       if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { CardRequestRepository } from '../emission/requests/card-request.repository.js';
 import { RequestStatus } from '../emission/requests/request-status.enum.js';
 import { FundEventType } from '../events/event-types.js';
@@ -32,7 +32,7 @@ export const chipKeyOf = (photoId: string) => `chip/${photoId}`;
 @Injectable()
 export class PhotoCheckService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly photos: PhotoRepository,
     private readonly requests: CardRequestRepository,
     private readonly store: PhotoStore,
@@ -57,7 +57,7 @@ export class PhotoCheckService {
       status: accepted ? PhotoStatus.Accepted : PhotoStatus.Rejected, reasons: e.reasons, measures: e.measures, width: e.width, height: e.height,
       printKey: accepted ? printKeyOf(photoId) : null, chipKey: accepted ? chipKeyOf(photoId) : null,
     };
-    return this.dataSource.transaction(async (em): Promise<CheckOutcome> => {
+    return this.tx.run(async (em): Promise<CheckOutcome> => {
       const locked = await this.photos.lock(em, photoId);
       if (!locked || locked.status !== PhotoStatus.Pending) return 'skipped';
       await this.photos.recordVerdict(em, photoId, verdict);

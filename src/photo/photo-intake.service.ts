@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository } from '../emission/requests/card-request.repository.js';
 import { notAwaitingPhoto } from '../emission/requests/card-requests.service.js';
 import { isValidFormNumber } from '../emission/requests/form-number.js';
@@ -32,7 +33,7 @@ const linkInvalid = () => new DomainError('UPLOAD_LINK_INVALID', 404, 'This uplo
 @Injectable()
 export class PhotoIntakeService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly requests: CardRequestRepository,
     private readonly photos: PhotoRepository,
     private readonly store: PhotoStore,
@@ -72,7 +73,7 @@ export class PhotoIntakeService {
     const originalKey = `originals/${photoId}`;
     let stored = false;
     try {
-      return await this.dataSource.transaction(async (em) => {
+      return await this.tx.run(async (em) => {
         const r = await locate(em);
         if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
         // Written before the commit: once the row is visible (and the job may run), the bytes are there.

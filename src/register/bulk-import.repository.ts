@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner.js';
+import { pgError } from '../platform/database/pg-error.js';
 import { BulkImportStatus } from './bulk-import.entity.js';
 import type { ImportView, ImportRejectView } from './dto/bulk-import.dto.js';
 import type { ImportFormat, ImportReject, ImportRow } from './import-parser.js';
@@ -108,6 +109,15 @@ export class BulkImportRepository {
 
   async markProcessing(id: string): Promise<void> {
     await run(this.dataSource.manager, `UPDATE bulk_import SET status = 'processing', failure = NULL WHERE id = $1 AND status IN ('pending', 'processing')`, [id]);
+  }
+
+  /**
+   * What a failed run is recorded as: `DATABASE_ERROR <SQLSTATE>` when a statement failed (the code, never the
+   * driver's message, which may quote data), else INTERNAL_ERROR. Services never read the driver's error themselves.
+   */
+  failureOf(e: unknown): string {
+    if (!(e instanceof QueryFailedError) && !pgError(e)) return 'INTERNAL_ERROR';
+    return `DATABASE_ERROR ${pgError(e)?.code ?? ''}`.trim();
   }
 
   /** Notes why a run failed (a code, never data); the status is left for the retry to take over. */

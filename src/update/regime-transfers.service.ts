@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { CardsService } from '../cards/cards.service.js';
 import { systemActor, type Actor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
@@ -36,7 +36,7 @@ export class RegimeTransfersService {
   private readonly logger = new Logger('update.regime-transfers');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: RegimeTransfersRepository,
     private readonly mutations: MutationsService,
     private readonly cards: CardsService,
@@ -64,7 +64,7 @@ export class RegimeTransfersService {
     if (chained.length) {
       throw unprocessable('REGIME_TRANSFER_CHAINED', 'An organisme cannot be both a source and a target of one transfer', { field: 'mappings', organismeCodes: chained });
     }
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const unknown = await this.repo.missingOrganismes(em, [...new Set([...sources, ...mappings.map((m) => m.toOrganismeCode)])]);
       if (unknown.length) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'mappings', organismeCodes: unknown });
       await this.repo.lockCreation(em);
@@ -85,7 +85,7 @@ export class RegimeTransfersService {
 
   async get(id: string): Promise<RegimeTransferView> {
     if (!isUuid(id)) throw transferNotFound();
-    const row = await this.repo.find(this.dataSource.manager, id);
+    const row = await this.repo.find(this.tx.manager, id);
     if (!row) throw transferNotFound();
     return view(row);
   }
@@ -96,7 +96,7 @@ export class RegimeTransfersService {
    */
   async resume(actor: Actor, id: string): Promise<RegimeTransferView> {
     if (!isUuid(id)) throw transferNotFound();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const row = await this.repo.find(em, id, true);
       if (!row) throw transferNotFound();
       if (row.status !== RegimeTransferStatus.Failed) {
@@ -113,7 +113,7 @@ export class RegimeTransfersService {
 
   /** A page of transfers, newest first; `next` is the `after` of the following page (null on the last). */
   async list(limit = 50, after: string | null = null): Promise<{ items: RegimeTransferView[]; next: string | null }> {
-    const items = (await this.repo.list(this.dataSource.manager, limit, after)).map(view);
+    const items = (await this.repo.list(this.tx.manager, limit, after)).map(view);
     return { items, next: items.length === limit ? items[items.length - 1].id : null };
   }
 
@@ -129,10 +129,10 @@ export class RegimeTransfersService {
       const step = await this.recordChunk(transferId);
       if (step.done) {
         this.logger.log({ msg: 'regime transfer recorded', transferId, status: step.status, chunks });
-        const row = await this.repo.find(this.dataSource.manager, transferId);
+        const row = await this.repo.find(this.tx.manager, transferId);
         if (row && row.status === RegimeTransferStatus.Recorded && row.effectiveDate <= this.clock.today()) {
           await this.mutations.applyDue();
-          return { status: (await this.repo.find(this.dataSource.manager, transferId))!.status, chunks };
+          return { status: (await this.repo.find(this.tx.manager, transferId))!.status, chunks };
         }
         return { status: step.status, chunks };
       }
@@ -142,7 +142,7 @@ export class RegimeTransfersService {
 
   /** Keeps the reason of a failed run (the job is retried: the next run sets the status back to `recording`). */
   async markFailed(transferId: string, reason: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       const row = await this.repo.find(em, transferId, true);
       if (!row || row.status === RegimeTransferStatus.Recorded || row.status === RegimeTransferStatus.Applied) return;
       await this.repo.setStatus(em, transferId, RegimeTransferStatus.Failed, reason.slice(0, 500));
@@ -154,7 +154,7 @@ export class RegimeTransfersService {
 
   /** One chunk: up to recordChunkSize insured of the current source organisme, or the move to the next source. */
   private async recordChunk(transferId: string): Promise<{ done: boolean; status: string }> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       // The row lock serialises concurrent runs of the same transfer: each reads the cursor the other committed.
       const t = await this.repo.find(em, transferId, true);
       if (!t) return { done: true, status: 'unknown' };

@@ -1,6 +1,6 @@
 import { failpoint } from '../../platform/failpoint.js';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { formatSerial } from '../../cards/card-serial.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -46,7 +46,7 @@ export class BatchBuilderService {
   private readonly logger = new Logger('emission.personalisation');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly config: AppConfig,
     private readonly repo: BatchRepository,
     private readonly progress: RequestProgressRepository,
@@ -58,7 +58,7 @@ export class BatchBuilderService {
 
   /** An operator's "run now": the same job the cron enqueues, queued in a transaction with its audit entry. */
   async requestRun(actor: Actor): Promise<{ jobId: string | null }> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const jobId = await this.jobs.send(em, JobName.EmissionBuildBatches, {});
       await this.audit.record(em, actor, { action: 'personalisation.run', entityType: 'job', entityId: jobId ?? 'none' });
       return { jobId };
@@ -103,7 +103,7 @@ export class BatchBuilderService {
 
   /** One chunk in one transaction; null when this vendor has nothing left to take. */
   private buildOne(actor: Actor, vendorPartnerId: string, regimeCodes: string[]): Promise<BuiltBatch | null> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const picked = await this.repo.pickOrdered(em, regimeCodes, this.config.personalisationBatchSize);
       if (picked.length === 0) return null;
       const cardIds = picked.map((p) => p.cardId);

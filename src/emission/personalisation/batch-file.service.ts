@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { PhotoStore } from '../../photo/photo-store.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -49,7 +49,7 @@ export class BatchFileService {
   private readonly logger = new Logger('emission.personalisation');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: BatchRepository,
     private readonly photos: PhotoStore,
     private readonly signing: SigningService,
@@ -98,7 +98,7 @@ export class BatchFileService {
     } finally {
       await rm(staged, { force: true });
     }
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       if (!(await this.repo.markWritten(em, batchId, { fileName, sha256, persoVersion: Number(PERSO_VERSION), plaintextSha256 }))) return;
       await this.audit.record(em, systemActor(), {
         action: 'personalisation_batch.write', entityType: 'personalisation_batch', entityId: batchId,

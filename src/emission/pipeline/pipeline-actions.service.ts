@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { FundEventType } from '../../events/event-types.js';
@@ -27,7 +28,7 @@ export function sendStepJob(jobs: JobsService, em: EntityManager, job: StepJob):
 @Injectable()
 export class PipelineActionsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: PipelineRepository,
     private readonly jobs: JobsService,
     private readonly cards: CardsService,
@@ -40,7 +41,7 @@ export class PipelineActionsService {
    * Refused when the step is not the system's to redo (waiting for a person or the vendor, or closed).
    */
   async retry(actor: Actor, id: string): Promise<RetryView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const s = await this.lock(em, id);
       const job = stepJob(s);
       if (!job) {
@@ -60,7 +61,7 @@ export class PipelineActionsService {
 
   /** Cancels an open request before in_personalisation; an ordered card is cancelled with it (same transaction). */
   async cancel(actor: Actor, id: string): Promise<CancelView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const s = await this.lock(em, id);
       if (!CANCELLABLE_STATUSES.includes(s.status)) {
         throw conflict('PIPELINE_CANNOT_CANCEL', `A request ${s.status} can no longer be cancelled here`, {

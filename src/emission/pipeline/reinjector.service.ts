@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { AppConfig } from '../../config/app-config.js';
 import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
@@ -31,7 +32,7 @@ export class ReinjectorService {
   private readonly logger = new Logger('pipeline');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: PipelineRepository,
     private readonly jobs: JobsService,
     private readonly events: FundEventsService,
@@ -44,7 +45,7 @@ export class ReinjectorService {
     // One global batch run covers every ordered request: it is enqueued once per run, not once per request.
     const state = { buildBatchesSent: false };
     for (;;) {
-      const handled = await this.dataSource.transaction((em) => this.chunk(em, report, state));
+      const handled = await this.tx.run((em) => this.chunk(em, report, state));
       if (handled < CHUNK) break;
     }
     if (report.reinjected || report.flaggedForReview) this.logger.log({ msg: 'stuck requests re-injected', ...report });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { AppConfig } from '../../config/app-config.js';
 import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
@@ -33,7 +34,7 @@ const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 
 @Injectable()
 export class CardRequestsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: CardRequestRepository,
     private readonly beneficiaries: BeneficiariesService,
     private readonly cards: CardsService,
@@ -52,7 +53,7 @@ export class CardRequestsService {
     const organismeCode = fundOrganisme(actor);
     const today = this.clock.today();
     const token = newUploadToken();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const b = await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId);
       if (!b) throw beneficiaryNotFound();
       if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
@@ -116,7 +117,7 @@ export class CardRequestsService {
   async cancel(actor: Actor, id: string): Promise<CardRequestView> {
     const organismeCode = fundOrganisme(actor);
     if (!isUuid(id)) throw requestNotFound();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!CANCELLABLE.includes(r.status)) {
         throw conflict('REQUEST_NOT_CANCELLABLE', `A request in status ${r.status} cannot be cancelled`, { requestStatus: r.status });
@@ -138,7 +139,7 @@ export class CardRequestsService {
     const organismeCode = fundOrganisme(actor);
     if (!isUuid(id)) throw requestNotFound();
     const token = newUploadToken();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
       const expiresAt = await this.repo.setUploadToken(em, r.id, token.hash, this.config.uploadLinkDays);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { formatSerial } from '../../cards/card-serial.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
@@ -53,7 +54,7 @@ export class ReturnIngestService {
   private readonly logger = new Logger('emission.returns');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: ReturnFileRepository,
     private readonly progress: RequestProgressRepository,
     private readonly cards: CardsService,
@@ -63,7 +64,7 @@ export class ReturnIngestService {
   ) {}
 
   async ingest(returnFileId: string): Promise<IngestOutcome | null> {
-    const outcome = await this.dataSource.transaction(async (em) => {
+    const outcome = await this.tx.run(async (em) => {
       const rf = await this.repo.lock(em, returnFileId);
       // Unknown, or already done (a retry, a re-injection): nothing happens twice.
       if (!rf || rf.status !== ReturnFileStatus.Received) return null;

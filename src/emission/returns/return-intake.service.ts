@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -32,7 +32,7 @@ export class ReturnIntakeService {
   private readonly logger = new Logger('emission.returns');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: ReturnFileRepository,
     private readonly vendors: VendorRepository,
     private readonly folders: SftpFolders,
@@ -47,7 +47,7 @@ export class ReturnIntakeService {
     if (!file) return null;
     const sha256 = createHash('sha256').update(file.data).digest('hex');
     await this.folders.keep(vendor.login, RECEIVED_AREA, sha256, file.data);
-    const id = await this.dataSource.transaction(async (em) => {
+    const id = await this.tx.run(async (em) => {
       const inserted = await this.repo.insertReceived(em, { vendorPartnerId: vendor.partnerId, fileName: name, sha256 });
       if (!inserted) return null;
       await this.jobs.send(em, JobName.EmissionIngestReturnFile, { returnFileId: inserted });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { PG_UNIQUE_VIOLATION, pgError } from '../../platform/database/pg-error.js';
 import { run } from '../../platform/database/sql.js';
 
 /**
@@ -31,10 +32,6 @@ export interface SshKeyRow {
   createdAt: Date;
   revokedAt: Date | null;
 }
-
-interface PgError { code?: string; constraint?: string }
-const pgError = (e: unknown): PgError | null =>
-  e instanceof QueryFailedError ? ((e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError)) : null;
 
 const VENDOR_COLUMNS = `v.partner_id AS "partnerId", p.name, p.active, v.login, v.is_default AS "isDefault",
   v.regime_codes::text[] AS "regimeCodes", v.age_recipient AS "ageRecipient", v.age_recipient_set_at AS "ageRecipientSetAt", v.created_at AS "createdAt"`;
@@ -109,7 +106,7 @@ export class VendorRepository {
       await run(em, `UPDATE vendor_profile SET age_recipient = $2, age_recipient_set_at = now() WHERE partner_id = $1`, [partnerId, recipient]);
       return true;
     } catch (e) {
-      if (pgError(e)?.code === '23505') return false;
+      if (pgError(e)?.code === PG_UNIQUE_VIOLATION) return false;
       throw e;
     }
   }
@@ -135,7 +132,7 @@ export class VendorRepository {
         [k.partnerId, k.algorithm, k.publicKey, k.fingerprint]);
       return rows[0];
     } catch (e) {
-      if (pgError(e)?.code === '23505') return null;
+      if (pgError(e)?.code === PG_UNIQUE_VIOLATION) return null;
       throw e;
     }
   }

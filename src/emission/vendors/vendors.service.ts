@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { createHash, createPublicKey } from 'node:crypto';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -34,7 +35,7 @@ export function sshFingerprint(blob: Buffer): string {
 @Injectable()
 export class VendorsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: VendorRepository,
     private readonly audit: AuditService,
     private readonly folders: SftpFolders,
@@ -43,7 +44,7 @@ export class VendorsService {
 
   async create(actor: Actor, dto: CreateVendorDto): Promise<VendorView> {
     const regimeCodes = [...(dto.regimeCodes ?? [])].sort();
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       await this.repo.lockRouting(em);
       const partner = await this.repo.partner(em, dto.partnerId);
       if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
@@ -67,7 +68,7 @@ export class VendorsService {
   async update(actor: Actor, partnerId: string, dto: UpdateVendorDto): Promise<VendorView> {
     if (!isUUID(partnerId)) throw vendorNotFound();
     const regimeCodes = dto.regimeCodes ? [...dto.regimeCodes].sort() : undefined;
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       await this.repo.lockRouting(em);
       const current = await this.repo.find(partnerId, em);
       if (!current) throw vendorNotFound();
@@ -99,7 +100,7 @@ export class VendorsService {
     const key = parseSshPublicKey(line);
     const blob = key.getPublicSSH();
     const fingerprint = sshFingerprint(blob);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       if (!(await this.repo.find(partnerId, em))) throw vendorNotFound();
       // Stored without the comment (it often names a person or a host).
       const row = await this.repo.insertKey(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
@@ -112,7 +113,7 @@ export class VendorsService {
   /** Revokes a key at once: the next log-in with it fails. Revoking twice is harmless. */
   async revokeKey(actor: Actor, partnerId: string, keyId: string): Promise<SshKeyView> {
     if (!isUUID(partnerId) || !isUUID(keyId)) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const row = await this.repo.revokeKey(em, partnerId, keyId);
       if (!row) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
       await this.audit.record(em, actor, { action: 'vendor.ssh_key.revoke', entityType: 'vendor', entityId: partnerId, details: { keyId, fingerprint: row.fingerprint } });
@@ -130,7 +131,7 @@ export class VendorsService {
     if (!(await isUsableAgeRecipient(recipient))) {
       throw unprocessable('AGE_RECIPIENT_INVALID', 'Expected an age X25519 recipient: "age1" and 58 characters, as `age-keygen -y key.txt` prints it');
     }
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       const current = await this.repo.find(partnerId, em);
       if (!current) throw vendorNotFound();
       if (current.ageRecipient === recipient) return;
