@@ -62,7 +62,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     await this.folders.ensure(login, [CONCENTRATOR_FOLDER]);
     const have = new Set((await this.folders.list(login, CONCENTRATOR_FOLDER)).map((f) => f.name));
     const files = await this.repo.listFiles();
-    for (const name of files.flatMap((f) => [f.text_file, f.compact_file])) {
+    for (const name of files.flatMap((f) => [f.textFile, f.compactFile])) {
       if (have.has(name)) continue;
       const src = path.join(this.lists.dir, name);
       try { await lstat(src); } catch { continue; }

@@ -153,9 +153,9 @@ export class OppositionListsController {
       headers: {
         'X-Opposition-List-Number': String(row.number),
         'X-Opposition-List-Kind': row.kind,
-        ...(row.base_number !== null ? { 'X-Opposition-List-Base': String(row.base_number) } : {}),
-        'X-Signature-Key-Id': row.key_id,
-        'X-Signature': format === 'text' ? row.text_signature : row.compact_signature,
+        ...(row.baseNumber !== null ? { 'X-Opposition-List-Base': String(row.baseNumber) } : {}),
+        'X-Signature-Key-Id': row.keyId,
+        'X-Signature': format === 'text' ? row.textSignature : row.compactSignature,
       },
     });
   }
