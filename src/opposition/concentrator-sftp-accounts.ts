@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import { copyFile, link, lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transactions } from '../platform/database/transactions.js';
-import { parseSshPublicKey, sshFingerprint } from '../emission/vendors/vendors.service.js';
+import { parseSshPublicKey, sshFingerprint, VendorsService } from '../emission/vendors/vendors.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
@@ -37,6 +37,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     private readonly lists: OppositionListsService,
     private readonly tx: Transactions,
     private readonly repo: OppositionRepository,
+    private readonly keys: VendorsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -84,7 +85,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const fingerprint = sshFingerprint(blob);
     return this.tx.run(async (em) => {
       if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
-      const row = await this.repo.insertKey(em, partnerId, key.type, `${key.type} ${blob.toString('base64')}`, fingerprint);
+      const row = await this.keys.insertKeyIn(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
       if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
       await this.audit.record(em, actor, { action: 'opposition.concentrator.ssh_key.add', entityType: 'partner', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
       return { id: row.id, algorithm: key.type, fingerprint, createdAt: row.createdAt, login: concentratorLogin(partnerId), folder: `/${CONCENTRATOR_FOLDER}` };

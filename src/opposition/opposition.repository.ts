@@ -179,13 +179,4 @@ export class OppositionRepository {
     const { rows } = await run(em, `SELECT 1 FROM partner WHERE id = $1 AND active AND kind = 'pharmacy_software'`, [partnerId]);
     return rows.length > 0;
   }
-
-  /** Registers a key; null when the fingerprint is already registered (to anyone). */
-  async insertKey(em: EntityManager, partnerId: string, algorithm: string, publicKey: string, fingerprint: string): Promise<{ id: string; createdAt: Date } | null> {
-    const { rows } = await run<{ id: string; createdAt: Date }>(em,
-      `INSERT INTO sftp_public_key (partner_id, algorithm, public_key, fingerprint) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (fingerprint) DO NOTHING RETURNING id, created_at AS "createdAt"`,
-      [partnerId, algorithm, publicKey, fingerprint]);
-    return rows[0] ?? null;
-  }
 }

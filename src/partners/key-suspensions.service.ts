@@ -112,7 +112,7 @@ export class KeySuspensionsService implements OnModuleInit {
 
 function view(r: SuspensionRow): ApiKeySuspensionView {
   return {
-    id: r.id, apiKeyId: r.api_key_id, partnerId: r.partner_id, keyPrefix: r.key_prefix, reason: r.reason, unprovenCards: r.unproven_cards,
-    threshold: r.threshold, suspendedAt: r.suspended_at, liftedAt: r.lifted_at, liftedByPartnerId: r.lifted_by_partner_id,
+    id: r.id, apiKeyId: r.apiKeyId, partnerId: r.partnerId, keyPrefix: r.keyPrefix, reason: r.reason, unprovenCards: r.unprovenCards,
+    threshold: r.threshold, suspendedAt: r.suspendedAt, liftedAt: r.liftedAt, liftedByPartnerId: r.liftedByPartnerId,
   };
 }

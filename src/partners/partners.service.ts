@@ -4,7 +4,7 @@ import type { Actor } from '../platform/auth/actor.js';
 import { generateApiKey } from '../platform/auth/api-key.codec.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, notFound } from '../platform/errors/domain-error.js';
-import { RegimesRepository } from '../regimes/regimes.repository.js';
+import { RegimesService } from '../regimes/regimes.service.js';
 import { CreatedApiKeyView } from './dto/partner.dto.js';
 import { PartnerKind } from './partner-kind.enum.js';
 import { ApiKey, Partner } from './partner.entity.js';
@@ -16,7 +16,7 @@ export class PartnersService {
   constructor(
     private readonly tx: Transactions,
     private readonly partners: PartnerRepository,
-    private readonly regimes: RegimesRepository,
+    private readonly regimes: RegimesService,
     private readonly audit: AuditService,
     private readonly suspensions: KeySuspensionRepository,
   ) {}

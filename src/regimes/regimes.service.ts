@@ -36,6 +36,7 @@ export class RegimesService {
     if (res.written.organismes > 0) this.logger.log(`reference data: ${res.written.organismes} organismes added`);
   }
 
+  organismeExists(code: string): Promise<boolean> { return this.repo.organismeExists(code); }
   listRegimes() { return this.repo.listRegimes(); }
   listFunds(regimeCode?: string) { return this.repo.listFunds(regimeCode); }
   listOrganismes(filter: { regimeCode?: string; fundCode?: string }) { return this.repo.listOrganismes(filter); }

@@ -11,7 +11,8 @@ import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { BENEFICIARY_ENTITY } from './beneficiaries.service.js';
 import { BulkImportStatus } from './bulk-import.entity.js';
-import { BulkImportRepository, RefusedRow, StagedChange } from './bulk-import.repository.js';
+import { BeneficiaryRepository, RefusedRow, StagedChange } from './beneficiary.repository.js';
+import { BulkImportRepository } from './bulk-import.repository.js';
 import type { ImportAcceptedView, ImportRejectPage, ImportView } from './dto/bulk-import.dto.js';
 import {
   decodeUtf8, formatOf, IMPORT_FORMAT_VERSION, ImportFileError, ImportFormat, ImportReject, inspectImport, parseImport, ParsedImport,
@@ -38,6 +39,7 @@ export class BulkImportsService {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: BulkImportRepository,
+    private readonly register: BeneficiaryRepository,
     private readonly jobs: JobsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -116,9 +118,9 @@ export class BulkImportsService {
         if (status !== BulkImportStatus.Pending && status !== BulkImportStatus.Processing) return null;
         let created = 0, updated = 0, refused: RefusedRow[] = [], changes: StagedChange[] = [];
         if (parsed.rows.length > 0) {
-          await this.repo.stage(em, parsed.rows);
-          await this.repo.classify(em, job.organismeCode, today);
-          ({ created, updated, refused, changes } = await this.repo.apply(em, job.organismeCode));
+          await this.register.stageImport(em, parsed.rows);
+          await this.register.classifyImport(em, job.organismeCode, today);
+          ({ created, updated, refused, changes } = await this.register.applyImport(em, job.organismeCode));
         }
         const rejects = [...parsed.rejects, ...refused.map((r) => refusal(r, job.format))].sort((a, b) => a.line - b.line);
         await this.repo.insertRejects(em, importId, rejects);

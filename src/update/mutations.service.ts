@@ -16,6 +16,7 @@ import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, 
 import { validateNir } from '../register/nir.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
+import { RegimeTransfersRepository } from './regime-transfers.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
 
@@ -30,6 +31,7 @@ export class MutationsService {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: MutationsRepository,
+    private readonly transfers: RegimeTransfersRepository,
     private readonly cards: CardsService,
     private readonly beneficiaries: BeneficiariesService,
     private readonly audit: AuditService,
@@ -111,7 +113,7 @@ export class MutationsService {
       if (n < size) break;
       if (chunk >= maxChunks) return { applied, continuing: true };
     }
-    await this.tx.run((em) => this.repo.closeAppliedTransfers(em, day));
+    await this.tx.run((em) => this.transfers.closeAppliedTransfers(em, day));
     return { applied, continuing: false };
   }
 
@@ -213,6 +215,6 @@ export class MutationsService {
     }
     await this.events.append(em, ...events);
     await this.audit.record(em, actor, ...records);
-    await this.repo.countTransferApplied(em, perTransfer);
+    await this.transfers.countTransferApplied(em, perTransfer);
   }
 }

@@ -11,6 +11,7 @@ import { RegisterClock } from '../register/register-clock.js';
 import type { CreateRegimeTransferDto, RegimeTransferView } from './dto/regime-transfer.dto.js';
 import { MutationsService } from './mutations.service.js';
 import { RegimeTransferStatus, type RegimeTransferMapping } from './regime-transfer.entity.js';
+import { MutationsRepository } from './mutations.repository.js';
 import { RegimeTransferRow, RegimeTransfersRepository } from './regime-transfers.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
@@ -38,6 +39,7 @@ export class RegimeTransfersService {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: RegimeTransfersRepository,
+    private readonly mutationRows: MutationsRepository,
     private readonly mutations: MutationsService,
     private readonly cards: CardsService,
     private readonly beneficiaries: BeneficiariesService,
@@ -193,7 +195,7 @@ export class RegimeTransfersService {
         for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
         // One mutation per movable card of each insured, or one with no card for an insured without one.
         const rows = ids.flatMap((id) => (cardsOf.get(id) ?? [null]).map((cardId) => ({ beneficiaryId: id, cardId })));
-        await this.repo.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
+        await this.mutationRows.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
         mutations = rows.length;
         cards = movable.length;
         // One audit entry per insured, as for a single change of fund (the audit insert is one statement).

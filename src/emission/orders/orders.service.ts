@@ -18,7 +18,7 @@ import { RegisterClock } from '../../register/register-clock.js';
 import { RequestReason, RequestStatus } from '../requests/request-status.enum.js';
 import type { OrderView } from './dto/order.dto.js';
 import { OrderRepository, type LockedRequest } from './order.repository.js';
-import { RequestProgressRepository } from './request-progress.repository.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 
 /**
  * Same body for unknown, malformed and another fund's request (a fund cannot tell them apart), and the same as
@@ -49,7 +49,7 @@ export class OrdersService {
     private readonly tx: Transactions,
     private readonly config: AppConfig,
     private readonly repo: OrderRepository,
-    private readonly progress: RequestProgressRepository,
+    private readonly progress: CardRequestsService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -155,7 +155,7 @@ export class OrdersService {
 
     const cards = await this.cards.issueMany(em, actor, passed.map((r) => ({ beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode })));
     const cardOf = new Map(passed.map((r, i) => [r.id, cards[i]]));
-    await this.progress.move(em, passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })), [RequestStatus.PhotoAvailable]);
+    await this.progress.moveIn(em, passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })), [RequestStatus.PhotoAvailable]);
     for (const r of passed) {
       events.push({
         organismeCode: r.organismeCode, type: FundEventType.CardOrdered, subjectType: 'card_request', subjectId: r.id,

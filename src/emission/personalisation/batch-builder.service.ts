@@ -10,7 +10,7 @@ import { systemActor, type Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { JobName } from '../../platform/jobs/job-catalogue.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
-import { RequestProgressRepository } from '../orders/request-progress.repository.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import { BatchRepository } from './batch.repository.js';
 
@@ -49,7 +49,7 @@ export class BatchBuilderService {
     private readonly tx: Transactions,
     private readonly config: AppConfig,
     private readonly repo: BatchRepository,
-    private readonly progress: RequestProgressRepository,
+    private readonly progress: CardRequestsService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -110,7 +110,7 @@ export class BatchBuilderService {
       const batch = await this.repo.insertBatch(em, vendorPartnerId, picked.length);
       // Serials follow the pick order; a rollback (or a crash before commit) gives them back.
       const serials = await this.cards.assignToBatch(em, actor, batch.id, cardIds);
-      const moved = await this.progress.move(em, picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })), [RequestStatus.Ordered]);
+      const moved = await this.progress.moveIn(em, picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })), [RequestStatus.Ordered]);
       if (moved.length !== picked.length) throw new Error('a picked request left the ordered status');
       await this.events.append(em, ...picked.map((p) => ({
         organismeCode: p.organismeCode, type: FundEventType.CardInPersonalisation, subjectType: 'card' as const, subjectId: p.cardId,

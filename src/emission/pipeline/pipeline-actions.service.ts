@@ -12,6 +12,7 @@ import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import type { CancelView, RetryView } from './dto/pipeline.dto.js';
 import { CANCELLABLE_STATUSES, RequestSituation, stepJob, StepJob } from './pipeline-rules.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 import { PipelineRepository } from './pipeline.repository.js';
 import { isUuid } from '../../platform/validation/ids.js';
 
@@ -30,6 +31,7 @@ export class PipelineActionsService {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: PipelineRepository,
+    private readonly requests: CardRequestsService,
     private readonly jobs: JobsService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
@@ -50,7 +52,7 @@ export class PipelineActionsService {
         });
       }
       await sendStepJob(this.jobs, em, job);
-      await this.repo.resetAfterRetry(em, s.id);
+      await this.requests.resetAfterRetryIn(em, s.id);
       await this.audit.record(em, actor, {
         action: 'card_request.retried', entityType: REQUEST_AUDIT_ENTITY, entityId: s.id, organismeCode: s.organismeCode,
         details: { status: s.status, job: job.name, reinjections: s.reinjections, needsReview: s.needsReview },
@@ -71,7 +73,7 @@ export class PipelineActionsService {
       // Only an ordered card can still be stopped; the card service checks its state and refuses anything else.
       const cancelledCardId = s.status === RequestStatus.Ordered && s.cardId ? s.cardId : null;
       if (cancelledCardId) await this.cards.transitionByIdIn(em, actor, cancelledCardId, CardAction.Cancel);
-      await this.repo.cancel(em, s.id);
+      await this.requests.cancelIn(em, s.id);
       await this.events.append(em, {
         organismeCode: s.organismeCode, type: FundEventType.RequestCancelled, subjectType: 'card_request', subjectId: s.id,
         data: { requestId: s.id, formNumber: s.formNumber, from: s.status, cardId: cancelledCardId, by: 'operator' },

@@ -10,6 +10,7 @@ import { JobName } from '../../platform/jobs/job-catalogue.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { REQUEST_AUDIT_ENTITY } from './pipeline-actions.service.js';
 import { RequestSituation, stepJob, StepJob } from './pipeline-rules.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 import { PipelineRepository } from './pipeline.repository.js';
 
 /** Requests handled per transaction: locks stay short, and a crash loses at most one chunk's work (it is redone next run). */
@@ -34,6 +35,7 @@ export class ReinjectorService {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: PipelineRepository,
+    private readonly requests: CardRequestsService,
     private readonly jobs: JobsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -64,8 +66,8 @@ export class ReinjectorService {
     }
 
     await this.enqueue(em, reinject.map((r) => r.job), report, state);
-    await this.repo.markReinjected(em, reinject.map((r) => r.s.id));
-    await this.repo.markNeedsReview(em, review.map((r) => r.s.id));
+    await this.requests.markReinjectedIn(em, reinject.map((r) => r.s.id));
+    await this.requests.markNeedsReviewIn(em, review.map((r) => r.s.id));
     await this.events.append(em, ...review.map(({ s, reason }) => ({
       organismeCode: s.organismeCode, type: FundEventType.RequestNeedsReview, subjectType: 'card_request' as const, subjectId: s.id,
       data: { requestId: s.id, formNumber: s.formNumber, status: s.status, reinjections: s.reinjections, reason },

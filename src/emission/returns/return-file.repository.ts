@@ -80,17 +80,6 @@ export class ReturnFileRepository {
     return rows;
   }
 
-  /** written → returned for the batches none of whose cards is still at the vendor. */
-  async markBatchesReturned(em: EntityManager, batchIds: string[]): Promise<string[]> {
-    if (batchIds.length === 0) return [];
-    const { rows } = await run<{ id: string }>(em,
-      `UPDATE personalisation_batch b SET status = 'returned'
-        WHERE b.id = ANY($1::uuid[]) AND b.status = 'written'
-          AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state = 'in_personalisation')
-        RETURNING b.id`, [batchIds]);
-    return rows.map((r) => r.id);
-  }
-
   async list(limit: number, vendorPartnerId?: string): Promise<Array<Record<string, unknown>>> {
     const { rows } = await run(this.dataSource.manager,
       `SELECT f.id, f.vendor_partner_id AS "vendorPartnerId", f.file_name AS "fileName", f.sha256, f.status, f.line_count AS "lineCount",

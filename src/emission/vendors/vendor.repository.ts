@@ -3,15 +3,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PG_UNIQUE_VIOLATION, pgError } from '../../platform/database/pg-error.js';
 import { run } from '../../platform/database/sql.js';
 
-/**
- * THE routing rule, as SQL on an expression giving a card's regime code (2 chars): the active vendor whose
- * regime_codes hold that regime, else the active default vendor, else NULL (the card waits).
- */
-export const VENDOR_FOR_REGIME = (regimeExpr: string) => `COALESCE(
-  (SELECT v.partner_id FROM vendor_profile v JOIN partner p ON p.id = v.partner_id AND p.active
-    WHERE ${regimeExpr} = ANY(v.regime_codes) ORDER BY v.partner_id LIMIT 1),
-  (SELECT v.partner_id FROM vendor_profile v JOIN partner p ON p.id = v.partner_id AND p.active WHERE v.is_default))`;
-
 export interface VendorRow {
   partnerId: string;
   name: string;

@@ -23,6 +23,8 @@ const vendorNotFound = () => notFound('Vendor', 'VENDOR_NOT_FOUND');
 const toKeyView = (k: SshKeyRow): SshKeyView => ({ id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, createdAt: k.createdAt, revokedAt: k.revokedAt });
 
 /** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
+export type { VendorRow } from './vendor.repository.js';
+
 export function sshFingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
@@ -86,6 +88,29 @@ export class VendorsService {
     const vendors = await this.repo.list();
     const keys = await this.repo.keys(vendors.map((v) => v.partnerId));
     return vendors.map((v) => this.view(v, keys));
+  }
+
+  /** Every vendor, active or not (the jobs that walk the vendors' SFTP folders). */
+  allVendors(): Promise<VendorRow[]> {
+    return this.repo.list();
+  }
+
+  /** The active vendors' ids and logins (inbox scans). */
+  activeVendors(): Promise<Array<{ partnerId: string; login: string }>> {
+    return this.repo.activeVendors();
+  }
+
+  /** An active vendor's SFTP account (login and live keys), null when there is none. */
+  sftpAccount(login: string): Promise<{ partnerId: string; login: string; publicKeys: string[] } | null> {
+    return this.repo.sftpAccount(login);
+  }
+
+  /**
+   * Registers an SFTP key for any partner in the caller's transaction (sftp_public_key is written here only: the
+   * opposition module's concentrators use it too); null when the fingerprint is already registered, to anyone.
+   */
+  insertKeyIn(em: EntityManager, k: { partnerId: string; algorithm: string; publicKey: string; fingerprint: string }): Promise<SshKeyRow | null> {
+    return this.repo.insertKey(em, k);
   }
 
   async get(partnerId: string): Promise<VendorView> {
