@@ -85,7 +85,7 @@ export function violations(writes: Write[], catalogue: Record<string, TableOwner
     }
     const t = catalogue[w.table];
     if (!t) problems.push(`${where} writes ${w.table}, which has no owner in src/platform/database/table-owners.ts`);
-    else if (t.owner !== w.file && !t.exceptions?.[w.file]) problems.push(`${where} writes ${w.table}, owned by ${t.owner}: go through its module's service`);
+    else if (t.owner !== w.file && !t.exceptions?.[w.file]) problems.push(`${where} writes ${w.table}, owned by ${t.owner}: call the owner (from another module, through its module's service)`);
   }
   return problems;
 }
