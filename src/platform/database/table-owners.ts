@@ -21,7 +21,7 @@ const KIOSK2_CONFIRM =
 const SEED = 'The synthetic seed (npm run seed:synthetic, benchmarks) bulk-loads generated data with COPY on its own connection, outside the running product.';
 
 export const TABLE_OWNERS: Record<string, TableOwnership> = {
-  affiliation: { owner: 'src/register/beneficiary.repository.ts', exceptions: { 'src/synthetic/copy-writer.ts': SEED } },
+  affiliation: { owner: 'src/register/beneficiary.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   api_key: { owner: 'src/partners/partner.repository.ts' },
   api_key_suspension: { owner: 'src/partners/key-suspension.repository.ts' },
   audit_entry: {
@@ -32,7 +32,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
         'A kiosk check issues the exchange and audits the data sent in one prepared statement (the hot path of the kiosk protocol).',
     },
   },
-  beneficiary: { owner: 'src/register/beneficiary.repository.ts', exceptions: { 'src/synthetic/copy-writer.ts': SEED } },
+  beneficiary: { owner: 'src/register/beneficiary.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
   card: { owner: 'src/cards/card.repository.ts' },
@@ -46,7 +46,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   card_request: { owner: 'src/emission/requests/card-request.repository.ts' },
   card_request_step: { owner: 'src/emission/requests/card-request.repository.ts' },
   card_update_state: { owner: 'src/update/kiosk.repository.ts', exceptions: { 'src/cards/card.repository.ts': KIOSK2_CONFIRM } },
-  fund: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/reference-loader.ts': SEED } },
+  fund: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   fund_event: { owner: 'src/events/fund-event.repository.ts' },
   fund_event_horizon: { owner: 'src/events/fund-event.repository.ts' },
   job_claim: { owner: 'src/platform/jobs/job-leases.repository.ts' },
@@ -57,11 +57,11 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
     triggers: 'card_opposition_change (card) adds the rows; list production stamps them',
   },
   opposition_list: { owner: 'src/opposition/opposition.repository.ts' },
-  organisme: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/reference-loader.ts': SEED } },
+  organisme: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   partner: { owner: 'src/partners/partner.repository.ts' },
   personalisation_batch: { owner: 'src/emission/personalisation/batch.repository.ts' },
   photo: { owner: 'src/photo/photo.repository.ts' },
-  regime: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/reference-loader.ts': SEED } },
+  regime: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   regime_transfer: { owner: 'src/update/regime-transfers.repository.ts' },
   serial_allocator: { owner: 'src/cards/card.repository.ts' },
   sftp_public_key: { owner: 'src/emission/vendors/vendor.repository.ts' },
