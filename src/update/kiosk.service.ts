@@ -14,7 +14,7 @@ import { AppConfig } from '../config/app-config.js';
 import { endOfParisDay, protocol2Required, replacementRequired } from './kiosk-protocols.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { signReceipt, type SignedReceipt } from './receipts.js';
-import { KioskExchangeStatus } from './update.entities.js';
+import { KioskExchangeStatus } from './card-update.entity.js';
 
 export const KIOSK_PROTOCOL = 'kiosk/1';
 

@@ -18,7 +18,7 @@ import { KioskGuard } from './kiosk-guard.service.js';
 import { endOfParisDay, protocol1Required, replacementRequired } from './kiosk-protocols.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { signReceipt, type ReceiptResult, type SignedReceipt } from './receipts.js';
-import { KioskExchangeStatus } from './update.entities.js';
+import { KioskExchangeStatus } from './card-update.entity.js';
 
 export const KIOSK_PROTOCOL_2 = 'kiosk/2';
 type P = typeof KIOSK_PROTOCOL_2;
