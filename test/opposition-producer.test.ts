@@ -49,12 +49,12 @@ describe('streamed full list production', () => {
     const { list: a } = await produceOppositionList(client, { kind: 'full', period: 'late-count', dir, signer, sideConnection: slowSide });
     const { list: b } = await produceOppositionList(client, { kind: 'full', period: 'count-first', dir, signer });
     for (const row of [a, b]) {
-      expect(row.entry_count).toBe(expected.length);
-      const text = readFileSync(path.join(dir, row.text_file));
-      const compact = readFileSync(path.join(dir, row.compact_file));
-      expect(sha256(text)).toBe(row.text_sha256);
-      expect(sha256(compact)).toBe(row.compact_sha256);
-      expect(text.length).toBe(Number(row.text_bytes));
+      expect(row.entryCount).toBe(expected.length);
+      const text = readFileSync(path.join(dir, row.textFile));
+      const compact = readFileSync(path.join(dir, row.compactFile));
+      expect(sha256(text)).toBe(row.textSha256);
+      expect(sha256(compact)).toBe(row.compactSha256);
+      expect(text.length).toBe(row.textBytes);
       const t = decodeText(text) as FullList;
       expect(t.serials.length).toBe(expected.length);
       expect(t.serials).toEqual(expected);

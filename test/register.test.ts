@@ -388,6 +388,22 @@ describe('inter-regime register', () => {
       expect(after.audit - before.audit).toBe(5);
     });
 
+    it('records a failed statement by its SQLSTATE only (the repository reads the driver error, never the service)', async () => {
+      const repo = t.app.get(BulkImportRepository);
+      const payload = Buffer.from([CSV_HEADER_LINE, csvLine(person(5, 47))].join('\n'));
+      const { id: partnerId } = await t.partner(PartnerKind.Fund, ORG_A);
+      const id = await t.dataSource.transaction((em) => repo.insert(em, { organismeCode: ORG_A, partnerId, format: 'csv', payload, totalRows: 1, requestId: null }));
+      const finish = repo.finish;
+      repo.finish = async (em) => { await em.query('SELECT 1 / 0'); };
+      try {
+        await expect(t.app.get(BulkImportsService).process(id)).rejects.toThrow(/failed: DATABASE_ERROR 22012$/);
+      } finally {
+        repo.finish = finish;
+      }
+      const failed = await t.http().get(`/v1/beneficiaries/imports/${id}`).set(fundA).expect(200);
+      expect(failed.body).toMatchObject({ status: 'processing', failure: 'DATABASE_ERROR 22012' });
+    });
+
     it('updates existing insured when a file is posted again, and counts identical rows as unchanged', async () => {
       const rows = [3, 4, 5].map((i) => ({ ...person(i), addressLines: ['5 avenue Foch', '75116 Paris'], birthRank: 3 }));
       const text = [CSV_HEADER_LINE, ...rows.map(csvLine)].join('\n');

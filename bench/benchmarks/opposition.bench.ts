@@ -90,11 +90,11 @@ export const oppositionBench: Benchmark = {
       }
       const seconds = (performance.now() - started) / 1000;
       peak = Math.max(peak, process.memoryUsage.rss());
-      if (list.entry_count !== entries) throw new Error(`the list holds ${list.entry_count} entries, expected ${entries}`);
-      ctx.log(`opposition: list produced in ${seconds.toFixed(2)} s, text ${list.text_bytes} B, compact ${list.compact_bytes} B`);
+      if (list.entryCount !== entries) throw new Error(`the list holds ${list.entryCount} entries, expected ${entries}`);
+      ctx.log(`opposition: list produced in ${seconds.toFixed(2)} s, text ${list.textBytes} B, compact ${list.compactBytes} B`);
       // The bound of this very set: `entries` serials among the `issued` ones (docs/benchmarks.md).
       const bound = entropyBytesPerEntry(issued, entries);
-      const compact = Number(list.compact_bytes) / entries;
+      const compact = Number(list.compactBytes) / entries;
       const r2 = (n: number) => Math.round(n * 100) / 100;
       const r3 = (n: number) => Math.round(n * 1000) / 1000;
       return {
@@ -104,7 +104,7 @@ export const oppositionBench: Benchmark = {
         ratio: r2(seconds / baseline.seconds),
         peak_rss_mb: Math.round(peak / 1048576),
         rss_before_mb: Math.round(rssBefore / 1048576),
-        text_bytes_per_entry: r3(Number(list.text_bytes) / entries),
+        text_bytes_per_entry: r3(Number(list.textBytes) / entries),
         compact_bytes_per_entry: r3(compact),
         entropy_bytes_per_entry: r3(bound),
         compact_to_entropy: r3(compact / bound),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
@@ -69,7 +70,7 @@ export function toCardView(c: Card): CardView {
 @Injectable()
 export class CardsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly cards: CardRepository,
     private readonly keys: CardKeyRepository,
     private readonly audit: AuditService,
@@ -77,7 +78,7 @@ export class CardsService {
 
   /** Applies a named action in its own transaction. */
   transition(actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
-    return this.dataSource.transaction((em) => this.transitionIn(em, actor, serial, action, opts));
+    return this.tx.run((em) => this.transitionIn(em, actor, serial, action, opts));
   }
 
   /**

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { migrate } from '../platform/database/migrate.js';
 import { resolveDatabase } from '../platform/database/resolve-database.js';
@@ -10,6 +9,7 @@ import { DEFAULT_CHUNK_SIZE, DEFAULT_CONNECTIONS, writeSynthetic } from '../synt
 import { syntheticCapacity } from '../synthetic/generator.js';
 import { formatRate, ProgressBar } from '../synthetic/progress.js';
 import { loadReferenceIfEmpty } from '../synthetic/reference-loader.js';
+import { seedConnection } from '../synthetic/synthetic.repository.js';
 
 /**
  * npm run seed:synthetic -- --beneficiaries N [--seed S]
@@ -108,8 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     await migrate(db);
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+    const client = await seedConnection(db.url);
     try {
       const added = await loadReferenceIfEmpty(client);
       if (added) log(`loaded ${added} reference organismes`);

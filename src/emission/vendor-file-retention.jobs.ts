@@ -1,18 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
 import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { SftpFolders } from '../platform/sftp/sftp-folders.js';
 import { SFTP_FILE_NAME } from '../platform/sftp/sftp-paths.js';
-import { BatchRepository } from './personalisation/batch.repository.js';
-import { ReturnFileRepository } from './returns/return-file.repository.js';
-import { RECEIVED_AREA } from './returns/return-intake.service.js';
+import { BatchFileService } from './personalisation/batch-file.service.js';
+import { RECEIVED_AREA, ReturnIntakeService } from './returns/return-intake.service.js';
 import { VENDOR_OUTBOX } from './vendors/vendor-folders.js';
-import { VendorRepository } from './vendors/vendor.repository.js';
+import { VendorsService } from './vendors/vendors.service.js';
 
 const DAY = 86_400;
 const DAY_MS = DAY * 1000;
@@ -53,10 +52,10 @@ export class VendorFileRetentionJobs {
   private readonly logger = new Logger('emission');
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly batches: BatchRepository,
-    private readonly returns: ReturnFileRepository,
-    private readonly vendors: VendorRepository,
+    private readonly tx: Transactions,
+    private readonly batches: BatchFileService,
+    private readonly returns: ReturnIntakeService,
+    private readonly vendors: VendorsService,
     private readonly folders: SftpFolders,
     private readonly config: AppConfig,
   ) {}
@@ -67,7 +66,7 @@ export class VendorFileRetentionJobs {
     const cutoffMs = Date.now() - retentionDays * DAY_MS;
     const out: VendorFilePurge = { batches: 0, personalisationFiles: 0, rejectFiles: 0, returnCopies: 0 };
     await this.purgeBatchFiles(retentionDays, cutoffMs, out);
-    for (const vendor of await this.vendors.list()) {
+    for (const vendor of await this.vendors.allVendors()) {
       await this.purgeRejectFiles(vendor.login, cutoffMs, out);
       await this.purgeReturnCopies(vendor, retentionDays, out);
     }
@@ -95,7 +94,7 @@ export class VendorFileRetentionJobs {
         for (let i = 0; i < names.length; i++) if (states[i] === 'old' && (await removePlain(dir, names[i]))) out.personalisationFiles += 1;
         done.push(b.id);
       }
-      out.batches += await this.dataSource.transaction((em) => this.batches.markFilesPurged(em, done));
+      out.batches += await this.tx.run((em) => this.batches.markFilesPurgedIn(em, done));
       return batch.length;
     });
   }
@@ -121,7 +120,7 @@ export class VendorFileRetentionJobs {
         if (await removePlain(dir, sha256)) out.returnCopies += 1;
         gone.push(sha256);
       }
-      await this.dataSource.transaction((em) => this.returns.markCopiesPurged(em, vendor.partnerId, gone));
+      await this.tx.run((em) => this.returns.markCopiesPurgedIn(em, vendor.partnerId, gone));
     }
   }
 }

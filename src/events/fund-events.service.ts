@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { badRequest, DomainError } from '../platform/errors/domain-error.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { AppConfig } from '../config/app-config.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
@@ -26,7 +26,7 @@ function toView(s: SubscriptionRow): WebhookView {
 @Injectable()
 export class WebhooksService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: WebhookRepository,
     private readonly keys: WebhookKeyStore,
     private readonly audit: AuditService,
@@ -40,7 +40,7 @@ export class WebhooksService {
     }
     await this.refuseUnreachableTarget(dto.url);
     const eventTypes = [...new Set(dto.eventTypes ?? [])];
-    const created = await this.dataSource.transaction(async (em) => {
+    const created = await this.tx.run(async (em) => {
       await this.repo.lockOrganisme(em, organismeCode);
       if ((await this.repo.countActive(em, organismeCode)) >= MAX_WEBHOOKS_PER_ORGANISME) {
         throw conflict('WEBHOOK_LIMIT_REACHED', `An organisme holds at most ${MAX_WEBHOOKS_PER_ORGANISME} active webhooks; delete one first`);
@@ -66,7 +66,7 @@ export class WebhooksService {
   /** Stops all further calls: pending deliveries are given up in the same transaction, running ones find it inactive. */
   async remove(actor: Actor, id: string): Promise<void> {
     if (!isUuid(id)) throw webhookNotFound();
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       const done = await this.repo.deactivate(em, id, scopeOf(actor));
       if (!done) throw webhookNotFound();
       await this.audit.record(em, actor, {

@@ -3,8 +3,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { copyFile, link, lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
-import { parseSshPublicKey, sshFingerprint } from '../emission/vendors/vendors.service.js';
+import { Transactions } from '../platform/database/transactions.js';
+import { parseSshPublicKey, sshFingerprint, VendorsService } from '../emission/vendors/vendors.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
@@ -35,8 +35,9 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     private readonly server: SftpServer,
     private readonly folders: SftpFolders,
     private readonly lists: OppositionListsService,
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: OppositionRepository,
+    private readonly keys: VendorsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -62,7 +63,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     await this.folders.ensure(login, [CONCENTRATOR_FOLDER]);
     const have = new Set((await this.folders.list(login, CONCENTRATOR_FOLDER)).map((f) => f.name));
     const files = await this.repo.listFiles();
-    for (const name of files.flatMap((f) => [f.text_file, f.compact_file])) {
+    for (const name of files.flatMap((f) => [f.textFile, f.compactFile])) {
       if (have.has(name)) continue;
       const src = path.join(this.lists.dir, name);
       try { await lstat(src); } catch { continue; }
@@ -82,9 +83,9 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const key = parseSshPublicKey(line);
     const blob = key.getPublicSSH();
     const fingerprint = sshFingerprint(blob);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
-      const row = await this.repo.insertKey(em, partnerId, key.type, `${key.type} ${blob.toString('base64')}`, fingerprint);
+      const row = await this.keys.insertKeyIn(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
       if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
       await this.audit.record(em, actor, { action: 'opposition.concentrator.ssh_key.add', entityType: 'partner', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
       return { id: row.id, algorithm: key.type, fingerprint, createdAt: row.createdAt, login: concentratorLogin(partnerId), folder: `/${CONCENTRATOR_FOLDER}` };

@@ -2,37 +2,14 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import {
   BitWriter, compactHeader, encodeCompact, encodeText, type ListKind, type ListMeta, RiceSetEncoder, SERIAL_DIGITS, setCountBytes,
   sha256, signedStatement, textHeader, textTrailer,
 } from './list-codec.js';
-
-/** Serialises list production across every instance sharing the database (session advisory lock). */
-export const LIST_LOCK_KEY = 0x4c4f4549; // "LOEI"
+import { ListProductionStatements, type OppositionListRow } from './opposition.repository.js';
 
 export interface ListSigner {
   sign(data: Buffer): { keyId: string; algorithm: 'Ed25519'; signature: string };
-}
-
-export interface OppositionListRow {
-  number: number;
-  kind: ListKind;
-  period: string;
-  base_number: number | null;
-  produced_at: Date;
-  entry_count: number;
-  additions: number;
-  removals: number;
-  text_sha256: string;
-  text_bytes: string;
-  text_file: string;
-  text_signature: string;
-  compact_sha256: string;
-  compact_bytes: string;
-  compact_file: string;
-  compact_signature: string;
-  key_id: string;
 }
 
 export interface ProduceRequest {
@@ -48,8 +25,6 @@ export interface ProduceRequest {
 export const fileNameOf = (kind: ListKind, number: number, ext: 'txt' | 'bin') =>
   `${kind === 'full' ? 'loe' : 'loi'}-${String(number).padStart(8, '0')}.${ext}`;
 
-const OPPOSED_SERIALS_SQL = `SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial`;
-
 /**
  * Produces one list, or returns the one already produced for (kind, period): idempotent across instances.
  * Runs on a dedicated connection: advisory lock, then one REPEATABLE READ transaction in which the pending
@@ -58,45 +33,44 @@ const OPPOSED_SERIALS_SQL = `SELECT serial FROM card WHERE state = 'opposed' ORD
  */
 export async function produceOppositionList(client: pg.Client, req: ProduceRequest): Promise<{ list: OppositionListRow; created: boolean }> {
   await mkdir(req.dir, { recursive: true });
-  await client.query('SELECT pg_advisory_lock($1)', [LIST_LOCK_KEY]);
+  const db = new ListProductionStatements(client);
+  await db.lock();
   const written: string[] = [];
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await db.begin();
     try {
-      const existing = await client.query<OppositionListRow>(`SELECT * FROM opposition_list WHERE kind = $1 AND period = $2`, [req.kind, req.period]);
-      if (existing.rows.length) {
-        await client.query('ROLLBACK');
-        return { list: existing.rows[0], created: false };
+      const existing = await db.existing(req.kind, req.period);
+      if (existing) {
+        await db.rollback();
+        return { list: existing, created: false };
       }
-      const { rows: [n] } = await client.query<{ next: number; full: number | null; now: Date }>(
-        `SELECT coalesce(max(number), 0) + 1 AS next, max(number) FILTER (WHERE kind = 'full') AS full, now() AS now FROM opposition_list`);
+      const n = await db.numbering();
       const meta: ListMeta = { kind: req.kind, number: n.next, baseNumber: req.kind === 'full' ? null : n.full, producedAt: new Date(n.now) };
       const textFile = fileNameOf(req.kind, meta.number, 'txt');
       const compactFile = fileNameOf(req.kind, meta.number, 'bin');
       // Every pending change goes with this list (a full list includes their effect, an incremental lists them).
-      await client.query(`UPDATE opposition_change SET list_number = $1 WHERE list_number IS NULL`, [meta.number]);
+      await db.stampPendingChanges(meta.number);
       const out = req.kind === 'full'
-        ? await writeFull(client, meta, req.dir, textFile, compactFile, written, req.sideConnection)
-        : await writeIncremental(client, meta, req.dir, textFile, compactFile, written);
+        ? await writeFull(db, meta, req.dir, textFile, compactFile, written, req.sideConnection)
+        : await writeIncremental(db, meta, req.dir, textFile, compactFile, written);
       const textSig = req.signer.sign(Buffer.from(signedStatement(meta.kind, meta.number, 'text', out.textSha256), 'utf8'));
       const compactSig = req.signer.sign(Buffer.from(signedStatement(meta.kind, meta.number, 'compact', out.compactSha256), 'utf8'));
-      const { rows: [row] } = await client.query<OppositionListRow>(
-        `INSERT INTO opposition_list (number, kind, period, base_number, produced_at, entry_count, additions, removals, text_sha256, text_bytes,
-           text_file, text_signature, compact_sha256, compact_bytes, compact_file, compact_signature, key_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
-        [meta.number, meta.kind, req.period, meta.baseNumber, meta.producedAt, out.entries, out.additions, out.removals, out.textSha256, out.textBytes,
-          textFile, textSig.signature, out.compactSha256, out.compactBytes, compactFile, compactSig.signature, textSig.keyId],
-      );
-      await client.query('COMMIT');
+      const row = await db.insert({
+        number: meta.number, kind: meta.kind, period: req.period, baseNumber: meta.baseNumber, producedAt: meta.producedAt,
+        entryCount: out.entries, additions: out.additions, removals: out.removals, textSha256: out.textSha256, textBytes: out.textBytes,
+        textFile, textSignature: textSig.signature, compactSha256: out.compactSha256, compactBytes: out.compactBytes, compactFile,
+        compactSignature: compactSig.signature, keyId: textSig.keyId,
+      });
+      await db.commit();
       written.length = 0;
       return { list: row, created: true };
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
+      await db.rollback().catch(() => {});
       throw e;
     }
   } finally {
     for (const f of written) await unlink(f).catch(() => {});
-    await client.query('SELECT pg_advisory_unlock($1)', [LIST_LOCK_KEY]).catch(() => {});
+    await db.unlock().catch(() => {});
   }
 }
 
@@ -110,16 +84,14 @@ interface Written {
   compactBytes: number;
 }
 
-async function writeIncremental(client: pg.Client, meta: ListMeta, dir: string, textFile: string, compactFile: string, written: string[]): Promise<Written> {
+async function writeIncremental(db: ListProductionStatements, meta: ListMeta, dir: string, textFile: string, compactFile: string, written: string[]): Promise<Written> {
   // Net effect per serial since the previous list: added then removed (or the reverse) cancels out.
-  const { rows } = await client.query<{ serial: string; first_op: string; last_op: string }>(
-    `SELECT serial, (array_agg(op ORDER BY id))[1] AS first_op, (array_agg(op ORDER BY id DESC))[1] AS last_op
-       FROM opposition_change WHERE list_number = $1 GROUP BY serial ORDER BY serial`, [meta.number]);
+  const rows = await db.changesOf(meta.number);
   const additions: number[] = [];
   const removals: number[] = [];
   for (const r of rows) {
-    if (r.first_op !== r.last_op) continue;
-    (r.last_op === 'add' ? additions : removals).push(Number(r.serial));
+    if (r.firstOp !== r.lastOp) continue;
+    (r.lastOp === 'add' ? additions : removals).push(Number(r.serial));
   }
   const list = { ...meta, kind: 'incremental' as const, additions, removals };
   const text = encodeText(list);
@@ -173,26 +145,17 @@ class HashedFile {
 
 const TEXT_CHUNK = 1 << 20;
 
-const COUNT_SQL = `SELECT count(*)::text AS count FROM card WHERE state = 'opposed'`;
-
 /**
  * The number of opposed cards in the producing transaction's snapshot. With a side connection it runs beside the
  * COPY (same exported snapshot), else before it.
  */
-async function startCount(client: pg.Client, side: (() => Promise<pg.Client>) | undefined): Promise<{ counting: Promise<number> }> {
-  if (!side) {
-    const { rows: [r] } = await client.query<{ count: string }>(COUNT_SQL);
-    return { counting: Promise.resolve(Number(r.count)) };
-  }
-  const { rows: [{ snap }] } = await client.query<{ snap: string }>('SELECT pg_export_snapshot() AS snap');
+async function startCount(db: ListProductionStatements, side: (() => Promise<pg.Client>) | undefined): Promise<{ counting: Promise<number> }> {
+  if (!side) return { counting: Promise.resolve(await db.countOpposed()) };
+  const snap = await db.exportSnapshot();
   const p = (async () => {
     const b = await side();
     try {
-      await b.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await b.query(`SET TRANSACTION SNAPSHOT '${snap.replace(/'/g, "''")}'`);
-      const { rows: [r] } = await b.query<{ count: string }>(COUNT_SQL);
-      await b.query('COMMIT');
-      return Number(r.count);
+      return await ListProductionStatements.countOpposedIn(b, snap);
     } finally {
       await b.end().catch(() => {});
     }
@@ -202,14 +165,14 @@ async function startCount(client: pg.Client, side: (() => Promise<pg.Client>) | 
 }
 
 /**
- * Streams `SELECT serial ... ORDER BY serial` with COPY TO STDOUT and writes both formats as the rows arrive:
+ * Streams the opposed serials (COPY TO STDOUT, by serial) and writes both formats as the rows arrive:
  * memory stays flat whatever the number of opposed cards. The headers announce the count, which is counted beside
  * the COPY: output made before the count is known waits in memory (a few seconds' worth at most).
  */
 async function writeFull(
-  client: pg.Client, meta: ListMeta, dir: string, textFile: string, compactFile: string, written: string[], side?: () => Promise<pg.Client>,
+  db: ListProductionStatements, meta: ListMeta, dir: string, textFile: string, compactFile: string, written: string[], side?: () => Promise<pg.Client>,
 ): Promise<Written> {
-  const { counting } = await startCount(client, side);
+  const { counting } = await startCount(db, side);
   let count: number | null = null;
   counting.then((c) => { count = c; }, () => {});
   const text = new HashedFile(path.join(dir, textFile));
@@ -254,7 +217,7 @@ async function writeFull(
     await emit([t], bits.take());
   };
 
-  const stream = client.query(copyTo(`COPY (${OPPOSED_SERIALS_SQL}) TO STDOUT`));
+  const stream = db.opposedSerials();
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     digitsStart = carry.length ? -1 : 0;
     for (let i = 0; i < chunk.length; i++) {

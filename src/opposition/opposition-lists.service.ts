@@ -6,11 +6,11 @@ import { SigningService } from '../platform/crypto/signing.service.js';
 import { DATABASE_URL } from '../platform/database/database.tokens.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import type { ListKind } from './list-codec.js';
-import { type OppositionListRow, produceOppositionList } from './list-producer.js';
+import { produceOppositionList } from './list-producer.js';
 import { nextListProduction } from './list-schedule.js';
 import type { OppositionListView } from './dto/opposition.dto.js';
 import type { ListPage } from '../platform/openapi/list-page.js';
-import { LISTS_PAGE } from './opposition.repository.js';
+import { LISTS_PAGE, type OppositionListRow } from './opposition.repository.js';
 import { ownConnection } from '../platform/database/own-connection.js';
 
 export const listNotFound = () => new DomainError('OPPOSITION_LIST_NOT_FOUND', 404, 'No opposition list has this number: GET /v1/opposition-lists gives the numbers there are');
@@ -20,14 +20,14 @@ export function toListView(r: OppositionListRow): OppositionListView {
     number: r.number,
     kind: r.kind,
     period: r.period,
-    baseNumber: r.base_number,
-    producedAt: r.produced_at,
-    entryCount: r.entry_count,
+    baseNumber: r.baseNumber,
+    producedAt: r.producedAt,
+    entryCount: r.entryCount,
     additions: r.additions,
     removals: r.removals,
-    keyId: r.key_id,
-    text: { file: r.text_file, bytes: Number(r.text_bytes), sha256: r.text_sha256, signature: r.text_signature },
-    compact: { file: r.compact_file, bytes: Number(r.compact_bytes), sha256: r.compact_sha256, signature: r.compact_signature },
+    keyId: r.keyId,
+    text: { file: r.textFile, bytes: r.textBytes, sha256: r.textSha256, signature: r.textSignature },
+    compact: { file: r.compactFile, bytes: r.compactBytes, sha256: r.compactSha256, signature: r.compactSignature },
   };
 }
 
@@ -93,13 +93,13 @@ export class OppositionListsService {
   }
 
   file(row: OppositionListRow, format: 'text' | 'compact'): ListFile {
-    const name = format === 'text' ? row.text_file : row.compact_file;
+    const name = format === 'text' ? row.textFile : row.compactFile;
     return {
       row,
       name,
       path: path.join(this.dir, name),
-      bytes: Number(format === 'text' ? row.text_bytes : row.compact_bytes),
-      sha256: format === 'text' ? row.text_sha256 : row.compact_sha256,
+      bytes: format === 'text' ? row.textBytes : row.compactBytes,
+      sha256: format === 'text' ? row.textSha256 : row.compactSha256,
       contentType: format === 'text' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
     };
   }

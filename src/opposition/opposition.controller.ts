@@ -3,7 +3,7 @@ import {
   ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { CardView } from '../cards/dto/card.dto.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
@@ -88,7 +88,7 @@ export class CardOppositionController {
 // 51,770 pharmacies poll these: a per-credential budget keeps one misbehaving client from starving the others.
 @RateLimited()
 export class OppositionListsController {
-  constructor(private readonly lists: OppositionListsService, private readonly audit: AuditService, private readonly dataSource: DataSource) {}
+  constructor(private readonly lists: OppositionListsService, private readonly audit: AuditService, private readonly tx: Transactions) {}
 
   @Get()
   @ApiOperation({ summary: 'Metadata of the lists numbered after `since`, oldest first, 1000 at most a page' })
@@ -103,7 +103,7 @@ export class OppositionListsController {
   @ApiCreatedResponse({ type: OppositionListView })
   async produce(@CurrentActor() actor: Actor, @Body() dto: ProduceListDto): Promise<OppositionListView> {
     const { list } = await this.lists.produce(dto.kind, `demand-${new Date().toISOString()}`);
-    await this.dataSource.transaction((em) => this.audit.record(em, actor, {
+    await this.tx.run((em) => this.audit.record(em, actor, {
       action: 'opposition.list_produced', entityType: 'opposition_list', entityId: String(list.number),
       details: { kind: list.kind, number: list.number, entryCount: list.entryCount },
     }));
@@ -153,9 +153,9 @@ export class OppositionListsController {
       headers: {
         'X-Opposition-List-Number': String(row.number),
         'X-Opposition-List-Kind': row.kind,
-        ...(row.base_number !== null ? { 'X-Opposition-List-Base': String(row.base_number) } : {}),
-        'X-Signature-Key-Id': row.key_id,
-        'X-Signature': format === 'text' ? row.text_signature : row.compact_signature,
+        ...(row.baseNumber !== null ? { 'X-Opposition-List-Base': String(row.baseNumber) } : {}),
+        'X-Signature-Key-Id': row.keyId,
+        'X-Signature': format === 'text' ? row.textSignature : row.compactSignature,
       },
     });
   }
@@ -165,14 +165,14 @@ export class OppositionListsController {
 @Controller('v1/signing-keys')
 @Allow(PartnerKind.Operator)
 export class SigningKeyRotationController {
-  constructor(private readonly signing: SigningService, private readonly audit: AuditService, private readonly dataSource: DataSource) {}
+  constructor(private readonly signing: SigningService, private readonly audit: AuditService, private readonly tx: Transactions) {}
 
   @Post('rotate')
   @ApiOperation({ summary: 'Make a new Ed25519 key the signing key (operators); older keys stay published to verify what they signed' })
   @ApiCreatedResponse({ type: SigningKeyView, description: 'The new current key' })
   async rotate(@CurrentActor() actor: Actor): Promise<SigningKeyView> {
     const key = this.signing.rotate();
-    await this.dataSource.transaction((em) => this.audit.record(em, actor, {
+    await this.tx.run((em) => this.audit.record(em, actor, {
       action: 'signing_key.rotated', entityType: 'signing_key', entityId: key.keyId, details: { keyId: key.keyId },
     }));
     return key;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { CardAction } from '../cards/card-action.enum.js';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState, OppositionReason } from '../cards/card-state.enum.js';
@@ -23,7 +24,7 @@ const withdrawable = (reason: OppositionReason | null) => !!reason && (DECLARABL
 @Injectable()
 export class OppositionService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly config: AppConfig,
@@ -31,7 +32,7 @@ export class OppositionService {
 
   /** Opposes the card; declaring an opposed card again changes nothing and answers the existing opposition. */
   declare(actor: Actor, serial: string, reason: OppositionReason): Promise<{ opposition: OppositionView; created: boolean }> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const card = await this.lock(em, actor, serial);
       if (card.state === CardState.Opposed) return { opposition: this.view(card), created: false };
       const v = await this.cards.transitionIn(em, actor, serial, CardAction.Oppose, { reason });
@@ -45,7 +46,7 @@ export class OppositionService {
 
   /** Withdraws a declaration made in error, within OPPOSITION_WITHDRAWAL_HOURS: the card returns to its previous state. */
   withdraw(actor: Actor, serial: string): Promise<CardView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const card = await this.lock(em, actor, serial);
       if (card.state !== CardState.Opposed) throw new DomainError('CARD_NOT_OPPOSED', 409, 'The card is not in opposition', { state: card.state });
       if (!withdrawable(card.oppositionReason)) {
@@ -66,7 +67,7 @@ export class OppositionService {
   }
 
   async get(actor: Actor, serial: string): Promise<OppositionView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const card = await this.lock(em, actor, serial, false);
       if (card.state !== CardState.Opposed) throw new DomainError('OPPOSITION_NOT_FOUND', 404, 'The card is not in opposition');
       return this.view(card);

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { parseApiKey, secretMatches } from '../platform/auth/api-key.codec.js';
-import { KeyPrincipal, PartnerRepository } from './partner.repository.js';
+import type { KeyPrincipal } from './key-principal.js';
+import { PartnerRepository } from './partner.repository.js';
 
 /**
  * Resolves a presented API key to its partner. Verified keys are trusted for API_KEY_CACHE_SECONDS

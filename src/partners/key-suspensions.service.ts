@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { conflict, notFound } from '../platform/errors/domain-error.js';
@@ -26,7 +27,7 @@ export class KeySuspensionsService implements OnModuleInit {
   private readonly open: Gauge;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: KeySuspensionRepository,
     private readonly audit: AuditService,
     private readonly verifier: ApiKeyVerifier,
@@ -56,7 +57,7 @@ export class KeySuspensionsService implements OnModuleInit {
     apiKeyId: string, partnerId: string, unprovenCards: number, threshold: number, requestId: string | null,
     alsoInTransaction?: (em: EntityManager, suspensionId: string) => Promise<void>,
   ): Promise<boolean> {
-    const done = await this.dataSource.transaction(async (em) => {
+    const done = await this.tx.run(async (em) => {
       const row = await this.repo.suspend(em, apiKeyId, UNPROVEN_CARDS_REASON, unprovenCards, threshold);
       if (!row) return false;
       await alsoInTransaction?.(em, row.id);
@@ -77,7 +78,7 @@ export class KeySuspensionsService implements OnModuleInit {
 
   /** An operator lifts a key's suspension: the key authenticates again (audited). */
   async lift(actor: Actor, partnerId: string, apiKeyId: string): Promise<ApiKeySuspensionView> {
-    const row = await this.dataSource.transaction(async (em) => {
+    const row = await this.tx.run(async (em) => {
       const lifted = await this.repo.lift(em, partnerId, apiKeyId, { partnerId: actor.partnerId, kind: actor.kind });
       if (!lifted) {
         if (!(await this.repo.keyBelongsTo(partnerId, apiKeyId))) throw notFound('API key', 'API_KEY_NOT_FOUND');
@@ -111,7 +112,7 @@ export class KeySuspensionsService implements OnModuleInit {
 
 function view(r: SuspensionRow): ApiKeySuspensionView {
   return {
-    id: r.id, apiKeyId: r.api_key_id, partnerId: r.partner_id, keyPrefix: r.key_prefix, reason: r.reason, unprovenCards: r.unproven_cards,
-    threshold: r.threshold, suspendedAt: r.suspended_at, liftedAt: r.lifted_at, liftedByPartnerId: r.lifted_by_partner_id,
+    id: r.id, apiKeyId: r.apiKeyId, partnerId: r.partnerId, keyPrefix: r.keyPrefix, reason: r.reason, unprovenCards: r.unprovenCards,
+    threshold: r.threshold, suspendedAt: r.suspendedAt, liftedAt: r.liftedAt, liftedByPartnerId: r.liftedByPartnerId,
   };
 }

@@ -1,15 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { KeyPrincipal } from './key-principal.js';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { PartnerKind } from './partner-kind.enum.js';
 import { ApiKey, Partner } from './partner.entity.js';
-
-export interface KeyPrincipal {
-  apiKeyId: string;
-  secretHash: Buffer;
-  partnerId: string;
-  kind: PartnerKind;
-  organismeCode: string | null;
-}
 
 @Injectable()
 export class PartnerRepository {

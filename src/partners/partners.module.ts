@@ -12,6 +12,6 @@ import { PartnersService } from './partners.service.js';
   imports: [RegimesModule],
   controllers: [PartnersController, MeController, KeySuspensionController, KeySuspensionsListController],
   providers: [PartnerRepository, PartnersService, ApiKeyVerifier, KeySuspensionRepository, KeySuspensionsService],
-  exports: [PartnersService, ApiKeyVerifier, PartnerRepository, KeySuspensionsService],
+  exports: [PartnersService, ApiKeyVerifier, KeySuspensionsService],
 })
 export class PartnersModule {}

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { generateApiKey } from '../platform/auth/api-key.codec.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, notFound } from '../platform/errors/domain-error.js';
-import { RegimesRepository } from '../regimes/regimes.repository.js';
+import { RegimesService } from '../regimes/regimes.service.js';
 import { CreatedApiKeyView } from './dto/partner.dto.js';
 import { PartnerKind } from './partner-kind.enum.js';
 import { ApiKey, Partner } from './partner.entity.js';
@@ -14,9 +14,9 @@ import { KeySuspensionRepository } from './key-suspension.repository.js';
 @Injectable()
 export class PartnersService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly partners: PartnerRepository,
-    private readonly regimes: RegimesRepository,
+    private readonly regimes: RegimesService,
     private readonly audit: AuditService,
     private readonly suspensions: KeySuspensionRepository,
   ) {}
@@ -30,7 +30,7 @@ export class PartnersService {
     } else if (input.organismeCode) {
       throw new DomainError('ORGANISME_NOT_ALLOWED', 422, 'Only fund partners carry an organisme code');
     }
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const p = await this.partners.insertPartner(em, { kind: input.kind, name: input.name, organismeCode: input.organismeCode ?? null });
       await this.audit.record(em, actor, {
         action: 'partner.created', entityType: 'partner', entityId: p.id, organismeCode: p.organismeCode,
@@ -41,7 +41,7 @@ export class PartnersService {
   }
 
   async createApiKey(actor: Actor, partnerId: string, label?: string): Promise<CreatedApiKeyView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const partner = await this.partners.findPartner(partnerId, em);
       if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
       if (!partner.active) throw new DomainError('PARTNER_INACTIVE', 409, 'The partner is deactivated');
@@ -55,7 +55,7 @@ export class PartnersService {
   }
 
   async revokeApiKey(actor: Actor, partnerId: string, keyId: string) {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const row = await this.partners.revokeKey(em, partnerId, keyId);
       if (!row) throw notFound('API key', 'API_KEY_NOT_FOUND');
       await this.audit.record(em, actor, { action: 'api-key.revoked', entityType: 'api_key', entityId: keyId, details: { partnerId } });
@@ -64,7 +64,7 @@ export class PartnersService {
   }
 
   async deactivatePartner(actor: Actor, partnerId: string): Promise<Partner> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const p = await this.partners.findPartner(partnerId, em);
       if (!p) throw notFound('Partner', 'PARTNER_NOT_FOUND');
       await this.partners.deactivatePartner(em, partnerId);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { CardRequestRepository } from '../emission/requests/card-request.repository.js';
+import { Transactions } from '../platform/database/transactions.js';
+import { CardRequestsService } from '../emission/requests/card-requests.service.js';
 import { RequestStatus } from '../emission/requests/request-status.enum.js';
 import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
@@ -32,9 +32,9 @@ export const chipKeyOf = (photoId: string) => `chip/${photoId}`;
 @Injectable()
 export class PhotoCheckService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly photos: PhotoRepository,
-    private readonly requests: CardRequestRepository,
+    private readonly requests: CardRequestsService,
     private readonly store: PhotoStore,
     private readonly images: ImageProcessor,
     private readonly events: FundEventsService,
@@ -57,12 +57,12 @@ export class PhotoCheckService {
       status: accepted ? PhotoStatus.Accepted : PhotoStatus.Rejected, reasons: e.reasons, measures: e.measures, width: e.width, height: e.height,
       printKey: accepted ? printKeyOf(photoId) : null, chipKey: accepted ? chipKeyOf(photoId) : null,
     };
-    return this.dataSource.transaction(async (em): Promise<CheckOutcome> => {
+    return this.tx.run(async (em): Promise<CheckOutcome> => {
       const locked = await this.photos.lock(em, photoId);
       if (!locked || locked.status !== PhotoStatus.Pending) return 'skipped';
       await this.photos.recordVerdict(em, photoId, verdict);
       const actor = systemActor();
-      const r = await this.requests.lock(em, { organismeCode: null }, locked.requestId);
+      const r = await this.requests.lockIn(em, locked.requestId);
       await this.audit.record(em, actor, {
         action: accepted ? 'photo.accepted' : 'photo.rejected', entityType: PHOTO_ENTITY, entityId: photoId, organismeCode: r?.organismeCode ?? null,
         details: { requestId: locked.requestId, reasons: e.reasons },
@@ -71,12 +71,12 @@ export class PhotoCheckService {
       if (!r || r.status !== RequestStatus.PhotoReceived) return verdict.status === PhotoStatus.Accepted ? 'accepted' : 'rejected';
       const base = { organismeCode: r.organismeCode, subjectType: 'card_request' as const, subjectId: r.id };
       if (accepted) {
-        await this.requests.enterStatus(em, r.id, RequestStatus.PhotoAvailable, { photoId, clearUploadLink: true });
+        await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoAvailable, { photoId, clearUploadLink: true });
         await this.events.append(em, { ...base, type: FundEventType.PhotoAvailable, data: { requestId: r.id, formNumber: r.formNumber, photoId } });
         if (r.autoOrder) await this.jobs.send(em, JobName.EmissionAutoOrder, { requestId: r.id });
         return 'accepted';
       }
-      await this.requests.enterStatus(em, r.id, RequestStatus.PhotoRejected);
+      await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoRejected);
       await this.events.append(em, {
         ...base, type: FundEventType.PhotoRejected, data: { requestId: r.id, formNumber: r.formNumber, photoId, reasons: e.reasons },
       });

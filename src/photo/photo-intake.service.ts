@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository } from '../emission/requests/card-request.repository.js';
-import { notAwaitingPhoto } from '../emission/requests/card-requests.service.js';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
+import { type CardRequestRecord, CardRequestsService, notAwaitingPhoto } from '../emission/requests/card-requests.service.js';
 import { isValidFormNumber } from '../emission/requests/form-number.js';
-import { RequestStatus } from '../emission/requests/request-status.enum.js';
+import { AWAITING_PHOTO, RequestStatus } from '../emission/requests/request-status.enum.js';
 import { hashUploadToken, isWellFormedUploadToken } from '../emission/requests/upload-token.js';
 import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
@@ -32,8 +32,8 @@ const linkInvalid = () => new DomainError('UPLOAD_LINK_INVALID', 404, 'This uplo
 @Injectable()
 export class PhotoIntakeService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly requests: CardRequestRepository,
+    private readonly tx: Transactions,
+    private readonly requests: CardRequestsService,
     private readonly photos: PhotoRepository,
     private readonly store: PhotoStore,
     private readonly events: FundEventsService,
@@ -49,7 +49,7 @@ export class PhotoIntakeService {
     if (!isValidFormNumber(formNumber)) throw unprocessable('FORM_NUMBER_INVALID', 'The form number has 8 digits and a valid check digit; check what was keyed in');
     const file = requireFile(upload);
     return this.receive(actor, file, PhotoSource.DigitisationCentre, async (em) => {
-      const r = await this.requests.lockByFormNumber(em, formNumber);
+      const r = await this.requests.lockByFormNumberIn(em, formNumber);
       if (!r) throw new DomainError('FORM_NOT_FOUND', 404, 'No card request has this form number');
       return r;
     });
@@ -61,7 +61,7 @@ export class PhotoIntakeService {
     onlyFields(upload, []);
     const file = requireFile(upload);
     return this.receive(systemActor(httpRequestId), file, PhotoSource.Online, async (em) => {
-      const r = await this.requests.consumeUploadToken(em, hashUploadToken(token));
+      const r = await this.requests.consumeUploadTokenIn(em, hashUploadToken(token));
       if (!r) throw linkInvalid();
       return r;
     });
@@ -72,7 +72,7 @@ export class PhotoIntakeService {
     const originalKey = `originals/${photoId}`;
     let stored = false;
     try {
-      return await this.dataSource.transaction(async (em) => {
+      return await this.tx.run(async (em) => {
         const r = await locate(em);
         if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
         // Written before the commit: once the row is visible (and the job may run), the bytes are there.
@@ -81,7 +81,7 @@ export class PhotoIntakeService {
         await this.photos.insert(em, {
           id: photoId, requestId: r.id, source, originalKey, sha256: createHash('sha256').update(file).digest('hex'), byteSize: file.length,
         });
-        await this.requests.enterStatus(em, r.id, RequestStatus.PhotoReceived);
+        await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoReceived);
         await this.events.append(em, {
           organismeCode: r.organismeCode, type: FundEventType.PhotoReceived, subjectType: 'card_request', subjectId: r.id,
           data: { requestId: r.id, formNumber: r.formNumber, photoId, source },

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobHandler } from '../platform/jobs/job-handler.decorator.js';
@@ -21,7 +21,7 @@ export class PhotoRetentionJobs {
   private readonly logger = new Logger('photo');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly photos: PhotoRepository,
     private readonly store: PhotoStore,
     private readonly config: AppConfig,
@@ -35,7 +35,7 @@ export class PhotoRetentionJobs {
       const batch = await this.photos.originalsPastRetention(retentionDays, limit);
       if (batch.length === 0) return 0;
       for (const p of batch) await this.store.delete(p.originalKey);
-      purged += await this.dataSource.transaction((em) => this.photos.markOriginalsDeleted(em, batch.map((p) => p.id)));
+      purged += await this.tx.run((em) => this.photos.markOriginalsDeleted(em, batch.map((p) => p.id)));
       return batch.length;
     });
     // Counts only: never a key, a name or a byte of a photo.

@@ -9,6 +9,7 @@ import { SigningService } from './crypto/signing.service.js';
 import { RoutePolicyCheck } from './auth/route-policy.check.js';
 import { DATABASE_URL } from './database/database.tokens.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { Transactions } from './database/transactions.js';
 import { HealthController } from './health/health.controller.js';
 import { JobScheduler } from './jobs/job-scheduler.service.js';
 import { JobsService } from './jobs/jobs.service.js';
@@ -37,8 +38,9 @@ export class PlatformModule {
         MetricsService,
         RoutePolicyCheck,
         SigningService,
+        Transactions,
       ],
-      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService, SigningService],
+      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService, SigningService, Transactions],
     };
   }
 }

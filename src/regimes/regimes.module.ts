@@ -8,7 +8,7 @@ import { RegimesService } from './regimes.service.js';
 @Module({
   controllers: [RegimesController],
   providers: [RegimesRepository, RegimesService],
-  exports: [RegimesRepository, RegimesService],
+  exports: [RegimesService],
 })
 export class RegimesModule implements OnApplicationBootstrap {
   constructor(private readonly service: RegimesService, private readonly config: AppConfig) {}

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { DomainError, notFound } from '../platform/errors/domain-error.js';
@@ -15,13 +15,13 @@ export const BUNDLED_REFERENCE = () => path.join(projectRoot(), 'data', 'referen
 export class RegimesService {
   private readonly logger = new Logger('regimes');
 
-  constructor(private readonly dataSource: DataSource, private readonly repo: RegimesRepository, private readonly audit: AuditService) {}
+  constructor(private readonly tx: Transactions, private readonly repo: RegimesRepository, private readonly audit: AuditService) {}
 
   /** Loads an operator's reference file: all of it or, if any line is bad, none of it (422 with every bad line). */
   async load(actor: Actor, csv: string, overwrite = true) {
     const { rows, errors } = parseReferenceCsv(csv);
     if (!rows) throw new DomainError('REFERENCE_FILE_INVALID', 422, `The reference file has ${errors.length} bad line(s); nothing was loaded`, { errors });
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const counts = await this.repo.upsert(em, rows, overwrite);
       await this.audit.record(em, actor, {
         action: 'reference.loaded', entityType: 'reference', entityId: 'organismes', details: { ...counts, overwrite },
@@ -36,6 +36,7 @@ export class RegimesService {
     if (res.written.organismes > 0) this.logger.log(`reference data: ${res.written.organismes} organismes added`);
   }
 
+  organismeExists(code: string): Promise<boolean> { return this.repo.organismeExists(code); }
   listRegimes() { return this.repo.listRegimes(); }
   listFunds(regimeCode?: string) { return this.repo.listFunds(regimeCode); }
   listOrganismes(filter: { regimeCode?: string; fundCode?: string }) { return this.repo.listOrganismes(filter); }

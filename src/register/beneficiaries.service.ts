@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { badRequest, conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
@@ -21,7 +22,7 @@ export const BENEFICIARY_ENTITY = 'beneficiary';
 @Injectable()
 export class BeneficiariesService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: BeneficiaryRepository,
     private readonly audit: AuditService,
     private readonly clock: RegisterClock,
@@ -32,7 +33,7 @@ export class BeneficiariesService {
     const organismeCode = fundOrganisme(actor);
     const today = this.clock.today();
     const input = orThrow(checkBeneficiary(dto, today));
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       let id = await this.repo.insert(em, input);
       let reaffiliated = false;
       if (!id) {
@@ -102,7 +103,7 @@ export class BeneficiariesService {
   async get(actor: Actor, id: string): Promise<BeneficiaryView> {
     const scope = this.scope(actor);
     if (!isUuid(id)) throw beneficiaryNotFound();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const b = await this.repo.find(scope, id, em);
       if (!b) throw beneficiaryNotFound();
       await this.recordRead(em, actor, b, 'id');
@@ -114,7 +115,7 @@ export class BeneficiariesService {
   async lookup(actor: Actor, rawNir: string): Promise<BeneficiaryView> {
     const scope = this.scope(actor);
     const nir = orThrow(checkNirField(rawNir));
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const b = await this.repo.findByNir(scope, nir.nir, em);
       if (!b) throw beneficiaryNotFound();
       await this.recordRead(em, actor, b, 'nir');
@@ -129,7 +130,7 @@ export class BeneficiariesService {
     if (!isUuid(id)) throw beneficiaryNotFound();
     const { version, ...fields } = dto;
     const change = orThrow(checkIdentityChange(fields, today));
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const scope = { organismeCode, today };
       const current = await this.repo.find(scope, id, em, true);
       if (!current) throw beneficiaryNotFound();

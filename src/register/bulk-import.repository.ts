@@ -1,13 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner.js';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { pgError } from '../platform/database/pg-error.js';
 import { BulkImportStatus } from './bulk-import.entity.js';
 import type { ImportView, ImportRejectView } from './dto/bulk-import.dto.js';
-import type { ImportFormat, ImportReject, ImportRow } from './import-parser.js';
+import type { ImportFormat, ImportReject } from './import-parser.js';
 import { run } from './sql.js';
 
 export interface ImportJobRow {
@@ -19,40 +15,6 @@ export interface ImportJobRow {
   partnerId: string;
   requestId: string | null;
 }
-
-/** What the staged rows became: one entry per beneficiary written, for the audit trail. */
-export interface StagedChange {
-  beneficiaryId: string;
-  action: 'create' | 'update' | 'reaffiliate';
-  changed: string[] | null;
-}
-
-/** A staged row the register refuses: NIR affiliated elsewhere, or start inside a past affiliation. */
-export interface RefusedRow {
-  line: number;
-  reason: 'elsewhere' | 'overlap';
-}
-
-export interface ApplyResult {
-  created: number;
-  updated: number;
-  refused: RefusedRow[];
-  changes: StagedChange[];
-}
-
-const STAGE = 'register_import_stage';
-const STAGE_COLUMNS = 'line, new_id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines, affiliated_from';
-const COPY_CHUNK = 2000;
-
-/** The identity fields a staged row changes on its existing beneficiary (names of fields, never values). */
-const CHANGED_FIELDS = `array_remove(ARRAY[
-  CASE WHEN b.first_name IS DISTINCT FROM s.first_name THEN 'firstName' END,
-  CASE WHEN b.birth_name IS DISTINCT FROM s.birth_name THEN 'birthName' END,
-  CASE WHEN b.usage_name IS DISTINCT FROM s.usage_name THEN 'usageName' END,
-  CASE WHEN b.birth_date IS DISTINCT FROM s.birth_date THEN 'birthDate' END,
-  CASE WHEN b.birth_rank IS DISTINCT FROM s.birth_rank THEN 'birthRank' END,
-  CASE WHEN b.address_lines IS DISTINCT FROM s.address_lines THEN 'addressLines' END
-], NULL)`;
 
 @Injectable()
 export class BulkImportRepository {
@@ -110,6 +72,15 @@ export class BulkImportRepository {
     await run(this.dataSource.manager, `UPDATE bulk_import SET status = 'processing', failure = NULL WHERE id = $1 AND status IN ('pending', 'processing')`, [id]);
   }
 
+  /**
+   * What a failed run is recorded as: `DATABASE_ERROR <SQLSTATE>` when a statement failed (the code, never the
+   * driver's message, which may quote data), else INTERNAL_ERROR. Services never read the driver's error themselves.
+   */
+  failureOf(e: unknown): string {
+    if (!(e instanceof QueryFailedError) && !pgError(e)) return 'INTERNAL_ERROR';
+    return `DATABASE_ERROR ${pgError(e)?.code ?? ''}`.trim();
+  }
+
   /** Notes why a run failed (a code, never data); the status is left for the retry to take over. */
   async recordFailure(id: string, failure: string, final: boolean): Promise<void> {
     await run(this.dataSource.manager,
@@ -123,70 +94,6 @@ export class BulkImportRepository {
   async lockStatus(em: EntityManager, id: string): Promise<BulkImportStatus | null> {
     const { rows } = await run<{ status: BulkImportStatus }>(em, `SELECT status FROM bulk_import WHERE id = $1 FOR UPDATE`, [id]);
     return rows[0]?.status ?? null;
-  }
-
-  /** Loads the good rows into a transaction-scoped temp table with COPY (fast, no parameter limits). */
-  async stage(em: EntityManager, rows: ImportRow[]): Promise<void> {
-    await run(em, `CREATE TEMP TABLE ${STAGE} (
-      line integer PRIMARY KEY, new_id uuid NOT NULL, nir char(15) NOT NULL, nir_temporary boolean NOT NULL, first_name varchar(45) NOT NULL,
-      birth_name varchar(63) NOT NULL, usage_name varchar(42), birth_date date NOT NULL, birth_rank smallint NOT NULL,
-      address_lines varchar(38)[] NOT NULL, affiliated_from date NOT NULL,
-      beneficiary_id uuid, action text, changed text[]) ON COMMIT DROP`);
-    const client = await (em.queryRunner as PostgresQueryRunner).connect();
-    const copy = client.query(copyFrom(`COPY ${STAGE} (${STAGE_COLUMNS}) FROM STDIN`));
-    await pipeline(Readable.from(copyChunks(rows)), copy);
-    await run(em, `ANALYZE ${STAGE}`);
-  }
-
-  /**
-   * Decides each staged row against the register, locking the beneficiaries it touches: unknown NIR → create;
-   * affiliated (now or later) here → update; affiliated elsewhere → reject; only past affiliations → reaffiliate
-   * unless the new start falls inside one of them.
-   */
-  async classify(em: EntityManager, organismeCode: string, today: string): Promise<void> {
-    await run(em, `UPDATE ${STAGE} s SET beneficiary_id = b.id FROM beneficiary b WHERE b.nir = s.nir`);
-    await run(em, `SELECT count(*) FROM (SELECT 1 FROM beneficiary b JOIN ${STAGE} s ON s.beneficiary_id = b.id ORDER BY b.id FOR UPDATE OF b) locked`);
-    await run(em,
-      `UPDATE ${STAGE} s SET action = CASE
-         WHEN s.beneficiary_id IS NULL THEN 'create'
-         WHEN EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = s.beneficiary_id AND a.organisme_code = $1 AND (a.valid_to IS NULL OR a.valid_to > $2::date)) THEN 'update'
-         WHEN EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = s.beneficiary_id AND (a.valid_to IS NULL OR a.valid_to > $2::date)) THEN 'elsewhere'
-         WHEN EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = s.beneficiary_id AND a.valid_to > s.affiliated_from) THEN 'overlap'
-         ELSE 'reaffiliate' END`,
-      [organismeCode, today]);
-  }
-
-  /** Writes the staged rows classified by `classify`; returns the counts, the refusals and the changes. */
-  async apply(em: EntityManager, organismeCode: string): Promise<ApplyResult> {
-    const { rows: refused } = await run<{ line: number; action: RefusedRow['reason'] }>(em,
-      `SELECT line, action FROM ${STAGE} WHERE action IN ('elsewhere', 'overlap') ORDER BY line`);
-
-    // Existing beneficiaries: identity and address taken from the file where they differ.
-    await run(em,
-      `UPDATE ${STAGE} s SET changed = ${CHANGED_FIELDS} FROM beneficiary b WHERE b.id = s.beneficiary_id AND s.action IN ('update', 'reaffiliate')`);
-    await run(em,
-      `UPDATE beneficiary b SET first_name = s.first_name, birth_name = s.birth_name, usage_name = s.usage_name, birth_date = s.birth_date,
-              birth_rank = s.birth_rank, address_lines = s.address_lines, version = b.version + 1, updated_at = now()
-         FROM ${STAGE} s WHERE b.id = s.beneficiary_id AND s.action IN ('update', 'reaffiliate') AND cardinality(s.changed) > 0`);
-
-    // New beneficiaries, then the affiliations of the new and the returning ones.
-    await run(em,
-      `INSERT INTO beneficiary (id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines)
-       SELECT new_id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines
-         FROM ${STAGE} WHERE action = 'create' ORDER BY line`);
-    const { count: affiliated } = await run(em,
-      `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from)
-       SELECT coalesce(beneficiary_id, new_id), $1, affiliated_from FROM ${STAGE} WHERE action IN ('create', 'reaffiliate') ORDER BY line`,
-      [organismeCode]);
-
-    const { rows: changes } = await run<{ beneficiary_id: string; action: StagedChange['action']; changed: string[] | null }>(em,
-      `SELECT coalesce(beneficiary_id, new_id) AS beneficiary_id, action, changed FROM ${STAGE}
-        WHERE action IN ('create', 'reaffiliate') OR (action = 'update' AND cardinality(changed) > 0) ORDER BY line`);
-    const out = changes.map((c) => ({ beneficiaryId: c.beneficiary_id, action: c.action, changed: c.changed }));
-    return {
-      created: affiliated, updated: out.filter((c) => c.action === 'update').length,
-      refused: refused.map((r) => ({ line: r.line, reason: r.action })), changes: out,
-    };
   }
 
   /** All rejects of a run in one statement (arrays, so no parameter limit). */
@@ -222,28 +129,4 @@ export class BulkImportRepository {
       [retentionDays, limit]);
     return count;
   }
-}
-
-/** COPY text format: tab-separated, `\N` for null, backslash escapes. */
-function* copyChunks(rows: ImportRow[]): Generator<string> {
-  let buf: string[] = [];
-  for (const r of rows) {
-    buf.push([
-      String(r.line), randomUUID(), r.nir, r.nirTemporary ? 't' : 'f', esc(r.firstName), esc(r.birthName), r.usageName === null ? '\\N' : esc(r.usageName),
-      r.birthDate, String(r.birthRank), esc(pgArray(r.addressLines)), r.affiliatedFrom,
-    ].join('\t'));
-    if (buf.length === COPY_CHUNK) {
-      yield buf.join('\n') + '\n';
-      buf = [];
-    }
-  }
-  if (buf.length) yield buf.join('\n') + '\n';
-}
-
-function esc(v: string): string {
-  return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
-}
-
-function pgArray(items: string[]): string {
-  return `{${items.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
@@ -11,7 +11,8 @@ import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { BENEFICIARY_ENTITY } from './beneficiaries.service.js';
 import { BulkImportStatus } from './bulk-import.entity.js';
-import { BulkImportRepository, RefusedRow, StagedChange } from './bulk-import.repository.js';
+import { BeneficiaryRepository, RefusedRow, StagedChange } from './beneficiary.repository.js';
+import { BulkImportRepository } from './bulk-import.repository.js';
 import type { ImportAcceptedView, ImportRejectPage, ImportView } from './dto/bulk-import.dto.js';
 import {
   decodeUtf8, formatOf, IMPORT_FORMAT_VERSION, ImportFileError, ImportFormat, ImportReject, inspectImport, parseImport, ParsedImport,
@@ -36,8 +37,9 @@ export class BulkImportsService {
   private readonly logger = new Logger('register');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: BulkImportRepository,
+    private readonly register: BeneficiaryRepository,
     private readonly jobs: JobsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -52,7 +54,7 @@ export class BulkImportsService {
       throw new DomainError('IMPORT_MEDIA_TYPE', 415, 'Send the file as text/csv or application/x-ndjson (format beneficiaries-import/1)');
     }
     const totalRows = this.inspect(format, body);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const id = await this.repo.insert(em, { organismeCode, partnerId: actor.partnerId!, format, payload: body, totalRows, requestId: actor.requestId });
       await this.jobs.send(em, JobName.RegisterBulkImport, { importId: id });
       await this.audit.record(em, actor, {
@@ -102,7 +104,7 @@ export class BulkImportsService {
       parsed = parseImport(job.format, decodeUtf8(job.payload), today);
     } catch (e) {
       if (!(e instanceof ImportFileError)) throw e;
-      await this.dataSource.transaction(async (em) => {
+      await this.tx.run(async (em) => {
         if ((await this.repo.lockStatus(em, importId)) === BulkImportStatus.Done) return;
         await this.repo.finish(em, importId, BulkImportStatus.Failed, { total: 0, created: 0, updated: 0, rejected: 0, failure: e.code });
         await this.audit.record(em, actor, { action: 'bulk-import.failed', entityType: IMPORT_ENTITY, entityId: importId, organismeCode: job.organismeCode, details: { failure: e.code } });
@@ -111,14 +113,14 @@ export class BulkImportsService {
     }
 
     try {
-      const counts = await this.dataSource.transaction(async (em) => {
+      const counts = await this.tx.run(async (em) => {
         const status = await this.repo.lockStatus(em, importId);
         if (status !== BulkImportStatus.Pending && status !== BulkImportStatus.Processing) return null;
         let created = 0, updated = 0, refused: RefusedRow[] = [], changes: StagedChange[] = [];
         if (parsed.rows.length > 0) {
-          await this.repo.stage(em, parsed.rows);
-          await this.repo.classify(em, job.organismeCode, today);
-          ({ created, updated, refused, changes } = await this.repo.apply(em, job.organismeCode));
+          await this.register.stageImport(em, parsed.rows);
+          await this.register.classifyImport(em, job.organismeCode, today);
+          ({ created, updated, refused, changes } = await this.register.applyImport(em, job.organismeCode));
         }
         const rejects = [...parsed.rejects, ...refused.map((r) => refusal(r, job.format))].sort((a, b) => a.line - b.line);
         await this.repo.insertRejects(em, importId, rejects);
@@ -135,7 +137,7 @@ export class BulkImportsService {
       });
       if (counts) this.logger.log({ msg: 'bulk import processed', importId, ...counts, ms: Date.now() - started });
     } catch (e) {
-      const failure = e instanceof QueryFailedError ? `DATABASE_ERROR ${(e.driverError as { code?: string })?.code ?? ''}`.trim() : 'INTERNAL_ERROR';
+      const failure = this.repo.failureOf(e);
       this.logger.error({ msg: 'bulk import run failed; the job will be retried', importId, failure });
       await this.repo.recordFailure(importId, failure, false).catch(() => undefined);
       throw new Error(`bulk import ${importId} failed: ${failure}`);
@@ -145,7 +147,7 @@ export class BulkImportsService {
   /** Drops import reports past their retention, in chunks; one audit entry per chunk. */
   async purge(retentionDays: number): Promise<number> {
     // Each chunk and its audit entry in one transaction.
-    return purgeInChunks(PURGE_CHUNK, (limit) => this.dataSource.transaction(async (em) => {
+    return purgeInChunks(PURGE_CHUNK, (limit) => this.tx.run(async (em) => {
       const deleted = await this.repo.purge(em, retentionDays, limit);
       if (deleted > 0) {
         await this.audit.record(em, systemActor(), {

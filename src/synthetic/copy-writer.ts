@@ -1,9 +1,12 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type pg from 'pg';
 import { generateBeneficiaries, type SyntheticBeneficiary } from './generator.js';
 import { nirSpace } from './nir-space.js';
+import {
+  activeOrganismes, begin, commit, copyAffiliations as copyAffiliationLines, copyBeneficiaries, lockSeed, registerNirs, rollback, seedConnection,
+} from './synthetic.repository.js';
+
+export { activeOrganismes } from './synthetic.repository.js';
 
 /**
  * Streams synthetic beneficiaries into the register with COPY ... FROM STDIN, one transaction per chunk: an
@@ -39,12 +42,7 @@ export interface WriteResult {
 
 export const DEFAULT_CHUNK_SIZE = 50_000;
 export const DEFAULT_CONNECTIONS = 2;
-/** Serialises concurrent seed runs on one database (each must see the rows of the others before choosing its range). */
-const SEED_LOCK = 7_384_101;
 const BATCH_ROWS = 500;
-
-const BENEFICIARY_COPY = 'COPY beneficiary (id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines) FROM STDIN';
-const AFFILIATION_COPY = 'COPY affiliation (beneficiary_id, organisme_code, valid_from, valid_to) FROM STDIN';
 
 export async function writeSynthetic(url: string, options: WriteOptions): Promise<WriteResult> {
   const started = performance.now();
@@ -54,15 +52,13 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
   if (!Number.isSafeInteger(connections) || connections < 1) throw new RangeError('connections must be a positive integer');
   const clients: pg.Client[] = [];
   const connect = async () => {
-    const client = new pg.Client({ connectionString: url, application_name: 'vitale-seed-synthetic' });
-    client.on('error', () => {}); // a dropped connection also fails the pending query, which reports it
-    await client.connect();
+    const client = await seedConnection(url);
     clients.push(client);
     return client;
   };
   try {
     const control = await connect();
-    await control.query('SELECT pg_advisory_lock($1)', [SEED_LOCK]);
+    await lockSeed(control);
     const organismes = await activeOrganismes(control);
     if (organismes.length === 0) throw new Error('the organisme table is empty: load the reference organismes first');
     const offset = firstFreeRange(await usedIndexes(control), options.count);
@@ -85,22 +81,22 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
         const chunk = nextChunk++;
         const n = Math.min(chunkSize, options.count - chunk * chunkSize);
         const rows = generateBeneficiaries(n, options.seed, offset + chunk * chunkSize, { organismes });
-        await client.query('BEGIN');
+        await begin(client);
         try {
           // Progress counts a beneficiary half done once streamed, fully once its affiliations are streamed too.
           const affiliationBatches: string[] = [];
           const onBeneficiaries = (k: number) => { streamed[chunk] = k / 2; report(); };
-          await pipeline(Readable.from(beneficiaryBatches(rows, n, affiliationBatches, onBeneficiaries)), client.query(copyFrom(BENEFICIARY_COPY)));
+          await copyBeneficiaries(client, Readable.from(beneficiaryBatches(rows, n, affiliationBatches, onBeneficiaries)));
           const onAffiliations = (k: number) => { streamed[chunk] = n / 2 + k / 2; report(); };
           const copied = await copyAffiliations(client, affiliationBatches, n, onAffiliations);
-          await client.query('COMMIT');
+          await commit(client);
           beneficiaries += n;
           affiliations += copied;
           options.onCommit?.(beneficiaries);
         } catch (e) {
           failed = true;
           streamed[chunk] = 0;
-          await client.query('ROLLBACK').catch(() => {});
+          await rollback(client).catch(() => {});
           throw e;
         }
       }
@@ -112,11 +108,6 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
-}
-
-export async function activeOrganismes(client: pg.ClientBase): Promise<string[]> {
-  const { rows } = await client.query<{ code: string }>('SELECT code FROM organisme WHERE active ORDER BY code');
-  return rows.map((r) => r.code);
 }
 
 /** Pulls `n` rows, yields their COPY text in batches, and keeps their affiliation lines (same batches) for the second COPY. */
@@ -148,9 +139,7 @@ async function copyAffiliations(client: pg.ClientBase, batches: string[], benefi
     }
     progress(beneficiaries);
   }
-  const stream = client.query(copyFrom(AFFILIATION_COPY));
-  await pipeline(Readable.from(withProgress()), stream);
-  return Number(stream.rowCount);
+  return copyAffiliationLines(client, Readable.from(withProgress()));
 }
 
 /** One COPY text-format line (tab-separated, \N for null). */
@@ -179,8 +168,7 @@ export async function usedIndexes(client: pg.ClientBase): Promise<Uint32Array> {
   const space = nirSpace();
   const found: number[] = [];
   let rest = '';
-  const stream = client.query(copyTo('COPY (SELECT nir FROM beneficiary) TO STDOUT'));
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of registerNirs(client)) {
     const text = rest + chunk.toString('utf8');
     const lines = text.split('\n');
     rest = lines.pop() ?? '';

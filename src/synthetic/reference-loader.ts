@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { parseReferenceCsv } from '../regimes/reference-csv.js';
+import { insertReference, organismeCount } from './synthetic.repository.js';
 
 const REFERENCE_FILE = path.join('data', 'reference', 'organismes.csv');
 
@@ -24,26 +25,10 @@ export function referenceCsvPath(): string {
  * Returns the number of organismes added.
  */
 export async function loadReferenceIfEmpty(client: pg.ClientBase, csvPath = referenceCsvPath()): Promise<number> {
-  const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM organisme');
-  if (Number(rows[0].n) > 0) return 0;
+  if ((await organismeCount(client)) > 0) return 0;
   const parsed = parseReferenceCsv(readFileSync(csvPath, 'utf8'));
   if (!parsed.rows) {
     throw new Error(`${csvPath} is invalid: ${parsed.errors.map((e) => `line ${e.line} ${e.code}`).join(', ')}`);
   }
-  const ref = parsed.rows;
-  await client.query('BEGIN');
-  try {
-    for (const r of ref.regimes) await client.query('INSERT INTO regime (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING', [r.code, r.name]);
-    for (const f of ref.funds) await client.query('INSERT INTO fund (code, regime_code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [f.code, f.regimeCode, f.name]);
-    let added = 0;
-    for (const o of ref.organismes) {
-      const res = await client.query('INSERT INTO organisme (code, fund_code, regime_code, name, city) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING', [o.code, o.fundCode, o.regimeCode, o.name, o.city]);
-      added += res.rowCount ?? 0;
-    }
-    await client.query('COMMIT');
-    return added;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
-  }
+  return insertReference(client, parsed.rows);
 }

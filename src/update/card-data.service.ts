@@ -1,7 +1,8 @@
 import { CardState } from '../cards/card-state.enum.js';
 import { type CardDataCardRow, CardDataRepository } from './card-data.repository.js';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CARD_AUDIT_ENTITY, cardNotFound } from '../cards/cards.service.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
@@ -43,7 +44,7 @@ const FINISHED_STATES: CardState[] = [CardState.Opposed, CardState.Destroyed, Ca
 @Injectable()
 export class CardDataService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly audit: AuditService,
     private readonly records: CardDataRepository,
     private readonly clock: RegisterClock,
@@ -69,7 +70,7 @@ export class CardDataService {
       throw badRequest('CARD_DATA_INVALID', 'The body is {"content": <the whole record>}');
     }
     const content = validateRecord(recordType, (body as { content: unknown }).content);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const card = await this.card(em, actor, serial, true);
       // A card that will never be presented again gets no updates: they would sit pending forever.
       if (FINISHED_STATES.includes(card.state)) {
@@ -89,7 +90,7 @@ export class CardDataService {
   }
 
   async getRecord(actor: Actor, serial: string, recordType: string): Promise<CardRecordView> {
-    const em = this.dataSource.manager;
+    const em = this.tx.manager;
     const card = await this.card(em, actor, serial, false);
     const row = await this.records.readRecord(em, card.id, recordType);
     if (!row) throw badRequestNotFound(recordType);
@@ -98,7 +99,7 @@ export class CardDataService {
 
   /** What the chip still lacks, and when it was last written. */
   async updates(actor: Actor, serial: string): Promise<CardUpdatesView> {
-    const em = this.dataSource.manager;
+    const em = this.tx.manager;
     return this.view(em, await this.card(em, actor, serial, false));
   }
 
@@ -107,7 +108,7 @@ export class CardDataService {
    * older ones it still manages). A beneficiary the fund does not manage is 404, as in the register.
    */
   async beneficiaryUpdates(actor: Actor, beneficiaryId: string): Promise<BeneficiaryUpdatesView> {
-    const em = this.dataSource.manager;
+    const em = this.tx.manager;
     if (!isUuid(beneficiaryId) || !(await this.records.beneficiaryVisible(em, beneficiaryId, scope(actor), this.clock.today()))) {
       throw beneficiaryNotFound();
     }
@@ -137,7 +138,7 @@ export class CardDataService {
     const limit = q.limit ?? 100;
     const after = q.after === undefined ? '0' : parseSerial(q.after);
     if (after === null) throw badRequest('INVALID_CURSOR', 'after must be a 12-digit serial');
-    const rows = await this.records.stale(this.dataSource.manager, scope(actor), q.months, after, limit);
+    const rows = await this.records.stale(this.tx.manager, scope(actor), q.months, after, limit);
     const items = rows.map((r) => ({
       serial: formatSerial(r.serial), confirmedVersion: r.dataVersion, targetVersion: r.targetVersion,
       lastUpdatedAt: r.dataUpdatedAt, personalisedAt: r.personalisedAt,

@@ -5,7 +5,7 @@ import { USABLE_CARD_STATES } from '../cards/card-transitions.js';
 import { run } from '../platform/database/sql.js';
 import { pgError, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
-import { KioskExchangeStatus } from './update.entities.js';
+import { KioskExchangeStatus } from './card-update.entity.js';
 
 export interface CheckRow { id: string; state: CardState; dataVersion: number; targetVersion: number; hasKey: boolean }
 

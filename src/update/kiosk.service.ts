@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState } from '../cards/card-state.enum.js';
 import { isBlocked } from '../cards/card-transitions.js';
@@ -14,7 +14,7 @@ import { AppConfig } from '../config/app-config.js';
 import { endOfParisDay, protocol2Required, replacementRequired } from './kiosk-protocols.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { signReceipt, type SignedReceipt } from './receipts.js';
-import { KioskExchangeStatus } from './update.entities.js';
+import { KioskExchangeStatus } from './card-update.entity.js';
 
 export const KIOSK_PROTOCOL = 'kiosk/1';
 
@@ -47,7 +47,7 @@ export class KioskService {
   private readonly v1EndsAt: number;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: KioskRepository,
     private readonly cards: CardsService,
     private readonly audit: AuditService,
@@ -102,7 +102,7 @@ export class KioskService {
       throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm is either writtenRecords or aborted, not both');
     }
     const serial = parseSerial(dto.serial);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const locked = await this.repo.lockForConfirm(em, dto.exchangeId, actor.partnerId ?? '');
       if (!locked) throw exchangeNotFound();
       const { card, exchange: ex } = locked;

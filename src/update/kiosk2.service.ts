@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { formatSerial, parseSerial } from '../cards/card-serial.js';
 import { CardState } from '../cards/card-state.enum.js';
 import { isBlocked } from '../cards/card-transitions.js';
@@ -18,7 +18,7 @@ import { KioskGuard } from './kiosk-guard.service.js';
 import { endOfParisDay, protocol1Required, replacementRequired } from './kiosk-protocols.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { signReceipt, type ReceiptResult, type SignedReceipt } from './receipts.js';
-import { KioskExchangeStatus } from './update.entities.js';
+import { KioskExchangeStatus } from './card-update.entity.js';
 
 export const KIOSK_PROTOCOL_2 = 'kiosk/2';
 type P = typeof KIOSK_PROTOCOL_2;
@@ -70,7 +70,7 @@ export class Kiosk2Service {
   private readonly v1EndsAt: number;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: KioskRepository,
     private readonly cards: CardsService,
     private readonly audit: AuditService,
@@ -164,7 +164,7 @@ export class Kiosk2Service {
       const done = await this.confirmAcknowledged(actor, dto, serial);
       if (done) return done;
     }
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const locked = await this.repo.lockForConfirm(em, dto.exchangeId, actor.partnerId ?? '');
       if (!locked) throw exchangeNotFound();
       const { card, exchange: ex } = locked;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { formatOptionalSerial } from '../cards/card-serial.js';
 import { CARD_AUDIT_ENTITY, CardsService } from '../cards/cards.service.js';
 import { FundEventType, type NewFundEvent } from '../events/event-types.js';
@@ -15,6 +16,7 @@ import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, 
 import { validateNir } from '../register/nir.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
+import { RegimeTransfersRepository } from './regime-transfers.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
 
@@ -27,8 +29,9 @@ import { isUuid, isRealDate } from '../platform/validation/ids.js';
 @Injectable()
 export class MutationsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: MutationsRepository,
+    private readonly transfers: RegimeTransfersRepository,
     private readonly cards: CardsService,
     private readonly beneficiaries: BeneficiariesService,
     private readonly audit: AuditService,
@@ -47,7 +50,7 @@ export class MutationsService {
     const today = this.clock.today();
     if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
     // A concurrent change of the same person's affiliations is refused by the register (AFFILIATION_OVERLAP).
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
       if (!current) {
         if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
@@ -99,7 +102,7 @@ export class MutationsService {
     const size = MutationsService.applyChunkSize;
     let applied = 0;
     for (let chunk = 1; ; chunk++) {
-      const n = await this.dataSource.transaction(async (em) => {
+      const n = await this.tx.run(async (em) => {
         await this.repo.lockApplyRun(em);
         const due = await this.repo.lockDue(em, day, null, size);
         await this.applyMany(em, actor, due);
@@ -110,7 +113,7 @@ export class MutationsService {
       if (n < size) break;
       if (chunk >= maxChunks) return { applied, continuing: true };
     }
-    await this.dataSource.transaction((em) => this.repo.closeAppliedTransfers(em, day));
+    await this.tx.run((em) => this.transfers.closeAppliedTransfers(em, day));
     return { applied, continuing: false };
   }
 
@@ -118,7 +121,7 @@ export class MutationsService {
   static applyChunkSize = 1000;
 
   async stats(): Promise<MutationStatsView> {
-    const s = await this.repo.stats(this.dataSource.manager);
+    const s = await this.repo.stats(this.tx.manager);
     return { cardsKept: s.cardsKept, fundChanges: s.fundChanges, nirChanges: s.nirChanges, regimeTransfers: s.regimeTransfers, pending: s.pending };
   }
 
@@ -133,7 +136,7 @@ export class MutationsService {
     const nir = validateNir(dto.newNir);
     if (!nir.ok) throw unprocessable(nir.code, nir.message, { field: 'newNir' });
     const today = this.clock.today();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
       if (!current) {
         if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
@@ -212,6 +215,6 @@ export class MutationsService {
     }
     await this.events.append(em, ...events);
     await this.audit.record(em, actor, ...records);
-    await this.repo.countTransferApplied(em, perTransfer);
+    await this.transfers.countTransferApplied(em, perTransfer);
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { run } from '../platform/database/sql.js';
 import { CURRENT } from '../register/sql.js';
-import { CardMutationKind } from './mutation.entity.js';
 import type { RegimeTransferMapping } from './regime-transfer.entity.js';
 
 export interface RegimeTransferRow {
@@ -99,19 +98,6 @@ export class RegimeTransfersRepository {
     return rows;
   }
 
-  /**
-   * The mutation rows of one chunk in one INSERT: one per movable card of an insured, or one with no card for an
-   * insured without one (`cardIds[i]` null), in the order given.
-   */
-  async insertMutations(em: EntityManager, transferId: string, rows: Array<{ beneficiaryId: string; cardId: string | null }>, from: string, to: string, date: string): Promise<void> {
-    await run(em,
-      `INSERT INTO card_mutation (beneficiary_id, card_id, from_organisme, to_organisme, effective_date, kind, transfer_id)
-       SELECT x.b, x.c, $3, $4, $5, $6, $7
-         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS x(b, c, ord)
-        ORDER BY x.ord`,
-      [rows.map((r) => r.beneficiaryId), rows.map((r) => r.cardId), from, to, date, CardMutationKind.RegimeTransfer, transferId]);
-  }
-
   /** Adds one chunk's counts and moves the cursor, in the chunk's transaction. */
   async advance(em: EntityManager, id: string, c: { insured: number; cards: number; skipped: number; mutations: number; cursorOrganisme: string; cursorBeneficiary: string }): Promise<void> {
     await run(em,
@@ -129,5 +115,29 @@ export class RegimeTransfersRepository {
               recorded_at = now(), failure = NULL
         WHERE id = $1 RETURNING status`, [id, today]);
     return rows[0].status;
+  }
+
+  /**
+   * Counts applied mutations on their regime transfers; a transfer fully recorded whose every mutation is applied
+   * becomes `applied`. The row lock of this UPDATE serialises it with the recording job's last step.
+   */
+  async countTransferApplied(em: EntityManager, perTransfer: Map<string, number>): Promise<void> {
+    if (perTransfer.size === 0) return;
+    await run(em,
+      `UPDATE regime_transfer t
+          SET applied_count = t.applied_count + x.n,
+              status = CASE WHEN t.status = 'recorded' AND t.applied_count + x.n >= t.mutations_count THEN 'applied' ELSE t.status END,
+              applied_at = CASE WHEN t.status = 'recorded' AND t.applied_count + x.n >= t.mutations_count THEN now() ELSE t.applied_at END
+         FROM unnest($1::uuid[], $2::int[]) AS x(id, n)
+        WHERE t.id = x.id`,
+      [[...perTransfer.keys()], [...perTransfer.values()]]);
+  }
+
+  /** Recorded transfers in force with nothing left to apply (also those that moved nobody) become `applied`. */
+  async closeAppliedTransfers(em: EntityManager, day: string): Promise<number> {
+    const { count } = await run(em,
+      `UPDATE regime_transfer SET status = 'applied', applied_at = now()
+        WHERE status = 'recorded' AND effective_date <= $1::date AND applied_count >= mutations_count`, [day]);
+    return count;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../platform/database/transactions.js';
 import { CardsService } from '../cards/cards.service.js';
 import { systemActor, type Actor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
@@ -11,6 +11,7 @@ import { RegisterClock } from '../register/register-clock.js';
 import type { CreateRegimeTransferDto, RegimeTransferView } from './dto/regime-transfer.dto.js';
 import { MutationsService } from './mutations.service.js';
 import { RegimeTransferStatus, type RegimeTransferMapping } from './regime-transfer.entity.js';
+import { MutationsRepository } from './mutations.repository.js';
 import { RegimeTransferRow, RegimeTransfersRepository } from './regime-transfers.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
 
@@ -36,8 +37,9 @@ export class RegimeTransfersService {
   private readonly logger = new Logger('update.regime-transfers');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: RegimeTransfersRepository,
+    private readonly mutationRows: MutationsRepository,
     private readonly mutations: MutationsService,
     private readonly cards: CardsService,
     private readonly beneficiaries: BeneficiariesService,
@@ -64,7 +66,7 @@ export class RegimeTransfersService {
     if (chained.length) {
       throw unprocessable('REGIME_TRANSFER_CHAINED', 'An organisme cannot be both a source and a target of one transfer', { field: 'mappings', organismeCodes: chained });
     }
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const unknown = await this.repo.missingOrganismes(em, [...new Set([...sources, ...mappings.map((m) => m.toOrganismeCode)])]);
       if (unknown.length) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'mappings', organismeCodes: unknown });
       await this.repo.lockCreation(em);
@@ -85,7 +87,7 @@ export class RegimeTransfersService {
 
   async get(id: string): Promise<RegimeTransferView> {
     if (!isUuid(id)) throw transferNotFound();
-    const row = await this.repo.find(this.dataSource.manager, id);
+    const row = await this.repo.find(this.tx.manager, id);
     if (!row) throw transferNotFound();
     return view(row);
   }
@@ -96,7 +98,7 @@ export class RegimeTransfersService {
    */
   async resume(actor: Actor, id: string): Promise<RegimeTransferView> {
     if (!isUuid(id)) throw transferNotFound();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const row = await this.repo.find(em, id, true);
       if (!row) throw transferNotFound();
       if (row.status !== RegimeTransferStatus.Failed) {
@@ -113,7 +115,7 @@ export class RegimeTransfersService {
 
   /** A page of transfers, newest first; `next` is the `after` of the following page (null on the last). */
   async list(limit = 50, after: string | null = null): Promise<{ items: RegimeTransferView[]; next: string | null }> {
-    const items = (await this.repo.list(this.dataSource.manager, limit, after)).map(view);
+    const items = (await this.repo.list(this.tx.manager, limit, after)).map(view);
     return { items, next: items.length === limit ? items[items.length - 1].id : null };
   }
 
@@ -129,10 +131,10 @@ export class RegimeTransfersService {
       const step = await this.recordChunk(transferId);
       if (step.done) {
         this.logger.log({ msg: 'regime transfer recorded', transferId, status: step.status, chunks });
-        const row = await this.repo.find(this.dataSource.manager, transferId);
+        const row = await this.repo.find(this.tx.manager, transferId);
         if (row && row.status === RegimeTransferStatus.Recorded && row.effectiveDate <= this.clock.today()) {
           await this.mutations.applyDue();
-          return { status: (await this.repo.find(this.dataSource.manager, transferId))!.status, chunks };
+          return { status: (await this.repo.find(this.tx.manager, transferId))!.status, chunks };
         }
         return { status: step.status, chunks };
       }
@@ -142,7 +144,7 @@ export class RegimeTransfersService {
 
   /** Keeps the reason of a failed run (the job is retried: the next run sets the status back to `recording`). */
   async markFailed(transferId: string, reason: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       const row = await this.repo.find(em, transferId, true);
       if (!row || row.status === RegimeTransferStatus.Recorded || row.status === RegimeTransferStatus.Applied) return;
       await this.repo.setStatus(em, transferId, RegimeTransferStatus.Failed, reason.slice(0, 500));
@@ -154,7 +156,7 @@ export class RegimeTransfersService {
 
   /** One chunk: up to recordChunkSize insured of the current source organisme, or the move to the next source. */
   private async recordChunk(transferId: string): Promise<{ done: boolean; status: string }> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       // The row lock serialises concurrent runs of the same transfer: each reads the cursor the other committed.
       const t = await this.repo.find(em, transferId, true);
       if (!t) return { done: true, status: 'unknown' };
@@ -193,7 +195,7 @@ export class RegimeTransfersService {
         for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
         // One mutation per movable card of each insured, or one with no card for an insured without one.
         const rows = ids.flatMap((id) => (cardsOf.get(id) ?? [null]).map((cardId) => ({ beneficiaryId: id, cardId })));
-        await this.repo.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
+        await this.mutationRows.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
         mutations = rows.length;
         cards = movable.length;
         // One audit entry per insured, as for a single change of fund (the audit insert is one statement).

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { CardState } from '../../cards/card-state.enum.js';
 import { run } from '../../platform/database/sql.js';
 import { CURRENT } from '../../register/sql.js';
-import type { CardRequestRecord } from '../requests/card-request.repository.js';
+import type { CardRequestRecord } from '../requests/card-requests.service.js';
 
 /** The part of a card request that ordering reads, under its row lock. */
 export type LockedRequest = Pick<CardRequestRecord,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
 import { LIVE_CARD_STATES } from '../../cards/card-transitions.js';
@@ -17,7 +18,7 @@ import { RegisterClock } from '../../register/register-clock.js';
 import { RequestReason, RequestStatus } from '../requests/request-status.enum.js';
 import type { OrderView } from './dto/order.dto.js';
 import { OrderRepository, type LockedRequest } from './order.repository.js';
-import { RequestProgressRepository } from './request-progress.repository.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 
 /**
  * Same body for unknown, malformed and another fund's request (a fund cannot tell them apart), and the same as
@@ -45,10 +46,10 @@ export class OrdersService {
   private readonly logger = new Logger('emission.orders');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly config: AppConfig,
     private readonly repo: OrderRepository,
-    private readonly progress: RequestProgressRepository,
+    private readonly progress: CardRequestsService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -58,7 +59,7 @@ export class OrdersService {
 
   /** The fund's order (POST /v1/card-requests/:id/order). */
   order(actor: Actor, requestId: string): Promise<OrderView> {
-    return this.dataSource.transaction((em) => this.orderIn(em, actor, requestId));
+    return this.tx.run((em) => this.orderIn(em, actor, requestId));
   }
 
   /**
@@ -66,7 +67,7 @@ export class OrdersService {
    * (those requests stay photo_available, where the fund and the stuck-item view see them).
    */
   async autoOrderMany(requestIds: string[]): Promise<Array<OrderView | DomainError>> {
-    const outcomes = await this.dataSource.transaction((em) => this.orderManyIn(em, systemActor(), requestIds, { automatic: true }));
+    const outcomes = await this.tx.run((em) => this.orderManyIn(em, systemActor(), requestIds, { automatic: true }));
     outcomes.forEach((o, i) => {
       if (o instanceof DomainError) this.logger.warn({ msg: 'automatic order refused', requestId: requestIds[i], code: o.code });
     });
@@ -154,7 +155,7 @@ export class OrdersService {
 
     const cards = await this.cards.issueMany(em, actor, passed.map((r) => ({ beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode })));
     const cardOf = new Map(passed.map((r, i) => [r.id, cards[i]]));
-    await this.progress.move(em, passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })), [RequestStatus.PhotoAvailable]);
+    await this.progress.moveIn(em, passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })), [RequestStatus.PhotoAvailable]);
     for (const r of passed) {
       events.push({
         organismeCode: r.organismeCode, type: FundEventType.CardOrdered, subjectType: 'card_request', subjectId: r.id,

@@ -1,6 +1,6 @@
 import { failpoint } from '../../platform/failpoint.js';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { formatSerial } from '../../cards/card-serial.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -10,7 +10,7 @@ import { systemActor, type Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import { JobName } from '../../platform/jobs/job-catalogue.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
-import { RequestProgressRepository } from '../orders/request-progress.repository.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import { BatchRepository } from './batch.repository.js';
 
@@ -46,10 +46,10 @@ export class BatchBuilderService {
   private readonly logger = new Logger('emission.personalisation');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly config: AppConfig,
     private readonly repo: BatchRepository,
-    private readonly progress: RequestProgressRepository,
+    private readonly progress: CardRequestsService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -58,7 +58,7 @@ export class BatchBuilderService {
 
   /** An operator's "run now": the same job the cron enqueues, queued in a transaction with its audit entry. */
   async requestRun(actor: Actor): Promise<{ jobId: string | null }> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const jobId = await this.jobs.send(em, JobName.EmissionBuildBatches, {});
       await this.audit.record(em, actor, { action: 'personalisation.run', entityType: 'job', entityId: jobId ?? 'none' });
       return { jobId };
@@ -103,14 +103,14 @@ export class BatchBuilderService {
 
   /** One chunk in one transaction; null when this vendor has nothing left to take. */
   private buildOne(actor: Actor, vendorPartnerId: string, regimeCodes: string[]): Promise<BuiltBatch | null> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const picked = await this.repo.pickOrdered(em, regimeCodes, this.config.personalisationBatchSize);
       if (picked.length === 0) return null;
       const cardIds = picked.map((p) => p.cardId);
       const batch = await this.repo.insertBatch(em, vendorPartnerId, picked.length);
       // Serials follow the pick order; a rollback (or a crash before commit) gives them back.
       const serials = await this.cards.assignToBatch(em, actor, batch.id, cardIds);
-      const moved = await this.progress.move(em, picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })), [RequestStatus.Ordered]);
+      const moved = await this.progress.moveIn(em, picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })), [RequestStatus.Ordered]);
       if (moved.length !== picked.length) throw new Error('a picked request left the ordered status');
       await this.events.append(em, ...picked.map((p) => ({
         organismeCode: p.organismeCode, type: FundEventType.CardInPersonalisation, subjectType: 'card' as const, subjectId: p.cardId,

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { PhotoStore } from '../../photo/photo-store.js';
 import { systemActor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -49,7 +50,7 @@ export class BatchFileService {
   private readonly logger = new Logger('emission.personalisation');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: BatchRepository,
     private readonly photos: PhotoStore,
     private readonly signing: SigningService,
@@ -98,7 +99,7 @@ export class BatchFileService {
     } finally {
       await rm(staged, { force: true });
     }
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       if (!(await this.repo.markWritten(em, batchId, { fileName, sha256, persoVersion: Number(PERSO_VERSION), plaintextSha256 }))) return;
       await this.audit.record(em, systemActor(), {
         action: 'personalisation_batch.write', entityType: 'personalisation_batch', entityId: batchId,
@@ -125,5 +126,20 @@ export class BatchFileService {
       fill();
       yield { ...r, chipPhoto: await ahead.shift()! };
     }
+  }
+
+  /** Returned batches whose files are past their retention (see VendorFileRetentionJobs), by batch number. */
+  filesPastRetention(retentionDays: number, afterNumber: string, limit: number): Promise<Array<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>> {
+    return this.repo.filesPastRetention(retentionDays, afterNumber, limit);
+  }
+
+  /** Records, in the caller's transaction, that these returned batches' files are gone; returns how many rows changed. */
+  markFilesPurgedIn(em: EntityManager, batchIds: string[]): Promise<number> {
+    return this.repo.markFilesPurged(em, batchIds);
+  }
+
+  /** After a return file, in its transaction: written → returned for the batches none of whose cards is still at the vendor. */
+  markReturnedIn(em: EntityManager, batchIds: string[]): Promise<string[]> {
+    return this.repo.markBatchesReturned(em, batchIds);
   }
 }

@@ -2,8 +2,16 @@ import type { PersoRecord } from './personalisation-file.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { run } from '../../platform/database/sql.js';
-import { VENDOR_FOR_REGIME } from '../vendors/vendor.repository.js';
 import { BatchStatus } from './personalisation-batch.entity.js';
+
+/**
+ * THE routing rule (the vendors module's; only batches need it, in SQL), as SQL on an expression giving a card's regime code (2 chars): the active vendor whose
+ * regime_codes hold that regime, else the active default vendor, else NULL (the card waits).
+ */
+export const VENDOR_FOR_REGIME = (regimeExpr: string) => `COALESCE(
+  (SELECT v.partner_id FROM vendor_profile v JOIN partner p ON p.id = v.partner_id AND p.active
+    WHERE ${regimeExpr} = ANY(v.regime_codes) ORDER BY v.partner_id LIMIT 1),
+  (SELECT v.partner_id FROM vendor_profile v JOIN partner p ON p.id = v.partner_id AND p.active WHERE v.is_default))`;
 
 export interface PickedCard {
   cardId: string;
@@ -150,5 +158,16 @@ export class BatchRepository {
     return (await run(em,
       `UPDATE personalisation_batch SET file_purged_at = now() WHERE id = ANY($1::uuid[]) AND status = 'returned' AND file_purged_at IS NULL`,
       [batchIds])).count;
+  }
+
+  /** written → returned for the batches none of whose cards is still at the vendor. */
+  async markBatchesReturned(em: EntityManager, batchIds: string[]): Promise<string[]> {
+    if (batchIds.length === 0) return [];
+    const { rows } = await run<{ id: string }>(em,
+      `UPDATE personalisation_batch b SET status = 'returned'
+        WHERE b.id = ANY($1::uuid[]) AND b.status = 'written'
+          AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state = 'in_personalisation')
+        RETURNING b.id`, [batchIds]);
+    return rows.map((r) => r.id);
   }
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CardsModule } from '../../cards/cards.module.js';
 import { PhotoModule } from '../../photo/photo.module.js';
-import { OrdersModule } from '../orders/orders.module.js';
+import { RequestsModule } from '../requests/requests.module.js';
 import { VendorsModule } from '../vendors/vendors.module.js';
 import { BatchBuilderService } from './batch-builder.service.js';
 import { BatchFileService } from './batch-file.service.js';
@@ -11,7 +11,7 @@ import { PersonalisationJobs } from './personalisation.jobs.js';
 
 /** Steps 4-5: card orders, personalisation batches (serials) and files in the vendors' outboxes. */
 @Module({
-  imports: [OrdersModule, VendorsModule, CardsModule, PhotoModule],
+  imports: [RequestsModule, VendorsModule, CardsModule, PhotoModule],
   controllers: [PersonalisationController],
   providers: [BatchRepository, BatchBuilderService, BatchFileService, PersonalisationJobs],
   exports: [BatchBuilderService, BatchFileService],

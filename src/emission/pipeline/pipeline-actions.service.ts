@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { FundEventType } from '../../events/event-types.js';
@@ -11,6 +12,7 @@ import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import type { CancelView, RetryView } from './dto/pipeline.dto.js';
 import { CANCELLABLE_STATUSES, RequestSituation, stepJob, StepJob } from './pipeline-rules.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 import { PipelineRepository } from './pipeline.repository.js';
 import { isUuid } from '../../platform/validation/ids.js';
 
@@ -27,8 +29,9 @@ export function sendStepJob(jobs: JobsService, em: EntityManager, job: StepJob):
 @Injectable()
 export class PipelineActionsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: PipelineRepository,
+    private readonly requests: CardRequestsService,
     private readonly jobs: JobsService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
@@ -40,7 +43,7 @@ export class PipelineActionsService {
    * Refused when the step is not the system's to redo (waiting for a person or the vendor, or closed).
    */
   async retry(actor: Actor, id: string): Promise<RetryView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const s = await this.lock(em, id);
       const job = stepJob(s);
       if (!job) {
@@ -49,7 +52,7 @@ export class PipelineActionsService {
         });
       }
       await sendStepJob(this.jobs, em, job);
-      await this.repo.resetAfterRetry(em, s.id);
+      await this.requests.resetAfterRetryIn(em, s.id);
       await this.audit.record(em, actor, {
         action: 'card_request.retried', entityType: REQUEST_AUDIT_ENTITY, entityId: s.id, organismeCode: s.organismeCode,
         details: { status: s.status, job: job.name, reinjections: s.reinjections, needsReview: s.needsReview },
@@ -60,7 +63,7 @@ export class PipelineActionsService {
 
   /** Cancels an open request before in_personalisation; an ordered card is cancelled with it (same transaction). */
   async cancel(actor: Actor, id: string): Promise<CancelView> {
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const s = await this.lock(em, id);
       if (!CANCELLABLE_STATUSES.includes(s.status)) {
         throw conflict('PIPELINE_CANNOT_CANCEL', `A request ${s.status} can no longer be cancelled here`, {
@@ -70,7 +73,7 @@ export class PipelineActionsService {
       // Only an ordered card can still be stopped; the card service checks its state and refuses anything else.
       const cancelledCardId = s.status === RequestStatus.Ordered && s.cardId ? s.cardId : null;
       if (cancelledCardId) await this.cards.transitionByIdIn(em, actor, cancelledCardId, CardAction.Cancel);
-      await this.repo.cancel(em, s.id);
+      await this.requests.cancelIn(em, s.id);
       await this.events.append(em, {
         organismeCode: s.organismeCode, type: FundEventType.RequestCancelled, subjectType: 'card_request', subjectId: s.id,
         data: { requestId: s.id, formNumber: s.formNumber, from: s.status, cardId: cancelledCardId, by: 'operator' },

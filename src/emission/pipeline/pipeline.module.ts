@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CardsModule } from '../../cards/cards.module.js';
+import { RequestsModule } from '../requests/requests.module.js';
 import { PipelineActionsService } from './pipeline-actions.service.js';
 import { PipelineController } from './pipeline.controller.js';
 import { PipelineJobs } from './pipeline.jobs.js';
@@ -9,7 +10,7 @@ import { ReinjectorService } from './reinjector.service.js';
 
 /** Operators' view of the emission pipeline, stuck items, retries and the re-injector. */
 @Module({
-  imports: [CardsModule],
+  imports: [CardsModule, RequestsModule],
   controllers: [PipelineController],
   providers: [PipelineRepository, PipelineService, PipelineActionsService, ReinjectorService, PipelineJobs],
 })

@@ -105,33 +105,6 @@ export class PipelineRepository {
     return rows.map(toSituation);
   }
 
-  async markReinjected(em: EntityManager, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await run(em, `UPDATE card_request SET reinjections = reinjections + 1, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`, [ids]);
-  }
-
-  async markNeedsReview(em: EntityManager, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await run(em, `UPDATE card_request SET needs_review = true, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`, [ids]);
-  }
-
-  /** After an operator's retry: the re-injector starts counting again, a full period from now. */
-  async resetAfterRetry(em: EntityManager, id: string): Promise<void> {
-    await run(em, `UPDATE card_request SET needs_review = false, reinjections = 0, updated_at = now(), version = version + 1 WHERE id = $1`, [id]);
-  }
-
-  /** Cancels a request and records the step, in the caller's transaction (the upload link dies with it). */
-  async cancel(em: EntityManager, id: string): Promise<void> {
-    await run(
-      em,
-      `UPDATE card_request SET status = 'cancelled', status_changed_at = now(), needs_review = false, reinjections = 0,
-              upload_token_hash = NULL, upload_token_expires_at = NULL, updated_at = now(), version = version + 1
-        WHERE id = $1`,
-      [id],
-    );
-    await run(em, `INSERT INTO card_request_step (request_id, status) VALUES ($1, 'cancelled')`, [id]);
-  }
-
   /**
    * Median and 90th percentile per segment, in days, computed in SQL. For each request the segment ends at the
    * first entry of its `to` status since `since`, and starts at the last entry of its `from` status before that

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { AppConfig } from '../../config/app-config.js';
 import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
@@ -9,6 +10,7 @@ import { JobName } from '../../platform/jobs/job-catalogue.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { REQUEST_AUDIT_ENTITY } from './pipeline-actions.service.js';
 import { RequestSituation, stepJob, StepJob } from './pipeline-rules.js';
+import { CardRequestsService } from '../requests/card-requests.service.js';
 import { PipelineRepository } from './pipeline.repository.js';
 
 /** Requests handled per transaction: locks stay short, and a crash loses at most one chunk's work (it is redone next run). */
@@ -31,8 +33,9 @@ export class ReinjectorService {
   private readonly logger = new Logger('pipeline');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: PipelineRepository,
+    private readonly requests: CardRequestsService,
     private readonly jobs: JobsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -44,7 +47,7 @@ export class ReinjectorService {
     // One global batch run covers every ordered request: it is enqueued once per run, not once per request.
     const state = { buildBatchesSent: false };
     for (;;) {
-      const handled = await this.dataSource.transaction((em) => this.chunk(em, report, state));
+      const handled = await this.tx.run((em) => this.chunk(em, report, state));
       if (handled < CHUNK) break;
     }
     if (report.reinjected || report.flaggedForReview) this.logger.log({ msg: 'stuck requests re-injected', ...report });
@@ -63,8 +66,8 @@ export class ReinjectorService {
     }
 
     await this.enqueue(em, reinject.map((r) => r.job), report, state);
-    await this.repo.markReinjected(em, reinject.map((r) => r.s.id));
-    await this.repo.markNeedsReview(em, review.map((r) => r.s.id));
+    await this.requests.markReinjectedIn(em, reinject.map((r) => r.s.id));
+    await this.requests.markNeedsReviewIn(em, review.map((r) => r.s.id));
     await this.events.append(em, ...review.map(({ s, reason }) => ({
       organismeCode: s.organismeCode, type: FundEventType.RequestNeedsReview, subjectType: 'card_request' as const, subjectId: s.id,
       data: { requestId: s.id, formNumber: s.formNumber, status: s.status, reinjections: s.reinjections, reason },

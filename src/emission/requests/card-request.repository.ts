@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { run } from '../../platform/database/sql.js';
-import { OPEN_REQUEST_STATUSES, RequestReason, RequestStatus } from './request-status.enum.js';
+import { AWAITING_PHOTO, OPEN_REQUEST_STATUSES, RequestReason, RequestStatus } from './request-status.enum.js';
 
 /** Who may see which requests, decided in SQL: a fund its organisme's, an operator (null) all. */
 export interface RequestScope {
@@ -49,6 +49,13 @@ export interface RequestStepRecord {
   enteredAt: Date;
 }
 
+export interface RequestMove {
+  id: string;
+  status: RequestStatus;
+  /** The request's card from now on (a re-made card after a failure); unchanged when absent. */
+  cardId?: string | null;
+}
+
 export interface NewCardRequest {
   formNumber: string;
   beneficiaryId: string;
@@ -91,8 +98,6 @@ export interface RequestListFilter {
 }
 
 const OPEN_LIST = OPEN_REQUEST_STATUSES.map((s) => `'${s}'`).join(', ');
-/** Statuses in which a request waits for the insured's photo (and for which the form deadlines run). */
-export const AWAITING_PHOTO = [RequestStatus.FormSent, RequestStatus.PhotoRejected];
 const AWAITING_LIST = AWAITING_PHOTO.map((s) => `'${s}'`).join(', ');
 
 const COLUMNS = `r.id, r.form_number, r.beneficiary_id, r.organisme_code, r.reason, r.status, r.auto_order, r.photo_id, r.card_id,
@@ -288,6 +293,57 @@ export class CardRequestRepository {
        SELECT u.id, u.organisme_code, u.form_number, prev.status FROM u JOIN prev ON prev.id = u.id`,
       [limit]);
     return rows.map(toHit);
+  }
+
+  /**
+   * Moves card requests along steps 4-6, set-based: one UPDATE for many requests and one card_request_step row
+   * per request that moved (the step history the lead times are computed from). Only requests still in one of
+   * `from` move; the caller holds their row locks.
+   */
+  async move(em: EntityManager, moves: RequestMove[], from: RequestStatus[]): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
+    if (moves.length === 0) return [];
+    const { rows } = await run<{ id: string; status: RequestStatus; organismeCode: string }>(em,
+      `WITH m AS (SELECT * FROM unnest($1::uuid[], $2::request_status[], $3::uuid[]) AS m(id, status, card_id)),
+       upd AS (
+         UPDATE card_request r
+            SET status = m.status, card_id = COALESCE(m.card_id, r.card_id), status_changed_at = now(), updated_at = now(),
+                version = r.version + 1, reinjections = 0
+           FROM m
+          WHERE r.id = m.id AND r.status = ANY($4::request_status[])
+         RETURNING r.id, r.status, r.organisme_code),
+       steps AS (INSERT INTO card_request_step (request_id, status) SELECT id, status FROM upd)
+       SELECT id, status::text AS status, organisme_code AS "organismeCode" FROM upd`,
+      [moves.map((m) => m.id), moves.map((m) => m.status), moves.map((m) => m.cardId ?? null), from],
+    );
+    return rows;
+  }
+
+  /** The emission pipeline's re-injector and operator actions (steps 4-6). */
+  async markReinjected(em: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await run(em, `UPDATE card_request SET reinjections = reinjections + 1, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`, [ids]);
+  }
+
+  async markNeedsReview(em: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await run(em, `UPDATE card_request SET needs_review = true, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`, [ids]);
+  }
+
+  /** After an operator's retry: the re-injector starts counting again, a full period from now. */
+  async resetAfterRetry(em: EntityManager, id: string): Promise<void> {
+    await run(em, `UPDATE card_request SET needs_review = false, reinjections = 0, updated_at = now(), version = version + 1 WHERE id = $1`, [id]);
+  }
+
+  /** Cancels a request and records the step, in the caller's transaction (the upload link dies with it). */
+  async cancel(em: EntityManager, id: string): Promise<void> {
+    await run(
+      em,
+      `UPDATE card_request SET status = 'cancelled', status_changed_at = now(), needs_review = false, reinjections = 0,
+              upload_token_hash = NULL, upload_token_expires_at = NULL, updated_at = now(), version = version + 1
+        WHERE id = $1`,
+      [id],
+    );
+    await run(em, `INSERT INTO card_request_step (request_id, status) VALUES ($1, 'cancelled')`, [id]);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { AppConfig } from '../../config/app-config.js';
 import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
@@ -9,19 +10,21 @@ import { conflict, DomainError, unprocessable } from '../../platform/errors/doma
 import { CardsService } from '../../cards/cards.service.js';
 import { BeneficiariesService } from '../../register/beneficiaries.service.js';
 import { RegisterClock } from '../../register/register-clock.js';
-import { AWAITING_PHOTO, CardRequestRecord, CardRequestRepository, RequestScope, RequestWithPhoto } from './card-request.repository.js';
+import { CardRequestRecord, CardRequestRepository, RequestMove, RequestScope, RequestWithPhoto } from './card-request.repository.js';
 import type {
   CardRequestPageView, CardRequestSummaryView, CardRequestView, CreateCardRequestDto, CreatedCardRequestView, ListCardRequestsQueryDto,
   UploadLinkView,
 } from './dto/card-request.dto.js';
 import { makeFormNumber } from './form-number.js';
-import { RequestReason, RequestStatus } from './request-status.enum.js';
+import { AWAITING_PHOTO, RequestReason, RequestStatus } from './request-status.enum.js';
 import { ageOn, CANCELLABLE } from './request-rules.js';
 import { newUploadToken, uploadLink } from './upload-token.js';
 import { isUuid } from '../../platform/validation/ids.js';
 
 
 export const REQUEST_ENTITY = 'card_request';
+
+export type { CardRequestRecord, RequestMove } from './card-request.repository.js';
 
 /** One answer for unknown, malformed and another fund's request: nothing confirms that a request exists. */
 export const requestNotFound = () => new DomainError('REQUEST_NOT_FOUND', 404, 'No such card request among your organisme\'s');
@@ -33,7 +36,7 @@ const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 
 @Injectable()
 export class CardRequestsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: CardRequestRepository,
     private readonly beneficiaries: BeneficiariesService,
     private readonly cards: CardsService,
@@ -52,7 +55,7 @@ export class CardRequestsService {
     const organismeCode = fundOrganisme(actor);
     const today = this.clock.today();
     const token = newUploadToken();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const b = await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId);
       if (!b) throw beneficiaryNotFound();
       if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
@@ -116,7 +119,7 @@ export class CardRequestsService {
   async cancel(actor: Actor, id: string): Promise<CardRequestView> {
     const organismeCode = fundOrganisme(actor);
     if (!isUuid(id)) throw requestNotFound();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!CANCELLABLE.includes(r.status)) {
         throw conflict('REQUEST_NOT_CANCELLABLE', `A request in status ${r.status} cannot be cancelled`, { requestStatus: r.status });
@@ -138,13 +141,59 @@ export class CardRequestsService {
     const organismeCode = fundOrganisme(actor);
     if (!isUuid(id)) throw requestNotFound();
     const token = newUploadToken();
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
       const expiresAt = await this.repo.setUploadToken(em, r.id, token.hash, this.config.uploadLinkDays);
       await this.audit.record(em, actor, { action: 'card_request.upload_link_renewed', entityType: REQUEST_ENTITY, entityId: r.id, organismeCode });
       return { photoUploadLink: uploadLink(token.token), expiresAt };
     });
+  }
+
+  /**
+   * Steps 4-6 (orders, batches, returns), in the caller's transaction: the requests still in one of `from` move,
+   * set-based, each with its step row; returns those that moved.
+   */
+  moveIn(em: EntityManager, moves: RequestMove[], from: RequestStatus[]): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
+    return this.repo.move(em, moves, from);
+  }
+
+  /** The pipeline's re-injector: these requests were re-run once more / are left for an operator to review. */
+  markReinjectedIn(em: EntityManager, ids: string[]): Promise<void> {
+    return this.repo.markReinjected(em, ids);
+  }
+
+  markNeedsReviewIn(em: EntityManager, ids: string[]): Promise<void> {
+    return this.repo.markNeedsReview(em, ids);
+  }
+
+  /** After an operator's retry: the re-injector starts counting again, a full period from now. */
+  resetAfterRetryIn(em: EntityManager, id: string): Promise<void> {
+    return this.repo.resetAfterRetry(em, id);
+  }
+
+  /** An operator's cancellation, in the caller's transaction: status, step row, and the upload link dies with it. */
+  cancelIn(em: EntityManager, id: string): Promise<void> {
+    return this.repo.cancel(em, id);
+  }
+
+  /** The photo module's steps, in its transaction: the request locked by id (any fund), by form number, by upload token. */
+  lockIn(em: EntityManager, id: string): Promise<CardRequestRecord | null> {
+    return this.repo.lock(em, { organismeCode: null }, id);
+  }
+
+  lockByFormNumberIn(em: EntityManager, formNumber: string): Promise<CardRequestRecord | null> {
+    return this.repo.lockByFormNumber(em, formNumber);
+  }
+
+  /** Uses the one-time upload link: the request it opened, now without a link; null when unknown or expired. */
+  consumeUploadTokenIn(em: EntityManager, hash: Buffer): Promise<CardRequestRecord | null> {
+    return this.repo.consumeUploadToken(em, hash);
+  }
+
+  /** Moves the request to a photo step (photo_received, photo_available with its photo, photo_rejected). */
+  enterPhotoStatusIn(em: EntityManager, id: string, status: RequestStatus, opts: { photoId?: string; clearUploadLink?: boolean } = {}): Promise<void> {
+    return this.repo.enterStatus(em, id, status, opts);
   }
 
   private async lockOwn(em: EntityManager, organismeCode: string, id: string): Promise<CardRequestRecord> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
 import { systemActor } from '../../platform/auth/actor.js';
@@ -18,7 +18,7 @@ const BATCH = 500;
 @Injectable()
 export class RequestDeadlinesService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: CardRequestRepository,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -29,7 +29,7 @@ export class RequestDeadlinesService {
     let reminded = 0;
     // Expiry first: a request past both dates expires without a pointless reminder.
     for (;;) {
-      const n = await this.dataSource.transaction(async (em) => {
+      const n = await this.tx.run(async (em) => {
         const hits = await this.repo.expireDue(em, BATCH);
         await this.events.append(em, ...hits.map((h) => event(h, FundEventType.RequestExpired)));
         if (hits.length) {
@@ -43,7 +43,7 @@ export class RequestDeadlinesService {
       if (n < BATCH) break;
     }
     for (;;) {
-      const n = await this.dataSource.transaction(async (em) => {
+      const n = await this.tx.run(async (em) => {
         const hits = await this.repo.remindDue(em, BATCH);
         await this.events.append(em, ...hits.map((h) => event(h, FundEventType.RequestReminder)));
         return hits.length;

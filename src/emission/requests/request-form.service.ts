@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -20,7 +20,7 @@ export interface RenderedForm {
 @Injectable()
 export class RequestFormService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: CardRequestRepository,
     private readonly renderer: RequestFormRenderer,
     private readonly config: AppConfig,
@@ -31,7 +31,7 @@ export class RequestFormService {
   async render(actor: Actor, id: string): Promise<RenderedForm> {
     const scope = scopeOf(actor);
     if (!isUuid(id)) throw requestNotFound();
-    const data = await this.dataSource.transaction(async (em) => {
+    const data = await this.tx.run(async (em) => {
       const d = await this.repo.formData(scope, id, em);
       if (!d) throw requestNotFound();
       await this.audit.record(em, actor, {

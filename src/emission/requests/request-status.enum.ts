@@ -18,6 +18,9 @@ export enum RequestStatus {
   Cancelled = 'cancelled',
 }
 
+/** Statuses in which a request waits for the insured's photo (and for which the form deadlines run). */
+export const AWAITING_PHOTO = [RequestStatus.FormSent, RequestStatus.PhotoRejected];
+
 export const OPEN_REQUEST_STATUSES = [
   RequestStatus.FormSent, RequestStatus.PhotoReceived, RequestStatus.PhotoRejected, RequestStatus.PhotoAvailable,
   RequestStatus.Ordered, RequestStatus.InPersonalisation,

@@ -11,12 +11,12 @@ import { RequestsJobs } from './requests.jobs.js';
 
 /**
  * Step 1: card requests, eligibility, the pre-filled form, deadlines; and the online photo link. The photo module
- * moves requests through the photo steps with CardRequestRepository, inside its own transactions.
+ * moves requests through the photo steps with CardRequestsService's `…In(em)` methods, inside its own transactions.
  */
 @Module({
   imports: [RegisterModule, CardsModule],
   controllers: [CardRequestsController],
   providers: [CardRequestRepository, CardRequestsService, RequestFormRenderer, RequestFormService, RequestDeadlinesService, RequestsJobs],
-  exports: [CardRequestRepository, CardRequestsService],
+  exports: [CardRequestsService],
 })
 export class RequestsModule {}

@@ -32,6 +32,21 @@ export interface ReturnedCard {
 }
 
 /** vendor_return_file, and the reads step 6 needs on cards and batches (cards are written through CardsService). */
+/** A received return file and what its ingestion did, newest first. */
+export interface ReturnFileSummary {
+  id: string;
+  vendorPartnerId: string;
+  fileName: string;
+  sha256: string;
+  status: ReturnFileStatus;
+  lineCount: number;
+  appliedCount: number;
+  rejectedCount: number;
+  failure: string | null;
+  receivedAt: Date;
+  ingestedAt: Date | null;
+}
+
 @Injectable()
 export class ReturnFileRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -80,19 +95,8 @@ export class ReturnFileRepository {
     return rows;
   }
 
-  /** written → returned for the batches none of whose cards is still at the vendor. */
-  async markBatchesReturned(em: EntityManager, batchIds: string[]): Promise<string[]> {
-    if (batchIds.length === 0) return [];
-    const { rows } = await run<{ id: string }>(em,
-      `UPDATE personalisation_batch b SET status = 'returned'
-        WHERE b.id = ANY($1::uuid[]) AND b.status = 'written'
-          AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state = 'in_personalisation')
-        RETURNING b.id`, [batchIds]);
-    return rows.map((r) => r.id);
-  }
-
-  async list(limit: number, vendorPartnerId?: string): Promise<Array<Record<string, unknown>>> {
-    const { rows } = await run(this.dataSource.manager,
+  async list(limit: number, vendorPartnerId?: string): Promise<ReturnFileSummary[]> {
+    const { rows } = await run<ReturnFileSummary>(this.dataSource.manager,
       `SELECT f.id, f.vendor_partner_id AS "vendorPartnerId", f.file_name AS "fileName", f.sha256, f.status, f.line_count AS "lineCount",
               f.applied_count AS "appliedCount", f.rejected_count AS "rejectedCount", f.failure, f.received_at AS "receivedAt", f.ingested_at AS "ingestedAt"
          FROM vendor_return_file f WHERE ($2::uuid IS NULL OR f.vendor_partner_id = $2) ORDER BY f.received_at DESC, f.id LIMIT $1`,

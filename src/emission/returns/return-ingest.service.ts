@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { CardAction } from '../../cards/card-action.enum.js';
 import { formatSerial } from '../../cards/card-serial.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
@@ -13,7 +14,8 @@ import { AuditService } from '../../platform/audit/audit.service.js';
 import { failpoint } from '../../platform/failpoint.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
-import { RequestProgressRepository, type RequestMove } from '../orders/request-progress.repository.js';
+import { BatchFileService } from '../personalisation/batch-file.service.js';
+import { CardRequestsService, type RequestMove } from '../requests/card-requests.service.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import { VENDOR_INBOX, VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
 import { buildRejectFile, parseReturnFile, rejectFileName, type LineProblem, type RetVersion, type ReturnLine } from './return-file.js';
@@ -53,9 +55,10 @@ export class ReturnIngestService {
   private readonly logger = new Logger('emission.returns');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: ReturnFileRepository,
-    private readonly progress: RequestProgressRepository,
+    private readonly progress: CardRequestsService,
+    private readonly batches: BatchFileService,
     private readonly cards: CardsService,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
@@ -63,7 +66,7 @@ export class ReturnIngestService {
   ) {}
 
   async ingest(returnFileId: string): Promise<IngestOutcome | null> {
-    const outcome = await this.dataSource.transaction(async (em) => {
+    const outcome = await this.tx.run(async (em) => {
       const rf = await this.repo.lock(em, returnFileId);
       // Unknown, or already done (a retry, a re-injection): nothing happens twice.
       if (!rf || rf.status !== ReturnFileStatus.Received) return null;
@@ -221,9 +224,9 @@ export class ReturnIngestService {
       }
     }
     // Requests a fund closed meanwhile stay as they are; the card changes all the same.
-    await this.progress.move(em, moves, [RequestStatus.InPersonalisation, RequestStatus.Completed]);
+    await this.progress.moveIn(em, moves, [RequestStatus.InPersonalisation, RequestStatus.Completed]);
     await this.events.append(em, ...events);
-    await this.repo.markBatchesReturned(em, [...new Set(accepted.map((a) => a.card.batchId))]);
+    await this.batches.markReturnedIn(em, [...new Set(accepted.map((a) => a.card.batchId))]);
     return keys.length;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -10,7 +11,7 @@ import { isIncompleteName } from '../../platform/sftp/sftp-account.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
 import { VENDOR_INBOX } from '../vendors/vendor-folders.js';
-import { VendorRepository } from '../vendors/vendor.repository.js';
+import { VendorsService } from '../vendors/vendors.service.js';
 import { ReturnFileRepository } from './return-file.repository.js';
 
 /** Received files, kept by content under the vendor's hidden area (the inbox copy is removed once registered). */
@@ -32,9 +33,9 @@ export class ReturnIntakeService {
   private readonly logger = new Logger('emission.returns');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: ReturnFileRepository,
-    private readonly vendors: VendorRepository,
+    private readonly vendors: VendorsService,
     private readonly folders: SftpFolders,
     private readonly jobs: JobsService,
     private readonly audit: AuditService,
@@ -47,7 +48,7 @@ export class ReturnIntakeService {
     if (!file) return null;
     const sha256 = createHash('sha256').update(file.data).digest('hex');
     await this.folders.keep(vendor.login, RECEIVED_AREA, sha256, file.data);
-    const id = await this.dataSource.transaction(async (em) => {
+    const id = await this.tx.run(async (em) => {
       const inserted = await this.repo.insertReceived(em, { vendorPartnerId: vendor.partnerId, fileName: name, sha256 });
       if (!inserted) return null;
       await this.jobs.send(em, JobName.EmissionIngestReturnFile, { returnFileId: inserted });
@@ -68,7 +69,7 @@ export class ReturnIntakeService {
   async purgeAbandonedUploads(olderThanHours: number): Promise<number> {
     const cutoffMs = Date.now() - olderThanHours * 3_600_000;
     let removed = 0;
-    for (const vendor of await this.vendors.list()) {
+    for (const vendor of await this.vendors.allVendors()) {
       try {
         removed += await this.folders.removeIncompleteBefore(vendor.login, VENDOR_INBOX, cutoffMs);
       } catch (e) {
@@ -107,5 +108,15 @@ export class ReturnIntakeService {
       }
     }
     return { registered, settlesAt: settlesAt === null ? null : new Date(settlesAt) };
+  }
+
+  /** Of these kept copies of a vendor's files (by SHA-256), those processed more than `retentionDays` ago. */
+  processedBefore(vendorPartnerId: string, sha256s: string[], retentionDays: number): Promise<string[]> {
+    return this.repo.processedBefore(vendorPartnerId, sha256s, retentionDays);
+  }
+
+  /** Records, in the caller's transaction, that these kept copies are gone; returns how many rows changed. */
+  markCopiesPurgedIn(em: EntityManager, vendorPartnerId: string, sha256s: string[]): Promise<number> {
+    return this.repo.markCopiesPurged(em, vendorPartnerId, sha256s);
   }
 }

@@ -4,13 +4,13 @@ import type { SftpAccount, SftpAccountProvider } from '../../platform/sftp/sftp-
 import { failpoint } from '../../platform/failpoint.js';
 import { SftpServer } from '../../platform/sftp/sftp-server.js';
 import { VENDOR_FOLDERS, VENDOR_INBOX } from '../vendors/vendor-folders.js';
-import { VendorRepository } from '../vendors/vendor.repository.js';
+import { VendorsService } from '../vendors/vendors.service.js';
 import { ReturnIntakeService } from './return-intake.service.js';
 
 /** Vendors as SFTP users: active vendor partners, their live keys, `/outbox` (read) and `/inbox` (write). */
 @Injectable()
 export class VendorSftpAccounts implements SftpAccountProvider, OnModuleInit {
-  constructor(private readonly server: SftpServer, private readonly vendors: VendorRepository, private readonly intake: ReturnIntakeService) {}
+  constructor(private readonly server: SftpServer, private readonly vendors: VendorsService, private readonly intake: ReturnIntakeService) {}
 
   onModuleInit(): void {
     this.server.register(this);

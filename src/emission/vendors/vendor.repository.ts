@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { PG_UNIQUE_VIOLATION, pgError } from '../../platform/database/pg-error.js';
 import { run } from '../../platform/database/sql.js';
-
-/**
- * THE routing rule, as SQL on an expression giving a card's regime code (2 chars): the active vendor whose
- * regime_codes hold that regime, else the active default vendor, else NULL (the card waits).
- */
-export const VENDOR_FOR_REGIME = (regimeExpr: string) => `COALESCE(
-  (SELECT v.partner_id FROM vendor_profile v JOIN partner p ON p.id = v.partner_id AND p.active
-    WHERE ${regimeExpr} = ANY(v.regime_codes) ORDER BY v.partner_id LIMIT 1),
-  (SELECT v.partner_id FROM vendor_profile v JOIN partner p ON p.id = v.partner_id AND p.active WHERE v.is_default))`;
 
 export interface VendorRow {
   partnerId: string;
@@ -31,10 +23,6 @@ export interface SshKeyRow {
   createdAt: Date;
   revokedAt: Date | null;
 }
-
-interface PgError { code?: string; constraint?: string }
-const pgError = (e: unknown): PgError | null =>
-  e instanceof QueryFailedError ? ((e as QueryFailedError & { driverError?: PgError }).driverError ?? (e as unknown as PgError)) : null;
 
 const VENDOR_COLUMNS = `v.partner_id AS "partnerId", p.name, p.active, v.login, v.is_default AS "isDefault",
   v.regime_codes::text[] AS "regimeCodes", v.age_recipient AS "ageRecipient", v.age_recipient_set_at AS "ageRecipientSetAt", v.created_at AS "createdAt"`;
@@ -109,7 +97,7 @@ export class VendorRepository {
       await run(em, `UPDATE vendor_profile SET age_recipient = $2, age_recipient_set_at = now() WHERE partner_id = $1`, [partnerId, recipient]);
       return true;
     } catch (e) {
-      if (pgError(e)?.code === '23505') return false;
+      if (pgError(e)?.code === PG_UNIQUE_VIOLATION) return false;
       throw e;
     }
   }
@@ -135,7 +123,7 @@ export class VendorRepository {
         [k.partnerId, k.algorithm, k.publicKey, k.fingerprint]);
       return rows[0];
     } catch (e) {
-      if (pgError(e)?.code === '23505') return null;
+      if (pgError(e)?.code === PG_UNIQUE_VIOLATION) return null;
       throw e;
     }
   }

@@ -9,6 +9,6 @@ import { VendorsService } from './vendors.service.js';
   imports: [SftpModule],
   controllers: [VendorsController],
   providers: [VendorRepository, VendorsService],
-  exports: [VendorRepository, SftpModule],
+  exports: [VendorsService, SftpModule],
 })
 export class VendorsModule {}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { createHash, createPublicKey } from 'node:crypto';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { Transactions } from '../../platform/database/transactions.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
@@ -22,6 +23,8 @@ const vendorNotFound = () => notFound('Vendor', 'VENDOR_NOT_FOUND');
 const toKeyView = (k: SshKeyRow): SshKeyView => ({ id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, createdAt: k.createdAt, revokedAt: k.revokedAt });
 
 /** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
+export type { VendorRow } from './vendor.repository.js';
+
 export function sshFingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
@@ -34,7 +37,7 @@ export function sshFingerprint(blob: Buffer): string {
 @Injectable()
 export class VendorsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly repo: VendorRepository,
     private readonly audit: AuditService,
     private readonly folders: SftpFolders,
@@ -43,7 +46,7 @@ export class VendorsService {
 
   async create(actor: Actor, dto: CreateVendorDto): Promise<VendorView> {
     const regimeCodes = [...(dto.regimeCodes ?? [])].sort();
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       await this.repo.lockRouting(em);
       const partner = await this.repo.partner(em, dto.partnerId);
       if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
@@ -67,7 +70,7 @@ export class VendorsService {
   async update(actor: Actor, partnerId: string, dto: UpdateVendorDto): Promise<VendorView> {
     if (!isUUID(partnerId)) throw vendorNotFound();
     const regimeCodes = dto.regimeCodes ? [...dto.regimeCodes].sort() : undefined;
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       await this.repo.lockRouting(em);
       const current = await this.repo.find(partnerId, em);
       if (!current) throw vendorNotFound();
@@ -87,6 +90,29 @@ export class VendorsService {
     return vendors.map((v) => this.view(v, keys));
   }
 
+  /** Every vendor, active or not (the jobs that walk the vendors' SFTP folders). */
+  allVendors(): Promise<VendorRow[]> {
+    return this.repo.list();
+  }
+
+  /** The active vendors' ids and logins (inbox scans). */
+  activeVendors(): Promise<Array<{ partnerId: string; login: string }>> {
+    return this.repo.activeVendors();
+  }
+
+  /** An active vendor's SFTP account (login and live keys), null when there is none. */
+  sftpAccount(login: string): Promise<{ partnerId: string; login: string; publicKeys: string[] } | null> {
+    return this.repo.sftpAccount(login);
+  }
+
+  /**
+   * Registers an SFTP key for any partner in the caller's transaction (sftp_public_key is written here only: the
+   * opposition module's concentrators use it too); null when the fingerprint is already registered, to anyone.
+   */
+  insertKeyIn(em: EntityManager, k: { partnerId: string; algorithm: string; publicKey: string; fingerprint: string }): Promise<SshKeyRow | null> {
+    return this.repo.insertKey(em, k);
+  }
+
   async get(partnerId: string): Promise<VendorView> {
     const v = isUUID(partnerId) ? await this.repo.find(partnerId) : null;
     if (!v) throw vendorNotFound();
@@ -99,7 +125,7 @@ export class VendorsService {
     const key = parseSshPublicKey(line);
     const blob = key.getPublicSSH();
     const fingerprint = sshFingerprint(blob);
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       if (!(await this.repo.find(partnerId, em))) throw vendorNotFound();
       // Stored without the comment (it often names a person or a host).
       const row = await this.repo.insertKey(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
@@ -112,7 +138,7 @@ export class VendorsService {
   /** Revokes a key at once: the next log-in with it fails. Revoking twice is harmless. */
   async revokeKey(actor: Actor, partnerId: string, keyId: string): Promise<SshKeyView> {
     if (!isUUID(partnerId) || !isUUID(keyId)) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
-    return this.dataSource.transaction(async (em) => {
+    return this.tx.run(async (em) => {
       const row = await this.repo.revokeKey(em, partnerId, keyId);
       if (!row) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
       await this.audit.record(em, actor, { action: 'vendor.ssh_key.revoke', entityType: 'vendor', entityId: partnerId, details: { keyId, fingerprint: row.fingerprint } });
@@ -130,7 +156,7 @@ export class VendorsService {
     if (!(await isUsableAgeRecipient(recipient))) {
       throw unprocessable('AGE_RECIPIENT_INVALID', 'Expected an age X25519 recipient: "age1" and 58 characters, as `age-keygen -y key.txt` prints it');
     }
-    await this.dataSource.transaction(async (em) => {
+    await this.tx.run(async (em) => {
       const current = await this.repo.find(partnerId, em);
       if (!current) throw vendorNotFound();
       if (current.ageRecipient === recipient) return;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
-import type { KeyPrincipal } from '../../partners/partner.repository.js';
+import type { KeyPrincipal } from '../../partners/key-principal.js';
 import { badRequest, DomainError } from '../errors/domain-error.js';
 import { RESERVED_KEYS } from '../validation/json-body.js';
 import { isPrintable } from '../validation/text.js';

@@ -11,7 +11,7 @@ import { SftpPublicKey, VendorProfile } from '../../emission/vendors/vendor.enti
 import { FundEvent, FundEventHorizon, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
 import { Photo } from '../../photo/photo.entity.js';
 import { OppositionChange, OppositionList } from '../../opposition/opposition.entity.js';
-import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/update.entities.js';
+import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/card-update.entity.js';
 import { CardMutation } from '../../update/mutation.entity.js';
 import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
 

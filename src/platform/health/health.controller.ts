@@ -1,9 +1,9 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { Allow, Public } from '../auth/auth.decorators.js';
+import { Transactions } from '../database/transactions.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { HealthView } from './health.dto.js';
@@ -11,7 +11,7 @@ import { HealthView } from './health.dto.js';
 @ApiTags('operations')
 @Controller()
 export class HealthController {
-  constructor(private readonly dataSource: DataSource, private readonly jobs: JobsService, private readonly metrics: MetricsService) {}
+  constructor(private readonly db: Transactions, private readonly jobs: JobsService, private readonly metrics: MetricsService) {}
 
   @Get('health')
   @Public()
@@ -20,7 +20,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: HealthView, description: 'One of them does not: `checks` says which' })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthView> {
     const [database, jobs] = await Promise.all([
-      this.dataSource.query('SELECT 1').then(() => 'up', () => 'down'),
+      this.db.ping().then(() => 'up', () => 'down'),
       this.jobs.ping().then((ok) => (ok ? 'up' : 'down'), () => 'down'),
     ]);
     const ok = database === 'up' && jobs === 'up';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import os from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
+import { leaseConnection, touch } from '../database/job-connections.js';
 import { JobLeasesRepository } from './job-leases.repository.js';
 
 const RECONNECT_MS = 1000;
@@ -48,7 +49,7 @@ export class JobLease {
   /** Keeps the connection busy now and then, so an idle-connection reaper never takes the lock away unnoticed. */
   async heartbeat(): Promise<void> {
     if (this.heldId === null) return;
-    await this.client!.query('SELECT 1').catch(() => undefined);
+    await touch(this.client!).catch(() => undefined);
   }
 
   /**
@@ -67,16 +68,8 @@ export class JobLease {
     await client.end().catch(() => undefined);
   }
 
-  private async connect(): Promise<pg.Client> {
-    // Keep-alives both ways: a connection silently dropped by the network is noticed here within seconds, and by the
-    // server within about 25 s (else a dead process's backend could hold its lock for the OS default of 2 hours).
-    const client = new pg.Client({
-      connectionString: this.url, application_name: 'vitale-jobs-lease', keepAlive: true, keepAliveInitialDelayMillis: 10_000,
-      options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
-    });
-    client.on('error', () => undefined); // handled through 'end' below
-    await client.connect();
-    return client;
+  private connect(): Promise<pg.Client> {
+    return leaseConnection(this.url);
   }
 
   private adopt(client: pg.Client): void {

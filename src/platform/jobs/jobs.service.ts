@@ -4,12 +4,12 @@ import {
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { decoratedMethods } from './decorated-methods.js';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import PgBoss from 'pg-boss';
-import { EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { DATABASE_URL } from '../database/database.tokens.js';
-import { run } from '../database/sql.js';
+import { clientExecutor, inPoolTransaction, jobsPool, managerExecutor as executor } from '../database/job-connections.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JOB_NAMES, JOB_SPECS, JobName, JobPayloads } from './job-catalogue.js';
@@ -63,13 +63,13 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     private readonly reflector: Reflector,
     private readonly metrics: MetricsService,
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'vitale-jobs' });
+    this.pool = jobsPool(url);
     // An idle connection dropped by the server (restart, outage) is not an application error.
     this.pool.on('error', (err) => this.unreachable('job queue connection lost', err));
     // Completed jobs stay in the live table for 32 days: pg-boss checks singleton slots there, and the longest
     // cron period (monthly) must not outlive it.
     this.boss = new PgBoss({
-      db: { executeSql: (text: string, values?: unknown[]) => this.pool.query(text, values) },
+      db: clientExecutor(this.pool),
       schedule: false, supervise: true, archiveCompletedAfterSeconds: 32 * 86_400,
     });
     this.boss.on('error', (err) => this.unreachable('pg-boss maintenance failed', err));
@@ -360,25 +360,8 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     });
   }
 
-  private async inTransaction<T>(work: (conn: pg.PoolClient) => Promise<T>): Promise<T> {
-    const conn = await this.pool.connect();
-    let broken: Error | undefined;
-    // A checked-out client has no error listener of the pool's: a connection dropped between two statements would
-    // otherwise be an unhandled 'error' event (the process dies). The next statement fails and says it anyway.
-    const dropped = (e: Error) => { broken = e; };
-    conn.on('error', dropped);
-    try {
-      await conn.query('BEGIN');
-      const out = await work(conn);
-      await conn.query('COMMIT');
-      return out;
-    } catch (err) {
-      await conn.query('ROLLBACK').catch((e: Error) => { broken = e; });
-      throw err;
-    } finally {
-      conn.off('error', dropped);
-      conn.release(broken);
-    }
+  private inTransaction<T>(work: (conn: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inPoolTransaction(this.pool, work);
   }
 
   /** A database outage is logged once when it starts and once when it ends, not on every poll. */
@@ -436,15 +419,7 @@ class SkipRound extends Error {}
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-function executor(em: EntityManager): PgBoss.Db {
-  return { executeSql: async (text: string, values: unknown[]) => ({ rows: (await run(em, text, values)).rows }) };
-}
-
 /** pg-boss's typings lack the (ids, data, options) form its implementation has: ids with no data, on a given connection. */
 function completeMany(boss: PgBoss, name: string, ids: string[], db: PgBoss.Db): Promise<unknown> {
   return (boss.complete as unknown as (n: string, i: string[], d: null, o: PgBoss.ConnectionOptions) => Promise<unknown>)(name, ids, null, { db });
-}
-
-function clientExecutor(conn: pg.PoolClient): PgBoss.Db {
-  return { executeSql: (text: string, values: unknown[]) => conn.query(text, values) };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactions } from '../database/transactions.js';
 import { systemActor, type Actor } from '../auth/actor.js';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import type { SftpAccount } from './sftp-account.js';
@@ -22,7 +22,7 @@ export type SftpRefusalReason =
  */
 @Injectable()
 export class SftpAudit {
-  constructor(private readonly dataSource: DataSource, private readonly audit: AuditService) {}
+  constructor(private readonly tx: Transactions, private readonly audit: AuditService) {}
 
   login(account: SftpAccount, connectionId: string, ip: string): Promise<void> {
     return this.write(actorOf(account, connectionId), { action: 'sftp.login', entityType: 'sftp_account', entityId: account.login, details: { ip } });
@@ -46,7 +46,7 @@ export class SftpAudit {
   }
 
   private write(actor: Actor, record: AuditRecord): Promise<void> {
-    return this.dataSource.transaction((em) => this.audit.record(em, actor, record));
+    return this.tx.run((em) => this.audit.record(em, actor, record));
   }
 }
 
