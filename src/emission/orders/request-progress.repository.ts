@@ -13,7 +13,8 @@ export interface RequestMove {
 /**
  * Moves card requests along steps 4-6, set-based: one UPDATE for many requests and one card_request_step row
  * per request that moved (the step history the lead times are computed from). Only requests still in one of
- * `from` move; the caller holds their row locks.
+ * `from` move; the caller holds their row locks. The requests are found by primary key (`id = ANY`): joined to the
+ * moves alone, the planner hashed every request in the `from` states, a scan of the whole table per call.
  */
 @Injectable()
 export class RequestProgressRepository {
@@ -26,7 +27,7 @@ export class RequestProgressRepository {
             SET status = m.status, card_id = COALESCE(m.card_id, r.card_id), status_changed_at = now(), updated_at = now(),
                 version = r.version + 1, reinjections = 0
            FROM m
-          WHERE r.id = m.id AND r.status = ANY($4::request_status[])
+          WHERE r.id = ANY($1::uuid[]) AND r.id = m.id AND r.status = ANY($4::request_status[])
          RETURNING r.id, r.status, r.organisme_code),
        steps AS (INSERT INTO card_request_step (request_id, status) SELECT id, status FROM upd)
        SELECT id, status::text AS status, organisme_code AS "organismeCode" FROM upd`,
