@@ -22,7 +22,7 @@ import { RegisterClock } from '../../src/register/register-clock.js';
 import { writeSynthetic } from '../../src/synthetic/copy-writer.js';
 import { insertRows, readChainRows, type TableRows } from '../support/emission-baseline.js';
 import {
-  allShippedReturnFile, createDefaultVendor, decryptPersoFile, insertReadyRequests, serialsOfPersoFile, startChainApp, storeSharedPhoto, type BenchVendor,
+  AGE_BINARY, allShippedReturnFile, createDefaultVendor, decryptPersoFile, insertReadyRequests, serialsOfPersoFile, startChainApp, storeSharedPhoto, type BenchVendor,
 } from '../support/emission-fixtures.js';
 import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
 
@@ -37,8 +37,12 @@ interface ChainTimes {
   order_s: number;
   batch_s: number;
   files_s: number;
+  /** The system's side of the returns: intake and ingestion. */
   returns_s: number;
-  /** Part of returns_s: the vendor's side (reading and decrypting its file, writing the return file into its inbox). */
+  /**
+   * Not the system's work, so not in the chain: the vendor's side (reading and decrypting its file, writing the
+   * return file into its inbox), done on the vendor's machine with its own `age`.
+   */
   vendor_s: number;
 }
 
@@ -130,8 +134,8 @@ async function runChain(
       throw new Error(`return file ${name}: ${JSON.stringify(outcome)} for ${serials.length} lines`);
     }
   }
-  const returns_s = seconds(t);
-  ctx.log(`emission:   ${batches.length} return files in ${returns_s.toFixed(1)} s (vendor side ${vendor_s.toFixed(1)} s)`);
+  const returns_s = seconds(t) - vendor_s;
+  ctx.log(`emission:   ${batches.length} return files in ${returns_s.toFixed(1)} s (and the vendor's side ${vendor_s.toFixed(1)} s)`);
   return { times: { order_s, batch_s, files_s, returns_s, vendor_s }, batches, files };
 }
 
@@ -227,7 +231,7 @@ export const emissionBench: Benchmark = {
       const seeded = await writeSynthetic(db.url, { count: n, seed: SEED });
       if (seeded.beneficiaries !== n) throw new Error(`the register holds ${seeded.beneficiaries} beneficiaries, not ${n}`);
       app = await startChainApp(db.url, dataDir, BATCH_SIZE);
-      const vendor = await createDefaultVendor(app, VENDOR_LOGIN);
+      const vendor = await createDefaultVendor(app, VENDOR_LOGIN, dataDir);
       const photo = await storeSharedPhoto(app);
       chipBytes = photo.chipBytes;
       ctx.log(`emission: set-up: ${n} card requests at photo_available with an accepted photo (shared chip image of ${photo.chipBytes} bytes)`);
@@ -241,7 +245,7 @@ export const emissionBench: Benchmark = {
 
       const started = performance.now();
       const chain = await runChain(ctx, app, vendor, requestIds, concurrency, chipKeys);
-      const total = seconds(started);
+      const total = seconds(started) - chain.times.vendor_s;
       times = chain.times;
       batchCount = chain.batches.length;
       ctx.log(`emission: chain done in ${total.toFixed(1)} s (${Math.round(n / total)} cards/s); verifying`);
@@ -299,6 +303,7 @@ export const emissionBench: Benchmark = {
       files_s: round(times.files_s),
       returns_s: round(times.returns_s),
       vendor_s: round(times.vendor_s),
+      vendor_age_binary: AGE_BINARY ? 1 : 0,
       baseline_s: round(baselineSeconds),
     };
   },

@@ -1,5 +1,8 @@
 import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import sharp from 'sharp';
@@ -38,20 +41,39 @@ export interface BenchVendor {
   login: string;
   /** Its age identity: its personalisation files are encrypted to the matching recipient. */
   ageIdentity: string;
+  /** The same identity in a key file, as `age -d -i` takes it. */
+  ageIdentityFile: string;
 }
 
 /** A personalisation_vendor partner made the default vendor (every regime's cards go to it), with its age recipient. */
-export async function createDefaultVendor(app: NestFastifyApplication, login: string): Promise<BenchVendor> {
+export async function createDefaultVendor(app: NestFastifyApplication, login: string, dir: string): Promise<BenchVendor> {
   const partner = await app.get(PartnersService).createPartner(systemActor(), { kind: PartnerKind.PersonalisationVendor, name: 'Bench vendor' });
   const vendors = app.get(VendorsService);
   await vendors.create(systemActor(), { partnerId: partner.id, login, isDefault: true, regimeCodes: [] });
   const ageIdentity = await generateX25519Identity();
   await vendors.setAgeRecipient(systemActor(), partner.id, await identityToRecipient(ageIdentity));
-  return { partnerId: partner.id, login, ageIdentity };
+  const ageIdentityFile = path.join(dir, `${login}_age.txt`);
+  writeFileSync(ageIdentityFile, `${ageIdentity}\n`, { mode: 0o600 });
+  return { partnerId: partner.id, login, ageIdentity, ageIdentityFile };
 }
 
-/** The vendor opens a perso/2 file with its age identity. */
+/** Whether the vendor's off-the-shelf tool, the `age` binary, is installed (.ci/run installs Debian's). */
+export const AGE_BINARY = spawnSync('age', ['--version']).status === 0;
+
+/**
+ * The vendor opens a perso/2 file with its age identity: with the `age` binary as a real vendor does (`age -d -i`),
+ * else with npm `age-encryption` (pure JavaScript, about twenty times slower).
+ */
 export async function decryptPersoFile(vendor: BenchVendor, encrypted: Buffer): Promise<Buffer> {
+  if (AGE_BINARY) {
+    return new Promise((resolve, reject) => {
+      const child = execFile('age', ['-d', '-i', vendor.ageIdentityFile], { encoding: 'buffer', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`age -d: ${err.message} ${stderr.toString()}`));
+        else resolve(stdout);
+      });
+      child.stdin!.end(encrypted);
+    });
+  }
   const d = new Decrypter();
   d.addIdentity(vendor.ageIdentity);
   return Buffer.from(await d.decrypt(new Uint8Array(encrypted)));

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { pgError, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { run } from '../platform/database/sql.js';
@@ -101,6 +101,11 @@ WITH c AS (
     FROM c CROSS JOIN e CROSS JOIN moved m
 )
 SELECT c.data_version AS "fromVersion", m.data_version AS version FROM c CROSS JOIN moved m`;
+
+/** Every column of a card row, named as the entity's properties (a RETURNING or SELECT list). */
+const CARD_COLUMNS = `id, serial::text AS serial, beneficiary_id AS "beneficiaryId", organisme_code AS "organismeCode", data_version AS "dataVersion",
+  state, opposition_reason AS "oppositionReason", previous_state AS "previousState", state_changed_at AS "stateChangedAt", batch_id AS "batchId",
+  chip_id AS "chipId", personalised_at AS "personalisedAt", shipped_at AS "shippedAt", created_at AS "createdAt", version`;
 
 /** The only place that writes the card table (other modules reach it through CardsService, in their own transaction). */
 @Injectable()
@@ -233,15 +238,15 @@ export class CardRepository {
   async insertOrderedMany(em: EntityManager, inputs: Array<{ beneficiaryId: string; organismeCode: string }>): Promise<Card[]> {
     if (inputs.length === 0) return [];
     try {
-      const { rows } = await run<{ id: string; beneficiary_id: string }>(em,
+      // The new rows come back whole from the INSERT (triggers included: RETURNING sees what was stored).
+      const { rows } = await run<Card>(em,
         `INSERT INTO card (beneficiary_id, organisme_code, state)
          SELECT b, o, 'ordered' FROM unnest($1::uuid[], $2::char(9)[]) AS t(b, o)
-         RETURNING id, beneficiary_id`,
+         RETURNING ${CARD_COLUMNS}`,
         [inputs.map((i) => i.beneficiaryId), inputs.map((i) => i.organismeCode)]);
-      const cards = new Map((await em.getRepository(Card).findBy({ id: In(rows.map((r) => r.id)) })).map((c) => [c.id, c]));
       // Matched back to the inputs by holder (a holder has one open request, so one new card in a call).
       const byHolder = new Map<string, Card[]>();
-      for (const r of rows) byHolder.set(r.beneficiary_id, [...(byHolder.get(r.beneficiary_id) ?? []), cards.get(r.id)!]);
+      for (const r of rows) byHolder.set(r.beneficiaryId, [...(byHolder.get(r.beneficiaryId) ?? []), r]);
       return inputs.map((i) => byHolder.get(i.beneficiaryId)!.shift()!);
     } catch (e) {
       const pg = pgError(e);
@@ -267,7 +272,7 @@ export class CardRepository {
            UPDATE serial_allocator SET next_serial = next_serial + $2 WHERE id = 1 RETURNING next_serial - $2 AS first
          ), old AS (
            SELECT c.id, c.state, t.ord FROM card c JOIN unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) ON c.id = t.id
-            WHERE c.serial IS NULL AND c.batch_id IS NULL AND c.state = ANY($4::card_state[])
+            WHERE c.id = ANY($1::uuid[]) AND c.serial IS NULL AND c.batch_id IS NULL AND c.state = ANY($4::card_state[])
               FOR UPDATE OF c
          )
          UPDATE card c

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile as readFileCallback } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
@@ -26,8 +27,13 @@ export class PhotoStore {
     await rename(tmp, file);
   }
 
+  /**
+   * The callback form of readFile: half the cost of the promise form for a small file (one stat and one read; a
+   * personalisation file reads 5,000 photos).
+   */
   get(key: string): Promise<Buffer> {
-    return readFile(this.file(key));
+    const file = this.file(key);
+    return new Promise((resolve, reject) => readFileCallback(file, (err, data) => (err ? reject(err) : resolve(data))));
   }
 
   /** Whether a non-empty file is stored under the key, without reading it. */
