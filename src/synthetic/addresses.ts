@@ -13,6 +13,8 @@ import { type Rng, WeightedTable } from './rng.js';
 export const LINE_MAX = 38;
 
 /** Towns: residence department, postcodes, name, weight (thousands of inhabitants, roughly). */
+// A data table, laid out in rows as written.
+// prettier-ignore
 const TOWNS: ReadonlyArray<readonly [string, readonly string[], string, number]> = [
   ['75', Array.from({ length: 20 }, (_, i) => `750${String(i + 1).padStart(2, '0')}`).concat('75116'), 'PARIS', 2165],
   ['13', Array.from({ length: 16 }, (_, i) => `130${String(i + 1).padStart(2, '0')}`), 'MARSEILLE', 870],
@@ -99,12 +101,24 @@ const TOWNS: ReadonlyArray<readonly [string, readonly string[], string, number]>
   ['86', ['86000'], 'POITIERS', 89], ['88', ['88000'], 'EPINAL', 32], ['89', ['89000'], 'AUXERRE', 35], ['90', ['90000'], 'BELFORT', 47],
 ];
 
+// A data table, laid out in rows as written.
+// prettier-ignore
 const SAINTS = ['MARTIN', 'GEORGES', 'JEAN', 'PIERRE', 'GERMAIN', 'LAURENT', 'ETIENNE', 'HILAIRE', 'AUBIN', 'ANDRE', 'DENIS', 'MAURICE', 'JULIEN', 'VINCENT', 'CYR', 'PAUL', 'SULPICE', 'MEDARD'];
+// A data table, laid out in rows as written.
+// prettier-ignore
 const VILLAGE_BASES = ['LA CHAPELLE', 'MONTIGNY', 'VILLENEUVE', 'BEAUMONT', 'FONTENAY', 'NEUVILLE', 'CHATILLON', 'VILLIERS', 'MAISONS', 'CHAMPAGNE', 'BOISSY', 'SAVIGNY', 'LA ROCHE', 'LE MESNIL', 'SAINTE-MARIE'];
+// A data table, laid out in rows as written.
+// prettier-ignore
 const VILLAGE_SUFFIXES = ['', '', '-LE-BOURG', '-LES-BOIS', '-LA-FORET', '-LE-CHATEAU', '-SOUS-BOIS', '-EN-VAL', '-LES-PRES', '-DU-BOIS', '-DES-CHAMPS', '-LE-VIEUX'];
 
+// A data table, laid out in rows as written.
+// prettier-ignore
 const STREET_TYPES = ['RUE', 'RUE', 'RUE', 'RUE', 'RUE', 'AVENUE', 'AVENUE', 'BOULEVARD', 'PLACE', 'ALLEE', 'CHEMIN', 'IMPASSE', 'ROUTE', 'QUAI', 'SQUARE', 'COURS', 'PASSAGE', 'RESIDENCE'];
+// A data table, laid out in rows as written.
+// prettier-ignore
 const STREET_ABBREVIATIONS: Record<string, string> = { AVENUE: 'AV', BOULEVARD: 'BD', PLACE: 'PL', ALLEE: 'ALL', CHEMIN: 'CHE', IMPASSE: 'IMP', ROUTE: 'RTE', SQUARE: 'SQ', PASSAGE: 'PASS', RESIDENCE: 'RES' };
+// A data table, laid out in rows as written.
+// prettier-ignore
 const STREET_NAMES = [
   'DE LA REPUBLIQUE', 'VICTOR HUGO', 'JEAN JAURES', 'DU GENERAL DE GAULLE', 'PASTEUR', 'DE LA PAIX', 'DES LILAS', 'DU MOULIN', 'DE L EGLISE',
   'DES ECOLES', 'DE LA GARE', 'NATIONALE', 'DU 8 MAI 1945', 'DU 11 NOVEMBRE', 'GAMBETTA', 'JULES FERRY', 'DES ROSES', 'DU CHATEAU',
@@ -115,7 +129,11 @@ const STREET_NAMES = [
   'DU GENERAL LECLERC', 'DES CERISIERS', 'DE LA RESISTANCE', 'MARCEL PAGNOL', 'JEAN MOULIN', 'DES FRERES LUMIERE', 'ALBERT CAMUS',
 ];
 const INSIDE = ['APPARTEMENT', 'APPT', 'ETAGE', 'BOITE', 'ESCALIER'];
+// A data table, laid out in rows as written.
+// prettier-ignore
 const OUTSIDE = ['RESIDENCE LES TILLEULS', 'RESIDENCE DU PARC', 'RESIDENCE LES PINS', 'BATIMENT', 'ENTREE', 'IMMEUBLE LE CONCORDE', 'LES JARDINS DE LA VILLE', 'CITE DES FLEURS', 'LE CLOS FLEURI'];
+// A data table, laid out in rows as written.
+// prettier-ignore
 const LOCALITIES = ['LIEU DIT LE MOULIN', 'LIEU DIT LA CROIX', 'HAMEAU DES PINS', 'LIEU DIT LES VIGNES', 'LE BOURG', 'LIEU DIT LA FERME'];
 
 interface ResidenceDept {

@@ -29,6 +29,8 @@ export interface Birthplace {
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Metropolitan departments: code, population (thousands), highest commune code used. */
+// A data table, laid out in rows as written.
+// prettier-ignore
 const METROPOLE: ReadonlyArray<readonly [string, number, number]> = [
   ['01', 660, 457], ['02', 530, 810], ['03', 335, 321], ['04', 165, 245], ['05', 141, 190], ['06', 1090, 163],
   ['07', 328, 348], ['08', 270, 502], ['09', 153, 339], ['10', 310, 427], ['11', 375, 440], ['12', 280, 304],

@@ -14,6 +14,8 @@ export function eraOf(year: number): Era {
   return year < 1946 ? 0 : year < 1966 ? 1 : year < 1986 ? 2 : year < 2006 ? 3 : 4;
 }
 
+// A data table, laid out in rows as written.
+// prettier-ignore
 const FR_MALE: Record<Era, readonly string[]> = {
   0: ['JEAN', 'PIERRE', 'ANDRÉ', 'RENÉ', 'LOUIS', 'MARCEL', 'ROGER', 'GEORGES', 'HENRI', 'PAUL', 'ROBERT', 'MAURICE', 'RAYMOND', 'LUCIEN', 'JACQUES', 'FERNAND', 'ÉMILE', 'GASTON', 'ALBERT', 'JOSEPH', 'CLAUDE', 'BERNARD', 'FRANÇOIS', 'MICHEL', 'GÉRARD', 'ROLAND', 'MARIUS', 'LÉON', 'JEAN-BAPTISTE', 'ANTOINE'],
   1: ['MICHEL', 'JEAN-PIERRE', 'ALAIN', 'BERNARD', 'GÉRARD', 'DANIEL', 'PATRICK', 'CHRISTIAN', 'JEAN-CLAUDE', 'PHILIPPE', 'JACQUES', 'SERGE', 'DIDIER', 'JEAN-LUC', 'JEAN-FRANÇOIS', 'PIERRE', 'DOMINIQUE', 'FRANCIS', 'GUY', 'JEAN-MARC', 'JOËL', 'THIERRY', 'ÉRIC', 'PASCAL', 'YVES', 'RENÉ', 'CLAUDE', 'ROLAND', 'HERVÉ', 'JEAN-PAUL'],
@@ -22,6 +24,8 @@ const FR_MALE: Record<Era, readonly string[]> = {
   4: ['GABRIEL', 'LÉO', 'RAPHAËL', 'LOUIS', 'LUCAS', 'ARTHUR', 'JULES', 'HUGO', 'MAËL', 'NOAH', 'ADAM', 'SACHA', 'ETHAN', 'NATHAN', 'TOM', 'THÉO', 'PAUL', 'NOLAN', 'TIMÉO', 'AARON', 'MATHIS', 'ENZO', 'LIAM', 'GABIN', 'AXEL', 'VICTOR', 'ÉLIO', 'NOÉ', 'MARTIN', 'ISAAC'],
 };
 
+// A data table, laid out in rows as written.
+// prettier-ignore
 const FR_FEMALE: Record<Era, readonly string[]> = {
   0: ['MARIE', 'JEANNE', 'MARGUERITE', 'GERMAINE', 'LOUISE', 'YVONNE', 'MADELEINE', 'SUZANNE', 'MARCELLE', 'DENISE', 'SIMONE', 'LUCIENNE', 'PAULETTE', 'ODETTE', 'ANDRÉE', 'RENÉE', 'HÉLÈNE', 'COLETTE', 'JACQUELINE', 'GENEVIÈVE', 'MARIE-LOUISE', 'THÉRÈSE', 'HUGUETTE', 'RAYMONDE', 'LÉONIE', 'ALICE', 'GISÈLE', 'MONIQUE', 'YVETTE', 'ÉLISE'],
   1: ['MONIQUE', 'FRANÇOISE', 'CATHERINE', 'NICOLE', 'MARTINE', 'CHRISTIANE', 'MICHÈLE', 'DANIELLE', 'SYLVIE', 'CHANTAL', 'BRIGITTE', 'ANNIE', 'JOSIANE', 'MARIE-CLAIRE', 'ÉVELYNE', 'DOMINIQUE', 'NADINE', 'ÉLISABETH', 'MARIE-CHRISTINE', 'PATRICIA', 'CHRISTINE', 'MARIE-FRANCE', 'JOSETTE', 'ODILE', 'MARYSE', 'MIREILLE', 'ARLETTE', 'GINETTE', 'COLETTE', 'HÉLÈNE'],
@@ -30,6 +34,8 @@ const FR_FEMALE: Record<Era, readonly string[]> = {
   4: ['JADE', 'LOUISE', 'EMMA', 'ALICE', 'AMBRE', 'LINA', 'ROSE', 'CHLOÉ', 'MIA', 'LÉA', 'ANNA', 'MILA', 'JULIA', 'INÈS', 'LÉNA', 'ZOÉ', 'AGATHE', 'LOU', 'CAMILLE', 'ROMANE', 'NINA', 'EVA', 'MANON', 'LÉONIE', 'INAYA', 'CHARLOTTE', 'IRIS', 'LUCIE', 'CAPUCINE', 'ADÈLE'],
 };
 
+// A data table, laid out in rows as written.
+// prettier-ignore
 const FR_SURNAMES = [
   'MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL',
   'LEFÈVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD', 'BONNET', 'DUPONT', 'LAMBERT', 'FONTAINE',
@@ -51,12 +57,16 @@ const FR_SURNAMES = [
 ];
 
 /** Names with a particle or an elided article: spaces and apostrophes inside the name. */
+// A data table, laid out in rows as written.
+// prettier-ignore
 const FR_PARTICLE_SURNAMES = [
   "D'ARTAGNAN", "D'ALEMBERT", "L'HERMITE", "L'HUILLIER", "D'AUBIGNÉ", "D'HONDT", 'DE LA FONTAINE', 'DE VILLIERS', 'DE LA TOUR',
   'DE SAINT-EXUPÉRY', 'DU PONT', 'DU BELLAY', 'DE LA ROCHEFOUCAULD', 'DES ESSARTS', 'DE MONTMORENCY', 'DE LA MORINIÈRE', 'LE BRETON DE VONNE',
   "D'ESTIENNE D'ORVES", 'DE BROGLIE', 'DU GUESCLIN', "DE L'ÉPÉE", "D'ANGLEMONT DE TASSIGNY",
 ];
 
+// A data table, laid out in rows as written.
+// prettier-ignore
 const GROUPS: Record<Exclude<NameGroup, 'fr' | 'algeria-before-1962'>, { male: readonly string[]; female: readonly string[]; surnames: readonly string[] }> = {
   maghreb: {
     male: ['MOHAMED', 'AHMED', 'KARIM', 'RACHID', 'MUSTAPHA', 'ABDELKADER', 'SAMIR', 'NABIL', 'YOUSSEF', 'MEHDI', 'KAMEL', 'HASSAN', 'SAÏD', 'FARID', 'KHALID', 'OMAR', 'BILAL', 'SOFIANE', 'ALI', 'DJAMEL'],

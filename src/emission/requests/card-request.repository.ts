@@ -298,7 +298,8 @@ export class CardRequestRepository {
   /**
    * Moves card requests along steps 4-6, set-based: one UPDATE for many requests and one card_request_step row
    * per request that moved (the step history the lead times are computed from). Only requests still in one of
-   * `from` move; the caller holds their row locks.
+   * `from` move; the caller holds their row locks. The requests are found by primary key (`id = ANY`): joined to the
+   * moves alone, the planner hashed every request in the `from` states, a scan of the whole table per call.
    */
   async move(em: EntityManager, moves: RequestMove[], from: RequestStatus[]): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
     if (moves.length === 0) return [];
@@ -309,7 +310,7 @@ export class CardRequestRepository {
             SET status = m.status, card_id = COALESCE(m.card_id, r.card_id), status_changed_at = now(), updated_at = now(),
                 version = r.version + 1, reinjections = 0
            FROM m
-          WHERE r.id = m.id AND r.status = ANY($4::request_status[])
+          WHERE r.id = ANY($1::uuid[]) AND r.id = m.id AND r.status = ANY($4::request_status[])
          RETURNING r.id, r.status, r.organisme_code),
        steps AS (INSERT INTO card_request_step (request_id, status) SELECT id, status FROM upd)
        SELECT id, status::text AS status, organisme_code AS "organismeCode" FROM upd`,
