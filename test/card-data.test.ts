@@ -4,7 +4,7 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { cardAuditEntries, cardIn, UNKNOWN_SERIAL } from './support/card-fixtures.js';
 import { cardVersions, LYON, PARIS, putRecord, RECORDS } from './support/kiosk-fixtures.js';
-import { insertBeneficiary, makeNir } from './support/factories.js';
+import { insertBeneficiary } from './support/factories.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('card data (fund side of online updates)', () => {

@@ -171,7 +171,7 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
         await delivery(await eventOf(DELIVERY_DAYS + 5), 'delivered', DELIVERY_DAYS - 1),
         await delivery(await eventOf(1), 'failed'),
         await delivery(await eventOf(DELIVERY_DAYS + 50), 'pending'), // pending: never, however old its event
-        await delivery(String(gone++), 'pending'),
+        await delivery(String(gone), 'pending'),
       ];
       expect(await purgeDeliveries()).toBe(4);
       for (const id of old) expect(await deliveryExists(id), id).toBe(false);

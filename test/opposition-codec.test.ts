@@ -128,7 +128,7 @@ describe('opposition list codec', () => {
 
   it('chaining: a full list plus the incremental lists after it gives exactly the next full list', () => {
     const r = rng(11);
-    let current = new Set(serialSet(r, 2000));
+    const current = new Set(serialSet(r, 2000));
     const base = full(10, [...current].sort((a, b) => a - b));
     const incs: IncrementalList[] = [];
     for (let n = 11; n <= 15; n++) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChipRecordsFromRegister1795468000000 } from '../src/migrations/1795468000000-ChipRecordsFromRegister.js';
 import { OneUsableCardPerHolder1795468100000 } from '../src/migrations/1795468100000-OneUsableCardPerHolder.js';
@@ -19,7 +19,7 @@ describe('migrations on existing data', () => {
   });
   afterAll(async () => { await ds?.destroy(); await drop?.(); });
 
-  const inMigration = async (fn: (run: (m: { up: Function; down: Function }, way: 'up' | 'down') => Promise<void>) => Promise<void>) => {
+  const inMigration = async (fn: (run: (m: MigrationInterface, way: 'up' | 'down') => Promise<void>) => Promise<void>) => {
     const qr = ds.createQueryRunner();
     try {
       await fn((m, way) => (way === 'up' ? m.up(qr) : m.down(qr)));

@@ -64,7 +64,7 @@ describe('partners scripting OpenSSH\'s sftp in batch mode', () => {
     await waitFor(async () => (await t.dataSource.query(`SELECT 1 FROM personalisation_batch WHERE status = 'written'`)).length === 1, 'batch file written');
     const outbox = path.join(dataDir, 'sftp', vendor.login, 'outbox');
 
-    let serials: string[] = [];
+    let serials: string[];
     for (let round = 0; round < ROUNDS; round++) {
       const local = path.join(work, `vendor-${round}`);
       mkdirSync(local);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import ssh2, { type ParsedKey } from 'ssh2';
@@ -24,7 +24,7 @@ async function sftpError(p: Promise<unknown>): Promise<number> {
 }
 
 async function loginFails(p: Promise<SftpClient>): Promise<void> {
-  let client: SftpClient | null = null;
+  let client: SftpClient;
   try {
     client = await p;
   } catch (e) {

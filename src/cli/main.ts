@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AppModule } from '../app.module.js';
-import { AppConfig, ConfigError, loadConfig } from '../config/app-config.js';
+import { type AppConfig, ConfigError, loadConfig } from '../config/app-config.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { cliActor } from '../platform/auth/actor.js';

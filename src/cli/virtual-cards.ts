@@ -33,7 +33,7 @@ export function readVirtualCards(file: string): VirtualCard[] {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not a readable JSON file (${(e as Error).message})`);
+    throw new Error(`${file}: not a readable JSON file (${(e as Error).message})`, { cause: e });
   }
   const doc = parsed as Partial<VirtualCardsFile> | null;
   if (!doc || doc.format !== VIRTUAL_CARDS_FORMAT || !Array.isArray(doc.cards)) throw new Error(`${file}: not a ${VIRTUAL_CARDS_FORMAT} file`);

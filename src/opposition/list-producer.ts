@@ -207,7 +207,7 @@ async function writeFull(
   let out = Buffer.allocUnsafe(TEXT_CHUNK);
   let pos = 0;
   let value = 0;
-  let digitsStart = -1; // index in chunk of the current line's digits (or -1: carried in `carry`)
+  let digitsStart: number; // index in chunk of the current line's digits (or -1: carried in `carry`)
   let carry: number[] = [];
   let seen = 0;
   const flush = async () => {

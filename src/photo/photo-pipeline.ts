@@ -1,4 +1,4 @@
-import { ImageProcessor, ImageUnreadableError, type NormalisedPhoto, type UnreadableKind } from './image-processor.js';
+import { type ImageProcessor, ImageUnreadableError, type NormalisedPhoto, type UnreadableKind } from './image-processor.js';
 import { ACCEPTED_FORMATS, runPhotoChecks, type PhotoThresholds } from './photo-checks.js';
 import { PhotoReason } from './photo-reason.enum.js';
 

@@ -8,7 +8,7 @@ export const ADDRESS_MAX_LINES = 6;
 export const ADDRESS_LINE_MAX = 38;
 
 const CIVIL_NAME = /^[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ](?:[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ' -]*[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ'])?$/;
-const ADDRESS_LINE = /^[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ'’ ,.\-\/()°]*$/;
+const ADDRESS_LINE = /^[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ'’ ,.\-/()°]*$/;
 
 export type IdentityErrorCode = 'NAME_INVALID_CHARACTERS' | 'NAME_TOO_LONG' | 'NAME_EMPTY' | 'ADDRESS_INVALID';
 
@@ -20,7 +20,7 @@ export function checkName(field: keyof typeof NAME_LIMITS, raw: string): { ok: t
   const value = normaliseName(raw);
   if (!value) return { ok: false, code: 'NAME_EMPTY', message: `${field} is empty` };
   if (value.length > NAME_LIMITS[field]) return { ok: false, code: 'NAME_TOO_LONG', message: `${field} is longer than ${NAME_LIMITS[field]} characters` };
-  if (!CIVIL_NAME.test(value) || /--|''|  /.test(value)) {
+  if (!CIVIL_NAME.test(value) || /--|''| {2}/.test(value)) {
     return { ok: false, code: 'NAME_INVALID_CHARACTERS', message: `${field} accepts capitals (accented too), hyphens, apostrophes and spaces only` };
   }
   return { ok: true, value };

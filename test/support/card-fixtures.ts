@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { CardState, OppositionReason } from '../../src/cards/card-state.enum.js';
 import { formatSerial } from '../../src/cards/card-serial.js';
 import { insertBeneficiary, insertCard, type CardRow } from './factories.js';

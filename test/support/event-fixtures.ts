@@ -1,7 +1,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { CardState } from '../../src/cards/card-state.enum.js';
 import { FundEventType, type NewFundEvent } from '../../src/events/event-types.js';
 import { FundEventsService } from '../../src/events/fund-events.service.js';

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { nirKey } from '../../src/register/nir.js';
 import { CardState, OppositionReason } from '../../src/cards/card-state.enum.js';
 

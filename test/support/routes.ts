@@ -1,4 +1,4 @@
-import { RequestMethod } from '@nestjs/common';
+import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PARAMTYPES_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { getMetadataStorage } from 'class-validator';
@@ -16,7 +16,7 @@ export interface RouteInfo {
   /** Path parameter names, in order. */
   params: string[];
   /** The DTO class of the @Body parameter, when it has one (not a plain object or `unknown`). */
-  bodyDto?: Function;
+  bodyDto?: Type;
   /** The properties of the @Query DTO, when there is one. */
   queryProperties: string[];
   /** Media types declared in the OpenAPI description (empty: JSON). */
@@ -24,7 +24,7 @@ export interface RouteInfo {
 }
 
 /** The properties a DTO class declares validation rules for. */
-export const dtoProperties = (cls: Function): string[] =>
+export const dtoProperties = (cls: Type): string[] =>
   [...new Set(getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false).map((m) => m.propertyName))];
 
 /** Every route of every controller, read from Nest's own metadata, so a new controller is covered by default. */
@@ -34,7 +34,7 @@ export function discoverRoutes(t: TestApp): RouteInfo[] {
   const reflector = t.app.get(Reflector);
   const routes: RouteInfo[] = [];
   for (const wrapper of discovery.getControllers()) {
-    const cls = wrapper.metatype as Function;
+    const cls = wrapper.metatype as Type;
     const base = ([] as string[]).concat(reflector.get(PATH_METADATA, cls) ?? '')[0];
     for (const m of scanner.getAllMethodNames(cls.prototype)) {
       const handler = cls.prototype[m];
@@ -43,14 +43,14 @@ export function discoverRoutes(t: TestApp): RouteInfo[] {
       const method = RequestMethod[reflector.get(METHOD_METADATA, handler) as number];
       const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
       const args = Object.entries((Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, m) ?? {}) as Record<string, { index: number }>);
-      const types = (Reflect.getMetadata(PARAMTYPES_METADATA, cls.prototype, m) ?? []) as Function[];
+      const types = (Reflect.getMetadata(PARAMTYPES_METADATA, cls.prototype, m) ?? []) as Type[];
       const argType = (paramtype: number) => {
         const arg = args.find(([key]) => key.split(':')[0] === String(paramtype));
         return arg ? types[arg[1].index] : undefined;
       };
       const body = argType(3);
       const query = argType(4);
-      const plain = (c: Function | undefined) => !c || [Object, String, Number, Boolean, Array, Buffer].includes(c as never);
+      const plain = (c: Type | undefined) => !c || [Object, String, Number, Boolean, Array, Buffer].includes(c as never);
       routes.push({
         method, path, name: `${cls.name}.${m}`,
         isPublic: !!reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]),

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CardState } from '../../cards/card-state.enum.js';
 import { run } from '../../platform/database/sql.js';
 import { CURRENT } from '../../register/sql.js';
 import type { CardRequestRecord } from '../requests/card-requests.service.js';

@@ -1,6 +1,6 @@
 import { BatchStatus } from '../personalisation/personalisation-batch.entity.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
-import { JobName, JobPayloads } from '../../platform/jobs/job-catalogue.js';
+import { JobName, type JobPayloads } from '../../platform/jobs/job-catalogue.js';
 
 /**
  * Who a request is waiting for. Only `system` steps are retried and re-injected: a step waiting for a person

@@ -1,4 +1,4 @@
-import { PartnerKind } from '../../partners/partner-kind.enum.js';
+import { type PartnerKind } from '../../partners/partner-kind.enum.js';
 
 /** Who acts: an authenticated partner (HTTP), or the system itself (jobs, crons) or an operator's CLI command. */
 export interface Actor {

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ALLOWED_KINDS, PUBLIC_ROUTE } from './auth.decorators.js';
@@ -11,7 +11,7 @@ export class RoutePolicyCheck implements OnModuleInit {
   onModuleInit(): void {
     const missing: string[] = [];
     for (const wrapper of this.discovery.getControllers()) {
-      const cls = wrapper.metatype as Function | undefined;
+      const cls = wrapper.metatype as Type | undefined;
       if (!cls) continue;
       for (const method of this.scanner.getAllMethodNames(cls.prototype)) {
         const handler = cls.prototype[method];

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import os from 'node:os';
 import type pg from 'pg';
 import { leaseConnection, touch } from '../database/job-connections.js';
-import { JobLeasesRepository } from './job-leases.repository.js';
+import { type JobLeasesRepository } from './job-leases.repository.js';
 
 const RECONNECT_MS = 1000;
 

@@ -81,7 +81,7 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy {
       });
     } catch (e) {
       // A bad expression stops the start, naming where it comes from.
-      throw new Error(`${setting ? CONFIG_ENV[setting] : name}: not a valid cron expression (${(e as Error).message})`);
+      throw new Error(`${setting ? CONFIG_ENV[setting] : name}: not a valid cron expression (${(e as Error).message})`, { cause: e });
     }
   }
 
