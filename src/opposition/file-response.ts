@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { OppositionErrors } from './opposition.errors.js';
 
 export interface ServedFile {
   path: string;
@@ -41,7 +41,7 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, f: Serv
   try {
     await access(f.path);
   } catch {
-    throw new DomainError('OPPOSITION_LIST_FILE_MISSING', 503, 'The list file is not available on this instance');
+    throw OppositionErrors.OPPOSITION_LIST_FILE_MISSING();
   }
   const etag = `"${f.sha256}"`;
   reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'private, max-age=0, must-revalidate');

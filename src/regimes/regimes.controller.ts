@@ -4,7 +4,7 @@ import { IsOptional, Matches } from 'class-validator';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, BulkUpload, CurrentActor } from '../platform/auth/auth.decorators.js';
-import { badRequest } from '../platform/errors/domain-error.js';
+import { RegimesErrors } from './regimes.errors.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
 import { FundView, OrganismeView, ReferenceLoadView, RegimeView } from './dto/regime-views.dto.js';
 import { RegimesService } from './regimes.service.js';
@@ -41,7 +41,7 @@ export class RegimesController {
   @ApiOkResponse({ type: OrganismeView })
   @ApiNotFoundResponse({ description: 'ORGANISME_NOT_FOUND' })
   organisme(@Param('code') code: string): Promise<OrganismeView> {
-    if (!/^\d{9}$/.test(code)) throw badRequest('ORGANISME_CODE_INVALID', 'An organisme code is 9 digits');
+    if (!/^\d{9}$/.test(code)) throw RegimesErrors.ORGANISME_CODE_INVALID();
     return this.service.getOrganisme(code);
   }
 
@@ -52,7 +52,7 @@ export class RegimesController {
   @ApiOperation({ summary: 'Load reference data from CSV (all or nothing); existing organismes are updated' })
   @ApiCreatedResponse({ type: ReferenceLoadView })
   load(@CurrentActor() actor: Actor, @Body() body: unknown) {
-    if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw badRequest('CONTENT_TYPE_CSV', 'Send the file as text/csv');
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw RegimesErrors.CONTENT_TYPE_CSV();
     return this.service.load(actor, body.toString());
   }
 }
