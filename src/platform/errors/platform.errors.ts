@@ -100,6 +100,10 @@ export const PlatformErrors = defineErrors('platform', {
       ? 'The body is larger than this endpoint accepts'
       : { message: `The body is larger than the ${maxBytes} bytes this endpoint accepts`, details: { maxBytes } },
   },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416, description: 'The Range asked for lies outside the file (`Content-Range` gives its size); ask for a range within it, or the whole file.',
+    message: (bytes: number) => `The file has ${bytes} bytes`,
+  },
   URI_TOO_LONG: {
     status: 414, description: 'A path parameter is over 100 characters; no identifier of this API is that long.',
     message: 'A path parameter is longer than 100 characters; no identifier of this API is that long',
