@@ -7,7 +7,7 @@ export const CardsErrors = defineErrors('cards', {
   CARD_NOT_FOUND: {
     status: 404,
     description: 'No card with this serial among those the caller may see (another fund\'s card answers the same); check the serial.',
-    message: 'Card not found',
+    message: 'No card with this serial among those you may see; check the 12-digit serial',
   },
   CARD_TRANSITION_NOT_ALLOWED: {
     status: 409,

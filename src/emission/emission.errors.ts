@@ -5,7 +5,7 @@ export const EmissionErrors = defineErrors('emission', {
   REQUEST_NOT_FOUND: {
     status: 404,
     description: 'No such card request among the caller\'s organisme\'s (another fund\'s request answers the same); check the id.',
-    message: 'No such card request among your organisme\'s',
+    message: 'No such card request among your organisme\'s; check the id (GET /v1/card-requests lists them)',
   },
   REQUEST_TOO_YOUNG: {
     status: 422, description: 'The beneficiary is under CARD_MIN_AGE (`minAge`): younger children are on a parent\'s card.',
@@ -69,7 +69,7 @@ export const EmissionErrors = defineErrors('emission', {
   },
   PIPELINE_REQUEST_NOT_FOUND: {
     status: 404, description: 'No card request has this id; list them from the pipeline.',
-    message: 'No such card request',
+    message: 'No card request has this id; check it against GET /v1/pipeline/stuck or the fund\'s request',
   },
   PIPELINE_NOTHING_TO_RETRY: {
     status: 409, description: 'The request waits on the insured, the fund or the vendor, or is closed (`waitingOn`): nothing to re-run.',
@@ -93,7 +93,7 @@ export const EmissionErrors = defineErrors('emission', {
   },
   VENDOR_NOT_FOUND: {
     status: 404, description: 'No vendor profile for this partner id; create it with POST /v1/vendors.',
-    message: 'Vendor not found',
+    message: 'This partner has no vendor profile; GET /v1/vendors lists them, POST /v1/vendors creates one',
   },
   VENDOR_PARTNER_KIND: {
     status: 422, description: 'Only a partner of kind personalisation_vendor can be a vendor (`kind` is the partner\'s).',
@@ -125,6 +125,6 @@ export const EmissionErrors = defineErrors('emission', {
   },
   SSH_KEY_NOT_FOUND: {
     status: 404, description: 'This vendor has no SSH key with this id; read the vendor to see its keys.',
-    message: 'SSH key not found',
+    message: 'This vendor has no SSH key with this id; GET /v1/vendors lists its keys',
   },
 });

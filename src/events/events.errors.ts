@@ -20,7 +20,7 @@ export const EventsErrors = defineErrors('events', {
   },
   WEBHOOK_NOT_FOUND: {
     status: 404, description: 'No such webhook subscription among the caller\'s organisme\'s; list them with GET /v1/webhooks.',
-    message: 'No such webhook subscription',
+    message: 'No webhook subscription of your organisme has this id; GET /v1/webhooks lists them',
   },
   WEBHOOK_FUND_ONLY: {
     status: 403, description: 'Only a fund subscribes to its own events.',

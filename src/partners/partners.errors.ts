@@ -4,7 +4,7 @@ import { defineErrors } from '../platform/errors/catalogue.js';
 export const PartnersErrors = defineErrors('partners', {
   PARTNER_NOT_FOUND: {
     status: 404, description: 'No partner has this id; list them with GET /v1/partners.',
-    message: 'Partner not found',
+    message: 'No partner has this id; GET /v1/partners lists them',
   },
   PARTNER_INACTIVE: {
     status: 409, description: 'The partner is deactivated: it gets no new key.',
@@ -20,7 +20,7 @@ export const PartnersErrors = defineErrors('partners', {
   },
   API_KEY_NOT_FOUND: {
     status: 404, description: 'This partner has no API key with this id; read the partner to see its keys.',
-    message: 'API key not found',
+    message: 'This partner has no API key with this id; GET /v1/partners/{id} lists its keys',
   },
   API_KEY_NOT_SUSPENDED: {
     status: 409, description: 'The API key is not suspended: there is nothing to lift.',

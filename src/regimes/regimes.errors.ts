@@ -4,7 +4,7 @@ import { defineErrors } from '../platform/errors/catalogue.js';
 export const RegimesErrors = defineErrors('regimes', {
   ORGANISME_NOT_FOUND: {
     status: 404, description: 'No organisme has this code in the reference data; check the 9 digits.',
-    message: 'Organisme not found',
+    message: 'No organisme has this code in the reference data; GET /v1/organismes lists them',
   },
   ORGANISME_CODE_INVALID: {
     status: 400, description: 'An organisme code is 9 digits; send it as such.',

@@ -12,7 +12,7 @@ export const RegisterErrors = defineErrors('register', {
   BENEFICIARY_NOT_FOUND: {
     status: 404,
     description: 'No such beneficiary among the insured the caller manages (another fund\'s insured answers the same); check the id.',
-    message: 'No such beneficiary among the insured you manage',
+    message: 'No such beneficiary among the insured you manage; check the id (GET /v1/beneficiaries, or POST /v1/beneficiaries/lookup by NIR)',
   },
   BENEFICIARY_EXISTS: {
     status: 409, description: 'This NIR is already affiliated to the caller\'s organisme (`beneficiaryId`); update that beneficiary instead.',
@@ -64,7 +64,7 @@ export const RegisterErrors = defineErrors('register', {
   BIRTH_RANK_INVALID: inputRule('birthRank is a whole number from 1 to 9.'),
   IMPORT_NOT_FOUND: {
     status: 404, description: 'No bulk import with this id among the caller\'s; imports are kept IMPORT_RETENTION_DAYS.',
-    message: 'Import not found',
+    message: 'No bulk import of yours has this id (reports are kept IMPORT_RETENTION_DAYS); check the location the upload answered',
   },
   IMPORT_MEDIA_TYPE: {
     status: 415, description: 'A bulk import is sent as text/csv or application/x-ndjson (format beneficiaries-import/1).',

@@ -35,7 +35,7 @@ export const UpdateErrors = defineErrors('update', {
   },
   KIOSK_EXCHANGE_NOT_FOUND: {
     status: 404, description: 'No such exchange for this kiosk (another kiosk\'s exchange answers the same); check again to open one.',
-    message: 'Exchange not found',
+    message: 'No exchange of this kiosk has this id; check the card again to open one',
   },
   KIOSK_CONFIRM_INVALID: {
     status: 400, description: 'A confirm names writtenRecords (with the card\'s cardAck on kiosk/2), or says aborted: true, not both.',
@@ -128,7 +128,7 @@ export const UpdateErrors = defineErrors('update', {
   },
   REGIME_TRANSFER_NOT_FOUND: {
     status: 404, description: 'No regime transfer has this id.',
-    message: 'Regime transfer not found',
+    message: 'No regime transfer has this id; GET /v1/regime-transfers lists them',
   },
   REGIME_TRANSFER_SOURCE_DUPLICATE: {
     status: 422, description: 'A source organisme appears more than once in the mappings (`organismeCodes`); give each once.',

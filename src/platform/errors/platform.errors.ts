@@ -144,7 +144,7 @@ export const PlatformErrors = defineErrors('platform', {
     message: (detail: string) => detail,
   },
   BAD_REQUEST: {
-    status: 400, description: 'The request cannot be read as HTTP (a malformed header or body framing); fix the request.',
+    status: 400, description: 'Refused by the framework before the endpoint ran: a path parameter that is not a UUID or a number where one is expected; check the URL.',
     message: (detail: string) => detail,
   },
   FORBIDDEN: {
