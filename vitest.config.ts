@@ -16,5 +16,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/count-reporter.ts'],
+    // Every answer's code must be one its route declares (@Answers and its policy's): else 500 UNDECLARED_PROBLEM_CODE,
+    // in the apps the tests start and the products they spawn alike (src/platform/errors/problem.filter.ts).
+    env: { VITALE_CHECK_PROBLEM_CODES: '1' },
   },
 });

@@ -17,6 +17,7 @@ import { JSON_MEDIA_TYPE, readRoutePolicies } from './platform/auth/route-polici
 import { sendProblem } from './platform/errors/problem.filter.js';
 import { JsonLogger } from './platform/logging/logger.js';
 import { MetricsService } from './platform/metrics/metrics.service.js';
+import { describeProblemResponses } from './platform/openapi/problem-responses.js';
 import { parseJsonBody } from './platform/validation/json-body.js';
 import { AppValidationPipe } from './platform/validation/validation.pipe.js';
 
@@ -98,7 +99,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: vk_<prefix>_<secret>' })
     .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  const document = SwaggerModule.createDocument(app, doc);
+  // Each route's error responses, from the codes it declares (@Answers) and those of its policy.
+  describeProblemResponses(document, policies);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   return app;
 }

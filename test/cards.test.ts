@@ -87,7 +87,7 @@ describe('card records', () => {
     it('refuses an unknown holder with a domain error', async () => {
       await expect(t.dataSource.transaction((em) =>
         cards.issue(em, operatorActor, { beneficiaryId: '00000000-0000-4000-8000-000000000000', organismeCode: ORG_A }),
-      )).rejects.toMatchObject({ code: 'BENEFICIARY_NOT_FOUND', status: 422 });
+      )).rejects.toMatchObject({ code: 'BENEFICIARY_NOT_FOUND', status: 404 });
     });
   });
 

@@ -35,6 +35,29 @@ describe('the OpenAPI description', () => {
     expect(lacking).toEqual([]);
   });
 
+  it('lists each operation\'s error codes by status, as problem documents, from @Answers and the route\'s policy', () => {
+    type Problem = { description?: string; content?: Record<string, { schema?: { allOf?: { properties?: { code?: { enum?: string[] } } }[] } }> };
+    const codesOf = (path: string, method: string, status: number): string[] | undefined => {
+      const r = (doc.paths[path]?.[method]?.responses as Record<string, Problem> | undefined)?.[String(status)];
+      return r?.content?.['application/problem+json']?.schema?.allOf?.[1]?.properties?.code?.enum;
+    };
+    // Its own (@Answers) ...
+    expect(codesOf('/v1/cards/{serial}', 'get', 404)).toEqual(['CARD_NOT_FOUND']);
+    expect(codesOf('/v1/cards/{serial}/transitions', 'post', 409)).toEqual(['CARD_HOLDER_HAS_USABLE_CARD', 'CARD_TRANSITION_NOT_ALLOWED']);
+    // ... and its policy's: credentials and kinds, rate, path parameters, body, validation, the database.
+    expect(codesOf('/v1/card-status/{serial}', 'get', 401)).toEqual(['AUTH_INVALID', 'AUTH_REQUIRED']);
+    expect(codesOf('/v1/card-status/{serial}', 'get', 403)).toEqual(['PARTNER_KIND_FORBIDDEN']);
+    expect(codesOf('/v1/card-status/{serial}', 'get', 429)).toEqual(['RATE_LIMITED']);
+    expect(codesOf('/v1/card-status/{serial}', 'get', 400)).toContain('PATH_PARAMETER_INVALID');
+    expect(codesOf('/v1/card-status/{serial}', 'get', 400)).toContain('QUERY_NOT_ACCEPTED');
+    expect(codesOf('/v1/card-status/{serial}', 'get', 503)).toEqual(['DATABASE_UNAVAILABLE']);
+    expect(codesOf('/v1/beneficiaries', 'post', 400)).toContain('VALIDATION_FAILED');
+    expect(codesOf('/v1/beneficiaries', 'post', 422)).toContain('NIR_KEY_MISMATCH');
+    // Public routes answer no 401; the description of each code is given.
+    expect(codesOf('/health', 'get', 401)).toBeUndefined();
+    expect((doc.paths['/v1/cards/{serial}'].get.responses as Record<string, Problem>)['404'].description).toContain('`CARD_NOT_FOUND`: No card');
+  });
+
   it('answers every list as { items, next }, never as a bare array', () => {
     const wrong: string[] = [];
     for (const { name, op } of operations()) {

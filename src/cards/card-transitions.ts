@@ -1,4 +1,4 @@
-import { DomainError } from '../platform/errors/domain-error.js';
+import { CardsErrors } from './cards.errors.js';
 import { CardAction } from './card-action.enum.js';
 import { CardState } from './card-state.enum.js';
 
@@ -82,12 +82,7 @@ export function allowedCardActions(card: CardStateSnapshot): CardAction[] {
 export function assertCardTransition(card: CardStateSnapshot, action: CardAction): CardState {
   const to = nextCardState(card, action);
   if (to === null) {
-    throw new DomainError(
-      'CARD_TRANSITION_NOT_ALLOWED',
-      409,
-      `A card in state ${card.state} cannot take the action ${action}`,
-      { state: card.state, action, allowedActions: allowedCardActions(card) },
-    );
+    throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ state: card.state, action, allowedActions: allowedCardActions(card) });
   }
   return to;
 }

@@ -3,7 +3,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { pgError, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { run } from '../platform/database/sql.js';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { CardsErrors } from './cards.errors.js';
+import { RegisterErrors } from '../register/register.errors.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
 import { MOVABLE_CARD_STATES, USABLE_CARD_STATES } from './card-transitions.js';
 import { Card } from './card.entity.js';
@@ -62,8 +64,7 @@ export interface CardStateChange {
   previousState: CardState | null;
 }
 
-const holderHasUsableCard = () => new DomainError('CARD_HOLDER_HAS_USABLE_CARD', 409,
-  'The holder already has another usable card (shipped or active); oppose or destroy that one first (one usable card per holder)');
+const holderHasUsableCard = CardsErrors.CARD_HOLDER_HAS_USABLE_CARD;
 
 /**
  * Confirms a kiosk/2 exchange the card acknowledged, in one statement (one round trip, its own transaction): locks
@@ -224,10 +225,10 @@ export class CardRepository {
     } catch (e) {
       const pg = pgError(e);
       if (pg?.code === PG_FOREIGN_KEY_VIOLATION && pg.detail?.includes('(beneficiary_id)')) {
-        throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary in the register');
+        throw RegisterErrors.BENEFICIARY_NOT_FOUND();
       }
       if (pg?.code === PG_FOREIGN_KEY_VIOLATION && pg.detail?.includes('(organisme_code)')) {
-        throw new DomainError('ORGANISME_UNKNOWN', 422, 'The organisme is not in the reference data');
+        throw RegimesErrors.ORGANISME_UNKNOWN();
       }
       throw e;
     }
@@ -250,7 +251,7 @@ export class CardRepository {
       return inputs.map((i) => byHolder.get(i.beneficiaryId)!.shift()!);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === PG_FOREIGN_KEY_VIOLATION) throw new DomainError('BENEFICIARY_NOT_FOUND', 422, 'No such beneficiary or organisme in the register');
+      if (pg?.code === PG_FOREIGN_KEY_VIOLATION) throw RegisterErrors.BENEFICIARY_NOT_FOUND();
       throw e;
     }
   }
@@ -286,8 +287,8 @@ export class CardRepository {
       return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(({ ord: _o, ...r }) => r);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === PG_CHECK_VIOLATION && pg.constraint === 'card_serial_range') throw new DomainError('CARD_SERIALS_EXHAUSTED', 503, 'No card serial is left');
-      if (pg?.code === PG_UNIQUE_VIOLATION) throw new DomainError('CARD_SERIAL_ALREADY_ISSUED', 409, 'A card of the batch already had a serial');
+      if (pg?.code === PG_CHECK_VIOLATION && pg.constraint === 'card_serial_range') throw CardsErrors.CARD_SERIALS_EXHAUSTED();
+      if (pg?.code === PG_UNIQUE_VIOLATION) throw CardsErrors.CARD_SERIAL_ALREADY_ISSUED();
       throw e;
     }
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -8,6 +8,8 @@ import {
   KeylessCardPageView, ListCardsQueryDto, ListKeylessCardsQueryDto,
 } from './dto/card.dto.js';
 import { CardsService } from './cards.service.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { CardsErrors } from './cards.errors.js';
 
 const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
 
@@ -42,7 +44,7 @@ export class CardsController {
   @ApiOperation({ summary: 'One card (CARD_NOT_FOUND also when it belongs to another organisme)' })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardView })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @Answers(CardsErrors.CARD_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardView> {
     return this.cards.get(actor, serial);
   }
@@ -51,7 +53,7 @@ export class CardsController {
   @ApiOperation({ summary: 'The state changes of a card, oldest first, from the audit trail' })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardHistoryView })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @Answers(CardsErrors.CARD_NOT_FOUND)
   history(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Query() q: CardHistoryQueryDto): Promise<CardHistoryView> {
     return this.cards.history(actor, serial, q);
   }
@@ -62,9 +64,13 @@ export class CardsController {
   @ApiOperation({ summary: 'Manual intervention: apply a named action of the card life cycle (docs/card-states.md)' })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardView })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'CARD_TRANSITION_NOT_ALLOWED, CARD_HOLDER_HAS_USABLE_CARD (activate, reship or a withdrawal while the holder has another shipped or active card)' })
-  @ApiUnprocessableEntityResponse({ description: 'OPPOSITION_REASON_REQUIRED, OPPOSITION_REASON_NOT_APPLICABLE' })
+  @Answers(
+    CardsErrors.CARD_NOT_FOUND,
+    CardsErrors.CARD_TRANSITION_NOT_ALLOWED,
+    CardsErrors.CARD_HOLDER_HAS_USABLE_CARD,
+    CardsErrors.OPPOSITION_REASON_REQUIRED,
+    CardsErrors.OPPOSITION_REASON_NOT_APPLICABLE,
+  )
   transition(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: CardTransitionDto): Promise<CardView> {
     return this.cards.transition(actor, serial, dto.action, { reason: dto.reason });
   }

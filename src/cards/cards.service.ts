@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Transactions } from '../platform/database/transactions.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { CardsErrors } from './cards.errors.js';
 import { CardAction } from './card-action.enum.js';
 import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
@@ -21,7 +21,7 @@ export type { CardStateCount, LockedCardState, ManufacturingFacts, MovableCard, 
 export const CARD_AUDIT_ENTITY = 'card';
 
 /** One body for "unknown", "malformed" and "not yours": a fund cannot tell another fund's card from no card. */
-export const cardNotFound = () => new DomainError('CARD_NOT_FOUND', 404, 'Card not found');
+export const cardNotFound = CardsErrors.CARD_NOT_FOUND;
 
 export interface TransitionOptions {
   reason?: OppositionReason;
@@ -34,10 +34,10 @@ export interface ManyTransitionOptions extends TransitionOptions {
 
 function checkReason(action: CardAction, opts: TransitionOptions): void {
   if (action === CardAction.Oppose && !opts.reason) {
-    throw unprocessable('OPPOSITION_REASON_REQUIRED', 'Opposing a card needs a reason (lost, stolen, fraud, ...)');
+    throw CardsErrors.OPPOSITION_REASON_REQUIRED();
   }
   if (action !== CardAction.Oppose && opts.reason) {
-    throw unprocessable('OPPOSITION_REASON_NOT_APPLICABLE', `The action ${action} takes no reason`);
+    throw CardsErrors.OPPOSITION_REASON_NOT_APPLICABLE(action);
   }
 }
 
@@ -135,14 +135,12 @@ export class CardsService {
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
     const t = CARD_TRANSITIONS[action];
-    if (t.to === PREVIOUS_STATE) throw new DomainError('CARD_TRANSITION_NOT_SET_BASED', 409, `The action ${action} is applied one card at a time`);
+    if (t.to === PREVIOUS_STATE) throw CardsErrors.CARD_TRANSITION_NOT_SET_BASED(action, false);
     const to = t.to;
     const reason = to === CardState.Opposed ? opts.reason! : null;
     const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason, opts.facts);
     if (moved.length !== ids.length) {
-      throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${action}`, {
-        action, allowedFrom: t.from, refused: ids.length - moved.length,
-      });
+      throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ action, allowedFrom: t.from, refused: ids.length - moved.length, total: ids.length });
     }
     await this.audit.record(em, actor, ...moved.map((c) => ({
       action: `card.${action}`,
@@ -166,16 +164,14 @@ export class CardsService {
     const steps = path.map((a) => ({ action: a, t: CARD_TRANSITIONS[a] }));
     for (const [i, s] of steps.entries()) {
       if (s.t.to === PREVIOUS_STATE || s.t.to === CardState.Opposed || s.t.needsReason) {
-        throw new DomainError('CARD_TRANSITION_NOT_SET_BASED', 409, `The action ${s.action} cannot be part of a path`);
+        throw CardsErrors.CARD_TRANSITION_NOT_SET_BASED(s.action, true);
       }
       if (i > 0 && !s.t.from.includes(steps[i - 1].t.to as CardState)) throw new Error(`card path: ${s.action} does not follow ${steps[i - 1].action}`);
     }
     const states = steps.map((s) => s.t.to as CardState);
     const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null, opts.facts);
     if (moved.length !== ids.length) {
-      throw new DomainError('CARD_TRANSITION_NOT_ALLOWED', 409, `${ids.length - moved.length} of ${ids.length} cards cannot take the action ${path[0]}`, {
-        action: path[0], allowedFrom: steps[0].t.from, refused: ids.length - moved.length,
-      });
+      throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ action: path[0], allowedFrom: steps[0].t.from, refused: ids.length - moved.length, total: ids.length });
     }
     await this.audit.record(em, actor, ...moved.flatMap((c) => steps.map((s, i) => ({
       action: `card.${s.action}`,
@@ -225,9 +221,7 @@ export class CardsService {
     const to = t.to as CardState;
     const moved = await this.cards.assignToBatch(em, batchId, ids, t.from, to);
     if (moved.length !== ids.length) {
-      throw new DomainError('CARD_NOT_ASSIGNABLE', 409, `${ids.length - moved.length} of ${ids.length} cards already have a serial or a batch, or are no longer ${t.from.join(' or ')}`, {
-        action, allowedFrom: t.from, refused: ids.length - moved.length,
-      });
+      throw CardsErrors.CARD_NOT_ASSIGNABLE({ action, allowedFrom: t.from, refused: ids.length - moved.length, total: ids.length });
     }
     await this.audit.record(em, actor, ...moved.map((c) => ({
       action: `card.${action}`, entityType: CARD_AUDIT_ENTITY, entityId: c.id, organismeCode: c.organismeCode,

@@ -14,6 +14,7 @@ import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 import { generateCardKeys } from '../update/card-crypto.js';
 import { saveVirtualCards, type VirtualCard } from './virtual-cards.js';
+import { UpdateErrors } from '../update/update.errors.js';
 
 /**
  * `npm run demo`: starts the product on its embedded defaults (a throw-away data folder; the ports PORT, SFTP_PORT
@@ -313,7 +314,7 @@ async function main(): Promise<number> {
     await api.ok(fund.key, 'PUT', `/v1/cards/${other}/data/coverage`, { content: coverage });
     const blind = await runKiosk(app.base, kiosk.key, ['--serial', other, '--without-card', '--read-version', '2']);
     const refused = blind.lines.find((l) => l.step === 'fetch without the card');
-    check(blind.code === 0 && refused?.code === 'KIOSK_PROOF_INVALID' && refused.disclosed === false,
+    check(blind.code === 0 && refused?.code === UpdateErrors.KIOSK_PROOF_INVALID.code && refused.disclosed === false,
       `card ${other}: the check works, the fetch without the card's proof is refused (${refused?.code}), no record disclosed`);
     check(!people.some((p) => blind.output.includes(p.nir) || blind.output.includes(p.birthName)), 'no NIR and no name in anything the kiosk shows');
 

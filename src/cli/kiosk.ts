@@ -5,6 +5,7 @@ import { ackMessage, cardSign, type CardKeys, openRecord, proofMessage, type Sea
 import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
 import { readVirtualCards, type VirtualCard } from './virtual-cards.js';
 import { cliOptions, usageError } from './cli-args.js';
+import { UpdateErrors } from '../update/update.errors.js';
 
 /**
  * `KIOSK_API_KEY=vk_… npm run kiosk -- --url http://localhost:3000 --serial 100000000042 [--cards-file cards.json]
@@ -113,7 +114,7 @@ async function main(): Promise<number> {
 
   async function kiosk1(): Promise<number> {
     const { status, json: check } = await call('/v1/kiosk/check', chip);
-    if (status === 409 && check.code === 'KIOSK_PROTOCOL_2_REQUIRED') {
+    if (status === 409 && check.code === UpdateErrors.KIOSK_PROTOCOL_2_REQUIRED.code) {
       process.stderr.write(`kiosk: this card has its own keys and takes kiosk/2 only: pass --cards-file with its virtual card (the demo writes one)\n`);
       return 1;
     }

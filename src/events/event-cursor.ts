@@ -1,4 +1,4 @@
-import { badRequest } from '../platform/errors/domain-error.js';
+import { EventsErrors } from './events.errors.js';
 
 /** A position in one organisme's feed: the (transaction id, event id) of the last event read. */
 export interface EventCursor {
@@ -19,7 +19,7 @@ export function encodeCursor(c: EventCursor): string {
 /** Absent = from the start; anything that is not a cursor we could have issued is refused (400 EVENT_CURSOR_INVALID). */
 export function decodeCursor(raw: string | undefined): EventCursor {
   if (raw === undefined || raw === '') return START_CURSOR;
-  const invalid = () => badRequest('EVENT_CURSOR_INVALID', 'after is not a cursor this feed issued; pass back the `next` of a previous answer');
+  const invalid = EventsErrors.EVENT_CURSOR_INVALID;
   if (raw.length > 64 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid();
   const m = CURSOR_TEXT.exec(Buffer.from(raw, 'base64url').toString('utf8'));
   if (!m || BigInt(m[1]) > BIGINT_MAX || BigInt(m[2]) > BIGINT_MAX) throw invalid();

@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiGoneResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { EventsQueryDto, FundEventPageView } from './dto/events.dto.js';
 import { FundEventsService } from './fund-events.service.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { EventsErrors } from './events.errors.js';
 
 @ApiTags('events')
 @Controller('v1/events')
@@ -18,8 +20,7 @@ export class EventsController {
     description: 'A resumed cursor never skips an event committed late and never repeats one. `wait` long-polls up to 30 s.',
   })
   @ApiOkResponse({ type: FundEventPageView })
-  @ApiBadRequestResponse({ description: 'EVENT_CURSOR_INVALID, EVENT_ORGANISME_REQUIRED (operators), VALIDATION_FAILED' })
-  @ApiGoneResponse({ description: 'EVENTS_CURSOR_EXPIRED: events after this cursor were purged (EVENT_RETENTION_DAYS); `oldestCursor` is the oldest cursor still served' })
+  @Answers(EventsErrors.EVENT_CURSOR_INVALID, EventsErrors.EVENT_ORGANISME_REQUIRED, EventsErrors.EVENTS_CURSOR_EXPIRED)
   feed(@CurrentActor() actor: Actor, @Query() q: EventsQueryDto): Promise<FundEventPageView> {
     return this.events.feed(actor, q);
   }

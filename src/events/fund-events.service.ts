@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { badRequest, DomainError } from '../platform/errors/domain-error.js';
+import { EventsErrors } from './events.errors.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import { decodeCursor, encodeCursor, type EventCursor } from './event-cursor.js';
@@ -74,9 +74,7 @@ export class FundEventsService implements OnModuleDestroy {
   private async refuseExpired(organismeCode: string, cursor: EventCursor): Promise<void> {
     const horizon = await this.repo.horizon(organismeCode);
     if (!horizon || !before(cursor, horizon)) return;
-    throw new DomainError('EVENTS_CURSOR_EXPIRED', 410,
-      'events after this cursor were deleted by the retention (EVENT_RETENTION_DAYS); resume from oldestCursor (or without `after`) and reconcile what may have been missed',
-      { oldestCursor: encodeCursor(horizon) });
+    throw EventsErrors.EVENTS_CURSOR_EXPIRED(encodeCursor(horizon));
   }
 
   /**
@@ -88,7 +86,7 @@ export class FundEventsService implements OnModuleDestroy {
       if (!actor.organismeCode) return null;
       return requested && requested !== actor.organismeCode ? null : actor.organismeCode;
     }
-    if (!requested) throw badRequest('EVENT_ORGANISME_REQUIRED', 'organismeCode is required: the feed is read one organisme at a time');
+    if (!requested) throw EventsErrors.EVENT_ORGANISME_REQUIRED();
     return requested;
   }
 }

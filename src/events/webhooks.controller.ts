@@ -1,7 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -10,8 +8,8 @@ import {
 } from './dto/webhooks.dto.js';
 import { WebhooksService } from './webhooks.service.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
-
-const NOT_FOUND = 'WEBHOOK_NOT_FOUND: unknown, deleted or another organisme\'s (indistinguishable)';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { EventsErrors } from './events.errors.js';
 
 @ApiTags('webhooks')
 @Controller('v1/webhooks')
@@ -23,7 +21,12 @@ export class WebhooksController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'Subscribe to the organisme\'s events; the signing secret is in this answer only' })
   @ApiCreatedResponse({ type: CreatedWebhookView })
-  @ApiConflictResponse({ description: 'WEBHOOK_LIMIT_REACHED' })
+  @Answers(
+    EventsErrors.WEBHOOK_FUND_ONLY,
+    EventsErrors.WEBHOOK_LIMIT_REACHED,
+    EventsErrors.WEBHOOK_TARGET_PRIVATE,
+    EventsErrors.WEBHOOK_TARGET_UNRESOLVED,
+  )
   create(@CurrentActor() actor: Actor, @Body() dto: CreateWebhookDto): Promise<CreatedWebhookView> {
     return this.webhooks.create(actor, dto);
   }
@@ -37,7 +40,7 @@ export class WebhooksController {
 
   @Get(':id')
   @ApiOkResponse({ type: WebhookView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(EventsErrors.WEBHOOK_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<WebhookView> {
     return this.webhooks.get(actor, id);
   }
@@ -46,7 +49,7 @@ export class WebhooksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Unsubscribe: no further call is made, pending deliveries are given up' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(EventsErrors.WEBHOOK_NOT_FOUND)
   remove(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
     return this.webhooks.remove(actor, id);
   }
@@ -54,7 +57,7 @@ export class WebhooksController {
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'Recent deliveries, newest first: status, attempts, last error' })
   @ApiOkResponse({ type: WebhookDeliveryPageView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(EventsErrors.WEBHOOK_NOT_FOUND)
   deliveries(@CurrentActor() actor: Actor, @Param('id') id: string, @Query() q: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageView> {
     return this.webhooks.deliveries(actor, id, q);
   }

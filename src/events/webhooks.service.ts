@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { conflict, DomainError } from '../platform/errors/domain-error.js';
+import { EventsErrors } from './events.errors.js';
 import type { CreatedWebhookView, CreateWebhookDto, WebhookDeliveryPageView, WebhookView } from './dto/webhooks.dto.js';
 import { checkTarget } from './webhook-address.guard.js';
 import { WebhookKeyStore } from './webhook-key.store.js';
@@ -16,7 +16,7 @@ export const MAX_WEBHOOKS_PER_ORGANISME = 10;
 
 
 /** Unknown, malformed, deleted or another organisme's: one answer, nothing confirms a subscription exists. */
-export const webhookNotFound = () => new DomainError('WEBHOOK_NOT_FOUND', 404, 'No such webhook subscription');
+export const webhookNotFound = EventsErrors.WEBHOOK_NOT_FOUND;
 
 function toView(s: SubscriptionRow): WebhookView {
   return { id: s.id, organismeCode: s.organismeCode, url: s.url, eventTypes: s.eventTypes, active: s.active, createdAt: s.createdAt };
@@ -36,14 +36,14 @@ export class WebhooksService {
   async create(actor: Actor, dto: CreateWebhookDto): Promise<CreatedWebhookView> {
     const organismeCode = actor.organismeCode;
     if (actor.kind !== PartnerKind.Fund || !organismeCode || !actor.partnerId) {
-      throw new DomainError('WEBHOOK_FUND_ONLY', 403, 'Only a fund subscribes to its own events');
+      throw EventsErrors.WEBHOOK_FUND_ONLY();
     }
     await this.refuseUnreachableTarget(dto.url);
     const eventTypes = [...new Set(dto.eventTypes ?? [])];
     const created = await this.tx.run(async (em) => {
       await this.repo.lockOrganisme(em, organismeCode);
       if ((await this.repo.countActive(em, organismeCode)) >= MAX_WEBHOOKS_PER_ORGANISME) {
-        throw conflict('WEBHOOK_LIMIT_REACHED', `An organisme holds at most ${MAX_WEBHOOKS_PER_ORGANISME} active webhooks; delete one first`);
+        throw EventsErrors.WEBHOOK_LIMIT_REACHED(MAX_WEBHOOKS_PER_ORGANISME);
       }
       const s = await this.repo.insert(em, { organismeCode, partnerId: actor.partnerId!, url: dto.url, eventTypes });
       // Only the host goes to the append-only trail: a fund may put a token of its own in the path or query.
@@ -92,8 +92,8 @@ export class WebhooksService {
     const check = await checkTarget(url, false);
     if (check.ok) return;
     throw check.reason === 'private'
-      ? new DomainError('WEBHOOK_TARGET_PRIVATE', 400, 'url: the host is, or resolves to, a private, loopback or link-local address; webhooks call public addresses only')
-      : new DomainError('WEBHOOK_TARGET_UNRESOLVED', 400, 'url: the host does not resolve from the back-office; register the webhook once its DNS name resolves');
+      ? EventsErrors.WEBHOOK_TARGET_PRIVATE()
+      : EventsErrors.WEBHOOK_TARGET_UNRESOLVED();
   }
 
   private async visible(actor: Actor, id: string): Promise<SubscriptionRow> {

@@ -8,7 +8,8 @@ import { parseSshPublicKey, sshFingerprint, VendorsService } from '../emission/v
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { OppositionErrors } from './opposition.errors.js';
 import type { SftpAccount, SftpAccountProvider } from '../platform/sftp/sftp-account.js';
 import { SftpFolderAccess } from '../platform/sftp/sftp-folder-access.enum.js';
 import { SftpFolders } from '../platform/sftp/sftp-folders.js';
@@ -23,7 +24,7 @@ const LOGIN = /^conc-([0-9a-f]{20})$/;
 /** A concentrator's SFTP login, derived from its partner id (no table of its own). */
 export const concentratorLogin = (partnerId: string) => `conc-${partnerId.replace(/-/g, '').slice(0, 20)}`;
 
-const concentratorNotFound = () => new DomainError('CONCENTRATOR_NOT_FOUND', 404, 'No active pharmacy_software partner with this id');
+const concentratorNotFound = OppositionErrors.CONCENTRATOR_NOT_FOUND;
 
 /**
  * Concentrators (pharmacy_software partners with an SSH key) as SFTP users: `/lists` holds every opposition list
@@ -86,7 +87,7 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     return this.tx.run(async (em) => {
       if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
       const row = await this.keys.insertKeyIn(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
-      if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
+      if (!row) throw PlatformErrors.SSH_KEY_EXISTS(fingerprint);
       await this.audit.record(em, actor, { action: 'opposition.concentrator.ssh_key.add', entityType: 'partner', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
       return { id: row.id, algorithm: key.type, fingerprint, createdAt: row.createdAt, login: concentratorLogin(partnerId), folder: `/${CONCENTRATOR_FOLDER}` };
     });

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { OppositionErrors } from './opposition.errors.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
 
 export interface ServedFile {
   path: string;
@@ -41,7 +42,7 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, f: Serv
   try {
     await access(f.path);
   } catch {
-    throw new DomainError('OPPOSITION_LIST_FILE_MISSING', 503, 'The list file is not available on this instance');
+    throw OppositionErrors.OPPOSITION_LIST_FILE_MISSING();
   }
   const etag = `"${f.sha256}"`;
   reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'private, max-age=0, must-revalidate');
@@ -51,9 +52,8 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, f: Serv
   const range = ifRange && ifRange !== etag ? 'none' : parseRange(req.headers.range, f.bytes);
   reply.header('Content-Disposition', `attachment; filename="${f.name}"`);
   if (range === 'unsatisfiable') {
-    return reply.code(416).header('Content-Range', `bytes */${f.bytes}`).type('application/problem+json').send(JSON.stringify({
-      type: 'about:blank', title: 'Range Not Satisfiable', status: 416, code: 'RANGE_NOT_SATISFIABLE', detail: `The file has ${f.bytes} bytes`,
-    }));
+    reply.header('Content-Range', `bytes */${f.bytes}`);
+    throw PlatformErrors.RANGE_NOT_SATISFIABLE(f.bytes);
   }
   reply.type(f.contentType);
   if (range === 'none') {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
 import { DATABASE_URL } from '../platform/database/database.tokens.js';
+import { OppositionErrors } from './opposition.errors.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import type { ListKind } from './list-codec.js';
 import { produceOppositionList } from './list-producer.js';
@@ -13,7 +14,7 @@ import type { ListPage } from '../platform/openapi/list-page.js';
 import { LISTS_PAGE, type OppositionListRow } from './opposition.repository.js';
 import { ownConnection } from '../platform/database/own-connection.js';
 
-export const listNotFound = () => new DomainError('OPPOSITION_LIST_NOT_FOUND', 404, 'No opposition list has this number: GET /v1/opposition-lists gives the numbers there are');
+export const listNotFound = OppositionErrors.OPPOSITION_LIST_NOT_FOUND;
 
 export function toListView(r: OppositionListRow): OppositionListView {
   return {
@@ -86,10 +87,7 @@ export class OppositionListsService {
     const when = kind === 'full'
       ? `the full list is produced on day ${this.config.oppositionFullListDay} of each month (OPPOSITION_FULL_LIST_DAY)`
       : 'an incremental list is produced every day';
-    return new DomainError('OPPOSITION_LIST_NOT_YET_PRODUCED', 404,
-      `No ${kind} opposition list has been produced yet: ${when} by the scheduled job (OPPOSITION_LIST_CRON, Paris time)` +
-        `${next ? `, next on ${next.toISOString()}` : ''}. An operator can produce one now: POST /v1/opposition-lists {"kind":"${kind}"}.`,
-      { kind, nextScheduledAt: next?.toISOString() ?? null, produceNow: 'POST /v1/opposition-lists' });
+    return OppositionErrors.OPPOSITION_LIST_NOT_YET_PRODUCED(kind, when, next ?? null);
   }
 
   file(row: OppositionListRow, format: 'text' | 'compact'): ListFile {

@@ -1,7 +1,5 @@
 import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Transactions } from '../platform/database/transactions.js';
 import { CardView } from '../cards/dto/card.dto.js';
@@ -21,6 +19,10 @@ import { OppositionService } from './opposition.service.js';
 import { ConcentratorKeyView, ListSignatureView } from './dto/opposition-views.dto.js';
 import { SigningKeyView } from '../platform/crypto/signing-key.dto.js';
 import { ApiListResponse, type ListPage } from '../platform/openapi/list-page.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { CardsErrors } from '../cards/cards.errors.js';
+import { OppositionErrors } from './opposition.errors.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
 
 /** A list file: text/plain (text format) or application/octet-stream (compact), whole or one byte range. */
 function ApiListFile(): MethodDecorator {
@@ -51,8 +53,7 @@ export class CardOppositionController {
   @ApiParam(SERIAL_PARAM)
   @ApiCreatedResponse({ type: OppositionView })
   @ApiOkResponse({ type: OppositionView, description: 'Already in opposition: nothing changed' })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND (also for another organisme\'s card)' })
-  @ApiConflictResponse({ description: 'CARD_TRANSITION_NOT_ALLOWED (the card was never delivered, or is cancelled/destroyed)' })
+  @Answers(CardsErrors.CARD_NOT_FOUND, CardsErrors.CARD_TRANSITION_NOT_ALLOWED)
   async declare(
     @CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: DeclareOppositionDto, @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OppositionView> {
@@ -65,7 +66,7 @@ export class CardOppositionController {
   @ApiOperation({ summary: 'The current opposition of a card' })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: OppositionView })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND, OPPOSITION_NOT_FOUND' })
+  @Answers(CardsErrors.CARD_NOT_FOUND, OppositionErrors.OPPOSITION_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<OppositionView> {
     return this.opposition.get(actor, serial);
   }
@@ -75,8 +76,15 @@ export class CardOppositionController {
   @ApiOperation({ summary: 'Withdraw a declaration made in error, within OPPOSITION_WITHDRAWAL_HOURS; the card returns to its previous state' })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardView })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'CARD_NOT_OPPOSED, OPPOSITION_NOT_WITHDRAWABLE (set by the system), OPPOSITION_WITHDRAWAL_TOO_LATE, OPPOSITION_CARD_REPLACED (a replacement card was ordered)' })
+  @Answers(
+    CardsErrors.CARD_NOT_FOUND,
+    OppositionErrors.CARD_NOT_OPPOSED,
+    OppositionErrors.OPPOSITION_NOT_WITHDRAWABLE,
+    OppositionErrors.OPPOSITION_WITHDRAWAL_TOO_LATE,
+    OppositionErrors.OPPOSITION_CARD_REPLACED,
+    CardsErrors.CARD_HOLDER_HAS_USABLE_CARD,
+    CardsErrors.CARD_TRANSITION_NOT_ALLOWED,
+  )
   withdraw(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardView> {
     return this.opposition.withdraw(actor, serial);
   }
@@ -113,7 +121,11 @@ export class OppositionListsController {
   @Get('latest')
   @ApiOperation({ summary: 'The latest list of a kind (default full) as a file (text or compact), with ETag and Range support' })
   @ApiListFile()
-  @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_YET_PRODUCED: none of this kind yet; the problem says when the job makes the first one (`nextScheduledAt`) and how an operator makes one now' })
+  @Answers(
+    OppositionErrors.OPPOSITION_LIST_NOT_YET_PRODUCED,
+    OppositionErrors.OPPOSITION_LIST_FILE_MISSING,
+    PlatformErrors.RANGE_NOT_SATISFIABLE,
+  )
   async latest(@Query() q: LatestListQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const row = await this.lists.latest(q.kind ?? 'full');
     return this.send(req, reply, row, q.format ?? 'text');
@@ -123,7 +135,12 @@ export class OppositionListsController {
   @ApiOperation({ summary: 'One list as a file (text or compact), with ETag (its SHA-256), If-None-Match and single Range support' })
   @ApiParam({ name: 'number', example: 1 })
   @ApiListFile()
-  @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_FOUND' })
+  @Answers(
+    OppositionErrors.OPPOSITION_LIST_NOT_FOUND,
+    OppositionErrors.OPPOSITION_LIST_FILE_MISSING,
+    PlatformErrors.RANGE_NOT_SATISFIABLE,
+    PlatformErrors.BAD_REQUEST,
+  )
   async byNumber(@Param('number', ParseIntPipe) number: number, @Query() q: ListFileQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     return this.send(req, reply, await this.lists.row(number), q.format ?? 'text');
   }
@@ -132,7 +149,7 @@ export class OppositionListsController {
   @ApiOperation({ summary: 'The detached Ed25519 signatures of both files of a list, with the signed statements (keys: GET /v1/signing-keys)' })
   @ApiParam({ name: 'number', example: 1 })
   @ApiOkResponse({ type: ListSignatureView })
-  @ApiNotFoundResponse({ description: 'OPPOSITION_LIST_NOT_FOUND' })
+  @Answers(OppositionErrors.OPPOSITION_LIST_NOT_FOUND, PlatformErrors.BAD_REQUEST)
   async signature(@Param('number', ParseIntPipe) number: number): Promise<ListSignatureView> {
     const r = await this.lists.row(number);
     const v = toListView(r);
@@ -189,8 +206,12 @@ export class ConcentratorsController {
   @ApiOperation({ summary: 'Register an SSH key of a concentrator (pharmacy_software partner): it may then collect the lists over SFTP, read-only, under its login' })
   @ApiParam({ name: 'partnerId', format: 'uuid' })
   @ApiCreatedResponse({ type: ConcentratorKeyView })
-  @ApiNotFoundResponse({ description: 'CONCENTRATOR_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'SSH_KEY_EXISTS' })
+  @Answers(
+    OppositionErrors.CONCENTRATOR_NOT_FOUND,
+    PlatformErrors.SSH_KEY_EXISTS,
+    PlatformErrors.SSH_KEY_INVALID,
+    PlatformErrors.SSH_KEY_TOO_WEAK,
+  )
   addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddConcentratorKeyDto): Promise<ConcentratorKeyView> {
     return this.accounts.addKey(actor, partnerId, dto.publicKey);
   }

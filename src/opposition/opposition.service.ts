@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config.js';
 import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { OppositionErrors } from './opposition.errors.js';
 import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
 
 
@@ -48,19 +48,17 @@ export class OppositionService {
   withdraw(actor: Actor, serial: string): Promise<CardView> {
     return this.tx.run(async (em) => {
       const card = await this.lock(em, actor, serial);
-      if (card.state !== CardState.Opposed) throw new DomainError('CARD_NOT_OPPOSED', 409, 'The card is not in opposition', { state: card.state });
+      if (card.state !== CardState.Opposed) throw OppositionErrors.CARD_NOT_OPPOSED(card.state);
       if (!withdrawable(card.oppositionReason)) {
-        throw new DomainError('OPPOSITION_NOT_WITHDRAWABLE', 409, `An opposition for the reason ${card.oppositionReason} was set by the system and cannot be withdrawn`, { reason: card.oppositionReason });
+        throw OppositionErrors.OPPOSITION_NOT_WITHDRAWABLE(card.oppositionReason);
       }
       if (card.tooLate) {
-        throw new DomainError('OPPOSITION_WITHDRAWAL_TOO_LATE', 409, `An opposition can be withdrawn only within ${this.config.oppositionWithdrawalHours} hours of its declaration`, {
-          opposedAt: card.stateChangedAt, withdrawableUntil: card.withdrawableUntil,
-        });
+        throw OppositionErrors.OPPOSITION_WITHDRAWAL_TOO_LATE(this.config.oppositionWithdrawalHours, card.stateChangedAt, card.withdrawableUntil);
       }
       // Once a replacement is on its way (ordered with the declaration, or later), the old card stays opposed:
       // withdrawing would leave the holder two usable cards.
       if (card.replaced) {
-        throw new DomainError('OPPOSITION_CARD_REPLACED', 409, 'A replacement card was ordered for this holder; the opposition stays', { serial: formatSerial(card.serial) });
+        throw OppositionErrors.OPPOSITION_CARD_REPLACED(formatSerial(card.serial));
       }
       return this.cards.transitionIn(em, actor, serial, CardAction.WithdrawOpposition);
     });
@@ -69,7 +67,7 @@ export class OppositionService {
   async get(actor: Actor, serial: string): Promise<OppositionView> {
     return this.tx.run(async (em) => {
       const card = await this.lock(em, actor, serial, false);
-      if (card.state !== CardState.Opposed) throw new DomainError('OPPOSITION_NOT_FOUND', 404, 'The card is not in opposition');
+      if (card.state !== CardState.Opposed) throw OppositionErrors.OPPOSITION_NOT_FOUND();
       return this.view(card);
     });
   }

@@ -1,11 +1,14 @@
 import { Controller, Delete, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { ApiListResponse, type ListPage } from '../platform/openapi/list-page.js';
 import { ApiKeySuspensionView, ListSuspensionsQuery } from './dto/key-suspension.dto.js';
 import { KeySuspensionsService } from './key-suspensions.service.js';
 import { PartnerKind } from './partner-kind.enum.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { PartnersErrors } from './partners.errors.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
 
 /** Operators lift a key the kiosk enumeration guard suspended (docs/formats/kiosk-protocol-2.md). */
 @ApiTags('partners')
@@ -17,8 +20,7 @@ export class KeySuspensionController {
   @Delete(':id/api-keys/:keyId/suspension')
   @ApiOperation({ summary: 'Lift the suspension of an API key (audited); the key authenticates again' })
   @ApiOkResponse({ type: ApiKeySuspensionView, description: 'The suspension, now lifted' })
-  @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND (also a key of another partner)' })
-  @ApiConflictResponse({ description: 'API_KEY_NOT_SUSPENDED' })
+  @Answers(PartnersErrors.API_KEY_NOT_FOUND, PartnersErrors.API_KEY_NOT_SUSPENDED, PlatformErrors.BAD_REQUEST)
   lift(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Param('keyId', new ParseUUIDPipe()) keyId: string): Promise<ApiKeySuspensionView> {
     return this.suspensions.lift(actor, id, keyId);
   }

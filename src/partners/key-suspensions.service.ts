@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { conflict, notFound } from '../platform/errors/domain-error.js';
+import { PartnersErrors } from './partners.errors.js';
 import { MetricsService } from '../platform/metrics/metrics.service.js';
 import type { ListPage } from '../platform/openapi/list-page.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
@@ -81,8 +81,8 @@ export class KeySuspensionsService implements OnModuleInit {
     const row = await this.tx.run(async (em) => {
       const lifted = await this.repo.lift(em, partnerId, apiKeyId, { partnerId: actor.partnerId, kind: actor.kind });
       if (!lifted) {
-        if (!(await this.repo.keyBelongsTo(partnerId, apiKeyId))) throw notFound('API key', 'API_KEY_NOT_FOUND');
-        throw conflict('API_KEY_NOT_SUSPENDED', 'This API key is not suspended');
+        if (!(await this.repo.keyBelongsTo(partnerId, apiKeyId))) throw PartnersErrors.API_KEY_NOT_FOUND();
+        throw PartnersErrors.API_KEY_NOT_SUSPENDED();
       }
       await this.audit.record(em, actor, {
         action: 'api-key.suspension_lifted', entityType: 'api_key', entityId: apiKeyId,

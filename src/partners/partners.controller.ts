@@ -1,7 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import {
-  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
@@ -11,6 +9,10 @@ import { ALL_PARTNER_KINDS, PartnerKind } from './partner-kind.enum.js';
 import { PartnersService } from './partners.service.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
 import { IsEnum, IsOptional } from 'class-validator';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { PartnersErrors } from './partners.errors.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
 
 class ListPartnersQuery {
   @IsOptional() @IsEnum(PartnerKind)
@@ -26,7 +28,7 @@ export class PartnersController {
   @Post()
   @ApiOperation({ summary: 'Register a partner (fund, digitisation centre, vendor, kiosk, pharmacy software, operator); set-up of each: docs/partners.md' })
   @ApiCreatedResponse({ type: PartnerView })
-  @ApiUnprocessableEntityResponse({ description: 'ORGANISME_REQUIRED, ORGANISME_UNKNOWN, ORGANISME_NOT_ALLOWED' })
+  @Answers(PartnersErrors.ORGANISME_REQUIRED, RegimesErrors.ORGANISME_UNKNOWN, PartnersErrors.ORGANISME_NOT_ALLOWED)
   create(@CurrentActor() actor: Actor, @Body() dto: CreatePartnerDto) {
     return this.service.createPartner(actor, dto);
   }
@@ -40,7 +42,7 @@ export class PartnersController {
 
   @Get(':id')
   @ApiOkResponse({ type: PartnerDetailView })
-  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
+  @Answers(PartnersErrors.PARTNER_NOT_FOUND, PlatformErrors.BAD_REQUEST)
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<PartnerDetailView> {
     return this.service.get(id);
   }
@@ -48,7 +50,7 @@ export class PartnersController {
   @Delete(':id')
   @ApiOperation({ summary: 'Deactivate a partner and revoke all its keys' })
   @ApiOkResponse({ type: PartnerView })
-  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
+  @Answers(PartnersErrors.PARTNER_NOT_FOUND, PlatformErrors.BAD_REQUEST)
   async deactivate(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
     const p = await this.service.deactivatePartner(actor, id);
     this.keys.invalidate();
@@ -58,8 +60,7 @@ export class PartnersController {
   @Post(':id/api-keys')
   @ApiOperation({ summary: 'Create an API key; the key is in the answer and nowhere else' })
   @ApiCreatedResponse({ type: CreatedApiKeyView })
-  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'PARTNER_INACTIVE' })
+  @Answers(PartnersErrors.PARTNER_NOT_FOUND, PartnersErrors.PARTNER_INACTIVE, PlatformErrors.BAD_REQUEST)
   createKey(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CreateApiKeyDto) {
     return this.service.createApiKey(actor, id, dto.label);
   }
@@ -67,7 +68,7 @@ export class PartnersController {
   @Delete(':id/api-keys/:keyId')
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiOkResponse({ type: ApiKeyView })
-  @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })
+  @Answers(PartnersErrors.API_KEY_NOT_FOUND, PlatformErrors.BAD_REQUEST)
   async revokeKey(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Param('keyId', new ParseUUIDPipe()) keyId: string) {
     const k = await this.service.revokeApiKey(actor, id, keyId);
     this.keys.invalidate();

@@ -3,8 +3,9 @@ import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { generateApiKey } from '../platform/auth/api-key.codec.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { DomainError, notFound } from '../platform/errors/domain-error.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
 import { RegimesService } from '../regimes/regimes.service.js';
+import { PartnersErrors } from './partners.errors.js';
 import { CreatedApiKeyView } from './dto/partner.dto.js';
 import { PartnerKind } from './partner-kind.enum.js';
 import { ApiKey, Partner } from './partner.entity.js';
@@ -23,12 +24,12 @@ export class PartnersService {
 
   async createPartner(actor: Actor, input: { kind: PartnerKind; name: string; organismeCode?: string }): Promise<Partner> {
     if (input.kind === PartnerKind.Fund) {
-      if (!input.organismeCode) throw new DomainError('ORGANISME_REQUIRED', 422, 'A fund partner needs its 9-digit organisme code');
+      if (!input.organismeCode) throw PartnersErrors.ORGANISME_REQUIRED();
       if (!(await this.regimes.organismeExists(input.organismeCode))) {
-        throw new DomainError('ORGANISME_UNKNOWN', 422, `Organisme ${input.organismeCode} is not in the reference data`);
+        throw RegimesErrors.ORGANISME_UNKNOWN({ field: 'organismeCode' });
       }
     } else if (input.organismeCode) {
-      throw new DomainError('ORGANISME_NOT_ALLOWED', 422, 'Only fund partners carry an organisme code');
+      throw PartnersErrors.ORGANISME_NOT_ALLOWED();
     }
     return this.tx.run(async (em) => {
       const p = await this.partners.insertPartner(em, { kind: input.kind, name: input.name, organismeCode: input.organismeCode ?? null });
@@ -43,8 +44,8 @@ export class PartnersService {
   async createApiKey(actor: Actor, partnerId: string, label?: string): Promise<CreatedApiKeyView> {
     return this.tx.run(async (em) => {
       const partner = await this.partners.findPartner(partnerId, em);
-      if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
-      if (!partner.active) throw new DomainError('PARTNER_INACTIVE', 409, 'The partner is deactivated');
+      if (!partner) throw PartnersErrors.PARTNER_NOT_FOUND();
+      if (!partner.active) throw PartnersErrors.PARTNER_INACTIVE();
       const { key, prefix, secretHash } = generateApiKey();
       const row = await this.partners.insertApiKey(em, { partnerId, prefix, secretHash, label: label ?? null });
       await this.audit.record(em, actor, {
@@ -57,7 +58,7 @@ export class PartnersService {
   async revokeApiKey(actor: Actor, partnerId: string, keyId: string) {
     return this.tx.run(async (em) => {
       const row = await this.partners.revokeKey(em, partnerId, keyId);
-      if (!row) throw notFound('API key', 'API_KEY_NOT_FOUND');
+      if (!row) throw PartnersErrors.API_KEY_NOT_FOUND();
       await this.audit.record(em, actor, { action: 'api-key.revoked', entityType: 'api_key', entityId: keyId, details: { partnerId } });
       return keyView(row);
     });
@@ -66,7 +67,7 @@ export class PartnersService {
   async deactivatePartner(actor: Actor, partnerId: string): Promise<Partner> {
     return this.tx.run(async (em) => {
       const p = await this.partners.findPartner(partnerId, em);
-      if (!p) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+      if (!p) throw PartnersErrors.PARTNER_NOT_FOUND();
       await this.partners.deactivatePartner(em, partnerId);
       await this.audit.record(em, actor, { action: 'partner.deactivated', entityType: 'partner', entityId: partnerId });
       return { ...p, active: false };
@@ -79,7 +80,7 @@ export class PartnersService {
 
   async get(id: string) {
     const p = await this.partners.findPartner(id);
-    if (!p) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+    if (!p) throw PartnersErrors.PARTNER_NOT_FOUND();
     const [keys, suspended] = await Promise.all([this.partners.listKeys(id), this.suspensions.openForPartner(id)]);
     return { ...p, apiKeys: keys.map((k) => keyView(k, suspended.get(k.id) ?? null)) };
   }

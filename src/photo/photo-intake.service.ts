@@ -10,7 +10,7 @@ import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import { type Actor, systemActor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { badRequest, DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { PhotoErrors } from './photo.errors.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import type { PhotoReceiptView } from './dto/photo.dto.js';
@@ -22,7 +22,7 @@ import { PhotoRepository } from './photo.repository.js';
 export const PHOTO_ENTITY = 'photo';
 
 /** Unknown, used and expired links get the same answer: a link's holder learns nothing about other links. */
-const linkInvalid = () => new DomainError('UPLOAD_LINK_INVALID', 404, 'This upload link is unknown, already used or expired; ask your fund for a new one');
+const linkInvalid = PhotoErrors.UPLOAD_LINK_INVALID;
 
 /**
  * Steps 2-3, intake: a photo arrives (digitisation centre by form number, or the insured through a one-time
@@ -45,12 +45,12 @@ export class PhotoIntakeService {
   receiveFromCentre(actor: Actor, upload: PhotoUpload): Promise<PhotoReceiptView> {
     onlyFields(upload, ['formNumber']);
     const formNumber = upload.fields.formNumber?.trim();
-    if (!formNumber) throw badRequest('FORM_NUMBER_MISSING', 'The multipart field formNumber is required');
-    if (!isValidFormNumber(formNumber)) throw unprocessable('FORM_NUMBER_INVALID', 'The form number has 8 digits and a valid check digit; check what was keyed in');
+    if (!formNumber) throw PhotoErrors.FORM_NUMBER_MISSING();
+    if (!isValidFormNumber(formNumber)) throw PhotoErrors.FORM_NUMBER_INVALID();
     const file = requireFile(upload);
     return this.receive(actor, file, PhotoSource.DigitisationCentre, async (em) => {
       const r = await this.requests.lockByFormNumberIn(em, formNumber);
-      if (!r) throw new DomainError('FORM_NOT_FOUND', 404, 'No card request has this form number');
+      if (!r) throw PhotoErrors.FORM_NOT_FOUND();
       return r;
     });
   }
@@ -102,11 +102,11 @@ export class PhotoIntakeService {
 }
 
 function requireFile(upload: PhotoUpload): Buffer {
-  if (!upload.file || upload.file.length === 0) throw badRequest('PHOTO_FILE_MISSING', 'The multipart file part `file` is required and not empty');
+  if (!upload.file || upload.file.length === 0) throw PhotoErrors.PHOTO_FILE_MISSING();
   return upload.file;
 }
 
 function onlyFields(upload: PhotoUpload, allowed: string[]): void {
   const unknown = Object.keys(upload.fields).filter((f) => !allowed.includes(f));
-  if (unknown.length) throw badRequest('UPLOAD_FIELD_UNKNOWN', `Unexpected multipart field(s): ${unknown.join(', ')}`, { fields: unknown });
+  if (unknown.length) throw PhotoErrors.UPLOAD_FIELD_UNKNOWN(unknown, false);
 }

@@ -2,7 +2,8 @@ import '@fastify/multipart';
 import { createParamDecorator, ExecutionContext, Injectable, PipeTransform } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
-import { badRequest, DomainError } from '../platform/errors/domain-error.js';
+import { PhotoErrors } from './photo.errors.js';
+import { DomainError } from '../platform/errors/domain-error.js';
 
 /** A multipart photo upload: its text fields and the bytes of its one file part named `file`. */
 export interface PhotoUpload {
@@ -23,7 +24,7 @@ export class PhotoUploadPipe implements PipeTransform<FastifyRequest, Promise<Ph
 
   async transform(req: FastifyRequest): Promise<PhotoUpload> {
     if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
-      throw new DomainError('UPLOAD_NOT_MULTIPART', 415, 'Send multipart/form-data with the photo in a part named `file`');
+      throw PhotoErrors.UPLOAD_NOT_MULTIPART();
     }
     const fields: Record<string, string> = {};
     let file: Buffer | null = null;
@@ -35,7 +36,7 @@ export class PhotoUploadPipe implements PipeTransform<FastifyRequest, Promise<Ph
         if (part.type === 'file') {
           if (part.fieldname !== 'file') {
             part.file.resume();
-            throw badRequest('UPLOAD_FIELD_UNKNOWN', 'The photo goes in the file part named `file`', { fields: [part.fieldname] });
+            throw PhotoErrors.UPLOAD_FIELD_UNKNOWN([part.fieldname], true);
           }
           file = await part.toBuffer();
         } else {
@@ -53,13 +54,13 @@ function toUploadError(e: unknown, maxBytes: number): unknown {
   if (e instanceof DomainError) return e;
   const code = (e as { code?: string })?.code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') {
-    return new DomainError('PHOTO_TOO_LARGE', 413, `The photo is larger than ${maxBytes} bytes`, { maxBytes });
+    return PhotoErrors.PHOTO_TOO_LARGE(maxBytes);
   }
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return badRequest('UPLOAD_MALFORMED', 'Send one file part named `file` and at most a few short text fields');
+    return PhotoErrors.UPLOAD_MALFORMED('limits');
   }
   // busboy's own errors (truncated body, bad boundary) and an aborted upload are the caller's fault.
-  if (e instanceof Error && !(e as { statusCode?: number }).statusCode) return badRequest('UPLOAD_MALFORMED', 'The multipart body could not be read');
+  if (e instanceof Error && !(e as { statusCode?: number }).statusCode) return PhotoErrors.UPLOAD_MALFORMED('unreadable');
   return e;
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { PhotoErrors } from './photo.errors.js';
 import { PhotoStatus } from './photo-status.enum.js';
 import { PhotoStore } from './photo-store.js';
 import { PhotoRepository } from './photo.repository.js';
@@ -24,9 +24,9 @@ export class PhotoService {
 
   private async accepted(photoId: string): Promise<{ chipKey: string; printKey: string }> {
     const p = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(photoId) ? await this.photos.find(photoId) : null;
-    if (!p) throw new DomainError('PHOTO_NOT_FOUND', 404, 'No such photo');
+    if (!p) throw PhotoErrors.PHOTO_NOT_FOUND();
     if (p.status !== PhotoStatus.Accepted || !p.chipKey || !p.printKey) {
-      throw new DomainError('PHOTO_NOT_ACCEPTED', 409, `The photo is ${p.status}; only an accepted photo has card images`, { photoStatus: p.status });
+      throw PhotoErrors.PHOTO_NOT_ACCEPTED(p.status);
     }
     return { chipKey: p.chipKey, printKey: p.printKey };
   }

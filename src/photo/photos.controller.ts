@@ -1,8 +1,5 @@
 import { Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import {
-  ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags,
-  ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
@@ -11,6 +8,10 @@ import { CentrePhotoUploadBody, OnlinePhotoUploadBody, PhotoReceiptView } from '
 import { PhotoIntakeService } from './photo-intake.service.js';
 import { MultipartPhoto, type PhotoUpload } from './photo-upload.js';
 import { UploadLinkRateGuard } from './upload-link-rate.guard.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { EmissionErrors } from '../emission/emission.errors.js';
+import { PhotoErrors } from './photo.errors.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
 
 @ApiTags('photos')
 @Controller('v1')
@@ -24,10 +25,17 @@ export class PhotosController {
   @Consumes('multipart/form-data')
   @ApiBody({ type: CentrePhotoUploadBody })
   @ApiAcceptedResponse({ type: PhotoReceiptView })
-  @ApiNotFoundResponse({ description: 'FORM_NOT_FOUND' })
-  @ApiUnprocessableEntityResponse({ description: 'FORM_NUMBER_INVALID (8 digits with a Luhn check digit)' })
-  @ApiConflictResponse({ description: 'REQUEST_NOT_AWAITING_PHOTO' })
-  @ApiPayloadTooLargeResponse({ description: 'PHOTO_TOO_LARGE' })
+  @Answers(
+    PhotoErrors.FORM_NUMBER_MISSING,
+    PhotoErrors.FORM_NUMBER_INVALID,
+    PhotoErrors.FORM_NOT_FOUND,
+    PhotoErrors.PHOTO_FILE_MISSING,
+    PhotoErrors.UPLOAD_FIELD_UNKNOWN,
+    PhotoErrors.UPLOAD_NOT_MULTIPART,
+    PhotoErrors.UPLOAD_MALFORMED,
+    PhotoErrors.PHOTO_TOO_LARGE,
+    EmissionErrors.REQUEST_NOT_AWAITING_PHOTO,
+  )
   receive(@CurrentActor() actor: Actor, @MultipartPhoto() upload: PhotoUpload): Promise<PhotoReceiptView> {
     return this.intake.receiveFromCentre(actor, upload);
   }
@@ -40,10 +48,16 @@ export class PhotosController {
   @Consumes('multipart/form-data')
   @ApiBody({ type: OnlinePhotoUploadBody })
   @ApiAcceptedResponse({ type: PhotoReceiptView })
-  @ApiNotFoundResponse({ description: 'UPLOAD_LINK_INVALID: unknown, used or expired (indistinguishable)' })
-  @ApiConflictResponse({ description: 'REQUEST_NOT_AWAITING_PHOTO' })
-  @ApiPayloadTooLargeResponse({ description: 'PHOTO_TOO_LARGE' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (per client address)' })
+  @Answers(
+    PhotoErrors.UPLOAD_LINK_INVALID,
+    PlatformErrors.RATE_LIMITED,
+    PhotoErrors.PHOTO_FILE_MISSING,
+    PhotoErrors.UPLOAD_FIELD_UNKNOWN,
+    PhotoErrors.UPLOAD_NOT_MULTIPART,
+    PhotoErrors.UPLOAD_MALFORMED,
+    PhotoErrors.PHOTO_TOO_LARGE,
+    EmissionErrors.REQUEST_NOT_AWAITING_PHOTO,
+  )
   upload(@Param('token') token: string, @MultipartPhoto() upload: PhotoUpload, @Req() req: FastifyRequest): Promise<PhotoReceiptView> {
     return this.intake.receiveOnline(token, upload, String(req.id));
   }

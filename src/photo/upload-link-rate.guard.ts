@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
 
 /** Uploads per minute from one address on the public upload route: an insured needs one or two. */
 export const UPLOAD_LINK_REQUESTS_PER_MINUTE = 20;
@@ -41,7 +41,7 @@ export class UploadLinkRateGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const wait = this.limiter.take(req.ip ?? 'unknown');
-    if (wait > 0) throw new DomainError('RATE_LIMITED', 429, 'Too many uploads from this address; retry later', { retryAfterSeconds: wait });
+    if (wait > 0) throw PlatformErrors.RATE_LIMITED('address', wait);
     return true;
   }
 }

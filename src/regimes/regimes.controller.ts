@@ -1,13 +1,14 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, BulkUpload, CurrentActor } from '../platform/auth/auth.decorators.js';
-import { badRequest } from '../platform/errors/domain-error.js';
+import { RegimesErrors } from './regimes.errors.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
 import { FundView, OrganismeView, ReferenceLoadView, RegimeView } from './dto/regime-views.dto.js';
 import { RegimesService } from './regimes.service.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
 
 class OrganismeFilter {
   @IsOptional() @Matches(/^\d{2}$/, { message: 'regime must be 2 digits' }) regime?: string;
@@ -39,9 +40,9 @@ export class RegimesController {
 
   @Get('organismes/:code')
   @ApiOkResponse({ type: OrganismeView })
-  @ApiNotFoundResponse({ description: 'ORGANISME_NOT_FOUND' })
+  @Answers(RegimesErrors.ORGANISME_CODE_INVALID, RegimesErrors.ORGANISME_NOT_FOUND)
   organisme(@Param('code') code: string): Promise<OrganismeView> {
-    if (!/^\d{9}$/.test(code)) throw badRequest('ORGANISME_CODE_INVALID', 'An organisme code is 9 digits');
+    if (!/^\d{9}$/.test(code)) throw RegimesErrors.ORGANISME_CODE_INVALID();
     return this.service.getOrganisme(code);
   }
 
@@ -51,8 +52,9 @@ export class RegimesController {
   @ApiBody({ description: 'organismes-csv/1 file (docs/formats/organismes-csv.md)', schema: { type: 'string' } })
   @ApiOperation({ summary: 'Load reference data from CSV (all or nothing); existing organismes are updated' })
   @ApiCreatedResponse({ type: ReferenceLoadView })
+  @Answers(RegimesErrors.CONTENT_TYPE_CSV, RegimesErrors.REFERENCE_FILE_INVALID)
   load(@CurrentActor() actor: Actor, @Body() body: unknown) {
-    if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw badRequest('CONTENT_TYPE_CSV', 'Send the file as text/csv');
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw RegimesErrors.CONTENT_TYPE_CSV();
     return this.service.load(actor, body.toString());
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { DomainError, notFound } from '../platform/errors/domain-error.js';
+import { RegimesErrors } from './regimes.errors.js';
 import { projectRoot } from '../platform/files/project-root.js';
 import { parseReferenceCsv } from './reference-csv.js';
 import { RegimesRepository } from './regimes.repository.js';
@@ -20,7 +20,7 @@ export class RegimesService {
   /** Loads an operator's reference file: all of it or, if any line is bad, none of it (422 with every bad line). */
   async load(actor: Actor, csv: string, overwrite = true) {
     const { rows, errors } = parseReferenceCsv(csv);
-    if (!rows) throw new DomainError('REFERENCE_FILE_INVALID', 422, `The reference file has ${errors.length} bad line(s); nothing was loaded`, { errors });
+    if (!rows) throw RegimesErrors.REFERENCE_FILE_INVALID(errors);
     return this.tx.run(async (em) => {
       const counts = await this.repo.upsert(em, rows, overwrite);
       await this.audit.record(em, actor, {
@@ -43,7 +43,7 @@ export class RegimesService {
 
   async getOrganisme(code: string) {
     const o = await this.repo.findOrganisme(code);
-    if (!o) throw notFound('Organisme', 'ORGANISME_NOT_FOUND');
+    if (!o) throw RegimesErrors.ORGANISME_NOT_FOUND();
     return o;
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
@@ -9,8 +9,9 @@ import { BeneficiariesService } from './beneficiaries.service.js';
 import {
   AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, ListBeneficiariesQuery, LookupBeneficiaryDto, UpdateBeneficiaryDto,
 } from './dto/beneficiary.dto.js';
-
-const NOT_FOUND = 'BENEFICIARY_NOT_FOUND: unknown, malformed or not currently affiliated to the caller\'s organisme (indistinguishable)';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { RegisterErrors } from './register.errors.js';
 
 @ApiTags('register')
 @Controller('v1/beneficiaries')
@@ -22,8 +23,24 @@ export class BeneficiariesController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'Register an insured person of the caller\'s organisme and open the affiliation' })
   @ApiCreatedResponse({ type: BeneficiaryView })
-  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_KEY_MISMATCH, NIR_SEX_INVALID, NIR_MONTH_INVALID, NIR_BIRTH_DATE_MISMATCH, NAME_*, DATE_INVALID, BIRTH_RANK_INVALID, ADDRESS_INVALID' })
-  @ApiConflictResponse({ description: 'BENEFICIARY_EXISTS, BENEFICIARY_AFFILIATED_ELSEWHERE, AFFILIATION_OVERLAP' })
+  @Answers(
+    RegisterErrors.NIR_FORMAT,
+    RegisterErrors.NIR_SEX_INVALID,
+    RegisterErrors.NIR_MONTH_INVALID,
+    RegisterErrors.NIR_KEY_MISMATCH,
+    RegisterErrors.NAME_EMPTY,
+    RegisterErrors.NAME_TOO_LONG,
+    RegisterErrors.NAME_INVALID_CHARACTERS,
+    RegisterErrors.ADDRESS_INVALID,
+    RegisterErrors.DATE_INVALID,
+    RegisterErrors.BIRTH_RANK_INVALID,
+    RegisterErrors.NIR_BIRTH_DATE_MISMATCH,
+    RegisterErrors.BENEFICIARY_EXISTS,
+    RegisterErrors.BENEFICIARY_CONFLICT,
+    RegisterErrors.BENEFICIARY_AFFILIATED_ELSEWHERE,
+    RegisterErrors.AFFILIATION_OVERLAP,
+    PlatformErrors.FUND_ONLY,
+  )
   async create(@CurrentActor() actor: Actor, @Body() dto: CreateBeneficiaryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<BeneficiaryView> {
     const b = await this.service.create(actor, dto);
     reply.header('Location', `/v1/beneficiaries/${b.id}`);
@@ -33,6 +50,7 @@ export class BeneficiariesController {
   @Get()
   @ApiOperation({ summary: 'The caller\'s current insured (operators: everyone), by keyset pages' })
   @ApiOkResponse({ type: BeneficiaryPage })
+  @Answers(PlatformErrors.CURSOR_INVALID, RegisterErrors.ORGANISME_FILTER_NOT_ALLOWED)
   list(@CurrentActor() actor: Actor, @Query() q: ListBeneficiariesQuery): Promise<BeneficiaryPage> {
     return this.service.list(actor, q);
   }
@@ -41,7 +59,13 @@ export class BeneficiariesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Find a beneficiary by NIR (in the body, never in a URL); leaves an access trail' })
   @ApiOkResponse({ type: BeneficiaryView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(
+    RegisterErrors.NIR_FORMAT,
+    RegisterErrors.NIR_SEX_INVALID,
+    RegisterErrors.NIR_MONTH_INVALID,
+    RegisterErrors.NIR_KEY_MISMATCH,
+    RegisterErrors.BENEFICIARY_NOT_FOUND,
+  )
   lookup(@CurrentActor() actor: Actor, @Body() dto: LookupBeneficiaryDto): Promise<BeneficiaryView> {
     return this.service.lookup(actor, dto.nir);
   }
@@ -49,7 +73,7 @@ export class BeneficiariesController {
   @Get(':id')
   @ApiOperation({ summary: 'Read one beneficiary; leaves an access trail' })
   @ApiOkResponse({ type: BeneficiaryView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<BeneficiaryView> {
     return this.service.get(actor, id);
   }
@@ -58,8 +82,18 @@ export class BeneficiariesController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'Change identity traits and address (optimistic: send the version read)' })
   @ApiOkResponse({ type: BeneficiaryView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: 'VERSION_CONFLICT' })
+  @Answers(
+    RegisterErrors.BENEFICIARY_NOT_FOUND,
+    RegisterErrors.VERSION_CONFLICT,
+    PlatformErrors.FUND_ONLY,
+    RegisterErrors.NAME_EMPTY,
+    RegisterErrors.NAME_TOO_LONG,
+    RegisterErrors.NAME_INVALID_CHARACTERS,
+    RegisterErrors.ADDRESS_INVALID,
+    RegisterErrors.DATE_INVALID,
+    RegisterErrors.BIRTH_RANK_INVALID,
+    RegisterErrors.NIR_BIRTH_DATE_MISMATCH,
+  )
   update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateBeneficiaryDto): Promise<BeneficiaryView> {
     return this.service.update(actor, id, dto);
   }
@@ -67,7 +101,7 @@ export class BeneficiariesController {
   @Get(':id/affiliations')
   @ApiOperation({ summary: 'The affiliation history of a beneficiary the caller reaches' })
   @ApiListResponse(AffiliationView)
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND)
   async affiliations(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ListPage<AffiliationView>> {
     return wholeList(await this.service.affiliations(actor, id));
   }

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { Transactions } from '../platform/database/transactions.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { badRequest, conflict, DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { RegisterErrors } from './register.errors.js';
 import {
   BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirBirthDate, checkNirField, IDENTITY_FIELDS, IdentityFields,
 } from './beneficiary-input.js';
@@ -14,7 +15,7 @@ import { isUuid } from '../platform/validation/ids.js';
 
 
 /** The one answer for "not yours", "unknown" and "malformed" alike: nothing confirms that a beneficiary exists. */
-export const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 'No such beneficiary among the insured you manage');
+export const beneficiaryNotFound = RegisterErrors.BENEFICIARY_NOT_FOUND;
 
 export const BENEFICIARY_ENTITY = 'beneficiary';
 
@@ -56,11 +57,11 @@ export class BeneficiariesService {
    */
   private async reaffiliate(em: EntityManager, input: BeneficiaryInput, organismeCode: string, today: string): Promise<string> {
     const s = await this.repo.standing(em, input.nir, organismeCode, today);
-    if (!s) throw conflict('BENEFICIARY_CONFLICT', 'The NIR was being registered concurrently; retry');
-    if (s.mine) throw conflict('BENEFICIARY_EXISTS', 'This NIR is already affiliated to your organisme', { beneficiaryId: s.id });
-    if (s.elsewhere) throw conflict('BENEFICIARY_AFFILIATED_ELSEWHERE', 'This NIR is affiliated to another organisme; the change of fund starts there');
+    if (!s) throw RegisterErrors.BENEFICIARY_CONFLICT();
+    if (s.mine) throw RegisterErrors.BENEFICIARY_EXISTS(s.id);
+    if (s.elsewhere) throw RegisterErrors.BENEFICIARY_AFFILIATED_ELSEWHERE();
     if (s.lastEnd && input.affiliatedFrom < s.lastEnd) {
-      throw conflict('AFFILIATION_OVERLAP', 'affiliatedFrom falls within a previous affiliation of this NIR', { field: 'affiliatedFrom' });
+      throw RegisterErrors.AFFILIATION_OVERLAP('affiliatedFrom', 'previous');
     }
     const { nir: _nir, nirTemporary: _t, affiliatedFrom: _a, ...identity } = input;
     await this.repo.updateIdentity(em, s.id, identity);
@@ -84,7 +85,7 @@ export class BeneficiariesService {
   async changeNirIn(em: EntityManager, id: string, nir: { nir: string; temporary: boolean }): Promise<void> {
     const before = await this.repo.nirOf(em, id);
     if (!before) throw beneficiaryNotFound();
-    if (before.nir === nir.nir) throw unprocessable('NIR_UNCHANGED', 'This is already the beneficiary\'s NIR', { field: 'newNir' });
+    if (before.nir === nir.nir) throw RegisterErrors.NIR_UNCHANGED();
     orThrow(checkNirBirthDate(nir.nir, before.birthDate, 'newNir'));
     if (await this.repo.nirTaken(em, nir.nir, id)) throw nirTaken();
     await this.repo.updateNir(em, id, nir.nir, nir.temporary);
@@ -135,7 +136,7 @@ export class BeneficiariesService {
       const current = await this.repo.find(scope, id, em, true);
       if (!current) throw beneficiaryNotFound();
       if (current.version !== version) {
-        throw conflict('VERSION_CONFLICT', 'The beneficiary changed since it was read; read it again', { currentVersion: current.version });
+        throw RegisterErrors.VERSION_CONFLICT(current.version);
       }
       const changed = changedFields(current, change);
       if (changed.length === 0) return current;
@@ -153,7 +154,7 @@ export class BeneficiariesService {
   async list(actor: Actor, q: { after?: string; limit?: number; organismeCode?: string }): Promise<BeneficiaryPage> {
     const scope = this.scope(actor);
     if (q.organismeCode) {
-      if (actor.kind !== 'operator') throw badRequest('ORGANISME_FILTER_NOT_ALLOWED', 'Only operators choose the organisme; a fund lists its own insured');
+      if (actor.kind !== 'operator') throw RegisterErrors.ORGANISME_FILTER_NOT_ALLOWED();
       scope.organismeCode = q.organismeCode;
     }
     const limit = q.limit ?? 100;
@@ -186,14 +187,14 @@ export class BeneficiariesService {
 }
 
 function fundOrganisme(actor: Actor): string {
-  if (actor.kind !== 'fund' || !actor.organismeCode) throw new DomainError('FUND_ONLY', 403, 'Only a fund acting for its organisme may do this');
+  if (actor.kind !== 'fund' || !actor.organismeCode) throw PlatformErrors.FUND_ONLY();
   return actor.organismeCode;
 }
 
 /** Input rule failures are 422 with the rule's stable code and the field (never the value). */
 export function orThrow<T>(r: Checked<T>): T {
   if (r.ok) return r.value;
-  throw unprocessable(r.error.code, r.error.message, { field: r.error.field });
+  throw RegisterErrors[r.error.code](r.error.message, r.error.field);
 }
 
 function changedFields(current: BeneficiaryView, change: Partial<IdentityFields>): (keyof IdentityFields)[] {
@@ -206,6 +207,6 @@ function encodeCursor(id: string): string {
 
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) throw badRequest('CURSOR_INVALID', 'The cursor is not one this API gave');
+  if (!isUuid(id)) throw PlatformErrors.CURSOR_INVALID();
   return id;
 }

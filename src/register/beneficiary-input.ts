@@ -1,5 +1,6 @@
 import { checkAddress, checkName, NAME_LIMITS } from './identity.js';
 import { nirAgreesWithBirthDate, validateNir } from './nir.js';
+import type { BeneficiaryInputCode } from './register.errors.js';
 
 /**
  * The rules shared by the REST endpoints and the bulk import: one place decides what a valid insured person is,
@@ -22,7 +23,7 @@ export type IdentityFields = Pick<BeneficiaryInput, 'firstName' | 'birthName' | 
 export const IDENTITY_FIELDS: (keyof IdentityFields)[] = ['firstName', 'birthName', 'usageName', 'birthDate', 'birthRank', 'addressLines'];
 
 export interface InputError {
-  code: string;
+  code: BeneficiaryInputCode;
   /** The field in camelCase (`addressLines[2]` for one address line); each file format maps it to its own column name. */
   field: string;
   message: string;
@@ -31,7 +32,7 @@ export interface InputError {
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: InputError };
 
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
-const fail = (code: string, field: string, message: string): Checked<never> => ({ ok: false, error: { code, field, message } });
+const fail = (code: BeneficiaryInputCode, field: string, message: string): Checked<never> => ({ ok: false, error: { code, field, message } });
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const EARLIEST_BIRTH = '1880-01-01';

@@ -9,7 +9,7 @@ import type { BeneficiaryInput, IdentityFields } from './beneficiary-input.js';
 import type { AffiliationView, BeneficiaryView } from './dto/beneficiary.dto.js';
 import type { ImportRow } from './import-parser.js';
 import { pgError, PG_EXCLUSION_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
-import { conflict } from '../platform/errors/domain-error.js';
+import { RegisterErrors } from './register.errors.js';
 import { CURRENT, run } from './sql.js';
 
 /**
@@ -36,10 +36,9 @@ export interface NirStanding {
 /** A holder leaving its current affiliation (by id) for another organisme. */
 export interface AffiliationMove { affiliationId: string; beneficiaryId: string }
 
-const affiliationOverlap = (field: string) =>
-  conflict('AFFILIATION_OVERLAP', 'The new affiliation overlaps another one of this beneficiary (changed meanwhile); read its affiliations and retry', { field });
+const affiliationOverlap = (field: string) => RegisterErrors.AFFILIATION_OVERLAP(field, 'changed');
 
-export const nirTaken = () => conflict('NIR_TAKEN', 'Another beneficiary holds this NIR', { field: 'newNir' });
+export const nirTaken = RegisterErrors.NIR_TAKEN;
 
 const VIEW_COLUMNS = `b.id, b.nir, b.nir_temporary, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
   b.birth_rank, b.address_lines, b.version, b.created_at, b.updated_at,

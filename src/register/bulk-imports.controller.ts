@@ -1,11 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, BulkUpload, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { BulkImportsService } from './bulk-imports.service.js';
 import { ImportAcceptedView, ImportRejectPage, ImportRejectsQuery, ImportView } from './dto/bulk-import.dto.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { RegisterErrors } from './register.errors.js';
 
 @ApiTags('register')
 @Controller('v1/beneficiaries/imports')
@@ -20,6 +23,14 @@ export class BulkImportsController {
   @ApiBody({ description: 'A beneficiaries-import/1 file (docs/formats/beneficiaries-import.md)', schema: { type: 'string' } })
   @ApiOperation({ summary: 'Upload a file of insured persons; processed in the background (good rows kept, bad rows reported by line)' })
   @ApiAcceptedResponse({ type: ImportAcceptedView, description: 'Location: the import report. 413 PAYLOAD_TOO_LARGE; 415 UNSUPPORTED_MEDIA_TYPE; 422 IMPORT_TOO_MANY_ROWS, IMPORT_EMPTY, IMPORT_HEADER_INVALID, IMPORT_ENCODING_INVALID' })
+  @Answers(
+    PlatformErrors.FUND_ONLY,
+    RegisterErrors.IMPORT_MEDIA_TYPE,
+    RegisterErrors.IMPORT_ENCODING_INVALID,
+    RegisterErrors.IMPORT_TOO_MANY_ROWS,
+    RegisterErrors.IMPORT_EMPTY,
+    RegisterErrors.IMPORT_HEADER_INVALID,
+  )
   async upload(
     @CurrentActor() actor: Actor,
     @Headers('content-type') contentType: string | undefined,
@@ -34,7 +45,7 @@ export class BulkImportsController {
   @Get(':id')
   @ApiOperation({ summary: 'Status and counts of an import of the caller\'s organisme' })
   @ApiOkResponse({ type: ImportView })
-  @ApiNotFoundResponse({ description: 'IMPORT_NOT_FOUND' })
+  @Answers(RegisterErrors.IMPORT_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ImportView> {
     return this.service.get(actor, id);
   }
@@ -42,7 +53,7 @@ export class BulkImportsController {
   @Get(':id/rejects')
   @ApiOperation({ summary: 'Rejected lines (line, code, field, message; never the data), by line order' })
   @ApiOkResponse({ type: ImportRejectPage })
-  @ApiNotFoundResponse({ description: 'IMPORT_NOT_FOUND' })
+  @Answers(RegisterErrors.IMPORT_NOT_FOUND)
   rejects(@CurrentActor() actor: Actor, @Param('id') id: string, @Query() q: ImportRejectsQuery): Promise<ImportRejectPage> {
     return this.service.rejects(actor, id, q.after, q.limit);
   }

@@ -4,7 +4,8 @@ import { AppConfig } from '../config/app-config.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
-import { DomainError, notFound } from '../platform/errors/domain-error.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { RegisterErrors } from './register.errors.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import { purgeInChunks } from '../platform/jobs/purge-in-chunks.js';
@@ -25,7 +26,7 @@ const AUDIT_CHUNK = 500;
 const PURGE_CHUNK = 100;
 const IMPORT_ENTITY = 'bulk_import';
 
-const importNotFound = () => notFound('Import', 'IMPORT_NOT_FOUND');
+const importNotFound = RegisterErrors.IMPORT_NOT_FOUND;
 
 /**
  * Bulk files of insured persons: the upload is checked as a whole and stored with its job in one transaction;
@@ -47,11 +48,11 @@ export class BulkImportsService {
   ) {}
 
   async upload(actor: Actor, contentType: string | undefined, body: unknown): Promise<ImportAcceptedView> {
-    if (actor.kind !== PartnerKind.Fund || !actor.organismeCode) throw new DomainError('FUND_ONLY', 403, 'Only a fund imports its insured');
+    if (actor.kind !== PartnerKind.Fund || !actor.organismeCode) throw PlatformErrors.FUND_ONLY();
     const organismeCode = actor.organismeCode;
     const format = formatOf(contentType);
     if (!format || !Buffer.isBuffer(body)) {
-      throw new DomainError('IMPORT_MEDIA_TYPE', 415, 'Send the file as text/csv or application/x-ndjson (format beneficiaries-import/1)');
+      throw RegisterErrors.IMPORT_MEDIA_TYPE();
     }
     const totalRows = this.inspect(format, body);
     return this.tx.run(async (em) => {
@@ -68,7 +69,7 @@ export class BulkImportsService {
     try {
       return inspectImport(format, decodeUtf8(body), this.config.bulkImportMaxRows);
     } catch (e) {
-      if (e instanceof ImportFileError) throw new DomainError(e.code, 422, e.message);
+      if (e instanceof ImportFileError) throw RegisterErrors[e.code](e.message);
       throw e;
     }
   }

@@ -1,5 +1,6 @@
 import { numberedLines, parseCsvLine } from '../platform/files/csv.js';
 import { BeneficiaryInput, checkBeneficiary, InputError, RawBeneficiary } from './beneficiary-input.js';
+import type { ImportFileCode } from './register.errors.js';
 
 /**
  * Format `beneficiaries-import/1` (docs/formats/beneficiaries-import.md): CSV with a header, or NDJSON.
@@ -43,7 +44,7 @@ export interface ParsedImport {
 
 /** A refusal of the whole file (answered at upload time, before anything is stored). */
 export class ImportFileError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ImportFileCode, message: string) {
     super(message);
   }
 }

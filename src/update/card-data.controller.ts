@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -10,6 +10,11 @@ import {
   BeneficiaryUpdatesView as BeneficiaryUpdatesSchema, CardRecordView as CardRecordSchema, CardUpdatesView as CardUpdatesSchema, PutRecordResultView,
   StalePageView as StalePageSchema,
 } from './dto/update-views.dto.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { CardsErrors } from '../cards/cards.errors.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { RegisterErrors } from '../register/register.errors.js';
+import { UpdateErrors } from './update.errors.js';
 
 const SERIAL_PARAM = { name: 'serial', description: '12-digit card serial', example: '100000000042' };
 const TYPE_PARAM = { name: 'recordType', enum: RECORD_TYPES };
@@ -24,6 +29,7 @@ export class CardDataController {
   @Get('stale-updates')
   @ApiOperation({ summary: 'Usable cards whose chip was not written for more than N months (a fund: its own), by serial' })
   @ApiOkResponse({ type: StalePageSchema })
+  @Answers(PlatformErrors.CURSOR_INVALID)
   stale(@CurrentActor() actor: Actor, @Query() q: StaleUpdatesQueryDto): Promise<StalePageView> {
     return this.data.stale(actor, { months: q.months ?? 12, after: q.after, limit: q.limit });
   }
@@ -33,9 +39,13 @@ export class CardDataController {
   @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
   @ApiBody({ type: PutCardRecordDto })
   @ApiOkResponse({ type: PutRecordResultView })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'CARD_RECORD_FROM_REGISTER (identity, organisme), CARD_NOT_UPDATABLE' })
-  @ApiUnprocessableEntityResponse({ description: 'CARD_RECORD_TYPE_UNKNOWN, CARD_DATA_INVALID (errors: every fault, by field)' })
+  @Answers(
+    CardsErrors.CARD_NOT_FOUND,
+    UpdateErrors.CARD_RECORD_FROM_REGISTER,
+    UpdateErrors.CARD_NOT_UPDATABLE,
+    UpdateErrors.CARD_RECORD_TYPE_UNKNOWN,
+    UpdateErrors.CARD_DATA_INVALID,
+  )
   put(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string, @Body() body: Record<string, unknown>): Promise<PutRecordResult> {
     return this.data.putRecord(actor, serial, recordType, body);
   }
@@ -44,7 +54,7 @@ export class CardDataController {
   @ApiOperation({ summary: 'The current content of one chip record' })
   @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
   @ApiOkResponse({ type: CardRecordSchema })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND, CARD_RECORD_NOT_FOUND' })
+  @Answers(CardsErrors.CARD_NOT_FOUND, UpdateErrors.CARD_RECORD_NOT_FOUND)
   getRecord(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string): Promise<CardRecordView> {
     return this.data.getRecord(actor, serial, recordType);
   }
@@ -53,7 +63,7 @@ export class CardDataController {
   @ApiOperation({ summary: 'Confirmed and target versions, pending records, when the chip was last written' })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardUpdatesSchema })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
+  @Answers(CardsErrors.CARD_NOT_FOUND)
   updates(@CurrentActor() actor: Actor, @Param('serial') serial: string): Promise<CardUpdatesView> {
     return this.data.updates(actor, serial);
   }
@@ -70,7 +80,7 @@ export class BeneficiaryCardUpdatesController {
   @ApiOperation({ summary: 'For each card of the insured the caller manages (newest first): state, confirmed and target versions, pending records, last update' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BeneficiaryUpdatesSchema })
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND (also an insured of another fund)' })
+  @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND)
   beneficiaryUpdates(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<BeneficiaryUpdatesView> {
     return this.data.beneficiaryUpdates(actor, id);
   }

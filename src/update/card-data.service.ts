@@ -9,7 +9,8 @@ import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
-import { badRequest, DomainError } from '../platform/errors/domain-error.js';
+import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { UpdateErrors } from './update.errors.js';
 import { recordFromRegister, recordOrder, REGISTER_RECORD_TYPES, validateRecord } from './card-records.js';
 import { isUuid } from '../platform/validation/ids.js';
 
@@ -67,14 +68,14 @@ export class CardDataService {
     // Said first, whatever the body: the caller must go to the register, not fix the record.
     if ((REGISTER_RECORD_TYPES as readonly string[]).includes(recordType)) throw recordFromRegister(recordType);
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !('content' in body)) {
-      throw badRequest('CARD_DATA_INVALID', 'The body is {"content": <the whole record>}');
+      throw PlatformErrors.VALIDATION_FAILED([{ field: 'content', messages: ['content is required: the body is {"content": <the whole record>}'] }]);
     }
     const content = validateRecord(recordType, (body as { content: unknown }).content);
     return this.tx.run(async (em) => {
       const card = await this.card(em, actor, serial, true);
       // A card that will never be presented again gets no updates: they would sit pending forever.
       if (FINISHED_STATES.includes(card.state)) {
-        throw new DomainError('CARD_NOT_UPDATABLE', 409, `A ${card.state} card takes no data updates; update the holder's current card`, { state: card.state });
+        throw UpdateErrors.CARD_NOT_UPDATABLE(card.state);
       }
       const next = await this.records.writeRecord(em, card.id, recordType, content);
       if (next === null) {
@@ -137,7 +138,7 @@ export class CardDataService {
   async stale(actor: Actor, q: { months: number; after?: string; limit?: number }): Promise<StalePageView> {
     const limit = q.limit ?? 100;
     const after = q.after === undefined ? '0' : parseSerial(q.after);
-    if (after === null) throw badRequest('INVALID_CURSOR', 'after must be a 12-digit serial');
+    if (after === null) throw PlatformErrors.CURSOR_INVALID();
     const rows = await this.records.stale(this.tx.manager, scope(actor), q.months, after, limit);
     const items = rows.map((r) => ({
       serial: formatSerial(r.serial), confirmedVersion: r.dataVersion, targetVersion: r.targetVersion,
@@ -148,4 +149,4 @@ export class CardDataService {
 }
 
 const canonical = (serial: string): string => parseSerial(serial)!;
-const badRequestNotFound = (recordType: string) => new DomainError('CARD_RECORD_NOT_FOUND', 404, `No ${recordType} record for this card`);
+const badRequestNotFound = UpdateErrors.CARD_RECORD_NOT_FOUND;

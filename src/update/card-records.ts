@@ -1,4 +1,4 @@
-import { DomainError, unprocessable } from '../platform/errors/domain-error.js';
+import { UpdateErrors } from './update.errors.js';
 import { isRealDate } from '../platform/validation/ids.js';
 import { textFault, textFaultMessage } from '../platform/validation/text.js';
 import { checkAddress } from '../register/identity.js';
@@ -146,10 +146,7 @@ const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme'>, Validato
   },
 };
 
-export const recordFromRegister = (recordType: string) => new DomainError('CARD_RECORD_FROM_REGISTER', 409,
-  `The ${recordType} record is written from the register, not by funds: change the beneficiary (PATCH /v1/beneficiaries/{id} for names and `
-  + 'birth date, POST /v1/beneficiaries/{id}/nir-change for the NIR, POST /v1/beneficiaries/{id}/mutations for a change of fund); '
-  + 'every card of the insured in use follows, as a pending update', { recordType });
+export const recordFromRegister = UpdateErrors.CARD_RECORD_FROM_REGISTER;
 
 /**
  * The canonical content of a record a fund may set, or 422 CARD_RECORD_TYPE_UNKNOWN / 409 CARD_RECORD_FROM_REGISTER /
@@ -157,15 +154,13 @@ export const recordFromRegister = (recordType: string) => new DomainError('CARD_
  */
 export function validateRecord(recordType: string, content: unknown): unknown {
   if (!isRecordType(recordType)) {
-    throw unprocessable('CARD_RECORD_TYPE_UNKNOWN', 'Unknown record type', { known: [...RECORD_TYPES] });
+    throw UpdateErrors.CARD_RECORD_TYPE_UNKNOWN(RECORD_TYPES);
   }
   if (REGISTER_RECORD_TYPES.includes(recordType)) throw recordFromRegister(recordType);
   const faults = new Faults();
   const value = VALIDATORS[recordType as keyof typeof VALIDATORS](faults, content);
   if (faults.count > 0) {
-    throw unprocessable('CARD_DATA_INVALID', `The ${recordType} record has ${faults.count} fault(s); see errors`, {
-      recordType, errors: faults.list, ...(faults.count > MAX_LISTED_FAULTS ? { faultCount: faults.count } : {}),
-    });
+    throw UpdateErrors.CARD_DATA_INVALID(recordType, faults.list, faults.count, MAX_LISTED_FAULTS);
   }
   return value;
 }

@@ -5,7 +5,7 @@ import { FundEventType } from '../events/event-types.js';
 import { FundEventsService } from '../events/fund-events.service.js';
 import { KeySuspensionsService, UNPROVEN_CARDS_REASON } from '../partners/key-suspensions.service.js';
 import type { Actor } from '../platform/auth/actor.js';
-import { DomainError } from '../platform/errors/domain-error.js';
+import { UpdateErrors } from './update.errors.js';
 import { MetricsService } from '../platform/metrics/metrics.service.js';
 import type { IssuedChallenge } from './kiosk-challenges.service.js';
 import { KioskRepository } from './kiosk.repository.js';
@@ -35,8 +35,7 @@ interface KeyState {
   suspendCheckAt: number;
 }
 
-export const keySuspended = (): DomainError => new DomainError('API_KEY_SUSPENDED', 403,
-  'This API key is now suspended: it asked about too many cards without the card\'s proof (KIOSK_UNPROVEN_SUSPEND within an hour); an operator must lift the suspension');
+export const keySuspended = UpdateErrors.API_KEY_SUSPENDED;
 
 /**
  * The kiosk/2 enumeration guard, per API key, in this instance's memory (like the rate limiter: with N instances
@@ -98,9 +97,7 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
     if (n <= this.slowdown) return;
     if (now < s.nextAllowedAt) {
       this.slowedTotal.inc();
-      throw new DomainError('KIOSK_SLOWED_DOWN', 429,
-        'This API key asked about too many cards without the card\'s proof: it is slowed down; retry after Retry-After seconds, only with the card in the reader',
-        { retryAfterSeconds: Math.max(1, Math.ceil((s.nextAllowedAt - now) / 1000)) });
+      throw UpdateErrors.KIOSK_SLOWED_DOWN(Math.max(1, Math.ceil((s.nextAllowedAt - now) / 1000)));
     }
     s.nextAllowedAt = now + Math.min(MAX_DELAY_SECONDS, n - this.slowdown) * 1000;
   }

@@ -1,4 +1,4 @@
-import { conflict, DomainError } from '../platform/errors/domain-error.js';
+import { UpdateErrors } from './update.errors.js';
 
 /**
  * What kiosk/1 and kiosk/2 share: which protocol a card takes. A card with keys (card_key) takes kiosk/2 only: on
@@ -6,15 +6,11 @@ import { conflict, DomainError } from '../platform/errors/domain-error.js';
  * kiosk/1 until KIOSK_V1_UNTIL, then none: it must be replaced.
  */
 
-export const protocol2Required = (): DomainError => conflict('KIOSK_PROTOCOL_2_REQUIRED',
-  'This card has its own keys: it is updated with kiosk protocol 2 only (/v2/kiosk/check, docs/formats/kiosk-protocol-2.md)');
+export const protocol2Required = UpdateErrors.KIOSK_PROTOCOL_2_REQUIRED;
 
-export const protocol1Required = (until: string): DomainError => conflict('KIOSK_PROTOCOL_1_REQUIRED',
-  `This card has no keys (made before kiosk protocol 2): update it with kiosk/1 (/v1/kiosk/check) until ${until}`, { kioskV1Until: until });
+export const protocol1Required = UpdateErrors.KIOSK_PROTOCOL_1_REQUIRED;
 
-export const replacementRequired = (until: string): DomainError => conflict('KIOSK_CARD_REPLACEMENT_REQUIRED',
-  `This card has no keys and kiosk/1 closed after ${until}: it cannot be updated any more; the holder must ask their fund for a new card`,
-  { kioskV1Until: until });
+export const replacementRequired = UpdateErrors.KIOSK_CARD_REPLACEMENT_REQUIRED;
 
 const PARIS = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
 

@@ -1,13 +1,14 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor, RateLimited } from '../platform/auth/auth.decorators.js';
 import { KioskCheckDto, KioskConfirmDto, parseKioskCheck } from './dto/kiosk.dto.js';
 import { CheckAnswer, ConfirmAnswer, KioskService } from './kiosk.service.js';
 import { CHECK_ANSWER_MODELS, CHECK_ANSWER_SCHEMA, ConfirmAnswerView } from './dto/update-views.dto.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { CardsErrors } from '../cards/cards.errors.js';
+import { UpdateErrors } from './update.errors.js';
 
 /** Kiosk protocol kiosk/1 (docs/formats/kiosk-protocol.md): check, write the records, confirm. */
 @ApiTags('kiosk')
@@ -23,10 +24,12 @@ export class KioskController {
   @ApiBody({ type: KioskCheckDto })
   @ApiExtraModels(...CHECK_ANSWER_MODELS)
   @ApiOkResponse({ description: 'nothing_to_do, blocked or update, told apart by `action` (docs/formats/kiosk-protocol.md)', schema: CHECK_ANSWER_SCHEMA })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
   // `body: unknown` keeps the global ValidationPipe out of the hot path; parseKioskCheck applies KioskCheckDto's rules.
+  @Answers(
+    CardsErrors.CARD_NOT_FOUND,
+    UpdateErrors.KIOSK_PROTOCOL_2_REQUIRED,
+    UpdateErrors.KIOSK_CARD_REPLACEMENT_REQUIRED,
+  )
   check(@CurrentActor() actor: Actor, @Body() body: unknown): Promise<CheckAnswer> {
     return this.kiosk.check(actor, parseKioskCheck(body));
   }
@@ -36,10 +39,15 @@ export class KioskController {
   @RateLimited()
   @ApiOperation({ summary: 'End an exchange: the records written, or an abort; answers a signed receipt' })
   @ApiOkResponse({ type: ConfirmAnswerView, description: 'result updated or failed, the confirmed version and the signed receipt' })
-  @ApiBadRequestResponse({ description: 'KIOSK_CONFIRM_INVALID' })
-  @ApiNotFoundResponse({ description: 'KIOSK_EXCHANGE_NOT_FOUND (also an exchange of another kiosk)' })
-  @ApiConflictResponse({ description: 'KIOSK_EXCHANGE_ALREADY_CONFIRMED, KIOSK_EXCHANGE_SUPERSEDED, KIOSK_EXCHANGE_CARD_MISMATCH, KIOSK_EXCHANGE_ALREADY_FINISHED' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
+  @Answers(
+    UpdateErrors.KIOSK_EXCHANGE_NOT_FOUND,
+    UpdateErrors.KIOSK_EXCHANGE_CARD_MISMATCH,
+    UpdateErrors.KIOSK_EXCHANGE_ALREADY_CONFIRMED,
+    UpdateErrors.KIOSK_EXCHANGE_SUPERSEDED,
+    UpdateErrors.KIOSK_EXCHANGE_ALREADY_FINISHED,
+    UpdateErrors.KIOSK_CONFIRM_INVALID,
+    UpdateErrors.KIOSK_PROTOCOL_2_REQUIRED,
+  )
   confirm(@CurrentActor() actor: Actor, @Body() dto: KioskConfirmDto): Promise<ConfirmAnswer> {
     return this.kiosk.confirm(actor, dto);
   }

@@ -7,7 +7,7 @@ import { CARD_AUDIT_ENTITY, cardNotFound, CardsService } from '../cards/cards.se
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
-import { badRequest, conflict, DomainError } from '../platform/errors/domain-error.js';
+import { UpdateErrors } from './update.errors.js';
 import { recordOrder } from './card-records.js';
 import type { KioskCheck, KioskConfirmDto } from './dto/kiosk.dto.js';
 import { AppConfig } from '../config/app-config.js';
@@ -35,7 +35,7 @@ export interface ConfirmAnswer {
   receipt: SignedReceipt;
 }
 
-const exchangeNotFound = () => new DomainError('KIOSK_EXCHANGE_NOT_FOUND', 404, 'Exchange not found');
+const exchangeNotFound = UpdateErrors.KIOSK_EXCHANGE_NOT_FOUND;
 
 /**
  * The kiosk side of online updates (protocol kiosk/1, docs/formats/kiosk-protocol.md), for cards without keys only
@@ -96,10 +96,10 @@ export class KioskService {
    */
   async confirm(actor: Actor, dto: KioskConfirmDto): Promise<ConfirmAnswer> {
     if (!dto.aborted && !dto.writtenRecords) {
-      throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm names writtenRecords, or says aborted: true');
+      throw UpdateErrors.KIOSK_CONFIRM_INVALID(1, 'missing');
     }
     if (dto.aborted && dto.writtenRecords) {
-      throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm is either writtenRecords or aborted, not both');
+      throw UpdateErrors.KIOSK_CONFIRM_INVALID(1, 'both');
     }
     const serial = parseSerial(dto.serial);
     return this.tx.run(async (em) => {
@@ -108,16 +108,16 @@ export class KioskService {
       const { card, exchange: ex } = locked;
       const shown = formatSerial(card.serial);
       if (serial !== card.serial) {
-        throw conflict('KIOSK_EXCHANGE_CARD_MISMATCH', 'This exchange was issued for another card', { exchangeId: ex.id });
+        throw UpdateErrors.KIOSK_EXCHANGE_CARD_MISMATCH(ex.id);
       }
       // A kiosk/2 exchange moves only on the card's acknowledgement (/v2/kiosk/confirm). An exchange kiosk/1 issued
       // before the cut-off may still be confirmed after it: its records were sent already.
       if (ex.kiosk2) throw protocol2Required();
-      if (ex.status === KioskExchangeStatus.Confirmed) throw conflict('KIOSK_EXCHANGE_ALREADY_CONFIRMED', 'This exchange was already confirmed', { exchangeId: ex.id });
+      if (ex.status === KioskExchangeStatus.Confirmed) throw UpdateErrors.KIOSK_EXCHANGE_ALREADY_CONFIRMED(ex.id);
       if (ex.status === KioskExchangeStatus.Superseded) {
-        throw conflict('KIOSK_EXCHANGE_SUPERSEDED', 'A newer exchange was issued for this card; check again', { exchangeId: ex.id });
+        throw UpdateErrors.KIOSK_EXCHANGE_SUPERSEDED(ex.id);
       }
-      if (ex.status === KioskExchangeStatus.Failed) throw conflict('KIOSK_EXCHANGE_ALREADY_FINISHED', 'This exchange already ended without an update', { exchangeId: ex.id });
+      if (ex.status === KioskExchangeStatus.Failed) throw UpdateErrors.KIOSK_EXCHANGE_ALREADY_FINISHED(ex.id);
 
       const written = new Set(dto.writtenRecords ?? []);
       // In write order, as the check answered them (the exchange row keeps them in no particular order).

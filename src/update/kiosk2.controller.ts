@@ -1,8 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor, RateLimited } from '../platform/auth/auth.decorators.js';
@@ -10,9 +7,9 @@ import { KioskCheckDto, parseKioskCheck } from './dto/kiosk.dto.js';
 import { Kiosk2ConfirmDto, KioskFetchDto, parseKiosk2Confirm, parseKioskFetch } from './dto/kiosk2.dto.js';
 import { CHECK2_ANSWER_MODELS, CHECK2_ANSWER_SCHEMA, Confirm2AnswerView, FETCH_ANSWER_MODELS, FETCH_ANSWER_SCHEMA } from './dto/kiosk2-views.dto.js';
 import { Check2Answer, Confirm2Answer, FetchAnswer, Kiosk2Service } from './kiosk2.service.js';
-
-const SLOWED = 'RATE_LIMITED, or KIOSK_SLOWED_DOWN (too many cards asked about without their proof), with a Retry-After header';
-const KEYLESS = 'KIOSK_PROTOCOL_1_REQUIRED (a card without keys: kiosk/1 until KIOSK_V1_UNTIL), KIOSK_CARD_REPLACEMENT_REQUIRED (after it)';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { CardsErrors } from '../cards/cards.errors.js';
+import { UpdateErrors } from './update.errors.js';
 
 /**
  * Kiosk protocol kiosk/2 (docs/formats/kiosk-protocol-2.md): check, fetch with the card's proof, confirm with its
@@ -32,10 +29,12 @@ export class Kiosk2Controller {
   @ApiBody({ type: KioskCheckDto })
   @ApiExtraModels(...CHECK2_ANSWER_MODELS)
   @ApiOkResponse({ description: 'Told apart by `action`', schema: CHECK2_ANSWER_SCHEMA })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: KEYLESS })
-  @ApiTooManyRequestsResponse({ description: SLOWED })
+  @Answers(
+    CardsErrors.CARD_NOT_FOUND,
+    UpdateErrors.KIOSK_PROTOCOL_1_REQUIRED,
+    UpdateErrors.KIOSK_CARD_REPLACEMENT_REQUIRED,
+    UpdateErrors.KIOSK_SLOWED_DOWN,
+  )
   check(@CurrentActor() actor: Actor, @Body() body: unknown): Promise<Check2Answer> {
     return this.kiosk.check(actor, parseKioskCheck(body));
   }
@@ -47,11 +46,17 @@ export class Kiosk2Controller {
   @ApiBody({ type: KioskFetchDto })
   @ApiExtraModels(...FETCH_ANSWER_MODELS)
   @ApiOkResponse({ description: 'update (sealed records), or nothing_to_do / blocked with a receipt; told apart by `action`', schema: FETCH_ANSWER_SCHEMA })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
-  @ApiForbiddenResponse({ description: 'KIOSK_CHALLENGE_INVALID, KIOSK_CHALLENGE_EXPIRED, KIOSK_CHALLENGE_USED, KIOSK_PROOF_INVALID (nothing changed); API_KEY_SUSPENDED' })
-  @ApiNotFoundResponse({ description: 'CARD_NOT_FOUND' })
-  @ApiConflictResponse({ description: KEYLESS })
-  @ApiTooManyRequestsResponse({ description: SLOWED })
+  @Answers(
+    CardsErrors.CARD_NOT_FOUND,
+    UpdateErrors.KIOSK_CHALLENGE_INVALID,
+    UpdateErrors.KIOSK_CHALLENGE_EXPIRED,
+    UpdateErrors.KIOSK_CHALLENGE_USED,
+    UpdateErrors.KIOSK_PROOF_INVALID,
+    UpdateErrors.API_KEY_SUSPENDED,
+    UpdateErrors.KIOSK_PROTOCOL_1_REQUIRED,
+    UpdateErrors.KIOSK_CARD_REPLACEMENT_REQUIRED,
+    UpdateErrors.KIOSK_SLOWED_DOWN,
+  )
   fetch(@CurrentActor() actor: Actor, @Body() body: unknown): Promise<FetchAnswer> {
     return this.kiosk.fetch(actor, parseKioskFetch(body));
   }
@@ -62,11 +67,16 @@ export class Kiosk2Controller {
   @ApiOperation({ summary: 'End an exchange: the card\'s acknowledgement of the records written, or an abort; answers a signed receipt' })
   @ApiBody({ type: Kiosk2ConfirmDto })
   @ApiOkResponse({ type: Confirm2AnswerView, description: 'result updated or failed, the confirmed version and the signed receipt' })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, KIOSK_CONFIRM_INVALID' })
-  @ApiForbiddenResponse({ description: 'KIOSK_ACK_INVALID (nothing changed; the exchange stays open)' })
-  @ApiNotFoundResponse({ description: 'KIOSK_EXCHANGE_NOT_FOUND (also an exchange of another kiosk)' })
-  @ApiConflictResponse({ description: 'KIOSK_EXCHANGE_ALREADY_CONFIRMED, KIOSK_EXCHANGE_SUPERSEDED, KIOSK_EXCHANGE_CARD_MISMATCH, KIOSK_EXCHANGE_ALREADY_FINISHED, KIOSK_PROTOCOL_1_REQUIRED (a kiosk/1 exchange)' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with a Retry-After header' })
+  @Answers(
+    UpdateErrors.KIOSK_EXCHANGE_NOT_FOUND,
+    UpdateErrors.KIOSK_EXCHANGE_CARD_MISMATCH,
+    UpdateErrors.KIOSK_EXCHANGE_ALREADY_CONFIRMED,
+    UpdateErrors.KIOSK_EXCHANGE_SUPERSEDED,
+    UpdateErrors.KIOSK_EXCHANGE_ALREADY_FINISHED,
+    UpdateErrors.KIOSK_CONFIRM_INVALID,
+    UpdateErrors.KIOSK_PROTOCOL_1_REQUIRED,
+    UpdateErrors.KIOSK_ACK_INVALID,
+  )
   confirm(@CurrentActor() actor: Actor, @Body() body: unknown): Promise<Confirm2Answer> {
     return this.kiosk.confirm(actor, parseKiosk2Confirm(body));
   }

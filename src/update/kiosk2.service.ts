@@ -8,7 +8,8 @@ import { AppConfig } from '../config/app-config.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
-import { badRequest, conflict, DomainError } from '../platform/errors/domain-error.js';
+import { UpdateErrors } from './update.errors.js';
+import { DomainError } from '../platform/errors/domain-error.js';
 import { ackMessage, proofMessage, sealRecords, type SealedRecord, verifyCardSignature } from './card-crypto.js';
 import { recordOrder } from './card-records.js';
 import type { KioskCheck } from './dto/kiosk.dto.js';
@@ -45,18 +46,14 @@ export interface Confirm2Answer {
   receipt: SignedReceipt;
 }
 
-const exchangeNotFound = () => new DomainError('KIOSK_EXCHANGE_NOT_FOUND', 404, 'Exchange not found');
-const refusedProof = (code: string, message: string) => new DomainError(code, 403, message);
+const exchangeNotFound = UpdateErrors.KIOSK_EXCHANGE_NOT_FOUND;
 const CHALLENGE_ERRORS = {
-  KIOSK_CHALLENGE_INVALID: () => refusedProof('KIOSK_CHALLENGE_INVALID',
-    'The challenge is not one this system answered to this kiosk for this card (altered, or for another card or kiosk); check again'),
-  KIOSK_CHALLENGE_EXPIRED: () => refusedProof('KIOSK_CHALLENGE_EXPIRED', 'The challenge expired (KIOSK_CHALLENGE_SECONDS); check again for a fresh one'),
+  KIOSK_CHALLENGE_INVALID: UpdateErrors.KIOSK_CHALLENGE_INVALID,
+  KIOSK_CHALLENGE_EXPIRED: UpdateErrors.KIOSK_CHALLENGE_EXPIRED,
 };
-const challengeUsed = () => refusedProof('KIOSK_CHALLENGE_USED', 'This challenge already opened an exchange; check again for a fresh one');
-const proofInvalid = () => refusedProof('KIOSK_PROOF_INVALID',
-  'The proof is not this card\'s signature of the challenge, serial, version read, write flag and kiosk id: the card must sign them in the reader');
-const ackInvalid = () => refusedProof('KIOSK_ACK_INVALID',
-  'cardAck is not this card\'s signature of the exchange, serial and records written; nothing changed and the exchange stays open');
+const challengeUsed = UpdateErrors.KIOSK_CHALLENGE_USED;
+const proofInvalid = UpdateErrors.KIOSK_PROOF_INVALID;
+const ackInvalid = UpdateErrors.KIOSK_ACK_INVALID;
 
 /**
  * Kiosk protocol 2 (docs/formats/kiosk-protocol-2.md): the card proves it is in the reader, and only the card can
@@ -155,9 +152,9 @@ export class Kiosk2Service {
    */
   async confirm(actor: Actor, dto: Kiosk2Confirm): Promise<Confirm2Answer> {
     if (dto.aborted) {
-      if (dto.writtenRecords || dto.cardAck) throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm is either writtenRecords with cardAck, or aborted, not both');
+      if (dto.writtenRecords || dto.cardAck) throw UpdateErrors.KIOSK_CONFIRM_INVALID(2, 'both');
     } else if (!dto.writtenRecords || !dto.cardAck) {
-      throw badRequest('KIOSK_CONFIRM_INVALID', 'A confirm names writtenRecords with the card\'s cardAck, or says aborted: true');
+      throw UpdateErrors.KIOSK_CONFIRM_INVALID(2, 'missing');
     }
     const serial = parseSerial(dto.serial);
     if (!dto.aborted && serial) {
@@ -169,11 +166,11 @@ export class Kiosk2Service {
       if (!locked) throw exchangeNotFound();
       const { card, exchange: ex } = locked;
       const shown = formatSerial(card.serial);
-      if (serial !== card.serial) throw conflict('KIOSK_EXCHANGE_CARD_MISMATCH', 'This exchange was issued for another card', { exchangeId: ex.id });
+      if (serial !== card.serial) throw UpdateErrors.KIOSK_EXCHANGE_CARD_MISMATCH(ex.id);
       if (!ex.kiosk2) throw protocol1Required(this.v1Until);
-      if (ex.status === KioskExchangeStatus.Confirmed) throw conflict('KIOSK_EXCHANGE_ALREADY_CONFIRMED', 'This exchange was already confirmed', { exchangeId: ex.id });
-      if (ex.status === KioskExchangeStatus.Superseded) throw conflict('KIOSK_EXCHANGE_SUPERSEDED', 'A newer exchange was issued for this card; check again', { exchangeId: ex.id });
-      if (ex.status === KioskExchangeStatus.Failed) throw conflict('KIOSK_EXCHANGE_ALREADY_FINISHED', 'This exchange already ended without an update', { exchangeId: ex.id });
+      if (ex.status === KioskExchangeStatus.Confirmed) throw UpdateErrors.KIOSK_EXCHANGE_ALREADY_CONFIRMED(ex.id);
+      if (ex.status === KioskExchangeStatus.Superseded) throw UpdateErrors.KIOSK_EXCHANGE_SUPERSEDED(ex.id);
+      if (ex.status === KioskExchangeStatus.Failed) throw UpdateErrors.KIOSK_EXCHANGE_ALREADY_FINISHED(ex.id);
 
       const written = dto.writtenRecords ?? [];
       if (!dto.aborted) {

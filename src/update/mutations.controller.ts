@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -7,6 +7,10 @@ import { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirCh
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import { MutationsService } from './mutations.service.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
+import { RegisterErrors } from '../register/register.errors.js';
+import { UpdateErrors } from './update.errors.js';
 
 /** Chunks (MutationsService.applyChunkSize mutations each) one operator call applies before handing over to the job. */
 export const APPLY_DUE_CHUNKS_PER_CALL = 5;
@@ -21,9 +25,15 @@ export class MutationsController {
   @Allow(PartnerKind.Fund, PartnerKind.Operator)
   @ApiOperation({ summary: 'Change of fund by the outgoing fund (or an operator): the insured\'s cards keep their serial' })
   @ApiCreatedResponse({ type: MutationView })
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND: unknown, or not currently affiliated to the caller\'s organisme' })
-  @ApiUnprocessableEntityResponse({ description: 'MUTATION_DATE_INVALID, ORGANISME_UNKNOWN, MUTATION_SAME_ORGANISME' })
-  @ApiConflictResponse({ description: 'MUTATION_PENDING, BENEFICIARY_NOT_AFFILIATED (operators), AFFILIATION_OVERLAP' })
+  @Answers(
+    RegisterErrors.BENEFICIARY_NOT_FOUND,
+    UpdateErrors.MUTATION_DATE_INVALID,
+    RegimesErrors.ORGANISME_UNKNOWN,
+    UpdateErrors.MUTATION_SAME_ORGANISME,
+    UpdateErrors.MUTATION_PENDING,
+    UpdateErrors.BENEFICIARY_NOT_AFFILIATED,
+    RegisterErrors.AFFILIATION_OVERLAP,
+  )
   create(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: CreateMutationDto): Promise<MutationView> {
     return this.mutations.create(actor, id, dto);
   }
@@ -32,9 +42,17 @@ export class MutationsController {
   @Allow(PartnerKind.Fund, PartnerKind.Operator)
   @ApiOperation({ summary: 'Change the NIR (temporary to definitive, or a correction) keeping the card; its identity record is rewritten' })
   @ApiCreatedResponse({ type: NirChangeView })
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND' })
-  @ApiUnprocessableEntityResponse({ description: 'NIR_FORMAT, NIR_SEX_INVALID, NIR_MONTH_INVALID, NIR_KEY_MISMATCH, NIR_BIRTH_DATE_MISMATCH, NIR_UNCHANGED' })
-  @ApiConflictResponse({ description: 'NIR_TAKEN, BENEFICIARY_NOT_AFFILIATED (operators)' })
+  @Answers(
+    RegisterErrors.BENEFICIARY_NOT_FOUND,
+    RegisterErrors.NIR_FORMAT,
+    RegisterErrors.NIR_SEX_INVALID,
+    RegisterErrors.NIR_MONTH_INVALID,
+    RegisterErrors.NIR_KEY_MISMATCH,
+    RegisterErrors.NIR_BIRTH_DATE_MISMATCH,
+    RegisterErrors.NIR_UNCHANGED,
+    RegisterErrors.NIR_TAKEN,
+    UpdateErrors.BENEFICIARY_NOT_AFFILIATED,
+  )
   changeNir(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: NirChangeDto): Promise<NirChangeView> {
     return this.mutations.changeNir(actor, id, dto);
   }

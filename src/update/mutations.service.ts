@@ -9,7 +9,9 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { tenantScope, type Actor } from '../platform/auth/actor.js';
 import { systemActor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
-import { conflict, unprocessable } from '../platform/errors/domain-error.js';
+import { RegisterErrors } from '../register/register.errors.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
+import { UpdateErrors } from './update.errors.js';
 import { BeneficiariesService, BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
 import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
@@ -48,13 +50,13 @@ export class MutationsService {
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
     if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const today = this.clock.today();
-    if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
+    if (!isRealDate(dto.effectiveDate)) throw UpdateErrors.MUTATION_DATE_INVALID(null);
     // A concurrent change of the same person's affiliations is refused by the register (AFFILIATION_OVERLAP).
     return this.tx.run(async (em) => {
       const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
       if (!current) {
         if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
-        throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation to change');
+        throw UpdateErrors.BENEFICIARY_NOT_AFFILIATED();
       }
       // This insured's own changes that came due before the hourly job ran are applied first, in order (the
       // run lock, as every due-mutation run takes): a few rows. The whole system's due mutations are the job's
@@ -62,14 +64,13 @@ export class MutationsService {
       await this.repo.lockApplyRun(em);
       await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
       const from = current.organismeCode;
-      if (dto.toOrganismeCode === from) throw unprocessable('MUTATION_SAME_ORGANISME', 'The insured is already affiliated to this organisme', { field: 'toOrganismeCode' });
-      if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'toOrganismeCode' });
+      if (dto.toOrganismeCode === from) throw UpdateErrors.MUTATION_SAME_ORGANISME('toOrganismeCode');
+      if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw RegimesErrors.ORGANISME_UNKNOWN({ field: 'toOrganismeCode' });
       if (dto.effectiveDate < today || dto.effectiveDate <= current.validFrom) {
-        throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later and after the start of the current affiliation',
-          { field: 'effectiveDate', today, currentFrom: current.validFrom });
+        throw UpdateErrors.MUTATION_DATE_INVALID({ today, currentFrom: current.validFrom });
       }
       if (current.validTo !== null || (await this.repo.hasPending(em, beneficiaryId))) {
-        throw conflict('MUTATION_PENDING', 'The current affiliation already ends: a change of fund is pending');
+        throw UpdateErrors.MUTATION_PENDING();
       }
       await this.beneficiaries.moveAffiliationsIn(em, [{ affiliationId: current.id, beneficiaryId }], dto.toOrganismeCode, dto.effectiveDate);
       const cards = await this.cards.lockMovableIn(em, [beneficiaryId], from);
@@ -134,13 +135,13 @@ export class MutationsService {
     if (actor.kind === PartnerKind.Fund && !organismeCode) throw beneficiaryNotFound();
     if (!isUuid(beneficiaryId)) throw beneficiaryNotFound();
     const nir = validateNir(dto.newNir);
-    if (!nir.ok) throw unprocessable(nir.code, nir.message, { field: 'newNir' });
+    if (!nir.ok) throw RegisterErrors[nir.code](nir.message, 'newNir');
     const today = this.clock.today();
     return this.tx.run(async (em) => {
       const current = await this.repo.lockCurrent(em, organismeCode, beneficiaryId, today);
       if (!current) {
         if (organismeCode || !(await this.repo.beneficiaryExists(em, beneficiaryId))) throw beneficiaryNotFound();
-        throw conflict('BENEFICIARY_NOT_AFFILIATED', 'The beneficiary has no current affiliation');
+        throw UpdateErrors.BENEFICIARY_NOT_AFFILIATED();
       }
       await this.beneficiaries.changeNirIn(em, beneficiaryId, nir);
       const org = current.organismeCode;

@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { CreateRegimeTransferDto, RegimeTransferListQuery, RegimeTransferListView, RegimeTransferView } from './dto/regime-transfer.dto.js';
 import { RegimeTransfersService } from './regime-transfers.service.js';
+import { Answers } from '../platform/errors/answers.decorator.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
+import { UpdateErrors } from './update.errors.js';
 
 /** Regime transfers: every insured of whole organismes changes fund on one date, keeping their card (operators). */
 @ApiTags('mutations')
@@ -17,8 +20,14 @@ export class RegimeTransfersController {
   @Allow(PartnerKind.Operator)
   @ApiOperation({ summary: 'Transfer every insured of the source organismes to their target on one date; recorded by a job' })
   @ApiAcceptedResponse({ type: RegimeTransferView })
-  @ApiUnprocessableEntityResponse({ description: 'MUTATION_DATE_INVALID, MUTATION_SAME_ORGANISME, ORGANISME_UNKNOWN, REGIME_TRANSFER_SOURCE_DUPLICATE, REGIME_TRANSFER_CHAINED' })
-  @ApiConflictResponse({ description: 'REGIME_TRANSFER_SOURCE_BUSY: a source organisme is already in a transfer not yet in force' })
+  @Answers(
+    UpdateErrors.MUTATION_DATE_INVALID,
+    UpdateErrors.MUTATION_SAME_ORGANISME,
+    RegimesErrors.ORGANISME_UNKNOWN,
+    UpdateErrors.REGIME_TRANSFER_SOURCE_DUPLICATE,
+    UpdateErrors.REGIME_TRANSFER_CHAINED,
+    UpdateErrors.REGIME_TRANSFER_SOURCE_BUSY,
+  )
   create(@CurrentActor() actor: Actor, @Body() dto: CreateRegimeTransferDto): Promise<RegimeTransferView> {
     return this.transfers.create(actor, dto);
   }
@@ -36,8 +45,7 @@ export class RegimeTransfersController {
   @Allow(PartnerKind.Operator)
   @ApiOperation({ summary: 'Resume a failed transfer (its job gave up): recording carries on from where it stopped' })
   @ApiAcceptedResponse({ type: RegimeTransferView })
-  @ApiNotFoundResponse({ description: 'REGIME_TRANSFER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'REGIME_TRANSFER_NOT_FAILED' })
+  @Answers(UpdateErrors.REGIME_TRANSFER_NOT_FOUND, UpdateErrors.REGIME_TRANSFER_NOT_FAILED)
   resume(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RegimeTransferView> {
     return this.transfers.resume(actor, id);
   }
@@ -46,7 +54,7 @@ export class RegimeTransfersController {
   @Allow(PartnerKind.Operator)
   @ApiOperation({ summary: 'One regime transfer: status, counts (insured, cards, skipped, mutations, applied), mappings' })
   @ApiOkResponse({ type: RegimeTransferView })
-  @ApiNotFoundResponse({ description: 'REGIME_TRANSFER_NOT_FOUND' })
+  @Answers(UpdateErrors.REGIME_TRANSFER_NOT_FOUND)
   get(@Param('id') id: string): Promise<RegimeTransferView> {
     return this.transfers.get(id);
   }

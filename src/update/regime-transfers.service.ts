@@ -3,7 +3,10 @@ import { Transactions } from '../platform/database/transactions.js';
 import { CardsService } from '../cards/cards.service.js';
 import { systemActor, type Actor } from '../platform/auth/actor.js';
 import { AuditRecord, AuditService } from '../platform/audit/audit.service.js';
-import { conflict, DomainError, notFound, unprocessable } from '../platform/errors/domain-error.js';
+import { RegisterErrors } from '../register/register.errors.js';
+import { RegimesErrors } from '../regimes/regimes.errors.js';
+import { UpdateErrors } from './update.errors.js';
+import { DomainError } from '../platform/errors/domain-error.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import { BeneficiariesService, BENEFICIARY_ENTITY } from '../register/beneficiaries.service.js';
@@ -20,7 +23,7 @@ export const REGIME_TRANSFER_ENTITY = 'regime_transfer';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 
-const transferNotFound = () => notFound('Regime transfer', 'REGIME_TRANSFER_NOT_FOUND');
+const transferNotFound = UpdateErrors.REGIME_TRANSFER_NOT_FOUND;
 
 export interface RecordOutcome { status: string; chunks: number }
 
@@ -50,30 +53,29 @@ export class RegimeTransfersService {
 
   async create(actor: Actor, dto: CreateRegimeTransferDto): Promise<RegimeTransferView> {
     const today = this.clock.today();
-    if (!isRealDate(dto.effectiveDate)) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate is not a real date', { field: 'effectiveDate' });
-    if (dto.effectiveDate < today) throw unprocessable('MUTATION_DATE_INVALID', 'effectiveDate must be today or later', { field: 'effectiveDate', today });
+    if (!isRealDate(dto.effectiveDate)) throw UpdateErrors.MUTATION_DATE_INVALID(null);
+    if (dto.effectiveDate < today) throw UpdateErrors.MUTATION_DATE_INVALID({ today });
     const mappings: RegimeTransferMapping[] = dto.mappings.map((m) => ({ fromOrganismeCode: m.fromOrganismeCode, toOrganismeCode: m.toOrganismeCode }));
     const sources = mappings.map((m) => m.fromOrganismeCode);
     const duplicates = [...new Set(sources.filter((c, i) => sources.indexOf(c) !== i))];
     if (duplicates.length) {
-      throw unprocessable('REGIME_TRANSFER_SOURCE_DUPLICATE', 'Each source organisme may appear once', { field: 'mappings', organismeCodes: duplicates });
+      throw UpdateErrors.REGIME_TRANSFER_SOURCE_DUPLICATE(duplicates);
     }
     const same = mappings.filter((m) => m.fromOrganismeCode === m.toOrganismeCode).map((m) => m.fromOrganismeCode);
-    if (same.length) throw unprocessable('MUTATION_SAME_ORGANISME', 'A mapping moves insured to their own organisme', { field: 'mappings', organismeCodes: same });
+    if (same.length) throw UpdateErrors.MUTATION_SAME_ORGANISME('mappings', same);
     // A target that is also a source would have its newcomers met again by the recording job (and chains A→B→C are
     // ambiguous): refused, the operator sends two transfers.
     const chained = [...new Set(mappings.map((m) => m.toOrganismeCode).filter((c) => sources.includes(c)))];
     if (chained.length) {
-      throw unprocessable('REGIME_TRANSFER_CHAINED', 'An organisme cannot be both a source and a target of one transfer', { field: 'mappings', organismeCodes: chained });
+      throw UpdateErrors.REGIME_TRANSFER_CHAINED(chained);
     }
     return this.tx.run(async (em) => {
       const unknown = await this.repo.missingOrganismes(em, [...new Set([...sources, ...mappings.map((m) => m.toOrganismeCode)])]);
-      if (unknown.length) throw unprocessable('ORGANISME_UNKNOWN', 'Unknown organisme', { field: 'mappings', organismeCodes: unknown });
+      if (unknown.length) throw RegimesErrors.ORGANISME_UNKNOWN({ field: 'mappings', organismeCodes: unknown });
       await this.repo.lockCreation(em);
       const busy = await this.repo.busySources(em, sources);
       if (busy.length) {
-        throw conflict('REGIME_TRANSFER_SOURCE_BUSY', 'A source organisme is already in a transfer not yet in force',
-          { organismeCodes: [...new Set(busy.map((b) => b.code))], transferIds: [...new Set(busy.map((b) => b.transferId))] });
+        throw UpdateErrors.REGIME_TRANSFER_SOURCE_BUSY([...new Set(busy.map((b) => b.code))], [...new Set(busy.map((b) => b.transferId))]);
       }
       const row = await this.repo.insert(em, { effectiveDate: dto.effectiveDate, mappings, requestedBy: actor.partnerId, requestId: actor.requestId });
       await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: row.id });
@@ -102,7 +104,7 @@ export class RegimeTransfersService {
       const row = await this.repo.find(em, id, true);
       if (!row) throw transferNotFound();
       if (row.status !== RegimeTransferStatus.Failed) {
-        throw conflict('REGIME_TRANSFER_NOT_FAILED', 'Only a failed transfer can be resumed', { status: row.status });
+        throw UpdateErrors.REGIME_TRANSFER_NOT_FAILED(row.status);
       }
       await this.repo.setStatus(em, id, RegimeTransferStatus.Pending);
       await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: id });
@@ -219,7 +221,7 @@ export class RegimeTransfersService {
       return { done: false, status: RegimeTransferStatus.Recording };
     }).catch((e: unknown) => {
       // A concurrent change of one insured's affiliations: the whole chunk rolls back and the retry meets the new state.
-      if (e instanceof DomainError && e.code === 'AFFILIATION_OVERLAP') {
+      if (e instanceof DomainError && e.code === RegisterErrors.AFFILIATION_OVERLAP.code) {
         throw new Error(`affiliation overlap while recording regime transfer ${transferId}; the chunk is retried`);
       }
       throw e;

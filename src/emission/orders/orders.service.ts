@@ -13,7 +13,8 @@ import { FundEventsService } from '../../events/fund-events.service.js';
 import { PhotoStore } from '../../photo/photo-store.js';
 import { systemActor, type Actor, tenantScope } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
-import { conflict, DomainError } from '../../platform/errors/domain-error.js';
+import { EmissionErrors } from '../emission.errors.js';
+import { DomainError } from '../../platform/errors/domain-error.js';
 import { RegisterClock } from '../../register/register-clock.js';
 import { RequestReason, RequestStatus } from '../requests/request-status.enum.js';
 import type { OrderView } from './dto/order.dto.js';
@@ -24,7 +25,7 @@ import { CardRequestsService } from '../requests/card-requests.service.js';
  * Same body for unknown, malformed and another fund's request (a fund cannot tell them apart), and the same as
  * the requests module answers.
  */
-export const requestNotFound = () => new DomainError('REQUEST_NOT_FOUND', 404, 'No such card request among your organisme\'s');
+export const requestNotFound = EmissionErrors.REQUEST_NOT_FOUND;
 
 /** Reasons for which the replaced card is opposed at once (it may be in someone else's hands). */
 const OPPOSE_AT_ORDER: Partial<Record<RequestReason, OppositionReason>> = {
@@ -98,26 +99,22 @@ export class OrdersService {
 
     const refusal = (r: LockedRequest | undefined): DomainError | null => {
       if (!r) return requestNotFound();
-      if (opts.automatic && !r.autoOrder) return conflict('ORDER_NOT_AUTOMATIC', 'This request is ordered by its fund');
+      if (opts.automatic && !r.autoOrder) return EmissionErrors.ORDER_NOT_AUTOMATIC();
       if (r.status !== RequestStatus.PhotoAvailable) {
-        return conflict('ORDER_REQUEST_NOT_READY', `A card is ordered for a request whose photo is available; this one is ${r.status}`, { requestStatus: r.status });
+        return EmissionErrors.ORDER_REQUEST_NOT_READY(r.status);
       }
       if (!affiliated.has(`${r.beneficiaryId}|${r.organismeCode}`)) {
-        return conflict('ORDER_NOT_AFFILIATED', 'The insured is not currently affiliated to this organisme in the register');
+        return EmissionErrors.ORDER_NOT_AFFILIATED();
       }
       const photo = r.photoId ? photos.get(r.photoId) : undefined;
-      if (!photo || !ready.get(photo.id)) return conflict('ORDER_PHOTO_MISSING', 'The request has no accepted photo ready for the card');
+      if (!photo || !ready.get(photo.id)) return EmissionErrors.ORDER_PHOTO_MISSING();
       if (photo.tooOld) {
-        return conflict('ORDER_PHOTO_TOO_OLD', `The photo was received more than ${this.config.photoMaxAgeDays} days ago; a new one is needed`, {
-          receivedAt: photo.receivedAt, maxAgeDays: this.config.photoMaxAgeDays,
-        });
+        return EmissionErrors.ORDER_PHOTO_TOO_OLD(photo.receivedAt, this.config.photoMaxAgeDays);
       }
       const except = exceptOf(r);
       const others = (live.get(r.beneficiaryId) ?? []).filter((c) => !except.includes(c.id));
       if (others.length > 0) {
-        return conflict('ORDER_ACTIVE_CARD_EXISTS', 'The insured already holds a card (in any regime) that this request does not replace', {
-          states: [...new Set(others.map((c) => c.state))],
-        });
+        return EmissionErrors.ORDER_ACTIVE_CARD_EXISTS([...new Set(others.map((c) => c.state))]);
       }
       return null;
     };

@@ -7,7 +7,7 @@ import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
-import { conflict, DomainError } from '../../platform/errors/domain-error.js';
+import { EmissionErrors } from '../emission.errors.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { RequestStatus } from '../requests/request-status.enum.js';
 import type { CancelView, RetryView } from './dto/pipeline.dto.js';
@@ -18,7 +18,7 @@ import { isUuid } from '../../platform/validation/ids.js';
 
 export const REQUEST_AUDIT_ENTITY = 'card_request';
 
-export const pipelineRequestNotFound = () => new DomainError('PIPELINE_REQUEST_NOT_FOUND', 404, 'No such card request');
+export const pipelineRequestNotFound = EmissionErrors.PIPELINE_REQUEST_NOT_FOUND;
 
 /** Enqueues a step's job in the caller's transaction (shared by the operator's retry and the re-injector). */
 export function sendStepJob(jobs: JobsService, em: EntityManager, job: StepJob): Promise<unknown> {
@@ -47,9 +47,7 @@ export class PipelineActionsService {
       const s = await this.lock(em, id);
       const job = stepJob(s);
       if (!job) {
-        throw conflict('PIPELINE_NOTHING_TO_RETRY', `Nothing to re-run for a request ${s.status} (waiting on ${s.waitingOn})`, {
-          requestStatus: s.status, waitingOn: s.waitingOn,
-        });
+        throw EmissionErrors.PIPELINE_NOTHING_TO_RETRY(s.status, s.waitingOn);
       }
       await sendStepJob(this.jobs, em, job);
       await this.requests.resetAfterRetryIn(em, s.id);
@@ -66,9 +64,7 @@ export class PipelineActionsService {
     return this.tx.run(async (em) => {
       const s = await this.lock(em, id);
       if (!CANCELLABLE_STATUSES.includes(s.status)) {
-        throw conflict('PIPELINE_CANNOT_CANCEL', `A request ${s.status} can no longer be cancelled here`, {
-          requestStatus: s.status, cancellable: CANCELLABLE_STATUSES,
-        });
+        throw EmissionErrors.PIPELINE_CANNOT_CANCEL(s.status, CANCELLABLE_STATUSES);
       }
       // Only an ordered card can still be stopped; the card service checks its state and refuses anything else.
       const cancelledCardId = s.status === RequestStatus.Ordered && s.cardId ? s.cardId : null;

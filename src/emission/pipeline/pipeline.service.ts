@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { badRequest } from '../../platform/errors/domain-error.js';
+import { EmissionErrors } from '../emission.errors.js';
 import { OPEN_REQUEST_STATUSES, RequestStatus } from '../requests/request-status.enum.js';
 import type {
   LeadTimesView, OrganismePipelineView, PipelineView, StateCountView, StatusCountView, StuckPageView, StuckRequestView,
@@ -67,7 +67,7 @@ export class PipelineService {
 
   async leadTimes(q: { since?: string; organismeCode?: string }): Promise<LeadTimesView> {
     const asked = q.since ? new Date(q.since) : null;
-    if (asked && Number.isNaN(asked.getTime())) throw badRequest('PIPELINE_SINCE_INVALID', 'since is not a valid date');
+    if (asked && Number.isNaN(asked.getTime())) throw EmissionErrors.PIPELINE_SINCE_INVALID();
     // The default window is computed by the database clock, like every idle time of the pipeline.
     const { since, rows } = await this.repo.leadTimes(asked, DEFAULT_LEAD_TIME_DAYS, q.organismeCode ?? null);
     return {
@@ -104,7 +104,7 @@ function decodeStuckCursor(raw: string | undefined): { sinceUs: string; id: stri
   const m = /^(-?\d{1,18})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(
     /^[A-Za-z0-9_-]+$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '',
   );
-  if (!m) throw badRequest('PIPELINE_CURSOR_INVALID', 'after is not a cursor this list issued; pass back the `next` of a previous page');
+  if (!m) throw EmissionErrors.PIPELINE_CURSOR_INVALID();
   return { sinceUs: m[1], id: m[2] };
 }
 

@@ -1,7 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
@@ -11,8 +9,11 @@ import {
   CardRequestPageView, CardRequestView, CreateCardRequestDto, CreatedCardRequestView, ListCardRequestsQueryDto, UploadLinkView,
 } from './dto/card-request.dto.js';
 import { RequestFormService } from './request-form.service.js';
-
-const NOT_FOUND = 'REQUEST_NOT_FOUND: unknown, malformed or another organisme\'s request (indistinguishable)';
+import { Answers } from '../../platform/errors/answers.decorator.js';
+import { CardsErrors } from '../../cards/cards.errors.js';
+import { EmissionErrors } from '../emission.errors.js';
+import { PlatformErrors } from '../../platform/errors/platform.errors.js';
+import { RegisterErrors } from '../../register/register.errors.js';
 
 @ApiTags('card requests')
 @Controller('v1/card-requests')
@@ -24,10 +25,14 @@ export class CardRequestsController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'Step 1: open a card request and send the pre-filled form; the answer holds the one-time online upload link' })
   @ApiCreatedResponse({ type: CreatedCardRequestView })
-  @ApiNotFoundResponse({ description: 'BENEFICIARY_NOT_FOUND: unknown or not currently affiliated to the caller\'s organisme' })
-  @ApiUnprocessableEntityResponse({ description: 'REQUEST_TOO_YOUNG' })
-  @ApiConflictResponse({ description: 'REQUEST_ALREADY_OPEN, REQUEST_ACTIVE_CARD_EXISTS' })
-  @ApiServiceUnavailableResponse({ description: 'FORM_NUMBERS_EXHAUSTED: every form number is held (numbers come back as requests close)' })
+  @Answers(
+    PlatformErrors.FUND_ONLY,
+    RegisterErrors.BENEFICIARY_NOT_FOUND,
+    EmissionErrors.REQUEST_TOO_YOUNG,
+    EmissionErrors.REQUEST_ALREADY_OPEN,
+    EmissionErrors.REQUEST_ACTIVE_CARD_EXISTS,
+    EmissionErrors.FORM_NUMBERS_EXHAUSTED,
+  )
   async create(@CurrentActor() actor: Actor, @Body() dto: CreateCardRequestDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedCardRequestView> {
     const created = await this.requests.create(actor, dto);
     reply.header('Location', `/v1/card-requests/${created.id}`);
@@ -44,7 +49,7 @@ export class CardRequestsController {
   @Get(':id')
   @ApiOperation({ summary: 'One request: status, form number, photo and refusal reasons, card, deadlines, step history' })
   @ApiOkResponse({ type: CardRequestView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(EmissionErrors.REQUEST_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CardRequestView> {
     return this.requests.get(actor, id);
   }
@@ -53,7 +58,7 @@ export class CardRequestsController {
   @ApiOperation({ summary: 'The pre-filled form as a PDF (docs/formats/card-request-form.md); leaves an access trail' })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'application/pdf', schema: { type: 'string', format: 'binary' } })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @Answers(EmissionErrors.REQUEST_NOT_FOUND)
   async form(@CurrentActor() actor: Actor, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     const form = await this.forms.render(actor, id);
     reply.header('Content-Type', 'application/pdf').header('Content-Disposition', `inline; filename="${form.fileName}"`);
@@ -65,8 +70,12 @@ export class CardRequestsController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'Cancel an open request before its card is ordered; the upload link stops working' })
   @ApiOkResponse({ type: CardRequestView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: 'REQUEST_NOT_CANCELLABLE' })
+  @Answers(
+    PlatformErrors.FUND_ONLY,
+    EmissionErrors.REQUEST_NOT_FOUND,
+    EmissionErrors.REQUEST_NOT_CANCELLABLE,
+    CardsErrors.CARD_TRANSITION_NOT_ALLOWED,
+  )
   cancel(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CardRequestView> {
     return this.requests.cancel(actor, id);
   }
@@ -75,8 +84,7 @@ export class CardRequestsController {
   @Allow(PartnerKind.Fund)
   @ApiOperation({ summary: 'A new one-time online upload link (shown once; the previous one stops working) while the request waits for a photo' })
   @ApiCreatedResponse({ type: UploadLinkView })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: 'REQUEST_NOT_AWAITING_PHOTO' })
+  @Answers(PlatformErrors.FUND_ONLY, EmissionErrors.REQUEST_NOT_FOUND, EmissionErrors.REQUEST_NOT_AWAITING_PHOTO)
   renewUploadLink(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<UploadLinkView> {
     return this.requests.renewUploadLink(actor, id);
   }

@@ -6,7 +6,9 @@ import { FundEventType } from '../../events/event-types.js';
 import { FundEventsService } from '../../events/fund-events.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
-import { conflict, DomainError, unprocessable } from '../../platform/errors/domain-error.js';
+import { PlatformErrors } from '../../platform/errors/platform.errors.js';
+import { RegisterErrors } from '../../register/register.errors.js';
+import { EmissionErrors } from '../emission.errors.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { BeneficiariesService } from '../../register/beneficiaries.service.js';
 import { RegisterClock } from '../../register/register-clock.js';
@@ -27,10 +29,10 @@ export const REQUEST_ENTITY = 'card_request';
 export type { CardRequestRecord, RequestMove } from './card-request.repository.js';
 
 /** One answer for unknown, malformed and another fund's request: nothing confirms that a request exists. */
-export const requestNotFound = () => new DomainError('REQUEST_NOT_FOUND', 404, 'No such card request among your organisme\'s');
+export const requestNotFound = EmissionErrors.REQUEST_NOT_FOUND;
 
 /** The same refusal the register gives: an insured the caller does not manage is indistinguishable from none. */
-const beneficiaryNotFound = () => new DomainError('BENEFICIARY_NOT_FOUND', 404, 'No such beneficiary among the insured you manage');
+const beneficiaryNotFound = RegisterErrors.BENEFICIARY_NOT_FOUND;
 
 /** Step 1 of the emission chain: a fund's card request, its eligibility, deadlines and online upload link. */
 @Injectable()
@@ -59,13 +61,12 @@ export class CardRequestsService {
       const b = await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId);
       if (!b) throw beneficiaryNotFound();
       if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
-        throw unprocessable('REQUEST_TOO_YOUNG', `A card of one's own starts at ${this.config.cardMinAge}; younger children are on a parent's card`,
-          { minAge: this.config.cardMinAge });
+        throw EmissionErrors.REQUEST_TOO_YOUNG(this.config.cardMinAge);
       }
       // The holder's usable card (at most one, a unique index), if any: the one a replacement replaces.
       const activeCardId = (await this.cards.usableCardsOfIn(em, [b.id])).get(b.id)?.[0] ?? null;
       if (dto.reason === RequestReason.FirstCard && activeCardId) {
-        throw conflict('REQUEST_ACTIVE_CARD_EXISTS', 'The holder already has a card in use (shipped or active): choose the reason of its replacement');
+        throw EmissionErrors.REQUEST_ACTIVE_CARD_EXISTS();
       }
       const formNumber = await this.allocateFormNumber(em);
       const id = await this.repo.insert(em, {
@@ -74,7 +75,7 @@ export class CardRequestsService {
         reminderDays: this.config.formReminderDays, expiryDays: this.config.formExpiryDays,
         uploadTokenHash: token.hash, uploadLinkDays: this.config.uploadLinkDays,
       });
-      if (!id) throw conflict('REQUEST_ALREADY_OPEN', 'The beneficiary already has an open card request; cancel it or let it finish');
+      if (!id) throw EmissionErrors.REQUEST_ALREADY_OPEN();
       await this.repo.insertStep(em, id, RequestStatus.FormSent);
       await this.events.append(em, {
         organismeCode, type: FundEventType.RequestFormSent, subjectType: 'card_request', subjectId: id,
@@ -98,9 +99,7 @@ export class CardRequestsService {
     if (sequence !== null) return makeFormNumber(sequence);
     const reused = await this.repo.releaseOldestFormNumber(em, this.config.formNumberReuseDays);
     if (reused !== null) return reused;
-    throw new DomainError('FORM_NUMBERS_EXHAUSTED', 503,
-      `Every 8-digit form number is held by an open request or by one closed less than ${this.config.formNumberReuseDays} days ago `
-      + '(FORM_NUMBER_REUSE_DAYS); numbers come back as requests close. Retry later; nothing was written', { reuseDays: this.config.formNumberReuseDays });
+    throw EmissionErrors.FORM_NUMBERS_EXHAUSTED(this.config.formNumberReuseDays);
   }
 
   async get(actor: Actor, id: string): Promise<CardRequestView> {
@@ -122,7 +121,7 @@ export class CardRequestsService {
     return this.tx.run(async (em) => {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!CANCELLABLE.includes(r.status)) {
-        throw conflict('REQUEST_NOT_CANCELLABLE', `A request in status ${r.status} cannot be cancelled`, { requestStatus: r.status });
+        throw EmissionErrors.REQUEST_NOT_CANCELLABLE(r.status);
       }
       await this.repo.enterStatus(em, r.id, RequestStatus.Cancelled, { clearUploadLink: true });
       await this.events.append(em, {
@@ -209,8 +208,7 @@ export class CardRequestsService {
   }
 }
 
-export const notAwaitingPhoto = (status: RequestStatus) =>
-  conflict('REQUEST_NOT_AWAITING_PHOTO', `The request is in status ${status}; it takes a photo only in form_sent or photo_rejected`, { requestStatus: status });
+export const notAwaitingPhoto = (status: RequestStatus) => EmissionErrors.REQUEST_NOT_AWAITING_PHOTO(status);
 
 /** A fund acts for its organisme; the guard lets only funds and operators in. */
 export function scopeOf(actor: Actor): RequestScope {
@@ -219,7 +217,7 @@ export function scopeOf(actor: Actor): RequestScope {
 }
 
 function fundOrganisme(actor: Actor): string {
-  if (actor.kind !== 'fund' || !actor.organismeCode) throw new DomainError('FUND_ONLY', 403, 'Only a fund acting for its organisme may do this');
+  if (actor.kind !== 'fund' || !actor.organismeCode) throw PlatformErrors.FUND_ONLY();
   return actor.organismeCode;
 }
 

@@ -1,11 +1,16 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
 import { AddSshKeyDto, CreateVendorDto, SetAgeRecipientDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
 import { VendorsService } from './vendors.service.js';
 import { ApiListResponse, type ListPage, wholeList } from '../../platform/openapi/list-page.js';
+import { Answers } from '../../platform/errors/answers.decorator.js';
+import { EmissionErrors } from '../emission.errors.js';
+import { PartnersErrors } from '../../partners/partners.errors.js';
+import { PlatformErrors } from '../../platform/errors/platform.errors.js';
+import { RegimesErrors } from '../../regimes/regimes.errors.js';
 
 @ApiTags('vendors')
 @Controller('v1/vendors')
@@ -16,9 +21,15 @@ export class VendorsController {
   @Post()
   @ApiOperation({ summary: 'Make a personalisation_vendor partner a vendor: SFTP login, regimes served, default or not' })
   @ApiCreatedResponse({ type: VendorView })
-  @ApiNotFoundResponse({ description: 'PARTNER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'VENDOR_EXISTS, VENDOR_LOGIN_TAKEN, VENDOR_DEFAULT_TAKEN, VENDOR_REGIME_TAKEN' })
-  @ApiUnprocessableEntityResponse({ description: 'VENDOR_PARTNER_KIND, REGIME_UNKNOWN' })
+  @Answers(
+    PartnersErrors.PARTNER_NOT_FOUND,
+    EmissionErrors.VENDOR_PARTNER_KIND,
+    EmissionErrors.VENDOR_EXISTS,
+    EmissionErrors.VENDOR_LOGIN_TAKEN,
+    EmissionErrors.VENDOR_DEFAULT_TAKEN,
+    RegimesErrors.REGIME_UNKNOWN,
+    EmissionErrors.VENDOR_REGIME_TAKEN,
+  )
   create(@CurrentActor() actor: Actor, @Body() dto: CreateVendorDto): Promise<VendorView> {
     return this.vendors.create(actor, dto);
   }
@@ -33,9 +44,12 @@ export class VendorsController {
   @Patch(':partnerId')
   @ApiOperation({ summary: 'Change the regimes a vendor serves or whether it is the default (the login never changes)' })
   @ApiOkResponse({ type: VendorView })
-  @ApiNotFoundResponse({ description: 'VENDOR_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'VENDOR_DEFAULT_TAKEN, VENDOR_REGIME_TAKEN' })
-  @ApiUnprocessableEntityResponse({ description: 'REGIME_UNKNOWN' })
+  @Answers(
+    EmissionErrors.VENDOR_NOT_FOUND,
+    EmissionErrors.VENDOR_DEFAULT_TAKEN,
+    RegimesErrors.REGIME_UNKNOWN,
+    EmissionErrors.VENDOR_REGIME_TAKEN,
+  )
   update(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: UpdateVendorDto): Promise<VendorView> {
     return this.vendors.update(actor, partnerId, dto);
   }
@@ -43,9 +57,7 @@ export class VendorsController {
   @Put(':partnerId/age-recipient')
   @ApiOperation({ summary: 'Register or replace the age X25519 recipient the vendor\'s personalisation files are encrypted to (perso/2); without one the vendor gets no batch' })
   @ApiOkResponse({ type: VendorView })
-  @ApiNotFoundResponse({ description: 'VENDOR_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'AGE_RECIPIENT_TAKEN' })
-  @ApiUnprocessableEntityResponse({ description: 'AGE_RECIPIENT_INVALID' })
+  @Answers(EmissionErrors.VENDOR_NOT_FOUND, EmissionErrors.AGE_RECIPIENT_INVALID, EmissionErrors.AGE_RECIPIENT_TAKEN)
   setAgeRecipient(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: SetAgeRecipientDto): Promise<VendorView> {
     return this.vendors.setAgeRecipient(actor, partnerId, dto.recipient);
   }
@@ -53,9 +65,12 @@ export class VendorsController {
   @Post(':partnerId/ssh-keys')
   @ApiOperation({ summary: 'Register an OpenSSH public key the vendor logs in to SFTP with' })
   @ApiCreatedResponse({ type: SshKeyView })
-  @ApiNotFoundResponse({ description: 'VENDOR_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'SSH_KEY_EXISTS' })
-  @ApiUnprocessableEntityResponse({ description: 'SSH_KEY_INVALID, SSH_KEY_TOO_WEAK' })
+  @Answers(
+    EmissionErrors.VENDOR_NOT_FOUND,
+    PlatformErrors.SSH_KEY_EXISTS,
+    PlatformErrors.SSH_KEY_INVALID,
+    PlatformErrors.SSH_KEY_TOO_WEAK,
+  )
   addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddSshKeyDto): Promise<SshKeyView> {
     return this.vendors.addKey(actor, partnerId, dto.publicKey);
   }
@@ -63,7 +78,7 @@ export class VendorsController {
   @Delete(':partnerId/ssh-keys/:keyId')
   @ApiOperation({ summary: 'Revoke an SSH key: the next SFTP log-in with it fails' })
   @ApiOkResponse({ type: SshKeyView })
-  @ApiNotFoundResponse({ description: 'SSH_KEY_NOT_FOUND' })
+  @Answers(EmissionErrors.SSH_KEY_NOT_FOUND)
   revokeKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Param('keyId') keyId: string): Promise<SshKeyView> {
     return this.vendors.revokeKey(actor, partnerId, keyId);
   }

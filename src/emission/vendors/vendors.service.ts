@@ -7,7 +7,10 @@ import { Transactions } from '../../platform/database/transactions.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
-import { DomainError, notFound, unprocessable } from '../../platform/errors/domain-error.js';
+import { PlatformErrors } from '../../platform/errors/platform.errors.js';
+import { RegimesErrors } from '../../regimes/regimes.errors.js';
+import { PartnersErrors } from '../../partners/partners.errors.js';
+import { EmissionErrors } from '../emission.errors.js';
 import { JobName } from '../../platform/jobs/job-catalogue.js';
 import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
@@ -19,7 +22,7 @@ import { type SshKeyRow, VendorRepository, type VendorRow } from './vendor.repos
 const ACCEPTED_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
 const MIN_RSA_BITS = 2048;
 
-const vendorNotFound = () => notFound('Vendor', 'VENDOR_NOT_FOUND');
+const vendorNotFound = EmissionErrors.VENDOR_NOT_FOUND;
 const toKeyView = (k: SshKeyRow): SshKeyView => ({ id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, createdAt: k.createdAt, revokedAt: k.revokedAt });
 
 /** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
@@ -49,12 +52,12 @@ export class VendorsService {
     await this.tx.run(async (em) => {
       await this.repo.lockRouting(em);
       const partner = await this.repo.partner(em, dto.partnerId);
-      if (!partner) throw notFound('Partner', 'PARTNER_NOT_FOUND');
+      if (!partner) throw PartnersErrors.PARTNER_NOT_FOUND();
       if (partner.kind !== PartnerKind.PersonalisationVendor) {
-        throw unprocessable('VENDOR_PARTNER_KIND', 'Only a partner of kind personalisation_vendor can be a vendor', { kind: partner.kind });
+        throw EmissionErrors.VENDOR_PARTNER_KIND(partner.kind);
       }
-      if (await this.repo.find(dto.partnerId, em)) throw new DomainError('VENDOR_EXISTS', 409, 'This partner already has a vendor profile; PATCH it');
-      if (await this.repo.loginTaken(em, dto.login)) throw new DomainError('VENDOR_LOGIN_TAKEN', 409, 'Another vendor has this login');
+      if (await this.repo.find(dto.partnerId, em)) throw EmissionErrors.VENDOR_EXISTS();
+      if (await this.repo.loginTaken(em, dto.login)) throw EmissionErrors.VENDOR_LOGIN_TAKEN();
       await this.checkRouting(em, dto.partnerId, { isDefault: dto.isDefault ?? false, regimeCodes });
       await this.repo.insert(em, { partnerId: dto.partnerId, login: dto.login, isDefault: dto.isDefault ?? false, regimeCodes });
       await this.audit.record(em, actor, {
@@ -129,7 +132,7 @@ export class VendorsService {
       if (!(await this.repo.find(partnerId, em))) throw vendorNotFound();
       // Stored without the comment (it often names a person or a host).
       const row = await this.repo.insertKey(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
-      if (!row) throw new DomainError('SSH_KEY_EXISTS', 409, 'This key is already registered', { fingerprint });
+      if (!row) throw PlatformErrors.SSH_KEY_EXISTS(fingerprint);
       await this.audit.record(em, actor, { action: 'vendor.ssh_key.add', entityType: 'vendor', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
       return toKeyView(row);
     });
@@ -137,10 +140,10 @@ export class VendorsService {
 
   /** Revokes a key at once: the next log-in with it fails. Revoking twice is harmless. */
   async revokeKey(actor: Actor, partnerId: string, keyId: string): Promise<SshKeyView> {
-    if (!isUUID(partnerId) || !isUUID(keyId)) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
+    if (!isUUID(partnerId) || !isUUID(keyId)) throw EmissionErrors.SSH_KEY_NOT_FOUND();
     return this.tx.run(async (em) => {
       const row = await this.repo.revokeKey(em, partnerId, keyId);
-      if (!row) throw notFound('SSH key', 'SSH_KEY_NOT_FOUND');
+      if (!row) throw EmissionErrors.SSH_KEY_NOT_FOUND();
       await this.audit.record(em, actor, { action: 'vendor.ssh_key.revoke', entityType: 'vendor', entityId: partnerId, details: { keyId, fingerprint: row.fingerprint } });
       return toKeyView(row);
     });
@@ -154,14 +157,14 @@ export class VendorsService {
   async setAgeRecipient(actor: Actor, partnerId: string, recipient: string): Promise<VendorView> {
     if (!isUUID(partnerId)) throw vendorNotFound();
     if (!(await isUsableAgeRecipient(recipient))) {
-      throw unprocessable('AGE_RECIPIENT_INVALID', 'Expected an age X25519 recipient: "age1" and 58 characters, as `age-keygen -y key.txt` prints it');
+      throw EmissionErrors.AGE_RECIPIENT_INVALID();
     }
     await this.tx.run(async (em) => {
       const current = await this.repo.find(partnerId, em);
       if (!current) throw vendorNotFound();
       if (current.ageRecipient === recipient) return;
       if (!(await this.repo.setAgeRecipient(em, partnerId, recipient))) {
-        throw new DomainError('AGE_RECIPIENT_TAKEN', 409, 'Another vendor has this recipient: each vendor has its own age key pair');
+        throw EmissionErrors.AGE_RECIPIENT_TAKEN();
       }
       const waiting = await this.repo.allocatedBatchIds(em, partnerId);
       for (const batchId of waiting) await this.jobs.send(em, JobName.EmissionWriteBatchFile, { batchId });
@@ -177,12 +180,12 @@ export class VendorsService {
   private async checkRouting(em: EntityManager, partnerId: string, next: { isDefault: boolean; regimeCodes: string[] }): Promise<void> {
     if (next.isDefault) {
       const other = await this.repo.otherDefault(em, partnerId);
-      if (other) throw new DomainError('VENDOR_DEFAULT_TAKEN', 409, 'Another vendor is the default; unset it first', { partnerId: other });
+      if (other) throw EmissionErrors.VENDOR_DEFAULT_TAKEN(other);
     }
     const unknown = await this.repo.unknownRegimes(em, next.regimeCodes);
-    if (unknown.length) throw unprocessable('REGIME_UNKNOWN', `Unknown regime codes: ${unknown.join(', ')}`, { regimeCodes: unknown });
+    if (unknown.length) throw RegimesErrors.REGIME_UNKNOWN(unknown);
     const taken = await this.repo.regimesTakenByOthers(em, partnerId, next.regimeCodes);
-    if (taken.length) throw new DomainError('VENDOR_REGIME_TAKEN', 409, 'A regime is served by one vendor only', { taken });
+    if (taken.length) throw EmissionErrors.VENDOR_REGIME_TAKEN(taken);
   }
 
   private view(v: VendorRow, keys: SshKeyRow[]): VendorView {
@@ -197,14 +200,14 @@ export class VendorsService {
 /** One OpenSSH public key line → the parsed key; 422 SSH_KEY_INVALID / SSH_KEY_TOO_WEAK otherwise. */
 export function parseSshPublicKey(line: string): ParsedKey {
   const text = line.trim();
-  if (!/^[a-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\r\n]*)?$/.test(text)) throw unprocessable('SSH_KEY_INVALID', 'Expected one OpenSSH public key line: "<type> <base64> [comment]"');
+  if (!/^[a-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\r\n]*)?$/.test(text)) throw PlatformErrors.SSH_KEY_INVALID('format');
   const parsed = ssh2.utils.parseKey(text);
   const key = parsed instanceof Error ? null : Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || key.isPrivateKey()) throw unprocessable('SSH_KEY_INVALID', 'Not a readable OpenSSH public key');
-  if (!ACCEPTED_KEY_TYPES.includes(key.type)) throw unprocessable('SSH_KEY_INVALID', `Key type ${key.type} is not accepted (${ACCEPTED_KEY_TYPES.join(', ')})`);
+  if (!key || key.isPrivateKey()) throw PlatformErrors.SSH_KEY_INVALID('unreadable');
+  if (!ACCEPTED_KEY_TYPES.includes(key.type)) throw PlatformErrors.SSH_KEY_INVALID({ type: key.type, accepted: ACCEPTED_KEY_TYPES });
   if (key.type === 'ssh-rsa') {
     const bits = createPublicKey(key.getPublicPEM()).asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw unprocessable('SSH_KEY_TOO_WEAK', `RSA keys need at least ${MIN_RSA_BITS} bits`, { bits });
+    if (bits < MIN_RSA_BITS) throw PlatformErrors.SSH_KEY_TOO_WEAK(MIN_RSA_BITS, bits);
   }
   return key;
 }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../../config/app-config.js';
 import { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
 import type { PartnerKind } from '../../partners/partner-kind.enum.js';
-import { DomainError } from '../errors/domain-error.js';
+import { PlatformErrors } from '../errors/platform.errors.js';
 import type { Actor } from './actor.js';
 import { ALLOWED_KINDS, PUBLIC_ROUTE, RATE_LIMITED } from './auth.decorators.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -28,11 +28,11 @@ export class AuthGuard implements CanActivate {
     const principal = req.principal ?? (await authenticate(req, this.keys));
     const kinds = this.reflector.getAllAndOverride<PartnerKind[] | undefined>(ALLOWED_KINDS, targets) ?? [];
     if (!kinds.includes(principal.kind)) {
-      throw new DomainError('PARTNER_KIND_FORBIDDEN', 403, `This endpoint is not open to ${principal.kind} partners`);
+      throw PlatformErrors.PARTNER_KIND_FORBIDDEN(principal.kind);
     }
     if (this.reflector.getAllAndOverride<boolean>(RATE_LIMITED, targets)) {
       const wait = this.limiter.take(principal.apiKeyId);
-      if (wait > 0) throw new DomainError('RATE_LIMITED', 429, 'Too many requests for this credential; retry later', { retryAfterSeconds: wait });
+      if (wait > 0) throw PlatformErrors.RATE_LIMITED('credential', wait);
     }
     req.actor = {
       kind: principal.kind,

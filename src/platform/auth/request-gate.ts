@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
 import type { KeyPrincipal } from '../../partners/key-principal.js';
-import { badRequest, DomainError } from '../errors/domain-error.js';
+import { PlatformErrors } from '../errors/platform.errors.js';
+import { ANSWERS_CONFIG, type DeclaredAnswers } from '../errors/problem.filter.js';
 import { RESERVED_KEYS } from '../validation/json-body.js';
 import { isPrintable } from '../validation/text.js';
-import { JSON_MEDIA_TYPE, policyOf, type RoutePolicy } from './route-policies.js';
+import { policyOf, type RoutePolicy } from './route-policies.js';
 
 /** A request once the gate let it through: the credential it presented, verified (absent on public routes). */
 export type GatedRequest = FastifyRequest & { principal?: KeyPrincipal };
@@ -16,9 +17,9 @@ const isApiDescription = (url: string) => url === '/docs' || url.startsWith('/do
 export async function authenticate(req: FastifyRequest, keys: ApiKeyVerifier): Promise<KeyPrincipal> {
   const header = req.headers.authorization;
   const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  if (!token) throw new DomainError('AUTH_REQUIRED', 401, 'This endpoint needs an API key: Authorization: Bearer <key>');
+  if (!token) throw PlatformErrors.AUTH_REQUIRED();
   const principal = await keys.verify(token);
-  if (!principal) throw new DomainError('AUTH_INVALID', 401, 'The API key is unknown, malformed or revoked');
+  if (!principal) throw PlatformErrors.AUTH_INVALID();
   return principal;
 }
 
@@ -48,6 +49,9 @@ export function installRequestGate(fastify: FastifyInstance, policies: Map<strin
       const policy = policyOf(policies, method, url);
       if (!policy) throw new Error(`Route ${method} ${url} has no access policy (is it a controller's?)`);
       if (policy.bulkUpload) route.bodyLimit = bulkMaxBytes;
+      // The codes it declares, where the problem filter finds them (checked in tests).
+      const declared: DeclaredAnswers = { route: policy.name, codes: new Set(policy.answers.map((e) => e.code)) };
+      route.config = { ...(route.config as object | undefined), [ANSWERS_CONFIG]: declared } as typeof route.config;
     }
   });
 
@@ -56,29 +60,26 @@ export function installRequestGate(fastify: FastifyInstance, policies: Map<strin
     // No route matched: the not-found handler answers, nothing is read.
     if (!url || isApiDescription(url)) return;
     const policy = policyOf(policies, req.method, url);
-    if (!policy) throw new DomainError('AUTH_REQUIRED', 401, 'This endpoint needs an API key: Authorization: Bearer <key>');
+    if (!policy) throw PlatformErrors.AUTH_REQUIRED();
     if (!policy.isPublic) req.principal = await authenticate(req, keys);
 
     for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, unknown>)) {
       if (typeof value === 'string' && !isPrintable(value)) {
-        throw badRequest('PATH_PARAMETER_INVALID', `The path parameter ${name} must hold printable characters only`, { parameter: name });
+        throw PlatformErrors.PATH_PARAMETER_INVALID(name);
       }
     }
     const queryKeys = Object.keys((req.query ?? {}) as object);
     if (!policy.takesQuery && queryKeys.length > 0) {
-      throw badRequest('QUERY_NOT_ACCEPTED', 'This endpoint takes no query parameters; remove the query string');
+      throw PlatformErrors.QUERY_NOT_ACCEPTED();
     }
     // class-transformer drops these silently instead of refusing them as unknown.
     if (queryKeys.some((k) => RESERVED_KEYS.has(k))) {
-      throw badRequest('QUERY_RESERVED_KEY', 'The query string uses a reserved name (__proto__, constructor or prototype); no parameter of this API has that name');
+      throw PlatformErrors.QUERY_RESERVED_KEY();
     }
     if (hasBody(req)) {
       const type = mediaType(req.headers['content-type']);
       if (!policy.consumes.includes(type)) {
-        const accepted = policy.consumes.join(' or ');
-        throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 415, policy.takesBody
-          ? `Send the body as ${accepted} (Content-Type header)`
-          : `This endpoint takes no body (an empty ${JSON_MEDIA_TYPE} object is accepted)`, { accepted: policy.consumes });
+        throw PlatformErrors.UNSUPPORTED_MEDIA_TYPE(policy.consumes, policy.takesBody);
       }
     }
   });
@@ -89,6 +90,6 @@ export function installRequestGate(fastify: FastifyInstance, policies: Map<strin
     const policy = policyOf(policies, req.method, req.routeOptions.url);
     if (!policy || policy.takesBody) return;
     if (typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body) && Object.keys(body).length === 0) return;
-    throw badRequest('BODY_NOT_ACCEPTED', 'This endpoint takes no body; send none (or an empty JSON object)');
+    throw PlatformErrors.BODY_NOT_ACCEPTED();
   });
 }

@@ -3,7 +3,10 @@ import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/com
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { PartnerKind } from '../../partners/partner-kind.enum.js';
+import { ALL_PARTNER_KINDS, type PartnerKind } from '../../partners/partner-kind.enum.js';
+import { ANSWERS } from '../errors/answers.decorator.js';
+import type { ErrorSpec } from '../errors/catalogue.js';
+import { PlatformErrors } from '../errors/platform.errors.js';
 import { ALLOWED_KINDS, BULK_UPLOAD, CONSUMES, PUBLIC_ROUTE, RATE_LIMITED } from './auth.decorators.js';
 
 /** What a route lets in, read from its controller's decorators. */
@@ -24,6 +27,8 @@ export interface RoutePolicy {
   takesBody: boolean;
   /** The handler reads the query string (@Query); a route that does not refuses query parameters. */
   takesQuery: boolean;
+  /** Every error the route may answer: its own (@Answers on the handler and its controller) and its policy's. */
+  answers: ErrorSpec[];
 }
 
 export const JSON_MEDIA_TYPE = 'application/json';
@@ -54,7 +59,7 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
       for (const base of bases) {
         for (const sub of ([] as string[]).concat(subs)) {
           const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-          policies.set(`${method} ${path}`, {
+          const policy: RoutePolicy = {
             name: `${cls.name}.${methodName}`,
             method,
             path,
@@ -65,7 +70,11 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
             bulkUpload,
             takesBody: argOf(RouteParamtypes.BODY) || !!declared?.length,
             takesQuery: argOf(RouteParamtypes.QUERY),
-          });
+            answers: [],
+          };
+          const own = reflector.getAllAndMerge<ErrorSpec[]>(ANSWERS, targets) ?? [];
+          policy.answers = [...new Set([...automaticAnswers(policy), ...own])];
+          policies.set(`${method} ${path}`, policy);
         }
       }
     }
@@ -77,4 +86,28 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
 export function policyOf(policies: Map<string, RoutePolicy>, method: string, url: string | undefined): RoutePolicy | undefined {
   if (!url) return undefined;
   return policies.get(`${method === 'HEAD' ? 'GET' : method} ${url}`);
+}
+
+const P = PlatformErrors;
+
+/**
+ * The errors a route answers because of its policy, whatever its handler does: the request gate's and the guard's
+ * refusals (credentials, partner kind, rate), the checks of what it may be sent (path parameters, query string,
+ * body and its media type, JSON reading, validation), and the database's absence.
+ */
+export function automaticAnswers(p: Omit<RoutePolicy, 'answers'>): ErrorSpec[] {
+  const out: ErrorSpec[] = [P.DATABASE_UNAVAILABLE, P.URL_INVALID, P.UNSUPPORTED_MEDIA_TYPE, P.PAYLOAD_TOO_LARGE];
+  if (!p.isPublic) out.push(P.AUTH_REQUIRED, P.AUTH_INVALID);
+  if (!p.isPublic && ALL_PARTNER_KINDS.some((k) => !p.allowed.includes(k))) out.push(P.PARTNER_KIND_FORBIDDEN);
+  if (p.rateLimited) out.push(P.RATE_LIMITED);
+  const hasParams = p.path.includes(':');
+  if (hasParams) out.push(P.PATH_PARAMETER_INVALID, P.URI_TOO_LONG);
+  out.push(...(p.takesQuery ? [P.QUERY_RESERVED_KEY, P.VALIDATION_FAILED] : [P.QUERY_NOT_ACCEPTED]));
+  // A JSON body is read (and its reader's refusals answered) on every route that takes JSON or takes no body ({} is accepted).
+  if (!p.takesBody || p.consumes.includes(JSON_MEDIA_TYPE)) {
+    out.push(P.MALFORMED_BODY, P.JSON_TOO_DEEP, P.JSON_DUPLICATE_KEY, P.JSON_FORBIDDEN_KEY, P.TEXT_NOT_PRINTABLE);
+  }
+  out.push(p.takesBody ? P.VALIDATION_FAILED : P.BODY_NOT_ACCEPTED);
+  if (hasParams || p.takesQuery || p.takesBody) out.push(P.INVALID_INPUT);
+  return [...new Set(out)];
 }

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { DomainError } from './domain-error.js';
+import type { DomainError } from './domain-error.js';
+import { PlatformErrors } from './platform.errors.js';
 
-/** What a client is told to wait before trying again while the database is away. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+export { DATABASE_RETRY_AFTER_SECONDS } from './platform.errors.js';
 
 /** Socket-level failures to reach the server. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
@@ -54,9 +54,7 @@ export function databaseUnavailableProblem(error: unknown): DomainError | null {
     lastLogged = now;
     answered = 0;
   }
-  return new DomainError('DATABASE_UNAVAILABLE', 503,
-    `The database cannot be reached for the moment; retry after ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
-    { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  return PlatformErrors.DATABASE_UNAVAILABLE();
 }
 
 function describe(error: unknown): string {

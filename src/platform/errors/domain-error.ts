@@ -1,6 +1,8 @@
 /**
  * A refusal the caller can act on. Services throw these (never HTTP exceptions), so jobs, crons and the CLI
  * share them; the problem filter maps them to RFC 9457 application/problem+json with the stable `code`.
+ * Made only by the factories of a module's catalogue (`<module>.errors.ts`, `defineErrors`), never constructed
+ * elsewhere: the code, its status and its description are declared once there.
  */
 export class DomainError extends Error {
   constructor(
@@ -13,11 +15,3 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
-
-export const notFound = (what: string, code = 'NOT_FOUND') => new DomainError(code, 404, `${what} not found`);
-export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>
-  new DomainError(code, 409, message, details);
-export const badRequest = (code: string, message: string, details?: Record<string, unknown>) =>
-  new DomainError(code, 400, message, details);
-export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
-  new DomainError(code, 422, message, details);

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { databaseUnavailableProblem } from './database-unavailable.js';
 import { DomainError } from './domain-error.js';
+import { FASTIFY_ERRORS, HTTP_STATUS_ERRORS, PlatformErrors } from './platform.errors.js';
 
 export interface Problem {
   type: string;
@@ -14,39 +15,10 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const STATUS_CODES: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'AUTH_REQUIRED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  406: 'NOT_ACCEPTABLE',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'UNPROCESSABLE',
-  429: 'RATE_LIMITED',
-};
-
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type',
+  406: 'Not Acceptable', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
   422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
-};
-
-/**
- * Fastify's own errors (URL, body reading) as stable problem codes with fixed messages: fastify's messages quote
- * the URL or the Content-Type header, which are the caller's input.
- */
-const FASTIFY_ERRORS: Record<string, { code: string; detail: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'The body is larger than this endpoint accepts' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'This endpoint does not accept a body of that media type' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_BODY', detail: 'The body is empty; send a JSON object' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_BODY', detail: 'The body is not as long as its Content-Length says' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_BODY', detail: 'The body is not valid JSON (RFC 8259)' },
-  FST_ERR_BAD_URL: { code: 'URL_INVALID', detail: 'The URL holds an invalid percent-encoding' },
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', detail: 'A path parameter is longer than 100 characters; no identifier of this API is that long' },
 };
 
 /** Most entries of a list in an error document (validation errors, bad file lines...); the total is given beside. */
@@ -57,61 +29,51 @@ const MAX_DETAIL = 500;
 export const PROBLEM_MAX_BYTES = 8 * 1024;
 
 export function toProblem(exception: unknown, requestId?: string, instance?: string): { problem: Problem; cause?: unknown; sqlState?: string } {
-  exception = databaseUnavailableProblem(exception) ?? exception;
-  let status = 500;
-  let code = 'INTERNAL_ERROR';
-  let detail = 'An unexpected error occurred; quote the request id to the operators.';
-  let extra: Record<string, unknown> = {};
-  let cause: unknown;
-  let sqlState: string | undefined;
-
-  if (exception instanceof DomainError) {
-    status = exception.status;
-    code = exception.code;
-    detail = exception.message;
-    extra = exception.details ?? {};
-  } else if (exception instanceof HttpException) {
-    status = exception.getStatus();
-    const body = exception.getResponse();
-    // Nest wraps fastify's own errors (body parsing, limits); their code says more than the status.
-    const known = isFastifyError(exception.cause) ? FASTIFY_ERRORS[exception.cause.code] : undefined;
-    code = known?.code ?? STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
-    if (status === 404) {
-      detail = 'No such resource.';
-    } else if (known) {
-      detail = known.detail;
-    } else if (isFastifyError(exception.cause)) {
-      detail = TITLES[status] ?? 'The request cannot be processed';
-    } else if (status < 500) {
-      const msg = typeof body === 'object' && body && 'message' in body ? (body as { message: unknown }).message : body;
-      detail = Array.isArray(msg) ? msg.join('; ') : String(msg);
-    } else {
-      cause = exception;
-    }
-  } else if (isFastifyError(exception)) {
-    status = exception.statusCode;
-    const known = FASTIFY_ERRORS[exception.code];
-    code = known?.code ?? STATUS_CODES[status] ?? 'BAD_REQUEST';
-    detail = known?.detail ?? TITLES[status] ?? 'The request cannot be processed';
-  } else if ((sqlState = inputDataException(exception)) !== undefined) {
-    status = 400;
-    code = 'INVALID_INPUT';
-    detail = 'A value of the request is out of range or holds characters that cannot be stored; check numbers, dates and text against the API description';
-  } else {
-    cause = exception;
-  }
+  const { error, cause, sqlState } = asDomainError(exception);
   // Details come first so they can never overwrite the standard members (a detail named `status`...).
   const problem: Problem = {
-    ...extra,
-    type: `urn:vitale:problem:${code.toLowerCase().replace(/_/g, '-')}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    code,
-    detail,
+    ...(error.details ?? {}),
+    type: `urn:vitale:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[error.status] ?? 'Error',
+    status: error.status,
+    code: error.code,
+    detail: error.message,
   };
   if (instance) problem.instance = instance;
   if (requestId) problem.requestId = requestId;
   return { problem, cause, sqlState };
+}
+
+/**
+ * Any exception as one of the catalogue's errors: ours as they are; the database away, Fastify's and Nest's own
+ * refusals through the platform catalogue's tables; input the database refuses as data; anything else internal.
+ */
+function asDomainError(exception: unknown): { error: DomainError; cause?: unknown; sqlState?: string } {
+  const unavailable = databaseUnavailableProblem(exception);
+  if (unavailable) return { error: unavailable };
+  if (exception instanceof DomainError) return { error: exception };
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    // Nest wraps fastify's own errors (body parsing, limits); their code says more than the status.
+    const fastify = isFastifyError(exception.cause) ? exception.cause : undefined;
+    const known = fastify ? FASTIFY_ERRORS[fastify.code] : undefined;
+    if (known) return { error: known() };
+    const byStatus = HTTP_STATUS_ERRORS[status];
+    if (!byStatus) return status >= 500 ? { error: PlatformErrors.INTERNAL_ERROR(), cause: exception } : { error: PlatformErrors.BAD_REQUEST(TITLES[status] ?? 'The request cannot be processed') };
+    if (fastify) return { error: byStatus(TITLES[status] ?? 'The request cannot be processed') };
+    const body = exception.getResponse();
+    const msg = typeof body === 'object' && body && 'message' in body ? (body as { message: unknown }).message : body;
+    return { error: byStatus(Array.isArray(msg) ? msg.join('; ') : String(msg)) };
+  }
+  if (isFastifyError(exception)) {
+    const known = FASTIFY_ERRORS[exception.code];
+    if (known) return { error: known() };
+    const title = TITLES[exception.statusCode] ?? 'The request cannot be processed';
+    return { error: (HTTP_STATUS_ERRORS[exception.statusCode] ?? PlatformErrors.BAD_REQUEST)(title) };
+  }
+  const sqlState = inputDataException(exception);
+  if (sqlState !== undefined) return { error: PlatformErrors.INVALID_INPUT(), sqlState };
+  return { error: PlatformErrors.INTERNAL_ERROR(), cause: exception };
 }
 
 function isFastifyError(e: unknown): e is { statusCode: number; code: string; message: string } {
@@ -210,13 +172,19 @@ export function requestInputs(req: FastifyRequest | undefined): string[] {
 
 /** Sends an exception as a bounded problem document; the one way errors leave the HTTP application. */
 export function sendProblem(exception: unknown, req: FastifyRequest | undefined, reply: FastifyReply, logger: Pick<Logger, 'error' | 'warn'>): void {
-  const { problem: raw, cause, sqlState } = toProblem(exception, req?.id);
+  let { problem: raw, cause, sqlState } = toProblem(exception, req?.id);
+  const undeclared = undeclaredAnswer(raw.code, req);
+  if (undeclared) {
+    logger.error({ msg: 'problem code not declared by its route', requestId: req?.id, code: raw.code, route: undeclared.route });
+    ({ problem: raw, cause, sqlState } = toProblem(PlatformErrors.UNDECLARED_PROBLEM_CODE(undeclared.route, raw.code), req?.id));
+  }
   if (cause) logger.error({ msg: 'unhandled error', requestId: req?.id, err: describe(cause) });
   // The SQLSTATE only: the database's message quotes the value.
   if (sqlState) logger.warn({ msg: 'input refused by the database', requestId: req?.id, sqlState });
-  if (raw.code === 'PAYLOAD_TOO_LARGE' && typeof req?.routeOptions?.bodyLimit === 'number' && raw.maxBytes === undefined) {
+  if (raw.code === PlatformErrors.PAYLOAD_TOO_LARGE.code && typeof req?.routeOptions?.bodyLimit === 'number' && raw.maxBytes === undefined) {
+    const sized = PlatformErrors.PAYLOAD_TOO_LARGE(req.routeOptions.bodyLimit);
     raw.maxBytes = req.routeOptions.bodyLimit;
-    raw.detail = `The body is larger than the ${req.routeOptions.bodyLimit} bytes this endpoint accepts`;
+    raw.detail = sized.message;
   }
   const problem = boundProblem(raw, requestInputs(req));
   if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vitale"');
@@ -224,6 +192,26 @@ export function sendProblem(exception: unknown, req: FastifyRequest | undefined,
     reply.header('Retry-After', String(problem.retryAfterSeconds));
   }
   void reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** What the request gate puts in each route's Fastify config: the codes it declares (@Answers and its policy's). */
+export interface DeclaredAnswers { route: string; codes: ReadonlySet<string> }
+export const ANSWERS_CONFIG = 'vitaleAnswers';
+
+/** Test-only: the route's declared codes are checked at every answer, so that the lists cannot drift from the code. */
+export const CHECK_PROBLEM_CODES_ENV = 'VITALE_CHECK_PROBLEM_CODES';
+
+/**
+ * With VITALE_CHECK_PROBLEM_CODES=1 (the test suite sets it; never in production), a route that answers a code it
+ * does not declare answers 500 UNDECLARED_PROBLEM_CODE instead: the test that provoked it fails at that request,
+ * naming the route and the code, whichever app (in-process or a spawned product) answered. INTERNAL_ERROR is never
+ * declared, and requests that matched no route have nothing to check.
+ */
+function undeclaredAnswer(code: string, req: FastifyRequest | undefined): { route: string } | null {
+  if (process.env[CHECK_PROBLEM_CODES_ENV] !== '1' || code === PlatformErrors.INTERNAL_ERROR.code) return null;
+  const declared = (req?.routeOptions?.config as Record<string, unknown> | undefined)?.[ANSWERS_CONFIG] as DeclaredAnswers | undefined;
+  if (!declared || declared.codes.has(code)) return null;
+  return { route: declared.route };
 }
 
 @Catch()

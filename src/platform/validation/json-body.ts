@@ -1,4 +1,4 @@
-import { badRequest } from '../errors/domain-error.js';
+import { PlatformErrors } from '../errors/platform.errors.js';
 import { isPrintable } from './text.js';
 
 /**
@@ -23,7 +23,7 @@ const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
-const malformed = () => badRequest('MALFORMED_BODY', 'The body is not valid JSON (RFC 8259); send one JSON value encoded in UTF-8');
+const malformed = () => PlatformErrors.MALFORMED_BODY('json');
 
 /** The parsed body; an empty body reads as no body (undefined), as if none was sent. */
 export function parseJsonBody(text: string): unknown {
@@ -46,22 +46,22 @@ export function parseJsonBody(text: string): unknown {
       }
       // Line breaks are left to each field's rule (an OpenSSH key line read from a file ends with one).
       if (!isPrintable(value, { allowLineBreaks: true })) {
-        throw badRequest('TEXT_NOT_PRINTABLE', 'Text in the body must hold printable characters only: no NUL or other control character, zero-width or bidirectional-override character');
+        throw PlatformErrors.TEXT_NOT_PRINTABLE();
       }
       i = end + 1;
       const top = open.length > 0 ? open[open.length - 1] : null;
       if (top !== null && top !== undefined && nextSignificant(text, i) === COLON) {
         if (RESERVED_KEYS.has(value)) {
-          throw badRequest('JSON_FORBIDDEN_KEY', 'The body uses a reserved key (__proto__, constructor or prototype); no field of this API has that name');
+          throw PlatformErrors.JSON_FORBIDDEN_KEY();
         }
-        if (top.has(value)) throw badRequest('JSON_DUPLICATE_KEY', 'An object of the body names the same key twice; send each key once');
+        if (top.has(value)) throw PlatformErrors.JSON_DUPLICATE_KEY();
         top.add(value);
       }
       continue;
     }
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (open.length >= JSON_MAX_DEPTH) {
-        throw badRequest('JSON_TOO_DEEP', `The body nests objects and arrays more than ${JSON_MAX_DEPTH} levels deep; no request of this API needs more`, { maxDepth: JSON_MAX_DEPTH });
+        throw PlatformErrors.JSON_TOO_DEEP(JSON_MAX_DEPTH);
       }
       open.push(c === OPEN_OBJECT ? new Set<string>() : null);
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {

@@ -1,6 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
-import { DomainError } from '../errors/domain-error.js';
+import { PlatformErrors } from '../errors/platform.errors.js';
 
 export interface FieldError { field: string; messages: string[] }
 
@@ -17,10 +17,7 @@ const FIRST = [
 ];
 
 const invalid = (errors: FieldError[], total = errors.length) =>
-  new DomainError('VALIDATION_FAILED', 400, 'The request is invalid; see errors', {
-    errors: errors.slice(0, MAX_FIELD_ERRORS),
-    ...(total > MAX_FIELD_ERRORS ? { errorCount: total } : {}),
-  });
+  PlatformErrors.VALIDATION_FAILED(errors.slice(0, MAX_FIELD_ERRORS), total > MAX_FIELD_ERRORS ? total : undefined);
 
 /**
  * The global pipe: the DTO rules (whitelist, forbid unknown properties, transform), with error documents that

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { badRequest } from '../../platform/errors/domain-error.js';
+import { PlatformErrors } from '../../platform/errors/platform.errors.js';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { IsText } from '../../platform/validation/text.decorators.js';
 import { textFault, textFaultMessage } from '../../platform/validation/text.js';
@@ -34,7 +34,7 @@ const CHECK_FIELDS = ['serial', 'readVersion', 'writeInProgress'];
  */
 export function parseKioskCheck(body: unknown): KioskCheck {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('VALIDATION_FAILED', 'The request is invalid; see errors', { errors: [{ field: '', messages: ['the body must be a JSON object'] }] });
+    throw PlatformErrors.VALIDATION_FAILED([{ field: '', messages: ['the body must be a JSON object'] }]);
   }
   const b = body as Record<string, unknown>;
   const errors: { field: string; messages: string[] }[] = [];
@@ -52,7 +52,7 @@ export function parseKioskCheck(body: unknown): KioskCheck {
   else if (v > 2_000_000_000) errors.push({ field: 'readVersion', messages: ['readVersion must not be greater than 2000000000'] });
   if (b.writeInProgress == null) required('writeInProgress');
   else if (typeof b.writeInProgress !== 'boolean') errors.push({ field: 'writeInProgress', messages: ['writeInProgress must be a boolean value'] });
-  if (errors.length > 0) throw badRequest('VALIDATION_FAILED', 'The request is invalid; see errors', { errors });
+  if (errors.length > 0) throw PlatformErrors.VALIDATION_FAILED(errors);
   return { serial: b.serial as string, readVersion: v as number, writeInProgress: b.writeInProgress as boolean };
 }
 

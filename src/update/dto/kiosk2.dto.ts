@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { badRequest } from '../../platform/errors/domain-error.js';
+import { PlatformErrors } from '../../platform/errors/platform.errors.js';
 import { textFault, textFaultMessage } from '../../platform/validation/text.js';
 
 /**
@@ -60,7 +60,7 @@ type Errors = { field: string; messages: string[] }[];
 
 function objectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('VALIDATION_FAILED', 'The request is invalid; see errors', { errors: [{ field: '', messages: ['the body must be a JSON object'] }] });
+    throw PlatformErrors.VALIDATION_FAILED([{ field: '', messages: ['the body must be a JSON object'] }]);
   }
   return body as Record<string, unknown>;
 }
@@ -93,7 +93,7 @@ function version(b: Record<string, unknown>, field: string, errors: Errors): voi
   else if (v > 2_000_000_000) errors.push({ field, messages: [`${field} must not be greater than 2000000000`] });
 }
 
-const fail = (errors: Errors) => badRequest('VALIDATION_FAILED', 'The request is invalid; see errors', { errors });
+const fail = (errors: Errors) => PlatformErrors.VALIDATION_FAILED(errors);
 
 const FETCH_FIELDS = ['serial', 'challenge', 'readVersion', 'writeInProgress', 'proof'];
 
