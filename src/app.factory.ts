@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
-import { AppConfig, trustedProxyList } from './config/app-config.js';
+import { type AppConfig, trustedProxyList } from './config/app-config.js';
 import { ApiKeyVerifier } from './partners/api-key-verifier.js';
 import type { Actor } from './platform/auth/actor.js';
 import { installRequestGate } from './platform/auth/request-gate.js';

@@ -1,4 +1,4 @@
-import { checkAddress, checkName, NAME_LIMITS } from './identity.js';
+import { checkAddress, checkName, type NAME_LIMITS } from './identity.js';
 import { nirAgreesWithBirthDate, validateNir } from './nir.js';
 import type { BeneficiaryInputCode } from './register.errors.js';
 

@@ -141,6 +141,8 @@ export class BulkImportsService {
       const failure = this.repo.failureOf(e);
       this.logger.error({ msg: 'bulk import run failed; the job will be retried', importId, failure });
       await this.repo.recordFailure(importId, failure, false).catch(() => undefined);
+      // Not the cause: the database's message quotes the row's values (a NIR), and the job keeps its error.
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(`bulk import ${importId} failed: ${failure}`);
     }
   }

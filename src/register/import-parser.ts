@@ -1,5 +1,5 @@
 import { numberedLines, parseCsvLine } from '../platform/files/csv.js';
-import { BeneficiaryInput, checkBeneficiary, InputError, RawBeneficiary } from './beneficiary-input.js';
+import { type BeneficiaryInput, checkBeneficiary, type RawBeneficiary } from './beneficiary-input.js';
 import type { ImportFileCode } from './register.errors.js';
 
 /**
