@@ -10,7 +10,10 @@ import { embeddedOwnerUrl } from './src/platform/database/embedded-postgres.js';
  */
 function ownerUrl(): string {
   const env = process.env;
-  const url = env.DATABASE_OWNER_URL || env.DATABASE_URL || embeddedOwnerUrl(env.DATA_DIR || 'var', Number(env.EMBEDDED_PG_PORT || 54329));
+  const url =
+    env.DATABASE_OWNER_URL ||
+    env.DATABASE_URL ||
+    embeddedOwnerUrl(env.DATA_DIR || 'var', Number(env.EMBEDDED_PG_PORT || 54329));
   if (!url) throw new Error('No database: set DATABASE_URL, or run `npm start` once so the embedded PostgreSQL exists');
   return url;
 }

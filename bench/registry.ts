@@ -6,10 +6,4 @@ import { seedBench } from './benchmarks/seed.bench.js';
 import type { Benchmark } from './types.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add yours here (one file in benchmarks/, one line). */
-export const BENCHMARKS: readonly Benchmark[] = [
-  seedBench,
-  emissionBench,
-  oppositionBench,
-  photoBench,
-  kioskBench,
-];
+export const BENCHMARKS: readonly Benchmark[] = [seedBench, emissionBench, oppositionBench, photoBench, kioskBench];

@@ -49,33 +49,57 @@ function usage(benchmarks: readonly Benchmark[]): string {
   return lines.join('\n');
 }
 
-export function parseBenchArgs(argv: readonly string[], benchmarks: readonly Benchmark[] = BENCHMARKS): { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'run'; args: RunArgs } {
+export function parseBenchArgs(
+  argv: readonly string[],
+  benchmarks: readonly Benchmark[] = BENCHMARKS,
+): { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'run'; args: RunArgs } {
   let only: string[] | undefined;
   let json = false;
   const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
-    if (arg === '--json') { json = true; continue; }
+    if (arg === '--json') {
+      json = true;
+      continue;
+    }
     const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(arg);
     if (!m) return { kind: 'error', message: `unknown argument "${arg}"` };
     const value = m[2] ?? argv[i + 1];
-    if (value === undefined || (m[2] === undefined && value.startsWith('--'))) return { kind: 'error', message: `--${m[1]} needs a value` };
+    if (value === undefined || (m[2] === undefined && value.startsWith('--')))
+      return { kind: 'error', message: `--${m[1]} needs a value` };
     if (m[2] === undefined) i++;
-    if (m[1] === 'only') only = [...(only ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+    if (m[1] === 'only')
+      only = [
+        ...(only ?? []),
+        ...value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ];
     else options[m[1]] = value;
   }
   const unknown = only?.filter((n) => !benchmarks.some((b) => b.name === n)) ?? [];
-  if (unknown.length) return { kind: 'error', message: `no benchmark named ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${benchmarks.map((b) => b.name).join(', ')})` };
+  if (unknown.length)
+    return {
+      kind: 'error',
+      message: `no benchmark named ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${benchmarks.map((b) => b.name).join(', ')})`,
+    };
   const selected = only ? benchmarks.filter((b) => only!.includes(b.name)) : [...benchmarks];
   const known = new Set(selected.flatMap((b) => Object.keys(b.options ?? {})));
   const stray = Object.keys(options).filter((o) => !known.has(o));
-  if (stray.length) return { kind: 'error', message: `unknown option ${stray.map((o) => `--${o}`).join(', ')} for ${selected.map((b) => b.name).join(', ')}` };
+  if (stray.length)
+    return {
+      kind: 'error',
+      message: `unknown option ${stray.map((o) => `--${o}`).join(', ')} for ${selected.map((b) => b.name).join(', ')}`,
+    };
   return { kind: 'run', args: { selected, json, options } };
 }
 
 /** A throw-away PostgreSQL with a migrated template database holding the reference organismes. */
-async function startScratch(io: BenchIo): Promise<{ freshDatabase: BenchContext['freshDatabase']; stop: () => Promise<void> }> {
+async function startScratch(
+  io: BenchIo,
+): Promise<{ freshDatabase: BenchContext['freshDatabase']; stop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-bench-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as the postgres user when we are root
   let server: Awaited<ReturnType<typeof startScratchPostgres>> | undefined;
@@ -137,7 +161,8 @@ async function startScratch(io: BenchIo): Promise<{ freshDatabase: BenchContext[
   }
 }
 
-const fmt = (n: number | string | undefined) => (n === undefined ? '—' : typeof n === 'string' ? n : Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2));
+const fmt = (n: number | string | undefined) =>
+  n === undefined ? '—' : typeof n === 'string' ? n : Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
 
 /** One row per figure (a key with a baseline_ twin), with its baseline and ratio; other keys listed as parameters. */
 export function markdownTable(results: readonly BenchResult[]): string {
@@ -149,7 +174,9 @@ export function markdownTable(results: readonly BenchResult[]): string {
     for (const k of figures) {
       const value = r[k] as number;
       const baseline = r[`baseline_${k}`] as number;
-      const ratio = (r[`ratio_${k}`] as number | undefined) ?? (figures.length === 1 && typeof r.ratio === 'number' ? r.ratio : baseline ? value / baseline : undefined);
+      const ratio =
+        (r[`ratio_${k}`] as number | undefined) ??
+        (figures.length === 1 && typeof r.ratio === 'number' ? r.ratio : baseline ? value / baseline : undefined);
       lines.push(`| ${r.bench} | ${k} | ${fmt(value)} | ${fmt(baseline)} | ${fmt(ratio)} |`);
     }
     const params = keys.filter((k) => !figures.includes(k) && !k.startsWith('baseline_') && !k.startsWith('ratio'));
@@ -158,7 +185,11 @@ export function markdownTable(results: readonly BenchResult[]): string {
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
-export async function runBench(argv: readonly string[], io: BenchIo = stdio, registerCleanup?: (cleanup: () => Promise<void>) => void): Promise<number> {
+export async function runBench(
+  argv: readonly string[],
+  io: BenchIo = stdio,
+  registerCleanup?: (cleanup: () => Promise<void>) => void,
+): Promise<number> {
   const parsed = parseBenchArgs(argv);
   if (parsed.kind === 'help') {
     io.out(`${usage(BENCHMARKS)}\n`);
@@ -205,7 +236,8 @@ export async function runBench(argv: readonly string[], io: BenchIo = stdio, reg
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   let cleanup: (() => Promise<void>) | undefined;
   const onSignal = () => {
@@ -214,7 +246,9 @@ if (invokedDirectly) {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  runBench(process.argv.slice(2), stdio, (c) => { cleanup = c; }).then(
+  runBench(process.argv.slice(2), stdio, (c) => {
+    cleanup = c;
+  }).then(
     (code) => process.exit(code),
     (e) => {
       process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);

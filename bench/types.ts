@@ -34,7 +34,8 @@ export function positiveIntOption(ctx: BenchContext, name: string, fallback: num
   if (raw === undefined) return fallback;
   const cleaned = raw.replace(/[_,]/g, '');
   const n = Number(cleaned);
-  if (!/^\d+$/.test(cleaned) || !Number.isSafeInteger(n) || n < 1) throw new BenchOptionError(`--${name} must be a positive whole number (got "${raw}")`);
+  if (!/^\d+$/.test(cleaned) || !Number.isSafeInteger(n) || n < 1)
+    throw new BenchOptionError(`--${name} must be a positive whole number (got "${raw}")`);
   return n;
 }
 

@@ -41,7 +41,8 @@ export function staleReason(root, entry) {
   const built = path.join(root, builtPath(entry));
   if (!existsSync(built)) return `${builtPath(entry)} is missing`;
   const newest = newestSource(root);
-  if (newest.mtimeMs > statSync(built).mtimeMs) return `${path.relative(root, newest.file)} changed since the last build`;
+  if (newest.mtimeMs > statSync(built).mtimeMs)
+    return `${path.relative(root, newest.file)} changed since the last build`;
   return null;
 }
 
@@ -55,7 +56,11 @@ function main() {
   const reason = staleReason(root, entry);
   if (reason) {
     process.stderr.write(`building first (${reason})…\n`);
-    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: root, stdio: 'inherit' },
+    );
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   }
   const child = spawn(process.execPath, [path.join(root, builtPath(entry)), ...args], { stdio: 'inherit' });

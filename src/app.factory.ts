@@ -46,7 +46,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     },
     // Errors Fastify raises before any route runs (a bad percent-encoding, a path parameter over 100 characters):
     // problem documents too, without the URL fastify would quote.
-    frameworkErrors: (error: Error, req: FastifyRequest, reply: FastifyReply) => sendProblem(error, req, reply, frameworkLog),
+    frameworkErrors: (error: Error, req: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(error, req, reply, frameworkLog),
   });
   // Body parsers are this app's own (below): Nest's would add url-encoded forms and a JSON parser without limits.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
@@ -88,14 +89,23 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     const route = req.routeOptions?.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, seconds);
-    httpLog.info({ requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), partnerId: req.actor?.partnerId });
+    httpLog.info({
+      requestId: req.id,
+      method: req.method,
+      route,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      partnerId: req.actor?.partnerId,
+    });
   });
 
   app.useGlobalPipes(new AppValidationPipe());
 
   const doc = new DocumentBuilder()
     .setTitle('Carte Vitale back-office')
-    .setDescription('Emission, card records, online updates and opposition lists of the Carte Vitale. Errors are application/problem+json with a stable `code`.')
+    .setDescription(
+      'Emission, card records, online updates and opposition lists of the Carte Vitale. Errors are application/problem+json with a stable `code`.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: vk_<prefix>_<secret>' })
     .build();

@@ -34,7 +34,15 @@ async function main(): Promise<void> {
 
   const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
   const base = `http://${shown}:${config.port}`;
-  logger.info({ component: 'main', api: base, docs: `${base}/docs`, database: db.embedded ? `embedded (${config.dataDir}/pg, port ${config.embeddedPgPort})` : 'external' }, 'started');
+  logger.info(
+    {
+      component: 'main',
+      api: base,
+      docs: `${base}/docs`,
+      database: db.embedded ? `embedded (${config.dataDir}/pg, port ${config.embeddedPgPort})` : 'external',
+    },
+    'started',
+  );
   process.stdout.write(
     [
       '',
@@ -44,7 +52,9 @@ async function main(): Promise<void> {
       `  Health        ${base}/health   Metrics ${base}/metrics`,
       `  SFTP          port ${app.get(SftpServer).port() ?? `${config.sftpPort} (NOT listening: see the log)`} (vendors' personalisation and return files)`,
       `  Database      ${db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/pg, port ${config.embeddedPgPort}` : 'DATABASE_URL'}`,
-      ...(bootstrapKeyFile ? [`  Operator key  written to ${bootstrapKeyFile} (first start only; keep it secret)`] : []),
+      ...(bootstrapKeyFile
+        ? [`  Operator key  written to ${bootstrapKeyFile} (first start only; keep it secret)`]
+        : []),
       '',
     ].join('\n') + '\n',
   );
@@ -60,7 +70,10 @@ async function main(): Promise<void> {
     closing = true;
     const began = Date.now();
     const deadline = began + config.shutdownTimeoutMs;
-    logger.info({ component: 'main', signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests and running jobs');
+    logger.info(
+      { component: 'main', signal, timeoutMs: config.shutdownTimeoutMs },
+      'stopping: finishing in-flight requests and running jobs',
+    );
     // Kept referenced: a stop waiting on something that holds no handle must not end as a silent exit 0.
     setTimeout(() => {
       logger.error({ component: 'main' }, 'the stop did not finish in time: exiting');
@@ -70,11 +83,15 @@ async function main(): Promise<void> {
       const drained = http.stop(deadline);
       await app.close();
       const cut = await drained;
-      if (cut) logger.warn({ component: 'main', connections: cut }, 'connections still busy at the stop timeout were closed');
+      if (cut)
+        logger.warn({ component: 'main', connections: cut }, 'connections still busy at the stop timeout were closed');
       // The embedded library waits for its server process to exit; if that server was stopped or restarted by
       // someone else meanwhile, its exit already happened and the wait would never end.
       if (!(await within(db.stop(), DATABASE_STOP_MS))) {
-        logger.warn({ component: 'main' }, 'the embedded database did not confirm its stop (was it restarted by something else?): left as it is');
+        logger.warn(
+          { component: 'main' },
+          'the embedded database did not confirm its stop (was it restarted by something else?): left as it is',
+        );
       }
       logger.info({ component: 'main', ms: Date.now() - began }, 'stopped');
       exit(0);
@@ -100,7 +117,9 @@ const STOP_MARGIN_MS = 10_000;
 /** True when `work` settles within `ms`. */
 async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
     return await Promise.race([work.then(() => true), timedOut]);
   } finally {
@@ -109,6 +128,6 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`Start-up failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`Start-up failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -4,7 +4,9 @@ import { discoverRoutes, type RouteInfo } from './support/routes.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 const concrete = (path: string) =>
-  path.replace(/:(\w+)/g, (_, name: string) => (/serial/i.test(name) ? '100000000001' : /code/i.test(name) ? '017510001' : '00000000-0000-4000-8000-000000000000'));
+  path.replace(/:(\w+)/g, (_, name: string) =>
+    /serial/i.test(name) ? '100000000001' : /code/i.test(name) ? '017510001' : '00000000-0000-4000-8000-000000000000',
+  );
 
 function call(t: TestApp, r: RouteInfo) {
   const m = r.method.toLowerCase() as 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -18,17 +20,26 @@ describe('authentication and partner kinds on every route', () => {
   let routes: RouteInfo[];
 
   beforeAll(async () => {
-    t = await startTestApp({}, {
-      beforeInit: (app) => app.getHttpAdapter().getInstance().addHook('onRoute', (r: { method: string | string[]; url: string }) => {
-        for (const method of ([] as string[]).concat(r.method)) registered.push({ method, url: r.url });
-      }),
-    });
+    t = await startTestApp(
+      {},
+      {
+        beforeInit: (app) =>
+          app
+            .getHttpAdapter()
+            .getInstance()
+            .addHook('onRoute', (r: { method: string | string[]; url: string }) => {
+              for (const method of ([] as string[]).concat(r.method)) registered.push({ method, url: r.url });
+            }),
+      },
+    );
     for (const kind of ALL_PARTNER_KINDS) {
       keys.set(kind, (await t.partner(kind, kind === PartnerKind.Fund ? '017510001' : undefined)).key);
     }
     routes = discoverRoutes(t);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('discovers every HTTP route the server registered (nothing escapes the check)', () => {
     const fromNest = new Set(routes.map((r) => `${r.method} ${r.path}`));
@@ -40,7 +51,12 @@ describe('authentication and partner kinds on every route', () => {
   });
 
   it('has only health as a public API route', () => {
-    expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health', 'POST /v1/photo-uploads/:token']);
+    expect(
+      routes
+        .filter((r) => r.isPublic)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(['GET /health', 'POST /v1/photo-uploads/:token']);
   });
 
   it('refuses every non-public route without a credential (401, problem+json, AUTH_REQUIRED)', async () => {
@@ -63,7 +79,11 @@ describe('authentication and partner kinds on every route', () => {
     const p = await t.partner(PartnerKind.Kiosk);
     await t.http().get('/v1/me').set(bearer(p.key)).expect(200);
     const detail = await t.http().get(`/v1/partners/${p.id}`).set(bearer(t.operatorKey)).expect(200);
-    await t.http().delete(`/v1/partners/${p.id}/api-keys/${detail.body.apiKeys[0].id}`).set(bearer(t.operatorKey)).expect(200);
+    await t
+      .http()
+      .delete(`/v1/partners/${p.id}/api-keys/${detail.body.apiKeys[0].id}`)
+      .set(bearer(t.operatorKey))
+      .expect(200);
     const res = await t.http().get('/v1/me').set(bearer(p.key));
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('AUTH_INVALID');
@@ -86,14 +106,22 @@ describe('authentication and partner kinds on every route', () => {
   it('rate-limits every route kiosks and pharmacy software may call', () => {
     // Open to every partner and cheap (who am I, public keys, reference data): not the pharmacies' workload.
     const SHARED = /^\/v1\/(me|signing-keys|regimes|funds|organismes)\b/;
-    const exposed = routes.filter((r) => (r.allowed.includes(PartnerKind.Kiosk) || r.allowed.includes(PartnerKind.PharmacySoftware)) && !SHARED.test(r.path));
+    const exposed = routes.filter(
+      (r) =>
+        (r.allowed.includes(PartnerKind.Kiosk) || r.allowed.includes(PartnerKind.PharmacySoftware)) &&
+        !SHARED.test(r.path),
+    );
     expect(exposed.length).toBeGreaterThan(2);
     for (const r of exposed) expect(r.rateLimited, `${r.method} ${r.path}`).toBe(true);
   });
 
   it('lets an allowed kind through the guard', async () => {
     for (const kind of ALL_PARTNER_KINDS) {
-      const res = await t.http().get('/v1/me').set(bearer(keys.get(kind)!)).expect(200);
+      const res = await t
+        .http()
+        .get('/v1/me')
+        .set(bearer(keys.get(kind)!))
+        .expect(200);
       expect(res.body.kind).toBe(kind);
     }
   });

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { markdownTable, parseBenchArgs, runBench } from '../bench/run.js';
 
 function capture() {
-  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; } };
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => {
+      io.stdout += t;
+    },
+    err: (t: string) => {
+      io.stderr += t;
+    },
+  };
   return io;
 }
 
@@ -28,21 +37,36 @@ describe('benchmark runner', () => {
     expect(io.stderr).toContain('no benchmark named "nope"');
     expect(parseBenchArgs(['--only', 'seed', '--bogus', '1'])).toMatchObject({ kind: 'error' });
     expect(parseBenchArgs(['--only', 'seed', '--rows'])).toMatchObject({ kind: 'error' });
-    expect(parseBenchArgs(['--json', '--rows', '10'])).toMatchObject({ kind: 'run', args: { json: true, options: { rows: '10' } } });
+    expect(parseBenchArgs(['--json', '--rows', '10'])).toMatchObject({
+      kind: 'run',
+      args: { json: true, options: { rows: '10' } },
+    });
   });
 
   it('prints a markdown table with one row per figure, its baseline and the ratio', () => {
-    const table = markdownTable([{ bench: 'seed', rows: 2000, rows_per_s: 30000, baseline_rows_per_s: 10000, ratio: 3 }]);
+    const table = markdownTable([
+      { bench: 'seed', rows: 2000, rows_per_s: 30000, baseline_rows_per_s: 10000, ratio: 3 },
+    ]);
     expect(table).toContain('| bench | figure | value | baseline | ratio |');
     expect(table).toContain('| seed | rows_per_s | 30,000 | 10,000 | 3 |');
     expect(table).toContain('seed: rows = 2,000');
   });
 
   it('a benchmark with two figures shows each beside its own baseline and ratio (the kiosk keys)', () => {
-    const table = markdownTable([{
-      bench: 'kiosk', checks_per_s: 3000, p50_ms: 8, p99_ms: 30, baseline_per_s: 5000, baseline_checks_per_s: 5000, baseline_p99_ms: 15,
-      ratio: 0.6, ratio_p99_ms: 2, cards: 1000000,
-    }]);
+    const table = markdownTable([
+      {
+        bench: 'kiosk',
+        checks_per_s: 3000,
+        p50_ms: 8,
+        p99_ms: 30,
+        baseline_per_s: 5000,
+        baseline_checks_per_s: 5000,
+        baseline_p99_ms: 15,
+        ratio: 0.6,
+        ratio_p99_ms: 2,
+        cards: 1000000,
+      },
+    ]);
     expect(table).toContain('| kiosk | checks_per_s | 3,000 | 5,000 | 0.60 |');
     expect(table).toContain('| kiosk | p99_ms | 30 | 15 | 2 |');
   });

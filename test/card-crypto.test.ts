@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ackMessage, cardSign, generateCardKeys, isP256Point, openRecord, proofMessage, sealRecords, verifyCardSignature,
+  ackMessage,
+  cardSign,
+  generateCardKeys,
+  isP256Point,
+  openRecord,
+  proofMessage,
+  sealRecords,
+  verifyCardSignature,
 } from '../src/update/card-crypto.js';
 
 const b = (s: string) => Buffer.from(s, 'base64');
@@ -39,7 +46,13 @@ describe('kiosk/2 card cryptography', () => {
     expect(sig).toHaveLength(64);
     expect(verifyCardSignature(b(card.authPublic), proofMessage(proof), sig)).toBe(true);
     expect(verifyCardSignature(b(other.authPublic), proofMessage(proof), sig)).toBe(false);
-    for (const changed of [{ serial: '100000000043' }, { kioskId: 'k2' }, { readVersion: 4 }, { writeInProgress: true }, { challenge: 'c2' }]) {
+    for (const changed of [
+      { serial: '100000000043' },
+      { kioskId: 'k2' },
+      { readVersion: 4 },
+      { writeInProgress: true },
+      { challenge: 'c2' },
+    ]) {
       expect(verifyCardSignature(b(card.authPublic), proofMessage({ ...proof, ...changed }), sig)).toBe(false);
     }
     expect(verifyCardSignature(b(card.authPublic), proofMessage(proof), Buffer.alloc(64))).toBe(false);
@@ -49,18 +62,32 @@ describe('kiosk/2 card cryptography', () => {
   it('an acknowledgement covers the records written, in any order', () => {
     const ack = { exchangeId: 'e1', serial: proof.serial, writtenRecords: ['coverage@5', 'ald_periods@4'] };
     const sig = b(cardSign(card, ackMessage(ack)));
-    expect(verifyCardSignature(b(card.authPublic), ackMessage({ ...ack, writtenRecords: ['ald_periods@4', 'coverage@5'] }), sig)).toBe(true);
-    expect(verifyCardSignature(b(card.authPublic), ackMessage({ ...ack, writtenRecords: ['coverage@5'] }), sig)).toBe(false);
+    expect(
+      verifyCardSignature(
+        b(card.authPublic),
+        ackMessage({ ...ack, writtenRecords: ['ald_periods@4', 'coverage@5'] }),
+        sig,
+      ),
+    ).toBe(true);
+    expect(verifyCardSignature(b(card.authPublic), ackMessage({ ...ack, writtenRecords: ['coverage@5'] }), sig)).toBe(
+      false,
+    );
   });
 
   it('records open only with the right card key, for their serial, exchange, type and version; a tampered envelope is refused', () => {
     const ctx = { serial: proof.serial, exchangeId: 'e1' };
     const content = [{ aldDigit: 4, situation: '0300' }];
-    const sealed = sealRecords(b(card.encPublic), ctx, [{ recordType: 'coverage', version: 5, content }, { recordType: 'maternity', version: 6, content: null }]);
+    const sealed = sealRecords(b(card.encPublic), ctx, [
+      { recordType: 'coverage', version: 5, content },
+      { recordType: 'maternity', version: 6, content: null },
+    ]);
     expect(JSON.stringify(sealed)).not.toContain('0300');
-    const open = (keys = card, c = { ...ctx, ephemeralKey: sealed.ephemeralKey }, r = sealed.records[0]) => openRecord(keys, c, r);
+    const open = (keys = card, c = { ...ctx, ephemeralKey: sealed.ephemeralKey }, r = sealed.records[0]) =>
+      openRecord(keys, c, r);
     expect(open()).toEqual({ content });
-    expect(openRecord(card, { ...ctx, ephemeralKey: sealed.ephemeralKey }, sealed.records[1])).toEqual({ content: null });
+    expect(openRecord(card, { ...ctx, ephemeralKey: sealed.ephemeralKey }, sealed.records[1])).toEqual({
+      content: null,
+    });
     expect(open(other)).toBeNull();
     expect(open(card, { ...ctx, serial: '100000000043', ephemeralKey: sealed.ephemeralKey })).toBeNull();
     expect(open(card, { ...ctx, exchangeId: 'e2', ephemeralKey: sealed.ephemeralKey })).toBeNull();

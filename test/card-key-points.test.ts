@@ -18,24 +18,45 @@ describe('card keys in the database', () => {
     await t?.close();
   });
 
-  const refusal = (p: Promise<unknown>) => p.then(() => null, (e: { code?: string; constraint?: string }) => [e.code, e.constraint]);
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: { code?: string; constraint?: string }) => [e.code, e.constraint],
+    );
 
-  it('refuses one card\'s auth key as another card\'s enc key, and the same point for both roles', async () => {
+  it("refuses one card's auth key as another card's enc key, and the same point for both roles", async () => {
     const a = await cardIn(t.dataSource, CardState.Active);
     const keysA = await giveCardKeys(t.dataSource, a.id);
     const b = await cardIn(t.dataSource, CardState.Active);
     const fresh = generateCardKeys();
 
-    expect(await refusal(giveCardKeys(t.dataSource, b.id, { ...fresh, encPublic: keysA.authPublic }))).toEqual(['23505', 'card_key_point_once']);
-    expect(await refusal(giveCardKeys(t.dataSource, b.id, { ...fresh, authPublic: keysA.encPublic }))).toEqual(['23505', 'card_key_point_once']);
-    expect(await refusal(giveCardKeys(t.dataSource, b.id, { ...fresh, encPublic: fresh.authPublic }))).toEqual(['23514', 'card_key_pairs_differ']);
+    expect(await refusal(giveCardKeys(t.dataSource, b.id, { ...fresh, encPublic: keysA.authPublic }))).toEqual([
+      '23505',
+      'card_key_point_once',
+    ]);
+    expect(await refusal(giveCardKeys(t.dataSource, b.id, { ...fresh, authPublic: keysA.encPublic }))).toEqual([
+      '23505',
+      'card_key_point_once',
+    ]);
+    expect(await refusal(giveCardKeys(t.dataSource, b.id, { ...fresh, encPublic: fresh.authPublic }))).toEqual([
+      '23514',
+      'card_key_pairs_differ',
+    ]);
     expect(await t.dataSource.query(`SELECT 1 FROM card_key WHERE card_id = $1`, [b.id])).toEqual([]);
 
     await giveCardKeys(t.dataSource, b.id, fresh);
-    const points = await t.dataSource.query(`SELECT card_id FROM card_key_point WHERE card_id = ANY($1::uuid[])`, [[a.id, b.id]]);
+    const points = await t.dataSource.query(`SELECT card_id FROM card_key_point WHERE card_id = ANY($1::uuid[])`, [
+      [a.id, b.id],
+    ]);
     expect(points).toHaveLength(4);
     // A card's keys never change.
-    expect(await refusal(t.dataSource.query(`UPDATE card_key SET enc_public_key = $2 WHERE card_id = $1`, [b.id, Buffer.from(generateCardKeys().encPublic, 'base64')])))
-      .toEqual(['23000', undefined]);
+    expect(
+      await refusal(
+        t.dataSource.query(`UPDATE card_key SET enc_public_key = $2 WHERE card_id = $1`, [
+          b.id,
+          Buffer.from(generateCardKeys().encPublic, 'base64'),
+        ]),
+      ),
+    ).toEqual(['23000', undefined]);
   });
 });

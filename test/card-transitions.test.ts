@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CARD_ACTIONS, CardAction } from '../src/cards/card-action.enum.js';
 import { CardState } from '../src/cards/card-state.enum.js';
 import {
-  allowedCardActions, assertCardTransition, CARD_TRANSITIONS, isBlocked, nextCardState, TERMINAL_CARD_STATES,
+  allowedCardActions,
+  assertCardTransition,
+  CARD_TRANSITIONS,
+  isBlocked,
+  nextCardState,
+  TERMINAL_CARD_STATES,
 } from '../src/cards/card-transitions.js';
 import { DomainError } from '../src/platform/errors/domain-error.js';
 
@@ -62,7 +67,11 @@ describe('card transition table', () => {
     expect(nextCardState(card, action)).toBe(want);
     if (want === null) {
       let err: unknown;
-      try { assertCardTransition(card, action); } catch (e) { err = e; }
+      try {
+        assertCardTransition(card, action);
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(DomainError);
       const d = err as DomainError;
       expect(d.code).toBe('CARD_TRANSITION_NOT_ALLOWED');
@@ -76,7 +85,9 @@ describe('card transition table', () => {
   });
 
   it('allows exactly the documented moves, no more', () => {
-    const allowed = new Set(cases.filter((c) => nextCardState(c, c.action) !== null).map((c) => `${c.state}/${c.action}`));
+    const allowed = new Set(
+      cases.filter((c) => nextCardState(c, c.action) !== null).map((c) => `${c.state}/${c.action}`),
+    );
     const documented = new Set([...DOCUMENTED.map(([f, a]) => `${f}/${a}`), `${S.Opposed}/${A.WithdrawOpposition}`]);
     expect([...allowed].sort()).toEqual([...documented].sort());
   });

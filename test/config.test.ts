@@ -19,8 +19,22 @@ describe('configuration', () => {
   });
 
   it('reads and converts the environment', () => {
-    const c = loadConfig({ PORT: '8080', SFTP_PORT: '2200', DATA_DIR: '/srv/vitale', WORKERS_ENABLED: 'false', DATABASE_URL: 'postgres://u:p@db:5432/vitale', JOBS_POLL_SECONDS: '0.5' });
-    expect(c).toMatchObject({ port: 8080, sftpPort: 2200, dataDir: '/srv/vitale', workersEnabled: false, databaseUrl: 'postgres://u:p@db:5432/vitale', jobsPollSeconds: 0.5 });
+    const c = loadConfig({
+      PORT: '8080',
+      SFTP_PORT: '2200',
+      DATA_DIR: '/srv/vitale',
+      WORKERS_ENABLED: 'false',
+      DATABASE_URL: 'postgres://u:p@db:5432/vitale',
+      JOBS_POLL_SECONDS: '0.5',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      sftpPort: 2200,
+      dataDir: '/srv/vitale',
+      workersEnabled: false,
+      databaseUrl: 'postgres://u:p@db:5432/vitale',
+      jobsPollSeconds: 0.5,
+    });
   });
 
   it.each([
@@ -39,15 +53,21 @@ describe('configuration', () => {
     ['KIOSK_UNPROVEN_SUSPEND', '20'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
-    try { loadConfig({ [name]: value }); } catch (e) { error = e; }
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(name);
     expect((error as Error).message).toContain(JSON.stringify(value));
   });
 
-  it('takes DATABASE_OWNER_URL only beside a DATABASE_URL of another role, and never prints a URL\'s password', () => {
+  it("takes DATABASE_OWNER_URL only beside a DATABASE_URL of another role, and never prints a URL's password", () => {
     const owner = 'postgres://vitale_owner:owner-secret@db:5432/vitale';
-    expect(loadConfig({ DATABASE_URL: 'postgres://vitale_app:app-secret@db:5432/vitale', DATABASE_OWNER_URL: owner })).toMatchObject({ databaseOwnerUrl: owner });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://vitale_app:app-secret@db:5432/vitale', DATABASE_OWNER_URL: owner }),
+    ).toMatchObject({ databaseOwnerUrl: owner });
     for (const [env, says] of [
       [{ DATABASE_OWNER_URL: owner }, /DATABASE_OWNER_URL: only with DATABASE_URL/],
       [{ DATABASE_URL: 'postgres://vitale_owner:app-secret@db/vitale', DATABASE_OWNER_URL: owner }, /another role/],
@@ -55,7 +75,11 @@ describe('configuration', () => {
       [{ DATABASE_URL: 'mysql://vitale_app:app-secret@db/vitale' }, /DATABASE_URL: must be a postgres/],
     ] as const) {
       let error: unknown;
-      try { loadConfig(env); } catch (e) { error = e; }
+      try {
+        loadConfig(env);
+      } catch (e) {
+        error = e;
+      }
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(says);
       expect((error as Error).message).not.toMatch(/secret/);
@@ -65,7 +89,11 @@ describe('configuration', () => {
   it('stops the start of the real program with exit code 1 and the variable named', () => {
     const main = path.resolve('dist/src/main.js');
     expect(existsSync(main), 'npm test builds dist/ first (pretest)').toBe(true);
-    const res = spawnSync(process.execPath, [main], { env: { ...process.env, PORT: 'not-a-port', DATA_DIR: 'var/never-created' }, encoding: 'utf8', timeout: 20_000 });
+    const res = spawnSync(process.execPath, [main], {
+      env: { ...process.env, PORT: 'not-a-port', DATA_DIR: 'var/never-created' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('PORT');
     expect(existsSync('var/never-created')).toBe(false);

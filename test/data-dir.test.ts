@@ -15,7 +15,9 @@ describe('the data folder', () => {
     dataDir = path.join(tempDir('data-dir'), 'fresh', 'var');
     t = await startTestApp({ dataDir });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('is created with the usual mode when it did not exist, its key folders private', async () => {
     expect(existsSync(path.join(dataDir, 'keys'))).toBe(true);

@@ -38,17 +38,29 @@ describe('a database outage under the running program', () => {
     db = await startEmbeddedPostgres(dataDir, pgPort);
     const port = await freePort();
     const program = await startProgram({
-      DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), SFTP_ENABLED: 'false', LOG_LEVEL: 'info',
-      JOBS_POLL_SECONDS: '0.5', JOBS_RECOVERY_SECONDS: '1',
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      PORT: String(port),
+      SFTP_ENABLED: 'false',
+      LOG_LEVEL: 'info',
+      JOBS_POLL_SECONDS: '0.5',
+      JOBS_RECOVERY_SECONDS: '1',
     });
     const base = `http://127.0.0.1:${port}`;
     const key = readFileSync(path.join(dataDir, 'bootstrap-operator.key'), 'utf8').trim();
-    const send = (method: string, url: string, as = key, body?: unknown) => fetch(`${base}${url}`, {
-      method, headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
-    });
-    const created = await (await send('POST', '/v1/partners', key, { kind: 'kiosk', name: 'Borne avant la panne' })).json() as { id: string };
+    const send = (method: string, url: string, as = key, body?: unknown) =>
+      fetch(`${base}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const created = (await (
+      await send('POST', '/v1/partners', key, { kind: 'kiosk', name: 'Borne avant la panne' })
+    ).json()) as { id: string };
     // A key never used yet, so checking it needs the database (the other one is in the instance's key cache).
-    const { key: coldKey } = await (await send('POST', `/v1/partners/${created.id}/api-keys`, key, {})).json() as { key: string };
+    const { key: coldKey } = (await (await send('POST', `/v1/partners/${created.id}/api-keys`, key, {})).json()) as {
+      key: string;
+    };
     expect((await send('GET', '/v1/partners')).status).toBe(200);
 
     await db.stop();
@@ -62,7 +74,7 @@ describe('a database outage under the running program', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(res.headers.get('retry-after')).toBe('5');
-      const problem = await res.json() as { code: string; status: number; detail: string };
+      const problem = (await res.json()) as { code: string; status: number; detail: string };
       expect(problem).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503 });
       expect(problem.detail).toMatch(/retry/i);
     }
@@ -77,7 +89,11 @@ describe('a database outage under the running program', () => {
     await until(() => program.output().includes('job lease taken back'), 'the job lease to be taken back');
 
     expect(await program.stop()).toBe(0);
-    const lines = program.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { status?: number; level: string; msg?: string });
+    const lines = program
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { status?: number; level: string; msg?: string });
     expect(lines.filter((l) => l.status === 500)).toEqual([]);
     expect(lines.some((l) => l.msg?.startsWith('database unreachable'))).toBe(true);
     expect(lines.at(-1)?.msg).toBe('stopped');
@@ -86,11 +102,17 @@ describe('a database outage under the running program', () => {
   it('its own embedded database restarted under it: requests resume, and SIGTERM still stops it with exit code 0', async () => {
     const [port, pgPort] = [await freePort(), await freePort()];
     const program = await startProgram({
-      DATA_DIR: otherDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), SFTP_ENABLED: 'false', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000',
+      DATA_DIR: otherDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      PORT: String(port),
+      SFTP_ENABLED: 'false',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '2000',
     });
     const base = `http://127.0.0.1:${port}`;
     const key = readFileSync(path.join(otherDir, 'bootstrap-operator.key'), 'utf8').trim();
-    const partners = () => fetch(`${base}/v1/partners`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    const partners = () =>
+      fetch(`${base}/v1/partners`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
     expect(await partners()).toBe(200);
 
     // The server the program started stops (fast shutdown, as an operator's pg_ctl would) and is started again

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 /** The product's documentation stands alone: every relative link of README.md and docs/ names a file of this repository. */
 describe('documentation links', () => {
   const root = process.cwd();
-  const markdown = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? markdown(p) : name.endsWith('.md') ? [p] : [];
-  });
+  const markdown = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const p = path.join(dir, name);
+      return statSync(p).isDirectory() ? markdown(p) : name.endsWith('.md') ? [p] : [];
+    });
   const files = [path.join(root, 'README.md'), ...markdown(path.join(root, 'docs'))];
 
   it('every relative link resolves inside the repository, to a file that exists', () => {

@@ -19,23 +19,39 @@ describe('the six-step emission chain, end to end', () => {
     const demo = path.resolve('dist/src/cli/demo.js');
     expect(existsSync(demo), 'npm test builds dist/ first (pretest)').toBe(true);
     const [port, sftpPort, pgPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { ...process.env, DATABASE_URL: '', PORT: String(port), SFTP_PORT: String(sftpPort), EMBEDDED_PG_PORT: String(pgPort) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: '',
+      PORT: String(port),
+      SFTP_PORT: String(sftpPort),
+      EMBEDDED_PG_PORT: String(pgPort),
+    };
     const cardsFile = path.join(tempDir('demo-cards'), 'virtual-cards.json');
-    const res = spawnSync(process.execPath, [demo, '--virtual-cards', cardsFile], { encoding: 'utf8', timeout: 240_000, env });
-    expect(res.stdout).toContain(`API on http://127.0.0.1:${port}, SFTP on port ${sftpPort}, embedded PostgreSQL on port ${pgPort}`);
+    const res = spawnSync(process.execPath, [demo, '--virtual-cards', cardsFile], {
+      encoding: 'utf8',
+      timeout: 240_000,
+      env,
+    });
+    expect(res.stdout).toContain(
+      `API on http://127.0.0.1:${port}, SFTP on port ${sftpPort}, embedded PostgreSQL on port ${pgPort}`,
+    );
     expect(res.stderr).not.toContain('Demo FAILED');
     // perso/2 (encrypted to the vendor, signature over the encrypted bytes) and ret/2 (the chips' public keys).
     expect(res.stdout).toContain('PERSO_00000001.txt.age: Ed25519 signature verifies');
     expect(res.stdout).toContain("PERSO_00000001.txt.age: decrypted with the vendor's age key into PERSO_00000001.txt");
     expect(res.stdout).toContain('PERSO_00000001.txt: perso/2, trailer SHA-256 matches');
-    expect(res.stdout).toContain('RET_DEMO_1.txt (ret/2, the chips\' public keys) uploaded');
+    expect(res.stdout).toContain("RET_DEMO_1.txt (ret/2, the chips' public keys) uploaded");
     expect(res.stdout).toContain('the fund has no card without a key to replace');
     expect(res.stdout).toContain('photo refused with PHOTO_TOO_SMALL');
     expect(res.stdout).toContain('is opposed (lost)');
     // The demo ends at a pharmacy kiosk on kiosk/2 (the simulator, playing the card from the virtual cards file).
     expect(res.stdout).toMatch(/kiosk> \{"step":"check","protocol":"kiosk\/2","action":"update_available"/);
-    expect(res.stdout).toContain("confirm with the card's signed acknowledgement: version 3, receipt vitale-update-receipt/3 verified, card presence proven");
-    expect(res.stdout).toContain("the fetch without the card's proof is refused (KIOSK_PROOF_INVALID), no record disclosed");
+    expect(res.stdout).toContain(
+      "confirm with the card's signed acknowledgement: version 3, receipt vitale-update-receipt/3 verified, card presence proven",
+    );
+    expect(res.stdout).toContain(
+      "the fetch without the card's proof is refused (KIOSK_PROOF_INVALID), no record disclosed",
+    );
     expect(res.stdout).toContain('Demo complete: every card ended where it should.');
     expect(res.status).toBe(0);
 
@@ -46,10 +62,26 @@ describe('the six-step emission chain, end to end', () => {
     expect(cards).toHaveLength(5);
     expect(new Set(cards.map((c) => c.serial)).size).toBe(5);
     for (const c of cards) {
-      const proof = proofMessage({ challenge: 'c', serial: c.serial, readVersion: 2, writeInProgress: false, kioskId: 'k' });
-      expect(verifyCardSignature(Buffer.from(c.keys.authPublic, 'base64'), proof, Buffer.from(cardSign(c.keys, proof), 'base64'))).toBe(true);
-      const sealed = sealRecords(Buffer.from(c.keys.encPublic, 'base64'), { serial: c.serial, exchangeId: 'x' }, [{ recordType: 'identity', version: 3, content: { ok: true } }]);
-      expect(openRecord(c.keys, { serial: c.serial, exchangeId: 'x', ephemeralKey: sealed.ephemeralKey }, sealed.records[0])).toEqual({ content: { ok: true } });
+      const proof = proofMessage({
+        challenge: 'c',
+        serial: c.serial,
+        readVersion: 2,
+        writeInProgress: false,
+        kioskId: 'k',
+      });
+      expect(
+        verifyCardSignature(
+          Buffer.from(c.keys.authPublic, 'base64'),
+          proof,
+          Buffer.from(cardSign(c.keys, proof), 'base64'),
+        ),
+      ).toBe(true);
+      const sealed = sealRecords(Buffer.from(c.keys.encPublic, 'base64'), { serial: c.serial, exchangeId: 'x' }, [
+        { recordType: 'identity', version: 3, content: { ok: true } },
+      ]);
+      expect(
+        openRecord(c.keys, { serial: c.serial, exchangeId: 'x', ephemeralKey: sealed.ephemeralKey }, sealed.records[0]),
+      ).toEqual({ content: { ok: true } });
     }
   }, 300_000);
 });

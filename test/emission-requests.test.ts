@@ -13,7 +13,16 @@ import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { parisToday } from '../src/register/beneficiary-input.js';
 import { insertCard } from './support/factories.js';
 import {
-  emissionCounts, fundKey, insured, openRequest, ORG_A, ORG_B, requestEvents, requestRow, tempDataDir, yearsAgo,
+  emissionCounts,
+  fundKey,
+  insured,
+  openRequest,
+  ORG_A,
+  ORG_B,
+  requestEvents,
+  requestRow,
+  tempDataDir,
+  yearsAgo,
 } from './support/request-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -100,15 +109,31 @@ describe('card requests (step 1)', () => {
     keyA = await fundKey(t, ORG_A);
     keyB = await fundKey(t, ORG_B);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('opens a request: form number, deadlines, step, event, audit, and a one-time upload link stored as a hash', async () => {
     const b = await insured(t);
     const before = Date.now();
-    const res = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'first_card', autoOrder: true }).expect(201);
+    const res = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: b.id, reason: 'first_card', autoOrder: true })
+      .expect(201);
     const r = res.body;
     expect(res.headers.location).toBe(`/v1/card-requests/${r.id}`);
-    expect(r).toMatchObject({ beneficiaryId: b.id, organismeCode: ORG_A, reason: 'first_card', status: 'form_sent', autoOrder: true, photo: null, cardId: null, replacedCardId: null });
+    expect(r).toMatchObject({
+      beneficiaryId: b.id,
+      organismeCode: ORG_A,
+      reason: 'first_card',
+      status: 'form_sent',
+      autoOrder: true,
+      photo: null,
+      cardId: null,
+      replacedCardId: null,
+    });
     expect(isValidFormNumber(r.formNumber)).toBe(true);
     expect(r.steps.map((s: { status: string }) => s.status)).toEqual(['form_sent']);
     const day = 86_400_000;
@@ -127,7 +152,10 @@ describe('card requests (step 1)', () => {
     expect(events[0].type).toBe('request.form_sent');
     expect(events[0].organisme_code).toBe(ORG_A);
     expect(events[0].data).toEqual({ requestId: r.id, formNumber: r.formNumber, reason: 'first_card' });
-    const audit = await t.dataSource.query(`SELECT action, organisme_code, details FROM audit_entry WHERE entity_type = 'card_request' AND entity_id = $1`, [r.id]);
+    const audit = await t.dataSource.query(
+      `SELECT action, organisme_code, details FROM audit_entry WHERE entity_type = 'card_request' AND entity_id = $1`,
+      [r.id],
+    );
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['card_request.created']);
     expect(JSON.stringify(audit)).not.toContain(b.nir);
 
@@ -137,11 +165,21 @@ describe('card requests (step 1)', () => {
     expect(read.body.formNumber).toBe(r.formNumber);
   });
 
-  it('refuses an unknown beneficiary and another fund\'s insured with the same 404, writing nothing', async () => {
+  it("refuses an unknown beneficiary and another fund's insured with the same 404, writing nothing", async () => {
     const other = await insured(t, ORG_B);
     const before = await emissionCounts(t);
-    const unknown = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: '00000000-0000-4000-8000-000000000000', reason: 'first_card' }).expect(404);
-    const foreign = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: other.id, reason: 'first_card' }).expect(404);
+    const unknown = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: '00000000-0000-4000-8000-000000000000', reason: 'first_card' })
+      .expect(404);
+    const foreign = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: other.id, reason: 'first_card' })
+      .expect(404);
     expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(unknown.body.code).toBe('BENEFICIARY_NOT_FOUND');
     expect(foreign.body.code).toBe('BENEFICIARY_NOT_FOUND');
@@ -152,7 +190,12 @@ describe('card requests (step 1)', () => {
   it('refuses a person under the minimum age (422), and accepts one on their 16th birthday', async () => {
     const young = await insured(t, ORG_A, { birthDate: yearsAgo(16, 1), affiliatedFrom: yearsAgo(1) });
     const before = await emissionCounts(t);
-    const res = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: young.id, reason: 'first_card' }).expect(422);
+    const res = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: young.id, reason: 'first_card' })
+      .expect(422);
     expect(res.body.code).toBe('REQUEST_TOO_YOUNG');
     expect(res.body.minAge).toBe(16);
     expect(await emissionCounts(t)).toEqual(before);
@@ -164,7 +207,12 @@ describe('card requests (step 1)', () => {
     const b = await insured(t);
     const card = await insertCard(t.dataSource, { beneficiaryId: b.id, state: CardState.Active });
     const before = await emissionCounts(t);
-    const res = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'first_card' }).expect(409);
+    const res = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: b.id, reason: 'first_card' })
+      .expect(409);
     expect(res.body.code).toBe('REQUEST_ACTIVE_CARD_EXISTS');
     expect(await emissionCounts(t)).toEqual(before);
     const lost = await openRequest(t, keyA, b.id, { reason: 'lost' });
@@ -174,11 +222,20 @@ describe('card requests (step 1)', () => {
 
   it('keeps one open request per beneficiary (409 REQUEST_ALREADY_OPEN), even under concurrent calls; a cancelled one frees the place', async () => {
     const b = await insured(t);
-    const results = await Promise.all([1, 2, 3].map(() => t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'first_card' })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'first_card' }),
+      ),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('REQUEST_ALREADY_OPEN');
     const before = await emissionCounts(t);
-    const again = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'damaged' }).expect(409);
+    const again = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: b.id, reason: 'damaged' })
+      .expect(409);
     expect(again.body.code).toBe('REQUEST_ALREADY_OPEN');
     expect(await emissionCounts(t)).toEqual(before);
 
@@ -187,7 +244,10 @@ describe('card requests (step 1)', () => {
     expect(cancelled.body.status).toBe('cancelled');
     expect(cancelled.body.steps.map((s: { status: string }) => s.status)).toEqual(['form_sent', 'cancelled']);
     expect(cancelled.body.uploadLinkExpiresAt).toBeNull();
-    expect((await requestEvents(t.dataSource, open.id)).map((e) => e.type)).toEqual(['request.form_sent', 'request.cancelled']);
+    expect((await requestEvents(t.dataSource, open.id)).map((e) => e.type)).toEqual([
+      'request.form_sent',
+      'request.cancelled',
+    ]);
     const twice = await t.http().post(`/v1/card-requests/${open.id}/cancel`).set(bearer(keyA)).expect(409);
     expect(twice.body.code).toBe('REQUEST_NOT_CANCELLABLE');
     await openRequest(t, keyA, b.id);
@@ -195,17 +255,32 @@ describe('card requests (step 1)', () => {
 
   it('validates the body (400) and lets only funds open requests', async () => {
     const b = await insured(t);
-    const bad = await t.http().post('/v1/card-requests').set(bearer(keyA)).send({ beneficiaryId: b.id, reason: 'because' }).expect(400);
+    const bad = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(keyA))
+      .send({ beneficiaryId: b.id, reason: 'because' })
+      .expect(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
-    const op = await t.http().post('/v1/card-requests').set(bearer(t.operatorKey)).send({ beneficiaryId: b.id, reason: 'first_card' }).expect(403);
+    const op = await t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(t.operatorKey))
+      .send({ beneficiaryId: b.id, reason: 'first_card' })
+      .expect(403);
     expect(op.body.code).toBe('PARTNER_KIND_FORBIDDEN');
   });
 
-  it('isolates funds: another fund\'s request is the same 404 as an unknown id, everywhere', async () => {
+  it("isolates funds: another fund's request is the same 404 as an unknown id, everywhere", async () => {
     const b = await insured(t);
     const r = await openRequest(t, keyA, b.id);
     const unknownId = '00000000-0000-4000-8000-000000000000';
-    for (const [method, suffix] of [['get', ''], ['get', '/form.pdf'], ['post', '/cancel'], ['post', '/upload-link']] as const) {
+    for (const [method, suffix] of [
+      ['get', ''],
+      ['get', '/form.pdf'],
+      ['post', '/cancel'],
+      ['post', '/upload-link'],
+    ] as const) {
       const theirs = await t.http()[method](`/v1/card-requests/${r.id}${suffix}`).set(bearer(keyB));
       const none = await t.http()[method](`/v1/card-requests/${unknownId}${suffix}`).set(bearer(keyB));
       const malformed = await t.http()[method](`/v1/card-requests/not-a-uuid${suffix}`).set(bearer(keyB));
@@ -223,7 +298,7 @@ describe('card requests (step 1)', () => {
     await t.http().get(`/v1/card-requests/${r.id}/form.pdf`).set(bearer(t.operatorKey)).expect(200);
   });
 
-  it('lists the fund\'s own requests by keyset pages, filtered by status', async () => {
+  it("lists the fund's own requests by keyset pages, filtered by status", async () => {
     const key = await fundKey(t, '017510002');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await openRequest(t, key, (await insured(t, '017510002')).id)).id);
@@ -231,7 +306,12 @@ describe('card requests (step 1)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: Response = await t.http().get('/v1/card-requests').query({ limit: 2, ...(after ? { after } : {}) }).set(bearer(key)).expect(200);
+      const res: Response = await t
+        .http()
+        .get('/v1/card-requests')
+        .query({ limit: 2, ...(after ? { after } : {}) })
+        .set(bearer(key))
+        .expect(200);
       seen.push(...res.body.items.map((i: { id: string }) => i.id));
       after = res.body.next;
     } while (after);
@@ -250,16 +330,30 @@ describe('card requests (step 1)', () => {
     expect(res.body.photoUploadLink).toMatch(/^\/v1\/photo-uploads\/[A-Za-z0-9_-]{43}$/);
     expect(res.body.photoUploadLink).not.toBe(r.photoUploadLink);
     const row = await requestRow(t.dataSource, r.id);
-    expect(Buffer.compare(row.upload_token_hash, createHash('sha256').update(res.body.photoUploadLink.split('/').pop()).digest())).toBe(0);
+    expect(
+      Buffer.compare(
+        row.upload_token_hash,
+        createHash('sha256').update(res.body.photoUploadLink.split('/').pop()).digest(),
+      ),
+    ).toBe(0);
   });
 
   it('renders the pre-filled form as a deterministic PDF with the identity, the form number and its barcode', async () => {
     const b = await insured(t, ORG_A, {
-      firstName: 'JEAN-ÉLOI', birthName: 'LÉVÊQUE', usageName: 'DURAND', birthDate: '1990-03-07',
+      firstName: 'JEAN-ÉLOI',
+      birthName: 'LÉVÊQUE',
+      usageName: 'DURAND',
+      birthDate: '1990-03-07',
       addressLines: ['M JEAN-ÉLOI DURAND', 'APPARTEMENT 12', '3 RUE DE LA PAIX', '75002 PARIS'],
     });
     const r = await openRequest(t, keyA, b.id);
-    const res = await t.http().get(`/v1/card-requests/${r.id}/form.pdf`).set(bearer(keyA)).buffer(true).parse(binary).expect(200);
+    const res = await t
+      .http()
+      .get(`/v1/card-requests/${r.id}/form.pdf`)
+      .set(bearer(keyA))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/pdf/);
     expect(res.headers['content-disposition']).toContain(`${r.formNumber}.pdf`);
     const pdf: Buffer = res.body;
@@ -267,8 +361,20 @@ describe('card requests (step 1)', () => {
     const text = pdfText(pdf);
     const [y, m, d] = parisToday().split('-');
     for (const expected of [
-      r.formNumber, `Le ${d}/${m}/${y}`, 'LÉVÊQUE', 'DURAND', 'JEAN-ÉLOI', '07/03/1990', '3 RUE DE LA PAIX', '75002 PARIS',
-      'CPAM DE PARIS - CENTRE 0001', 'CENTRE PHOTO CARTE VITALE', '35913 RENNES CEDEX 9', 'dans les 15 jours', '35 × 45 mm', 'card-request-form/1',
+      r.formNumber,
+      `Le ${d}/${m}/${y}`,
+      'LÉVÊQUE',
+      'DURAND',
+      'JEAN-ÉLOI',
+      '07/03/1990',
+      '3 RUE DE LA PAIX',
+      '75002 PARIS',
+      'CPAM DE PARIS - CENTRE 0001',
+      'CENTRE PHOTO CARTE VITALE',
+      '35913 RENNES CEDEX 9',
+      'dans les 15 jours',
+      '35 × 45 mm',
+      'card-request-form/1',
     ]) {
       expect(text, expected).toContain(expected);
     }
@@ -277,9 +383,18 @@ describe('card requests (step 1)', () => {
     // The barcode drawn as bars decodes to the form number.
     expect(decodeWidths(barWidthsFromPdf(pdf))).toBe(r.formNumber);
     // Deterministic: the same request gives the same bytes.
-    const again = await t.http().get(`/v1/card-requests/${r.id}/form.pdf`).set(bearer(keyA)).buffer(true).parse(binary).expect(200);
+    const again = await t
+      .http()
+      .get(`/v1/card-requests/${r.id}/form.pdf`)
+      .set(bearer(keyA))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(Buffer.compare(again.body, pdf)).toBe(0);
-    const trail = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_entry WHERE action = 'card_request.form_printed' AND entity_id = $1`, [r.id]);
+    const trail = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_entry WHERE action = 'card_request.form_printed' AND entity_id = $1`,
+      [r.id],
+    );
     expect(trail[0].n).toBe(2);
   });
 
@@ -290,9 +405,17 @@ describe('card requests (step 1)', () => {
       const expire = await openRequest(t, keyA, (await insured(t)).id);
       const fresh = await openRequest(t, keyA, (await insured(t)).id);
       const available = await openRequest(t, keyA, (await insured(t)).id);
-      await t.dataSource.query(`UPDATE card_request SET reminder_due_at = now() - interval '1 minute' WHERE id = $1`, [remind.id]);
-      await t.dataSource.query(`UPDATE card_request SET reminder_due_at = now() - interval '30 days', expires_at = now() - interval '1 minute' WHERE id = $1`, [expire.id]);
-      await t.dataSource.query(`UPDATE card_request SET status = 'photo_available', reminder_due_at = now() - interval '30 days', expires_at = now() - interval '1 minute' WHERE id = $1`, [available.id]);
+      await t.dataSource.query(`UPDATE card_request SET reminder_due_at = now() - interval '1 minute' WHERE id = $1`, [
+        remind.id,
+      ]);
+      await t.dataSource.query(
+        `UPDATE card_request SET reminder_due_at = now() - interval '30 days', expires_at = now() - interval '1 minute' WHERE id = $1`,
+        [expire.id],
+      );
+      await t.dataSource.query(
+        `UPDATE card_request SET status = 'photo_available', reminder_due_at = now() - interval '30 days', expires_at = now() - interval '1 minute' WHERE id = $1`,
+        [available.id],
+      );
 
       await jobs.emissionRequestDeadlines();
       await jobs.emissionRequestDeadlines();
@@ -300,7 +423,10 @@ describe('card requests (step 1)', () => {
       const reminded = await requestRow(t.dataSource, remind.id);
       expect(reminded.status).toBe('form_sent');
       expect(reminded.reminded_at).not.toBeNull();
-      expect((await requestEvents(t.dataSource, remind.id)).map((e) => e.type)).toEqual(['request.form_sent', 'request.reminder']);
+      expect((await requestEvents(t.dataSource, remind.id)).map((e) => e.type)).toEqual([
+        'request.form_sent',
+        'request.reminder',
+      ]);
 
       const expired = await t.http().get(`/v1/card-requests/${expire.id}`).set(bearer(keyA)).expect(200);
       expect(expired.body.status).toBe('expired');
@@ -308,7 +434,11 @@ describe('card requests (step 1)', () => {
       expect(expired.body.uploadLinkExpiresAt).toBeNull();
       const expiredEvents = await requestEvents(t.dataSource, expire.id);
       expect(expiredEvents.map((e) => e.type)).toEqual(['request.form_sent', 'request.expired']);
-      expect(expiredEvents[1].data).toEqual({ requestId: expire.id, formNumber: expire.formNumber, status: 'form_sent' });
+      expect(expiredEvents[1].data).toEqual({
+        requestId: expire.id,
+        formNumber: expire.formNumber,
+        status: 'form_sent',
+      });
 
       expect((await requestEvents(t.dataSource, fresh.id)).map((e) => e.type)).toEqual(['request.form_sent']);
       expect((await requestRow(t.dataSource, available.id)).status).toBe('photo_available');
@@ -322,7 +452,12 @@ describe('card requests (step 1)', () => {
 
     it('is enqueued by the cron as one singleton job per hour', async () => {
       const scheduler = t.app.get(JobScheduler);
-      const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'emission.request-deadlines'`))[0].n;
+      const count = async () =>
+        (
+          await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'emission.request-deadlines'`,
+          )
+        )[0].n;
       const before = await count();
       await scheduler.tick(JobName.EmissionRequestDeadlines);
       await scheduler.tick(JobName.EmissionRequestDeadlines);
@@ -362,7 +497,7 @@ function winAnsi(b: Buffer): string {
 
 /** Widths (bar, space, bar, ...) of the barcode rectangles, in modules. */
 function barWidthsFromPdf(pdf: Buffer): number[] {
-  const barHeight = 12 * 72 / 25.4;
+  const barHeight = (12 * 72) / 25.4;
   const bars = [...pdf.toString('latin1').matchAll(/([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) re/g)]
     .map((m) => ({ x: Number(m[1]), w: Number(m[3]), h: Number(m[4]) }))
     .filter((b) => Math.abs(b.h - barHeight) < 0.01)

@@ -15,21 +15,29 @@ import { ANSWERS_CONFIG, CHECK_PROBLEM_CODES_ENV, sendProblem } from '../src/pla
  */
 
 const root = process.cwd();
-const sources = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
-  const p = path.join(dir, name);
-  return statSync(p).isDirectory() ? sources(p) : name.endsWith('.ts') ? [p] : [];
-});
-const files = sources(path.join(root, 'src')).map((file) => ({ file: path.relative(root, file), text: readFileSync(file, 'utf8') }));
+const sources = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? sources(p) : name.endsWith('.ts') ? [p] : [];
+  });
+const files = sources(path.join(root, 'src')).map((file) => ({
+  file: path.relative(root, file),
+  text: readFileSync(file, 'utf8'),
+}));
 const isCatalogue = (file: string) => file.endsWith('.errors.ts');
 /** The mechanism: the only files that may construct a DomainError. */
 const MECHANISM = new Set(['src/platform/errors/catalogue.ts']);
 
 describe('the error catalogues', () => {
   it('a DomainError is constructed only by the catalogue mechanism, never with a free code', () => {
-    const offenders = files.filter((f) => !MECHANISM.has(f.file) && /new\s+DomainError\s*\(/.test(f.text)).map((f) => f.file);
+    const offenders = files
+      .filter((f) => !MECHANISM.has(f.file) && /new\s+DomainError\s*\(/.test(f.text))
+      .map((f) => f.file);
     expect(offenders).toEqual([]);
     // The old helpers took a free code string; they are gone and stay gone.
-    const helpers = files.filter((f) => /\b(notFound|conflict|badRequest|unprocessable)\s*\(\s*['`]/.test(f.text)).map((f) => f.file);
+    const helpers = files
+      .filter((f) => /\b(notFound|conflict|badRequest|unprocessable)\s*\(\s*['`]/.test(f.text))
+      .map((f) => f.file);
     expect(helpers).toEqual([]);
   });
 
@@ -50,7 +58,8 @@ describe('the error catalogues', () => {
     for (const f of files.filter((x) => isCatalogue(x.file))) {
       const mod = (await import(pathToFileURL(path.join(root, f.file)).href)) as Record<string, unknown>;
       for (const [name, value] of Object.entries(mod)) {
-        if (typeof value === 'object' && value !== null && name.endsWith('Errors') && !registered.has(value)) missing.push(`${f.file}: ${name}`);
+        if (typeof value === 'object' && value !== null && name.endsWith('Errors') && !registered.has(value))
+          missing.push(`${f.file}: ${name}`);
       }
     }
     expect(missing).toEqual([]);
@@ -69,7 +78,9 @@ describe('the error catalogues', () => {
   it('each factory builds its own code and status, with a message and no undefined member', () => {
     for (const e of allErrors()) {
       expect(e.description.length, e.code).toBeGreaterThan(10);
-      expect([400, 401, 403, 404, 405, 406, 409, 410, 413, 414, 415, 416, 422, 429, 500, 503], e.code).toContain(e.status);
+      expect([400, 401, 403, 404, 405, 406, 409, 410, 413, 414, 415, 416, 422, 429, 500, 503], e.code).toContain(
+        e.status,
+      );
     }
     const err = PlatformErrors.PATH_PARAMETER_INVALID('serial');
     expect(err).toMatchObject({ code: 'PATH_PARAMETER_INVALID', status: 400, details: { parameter: 'serial' } });
@@ -80,13 +91,20 @@ describe('the error catalogues', () => {
   });
 
   it('no catalogued code is dead: each factory is called somewhere in src outside the catalogues', () => {
-    const text = files.filter((f) => !isCatalogue(f.file) && f.file !== 'src/app.errors.ts').map((f) => f.text).join('\n');
+    const text = files
+      .filter((f) => !isCatalogue(f.file) && f.file !== 'src/app.errors.ts')
+      .map((f) => f.text)
+      .join('\n');
     // What the problem filter answers through the platform catalogue's tables.
-    const mapped = new Set([...Object.values(FASTIFY_ERRORS).map((f) => f().code), ...Object.values(HTTP_STATUS_ERRORS).map((f) => f('x').code)]);
+    const mapped = new Set([
+      ...Object.values(FASTIFY_ERRORS).map((f) => f().code),
+      ...Object.values(HTTP_STATUS_ERRORS).map((f) => f('x').code),
+    ]);
     // A reference to its factory (`CardsErrors.CARD_NOT_FOUND(`, or passed as one), declarations (@Answers) aside, or the
     // code as the typed literal a rule returns (`'NIR_KEY_MISMATCH'`, picked by `RegisterErrors[code]`).
     const uses = text.replace(/@Answers\([^)]*\)/g, '');
-    const dead = allErrors().map((e) => e.code)
+    const dead = allErrors()
+      .map((e) => e.code)
       .filter((code) => !mapped.has(code) && !new RegExp(`Errors\\.${code}\\b(?!\\.code)|'${code}'`).test(uses));
     expect(dead).toEqual([]);
   });
@@ -97,16 +115,33 @@ describe('the codes a route declares', () => {
     const sent: { status?: number; body?: Record<string, unknown> } = {};
     const reply = {
       header: () => reply,
-      status: (s: number) => { sent.status = s; return reply; },
+      status: (s: number) => {
+        sent.status = s;
+        return reply;
+      },
       type: () => reply,
-      send: (b: Record<string, unknown>) => { sent.body = b; return reply; },
+      send: (b: Record<string, unknown>) => {
+        sent.body = b;
+        return reply;
+      },
     } as unknown as FastifyReply;
     const req = {
-      id: 'r1', params: {}, query: {}, body: undefined,
-      routeOptions: { url: '/v1/x', config: { [ANSWERS_CONFIG]: { route: 'XController.get', codes: new Set(declared) } } },
+      id: 'r1',
+      params: {},
+      query: {},
+      body: undefined,
+      routeOptions: {
+        url: '/v1/x',
+        config: { [ANSWERS_CONFIG]: { route: 'XController.get', codes: new Set(declared) } },
+      },
     } as unknown as FastifyRequest;
     const logged: unknown[] = [];
-    sendProblem(code === 'CARD_NOT_FOUND' ? ERROR_CATALOGUES.cards.CARD_NOT_FOUND() : PlatformErrors.AUTH_INVALID(), req, reply, { error: (m: unknown) => logged.push(m), warn: () => {} });
+    sendProblem(
+      code === 'CARD_NOT_FOUND' ? ERROR_CATALOGUES.cards.CARD_NOT_FOUND() : PlatformErrors.AUTH_INVALID(),
+      req,
+      reply,
+      { error: (m: unknown) => logged.push(m), warn: () => {} },
+    );
     return { ...sent, logged };
   };
 

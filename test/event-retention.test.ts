@@ -26,12 +26,22 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
   let nextTx = 10;
 
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
-    t = await startTestApp({ eventRetentionDays: EVENT_DAYS, webhookDeliveryRetentionDays: DELIVERY_DAYS, workersEnabled: true }, { logStream: sink });
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    t = await startTestApp(
+      { eventRetentionDays: EVENT_DAYS, webhookDeliveryRetentionDays: DELIVERY_DAYS, workersEnabled: true },
+      { logStream: sink },
+    );
     fundA = await t.partner(PartnerKind.Fund, ORG_A);
     fundB = await t.partner(PartnerKind.Fund, ORG_B);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   /** One event straight into the table, written `daysAgo` days ago, at the next feed position. */
   async function event(organismeCode: string, daysAgo: number): Promise<{ id: string; txId: string }> {
@@ -39,13 +49,16 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
     const [{ id }] = await t.dataSource.query(
       `INSERT INTO fund_event (tx_id, organisme_code, type, subject_type, subject_id, data, created_at)
        VALUES ($1, $2, 'card.shipped', 'card', 'subject', '{}', now() - make_interval(days => $3::int)) RETURNING id::text`,
-      [txId, organismeCode, daysAgo]);
+      [txId, organismeCode, daysAgo],
+    );
     return { id, txId };
   }
   /** Time passes: every event already there becomes older than any retention. */
   const ageAll = () => t.dataSource.query(`UPDATE fund_event SET created_at = now() - interval '3 years'`);
-  const eventExists = async (id: string) => (await t.dataSource.query(`SELECT 1 FROM fund_event WHERE id = $1`, [id])).length === 1;
-  const feed = (key: string, query: Record<string, unknown> = {}) => t.http().get('/v1/events').query(query).set(bearer(key));
+  const eventExists = async (id: string) =>
+    (await t.dataSource.query(`SELECT 1 FROM fund_event WHERE id = $1`, [id])).length === 1;
+  const feed = (key: string, query: Record<string, unknown> = {}) =>
+    t.http().get('/v1/events').query(query).set(bearer(key));
   const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((e) => e.id);
   const purgeEvents = () => t.app.get(EventRetentionJobs).purgeEvents();
   const purgeDeliveries = () => t.app.get(EventRetentionJobs).purgeDeliveries();
@@ -53,11 +66,18 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
   it('reads EVENT_RETENTION_DAYS (90) and WEBHOOK_DELIVERY_RETENTION_DAYS (30): positive whole numbers of days', () => {
     expect(loadConfig({}).eventRetentionDays).toBe(90);
     expect(loadConfig({}).webhookDeliveryRetentionDays).toBe(30);
-    expect(loadConfig({ EVENT_RETENTION_DAYS: '120', WEBHOOK_DELIVERY_RETENTION_DAYS: '7' })).toMatchObject({ eventRetentionDays: 120, webhookDeliveryRetentionDays: 7 });
+    expect(loadConfig({ EVENT_RETENTION_DAYS: '120', WEBHOOK_DELIVERY_RETENTION_DAYS: '7' })).toMatchObject({
+      eventRetentionDays: 120,
+      webhookDeliveryRetentionDays: 7,
+    });
     for (const name of ['EVENT_RETENTION_DAYS', 'WEBHOOK_DELIVERY_RETENTION_DAYS']) {
       for (const bad of ['0', '-3', 'abc', '1.5', '99999999999']) {
         let error: unknown;
-        try { loadConfig({ [name]: bad }); } catch (e) { error = e; }
+        try {
+          loadConfig({ [name]: bad });
+        } catch (e) {
+          error = e;
+        }
         expect(error, `${name}=${bad}`).toBeInstanceOf(ConfigError);
         expect((error as Error).message).toContain(name);
       }
@@ -103,9 +123,13 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
       expect(ids(resumed)).toEqual([...recent, straggler].map((e) => e.id));
     }
     // Long polls are told too, at once.
-    expect((await feed(fundA.key, { after: behind.body.next, wait: 5 }).expect(410)).body.code).toBe('EVENTS_CURSOR_EXPIRED');
+    expect((await feed(fundA.key, { after: behind.body.next, wait: 5 }).expect(410)).body.code).toBe(
+      'EVENTS_CURSOR_EXPIRED',
+    );
     // Operators reading the organisme as well.
-    expect((await feed(t.operatorKey, { organismeCode: ORG_A, after: start }).expect(410)).body.code).toBe('EVENTS_CURSOR_EXPIRED');
+    expect((await feed(t.operatorKey, { organismeCode: ORG_A, after: start }).expect(410)).body.code).toBe(
+      'EVENTS_CURSOR_EXPIRED',
+    );
 
     // Up to date (its cursor is the newest purged event): it missed nothing and carries on, gap-free.
     const carryOn = await feed(fundA.key, { after: upToDate.body.next, limit: 2 }).expect(200);
@@ -132,13 +156,19 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
     await t.dataSource.query(
       `INSERT INTO fund_event (tx_id, organisme_code, type, subject_type, subject_id, data, created_at)
        SELECT $1::bigint, $2, 'card.shipped', 'card', 'subject', '{}', now() - interval '60 days' FROM generate_series(1, $3::int)`,
-      [bulkTx, ORG_C, total]);
-    const lastOld = (await t.dataSource.query(`SELECT max(id)::text AS id FROM fund_event WHERE tx_id = $1`, [bulkTx]))[0].id as string;
+      [bulkTx, ORG_C, total],
+    );
+    const lastOld = (
+      await t.dataSource.query(`SELECT max(id)::text AS id FROM fund_event WHERE tx_id = $1`, [bulkTx])
+    )[0].id as string;
     const kept = await event(ORG_C, 1);
     expect(await purgeEvents()).toBe(before + total);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM fund_event`))[0].n).toBe(1);
     expect(await eventExists(kept.id)).toBe(true);
-    const [h] = await t.dataSource.query(`SELECT tx_id::text, id::text FROM fund_event_horizon WHERE organisme_code = $1`, [ORG_C]);
+    const [h] = await t.dataSource.query(
+      `SELECT tx_id::text, id::text FROM fund_event_horizon WHERE organisme_code = $1`,
+      [ORG_C],
+    );
     expect(h).toEqual({ tx_id: bulkTx, id: lastOld });
   });
 
@@ -146,17 +176,25 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
     let subscriptionId: string;
     beforeAll(async () => {
       [{ id: subscriptionId }] = await t.dataSource.query(
-        `INSERT INTO webhook_subscription (organisme_code, partner_id, url) VALUES ($1, $2, 'https://hooks.example.fr/x') RETURNING id`, [ORG_A, fundA.id]);
+        `INSERT INTO webhook_subscription (organisme_code, partner_id, url) VALUES ($1, $2, 'https://hooks.example.fr/x') RETURNING id`,
+        [ORG_A, fundA.id],
+      );
     });
 
-    async function delivery(eventId: string, status: 'pending' | 'delivered' | 'failed', deliveredDaysAgo: number | null = null): Promise<string> {
+    async function delivery(
+      eventId: string,
+      status: 'pending' | 'delivered' | 'failed',
+      deliveredDaysAgo: number | null = null,
+    ): Promise<string> {
       const [{ id }] = await t.dataSource.query(
         `INSERT INTO webhook_delivery (subscription_id, event_id, status, attempts, delivered_at)
          VALUES ($1, $2, $3, 1, CASE WHEN $4::int IS NULL THEN NULL ELSE now() - make_interval(days => $4::int) END) RETURNING id::text`,
-        [subscriptionId, eventId, status, deliveredDaysAgo]);
+        [subscriptionId, eventId, status, deliveredDaysAgo],
+      );
       return id;
     }
-    const deliveryExists = async (id: string) => (await t.dataSource.query(`SELECT 1 FROM webhook_delivery WHERE id = $1`, [id])).length === 1;
+    const deliveryExists = async (id: string) =>
+      (await t.dataSource.query(`SELECT 1 FROM webhook_delivery WHERE id = $1`, [id])).length === 1;
 
     it('deletes finished deliveries past the retention, keeps recent ones and pending ones however old', async () => {
       const eventOf = async (daysAgo: number) => (await event(ORG_A, daysAgo)).id;
@@ -187,11 +225,19 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
       const total = 10_000 + 57;
       await t.dataSource.query(
         `INSERT INTO webhook_delivery (subscription_id, event_id, status, attempts, delivered_at)
-         SELECT $1, 100000000 + g, 'delivered', 1, now() - interval '40 days' FROM generate_series(1, $2::int) g`, [subscriptionId, total]);
+         SELECT $1, 100000000 + g, 'delivered', 1, now() - interval '40 days' FROM generate_series(1, $2::int) g`,
+        [subscriptionId, total],
+      );
       const pending = await delivery(oldEvent.id, 'pending');
       expect(await purgeDeliveries()).toBe(total);
       expect(await deliveryExists(pending)).toBe(true);
-      expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_delivery WHERE event_id BETWEEN 100000001 AND 100100000`))[0].n).toBe(0);
+      expect(
+        (
+          await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM webhook_delivery WHERE event_id BETWEEN 100000001 AND 100100000`,
+          )
+        )[0].n,
+      ).toBe(0);
     });
   });
 
@@ -200,29 +246,38 @@ describe('fund event and webhook delivery retention (EventsPurgeEvents, EventsPu
     const oldEvent = await event(ORG_B, EVENT_DAYS + 1);
     const keptEvent = await event(ORG_B, 0);
     const [{ id: sub }] = await t.dataSource.query(
-      `INSERT INTO webhook_subscription (organisme_code, partner_id, url) VALUES ($1, $2, 'https://hooks.example.fr/y') RETURNING id`, [ORG_B, fundB.id]);
+      `INSERT INTO webhook_subscription (organisme_code, partner_id, url) VALUES ($1, $2, 'https://hooks.example.fr/y') RETURNING id`,
+      [ORG_B, fundB.id],
+    );
     const [{ id: oldDelivery }] = await t.dataSource.query(
       `INSERT INTO webhook_delivery (subscription_id, event_id, status, delivered_at) VALUES ($1, $2, 'delivered', now() - interval '400 days') RETURNING id::text`,
-      [sub, keptEvent.id]);
-    const count = async (name: JobName) => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [name]))[0].n as number;
+      [sub, keptEvent.id],
+    );
+    const count = async (name: JobName) =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [name]))[0].n as number;
     const scheduler = t.app.get(JobScheduler);
     const names = [JobName.EventsPurgeEvents, JobName.EventsPurgeDeliveries];
     const before = await Promise.all(names.map(count));
-    for (let i = 0; i < 2; i++) { // singleton: once a day
+    for (let i = 0; i < 2; i++) {
+      // singleton: once a day
       await scheduler.tick(JobName.EventsPurgeEvents);
       await scheduler.tick(JobName.EventsPurgeDeliveries);
     }
     expect(await Promise.all(names.map(count))).toEqual(before.map((n) => n + 1));
     const until = Date.now() + 30_000;
-    const deliveryGone = async () => (await t.dataSource.query(`SELECT 1 FROM webhook_delivery WHERE id = $1`, [oldDelivery])).length === 0;
-    while (await eventExists(oldEvent.id) || !(await deliveryGone())) {
+    const deliveryGone = async () =>
+      (await t.dataSource.query(`SELECT 1 FROM webhook_delivery WHERE id = $1`, [oldDelivery])).length === 0;
+    while ((await eventExists(oldEvent.id)) || !(await deliveryGone())) {
       if (Date.now() > until) throw new Error('the purge jobs did not run');
       await new Promise((r) => setTimeout(r, 200));
     }
     for (const name of names) {
       const until2 = Date.now() + 10_000;
       for (;;) {
-        const [{ state }] = await t.dataSource.query(`SELECT state FROM pgboss.job WHERE name = $1 ORDER BY created_on DESC LIMIT 1`, [name]);
+        const [{ state }] = await t.dataSource.query(
+          `SELECT state FROM pgboss.job WHERE name = $1 ORDER BY created_on DESC LIMIT 1`,
+          [name],
+        );
         if (state === 'completed') break;
         if (Date.now() > until2) throw new Error(`${name} ended ${state}`);
         await new Promise((r) => setTimeout(r, 100));

@@ -18,9 +18,12 @@ describe('fund event feed', () => {
     fundA = (await t.partner(PartnerKind.Fund, ORG_A)).key;
     fundB = (await t.partner(PartnerKind.Fund, ORG_B)).key;
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  const feed = (key: string, query: Record<string, unknown> = {}) => t.http().get('/v1/events').query(query).set(bearer(key));
+  const feed = (key: string, query: Record<string, unknown> = {}) =>
+    t.http().get('/v1/events').query(query).set(bearer(key));
 
   /**
    * Everything readable from a cursor, following `next` until a page comes back empty. With `expected`, an empty page
@@ -43,10 +46,15 @@ describe('fund event feed', () => {
     }
   }
 
-  it('serves a fund its organisme\'s events, oldest first, in the documented shape, and pages with `next`', async () => {
+  it("serves a fund its organisme's events, oldest first, in the documented shape, and pages with `next`", async () => {
     const start = (await drain(fundA)).next;
-    const written = await appendEvents(t,
-      fundEvent({ type: FundEventType.RequestFormSent, subjectType: 'card_request', data: { requestId: 'r1', formNumber: '10000014' } }),
+    const written = await appendEvents(
+      t,
+      fundEvent({
+        type: FundEventType.RequestFormSent,
+        subjectType: 'card_request',
+        data: { requestId: 'r1', formNumber: '10000014' },
+      }),
       fundEvent({ type: FundEventType.PhotoAvailable, subjectType: 'card_request' }),
       fundEvent({ type: FundEventType.CardOrdered }),
       fundEvent({ type: FundEventType.CardShipped }),
@@ -55,11 +63,17 @@ describe('fund event feed', () => {
     const page1 = await feed(fundA, { after: start, limit: 2, wait: 10 }).expect(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.items[0]).toEqual({
-      id: written[0].id, type: 'request.form_sent', subjectType: 'card_request', subjectId: written[0].subjectId,
-      data: { requestId: 'r1', formNumber: '10000014' }, createdAt: expect.any(String),
+      id: written[0].id,
+      type: 'request.form_sent',
+      subjectType: 'card_request',
+      subjectId: written[0].subjectId,
+      data: { requestId: 'r1', formNumber: '10000014' },
+      createdAt: expect.any(String),
     });
     const rest = await drain(fundA, page1.body.next, [written[2].id, written[3].id]);
-    expect([...page1.body.items.map((e: { id: string }) => e.id), ...rest.ids]).toEqual(written.slice(0, 4).map((e) => e.id));
+    expect([...page1.body.items.map((e: { id: string }) => e.id), ...rest.ids]).toEqual(
+      written.slice(0, 4).map((e) => e.id),
+    );
   });
 
   it('never skips an event whose transaction commits after a later one (lower id committed last), never repeats one, and another fund sees none', async () => {
@@ -68,7 +82,8 @@ describe('fund event feed', () => {
 
     const a = t.dataSource.createQueryRunner();
     const b = t.dataSource.createQueryRunner();
-    await a.connect(); await b.connect();
+    await a.connect();
+    await b.connect();
     try {
       await a.startTransaction();
       const [ea] = await events.append(a.manager, fundEvent({ data: { tx: 'A' } }));
@@ -102,7 +117,8 @@ describe('fund event feed', () => {
     } finally {
       if (a.isTransactionActive) await a.rollbackTransaction();
       if (b.isTransactionActive) await b.rollbackTransaction();
-      await a.release(); await b.release();
+      await a.release();
+      await b.release();
     }
   });
 
@@ -111,9 +127,11 @@ describe('fund event feed', () => {
     const start = (await drain(fundA)).next;
     const a = t.dataSource.createQueryRunner();
     const b = t.dataSource.createQueryRunner();
-    await a.connect(); await b.connect();
+    await a.connect();
+    await b.connect();
     try {
-      await a.startTransaction(); await b.startTransaction();
+      await a.startTransaction();
+      await b.startTransaction();
       await a.query(`SELECT pg_current_xact_id()`); // A takes its transaction id first...
       await b.query(`SELECT pg_current_xact_id()`);
       const [eb] = await events.append(b.manager, fundEvent()); // ...but B's event takes the lower id
@@ -126,7 +144,8 @@ describe('fund event feed', () => {
     } finally {
       if (a.isTransactionActive) await a.rollbackTransaction();
       if (b.isTransactionActive) await b.rollbackTransaction();
-      await a.release(); await b.release();
+      await a.release();
+      await b.release();
     }
   });
 
@@ -163,23 +182,36 @@ describe('fund event feed', () => {
 
   it('an event rolled back with its transaction never appears', async () => {
     const start = (await drain(fundA)).next;
-    await expect(t.dataSource.transaction(async (em) => {
-      await t.app.get(FundEventsService).append(em, fundEvent());
-      throw new Error('change refused');
-    })).rejects.toThrow('change refused');
+    await expect(
+      t.dataSource.transaction(async (em) => {
+        await t.app.get(FundEventsService).append(em, fundEvent());
+        throw new Error('change refused');
+      }),
+    ).rejects.toThrow('change refused');
     expect((await drain(fundA, start)).ids).toEqual([]);
   });
 
   it('filters by type; the cursor moves past what it returns', async () => {
     const start = (await drain(fundA)).next;
-    const written = await appendEvents(t,
-      fundEvent({ type: FundEventType.CardShipped }), fundEvent({ type: FundEventType.PhotoRejected, subjectType: 'card_request' }),
-      fundEvent({ type: FundEventType.CardOpposed }), fundEvent({ type: FundEventType.CardShipped }),
+    const written = await appendEvents(
+      t,
+      fundEvent({ type: FundEventType.CardShipped }),
+      fundEvent({ type: FundEventType.PhotoRejected, subjectType: 'card_request' }),
+      fundEvent({ type: FundEventType.CardOpposed }),
+      fundEvent({ type: FundEventType.CardShipped }),
     );
-    await drain(fundA, start, written.map((e) => e.id));
+    await drain(
+      fundA,
+      start,
+      written.map((e) => e.id),
+    );
     const res = await feed(fundA, { after: start, types: 'card.shipped,request.photo_rejected' }).expect(200);
     expect(res.body.items.map((e: { id: string }) => e.id)).toEqual([written[0].id, written[1].id, written[3].id]);
-    const repeated = await t.http().get(`/v1/events?after=${start}&types=card.opposed&types=card.shipped`).set(bearer(fundA)).expect(200);
+    const repeated = await t
+      .http()
+      .get(`/v1/events?after=${start}&types=card.opposed&types=card.shipped`)
+      .set(bearer(fundA))
+      .expect(200);
     expect(repeated.body.items.map((e: { id: string }) => e.id)).toEqual([written[0].id, written[2].id, written[3].id]);
     const bad = await feed(fundA, { types: 'card.shipped,card.teleported' }).expect(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
@@ -188,8 +220,14 @@ describe('fund event feed', () => {
   it('refuses a malformed cursor with 400 EVENT_CURSOR_INVALID (problem+json)', async () => {
     const good = encodeCursor({ txId: '12', id: '34' });
     expect(decodeCursor(good)).toEqual({ txId: '12', id: '34' });
-    for (const after of ['nope!', Buffer.from('12.x').toString('base64url'), Buffer.from('12').toString('base64url'),
-      Buffer.from('012.34').toString('base64url'), Buffer.from('99999999999999999999.1').toString('base64url'), 'A'.repeat(80)]) {
+    for (const after of [
+      'nope!',
+      Buffer.from('12.x').toString('base64url'),
+      Buffer.from('12').toString('base64url'),
+      Buffer.from('012.34').toString('base64url'),
+      Buffer.from('99999999999999999999.1').toString('base64url'),
+      'A'.repeat(80),
+    ]) {
       const res = await feed(fundA, { after }).expect(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body.code, after).toBe(after.length > 64 ? 'VALIDATION_FAILED' : 'EVENT_CURSOR_INVALID');
@@ -231,31 +269,62 @@ describe('fund event feed', () => {
   it('fans each event out to the matching active subscriptions of its organisme in the same transaction, set-based', async () => {
     const partnerA = await t.partner(PartnerKind.Fund, ORG_A);
     const keyA = partnerA.key;
-    const all = await t.http().post('/v1/webhooks').set(bearer(keyA)).send({ url: 'https://a.example/all' }).expect(201);
-    const shippedOnly = await t.http().post('/v1/webhooks').set(bearer(keyA)).send({ url: 'https://a.example/shipped', eventTypes: ['card.shipped'] }).expect(201);
-    const gone = await t.http().post('/v1/webhooks').set(bearer(keyA)).send({ url: 'https://a.example/gone' }).expect(201);
+    const all = await t
+      .http()
+      .post('/v1/webhooks')
+      .set(bearer(keyA))
+      .send({ url: 'https://a.example/all' })
+      .expect(201);
+    const shippedOnly = await t
+      .http()
+      .post('/v1/webhooks')
+      .set(bearer(keyA))
+      .send({ url: 'https://a.example/shipped', eventTypes: ['card.shipped'] })
+      .expect(201);
+    const gone = await t
+      .http()
+      .post('/v1/webhooks')
+      .set(bearer(keyA))
+      .send({ url: 'https://a.example/gone' })
+      .expect(201);
     await t.http().delete(`/v1/webhooks/${gone.body.id}`).set(bearer(keyA)).expect(204);
-    const otherOrg = await t.http().post('/v1/webhooks').set(bearer(fundB)).send({ url: 'https://b.example/all' }).expect(201);
+    const otherOrg = await t
+      .http()
+      .post('/v1/webhooks')
+      .set(bearer(fundB))
+      .send({ url: 'https://b.example/all' })
+      .expect(201);
 
     const before = (await queuedJobs(t.dataSource, JobName.EventsDeliverWebhook)).length;
-    const batch = Array.from({ length: 100 }, (_, i) => fundEvent({ type: i % 4 === 0 ? FundEventType.CardShipped : FundEventType.CardOrdered }));
+    const batch = Array.from({ length: 100 }, (_, i) =>
+      fundEvent({ type: i % 4 === 0 ? FundEventType.CardShipped : FundEventType.CardOrdered }),
+    );
 
     // Rolled back: no event, no delivery, no job.
-    await expect(t.dataSource.transaction(async (em) => {
-      await t.app.get(FundEventsService).append(em, ...batch);
-      throw new Error('rollback');
-    })).rejects.toThrow('rollback');
+    await expect(
+      t.dataSource.transaction(async (em) => {
+        await t.app.get(FundEventsService).append(em, ...batch);
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
     expect((await queuedJobs(t.dataSource, JobName.EventsDeliverWebhook)).length).toBe(before);
 
     const written = await appendEvents(t, ...batch);
     const ids = written.map((e) => e.id);
     const counts = async (sub: string) =>
-      (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_delivery WHERE subscription_id = $1 AND event_id = ANY ($2::bigint[])`, [sub, ids]))[0].n;
+      (
+        await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM webhook_delivery WHERE subscription_id = $1 AND event_id = ANY ($2::bigint[])`,
+          [sub, ids],
+        )
+      )[0].n;
     expect(await counts(all.body.id)).toBe(100);
     expect(await counts(shippedOnly.body.id)).toBe(25);
     expect(await counts(gone.body.id)).toBe(0);
     expect(await counts(otherOrg.body.id)).toBe(0);
-    const jobs = (await queuedJobs(t.dataSource, JobName.EventsDeliverWebhook)).filter((j) => ids.includes(j.eventId as string));
+    const jobs = (await queuedJobs(t.dataSource, JobName.EventsDeliverWebhook)).filter((j) =>
+      ids.includes(j.eventId as string),
+    );
     expect(jobs).toHaveLength(125);
     expect(new Set(jobs.map((j) => `${j.subscriptionId}/${j.eventId}`)).size).toBe(125);
   });

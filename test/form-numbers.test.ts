@@ -17,23 +17,47 @@ describe('form numbers: reuse once the sequence is spent', () => {
     key = await fundKey(t);
     centre = (await t.partner(PartnerKind.DigitisationCentre)).key;
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  const create = async () => t.http().post('/v1/card-requests').set(bearer(key)).send({ beneficiaryId: (await insured(t)).id, reason: 'first_card' });
+  const create = async () =>
+    t
+      .http()
+      .post('/v1/card-requests')
+      .set(bearer(key))
+      .send({ beneficiaryId: (await insured(t)).id, reason: 'first_card' });
   const closedLongAgo = (id: string, days: number) =>
-    t.dataSource.query(`UPDATE card_request SET status_changed_at = now() - make_interval(days => $2) WHERE id = $1`, [id, days]);
+    t.dataSource.query(`UPDATE card_request SET status_changed_at = now() - make_interval(days => $2) WHERE id = $1`, [
+      id,
+      days,
+    ]);
 
   it('the database refuses a number held twice and a released number on a request that awaits a photo', async () => {
     const a = await openRequest(t, key, (await insured(t)).id);
     const b = await insured(t);
-    const insert = (formNumber: string) => t.dataSource.query(
-      `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, reminder_due_at, expires_at)
-       VALUES ($1, $2, '017510001', 'first_card', 'form_sent', now(), now())`, [formNumber, b.id]);
-    await expect(insert(a.formNumber)).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23505', constraint: 'card_request_form_number_held' }) });
-    await expect(t.dataSource.query(`UPDATE card_request SET form_number_released_at = now() WHERE id = $1`, [a.id]))
-      .rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23514', constraint: 'card_request_form_number_held_while_awaiting_photo' }) });
+    const insert = (formNumber: string) =>
+      t.dataSource.query(
+        `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, reminder_due_at, expires_at)
+       VALUES ($1, $2, '017510001', 'first_card', 'form_sent', now(), now())`,
+        [formNumber, b.id],
+      );
+    await expect(insert(a.formNumber)).rejects.toMatchObject({
+      driverError: expect.objectContaining({ code: '23505', constraint: 'card_request_form_number_held' }),
+    });
+    await expect(
+      t.dataSource.query(`UPDATE card_request SET form_number_released_at = now() WHERE id = $1`, [a.id]),
+    ).rejects.toMatchObject({
+      driverError: expect.objectContaining({
+        code: '23514',
+        constraint: 'card_request_form_number_held_while_awaiting_photo',
+      }),
+    });
     // Once a's number is released (closed), another request may hold it.
-    await t.dataSource.query(`UPDATE card_request SET status = 'expired', form_number_released_at = now() WHERE id = $1`, [a.id]);
+    await t.dataSource.query(
+      `UPDATE card_request SET status = 'expired', form_number_released_at = now() WHERE id = $1`,
+      [a.id],
+    );
     await insert(a.formNumber);
   });
 
@@ -47,7 +71,11 @@ describe('form numbers: reuse once the sequence is spent', () => {
     // Moving a sequence is the owner's right, not the application's.
     const owner = new pg.Client(t.ownerUrl);
     await owner.connect();
-    try { await owner.query(`SELECT setval('card_request_form_seq', 9999998)`); } finally { await owner.end(); }
+    try {
+      await owner.query(`SELECT setval('card_request_form_seq', 9999998)`);
+    } finally {
+      await owner.end();
+    }
     const last = await create();
     expect(last.status).toBe(201);
     expect(last.body.formNumber).toBe(makeFormNumber(9999999));
@@ -71,7 +99,12 @@ describe('form numbers: reuse once the sequence is spent', () => {
     expect((await requestRow(t.dataSource, old.id)).form_number_released_at).toBeInstanceOf(Date);
     expect((await requestRow(t.dataSource, recent.id)).form_number_released_at).toBeNull();
     // The number keyed in by the digitisation centre now designates the new request only.
-    const photo = await t.http().post('/v1/photos').set(bearer(centre)).field('formNumber', old.formNumber).attach('file', await goodJpeg(), 'scan.jpg');
+    const photo = await t
+      .http()
+      .post('/v1/photos')
+      .set(bearer(centre))
+      .field('formNumber', old.formNumber)
+      .attach('file', await goodJpeg(), 'scan.jpg');
     expect(photo.status).toBe(202);
     expect((await requestRow(t.dataSource, reused.body.id)).status).toBe('photo_received');
     expect((await requestRow(t.dataSource, old.id)).status).toBe('cancelled');

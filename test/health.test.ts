@@ -3,8 +3,12 @@ import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('reports the database and the job queue up', async () => {
     const res = await t.http().get('/health').expect(200);

@@ -21,8 +21,17 @@ const NIR = '185057512345678';
 const MAX_PROBLEM = 16 * 1024;
 const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
 
-interface Case { label: string; path: string; contentType?: string; body?: string | Buffer }
-interface Answer { status: number; contentType: string; text: string }
+interface Case {
+  label: string;
+  path: string;
+  contentType?: string;
+  body?: string | Buffer;
+}
+interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+}
 
 describe('a hostile corpus on every route', () => {
   let t: TestApp;
@@ -35,7 +44,8 @@ describe('a hostile corpus on every route', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ workersEnabled: false, bulkImportMaxBytes: 256 * 1024, photoMaxBytes: 64 * 1024 });
-    for (const kind of ALL_PARTNER_KINDS) keys.set(kind, (await t.partner(kind, kind === PartnerKind.Fund ? '017510001' : undefined)).key);
+    for (const kind of ALL_PARTNER_KINDS)
+      keys.set(kind, (await t.partner(kind, kind === PartnerKind.Fund ? '017510001' : undefined)).key);
     const card = await cardIn(t.dataSource, CardState.Active, { organismeCode: '017510001' });
     serial = card.serial12;
     beneficiaryId = card.beneficiaryId;
@@ -43,7 +53,9 @@ describe('a hostile corpus on every route', () => {
     port = (t.app.getHttpServer().address() as AddressInfo).port;
     routes = discoverRoutes(t);
   }, 120_000);
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   const send = (method: string, c: Case, key: string | undefined): Promise<Answer> =>
     new Promise((resolve, reject) => {
@@ -55,10 +67,18 @@ describe('a hostile corpus on every route', () => {
       const req = http.request({ host: '127.0.0.1', port, method, path: c.path, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       });
       // The server may answer (413, 415) and close before the whole body is sent.
-      req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
+      );
       req.end(body);
     });
 
@@ -73,7 +93,8 @@ describe('a hostile corpus on every route', () => {
   };
   const pathWith = (r: RouteInfo, replace: Record<string, string> = {}) =>
     r.path.replace(/:(\w+)/g, (_, name: string) => replace[name] ?? value(name, r.path));
-  const keyFor = (r: RouteInfo) => (r.isPublic ? undefined : keys.get(r.allowed.includes(PartnerKind.Fund) ? PartnerKind.Fund : r.allowed[0]));
+  const keyFor = (r: RouteInfo) =>
+    r.isPublic ? undefined : keys.get(r.allowed.includes(PartnerKind.Fund) ? PartnerKind.Fund : r.allowed[0]);
 
   async function digest(): Promise<string> {
     const tables: { name: string }[] = await t.dataSource.query(
@@ -88,7 +109,9 @@ describe('a hostile corpus on every route', () => {
       );
       parts.push(`${name}:${row.n}:${row.h}`);
     }
-    const [jobs] = await t.dataSource.query(`SELECT count(*)::int AS n, coalesce(md5(string_agg(id::text || name, ',' ORDER BY id)), '') AS h FROM pgboss.job`);
+    const [jobs] = await t.dataSource.query(
+      `SELECT count(*)::int AS n, coalesce(md5(string_agg(id::text || name, ',' ORDER BY id)), '') AS h FROM pgboss.job`,
+    );
     parts.push(`pgboss.job:${jobs.n}:${jobs.h}`);
     parts.push(`files:${listFiles(t.config.dataDir).join(',')}`);
     return parts.join('\n');
@@ -102,7 +125,11 @@ describe('a hostile corpus on every route', () => {
     if (a.text.length >= MAX_PROBLEM) faults.push(`${a.text.length} bytes`);
     if (a.text.toUpperCase().includes(CANARY) || a.text.includes(NIR)) faults.push('echoes the input');
     let code: unknown;
-    try { code = JSON.parse(a.text).code; } catch { faults.push('not JSON'); }
+    try {
+      code = JSON.parse(a.text).code;
+    } catch {
+      faults.push('not JSON');
+    }
     if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(code)) faults.push(`code ${String(code)}`);
     if (faults.length) problems.push(`${where}: ${faults.join(', ')} ${a.text.slice(0, 160)}`);
   }
@@ -119,7 +146,10 @@ describe('a hostile corpus on every route', () => {
       }
       const after = await digest();
       if (after !== before) {
-        const changed = after.split('\n').filter((line) => !before.split('\n').includes(line)).map((l) => l.split(':')[0]);
+        const changed = after
+          .split('\n')
+          .filter((line) => !before.split('\n').includes(line))
+          .map((l) => l.split(':')[0]);
         problems.push(`${r.method} ${r.path}: state changed (${changed.join(', ')})`);
       }
     }
@@ -132,11 +162,13 @@ describe('a hostile corpus on every route', () => {
 
   it('refuses overlong, control-character and wrong path parameters', async () => {
     problems.length = 0;
-    const sent = await sweep((r) => r.params.flatMap((p) => [
-      { label: `overlong ${p}`, path: pathWith(r, { [p]: CANARY + 'x'.repeat(300) }) },
-      { label: `control ${p}`, path: pathWith(r, { [p]: `${CANARY}%00%1B%E2%80%AE` }) },
-      { label: `wrong ${p}`, path: pathWith(r, { [p]: `${CANARY}-${NIR}` }) },
-    ]));
+    const sent = await sweep((r) =>
+      r.params.flatMap((p) => [
+        { label: `overlong ${p}`, path: pathWith(r, { [p]: CANARY + 'x'.repeat(300) }) },
+        { label: `control ${p}`, path: pathWith(r, { [p]: `${CANARY}%00%1B%E2%80%AE` }) },
+        { label: `wrong ${p}`, path: pathWith(r, { [p]: `${CANARY}-${NIR}` }) },
+      ]),
+    );
     expect(sent).toBeGreaterThan(50);
     expect(problems).toEqual([]);
   }, 300_000);
@@ -170,7 +202,13 @@ describe('a hostile corpus on every route', () => {
       const accepted = r.consumes[0] ?? 'application/json';
       const large = accepted.startsWith('multipart/')
         ? multipart('file', Buffer.alloc(2 * 1024 * 1024, 0x41))
-        : { contentType: accepted, body: accepted === 'application/json' ? `{"${CANARY}":"${'x'.repeat(2 * 1024 * 1024)}"}` : `${CANARY};${'x'.repeat(2 * 1024 * 1024)}` };
+        : {
+            contentType: accepted,
+            body:
+              accepted === 'application/json'
+                ? `{"${CANARY}":"${'x'.repeat(2 * 1024 * 1024)}"}`
+                : `${CANARY};${'x'.repeat(2 * 1024 * 1024)}`,
+          };
       return [
         json('deep', `{"${CANARY}":${'['.repeat(10_000)}${']'.repeat(10_000)}}`),
         { label: 'large', path: p, ...large },
@@ -186,11 +224,21 @@ describe('a hostile corpus on every route', () => {
         json('constructor', `{"constructor":{"prototype":{"${CANARY}":${NIR}}}}`),
         json('not JSON', `{"${CANARY}": ${NIR}xx`),
         { label: 'csv', path: p, contentType: 'text/csv', body: `${CANARY}\u0000;\u202e${NIR}\n` },
-        { label: 'form', path: p, contentType: 'application/x-www-form-urlencoded', body: `{"nir":"${NIR}","${CANARY}":1}` },
+        {
+          label: 'form',
+          path: p,
+          contentType: 'application/x-www-form-urlencoded',
+          body: `{"nir":"${NIR}","${CANARY}":1}`,
+        },
         { label: 'xml', path: p, contentType: 'application/xml', body: `<${CANARY}>${NIR}</${CANARY}>` },
         { label: 'text', path: p, contentType: 'text/plain', body: `${CANARY} ${NIR}`.repeat(1000) },
         { label: 'no content type', path: p, body: `{"${CANARY}":"${NIR}"}` },
-        { label: 'garbage multipart', path: p, contentType: 'multipart/form-data; boundary=zz', body: `--zz\r\n${CANARY}${NIR}\r\n` },
+        {
+          label: 'garbage multipart',
+          path: p,
+          contentType: 'multipart/form-data; boundary=zz',
+          body: `--zz\r\n${CANARY}${NIR}\r\n`,
+        },
       ];
     });
     expect(sent).toBeGreaterThan(400);
@@ -200,13 +248,22 @@ describe('a hostile corpus on every route', () => {
 
 function multipart(field: string, content: Buffer): { contentType: string; body: Buffer } {
   const boundary = 'hostileboundary';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${CANARY}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${CANARY}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+  );
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    body: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+  };
 }
 
 function listFiles(dir: string, base = dir): string[] {
   let entries: string[];
-  try { entries = readdirSync(dir); } catch { return []; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
   return entries.sort().flatMap((name) => {
     const full = path.join(dir, name);
     const st = statSync(full);

@@ -13,7 +13,15 @@ import { appendEvents, fundEvent, ORG_A } from './support/event-fixtures.js';
 import { requestReadyToOrder, tempDataDir, waitFor } from './support/order-fixtures.js';
 import { holdingReceiver, killPrograms, startProgram, until, type Program } from './support/program.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, makeCard, ret2Line, returnFile as ret2File, sftpConnect, sftpPort, type TestVendor } from './support/vendor-fixtures.js';
+import {
+  createVendor,
+  makeCard,
+  ret2Line,
+  returnFile as ret2File,
+  sftpConnect,
+  sftpPort,
+  type TestVendor,
+} from './support/vendor-fixtures.js';
 
 /**
  * Jobs running in a worker that dies (SIGKILL: no clean-up, as an OOM kill or a power cut) go back to their queue
@@ -30,7 +38,13 @@ describe('jobs of a dead worker', () => {
   beforeAll(async () => {
     dataDir = tempDataDir();
     // Its own periodic check is slow, so what a test sees is the check it calls.
-    t = await startTestApp({ dataDir, workersEnabled: false, sftpPort: 0, jobsRecoverySeconds: 30, personalisationBatchSize: 10 });
+    t = await startTestApp({
+      dataDir,
+      workersEnabled: false,
+      sftpPort: 0,
+      jobsRecoverySeconds: 30,
+      personalisationBatchSize: 10,
+    });
     jobs = t.app.get(JobsService);
   });
   afterEach(async () => {
@@ -42,30 +56,61 @@ describe('jobs of a dead worker', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const worker = async (env: Record<string, string> = {}): Promise<Program> => startProgram({
-    DATABASE_URL: t.url, DATA_DIR: dataDir, PORT: String(await freePort()), SFTP_ENABLED: 'false', LOG_LEVEL: 'warn',
-    JOBS_POLL_SECONDS: '0.5', JOBS_RECOVERY_SECONDS: '30', CRONS_ENABLED: 'false', SEED_REFERENCE_DATA: 'false',
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_TIMEOUT_MS: '60000', ...env,
-  });
-  const job = async (id: string) => (await t.dataSource.query(`SELECT state FROM pgboss.job WHERE id = $1`, [id]))[0]?.state as string | undefined;
-  const jobsOf = async (name: JobName) => (await t.dataSource.query(
-    `SELECT id::text, state::text, start_after FROM pgboss.job WHERE name = $1 ORDER BY created_on`, [name])) as Array<{ id: string; state: string; start_after: Date }>;
+  const worker = async (env: Record<string, string> = {}): Promise<Program> =>
+    startProgram({
+      DATABASE_URL: t.url,
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      SFTP_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      JOBS_POLL_SECONDS: '0.5',
+      JOBS_RECOVERY_SECONDS: '30',
+      CRONS_ENABLED: 'false',
+      SEED_REFERENCE_DATA: 'false',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_TIMEOUT_MS: '60000',
+      ...env,
+    });
+  const job = async (id: string) =>
+    (await t.dataSource.query(`SELECT state FROM pgboss.job WHERE id = $1`, [id]))[0]?.state as string | undefined;
+  const jobsOf = async (name: JobName) =>
+    (await t.dataSource.query(
+      `SELECT id::text, state::text, start_after FROM pgboss.job WHERE name = $1 ORDER BY created_on`,
+      [name],
+    )) as Array<{ id: string; state: string; start_after: Date }>;
   /**
    * A killed worker's database sessions end when the server notices the closed socket, a moment after the process
    * is gone (longer on a loaded machine): until then its lease lock is still held and the instance is, rightly,
    * judged alive. "The very next check" is the first one after the server let the lock go.
    */
-  const leaseLocksReleased = () => until(async () => (await t.dataSource.query(
-    `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objsubid = 2
-        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, [LEASE_LOCK_CLASS]))[0].n === 0,
-  'the killed worker\'s database sessions to end', 10_000);
+  const leaseLocksReleased = () =>
+    until(
+      async () =>
+        (
+          await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objsubid = 2
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+            [LEASE_LOCK_CLASS],
+          )
+        )[0].n === 0,
+      "the killed worker's database sessions to end",
+      10_000,
+    );
   const claims = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM job_claim`))[0].n as number;
 
   it('are left alone while their worker lives, re-queued at the first check once it is killed, and run once', async () => {
     const receiver = await holdingReceiver();
     closers.push(receiver.close);
     const fund = bearer((await t.partner(PartnerKind.Fund, ORG_A)).key);
-    expect((await t.http().post('/v1/webhooks').set(fund).send({ url: receiver.url, eventTypes: [FundEventType.CardShipped] })).status).toBe(201);
+    expect(
+      (
+        await t
+          .http()
+          .post('/v1/webhooks')
+          .set(fund)
+          .send({ url: receiver.url, eventTypes: [FundEventType.CardShipped] })
+      ).status,
+    ).toBe(201);
     const first = await worker();
     await appendEvents(t, fundEvent({ type: FundEventType.CardShipped }));
     await until(() => receiver.calls() === 1, 'the worker to call the webhook');
@@ -81,7 +126,9 @@ describe('jobs of a dead worker', () => {
     await until(() => receiver.open() === 0, 'the killed worker to drop its call', 10_000);
     await leaseLocksReleased();
     // Dead: the very next check puts the job back, whatever its 5-minute expiry says.
-    expect(await jobs.recoverInterruptedJobs()).toEqual([{ id: delivery.id, name: JobName.EventsDeliverWebhook, state: 'retry' }]);
+    expect(await jobs.recoverInterruptedJobs()).toEqual([
+      { id: delivery.id, name: JobName.EventsDeliverWebhook, state: 'retry' },
+    ]);
     expect(await job(delivery.id)).toBe('retry');
     expect(await claims()).toBe(0);
     expect(await t.dataSource.query(`SELECT id FROM job_instance`)).toEqual([]);
@@ -97,7 +144,15 @@ describe('jobs of a dead worker', () => {
     const receiver = await holdingReceiver();
     closers.push(receiver.close);
     const fund = bearer((await t.partner(PartnerKind.Fund, ORG_A)).key);
-    expect((await t.http().post('/v1/webhooks').set(fund).send({ url: receiver.url, eventTypes: [FundEventType.CardSpoiled] })).status).toBe(201);
+    expect(
+      (
+        await t
+          .http()
+          .post('/v1/webhooks')
+          .set(fund)
+          .send({ url: receiver.url, eventTypes: [FundEventType.CardSpoiled] })
+      ).status,
+    ).toBe(201);
     const cut = await worker();
     await appendEvents(t, fundEvent({ type: FundEventType.CardSpoiled }));
     await until(() => receiver.calls() === 1, 'the worker to call the webhook');
@@ -108,7 +163,8 @@ describe('jobs of a dead worker', () => {
     let requeued: Awaited<ReturnType<JobsService['recoverInterruptedJobs']>> = [];
     for (let attempt = 0; attempt < 10 && requeued.length === 0; attempt++) {
       await t.dataSource.query(
-        `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 'vitale-jobs-lease' AND datname = current_database()`);
+        `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 'vitale-jobs-lease' AND datname = current_database()`,
+      );
       requeued = await jobs.recoverInterruptedJobs();
     }
     expect(requeued).toEqual([{ id: delivery.id, name: JobName.EventsDeliverWebhook, state: 'retry' }]);
@@ -136,23 +192,45 @@ describe('jobs of a dead worker', () => {
       const cardIds: string[] = [];
       for (let i = 0; i < 2; i++) {
         const r = await requestReadyToOrder(t);
-        cardIds.push((await t.http().post(`/v1/card-requests/${r.requestId}/order`).set(fund).send().expect(200)).body.cardId);
+        cardIds.push(
+          (await t.http().post(`/v1/card-requests/${r.requestId}/order`).set(fund).send().expect(200)).body.cardId,
+        );
       }
       const built = await t.app.get(BatchBuilderService).build();
       for (const b of built.batches) await t.app.get(BatchFileService).write(b.id);
       const serials: Array<{ serial: string }> = await t.dataSource.query(
-        `SELECT lpad(serial::text, 12, '0') AS serial FROM card WHERE id = ANY($1::uuid[]) ORDER BY serial`, [cardIds]);
-      const lines = serials.map((s, i) => ret2Line(makeCard(s.serial, `CHIPRECOVER${i}`), 'SHIPPED', { personalisedAt: iso(60_000), shippedAt: iso(30_000) }));
+        `SELECT lpad(serial::text, 12, '0') AS serial FROM card WHERE id = ANY($1::uuid[]) ORDER BY serial`,
+        [cardIds],
+      );
+      const lines = serials.map((s, i) =>
+        ret2Line(makeCard(s.serial, `CHIPRECOVER${i}`), 'SHIPPED', {
+          personalisedAt: iso(60_000),
+          shippedAt: iso(30_000),
+        }),
+      );
       return { cardIds, returnFile: ret2File(vendor.login, lines) };
     }
-    const keyCount = async (ids: string[]) => (await t.dataSource.query(
-      `SELECT count(*)::int AS n FROM card_key WHERE card_id = ANY($1::uuid[])`, [ids]))[0].n as number;
-    const cardStates = async (ids: string[]) => (await t.dataSource.query(
-      `SELECT state FROM card WHERE id = ANY($1::uuid[])`, [ids])).map((r: { state: string }) => r.state).sort();
-    const returnFileRow = async (name: string) => (await t.dataSource.query(
-      `SELECT id::text, status FROM vendor_return_file WHERE vendor_partner_id = $1 AND file_name = $2`, [vendor.partnerId, name]))[0] as { id: string; status: string } | undefined;
-    const ingestions = async (id: string) => (await t.dataSource.query(
-      `SELECT count(*)::int AS n FROM audit_entry WHERE action = 'vendor_return_file.ingest' AND entity_id = $1`, [id]))[0].n as number;
+    const keyCount = async (ids: string[]) =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM card_key WHERE card_id = ANY($1::uuid[])`, [ids]))[0]
+        .n as number;
+    const cardStates = async (ids: string[]) =>
+      (await t.dataSource.query(`SELECT state FROM card WHERE id = ANY($1::uuid[])`, [ids]))
+        .map((r: { state: string }) => r.state)
+        .sort();
+    const returnFileRow = async (name: string) =>
+      (
+        await t.dataSource.query(
+          `SELECT id::text, status FROM vendor_return_file WHERE vendor_partner_id = $1 AND file_name = $2`,
+          [vendor.partnerId, name],
+        )
+      )[0] as { id: string; status: string } | undefined;
+    const ingestions = async (id: string) =>
+      (
+        await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM audit_entry WHERE action = 'vendor_return_file.ingest' AND entity_id = $1`,
+          [id],
+        )
+      )[0].n as number;
 
     it('a worker killed mid-ingestion: nothing half-applied, the job re-queued at the next check, ingested once', async () => {
       const { cardIds, returnFile } = await cardsSentToVendor();
@@ -172,7 +250,9 @@ describe('jobs of a dead worker', () => {
       expect(await keyCount(cardIds)).toBe(0);
 
       await leaseLocksReleased();
-      expect(await jobs.recoverInterruptedJobs()).toEqual([{ id: ingest.id, name: JobName.EmissionIngestReturnFile, state: 'retry' }]);
+      expect(await jobs.recoverInterruptedJobs()).toEqual([
+        { id: ingest.id, name: JobName.EmissionIngestReturnFile, state: 'retry' },
+      ]);
       const survivor = await worker();
       await until(async () => (await returnFileRow('RET_MID.txt'))!.status === 'ingested', 'the file to be ingested');
       expect(await cardStates(cardIds)).toEqual(['active', 'active']);
@@ -184,7 +264,11 @@ describe('jobs of a dead worker', () => {
     it('a server killed just after the vendor renamed its file: the next start takes it in as soon as it settles', async () => {
       const { cardIds, returnFile } = await cardsSentToVendor();
       const sftpPort = await freePort();
-      await worker({ SFTP_ENABLED: 'true', SFTP_PORT: String(sftpPort), VITALE_FAILPOINT: 'emission.return-file-renamed' });
+      await worker({
+        SFTP_ENABLED: 'true',
+        SFTP_PORT: String(sftpPort),
+        VITALE_FAILPOINT: 'emission.return-file-renamed',
+      });
       const sftp = await sftpConnect(sftpPort, vendor.login, vendor.privateKey);
       await sftp.write('/inbox/RET_RENAMED.txt.part', returnFile);
       // The server dies between the rename and the registration: the client never hears back.
@@ -199,8 +283,13 @@ describe('jobs of a dead worker', () => {
       // under its final name), so the scan schedules another for the moment it settles.
       const scansBefore = (await jobsOf(JobName.EmissionScanInboxes)).length;
       const next = await worker({ CRONS_ENABLED: 'true' });
-      const followUp = await waitFor(async () => (await jobsOf(JobName.EmissionScanInboxes)).slice(scansBefore)
-        .find((j) => j.start_after.getTime() > Date.now() + 10_000), 'a follow-up scan');
+      const followUp = await waitFor(
+        async () =>
+          (await jobsOf(JobName.EmissionScanInboxes))
+            .slice(scansBefore)
+            .find((j) => j.start_after.getTime() > Date.now() + 10_000),
+        'a follow-up scan',
+      );
       expect(followUp.start_after.getTime()).toBeGreaterThanOrEqual(writtenAt + 60_000);
       expect(followUp.start_after.getTime()).toBeLessThanOrEqual(writtenAt + 63_000);
       expect(await returnFileRow('RET_RENAMED.txt')).toBeUndefined();
@@ -209,7 +298,10 @@ describe('jobs of a dead worker', () => {
       const aMinuteAgo = new Date(writtenAt - 61_000);
       utimesSync(path.join(inbox, 'RET_RENAMED.txt'), aMinuteAgo, aMinuteAgo);
       await t.dataSource.query(`UPDATE pgboss.job SET start_after = now() WHERE id = $1`, [followUp.id]);
-      await until(async () => (await returnFileRow('RET_RENAMED.txt'))?.status === 'ingested', 'the renamed file to be ingested');
+      await until(
+        async () => (await returnFileRow('RET_RENAMED.txt'))?.status === 'ingested',
+        'the renamed file to be ingested',
+      );
       expect(await cardStates(cardIds)).toEqual(['active', 'active']);
       expect(existsSync(path.join(inbox, 'RET_RENAMED.txt'))).toBe(false);
       expect(await next.stop()).toBe(0);

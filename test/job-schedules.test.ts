@@ -28,7 +28,9 @@ const sources = (dir = 'src'): Array<{ file: string; text: string }> =>
 @Injectable()
 class TickOfAnUnscheduledJob {
   @JobTick(JobName.PhotoCheck)
-  tick() { return []; }
+  tick() {
+    return [];
+  }
 }
 
 describe('job schedules: every cron is in the job catalogue, registered in one place', () => {
@@ -44,8 +46,11 @@ describe('job schedules: every cron is in the job catalogue, registered in one p
     await off?.close();
   });
 
-  const queued = (t: TestApp, name: JobName) => t.dataSource.query<Array<{ key: string | null; slot: Date | null }>>(
-    `SELECT singleton_key AS key, singleton_on AS slot FROM pgboss.job WHERE name = $1 ORDER BY created_on`, [name]);
+  const queued = (t: TestApp, name: JobName) =>
+    t.dataSource.query<Array<{ key: string | null; slot: Date | null }>>(
+      `SELECT singleton_key AS key, singleton_on AS slot FROM pgboss.job WHERE name = $1 ORDER BY created_on`,
+      [name],
+    );
 
   it('the scheduled jobs all have a schedule in the catalogue, and there are the expected ones', () => {
     expect(SCHEDULED_JOBS.length).toBeGreaterThan(0);
@@ -96,11 +101,17 @@ describe('job schedules: every cron is in the job catalogue, registered in one p
   it('no module schedules on its own or checks CRONS_ENABLED: only the scheduler does', () => {
     const offenders = sources()
       .filter(({ file }) => file !== path.join('src', 'platform', 'jobs', 'job-scheduler.service.ts'))
-      .flatMap(({ file, text }) => [/@Cron\(/, /@Interval\(/, /CronJob\b/, /addCronJob/, /\bcronsEnabled\b/]
-        .filter((re) => re.test(text))
-        .map((re) => `${file}: ${re.source}`))
+      .flatMap(({ file, text }) =>
+        [/@Cron\(/, /@Interval\(/, /CronJob\b/, /addCronJob/, /\bcronsEnabled\b/]
+          .filter((re) => re.test(text))
+          .map((re) => `${file}: ${re.source}`),
+      )
       // The setting itself, and the CLI's context that turns it off.
-      .filter((o) => !o.startsWith(path.join('src', 'config', 'app-config.ts')) && o !== `${path.join('src', 'cli', 'main.ts')}: \\bcronsEnabled\\b`);
+      .filter(
+        (o) =>
+          !o.startsWith(path.join('src', 'config', 'app-config.ts')) &&
+          o !== `${path.join('src', 'cli', 'main.ts')}: \\bcronsEnabled\\b`,
+      );
     expect(offenders).toEqual([]);
   });
 
@@ -110,10 +121,12 @@ describe('job schedules: every cron is in the job catalogue, registered in one p
     @Module({ imports: [AppModule.forRoot(off.config, off.url), Extra] })
     class Broken {}
     let ctx: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
-    await expect((async () => {
-      ctx = await NestFactory.createApplicationContext(Broken, { logger: false, abortOnError: false });
-      await ctx.init();
-    })()).rejects.toThrow(/TickOfAnUnscheduledJob\.tick: photo\.check has no schedule/);
+    await expect(
+      (async () => {
+        ctx = await NestFactory.createApplicationContext(Broken, { logger: false, abortOnError: false });
+        await ctx.init();
+      })(),
+    ).rejects.toThrow(/TickOfAnUnscheduledJob\.tick: photo\.check has no schedule/);
     await ctx?.close().catch(() => {});
   });
 });

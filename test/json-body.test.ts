@@ -18,7 +18,11 @@ describe('the JSON body reader', () => {
     const docs = [
       { a: 1, b: [true, null, { c: 'x' }], d: 'é 👍 "q" \\ [{]}', e: -1.5e3 },
       [1, 'two', { three: [] }],
-      'text', 12, true, null, {},
+      'text',
+      12,
+      true,
+      null,
+      {},
     ];
     for (const d of docs) expect(parseJsonBody(JSON.stringify(d))).toEqual(d);
     expect(parseJsonBody('{"a":"\\u00e9"}')).toEqual({ a: 'é' });
@@ -53,7 +57,14 @@ describe('the JSON body reader', () => {
   });
 
   it('refuses text that is not printable, in values and in keys, raw or escaped', () => {
-    for (const doc of ['{"a":"CANARY\\u0000"}', '{"a":"\\t"}', '{"a":"x\u202Ey"}', '{"CANARY\\u001b":1}', '["\\ud800"]', '{"a":"\u200Bb"}']) {
+    for (const doc of [
+      '{"a":"CANARY\\u0000"}',
+      '{"a":"\\t"}',
+      '{"a":"x\u202Ey"}',
+      '{"CANARY\\u001b":1}',
+      '["\\ud800"]',
+      '{"a":"\u200Bb"}',
+    ]) {
       expect(codeOf(doc), doc).toBe('TEXT_NOT_PRINTABLE');
     }
   });

@@ -22,7 +22,9 @@ describe('key files', () => {
     const file = path.join(dir, 'secret.key');
     expect(readOrCreateSecret(file, 32, 'sign things')).toHaveLength(32);
     writeFileSync(file, Buffer.alloc(31));
-    expect(() => readOrCreateSecret(file, 32, 'sign things')).toThrow(`${file} must hold exactly 32 bytes; refusing to sign things with it`);
+    expect(() => readOrCreateSecret(file, 32, 'sign things')).toThrow(
+      `${file} must hold exactly 32 bytes; refusing to sign things with it`,
+    );
     expect(existsSync(file)).toBe(true);
   });
 });

@@ -23,8 +23,11 @@ describe('cards without a chip key (GET /v1/cards/without-key)', () => {
 
   const withKeys = async (c: CardRow) => {
     const k = generateCardKeys();
-    await t.dataSource.query(`INSERT INTO card_key (card_id, auth_public_key, enc_public_key) VALUES ($1, $2, $3)`,
-      [c.id, Buffer.from(k.authPublic, 'base64'), Buffer.from(k.encPublic, 'base64')]);
+    await t.dataSource.query(`INSERT INTO card_key (card_id, auth_public_key, enc_public_key) VALUES ($1, $2, $3)`, [
+      c.id,
+      Buffer.from(k.authPublic, 'base64'),
+      Buffer.from(k.encPublic, 'base64'),
+    ]);
   };
   const card = async (organismeCode: string, state: CardState) =>
     insertCard(t.dataSource, { beneficiaryId: (await insertBeneficiary(t.dataSource)).id, organismeCode, state });
@@ -43,30 +46,49 @@ describe('cards without a chip key (GET /v1/cards/without-key)', () => {
     a.ordered = await card(ORG_A, CardState.InPersonalisation);
     b = await card(ORG_B, CardState.Active);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  it('a fund lists its own usable cards without a key, by serial, with the count; another fund\'s card never appears', async () => {
+  it("a fund lists its own usable cards without a key, by serial, with the count; another fund's card never appears", async () => {
     const res = await t.http().get('/v1/cards/without-key').set(fundA);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       items: [a.active, a.shipped].map((c) => ({
-        id: c.id, serial: serialOf(c), beneficiaryId: c.beneficiaryId, organismeCode: ORG_A, state: c.state, shippedAt: null,
+        id: c.id,
+        serial: serialOf(c),
+        beneficiaryId: c.beneficiaryId,
+        organismeCode: ORG_A,
+        state: c.state,
+        shippedAt: null,
       })),
       next: null,
     });
-    expect((await t.http().get('/v1/cards/without-key/count').set(fundA)).body).toEqual({ count: 2, organismeCode: ORG_A });
+    expect((await t.http().get('/v1/cards/without-key/count').set(fundA)).body).toEqual({
+      count: 2,
+      organismeCode: ORG_A,
+    });
     // Asking for the other organisme changes nothing: the scope is the fund's, in the SQL.
-    expect((await t.http().get(`/v1/cards/without-key?organismeCode=${ORG_B}`).set(fundA)).body).toEqual({ items: [], next: null });
-    expect((await t.http().get(`/v1/cards/without-key/count?organismeCode=${ORG_B}`).set(fundA)).body).toEqual({ count: 0, organismeCode: ORG_A });
+    expect((await t.http().get(`/v1/cards/without-key?organismeCode=${ORG_B}`).set(fundA)).body).toEqual({
+      items: [],
+      next: null,
+    });
+    expect((await t.http().get(`/v1/cards/without-key/count?organismeCode=${ORG_B}`).set(fundA)).body).toEqual({
+      count: 0,
+      organismeCode: ORG_A,
+    });
     const other = await t.http().get('/v1/cards/without-key').set(fundB);
     expect(other.body.items.map((c: { serial: string }) => c.serial)).toEqual([serialOf(b)]);
   });
 
-  it('operators see every organisme\'s, or one\'s; pages follow the serials', async () => {
+  it("operators see every organisme's, or one's; pages follow the serials", async () => {
     const all = await t.http().get('/v1/cards/without-key').set(op);
     expect(all.body.items.map((c: { serial: string }) => c.serial)).toEqual([a.active, a.shipped, b].map(serialOf));
     expect((await t.http().get('/v1/cards/without-key/count').set(op)).body).toEqual({ count: 3, organismeCode: null });
-    expect((await t.http().get(`/v1/cards/without-key/count?organismeCode=${ORG_B}`).set(op)).body).toEqual({ count: 1, organismeCode: ORG_B });
+    expect((await t.http().get(`/v1/cards/without-key/count?organismeCode=${ORG_B}`).set(op)).body).toEqual({
+      count: 1,
+      organismeCode: ORG_B,
+    });
     const first = await t.http().get('/v1/cards/without-key?limit=2').set(op);
     expect(first.body.next).toBe(serialOf(a.shipped));
     const second = await t.http().get(`/v1/cards/without-key?limit=2&after=${first.body.next}`).set(op);
@@ -75,7 +97,9 @@ describe('cards without a chip key (GET /v1/cards/without-key)', () => {
 
   it('a card whose keys arrive leaves the list', async () => {
     await withKeys(a.shipped);
-    expect((await t.http().get('/v1/cards/without-key').set(fundA)).body.items.map((c: { serial: string }) => c.serial)).toEqual([serialOf(a.active)]);
+    expect(
+      (await t.http().get('/v1/cards/without-key').set(fundA)).body.items.map((c: { serial: string }) => c.serial),
+    ).toEqual([serialOf(a.active)]);
     expect((await t.http().get('/v1/cards/without-key/count').set(fundA)).body.count).toBe(1);
   });
 

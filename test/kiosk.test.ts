@@ -3,7 +3,17 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { SigningService } from '../src/platform/crypto/signing.service.js';
 import { cardAuditEntries, cardIn, UNKNOWN_SERIAL, type TestCard } from './support/card-fixtures.js';
-import { cardVersions, check, confirm, PARIS, putRecord, RECORDS, verifyReceipt, written, type Receipt } from './support/kiosk-fixtures.js';
+import {
+  cardVersions,
+  check,
+  confirm,
+  PARIS,
+  putRecord,
+  RECORDS,
+  verifyReceipt,
+  written,
+  type Receipt,
+} from './support/kiosk-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('kiosk protocol kiosk/1', () => {
@@ -20,7 +30,9 @@ describe('kiosk protocol kiosk/1', () => {
     otherKiosk = await t.partner(PartnerKind.Kiosk);
     pharmacy = await t.partner(PartnerKind.PharmacySoftware);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   /** An active card (issued at version 2: identity 1, organisme 2) with ald_periods (v3) and coverage (v4) set by its fund. */
   async function cardWithChanges(): Promise<TestCard> {
@@ -35,7 +47,12 @@ describe('kiosk protocol kiosk/1', () => {
     const res = await check(t, kiosk.key, c.serial12, 2);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ protocol: 'kiosk/1', action: 'nothing_to_do', serial: c.serial12, version: 2 });
-    expect(res.body.receipt.content).toMatchObject({ result: 'nothing_to_do', serial: c.serial12, version: 2, kioskPartnerId: kiosk.id });
+    expect(res.body.receipt.content).toMatchObject({
+      result: 'nothing_to_do',
+      serial: c.serial12,
+      version: 2,
+      kioskPartnerId: kiosk.id,
+    });
     expect(await verifyReceipt(t, kiosk.key, res.body.receipt)).toBe(true);
     expect(await t.dataSource.query(`SELECT id FROM kiosk_exchange WHERE card_id = $1`, [c.id])).toEqual([]);
   });
@@ -48,18 +65,31 @@ describe('kiosk protocol kiosk/1', () => {
       { recordType: 'coverage', version: 4, content: RECORDS.coverage },
       { recordType: 'ald_periods', version: 3, content: RECORDS.ald_periods },
     ]);
-    const ok = await confirm(t, kiosk.key, { exchangeId: res.body.exchangeId, serial: c.serial12, writtenRecords: written(res.body) });
+    const ok = await confirm(t, kiosk.key, {
+      exchangeId: res.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(res.body),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ result: 'updated', version: 4, missingRecords: [] });
-    expect(ok.body.receipt.content).toMatchObject({ result: 'updated', version: 4, exchangeId: res.body.exchangeId, serial: c.serial12, kioskPartnerId: kiosk.id });
+    expect(ok.body.receipt.content).toMatchObject({
+      result: 'updated',
+      version: 4,
+      exchangeId: res.body.exchangeId,
+      serial: c.serial12,
+      kioskPartnerId: kiosk.id,
+    });
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 4, target_version: 4 });
     expect((await check(t, kiosk.key, c.serial12, 4)).body.action).toBe('nothing_to_do');
-    expect((await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_written')).toHaveLength(1);
+    expect(
+      (await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_written'),
+    ).toHaveLength(1);
   });
 
   it('every exchange that sends records leaves an audit entry (who, which card, which records), never their content; nothing_to_do and blocked leave none', async () => {
     const c = await cardWithChanges();
-    const sent = async () => (await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_sent');
+    const sent = async () =>
+      (await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_sent');
     const upToDate = await cardIn(t.dataSource, CardState.Active);
     expect((await check(t, kiosk.key, upToDate.serial12, 2)).body.action).toBe('nothing_to_do');
     expect(await cardAuditEntries(t.dataSource, upToDate.serial12)).toEqual([]);
@@ -68,18 +98,38 @@ describe('kiosk protocol kiosk/1', () => {
     const again = await check(t, pharmacy.key, c.serial12, 2, true);
     const entries = await sent();
     expect(entries).toHaveLength(2);
-    expect(entries[0]).toMatchObject({ actor_kind: 'kiosk', organisme_code: PARIS, details: {
-      serial: c.serial12, exchangeId: first.body.exchangeId, fromVersion: 2, targetVersion: 4, records: expect.arrayContaining(['coverage@4', 'ald_periods@3']),
-    } });
-    expect(entries[1]).toMatchObject({ actor_kind: 'pharmacy_software', details: { exchangeId: again.body.exchangeId, fromVersion: 0 } });
+    expect(entries[0]).toMatchObject({
+      actor_kind: 'kiosk',
+      organisme_code: PARIS,
+      details: {
+        serial: c.serial12,
+        exchangeId: first.body.exchangeId,
+        fromVersion: 2,
+        targetVersion: 4,
+        records: expect.arrayContaining(['coverage@4', 'ald_periods@3']),
+      },
+    });
+    expect(entries[1]).toMatchObject({
+      actor_kind: 'pharmacy_software',
+      details: { exchangeId: again.body.exchangeId, fromVersion: 0 },
+    });
     expect(entries[1].details.records).toHaveLength(4);
-    const [row] = await t.dataSource.query(`SELECT actor_partner_id, request_id FROM audit_entry WHERE action = 'card.data_sent' AND details->>'exchangeId' = $1`, [first.body.exchangeId]);
+    const [row] = await t.dataSource.query(
+      `SELECT actor_partner_id, request_id FROM audit_entry WHERE action = 'card.data_sent' AND details->>'exchangeId' = $1`,
+      [first.body.exchangeId],
+    );
     expect(row).toEqual({ actor_partner_id: kiosk.id, request_id: first.headers['x-request-id'] });
-    const [holder] = await t.dataSource.query(`SELECT nir, first_name, birth_name FROM beneficiary b JOIN card c ON c.beneficiary_id = b.id WHERE c.id = $1`, [c.id]);
+    const [holder] = await t.dataSource.query(
+      `SELECT nir, first_name, birth_name FROM beneficiary b JOIN card c ON c.beneficiary_id = b.id WHERE c.id = $1`,
+      [c.id],
+    );
     for (const personal of Object.values(holder) as string[]) expect(JSON.stringify(entries)).not.toContain(personal);
 
     // A blocked card discloses nothing: no entry.
-    await t.dataSource.query(`UPDATE card SET state = 'opposed', opposition_reason = 'stolen', previous_state = 'active' WHERE id = $1`, [c.id]);
+    await t.dataSource.query(
+      `UPDATE card SET state = 'opposed', opposition_reason = 'stolen', previous_state = 'active' WHERE id = $1`,
+      [c.id],
+    );
     expect((await check(t, kiosk.key, c.serial12, 2)).body.action).toBe('blocked');
     expect(await sent()).toHaveLength(2);
   });
@@ -87,7 +137,12 @@ describe('kiosk protocol kiosk/1', () => {
   it('a card pulled mid-write: the version stays, the next check resends the pending records, a full confirm moves it', async () => {
     const c = await cardWithChanges();
     const first = await check(t, kiosk.key, c.serial12, 2);
-    const aborted = await confirm(t, kiosk.key, { exchangeId: first.body.exchangeId, serial: c.serial12, aborted: true, commandMayHaveReachedCard: true });
+    const aborted = await confirm(t, kiosk.key, {
+      exchangeId: first.body.exchangeId,
+      serial: c.serial12,
+      aborted: true,
+      commandMayHaveReachedCard: true,
+    });
     expect(aborted.status).toBe(200);
     expect(aborted.body).toMatchObject({ result: 'failed', version: 2 });
     expect(aborted.body.receipt.content).toMatchObject({ result: 'failed', version: 2 });
@@ -101,10 +156,18 @@ describe('kiosk protocol kiosk/1', () => {
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 2, target_version: 4 });
 
     // Only part of the records reported written: still not confirmed.
-    const partial = await confirm(t, kiosk.key, { exchangeId: again.body.exchangeId, serial: c.serial12, writtenRecords: written(again.body).slice(0, 1) });
+    const partial = await confirm(t, kiosk.key, {
+      exchangeId: again.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(again.body).slice(0, 1),
+    });
     expect(partial.body).toMatchObject({ result: 'failed', version: 2, missingRecords: written(again.body).slice(1) });
     const third = await check(t, kiosk.key, c.serial12, 2, true);
-    const done = await confirm(t, kiosk.key, { exchangeId: third.body.exchangeId, serial: c.serial12, writtenRecords: written(third.body) });
+    const done = await confirm(t, kiosk.key, {
+      exchangeId: third.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(third.body),
+    });
     expect(done.body).toMatchObject({ result: 'updated', version: 4 });
   });
 
@@ -116,7 +179,11 @@ describe('kiosk protocol kiosk/1', () => {
     const whole = await check(t, pharmacy.key, c.serial12, 4, true);
     expect(whole.body).toMatchObject({ action: 'update', fromVersion: 0, targetVersion: 4 });
     expect(written(whole.body)).toEqual(['identity@1', 'organisme@2', 'coverage@4', 'ald_periods@3']);
-    const done = await confirm(t, pharmacy.key, { exchangeId: whole.body.exchangeId, serial: c.serial12, writtenRecords: written(whole.body) });
+    const done = await confirm(t, pharmacy.key, {
+      exchangeId: whole.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(whole.body),
+    });
     expect(done.body).toMatchObject({ result: 'updated', version: 4 });
     expect((await check(t, pharmacy.key, c.serial12, 4)).body.action).toBe('nothing_to_do');
     await putRecord(t, fund.key, c.serial12, 'mentions', RECORDS.mentions);
@@ -146,11 +213,19 @@ describe('kiosk protocol kiosk/1', () => {
     const c = await cardWithChanges();
     const older = await check(t, kiosk.key, c.serial12, 2);
     const newer = await check(t, kiosk.key, c.serial12, 2, true);
-    const late = await confirm(t, kiosk.key, { exchangeId: older.body.exchangeId, serial: c.serial12, writtenRecords: written(older.body) });
+    const late = await confirm(t, kiosk.key, {
+      exchangeId: older.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(older.body),
+    });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('KIOSK_EXCHANGE_SUPERSEDED');
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 2, target_version: 4 });
-    const ok = await confirm(t, kiosk.key, { exchangeId: newer.body.exchangeId, serial: c.serial12, writtenRecords: written(newer.body) });
+    const ok = await confirm(t, kiosk.key, {
+      exchangeId: newer.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(newer.body),
+    });
     expect(ok.body.result).toBe('updated');
   });
 
@@ -160,34 +235,64 @@ describe('kiosk protocol kiosk/1', () => {
     const body = { exchangeId: res.body.exchangeId, serial: c.serial12, writtenRecords: written(res.body) };
     const both = await Promise.all([confirm(t, kiosk.key, body), confirm(t, kiosk.key, body)]);
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect((await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_written')).toHaveLength(1);
+    expect(
+      (await cardAuditEntries(t.dataSource, c.serial12)).filter((e) => e.action === 'card.data_written'),
+    ).toHaveLength(1);
 
     const d = await cardWithChanges();
     const ex = await check(t, kiosk.key, d.serial12, 2);
-    await confirm(t, kiosk.key, { exchangeId: ex.body.exchangeId, serial: d.serial12, aborted: true, commandMayHaveReachedCard: false });
-    const late = await confirm(t, kiosk.key, { exchangeId: ex.body.exchangeId, serial: d.serial12, writtenRecords: written(ex.body) });
+    await confirm(t, kiosk.key, {
+      exchangeId: ex.body.exchangeId,
+      serial: d.serial12,
+      aborted: true,
+      commandMayHaveReachedCard: false,
+    });
+    const late = await confirm(t, kiosk.key, {
+      exchangeId: ex.body.exchangeId,
+      serial: d.serial12,
+      writtenRecords: written(ex.body),
+    });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('KIOSK_EXCHANGE_ALREADY_FINISHED');
     expect(await cardVersions(t.dataSource, d.serial12)).toEqual({ data_version: 2, target_version: 4 });
   });
 
-  it('a confirm naming another card is 409 KIOSK_EXCHANGE_CARD_MISMATCH; another kiosk\'s exchange is 404', async () => {
+  it("a confirm naming another card is 409 KIOSK_EXCHANGE_CARD_MISMATCH; another kiosk's exchange is 404", async () => {
     const c = await cardWithChanges();
     const other = await cardIn(t.dataSource, CardState.Active);
     const res = await check(t, kiosk.key, c.serial12, 2);
-    const mismatch = await confirm(t, kiosk.key, { exchangeId: res.body.exchangeId, serial: other.serial12, writtenRecords: written(res.body) });
+    const mismatch = await confirm(t, kiosk.key, {
+      exchangeId: res.body.exchangeId,
+      serial: other.serial12,
+      writtenRecords: written(res.body),
+    });
     expect(mismatch.status).toBe(409);
     expect(mismatch.body.code).toBe('KIOSK_EXCHANGE_CARD_MISMATCH');
-    const stolen = await confirm(t, otherKiosk.key, { exchangeId: res.body.exchangeId, serial: c.serial12, writtenRecords: written(res.body) });
+    const stolen = await confirm(t, otherKiosk.key, {
+      exchangeId: res.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(res.body),
+    });
     expect(stolen.status).toBe(404);
     expect(stolen.body.code).toBe('KIOSK_EXCHANGE_NOT_FOUND');
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 2, target_version: 4 });
-    expect((await confirm(t, kiosk.key, { exchangeId: res.body.exchangeId, serial: c.serial12, writtenRecords: written(res.body) })).body.result).toBe('updated');
+    expect(
+      (
+        await confirm(t, kiosk.key, {
+          exchangeId: res.body.exchangeId,
+          serial: c.serial12,
+          writtenRecords: written(res.body),
+        })
+      ).body.result,
+    ).toBe('updated');
   });
 
   it('an opposed card is blocked, even with pending records; an unknown serial is CARD_NOT_FOUND', async () => {
     const c = await cardWithChanges();
-    await t.dataSource.query(`UPDATE card SET state = 'opposed', opposition_reason = 'stolen', previous_state = 'active' WHERE id = $1`, [c.id]);
+    await t.dataSource.query(
+      `UPDATE card SET state = 'opposed', opposition_reason = 'stolen', previous_state = 'active' WHERE id = $1`,
+      [c.id],
+    );
     const res = await check(t, kiosk.key, c.serial12, 2);
     expect(res.body).toMatchObject({ action: 'blocked', state: 'opposed' });
     expect(res.body.receipt.content).toMatchObject({ result: 'blocked', serial: c.serial12 });
@@ -200,7 +305,11 @@ describe('kiosk protocol kiosk/1', () => {
   it('a receipt verifies with the published key; a flipped byte fails', async () => {
     const c = await cardWithChanges();
     const res = await check(t, kiosk.key, c.serial12, 2);
-    const ok = await confirm(t, kiosk.key, { exchangeId: res.body.exchangeId, serial: c.serial12, writtenRecords: written(res.body) });
+    const ok = await confirm(t, kiosk.key, {
+      exchangeId: res.body.exchangeId,
+      serial: c.serial12,
+      writtenRecords: written(res.body),
+    });
     const receipt = ok.body.receipt as Receipt;
     expect(JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8'))).toEqual(receipt.content);
     expect(await verifyReceipt(t, kiosk.key, receipt)).toBe(true);
@@ -233,28 +342,51 @@ describe('kiosk protocol kiosk/1', () => {
 
   it('publishes the kiosk and card-data routes in the OpenAPI document', async () => {
     const res = await t.http().get('/docs-json').expect(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining([
-      '/v1/kiosk/check', '/v1/kiosk/confirm', '/v1/cards/{serial}/data/{recordType}', '/v1/cards/{serial}/updates', '/v1/cards/stale-updates',
-    ]));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/kiosk/check',
+        '/v1/kiosk/confirm',
+        '/v1/cards/{serial}/data/{recordType}',
+        '/v1/cards/{serial}/updates',
+        '/v1/cards/stale-updates',
+      ]),
+    );
     // The check validates by hand (hot path) but documents the same schema.
     expect(JSON.stringify(res.body.paths['/v1/kiosk/check'].post.requestBody)).toContain('KioskCheckDto');
-    expect(res.body.components.schemas.KioskCheckDto.required).toEqual(expect.arrayContaining(['serial', 'readVersion', 'writeInProgress']));
+    expect(res.body.components.schemas.KioskCheckDto.required).toEqual(
+      expect.arrayContaining(['serial', 'readVersion', 'writeInProgress']),
+    );
   });
 
   it('a malformed check is 400 VALIDATION_FAILED naming each field, and writes nothing', async () => {
     const c = await cardWithChanges();
-    const post = (body: unknown) => t.http().post('/v1/kiosk/check').set(bearer(kiosk.key)).send(body as object);
+    const post = (body: unknown) =>
+      t
+        .http()
+        .post('/v1/kiosk/check')
+        .set(bearer(kiosk.key))
+        .send(body as object);
     const bad = await post({ serial: 100000000042, readVersion: -1, writeInProgress: 'no', extra: 1 });
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
     expect(bad.body.code).toBe('VALIDATION_FAILED');
     // The unknown property is counted under the body (''), never named: its name is the caller's input.
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['', 'readVersion', 'serial', 'writeInProgress']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      '',
+      'readVersion',
+      'serial',
+      'writeInProgress',
+    ]);
     expect((await post({ serial: c.serial12, readVersion: 1.5, writeInProgress: false })).body.errors).toEqual([
       { field: 'readVersion', messages: ['readVersion must be an integer number'] },
     ]);
     expect((await post({ serial: c.serial12, writeInProgress: false })).body.errors[0].field).toBe('readVersion');
-    const array = await t.http().post('/v1/kiosk/check').set(bearer(kiosk.key)).set('content-type', 'application/json').send('[1]');
+    const array = await t
+      .http()
+      .post('/v1/kiosk/check')
+      .set(bearer(kiosk.key))
+      .set('content-type', 'application/json')
+      .send('[1]');
     expect(array.status).toBe(400);
     expect(array.body.code).toBe('VALIDATION_FAILED');
     expect(await t.dataSource.query(`SELECT id FROM kiosk_exchange WHERE card_id = $1`, [c.id])).toEqual([]);
@@ -265,12 +397,19 @@ describe('kiosk protocol kiosk/1', () => {
     const answers = await Promise.all(Array.from({ length: 8 }, () => check(t, kiosk.key, c.serial12, 2)));
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
     expect(answers.every((a) => a.body.action === 'update' && a.body.records.length === 2)).toBe(true);
-    const rows: Array<{ id: string; status: string }> = await t.dataSource.query(`SELECT id, status FROM kiosk_exchange WHERE card_id = $1`, [c.id]);
+    const rows: Array<{ id: string; status: string }> = await t.dataSource.query(
+      `SELECT id, status FROM kiosk_exchange WHERE card_id = $1`,
+      [c.id],
+    );
     expect(rows).toHaveLength(8);
     const open = rows.filter((r) => r.status === 'issued');
     expect(open).toHaveLength(1);
     for (const a of answers) {
-      const res = await confirm(t, kiosk.key, { exchangeId: a.body.exchangeId, serial: c.serial12, writtenRecords: written(a.body) });
+      const res = await confirm(t, kiosk.key, {
+        exchangeId: a.body.exchangeId,
+        serial: c.serial12,
+        writtenRecords: written(a.body),
+      });
       expect(res.status).toBe(a.body.exchangeId === open[0].id ? 200 : 409);
     }
     expect(await cardVersions(t.dataSource, c.serial12)).toEqual({ data_version: 4, target_version: 4 });
@@ -279,10 +418,17 @@ describe('kiosk protocol kiosk/1', () => {
   it('refuses malformed requests and other partner kinds', async () => {
     const c = await cardIn(t.dataSource, CardState.Active);
     expect((await check(t, fund.key, c.serial12, 2)).status).toBe(403);
-    const noKind = await confirm(t, kiosk.key, { exchangeId: '00000000-0000-4000-8000-000000000000', serial: c.serial12 });
+    const noKind = await confirm(t, kiosk.key, {
+      exchangeId: '00000000-0000-4000-8000-000000000000',
+      serial: c.serial12,
+    });
     expect(noKind.status).toBe(400);
     expect(noKind.body.code).toBe('KIOSK_CONFIRM_INVALID');
-    const unknownEx = await confirm(t, kiosk.key, { exchangeId: '00000000-0000-4000-8000-000000000000', serial: c.serial12, writtenRecords: [] });
+    const unknownEx = await confirm(t, kiosk.key, {
+      exchangeId: '00000000-0000-4000-8000-000000000000',
+      serial: c.serial12,
+      writtenRecords: [],
+    });
     expect(unknownEx.status).toBe(404);
   });
 });

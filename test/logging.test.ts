@@ -8,21 +8,42 @@ import { closeLogs, createLogger, JsonLogger, scrub, scrubText } from '../src/pl
 
 describe('logs carry no personal data', () => {
   it('masks NIRs wherever they appear in text', () => {
-    for (const nir of ['255081416802538', '2 55 08 14 168 025 38', '1850519123456', '185052A12345633', '785057800608436']) {
+    for (const nir of [
+      '255081416802538',
+      '2 55 08 14 168 025 38',
+      '1850519123456',
+      '185052A12345633',
+      '785057800608436',
+    ]) {
       expect(scrubText(`lookup of ${nir} failed`)).toBe('lookup of [nir] failed');
     }
     expect(scrubText('request 3f2a took 1234567 ms')).toBe('request 3f2a took 1234567 ms');
   });
 
   it('censors personal fields by name and photos by type', () => {
-    const out = scrub({ nir: '255081416802538', firstName: 'JEANNE', nested: { birthName: 'DUPONT', photo: Buffer.alloc(10) }, count: 3 }) as Record<string, any>;
-    expect(out).toEqual({ nir: '[redacted]', firstName: '[redacted]', nested: { birthName: '[redacted]', photo: '[redacted]' }, count: 3 });
+    const out = scrub({
+      nir: '255081416802538',
+      firstName: 'JEANNE',
+      nested: { birthName: 'DUPONT', photo: Buffer.alloc(10) },
+      count: 3,
+    }) as Record<string, any>;
+    expect(out).toEqual({
+      nir: '[redacted]',
+      firstName: '[redacted]',
+      nested: { birthName: '[redacted]', photo: '[redacted]' },
+      count: 3,
+    });
     expect(scrub({ blob: Buffer.alloc(2048) })).toEqual({ blob: '[2048 bytes]' });
   });
 
   it('writes JSON lines through the scrubber', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const log = createLogger('info', sink);
     log.info({ nir: '255081416802538', detail: 'NIR 255081416802538 refused' }, 'for 2 55 08 14 168 025 38');
     const entry = JSON.parse(lines[0]);
@@ -35,7 +56,10 @@ describe('logs carry no personal data', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-logs-'));
     try {
       const file = path.join(dir, 'out.log');
-      const log = createLogger('info', pino.destination({ dest: file, sync: false }) as unknown as NodeJS.WritableStream);
+      const log = createLogger(
+        'info',
+        pino.destination({ dest: file, sync: false }) as unknown as NodeJS.WritableStream,
+      );
       for (let i = 0; i < 1000; i++) log.info({ i }, 'line');
       log.info('stopped');
       await closeLogs(log);
@@ -49,7 +73,12 @@ describe('logs carry no personal data', () => {
 
   it("puts Nest's start-up chatter (modules, routes) at debug, and the rest of its messages at info", () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const nest = new JsonLogger(createLogger('info', sink));
     nest.log('Mapped {/v1/cards, GET} route', 'RouterExplorer');
     nest.log('CardsController {/v1/cards}:', 'RoutesResolver');

@@ -18,7 +18,9 @@ const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(Buffe
 describe('Merkle trees (RFC 9162)', () => {
   it('known vectors: the empty-prefix leaf hash and a two-leaf root', () => {
     // SHA-256(0x00) and SHA-256(0x01 || h || h): fixed values, so a change of prefixes or order is caught.
-    expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
+    expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe(
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
     const h = leafHash(Buffer.alloc(0));
     expect(buildTree([h, h]).root.toString('hex')).toBe(nodeHash(h, h).toString('hex'));
   });
@@ -54,7 +56,12 @@ describe('Merkle trees (RFC 9162)', () => {
     const payloads = ['a', 'b', 'c'].map((x) => Buffer.from(JSON.stringify({ serial: x })));
     const { root, proofs } = buildTree(payloads.map(leafHash));
     const signature = sign(null, treeHeadMessage(3, root), privateKey).toString('base64');
-    const receipt = (i: number) => ({ payload: payloads[i].toString('base64'), signature, algorithm: 'Ed25519' as const, tree: { size: 3, index: i, path: proofs[i].map((p) => p.toString('base64')) } });
+    const receipt = (i: number) => ({
+      payload: payloads[i].toString('base64'),
+      signature,
+      algorithm: 'Ed25519' as const,
+      tree: { size: 3, index: i, path: proofs[i].map((p) => p.toString('base64')) },
+    });
     expect(verifyReceipt(receipt(2), publicKey)).toEqual({ serial: 'c' });
     expect(verifyReceipt({ ...receipt(2), tree: { ...receipt(2).tree, index: 1 } }, publicKey)).toBeNull();
     expect(verifyReceipt({ ...receipt(2), tree: { ...receipt(2).tree, size: 4 } }, publicKey)).toBeNull();

@@ -61,17 +61,36 @@ describe('NIR', () => {
     expect(validateNir(body + referenceKey(body))).toMatchObject({ ok: false, code: 'NIR_SEX_INVALID' });
     const zeroMonth = '1850075123456';
     expect(validateNir(zeroMonth + referenceKey(zeroMonth))).toMatchObject({ ok: false, code: 'NIR_MONTH_INVALID' });
-    for (const bad of ['', '12345', '18505751234567890', '1850575I23456 12', '18505751234AB12', '185052C12345601', 'abcdefghijklmno']) {
-      expect(validateNir(bad), bad).toMatchObject({ ok: false, code: expect.stringMatching(/^NIR_(FORMAT|SEX_INVALID)$/) });
+    for (const bad of [
+      '',
+      '12345',
+      '18505751234567890',
+      '1850575I23456 12',
+      '18505751234AB12',
+      '185052C12345601',
+      'abcdefghijklmno',
+    ]) {
+      expect(validateNir(bad), bad).toMatchObject({
+        ok: false,
+        code: expect.stringMatching(/^NIR_(FORMAT|SEX_INVALID)$/),
+      });
     }
     expect(validateNir(undefined as unknown as string)).toMatchObject({ ok: false, code: 'NIR_FORMAT' });
   });
 
   it('accepts only the months a NIR can hold: 01-12, 20-42, 50-99', () => {
-    const withMonth = (mm: string) => { const body = `185${mm}75123456`; return body + referenceKey(body); };
-    for (const mm of ['01', '12', '20', '30', '42', '50', '99']) expect(validateNir(withMonth(mm)), mm).toMatchObject({ ok: true });
+    const withMonth = (mm: string) => {
+      const body = `185${mm}75123456`;
+      return body + referenceKey(body);
+    };
+    for (const mm of ['01', '12', '20', '30', '42', '50', '99'])
+      expect(validateNir(withMonth(mm)), mm).toMatchObject({ ok: true });
     for (const mm of ['00', '13', '19', '43', '45', '49']) {
-      expect(validateNir(withMonth(mm)), mm).toMatchObject({ ok: false, code: 'NIR_MONTH_INVALID', message: expect.stringContaining('01 to 12, 20 to 42 or 50 to 99') });
+      expect(validateNir(withMonth(mm)), mm).toMatchObject({
+        ok: false,
+        code: 'NIR_MONTH_INVALID',
+        message: expect.stringContaining('01 to 12, 20 to 42 or 50 to 99'),
+      });
     }
     // The same rule for temporary numbers and Corsican ones.
     const temp = '885137512345'.padEnd(13, '6');
@@ -100,7 +119,7 @@ describe('NIR', () => {
 describe('civil-status names', () => {
   it('accepts accents, hyphens, apostrophes and spaces, normalised to capitals', () => {
     expect(checkName('firstName', 'Marie-Hélène')).toEqual({ ok: true, value: 'MARIE-HÉLÈNE' });
-    expect(checkName('birthName', "d’Artagnan")).toEqual({ ok: true, value: "D'ARTAGNAN" });
+    expect(checkName('birthName', 'd’Artagnan')).toEqual({ ok: true, value: "D'ARTAGNAN" });
     expect(checkName('birthName', '  de   la  Tour ')).toEqual({ ok: true, value: 'DE LA TOUR' });
     expect(checkName('firstName', 'Zoë')).toEqual({ ok: true, value: 'ZOË' });
     expect(checkName('birthName', 'Lætitia Œuvray')).toEqual({ ok: true, value: 'LÆTITIA ŒUVRAY' });
@@ -122,7 +141,10 @@ describe('civil-status names', () => {
   });
 
   it('checks addresses: 1 to 6 lines of at most 38 characters', () => {
-    expect(checkAddress(['12 rue des Lilas', '', '75011 Paris'])).toEqual({ ok: true, value: ['12 rue des Lilas', '75011 Paris'] });
+    expect(checkAddress(['12 rue des Lilas', '', '75011 Paris'])).toEqual({
+      ok: true,
+      value: ['12 rue des Lilas', '75011 Paris'],
+    });
     expect(checkAddress([])).toMatchObject({ ok: false, code: 'ADDRESS_INVALID' });
     expect(checkAddress(Array(7).fill('X'))).toMatchObject({ ok: false, code: 'ADDRESS_INVALID' });
     expect(checkAddress(['X'.repeat(39)])).toMatchObject({ ok: false, code: 'ADDRESS_INVALID' });
@@ -132,22 +154,54 @@ describe('civil-status names', () => {
 describe('beneficiary input rules', () => {
   const today = '2026-06-15';
   const body = '2850575123456';
-  const base = { nir: body + referenceKey(body), firstName: 'Anne', birthName: 'Durand', birthDate: '1985-05-14', addressLines: ['1 RUE A', '75001 PARIS'] };
+  const base = {
+    nir: body + referenceKey(body),
+    firstName: 'Anne',
+    birthName: 'Durand',
+    birthDate: '1985-05-14',
+    addressLines: ['1 RUE A', '75001 PARIS'],
+  };
 
   it('normalises and fills defaults (birth rank 1, affiliation from today)', () => {
     expect(checkBeneficiary(base, today)).toEqual({
       ok: true,
-      value: { ...base, firstName: 'ANNE', birthName: 'DURAND', usageName: null, nirTemporary: false, birthRank: 1, affiliatedFrom: today },
+      value: {
+        ...base,
+        firstName: 'ANNE',
+        birthName: 'DURAND',
+        usageName: null,
+        nirTemporary: false,
+        birthRank: 1,
+        affiliatedFrom: today,
+      },
     });
   });
 
   it('names the faulty field without quoting it', () => {
-    expect(checkBeneficiary({ ...base, birthDate: '1985-02-30' }, today)).toMatchObject({ ok: false, error: { code: 'DATE_INVALID', field: 'birthDate' } });
-    expect(checkBeneficiary({ ...base, birthDate: '1985-06-14' }, today)).toMatchObject({ ok: false, error: { code: 'NIR_BIRTH_DATE_MISMATCH', field: 'nir' } });
-    expect(checkBeneficiary({ ...base, birthDate: '1984-05-14' }, today)).toMatchObject({ ok: false, error: { code: 'NIR_BIRTH_DATE_MISMATCH', field: 'nir' } });
-    expect(checkBeneficiary({ ...base, birthDate: '2027-01-01' }, today)).toMatchObject({ ok: false, error: { code: 'DATE_INVALID', field: 'birthDate' } });
-    expect(checkBeneficiary({ ...base, affiliatedFrom: '2026-06-16' }, today)).toMatchObject({ ok: false, error: { code: 'DATE_INVALID', field: 'affiliatedFrom' } });
-    expect(checkBeneficiary({ ...base, addressLines: ['OK', 'X'.repeat(39)] }, today)).toMatchObject({ ok: false, error: { code: 'ADDRESS_INVALID', field: 'addressLines[1]' } });
+    expect(checkBeneficiary({ ...base, birthDate: '1985-02-30' }, today)).toMatchObject({
+      ok: false,
+      error: { code: 'DATE_INVALID', field: 'birthDate' },
+    });
+    expect(checkBeneficiary({ ...base, birthDate: '1985-06-14' }, today)).toMatchObject({
+      ok: false,
+      error: { code: 'NIR_BIRTH_DATE_MISMATCH', field: 'nir' },
+    });
+    expect(checkBeneficiary({ ...base, birthDate: '1984-05-14' }, today)).toMatchObject({
+      ok: false,
+      error: { code: 'NIR_BIRTH_DATE_MISMATCH', field: 'nir' },
+    });
+    expect(checkBeneficiary({ ...base, birthDate: '2027-01-01' }, today)).toMatchObject({
+      ok: false,
+      error: { code: 'DATE_INVALID', field: 'birthDate' },
+    });
+    expect(checkBeneficiary({ ...base, affiliatedFrom: '2026-06-16' }, today)).toMatchObject({
+      ok: false,
+      error: { code: 'DATE_INVALID', field: 'affiliatedFrom' },
+    });
+    expect(checkBeneficiary({ ...base, addressLines: ['OK', 'X'.repeat(39)] }, today)).toMatchObject({
+      ok: false,
+      error: { code: 'ADDRESS_INVALID', field: 'addressLines[1]' },
+    });
     const r = checkBeneficiary({ ...base, firstName: 'Anne99' }, today);
     expect(r).toMatchObject({ ok: false, error: { code: 'NAME_INVALID_CHARACTERS', field: 'firstName' } });
     expect(JSON.stringify(r)).not.toContain('Anne99');
@@ -187,20 +241,39 @@ describe('import file parsing (beneficiaries-import/1)', () => {
   });
 
   it('reads NDJSON and reports JSON and type errors', () => {
-    const good = { nir: nir('2850575123456'), firstName: 'Léa', birthName: 'Roux', birthDate: '1985-05-02', addressLines: ['1 RUE B'] };
-    const text = [JSON.stringify(good), '{"nir": ', JSON.stringify({ ...good, nir: 12 }), JSON.stringify({ ...good, extra: 1 }), '[1]'].join('\n');
+    const good = {
+      nir: nir('2850575123456'),
+      firstName: 'Léa',
+      birthName: 'Roux',
+      birthDate: '1985-05-02',
+      addressLines: ['1 RUE B'],
+    };
+    const text = [
+      JSON.stringify(good),
+      '{"nir": ',
+      JSON.stringify({ ...good, nir: 12 }),
+      JSON.stringify({ ...good, extra: 1 }),
+      '[1]',
+    ].join('\n');
     const p = parseImport('ndjson', text, today);
     expect(p.rows).toHaveLength(1);
     expect(p.rows[0]).toMatchObject({ line: 1, firstName: 'LÉA', birthRank: 1, affiliatedFrom: today });
     expect(p.rejects.map((r) => [r.line, r.code, r.field])).toEqual([
-      [2, 'JSON_INVALID', null], [3, 'FIELD_TYPE', 'nir'], [4, 'FIELD_UNKNOWN', 'extra'], [5, 'JSON_INVALID', null],
+      [2, 'JSON_INVALID', null],
+      [3, 'FIELD_TYPE', 'nir'],
+      [4, 'FIELD_UNKNOWN', 'extra'],
+      [5, 'JSON_INVALID', null],
     ]);
   });
 
   it('refuses a whole file only for its shape: header, emptiness, row limit', () => {
-    expect(() => inspectImport('csv', 'nir;name\n1;2', 10)).toThrow(expect.objectContaining({ code: 'IMPORT_HEADER_INVALID' }));
+    expect(() => inspectImport('csv', 'nir;name\n1;2', 10)).toThrow(
+      expect.objectContaining({ code: 'IMPORT_HEADER_INVALID' }),
+    );
     expect(() => inspectImport('csv', header + '\n\n', 10)).toThrow(expect.objectContaining({ code: 'IMPORT_EMPTY' }));
-    expect(() => inspectImport('ndjson', '{}\n{}\n{}', 2)).toThrow(expect.objectContaining({ code: 'IMPORT_TOO_MANY_ROWS' }));
+    expect(() => inspectImport('ndjson', '{}\n{}\n{}', 2)).toThrow(
+      expect.objectContaining({ code: 'IMPORT_TOO_MANY_ROWS' }),
+    );
     expect(inspectImport('csv', '\ufeff' + header + '\nx\n\ny\n', 10)).toBe(2);
   });
 });
@@ -213,7 +286,10 @@ describe('the documented examples (docs/formats/beneficiaries-import.md)', () =>
     const p = parseImport('csv', block('csv'), '2026-01-01');
     expect(p.total).toBe(3);
     expect(p.rows.map((r) => r.line)).toEqual([2]);
-    expect(p.rejects.map((r) => [r.line, r.code, r.field])).toEqual([[3, 'NIR_KEY_MISMATCH', 'nir'], [4, 'NAME_INVALID_CHARACTERS', 'first_name']]);
+    expect(p.rejects.map((r) => [r.line, r.code, r.field])).toEqual([
+      [3, 'NIR_KEY_MISMATCH', 'nir'],
+      [4, 'NAME_INVALID_CHARACTERS', 'first_name'],
+    ]);
     expect(block('csv').split('\n')[0]).toBe(CSV_HEADER.join(';'));
   });
 

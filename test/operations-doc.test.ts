@@ -43,8 +43,10 @@ describe('docs/operations.md', () => {
     for (const name of Object.values(JobName)) {
       const cell = rows.get(name) ?? '';
       const s = JOB_SPECS[name].schedule;
-      if (s && !cell.startsWith(scheduleWording(s))) wrong.push(`${name}: "${cell}" should start with "${scheduleWording(s)}"`);
-      if (!s && /^(daily|hourly|every|`[A-Z_]+_CRON`)/.test(cell)) wrong.push(`${name}: "${cell}" reads as a schedule, and it has none`);
+      if (s && !cell.startsWith(scheduleWording(s)))
+        wrong.push(`${name}: "${cell}" should start with "${scheduleWording(s)}"`);
+      if (!s && /^(daily|hourly|every|`[A-Z_]+_CRON`)/.test(cell))
+        wrong.push(`${name}: "${cell}" reads as a schedule, and it has none`);
     }
     expect(wrong).toEqual([]);
   });

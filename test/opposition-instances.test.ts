@@ -39,7 +39,9 @@ describe('opposition lists on two instances sharing one database', () => {
     ]);
     expect(a).toBeUndefined();
     expect(b).toBeUndefined();
-    const rows = await t.dataSource.query(`SELECT number, entry_count FROM opposition_list WHERE kind = 'full' AND period = '2026-10'`);
+    const rows = await t.dataSource.query(
+      `SELECT number, entry_count FROM opposition_list WHERE kind = 'full' AND period = '2026-10'`,
+    );
     expect(rows).toEqual([{ number: 1, entry_count: 10 }]);
     expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM opposition_list`)).toEqual([{ n: 1 }]);
   });
@@ -49,16 +51,26 @@ describe('opposition lists on two instances sharing one database', () => {
     expect(parisDate(at)).toBe('2026-11-18');
     const list = JobName.OppositionProduceList;
     await Promise.all([t.app.get(JobScheduler).tick(list, at), second.get(JobScheduler).tick(list, at)]);
-    const lists = async () => t.dataSource.query(`SELECT kind, period, base_number FROM opposition_list WHERE period LIKE '2026-11%' ORDER BY number`);
+    const lists = async () =>
+      t.dataSource.query(
+        `SELECT kind, period, base_number FROM opposition_list WHERE period LIKE '2026-11%' ORDER BY number`,
+      );
     await waitFor(async () => (await lists()).length >= 2);
     // let any duplicate job run too
     await new Promise((r) => setTimeout(r, 2000));
     const got = await lists();
     expect(got).toHaveLength(2);
-    expect(got.map((l: { kind: string; period: string }) => `${l.kind} ${l.period}`).sort()).toEqual(['full 2026-11', 'incremental 2026-11-18']);
+    expect(got.map((l: { kind: string; period: string }) => `${l.kind} ${l.period}`).sort()).toEqual([
+      'full 2026-11',
+      'incremental 2026-11-18',
+    ]);
     // on another day, only the incremental list
     await t.app.get(JobScheduler).tick(list, new Date('2026-11-19T00:30:00Z'));
-    await waitFor(async () => (await t.dataSource.query(`SELECT 1 FROM opposition_list WHERE period = '2026-11-19'`)).length === 1);
-    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM opposition_list WHERE kind = 'full'`)).toEqual([{ n: 2 }]);
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT 1 FROM opposition_list WHERE period = '2026-11-19'`)).length === 1,
+    );
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM opposition_list WHERE kind = 'full'`)).toEqual([
+      { n: 2 },
+    ]);
   });
 });

@@ -29,9 +29,12 @@ describe('streamed full list production', () => {
        SELECT gen_random_uuid(), s, gen_random_uuid(), '017510001', CASE WHEN g % 5 = 0 THEN 'active'::card_state ELSE 'opposed'::card_state END,
               CASE WHEN g % 5 = 0 THEN NULL ELSE 'lost'::opposition_reason END
          FROM (SELECT g, CASE WHEN g <= 1200 THEN g * 7 ELSE 100000000000 + g * 3 END AS s FROM generate_series(1, 150000) g) x
-       UNION ALL SELECT gen_random_uuid(), 999999999999, gen_random_uuid(), '017510001', 'opposed', 'stolen'`);
+       UNION ALL SELECT gen_random_uuid(), 999999999999, gen_random_uuid(), '017510001', 'opposed', 'stolen'`,
+    );
     await owner.end();
-    expected = (await client.query<{ serial: string }>(`SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial`)).rows.map((r) => Number(r.serial));
+    expected = (
+      await client.query<{ serial: string }>(`SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial`)
+    ).rows.map((r) => Number(r.serial));
   });
   afterAll(async () => {
     await client?.end();
@@ -46,7 +49,13 @@ describe('streamed full list production', () => {
       await c.connect();
       return c;
     };
-    const { list: a } = await produceOppositionList(client, { kind: 'full', period: 'late-count', dir, signer, sideConnection: slowSide });
+    const { list: a } = await produceOppositionList(client, {
+      kind: 'full',
+      period: 'late-count',
+      dir,
+      signer,
+      sideConnection: slowSide,
+    });
     const { list: b } = await produceOppositionList(client, { kind: 'full', period: 'count-first', dir, signer });
     for (const row of [a, b]) {
       expect(row.entryCount).toBe(expected.length);

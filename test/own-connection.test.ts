@@ -19,7 +19,9 @@ describe('a connection of its own', () => {
 
   it('survives the server ending its session while idle; its next statement fails as a database error', async () => {
     const client = await ownConnection(t.url, 'vitale-test-own');
-    const { rows: [{ pid }] } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const {
+      rows: [{ pid }],
+    } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const admin = new pg.Client({ connectionString: t.ownerUrl });
     await admin.connect();
     try {

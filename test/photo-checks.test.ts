@@ -2,18 +2,42 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../src/config/app-config.js';
 import { ImageProcessor, PRINT_SIZE, measurePixels } from '../src/photo/image-processor.js';
-import { PHOTO_CHECKS, PHOTO_THRESHOLDS, THRESHOLD_NAMES, crop3545, resolvePhotoThresholds, runPhotoChecks } from '../src/photo/photo-checks.js';
+import {
+  PHOTO_CHECKS,
+  PHOTO_THRESHOLDS,
+  THRESHOLD_NAMES,
+  crop3545,
+  resolvePhotoThresholds,
+  runPhotoChecks,
+} from '../src/photo/photo-checks.js';
 import { evaluatePhoto } from '../src/photo/photo-pipeline.js';
 import { photoThresholdsProvider } from '../src/photo/photo-thresholds.provider.js';
 import {
-  blurredJpeg, brightJpeg, busyBackgroundJpeg, colourCastJpeg, darkJpeg, garbage, goodJpeg, goodPng, greyscaleJpeg, landscapeJpeg, overexposedJpeg,
-  pngBomb, rotatedJpeg, tinyJpeg, truncatedJpeg, webp,
+  blurredJpeg,
+  brightJpeg,
+  busyBackgroundJpeg,
+  colourCastJpeg,
+  darkJpeg,
+  garbage,
+  goodJpeg,
+  goodPng,
+  greyscaleJpeg,
+  landscapeJpeg,
+  overexposedJpeg,
+  pngBomb,
+  rotatedJpeg,
+  tinyJpeg,
+  truncatedJpeg,
+  webp,
 } from './support/photo-fixtures.js';
 
 const images = new ImageProcessor();
 
 /** The verdict the PhotoCheck job gives (its image side, evaluatePhoto), without the database. */
-async function verdict(input: Buffer, processor = images): Promise<{ reasons: string[]; measures: Record<string, unknown> }> {
+async function verdict(
+  input: Buffer,
+  processor = images,
+): Promise<{ reasons: string[]; measures: Record<string, unknown> }> {
   const e = await evaluatePhoto(processor, input, PHOTO_THRESHOLDS);
   if (e.reasons.length === 0) expect(e.images).not.toBeNull(); // accepted: both images written
   return e;
@@ -24,8 +48,16 @@ const CORPUS: [string, () => Promise<Buffer> | Buffer, string[]][] = [
   ['good JPEG', goodJpeg, []],
   ['good PNG', goodPng, []],
   ['rotated by EXIF (upright once turned)', rotatedJpeg, []],
-  ['dark (dark everywhere: background and contrast too)', darkJpeg, ['PHOTO_TOO_DARK', 'PHOTO_LOW_CONTRAST', 'PHOTO_BACKGROUND_DARK']],
-  ['washed out (bright, blown, flat)', brightJpeg, ['PHOTO_TOO_BRIGHT', 'PHOTO_HIGHLIGHTS_CLIPPED', 'PHOTO_LOW_CONTRAST']],
+  [
+    'dark (dark everywhere: background and contrast too)',
+    darkJpeg,
+    ['PHOTO_TOO_DARK', 'PHOTO_LOW_CONTRAST', 'PHOTO_BACKGROUND_DARK'],
+  ],
+  [
+    'washed out (bright, blown, flat)',
+    brightJpeg,
+    ['PHOTO_TOO_BRIGHT', 'PHOTO_HIGHLIGHTS_CLIPPED', 'PHOTO_LOW_CONTRAST'],
+  ],
   ['over-exposed (blown highlights)', overexposedJpeg, ['PHOTO_HIGHLIGHTS_CLIPPED']],
   ['busy background', busyBackgroundJpeg, ['PHOTO_BACKGROUND_BUSY']],
   ['tinted background', colourCastJpeg, ['PHOTO_COLOUR_CAST']],
@@ -41,10 +73,13 @@ const CORPUS: [string, () => Promise<Buffer> | Buffer, string[]][] = [
 ];
 
 describe('photo checks: the corpus', () => {
-  it.each(CORPUS.map(([name, make, expected]) => ({ name, make, expected })))('$name → $expected', async ({ make, expected }) => {
-    const { reasons } = await verdict(await make());
-    expect(reasons).toEqual(expected);
-  });
+  it.each(CORPUS.map(([name, make, expected]) => ({ name, make, expected })))(
+    '$name → $expected',
+    async ({ make, expected }) => {
+      const { reasons } = await verdict(await make());
+      expect(reasons).toEqual(expected);
+    },
+  );
 
   it('passes the good photo on every check with a margin, and stores each measure beside its threshold', async () => {
     const { reasons, measures } = await verdict(await goodJpeg());
@@ -77,7 +112,8 @@ describe('photo checks: the corpus', () => {
   });
 
   it('measures the background on the top and side bands only (the shoulders are below)', () => {
-    const w = 100, h = 100;
+    const w = 100,
+      h = 100;
     const data = Buffer.alloc(w * h * 3, 230);
     for (let y = 70; y < h; y++) data.fill(20, y * w * 3, (y + 1) * w * 3); // dark shoulders at the bottom
     const m = measurePixels(data, w, h);
@@ -99,8 +135,12 @@ describe('photo thresholds', () => {
   });
 
   it('refuses an unknown name, a non-number, or anything but a JSON object, with a clear message', () => {
-    expect(() => resolvePhotoThresholds('{"sharpnessMin": 40}')).toThrow(/PHOTO_THRESHOLDS: unknown threshold "sharpnessMin" \(known: minWidth, /);
-    expect(() => resolvePhotoThresholds('{"minSharpness": "40"}')).toThrow('PHOTO_THRESHOLDS: "minSharpness" must be a number');
+    expect(() => resolvePhotoThresholds('{"sharpnessMin": 40}')).toThrow(
+      /PHOTO_THRESHOLDS: unknown threshold "sharpnessMin" \(known: minWidth, /,
+    );
+    expect(() => resolvePhotoThresholds('{"minSharpness": "40"}')).toThrow(
+      'PHOTO_THRESHOLDS: "minSharpness" must be a number',
+    );
     expect(() => resolvePhotoThresholds('[1]')).toThrow(/must be a JSON object/);
     expect(() => resolvePhotoThresholds('{minSharpness: 1')).toThrow(/not valid JSON/);
     expect(THRESHOLD_NAMES).toContain('minSharpness');
@@ -108,19 +148,31 @@ describe('photo thresholds', () => {
 
   it('refuses to start on a bad setting (ConfigError from the provider)', () => {
     const factory = (photoThresholdsProvider as { useFactory: (c: AppConfig) => unknown }).useFactory;
-    expect(() => factory(Object.assign(new AppConfig(), { photoThresholds: '{"nope": 1}' }))).toThrow(/Invalid configuration:[\s\S]*unknown threshold "nope"/);
-    expect(factory(Object.assign(new AppConfig(), { photoThresholds: '{"minContrast": 50}' }))).toMatchObject({ minContrast: 50 });
+    expect(() => factory(Object.assign(new AppConfig(), { photoThresholds: '{"nope": 1}' }))).toThrow(
+      /Invalid configuration:[\s\S]*unknown threshold "nope"/,
+    );
+    expect(factory(Object.assign(new AppConfig(), { photoThresholds: '{"minContrast": 50}' }))).toMatchObject({
+      minContrast: 50,
+    });
   });
 });
 
 describe('photo normalisation', () => {
   let good: Buffer;
-  beforeAll(async () => { good = await goodJpeg(); });
+  beforeAll(async () => {
+    good = await goodJpeg();
+  });
 
   it('writes a 413 × 531 print image at 300 dpi with no other metadata, and a chip image with none', async () => {
     const n = await images.normalise(good);
     const print = await sharp(n.print).metadata();
-    expect(print).toMatchObject({ format: 'jpeg', width: PRINT_SIZE.width, height: PRINT_SIZE.height, density: 300, resolutionUnit: 'inch' });
+    expect(print).toMatchObject({
+      format: 'jpeg',
+      width: PRINT_SIZE.width,
+      height: PRINT_SIZE.height,
+      density: 300,
+      resolutionUnit: 'inch',
+    });
     const chip = await sharp(n.chip).metadata();
     for (const m of [print, chip]) {
       expect(m.exif).toBeUndefined();
@@ -140,13 +192,22 @@ describe('photo normalisation', () => {
   });
 
   it('crops around the centre: a mark in the middle of a landscape ends in the middle', async () => {
-    const w = 1000, h = 600;
+    const w = 1000,
+      h = 600;
     const data = Buffer.alloc(w * h * 3, 230);
     for (let y = 280; y < 320; y++) for (let x = 480; x < 520; x++) data.fill(0, (y * w + x) * 3, (y * w + x) * 3 + 3);
     const n = await images.normalise({ data, width: w, height: h });
     const { data: out, info } = await sharp(n.print).greyscale().raw().toBuffer({ resolveWithObject: true });
-    let sx = 0, sy = 0, k = 0;
-    for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) if (out[y * info.width + x] < 100) { sx += x; sy += y; k++; }
+    let sx = 0,
+      sy = 0,
+      k = 0;
+    for (let y = 0; y < info.height; y++)
+      for (let x = 0; x < info.width; x++)
+        if (out[y * info.width + x] < 100) {
+          sx += x;
+          sy += y;
+          k++;
+        }
     expect(Math.abs(sx / k - info.width / 2)).toBeLessThan(3);
     expect(Math.abs(sy / k - info.height / 2)).toBeLessThan(3);
   });

@@ -10,10 +10,30 @@ import { PhotoStore } from '../src/photo/photo-store.js';
 import { PhotoService } from '../src/photo/photo.service.js';
 import { FixedWindowLimiter, UPLOAD_LINK_REQUESTS_PER_MINUTE } from '../src/photo/upload-link-rate.guard.js';
 import {
-  brightJpeg, darkJpeg, detailedJpeg, garbage, goodJpeg, goodPng, greyscaleJpeg, pngBomb, rotatedJpeg, tinyJpeg, truncatedJpeg, webp,
+  brightJpeg,
+  darkJpeg,
+  detailedJpeg,
+  garbage,
+  goodJpeg,
+  goodPng,
+  greyscaleJpeg,
+  pngBomb,
+  rotatedJpeg,
+  tinyJpeg,
+  truncatedJpeg,
+  webp,
 } from './support/photo-fixtures.js';
 import {
-  emissionCounts, fundKey, insured, openRequest, ORG_A, requestEvents, requestRow, tempDataDir, waitFor, waitForStatus,
+  emissionCounts,
+  fundKey,
+  insured,
+  openRequest,
+  ORG_A,
+  requestEvents,
+  requestRow,
+  tempDataDir,
+  waitFor,
+  waitForStatus,
   type CreatedRequest,
 } from './support/request-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
@@ -29,7 +49,9 @@ async function analyse(input: Buffer) {
 
 describe('photo checks and normalisation (image processor, no app)', () => {
   let good: Buffer;
-  beforeAll(async () => { good = await goodJpeg(); });
+  beforeAll(async () => {
+    good = await goodJpeg();
+  });
 
   it('accepts the good colour photo and reports its measures beside the thresholds', async () => {
     expect(await images.probe(good)).toEqual({ format: 'jpeg', width: 600, height: 800 });
@@ -48,7 +70,11 @@ describe('photo checks and normalisation (image processor, no app)', () => {
     expect((await analyse(await tinyJpeg())).reasons).toEqual(['PHOTO_TOO_SMALL']);
     expect((await analyse(await greyscaleJpeg())).reasons).toEqual(['PHOTO_GREYSCALE']);
     expect((await analyse(await darkJpeg())).reasons).toEqual(DARK_REASONS);
-    expect((await analyse(await brightJpeg())).reasons).toEqual(['PHOTO_TOO_BRIGHT', 'PHOTO_HIGHLIGHTS_CLIPPED', 'PHOTO_LOW_CONTRAST']);
+    expect((await analyse(await brightJpeg())).reasons).toEqual([
+      'PHOTO_TOO_BRIGHT',
+      'PHOTO_HIGHLIGHTS_CLIPPED',
+      'PHOTO_LOW_CONTRAST',
+    ]);
     expect((await images.probe(await webp())).format).toBe('webp');
     await expect(images.probe(garbage())).rejects.toBeInstanceOf(ImageUnreadableError);
     // The header of a truncated JPEG reads; its pixels do not.
@@ -65,20 +91,34 @@ describe('photo checks and normalisation (image processor, no app)', () => {
   it('runs a pluggable list of checks and reports every failure', () => {
     const always: PhotoCheck = { name: 'custom', run: () => ({ code: 'PHOTO_TOO_DARK' as never, measure: { x: 1 } }) };
     const fine = {
-      format: 'jpeg', width: 600, height: 800, meanLuminance: 170, meanChroma: 30, clippedShare: 0, contrast: 180,
-      backgroundLuminance: 230, backgroundStdDev: 2, backgroundCast: 5, sharpness: 900,
+      format: 'jpeg',
+      width: 600,
+      height: 800,
+      meanLuminance: 170,
+      meanChroma: 30,
+      clippedShare: 0,
+      contrast: 180,
+      backgroundLuminance: 230,
+      backgroundStdDev: 2,
+      backgroundCast: 5,
+      sharpness: 900,
     };
     expect(runPhotoChecks(fine).reasons).toEqual([]);
     const r = runPhotoChecks({ ...fine, width: 100, height: 100, meanLuminance: 250, meanChroma: 0 });
     expect(r.reasons).toEqual(['PHOTO_TOO_SMALL', 'PHOTO_GREYSCALE', 'PHOTO_TOO_BRIGHT']);
     expect(runPhotoChecks({ ...fine, format: 'png' }, PHOTO_THRESHOLDS, [always])).toEqual({
-      reasons: ['PHOTO_TOO_DARK'], measures: { format: 'png', custom: { x: 1 } },
+      reasons: ['PHOTO_TOO_DARK'],
+      measures: { format: 'png', custom: { x: 1 } },
     });
   });
 
   it('crops to 35:45, writes a 413 × 531 print image and a chip image under 15,000 bytes, without metadata, deterministically', async () => {
     const a = await images.normalise(await rotatedJpeg());
-    expect(await sharp(a.print).metadata()).toMatchObject({ format: 'jpeg', width: PRINT_SIZE.width, height: PRINT_SIZE.height });
+    expect(await sharp(a.print).metadata()).toMatchObject({
+      format: 'jpeg',
+      width: PRINT_SIZE.width,
+      height: PRINT_SIZE.height,
+    });
     const n1 = await images.normalise(good);
     const n2 = await images.normalise(good);
     expect(Buffer.compare(n1.print, n2.print)).toBe(0);
@@ -128,15 +168,19 @@ describe('photo intake (steps 2-3)', () => {
     centre = (await t.partner(PartnerKind.DigitisationCentre)).key;
     good = await goodJpeg();
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  const newRequest = async (body: Record<string, unknown> = {}): Promise<CreatedRequest> => openRequest(t, fund, (await insured(t)).id, body);
+  const newRequest = async (body: Record<string, unknown> = {}): Promise<CreatedRequest> =>
+    openRequest(t, fund, (await insured(t)).id, body);
   const fromCentre = (formNumber: string, file: Buffer, name = 'scan.jpg') =>
     t.http().post('/v1/photos').set(bearer(centre)).field('formNumber', formNumber).attach('file', file, name);
   const online = (link: string, file: Buffer, ip = '198.51.100.1') =>
     t.http().post(link).set('X-Forwarded-For', ip).attach('file', file, 'me.jpg');
   const types = async (id: string) => (await requestEvents(t.dataSource, id)).map((e) => e.type);
-  const files = (dir: string) => (existsSync(path.join(dataDir, 'photos', dir)) ? readdirSync(path.join(dataDir, 'photos', dir)).sort() : []);
+  const files = (dir: string) =>
+    existsSync(path.join(dataDir, 'photos', dir)) ? readdirSync(path.join(dataDir, 'photos', dir)).sort() : [];
 
   it('takes a photo from the digitisation centre, checks it in the background and makes the request photo_available', async () => {
     const r = await newRequest();
@@ -150,17 +194,37 @@ describe('photo intake (steps 2-3)', () => {
     expect(view.status).toBe('photo_available');
     expect(view.acceptedPhotoId).toBe(photoId);
     expect(view.photo).toMatchObject({ id: photoId, status: 'accepted', source: 'digitisation_centre', reasons: [] });
-    expect(view.steps.map((s: { status: string }) => s.status)).toEqual(['form_sent', 'photo_received', 'photo_available']);
+    expect(view.steps.map((s: { status: string }) => s.status)).toEqual([
+      'form_sent',
+      'photo_received',
+      'photo_available',
+    ]);
     // The online link is no longer needed once a photo is accepted.
     expect(view.uploadLinkExpiresAt).toBeNull();
 
     const events = await requestEvents(t.dataSource, r.id);
-    expect(events.map((e) => e.type)).toEqual(['request.form_sent', 'request.photo_received', 'request.photo_available']);
-    expect(events[1].data).toEqual({ requestId: r.id, formNumber: r.formNumber, photoId, source: 'digitisation_centre' });
+    expect(events.map((e) => e.type)).toEqual([
+      'request.form_sent',
+      'request.photo_received',
+      'request.photo_available',
+    ]);
+    expect(events[1].data).toEqual({
+      requestId: r.id,
+      formNumber: r.formNumber,
+      photoId,
+      source: 'digitisation_centre',
+    });
     expect(events[2].data).toEqual({ requestId: r.id, formNumber: r.formNumber, photoId });
 
     const [photo] = await t.dataSource.query(`SELECT * FROM photo WHERE id = $1`, [photoId]);
-    expect(photo).toMatchObject({ status: 'accepted', width: 600, height: 800, print_key: `print/${photoId}`, chip_key: `chip/${photoId}`, byte_size: good.length });
+    expect(photo).toMatchObject({
+      status: 'accepted',
+      width: 600,
+      height: 800,
+      print_key: `print/${photoId}`,
+      chip_key: `chip/${photoId}`,
+      byte_size: good.length,
+    });
     expect(photo.measures.luminance.meanLuminance).toBeGreaterThan(PHOTO_THRESHOLDS.minMeanLuminance);
     expect(photo.checked_at).not.toBeNull();
 
@@ -168,7 +232,10 @@ describe('photo intake (steps 2-3)', () => {
     expect(chip.length).toBeLessThanOrEqual(15_000);
     expect((await sharp(chip).metadata()).format).toBe('jpeg');
     expect(Buffer.compare(chip, await t.app.get(PhotoStore).get(`chip/${photoId}`))).toBe(0);
-    expect(await sharp(await t.app.get(PhotoService).printImage(photoId)).metadata()).toMatchObject({ width: 413, height: 531 });
+    expect(await sharp(await t.app.get(PhotoService).printImage(photoId)).metadata()).toMatchObject({
+      width: 413,
+      height: 531,
+    });
 
     // A retried job on a checked photo changes nothing.
     const before = await emissionCounts(t);
@@ -195,7 +262,10 @@ describe('photo intake (steps 2-3)', () => {
     expect(view.photo).toMatchObject({ id: first, status: 'rejected', reasons: DARK_REASONS });
     expect(view.acceptedPhotoId).toBeNull();
     const rejected = (await requestEvents(t.dataSource, r.id)).at(-1)!;
-    expect(rejected).toMatchObject({ type: 'request.photo_rejected', data: { requestId: r.id, formNumber: r.formNumber, photoId: first, reasons: DARK_REASONS } });
+    expect(rejected).toMatchObject({
+      type: 'request.photo_rejected',
+      data: { requestId: r.id, formNumber: r.formNumber, photoId: first, reasons: DARK_REASONS },
+    });
     expect(files('print')).not.toContain(first);
     await expect(t.app.get(PhotoService).chipImage(first)).rejects.toMatchObject({ code: 'PHOTO_NOT_ACCEPTED' });
 
@@ -203,9 +273,15 @@ describe('photo intake (steps 2-3)', () => {
     await waitForStatus(t, r.id, 'photo_available');
     expect((await requestRow(t.dataSource, r.id)).photo_id).toBe(second);
     expect(await types(r.id)).toEqual([
-      'request.form_sent', 'request.photo_received', 'request.photo_rejected', 'request.photo_received', 'request.photo_available',
+      'request.form_sent',
+      'request.photo_received',
+      'request.photo_rejected',
+      'request.photo_received',
+      'request.photo_available',
     ]);
-    const steps = (await t.http().get(`/v1/card-requests/${r.id}`).set(bearer(fund)).expect(200)).body.steps.map((s: { status: string }) => s.status);
+    const steps = (await t.http().get(`/v1/card-requests/${r.id}`).set(bearer(fund)).expect(200)).body.steps.map(
+      (s: { status: string }) => s.status,
+    );
     expect(steps).toEqual(['form_sent', 'photo_received', 'photo_rejected', 'photo_received', 'photo_available']);
   });
 
@@ -238,10 +314,15 @@ describe('photo intake (steps 2-3)', () => {
     const auto = (await fromCentre(r.formNumber, good).expect(202)).body.photoId;
     await fromCentre(manual.formNumber, good).expect(202);
     // The auto-order handler (step 4) may move the request on at once: wait for the event, not for a status.
-    await waitFor(async () => (await requestEvents(t.dataSource, r.id)).some((e) => e.type === 'request.photo_available'));
+    await waitFor(async () =>
+      (await requestEvents(t.dataSource, r.id)).some((e) => e.type === 'request.photo_available'),
+    );
     await waitForStatus(t, manual.id, 'photo_available');
     expect((await requestRow(t.dataSource, r.id)).photo_id).toBe(auto);
-    const jobs = await t.dataSource.query(`SELECT data FROM pgboss.job WHERE name = 'emission.auto-order' AND data->>'requestId' = ANY($1)`, [[r.id, manual.id]]);
+    const jobs = await t.dataSource.query(
+      `SELECT data FROM pgboss.job WHERE name = 'emission.auto-order' AND data->>'requestId' = ANY($1)`,
+      [[r.id, manual.id]],
+    );
     expect(jobs.map((j: { data: { requestId: string } }) => j.data.requestId)).toEqual([r.id]);
   });
 
@@ -265,11 +346,25 @@ describe('photo intake (steps 2-3)', () => {
     expect(json.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', accepted: ['multipart/form-data'] });
     const big = await fromCentre(r.formNumber, garbage(400_000), 'big.jpg').expect(413);
     expect(big.body.code).toBe('PHOTO_TOO_LARGE');
-    const twoFiles = await t.http().post('/v1/photos').set(bearer(centre)).field('formNumber', r.formNumber)
-      .attach('file', good, 'a.jpg').attach('other', good, 'b.jpg');
+    const twoFiles = await t
+      .http()
+      .post('/v1/photos')
+      .set(bearer(centre))
+      .field('formNumber', r.formNumber)
+      .attach('file', good, 'a.jpg')
+      .attach('other', good, 'b.jpg');
     expect(twoFiles.status).toBe(400);
-    expect((await t.http().post('/v1/photos').set(bearer(fund)).field('formNumber', r.formNumber).attach('file', good, 'a.jpg').expect(403)).body.code)
-      .toBe('PARTNER_KIND_FORBIDDEN');
+    expect(
+      (
+        await t
+          .http()
+          .post('/v1/photos')
+          .set(bearer(fund))
+          .field('formNumber', r.formNumber)
+          .attach('file', good, 'a.jpg')
+          .expect(403)
+      ).body.code,
+    ).toBe('PARTNER_KIND_FORBIDDEN');
     await t.http().post('/v1/photos').field('formNumber', r.formNumber).attach('file', good, 'a.jpg').expect(401);
 
     expect(await emissionCounts(t)).toEqual(before);
@@ -283,15 +378,29 @@ describe('photo intake (steps 2-3)', () => {
       const key = await fundKey(held);
       const centreKey = (await held.partner(PartnerKind.DigitisationCentre)).key;
       const r = await openRequest(held, key, (await insured(held)).id);
-      const send = () => held.http().post('/v1/photos').set(bearer(centreKey)).field('formNumber', r.formNumber).attach('file', good, 'a.jpg');
+      const send = () =>
+        held
+          .http()
+          .post('/v1/photos')
+          .set(bearer(centreKey))
+          .field('formNumber', r.formNumber)
+          .attach('file', good, 'a.jpg');
       const photoId = (await send().expect(202)).body.photoId;
       const busy = await send().expect(409);
-      expect(busy.body).toMatchObject({ code: 'REQUEST_NOT_AWAITING_PHOTO', requestStatus: 'photo_received', status: 409 });
+      expect(busy.body).toMatchObject({
+        code: 'REQUEST_NOT_AWAITING_PHOTO',
+        requestStatus: 'photo_received',
+        status: 409,
+      });
       // Cancelled while the photo waits for its check: the verdict is recorded on the photo, the request stays cancelled.
       await held.http().post(`/v1/card-requests/${r.id}/cancel`).set(bearer(key)).expect(200);
       expect(await held.app.get(PhotoCheckService).check(photoId)).toBe('accepted');
       expect((await requestRow(held.dataSource, r.id)).status).toBe('cancelled');
-      expect((await requestEvents(held.dataSource, r.id)).map((e) => e.type)).toEqual(['request.form_sent', 'request.photo_received', 'request.cancelled']);
+      expect((await requestEvents(held.dataSource, r.id)).map((e) => e.type)).toEqual([
+        'request.form_sent',
+        'request.photo_received',
+        'request.cancelled',
+      ]);
       expect((await send().expect(409)).body.requestStatus).toBe('cancelled');
     } finally {
       await held.close();
@@ -303,7 +412,9 @@ describe('photo intake (steps 2-3)', () => {
       const r = await newRequest();
       const res = await online(r.photoUploadLink, good).expect(202);
       expect(res.body.status).toBe('pending');
-      const [photo] = await t.dataSource.query(`SELECT source, request_id FROM photo WHERE id = $1`, [res.body.photoId]);
+      const [photo] = await t.dataSource.query(`SELECT source, request_id FROM photo WHERE id = $1`, [
+        res.body.photoId,
+      ]);
       expect(photo).toEqual({ source: 'online', request_id: r.id });
       expect((await requestRow(t.dataSource, r.id)).upload_token_hash).toBeNull();
       await waitForStatus(t, r.id, 'photo_available');
@@ -323,19 +434,24 @@ describe('photo intake (steps 2-3)', () => {
 
     it('refuses an expired link, keeps a link whose upload was refused, and replaces a renewed one', async () => {
       const expired = await newRequest();
-      await t.dataSource.query(`UPDATE card_request SET upload_token_expires_at = now() - interval '1 second' WHERE id = $1`, [expired.id]);
+      await t.dataSource.query(
+        `UPDATE card_request SET upload_token_expires_at = now() - interval '1 second' WHERE id = $1`,
+        [expired.id],
+      );
       expect((await online(expired.photoUploadLink, good).expect(404)).body.code).toBe('UPLOAD_LINK_INVALID');
 
       const r = await newRequest();
       // Too large: refused before anything is written, so the link still works.
       expect((await online(r.photoUploadLink, garbage(400_000)).expect(413)).body.code).toBe('PHOTO_TOO_LARGE');
-      const renewed = (await t.http().post(`/v1/card-requests/${r.id}/upload-link`).set(bearer(fund)).expect(201)).body.photoUploadLink;
+      const renewed = (await t.http().post(`/v1/card-requests/${r.id}/upload-link`).set(bearer(fund)).expect(201)).body
+        .photoUploadLink;
       expect((await online(r.photoUploadLink, good).expect(404)).body.code).toBe('UPLOAD_LINK_INVALID');
       await online(renewed, await darkJpeg()).expect(202);
       await waitForStatus(t, r.id, 'photo_rejected');
       // After a refusal the fund sends a new link (the used one is gone).
       expect((await online(renewed, good).expect(404)).body.code).toBe('UPLOAD_LINK_INVALID');
-      const again = (await t.http().post(`/v1/card-requests/${r.id}/upload-link`).set(bearer(fund)).expect(201)).body.photoUploadLink;
+      const again = (await t.http().post(`/v1/card-requests/${r.id}/upload-link`).set(bearer(fund)).expect(201)).body
+        .photoUploadLink;
       await online(again, good).expect(202);
       await waitForStatus(t, r.id, 'photo_available');
     });

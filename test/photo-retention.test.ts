@@ -19,18 +19,37 @@ describe('photo retention (PhotoPurgeOriginals)', () => {
   const lines: string[] = [];
 
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
-    t = await startTestApp({ dataDir: tempDataDir(), photoOriginalRetentionDays: 30, workersEnabled: true }, { logStream: sink });
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    t = await startTestApp(
+      { dataDir: tempDataDir(), photoOriginalRetentionDays: 30, workersEnabled: true },
+      { logStream: sink },
+    );
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   /** A request with an accepted photo (print, chip and original files), its card shipped `shippedDaysAgo` ago (null: not shipped). */
-  async function photoOfCard(shippedDaysAgo: number | null, opts: { rejectedToo?: boolean; pendingToo?: boolean } = {}) {
+  async function photoOfCard(
+    shippedDaysAgo: number | null,
+    opts: { rejectedToo?: boolean; pendingToo?: boolean } = {},
+  ) {
     const ds = t.dataSource;
     const store = t.app.get(PhotoStore);
     const r = await requestReadyToOrder(t, { status: RequestStatus.PhotoAvailable });
-    const card = await cardIn(ds, shippedDaysAgo === null ? CardState.Ordered : CardState.Active, { beneficiaryId: r.beneficiary.id });
-    if (shippedDaysAgo !== null) await ds.query(`UPDATE card SET shipped_at = now() - make_interval(days => $2) WHERE id = $1`, [card.id, shippedDaysAgo]);
+    const card = await cardIn(ds, shippedDaysAgo === null ? CardState.Ordered : CardState.Active, {
+      beneficiaryId: r.beneficiary.id,
+    });
+    if (shippedDaysAgo !== null)
+      await ds.query(`UPDATE card SET shipped_at = now() - make_interval(days => $2) WHERE id = $1`, [
+        card.id,
+        shippedDaysAgo,
+      ]);
     await ds.query(`UPDATE card_request SET card_id = $2 WHERE id = $1`, [r.requestId, card.id]);
     const [{ original_key: originalKey }] = await ds.query(`SELECT original_key FROM photo WHERE id = $1`, [r.photoId]);
     await store.put(originalKey, ORIGINAL);
@@ -48,8 +67,16 @@ describe('photo retention (PhotoPurgeOriginals)', () => {
     return { photoId: r.photoId!, originalKey, others };
   }
 
-  const originalExists = async (key: string) => t.app.get(PhotoStore).get(key).then(() => true, () => false);
-  const deletedAt = async (id: string) => (await t.dataSource.query(`SELECT original_deleted_at FROM photo WHERE id = $1`, [id]))[0].original_deleted_at;
+  const originalExists = async (key: string) =>
+    t.app
+      .get(PhotoStore)
+      .get(key)
+      .then(
+        () => true,
+        () => false,
+      );
+  const deletedAt = async (id: string) =>
+    (await t.dataSource.query(`SELECT original_deleted_at FROM photo WHERE id = $1`, [id]))[0].original_deleted_at;
 
   it('deletes the originals of photos whose card shipped more than the retention ago, and keeps the normalised images', async () => {
     const old = await photoOfCard(31, { rejectedToo: true, pendingToo: true });
@@ -86,7 +113,12 @@ describe('photo retention (PhotoPurgeOriginals)', () => {
 
   it('runs through the job, enqueued once a day by the cron', async () => {
     const old = await photoOfCard(45);
-    const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.PhotoPurgeOriginals]))[0].n;
+    const count = async () =>
+      (
+        await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [
+          JobName.PhotoPurgeOriginals,
+        ])
+      )[0].n;
     const scheduler = t.app.get(JobScheduler);
     const before = await count();
     await scheduler.tick(JobName.PhotoPurgeOriginals);

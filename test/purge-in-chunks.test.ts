@@ -5,7 +5,10 @@ describe('purgeInChunks', () => {
   it('runs chunks until one takes fewer than the limit, and sums what they took', async () => {
     const taken = [3, 3, 1, 3];
     const limits: number[] = [];
-    const total = await purgeInChunks(3, async (limit) => { limits.push(limit); return taken[limits.length - 1]; });
+    const total = await purgeInChunks(3, async (limit) => {
+      limits.push(limit);
+      return taken[limits.length - 1];
+    });
     expect(total).toBe(7);
     expect(limits).toEqual([3, 3, 3]);
   });
@@ -20,7 +23,12 @@ describe('purgeInChunks', () => {
 
   it('stops at the chunk that fails, keeping what the earlier ones did', async () => {
     let calls = 0;
-    await expect(purgeInChunks(1, async () => { if (++calls === 3) throw new Error('database gone'); return 1; })).rejects.toThrow('database gone');
+    await expect(
+      purgeInChunks(1, async () => {
+        if (++calls === 3) throw new Error('database gone');
+        return 1;
+      }),
+    ).rejects.toThrow('database gone');
     expect(calls).toBe(3);
   });
 });

@@ -17,12 +17,34 @@ describe('scripts/run-built.mjs', () => {
     copyFileSync('scripts/run-built.mjs', path.join(root, 'scripts', 'run-built.mjs'));
     symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
     writeFileSync(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
-    writeFileSync(path.join(root, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', types: ['node'], strict: true, outDir: 'dist', rootDir: '.' },
-    }));
-    writeFileSync(path.join(root, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }));
-    writeFileSync(path.join(root, 'src', 'hello.ts'), `process.stdout.write('hello ' + process.argv.slice(2).join(' ') + '\\n');\nprocess.exit(process.argv.includes('fail') ? 3 : 0);\n`);
-    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'scripts', 'run-built.mjs'), 'src/hello.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    writeFileSync(
+      path.join(root, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          types: ['node'],
+          strict: true,
+          outDir: 'dist',
+          rootDir: '.',
+        },
+      }),
+    );
+    writeFileSync(
+      path.join(root, 'tsconfig.build.json'),
+      JSON.stringify({ extends: './tsconfig.json', include: ['src'] }),
+    );
+    writeFileSync(
+      path.join(root, 'src', 'hello.ts'),
+      `process.stdout.write('hello ' + process.argv.slice(2).join(' ') + '\\n');\nprocess.exit(process.argv.includes('fail') ? 3 : 0);\n`,
+    );
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(root, 'scripts', 'run-built.mjs'), 'src/hello.ts', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
 
     const first = run('a', 'b');
     expect(first.stderr).toContain('building first (dist/src/hello.js is missing)');

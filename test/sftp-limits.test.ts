@@ -14,13 +14,29 @@ import { QUOTA_MIN_FILE_BYTES } from '../src/platform/sftp/sftp-write-quota.js';
 import { openSshSftp } from './support/openssh.js';
 import { waitFor } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, SFTP, sftpConnect, sftpPort, sshKeyPair, type SftpClient, type TestVendor } from './support/vendor-fixtures.js';
+import {
+  createVendor,
+  SFTP,
+  sftpConnect,
+  sftpPort,
+  sshKeyPair,
+  type SftpClient,
+  type TestVendor,
+} from './support/vendor-fixtures.js';
 
 const MAX_SESSIONS = 2;
 const QUOTA = 100_000;
 const HOUR_MS = 3_600_000;
 
-interface AuditRow { action: string; actor_kind: string; actor_partner_id: string | null; request_id: string | null; entity_type: string; entity_id: string; details: Record<string, unknown> }
+interface AuditRow {
+  action: string;
+  actor_kind: string;
+  actor_partner_id: string | null;
+  request_id: string | null;
+  entity_type: string;
+  entity_id: string;
+  details: Record<string, unknown>;
+}
 
 async function refusedWith(p: Promise<SftpClient>): Promise<string> {
   try {
@@ -44,8 +60,11 @@ describe('SFTP limits and audit', () => {
     return c;
   };
   const inbox = (login: string, name = '') => path.join(dataDir, 'sftp', login, 'inbox', name);
-  const audit = (where: string, params: unknown[]): Promise<AuditRow[]> => t.dataSource.query(
-    `SELECT action, actor_kind, actor_partner_id, request_id, entity_type, entity_id, details FROM audit_entry WHERE ${where} ORDER BY id`, params);
+  const audit = (where: string, params: unknown[]): Promise<AuditRow[]> =>
+    t.dataSource.query(
+      `SELECT action, actor_kind, actor_partner_id, request_id, entity_type, entity_id, details FROM audit_entry WHERE ${where} ORDER BY id`,
+      params,
+    );
   const failure = async (p: Promise<unknown>): Promise<{ code: number; message: string }> => {
     try {
       await p;
@@ -58,7 +77,13 @@ describe('SFTP limits and audit', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-sftp-limits-'));
     work = mkdtempSync(path.join(os.tmpdir(), 'vitale-sftp-limits-work-'));
-    t = await startTestApp({ dataDir, sftpPort: 0, sftpMaxSessions: MAX_SESSIONS, sftpInboxQuotaBytes: QUOTA, sftpPartialUploadHours: 24 });
+    t = await startTestApp({
+      dataDir,
+      sftpPort: 0,
+      sftpMaxSessions: MAX_SESSIONS,
+      sftpInboxQuotaBytes: QUOTA,
+      sftpPartialUploadHours: 24,
+    });
     port = sftpPort(t);
   });
   afterEach(async () => {
@@ -77,7 +102,14 @@ describe('SFTP limits and audit', () => {
       const message = await refusedWith(sftpConnect(port, v.login, v.privateKey));
       expect(message).toContain(`Too many SFTP sessions for ${v.login}: at most ${MAX_SESSIONS} at once`);
       // OpenSSH prints the reason (at its default log level) and exits by itself with an error.
-      const run = await openSshSftp({ port, login: v.login, privateKey: v.privateKey, cwd: work, commands: ['ls /outbox', 'bye'], logLevel: 'INFO' });
+      const run = await openSshSftp({
+        port,
+        login: v.login,
+        privateKey: v.privateKey,
+        cwd: work,
+        commands: ['ls /outbox', 'bye'],
+        logLevel: 'INFO',
+      });
       expect({ timedOut: run.timedOut, failed: run.code !== 0 }).toEqual({ timedOut: false, failed: true });
       expect(run.stderr).toContain(`Too many SFTP sessions for ${v.login}`);
       // Held sessions still work; another vendor is not limited by this one.
@@ -86,9 +118,18 @@ describe('SFTP limits and audit', () => {
       // The refusals are audited, with the partner as actor (its key signed) and the limit.
       const refused = await audit(`action = 'sftp.login.refused' AND entity_id = $1`, [v.login]);
       expect(refused).toHaveLength(2);
-      expect(refused[0]).toMatchObject({ actor_kind: 'personalisation_vendor', actor_partner_id: v.partnerId, entity_type: 'sftp_account', details: { reason: 'session_limit', limit: MAX_SESSIONS, ip: '127.0.0.1' } });
+      expect(refused[0]).toMatchObject({
+        actor_kind: 'personalisation_vendor',
+        actor_partner_id: v.partnerId,
+        entity_type: 'sftp_account',
+        details: { reason: 'session_limit', limit: MAX_SESSIONS, ip: '127.0.0.1' },
+      });
       await held[0].close();
-      const again = await waitFor(async () => sftpConnect(port, v.login, v.privateKey).catch(() => null), 'a freed session place', 10_000);
+      const again = await waitFor(
+        async () => sftpConnect(port, v.login, v.privateKey).catch(() => null),
+        'a freed session place',
+        10_000,
+      );
       clients.push(again);
       expect(await again.realpath('.')).toBe('/');
     });
@@ -110,7 +151,9 @@ describe('SFTP limits and audit', () => {
       await c.write('/inbox/A.txt.part', randomBytes(60_000));
       const refused = await failure(c.write('/inbox/B.txt.part', randomBytes(50_000)));
       expect(refused.code).toBe(SFTP.FAILURE);
-      expect(refused.message).toContain(`Quota exceeded: /inbox holds at most ${QUOTA} bytes at once, unfinished uploads included`);
+      expect(refused.message).toContain(
+        `Quota exceeded: /inbox holds at most ${QUOTA} bytes at once, unfinished uploads included`,
+      );
       // Still refused in another session of the account (the quota is the account's, measured on disk).
       const c2 = await connect(v);
       expect((await failure(c2.write('/inbox/C.txt.part', randomBytes(40_000)))).code).toBe(SFTP.FAILURE);
@@ -152,16 +195,17 @@ describe('SFTP limits and audit', () => {
       writeFileSync(inbox(v.login, 'COMPLETE.txt'), 'x');
       await utimes(inbox(v.login, 'COMPLETE.txt'), old, old);
       const outside = path.join(work, 'outside.part');
-      writeFileSync(outside, 'not the vendor\'s');
+      writeFileSync(outside, "not the vendor's");
       await utimes(outside, old, old);
       symlinkSync(outside, inbox(v.login, 'LINK.part'));
       await lutimes(inbox(v.login, 'LINK.part'), old, old);
 
       expect(await t.app.get(ReturnsJobs).purgePartialUploads()).toBe(2);
       const present = (n: string) => lstatSync(inbox(v.login, n), { throwIfNoEntry: false }) !== undefined;
-      expect(['OLD.txt.part', 'OLD.tmp', 'FRESH.txt.part', 'RECENT.part', 'COMPLETE.txt', 'LINK.part'].filter(present))
-        .toEqual(['FRESH.txt.part', 'RECENT.part', 'COMPLETE.txt', 'LINK.part']);
-      expect(readFileSync(outside, 'utf8')).toBe('not the vendor\'s');
+      expect(
+        ['OLD.txt.part', 'OLD.tmp', 'FRESH.txt.part', 'RECENT.part', 'COMPLETE.txt', 'LINK.part'].filter(present),
+      ).toEqual(['FRESH.txt.part', 'RECENT.part', 'COMPLETE.txt', 'LINK.part']);
+      expect(readFileSync(outside, 'utf8')).toBe("not the vendor's");
       // The session that wrote it may still rename what is left.
       await c.rename('/inbox/FRESH.txt.part', '/inbox/FRESH.txt');
     });
@@ -172,7 +216,12 @@ describe('SFTP limits and audit', () => {
       const old = new Date(Date.now() - 48 * HOUR_MS);
       writeFileSync(inbox(v.login, 'GONE.part'), 'x');
       await utimes(inbox(v.login, 'GONE.part'), old, old);
-      const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [JobName.EmissionPurgePartialUploads]))[0].n;
+      const count = async () =>
+        (
+          await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1`, [
+            JobName.EmissionPurgePartialUploads,
+          ])
+        )[0].n;
       const scheduler = t.app.get(JobScheduler);
       const before = await count();
       await scheduler.tick(JobName.EmissionPurgePartialUploads);
@@ -183,9 +232,14 @@ describe('SFTP limits and audit', () => {
 
     it('the setting is read and checked at start', () => {
       expect(loadConfig({}).sftpPartialUploadHours).toBe(24);
-      expect(loadConfig({ SFTP_PARTIAL_UPLOAD_HOURS: '6', SFTP_MAX_SESSIONS: '10', SFTP_INBOX_QUOTA_BYTES: '1048576' }))
-        .toMatchObject({ sftpPartialUploadHours: 6, sftpMaxSessions: 10, sftpInboxQuotaBytes: 1_048_576 });
-      for (const [name, value] of [['SFTP_PARTIAL_UPLOAD_HOURS', '0'], ['SFTP_MAX_SESSIONS', '0'], ['SFTP_INBOX_QUOTA_BYTES', '100']]) {
+      expect(
+        loadConfig({ SFTP_PARTIAL_UPLOAD_HOURS: '6', SFTP_MAX_SESSIONS: '10', SFTP_INBOX_QUOTA_BYTES: '1048576' }),
+      ).toMatchObject({ sftpPartialUploadHours: 6, sftpMaxSessions: 10, sftpInboxQuotaBytes: 1_048_576 });
+      for (const [name, value] of [
+        ['SFTP_PARTIAL_UPLOAD_HOURS', '0'],
+        ['SFTP_MAX_SESSIONS', '0'],
+        ['SFTP_INBOX_QUOTA_BYTES', '100'],
+      ]) {
         expect(() => loadConfig({ [name]: value }), name).toThrow(name);
       }
     });
@@ -195,7 +249,9 @@ describe('SFTP limits and audit', () => {
     let v: TestVendor;
     beforeAll(async () => {
       v = await createVendor(t, { login: 'vendor_audited' });
-      await t.app.get(SftpFolders).publish(v.login, 'outbox', 'PERSO_00000042.txt', 'R|100000000042|285057512301576|MARTIN\n');
+      await t.app
+        .get(SftpFolders)
+        .publish(v.login, 'outbox', 'PERSO_00000042.txt', 'R|100000000042|285057512301576|MARTIN\n');
     });
 
     it('a log-in, and every download with who and which file, under one connection id; listings and stats are not downloads', async () => {
@@ -206,20 +262,38 @@ describe('SFTP limits and audit', () => {
       await c.read('/outbox/PERSO_00000042.txt');
       const rows = await audit(`entity_id = $1 AND action LIKE 'sftp.%'`, [v.login]);
       expect(rows.map((r) => r.action)).toEqual(['sftp.login', 'sftp.download', 'sftp.download']);
-      for (const r of rows) expect(r).toMatchObject({ actor_kind: 'personalisation_vendor', actor_partner_id: v.partnerId, entity_type: 'sftp_account', request_id: rows[0].request_id });
+      for (const r of rows)
+        expect(r).toMatchObject({
+          actor_kind: 'personalisation_vendor',
+          actor_partner_id: v.partnerId,
+          entity_type: 'sftp_account',
+          request_id: rows[0].request_id,
+        });
       expect(rows[0].request_id).toMatch(/^sftp-[0-9a-f]{12}$/);
       expect(rows[0].details).toEqual({ ip: '127.0.0.1' });
       expect(rows[1].details).toEqual({ folder: 'outbox', fileName: 'PERSO_00000042.txt', bytes: 38 });
       // Operators read it over the API.
-      const api = await t.http().get(`/v1/audit?action=sftp.download&actorPartnerId=${v.partnerId}`).set(bearer(t.operatorKey));
-      expect(api.body.items.map((i: { details: { fileName: string } }) => i.details.fileName)).toEqual(['PERSO_00000042.txt', 'PERSO_00000042.txt']);
+      const api = await t
+        .http()
+        .get(`/v1/audit?action=sftp.download&actorPartnerId=${v.partnerId}`)
+        .set(bearer(t.operatorKey));
+      expect(api.body.items.map((i: { details: { fileName: string } }) => i.details.fileName)).toEqual([
+        'PERSO_00000042.txt',
+        'PERSO_00000042.txt',
+      ]);
       // Nothing personal in the trail: the file's content never is.
       expect(JSON.stringify(rows)).not.toContain('285057512301576');
     });
 
     it('a download over OpenSSH is audited too', async () => {
       const before = (await audit(`entity_id = $1 AND action = 'sftp.download'`, [v.login])).length;
-      const run = await openSshSftp({ port, login: v.login, privateKey: v.privateKey, cwd: work, commands: ['get /outbox/PERSO_00000042.txt', 'bye'] });
+      const run = await openSshSftp({
+        port,
+        login: v.login,
+        privateKey: v.privateKey,
+        cwd: work,
+        commands: ['get /outbox/PERSO_00000042.txt', 'bye'],
+      });
       expect({ timedOut: run.timedOut, code: run.code }).toEqual({ timedOut: false, code: 0 });
       expect((await audit(`entity_id = $1 AND action = 'sftp.download'`, [v.login])).length).toBe(before + 1);
     });
@@ -228,7 +302,9 @@ describe('SFTP limits and audit', () => {
       const since = (await t.dataSource.query(`SELECT coalesce(max(id), 0) AS id FROM audit_entry`))[0].id;
       const pub = ssh2.utils.parseKey(v.publicKey) as ParsedKey;
       class ForgingAgent extends ssh2.BaseAgent<ParsedKey> {
-        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) { cb(undefined, [pub]); }
+        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) {
+          cb(undefined, [pub]);
+        }
         sign(_k: ParsedKey, _d: Buffer, ...rest: unknown[]) {
           const cb = rest[rest.length - 1] as (err: Error | undefined, sig?: Buffer) => void;
           cb(undefined, randomBytes(64));
@@ -247,14 +323,32 @@ describe('SFTP limits and audit', () => {
         return r.length >= attempts.length ? r : null;
       }, 'the refusals to be audited');
       expect(rows.map((r) => [r.entity_id, r.details.reason]).sort()).toEqual(
-        [['nobody_here', 'unknown_login'], [v.login, 'key_not_registered'], [v.login, 'method_not_allowed'], [v.login, 'signature_invalid'], ['-', 'unknown_login']].sort());
-      for (const r of rows) expect(r).toMatchObject({ actor_kind: 'system', actor_partner_id: null, entity_type: 'sftp_account', details: { ip: '127.0.0.1' } });
+        [
+          ['nobody_here', 'unknown_login'],
+          [v.login, 'key_not_registered'],
+          [v.login, 'method_not_allowed'],
+          [v.login, 'signature_invalid'],
+          ['-', 'unknown_login'],
+        ].sort(),
+      );
+      for (const r of rows)
+        expect(r).toMatchObject({
+          actor_kind: 'system',
+          actor_partner_id: null,
+          entity_type: 'sftp_account',
+          details: { ip: '127.0.0.1' },
+        });
       expect(rows.find((r) => r.entity_id === '-')!.details.loginWellFormed).toBe(false);
       // A failed key followed by the right one on the same connection is a log-in, not a refusal.
       const before = (await audit(`action = 'sftp.login.refused' AND id > $1`, [since])).length;
-      const agentKeys = [ssh2.utils.parseKey(sshKeyPair().privateKey) as ParsedKey, ssh2.utils.parseKey(v.privateKey) as ParsedKey];
+      const agentKeys = [
+        ssh2.utils.parseKey(sshKeyPair().privateKey) as ParsedKey,
+        ssh2.utils.parseKey(v.privateKey) as ParsedKey,
+      ];
       class TwoKeys extends ssh2.BaseAgent<ParsedKey> {
-        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) { cb(undefined, agentKeys); }
+        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) {
+          cb(undefined, agentKeys);
+        }
         sign(k: ParsedKey, d: Buffer, ...rest: unknown[]) {
           const cb = rest[rest.length - 1] as (err: Error | undefined, sig?: Buffer) => void;
           cb(undefined, k.sign(d) as Buffer);

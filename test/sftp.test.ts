@@ -11,7 +11,15 @@ import { SftpFolders } from '../src/platform/sftp/sftp-folders.js';
 import { resolveSftpPath } from '../src/platform/sftp/sftp-paths.js';
 import { tempDataDir } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { createVendor, SFTP, sftpConnect, sftpPort, sshKeyPair, type SftpClient, type TestVendor } from './support/vendor-fixtures.js';
+import {
+  createVendor,
+  SFTP,
+  sftpConnect,
+  sftpPort,
+  sshKeyPair,
+  type SftpClient,
+  type TestVendor,
+} from './support/vendor-fixtures.js';
 
 /** The SFTP status code of a refused client call. */
 async function sftpError(p: Promise<unknown>): Promise<number> {
@@ -50,7 +58,10 @@ describe('the built-in SFTP server', () => {
     return c;
   };
   const returnFiles = (partnerId: string) =>
-    t.dataSource.query(`SELECT file_name, sha256, status FROM vendor_return_file WHERE vendor_partner_id = $1 ORDER BY received_at, id`, [partnerId]);
+    t.dataSource.query(
+      `SELECT file_name, sha256, status FROM vendor_return_file WHERE vendor_partner_id = $1 ORDER BY received_at, id`,
+      [partnerId],
+    );
   const userDir = (login: string, ...rest: string[]) => path.join(dataDir, 'sftp', login, ...rest);
 
   beforeAll(async () => {
@@ -81,7 +92,16 @@ describe('the built-in SFTP server', () => {
       const conn = new ssh2.Client();
       await new Promise<void>((resolve, reject) => {
         conn.once('ready', () => resolve()).once('error', reject);
-        conn.connect({ host: '127.0.0.1', port, username: a.login, privateKey: a.privateKey, hostVerifier: (key: Buffer) => { seen = key; return true; } });
+        conn.connect({
+          host: '127.0.0.1',
+          port,
+          username: a.login,
+          privateKey: a.privateKey,
+          hostVerifier: (key: Buffer) => {
+            seen = key;
+            return true;
+          },
+        });
       });
       conn.end();
       expect(seen && Buffer.compare(seen, expected)).toBe(0);
@@ -94,7 +114,7 @@ describe('the built-in SFTP server', () => {
       expect(await c.realpath('.')).toBe('/');
     });
 
-    it('refuses a key that is not registered, another vendor\'s key, an unknown login, a password', async () => {
+    it("refuses a key that is not registered, another vendor's key, an unknown login, a password", async () => {
       await loginFails(sftpConnect(port, a.login, sshKeyPair().privateKey));
       await loginFails(sftpConnect(port, a.login, b.privateKey));
       await loginFails(sftpConnect(port, 'nobody', a.privateKey));
@@ -104,7 +124,9 @@ describe('the built-in SFTP server', () => {
     it('refuses a client that shows a registered public key but cannot sign with it', async () => {
       const pub = ssh2.utils.parseKey(a.publicKey) as ParsedKey;
       class ForgingAgent extends ssh2.BaseAgent<ParsedKey> {
-        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) { cb(undefined, [pub]); }
+        getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void) {
+          cb(undefined, [pub]);
+        }
         sign(_k: ParsedKey, _d: Buffer, ...rest: unknown[]) {
           const cb = rest[rest.length - 1] as (err: Error | undefined, sig?: Buffer) => void;
           cb(undefined, randomBytes(64));
@@ -154,7 +176,8 @@ describe('the built-in SFTP server', () => {
     it('lists a large outbox in pages', async () => {
       const v = await createVendor(t, { login: 'vendor_many' });
       const folders = t.app.get(SftpFolders);
-      for (let i = 0; i < 250; i++) await folders.publish(v.login, 'outbox', `F_${String(i).padStart(4, '0')}.txt`, 'x');
+      for (let i = 0; i < 250; i++)
+        await folders.publish(v.login, 'outbox', `F_${String(i).padStart(4, '0')}.txt`, 'x');
       const c = await connect(v);
       const names = await c.list('/outbox');
       expect(names).toHaveLength(250);
@@ -168,13 +191,22 @@ describe('the built-in SFTP server', () => {
       expect((await c.stat('/outbox/PERSO_00000001.txt')).size).toBe(13);
     });
 
-    it('cannot reach another vendor\'s folder, the host files, or the system\'s own areas (NO_SUCH_FILE)', async () => {
+    it("cannot reach another vendor's folder, the host files, or the system's own areas (NO_SUCH_FILE)", async () => {
       const c = await connect(a);
       for (const p of [
-        '../vendor-b/outbox/PERSO_00000002.txt', '/../../vendor-b/outbox/PERSO_00000002.txt', '/outbox/../../vendor-b/outbox/PERSO_00000002.txt',
-        '/vendor-b/outbox/PERSO_00000002.txt', '../../../../../../etc/passwd', '/etc/passwd',
-        userDir(b.login, 'outbox', 'PERSO_00000002.txt'), userDir(a.login, 'outbox', 'PERSO_00000001.txt'),
-        '/.staging', '/.received', '/outbox/.hidden', '/outbox/sub/file', '/outbox/PERSO_00000002.txt',
+        '../vendor-b/outbox/PERSO_00000002.txt',
+        '/../../vendor-b/outbox/PERSO_00000002.txt',
+        '/outbox/../../vendor-b/outbox/PERSO_00000002.txt',
+        '/vendor-b/outbox/PERSO_00000002.txt',
+        '../../../../../../etc/passwd',
+        '/etc/passwd',
+        userDir(b.login, 'outbox', 'PERSO_00000002.txt'),
+        userDir(a.login, 'outbox', 'PERSO_00000001.txt'),
+        '/.staging',
+        '/.received',
+        '/outbox/.hidden',
+        '/outbox/sub/file',
+        '/outbox/PERSO_00000002.txt',
       ]) {
         expect(await sftpError(c.read(p)), p).toBe(SFTP.NO_SUCH_FILE);
       }
@@ -235,7 +267,16 @@ describe('the built-in SFTP server', () => {
       expect(resolveSftpPath(acc, '/')).toEqual({ kind: 'root' });
       expect(resolveSftpPath(acc, '../../inbox/../outbox')).toEqual({ kind: 'folder', folder: 'outbox' });
       expect(resolveSftpPath(acc, 'inbox/RET_1.txt')).toEqual({ kind: 'file', folder: 'inbox', name: 'RET_1.txt' });
-      for (const bad of ['/etc', '/outbox/a/b', '/outbox/.x', '/outbox/a\0b', '/outbox/a b', '/outbox/a/../../../etc/passwd', '/toString', '/__proto__']) {
+      for (const bad of [
+        '/etc',
+        '/outbox/a/b',
+        '/outbox/.x',
+        '/outbox/a\0b',
+        '/outbox/a b',
+        '/outbox/a/../../../etc/passwd',
+        '/toString',
+        '/__proto__',
+      ]) {
         expect(resolveSftpPath(acc, bad), bad).toBeNull();
       }
     });
@@ -251,7 +292,10 @@ describe('the built-in SFTP server', () => {
       const rows = await returnFiles(a.partnerId);
       expect(rows).toEqual([expect.objectContaining({ file_name: 'RET_0001.txt', status: 'received' })]);
       expect(rows[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>'returnFileId' IS NOT NULL`, [JobName.EmissionIngestReturnFile]);
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>'returnFileId' IS NOT NULL`,
+        [JobName.EmissionIngestReturnFile],
+      );
       expect(n).toBe(1);
       // Taken in: out of the inbox, kept by content.
       expect(existsSync(userDir(a.login, 'inbox', 'RET_0001.txt'))).toBe(false);
@@ -288,21 +332,41 @@ describe('the built-in SFTP server', () => {
       const post = (body: Record<string, unknown>) => t.http().post('/v1/vendors').set(op).send(body);
       expect((await post({ partnerId: p.id, login: 'Bad Login' })).body.code).toBe('VALIDATION_FAILED');
       expect((await post({ partnerId: p.id, login: '../x' })).body.code).toBe('VALIDATION_FAILED');
-      expect((await post({ partnerId: p.id, login: 'okname', regimeCodes: ['1'] })).body.code).toBe('VALIDATION_FAILED');
+      expect((await post({ partnerId: p.id, login: 'okname', regimeCodes: ['1'] })).body.code).toBe(
+        'VALIDATION_FAILED',
+      );
       const fund = await t.partner(PartnerKind.Fund, '017510001');
       expect((await post({ partnerId: fund.id, login: 'okname' })).body.code).toBe('VENDOR_PARTNER_KIND');
-      expect((await post({ partnerId: '6a1c1f8e-1b7e-4b8e-9a0d-2f4c6e8a0b1c', login: 'okname' })).body.code).toBe('PARTNER_NOT_FOUND');
+      expect((await post({ partnerId: '6a1c1f8e-1b7e-4b8e-9a0d-2f4c6e8a0b1c', login: 'okname' })).body.code).toBe(
+        'PARTNER_NOT_FOUND',
+      );
       expect((await post({ partnerId: p.id, login: a.login })).body.code).toBe('VENDOR_LOGIN_TAKEN');
-      expect((await post({ partnerId: p.id, login: 'okname', regimeCodes: ['01'] })).body).toMatchObject({ code: 'VENDOR_REGIME_TAKEN', status: 409 });
-      expect((await post({ partnerId: p.id, login: 'okname', regimeCodes: ['99'] })).body).toMatchObject({ code: 'REGIME_UNKNOWN', status: 422 });
+      expect((await post({ partnerId: p.id, login: 'okname', regimeCodes: ['01'] })).body).toMatchObject({
+        code: 'VENDOR_REGIME_TAKEN',
+        status: 409,
+      });
+      expect((await post({ partnerId: p.id, login: 'okname', regimeCodes: ['99'] })).body).toMatchObject({
+        code: 'REGIME_UNKNOWN',
+        status: 422,
+      });
       expect((await post({ partnerId: p.id, login: 'okname', isDefault: true })).status).toBe(201);
       expect((await post({ partnerId: p.id, login: 'okname2' })).body.code).toBe('VENDOR_EXISTS');
       const other = await t.partner(PartnerKind.PersonalisationVendor);
-      expect((await post({ partnerId: other.id, login: 'other_default', isDefault: true })).body.code).toBe('VENDOR_DEFAULT_TAKEN');
-      expect((await t.http().patch(`/v1/vendors/${a.partnerId}`).set(op).send({ isDefault: true })).body.code).toBe('VENDOR_DEFAULT_TAKEN');
-      const patched = await t.http().patch(`/v1/vendors/${p.id}`).set(op).send({ isDefault: false, regimeCodes: ['04', '05'] });
+      expect((await post({ partnerId: other.id, login: 'other_default', isDefault: true })).body.code).toBe(
+        'VENDOR_DEFAULT_TAKEN',
+      );
+      expect((await t.http().patch(`/v1/vendors/${a.partnerId}`).set(op).send({ isDefault: true })).body.code).toBe(
+        'VENDOR_DEFAULT_TAKEN',
+      );
+      const patched = await t
+        .http()
+        .patch(`/v1/vendors/${p.id}`)
+        .set(op)
+        .send({ isDefault: false, regimeCodes: ['04', '05'] });
       expect(patched.body).toMatchObject({ isDefault: false, regimeCodes: ['04', '05'], login: 'okname' });
-      expect((await t.http().patch(`/v1/vendors/${p.id}`).set(op).send({ login: 'renamed' })).body.code).toBe('VALIDATION_FAILED');
+      expect((await t.http().patch(`/v1/vendors/${p.id}`).set(op).send({ login: 'renamed' })).body.code).toBe(
+        'VALIDATION_FAILED',
+      );
       expect((await t.http().patch('/v1/vendors/not-a-uuid').set(op).send({})).body.code).toBe('VENDOR_NOT_FOUND');
       // Folders exist from the start.
       expect(existsSync(userDir('okname', 'outbox')) && existsSync(userDir('okname', 'inbox'))).toBe(true);
@@ -315,10 +379,19 @@ describe('the built-in SFTP server', () => {
       expect(added.status).toBe(201);
       const blob = (ssh2.utils.parseKey(pair.publicKey) as ParsedKey).getPublicSSH();
       const { createHash } = await import('node:crypto');
-      expect(added.body).toMatchObject({ algorithm: 'ssh-ed25519', fingerprint: 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, ''), revokedAt: null });
+      expect(added.body).toMatchObject({
+        algorithm: 'ssh-ed25519',
+        fingerprint: 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, ''),
+        revokedAt: null,
+      });
       expect((await t.http().post(url).set(op).send({ publicKey: pair.publicKey })).body.code).toBe('SSH_KEY_EXISTS');
-      expect((await t.http().post(`/v1/vendors/${b.partnerId}/ssh-keys`).set(op).send({ publicKey: pair.publicKey })).body.code).toBe('SSH_KEY_EXISTS');
-      expect((await t.http().post(url).set(op).send({ publicKey: 'ssh-ed25519 AAAAnotakey' })).body.code).toBe('SSH_KEY_INVALID');
+      expect(
+        (await t.http().post(`/v1/vendors/${b.partnerId}/ssh-keys`).set(op).send({ publicKey: pair.publicKey })).body
+          .code,
+      ).toBe('SSH_KEY_EXISTS');
+      expect((await t.http().post(url).set(op).send({ publicKey: 'ssh-ed25519 AAAAnotakey' })).body.code).toBe(
+        'SSH_KEY_INVALID',
+      );
       expect((await t.http().post(url).set(op).send({ publicKey: pair.privateKey })).body.code).toBe('SSH_KEY_INVALID');
       const weak = ssh2.utils.generateKeyPairSync('rsa', { bits: 1024 });
       expect((await t.http().post(url).set(op).send({ publicKey: weak.public })).body.code).toBe('SSH_KEY_TOO_WEAK');
@@ -326,10 +399,19 @@ describe('the built-in SFTP server', () => {
       const va = listed.body.items.find((v: { login: string }) => v.login === a.login);
       expect(va.sshKeys.map((k: { fingerprint: string }) => k.fingerprint)).toContain(added.body.fingerprint);
       expect(JSON.stringify(listed.body)).not.toContain(pair.publicKey.split(' ')[1]);
-      expect((await t.http().delete(`/v1/vendors/${b.partnerId}/ssh-keys/${added.body.id}`).set(op)).body.code).toBe('SSH_KEY_NOT_FOUND');
+      expect((await t.http().delete(`/v1/vendors/${b.partnerId}/ssh-keys/${added.body.id}`).set(op)).body.code).toBe(
+        'SSH_KEY_NOT_FOUND',
+      );
       // The new key works for SFTP at once.
       (await connect({ login: a.login, privateKey: pair.privateKey })).end();
-      expect((await t.http().get('/v1/vendors').set(bearer((await t.partner(PartnerKind.Fund, '017510001')).key))).status).toBe(403);
+      expect(
+        (
+          await t
+            .http()
+            .get('/v1/vendors')
+            .set(bearer((await t.partner(PartnerKind.Fund, '017510001')).key))
+        ).status,
+      ).toBe(403);
     });
   });
 
@@ -338,7 +420,10 @@ describe('the built-in SFTP server', () => {
     await t.close();
     t = undefined as never;
     const refused = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(false); });
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once('error', () => resolve(true));
     });
     expect(refused).toBe(true);

@@ -28,7 +28,12 @@ describe('signing keys shared by several instances (one DATA_DIR)', () => {
     const rotated = a.rotate().keyId;
     expect(rotated).not.toBe(first);
     // Published by the other instance on the next read of the list (a receipt signed by A verifies through B).
-    expect(b.publicKeys().map((k) => [k.keyId, k.current])).toEqual(expect.arrayContaining([[first, false], [rotated, true]]));
+    expect(b.publicKeys().map((k) => [k.keyId, k.current])).toEqual(
+      expect.arrayContaining([
+        [first, false],
+        [rotated, true],
+      ]),
+    );
     const signed = a.sign('payload');
     expect(b.verify('payload', signed)).toBe(true);
     // B signs with the new key once its view is older than the refresh interval.
@@ -40,7 +45,10 @@ describe('signing keys shared by several instances (one DATA_DIR)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-signing-'));
     dirs.push(dir);
     const a = service(dir);
-    writeFileSync(path.join(dir, 'keys', 'signing', 'deadbeefdeadbeef.key'), '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2Vw');
+    writeFileSync(
+      path.join(dir, 'keys', 'signing', 'deadbeefdeadbeef.key'),
+      '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2Vw',
+    );
     expect(a.publicKeys()).toHaveLength(1);
     expect(a.verify('z', a.sign('z'))).toBe(true);
   });

@@ -15,7 +15,9 @@ describe('the program on its embedded defaults', () => {
     killPrograms();
     for (const close of closers.splice(0)) await close();
   });
-  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   function dataDir(): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vitale-start-'));
@@ -25,14 +27,23 @@ describe('the program on its embedded defaults', () => {
   }
 
   async function environment(extra: Record<string, string> = {}): Promise<Record<string, string>> {
-    return { DATA_DIR: dataDir(), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), SFTP_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...extra };
+    return {
+      DATA_DIR: dataDir(),
+      PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      SFTP_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+      ...extra,
+    };
   }
 
   const stop = (p: Program) => p.stop();
 
   const call = async (base: string, key: string, method: string, url: string, body?: unknown) => {
     const res = await fetch(`${base}${url}`, {
-      method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
@@ -60,11 +71,19 @@ describe('the program on its embedded defaults', () => {
 
   it('logs a few lines before its banner (no route list) and not one error on a clean stop', async () => {
     const p = await start(await environment({ LOG_LEVEL: 'info' }));
-    const before = p.output().slice(0, p.output().indexOf('is running')).split('\n').filter((l) => l.startsWith('{'));
+    const before = p
+      .output()
+      .slice(0, p.output().indexOf('is running'))
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(before.filter((l) => /"context":"(RouterExplorer|RoutesResolver|InstanceLoader)"/.test(l))).toEqual([]);
     expect(before.length).toBeLessThan(10);
     expect(await stop(p)).toBe(0);
-    const lines = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg?: string });
+    const lines = p
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; msg?: string });
     expect(lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
     expect(lines.at(-1)?.msg).toBe('stopped');
   }, 180_000);
@@ -74,14 +93,22 @@ describe('the program on its embedded defaults', () => {
     const base = `http://127.0.0.1:${env.PORT}`;
     const p = await start(env);
     const key = readFileSync(path.join(env.DATA_DIR, 'bootstrap-operator.key'), 'utf8').trim();
-    const fund = await call(base, key, 'POST', '/v1/partners', { kind: 'fund', name: 'CPAM en attente', organismeCode: '017510001' });
+    const fund = await call(base, key, 'POST', '/v1/partners', {
+      kind: 'fund',
+      name: 'CPAM en attente',
+      organismeCode: '017510001',
+    });
     const fundKey = (await call(base, key, 'POST', `/v1/partners/${fund.body.id}/api-keys`, {})).body.key as string;
 
     // Each request has sent its headers and half its body when SIGTERM arrives; the rest follows after it.
     const names = Array.from({ length: 8 }, (_, i) => `Borne en vol ${i}`);
-    const inFlight = names.map((name) => halfSent(Number(env.PORT), key, '/v1/partners', JSON.stringify({ kind: 'kiosk', name })));
+    const inFlight = names.map((name) =>
+      halfSent(Number(env.PORT), key, '/v1/partners', JSON.stringify({ kind: 'kiosk', name })),
+    );
     // A long poll in flight too: it must end with its (empty) page, not be cut.
-    const longPoll = fetch(`${base}/v1/events?wait=30`, { headers: { authorization: `Bearer ${fundKey}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const longPoll = fetch(`${base}/v1/events?wait=30`, { headers: { authorization: `Bearer ${fundKey}` } }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as any }),
+    );
     await Promise.all(inFlight.map((r) => r.headersSent));
     await new Promise((r) => setTimeout(r, 300));
     p.child.kill('SIGTERM');
@@ -114,19 +141,36 @@ describe('the program on its embedded defaults', () => {
     const hook = receiver.url;
 
     const env = await environment({
-      SHUTDOWN_TIMEOUT_MS: '1000', WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', JOBS_POLL_SECONDS: '0.5', JOBS_RECOVERY_SECONDS: '1',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      WEBHOOK_TIMEOUT_MS: '60000',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      JOBS_POLL_SECONDS: '0.5',
+      JOBS_RECOVERY_SECONDS: '1',
     });
     const base = `http://127.0.0.1:${env.PORT}`;
     const first = await start(env);
     const key = readFileSync(path.join(env.DATA_DIR, 'bootstrap-operator.key'), 'utf8').trim();
-    const fund = await call(base, key, 'POST', '/v1/partners', { kind: 'fund', name: 'CPAM de Paris', organismeCode: '017510001' });
+    const fund = await call(base, key, 'POST', '/v1/partners', {
+      kind: 'fund',
+      name: 'CPAM de Paris',
+      organismeCode: '017510001',
+    });
     const fundKey = (await call(base, key, 'POST', `/v1/partners/${fund.body.id}/api-keys`, {})).body.key as string;
-    expect((await call(base, fundKey, 'POST', '/v1/webhooks', { url: hook, eventTypes: ['request.form_sent'] })).status).toBe(201);
+    expect(
+      (await call(base, fundKey, 'POST', '/v1/webhooks', { url: hook, eventTypes: ['request.form_sent'] })).status,
+    ).toBe(201);
     const person = await call(base, fundKey, 'POST', '/v1/beneficiaries', {
-      nir: makeNir('1850575123456'), firstName: 'Jean', birthName: 'Martin', birthDate: '1985-05-14', addressLines: ['12 rue des Lilas', '75011 Paris'],
+      nir: makeNir('1850575123456'),
+      firstName: 'Jean',
+      birthName: 'Martin',
+      birthDate: '1985-05-14',
+      addressLines: ['12 rue des Lilas', '75011 Paris'],
     });
     expect(person.status).toBe(201);
-    expect((await call(base, fundKey, 'POST', '/v1/card-requests', { beneficiaryId: person.body.id, reason: 'first_card' })).status).toBe(201);
+    expect(
+      (await call(base, fundKey, 'POST', '/v1/card-requests', { beneficiaryId: person.body.id, reason: 'first_card' }))
+        .status,
+    ).toBe(201);
     await until(() => receiver.calls() === 1, 'the first delivery call');
 
     // The stop gives up on the delivery after SHUTDOWN_TIMEOUT_MS, stops the database and exits 0.
@@ -152,19 +196,32 @@ function halfSent(port: number, key: string, url: string, body: string) {
   let finish!: () => void;
   let headersSent!: Promise<void>;
   const response = new Promise<{ status?: number; body: string; error?: string }>((resolve) => {
-    const req = http.request({
-      host: '127.0.0.1', port, method: 'POST', path: url, agent: false,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': bytes.length },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode, body: text }));
-      res.on('error', (e) => resolve({ status: res.statusCode, body: text, error: e.message }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: url,
+        agent: false,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': bytes.length },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+        res.on('error', (e) => resolve({ status: res.statusCode, body: text, error: e.message }));
+      },
+    );
     req.on('error', (e) => resolve({ body: '', error: e.message }));
     headersSent = new Promise((r) => req.write(bytes.subarray(0, half), () => r()));
     finish = () => req.end(bytes.subarray(half));
   });
-  return { response, finish: () => finish(), get headersSent() { return headersSent; } };
+  return {
+    response,
+    finish: () => finish(),
+    get headersSent() {
+      return headersSent;
+    },
+  };
 }

@@ -61,15 +61,18 @@ describe('synthetic beneficiaries', () => {
     const orgs = new Set(ORGANISMES);
     rows.forEach((r, i) => {
       const fail = (what: string) => problems.push(`row ${i}: ${what}`);
-      if (r.birthDate.slice(2, 4) !== r.nir.slice(1, 3) || r.birthDate.slice(5, 7) !== r.nir.slice(3, 5)) fail('birth year/month differ from the NIR');
-      if (new Date(`${r.birthDate}T00:00:00Z`).toISOString().slice(0, 10) !== r.birthDate) fail('birth date does not exist');
+      if (r.birthDate.slice(2, 4) !== r.nir.slice(1, 3) || r.birthDate.slice(5, 7) !== r.nir.slice(3, 5))
+        fail('birth year/month differ from the NIR');
+      if (new Date(`${r.birthDate}T00:00:00Z`).toISOString().slice(0, 10) !== r.birthDate)
+        fail('birth date does not exist');
       if (r.birthDate > '2025-12-31' || r.birthDate < '1926-01-01') fail('birth date out of range');
       if (![1, 2, 3].includes(r.birthRank)) fail('birth rank');
       const periods = r.affiliations;
       if (periods.length === 0 || periods.at(-1)!.validTo !== null) fail('no current affiliation');
       if (periods[0] && periods[0].validFrom < r.birthDate) fail('affiliated before birth');
       for (let k = 0; k < periods.length - 1; k++) {
-        if (!(periods[k].validTo! > periods[k].validFrom) || periods[k].validTo !== periods[k + 1].validFrom) fail('periods overlap or leave a gap');
+        if (!(periods[k].validTo! > periods[k].validFrom) || periods[k].validTo !== periods[k + 1].validFrom)
+          fail('periods overlap or leave a gap');
       }
       if (periods.some((p) => !orgs.has(p.organismeCode))) fail('unknown organisme');
     });
@@ -107,12 +110,23 @@ describe('synthetic beneficiaries', () => {
 
 describe('seed:synthetic arguments', () => {
   it('accepts --beneficiaries and --seed, with separators', () => {
-    expect(parseSeedArgs(['--beneficiaries', '1_000', '--seed=7'])).toMatchObject({ kind: 'run', args: { beneficiaries: 1000, seed: 7 } });
+    expect(parseSeedArgs(['--beneficiaries', '1_000', '--seed=7'])).toMatchObject({
+      kind: 'run',
+      args: { beneficiaries: 1000, seed: 7 },
+    });
     expect(parseSeedArgs(['--help'])).toEqual({ kind: 'help' });
   });
 
   it('refuses bad arguments with a message', () => {
-    for (const argv of [[], ['--beneficiaries'], ['--beneficiaries', 'ten'], ['--beneficiaries', '0'], ['--beneficiaries', '5', '--seed', '-1'], ['--rows', '5'], ['--beneficiaries', '5', '--beneficiaries', '6']]) {
+    for (const argv of [
+      [],
+      ['--beneficiaries'],
+      ['--beneficiaries', 'ten'],
+      ['--beneficiaries', '0'],
+      ['--beneficiaries', '5', '--seed', '-1'],
+      ['--rows', '5'],
+      ['--beneficiaries', '5', '--beneficiaries', '6'],
+    ]) {
       const parsed = parseSeedArgs(argv);
       expect(parsed.kind, argv.join(' ')).toBe('error');
     }
@@ -136,7 +150,9 @@ describe('COPY writer', () => {
   it('writes 5,000 beneficiaries, each with one current affiliation, spread over the regimes', async () => {
     const result = await writeSynthetic(db.url, { count: 5000, seed: 3, chunkSize: 2000 });
     expect(result).toMatchObject({ beneficiaries: 5000, offset: 0, stopped: false });
-    const { rows: [counts] } = await client.query(`
+    const {
+      rows: [counts],
+    } = await client.query(`
       SELECT (SELECT count(*) FROM beneficiary)::int AS beneficiaries,
              (SELECT count(*) FROM affiliation)::int AS affiliations,
              (SELECT count(*) FROM beneficiary b WHERE (SELECT count(*) FROM affiliation a WHERE a.beneficiary_id = b.id AND a.valid_to IS NULL) = 1)::int AS with_one_current`);
@@ -151,7 +167,9 @@ describe('COPY writer', () => {
     expect(share['01']).toBeLessThan(0.93);
     expect(share['02']).toBeGreaterThan(0.035);
     expect(share['02']).toBeLessThan(0.08);
-    const { rows: organismes } = await client.query(`SELECT count(DISTINCT organisme_code)::int AS n FROM affiliation WHERE organisme_code LIKE '01%'`);
+    const { rows: organismes } = await client.query(
+      `SELECT count(DISTINCT organisme_code)::int AS n FROM affiliation WHERE organisme_code LIKE '01%'`,
+    );
     expect(organismes[0].n).toBeGreaterThan(5);
   });
 
@@ -166,7 +184,7 @@ describe('COPY writer', () => {
 describe('seed:synthetic progress and summary', () => {
   const lines = (chunks: string[]) => chunks.join('').split('\n').filter(Boolean);
 
-  it('the bar\'s last line and the summary give one rate, over the loading only', () => {
+  it("the bar's last line and the summary give one rate, over the loading only", () => {
     const written: string[] = [];
     const bar = new ProgressBar(1000, 'beneficiaries', { write: (t: string) => written.push(t), isTTY: false });
     for (let n = 0; n <= 1000; n += 50) bar.update(n);
@@ -183,8 +201,11 @@ describe('seed:synthetic progress and summary', () => {
   it('`npm run seed:synthetic` ends with the rate its bar showed last', async () => {
     const db = await createTestDatabase();
     try {
-      const res = spawnSync(process.execPath, [path.resolve('dist/src/cli/seed-synthetic.js'), '--beneficiaries', '3000', '--chunk-size', '500'],
-        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+      const res = spawnSync(
+        process.execPath,
+        [path.resolve('dist/src/cli/seed-synthetic.js'), '--beneficiaries', '3000', '--chunk-size', '500'],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' } },
+      );
       expect(res.status, res.stderr).toBe(0);
       const barRate = /3,000\/3,000 ([\d,]+) beneficiaries\/s/.exec(lines([res.stderr]).at(-1) ?? '')?.[1];
       const summaryRate = /: ([\d,]+) beneficiaries\/s/.exec(res.stdout)?.[1];

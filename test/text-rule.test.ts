@@ -3,11 +3,24 @@ import { isPrintable, textFault, textFaultMessage } from '../src/platform/valida
 
 describe('the printable-text rule', () => {
   it('accepts ordinary text, accents, punctuation and emoji pairs', () => {
-    for (const s of ['Pharmacie du Centre', 'Élodie d’Arc', 'n° 12, bât. B', '€ 10', 'ok 👍']) expect(isPrintable(s)).toBe(true);
+    for (const s of ['Pharmacie du Centre', 'Élodie d’Arc', 'n° 12, bât. B', '€ 10', 'ok 👍'])
+      expect(isPrintable(s)).toBe(true);
   });
 
   it('refuses NUL, controls, line breaks, bidi overrides, zero-width characters, BOM and lone surrogates', () => {
-    for (const s of ['a\u0000b', 'a\tb', 'a\nb', 'a\u0085b', '\u202Eabc', 'a\u2066b', 'a\u200Bb', '\uFEFFa', 'a\uD800', '\uDC00a', 'a\uFFFE']) {
+    for (const s of [
+      'a\u0000b',
+      'a\tb',
+      'a\nb',
+      'a\u0085b',
+      '\u202Eabc',
+      'a\u2066b',
+      'a\u200Bb',
+      '\uFEFFa',
+      'a\uD800',
+      '\uDC00a',
+      'a\uFFFE',
+    ]) {
       expect(isPrintable(s), JSON.stringify(s)).toBe(false);
     }
   });

@@ -18,7 +18,8 @@ describe('X-Forwarded-For is believed only from configured proxies', () => {
     try {
       await inOneMinute();
       const statuses: number[] = [];
-      for (let i = 0; i <= UPLOAD_LINK_REQUESTS_PER_MINUTE; i++) statuses.push((await upload(t, `203.0.113.${i + 1}`)).status);
+      for (let i = 0; i <= UPLOAD_LINK_REQUESTS_PER_MINUTE; i++)
+        statuses.push((await upload(t, `203.0.113.${i + 1}`)).status);
       expect(statuses.slice(0, UPLOAD_LINK_REQUESTS_PER_MINUTE).every((s) => s === 404)).toBe(true);
       expect(statuses.at(-1)).toBe(429);
     } finally {
@@ -32,7 +33,8 @@ describe('X-Forwarded-For is believed only from configured proxies', () => {
       await inOneMinute();
       const statuses: number[] = [];
       // The proxy appends the address it saw; whatever the client put before it is not believed.
-      for (let i = 0; i <= UPLOAD_LINK_REQUESTS_PER_MINUTE; i++) statuses.push((await upload(t, `198.51.100.${i + 1}, 203.0.113.50`)).status);
+      for (let i = 0; i <= UPLOAD_LINK_REQUESTS_PER_MINUTE; i++)
+        statuses.push((await upload(t, `198.51.100.${i + 1}, 203.0.113.50`)).status);
       expect(statuses.at(-1)).toBe(429);
       expect((await upload(t, '203.0.113.51')).status).toBe(404);
     } finally {
@@ -41,7 +43,9 @@ describe('X-Forwarded-For is believed only from configured proxies', () => {
   });
 
   it('refuses a TRUSTED_PROXIES entry that is no address, range or keyword, naming the variable', () => {
-    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, loopback, ::1' }).trustedProxies).toBe('10.0.0.0/8, loopback, ::1');
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, loopback, ::1' }).trustedProxies).toBe(
+      '10.0.0.0/8, loopback, ::1',
+    );
     expect(() => loadConfig({ TRUSTED_PROXIES: 'proxy.example' })).toThrow(ConfigError);
     expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(/TRUSTED_PROXIES/);
   });

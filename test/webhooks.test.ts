@@ -6,10 +6,23 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FundEventType } from '../src/events/event-types.js';
-import { WEBHOOK_MAX_ATTEMPTS, WebhookAttemptFailed, WebhookDeliveryService } from '../src/events/webhook-delivery.service.js';
+import {
+  WEBHOOK_MAX_ATTEMPTS,
+  WebhookAttemptFailed,
+  WebhookDeliveryService,
+} from '../src/events/webhook-delivery.service.js';
 import { signatureHeader } from '../src/events/webhook-signature.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
-import { appendEvents, eventually, fundEvent, ORG_A, ORG_B, sleep, webhookReceiver, type ReceivedCall } from './support/event-fixtures.js';
+import {
+  appendEvents,
+  eventually,
+  fundEvent,
+  ORG_A,
+  ORG_B,
+  sleep,
+  webhookReceiver,
+  type ReceivedCall,
+} from './support/event-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -26,13 +39,16 @@ function fakeDns(scripts: Record<string, (n: number) => string[]>) {
     asked[host] = (asked[host] ?? 0) + 1;
     return scripts[host](asked[host]).map((address) => ({ address, family: isIP(address) }));
   };
-  const notFound = (host: string) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host });
+  const notFound = (host: string) =>
+    Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host });
   const fakeLookup = (host: string, options: unknown, callback?: unknown) => {
     const list = answer(host);
     if (!list) return (real.lookup as (...a: unknown[]) => void).call(dns, host, options, callback);
     const cb = (typeof options === 'function' ? options : callback) as (...a: unknown[]) => void;
     const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
-    process.nextTick(() => (list.length === 0 ? cb(notFound(host)) : all ? cb(null, list) : cb(null, list[0].address, list[0].family)));
+    process.nextTick(() =>
+      list.length === 0 ? cb(notFound(host)) : all ? cb(null, list) : cb(null, list[0].address, list[0].family),
+    );
   };
   const fakePromisesLookup = async (host: string, options?: { all?: boolean }) => {
     const list = answer(host);
@@ -84,26 +100,42 @@ describe('webhooks', () => {
     receivers.push(r);
     return r;
   }
-  const subscribe = (key: string, body: Record<string, unknown>) => t.http().post('/v1/webhooks').set(bearer(key)).send(body);
+  const subscribe = (key: string, body: Record<string, unknown>) =>
+    t.http().post('/v1/webhooks').set(bearer(key)).send(body);
   const deliveryRow = async (subscriptionId: string, eventId: string) =>
-    (await t.dataSource.query(`SELECT status, attempts, last_error, delivered_at FROM webhook_delivery WHERE subscription_id = $1 AND event_id = $2`, [subscriptionId, eventId]))[0];
+    (
+      await t.dataSource.query(
+        `SELECT status, attempts, last_error, delivered_at FROM webhook_delivery WHERE subscription_id = $1 AND event_id = $2`,
+        [subscriptionId, eventId],
+      )
+    )[0];
 
   it('signs as documented (the test vector of docs/formats/events-and-webhooks.md)', () => {
-    expect(signatureHeader('whsec_test', 1700000000, '{"id":"1"}')).toBe('t=1700000000,v1=11bf4466ea17c3df3fd743af0b435368e16b7a05eb8eced85e8c4670767bdec5');
+    expect(signatureHeader('whsec_test', 1700000000, '{"id":"1"}')).toBe(
+      't=1700000000,v1=11bf4466ea17c3df3fd743af0b435368e16b7a05eb8eced85e8c4670767bdec5',
+    );
   });
 
   it('refuses bad subscriptions with 400 and writes nothing', async () => {
     const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_subscription`))[0].n;
     const before = await count();
     for (const body of [
-      { url: 'ftp://files.example/hook' }, { url: 'javascript:alert(1)' }, { url: 'https://user:pass@hooks.example/h' }, { url: 'not a url' }, { url: `https://x.example/${'a'.repeat(500)}` },
-      { url: 'https://x.example/h', eventTypes: ['card.teleported'] }, { url: 'https://x.example/h', extra: true }, {},
+      { url: 'ftp://files.example/hook' },
+      { url: 'javascript:alert(1)' },
+      { url: 'https://user:pass@hooks.example/h' },
+      { url: 'not a url' },
+      { url: `https://x.example/${'a'.repeat(500)}` },
+      { url: 'https://x.example/h', eventTypes: ['card.teleported'] },
+      { url: 'https://x.example/h', extra: true },
+      {},
     ]) {
       const res = await subscribe(fundA, body).expect(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
-    expect((await subscribe(t.operatorKey, { url: 'https://x.example/h' }).expect(403)).body.code).toBe('PARTNER_KIND_FORBIDDEN');
+    expect((await subscribe(t.operatorKey, { url: 'https://x.example/h' }).expect(403)).body.code).toBe(
+      'PARTNER_KIND_FORBIDDEN',
+    );
     expect(await count()).toBe(before);
   });
 
@@ -119,9 +151,13 @@ describe('webhooks', () => {
     const one = await t.http().get(`/v1/webhooks/${created.body.id}`).set(bearer(fundA)).expect(200);
     expect(one.body.secret).toBeUndefined();
 
-    const row = await t.dataSource.query(`SELECT row_to_json(s)::text AS j FROM webhook_subscription s WHERE id = $1`, [created.body.id]);
+    const row = await t.dataSource.query(`SELECT row_to_json(s)::text AS j FROM webhook_subscription s WHERE id = $1`, [
+      created.body.id,
+    ]);
     expect(row[0].j).not.toContain(created.body.secret.slice(6));
-    const audit = await t.dataSource.query(`SELECT details::text AS d FROM audit_entry WHERE entity_id = $1`, [created.body.id]);
+    const audit = await t.dataSource.query(`SELECT details::text AS d FROM audit_entry WHERE entity_id = $1`, [
+      created.body.id,
+    ]);
     expect(audit.length).toBe(1);
     expect(audit[0].d).not.toContain(created.body.secret.slice(6));
     expect(audit[0].d).not.toContain('fund-own-token');
@@ -147,16 +183,29 @@ describe('webhooks', () => {
     // Another subscription's secret does not verify it, nor does a tampered body.
     const other = await subscribe(fundA, { url: 'https://elsewhere.example/h' }).expect(201);
     expect(verifySignature(other.body.secret, call)).toBe(false);
-    expect(verifySignature(sub.body.secret, { ...call, body: call.body.replace('100000000042', '100000000043') })).toBe(false);
+    expect(verifySignature(sub.body.secret, { ...call, body: call.body.replace('100000000042', '100000000043') })).toBe(
+      false,
+    );
     expect(JSON.parse(call.body)).toEqual({
-      id: e.id, type: 'card.shipped', organismeCode: ORG_A, subjectType: 'card', subjectId: e.subjectId, data: { serial: '100000000042' },
+      id: e.id,
+      type: 'card.shipped',
+      organismeCode: ORG_A,
+      subjectType: 'card',
+      subjectId: e.subjectId,
+      data: { serial: '100000000042' },
       createdAt: new Date(e.createdAt).toISOString(),
     });
     await eventually(async () => (await deliveryRow(sub.body.id, e.id)).status === 'delivered');
     expect(await deliveryRow(sub.body.id, e.id)).toMatchObject({ status: 'delivered', attempts: 1, last_error: null });
 
     const page = await t.http().get(`/v1/webhooks/${sub.body.id}/deliveries`).set(bearer(fundA)).expect(200);
-    expect(page.body.items[0]).toMatchObject({ eventId: e.id, eventType: 'card.shipped', status: 'delivered', attempts: 1, lastError: null });
+    expect(page.body.items[0]).toMatchObject({
+      eventId: e.id,
+      eventType: 'card.shipped',
+      status: 'delivered',
+      attempts: 1,
+      lastError: null,
+    });
     await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(204);
     await t.http().delete(`/v1/webhooks/${other.body.id}`).set(bearer(fundA)).expect(204);
   });
@@ -178,7 +227,12 @@ describe('webhooks', () => {
 
     await sleep(2500);
     expect(r.calls).toHaveLength(2);
-    const page = await t.http().get(`/v1/webhooks/${sub.body.id}/deliveries`).query({ status: 'delivered' }).set(bearer(fundA)).expect(200);
+    const page = await t
+      .http()
+      .get(`/v1/webhooks/${sub.body.id}/deliveries`)
+      .query({ status: 'delivered' })
+      .set(bearer(fundA))
+      .expect(200);
     expect(page.body.items.filter((d: { eventId: string }) => d.eventId === e.id)).toHaveLength(1);
     await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(204);
   });
@@ -195,8 +249,14 @@ describe('webhooks', () => {
     await appendEvents(t, fundEvent(), fundEvent());
     await sleep(4000); // longer than the first back-off
     expect(r.calls.length).toBe(callsAtDeletion);
-    expect(await deliveryRow(sub.body.id, e.id)).toMatchObject({ status: 'failed', last_error: 'subscription deleted' });
-    const rows = await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_delivery WHERE subscription_id = $1`, [sub.body.id]);
+    expect(await deliveryRow(sub.body.id, e.id)).toMatchObject({
+      status: 'failed',
+      last_error: 'subscription deleted',
+    });
+    const rows = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM webhook_delivery WHERE subscription_id = $1`,
+      [sub.body.id],
+    );
     expect(rows[0].n).toBe(1);
     await t.http().get(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(404);
     await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fundA)).expect(404);
@@ -213,14 +273,25 @@ describe('webhooks', () => {
       [ORG_A, r.url],
     );
     const subscriptionId = created[0].id as string;
-    await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [subscriptionId, e.id]);
+    await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [
+      subscriptionId,
+      e.id,
+    ]);
     const service = t.app.get(WebhookDeliveryService);
     for (let i = 1; i < WEBHOOK_MAX_ATTEMPTS; i++) {
       await expect(service.deliver(subscriptionId, e.id)).rejects.toBeInstanceOf(WebhookAttemptFailed);
-      expect(await deliveryRow(subscriptionId, e.id)).toMatchObject({ status: 'pending', attempts: i, last_error: 'HTTP 502' });
+      expect(await deliveryRow(subscriptionId, e.id)).toMatchObject({
+        status: 'pending',
+        attempts: i,
+        last_error: 'HTTP 502',
+      });
     }
     expect(await service.deliver(subscriptionId, e.id)).toBe('failed');
-    expect(await deliveryRow(subscriptionId, e.id)).toMatchObject({ status: 'failed', attempts: WEBHOOK_MAX_ATTEMPTS, last_error: 'HTTP 502' });
+    expect(await deliveryRow(subscriptionId, e.id)).toMatchObject({
+      status: 'failed',
+      attempts: WEBHOOK_MAX_ATTEMPTS,
+      last_error: 'HTTP 502',
+    });
     expect(WEBHOOK_MAX_ATTEMPTS).toBe(9);
     // A late retry of a given-up or delivered delivery calls nobody.
     const calls = r.calls.length;
@@ -236,17 +307,30 @@ describe('webhooks', () => {
       `INSERT INTO webhook_subscription (organisme_code, partner_id, url) SELECT $1, id, $2 FROM partner WHERE organisme_code = $1 LIMIT 1 RETURNING id::text`,
       [ORG_A, r.url],
     );
-    await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [created[0].id, e.id]);
-    await expect(t.app.get(WebhookDeliveryService).deliver(created[0].id, e.id)).rejects.toThrow(/timeout after 500 ms/);
-    expect(await deliveryRow(created[0].id, e.id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timeout after 500 ms' });
+    await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [
+      created[0].id,
+      e.id,
+    ]);
+    await expect(t.app.get(WebhookDeliveryService).deliver(created[0].id, e.id)).rejects.toThrow(
+      /timeout after 500 ms/,
+    );
+    expect(await deliveryRow(created[0].id, e.id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_error: 'timeout after 500 ms',
+    });
     await t.dataSource.query(`UPDATE webhook_subscription SET active = false WHERE id = $1`, [created[0].id]);
   });
 
-  it('a fund never sees, lists or deletes another organisme\'s webhooks (same 404 as unknown)', async () => {
+  it("a fund never sees, lists or deletes another organisme's webhooks (same 404 as unknown)", async () => {
     const mine = await subscribe(fundB, { url: 'https://b.example/hook' }).expect(201);
     for (const key of [fundA]) {
       const a = await t.http().get(`/v1/webhooks/${mine.body.id}`).set(bearer(key)).expect(404);
-      const unknown = await t.http().get('/v1/webhooks/00000000-0000-4000-8000-000000000000').set(bearer(key)).expect(404);
+      const unknown = await t
+        .http()
+        .get('/v1/webhooks/00000000-0000-4000-8000-000000000000')
+        .set(bearer(key))
+        .expect(404);
       expect(a.body.code).toBe('WEBHOOK_NOT_FOUND');
       expect(unknown.body.code).toBe('WEBHOOK_NOT_FOUND');
       expect(a.body.detail).toBe(unknown.body.detail);
@@ -257,7 +341,12 @@ describe('webhooks', () => {
     }
     await t.http().get('/v1/webhooks/not-a-uuid').set(bearer(fundB)).expect(404);
     // Operators see every organisme's, for support.
-    const op = await t.http().get('/v1/webhooks').query({ organismeCode: ORG_B }).set(bearer(t.operatorKey)).expect(200);
+    const op = await t
+      .http()
+      .get('/v1/webhooks')
+      .query({ organismeCode: ORG_B })
+      .set(bearer(t.operatorKey))
+      .expect(200);
     expect(op.body.items.map((s: { id: string }) => s.id)).toContain(mine.body.id);
     await t.http().get(`/v1/webhooks/${mine.body.id}`).set(bearer(fundB)).expect(200);
   });
@@ -301,7 +390,8 @@ describe('webhook targets when private ones are not allowed (production)', () =>
     await t?.close();
   });
   const subscribe = (url: string) => t.http().post('/v1/webhooks').set(bearer(fund)).send({ url });
-  const subscriptions = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_subscription`))[0].n;
+  const subscriptions = async () =>
+    (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_subscription`))[0].n;
 
   it('refuses a private or unresolvable target at registration, with a code and without echoing the URL', async () => {
     const resolver = fakeDns({
@@ -313,8 +403,14 @@ describe('webhook targets when private ones are not allowed (production)', () =>
     try {
       const before = await subscriptions();
       for (const url of [
-        'http://127.0.0.1:8080/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]:9000/hook',
-        'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0/hook', 'http://localhost:3000/v1/partners', 'http://internal.rebind.test/hook',
+        'http://127.0.0.1:8080/hook',
+        'http://10.1.2.3/hook',
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[::1]:9000/hook',
+        'http://[::ffff:127.0.0.1]/hook',
+        'http://0.0.0.0/hook',
+        'http://localhost:3000/v1/partners',
+        'http://internal.rebind.test/hook',
         'https://mixed.rebind.test/hook',
       ]) {
         const res = await subscribe(url).expect(400);
@@ -349,12 +445,20 @@ describe('webhook targets when private ones are not allowed (production)', () =>
       // The event first: the subscription made after it gets no job, and the one delivery is driven here.
       const [e] = await appendEvents(t, fundEvent({ subjectId: 'rebinding' }));
       const sub = await subscribe(`http://rebind.rebind.test:${port}/hooks/vitale`).expect(201);
-      await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [sub.body.id, e.id]);
+      await t.dataSource.query(`INSERT INTO webhook_delivery (subscription_id, event_id) VALUES ($1, $2)`, [
+        sub.body.id,
+        e.id,
+      ]);
       callQuestions = 0;
-      await expect(t.app.get(WebhookDeliveryService).deliver(sub.body.id, e.id)).rejects.toBeInstanceOf(WebhookAttemptFailed);
+      await expect(t.app.get(WebhookDeliveryService).deliver(sub.body.id, e.id)).rejects.toBeInstanceOf(
+        WebhookAttemptFailed,
+      );
       expect(r.calls).toHaveLength(0);
       expect(callQuestions).toBe(1);
-      const [row] = await t.dataSource.query(`SELECT attempts, last_error FROM webhook_delivery WHERE subscription_id = $1`, [sub.body.id]);
+      const [row] = await t.dataSource.query(
+        `SELECT attempts, last_error FROM webhook_delivery WHERE subscription_id = $1`,
+        [sub.body.id],
+      );
       expect(row.attempts).toBe(1);
       expect(row.last_error).toMatch(/^(timeout after 500 ms|connection failed: \w+)$/);
       await t.http().delete(`/v1/webhooks/${sub.body.id}`).set(bearer(fund)).expect(204);
@@ -367,7 +471,17 @@ describe('webhook targets when private ones are not allowed (production)', () =>
 describe('webhook targets', () => {
   it('refuses private, loopback and link-local addresses and accepts public ones', async () => {
     const { isPrivateAddress, refusedTarget } = await import('../src/events/webhook-address.guard.js');
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
     for (const a of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) expect(isPrivateAddress(a), a).toBe(false);

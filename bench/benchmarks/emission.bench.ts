@@ -22,7 +22,15 @@ import { RegisterClock } from '../../src/register/register-clock.js';
 import { writeSynthetic } from '../../src/synthetic/copy-writer.js';
 import { insertRows, readChainRows, type TableRows } from '../support/emission-baseline.js';
 import {
-  AGE_BINARY, allShippedReturnFile, createDefaultVendor, decryptPersoFile, insertReadyRequests, serialsOfPersoFile, startChainApp, storeSharedPhoto, type BenchVendor,
+  AGE_BINARY,
+  allShippedReturnFile,
+  createDefaultVendor,
+  decryptPersoFile,
+  insertReadyRequests,
+  serialsOfPersoFile,
+  startChainApp,
+  storeSharedPhoto,
+  type BenchVendor,
 } from '../support/emission-fixtures.js';
 import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
 
@@ -51,7 +59,12 @@ interface ChainTimes {
  * size (500) and orders it in one set-based transaction (`OrdersService.autoOrderMany`); `concurrency` fetches
  * at once, as that many workers would.
  */
-async function orderAll(ctx: BenchContext, app: NestFastifyApplication, requestIds: readonly string[], concurrency: number): Promise<void> {
+async function orderAll(
+  ctx: BenchContext,
+  app: NestFastifyApplication,
+  requestIds: readonly string[],
+  concurrency: number,
+): Promise<void> {
   const orders = app.get(OrdersService);
   const fetch = JOB_SPECS[JobName.EmissionAutoOrder].batchSize;
   const chunks: string[][] = [];
@@ -64,7 +77,8 @@ async function orderAll(ctx: BenchContext, app: NestFastifyApplication, requestI
       const chunk = chunks[next++];
       const outcomes = await orders.autoOrderMany(chunk);
       const refused = outcomes.filter((o) => o instanceof DomainError);
-      if (refused.length) throw new Error(`emission: ${refused.length} automatic orders refused (${(refused[0] as DomainError).code})`);
+      if (refused.length)
+        throw new Error(`emission: ${refused.length} automatic orders refused (${(refused[0] as DomainError).code})`);
       done += chunk.length;
       ctx.log(`emission:   ordered ${done} (${Math.round(done / seconds(started))}/s)`);
     }
@@ -73,12 +87,19 @@ async function orderAll(ctx: BenchContext, app: NestFastifyApplication, requestI
 }
 
 async function runChain(
-  ctx: BenchContext, app: NestFastifyApplication, vendor: BenchVendor, requestIds: readonly string[], concurrency: number, chipKeys: readonly CardKeys[],
+  ctx: BenchContext,
+  app: NestFastifyApplication,
+  vendor: BenchVendor,
+  requestIds: readonly string[],
+  concurrency: number,
+  chipKeys: readonly CardKeys[],
 ): Promise<{ times: ChainTimes; batches: BuiltBatch[]; files: Map<string, string> }> {
   const folders = app.get(SftpFolders);
   const n = requestIds.length;
 
-  ctx.log(`emission: (1) ordering ${n} cards, set-based fetches of ${JOB_SPECS[JobName.EmissionAutoOrder].batchSize}, ${concurrency} at once`);
+  ctx.log(
+    `emission: (1) ordering ${n} cards, set-based fetches of ${JOB_SPECS[JobName.EmissionAutoOrder].batchSize}, ${concurrency} at once`,
+  );
   let t = performance.now();
   await orderAll(ctx, app, requestIds, concurrency);
   const order_s = seconds(t);
@@ -92,7 +113,10 @@ async function runChain(
   const batches: BuiltBatch[] = [];
   for (;;) {
     const built = await builder.build(systemActor());
-    if (built.waitingWithoutVendor || built.waitingWithoutRecipient) throw new Error(`${built.waitingWithoutVendor + built.waitingWithoutRecipient} ordered cards have no vendor to go to`);
+    if (built.waitingWithoutVendor || built.waitingWithoutRecipient)
+      throw new Error(
+        `${built.waitingWithoutVendor + built.waitingWithoutRecipient} ordered cards have no vendor to go to`,
+      );
     if (built.batches.length === 0) break;
     batches.push(...built.batches);
   }
@@ -111,7 +135,9 @@ async function runChain(
   const files_s = seconds(t);
   ctx.log(`emission:   ${files.size} files in ${files_s.toFixed(1)} s`);
 
-  ctx.log('emission: (4) return files: vendor reports every card SHIPPED with its chip keys (ret/2), intake, ingestion');
+  ctx.log(
+    'emission: (4) return files: vendor reports every card SHIPPED with its chip keys (ret/2), intake, ingestion',
+  );
   t = performance.now();
   let vendor_s = 0;
   let keysUsed = 0;
@@ -120,10 +146,18 @@ async function runChain(
   for (const b of batches) {
     // The vendor: downloads and decrypts its file, personalises, uploads its return file into the inbox.
     const v = performance.now();
-    const serials = serialsOfPersoFile(await decryptPersoFile(vendor, await readFile(folders.file(vendor.login, VENDOR_OUTBOX, files.get(b.id)!))));
-    if (serials.length !== b.cardCount) throw new Error(`batch ${b.batchNumber}: ${serials.length} records in the file, ${b.cardCount} cards`);
+    const serials = serialsOfPersoFile(
+      await decryptPersoFile(vendor, await readFile(folders.file(vendor.login, VENDOR_OUTBOX, files.get(b.id)!))),
+    );
+    if (serials.length !== b.cardCount)
+      throw new Error(`batch ${b.batchNumber}: ${serials.length} records in the file, ${b.cardCount} cards`);
     const name = `RET_${b.batchNumber.padStart(8, '0')}.txt`;
-    await folders.publish(vendor.login, VENDOR_INBOX, name, allShippedReturnFile(vendor.login, serials, chipKeys.slice(keysUsed, keysUsed + serials.length)));
+    await folders.publish(
+      vendor.login,
+      VENDOR_INBOX,
+      name,
+      allShippedReturnFile(vendor.login, serials, chipKeys.slice(keysUsed, keysUsed + serials.length)),
+    );
     keysUsed += serials.length;
     vendor_s += seconds(v);
     // The system: what the SFTP server calls when a file lands in an inbox, then the ingestion job's work.
@@ -135,18 +169,29 @@ async function runChain(
     }
   }
   const returns_s = seconds(t) - vendor_s;
-  ctx.log(`emission:   ${batches.length} return files in ${returns_s.toFixed(1)} s (and the vendor's side ${vendor_s.toFixed(1)} s)`);
+  ctx.log(
+    `emission:   ${batches.length} return files in ${returns_s.toFixed(1)} s (and the vendor's side ${vendor_s.toFixed(1)} s)`,
+  );
   return { times: { order_s, batch_s, files_s, returns_s, vendor_s }, batches, files };
 }
 
 /** Step (5): every card active with its manufacturing facts, every request completed, every file sound. Throws otherwise. */
-async function verifyChain(app: NestFastifyApplication, url: string, vendor: BenchVendor, n: number, batches: BuiltBatch[], files: Map<string, string>): Promise<void> {
+async function verifyChain(
+  app: NestFastifyApplication,
+  url: string,
+  vendor: BenchVendor,
+  n: number,
+  batches: BuiltBatch[],
+  files: Map<string, string>,
+): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const q = async (sql: string) => (await c.query(sql)).rows[0] as Record<string, number>;
     const problems: string[] = [];
-    const expect = (what: string, got: unknown, want: unknown) => { if (got !== want) problems.push(`${what}: ${String(got)}, expected ${String(want)}`); };
+    const expect = (what: string, got: unknown, want: unknown) => {
+      if (got !== want) problems.push(`${what}: ${String(got)}, expected ${String(want)}`);
+    };
     expect('cards with their chip keys', (await q(`SELECT count(*)::int AS n FROM card_key`)).n, n);
     const cards = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'active')::int AS active,
       count(*) FILTER (WHERE serial IS NOT NULL AND chip_id IS NOT NULL AND personalised_at IS NOT NULL AND shipped_at IS NOT NULL AND batch_id IS NOT NULL)::int AS facts,
@@ -155,13 +200,16 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
     expect('active cards', cards.active, n);
     expect('cards with serial, chip id, dates and batch', cards.facts, n);
     expect('card holders', cards.holders, n);
-    const requests = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE r.status = 'completed' AND c.state = 'active')::int AS completed
+    const requests =
+      await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE r.status = 'completed' AND c.state = 'active')::int AS completed
       FROM card_request r LEFT JOIN card c ON c.id = r.card_id`);
     expect('requests', requests.total, n);
     expect('requests completed with their card active', requests.completed, n);
     const steps = await q(`SELECT count(*)::int AS n FROM card_request_step`);
     expect('request step rows', steps.n, 4 * n); // photo_available, ordered, in_personalisation, completed
-    const b = await q(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'returned')::int AS returned, coalesce(sum(card_count), 0)::int AS cards FROM personalisation_batch`);
+    const b = await q(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'returned')::int AS returned, coalesce(sum(card_count), 0)::int AS cards FROM personalisation_batch`,
+    );
     expect('batches', b.total, batches.length);
     expect('batches returned', b.returned, batches.length);
     expect('cards in batches', b.cards, n);
@@ -170,9 +218,12 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
     expect('return files ingested', f.ingested, batches.length);
     expect('return lines applied', f.applied, n);
     expect('return lines rejected', f.rejected, 0);
-    const { rows: events } = await c.query<{ type: string; n: number }>(`SELECT type, count(*)::int AS n FROM fund_event GROUP BY type ORDER BY type`);
+    const { rows: events } = await c.query<{ type: string; n: number }>(
+      `SELECT type, count(*)::int AS n FROM fund_event GROUP BY type ORDER BY type`,
+    );
     const byType = Object.fromEntries(events.map((e) => [e.type, e.n]));
-    for (const type of ['card.ordered', 'card.in_personalisation', 'card.shipped']) expect(`${type} events`, byType[type], n);
+    for (const type of ['card.ordered', 'card.in_personalisation', 'card.shipped'])
+      expect(`${type} events`, byType[type], n);
     expect('event types', events.length, 3);
     // The files as the vendor checks them: detached signature over the encrypted bytes; once decrypted, the hash the
     // signature states, trailer count and hash.
@@ -184,10 +235,15 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
       const sig = JSON.parse(await readFile(folders.file(vendor.login, VENDOR_OUTBOX, `${name}.sig`), 'utf8'));
       if (!signing.verify(encrypted, sig)) problems.push(`${name}: signature does not verify`);
       const bytes = await decryptPersoFile(vendor, encrypted);
-      if (createHash('sha256').update(bytes).digest('hex') !== sig.plaintextSha256) problems.push(`${name}: the clear file is not the one signed`);
+      if (createHash('sha256').update(bytes).digest('hex') !== sig.plaintextSha256)
+        problems.push(`${name}: the clear file is not the one signed`);
       const trailerAt = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
       const [tag, count, digest] = bytes.toString('latin1', trailerAt, bytes.length - 1).split('|');
-      if (tag !== 'T' || Number(count) !== batch.cardCount || createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex') !== digest) {
+      if (
+        tag !== 'T' ||
+        Number(count) !== batch.cardCount ||
+        createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex') !== digest
+      ) {
         problems.push(`${name}: bad trailer`);
       }
     }
@@ -208,7 +264,8 @@ async function verifyChain(app: NestFastifyApplication, url: string, vendor: Ben
  */
 export const emissionBench: Benchmark = {
   name: 'emission',
-  description: 'cards/s from order to active (orders, batches, encrypted perso files, ret/2 return files) vs 1,000-row INSERTs of the same final rows',
+  description:
+    'cards/s from order to active (orders, batches, encrypted perso files, ret/2 return files) vs 1,000-row INSERTs of the same final rows',
   options: {
     cards: 'cards carried through the chain (default 100000)',
     concurrency: 'automatic-order fetches at once (default 2: one per core)',
@@ -229,12 +286,15 @@ export const emissionBench: Benchmark = {
     try {
       ctx.log(`emission: set-up: ${n} synthetic beneficiaries (COPY writer)`);
       const seeded = await writeSynthetic(db.url, { count: n, seed: SEED });
-      if (seeded.beneficiaries !== n) throw new Error(`the register holds ${seeded.beneficiaries} beneficiaries, not ${n}`);
+      if (seeded.beneficiaries !== n)
+        throw new Error(`the register holds ${seeded.beneficiaries} beneficiaries, not ${n}`);
       app = await startChainApp(db.url, dataDir, BATCH_SIZE);
       const vendor = await createDefaultVendor(app, VENDOR_LOGIN, dataDir);
       const photo = await storeSharedPhoto(app);
       chipBytes = photo.chipBytes;
-      ctx.log(`emission: set-up: ${n} card requests at photo_available with an accepted photo (shared chip image of ${photo.chipBytes} bytes)`);
+      ctx.log(
+        `emission: set-up: ${n} card requests at photo_available with an accepted photo (shared chip image of ${photo.chipBytes} bytes)`,
+      );
       const requestIds = await insertReadyRequests(db.url, app.get(RegisterClock).today(), photo);
       // Each chip generates its key pairs at personalisation: the chips' work, not the system's nor the vendor's
       // software's, so done before the timing starts.
@@ -258,7 +318,9 @@ export const emissionBench: Benchmark = {
     }
     const chainSeconds = times.order_s + times.batch_s + times.files_s + times.returns_s;
     const counts = Object.fromEntries(chainRows.map((t) => [t.table, t.rows.length]));
-    ctx.log(`emission: the chain wrote ${counts.card} cards, ${counts.card_key} chip keys, ${counts.fund_event} fund events, ${counts.audit_entry} audit entries`);
+    ctx.log(
+      `emission: the chain wrote ${counts.card} cards, ${counts.card_key} chip keys, ${counts.fund_event} fund events, ${counts.audit_entry} audit entries`,
+    );
 
     // --- the baseline: the same final rows, plain multi-row INSERTs, on the same register ---
     const baseDb = await ctx.freshDatabase();
@@ -271,9 +333,12 @@ export const emissionBench: Benchmark = {
       const c = new pg.Client({ connectionString: baseDb.url });
       await c.connect();
       try {
-        const { rows: [got] } = await c.query<{ card: number; card_key: number; fund_event: number; audit_entry: number }>(
+        const {
+          rows: [got],
+        } = await c.query<{ card: number; card_key: number; fund_event: number; audit_entry: number }>(
           `SELECT (SELECT count(*) FROM card WHERE state = 'active')::int AS card, (SELECT count(*) FROM card_key)::int AS card_key,
-                  (SELECT count(*) FROM fund_event)::int AS fund_event, (SELECT count(*) FROM audit_entry)::int AS audit_entry`);
+                  (SELECT count(*) FROM fund_event)::int AS fund_event, (SELECT count(*) FROM audit_entry)::int AS audit_entry`,
+        );
         for (const t of ['card', 'card_key', 'fund_event', 'audit_entry'] as const) {
           if (got[t] !== counts[t]) throw new Error(`baseline wrote ${got[t]} ${t} rows, the chain ${counts[t]}`);
         }

@@ -36,7 +36,8 @@ const PENDING_RECORDS = [{ recordType: 'coverage', version: 2, content: [{ aldDi
  */
 export const kioskBench: Benchmark = {
   name: 'kiosk',
-  description: 'kiosk/2: mix of checks and exchanges (90 % nothing to do, 10 % pending) vs a bare primary-key SELECT; exchanges/s vs a bare exchange',
+  description:
+    'kiosk/2: mix of checks and exchanges (90 % nothing to do, 10 % pending) vs a bare primary-key SELECT; exchanges/s vs a bare exchange',
   options: {
     cards: 'active cards on the synthetic register, each with its chip keys (default 1000000)',
     seconds: 'load duration of each of the four sides, in all (default 15)',
@@ -44,7 +45,8 @@ export const kioskBench: Benchmark = {
     connections: 'concurrent kiosks, one request at a time each (default 32)',
     pool: 'database connections of each side (default 8)',
     'open-every': 'the card opens the sealed records of one exchange in this many (default 16; 1 = every one)',
-    profile: 'for profiling (node --cpu-prof): run only one side for seconds (mix, exchange, checks = the mix without its exchanges, bare, bare-exchange); CPU per request, no ratios',
+    profile:
+      'for profiling (node --cpu-prof): run only one side for seconds (mix, exchange, checks = the mix without its exchanges, bare, bare-exchange); CPU per request, no ratios',
   },
   async run(ctx: BenchContext): Promise<Record<string, number>> {
     const cards = positiveIntOption(ctx, 'cards', 1_000_000);
@@ -68,49 +70,75 @@ export const kioskBench: Benchmark = {
         // Seeded as synthetic rows, the register's chip-record triggers skipped (as the opposition bench does): the
         // cards are at version 1 with only the records written below, the same data before and after a change.
         await c.query(`SET session_replication_role = replica`);
-        await c.query(`INSERT INTO card (beneficiary_id, organisme_code, state, serial, data_version)
+        await c.query(
+          `INSERT INTO card (beneficiary_id, organisme_code, state, serial, data_version)
                        SELECT b.id, a.organisme_code, 'active', $1::bigint + row_number() OVER (ORDER BY b.id) - 1, 1
-                         FROM beneficiary b JOIN affiliation a ON a.beneficiary_id = b.id AND a.valid_to IS NULL`, [FIRST_SERIAL.toString()]);
+                         FROM beneficiary b JOIN affiliation a ON a.beneficiary_id = b.id AND a.valid_to IS NULL`,
+          [FIRST_SERIAL.toString()],
+        );
         total = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM card')).rows[0].n);
         // 10 % of the cards have one record written by their fund and not yet on the chip.
-        await c.query(`INSERT INTO card_data_record (card_id, record_type, content, version)
+        await c.query(
+          `INSERT INTO card_data_record (card_id, record_type, content, version)
                        SELECT id, $1, $2::jsonb, $3 FROM card WHERE serial % 10 = 0`,
-          [PENDING_RECORDS[0].recordType, JSON.stringify(PENDING_RECORDS[0].content), PENDING_RECORDS[0].version]);
-        await c.query(`INSERT INTO card_update_state (card_id, target_version) SELECT id, 2 FROM card WHERE serial % 10 = 0`);
+          [PENDING_RECORDS[0].recordType, JSON.stringify(PENDING_RECORDS[0].content), PENDING_RECORDS[0].version],
+        );
+        await c.query(
+          `INSERT INTO card_update_state (card_id, target_version) SELECT id, 2 FROM card WHERE serial % 10 = 0`,
+        );
         // A history of finished exchanges (one card in five was updated once), as a register in service has: the
         // planner then sees kiosk_exchange as the large table it is, not as the empty one of a new database.
-        const partner = (await c.query<{ id: string }>(`INSERT INTO partner (kind, name) VALUES ('kiosk', 'bench kiosk history') RETURNING id`)).rows[0].id;
-        await c.query(`INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, status, finished_at)
-                       SELECT id, $1, 0, 1, ARRAY['coverage@1'], 'confirmed', now() FROM card WHERE serial % 5 = 1`, [partner]);
+        const partner = (
+          await c.query<{ id: string }>(
+            `INSERT INTO partner (kind, name) VALUES ('kiosk', 'bench kiosk history') RETURNING id`,
+          )
+        ).rows[0].id;
+        await c.query(
+          `INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, status, finished_at)
+                       SELECT id, $1, 0, 1, ARRAY['coverage@1'], 'confirmed', now() FROM card WHERE serial % 5 = 1`,
+          [partner],
+        );
         // And the audit trail such a register has: from empty, every few inserts would trigger an autoanalyze that
         // invalidates the cached plans of the statements writing to it (the disclosing exchanges audit there).
-        await c.query(`INSERT INTO audit_entry (actor_partner_id, actor_kind, action, entity_type, entity_id, organisme_code, details)
-                       SELECT $1, 'kiosk', 'card.data_written', 'card', id::text, organisme_code, '{}'::jsonb FROM card WHERE serial % 5 = 1`, [partner]);
+        await c.query(
+          `INSERT INTO audit_entry (actor_partner_id, actor_kind, action, entity_type, entity_id, organisme_code, details)
+                       SELECT $1, 'kiosk', 'card.data_written', 'card', id::text, organisme_code, '{}'::jsonb FROM card WHERE serial % 5 = 1`,
+          [partner],
+        );
         // Every card has its chip's keys (kiosk/2 sends a card without them back to kiosk/1): real P-256 pairs, made
         // on worker threads as chips make them; the generator keeps the private halves of the pending cards only.
         const keysStarted = performance.now();
         const pendingCount = Math.floor(total / 10) + 1;
         const kept = Buffer.from(new SharedArrayBuffer(pendingCount * CARD_KEY_BYTES));
         let keptCards = 0;
-        await generateCardKeyChunks(FIRST_SERIAL, total, Math.max(1, Math.min(4, os.availableParallelism())), async (chunk, n) => {
-          const serials: string[] = [];
-          const auth: Buffer[] = [];
-          const enc: Buffer[] = [];
-          for (let i = 0; i < n; i++) {
-            const at = i * CARD_KEY_BYTES;
-            const serial = chunk.readBigUInt64BE(at);
-            serials.push(serial.toString());
-            auth.push(chunk.subarray(at + 40, at + 105));
-            enc.push(chunk.subarray(at + 137, at + 202));
-            if (serial % 10n === 0n) chunk.copy(kept, (keptCards++) * CARD_KEY_BYTES, at, at + CARD_KEY_BYTES);
-          }
-          await c.query(`INSERT INTO card_key (card_id, auth_public_key, enc_public_key)
+        await generateCardKeyChunks(
+          FIRST_SERIAL,
+          total,
+          Math.max(1, Math.min(4, os.availableParallelism())),
+          async (chunk, n) => {
+            const serials: string[] = [];
+            const auth: Buffer[] = [];
+            const enc: Buffer[] = [];
+            for (let i = 0; i < n; i++) {
+              const at = i * CARD_KEY_BYTES;
+              const serial = chunk.readBigUInt64BE(at);
+              serials.push(serial.toString());
+              auth.push(chunk.subarray(at + 40, at + 105));
+              enc.push(chunk.subarray(at + 137, at + 202));
+              if (serial % 10n === 0n) chunk.copy(kept, keptCards++ * CARD_KEY_BYTES, at, at + CARD_KEY_BYTES);
+            }
+            await c.query(
+              `INSERT INTO card_key (card_id, auth_public_key, enc_public_key)
                          SELECT c.id, k.a, k.e FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS k(serial, a, e) JOIN card c ON c.serial = k.serial`,
-          [serials, auth, enc]);
-        });
+              [serials, auth, enc],
+            );
+          },
+        );
         pendingKeys = new SharedArrayBuffer(keptCards * CARD_KEY_BYTES);
         kept.copy(Buffer.from(pendingKeys), 0, 0, keptCards * CARD_KEY_BYTES);
-        ctx.log(`kiosk: ${total} cards' keys in ${((performance.now() - keysStarted) / 1000).toFixed(1)} s (${keptCards} pending cards' private keys kept)`);
+        ctx.log(
+          `kiosk: ${total} cards' keys in ${((performance.now() - keysStarted) / 1000).toFixed(1)} s (${keptCards} pending cards' private keys kept)`,
+        );
         await c.query(`SET session_replication_role = origin`);
         await c.query('ANALYZE');
       } finally {
@@ -120,22 +148,34 @@ export const kioskBench: Benchmark = {
       ctx.log(`kiosk: seeded in ${seedSeconds.toFixed(1)} s`);
 
       const config = Object.assign(new AppConfig(), {
-        logLevel: 'silent', dataDir, workersEnabled: false, cronsEnabled: false, sftpEnabled: false, seedReferenceData: false,
-        rateLimitPerMinute: 100_000_000, dbPoolSize: poolSize,
+        logLevel: 'silent',
+        dataDir,
+        workersEnabled: false,
+        cronsEnabled: false,
+        sftpEnabled: false,
+        seedReferenceData: false,
+        rateLimitPerMinute: 100_000_000,
+        dbPoolSize: poolSize,
       });
       const app = await createApp(config, db.url, createLogger('silent'));
       const pool = new pg.Pool({ connectionString: db.url, max: poolSize });
       const bare = bareServer(pool);
       const sides = ['mix', 'bareMix', 'exchange', 'bareExchange'] as const;
-      type Side = typeof sides[number];
+      type Side = (typeof sides)[number];
       const results: Record<Side, LoadResult[]> = { mix: [], bareMix: [], exchange: [], bareExchange: [] };
       const loads: number[] = [];
       // CPU each side spends (cpu-time.ts): the server's thread (every server under test answers on this process's
       // main thread; the load runs in a worker) and the database backends (only the side under load is busy).
       const monitor = new pg.Client({ connectionString: db.url });
-      const cpu = Object.fromEntries(sides.map((s) => [s, { server: 0, db: 0, requests: 0, exchanges: 0, known: true }])) as Record<Side, { server: number; db: number; requests: number; exchanges: number; known: boolean }>;
-      const backendPids = async () => (await monitor.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+      const cpu = Object.fromEntries(
+        sides.map((s) => [s, { server: 0, db: 0, requests: 0, exchanges: 0, known: true }]),
+      ) as Record<Side, { server: number; db: number; requests: number; exchanges: number; known: boolean }>;
+      const backendPids = async () =>
+        (
+          await monitor.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          )
+        ).rows.map((r) => r.pid);
       const measured = async (side: Side, spec: LoadSpec): Promise<LoadResult> => {
         const dbBefore = processesCpuNs(await backendPids());
         const serverBefore = mainThreadCpuNs();
@@ -168,46 +208,87 @@ export const kioskBench: Benchmark = {
         const appUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
         const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
         const checkBody = JSON.stringify({ serial: '{serial}', readVersion: 1, writeInProgress: false });
-        const common = { connections, firstSerial: FIRST_SERIAL.toString(), cards: total, bodyTemplate: checkBody, mark: '"update_available"' };
-        const exchange = (base: string, pendingOnly: boolean) => ({ fetchPath: `${base}/fetch`, confirmPath: `${base}/confirm`, kioskId: kiosk.id, keys: pendingKeys, pendingOnly, openEvery });
+        const common = {
+          connections,
+          firstSerial: FIRST_SERIAL.toString(),
+          cards: total,
+          bodyTemplate: checkBody,
+          mark: '"update_available"',
+        };
+        const exchange = (base: string, pendingOnly: boolean) => ({
+          fetchPath: `${base}/fetch`,
+          confirmPath: `${base}/confirm`,
+          kioskId: kiosk.id,
+          keys: pendingKeys,
+          pendingOnly,
+          openEvery,
+        });
         const appHeaders = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
         const bareHeaders = { 'content-type': 'application/json' };
         const spec: Record<Side, (seconds: number) => LoadSpec> = {
-          mix: (seconds) => ({ ...common, seconds, url: `${appUrl}/v2/kiosk/check`, headers: appHeaders, exchange: exchange('/v2/kiosk', false) }),
+          mix: (seconds) => ({
+            ...common,
+            seconds,
+            url: `${appUrl}/v2/kiosk/check`,
+            headers: appHeaders,
+            exchange: exchange('/v2/kiosk', false),
+          }),
           bareMix: (seconds) => ({ ...common, seconds, url: `${bareUrl}/check`, headers: bareHeaders }),
-          exchange: (seconds) => ({ ...common, seconds, url: `${appUrl}/v2/kiosk/check`, headers: appHeaders, exchange: exchange('/v2/kiosk', true) }),
-          bareExchange: (seconds) => ({ ...common, seconds, url: `${bareUrl}/x/check`, headers: bareHeaders, exchange: exchange('/x', true) }),
+          exchange: (seconds) => ({
+            ...common,
+            seconds,
+            url: `${appUrl}/v2/kiosk/check`,
+            headers: appHeaders,
+            exchange: exchange('/v2/kiosk', true),
+          }),
+          bareExchange: (seconds) => ({
+            ...common,
+            seconds,
+            url: `${bareUrl}/x/check`,
+            headers: bareHeaders,
+            exchange: exchange('/x', true),
+          }),
         };
         // Warm-up (JIT, connections, prepared statements, caches), not counted; then the sides in turns, so a slower
         // or busier stretch of the machine weighs on all alike.
         for (const side of sides) {
           const warm = await runLoad(spec[side](1));
-          if (warm.errors > 0) throw new Error(`kiosk: warm-up of ${side}: ${warm.errors} errors, first: ${warm.firstError}`);
+          if (warm.errors > 0)
+            throw new Error(`kiosk: warm-up of ${side}: ${warm.errors} errors, first: ${warm.firstError}`);
         }
         await resetPending();
         const only = ctx.options.profile;
         if (only !== undefined) {
           // checks: the mix's checks alone (a pending card gets its challenge, and no fetch follows).
           const profiled: Record<string, [Side, () => LoadSpec]> = {
-            mix: ['mix', () => spec.mix(duration)], exchange: ['exchange', () => spec.exchange(duration)],
+            mix: ['mix', () => spec.mix(duration)],
+            exchange: ['exchange', () => spec.exchange(duration)],
             checks: ['mix', () => ({ ...spec.mix(duration), exchange: undefined })],
-            bare: ['bareMix', () => spec.bareMix(duration)], 'bare-exchange': ['bareExchange', () => spec.bareExchange(duration)],
+            bare: ['bareMix', () => spec.bareMix(duration)],
+            'bare-exchange': ['bareExchange', () => spec.bareExchange(duration)],
           };
           if (!profiled[only]) throw new BenchOptionError(`--profile is one of ${Object.keys(profiled).join(', ')}`);
           ctx.log(`kiosk: profiling ${only} for ${duration} s`);
           const [side, make] = profiled[only];
           const r = await measured(side, make());
           const k = cpu[side];
-          ctx.log(`kiosk: ${only}: ${Math.round(r.requests / r.seconds)} requests/s, ${Math.round(r.exchanges / r.seconds)} exchanges/s, ${r.errors} errors ${r.firstError ?? ''}`);
+          ctx.log(
+            `kiosk: ${only}: ${Math.round(r.requests / r.seconds)} requests/s, ${Math.round(r.exchanges / r.seconds)} exchanges/s, ${r.errors} errors ${r.firstError ?? ''}`,
+          );
           return {
-            requests_per_s: Math.round(r.requests / r.seconds), exchanges_per_s: Math.round(r.exchanges / r.seconds),
-            server_cpu_us: us(k.server, k.requests), db_cpu_us: us(k.db, k.requests), load_avg_1m: round(os.loadavg()[0], 1),
+            requests_per_s: Math.round(r.requests / r.seconds),
+            exchanges_per_s: Math.round(r.exchanges / r.seconds),
+            server_cpu_us: us(k.server, k.requests),
+            db_cpu_us: us(k.db, k.requests),
+            load_avg_1m: round(os.loadavg()[0], 1),
           };
         }
         const perRound = duration / rounds;
         for (let r = 1; r <= rounds; r++) {
           loads.push(os.loadavg()[0]);
-          ctx.log(`kiosk: round ${r}/${rounds}: ${perRound} s each of the mix, the bare check, the exchanges, the bare exchange; ${connections} kiosks; load ${os.loadavg()[0].toFixed(1)}`);
+          ctx.log(
+            `kiosk: round ${r}/${rounds}: ${perRound} s each of the mix, the bare check, the exchanges, the bare exchange; ${connections} kiosks; load ${os.loadavg()[0].toFixed(1)}`,
+          );
           await measured('mix', spec.mix(perRound));
           await resetPending();
           await measured('bareMix', spec.bareMix(perRound));
@@ -225,20 +306,33 @@ export const kioskBench: Benchmark = {
       const bareMix = summarize(results.bareMix);
       const ex = summarize(results.exchange);
       const bareEx = summarize(results.bareExchange);
-      for (const [side, s] of [['mix', mix], ['bare check', bareMix], ['exchanges', ex], ['bare exchange', bareEx]] as const) {
+      for (const [side, s] of [
+        ['mix', mix],
+        ['bare check', bareMix],
+        ['exchanges', ex],
+        ['bare exchange', bareEx],
+      ] as const) {
         if (s.errors > 0) throw new Error(`kiosk: ${side}: ${s.errors} requests failed, first: ${s.firstError}`);
       }
       if (ex.exchanges === 0 || bareEx.exchanges === 0) throw new Error('kiosk: no exchange completed');
-      ctx.log(`kiosk: mix ${Math.round(mix.perSecond)} requests/s p99 ${mix.p99.toFixed(1)} ms; bare ${Math.round(bareMix.perSecond)}/s p99 ${bareMix.p99.toFixed(1)} ms; `
-        + `exchanges ${Math.round(ex.exchangesPerSecond)}/s vs bare ${Math.round(bareEx.exchangesPerSecond)}/s`);
+      ctx.log(
+        `kiosk: mix ${Math.round(mix.perSecond)} requests/s p99 ${mix.p99.toFixed(1)} ms; bare ${Math.round(bareMix.perSecond)}/s p99 ${bareMix.p99.toFixed(1)} ms; ` +
+          `exchanges ${Math.round(ex.exchangesPerSecond)}/s vs bare ${Math.round(bareEx.exchangesPerSecond)}/s`,
+      );
       const cpuKnown = sides.every((s) => cpu[s].known);
       // CPU microseconds per request (mix) and per exchange (exchange path), each beside its baseline's.
-      const cpuFigures: Record<string, number> = cpuKnown ? {
-        server_cpu_us: us(cpu.mix.server, cpu.mix.requests), baseline_server_cpu_us: us(cpu.bareMix.server, cpu.bareMix.requests),
-        db_cpu_us: us(cpu.mix.db, cpu.mix.requests), baseline_db_cpu_us: us(cpu.bareMix.db, cpu.bareMix.requests),
-        exchange_server_cpu_us: us(cpu.exchange.server, cpu.exchange.exchanges), baseline_exchange_server_cpu_us: us(cpu.bareExchange.server, cpu.bareExchange.exchanges),
-        exchange_db_cpu_us: us(cpu.exchange.db, cpu.exchange.exchanges), baseline_exchange_db_cpu_us: us(cpu.bareExchange.db, cpu.bareExchange.exchanges),
-      } : {};
+      const cpuFigures: Record<string, number> = cpuKnown
+        ? {
+            server_cpu_us: us(cpu.mix.server, cpu.mix.requests),
+            baseline_server_cpu_us: us(cpu.bareMix.server, cpu.bareMix.requests),
+            db_cpu_us: us(cpu.mix.db, cpu.mix.requests),
+            baseline_db_cpu_us: us(cpu.bareMix.db, cpu.bareMix.requests),
+            exchange_server_cpu_us: us(cpu.exchange.server, cpu.exchange.exchanges),
+            baseline_exchange_server_cpu_us: us(cpu.bareExchange.server, cpu.bareExchange.exchanges),
+            exchange_db_cpu_us: us(cpu.exchange.db, cpu.exchange.exchanges),
+            baseline_exchange_db_cpu_us: us(cpu.bareExchange.db, cpu.bareExchange.exchanges),
+          }
+        : {};
       return {
         cards: total,
         // The mix: every kiosk/2 request (check, fetch, confirm) per second, against the bare endpoint's requests/s.
@@ -305,31 +399,60 @@ function bareServer(pool: pg.Pool) {
   });
   bare.post('/x/check', async (req, reply) => {
     const { serial } = req.body as { serial: string };
-    const { rows: [card] } = await pool.query<{ id: string; auth_public_key: Buffer; enc_public_key: Buffer }>(
-      'SELECT c.id, k.auth_public_key, k.enc_public_key FROM card c JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1', [serial]);
+    const {
+      rows: [card],
+    } = await pool.query<{ id: string; auth_public_key: Buffer; enc_public_key: Buffer }>(
+      'SELECT c.id, k.auth_public_key, k.enc_public_key FROM card c JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1',
+      [serial],
+    );
     if (!card) return reply.code(404).send({ code: 'CARD_NOT_FOUND' });
     const challenge = randomBytes(16).toString('base64url');
     challenges.set(challenge, { serial, id: card.id, auth: card.auth_public_key, enc: card.enc_public_key });
     return { action: 'update_available', serial, challenge, kioskId: 'bare' };
   });
   bare.post('/x/fetch', async (req, reply) => {
-    const b = req.body as { serial: string; challenge: string; readVersion: number; writeInProgress: boolean; proof: string };
+    const b = req.body as {
+      serial: string;
+      challenge: string;
+      readVersion: number;
+      writeInProgress: boolean;
+      proof: string;
+    };
     const c = challenges.get(b.challenge);
     challenges.delete(b.challenge);
     if (!c || c.serial !== b.serial) return refused(reply, 'KIOSK_CHALLENGE_INVALID');
-    const signed = proofMessage({ challenge: b.challenge, serial: b.serial, readVersion: b.readVersion, writeInProgress: b.writeInProgress, kioskId: 'bare' });
-    if (!verifyCardSignature(c.auth, signed, Buffer.from(b.proof, 'base64'))) return refused(reply, 'KIOSK_PROOF_INVALID');
+    const signed = proofMessage({
+      challenge: b.challenge,
+      serial: b.serial,
+      readVersion: b.readVersion,
+      writeInProgress: b.writeInProgress,
+      kioskId: 'bare',
+    });
+    if (!verifyCardSignature(c.auth, signed, Buffer.from(b.proof, 'base64')))
+      return refused(reply, 'KIOSK_PROOF_INVALID');
     const exchangeId = randomUUID();
     exchanges.set(exchangeId, { serial: c.serial, id: c.id, auth: c.auth });
     const sealed = sealRecords(c.enc, { serial: c.serial, exchangeId }, PENDING_RECORDS);
-    return { action: 'update', serial: c.serial, exchangeId, ephemeralKey: sealed.ephemeralKey, records: sealed.records };
+    return {
+      action: 'update',
+      serial: c.serial,
+      exchangeId,
+      ephemeralKey: sealed.ephemeralKey,
+      records: sealed.records,
+    };
   });
   bare.post('/x/confirm', async (req, reply) => {
     const b = req.body as { exchangeId: string; serial: string; writtenRecords: string[]; cardAck: string };
     const e = exchanges.get(b.exchangeId);
     exchanges.delete(b.exchangeId);
     if (!e || e.serial !== b.serial) return reply.code(404).send({ code: 'KIOSK_EXCHANGE_NOT_FOUND' });
-    if (!verifyCardSignature(e.auth, ackMessage({ exchangeId: b.exchangeId, serial: b.serial, writtenRecords: b.writtenRecords }), Buffer.from(b.cardAck, 'base64'))) {
+    if (
+      !verifyCardSignature(
+        e.auth,
+        ackMessage({ exchangeId: b.exchangeId, serial: b.serial, writtenRecords: b.writtenRecords }),
+        Buffer.from(b.cardAck, 'base64'),
+      )
+    ) {
       return refused(reply, 'KIOSK_ACK_INVALID');
     }
     await pool.query('UPDATE card SET version = version + 1 WHERE id = $1', [e.id]);

@@ -16,7 +16,9 @@ const HOLDERS = 5000;
 async function rawCopySeconds(client: pg.Client): Promise<{ seconds: number; bytes: number }> {
   const started = performance.now();
   let bytes = 0;
-  const stream = client.query(copyTo(`COPY (SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial) TO STDOUT`));
+  const stream = client.query(
+    copyTo(`COPY (SELECT serial FROM card WHERE state = 'opposed' ORDER BY serial) TO STDOUT`),
+  );
   for await (const chunk of stream as AsyncIterable<Buffer>) bytes += chunk.length;
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
@@ -30,7 +32,8 @@ async function rawCopySeconds(client: pg.Client): Promise<{ seconds: number; byt
  */
 export const oppositionBench: Benchmark = {
   name: 'opposition',
-  description: 'full opposition list, ~N opposed among M issued serials at random (text + compact, signed) vs raw COPY; compact size vs the entropy bound',
+  description:
+    'full opposition list, ~N opposed among M issued serials at random (text + compact, signed) vs raw COPY; compact size vs the entropy bound',
   options: {
     entries: 'expected opposed cards in the list (default 10000000; the exact count is drawn and reported)',
     issued: 'serials ever issued, each opposed with probability entries/issued (default 150000000)',
@@ -58,7 +61,9 @@ export const oppositionBench: Benchmark = {
         `INSERT INTO card (id, serial, beneficiary_id, organisme_code, state, opposition_reason, previous_state)
          SELECT lpad(to_hex(g.s), 32, '0')::uuid, 100000000000 + g.s, h.ids[1 + g.s % h.n], '017510001', 'opposed', 'lost', 'active'
            FROM (SELECT generate_series(1, $1::bigint) AS s) g, (SELECT array_agg(id) AS ids, count(*)::int AS n FROM beneficiary) h
-          WHERE random() < $2::float8`, [issued, expected / issued]);
+          WHERE random() < $2::float8`,
+        [issued, expected / issued],
+      );
       const entries = inserted.rowCount ?? 0;
       if (entries === 0) throw new BenchOptionError(`no serial was drawn among ${issued}: raise --entries`);
       await client.query(`SET session_replication_role = origin`);
@@ -75,7 +80,9 @@ export const oppositionBench: Benchmark = {
       signing.onModuleInit();
       const rssBefore = process.memoryUsage.rss();
       let peak = rssBefore;
-      const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 20);
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage.rss());
+      }, 20);
       const started = performance.now();
       let list;
       try {
@@ -84,14 +91,23 @@ export const oppositionBench: Benchmark = {
           await side.connect();
           return side;
         };
-        ({ list } = await produceOppositionList(client, { kind: 'full', period: 'bench', dir: path.join(dir, 'opposition'), signer: signing, sideConnection }));
+        ({ list } = await produceOppositionList(client, {
+          kind: 'full',
+          period: 'bench',
+          dir: path.join(dir, 'opposition'),
+          signer: signing,
+          sideConnection,
+        }));
       } finally {
         clearInterval(sampler);
       }
       const seconds = (performance.now() - started) / 1000;
       peak = Math.max(peak, process.memoryUsage.rss());
-      if (list.entryCount !== entries) throw new Error(`the list holds ${list.entryCount} entries, expected ${entries}`);
-      ctx.log(`opposition: list produced in ${seconds.toFixed(2)} s, text ${list.textBytes} B, compact ${list.compactBytes} B`);
+      if (list.entryCount !== entries)
+        throw new Error(`the list holds ${list.entryCount} entries, expected ${entries}`);
+      ctx.log(
+        `opposition: list produced in ${seconds.toFixed(2)} s, text ${list.textBytes} B, compact ${list.compactBytes} B`,
+      );
       // The bound of this very set: `entries` serials among the `issued` ones (docs/benchmarks.md).
       const bound = entropyBytesPerEntry(issued, entries);
       const compact = Number(list.compactBytes) / entries;

@@ -13,7 +13,11 @@ async function scans(distinct: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for (let seed = 1; seed <= distinct; seed++) {
     const img = portrait(SCAN.width, SCAN.height, { seed });
-    out.push(await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    out.push(
+      await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
   }
   return out;
 }
@@ -22,9 +26,11 @@ async function scans(distinct: number): Promise<Buffer[]> {
 async function timed(inputs: Buffer[], inFlight: number, work: (b: Buffer) => Promise<void>): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < inputs.length) await work(inputs[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < inputs.length) await work(inputs[next++]);
+    }),
+  );
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
@@ -42,8 +48,7 @@ export const photoBench: Benchmark = {
   options: {
     photos: 'scans processed each way per round (default 200)',
     'in-flight': 'photos processed at once, both ways (default 4: the PhotoCheck batch size)',
-    'vips-threads': 'libvips threads per image, sharp.concurrency (default: sharp\'s, one per core, as in the product)',
-
+    'vips-threads': "libvips threads per image, sharp.concurrency (default: sharp's, one per core, as in the product)",
   },
   async run(ctx: BenchContext) {
     const photos = positiveIntOption(ctx, 'photos', 200);
@@ -63,21 +68,29 @@ export const photoBench: Benchmark = {
       let accepted = 0;
       const pipeline = async (b: Buffer) => {
         const e = await evaluatePhoto(images, b, PHOTO_THRESHOLDS);
-        if (e.reasons.length || !e.images) throw new Error(`a good synthetic scan was refused: ${e.reasons.join(', ')}`);
+        if (e.reasons.length || !e.images)
+          throw new Error(`a good synthetic scan was refused: ${e.reasons.join(', ')}`);
         accepted++;
       };
       const baseline = async (b: Buffer) => {
-        const { data, info } = await sharp(b).resize(PRINT_SIZE.width, PRINT_SIZE.height, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
-          .raw().toBuffer({ resolveWithObject: true });
+        const { data, info } = await sharp(b)
+          .resize(PRINT_SIZE.width, PRINT_SIZE.height, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
         await sharp(data, raw).jpeg(PRINT_JPEG).toBuffer();
-        await sharp(data, raw).resize(CHIP.width, CHIP.height, { fit: 'fill', kernel: 'lanczos3' }).jpeg({ quality: 80, mozjpeg: true }).toBuffer();
+        await sharp(data, raw)
+          .resize(CHIP.width, CHIP.height, { fit: 'fill', kernel: 'lanczos3' })
+          .jpeg({ quality: 80, mozjpeg: true })
+          .toBuffer();
       };
       const warm = distinct.slice(0, 4);
       await timed(warm, inFlight, pipeline);
       await timed(warm, inFlight, baseline);
 
-      ctx.log(`photo: ${photos} scans each way, alternating by ${SLICE}, ${inFlight} in flight, ${vipsThreads} libvips thread(s) each`);
+      ctx.log(
+        `photo: ${photos} scans each way, alternating by ${SLICE}, ${inFlight} in flight, ${vipsThreads} libvips thread(s) each`,
+      );
       let seconds = 0;
       let baselineSeconds = 0;
       for (let i = 0; i < photos; i += SLICE) {

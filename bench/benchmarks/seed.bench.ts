@@ -9,7 +9,9 @@ async function countRows(url: string): Promise<{ beneficiaries: number; affiliat
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const { rows } = await c.query<{ b: string; a: string }>('SELECT (SELECT count(*) FROM beneficiary) AS b, (SELECT count(*) FROM affiliation) AS a');
+    const { rows } = await c.query<{ b: string; a: string }>(
+      'SELECT (SELECT count(*) FROM beneficiary) AS b, (SELECT count(*) FROM affiliation) AS a',
+    );
     return { beneficiaries: Number(rows[0].b), affiliations: Number(rows[0].a) };
   } finally {
     await c.end();
@@ -49,8 +51,14 @@ export const seedBench: Benchmark = {
       await insertDb.drop();
     }
 
-    if (copyCounts.beneficiaries !== rows || insertCounts.beneficiaries !== rows || copyCounts.affiliations !== insertCounts.affiliations) {
-      throw new Error(`the two ways did not write the same rows (COPY ${JSON.stringify(copyCounts)}, INSERT ${JSON.stringify(insertCounts)})`);
+    if (
+      copyCounts.beneficiaries !== rows ||
+      insertCounts.beneficiaries !== rows ||
+      copyCounts.affiliations !== insertCounts.affiliations
+    ) {
+      throw new Error(
+        `the two ways did not write the same rows (COPY ${JSON.stringify(copyCounts)}, INSERT ${JSON.stringify(insertCounts)})`,
+      );
     }
     const rowsPerS = rows / copy.seconds;
     const baselineRowsPerS = rows / insert.seconds;

@@ -12,24 +12,42 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 export const CARD_KEY_BYTES = 8 + 32 + 65 + 32 + 65;
 const CHUNK = 10_000;
 
-interface Job { firstSerial: string; from: number; to: number }
+interface Job {
+  firstSerial: string;
+  from: number;
+  to: number;
+}
 
 /** Keys for the cards of serials firstSerial + [0, count), `workers` at once; chunks arrive in any order. */
-export async function generateCardKeyChunks(firstSerial: bigint, count: number, workers: number, onChunk: (chunk: Buffer, cards: number) => Promise<void>): Promise<void> {
+export async function generateCardKeyChunks(
+  firstSerial: bigint,
+  count: number,
+  workers: number,
+  onChunk: (chunk: Buffer, cards: number) => Promise<void>,
+): Promise<void> {
   const per = Math.ceil(count / workers);
   let pending = Promise.resolve();
-  const runs = Array.from({ length: workers }, (_, w) => new Promise<void>((resolve, reject) => {
-    const job: Job = { firstSerial: firstSerial.toString(), from: w * per, to: Math.min(count, (w + 1) * per) };
-    if (job.from >= job.to) { resolve(); return; }
-    const worker = new Worker(new URL(import.meta.url), { workerData: job });
-    worker.on('message', (m: { chunk: ArrayBuffer; cards: number }) => {
-      // Written one chunk at a time, in arrival order (one database connection).
-      pending = pending.then(() => onChunk(Buffer.from(m.chunk), m.cards));
-      pending.catch(reject);
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`card key worker exited with ${code}`))));
-  }));
+  const runs = Array.from(
+    { length: workers },
+    (_, w) =>
+      new Promise<void>((resolve, reject) => {
+        const job: Job = { firstSerial: firstSerial.toString(), from: w * per, to: Math.min(count, (w + 1) * per) };
+        if (job.from >= job.to) {
+          resolve();
+          return;
+        }
+        const worker = new Worker(new URL(import.meta.url), { workerData: job });
+        worker.on('message', (m: { chunk: ArrayBuffer; cards: number }) => {
+          // Written one chunk at a time, in arrival order (one database connection).
+          pending = pending.then(() => onChunk(Buffer.from(m.chunk), m.cards));
+          pending.catch(reject);
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`card key worker exited with ${code}`)),
+        );
+      }),
+  );
   await Promise.all(runs);
   await pending;
 }
@@ -53,6 +71,11 @@ function generate(job: Job): void {
   }
 }
 
-if (!isMainThread && parentPort && (workerData as Job | undefined)?.firstSerial !== undefined && (workerData as Job).to !== undefined) {
+if (
+  !isMainThread &&
+  parentPort &&
+  (workerData as Job | undefined)?.firstSerial !== undefined &&
+  (workerData as Job).to !== undefined
+) {
   generate(workerData as Job);
 }

@@ -21,7 +21,9 @@ const SKIP: Record<string, string[]> = {
 
 async function columnsOf(c: pg.Client, table: string): Promise<string[]> {
   const { rows } = await c.query<{ name: string }>(
-    `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`, [table]);
+    `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
   return rows.map((r) => r.name).filter((n) => !(SKIP[table] ?? []).includes(n));
 }
 

@@ -28,8 +28,13 @@ import type { CardKeys } from '../../src/update/card-crypto.js';
 /** The application with the real modules, no HTTP listener, no workers, crons or SFTP server. */
 export async function startChainApp(url: string, dataDir: string, batchSize: number): Promise<NestFastifyApplication> {
   const config = Object.assign(new AppConfig(), {
-    logLevel: 'silent', workersEnabled: false, cronsEnabled: false, sftpEnabled: false, seedReferenceData: false,
-    dataDir, personalisationBatchSize: batchSize,
+    logLevel: 'silent',
+    workersEnabled: false,
+    cronsEnabled: false,
+    sftpEnabled: false,
+    seedReferenceData: false,
+    dataDir,
+    personalisationBatchSize: batchSize,
   });
   const app = await createApp(config, url, createLogger('silent'));
   await app.init();
@@ -46,8 +51,14 @@ export interface BenchVendor {
 }
 
 /** A personalisation_vendor partner made the default vendor (every regime's cards go to it), with its age recipient. */
-export async function createDefaultVendor(app: NestFastifyApplication, login: string, dir: string): Promise<BenchVendor> {
-  const partner = await app.get(PartnersService).createPartner(systemActor(), { kind: PartnerKind.PersonalisationVendor, name: 'Bench vendor' });
+export async function createDefaultVendor(
+  app: NestFastifyApplication,
+  login: string,
+  dir: string,
+): Promise<BenchVendor> {
+  const partner = await app
+    .get(PartnersService)
+    .createPartner(systemActor(), { kind: PartnerKind.PersonalisationVendor, name: 'Bench vendor' });
   const vendors = app.get(VendorsService);
   await vendors.create(systemActor(), { partnerId: partner.id, login, isDefault: true, regimeCodes: [] });
   const ageIdentity = await generateX25519Identity();
@@ -67,10 +78,15 @@ export const AGE_BINARY = spawnSync('age', ['--version']).status === 0;
 export async function decryptPersoFile(vendor: BenchVendor, encrypted: Buffer): Promise<Buffer> {
   if (AGE_BINARY) {
     return new Promise((resolve, reject) => {
-      const child = execFile('age', ['-d', '-i', vendor.ageIdentityFile], { encoding: 'buffer', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`age -d: ${err.message} ${stderr.toString()}`));
-        else resolve(stdout);
-      });
+      const child = execFile(
+        'age',
+        ['-d', '-i', vendor.ageIdentityFile],
+        { encoding: 'buffer', maxBuffer: 1 << 30 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`age -d: ${err.message} ${stderr.toString()}`));
+          else resolve(stdout);
+        },
+      );
       child.stdin!.end(encrypted);
     });
   }
@@ -94,14 +110,22 @@ export interface SharedPhoto {
 export async function storeSharedPhoto(app: NestFastifyApplication): Promise<SharedPhoto> {
   // Noise as a real scan's grain: the chip image comes out at ~11 kB (a plain synthetic portrait gives ~4 kB).
   const img = portrait(600, 800, { seed: 7, noise: 48 });
-  const scan = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+  const scan = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .toBuffer();
   const { print, chip } = await app.get(ImageProcessor).normalise(scan);
   const store = app.get(PhotoStore);
   const chipKey = 'bench/shared/chip.jpg';
   const printKey = 'bench/shared/print.jpg';
   await store.put(chipKey, chip);
   await store.put(printKey, print);
-  return { chipKey, printKey, sha256: createHash('sha256').update(scan).digest('hex'), bytes: scan.length, chipBytes: chip.length };
+  return {
+    chipKey,
+    printKey,
+    sha256: createHash('sha256').update(scan).digest('hex'),
+    bytes: scan.length,
+    chipBytes: chip.length,
+  };
 }
 
 /**
@@ -113,8 +137,13 @@ export async function insertReadyRequests(url: string, today: string, photo: Sha
   const c = new pg.Client({ connectionString: url, application_name: 'vitale-bench-setup' });
   await c.connect();
   try {
-    const { rows: [{ n }] } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM beneficiary');
-    const { rows: seq } = await c.query<{ v: string }>(`SELECT nextval('card_request_form_seq')::text AS v FROM generate_series(1, $1)`, [n]);
+    const {
+      rows: [{ n }],
+    } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM beneficiary');
+    const { rows: seq } = await c.query<{ v: string }>(
+      `SELECT nextval('card_request_form_seq')::text AS v FROM generate_series(1, $1)`,
+      [n],
+    );
     const formNumbers = seq.map((r) => makeFormNumber(r.v));
     await c.query('BEGIN');
     const inserted = await c.query(
@@ -124,14 +153,17 @@ export async function insertReadyRequests(url: string, today: string, photo: Sha
          FROM (SELECT b.id, a.organisme_code, row_number() OVER (ORDER BY b.id) AS rn
                  FROM beneficiary b JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', '$2::date')}) x
          JOIN unnest($1::text[]) WITH ORDINALITY AS f(num, rn) ON f.rn = x.rn`,
-      [formNumbers, today]);
-    if (inserted.rowCount !== n) throw new Error(`${n} beneficiaries but ${inserted.rowCount} with a current affiliation`);
+      [formNumbers, today],
+    );
+    if (inserted.rowCount !== n)
+      throw new Error(`${n} beneficiaries but ${inserted.rowCount} with a current affiliation`);
     await c.query(`INSERT INTO card_request_step (request_id, status) SELECT id, status FROM card_request`);
     await c.query(
       `INSERT INTO photo (id, request_id, source, status, original_key, print_key, chip_key, sha256, byte_size, received_at, checked_at)
        SELECT r.photo_id, r.id, 'digitisation_centre', 'accepted', 'bench/shared/original.jpg', $1, $2, $3, $4, now() - interval '1 day', now()
          FROM card_request r`,
-      [photo.printKey, photo.chipKey, photo.sha256, photo.bytes]);
+      [photo.printKey, photo.chipKey, photo.sha256, photo.bytes],
+    );
     await c.query('COMMIT');
     // As autovacuum would have by then on a live database: the planner knows the tables' sizes.
     await c.query('VACUUM ANALYZE card_request, card_request_step, photo, beneficiary, affiliation');
@@ -151,7 +183,8 @@ export function serialsOfPersoFile(bytes: Buffer): string[] {
   let at = bytes.indexOf(0x0a) + 1; // after the header
   while (at > 0 && at < bytes.length) {
     const end = bytes.indexOf(0x0a, at);
-    if (bytes[at] === 0x52 /* R */ && bytes[at + 1] === 0x7c /* | */) serials.push(bytes.toString('latin1', at + 2, at + 14));
+    if (bytes[at] === 0x52 /* R */ && bytes[at + 1] === 0x7c /* | */)
+      serials.push(bytes.toString('latin1', at + 2, at + 14));
     at = end + 1;
   }
   return serials;
@@ -161,11 +194,20 @@ export function serialsOfPersoFile(bytes: Buffer): string[] {
  * A ret/2 file reporting every card SHIPPED, personalised a minute ago and mailed now, each with its chip's public keys
  * (`chipKeys`, one pair per serial, in order: born in the chips, generated before the timing starts).
  */
-export function allShippedReturnFile(login: string, serials: readonly string[], chipKeys: readonly CardKeys[], now = new Date()): Buffer {
+export function allShippedReturnFile(
+  login: string,
+  serials: readonly string[],
+  chipKeys: readonly CardKeys[],
+  now = new Date(),
+): Buffer {
   const personalised = new Date(now.getTime() - 60_000).toISOString();
   const shipped = now.toISOString();
   const lines = [`H|ret|2|${login}|${shipped}`];
-  serials.forEach((s, i) => lines.push(`D|${s}|CHIP${s}|${personalised}|${shipped}|SHIPPED||${chipKeys[i].authPublic}|${chipKeys[i].encPublic}`));
+  serials.forEach((s, i) =>
+    lines.push(
+      `D|${s}|CHIP${s}|${personalised}|${shipped}|SHIPPED||${chipKeys[i].authPublic}|${chipKeys[i].encPublic}`,
+    ),
+  );
   lines.push(`T|${serials.length}`);
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
 }

@@ -5,7 +5,8 @@
 
 /** log2 C(n, k), exact to about 1e-9 relative for any n up to 2^53 (no big factorials: no cancellation). */
 export function log2Binomial(n: number, k: number): number {
-  if (!Number.isSafeInteger(n) || !Number.isSafeInteger(k) || k < 0 || n < 0) throw new RangeError('log2Binomial: whole numbers >= 0');
+  if (!Number.isSafeInteger(n) || !Number.isSafeInteger(k) || k < 0 || n < 0)
+    throw new RangeError('log2Binomial: whole numbers >= 0');
   if (k > n) return -Infinity;
   const m = Math.min(k, n - k);
   if (m === 0) return 0;
@@ -19,7 +20,13 @@ export function log2Binomial(n: number, k: number): number {
   // n ln n - k ln k - (n-k) ln(n-k) = k ln(n/k) + (n-k) ln(n/(n-k)).
   const j = n - k;
   const corr = (x: number) => 1 / (12 * x) - 1 / (360 * x ** 3);
-  const nats = k * Math.log(n / k) - j * Math.log1p(-k / n) + 0.5 * Math.log(n / (2 * Math.PI * k * j)) + corr(n) - corr(k) - corr(j);
+  const nats =
+    k * Math.log(n / k) -
+    j * Math.log1p(-k / n) +
+    0.5 * Math.log(n / (2 * Math.PI * k * j)) +
+    corr(n) -
+    corr(k) -
+    corr(j);
   return nats / Math.LN2;
 }
 

@@ -72,9 +72,23 @@ export interface LoadResult {
 }
 
 export interface LoadSummary {
-  requests: number; checks: number; exchanges: number; opened: number; errors: number; firstError?: string; marked: number;
-  perSecond: number; checksPerSecond: number; exchangesPerSecond: number; p50: number; p99: number; exchangeP50: number; exchangeP99: number;
-  checkP99: number; fetchP99: number; confirmP99: number;
+  requests: number;
+  checks: number;
+  exchanges: number;
+  opened: number;
+  errors: number;
+  firstError?: string;
+  marked: number;
+  perSecond: number;
+  checksPerSecond: number;
+  exchangesPerSecond: number;
+  p50: number;
+  p99: number;
+  exchangeP50: number;
+  exchangeP99: number;
+  checkP99: number;
+  fetchP99: number;
+  confirmP99: number;
 }
 
 /** Several rounds of one side taken together: rates over their summed time, percentiles over all their latencies. */
@@ -82,7 +96,10 @@ export function summarize(rounds: readonly LoadResult[]): LoadSummary {
   const pcts = (pick: (r: LoadResult) => Float64Array) => {
     const all = new Float64Array(rounds.reduce((n, r) => n + pick(r).length, 0));
     let at = 0;
-    for (const r of rounds) { all.set(pick(r), at); at += pick(r).length; }
+    for (const r of rounds) {
+      all.set(pick(r), at);
+      at += pick(r).length;
+    }
     all.sort();
     return (p: number) => all[Math.min(all.length - 1, Math.floor(p * all.length))] ?? 0;
   };
@@ -91,11 +108,23 @@ export function summarize(rounds: readonly LoadResult[]): LoadSummary {
   const req = pcts((r) => r.latencies);
   const ex = pcts((r) => r.exchangeLatencies);
   return {
-    requests: sum((r) => r.requests), checks: sum((r) => r.checks), exchanges: sum((r) => r.exchanges), opened: sum((r) => r.opened),
-    errors: sum((r) => r.errors), firstError: rounds.find((r) => r.firstError)?.firstError, marked: sum((r) => r.marked),
-    perSecond: sum((r) => r.requests) / seconds, checksPerSecond: sum((r) => r.checks) / seconds, exchangesPerSecond: sum((r) => r.exchanges) / seconds,
-    p50: req(0.5), p99: req(0.99), exchangeP50: ex(0.5), exchangeP99: ex(0.99),
-    checkP99: pcts((r) => r.checkLatencies)(0.99), fetchP99: pcts((r) => r.fetchLatencies)(0.99), confirmP99: pcts((r) => r.confirmLatencies)(0.99),
+    requests: sum((r) => r.requests),
+    checks: sum((r) => r.checks),
+    exchanges: sum((r) => r.exchanges),
+    opened: sum((r) => r.opened),
+    errors: sum((r) => r.errors),
+    firstError: rounds.find((r) => r.firstError)?.firstError,
+    marked: sum((r) => r.marked),
+    perSecond: sum((r) => r.requests) / seconds,
+    checksPerSecond: sum((r) => r.checks) / seconds,
+    exchangesPerSecond: sum((r) => r.exchanges) / seconds,
+    p50: req(0.5),
+    p99: req(0.99),
+    exchangeP50: ex(0.5),
+    exchangeP99: ex(0.99),
+    checkP99: pcts((r) => r.checkLatencies)(0.99),
+    fetchP99: pcts((r) => r.fetchLatencies)(0.99),
+    confirmP99: pcts((r) => r.confirmLatencies)(0.99),
   };
 }
 
@@ -104,7 +133,9 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const worker = new Worker(new URL(import.meta.url), { workerData: spec });
     worker.once('message', (r: LoadResult) => resolve(r));
     worker.once('error', reject);
-    worker.once('exit', (code) => { if (code !== 0) reject(new Error(`load worker exited with ${code}`)); });
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load worker exited with ${code}`));
+    });
   });
 }
 
@@ -158,7 +189,11 @@ class RawConnection {
 }
 
 /** A pending card as the generator holds it: its serial and keys, the signing key made once per round. */
-interface Card { serial: string; at: number; signer?: KeyObject }
+interface Card {
+  serial: string;
+  at: number;
+  signer?: KeyObject;
+}
 
 async function generate(spec: LoadSpec): Promise<LoadResult> {
   const target = new URL(spec.url);
@@ -172,11 +207,20 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   let exchanges = 0;
   let opened = 0;
   let firstError: string | undefined;
-  const fail = (what: string) => { errors++; firstError ??= what.slice(0, 400); };
-  const headOf = (pathname: string) => [`POST ${pathname} HTTP/1.1`, `host: ${target.host}`, 'connection: keep-alive',
-    ...Object.entries(spec.headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  const fail = (what: string) => {
+    errors++;
+    firstError ??= what.slice(0, 400);
+  };
+  const headOf = (pathname: string) =>
+    [
+      `POST ${pathname} HTTP/1.1`,
+      `host: ${target.host}`,
+      'connection: keep-alive',
+      ...Object.entries(spec.headers).map(([k, v]) => `${k}: ${v}`),
+    ].join('\r\n');
   const checkHead = headOf(target.pathname);
-  const requestBytes = (head: string, body: string) => Buffer.from(`${head}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const requestBytes = (head: string, body: string) =>
+    Buffer.from(`${head}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 
   // The pending cards whose keys this generator holds, by serial.
   const ex = spec.exchange;
@@ -190,9 +234,16 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   }
   const b64url = (b: Buffer) => b.toString('base64url');
   const cardSign = (card: Card, message: Buffer): string => {
-    card.signer ??= createPrivateKey({ format: 'jwk', key: {
-      kty: 'EC', crv: 'P-256', d: b64url(keys.subarray(card.at + 8, card.at + 40)),
-      x: b64url(keys.subarray(card.at + 41, card.at + 73)), y: b64url(keys.subarray(card.at + 73, card.at + 105)) } });
+    card.signer ??= createPrivateKey({
+      format: 'jwk',
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        d: b64url(keys.subarray(card.at + 8, card.at + 40)),
+        x: b64url(keys.subarray(card.at + 41, card.at + 73)),
+        y: b64url(keys.subarray(card.at + 73, card.at + 105)),
+      },
+    });
     return sign('sha256', message, { key: card.signer, dsaEncoding: 'ieee-p1363' }).toString('base64');
   };
   const fetchHead = ex ? headOf(ex.fetchPath) : '';
@@ -210,24 +261,76 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   /** The rest of a kiosk/2 exchange once the check answered update_available; false (and an error) when it broke. */
   const exchange = async (conn: RawConnection, card: Card, checkBody: string): Promise<boolean> => {
     const check = JSON.parse(checkBody) as { challenge?: string; kioskId?: string };
-    if (!check.challenge) { fail(`no challenge: ${checkBody}`); return false; }
+    if (!check.challenge) {
+      fail(`no challenge: ${checkBody}`);
+      return false;
+    }
     const kioskId = check.kioskId ?? ex!.kioskId;
-    const proof = cardSign(card, proofMessage({ challenge: check.challenge, serial: card.serial, readVersion: 1, writeInProgress: false, kioskId }));
-    const fetched = await timed(conn, requestBytes(fetchHead, JSON.stringify({ serial: card.serial, challenge: check.challenge, readVersion: 1, writeInProgress: false, proof })), 'fetch');
-    if (fetched.status !== 200) { fail(`fetch ${fetched.status} ${fetched.body}`); return false; }
-    const f = JSON.parse(fetched.body) as { action: string; exchangeId: string; ephemeralKey: string; records: SealedRecord[] };
-    if (f.action !== 'update') { fail(`fetch answered ${f.action}`); return false; }
+    const proof = cardSign(
+      card,
+      proofMessage({
+        challenge: check.challenge,
+        serial: card.serial,
+        readVersion: 1,
+        writeInProgress: false,
+        kioskId,
+      }),
+    );
+    const fetched = await timed(
+      conn,
+      requestBytes(
+        fetchHead,
+        JSON.stringify({
+          serial: card.serial,
+          challenge: check.challenge,
+          readVersion: 1,
+          writeInProgress: false,
+          proof,
+        }),
+      ),
+      'fetch',
+    );
+    if (fetched.status !== 200) {
+      fail(`fetch ${fetched.status} ${fetched.body}`);
+      return false;
+    }
+    const f = JSON.parse(fetched.body) as {
+      action: string;
+      exchangeId: string;
+      ephemeralKey: string;
+      records: SealedRecord[];
+    };
+    if (f.action !== 'update') {
+      fail(`fetch answered ${f.action}`);
+      return false;
+    }
     if ((exchanges + 1) % ex!.openEvery === 0) {
-      const encKeys = { encPrivate: keys.subarray(card.at + 105, card.at + 137).toString('base64'), encPublic: keys.subarray(card.at + 137, card.at + 202).toString('base64') };
+      const encKeys = {
+        encPrivate: keys.subarray(card.at + 105, card.at + 137).toString('base64'),
+        encPublic: keys.subarray(card.at + 137, card.at + 202).toString('base64'),
+      };
       for (const r of f.records) {
-        if (!openRecord(encKeys, { serial: card.serial, exchangeId: f.exchangeId, ephemeralKey: f.ephemeralKey }, r)) { fail(`the card could not open ${r.recordType}@${r.version}`); return false; }
+        if (!openRecord(encKeys, { serial: card.serial, exchangeId: f.exchangeId, ephemeralKey: f.ephemeralKey }, r)) {
+          fail(`the card could not open ${r.recordType}@${r.version}`);
+          return false;
+        }
       }
       opened++;
     }
     const writtenRecords = f.records.map((r) => `${r.recordType}@${r.version}`);
     const cardAck = cardSign(card, ackMessage({ exchangeId: f.exchangeId, serial: card.serial, writtenRecords }));
-    const confirmed = await timed(conn, requestBytes(confirmHead, JSON.stringify({ exchangeId: f.exchangeId, serial: card.serial, writtenRecords, cardAck })), 'confirm');
-    if (confirmed.status !== 200 || !confirmed.body.includes('"result":"updated"')) { fail(`confirm ${confirmed.status} ${confirmed.body}`); return false; }
+    const confirmed = await timed(
+      conn,
+      requestBytes(
+        confirmHead,
+        JSON.stringify({ exchangeId: f.exchangeId, serial: card.serial, writtenRecords, cardAck }),
+      ),
+      'confirm',
+    );
+    if (confirmed.status !== 200 || !confirmed.body.includes('"result":"updated"')) {
+      fail(`confirm ${confirmed.status} ${confirmed.body}`);
+      return false;
+    }
     return true;
   };
 
@@ -239,17 +342,22 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
     try {
       while (performance.now() < end) {
         const card = ex?.pendingOnly ? cards[Math.floor(Math.random() * cards.length)] : undefined;
-        const serial = card?.serial ?? (first + BigInt(Math.floor(Math.random() * spec.cards))).toString().padStart(12, '0');
+        const serial =
+          card?.serial ?? (first + BigInt(Math.floor(Math.random() * spec.cards))).toString().padStart(12, '0');
         // A card is in one reader at a time: two kiosks on one card would supersede each other's exchange.
         if (inReader.has(serial)) continue;
         inReader.add(serial);
         const t0 = performance.now();
         const res = await timed(conn, requestBytes(checkHead, spec.bodyTemplate.replace('{serial}', serial)), 'check');
         checks++;
-        if (res.status < 200 || res.status >= 300) { fail(`${res.status} ${res.body}`); inReader.delete(serial); continue; }
+        if (res.status < 200 || res.status >= 300) {
+          fail(`${res.status} ${res.body}`);
+          inReader.delete(serial);
+          continue;
+        }
         if (spec.mark && res.body.includes(spec.mark)) marked++;
         const pending = ex ? (card ?? bySerial.get(serial)) : undefined;
-        if (pending && res.body.includes('"update_available"') && await exchange(conn, pending, res.body)) {
+        if (pending && res.body.includes('"update_available"') && (await exchange(conn, pending, res.body))) {
           exchanges++;
           exchangeLatencies.push(performance.now() - t0);
         }
@@ -262,15 +370,34 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   await Promise.all(Array.from({ length: spec.connections }, kiosk));
   const seconds = (performance.now() - started) / 1000;
   return {
-    requests: latencies.length, checks, errors, firstError, marked, exchanges, opened, seconds,
-    latencies: Float64Array.from(latencies), exchangeLatencies: Float64Array.from(exchangeLatencies),
-    checkLatencies: Float64Array.from(byRoute.check), fetchLatencies: Float64Array.from(byRoute.fetch), confirmLatencies: Float64Array.from(byRoute.confirm),
+    requests: latencies.length,
+    checks,
+    errors,
+    firstError,
+    marked,
+    exchanges,
+    opened,
+    seconds,
+    latencies: Float64Array.from(latencies),
+    exchangeLatencies: Float64Array.from(exchangeLatencies),
+    checkLatencies: Float64Array.from(byRoute.check),
+    fetchLatencies: Float64Array.from(byRoute.fetch),
+    confirmLatencies: Float64Array.from(byRoute.confirm),
   };
 }
 
 if (!isMainThread && parentPort && (workerData as LoadSpec | undefined)?.bodyTemplate !== undefined) {
   const port = parentPort;
   generate(workerData as LoadSpec).then(
-    (r) => port.postMessage(r, [r.latencies, r.exchangeLatencies, r.checkLatencies, r.fetchLatencies, r.confirmLatencies].map((a) => a.buffer as ArrayBuffer)),
-    (e: unknown) => { throw e; });
+    (r) =>
+      port.postMessage(
+        r,
+        [r.latencies, r.exchangeLatencies, r.checkLatencies, r.fetchLatencies, r.confirmLatencies].map(
+          (a) => a.buffer as ArrayBuffer,
+        ),
+      ),
+    (e: unknown) => {
+      throw e;
+    },
+  );
 }

@@ -14,7 +14,17 @@ export interface InsertOptions {
   connections?: number;
 }
 
-const BENEFICIARY_COLUMNS = ['id', 'nir', 'nir_temporary', 'first_name', 'birth_name', 'usage_name', 'birth_date', 'birth_rank', 'address_lines'];
+const BENEFICIARY_COLUMNS = [
+  'id',
+  'nir',
+  'nir_temporary',
+  'first_name',
+  'birth_name',
+  'usage_name',
+  'birth_date',
+  'birth_rank',
+  'address_lines',
+];
 const AFFILIATION_COLUMNS = ['beneficiary_id', 'organisme_code', 'valid_from', 'valid_to'];
 
 function insertSql(table: string, columns: string[], rows: number): string {
@@ -23,7 +33,10 @@ function insertSql(table: string, columns: string[], rows: number): string {
   return `INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')}`;
 }
 
-export async function insertSynthetic(url: string, options: InsertOptions): Promise<{ beneficiaries: number; affiliations: number; seconds: number }> {
+export async function insertSynthetic(
+  url: string,
+  options: InsertOptions,
+): Promise<{ beneficiaries: number; affiliations: number; seconds: number }> {
   const started = performance.now();
   const perStatement = options.rowsPerStatement ?? 1000;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -36,7 +49,11 @@ export async function insertSynthetic(url: string, options: InsertOptions): Prom
   };
   const clients: pg.Client[] = [];
   try {
-    for (let i = 0; i < Math.max(1, Math.min(options.connections ?? DEFAULT_CONNECTIONS, Math.ceil(options.count / chunkSize))); i++) {
+    for (
+      let i = 0;
+      i < Math.max(1, Math.min(options.connections ?? DEFAULT_CONNECTIONS, Math.ceil(options.count / chunkSize)));
+      i++
+    ) {
       const c = new pg.Client({ connectionString: url, application_name: 'vitale-bench-baseline' });
       c.on('error', () => {});
       await c.connect();
@@ -62,14 +79,27 @@ export async function insertSynthetic(url: string, options: InsertOptions): Prom
             rows = 0;
           };
           for (const b of generateBeneficiaries(n, options.seed, chunk * chunkSize, { organismes })) {
-            params.push(b.id, b.nir, b.nirTemporary, b.firstName, b.birthName, b.usageName, b.birthDate, b.birthRank, b.addressLines);
+            params.push(
+              b.id,
+              b.nir,
+              b.nirTemporary,
+              b.firstName,
+              b.birthName,
+              b.usageName,
+              b.birthDate,
+              b.birthRank,
+              b.addressLines,
+            );
             for (const a of b.affiliations) pending.push({ id: b.id, a });
             if (++rows === perStatement) await flush();
           }
           await flush();
           for (let i = 0; i < pending.length; i += perStatement) {
             const slice = pending.slice(i, i + perStatement);
-            await client.query(sql('affiliation', AFFILIATION_COLUMNS, slice.length), slice.flatMap(({ id, a }) => [id, a.organismeCode, a.validFrom, a.validTo]));
+            await client.query(
+              sql('affiliation', AFFILIATION_COLUMNS, slice.length),
+              slice.flatMap(({ id, a }) => [id, a.organismeCode, a.validFrom, a.validTo]),
+            );
           }
           await client.query('COMMIT');
           beneficiaries += n;

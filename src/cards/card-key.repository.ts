@@ -46,10 +46,12 @@ export class CardKeyRepository {
    */
   async insertMany(em: EntityManager, keys: CardPublicKeys[]): Promise<void> {
     if (keys.length === 0) return;
-    await run(em,
+    await run(
+      em,
       `INSERT INTO card_key (card_id, auth_public_key, enc_public_key)
        SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::bytea[])`,
-      [keys.map((k) => k.cardId), keys.map((k) => k.authPublicKey), keys.map((k) => k.encPublicKey)]);
+      [keys.map((k) => k.cardId), keys.map((k) => k.authPublicKey), keys.map((k) => k.encPublicKey)],
+    );
   }
 
   /** Which of these points are already some card's key (auth or enc): point (hex) → that card's id. */
@@ -57,9 +59,12 @@ export class CardKeyRepository {
     const out = new Map<string, string>();
     if (points.length === 0) return out;
     // `= ANY` on each column: two index scans (a join on `a = p OR b = p` would scan the table once per point).
-    const { rows } = await run<{ auth: Buffer; enc: Buffer; cardId: string }>(em,
+    const { rows } = await run<{ auth: Buffer; enc: Buffer; cardId: string }>(
+      em,
       `SELECT auth_public_key AS auth, enc_public_key AS enc, card_id AS "cardId" FROM card_key
-        WHERE auth_public_key = ANY($1::bytea[]) OR enc_public_key = ANY($1::bytea[])`, [points]);
+        WHERE auth_public_key = ANY($1::bytea[]) OR enc_public_key = ANY($1::bytea[])`,
+      [points],
+    );
     const wanted = new Set(points.map((p) => p.toString('hex')));
     for (const r of rows) {
       for (const k of [r.auth.toString('hex'), r.enc.toString('hex')]) if (wanted.has(k)) out.set(k, r.cardId);
@@ -69,15 +74,19 @@ export class CardKeyRepository {
 
   /** The keys of one card by its serial (database form); null when it has none (made before kiosk/2, or imported). */
   async findBySerial(serial: string, em: EntityManager = this.dataSource.manager): Promise<CardPublicKeys | null> {
-    const { rows } = await run<CardPublicKeys>(em,
+    const { rows } = await run<CardPublicKeys>(
+      em,
       `SELECT k.card_id AS "cardId", k.auth_public_key AS "authPublicKey", k.enc_public_key AS "encPublicKey"
-         FROM card c JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1`, [serial]);
+         FROM card c JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1`,
+      [serial],
+    );
     return rows[0] ?? null;
   }
 
   /** Usable cards (shipped or active) without keys, by serial; the tenant scope and the filter in the SQL. */
   async listKeyless(f: KeylessFilter): Promise<KeylessCard[]> {
-    const { rows } = await run<KeylessCard>(this.dataSource.manager,
+    const { rows } = await run<KeylessCard>(
+      this.dataSource.manager,
       `SELECT c.id, c.serial::text AS serial, c.beneficiary_id AS "beneficiaryId", c.organisme_code AS "organismeCode", c.state, c.shipped_at AS "shippedAt"
          FROM card c
         WHERE c.state IN (${USABLE})
@@ -85,18 +94,23 @@ export class CardKeyRepository {
           AND ($3::bigint IS NULL OR c.serial > $3)
           AND NOT EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id)
         ORDER BY c.serial
-        LIMIT $4`, [f.scopeOrganismeCode, f.organismeCode ?? null, f.afterSerial ?? null, f.limit]);
+        LIMIT $4`,
+      [f.scopeOrganismeCode, f.organismeCode ?? null, f.afterSerial ?? null, f.limit],
+    );
     return rows;
   }
 
   /** How many usable cards have no keys, in the same scope as `listKeyless`. */
   async countKeyless(f: Omit<KeylessFilter, 'afterSerial' | 'limit'>): Promise<number> {
-    const { rows } = await run<{ n: number }>(this.dataSource.manager,
+    const { rows } = await run<{ n: number }>(
+      this.dataSource.manager,
       `SELECT count(*)::int AS n
          FROM card c
         WHERE c.state IN (${USABLE})
           AND ($1::char(9) IS NULL OR c.organisme_code = $1) AND ($2::char(9) IS NULL OR c.organisme_code = $2)
-          AND NOT EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id)`, [f.scopeOrganismeCode, f.organismeCode ?? null]);
+          AND NOT EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id)`,
+      [f.scopeOrganismeCode, f.organismeCode ?? null],
+    );
     return rows[0].n;
   }
 }

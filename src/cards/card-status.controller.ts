@@ -15,7 +15,10 @@ export class CardStatusController {
 
   @Get(':serial')
   @RateLimited()
-  @ApiOperation({ summary: 'Should this card be accepted? State and blocked flag only, never holder data (rate-limited per credential)' })
+  @ApiOperation({
+    summary:
+      'Should this card be accepted? State and blocked flag only, never holder data (rate-limited per credential)',
+  })
   @ApiParam({ name: 'serial', description: '12-digit card serial', example: '100000000042' })
   @ApiOkResponse({ type: CardStatusView })
   @Answers(CardsErrors.CARD_NOT_FOUND)

@@ -53,7 +53,13 @@ export const LIVE_CARD_STATES: readonly CardState[] = [S.Ordered, S.InPersonalis
  * States of cards that follow their holder to a new managing organisme (change of fund, regime transfer): cards
  * still in use or on their way; cards out of use stay where they ended.
  */
-export const MOVABLE_CARD_STATES: readonly CardState[] = [S.Ordered, S.InPersonalisation, S.Shipped, S.Active, S.ReturnedUndeliverable];
+export const MOVABLE_CARD_STATES: readonly CardState[] = [
+  S.Ordered,
+  S.InPersonalisation,
+  S.Shipped,
+  S.Active,
+  S.ReturnedUndeliverable,
+];
 
 export const isBlocked = (state: CardState): boolean => !USABLE_CARD_STATES.includes(state);
 
@@ -82,7 +88,11 @@ export function allowedCardActions(card: CardStateSnapshot): CardAction[] {
 export function assertCardTransition(card: CardStateSnapshot, action: CardAction): CardState {
   const to = nextCardState(card, action);
   if (to === null) {
-    throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ state: card.state, action, allowedActions: allowedCardActions(card) });
+    throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({
+      state: card.state,
+      action,
+      allowedActions: allowedCardActions(card),
+    });
   }
   return to;
 }

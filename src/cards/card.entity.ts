@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, VersionColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  VersionColumn,
+} from 'typeorm';
 import { PersonalisationBatch } from '../emission/personalisation/personalisation-batch.entity.js';
 import { Organisme } from '../regimes/regime.entity.js';
 import { Beneficiary } from '../register/beneficiary.entity.js';
@@ -11,7 +21,9 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 @Entity('card')
 @Index('card_one_usable_per_beneficiary', ['beneficiaryId'], { unique: true, where: `state IN ('shipped', 'active')` })
 // Operators' pipeline counts the cards still in the chain; a small partial index instead of a scan of every card.
-@Index('card_in_chain_by_state', ['state'], { where: `state IN ('ordered', 'in_personalisation', 'shipped', 'returned_undeliverable')` })
+@Index('card_in_chain_by_state', ['state'], {
+  where: `state IN ('ordered', 'in_personalisation', 'shipped', 'returned_undeliverable')`,
+})
 @Check('card_serial_range', `serial > 0 AND serial < 1000000000000`)
 @Check('card_serial_once_personalised', `serial IS NOT NULL OR state IN ('ordered', 'cancelled')`)
 @Check('card_opposition_reason', `(state = 'opposed') = (opposition_reason IS NOT NULL)`)

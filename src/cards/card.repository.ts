@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { pgError, PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
+import {
+  pgError,
+  PG_CHECK_VIOLATION,
+  PG_FOREIGN_KEY_VIOLATION,
+  PG_UNIQUE_VIOLATION,
+} from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { run } from '../platform/database/sql.js';
 import { CardsErrors } from './cards.errors.js';
@@ -36,9 +41,18 @@ export interface ManufacturingFacts {
 }
 
 /** A card that follows its holder to a new organisme. */
-export interface MovableCard { id: string; serial: string | null; beneficiaryId: string }
+export interface MovableCard {
+  id: string;
+  serial: string | null;
+  beneficiaryId: string;
+}
 
-export interface LockedCardState { id: string; state: CardState; serial: string | null; organismeCode: string }
+export interface LockedCardState {
+  id: string;
+  state: CardState;
+  serial: string | null;
+  organismeCode: string;
+}
 
 /** A card as an opposition declaration or withdrawal sees it, with its withdrawal window. */
 export interface OppositionStanding {
@@ -54,9 +68,17 @@ export interface OppositionStanding {
   replaced: boolean;
 }
 
-export interface CardStateCount { organismeCode: string | null; state: CardState; count: number }
+export interface CardStateCount {
+  organismeCode: string | null;
+  state: CardState;
+  count: number;
+}
 
-export interface OrganismeMove { cardId: string; from: string; to: string }
+export interface OrganismeMove {
+  cardId: string;
+  from: string;
+  to: string;
+}
 
 export interface CardStateChange {
   state: CardState;
@@ -115,7 +137,11 @@ export class CardRepository {
 
   /** Locks the card row for the rest of the caller's transaction (SELECT ... FOR UPDATE). */
   lockBySerial(em: EntityManager, serial: string, scopeOrganismeCode: string | null): Promise<Card | null> {
-    const qb = em.getRepository(Card).createQueryBuilder('c').where('c.serial = :serial', { serial }).setLock('pessimistic_write');
+    const qb = em
+      .getRepository(Card)
+      .createQueryBuilder('c')
+      .where('c.serial = :serial', { serial })
+      .setLock('pessimistic_write');
     if (scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: scopeOrganismeCode });
     return qb.getOne();
   }
@@ -126,14 +152,22 @@ export class CardRepository {
     return qb.getOne();
   }
 
-  findBySerial(serial: string, scopeOrganismeCode: string | null, em: EntityManager = this.dataSource.manager): Promise<Card | null> {
+  findBySerial(
+    serial: string,
+    scopeOrganismeCode: string | null,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<Card | null> {
     const qb = em.getRepository(Card).createQueryBuilder('c').where('c.serial = :serial', { serial });
     if (scopeOrganismeCode) qb.andWhere('c.organismeCode = :scope', { scope: scopeOrganismeCode });
     return qb.getOne();
   }
 
   /** Writes a new state. A second usable card for the holder is refused by the partial unique index. */
-  async applyStateChange(em: EntityManager, id: string, change: CardStateChange): Promise<{ stateChangedAt: Date; version: number }> {
+  async applyStateChange(
+    em: EntityManager,
+    id: string,
+    change: CardStateChange,
+  ): Promise<{ stateChangedAt: Date; version: number }> {
     try {
       const res = await em
         .createQueryBuilder()
@@ -163,7 +197,12 @@ export class CardRepository {
    * A second usable card for a holder is refused by the partial unique index, as for one card.
    */
   async applyStateChangeMany(
-    em: EntityManager, ids: string[], from: readonly CardState[], to: CardState, reason: OppositionReason | null, facts: ManufacturingFacts[] = [],
+    em: EntityManager,
+    ids: string[],
+    from: readonly CardState[],
+    to: CardState,
+    reason: OppositionReason | null,
+    facts: ManufacturingFacts[] = [],
   ): Promise<Array<Card & { fromState: CardState }>> {
     if (ids.length === 0) return [];
     // A vendor's report rides on the same row update (a card named in it takes its chip id and dates).
@@ -177,10 +216,16 @@ export class CardRepository {
       ? `LEFT JOIN unnest($5::uuid[], $6::varchar[], $7::timestamptz[], $8::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at) ON f.id = old.id`
       : '';
     const factsParams = withFacts
-      ? [facts.map((f) => f.cardId), facts.map((f) => f.chipId), facts.map((f) => f.personalisedAt), facts.map((f) => f.shippedAt)]
+      ? [
+          facts.map((f) => f.cardId),
+          facts.map((f) => f.chipId),
+          facts.map((f) => f.personalisedAt),
+          facts.map((f) => f.shippedAt),
+        ]
       : [];
     try {
-      const { rows } = await run<Record<string, unknown>>(em,
+      const { rows } = await run<Record<string, unknown>>(
+        em,
         `WITH old AS (SELECT id, state FROM card WHERE id = ANY($1::uuid[]) AND state = ANY($2::card_state[]) FOR UPDATE)
          UPDATE card c
             SET state = $3::card_state, opposition_reason = $4::opposition_reason,
@@ -193,10 +238,21 @@ export class CardRepository {
         [ids, from, to, reason, ...factsParams],
       );
       return rows.map((r) => ({
-        id: r.id as string, serial: r.serial as string | null, beneficiaryId: r.beneficiary_id as string, organismeCode: r.organisme_code as string,
-        dataVersion: r.data_version as number, state: r.state as CardState, oppositionReason: r.opposition_reason as OppositionReason | null,
-        previousState: r.previous_state as CardState | null, stateChangedAt: r.state_changed_at as Date, createdAt: r.created_at as Date,
-        version: r.version as number, batchId: r.batch_id as string | null, chipId: null, personalisedAt: null, shippedAt: null,
+        id: r.id as string,
+        serial: r.serial as string | null,
+        beneficiaryId: r.beneficiary_id as string,
+        organismeCode: r.organisme_code as string,
+        dataVersion: r.data_version as number,
+        state: r.state as CardState,
+        oppositionReason: r.opposition_reason as OppositionReason | null,
+        previousState: r.previous_state as CardState | null,
+        stateChangedAt: r.state_changed_at as Date,
+        createdAt: r.created_at as Date,
+        version: r.version as number,
+        batchId: r.batch_id as string | null,
+        chipId: null,
+        personalisedAt: null,
+        shippedAt: null,
         fromState: r.from_state as CardState,
       }));
     } catch (e) {
@@ -236,15 +292,20 @@ export class CardRepository {
   }
 
   /** Many new `ordered` cards in one statement (the set-based order path); ids in the order of the inputs. */
-  async insertOrderedMany(em: EntityManager, inputs: Array<{ beneficiaryId: string; organismeCode: string }>): Promise<Card[]> {
+  async insertOrderedMany(
+    em: EntityManager,
+    inputs: Array<{ beneficiaryId: string; organismeCode: string }>,
+  ): Promise<Card[]> {
     if (inputs.length === 0) return [];
     try {
       // The new rows come back whole from the INSERT (triggers included: RETURNING sees what was stored).
-      const { rows } = await run<Card>(em,
+      const { rows } = await run<Card>(
+        em,
         `INSERT INTO card (beneficiary_id, organisme_code, state)
          SELECT b, o, 'ordered' FROM unnest($1::uuid[], $2::char(9)[]) AS t(b, o)
          RETURNING ${CARD_COLUMNS}`,
-        [inputs.map((i) => i.beneficiaryId), inputs.map((i) => i.organismeCode)]);
+        [inputs.map((i) => i.beneficiaryId), inputs.map((i) => i.organismeCode)],
+      );
       // Matched back to the inputs by holder (a holder has one open request, so one new card in a call).
       const byHolder = new Map<string, Card[]>();
       for (const r of rows) byHolder.set(r.beneficiaryId, [...(byHolder.get(r.beneficiaryId) ?? []), r]);
@@ -264,11 +325,22 @@ export class CardRepository {
    * of them, so a shortfall must roll the transaction back). Rows in the order of `cardIds` (the serials' order).
    */
   async assignToBatch(
-    em: EntityManager, batchId: string, cardIds: string[], from: readonly CardState[], to: CardState,
+    em: EntityManager,
+    batchId: string,
+    cardIds: string[],
+    from: readonly CardState[],
+    to: CardState,
   ): Promise<Array<{ id: string; serial: string; organismeCode: string; fromState: CardState }>> {
     if (cardIds.length === 0) return [];
     try {
-      const { rows } = await run<{ id: string; serial: string; organismeCode: string; fromState: CardState; ord: string }>(em,
+      const { rows } = await run<{
+        id: string;
+        serial: string;
+        organismeCode: string;
+        fromState: CardState;
+        ord: string;
+      }>(
+        em,
         `WITH alloc AS (
            UPDATE serial_allocator SET next_serial = next_serial + $2 WHERE id = 1 RETURNING next_serial - $2 AS first
          ), old AS (
@@ -287,7 +359,8 @@ export class CardRepository {
       return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(({ ord: _o, ...r }) => r);
     } catch (e) {
       const pg = pgError(e);
-      if (pg?.code === PG_CHECK_VIOLATION && pg.constraint === 'card_serial_range') throw CardsErrors.CARD_SERIALS_EXHAUSTED();
+      if (pg?.code === PG_CHECK_VIOLATION && pg.constraint === 'card_serial_range')
+        throw CardsErrors.CARD_SERIALS_EXHAUSTED();
       if (pg?.code === PG_UNIQUE_VIOLATION) throw CardsErrors.CARD_SERIAL_ALREADY_ISSUED();
       throw e;
     }
@@ -297,9 +370,11 @@ export class CardRepository {
   async usableCardsOf(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (beneficiaryIds.length === 0) return out;
-    const { rows } = await run<{ id: string; beneficiaryId: string }>(em,
+    const { rows } = await run<{ id: string; beneficiaryId: string }>(
+      em,
       `SELECT id, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
-      [beneficiaryIds, USABLE_CARD_STATES]);
+      [beneficiaryIds, USABLE_CARD_STATES],
+    );
     for (const r of rows) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), r.id]);
     return out;
   }
@@ -310,10 +385,13 @@ export class CardRepository {
    */
   async lockMovable(em: EntityManager, beneficiaryIds: string[], organismeCode: string): Promise<MovableCard[]> {
     if (beneficiaryIds.length === 0) return [];
-    const { rows } = await run<MovableCard>(em,
+    const { rows } = await run<MovableCard>(
+      em,
       `SELECT id, serial::text AS serial, beneficiary_id AS "beneficiaryId" FROM card
         WHERE beneficiary_id = ANY($1::uuid[]) AND organisme_code = $2 AND state = ANY($3::card_state[])
-        ORDER BY beneficiary_id, created_at, id FOR UPDATE`, [beneficiaryIds, organismeCode, MOVABLE_CARD_STATES]);
+        ORDER BY beneficiary_id, created_at, id FOR UPDATE`,
+      [beneficiaryIds, organismeCode, MOVABLE_CARD_STATES],
+    );
     return rows;
   }
 
@@ -323,46 +401,69 @@ export class CardRepository {
    */
   async moveOrganisme(em: EntityManager, moves: OrganismeMove[]): Promise<Set<string>> {
     if (moves.length === 0) return new Set();
-    const { rows } = await run<{ id: string }>(em,
+    const { rows } = await run<{ id: string }>(
+      em,
       `UPDATE card c SET organisme_code = x.to_org, version = c.version + 1
          FROM unnest($1::uuid[], $2::char(9)[], $3::char(9)[]) AS x(id, from_org, to_org)
         WHERE c.id = x.id AND c.organisme_code = x.from_org
         RETURNING c.id`,
-      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)]);
+      [moves.map((m) => m.cardId), moves.map((m) => m.from), moves.map((m) => m.to)],
+    );
     return new Set(rows.map((r) => r.id));
   }
 
   /** A kiosk exchange is confirmed: the card's confirmed data version moves to `targetVersion`, never backwards. */
   async confirmDataVersion(em: EntityManager, cardId: string, targetVersion: number): Promise<number> {
-    const { rows: [upd] } = await run<{ dataVersion: number }>(em,
+    const {
+      rows: [upd],
+    } = await run<{ dataVersion: number }>(
+      em,
       `UPDATE card SET data_version = GREATEST(data_version, $2), version = version + 1 WHERE id = $1 RETURNING data_version AS "dataVersion"`,
-      [cardId, targetVersion]);
+      [cardId, targetVersion],
+    );
     return upd.dataVersion;
   }
 
   /** See CONFIRM_ACKNOWLEDGED_SQL (a named prepared statement, outside any transaction): undefined when nothing was written. */
   async confirmAcknowledgedKioskUpdate(
-    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
+    exchangeId: string,
+    cardId: string,
+    written: string[],
+    actor: { partnerId: string; kind: string; requestId: string | null },
+    serial: string,
   ): Promise<{ fromVersion: number; version: number } | undefined> {
-    const rows = await preparedQuery<{ fromVersion: number; version: number }>(this.dataSource, 'kiosk2_confirm_acknowledged_v2', CONFIRM_ACKNOWLEDGED_SQL,
-      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial]);
+    const rows = await preparedQuery<{ fromVersion: number; version: number }>(
+      this.dataSource,
+      'kiosk2_confirm_acknowledged_v2',
+      CONFIRM_ACKNOWLEDGED_SQL,
+      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial],
+    );
     return rows[0];
   }
 
   /** The cards of these holders in one of `states`. */
-  async ofHolders(em: EntityManager, beneficiaryIds: string[], states: readonly CardState[]): Promise<Array<{ id: string; state: CardState; beneficiaryId: string }>> {
+  async ofHolders(
+    em: EntityManager,
+    beneficiaryIds: string[],
+    states: readonly CardState[],
+  ): Promise<Array<{ id: string; state: CardState; beneficiaryId: string }>> {
     if (beneficiaryIds.length === 0) return [];
-    const { rows } = await run<{ id: string; state: CardState; beneficiaryId: string }>(em,
+    const { rows } = await run<{ id: string; state: CardState; beneficiaryId: string }>(
+      em,
       `SELECT id, state, beneficiary_id AS "beneficiaryId" FROM card WHERE beneficiary_id = ANY($1::uuid[]) AND state = ANY($2::card_state[])`,
-      [beneficiaryIds, states]);
+      [beneficiaryIds, states],
+    );
     return rows;
   }
 
   /** Locks these cards (the caller's transaction) and answers their state, serial and organisme. */
   async lockStates(em: EntityManager, ids: string[]): Promise<LockedCardState[]> {
     if (ids.length === 0) return [];
-    const { rows } = await run<LockedCardState>(em,
-      `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    const { rows } = await run<LockedCardState>(
+      em,
+      `SELECT id, state, serial::text AS serial, organisme_code AS "organismeCode" FROM card WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
     return rows;
   }
 
@@ -372,25 +473,34 @@ export class CardRepository {
    * (`liveStates`: a replacement ordered, being made or in use).
    */
   async findForOpposition(
-    em: EntityManager, serial: string, scope: string | null, withdrawalHours: number, liveStates: readonly CardState[], forUpdate: boolean,
+    em: EntityManager,
+    serial: string,
+    scope: string | null,
+    withdrawalHours: number,
+    liveStates: readonly CardState[],
+    forUpdate: boolean,
   ): Promise<OppositionStanding | null> {
-    const { rows } = await run<OppositionStanding>(em,
+    const { rows } = await run<OppositionStanding>(
+      em,
       `SELECT id, serial::text, organisme_code AS "organismeCode", state, opposition_reason AS "oppositionReason", state_changed_at AS "stateChangedAt",
               state_changed_at + make_interval(hours => $3) AS "withdrawableUntil",
               now() > state_changed_at + make_interval(hours => $3) AS "tooLate",
               EXISTS (SELECT 1 FROM card o WHERE o.beneficiary_id = card.beneficiary_id AND o.id <> card.id
                          AND o.state = ANY($4::card_state[])) AS replaced
          FROM card WHERE serial = $1 AND ($2::text IS NULL OR organisme_code = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
-      [serial, scope, withdrawalHours, liveStates]);
+      [serial, scope, withdrawalHours, liveStates],
+    );
     return rows[0] ?? null;
   }
 
   /** How many cards are in each of `states`, overall or per managing organisme (organismeCode null overall). */
   async countByState(states: readonly CardState[], byOrganisme: boolean): Promise<CardStateCount[]> {
     const org = byOrganisme ? 'organisme_code' : 'NULL::char(9)';
-    const { rows } = await run<CardStateCount>(this.dataSource.manager,
+    const { rows } = await run<CardStateCount>(
+      this.dataSource.manager,
       `SELECT ${org} AS "organismeCode", state::text AS state, count(*)::int AS count FROM card WHERE state = ANY ($1::card_state[]) GROUP BY 1, 2 ORDER BY 1, 2`,
-      [states]);
+      [states],
+    );
     return rows;
   }
 
@@ -407,7 +517,9 @@ export class CardRepository {
 
   /** The kiosk and pharmacy hot path: one lookup on the unique serial index, the state only. */
   async findState(serial: string): Promise<CardState | null> {
-    const rows: Array<{ state: CardState }> = await this.dataSource.query(`SELECT state FROM card WHERE serial = $1`, [serial]);
+    const rows: Array<{ state: CardState }> = await this.dataSource.query(`SELECT state FROM card WHERE serial = $1`, [
+      serial,
+    ]);
     return rows[0]?.state ?? null;
   }
 }

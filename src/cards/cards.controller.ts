@@ -4,8 +4,16 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import {
-  CardHistoryQueryDto, CardHistoryView, CardPageView, CardTransitionDto, CardView, CountKeylessCardsQueryDto, KeylessCardCountView,
-  KeylessCardPageView, ListCardsQueryDto, ListKeylessCardsQueryDto,
+  CardHistoryQueryDto,
+  CardHistoryView,
+  CardPageView,
+  CardTransitionDto,
+  CardView,
+  CountKeylessCardsQueryDto,
+  KeylessCardCountView,
+  KeylessCardPageView,
+  ListCardsQueryDto,
+  ListKeylessCardsQueryDto,
 } from './dto/card.dto.js';
 import { CardsService } from './cards.service.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
@@ -20,14 +28,19 @@ export class CardsController {
   constructor(private readonly cards: CardsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List cards by serial (a fund sees only the cards its organisme manages); resume after a cursor' })
+  @ApiOperation({
+    summary: 'List cards by serial (a fund sees only the cards its organisme manages); resume after a cursor',
+  })
   @ApiOkResponse({ type: CardPageView })
   list(@CurrentActor() actor: Actor, @Query() q: ListCardsQueryDto): Promise<CardPageView> {
     return this.cards.list(actor, q);
   }
 
   @Get('without-key')
-  @ApiOperation({ summary: 'Usable cards whose chip has no key (made before kiosk protocol 2, or imported), by serial: they use kiosk/1 until its cut-off date and are to be replaced. A fund sees only its own' })
+  @ApiOperation({
+    summary:
+      'Usable cards whose chip has no key (made before kiosk protocol 2, or imported), by serial: they use kiosk/1 until its cut-off date and are to be replaced. A fund sees only its own',
+  })
   @ApiOkResponse({ type: KeylessCardPageView })
   keyless(@CurrentActor() actor: Actor, @Query() q: ListKeylessCardsQueryDto): Promise<KeylessCardPageView> {
     return this.cards.keyless(actor, q);
@@ -54,7 +67,11 @@ export class CardsController {
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardHistoryView })
   @Answers(CardsErrors.CARD_NOT_FOUND)
-  history(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Query() q: CardHistoryQueryDto): Promise<CardHistoryView> {
+  history(
+    @CurrentActor() actor: Actor,
+    @Param('serial') serial: string,
+    @Query() q: CardHistoryQueryDto,
+  ): Promise<CardHistoryView> {
     return this.cards.history(actor, serial, q);
   }
 
@@ -71,7 +88,11 @@ export class CardsController {
     CardsErrors.OPPOSITION_REASON_REQUIRED,
     CardsErrors.OPPOSITION_REASON_NOT_APPLICABLE,
   )
-  transition(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: CardTransitionDto): Promise<CardView> {
+  transition(
+    @CurrentActor() actor: Actor,
+    @Param('serial') serial: string,
+    @Body() dto: CardTransitionDto,
+  ): Promise<CardView> {
     return this.cards.transition(actor, serial, dto.action, { reason: dto.reason });
   }
 }

@@ -7,16 +7,43 @@ import { CardsErrors } from './cards.errors.js';
 import { CardAction } from './card-action.enum.js';
 import { formatOptionalSerial, formatSerial, parseSerial } from './card-serial.js';
 import { CardState, OppositionReason } from './card-state.enum.js';
-import { assertCardTransition, CARD_TRANSITIONS, isBlocked, LIVE_CARD_STATES, PREVIOUS_STATE } from './card-transitions.js';
+import {
+  assertCardTransition,
+  CARD_TRANSITIONS,
+  isBlocked,
+  LIVE_CARD_STATES,
+  PREVIOUS_STATE,
+} from './card-transitions.js';
 import { Card } from './card.entity.js';
 import { CardKeyRepository, type CardPublicKeys } from './card-key.repository.js';
-import { CardRepository, type CardStateCount, type LockedCardState, type OppositionStanding, type ManufacturingFacts, type MovableCard, type OrganismeMove } from './card.repository.js';
+import {
+  CardRepository,
+  type CardStateCount,
+  type LockedCardState,
+  type OppositionStanding,
+  type ManufacturingFacts,
+  type MovableCard,
+  type OrganismeMove,
+} from './card.repository.js';
 import type {
-  CardHistoryEntryView, CardHistoryView, CardPageView, CardStatusView, CardView, KeylessCardCountView, KeylessCardPageView,
+  CardHistoryEntryView,
+  CardHistoryView,
+  CardPageView,
+  CardStatusView,
+  CardView,
+  KeylessCardCountView,
+  KeylessCardPageView,
 } from './dto/card.dto.js';
 
 /** The shapes CardsService answers with (other modules import them from here, never from the repository). */
-export type { CardStateCount, LockedCardState, ManufacturingFacts, MovableCard, OppositionStanding, OrganismeMove } from './card.repository.js';
+export type {
+  CardStateCount,
+  LockedCardState,
+  ManufacturingFacts,
+  MovableCard,
+  OppositionStanding,
+  OrganismeMove,
+} from './card.repository.js';
 
 export const CARD_AUDIT_ENTITY = 'card';
 
@@ -86,7 +113,13 @@ export class CardsService {
    * transition table, writes the new state and its audit entry. On a refusal nothing is written; on
    * CARD_HOLDER_HAS_USABLE_CARD the database has aborted the caller's transaction, which must roll back.
    */
-  async transitionIn(em: EntityManager, actor: Actor, serial: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
+  async transitionIn(
+    em: EntityManager,
+    actor: Actor,
+    serial: string,
+    action: CardAction,
+    opts: TransitionOptions = {},
+  ): Promise<CardView> {
     checkReason(action, opts);
     const dbSerial = parseSerial(serial);
     if (!dbSerial) throw cardNotFound();
@@ -96,14 +129,26 @@ export class CardsService {
   }
 
   /** The same, for a card known by its id (an ordered card has no serial yet): the emission chain's way. */
-  async transitionByIdIn(em: EntityManager, actor: Actor, cardId: string, action: CardAction, opts: TransitionOptions = {}): Promise<CardView> {
+  async transitionByIdIn(
+    em: EntityManager,
+    actor: Actor,
+    cardId: string,
+    action: CardAction,
+    opts: TransitionOptions = {},
+  ): Promise<CardView> {
     checkReason(action, opts);
     const card = await this.cards.lockById(em, cardId, scopeOf(actor));
     if (!card) throw cardNotFound();
     return this.apply(em, actor, card, action, opts);
   }
 
-  private async apply(em: EntityManager, actor: Actor, card: Card, action: CardAction, opts: TransitionOptions): Promise<CardView> {
+  private async apply(
+    em: EntityManager,
+    actor: Actor,
+    card: Card,
+    action: CardAction,
+    opts: TransitionOptions,
+  ): Promise<CardView> {
     const from = card.state;
     const to = assertCardTransition(card, action);
     const change = {
@@ -130,7 +175,13 @@ export class CardsService {
    * refused with CARD_TRANSITION_NOT_ALLOWED and the caller's transaction must roll back.
    * Withdrawal (back to a remembered state) is not offered set-based.
    */
-  async transitionManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], action: CardAction, opts: ManyTransitionOptions = {}): Promise<CardView[]> {
+  async transitionManyByIdIn(
+    em: EntityManager,
+    actor: Actor,
+    cardIds: string[],
+    action: CardAction,
+    opts: ManyTransitionOptions = {},
+  ): Promise<CardView[]> {
     checkReason(action, opts);
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
@@ -140,15 +191,24 @@ export class CardsService {
     const reason = to === CardState.Opposed ? opts.reason! : null;
     const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason, opts.facts);
     if (moved.length !== ids.length) {
-      throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ action, allowedFrom: t.from, refused: ids.length - moved.length, total: ids.length });
+      throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({
+        action,
+        allowedFrom: t.from,
+        refused: ids.length - moved.length,
+        total: ids.length,
+      });
     }
-    await this.audit.record(em, actor, ...moved.map((c) => ({
-      action: `card.${action}`,
-      entityType: CARD_AUDIT_ENTITY,
-      entityId: c.id,
-      organismeCode: c.organismeCode,
-      details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason },
-    })));
+    await this.audit.record(
+      em,
+      actor,
+      ...moved.map((c) => ({
+        action: `card.${action}`,
+        entityType: CARD_AUDIT_ENTITY,
+        entityId: c.id,
+        organismeCode: c.organismeCode,
+        details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason },
+      })),
+    );
     return moved.map(toCardView);
   }
 
@@ -157,7 +217,13 @@ export class CardsService {
    * as if taken alone: a return file's shipped cards were otherwise rewritten once per step. The path must chain
    * (each action allowed from the previous one's state); refusals as for one action.
    */
-  async transitionPathManyByIdIn(em: EntityManager, actor: Actor, cardIds: string[], path: readonly CardAction[], opts: { facts?: ManufacturingFacts[] } = {}): Promise<CardView[]> {
+  async transitionPathManyByIdIn(
+    em: EntityManager,
+    actor: Actor,
+    cardIds: string[],
+    path: readonly CardAction[],
+    opts: { facts?: ManufacturingFacts[] } = {},
+  ): Promise<CardView[]> {
     if (path.length === 1) return this.transitionManyByIdIn(em, actor, cardIds, path[0], opts);
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return [];
@@ -166,25 +232,53 @@ export class CardsService {
       if (s.t.to === PREVIOUS_STATE || s.t.to === CardState.Opposed || s.t.needsReason) {
         throw CardsErrors.CARD_TRANSITION_NOT_SET_BASED(s.action, true);
       }
-      if (i > 0 && !s.t.from.includes(steps[i - 1].t.to as CardState)) throw new Error(`card path: ${s.action} does not follow ${steps[i - 1].action}`);
+      if (i > 0 && !s.t.from.includes(steps[i - 1].t.to as CardState))
+        throw new Error(`card path: ${s.action} does not follow ${steps[i - 1].action}`);
     }
     const states = steps.map((s) => s.t.to as CardState);
-    const moved = await this.cards.applyStateChangeMany(em, ids, steps[0].t.from, states[states.length - 1], null, opts.facts);
+    const moved = await this.cards.applyStateChangeMany(
+      em,
+      ids,
+      steps[0].t.from,
+      states[states.length - 1],
+      null,
+      opts.facts,
+    );
     if (moved.length !== ids.length) {
-      throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ action: path[0], allowedFrom: steps[0].t.from, refused: ids.length - moved.length, total: ids.length });
+      throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({
+        action: path[0],
+        allowedFrom: steps[0].t.from,
+        refused: ids.length - moved.length,
+        total: ids.length,
+      });
     }
-    await this.audit.record(em, actor, ...moved.flatMap((c) => steps.map((s, i) => ({
-      action: `card.${s.action}`,
-      entityType: CARD_AUDIT_ENTITY,
-      entityId: c.id,
-      organismeCode: c.organismeCode,
-      details: { serial: formatOptionalSerial(c.serial), from: i === 0 ? c.fromState : states[i - 1], to: states[i], reason: null },
-    }))));
+    await this.audit.record(
+      em,
+      actor,
+      ...moved.flatMap((c) =>
+        steps.map((s, i) => ({
+          action: `card.${s.action}`,
+          entityType: CARD_AUDIT_ENTITY,
+          entityId: c.id,
+          organismeCode: c.organismeCode,
+          details: {
+            serial: formatOptionalSerial(c.serial),
+            from: i === 0 ? c.fromState : states[i - 1],
+            to: states[i],
+            reason: null,
+          },
+        })),
+      ),
+    );
     return moved.map(toCardView);
   }
 
   /** A new card in state `ordered`, inside the emission chain's transaction; its serial comes with its batch. */
-  async issue(em: EntityManager, actor: Actor, input: { beneficiaryId: string; organismeCode: string }): Promise<CardView> {
+  async issue(
+    em: EntityManager,
+    actor: Actor,
+    input: { beneficiaryId: string; organismeCode: string },
+  ): Promise<CardView> {
     const card = await this.cards.insertOrdered(em, input);
     await this.audit.record(em, actor, {
       action: 'card.issue',
@@ -197,12 +291,23 @@ export class CardsService {
   }
 
   /** Many new `ordered` cards at once, audited in one insert (the set-based order path). */
-  async issueMany(em: EntityManager, actor: Actor, inputs: Array<{ beneficiaryId: string; organismeCode: string }>): Promise<CardView[]> {
+  async issueMany(
+    em: EntityManager,
+    actor: Actor,
+    inputs: Array<{ beneficiaryId: string; organismeCode: string }>,
+  ): Promise<CardView[]> {
     const cards = await this.cards.insertOrderedMany(em, inputs);
-    await this.audit.record(em, actor, ...cards.map((card) => ({
-      action: 'card.issue', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode,
-      details: { serial: null, from: null, to: card.state, reason: null },
-    })));
+    await this.audit.record(
+      em,
+      actor,
+      ...cards.map((card) => ({
+        action: 'card.issue',
+        entityType: CARD_AUDIT_ENTITY,
+        entityId: card.id,
+        organismeCode: card.organismeCode,
+        details: { serial: null, from: null, to: card.state, reason: null },
+      })),
+    );
     return cards.map(toCardView);
   }
 
@@ -213,7 +318,12 @@ export class CardsService {
    * that has a serial, a batch or another state refuses the whole set (CARD_NOT_ASSIGNABLE): the caller's
    * transaction must roll back, which gives the serials back.
    */
-  async assignToBatch(em: EntityManager, actor: Actor, batchId: string, cardIds: string[]): Promise<Map<string, string>> {
+  async assignToBatch(
+    em: EntityManager,
+    actor: Actor,
+    batchId: string,
+    cardIds: string[],
+  ): Promise<Map<string, string>> {
     const ids = [...new Set(cardIds)];
     if (ids.length === 0) return new Map();
     const action = CardAction.StartPersonalisation;
@@ -221,12 +331,24 @@ export class CardsService {
     const to = t.to as CardState;
     const moved = await this.cards.assignToBatch(em, batchId, ids, t.from, to);
     if (moved.length !== ids.length) {
-      throw CardsErrors.CARD_NOT_ASSIGNABLE({ action, allowedFrom: t.from, refused: ids.length - moved.length, total: ids.length });
+      throw CardsErrors.CARD_NOT_ASSIGNABLE({
+        action,
+        allowedFrom: t.from,
+        refused: ids.length - moved.length,
+        total: ids.length,
+      });
     }
-    await this.audit.record(em, actor, ...moved.map((c) => ({
-      action: `card.${action}`, entityType: CARD_AUDIT_ENTITY, entityId: c.id, organismeCode: c.organismeCode,
-      details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
-    })));
+    await this.audit.record(
+      em,
+      actor,
+      ...moved.map((c) => ({
+        action: `card.${action}`,
+        entityType: CARD_AUDIT_ENTITY,
+        entityId: c.id,
+        organismeCode: c.organismeCode,
+        details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
+      })),
+    );
     return new Map(moved.map((c) => [c.id, c.serial]));
   }
 
@@ -266,15 +388,24 @@ export class CardsService {
    * then takes its transactional path, which says why.
    */
   confirmAcknowledgedKioskUpdate(
-    exchangeId: string, cardId: string, written: string[], actor: { partnerId: string; kind: string; requestId: string | null }, serial: string,
+    exchangeId: string,
+    cardId: string,
+    written: string[],
+    actor: { partnerId: string; kind: string; requestId: string | null },
+    serial: string,
   ): Promise<{ fromVersion: number; version: number } | undefined> {
     return this.cards.confirmAcknowledgedKioskUpdate(exchangeId, cardId, written, actor, serial);
   }
 
   /** The cards of these holders in one of `states`, in the caller's transaction: holder → cards. */
-  async ofHoldersIn(em: EntityManager, beneficiaryIds: string[], states: readonly CardState[]): Promise<Map<string, Array<{ id: string; state: CardState }>>> {
+  async ofHoldersIn(
+    em: EntityManager,
+    beneficiaryIds: string[],
+    states: readonly CardState[],
+  ): Promise<Map<string, Array<{ id: string; state: CardState }>>> {
     const out = new Map<string, Array<{ id: string; state: CardState }>>();
-    for (const r of await this.cards.ofHolders(em, beneficiaryIds, states)) out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), { id: r.id, state: r.state }]);
+    for (const r of await this.cards.ofHolders(em, beneficiaryIds, states))
+      out.set(r.beneficiaryId, [...(out.get(r.beneficiaryId) ?? []), { id: r.id, state: r.state }]);
     return out;
   }
 
@@ -287,8 +418,21 @@ export class CardsService {
    * A card as an opposition sees it (state, reason, withdrawal window, whether a replacement is live), by serial in
    * the actor's reach, in the caller's transaction; locked unless `forUpdate` is false. Null when out of reach.
    */
-  oppositionStandingIn(em: EntityManager, actor: Actor, dbSerial: string, withdrawalHours: number, forUpdate = true): Promise<OppositionStanding | null> {
-    return this.cards.findForOpposition(em, dbSerial, scopeOf(actor) ?? null, withdrawalHours, LIVE_CARD_STATES, forUpdate);
+  oppositionStandingIn(
+    em: EntityManager,
+    actor: Actor,
+    dbSerial: string,
+    withdrawalHours: number,
+    forUpdate = true,
+  ): Promise<OppositionStanding | null> {
+    return this.cards.findForOpposition(
+      em,
+      dbSerial,
+      scopeOf(actor) ?? null,
+      withdrawalHours,
+      LIVE_CARD_STATES,
+      forUpdate,
+    );
   }
 
   /** How many cards are in each of `states`, overall or per managing organisme (the emission pipeline's counts). */
@@ -314,10 +458,16 @@ export class CardsService {
    * A fund sees only the cards its organisme manages (another fund's never appear); operators see all, optionally
    * one organisme's.
    */
-  async keyless(actor: Actor, q: { organismeCode?: string; after?: string; limit?: number }): Promise<KeylessCardPageView> {
+  async keyless(
+    actor: Actor,
+    q: { organismeCode?: string; after?: string; limit?: number },
+  ): Promise<KeylessCardPageView> {
     const limit = q.limit ?? 100;
     const rows = await this.keys.listKeyless({
-      scopeOrganismeCode: scopeOf(actor), organismeCode: q.organismeCode, afterSerial: q.after ? BigInt(q.after).toString() : undefined, limit,
+      scopeOrganismeCode: scopeOf(actor),
+      organismeCode: q.organismeCode,
+      afterSerial: q.after ? BigInt(q.after).toString() : undefined,
+      limit,
     });
     const items = rows.map((r) => ({ ...r, serial: formatSerial(r.serial), state: r.state as CardState }));
     return { items, next: items.length === limit ? items[items.length - 1].serial : null };
@@ -352,7 +502,12 @@ export class CardsService {
     const card = await this.visibleCard(actor, serial);
     const limit = q.limit ?? 100;
     const shown = formatSerial(card.serial!);
-    const entries = await this.audit.list({ entityType: CARD_AUDIT_ENTITY, entityId: card.id, afterId: q.after, limit });
+    const entries = await this.audit.list({
+      entityType: CARD_AUDIT_ENTITY,
+      entityId: card.id,
+      afterId: q.after,
+      limit,
+    });
     const items: CardHistoryEntryView[] = entries
       .filter((e) => typeof e.details?.to === 'string')
       .map((e) => ({

@@ -57,16 +57,24 @@ class Api {
     const headers: Record<string, string> = { authorization: `Bearer ${key}` };
     let payload: FormData | string | undefined;
     if (body instanceof FormData) payload = body;
-    else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
+    else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
     const res = await fetch(this.base + url, { method, headers, body: payload });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     return { status: res.status, body: parsed };
   }
   async ok(key: string, method: string, url: string, body?: unknown, expect = [200, 201, 202]): Promise<any> {
     const r = await this.call(key, method, url, body);
-    if (!expect.includes(r.status)) throw new DemoFailure(`${method} ${url} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    if (!expect.includes(r.status))
+      throw new DemoFailure(`${method} ${url} answered ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body;
   }
 }
@@ -80,7 +88,11 @@ function photoJpeg(size: [number, number], seed: number): Promise<Buffer> {
   return new ImageProcessor().jpegFromRgb(portrait(size[0], size[1], { seed }));
 }
 
-function sftpSession(port: number, username: string, privateKey: string): Promise<{ sftp: ssh2.SFTPWrapper; end: () => void }> {
+function sftpSession(
+  port: number,
+  username: string,
+  privateKey: string,
+): Promise<{ sftp: ssh2.SFTPWrapper; end: () => void }> {
   return new Promise((resolve, reject) => {
     const conn = new Client();
     conn.on('ready', () => conn.sftp((err, sftp) => (err ? reject(err) : resolve({ sftp, end: () => conn.end() }))));
@@ -89,11 +101,16 @@ function sftpSession(port: number, username: string, privateKey: string): Promis
   });
 }
 const sftpList = (s: ssh2.SFTPWrapper, dir: string) =>
-  new Promise<string[]>((res, rej) => s.readdir(dir, (e, list) => (e ? rej(e) : res(list.map((f) => f.filename).sort()))));
+  new Promise<string[]>((res, rej) =>
+    s.readdir(dir, (e, list) => (e ? rej(e) : res(list.map((f) => f.filename).sort()))),
+  );
 const sftpRead = (s: ssh2.SFTPWrapper, file: string) =>
   new Promise<Buffer>((res, rej) => {
     const chunks: Buffer[] = [];
-    s.createReadStream(file).on('data', (c: Buffer) => chunks.push(c)).on('end', () => res(Buffer.concat(chunks))).on('error', rej);
+    s.createReadStream(file)
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => res(Buffer.concat(chunks)))
+      .on('error', rej);
   });
 const sftpWrite = (s: ssh2.SFTPWrapper, file: string, data: Buffer) =>
   new Promise<void>((res, rej) => s.writeFile(file, data, (e) => (e ? rej(e) : res())));
@@ -105,48 +122,87 @@ async function chosenPort(name: string): Promise<number> {
   const raw = process.env[name]?.trim();
   if (!raw || raw === '0') return freePort();
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DemoFailure(`${name} must be a port number (1-65535), got "${raw}"`);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
+    throw new DemoFailure(`${name} must be a port number (1-65535), got "${raw}"`);
   return port;
 }
 
 /** Runs the kiosk simulator (`npm run kiosk`, built) against the app; its JSON lines are printed and returned. */
-function runKiosk(base: string, key: string, args: string[]): Promise<{ code: number | null; output: string; lines: Array<Record<string, any>> }> {
+function runKiosk(
+  base: string,
+  key: string,
+  args: string[],
+): Promise<{ code: number | null; output: string; lines: Array<Record<string, any>> }> {
   const kiosk = path.join(projectRoot(), 'dist', 'src', 'cli', 'kiosk.js');
-  const child = spawn(process.execPath, [kiosk, '--url', base, ...args], { env: { ...process.env, KIOSK_API_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [kiosk, '--url', base, ...args], {
+    env: { ...process.env, KIOSK_API_KEY: key },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
-      const lines = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+      const lines = output
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, any>);
       for (const l of lines) say(`      kiosk> ${JSON.stringify(l).slice(0, 160)}`);
       resolve({ code, output, lines });
     });
   });
 }
 
-async function startApp(): Promise<{ child: ChildProcess; base: string; sftpPort: number; pgPort: number; dataDir: string }> {
+async function startApp(): Promise<{
+  child: ChildProcess;
+  base: string;
+  sftpPort: number;
+  pgPort: number;
+  dataDir: string;
+}> {
   const root = projectRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-demo-'));
   chmodSync(dataDir, 0o755);
-  const [port, sftpPort, pgPort] = [await chosenPort('PORT'), await chosenPort('SFTP_PORT'), await chosenPort('EMBEDDED_PG_PORT')];
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), SFTP_PORT: String(sftpPort), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', JOBS_POLL_SECONDS: '0.5' };
+  const [port, sftpPort, pgPort] = [
+    await chosenPort('PORT'),
+    await chosenPort('SFTP_PORT'),
+    await chosenPort('EMBEDDED_PG_PORT'),
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    SFTP_PORT: String(sftpPort),
+    EMBEDDED_PG_PORT: String(pgPort),
+    LOG_LEVEL: 'warn',
+    JOBS_POLL_SECONDS: '0.5',
+  };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await until('the app to start', async () => {
-    if (child.exitCode !== null) throw new DemoFailure(`the app exited: ${out}`);
-    return out.includes('is running');
-  }, 120);
+  await until(
+    'the app to start',
+    async () => {
+      if (child.exitCode !== null) throw new DemoFailure(`the app exited: ${out}`);
+      return out.includes('is running');
+    },
+    120,
+  );
   return { child, base: `http://127.0.0.1:${port}`, sftpPort, pgPort, dataDir };
 }
 
 async function main(): Promise<number> {
   const { values: args } = parseArgs({ options: { 'virtual-cards': { type: 'string' } }, strict: true });
-  step('0', 'Starting the product on its embedded defaults (fresh data folder; PORT, SFTP_PORT, EMBEDDED_PG_PORT if set, else free ports)');
+  step(
+    '0',
+    'Starting the product on its embedded defaults (fresh data folder; PORT, SFTP_PORT, EMBEDDED_PG_PORT if set, else free ports)',
+  );
   const app = await startApp();
   ok(`API on ${app.base}, SFTP on port ${app.sftpPort}, embedded PostgreSQL on port ${app.pgPort}`);
   const virtualCardsFile = path.resolve(args['virtual-cards'] ?? path.join(app.dataDir, 'virtual-cards.json'));
@@ -167,23 +223,55 @@ async function main(): Promise<number> {
     // The vendor's age key pair (what `age-keygen` makes); it sends the operator the public half, the recipient.
     const vendorAgeIdentity = await generateX25519Identity();
     const vendorAgeRecipient = await identityToRecipient(vendorAgeIdentity);
-    await api.ok(op, 'POST', '/v1/vendors', { partnerId: vendor.id, login: 'imprimerie_nord', isDefault: true, regimeCodes: ['01'] });
+    await api.ok(op, 'POST', '/v1/vendors', {
+      partnerId: vendor.id,
+      login: 'imprimerie_nord',
+      isDefault: true,
+      regimeCodes: ['01'],
+    });
     await api.ok(op, 'POST', `/v1/vendors/${vendor.id}/ssh-keys`, { publicKey: vendorKeys.public });
     await api.ok(op, 'PUT', `/v1/vendors/${vendor.id}/age-recipient`, { recipient: vendorAgeRecipient });
-    ok(`fund 017510001, digitisation centre, vendor imprimerie_nord (SSH key and age recipient ${vendorAgeRecipient.slice(0, 12)}… registered)`);
+    ok(
+      `fund 017510001, digitisation centre, vendor imprimerie_nord (SSH key and age recipient ${vendorAgeRecipient.slice(0, 12)}… registered)`,
+    );
 
     step('0', 'Fund registers four insured persons');
     const people = [
-      { nir: nir(2, '85', '05', '75', '111', '001'), firstName: 'MARIE-CLAIRE', birthName: "D'ARTAGNAN", birthDate: '1985-05-14', addressLines: ['MME MARIE-CLAIRE DARTAGNAN', '12 RUE DES LILAS', '75011 PARIS'] },
-      { nir: nir(1, '90', '11', '2A', '004', '017'), firstName: 'JEAN-BAPTISTE', birthName: 'CASANOVA', birthDate: '1990-11-02', addressLines: ['M JEAN-BAPTISTE CASANOVA', '4 COURS NAPOLEON', '75015 PARIS'] },
-      { nir: nir(2, '02', '03', '69', '123', '045'), firstName: 'ÉLODIE', birthName: 'LEFÈVRE', birthDate: '2002-03-21', addressLines: ['MME ELODIE LEFEVRE', '8 AVENUE JEAN JAURES', '75019 PARIS'] },
-      { nir: nir(1, '75', '07', '13', '055', '101'), firstName: 'KARIM', birthName: 'BENSAÏD', birthDate: '1975-07-30', addressLines: ['M KARIM BENSAID', '27 BOULEVARD VOLTAIRE', '75011 PARIS'] },
+      {
+        nir: nir(2, '85', '05', '75', '111', '001'),
+        firstName: 'MARIE-CLAIRE',
+        birthName: "D'ARTAGNAN",
+        birthDate: '1985-05-14',
+        addressLines: ['MME MARIE-CLAIRE DARTAGNAN', '12 RUE DES LILAS', '75011 PARIS'],
+      },
+      {
+        nir: nir(1, '90', '11', '2A', '004', '017'),
+        firstName: 'JEAN-BAPTISTE',
+        birthName: 'CASANOVA',
+        birthDate: '1990-11-02',
+        addressLines: ['M JEAN-BAPTISTE CASANOVA', '4 COURS NAPOLEON', '75015 PARIS'],
+      },
+      {
+        nir: nir(2, '02', '03', '69', '123', '045'),
+        firstName: 'ÉLODIE',
+        birthName: 'LEFÈVRE',
+        birthDate: '2002-03-21',
+        addressLines: ['MME ELODIE LEFEVRE', '8 AVENUE JEAN JAURES', '75019 PARIS'],
+      },
+      {
+        nir: nir(1, '75', '07', '13', '055', '101'),
+        firstName: 'KARIM',
+        birthName: 'BENSAÏD',
+        birthDate: '1975-07-30',
+        addressLines: ['M KARIM BENSAID', '27 BOULEVARD VOLTAIRE', '75011 PARIS'],
+      },
     ];
     const ids: string[] = [];
     for (const p of people) ids.push((await api.ok(fund.key, 'POST', '/v1/beneficiaries', p)).id);
     ok(`${ids.length} beneficiaries in the register`);
 
-    const requestStatus = async (id: string) => (await api.ok(fund.key, 'GET', `/v1/card-requests/${id}`)).status as string;
+    const requestStatus = async (id: string) =>
+      (await api.ok(fund.key, 'GET', `/v1/card-requests/${id}`)).status as string;
     const sendPhoto = async (formNumber: string, jpeg: Buffer) => {
       const form = new FormData();
       form.append('formNumber', formNumber);
@@ -194,11 +282,20 @@ async function main(): Promise<number> {
     step('1', 'Fund opens a card request per person and gets the pre-filled forms');
     const requests: Array<{ id: string; formNumber: string }> = [];
     for (const [i, id] of ids.entries()) {
-      const r = await api.ok(fund.key, 'POST', '/v1/card-requests', { beneficiaryId: id, reason: 'first_card', autoOrder: i % 2 === 0 });
+      const r = await api.ok(fund.key, 'POST', '/v1/card-requests', {
+        beneficiaryId: id,
+        reason: 'first_card',
+        autoOrder: i % 2 === 0,
+      });
       requests.push({ id: r.id, formNumber: r.formNumber });
-      const pdf = await fetch(`${app.base}/v1/card-requests/${r.id}/form.pdf`, { headers: { authorization: `Bearer ${fund.key}` } });
+      const pdf = await fetch(`${app.base}/v1/card-requests/${r.id}/form.pdf`, {
+        headers: { authorization: `Bearer ${fund.key}` },
+      });
       const bytes = Buffer.from(await pdf.arrayBuffer());
-      check(pdf.status === 200 && bytes.subarray(0, 4).toString() === '%PDF', `form ${r.formNumber} (${r.status}) served as a ${bytes.length}-byte PDF`);
+      check(
+        pdf.status === 200 && bytes.subarray(0, 4).toString() === '%PDF',
+        `form ${r.formNumber} (${r.status}) served as a ${bytes.length}-byte PDF`,
+      );
     }
 
     step('2-3', 'Digitisation centre sends the scanned photos (one is too small and is refused)');
@@ -207,50 +304,96 @@ async function main(): Promise<number> {
       const r = await api.ok(fund.key, 'GET', `/v1/card-requests/${requests[1].id}`);
       return r.status === 'photo_rejected' ? r : null;
     });
-    check(JSON.stringify(rejected).includes('PHOTO_TOO_SMALL'), `form ${requests[1].formNumber}: photo refused with PHOTO_TOO_SMALL; the fund is told`);
+    check(
+      JSON.stringify(rejected).includes('PHOTO_TOO_SMALL'),
+      `form ${requests[1].formNumber}: photo refused with PHOTO_TOO_SMALL; the fund is told`,
+    );
     for (const [i, r] of requests.entries()) await sendPhoto(r.formNumber, await photoJpeg([600, 800], 10 + i));
     for (const r of requests) {
-      await until(`photo of ${r.formNumber}`, async () => ['photo_available', 'ordered'].includes(await requestStatus(r.id)));
+      await until(`photo of ${r.formNumber}`, async () =>
+        ['photo_available', 'ordered'].includes(await requestStatus(r.id)),
+      );
     }
     ok('every photo accepted (normalised to a print image and a chip image)');
 
     step('4', 'Cards ordered: automatically for two requests, by the fund for the other two');
-    for (const [i, r] of requests.entries()) if (i % 2 === 1) await api.ok(fund.key, 'POST', `/v1/card-requests/${r.id}/order`);
-    for (const r of requests) await until(`order of ${r.formNumber}`, async () => (await requestStatus(r.id)) === 'ordered');
+    for (const [i, r] of requests.entries())
+      if (i % 2 === 1) await api.ok(fund.key, 'POST', `/v1/card-requests/${r.id}/order`);
+    for (const r of requests)
+      await until(`order of ${r.formNumber}`, async () => (await requestStatus(r.id)) === 'ordered');
     ok('four cards ordered');
 
     const vendorSession = await sftpSession(app.sftpPort, 'imprimerie_nord', vendorKeys.private);
-    const keys: Array<{ keyId: string; publicKey: string }> = (await api.ok(vendor.key, 'GET', '/v1/signing-keys')).items;
+    const keys: Array<{ keyId: string; publicKey: string }> = (await api.ok(vendor.key, 'GET', '/v1/signing-keys'))
+      .items;
     let returnSeq = 0;
     const decrypter = new Decrypter();
     decrypter.addIdentity(vendorAgeIdentity);
     const personaliseAndShip = async (expected: number): Promise<string[]> => {
-      step('5', 'Personalisation: the batch job allocates serials and writes the signed file, encrypted to the vendor, to its outbox');
+      step(
+        '5',
+        'Personalisation: the batch job allocates serials and writes the signed file, encrypted to the vendor, to its outbox',
+      );
       const before = new Set(await sftpList(vendorSession.sftp, '/outbox'));
       await api.ok(op, 'POST', '/v1/personalisation/batches/run');
       const file = await until('a personalisation file', async () => {
-        const names = (await sftpList(vendorSession.sftp, '/outbox')).filter((n) => /^PERSO_\d+\.txt\.age$/.test(n) && !before.has(n));
+        const names = (await sftpList(vendorSession.sftp, '/outbox')).filter(
+          (n) => /^PERSO_\d+\.txt\.age$/.test(n) && !before.has(n),
+        );
         return names.length ? names[0] : null;
       });
       const encrypted = await sftpRead(vendorSession.sftp, `/outbox/${file}`);
-      const sig = JSON.parse((await until('its signature', async () => (await sftpList(vendorSession.sftp, '/outbox')).includes(`${file}.sig`)), (await sftpRead(vendorSession.sftp, `/outbox/${file}.sig`))).toString());
+      const sig = JSON.parse(
+        (await until('its signature', async () =>
+          (await sftpList(vendorSession.sftp, '/outbox')).includes(`${file}.sig`),
+        ),
+        await sftpRead(vendorSession.sftp, `/outbox/${file}.sig`)).toString(),
+      );
       const key = keys.find((k) => k.keyId === sig.keyId);
       // The signature covers the encrypted bytes: checked before anything is decrypted.
-      check(key && verify(null, encrypted, createPublicKey(key.publicKey), Buffer.from(sig.signature, 'base64')), `${file}: Ed25519 signature verifies with key ${sig.keyId}`);
+      check(
+        key && verify(null, encrypted, createPublicKey(key.publicKey), Buffer.from(sig.signature, 'base64')),
+        `${file}: Ed25519 signature verifies with key ${sig.keyId}`,
+      );
       const content = Buffer.from(await decrypter.decrypt(new Uint8Array(encrypted)));
-      check(createHash('sha256').update(content).digest('hex') === sig.plaintextSha256, `${file}: decrypted with the vendor's age key into ${sig.plaintextFile}, SHA-256 as the signature states`);
+      check(
+        createHash('sha256').update(content).digest('hex') === sig.plaintextSha256,
+        `${file}: decrypted with the vendor's age key into ${sig.plaintextFile}, SHA-256 as the signature states`,
+      );
       const text = content.toString('utf8');
       const trailerAt = text.lastIndexOf('\nT|') + 1;
       const [, count, sha] = text.slice(trailerAt).trim().split('|');
-      check(text.startsWith('H|perso|2|') && createHash('sha256').update(content.subarray(0, Buffer.byteLength(text.slice(0, trailerAt)))).digest('hex') === sha, `${sig.plaintextFile}: perso/2, trailer SHA-256 matches`);
-      const serials = text.split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
-      check(serials.length === expected && Number(count) === expected, `${sig.plaintextFile}: ${expected} card(s), serials ${serials.join(', ')}`);
+      check(
+        text.startsWith('H|perso|2|') &&
+          createHash('sha256')
+            .update(content.subarray(0, Buffer.byteLength(text.slice(0, trailerAt))))
+            .digest('hex') === sha,
+        `${sig.plaintextFile}: perso/2, trailer SHA-256 matches`,
+      );
+      const serials = text
+        .split('\n')
+        .filter((l) => l.startsWith('R|'))
+        .map((l) => l.split('|')[1]);
+      check(
+        serials.length === expected && Number(count) === expected,
+        `${sig.plaintextFile}: ${expected} card(s), serials ${serials.join(', ')}`,
+      );
 
-      step('6', 'Vendor personalises (each chip generates its two key pairs), mails the cards and drops its ret/2 return file over SFTP');
+      step(
+        '6',
+        'Vendor personalises (each chip generates its two key pairs), mails the cards and drops its ret/2 return file over SFTP',
+      );
       const now = new Date().toISOString();
-      const made: VirtualCard[] = serials.map((s, i) => ({ serial: s, chipId: `CHIP${s.slice(-6)}${i}`, keys: generateCardKeys() }));
-      const lines = [`H|ret|2|imprimerie_nord|${now}`,
-        ...made.map((c) => `D|${c.serial}|${c.chipId}|${now}|${now}|SHIPPED||${c.keys.authPublic}|${c.keys.encPublic}`), `T|${made.length}`];
+      const made: VirtualCard[] = serials.map((s, i) => ({
+        serial: s,
+        chipId: `CHIP${s.slice(-6)}${i}`,
+        keys: generateCardKeys(),
+      }));
+      const lines = [
+        `H|ret|2|imprimerie_nord|${now}`,
+        ...made.map((c) => `D|${c.serial}|${c.chipId}|${now}|${now}|SHIPPED||${c.keys.authPublic}|${c.keys.encPublic}`),
+        `T|${made.length}`,
+      ];
       const name = `RET_DEMO_${++returnSeq}.txt`;
       await sftpWrite(vendorSession.sftp, `/inbox/${name}.part`, Buffer.from(lines.join('\n') + '\n'));
       await sftpRename(vendorSession.sftp, `/inbox/${name}.part`, `/inbox/${name}`);
@@ -262,17 +405,29 @@ async function main(): Promise<number> {
     };
 
     const firstSerials = await personaliseAndShip(4);
-    for (const r of requests) await until(`card of ${r.formNumber} active`, async () => (await requestStatus(r.id)) === 'completed');
+    for (const r of requests)
+      await until(`card of ${r.formNumber} active`, async () => (await requestStatus(r.id)) === 'completed');
     const cards = await api.ok(fund.key, 'GET', `/v1/cards?beneficiaryId=${ids[0]}`);
     const firstCard = cards.items.find((c: { state: string }) => c.state === 'active');
-    check(firstCard && firstSerials.includes(firstCard.serial), `every request completed; ${people[0].firstName}'s card ${firstCard?.serial} is active`);
+    check(
+      firstCard && firstSerials.includes(firstCard.serial),
+      `every request completed; ${people[0].firstName}'s card ${firstCard?.serial} is active`,
+    );
 
     step('1', `${people[0].firstName} declares the card lost: the fund opens a replacement request`);
-    const lost = await api.ok(fund.key, 'POST', '/v1/card-requests', { beneficiaryId: ids[0], reason: 'lost', autoOrder: true });
+    const lost = await api.ok(fund.key, 'POST', '/v1/card-requests', {
+      beneficiaryId: ids[0],
+      reason: 'lost',
+      autoOrder: true,
+    });
     ok(`request ${lost.formNumber}, replacing card ${firstCard.serial}`);
     step('2-3', 'A new photo arrives (online through the one-time link this time)');
     const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(await photoJpeg([600, 800], 99))], { type: 'image/jpeg' }), 'selfie.jpg');
+    form.append(
+      'file',
+      new Blob([new Uint8Array(await photoJpeg([600, 800], 99))], { type: 'image/jpeg' }),
+      'selfie.jpg',
+    );
     const upload = await fetch(app.base + lost.photoUploadLink, { method: 'POST', body: form });
     check(upload.status === 202, 'photo uploaded by the insured through the link');
     const again = await fetch(app.base + lost.photoUploadLink, { method: 'POST', body: form });
@@ -290,22 +445,53 @@ async function main(): Promise<number> {
     const keyless = await api.ok(fund.key, 'GET', '/v1/cards/without-key/count');
     check(keyless.count === 0, 'every card in use has its chip keys: the fund has no card without a key to replace');
 
-    step('7', 'A pharmacy kiosk updates a card with kiosk/2: the card proves it is in the reader, and only it can read its records');
+    step(
+      '7',
+      'A pharmacy kiosk updates a card with kiosk/2: the card proves it is in the reader, and only it can read its records',
+    );
     const kiosk = await partner('kiosk', 'Pharmacie du Marché');
-    const coverage = [{ aldDigit: 0, situation: '0100' }, { aldDigit: 4, situation: '0300' }];
+    const coverage = [
+      { aldDigit: 0, situation: '0100' },
+      { aldDigit: 4, situation: '0300' },
+    ];
     await api.ok(fund.key, 'PUT', `/v1/cards/${newSerial}/data/coverage`, { content: coverage });
     ok(`the fund changed ${people[0].firstName}'s rights: a coverage record waits for card ${newSerial}`);
     // The kiosk simulator plays the card from the virtual-cards file the vendor wrote (its chip's private keys).
-    const played = await runKiosk(app.base, kiosk.key, ['--serial', newSerial, '--cards-file', virtualCardsFile, '--read-version', '2', '--ms-per-record', '50']);
+    const played = await runKiosk(app.base, kiosk.key, [
+      '--serial',
+      newSerial,
+      '--cards-file',
+      virtualCardsFile,
+      '--read-version',
+      '2',
+      '--ms-per-record',
+      '50',
+    ]);
     const [checked, fetched] = played.lines;
     const writes = played.lines.filter((l) => l.step === 'write');
     const receipt = played.lines.at(-1);
-    check(played.code === 0 && checked?.protocol === 'kiosk/2' && checked.action === 'update_available' && checked.records === undefined,
-      'check: an update is available, answered with a challenge only (no record, no NIR, no name)');
-    check(fetched?.step === 'fetch' && fetched.records?.includes('coverage@3'), `fetch with the card's signed proof: ${fetched?.records?.join(', ')} sealed to the card`);
-    check(writes.length > 0 && writes.every((w) => w.opened === true), 'the card opened each envelope with its own key; the kiosk only relayed them');
-    check(receipt?.step === 'receipt' && receipt.verified === true && receipt.result === 'updated' && receipt.cardPresenceProven === true,
-      `confirm with the card's signed acknowledgement: version ${receipt?.version}, receipt ${receipt?.format} verified, card presence proven`);
+    check(
+      played.code === 0 &&
+        checked?.protocol === 'kiosk/2' &&
+        checked.action === 'update_available' &&
+        checked.records === undefined,
+      'check: an update is available, answered with a challenge only (no record, no NIR, no name)',
+    );
+    check(
+      fetched?.step === 'fetch' && fetched.records?.includes('coverage@3'),
+      `fetch with the card's signed proof: ${fetched?.records?.join(', ')} sealed to the card`,
+    );
+    check(
+      writes.length > 0 && writes.every((w) => w.opened === true),
+      'the card opened each envelope with its own key; the kiosk only relayed them',
+    );
+    check(
+      receipt?.step === 'receipt' &&
+        receipt.verified === true &&
+        receipt.result === 'updated' &&
+        receipt.cardPresenceProven === true,
+      `confirm with the card's signed acknowledgement: version ${receipt?.version}, receipt ${receipt?.format} verified, card presence proven`,
+    );
     const updated = await api.ok(fund.key, 'GET', `/v1/cards/${newSerial}`);
     check(updated.dataVersion === 3, `the fund sees card ${newSerial} at data version 3`);
 
@@ -314,17 +500,24 @@ async function main(): Promise<number> {
     await api.ok(fund.key, 'PUT', `/v1/cards/${other}/data/coverage`, { content: coverage });
     const blind = await runKiosk(app.base, kiosk.key, ['--serial', other, '--without-card', '--read-version', '2']);
     const refused = blind.lines.find((l) => l.step === 'fetch without the card');
-    check(blind.code === 0 && refused?.code === UpdateErrors.KIOSK_PROOF_INVALID.code && refused.disclosed === false,
-      `card ${other}: the check works, the fetch without the card's proof is refused (${refused?.code}), no record disclosed`);
-    check(!people.some((p) => blind.output.includes(p.nir) || blind.output.includes(p.birthName)), 'no NIR and no name in anything the kiosk shows');
+    check(
+      blind.code === 0 && refused?.code === UpdateErrors.KIOSK_PROOF_INVALID.code && refused.disclosed === false,
+      `card ${other}: the check works, the fetch without the card's proof is refused (${refused?.code}), no record disclosed`,
+    );
+    check(
+      !people.some((p) => blind.output.includes(p.nir) || blind.output.includes(p.birthName)),
+      'no NIR and no name in anything the kiosk shows',
+    );
 
     step('✓', 'Pipeline seen by the operators');
     const pipeline = await api.ok(op, 'GET', '/v1/pipeline');
     say(`    ${JSON.stringify(pipeline).slice(0, 300)}`);
     vendorSession.end();
-    say(args['virtual-cards']
-      ? `\nVirtual cards (chip keys, for the kiosk simulator): ${virtualCardsFile}`
-      : '\nThe virtual cards go with the throw-away data folder; `npm run demo -- --virtual-cards FILE` keeps them.');
+    say(
+      args['virtual-cards']
+        ? `\nVirtual cards (chip keys, for the kiosk simulator): ${virtualCardsFile}`
+        : '\nThe virtual cards go with the throw-away data folder; `npm run demo -- --virtual-cards FILE` keeps them.',
+    );
     say('\nDemo complete: every card ended where it should.');
     return 0;
   } finally {

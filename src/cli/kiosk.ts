@@ -1,7 +1,14 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ackMessage, cardSign, type CardKeys, openRecord, proofMessage, type SealedRecord } from '../update/card-crypto.js';
+import {
+  ackMessage,
+  cardSign,
+  type CardKeys,
+  openRecord,
+  proofMessage,
+  type SealedRecord,
+} from '../update/card-crypto.js';
 import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
 import { readVirtualCards, type VirtualCard } from './virtual-cards.js';
 import { cliOptions, usageError } from './cli-args.js';
@@ -51,7 +58,8 @@ function virtualCard(file: string, serial: string): { keys: CardKeys | null; war
   let cards: VirtualCard[];
   let warning: string | undefined;
   try {
-    if ((statSync(full).mode & 0o077) !== 0) warning = `${file} holds private keys and other users may read it: chmod 600 ${file}`;
+    if ((statSync(full).mode & 0o077) !== 0)
+      warning = `${file} holds private keys and other users may read it: chmod 600 ${file}`;
     cards = readVirtualCards(full);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -65,14 +73,25 @@ type Json = any;
 
 async function main(): Promise<number> {
   if (process.argv.slice(2).some((a) => a === '--key' || a.startsWith('--key='))) {
-    return usageError('--key is not accepted: npm echoes the command line and other users can read it; set KIOSK_API_KEY or pass --key-file', USAGE);
+    return usageError(
+      '--key is not accepted: npm echoes the command line and other users can read it; set KIOSK_API_KEY or pass --key-file',
+      USAGE,
+    );
   }
-  const opts = cliOptions({
-    url: { type: 'string', default: 'http://localhost:3000' }, 'key-file': { type: 'string' }, serial: { type: 'string' },
-    'cards-file': { type: 'string' }, 'without-card': { type: 'boolean', default: false },
-    'read-version': { type: 'string', default: '0' }, 'write-in-progress': { type: 'boolean', default: false },
-    'pull-after': { type: 'string' }, 'ms-per-record': { type: 'string', default: '400' },
-  }, USAGE);
+  const opts = cliOptions(
+    {
+      url: { type: 'string', default: 'http://localhost:3000' },
+      'key-file': { type: 'string' },
+      serial: { type: 'string' },
+      'cards-file': { type: 'string' },
+      'without-card': { type: 'boolean', default: false },
+      'read-version': { type: 'string', default: '0' },
+      'write-in-progress': { type: 'boolean', default: false },
+      'pull-after': { type: 'string' },
+      'ms-per-record': { type: 'string', default: '400' },
+    },
+    USAGE,
+  );
   if (typeof opts === 'number') return opts;
   if (!opts.serial || !/^\d{12}$/.test(opts.serial)) return usageError('a 12-digit --serial is required', USAGE);
   const credential = apiKey(opts['key-file']);
@@ -96,16 +115,26 @@ async function main(): Promise<number> {
     if (status >= 400) throw new Error(`${route} answered ${status} ${json.code ?? ''}: ${json.detail ?? ''}`);
     return json;
   };
-  const out = (step: string, data: Record<string, unknown>) => process.stdout.write(JSON.stringify({ step, ...data }) + '\n');
+  const out = (step: string, data: Record<string, unknown>) =>
+    process.stdout.write(JSON.stringify({ step, ...data }) + '\n');
   const checkReceipt = async (receipt: SignedReceipt) => {
     const res = await fetch(`${base}/v1/signing-keys`, { headers });
     const published = ((await res.json()) as { items: Array<{ keyId: string; publicKey: string }> }).items;
     const key = published.find((k) => k.keyId === receipt.keyId);
     const content = key ? verifyReceipt(receipt, createPublicKey(key.publicKey)) : null;
-    out('receipt', { verified: !!content, keyId: receipt.keyId, treeSize: receipt.tree?.size, ...JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8')) });
+    out('receipt', {
+      verified: !!content,
+      keyId: receipt.keyId,
+      treeSize: receipt.tree?.size,
+      ...JSON.parse(Buffer.from(receipt.payload, 'base64').toString('utf8')),
+    });
     return !!content;
   };
-  const chip = { serial: opts.serial, readVersion: Number(opts['read-version']), writeInProgress: opts['write-in-progress'] };
+  const chip = {
+    serial: opts.serial,
+    readVersion: Number(opts['read-version']),
+    writeInProgress: opts['write-in-progress'],
+  };
   const pullAfter = opts['pull-after'] !== undefined ? Number(opts['pull-after']) : Infinity;
   const writeDelay = () => new Promise((res) => setTimeout(res, Number(opts['ms-per-record'])));
 
@@ -115,11 +144,19 @@ async function main(): Promise<number> {
   async function kiosk1(): Promise<number> {
     const { status, json: check } = await call('/v1/kiosk/check', chip);
     if (status === 409 && check.code === UpdateErrors.KIOSK_PROTOCOL_2_REQUIRED.code) {
-      process.stderr.write(`kiosk: this card has its own keys and takes kiosk/2 only: pass --cards-file with its virtual card (the demo writes one)\n`);
+      process.stderr.write(
+        `kiosk: this card has its own keys and takes kiosk/2 only: pass --cards-file with its virtual card (the demo writes one)\n`,
+      );
       return 1;
     }
     if (status >= 400) throw new Error(`/v1/kiosk/check answered ${status} ${check.code ?? ''}: ${check.detail ?? ''}`);
-    out('check', { protocol: check.protocol, action: check.action, fromVersion: check.fromVersion, targetVersion: check.targetVersion, records: check.records?.map((r: { recordType: string; version: number }) => `${r.recordType}@${r.version}`) });
+    out('check', {
+      protocol: check.protocol,
+      action: check.action,
+      fromVersion: check.fromVersion,
+      targetVersion: check.targetVersion,
+      records: check.records?.map((r: { recordType: string; version: number }) => `${r.recordType}@${r.version}`),
+    });
     if (check.action !== 'update') return (await checkReceipt(check.receipt)) ? 0 : 1;
 
     const written: string[] = [];
@@ -131,9 +168,18 @@ async function main(): Promise<number> {
     }
     const pulled = written.length < check.records.length;
     const confirm = pulled
-      ? await post('/v1/kiosk/confirm', { exchangeId: check.exchangeId, serial: chip.serial, aborted: true, commandMayHaveReachedCard: written.length > 0 })
+      ? await post('/v1/kiosk/confirm', {
+          exchangeId: check.exchangeId,
+          serial: chip.serial,
+          aborted: true,
+          commandMayHaveReachedCard: written.length > 0,
+        })
       : await post('/v1/kiosk/confirm', { exchangeId: check.exchangeId, serial: chip.serial, writtenRecords: written });
-    out(pulled ? 'card pulled: abort' : 'confirm', { result: confirm.result, version: confirm.version, missingRecords: confirm.missingRecords });
+    out(pulled ? 'card pulled: abort' : 'confirm', {
+      result: confirm.result,
+      version: confirm.version,
+      missingRecords: confirm.missingRecords,
+    });
     const verified = await checkReceipt(confirm.receipt);
     return verified && confirm.result === (pulled ? 'failed' : 'updated') ? 0 : 1;
   }
@@ -141,26 +187,47 @@ async function main(): Promise<number> {
   /** kiosk/2: with the card's keys, the card signs and opens; without (`--without-card`), the kiosk is refused. */
   async function kiosk2(card: CardKeys | null): Promise<number> {
     const check = await post('/v2/kiosk/check', chip);
-    out('check', { protocol: check.protocol, action: check.action, version: check.version, state: check.state, expiresAt: check.expiresAt });
+    out('check', {
+      protocol: check.protocol,
+      action: check.action,
+      version: check.version,
+      state: check.state,
+      expiresAt: check.expiresAt,
+    });
     if (check.action !== 'update_available') return (await checkReceipt(check.receipt)) ? 0 : 1;
     const signed = { challenge: check.challenge as string, ...chip, kioskId: check.kioskId as string };
 
     if (!card) {
       // No card in the reader: nothing can sign the challenge. A made-up signature is what such a kiosk can send.
-      const { status, json } = await call('/v2/kiosk/fetch', { ...chip, challenge: signed.challenge, proof: randomBytes(64).toString('base64') });
+      const { status, json } = await call('/v2/kiosk/fetch', {
+        ...chip,
+        challenge: signed.challenge,
+        proof: randomBytes(64).toString('base64'),
+      });
       const disclosed = Array.isArray(json.records) || json.exchangeId !== undefined;
       out('fetch without the card', { status, code: json.code, refused: status === 403, disclosed });
       return status === 403 && !disclosed ? 0 : 1;
     }
 
-    const fetched = await post('/v2/kiosk/fetch', { ...chip, challenge: signed.challenge, proof: cardSign(card, proofMessage(signed)) });
+    const fetched = await post('/v2/kiosk/fetch', {
+      ...chip,
+      challenge: signed.challenge,
+      proof: cardSign(card, proofMessage(signed)),
+    });
     out('fetch', {
-      action: fetched.action, exchangeId: fetched.exchangeId, fromVersion: fetched.fromVersion, targetVersion: fetched.targetVersion,
+      action: fetched.action,
+      exchangeId: fetched.exchangeId,
+      fromVersion: fetched.fromVersion,
+      targetVersion: fetched.targetVersion,
       records: fetched.records?.map((r: SealedRecord) => `${r.recordType}@${r.version}`),
     });
     if (fetched.action !== 'update') return (await checkReceipt(fetched.receipt)) ? 0 : 1;
 
-    const ctx = { serial: chip.serial, exchangeId: fetched.exchangeId as string, ephemeralKey: fetched.ephemeralKey as string };
+    const ctx = {
+      serial: chip.serial,
+      exchangeId: fetched.exchangeId as string,
+      ephemeralKey: fetched.ephemeralKey as string,
+    };
     const written: string[] = [];
     let refusedByCard = false;
     for (const r of fetched.records as SealedRecord[]) {
@@ -178,15 +245,35 @@ async function main(): Promise<number> {
     }
     const pulled = written.length < fetched.records.length;
     const confirm = pulled
-      ? await post('/v2/kiosk/confirm', { exchangeId: ctx.exchangeId, serial: chip.serial, aborted: true, commandMayHaveReachedCard: written.length > 0 })
+      ? await post('/v2/kiosk/confirm', {
+          exchangeId: ctx.exchangeId,
+          serial: chip.serial,
+          aborted: true,
+          commandMayHaveReachedCard: written.length > 0,
+        })
       : await post('/v2/kiosk/confirm', {
-        exchangeId: ctx.exchangeId, serial: chip.serial, writtenRecords: written,
-        cardAck: cardSign(card, ackMessage({ exchangeId: ctx.exchangeId, serial: chip.serial, writtenRecords: written })),
-      });
-    out(pulled ? (refusedByCard ? 'card refused a record: abort' : 'card pulled: abort') : 'confirm', { result: confirm.result, version: confirm.version, missingRecords: confirm.missingRecords });
+          exchangeId: ctx.exchangeId,
+          serial: chip.serial,
+          writtenRecords: written,
+          cardAck: cardSign(
+            card,
+            ackMessage({ exchangeId: ctx.exchangeId, serial: chip.serial, writtenRecords: written }),
+          ),
+        });
+    out(pulled ? (refusedByCard ? 'card refused a record: abort' : 'card pulled: abort') : 'confirm', {
+      result: confirm.result,
+      version: confirm.version,
+      missingRecords: confirm.missingRecords,
+    });
     const verified = await checkReceipt(confirm.receipt);
     return verified && !refusedByCard && confirm.result === (pulled ? 'failed' : 'updated') ? 0 : 1;
   }
 }
 
-main().then((code) => process.exit(code), (e) => { process.stderr.write(`kiosk: ${(e as Error).message}\n`); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`kiosk: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);

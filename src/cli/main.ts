@@ -38,16 +38,30 @@ function need(opts: Opts, name: string): string {
 
 class UsageError extends Error {}
 
-export async function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+export async function runCli(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === 'help') { out(USAGE); return command ? 0 : 2; }
+  if (!command || command === '--help' || command === 'help') {
+    out(USAGE);
+    return command ? 0 : 2;
+  }
   let opts: Opts;
   try {
     opts = parseArgs({
       args: rest,
       options: {
-        kind: { type: 'string' }, name: { type: 'string' }, organisme: { type: 'string' }, partner: { type: 'string' }, label: { type: 'string' }, key: { type: 'string' }, file: { type: 'string' },
-        'owner-role': { type: 'string' }, 'app-role': { type: 'string' }, database: { type: 'string' },
+        kind: { type: 'string' },
+        name: { type: 'string' },
+        organisme: { type: 'string' },
+        partner: { type: 'string' },
+        label: { type: 'string' },
+        key: { type: 'string' },
+        file: { type: 'string' },
+        'owner-role': { type: 'string' },
+        'app-role': { type: 'string' },
+        database: { type: 'string' },
       },
       strict: true,
     }).values as Opts;
@@ -62,15 +76,26 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       out(setupScript(setupNames(config, opts)));
       return 0;
     } catch (e) {
-      if (e instanceof UsageError) { process.stderr.write(`${e.message}\n\n${USAGE}\n`); return 2; }
+      if (e instanceof UsageError) {
+        process.stderr.write(`${e.message}\n\n${USAGE}\n`);
+        return 2;
+      }
       throw e;
     }
   }
   const db = await resolveDatabase(config, () => {});
   try {
     await migrate(db);
-    if (command === 'migrate') { out('migrations applied'); return 0; }
-    const ctxConfig = Object.assign(Object.create(Object.getPrototypeOf(config)), config, { workersEnabled: false, cronsEnabled: false, sftpEnabled: false, seedReferenceData: true });
+    if (command === 'migrate') {
+      out('migrations applied');
+      return 0;
+    }
+    const ctxConfig = Object.assign(Object.create(Object.getPrototypeOf(config)), config, {
+      workersEnabled: false,
+      cronsEnabled: false,
+      sftpEnabled: false,
+      seedReferenceData: true,
+    });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(ctxConfig, db.url), {
       logger: new JsonLogger(createLogger('warn')),
     });
@@ -81,8 +106,13 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       switch (command) {
         case 'partner:create': {
           const kind = need(opts, 'kind') as PartnerKind;
-          if (!Object.values(PartnerKind).includes(kind)) throw new UsageError(`--kind must be one of ${Object.values(PartnerKind).join(', ')}`);
-          const p = await partners.createPartner(actor, { kind, name: need(opts, 'name'), organismeCode: opts.organisme });
+          if (!Object.values(PartnerKind).includes(kind))
+            throw new UsageError(`--kind must be one of ${Object.values(PartnerKind).join(', ')}`);
+          const p = await partners.createPartner(actor, {
+            kind,
+            name: need(opts, 'name'),
+            organismeCode: opts.organisme,
+          });
           out(JSON.stringify(p));
           return 0;
         }
@@ -117,10 +147,14 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       await app.close();
     }
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`${e.message}\n\n${USAGE}\n`); return 2; }
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
     if (e instanceof DomainError) {
       process.stderr.write(`${e.code}: ${e.message}\n`);
-      if (e.details?.errors) for (const err of e.details.errors as unknown[]) process.stderr.write(`  ${JSON.stringify(err)}\n`);
+      if (e.details?.errors)
+        for (const err of e.details.errors as unknown[]) process.stderr.write(`  ${JSON.stringify(err)}\n`);
       return 1;
     }
     throw e;
@@ -138,8 +172,13 @@ function setupNames(config: AppConfig, opts: Opts): SetupNames {
     appRole: opts['app-role'] ?? (app?.username ? decodeURIComponent(app.username) : 'vitale_app'),
     database: opts.database ?? (app && app.pathname.length > 1 ? decodeURIComponent(app.pathname.slice(1)) : 'vitale'),
   };
-  for (const [option, value] of [['owner-role', names.ownerRole], ['app-role', names.appRole], ['database', names.database]]) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new UsageError(`--${option} must be a lower-case PostgreSQL name (letters, digits, _)`);
+  for (const [option, value] of [
+    ['owner-role', names.ownerRole],
+    ['app-role', names.appRole],
+    ['database', names.database],
+  ]) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value))
+      throw new UsageError(`--${option} must be a lower-case PostgreSQL name (letters, digits, _)`);
   }
   if (names.ownerRole === names.appRole) throw new UsageError('the owner and the application need two different roles');
   return names;

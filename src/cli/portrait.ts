@@ -21,16 +21,27 @@ const USAGE = `npm run portrait -- [--out <file.jpg>] [--seed <integer>] [--defe
   refuse for that reason; then prints the checks' verdict.`;
 
 async function main(): Promise<number> {
-  const opts = cliOptions({ out: { type: 'string', default: 'portrait.jpg' }, seed: { type: 'string', default: '42' }, defect: { type: 'string' } }, USAGE);
+  const opts = cliOptions(
+    {
+      out: { type: 'string', default: 'portrait.jpg' },
+      seed: { type: 'string', default: '42' },
+      defect: { type: 'string' },
+    },
+    USAGE,
+  );
   if (typeof opts === 'number') return opts;
   if (!/^\d{1,9}$/.test(opts.seed!)) return usageError('--seed must be a whole number', USAGE);
   const defect = opts.defect as PortraitDefect | undefined;
-  if (defect !== undefined && !DEFECTS.includes(defect)) return usageError(`--defect must be one of ${DEFECTS.join(', ')}`, USAGE);
+  if (defect !== undefined && !DEFECTS.includes(defect))
+    return usageError(`--defect must be one of ${DEFECTS.join(', ')}`, USAGE);
   let config;
   try {
     config = loadConfig();
   } catch (e) {
-    if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
 
@@ -43,12 +54,27 @@ async function main(): Promise<number> {
   const expected: string | null = defect ? PORTRAIT_DEFECTS[defect].reason : null;
   // A defect may break more than one rule (a dark photo has little contrast too): its own reason must be there.
   const asAsked = expected === null ? verdict.reasons.length === 0 : (verdict.reasons as string[]).includes(expected);
-  process.stdout.write(`${JSON.stringify({
-    file: out, bytes: jpeg.length, width: verdict.width, height: verdict.height,
-    photoChecks: verdict.reasons.length === 0 ? 'accepted' : 'refused', reasons: verdict.reasons,
-  })}\n`);
-  if (!asAsked) process.stderr.write(`expected ${expected ? `a refusal for ${expected}` : 'the photo checks to accept it'} (are PHOTO_THRESHOLDS changed here?)\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      file: out,
+      bytes: jpeg.length,
+      width: verdict.width,
+      height: verdict.height,
+      photoChecks: verdict.reasons.length === 0 ? 'accepted' : 'refused',
+      reasons: verdict.reasons,
+    })}\n`,
+  );
+  if (!asAsked)
+    process.stderr.write(
+      `expected ${expected ? `a refusal for ${expected}` : 'the photo checks to accept it'} (are PHOTO_THRESHOLDS changed here?)\n`,
+    );
   return asAsked ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (e) => { process.stderr.write(`portrait: ${(e as Error).message}\n`); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`portrait: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);

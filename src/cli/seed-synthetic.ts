@@ -54,21 +54,36 @@ export function parseSeedArgs(argv: readonly string[]): ParsedArgs {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !['beneficiaries', 'seed', 'chunk-size', 'connections'].includes(m[1])) return { kind: 'error', message: `unknown argument "${arg}"` };
+    if (!m || !['beneficiaries', 'seed', 'chunk-size', 'connections'].includes(m[1]))
+      return { kind: 'error', message: `unknown argument "${arg}"` };
     const key = m[1] as keyof typeof values;
     if (key in values) return { kind: 'error', message: `--${key} given twice` };
     const value = m[2] ?? argv[i + 1];
-    if (value === undefined || (m[2] === undefined && value.startsWith('--'))) return { kind: 'error', message: `--${key} needs a value` };
+    if (value === undefined || (m[2] === undefined && value.startsWith('--')))
+      return { kind: 'error', message: `--${key} needs a value` };
     if (m[2] === undefined) i++;
     values[key] = value;
   }
   if (values.beneficiaries === undefined) return { kind: 'error', message: '--beneficiaries is required' };
   const beneficiaries = integer('--beneficiaries', values.beneficiaries, 1, syntheticCapacity());
   const seed = values.seed === undefined ? 1 : integer('--seed', values.seed, 0, 0xffffffff);
-  const chunkSize = values['chunk-size'] === undefined ? DEFAULT_CHUNK_SIZE : integer('--chunk-size', values['chunk-size'], 1, 1_000_000);
-  const connections = values.connections === undefined ? DEFAULT_CONNECTIONS : integer('--connections', values.connections, 1, 16);
-  for (const v of [beneficiaries, seed, chunkSize, connections]) if (typeof v === 'string') return { kind: 'error', message: v };
-  return { kind: 'run', args: { beneficiaries: beneficiaries as number, seed: seed as number, chunkSize: chunkSize as number, connections: connections as number } };
+  const chunkSize =
+    values['chunk-size'] === undefined
+      ? DEFAULT_CHUNK_SIZE
+      : integer('--chunk-size', values['chunk-size'], 1, 1_000_000);
+  const connections =
+    values.connections === undefined ? DEFAULT_CONNECTIONS : integer('--connections', values.connections, 1, 16);
+  for (const v of [beneficiaries, seed, chunkSize, connections])
+    if (typeof v === 'string') return { kind: 'error', message: v };
+  return {
+    kind: 'run',
+    args: {
+      beneficiaries: beneficiaries as number,
+      seed: seed as number,
+      chunkSize: chunkSize as number,
+      connections: connections as number,
+    },
+  };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -102,7 +117,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
-    process.stderr.write(`\n${signal}: ${committed} beneficiaries committed so far, in whole chunks; the chunks in progress are rolled back or finished\n`);
+    process.stderr.write(
+      `\n${signal}: ${committed} beneficiaries committed so far, in whole chunks; the chunks in progress are rolled back or finished\n`,
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -123,7 +140,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       connections: args.connections,
       onStart: () => bar.start(),
       onProgress: (n) => bar.update(n),
-      onCommit: (n) => { committed = n; },
+      onCommit: (n) => {
+        committed = n;
+      },
       shouldStop: () => interrupted,
     });
     // One measure for the bar's last line and the summary: beneficiaries committed over the loading time (the set-up
@@ -150,7 +169,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

@@ -36,14 +36,26 @@ export function readVirtualCards(file: string): VirtualCard[] {
     throw new Error(`${file}: not a readable JSON file (${(e as Error).message})`, { cause: e });
   }
   const doc = parsed as Partial<VirtualCardsFile> | null;
-  if (!doc || doc.format !== VIRTUAL_CARDS_FORMAT || !Array.isArray(doc.cards)) throw new Error(`${file}: not a ${VIRTUAL_CARDS_FORMAT} file`);
+  if (!doc || doc.format !== VIRTUAL_CARDS_FORMAT || !Array.isArray(doc.cards))
+    throw new Error(`${file}: not a ${VIRTUAL_CARDS_FORMAT} file`);
   doc.cards.forEach((c, i) => {
     const k = c?.keys;
     const point = (s: unknown) => typeof s === 'string' && isP256Point(Buffer.from(s, 'base64'));
-    const scalar = (s: unknown) => typeof s === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === SCALAR_BYTES;
-    if (!c || !SERIAL.test(String(c.serial)) || typeof c.chipId !== 'string' || !k
-      || !point(k.authPublic) || !point(k.encPublic) || !scalar(k.authPrivate) || !scalar(k.encPrivate)) {
-      throw new Error(`${file}: card ${i + 1} is not { serial (12 digits), chipId, keys: { authPrivate, authPublic, encPrivate, encPublic } }`);
+    const scalar = (s: unknown) =>
+      typeof s === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === SCALAR_BYTES;
+    if (
+      !c ||
+      !SERIAL.test(String(c.serial)) ||
+      typeof c.chipId !== 'string' ||
+      !k ||
+      !point(k.authPublic) ||
+      !point(k.encPublic) ||
+      !scalar(k.authPrivate) ||
+      !scalar(k.encPrivate)
+    ) {
+      throw new Error(
+        `${file}: card ${i + 1} is not { serial (12 digits), chipId, keys: { authPrivate, authPublic, encPrivate, encPublic } }`,
+      );
     }
   });
   return doc.cards;
@@ -56,8 +68,15 @@ export function readVirtualCards(file: string): VirtualCard[] {
 export function saveVirtualCards(file: string, cards: VirtualCard[]): void {
   const kept = existsSync(file) ? readVirtualCards(file) : [];
   const bySerial = new Map(kept.map((c) => [c.serial, c]));
-  for (const c of cards) bySerial.set(c.serial, { ...c, keys: { ...c.keys, authPrivate: padScalar(c.keys.authPrivate), encPrivate: padScalar(c.keys.encPrivate) } });
-  const doc: VirtualCardsFile = { format: VIRTUAL_CARDS_FORMAT, cards: [...bySerial.values()].sort((x, y) => x.serial.localeCompare(y.serial)) };
+  for (const c of cards)
+    bySerial.set(c.serial, {
+      ...c,
+      keys: { ...c.keys, authPrivate: padScalar(c.keys.authPrivate), encPrivate: padScalar(c.keys.encPrivate) },
+    });
+  const doc: VirtualCardsFile = {
+    format: VIRTUAL_CARDS_FORMAT,
+    cards: [...bySerial.values()].sort((x, y) => x.serial.localeCompare(y.serial)),
+  };
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600, flag: 'w' });
   chmodSync(tmp, 0o600);

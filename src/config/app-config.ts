@@ -2,7 +2,19 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { isIP } from 'node:net';
 import { resolvePhotoThresholds } from '../photo/photo-checks.js';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 /** Maps each setting to the environment variable it is read from (used in error messages and the README). */
 export const CONFIG_ENV: Record<string, string> = {
@@ -87,13 +99,18 @@ const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /** TRUSTED_PROXIES as a list (empty: trust no proxy); throws naming the entry that is no address, range or keyword. */
 export function trustedProxyList(value: string): string[] {
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [address, prefix, more] = entry.split('/');
     const family = isIP(address);
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
     if (!PROXY_RANGES.includes(entry) && (family === 0 || !prefixOk || more !== undefined)) {
-      throw new Error(`TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an IP address, a CIDR range or one of ${PROXY_RANGES.join(', ')}`);
+      throw new Error(
+        `TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an IP address, a CIDR range or one of ${PROXY_RANGES.join(', ')}`,
+      );
     }
   }
   return entries;
@@ -101,65 +118,94 @@ export function trustedProxyList(value: string): string[] {
 
 /** Typed, validated configuration. Every field has a default that runs the product on one machine. */
 export class AppConfig {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   port = 3000;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   host = '0.0.0.0';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   sftpPort = 2222;
 
   /** Run the built-in SFTP server in this instance (operator commands never do). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   sftpEnabled = true;
 
   /** SFTP sessions (connections) one account may have open at once on this instance; the next one is refused. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   sftpMaxSessions = 4;
 
   /**
    * Bytes an account's upload folder (a vendor's /inbox) may hold at once, uploads in progress included; each
    * file counts at least 4 KiB. Complete files leave the folder when they are taken in.
    */
-  @Transform(toInt) @IsInt() @Min(65_536)
+  @Transform(toInt)
+  @IsInt()
+  @Min(65_536)
   sftpInboxQuotaBytes = 256 * 1024 * 1024;
 
   /** Hours after which an untouched partial upload (`*.part`, `*.tmp`) is deleted from an upload folder. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
   sftpPartialUploadHours = 24;
 
   /** External PostgreSQL; when absent an embedded PostgreSQL is started under DATA_DIR. */
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
   databaseUrl?: string;
 
   /** Owner of the external database's schema: runs the migrations, then grants DATABASE_URL's role its rights. */
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
   databaseOwnerUrl?: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   dataDir = 'var';
 
-  @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
   embeddedPgPort = 54329;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   logLevel = 'info';
 
   /** Run the pg-boss workers in this instance (turn off for API-only instances). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   workersEnabled = true;
 
   /** Run the cron triggers in this instance (they only enqueue singleton jobs, so several instances may). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   cronsEnabled = true;
 
   /** How long a verified API key is trusted before it is looked up again (revocation delay). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
   apiKeyCacheSeconds = 10;
 
   /** Requests per minute per credential on kiosk and pharmacy endpoints. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   rateLimitPerMinute = 6000;
 
   /**
@@ -170,105 +216,159 @@ export class AppConfig {
   @IsString()
   trustedProxies = '';
 
-  @Transform(toInt) @IsInt() @Min(1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
   bulkImportMaxBytes = 128 * 1024 * 1024;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   bulkImportMaxRows = 1_000_000;
 
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   shutdownTimeoutMs = 10_000;
 
-  @Transform(toInt) @IsInt() @Min(2) @Max(500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(500)
   dbPoolSize = 20;
 
   /** How often an idle worker polls its queue (pg-boss accepts 0.5 s at the least). */
-  @Transform(toNumber) @IsNumber() @Min(0.5) @Max(60)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.5)
+  @Max(60)
   jobsPollSeconds = 2;
 
   /**
    * How often every instance looks for jobs left running by an instance that died (its lease lock is free) and
    * re-queues them; after a database restart instances get twice this to take their lock back first.
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30)
   jobsRecoverySeconds = 10;
 
   /** How long bulk-import reports (counts and rejected line numbers) are kept. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   importRetentionDays = 90;
 
   /** Youngest age at which a person gets a card of their own (younger children are on a parent's card). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30)
   cardMinAge = 16;
 
   /** Days after the form is sent before the fund is told it is still unanswered. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   formReminderDays = 15;
 
   /** Days after the form is sent before an unanswered request expires. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   formExpiryDays = 45;
 
   /**
    * Days a closed request keeps its form number before the number may be given again (only once the 7-digit
    * sequence is spent): long enough for a late envelope never to reach a newer request.
    */
-  @Transform(toInt) @IsInt() @Min(90)
+  @Transform(toInt)
+  @IsInt()
+  @Min(90)
   formNumberReuseDays = 365;
 
   /** Validity of the one-time link an insured uses to upload a photo online. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   uploadLinkDays = 30;
 
   /** A photo older than this (since it was received) cannot be put on a card. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   photoMaxAgeDays = 180;
 
   /** Largest photo scan accepted. */
-  @Transform(toInt) @IsInt() @Min(1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
   photoMaxBytes = 10 * 1024 * 1024;
 
   /** Most cards in one personalisation file. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   personalisationBatchSize = 5000;
 
   /** When the personalisation batch job is enqueued (cron expression, six fields with seconds allowed). */
-  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
+  @IsString()
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
   personalisationCron = '0 */5 * * * *';
 
   /** When vendor inboxes are scanned for complete files the SFTP server did not see closing. */
-  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
+  @IsString()
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
   inboxScanCron = '30 */2 * * * *';
 
   /** An item idle longer than this at a step counts as stuck (operators' view and the re-injector). */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   stuckAfterHours = 48;
 
   /** How many times the re-injector retries a stuck item before flagging it for review. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100)
   reinjectLimit = 3;
 
   /** Return address of the photo digitisation centre printed on the form (lines separated by |). */
-  @IsString() @MinLength(3)
+  @IsString()
+  @MinLength(3)
   photoCentreAddress = 'CENTRE PHOTO CARTE VITALE|CS 30000|35913 RENNES CEDEX 9';
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   webhookTimeoutMs = 5000;
 
   /** Let webhooks call private and local addresses (off: a fund cannot make the system probe internal services). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   webhookAllowPrivateTargets = false;
 
   /** Byte budget of the chip image. */
-  @Transform(toInt) @IsInt() @Min(2000) @Max(100_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(2000)
+  @Max(100_000)
   photoChipMaxBytes = 15_000;
 
   /** Decoded pixels above which a scan is refused as a decompression bomb. */
-  @Transform(toInt) @IsInt() @Min(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000_000)
   photoMaxPixels = 40_000_000;
 
   /** Days an original scan is kept once its card has shipped. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   photoOriginalRetentionDays = 30;
 
   /**
@@ -276,11 +376,17 @@ export class AppConfig {
    * deleted. A bit over a year: the receipts are the pharmacy's proof, and the card's last update date lives on
    * card_update_state, so purging exchanges never changes the "not updated for 12 months" answers.
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   kioskExchangeRetentionDays = 400;
 
   /** Seconds a kiosk/2 challenge (answered by a check) may be redeemed by a fetch carrying the card's proof. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
   kioskChallengeSeconds = 60;
 
   /**
@@ -294,22 +400,32 @@ export class AppConfig {
    * Unproven cards (kiosk/2 challenges left to expire, fetches with a bad challenge or proof: distinct serials over
    * the last hour) above which a kiosk key is slowed down (429 with a growing Retry-After on check and fetch).
    */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   kioskUnprovenSlowdown = 20;
 
   /** Unproven cards above which a kiosk key is suspended (an operator lifts it). More than the slow-down threshold. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   kioskUnprovenSuspend = 100;
 
   /**
    * Days a fund event stays in the feed. A cursor that points before the purged events is answered 410
    * EVENTS_CURSOR_EXPIRED (with the oldest cursor still served), never with a silent gap.
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   eventRetentionDays = 90;
 
   /** Days a finished webhook delivery (delivered or given up) is kept; pending ones are never deleted. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   webhookDeliveryRetentionDays = 30;
 
   /**
@@ -317,31 +433,46 @@ export class AppConfig {
    * once every card of it came back (never while the batch is allocated or written), reject files, and the kept
    * copies of processed return files (never one still waiting to be ingested).
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   vendorFileRetentionDays = 90;
 
   /** JSON object overriding individual photo-check thresholds (names in docs/photo.md), e.g. {"minSharpness":120}. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   photoThresholds?: string;
 
   /** Hours during which a fund may withdraw an opposition declared in error. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(24 * 30)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 30)
   oppositionWithdrawalHours = 48;
 
   /** Day of the month the full opposition list (LOE) is produced. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(28)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(28)
   oppositionFullListDay = 18;
 
   /** When the daily list job is enqueued (the incremental list daily; the full list on its day too). */
-  @IsString() @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
+  @IsString()
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'must be a cron expression' })
   oppositionListCron = '0 30 1 * * *';
 
   /** Multiplies the catalogue's first-retry delays (0 = retry at once; for tests and drills). */
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(100)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(100)
   jobRetryDelayScale = 1;
 
   /** Add the bundled reference organismes that are missing at start-up. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   seedReferenceData = true;
 }
 
@@ -363,10 +494,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(config, { forbidUnknownValues: false });
   const problems: string[] = [];
   // Checked here too, so a bad threshold stops the start before anything else, with the variable named.
-  try { resolvePhotoThresholds(config.photoThresholds); } catch (e) { problems.push(`${(e as Error).message} (got ${JSON.stringify(raw.photoThresholds)})`); }
+  try {
+    resolvePhotoThresholds(config.photoThresholds);
+  } catch (e) {
+    problems.push(`${(e as Error).message} (got ${JSON.stringify(raw.photoThresholds)})`);
+  }
   problems.push(...databaseUrlProblems(config));
   if (typeof config.trustedProxies === 'string') {
-    try { trustedProxyList(config.trustedProxies); } catch (e) { problems.push((e as Error).message); }
+    try {
+      trustedProxyList(config.trustedProxies);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
   }
   problems.push(...kioskProblems(config));
   if (errors.length > 0 || problems.length > 0) {
@@ -387,11 +526,21 @@ function kioskProblems(config: AppConfig): string[] {
   const problems: string[] = [];
   const day = config.kioskV1Until;
   const parsed = new Date(`${day}T00:00:00Z`);
-  if (typeof day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(day) && (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day)) {
+  if (
+    typeof day === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(day) &&
+    (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day)
+  ) {
     problems.push(`KIOSK_V1_UNTIL: must be a calendar day YYYY-MM-DD (got ${JSON.stringify(day)})`);
   }
-  if (Number.isInteger(config.kioskUnprovenSlowdown) && Number.isInteger(config.kioskUnprovenSuspend) && config.kioskUnprovenSuspend <= config.kioskUnprovenSlowdown) {
-    problems.push(`KIOSK_UNPROVEN_SUSPEND: must be more than KIOSK_UNPROVEN_SLOWDOWN (${config.kioskUnprovenSlowdown}) (got ${JSON.stringify(String(config.kioskUnprovenSuspend))})`);
+  if (
+    Number.isInteger(config.kioskUnprovenSlowdown) &&
+    Number.isInteger(config.kioskUnprovenSuspend) &&
+    config.kioskUnprovenSuspend <= config.kioskUnprovenSlowdown
+  ) {
+    problems.push(
+      `KIOSK_UNPROVEN_SUSPEND: must be more than KIOSK_UNPROVEN_SLOWDOWN (${config.kioskUnprovenSlowdown}) (got ${JSON.stringify(String(config.kioskUnprovenSuspend))})`,
+    );
   }
   return problems;
 }
@@ -402,16 +551,25 @@ function withoutPassword(value: string | undefined): string | undefined {
 }
 
 function userOf(url: string): string | null {
-  try { return decodeURIComponent(new URL(url).username) || null; } catch { return null; }
+  try {
+    return decodeURIComponent(new URL(url).username) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** DATABASE_OWNER_URL goes with a DATABASE_URL naming another role (the application's). */
 function databaseUrlProblems(config: AppConfig): string[] {
   if (!config.databaseOwnerUrl) return [];
-  if (!config.databaseUrl) return ['DATABASE_OWNER_URL: only with DATABASE_URL (the embedded PostgreSQL manages its own roles)'];
+  if (!config.databaseUrl)
+    return ['DATABASE_OWNER_URL: only with DATABASE_URL (the embedded PostgreSQL manages its own roles)'];
   const app = userOf(config.databaseUrl);
   const owner = userOf(config.databaseOwnerUrl);
-  if (!app || !owner) return ['DATABASE_URL, DATABASE_OWNER_URL: both must name their role (postgresql://role:password@host/database)'];
-  if (app === owner) return ['DATABASE_OWNER_URL: must name another role than DATABASE_URL (the owner runs migrations; the application\'s role owns nothing)'];
+  if (!app || !owner)
+    return ['DATABASE_URL, DATABASE_OWNER_URL: both must name their role (postgresql://role:password@host/database)'];
+  if (app === owner)
+    return [
+      "DATABASE_OWNER_URL: must name another role than DATABASE_URL (the owner runs migrations; the application's role owns nothing)",
+    ];
   return [];
 }

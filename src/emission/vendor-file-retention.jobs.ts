@@ -91,7 +91,8 @@ export class VendorFileRetentionJobs {
         const states = await Promise.all(names.map((n) => fileState(dir, n, cutoffMs)));
         // Both files old (or already gone), else neither goes: a file touched within the retention stays.
         if (!states.every((s) => s === 'old' || s === 'missing')) continue;
-        for (let i = 0; i < names.length; i++) if (states[i] === 'old' && (await removePlain(dir, names[i]))) out.personalisationFiles += 1;
+        for (let i = 0; i < names.length; i++)
+          if (states[i] === 'old' && (await removePlain(dir, names[i]))) out.personalisationFiles += 1;
         done.push(b.id);
       }
       out.batches += await this.tx.run((em) => this.batches.markFilesPurgedIn(em, done));
@@ -108,12 +109,20 @@ export class VendorFileRetentionJobs {
     }
   }
 
-  private async purgeReturnCopies(vendor: { partnerId: string; login: string }, retentionDays: number, out: VendorFilePurge): Promise<void> {
+  private async purgeReturnCopies(
+    vendor: { partnerId: string; login: string },
+    retentionDays: number,
+    out: VendorFilePurge,
+  ): Promise<void> {
     const dir = await realDirIn(this.folders.base, path.join(this.folders.root(vendor.login), `.${RECEIVED_AREA}`));
     if (!dir) return;
     const names = (await readdir(dir)).filter((n) => KEPT_NAME.test(n)).sort();
     for (let i = 0; i < names.length; i += PURGE_BATCH) {
-      const processed = await this.returns.processedBefore(vendor.partnerId, names.slice(i, i + PURGE_BATCH), retentionDays);
+      const processed = await this.returns.processedBefore(
+        vendor.partnerId,
+        names.slice(i, i + PURGE_BATCH),
+        retentionDays,
+      );
       const gone: string[] = [];
       for (const sha256 of processed) {
         if ((await fileState(dir, sha256, Infinity)) === 'keep') continue; // not a plain file: never followed

@@ -25,13 +25,19 @@ const PURGE_CHUNK = 10_000;
 export class EventRetentionJobs {
   private readonly logger = new Logger('events');
 
-  constructor(private readonly events: FundEventRepository, private readonly webhooks: WebhookRepository, private readonly config: AppConfig) {}
+  constructor(
+    private readonly events: FundEventRepository,
+    private readonly webhooks: WebhookRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   @JobHandler(JobName.EventsPurgeEvents)
   async purgeEvents(): Promise<number> {
     const retentionDays = this.config.eventRetentionDays;
     const boundary = await this.events.retentionBoundary(retentionDays);
-    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.events.deleteBefore(boundary, retentionDays, limit));
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) =>
+      this.events.deleteBefore(boundary, retentionDays, limit),
+    );
     // Counts only: never an event, a subject or an organisme.
     if (deleted > 0) this.logger.log({ msg: 'fund events purged', deleted, retentionDays });
     return deleted;
@@ -40,7 +46,9 @@ export class EventRetentionJobs {
   @JobHandler(JobName.EventsPurgeDeliveries)
   async purgeDeliveries(): Promise<number> {
     const retentionDays = this.config.webhookDeliveryRetentionDays;
-    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.webhooks.deleteFinishedDeliveries(retentionDays, limit));
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) =>
+      this.webhooks.deleteFinishedDeliveries(retentionDays, limit),
+    );
     // Counts only: never a delivery, a subscription or a URL.
     if (deleted > 0) this.logger.log({ msg: 'webhook deliveries purged', deleted, retentionDays });
     return deleted;

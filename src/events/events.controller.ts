@@ -16,8 +16,10 @@ export class EventsController {
 
   @Get()
   @ApiOperation({
-    summary: 'The organisme\'s events after a cursor, oldest first; resume with `next` (docs/formats/events-and-webhooks.md)',
-    description: 'A resumed cursor never skips an event committed late and never repeats one. `wait` long-polls up to 30 s.',
+    summary:
+      "The organisme's events after a cursor, oldest first; resume with `next` (docs/formats/events-and-webhooks.md)",
+    description:
+      'A resumed cursor never skips an event committed late and never repeats one. `wait` long-polls up to 30 s.',
   })
   @ApiOkResponse({ type: FundEventPageView })
   @Answers(EventsErrors.EVENT_CURSOR_INVALID, EventsErrors.EVENT_ORGANISME_REQUIRED, EventsErrors.EVENTS_CURSOR_EXPIRED)

@@ -17,8 +17,16 @@ import { WebhooksService } from './webhooks.service.js';
 @Module({
   controllers: [EventsController, WebhooksController],
   providers: [
-    EventsClock, FundEventRepository, FundEventsService, WebhookRepository, WebhooksService, WebhookKeyStore, WebhookHttpClient,
-    WebhookDeliveryService, EventsJobs, EventRetentionJobs,
+    EventsClock,
+    FundEventRepository,
+    FundEventsService,
+    WebhookRepository,
+    WebhooksService,
+    WebhookKeyStore,
+    WebhookHttpClient,
+    WebhookDeliveryService,
+    EventsJobs,
+    EventRetentionJobs,
   ],
   exports: [FundEventsService],
 })

@@ -66,12 +66,17 @@ export class FundEventRepository {
               ARRAY(SELECT dl.subscription_id::text FROM dl WHERE dl.event_id = ev.id) AS subscription_ids
          FROM ev ORDER BY ev.id`,
       [
-        events.map((e) => e.organismeCode), events.map((e) => e.type), events.map((e) => e.subjectType),
-        events.map((e) => e.subjectId), events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => e.organismeCode),
+        events.map((e) => e.type),
+        events.map((e) => e.subjectType),
+        events.map((e) => e.subjectId),
+        events.map((e) => JSON.stringify(e.data)),
       ],
     );
     const stored = rows.map(toStored);
-    const deliveries = rows.flatMap((r) => (r.subscription_ids as string[]).map((subscriptionId) => ({ subscriptionId, eventId: r.id as string })));
+    const deliveries = rows.flatMap((r) =>
+      (r.subscription_ids as string[]).map((subscriptionId) => ({ subscriptionId, eventId: r.id as string })),
+    );
     return { events: stored, deliveries };
   }
 
@@ -81,7 +86,12 @@ export class FundEventRepository {
    * cursor already handed out.
    * The organisme filter is in the SQL: a fund never reads another organisme's events.
    */
-  async after(organismeCode: string, cursor: EventCursor, limit: number, types: FundEventType[] | null = null): Promise<StoredFundEvent[]> {
+  async after(
+    organismeCode: string,
+    cursor: EventCursor,
+    limit: number,
+    types: FundEventType[] | null = null,
+  ): Promise<StoredFundEvent[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT id::text, tx_id::text, organisme_code, type, subject_type, subject_id, data, created_at
          FROM fund_event
@@ -107,7 +117,8 @@ export class FundEventRepository {
       `SELECT tx_id::text, id::text FROM fund_event
         WHERE created_at >= now() - make_interval(days => $1::int)
         ORDER BY tx_id, id LIMIT 1`,
-      [retentionDays]);
+      [retentionDays],
+    );
     return rows[0] ? { txId: rows[0].tx_id, id: rows[0].id } : null;
   }
 
@@ -117,7 +128,8 @@ export class FundEventRepository {
    * organisme's horizon (see FundEventHorizon) up to the newest event deleted. Returns how many were deleted.
    */
   async deleteBefore(boundary: EventCursor | null, retentionDays: number, limit: number): Promise<number> {
-    const { rows } = await run<{ n: number }>(this.dataSource.manager,
+    const { rows } = await run<{ n: number }>(
+      this.dataSource.manager,
       `WITH del AS (
          DELETE FROM fund_event
           WHERE id IN (SELECT id FROM fund_event
@@ -136,22 +148,30 @@ export class FundEventRepository {
           WHERE (h.tx_id, h.id) < (excluded.tx_id, excluded.id)
        )
        SELECT count(*)::int AS n FROM del`,
-      [boundary?.txId ?? null, boundary?.id ?? null, retentionDays, limit]);
+      [boundary?.txId ?? null, boundary?.id ?? null, retentionDays, limit],
+    );
     return rows[0].n;
   }
 
   /** The organisme's horizon: the position of the newest event the purge deleted; null when none ever was. */
   async horizon(organismeCode: string): Promise<EventCursor | null> {
     const rows: { tx_id: string; id: string }[] = await this.dataSource.query(
-      `SELECT tx_id::text, id::text FROM fund_event_horizon WHERE organisme_code = $1`, [organismeCode]);
+      `SELECT tx_id::text, id::text FROM fund_event_horizon WHERE organisme_code = $1`,
+      [organismeCode],
+    );
     return rows[0] ? { txId: rows[0].tx_id, id: rows[0].id } : null;
   }
 }
 
 function toStored(r: Record<string, unknown>): StoredFundEvent {
   return {
-    id: r.id as string, txId: r.tx_id as string, organismeCode: r.organisme_code as string, type: r.type as string,
-    subjectType: r.subject_type as string, subjectId: r.subject_id as string, data: r.data as Record<string, unknown>,
+    id: r.id as string,
+    txId: r.tx_id as string,
+    organismeCode: r.organisme_code as string,
+    type: r.type as string,
+    subjectType: r.subject_type as string,
+    subjectId: r.subject_id as string,
+    data: r.data as Record<string, unknown>,
     createdAt: r.created_at as Date,
   };
 }

@@ -23,7 +23,14 @@ export interface FeedQuery {
 }
 
 export function toEventView(e: StoredFundEvent): FundEventView {
-  return { id: e.id, type: e.type, subjectType: e.subjectType, subjectId: e.subjectId, data: e.data, createdAt: e.createdAt };
+  return {
+    id: e.id,
+    type: e.type,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    data: e.data,
+    createdAt: e.createdAt,
+  };
 }
 
 /** Funds follow their insured's requests and cards through these events (feed with a cursor, webhooks). */
@@ -31,7 +38,11 @@ export function toEventView(e: StoredFundEvent): FundEventView {
 export class FundEventsService implements OnModuleDestroy {
   private stopping = false;
 
-  constructor(private readonly repo: FundEventRepository, private readonly jobs: JobsService, private readonly clock: EventsClock) {}
+  constructor(
+    private readonly repo: FundEventRepository,
+    private readonly jobs: JobsService,
+    private readonly clock: EventsClock,
+  ) {}
 
   /** Long polls end at once when the application stops, so a graceful stop is not held up by them. */
   onModuleDestroy(): void {
@@ -61,7 +72,8 @@ export class FundEventsService implements OnModuleDestroy {
       // Checked after the read (and on every look of a long poll): a purge committed before the read is seen here,
       // so a page can never silently step over purged events.
       if (organismeCode && resumed) await this.refuseExpired(organismeCode, cursor);
-      if (rows.length > 0 || !organismeCode || this.stopping || this.clock.now().getTime() + POLL_MS > deadline) return page(rows, cursor);
+      if (rows.length > 0 || !organismeCode || this.stopping || this.clock.now().getTime() + POLL_MS > deadline)
+        return page(rows, cursor);
       await this.clock.sleep(POLL_MS);
     }
   }

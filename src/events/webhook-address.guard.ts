@@ -10,10 +10,27 @@ import { BlockList, isIP } from 'node:net';
  */
 const PRIVATE = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
@@ -23,9 +40,7 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-export type TargetCheck =
-  | { ok: true; addresses: LookupAddress[] }
-  | { ok: false; reason: 'unresolved' | 'private' };
+export type TargetCheck = { ok: true; addresses: LookupAddress[] } | { ok: false; reason: 'unresolved' | 'private' };
 
 export const TARGET_REFUSALS: Record<'unresolved' | 'private', string> = {
   unresolved: 'host does not resolve',
@@ -41,8 +56,8 @@ export async function checkTarget(url: string, allowPrivate: boolean): Promise<T
   const family = isIP(host);
   const addresses: LookupAddress[] = family
     ? [{ address: host, family }]
-    // Through the module object at call time, like net's own lookups (one mechanism, whatever the caller).
-    : await dns.promises.lookup(host, { all: true, verbatim: true }).catch(() => []);
+    : // Through the module object at call time, like net's own lookups (one mechanism, whatever the caller).
+      await dns.promises.lookup(host, { all: true, verbatim: true }).catch(() => []);
   if (addresses.length === 0) return { ok: false, reason: 'unresolved' };
   if (!allowPrivate && addresses.some((a) => isPrivateAddress(a.address))) return { ok: false, reason: 'private' };
   return { ok: true, addresses };
@@ -64,11 +79,14 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 export function pinnedLookup(addresses: LookupAddress[]) {
   return (_hostname: string, options: dns.LookupOptions | number | LookupCallback, callback?: LookupCallback): void => {
     const cb = (typeof options === 'function' ? options : callback)!;
-    const opts: dns.LookupOptions = typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
+    const opts: dns.LookupOptions =
+      typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
     const family = opts.family === 'IPv4' ? 4 : opts.family === 'IPv6' ? 6 : opts.family;
     const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
     if (usable.length === 0) {
-      process.nextTick(() => cb(Object.assign(new Error('no checked address of that family'), { code: 'ENOTFOUND' }), opts.all ? [] : ''));
+      process.nextTick(() =>
+        cb(Object.assign(new Error('no checked address of that family'), { code: 'ENOTFOUND' }), opts.all ? [] : ''),
+      );
       return;
     }
     process.nextTick(() => (opts.all ? cb(null, usable) : cb(null, usable[0].address, usable[0].family)));

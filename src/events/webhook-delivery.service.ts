@@ -48,13 +48,18 @@ export class WebhookDeliveryService {
 
     const body = JSON.stringify({ ...toEventView(work.event), organismeCode: work.event.organismeCode });
     const t = Math.floor(this.clock.now().getTime() / 1000);
-    const result = await this.http.post(work.url, body, {
-      'x-vitale-event-id': work.event.id,
-      'x-vitale-event-type': work.event.type,
-      'x-vitale-timestamp': String(t),
-      'x-vitale-signature': signatureHeader(this.keys.secretFor(subscriptionId), t, body),
-      'x-vitale-delivery-attempt': String(attempt),
-    }, this.config.webhookTimeoutMs);
+    const result = await this.http.post(
+      work.url,
+      body,
+      {
+        'x-vitale-event-id': work.event.id,
+        'x-vitale-event-type': work.event.type,
+        'x-vitale-timestamp': String(t),
+        'x-vitale-signature': signatureHeader(this.keys.secretFor(subscriptionId), t, body),
+        'x-vitale-delivery-attempt': String(attempt),
+      },
+      this.config.webhookTimeoutMs,
+    );
 
     if (result.ok) {
       await this.repo.markDelivered(subscriptionId, eventId);
@@ -63,7 +68,13 @@ export class WebhookDeliveryService {
     const final = attempt >= WEBHOOK_MAX_ATTEMPTS;
     await this.repo.markAttemptFailed(subscriptionId, eventId, result.error ?? 'failed', final);
     if (final) {
-      this.logger.warn({ msg: 'webhook delivery given up', subscriptionId, eventId, attempts: attempt, error: result.error });
+      this.logger.warn({
+        msg: 'webhook delivery given up',
+        subscriptionId,
+        eventId,
+        attempts: attempt,
+        error: result.error,
+      });
       return 'failed';
     }
     throw new WebhookAttemptFailed(attempt, result.error ?? 'failed');

@@ -28,6 +28,9 @@ export class WebhookKeyStore implements OnModuleInit {
   /** The secret a fund uses to check the signatures of one subscription (shown once, when it is created). */
   secretFor(subscriptionId: string): string {
     if (!this.master) throw new Error('webhook master key not loaded');
-    return 'whsec_' + createHmac('sha256', this.master).update(`webhook-subscription:${subscriptionId}`, 'utf8').digest('base64url');
+    return (
+      'whsec_' +
+      createHmac('sha256', this.master).update(`webhook-subscription:${subscriptionId}`, 'utf8').digest('base64url')
+    );
   }
 }

@@ -46,11 +46,18 @@ export class WebhookRepository {
   }
 
   async countActive(em: EntityManager, organismeCode: string): Promise<number> {
-    const { rows } = await run<{ n: number }>(em, `SELECT count(*)::int AS n FROM webhook_subscription WHERE organisme_code = $1 AND active`, [organismeCode]);
+    const { rows } = await run<{ n: number }>(
+      em,
+      `SELECT count(*)::int AS n FROM webhook_subscription WHERE organisme_code = $1 AND active`,
+      [organismeCode],
+    );
     return rows[0].n;
   }
 
-  async insert(em: EntityManager, s: { organismeCode: string; partnerId: string; url: string; eventTypes: string[] }): Promise<SubscriptionRow> {
+  async insert(
+    em: EntityManager,
+    s: { organismeCode: string; partnerId: string; url: string; eventTypes: string[] },
+  ): Promise<SubscriptionRow> {
     const { rows } = await run<Record<string, unknown>>(
       em,
       `INSERT INTO webhook_subscription (organisme_code, partner_id, url, event_types) VALUES ($1, $2, $3, $4::varchar[])
@@ -83,7 +90,11 @@ export class WebhookRepository {
    * Deactivates a subscription (kept for its delivery history) and gives up its pending deliveries, in the caller's
    * transaction; null when there is no such active subscription in scope.
    */
-  async deactivate(em: EntityManager, id: string, scope: string | null): Promise<{ subscription: SubscriptionRow; abandoned: number } | null> {
+  async deactivate(
+    em: EntityManager,
+    id: string,
+    scope: string | null,
+  ): Promise<{ subscription: SubscriptionRow; abandoned: number } | null> {
     const { rows } = await run<Record<string, unknown>>(
       em,
       `UPDATE webhook_subscription SET active = false WHERE id = $1 AND active AND ($2::char(9) IS NULL OR organisme_code = $2)
@@ -100,7 +111,10 @@ export class WebhookRepository {
   }
 
   /** The most recent deliveries first (keyset on the delivery id). */
-  async listDeliveries(subscriptionId: string, q: { beforeId: string | null; status: string | null; limit: number }): Promise<DeliveryRow[]> {
+  async listDeliveries(
+    subscriptionId: string,
+    q: { beforeId: string | null; status: string | null; limit: number },
+  ): Promise<DeliveryRow[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT d.id::text, d.event_id::text, e.type AS event_type, e.created_at AS event_created_at, d.status, d.attempts, d.last_error, d.delivered_at
          FROM webhook_delivery d JOIN fund_event e ON e.id = d.event_id
@@ -109,8 +123,13 @@ export class WebhookRepository {
       [subscriptionId, q.beforeId, q.status, q.limit],
     );
     return rows.map((r) => ({
-      id: r.id as string, eventId: r.event_id as string, eventType: r.event_type as string, eventCreatedAt: r.event_created_at as Date,
-      status: r.status as DeliveryRow['status'], attempts: r.attempts as number, lastError: (r.last_error as string | null) ?? null,
+      id: r.id as string,
+      eventId: r.event_id as string,
+      eventType: r.event_type as string,
+      eventCreatedAt: r.event_created_at as Date,
+      status: r.status as DeliveryRow['status'],
+      attempts: r.attempts as number,
+      lastError: (r.last_error as string | null) ?? null,
       deliveredAt: (r.delivered_at as Date | null) ?? null,
     }));
   }
@@ -128,10 +147,18 @@ export class WebhookRepository {
     const r = rows[0];
     if (!r) return null;
     return {
-      status: r.status as DeliveryWork['status'], attempts: r.attempts as number, active: r.active as boolean, url: r.url as string,
+      status: r.status as DeliveryWork['status'],
+      attempts: r.attempts as number,
+      active: r.active as boolean,
+      url: r.url as string,
       event: {
-        id: r.id as string, txId: r.tx_id as string, organismeCode: r.organisme_code as string, type: r.type as string,
-        subjectType: r.subject_type as string, subjectId: r.subject_id as string, data: r.data as Record<string, unknown>,
+        id: r.id as string,
+        txId: r.tx_id as string,
+        organismeCode: r.organisme_code as string,
+        type: r.type as string,
+        subjectType: r.subject_type as string,
+        subjectId: r.subject_id as string,
+        data: r.data as Record<string, unknown>,
         createdAt: r.created_at as Date,
       },
     };
@@ -179,21 +206,28 @@ export class WebhookRepository {
    * partial index on finished deliveries. Returns how many were deleted.
    */
   async deleteFinishedDeliveries(retentionDays: number, limit: number): Promise<number> {
-    const { count } = await run(this.dataSource.manager,
+    const { count } = await run(
+      this.dataSource.manager,
       `DELETE FROM webhook_delivery
         WHERE id IN (SELECT d.id FROM webhook_delivery d LEFT JOIN fund_event e ON e.id = d.event_id
                       WHERE d.status <> 'pending'
                         AND COALESCE(d.delivered_at, e.created_at, '-infinity') < now() - make_interval(days => $1::int)
                       ORDER BY d.event_id
                       LIMIT $2::int)`,
-      [retentionDays, limit]);
+      [retentionDays, limit],
+    );
     return count;
   }
 }
 
 function toSubscription(r: Record<string, unknown>): SubscriptionRow {
   return {
-    id: r.id as string, organismeCode: r.organisme_code as string, partnerId: r.partner_id as string, url: r.url as string,
-    eventTypes: (r.event_types as string[]) ?? [], active: r.active as boolean, createdAt: r.created_at as Date,
+    id: r.id as string,
+    organismeCode: r.organisme_code as string,
+    partnerId: r.partner_id as string,
+    url: r.url as string,
+    eventTypes: (r.event_types as string[]) ?? [],
+    active: r.active as boolean,
+    createdAt: r.created_at as Date,
   };
 }

@@ -4,7 +4,12 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import {
-  CreatedWebhookView, CreateWebhookDto, ListDeliveriesQueryDto, ListWebhooksQueryDto, WebhookDeliveryPageView, WebhookView,
+  CreatedWebhookView,
+  CreateWebhookDto,
+  ListDeliveriesQueryDto,
+  ListWebhooksQueryDto,
+  WebhookDeliveryPageView,
+  WebhookView,
 } from './dto/webhooks.dto.js';
 import { WebhooksService } from './webhooks.service.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
@@ -19,7 +24,7 @@ export class WebhooksController {
 
   @Post()
   @Allow(PartnerKind.Fund)
-  @ApiOperation({ summary: 'Subscribe to the organisme\'s events; the signing secret is in this answer only' })
+  @ApiOperation({ summary: "Subscribe to the organisme's events; the signing secret is in this answer only" })
   @ApiCreatedResponse({ type: CreatedWebhookView })
   @Answers(
     EventsErrors.WEBHOOK_FUND_ONLY,
@@ -32,7 +37,7 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Active subscriptions (a fund: its own; operators: all, or one organisme\'s)' })
+  @ApiOperation({ summary: "Active subscriptions (a fund: its own; operators: all, or one organisme's)" })
   @ApiListResponse(WebhookView)
   async list(@CurrentActor() actor: Actor, @Query() q: ListWebhooksQueryDto): Promise<ListPage<WebhookView>> {
     return wholeList(await this.webhooks.list(actor, q.organismeCode));
@@ -58,7 +63,11 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Recent deliveries, newest first: status, attempts, last error' })
   @ApiOkResponse({ type: WebhookDeliveryPageView })
   @Answers(EventsErrors.WEBHOOK_NOT_FOUND)
-  deliveries(@CurrentActor() actor: Actor, @Param('id') id: string, @Query() q: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageView> {
+  deliveries(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Query() q: ListDeliveriesQueryDto,
+  ): Promise<WebhookDeliveryPageView> {
     return this.webhooks.deliveries(actor, id, q);
   }
 }

@@ -14,12 +14,18 @@ import { isUuid } from '../platform/validation/ids.js';
 /** Active subscriptions one organisme may hold: each one multiplies every event's deliveries. */
 export const MAX_WEBHOOKS_PER_ORGANISME = 10;
 
-
 /** Unknown, malformed, deleted or another organisme's: one answer, nothing confirms a subscription exists. */
 export const webhookNotFound = EventsErrors.WEBHOOK_NOT_FOUND;
 
 function toView(s: SubscriptionRow): WebhookView {
-  return { id: s.id, organismeCode: s.organismeCode, url: s.url, eventTypes: s.eventTypes, active: s.active, createdAt: s.createdAt };
+  return {
+    id: s.id,
+    organismeCode: s.organismeCode,
+    url: s.url,
+    eventTypes: s.eventTypes,
+    active: s.active,
+    createdAt: s.createdAt,
+  };
 }
 
 /** A fund's webhook subscriptions. The signing secret is derived, shown once at creation, never stored. */
@@ -48,7 +54,11 @@ export class WebhooksService {
       const s = await this.repo.insert(em, { organismeCode, partnerId: actor.partnerId!, url: dto.url, eventTypes });
       // Only the host goes to the append-only trail: a fund may put a token of its own in the path or query.
       await this.audit.record(em, actor, {
-        action: 'webhook.created', entityType: 'webhook_subscription', entityId: s.id, organismeCode, details: { host: new URL(s.url).host, eventTypes },
+        action: 'webhook.created',
+        entityType: 'webhook_subscription',
+        entityId: s.id,
+        organismeCode,
+        details: { host: new URL(s.url).host, eventTypes },
       });
       return s;
     });
@@ -70,13 +80,20 @@ export class WebhooksService {
       const done = await this.repo.deactivate(em, id, scopeOf(actor));
       if (!done) throw webhookNotFound();
       await this.audit.record(em, actor, {
-        action: 'webhook.deleted', entityType: 'webhook_subscription', entityId: id, organismeCode: done.subscription.organismeCode,
+        action: 'webhook.deleted',
+        entityType: 'webhook_subscription',
+        entityId: id,
+        organismeCode: done.subscription.organismeCode,
         details: { abandonedDeliveries: done.abandoned },
       });
     });
   }
 
-  async deliveries(actor: Actor, id: string, q: { status?: string; before?: string; limit?: number }): Promise<WebhookDeliveryPageView> {
+  async deliveries(
+    actor: Actor,
+    id: string,
+    q: { status?: string; before?: string; limit?: number },
+  ): Promise<WebhookDeliveryPageView> {
     const s = await this.visible(actor, id);
     const limit = q.limit ?? 100;
     const items = await this.repo.listDeliveries(s.id, { beforeId: q.before ?? null, status: q.status ?? null, limit });
@@ -91,9 +108,7 @@ export class WebhooksService {
     if (this.config.webhookAllowPrivateTargets) return;
     const check = await checkTarget(url, false);
     if (check.ok) return;
-    throw check.reason === 'private'
-      ? EventsErrors.WEBHOOK_TARGET_PRIVATE()
-      : EventsErrors.WEBHOOK_TARGET_UNRESOLVED();
+    throw check.reason === 'private' ? EventsErrors.WEBHOOK_TARGET_PRIVATE() : EventsErrors.WEBHOOK_TARGET_UNRESOLVED();
   }
 
   private async visible(actor: Actor, id: string): Promise<SubscriptionRow> {

@@ -52,7 +52,13 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const rows = await this.repo.concentratorByLoginPrefix(m[1]);
     if (rows.length !== 1 || rows[0].publicKeys.length === 0) return null;
     await this.sync(login);
-    return { login, partnerId: rows[0].partnerId, partnerKind: PartnerKind.PharmacySoftware, publicKeys: rows[0].publicKeys, folders: FOLDERS };
+    return {
+      login,
+      partnerId: rows[0].partnerId,
+      partnerKind: PartnerKind.PharmacySoftware,
+      publicKeys: rows[0].publicKeys,
+      folders: FOLDERS,
+    };
   }
 
   async fileReceived(): Promise<void> {
@@ -67,7 +73,11 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     for (const name of files.flatMap((f) => [f.textFile, f.compactFile])) {
       if (have.has(name)) continue;
       const src = path.join(this.lists.dir, name);
-      try { await lstat(src); } catch { continue; }
+      try {
+        await lstat(src);
+      } catch {
+        continue;
+      }
       const staged = await this.folders.stagingPath(login, name);
       try {
         await link(src, staged).catch(() => copyFile(src, staged));
@@ -86,10 +96,27 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
     const fingerprint = sshFingerprint(blob);
     return this.tx.run(async (em) => {
       if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
-      const row = await this.keys.insertKeyIn(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
+      const row = await this.keys.insertKeyIn(em, {
+        partnerId,
+        algorithm: key.type,
+        publicKey: `${key.type} ${blob.toString('base64')}`,
+        fingerprint,
+      });
       if (!row) throw PlatformErrors.SSH_KEY_EXISTS(fingerprint);
-      await this.audit.record(em, actor, { action: 'opposition.concentrator.ssh_key.add', entityType: 'partner', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
-      return { id: row.id, algorithm: key.type, fingerprint, createdAt: row.createdAt, login: concentratorLogin(partnerId), folder: `/${CONCENTRATOR_FOLDER}` };
+      await this.audit.record(em, actor, {
+        action: 'opposition.concentrator.ssh_key.add',
+        entityType: 'partner',
+        entityId: partnerId,
+        details: { keyId: row.id, algorithm: key.type, fingerprint },
+      });
+      return {
+        id: row.id,
+        algorithm: key.type,
+        fingerprint,
+        createdAt: row.createdAt,
+        login: concentratorLogin(partnerId),
+        folder: `/${CONCENTRATOR_FOLDER}`,
+      };
     });
   }
 }

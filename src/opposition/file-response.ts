@@ -14,7 +14,10 @@ export interface ServedFile {
 }
 
 /** A single byte range of a file of `size` bytes: the range, 'none' (serve the whole file) or 'unsatisfiable'. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'none' | 'unsatisfiable' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'none' | 'unsatisfiable' {
   if (!header) return 'none';
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m) return 'none'; // several ranges or another unit: the whole file (RFC 9110 allows ignoring Range)
@@ -32,7 +35,11 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 const etagMatches = (header: string | undefined, etag: string) =>
-  !!header && header.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === etag || t === '*');
+  !!header &&
+  header
+    .split(',')
+    .map((s) => s.trim().replace(/^W\//, ''))
+    .some((t) => t === etag || t === '*');
 
 /**
  * Sends a stored file with a strong ETag (its SHA-256): If-None-Match -> 304, one Range -> 206 (If-Range
@@ -45,7 +52,10 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, f: Serv
     throw OppositionErrors.OPPOSITION_LIST_FILE_MISSING();
   }
   const etag = `"${f.sha256}"`;
-  reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'private, max-age=0, must-revalidate');
+  reply
+    .header('ETag', etag)
+    .header('Accept-Ranges', 'bytes')
+    .header('Cache-Control', 'private, max-age=0, must-revalidate');
   for (const [k, v] of Object.entries(f.headers ?? {})) reply.header(k, v);
   if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
   const ifRange = req.headers['if-range'];

@@ -24,8 +24,15 @@ export interface ListMeta {
   producedAt: Date;
 }
 
-export interface FullList extends ListMeta { kind: 'full'; serials: number[] }
-export interface IncrementalList extends ListMeta { kind: 'incremental'; additions: number[]; removals: number[] }
+export interface FullList extends ListMeta {
+  kind: 'full';
+  serials: number[];
+}
+export interface IncrementalList extends ListMeta {
+  kind: 'incremental';
+  additions: number[];
+  removals: number[];
+}
 export type OppositionListContent = FullList | IncrementalList;
 
 export class ListFormatError extends Error {
@@ -46,7 +53,8 @@ export function textHeader(meta: ListMeta, counts: { count: number; additions?: 
     `produced-at: ${meta.producedAt.toISOString()}`,
     `count: ${counts.count}`,
   ];
-  if (meta.kind === 'incremental') lines.push(`additions: ${counts.additions ?? 0}`, `removals: ${counts.removals ?? 0}`);
+  if (meta.kind === 'incremental')
+    lines.push(`additions: ${counts.additions ?? 0}`, `removals: ${counts.removals ?? 0}`);
   return lines.join('\n') + '\n';
 }
 
@@ -64,7 +72,9 @@ export function encodeText(list: OppositionListContent): Buffer {
     const a = checkSorted(list.additions);
     const r = checkSorted(list.removals);
     header = textHeader(list, { count: a.length + r.length, additions: a.length, removals: r.length });
-    body = mergeSigned(a, r).map(([sign, x]) => `${sign}${pad(x)}\n`).join('');
+    body = mergeSigned(a, r)
+      .map(([sign, x]) => `${sign}${pad(x)}\n`)
+      .join('');
   }
   const head = Buffer.from(header + body, 'utf8');
   return Buffer.concat([head, Buffer.from(textTrailer(sha256(head)), 'utf8')]);
@@ -87,7 +97,8 @@ export function decodeText(file: Buffer | string): OppositionListContent {
   const m = /sha256: ([0-9a-f]{64})\n$/.exec(text);
   if (!m) throw new ListFormatError('missing sha256 trailer');
   const before = text.slice(0, m.index);
-  if (sha256(Buffer.from(before, 'utf8')) !== m[1]) throw new ListFormatError('sha256 trailer does not match the content');
+  if (sha256(Buffer.from(before, 'utf8')) !== m[1])
+    throw new ListFormatError('sha256 trailer does not match the content');
   const lines = before.split('\n');
   lines.pop(); // after the last \n
   if (lines[0] !== TEXT_MAGIC) throw new ListFormatError('not a version 1 opposition list');
@@ -145,7 +156,8 @@ function serialOf(l: string): number {
 function checkSorted(s: number[]): number[] {
   let last = 0;
   for (const x of s) {
-    if (!Number.isInteger(x) || x <= last || x > MAX_SERIAL) throw new ListFormatError('serials must be increasing integers in 1..999999999999');
+    if (!Number.isInteger(x) || x <= last || x > MAX_SERIAL)
+      throw new ListFormatError('serials must be increasing integers in 1..999999999999');
     last = x;
   }
   return s;
@@ -285,12 +297,16 @@ export class RiceSetEncoder {
   private inBlock = 0;
 
   /** `count` null: the caller writes the count itself (it may learn it while the serials stream). */
-  constructor(private readonly w: BitWriter, private readonly count: number | null) {
+  constructor(
+    private readonly w: BitWriter,
+    private readonly count: number | null,
+  ) {
     if (count !== null) w.bytes(setCountBytes(count));
   }
 
   add(serial: number): void {
-    if (!(serial > this.last) || serial > MAX_SERIAL) throw new ListFormatError(`serials must increase (got ${serial} after ${this.last})`);
+    if (!(serial > this.last) || serial > MAX_SERIAL)
+      throw new ListFormatError(`serials must increase (got ${serial} after ${this.last})`);
     this.block[this.inBlock++] = serial - this.last - 1;
     this.last = serial;
     this.written++;
@@ -327,7 +343,8 @@ export class RiceSetEncoder {
 
   end(): void {
     this.flushBlock();
-    if (this.count !== null && this.written !== this.count) throw new ListFormatError(`set announced ${this.count} entries, got ${this.written}`);
+    if (this.count !== null && this.written !== this.count)
+      throw new ListFormatError(`set announced ${this.count} entries, got ${this.written}`);
     this.w.align();
   }
 }
@@ -366,11 +383,17 @@ export function encodeCompact(list: OppositionListContent): Buffer {
 
 class BitReader {
   private bit = 0;
-  constructor(private readonly b: Buffer, private byte: number) {}
+  constructor(
+    private readonly b: Buffer,
+    private byte: number,
+  ) {}
   readBit(): number {
     if (this.byte >= this.b.length) throw new ListFormatError('truncated compact list');
     const v = (this.b[this.byte] >>> (7 - this.bit)) & 1;
-    if (++this.bit === 8) { this.bit = 0; this.byte++; }
+    if (++this.bit === 8) {
+      this.bit = 0;
+      this.byte++;
+    }
     return v;
   }
   read(n: number): number {
@@ -379,9 +402,14 @@ class BitReader {
     return v;
   }
   align(): void {
-    if (this.bit) { this.bit = 0; this.byte++; }
+    if (this.bit) {
+      this.bit = 0;
+      this.byte++;
+    }
   }
-  offset(): number { return this.byte; }
+  offset(): number {
+    return this.byte;
+  }
   bytes(n: number): Buffer {
     if (this.bit) throw new Error('not aligned');
     if (this.byte + n > this.b.length) throw new ListFormatError('truncated compact list');
@@ -392,12 +420,18 @@ class BitReader {
 }
 
 export function decodeCompact(file: Buffer): OppositionListContent {
-  if (file.length < COMPACT_HEADER_BYTES || !file.subarray(0, 4).equals(COMPACT_MAGIC)) throw new ListFormatError('not a version 1 compact opposition list');
+  if (file.length < COMPACT_HEADER_BYTES || !file.subarray(0, 4).equals(COMPACT_MAGIC))
+    throw new ListFormatError('not a version 1 compact opposition list');
   const kindByte = file.readUInt8(4);
   if (kindByte > 1) throw new ListFormatError('bad kind');
   const kind: ListKind = kindByte === 0 ? 'full' : 'incremental';
   const base = file.readUInt32BE(9);
-  const meta: ListMeta = { kind, number: file.readUInt32BE(5), baseNumber: kind === 'full' || base === 0 ? null : base, producedAt: new Date(Number(file.readBigUInt64BE(13))) };
+  const meta: ListMeta = {
+    kind,
+    number: file.readUInt32BE(5),
+    baseNumber: kind === 'full' || base === 0 ? null : base,
+    producedAt: new Date(Number(file.readBigUInt64BE(13))),
+  };
   const nsets = file.readUInt8(21);
   if (nsets !== (kind === 'full' ? 1 : 2)) throw new ListFormatError('bad set count');
   const r = new BitReader(file, COMPACT_HEADER_BYTES);
@@ -424,7 +458,9 @@ export function decodeCompact(file: Buffer): OppositionListContent {
     sets.push(out);
   }
   if (r.offset() !== file.length) throw new ListFormatError('trailing bytes after the last set');
-  return kind === 'full' ? { ...meta, kind, serials: sets[0] } : { ...meta, kind, additions: sets[0], removals: sets[1] };
+  return kind === 'full'
+    ? { ...meta, kind, serials: sets[0] }
+    : { ...meta, kind, additions: sets[0], removals: sets[1] };
 }
 
 // ---------------------------------------------------------------- chaining
@@ -435,7 +471,8 @@ export function applyIncrementals(full: FullList, incrementals: IncrementalList[
   let last = full.number;
   for (const inc of [...incrementals].sort((a, b) => a.number - b.number)) {
     if (inc.number <= last) throw new ListFormatError(`incremental ${inc.number} is not after list ${last}`);
-    if (inc.baseNumber !== full.number) throw new ListFormatError(`incremental ${inc.number} applies to list ${inc.baseNumber}, not ${full.number}`);
+    if (inc.baseNumber !== full.number)
+      throw new ListFormatError(`incremental ${inc.number} applies to list ${inc.baseNumber}, not ${full.number}`);
     for (const s of inc.removals) set.delete(s);
     for (const s of inc.additions) set.add(s);
     last = inc.number;
@@ -459,11 +496,23 @@ export interface ListSignature {
 }
 
 /** Verifies a list file against its detached signature with the published public key (PEM, SPKI). */
-export function verifyListFile(file: Buffer, kind: ListKind, number: number, format: ListFormat, sig: ListSignature, publicKeyPem: string): boolean {
+export function verifyListFile(
+  file: Buffer,
+  kind: ListKind,
+  number: number,
+  format: ListFormat,
+  sig: ListSignature,
+  publicKeyPem: string,
+): boolean {
   if (sig.algorithm !== 'Ed25519') return false;
   const statement = signedStatement(kind, number, format, sha256(file));
   try {
-    return edVerify(null, Buffer.from(statement, 'utf8'), createPublicKey(publicKeyPem), Buffer.from(sig.signature, 'base64'));
+    return edVerify(
+      null,
+      Buffer.from(statement, 'utf8'),
+      createPublicKey(publicKeyPem),
+      Buffer.from(sig.signature, 'base64'),
+    );
   } catch {
     return false;
   }

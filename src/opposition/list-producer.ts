@@ -3,8 +3,19 @@ import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import {
-  BitWriter, compactHeader, encodeCompact, encodeText, type ListKind, type ListMeta, RiceSetEncoder, SERIAL_DIGITS, setCountBytes,
-  sha256, signedStatement, textHeader, textTrailer,
+  BitWriter,
+  compactHeader,
+  encodeCompact,
+  encodeText,
+  type ListKind,
+  type ListMeta,
+  RiceSetEncoder,
+  SERIAL_DIGITS,
+  setCountBytes,
+  sha256,
+  signedStatement,
+  textHeader,
+  textTrailer,
 } from './list-codec.js';
 import { ListProductionStatements, type OppositionListRow } from './opposition.repository.js';
 
@@ -31,7 +42,10 @@ export const fileNameOf = (kind: ListKind, number: number, ext: 'txt' | 'bin') =
  * changes are stamped with the new number and (full list) every opposed serial is streamed with COPY, so the
  * list and its stamped changes describe the same snapshot.
  */
-export async function produceOppositionList(client: pg.Client, req: ProduceRequest): Promise<{ list: OppositionListRow; created: boolean }> {
+export async function produceOppositionList(
+  client: pg.Client,
+  req: ProduceRequest,
+): Promise<{ list: OppositionListRow; created: boolean }> {
   await mkdir(req.dir, { recursive: true });
   const db = new ListProductionStatements(client);
   await db.lock();
@@ -45,21 +59,44 @@ export async function produceOppositionList(client: pg.Client, req: ProduceReque
         return { list: existing, created: false };
       }
       const n = await db.numbering();
-      const meta: ListMeta = { kind: req.kind, number: n.next, baseNumber: req.kind === 'full' ? null : n.full, producedAt: new Date(n.now) };
+      const meta: ListMeta = {
+        kind: req.kind,
+        number: n.next,
+        baseNumber: req.kind === 'full' ? null : n.full,
+        producedAt: new Date(n.now),
+      };
       const textFile = fileNameOf(req.kind, meta.number, 'txt');
       const compactFile = fileNameOf(req.kind, meta.number, 'bin');
       // Every pending change goes with this list (a full list includes their effect, an incremental lists them).
       await db.stampPendingChanges(meta.number);
-      const out = req.kind === 'full'
-        ? await writeFull(db, meta, req.dir, textFile, compactFile, written, req.sideConnection)
-        : await writeIncremental(db, meta, req.dir, textFile, compactFile, written);
-      const textSig = req.signer.sign(Buffer.from(signedStatement(meta.kind, meta.number, 'text', out.textSha256), 'utf8'));
-      const compactSig = req.signer.sign(Buffer.from(signedStatement(meta.kind, meta.number, 'compact', out.compactSha256), 'utf8'));
+      const out =
+        req.kind === 'full'
+          ? await writeFull(db, meta, req.dir, textFile, compactFile, written, req.sideConnection)
+          : await writeIncremental(db, meta, req.dir, textFile, compactFile, written);
+      const textSig = req.signer.sign(
+        Buffer.from(signedStatement(meta.kind, meta.number, 'text', out.textSha256), 'utf8'),
+      );
+      const compactSig = req.signer.sign(
+        Buffer.from(signedStatement(meta.kind, meta.number, 'compact', out.compactSha256), 'utf8'),
+      );
       const row = await db.insert({
-        number: meta.number, kind: meta.kind, period: req.period, baseNumber: meta.baseNumber, producedAt: meta.producedAt,
-        entryCount: out.entries, additions: out.additions, removals: out.removals, textSha256: out.textSha256, textBytes: out.textBytes,
-        textFile, textSignature: textSig.signature, compactSha256: out.compactSha256, compactBytes: out.compactBytes, compactFile,
-        compactSignature: compactSig.signature, keyId: textSig.keyId,
+        number: meta.number,
+        kind: meta.kind,
+        period: req.period,
+        baseNumber: meta.baseNumber,
+        producedAt: meta.producedAt,
+        entryCount: out.entries,
+        additions: out.additions,
+        removals: out.removals,
+        textSha256: out.textSha256,
+        textBytes: out.textBytes,
+        textFile,
+        textSignature: textSig.signature,
+        compactSha256: out.compactSha256,
+        compactBytes: out.compactBytes,
+        compactFile,
+        compactSignature: compactSig.signature,
+        keyId: textSig.keyId,
       });
       await db.commit();
       written.length = 0;
@@ -84,7 +121,14 @@ interface Written {
   compactBytes: number;
 }
 
-async function writeIncremental(db: ListProductionStatements, meta: ListMeta, dir: string, textFile: string, compactFile: string, written: string[]): Promise<Written> {
+async function writeIncremental(
+  db: ListProductionStatements,
+  meta: ListMeta,
+  dir: string,
+  textFile: string,
+  compactFile: string,
+  written: string[],
+): Promise<Written> {
   // Net effect per serial since the previous list: added then removed (or the reverse) cancels out.
   const rows = await db.changesOf(meta.number);
   const additions: number[] = [];
@@ -99,8 +143,13 @@ async function writeIncremental(db: ListProductionStatements, meta: ListMeta, di
   await writeWhole(path.join(dir, textFile), text, written);
   await writeWhole(path.join(dir, compactFile), compact, written);
   return {
-    entries: additions.length + removals.length, additions: additions.length, removals: removals.length,
-    textSha256: sha256(text), textBytes: text.length, compactSha256: sha256(compact), compactBytes: compact.length,
+    entries: additions.length + removals.length,
+    additions: additions.length,
+    removals: removals.length,
+    textSha256: sha256(text),
+    textBytes: text.length,
+    compactSha256: sha256(compact),
+    compactBytes: compact.length,
   };
 }
 
@@ -149,7 +198,10 @@ const TEXT_CHUNK = 1 << 20;
  * The number of opposed cards in the producing transaction's snapshot. With a side connection it runs beside the
  * COPY (same exported snapshot), else before it.
  */
-async function startCount(db: ListProductionStatements, side: (() => Promise<pg.Client>) | undefined): Promise<{ counting: Promise<number> }> {
+async function startCount(
+  db: ListProductionStatements,
+  side: (() => Promise<pg.Client>) | undefined,
+): Promise<{ counting: Promise<number> }> {
   if (!side) return { counting: Promise.resolve(await db.countOpposed()) };
   const snap = await db.exportSnapshot();
   const p = (async () => {
@@ -170,11 +222,22 @@ async function startCount(db: ListProductionStatements, side: (() => Promise<pg.
  * the COPY: output made before the count is known waits in memory (a few seconds' worth at most).
  */
 async function writeFull(
-  db: ListProductionStatements, meta: ListMeta, dir: string, textFile: string, compactFile: string, written: string[], side?: () => Promise<pg.Client>,
+  db: ListProductionStatements,
+  meta: ListMeta,
+  dir: string,
+  textFile: string,
+  compactFile: string,
+  written: string[],
+  side?: () => Promise<pg.Client>,
 ): Promise<Written> {
   const { counting } = await startCount(db, side);
   let count: number | null = null;
-  counting.then((c) => { count = c; }, () => {});
+  counting.then(
+    (c) => {
+      count = c;
+    },
+    () => {},
+  );
   const text = new HashedFile(path.join(dir, textFile));
   const compact = new HashedFile(path.join(dir, compactFile));
   await text.open(written);
@@ -248,7 +311,8 @@ async function writeFull(
     for (let i = from; i < chunk.length; i++) carry.push(chunk[i]);
   }
   const counted = await counting;
-  if (seen !== counted) throw new Error(`opposed cards changed while the full list was read (${seen} rows, ${counted} counted)`);
+  if (seen !== counted)
+    throw new Error(`opposed cards changed while the full list was read (${seen} rows, ${counted} counted)`);
   enc.end();
   const t = out.subarray(0, pos);
   if (!headersWritten) await writeHeaders(counted);
@@ -258,5 +322,13 @@ async function writeFull(
   await text.write(trailer);
   const textSha256 = await text.close(written);
   const compactSha256 = await compact.close(written);
-  return { entries: counted, additions: 0, removals: 0, textSha256, textBytes: text.bytes, compactSha256, compactBytes: compact.bytes };
+  return {
+    entries: counted,
+    additions: 0,
+    removals: 0,
+    textSha256,
+    textBytes: text.bytes,
+    compactSha256,
+    compactBytes: compact.bytes,
+  };
 }

@@ -46,7 +46,12 @@ export interface ListFile {
 export class OppositionListsService {
   readonly dir: string;
 
-  constructor(@Inject(DATABASE_URL) private readonly url: string, private readonly config: AppConfig, private readonly signing: SigningService, private readonly repo: OppositionRepository) {
+  constructor(
+    @Inject(DATABASE_URL) private readonly url: string,
+    private readonly config: AppConfig,
+    private readonly signing: SigningService,
+    private readonly repo: OppositionRepository,
+  ) {
     this.dir = path.resolve(config.dataDir, 'opposition');
   }
 
@@ -55,7 +60,13 @@ export class OppositionListsService {
     const client = await ownConnection(this.url, 'vitale-opposition-list');
     try {
       const sideConnection = () => ownConnection(this.url, 'vitale-opposition-count');
-      const { list, created } = await produceOppositionList(client, { kind, period, dir: this.dir, signer: this.signing, sideConnection });
+      const { list, created } = await produceOppositionList(client, {
+        kind,
+        period,
+        dir: this.dir,
+        signer: this.signing,
+        sideConnection,
+      });
       return { list: toListView(list), created };
     } finally {
       await client.end();
@@ -65,7 +76,10 @@ export class OppositionListsService {
   /** A page of lists after `after`; `next` is the `since` of the following page, null on the last. */
   async since(after: number): Promise<ListPage<OppositionListView>> {
     const rows = await this.repo.listsAfter(after);
-    return { items: rows.map(toListView), next: rows.length === LISTS_PAGE ? String(rows[rows.length - 1].number) : null };
+    return {
+      items: rows.map(toListView),
+      next: rows.length === LISTS_PAGE ? String(rows[rows.length - 1].number) : null,
+    };
   }
 
   async row(number: number): Promise<OppositionListRow> {
@@ -84,9 +98,10 @@ export class OppositionListsService {
 
   private noListYet(kind: ListKind): DomainError {
     const next = nextListProduction(kind, this.config.oppositionListCron, this.config.oppositionFullListDay);
-    const when = kind === 'full'
-      ? `the full list is produced on day ${this.config.oppositionFullListDay} of each month (OPPOSITION_FULL_LIST_DAY)`
-      : 'an incremental list is produced every day';
+    const when =
+      kind === 'full'
+        ? `the full list is produced on day ${this.config.oppositionFullListDay} of each month (OPPOSITION_FULL_LIST_DAY)`
+        : 'an incremental list is produced every day';
     return OppositionErrors.OPPOSITION_LIST_NOT_YET_PRODUCED(kind, when, next ?? null);
   }
 

@@ -1,5 +1,26 @@
-import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Transactions } from '../platform/database/transactions.js';
 import { CardView } from '../cards/dto/card.dto.js';
@@ -9,7 +30,14 @@ import { Allow, RateLimited, CurrentActor } from '../platform/auth/auth.decorato
 import { AuditService } from '../platform/audit/audit.service.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
 import {
-  AddConcentratorKeyDto, DeclareOppositionDto, LatestListQueryDto, ListFileQueryDto, ListsSinceQueryDto, OppositionListView, OppositionView, ProduceListDto,
+  AddConcentratorKeyDto,
+  DeclareOppositionDto,
+  LatestListQueryDto,
+  ListFileQueryDto,
+  ListsSinceQueryDto,
+  OppositionListView,
+  OppositionView,
+  ProduceListDto,
 } from './dto/opposition.dto.js';
 import { ConcentratorSftpAccounts } from './concentrator-sftp-accounts.js';
 import { sendFile } from './file-response.js';
@@ -29,7 +57,8 @@ function ApiListFile(): MethodDecorator {
   return applyDecorators(
     ApiProduces('text/plain', 'application/octet-stream'),
     ApiOkResponse({
-      description: 'The file (format=text: text/plain; format=compact: application/octet-stream); ETag, X-Opposition-List-* and X-Signature headers',
+      description:
+        'The file (format=text: text/plain; format=compact: application/octet-stream); ETag, X-Opposition-List-* and X-Signature headers',
       content: {
         'text/plain': { schema: { type: 'string' } },
         'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
@@ -49,13 +78,19 @@ export class CardOppositionController {
   constructor(private readonly opposition: OppositionService) {}
 
   @Post(':serial/opposition')
-  @ApiOperation({ summary: 'Put a card in opposition (lost, stolen, fraud, invalidated_by_regime, holder_deceased); 200 with the existing opposition if it already is' })
+  @ApiOperation({
+    summary:
+      'Put a card in opposition (lost, stolen, fraud, invalidated_by_regime, holder_deceased); 200 with the existing opposition if it already is',
+  })
   @ApiParam(SERIAL_PARAM)
   @ApiCreatedResponse({ type: OppositionView })
   @ApiOkResponse({ type: OppositionView, description: 'Already in opposition: nothing changed' })
   @Answers(CardsErrors.CARD_NOT_FOUND, CardsErrors.CARD_TRANSITION_NOT_ALLOWED)
   async declare(
-    @CurrentActor() actor: Actor, @Param('serial') serial: string, @Body() dto: DeclareOppositionDto, @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentActor() actor: Actor,
+    @Param('serial') serial: string,
+    @Body() dto: DeclareOppositionDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OppositionView> {
     const { opposition, created } = await this.opposition.declare(actor, serial, dto.reason);
     reply.code(created ? 201 : 200);
@@ -73,7 +108,10 @@ export class CardOppositionController {
 
   @Delete(':serial/opposition')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Withdraw a declaration made in error, within OPPOSITION_WITHDRAWAL_HOURS; the card returns to its previous state' })
+  @ApiOperation({
+    summary:
+      'Withdraw a declaration made in error, within OPPOSITION_WITHDRAWAL_HOURS; the card returns to its previous state',
+  })
   @ApiParam(SERIAL_PARAM)
   @ApiOkResponse({ type: CardView })
   @Answers(
@@ -96,7 +134,11 @@ export class CardOppositionController {
 // 51,770 pharmacies poll these: a per-credential budget keeps one misbehaving client from starving the others.
 @RateLimited()
 export class OppositionListsController {
-  constructor(private readonly lists: OppositionListsService, private readonly audit: AuditService, private readonly tx: Transactions) {}
+  constructor(
+    private readonly lists: OppositionListsService,
+    private readonly audit: AuditService,
+    private readonly tx: Transactions,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Metadata of the lists numbered after `since`, oldest first, 1000 at most a page' })
@@ -107,32 +149,46 @@ export class OppositionListsController {
 
   @Post()
   @Allow(PartnerKind.Operator)
-  @ApiOperation({ summary: 'Produce a list now (operators): the incremental list of the changes since the last list, or a full list' })
+  @ApiOperation({
+    summary: 'Produce a list now (operators): the incremental list of the changes since the last list, or a full list',
+  })
   @ApiCreatedResponse({ type: OppositionListView })
   async produce(@CurrentActor() actor: Actor, @Body() dto: ProduceListDto): Promise<OppositionListView> {
     const { list } = await this.lists.produce(dto.kind, `demand-${new Date().toISOString()}`);
-    await this.tx.run((em) => this.audit.record(em, actor, {
-      action: 'opposition.list_produced', entityType: 'opposition_list', entityId: String(list.number),
-      details: { kind: list.kind, number: list.number, entryCount: list.entryCount },
-    }));
+    await this.tx.run((em) =>
+      this.audit.record(em, actor, {
+        action: 'opposition.list_produced',
+        entityType: 'opposition_list',
+        entityId: String(list.number),
+        details: { kind: list.kind, number: list.number, entryCount: list.entryCount },
+      }),
+    );
     return list;
   }
 
   @Get('latest')
-  @ApiOperation({ summary: 'The latest list of a kind (default full) as a file (text or compact), with ETag and Range support' })
+  @ApiOperation({
+    summary: 'The latest list of a kind (default full) as a file (text or compact), with ETag and Range support',
+  })
   @ApiListFile()
   @Answers(
     OppositionErrors.OPPOSITION_LIST_NOT_YET_PRODUCED,
     OppositionErrors.OPPOSITION_LIST_FILE_MISSING,
     PlatformErrors.RANGE_NOT_SATISFIABLE,
   )
-  async latest(@Query() q: LatestListQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+  async latest(
+    @Query() q: LatestListQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
     const row = await this.lists.latest(q.kind ?? 'full');
     return this.send(req, reply, row, q.format ?? 'text');
   }
 
   @Get(':number')
-  @ApiOperation({ summary: 'One list as a file (text or compact), with ETag (its SHA-256), If-None-Match and single Range support' })
+  @ApiOperation({
+    summary: 'One list as a file (text or compact), with ETag (its SHA-256), If-None-Match and single Range support',
+  })
   @ApiParam({ name: 'number', example: 1 })
   @ApiListFile()
   @Answers(
@@ -141,12 +197,20 @@ export class OppositionListsController {
     PlatformErrors.RANGE_NOT_SATISFIABLE,
     PlatformErrors.BAD_REQUEST,
   )
-  async byNumber(@Param('number', ParseIntPipe) number: number, @Query() q: ListFileQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+  async byNumber(
+    @Param('number', ParseIntPipe) number: number,
+    @Query() q: ListFileQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
     return this.send(req, reply, await this.lists.row(number), q.format ?? 'text');
   }
 
   @Get(':number/signature')
-  @ApiOperation({ summary: 'The detached Ed25519 signatures of both files of a list, with the signed statements (keys: GET /v1/signing-keys)' })
+  @ApiOperation({
+    summary:
+      'The detached Ed25519 signatures of both files of a list, with the signed statements (keys: GET /v1/signing-keys)',
+  })
   @ApiParam({ name: 'number', example: 1 })
   @ApiOkResponse({ type: ListSignatureView })
   @Answers(OppositionErrors.OPPOSITION_LIST_NOT_FOUND, PlatformErrors.BAD_REQUEST)
@@ -158,12 +222,25 @@ export class OppositionListsController {
       kind: v.kind,
       keyId: v.keyId,
       algorithm: 'Ed25519' as const,
-      text: { sha256: v.text.sha256, signature: v.text.signature, statement: signedStatement(v.kind, v.number, 'text', v.text.sha256) },
-      compact: { sha256: v.compact.sha256, signature: v.compact.signature, statement: signedStatement(v.kind, v.number, 'compact', v.compact.sha256) },
+      text: {
+        sha256: v.text.sha256,
+        signature: v.text.signature,
+        statement: signedStatement(v.kind, v.number, 'text', v.text.sha256),
+      },
+      compact: {
+        sha256: v.compact.sha256,
+        signature: v.compact.signature,
+        statement: signedStatement(v.kind, v.number, 'compact', v.compact.sha256),
+      },
     };
   }
 
-  private send(req: FastifyRequest, reply: FastifyReply, row: Awaited<ReturnType<OppositionListsService['row']>>, format: 'text' | 'compact') {
+  private send(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    row: Awaited<ReturnType<OppositionListsService['row']>>,
+    format: 'text' | 'compact',
+  ) {
     const f = this.lists.file(row, format);
     return sendFile(req, reply, {
       ...f,
@@ -182,16 +259,27 @@ export class OppositionListsController {
 @Controller('v1/signing-keys')
 @Allow(PartnerKind.Operator)
 export class SigningKeyRotationController {
-  constructor(private readonly signing: SigningService, private readonly audit: AuditService, private readonly tx: Transactions) {}
+  constructor(
+    private readonly signing: SigningService,
+    private readonly audit: AuditService,
+    private readonly tx: Transactions,
+  ) {}
 
   @Post('rotate')
-  @ApiOperation({ summary: 'Make a new Ed25519 key the signing key (operators); older keys stay published to verify what they signed' })
+  @ApiOperation({
+    summary: 'Make a new Ed25519 key the signing key (operators); older keys stay published to verify what they signed',
+  })
   @ApiCreatedResponse({ type: SigningKeyView, description: 'The new current key' })
   async rotate(@CurrentActor() actor: Actor): Promise<SigningKeyView> {
     const key = this.signing.rotate();
-    await this.tx.run((em) => this.audit.record(em, actor, {
-      action: 'signing_key.rotated', entityType: 'signing_key', entityId: key.keyId, details: { keyId: key.keyId },
-    }));
+    await this.tx.run((em) =>
+      this.audit.record(em, actor, {
+        action: 'signing_key.rotated',
+        entityType: 'signing_key',
+        entityId: key.keyId,
+        details: { keyId: key.keyId },
+      }),
+    );
     return key;
   }
 }
@@ -203,7 +291,10 @@ export class ConcentratorsController {
   constructor(private readonly accounts: ConcentratorSftpAccounts) {}
 
   @Post(':partnerId/ssh-keys')
-  @ApiOperation({ summary: 'Register an SSH key of a concentrator (pharmacy_software partner): it may then collect the lists over SFTP, read-only, under its login' })
+  @ApiOperation({
+    summary:
+      'Register an SSH key of a concentrator (pharmacy_software partner): it may then collect the lists over SFTP, read-only, under its login',
+  })
   @ApiParam({ name: 'partnerId', format: 'uuid' })
   @ApiCreatedResponse({ type: ConcentratorKeyView })
   @Answers(
@@ -212,7 +303,11 @@ export class ConcentratorsController {
     PlatformErrors.SSH_KEY_INVALID,
     PlatformErrors.SSH_KEY_TOO_WEAK,
   )
-  addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddConcentratorKeyDto): Promise<ConcentratorKeyView> {
+  addKey(
+    @CurrentActor() actor: Actor,
+    @Param('partnerId') partnerId: string,
+    @Body() dto: AddConcentratorKeyDto,
+  ): Promise<ConcentratorKeyView> {
     return this.accounts.addKey(actor, partnerId, dto.publicKey);
   }
 }

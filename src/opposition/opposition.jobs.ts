@@ -8,7 +8,10 @@ import { OppositionListsService } from './opposition-lists.service.js';
 /** Produces the list of (kind, period), once: a retried or duplicated job finds it done. */
 @Injectable()
 export class OppositionJobs {
-  constructor(private readonly lists: OppositionListsService, private readonly config: AppConfig) {}
+  constructor(
+    private readonly lists: OppositionListsService,
+    private readonly config: AppConfig,
+  ) {}
 
   /**
    * What OPPOSITION_LIST_CRON enqueues at `at`: the day's incremental list, and the month's full list on
@@ -17,7 +20,9 @@ export class OppositionJobs {
   @JobTick(JobName.OppositionProduceList)
   listsDue(at: Date): TickJobs<JobName.OppositionProduceList> {
     const day = parisDate(at);
-    const due: TickJobs<JobName.OppositionProduceList> = [{ payload: { kind: 'incremental', period: day }, key: `incremental-${day}` }];
+    const due: TickJobs<JobName.OppositionProduceList> = [
+      { payload: { kind: 'incremental', period: day }, key: `incremental-${day}` },
+    ];
     if (Number(day.slice(8, 10)) === this.config.oppositionFullListDay) {
       const month = day.slice(0, 7);
       due.push({ payload: { kind: 'full', period: month }, key: `full-${month}` });

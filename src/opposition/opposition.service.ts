@@ -13,8 +13,8 @@ import type { Actor } from '../platform/auth/actor.js';
 import { OppositionErrors } from './opposition.errors.js';
 import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
 
-
-const withdrawable = (reason: OppositionReason | null) => !!reason && (DECLARABLE_REASONS as readonly OppositionReason[]).includes(reason);
+const withdrawable = (reason: OppositionReason | null) =>
+  !!reason && (DECLARABLE_REASONS as readonly OppositionReason[]).includes(reason);
 
 /**
  * Opposition declarations by funds and operators. The card moves through CardsService (transition table, audit);
@@ -31,13 +31,20 @@ export class OppositionService {
   ) {}
 
   /** Opposes the card; declaring an opposed card again changes nothing and answers the existing opposition. */
-  declare(actor: Actor, serial: string, reason: OppositionReason): Promise<{ opposition: OppositionView; created: boolean }> {
+  declare(
+    actor: Actor,
+    serial: string,
+    reason: OppositionReason,
+  ): Promise<{ opposition: OppositionView; created: boolean }> {
     return this.tx.run(async (em) => {
       const card = await this.lock(em, actor, serial);
       if (card.state === CardState.Opposed) return { opposition: this.view(card), created: false };
       const v = await this.cards.transitionIn(em, actor, serial, CardAction.Oppose, { reason });
       await this.events.append(em, {
-        organismeCode: v.organismeCode, type: FundEventType.CardOpposed, subjectType: 'card', subjectId: v.id,
+        organismeCode: v.organismeCode,
+        type: FundEventType.CardOpposed,
+        subjectType: 'card',
+        subjectId: v.id,
         data: { cardId: v.id, serial: v.serial, reason },
       });
       return { opposition: this.view(await this.lock(em, actor, serial)), created: true };
@@ -53,7 +60,11 @@ export class OppositionService {
         throw OppositionErrors.OPPOSITION_NOT_WITHDRAWABLE(card.oppositionReason);
       }
       if (card.tooLate) {
-        throw OppositionErrors.OPPOSITION_WITHDRAWAL_TOO_LATE(this.config.oppositionWithdrawalHours, card.stateChangedAt, card.withdrawableUntil);
+        throw OppositionErrors.OPPOSITION_WITHDRAWAL_TOO_LATE(
+          this.config.oppositionWithdrawalHours,
+          card.stateChangedAt,
+          card.withdrawableUntil,
+        );
       }
       // Once a replacement is on its way (ordered with the declaration, or later), the old card stays opposed:
       // withdrawing would leave the holder two usable cards.
@@ -76,7 +87,13 @@ export class OppositionService {
   private async lock(em: EntityManager, actor: Actor, serial: string, forUpdate = true): Promise<OppositionStanding> {
     const dbSerial = parseSerial(serial);
     if (!dbSerial) throw cardNotFound();
-    const card = await this.cards.oppositionStandingIn(em, actor, dbSerial, this.config.oppositionWithdrawalHours, forUpdate);
+    const card = await this.cards.oppositionStandingIn(
+      em,
+      actor,
+      dbSerial,
+      this.config.oppositionWithdrawalHours,
+      forUpdate,
+    );
     if (!card) throw cardNotFound();
     return card;
   }

@@ -13,7 +13,10 @@ export class ApiKeyVerifier {
   private readonly cache = new Map<string, { principal: KeyPrincipal | null; until: number }>();
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly partners: PartnerRepository, private readonly config: AppConfig) {}
+  constructor(
+    private readonly partners: PartnerRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   async verify(presented: string): Promise<KeyPrincipal | null> {
     const parsed = parseApiKey(presented);

@@ -13,7 +13,10 @@ import { PartnersService } from './partners.service.js';
 export async function ensureBootstrapOperator(app: INestApplicationContext, dataDir: string): Promise<string | null> {
   if ((await app.get(PartnerRepository).countOperators()) > 0) return null;
   const service = app.get(PartnersService);
-  const partner = await service.createPartner(systemActor(), { kind: PartnerKind.Operator, name: 'Bootstrap operator' });
+  const partner = await service.createPartner(systemActor(), {
+    kind: PartnerKind.Operator,
+    name: 'Bootstrap operator',
+  });
   const key = await service.createApiKey(systemActor(), partner.id, 'bootstrap');
   mkdirSync(dataDir, { recursive: true });
   const file = path.resolve(dataDir, 'bootstrap-operator.key');

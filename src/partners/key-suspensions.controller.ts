@@ -21,7 +21,11 @@ export class KeySuspensionController {
   @ApiOperation({ summary: 'Lift the suspension of an API key (audited); the key authenticates again' })
   @ApiOkResponse({ type: ApiKeySuspensionView, description: 'The suspension, now lifted' })
   @Answers(PartnersErrors.API_KEY_NOT_FOUND, PartnersErrors.API_KEY_NOT_SUSPENDED, PlatformErrors.BAD_REQUEST)
-  lift(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Param('keyId', new ParseUUIDPipe()) keyId: string): Promise<ApiKeySuspensionView> {
+  lift(
+    @CurrentActor() actor: Actor,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('keyId', new ParseUUIDPipe()) keyId: string,
+  ): Promise<ApiKeySuspensionView> {
     return this.suspensions.lift(actor, id, keyId);
   }
 }
@@ -34,7 +38,9 @@ export class KeySuspensionsListController {
   constructor(private readonly suspensions: KeySuspensionsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'API keys suspended by the kiosk enumeration guard, newest first (`open=true`: those still suspended)' })
+  @ApiOperation({
+    summary: 'API keys suspended by the kiosk enumeration guard, newest first (`open=true`: those still suspended)',
+  })
   @ApiListResponse(ApiKeySuspensionView, 'Pass it as `before` for older suspensions; null on the last page')
   list(@Query() q: ListSuspensionsQuery): Promise<ListPage<ApiKeySuspensionView>> {
     return this.suspensions.list(q);

@@ -34,9 +34,15 @@ export class KeySuspensionsService implements OnModuleInit {
     private readonly metrics: MetricsService,
   ) {
     this.suspended = new Counter({
-      name: 'api_key_suspensions_total', help: 'API keys suspended by the kiosk enumeration guard (this instance)', registers: [metrics.registry],
+      name: 'api_key_suspensions_total',
+      help: 'API keys suspended by the kiosk enumeration guard (this instance)',
+      registers: [metrics.registry],
     });
-    this.open = new Gauge({ name: 'api_keys_suspended', help: 'API keys currently suspended (all instances)', registers: [metrics.registry] });
+    this.open = new Gauge({
+      name: 'api_keys_suspended',
+      help: 'API keys currently suspended (all instances)',
+      registers: [metrics.registry],
+    });
   }
 
   onModuleInit(): void {
@@ -54,24 +60,40 @@ export class KeySuspensionsService implements OnModuleInit {
    * `alsoInTransaction` writes what goes with the suspension (the funds' events) in the same transaction.
    */
   async suspendForUnprovenCards(
-    apiKeyId: string, partnerId: string, unprovenCards: number, threshold: number, requestId: string | null,
+    apiKeyId: string,
+    partnerId: string,
+    unprovenCards: number,
+    threshold: number,
+    requestId: string | null,
     alsoInTransaction?: (em: EntityManager, suspensionId: string) => Promise<void>,
   ): Promise<boolean> {
     const done = await this.tx.run(async (em) => {
       const row = await this.repo.suspend(em, apiKeyId, UNPROVEN_CARDS_REASON, unprovenCards, threshold);
       if (!row) return false;
       await alsoInTransaction?.(em, row.id);
-      await this.audit.record(em, { kind: 'system', partnerId: null, organismeCode: null, apiKeyId: null, requestId }, {
-        action: 'api-key.suspended', entityType: 'api_key', entityId: apiKeyId,
-        details: { partnerId, reason: UNPROVEN_CARDS_REASON, unprovenCards, threshold, suspensionId: row.id },
-      });
+      await this.audit.record(
+        em,
+        { kind: 'system', partnerId: null, organismeCode: null, apiKeyId: null, requestId },
+        {
+          action: 'api-key.suspended',
+          entityType: 'api_key',
+          entityId: apiKeyId,
+          details: { partnerId, reason: UNPROVEN_CARDS_REASON, unprovenCards, threshold, suspensionId: row.id },
+        },
+      );
       return true;
     });
     this.verifier.invalidate();
     if (done) {
       this.suspended.inc();
       // Ids and counts only: never a card.
-      this.logger.warn({ msg: 'API key suspended: too many cards without their proof', apiKeyId, partnerId, unprovenCards, threshold });
+      this.logger.warn({
+        msg: 'API key suspended: too many cards without their proof',
+        apiKeyId,
+        partnerId,
+        unprovenCards,
+        threshold,
+      });
     }
     return done;
   }
@@ -85,7 +107,9 @@ export class KeySuspensionsService implements OnModuleInit {
         throw PartnersErrors.API_KEY_NOT_SUSPENDED();
       }
       await this.audit.record(em, actor, {
-        action: 'api-key.suspension_lifted', entityType: 'api_key', entityId: apiKeyId,
+        action: 'api-key.suspension_lifted',
+        entityType: 'api_key',
+        entityId: apiKeyId,
         details: { partnerId, suspensionId: lifted.id, reason: lifted.reason },
       });
       return lifted;
@@ -103,7 +127,12 @@ export class KeySuspensionsService implements OnModuleInit {
     return this.repo.openForPartner(partnerId);
   }
 
-  async list(q: { open?: boolean; partnerId?: string; before?: string; limit?: number }): Promise<ListPage<ApiKeySuspensionView>> {
+  async list(q: {
+    open?: boolean;
+    partnerId?: string;
+    before?: string;
+    limit?: number;
+  }): Promise<ListPage<ApiKeySuspensionView>> {
     const limit = q.limit ?? 100;
     const rows = await this.repo.list({ ...q, limit });
     return { items: rows.map(view), next: rows.length === limit ? rows[rows.length - 1].id : null };
@@ -112,7 +141,15 @@ export class KeySuspensionsService implements OnModuleInit {
 
 function view(r: SuspensionRow): ApiKeySuspensionView {
   return {
-    id: r.id, apiKeyId: r.apiKeyId, partnerId: r.partnerId, keyPrefix: r.keyPrefix, reason: r.reason, unprovenCards: r.unprovenCards,
-    threshold: r.threshold, suspendedAt: r.suspendedAt, liftedAt: r.liftedAt, liftedByPartnerId: r.liftedByPartnerId,
+    id: r.id,
+    apiKeyId: r.apiKeyId,
+    partnerId: r.partnerId,
+    keyPrefix: r.keyPrefix,
+    reason: r.reason,
+    unprovenCards: r.unprovenCards,
+    threshold: r.threshold,
+    suspendedAt: r.suspendedAt,
+    liftedAt: r.liftedAt,
+    liftedByPartnerId: r.liftedByPartnerId,
   };
 }

@@ -53,16 +53,29 @@ export class PartnerRepository {
    * enumeration guard (an open api_key_suspension, found by its partial unique index) is as unknown.
    */
   async findActiveKeyByPrefix(prefix: string): Promise<KeyPrincipal | null> {
-    const rows: Array<{ api_key_id: string; secret_hash: Buffer; partner_id: string; kind: PartnerKind; organisme_code: string | null }> =
-      await this.dataSource.query(
-        `SELECT k.id AS api_key_id, k.secret_hash, p.id AS partner_id, p.kind, p.organisme_code
+    const rows: Array<{
+      api_key_id: string;
+      secret_hash: Buffer;
+      partner_id: string;
+      kind: PartnerKind;
+      organisme_code: string | null;
+    }> = await this.dataSource.query(
+      `SELECT k.id AS api_key_id, k.secret_hash, p.id AS partner_id, p.kind, p.organisme_code
            FROM api_key k JOIN partner p ON p.id = k.partner_id
           WHERE k.prefix = $1 AND k.revoked_at IS NULL AND p.active
             AND NOT EXISTS (SELECT 1 FROM api_key_suspension s WHERE s.api_key_id = k.id AND s.lifted_at IS NULL)`,
-        [prefix],
-      );
+      [prefix],
+    );
     const r = rows[0];
-    return r ? { apiKeyId: r.api_key_id, secretHash: r.secret_hash, partnerId: r.partner_id, kind: r.kind, organismeCode: r.organisme_code } : null;
+    return r
+      ? {
+          apiKeyId: r.api_key_id,
+          secretHash: r.secret_hash,
+          partnerId: r.partner_id,
+          kind: r.kind,
+          organismeCode: r.organisme_code,
+        }
+      : null;
   }
 
   async touchKey(apiKeyId: string): Promise<void> {

@@ -15,7 +15,8 @@ import { PlatformErrors } from '../platform/errors/platform.errors.js';
 import { RegimesErrors } from '../regimes/regimes.errors.js';
 
 class ListPartnersQuery {
-  @IsOptional() @IsEnum(PartnerKind)
+  @IsOptional()
+  @IsEnum(PartnerKind)
   kind?: PartnerKind;
 }
 
@@ -23,10 +24,16 @@ class ListPartnersQuery {
 @Controller('v1/partners')
 @Allow(PartnerKind.Operator)
 export class PartnersController {
-  constructor(private readonly service: PartnersService, private readonly keys: ApiKeyVerifier) {}
+  constructor(
+    private readonly service: PartnersService,
+    private readonly keys: ApiKeyVerifier,
+  ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a partner (fund, digitisation centre, vendor, kiosk, pharmacy software, operator); set-up of each: docs/partners.md' })
+  @ApiOperation({
+    summary:
+      'Register a partner (fund, digitisation centre, vendor, kiosk, pharmacy software, operator); set-up of each: docs/partners.md',
+  })
   @ApiCreatedResponse({ type: PartnerView })
   @Answers(PartnersErrors.ORGANISME_REQUIRED, RegimesErrors.ORGANISME_UNKNOWN, PartnersErrors.ORGANISME_NOT_ALLOWED)
   create(@CurrentActor() actor: Actor, @Body() dto: CreatePartnerDto) {
@@ -69,7 +76,11 @@ export class PartnersController {
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiOkResponse({ type: ApiKeyView })
   @Answers(PartnersErrors.API_KEY_NOT_FOUND, PlatformErrors.BAD_REQUEST)
-  async revokeKey(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Param('keyId', new ParseUUIDPipe()) keyId: string) {
+  async revokeKey(
+    @CurrentActor() actor: Actor,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('keyId', new ParseUUIDPipe()) keyId: string,
+  ) {
     const k = await this.service.revokeApiKey(actor, id, keyId);
     this.keys.invalidate();
     return k;
@@ -84,6 +95,11 @@ export class MeController {
   @ApiOperation({ summary: 'Who the presented credential belongs to' })
   @ApiOkResponse({ type: MeView })
   me(@CurrentActor() actor: Actor): MeView {
-    return { partnerId: actor.partnerId, kind: actor.kind, organismeCode: actor.organismeCode, apiKeyId: actor.apiKeyId };
+    return {
+      partnerId: actor.partnerId,
+      kind: actor.kind,
+      organismeCode: actor.organismeCode,
+      apiKeyId: actor.apiKeyId,
+    };
   }
 }

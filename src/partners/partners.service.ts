@@ -22,7 +22,10 @@ export class PartnersService {
     private readonly suspensions: KeySuspensionRepository,
   ) {}
 
-  async createPartner(actor: Actor, input: { kind: PartnerKind; name: string; organismeCode?: string }): Promise<Partner> {
+  async createPartner(
+    actor: Actor,
+    input: { kind: PartnerKind; name: string; organismeCode?: string },
+  ): Promise<Partner> {
     if (input.kind === PartnerKind.Fund) {
       if (!input.organismeCode) throw PartnersErrors.ORGANISME_REQUIRED();
       if (!(await this.regimes.organismeExists(input.organismeCode))) {
@@ -32,9 +35,16 @@ export class PartnersService {
       throw PartnersErrors.ORGANISME_NOT_ALLOWED();
     }
     return this.tx.run(async (em) => {
-      const p = await this.partners.insertPartner(em, { kind: input.kind, name: input.name, organismeCode: input.organismeCode ?? null });
+      const p = await this.partners.insertPartner(em, {
+        kind: input.kind,
+        name: input.name,
+        organismeCode: input.organismeCode ?? null,
+      });
       await this.audit.record(em, actor, {
-        action: 'partner.created', entityType: 'partner', entityId: p.id, organismeCode: p.organismeCode,
+        action: 'partner.created',
+        entityType: 'partner',
+        entityId: p.id,
+        organismeCode: p.organismeCode,
         details: { kind: p.kind },
       });
       return p;
@@ -49,7 +59,10 @@ export class PartnersService {
       const { key, prefix, secretHash } = generateApiKey();
       const row = await this.partners.insertApiKey(em, { partnerId, prefix, secretHash, label: label ?? null });
       await this.audit.record(em, actor, {
-        action: 'api-key.created', entityType: 'api_key', entityId: row.id, details: { partnerId, prefix },
+        action: 'api-key.created',
+        entityType: 'api_key',
+        entityId: row.id,
+        details: { partnerId, prefix },
       });
       return { ...keyView(row), key };
     });
@@ -59,7 +72,12 @@ export class PartnersService {
     return this.tx.run(async (em) => {
       const row = await this.partners.revokeKey(em, partnerId, keyId);
       if (!row) throw PartnersErrors.API_KEY_NOT_FOUND();
-      await this.audit.record(em, actor, { action: 'api-key.revoked', entityType: 'api_key', entityId: keyId, details: { partnerId } });
+      await this.audit.record(em, actor, {
+        action: 'api-key.revoked',
+        entityType: 'api_key',
+        entityId: keyId,
+        details: { partnerId },
+      });
       return keyView(row);
     });
   }
@@ -87,5 +105,13 @@ export class PartnersService {
 }
 
 export function keyView(k: ApiKey, suspendedAt: Date | null = null) {
-  return { id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt, suspendedAt };
+  return {
+    id: k.id,
+    prefix: k.prefix,
+    label: k.label,
+    createdAt: k.createdAt,
+    revokedAt: k.revokedAt,
+    lastUsedAt: k.lastUsedAt,
+    suspendedAt,
+  };
 }

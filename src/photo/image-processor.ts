@@ -9,7 +9,10 @@ export type UnreadableKind = 'unreadable' | 'truncated' | 'too_many_pixels';
 
 /** The image could not be decoded: not an image, corrupt or truncated data, or more pixels than allowed. */
 export class ImageUnreadableError extends Error {
-  constructor(message: string, readonly kind: UnreadableKind = 'unreadable') {
+  constructor(
+    message: string,
+    readonly kind: UnreadableKind = 'unreadable',
+  ) {
     super(message);
     this.name = 'ImageUnreadableError';
   }
@@ -91,7 +94,8 @@ export class ImageProcessor {
       throw unreadable(e);
     }
     if (!m.format || !m.width || !m.height) throw new ImageUnreadableError('no image header');
-    if (m.width * m.height > this.maxPixels) throw new ImageUnreadableError('more pixels than allowed', 'too_many_pixels');
+    if (m.width * m.height > this.maxPixels)
+      throw new ImageUnreadableError('more pixels than allowed', 'too_many_pixels');
     return { format: m.format, width: m.autoOrient?.width ?? m.width, height: m.autoOrient?.height ?? m.height };
   }
 
@@ -102,9 +106,14 @@ export class ImageProcessor {
    */
   async decode(input: Buffer): Promise<DecodedImage> {
     try {
-      const { data, info } = await this.open(input).autoOrient().flatten({ background: '#ffffff' }).removeAlpha().toColourspace('srgb')
+      const { data, info } = await this.open(input)
+        .autoOrient()
+        .flatten({ background: '#ffffff' })
+        .removeAlpha()
+        .toColourspace('srgb')
         .resize(PRINT_SIZE.width, PRINT_SIZE.height, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
-        .raw().toBuffer({ resolveWithObject: true });
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       return { data, width: info.width, height: info.height };
     } catch (e) {
       throw unreadable(e);
@@ -162,8 +171,12 @@ export class ImageProcessor {
       const width = Math.round(CHIP_START.width * scale);
       const height = Math.round(CHIP_START.height * scale);
       for (const quality of CHIP_QUALITIES) {
-        const chip = await sharp(data, raw).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).jpeg({ quality, mozjpeg: true }).toBuffer();
-        if (chip.length <= this.chipMaxBytes) return { print, chip, chipWidth: width, chipHeight: height, chipQuality: quality };
+        const chip = await sharp(data, raw)
+          .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+          .jpeg({ quality, mozjpeg: true })
+          .toBuffer();
+        if (chip.length <= this.chipMaxBytes)
+          return { print, chip, chipWidth: width, chipHeight: height, chipQuality: quality };
       }
     }
     // Unreachable for a photograph (a 168 × 216 JPEG at quality 22 is a few kB); kept as a clear refusal.
@@ -172,7 +185,9 @@ export class ImageProcessor {
 
   /** A JPEG of raw 8-bit RGB pixels (synthetic portraits: the demo, `npm run portrait`, tests). */
   async jpegFromRgb(img: { data: Buffer; width: number; height: number }, quality = 90): Promise<Buffer> {
-    return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+    return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer();
   }
 
   /** Decoding settings shared by every read: strict on corrupt data, bounded in size. */
@@ -189,9 +204,12 @@ export function measurePixels(data: Buffer, width: number, height: number): Pixe
   const n = width * height;
   const grey = new Uint8Array(n);
   const hist = new Uint32Array(256);
-  let luma = 0, chroma = 0;
+  let luma = 0,
+    chroma = 0;
   for (let p = 0, i = 0; p < n; p++, i += 3) {
-    const r = data[i], g = data[i + 1], b = data[i + 2];
+    const r = data[i],
+      g = data[i + 1],
+      b = data[i + 2];
     const y = (19595 * r + 38470 * g + 7471 * b + 32768) >>> 16;
     grey[p] = y;
     luma += y;
@@ -211,27 +229,44 @@ export function measurePixels(data: Buffer, width: number, height: number): Pixe
   // Background band: the top band, and the left and right bands down to 60 % of the height (shoulders below).
   const band = Math.max(1, Math.round(width * BAND_SHARE));
   const sidesTo = Math.round(height * BAND_SIDES_TO);
-  let bn = 0, bSum = 0, bSq = 0, rSum = 0, gSum = 0, blSum = 0;
+  let bn = 0,
+    bSum = 0,
+    bSq = 0,
+    rSum = 0,
+    gSum = 0,
+    blSum = 0;
   const addBand = (y: number, x0: number, x1: number) => {
     for (let x = x0; x < x1; x++) {
-      const p = y * width + x, i = p * 3;
+      const p = y * width + x,
+        i = p * 3;
       const v = grey[p];
-      bn++; bSum += v; bSq += v * v;
-      rSum += data[i]; gSum += data[i + 1]; blSum += data[i + 2];
+      bn++;
+      bSum += v;
+      bSq += v * v;
+      rSum += data[i];
+      gSum += data[i + 1];
+      blSum += data[i + 2];
     }
   };
   for (let y = 0; y < sidesTo; y++) {
     if (y < band) addBand(y, 0, width);
-    else { addBand(y, 0, band); addBand(y, width - band, width); }
+    else {
+      addBand(y, 0, band);
+      addBand(y, width - band, width);
+    }
   }
   const bMean = bSum / bn;
   const means = [rSum / bn, gSum / bn, blSum / bn];
   // Sharpness: variance of the 4-neighbour Laplacian [0 1 0; 1 -4 1; 0 1 0] on the grey image (border left out).
-  let lSum = 0, lSq = 0, ln = 0;
+  let lSum = 0,
+    lSq = 0,
+    ln = 0;
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1, p = y * width + 1; x < width - 1; x++, p++) {
       const l = grey[p - width] + grey[p + width] + grey[p - 1] + grey[p + 1] - 4 * grey[p];
-      lSum += l; lSq += l * l; ln++;
+      lSum += l;
+      lSq += l * l;
+      ln++;
     }
   }
   const lMean = ln ? lSum / ln : 0;
@@ -256,7 +291,8 @@ export function measurePixels(data: Buffer, width: number, height: number): Pixe
  * metadata the print image carries; sharp's withDensity would add an EXIF block, which the outputs must not have.
  */
 export function withJfifDensity(jpeg: Buffer, dpi: number): Buffer {
-  const app0 = jpeg.readUInt16BE(0) === 0xffd8 && jpeg.readUInt16BE(2) === 0xffe0 && jpeg.toString('latin1', 6, 11) === 'JFIF\0';
+  const app0 =
+    jpeg.readUInt16BE(0) === 0xffd8 && jpeg.readUInt16BE(2) === 0xffe0 && jpeg.toString('latin1', 6, 11) === 'JFIF\0';
   if (app0) {
     const out = Buffer.from(jpeg);
     out[13] = 1;
@@ -265,7 +301,26 @@ export function withJfifDensity(jpeg: Buffer, dpi: number): Buffer {
     return out;
   }
   // No JFIF header: insert one after the SOI marker.
-  const seg = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x01, dpi >> 8, dpi & 0xff, dpi >> 8, dpi & 0xff, 0x00, 0x00]);
+  const seg = Buffer.from([
+    0xff,
+    0xe0,
+    0x00,
+    0x10,
+    0x4a,
+    0x46,
+    0x49,
+    0x46,
+    0x00,
+    0x01,
+    0x01,
+    0x01,
+    dpi >> 8,
+    dpi & 0xff,
+    dpi >> 8,
+    dpi & 0xff,
+    0x00,
+    0x00,
+  ]);
   return Buffer.concat([jpeg.subarray(0, 2), seg, jpeg.subarray(2)]);
 }
 
@@ -275,6 +330,10 @@ const TOO_MANY_PIXELS = /pixel limit/i;
 function unreadable(e: unknown): ImageUnreadableError {
   if (e instanceof ImageUnreadableError) return e;
   const message = (e as Error)?.message ?? String(e);
-  const kind: UnreadableKind = TOO_MANY_PIXELS.test(message) ? 'too_many_pixels' : TRUNCATED.test(message) ? 'truncated' : 'unreadable';
+  const kind: UnreadableKind = TOO_MANY_PIXELS.test(message)
+    ? 'too_many_pixels'
+    : TRUNCATED.test(message)
+      ? 'truncated'
+      : 'unreadable';
   return new ImageUnreadableError(message, kind);
 }

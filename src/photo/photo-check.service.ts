@@ -54,8 +54,13 @@ export class PhotoCheckService {
       await this.store.put(chipKeyOf(photoId), e.images!.chip);
     }
     const verdict: PhotoVerdict = {
-      status: accepted ? PhotoStatus.Accepted : PhotoStatus.Rejected, reasons: e.reasons, measures: e.measures, width: e.width, height: e.height,
-      printKey: accepted ? printKeyOf(photoId) : null, chipKey: accepted ? chipKeyOf(photoId) : null,
+      status: accepted ? PhotoStatus.Accepted : PhotoStatus.Rejected,
+      reasons: e.reasons,
+      measures: e.measures,
+      width: e.width,
+      height: e.height,
+      printKey: accepted ? printKeyOf(photoId) : null,
+      chipKey: accepted ? chipKeyOf(photoId) : null,
     };
     return this.tx.run(async (em): Promise<CheckOutcome> => {
       const locked = await this.photos.lock(em, photoId);
@@ -64,21 +69,34 @@ export class PhotoCheckService {
       const actor = systemActor();
       const r = await this.requests.lockIn(em, locked.requestId);
       await this.audit.record(em, actor, {
-        action: accepted ? 'photo.accepted' : 'photo.rejected', entityType: PHOTO_ENTITY, entityId: photoId, organismeCode: r?.organismeCode ?? null,
+        action: accepted ? 'photo.accepted' : 'photo.rejected',
+        entityType: PHOTO_ENTITY,
+        entityId: photoId,
+        organismeCode: r?.organismeCode ?? null,
         details: { requestId: locked.requestId, reasons: e.reasons },
       });
       // A request cancelled while its photo was checked keeps its status; the verdict stays on the photo.
-      if (!r || r.status !== RequestStatus.PhotoReceived) return verdict.status === PhotoStatus.Accepted ? 'accepted' : 'rejected';
+      if (!r || r.status !== RequestStatus.PhotoReceived)
+        return verdict.status === PhotoStatus.Accepted ? 'accepted' : 'rejected';
       const base = { organismeCode: r.organismeCode, subjectType: 'card_request' as const, subjectId: r.id };
       if (accepted) {
-        await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoAvailable, { photoId, clearUploadLink: true });
-        await this.events.append(em, { ...base, type: FundEventType.PhotoAvailable, data: { requestId: r.id, formNumber: r.formNumber, photoId } });
+        await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoAvailable, {
+          photoId,
+          clearUploadLink: true,
+        });
+        await this.events.append(em, {
+          ...base,
+          type: FundEventType.PhotoAvailable,
+          data: { requestId: r.id, formNumber: r.formNumber, photoId },
+        });
         if (r.autoOrder) await this.jobs.send(em, JobName.EmissionAutoOrder, { requestId: r.id });
         return 'accepted';
       }
       await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoRejected);
       await this.events.append(em, {
-        ...base, type: FundEventType.PhotoRejected, data: { requestId: r.id, formNumber: r.formNumber, photoId, reasons: e.reasons },
+        ...base,
+        type: FundEventType.PhotoRejected,
+        data: { requestId: r.id, formNumber: r.formNumber, photoId, reasons: e.reasons },
       });
       return 'rejected';
     });

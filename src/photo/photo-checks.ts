@@ -43,10 +43,12 @@ export function resolvePhotoThresholds(json: string | undefined): PhotoThreshold
   } catch {
     throw new Error('PHOTO_THRESHOLDS: not valid JSON (expected an object such as {"minSharpness":120})');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('PHOTO_THRESHOLDS: must be a JSON object of threshold names to numbers');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('PHOTO_THRESHOLDS: must be a JSON object of threshold names to numbers');
   const problems: string[] = [];
   for (const [name, value] of Object.entries(parsed)) {
-    if (!(THRESHOLD_NAMES as string[]).includes(name)) problems.push(`unknown threshold "${name}" (known: ${THRESHOLD_NAMES.join(', ')})`);
+    if (!(THRESHOLD_NAMES as string[]).includes(name))
+      problems.push(`unknown threshold "${name}" (known: ${THRESHOLD_NAMES.join(', ')})`);
     else if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`"${name}" must be a number`);
   }
   if (problems.length) throw new Error(`PHOTO_THRESHOLDS: ${problems.join('; ')}`);
@@ -95,7 +97,9 @@ const above = (v: number, max: number, code: PhotoReason) => (v > max ? code : u
 
 /** The largest 35:45 crop of a width × height image (centred by the normaliser). */
 export function crop3545(width: number, height: number): { width: number; height: number } {
-  return width * 45 > height * 35 ? { width: Math.round((height * 35) / 45), height } : { width, height: Math.round((width * 45) / 35) };
+  return width * 45 > height * 35
+    ? { width: Math.round((height * 35) / 45), height }
+    : { width, height: Math.round((width * 45) / 35) };
 }
 
 export const sizeCheck: PhotoCheck = {
@@ -126,25 +130,36 @@ export const cropCheck: PhotoCheck = {
 
 export const colourCheck: PhotoCheck = {
   name: 'colour',
-  run: (a, t) => ({ code: below(a.meanChroma, t.minMeanChroma, PhotoReason.Greyscale), measure: { meanChroma: round(a.meanChroma), min: t.minMeanChroma } }),
+  run: (a, t) => ({
+    code: below(a.meanChroma, t.minMeanChroma, PhotoReason.Greyscale),
+    measure: { meanChroma: round(a.meanChroma), min: t.minMeanChroma },
+  }),
 };
 
 export const luminanceCheck: PhotoCheck = {
   name: 'luminance',
   run: (a, t) => ({
-    code: below(a.meanLuminance, t.minMeanLuminance, PhotoReason.TooDark) ?? above(a.meanLuminance, t.maxMeanLuminance, PhotoReason.TooBright),
+    code:
+      below(a.meanLuminance, t.minMeanLuminance, PhotoReason.TooDark) ??
+      above(a.meanLuminance, t.maxMeanLuminance, PhotoReason.TooBright),
     measure: { meanLuminance: round(a.meanLuminance), min: t.minMeanLuminance, max: t.maxMeanLuminance },
   }),
 };
 
 export const highlightsCheck: PhotoCheck = {
   name: 'highlights',
-  run: (a, t) => ({ code: above(a.clippedShare, t.maxClippedShare, PhotoReason.HighlightsClipped), measure: { clippedShare: round(a.clippedShare), max: t.maxClippedShare } }),
+  run: (a, t) => ({
+    code: above(a.clippedShare, t.maxClippedShare, PhotoReason.HighlightsClipped),
+    measure: { clippedShare: round(a.clippedShare), max: t.maxClippedShare },
+  }),
 };
 
 export const contrastCheck: PhotoCheck = {
   name: 'contrast',
-  run: (a, t) => ({ code: below(a.contrast, t.minContrast, PhotoReason.LowContrast), measure: { p95MinusP5: round(a.contrast), min: t.minContrast } }),
+  run: (a, t) => ({
+    code: below(a.contrast, t.minContrast, PhotoReason.LowContrast),
+    measure: { p95MinusP5: round(a.contrast), min: t.minContrast },
+  }),
 };
 
 export const backgroundCheck: PhotoCheck = {
@@ -165,21 +180,38 @@ export const backgroundUniformityCheck: PhotoCheck = {
 
 export const colourCastCheck: PhotoCheck = {
   name: 'colourCast',
-  run: (a, t) => ({ code: above(a.backgroundCast, t.maxBackgroundCast, PhotoReason.ColourCast), measure: { backgroundCast: round(a.backgroundCast), max: t.maxBackgroundCast } }),
+  run: (a, t) => ({
+    code: above(a.backgroundCast, t.maxBackgroundCast, PhotoReason.ColourCast),
+    measure: { backgroundCast: round(a.backgroundCast), max: t.maxBackgroundCast },
+  }),
 };
 
 export const sharpnessCheck: PhotoCheck = {
   name: 'sharpness',
-  run: (a, t) => ({ code: below(a.sharpness, t.minSharpness, PhotoReason.Blurred), measure: { laplacianVariance: round(a.sharpness), min: t.minSharpness } }),
+  run: (a, t) => ({
+    code: below(a.sharpness, t.minSharpness, PhotoReason.Blurred),
+    measure: { laplacianVariance: round(a.sharpness), min: t.minSharpness },
+  }),
 };
 
 export const PHOTO_CHECKS: readonly PhotoCheck[] = [
-  sizeCheck, cropCheck, colourCheck, luminanceCheck, highlightsCheck, contrastCheck, backgroundCheck, backgroundUniformityCheck, colourCastCheck, sharpnessCheck,
+  sizeCheck,
+  cropCheck,
+  colourCheck,
+  luminanceCheck,
+  highlightsCheck,
+  contrastCheck,
+  backgroundCheck,
+  backgroundUniformityCheck,
+  colourCastCheck,
+  sharpnessCheck,
 ];
 
 /** Runs every check (all failures are reported, so the insured fixes everything at once). */
 export function runPhotoChecks(
-  a: ImageAnalysis, thresholds: PhotoThresholds = PHOTO_THRESHOLDS, checks: readonly PhotoCheck[] = PHOTO_CHECKS,
+  a: ImageAnalysis,
+  thresholds: PhotoThresholds = PHOTO_THRESHOLDS,
+  checks: readonly PhotoCheck[] = PHOTO_CHECKS,
 ): { reasons: PhotoReason[]; measures: Record<string, unknown> } {
   const reasons: PhotoReason[] = [];
   const measures: Record<string, unknown> = { format: a.format };

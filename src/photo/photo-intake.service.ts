@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Transactions } from '../platform/database/transactions.js';
-import { type CardRequestRecord, CardRequestsService, notAwaitingPhoto } from '../emission/requests/card-requests.service.js';
+import {
+  type CardRequestRecord,
+  CardRequestsService,
+  notAwaitingPhoto,
+} from '../emission/requests/card-requests.service.js';
 import { isValidFormNumber } from '../emission/requests/form-number.js';
 import { AWAITING_PHOTO, RequestStatus } from '../emission/requests/request-status.enum.js';
 import { hashUploadToken, isWellFormedUploadToken } from '../emission/requests/upload-token.js';
@@ -67,7 +71,12 @@ export class PhotoIntakeService {
     });
   }
 
-  private async receive(actor: Actor, file: Buffer, source: PhotoSource, locate: (em: EntityManager) => Promise<CardRequestRecord>): Promise<PhotoReceiptView> {
+  private async receive(
+    actor: Actor,
+    file: Buffer,
+    source: PhotoSource,
+    locate: (em: EntityManager) => Promise<CardRequestRecord>,
+  ): Promise<PhotoReceiptView> {
     const photoId = randomUUID();
     const originalKey = `originals/${photoId}`;
     let stored = false;
@@ -79,15 +88,26 @@ export class PhotoIntakeService {
         await this.store.put(originalKey, file);
         stored = true;
         await this.photos.insert(em, {
-          id: photoId, requestId: r.id, source, originalKey, sha256: createHash('sha256').update(file).digest('hex'), byteSize: file.length,
+          id: photoId,
+          requestId: r.id,
+          source,
+          originalKey,
+          sha256: createHash('sha256').update(file).digest('hex'),
+          byteSize: file.length,
         });
         await this.requests.enterPhotoStatusIn(em, r.id, RequestStatus.PhotoReceived);
         await this.events.append(em, {
-          organismeCode: r.organismeCode, type: FundEventType.PhotoReceived, subjectType: 'card_request', subjectId: r.id,
+          organismeCode: r.organismeCode,
+          type: FundEventType.PhotoReceived,
+          subjectType: 'card_request',
+          subjectId: r.id,
           data: { requestId: r.id, formNumber: r.formNumber, photoId, source },
         });
         await this.audit.record(em, actor, {
-          action: 'photo.received', entityType: PHOTO_ENTITY, entityId: photoId, organismeCode: r.organismeCode,
+          action: 'photo.received',
+          entityType: PHOTO_ENTITY,
+          entityId: photoId,
+          organismeCode: r.organismeCode,
           details: { requestId: r.id, source, byteSize: file.length },
         });
         await this.jobs.send(em, JobName.PhotoCheck, { photoId });

@@ -35,7 +35,12 @@ export class PhotoRetentionJobs {
       const batch = await this.photos.originalsPastRetention(retentionDays, limit);
       if (batch.length === 0) return 0;
       for (const p of batch) await this.store.delete(p.originalKey);
-      purged += await this.tx.run((em) => this.photos.markOriginalsDeleted(em, batch.map((p) => p.id)));
+      purged += await this.tx.run((em) =>
+        this.photos.markOriginalsDeleted(
+          em,
+          batch.map((p) => p.id),
+        ),
+      );
       return batch.length;
     });
     // Counts only: never a key, a name or a byte of a photo.

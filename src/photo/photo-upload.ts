@@ -30,7 +30,13 @@ export class PhotoUploadPipe implements PipeTransform<FastifyRequest, Promise<Ph
     let file: Buffer | null = null;
     try {
       const parts = req.parts({
-        limits: { fileSize: this.config.photoMaxBytes, files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: MAX_FIELDS + 1 },
+        limits: {
+          fileSize: this.config.photoMaxBytes,
+          files: 1,
+          fields: MAX_FIELDS,
+          fieldSize: MAX_FIELD_BYTES,
+          parts: MAX_FIELDS + 1,
+        },
       });
       for await (const part of parts) {
         if (part.type === 'file') {
@@ -60,10 +66,13 @@ function toUploadError(e: unknown, maxBytes: number): unknown {
     return PhotoErrors.UPLOAD_MALFORMED('limits');
   }
   // busboy's own errors (truncated body, bad boundary) and an aborted upload are the caller's fault.
-  if (e instanceof Error && !(e as { statusCode?: number }).statusCode) return PhotoErrors.UPLOAD_MALFORMED('unreadable');
+  if (e instanceof Error && !(e as { statusCode?: number }).statusCode)
+    return PhotoErrors.UPLOAD_MALFORMED('unreadable');
   return e;
 }
 
 /** The multipart photo upload of the request, read by PhotoUploadPipe. */
 export const MultipartPhoto = () =>
-  createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<FastifyRequest>())(PhotoUploadPipe);
+  createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<FastifyRequest>())(
+    PhotoUploadPipe,
+  );

@@ -10,7 +10,10 @@ import { PhotoRepository } from './photo.repository.js';
  */
 @Injectable()
 export class PhotoService {
-  constructor(private readonly photos: PhotoRepository, private readonly store: PhotoStore) {}
+  constructor(
+    private readonly photos: PhotoRepository,
+    private readonly store: PhotoStore,
+  ) {}
 
   /** The chip image (JPEG, at most 15,000 bytes, no metadata) of an accepted photo. */
   async chipImage(photoId: string): Promise<Buffer> {
@@ -23,7 +26,9 @@ export class PhotoService {
   }
 
   private async accepted(photoId: string): Promise<{ chipKey: string; printKey: string }> {
-    const p = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(photoId) ? await this.photos.find(photoId) : null;
+    const p = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(photoId)
+      ? await this.photos.find(photoId)
+      : null;
     if (!p) throw PhotoErrors.PHOTO_NOT_FOUND();
     if (p.status !== PhotoStatus.Accepted || !p.chipKey || !p.printKey) {
       throw PhotoErrors.PHOTO_NOT_ACCEPTED(p.status);

@@ -21,7 +21,9 @@ export class PhotosController {
   @Post('photos')
   @HttpCode(202)
   @Allow(PartnerKind.DigitisationCentre)
-  @ApiOperation({ summary: 'Steps 2-3: the digitisation centre sends the scanned photo of a returned form; checked in the background' })
+  @ApiOperation({
+    summary: 'Steps 2-3: the digitisation centre sends the scanned photo of a returned form; checked in the background',
+  })
   @Consumes('multipart/form-data')
   @ApiBody({ type: CentrePhotoUploadBody })
   @ApiAcceptedResponse({ type: PhotoReceiptView })
@@ -44,7 +46,10 @@ export class PhotosController {
   @HttpCode(202)
   @Public()
   @UseGuards(UploadLinkRateGuard)
-  @ApiOperation({ summary: 'Online channel: the insured uploads a photo with the one-time link the fund gave; no API key, the link is the credential' })
+  @ApiOperation({
+    summary:
+      'Online channel: the insured uploads a photo with the one-time link the fund gave; no API key, the link is the credential',
+  })
   @Consumes('multipart/form-data')
   @ApiBody({ type: OnlinePhotoUploadBody })
   @ApiAcceptedResponse({ type: PhotoReceiptView })
@@ -58,7 +63,11 @@ export class PhotosController {
     PhotoErrors.PHOTO_TOO_LARGE,
     EmissionErrors.REQUEST_NOT_AWAITING_PHOTO,
   )
-  upload(@Param('token') token: string, @MultipartPhoto() upload: PhotoUpload, @Req() req: FastifyRequest): Promise<PhotoReceiptView> {
+  upload(
+    @Param('token') token: string,
+    @MultipartPhoto() upload: PhotoUpload,
+    @Req() req: FastifyRequest,
+  ): Promise<PhotoReceiptView> {
     return this.intake.receiveOnline(token, upload, String(req.id));
   }
 }

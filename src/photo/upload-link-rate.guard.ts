@@ -13,7 +13,10 @@ export class FixedWindowLimiter {
   private window = -1;
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Counts one request; 0 when allowed, else the seconds until the window ends. */
   take(key: string): number {

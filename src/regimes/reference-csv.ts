@@ -4,7 +4,11 @@ import type { ReferenceRows } from './regimes.repository.js';
 /** Format `organismes-csv/1`, documented in docs/formats/organismes-csv.md. */
 export const REFERENCE_HEADER = ['organisme_code', 'regime_name', 'fund_name', 'centre_name', 'city'];
 
-export interface LineError { line: number; code: string; message: string }
+export interface LineError {
+  line: number;
+  code: string;
+  message: string;
+}
 
 const NAME = /^[\p{L}\p{N} '’().,\-/&]{1,120}$/u;
 
@@ -30,28 +34,61 @@ export function parseReferenceCsv(text: string): { rows?: ReferenceRows; errors:
       continue;
     }
     if (!fields || fields.length !== REFERENCE_HEADER.length) {
-      errors.push({ line, code: 'FIELD_COUNT', message: `expected ${REFERENCE_HEADER.length} fields separated by ';'` });
+      errors.push({
+        line,
+        code: 'FIELD_COUNT',
+        message: `expected ${REFERENCE_HEADER.length} fields separated by ';'`,
+      });
       continue;
     }
     const [code, regimeName, fundName, centreName, city] = fields.map((f) => f.trim());
     if (!/^\d{9}$/.test(code) || code.startsWith('00')) {
-      errors.push({ line, code: 'ORGANISME_CODE_INVALID', message: 'organisme_code must be 9 digits (regime 2, caisse 3, centre 4), regime not 00' });
+      errors.push({
+        line,
+        code: 'ORGANISME_CODE_INVALID',
+        message: 'organisme_code must be 9 digits (regime 2, caisse 3, centre 4), regime not 00',
+      });
       continue;
     }
-    const bad = [['regime_name', regimeName], ['fund_name', fundName], ['centre_name', centreName]].find(([, v]) => !NAME.test(v));
-    if (bad) { errors.push({ line, code: 'NAME_INVALID', message: `${bad[0]} must be 1 to 120 letters, digits, spaces or punctuation` }); continue; }
-    if (city && !NAME.test(city)) { errors.push({ line, code: 'NAME_INVALID', message: 'city must be at most 120 letters' }); continue; }
+    const bad = [
+      ['regime_name', regimeName],
+      ['fund_name', fundName],
+      ['centre_name', centreName],
+    ].find(([, v]) => !NAME.test(v));
+    if (bad) {
+      errors.push({
+        line,
+        code: 'NAME_INVALID',
+        message: `${bad[0]} must be 1 to 120 letters, digits, spaces or punctuation`,
+      });
+      continue;
+    }
+    if (city && !NAME.test(city)) {
+      errors.push({ line, code: 'NAME_INVALID', message: 'city must be at most 120 letters' });
+      continue;
+    }
     const regimeCode = code.slice(0, 2);
     const fundCode = code.slice(0, 5);
     if (regimes.has(regimeCode) && regimes.get(regimeCode) !== regimeName) {
-      errors.push({ line, code: 'REGIME_NAME_CONFLICT', message: `regime ${regimeCode} already named differently in this file` });
+      errors.push({
+        line,
+        code: 'REGIME_NAME_CONFLICT',
+        message: `regime ${regimeCode} already named differently in this file`,
+      });
       continue;
     }
     if (funds.has(fundCode) && funds.get(fundCode)!.name !== fundName) {
-      errors.push({ line, code: 'FUND_NAME_CONFLICT', message: `fund ${fundCode} already named differently in this file` });
+      errors.push({
+        line,
+        code: 'FUND_NAME_CONFLICT',
+        message: `fund ${fundCode} already named differently in this file`,
+      });
       continue;
     }
-    if (organismes.has(code)) { errors.push({ line, code: 'DUPLICATE_ORGANISME', message: `organisme ${code} appears twice` }); continue; }
+    if (organismes.has(code)) {
+      errors.push({ line, code: 'DUPLICATE_ORGANISME', message: `organisme ${code} appears twice` });
+      continue;
+    }
     regimes.set(regimeCode, regimeName);
     funds.set(fundCode, { regimeCode, name: fundName });
     organismes.set(code, { code, fundCode, regimeCode, name: centreName, city: city || null });

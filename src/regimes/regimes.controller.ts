@@ -24,15 +24,19 @@ export class RegimesController {
   @Get('regimes')
   @ApiOperation({ summary: 'The mandatory health-insurance regimes' })
   @ApiListResponse(RegimeView)
-  async regimes(): Promise<ListPage<RegimeView>> { return wholeList(await this.service.listRegimes()); }
+  async regimes(): Promise<ListPage<RegimeView>> {
+    return wholeList(await this.service.listRegimes());
+  }
 
   @Get('funds')
   @ApiOperation({ summary: 'The funds (caisses), of one regime with `regime`' })
   @ApiListResponse(FundView)
-  async funds(@Query() q: OrganismeFilter): Promise<ListPage<FundView>> { return wholeList(await this.service.listFunds(q.regime)); }
+  async funds(@Query() q: OrganismeFilter): Promise<ListPage<FundView>> {
+    return wholeList(await this.service.listFunds(q.regime));
+  }
 
   @Get('organismes')
-  @ApiOperation({ summary: 'Funds\' centres, by 9-digit organisme code' })
+  @ApiOperation({ summary: "Funds' centres, by 9-digit organisme code" })
   @ApiListResponse(OrganismeView)
   async organismes(@Query() q: OrganismeFilter): Promise<ListPage<OrganismeView>> {
     return wholeList(await this.service.listOrganismes({ regimeCode: q.regime, fundCode: q.fund }));

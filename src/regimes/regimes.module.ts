@@ -11,7 +11,10 @@ import { RegimesService } from './regimes.service.js';
   exports: [RegimesService],
 })
 export class RegimesModule implements OnApplicationBootstrap {
-  constructor(private readonly service: RegimesService, private readonly config: AppConfig) {}
+  constructor(
+    private readonly service: RegimesService,
+    private readonly config: AppConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.seedReferenceData) await this.service.seedBundled(systemActor());

@@ -22,7 +22,9 @@ export class RegimesRepository {
   }
 
   listFunds(regimeCode?: string): Promise<Fund[]> {
-    return this.dataSource.getRepository(Fund).find({ where: regimeCode ? { regimeCode } : {}, order: { code: 'ASC' } });
+    return this.dataSource
+      .getRepository(Fund)
+      .find({ where: regimeCode ? { regimeCode } : {}, order: { code: 'ASC' } });
   }
 
   listOrganismes(filter: { regimeCode?: string; fundCode?: string }): Promise<Organisme[]> {
@@ -37,15 +39,28 @@ export class RegimesRepository {
   }
 
   /** Upserts the reference rows; `overwrite: false` only adds what is missing (the start-up seed). */
-  async upsert(em: EntityManager, rows: ReferenceRows, overwrite: boolean): Promise<{ regimes: number; funds: number; organismes: number }> {
-    const onConflict = (cols: string) => (overwrite ? `ON CONFLICT (code) DO UPDATE SET ${cols}` : 'ON CONFLICT (code) DO NOTHING');
-    let regimes = 0, funds = 0, organismes = 0;
+  async upsert(
+    em: EntityManager,
+    rows: ReferenceRows,
+    overwrite: boolean,
+  ): Promise<{ regimes: number; funds: number; organismes: number }> {
+    const onConflict = (cols: string) =>
+      overwrite ? `ON CONFLICT (code) DO UPDATE SET ${cols}` : 'ON CONFLICT (code) DO NOTHING';
+    let regimes = 0,
+      funds = 0,
+      organismes = 0;
     for (const r of rows.regimes) {
-      const res = await em.query(`INSERT INTO regime (code, name) VALUES ($1, $2) ${onConflict('name = EXCLUDED.name')} RETURNING code`, [r.code, r.name]);
+      const res = await em.query(
+        `INSERT INTO regime (code, name) VALUES ($1, $2) ${onConflict('name = EXCLUDED.name')} RETURNING code`,
+        [r.code, r.name],
+      );
       regimes += res.length;
     }
     for (const f of rows.funds) {
-      const res = await em.query(`INSERT INTO fund (code, regime_code, name) VALUES ($1, $2, $3) ${onConflict('name = EXCLUDED.name')} RETURNING code`, [f.code, f.regimeCode, f.name]);
+      const res = await em.query(
+        `INSERT INTO fund (code, regime_code, name) VALUES ($1, $2, $3) ${onConflict('name = EXCLUDED.name')} RETURNING code`,
+        [f.code, f.regimeCode, f.name],
+      );
       funds += res.length;
     }
     for (const o of rows.organismes) {

@@ -15,7 +15,11 @@ export const BUNDLED_REFERENCE = () => path.join(projectRoot(), 'data', 'referen
 export class RegimesService {
   private readonly logger = new Logger('regimes');
 
-  constructor(private readonly tx: Transactions, private readonly repo: RegimesRepository, private readonly audit: AuditService) {}
+  constructor(
+    private readonly tx: Transactions,
+    private readonly repo: RegimesRepository,
+    private readonly audit: AuditService,
+  ) {}
 
   /** Loads an operator's reference file: all of it or, if any line is bad, none of it (422 with every bad line). */
   async load(actor: Actor, csv: string, overwrite = true) {
@@ -24,9 +28,15 @@ export class RegimesService {
     return this.tx.run(async (em) => {
       const counts = await this.repo.upsert(em, rows, overwrite);
       await this.audit.record(em, actor, {
-        action: 'reference.loaded', entityType: 'reference', entityId: 'organismes', details: { ...counts, overwrite },
+        action: 'reference.loaded',
+        entityType: 'reference',
+        entityId: 'organismes',
+        details: { ...counts, overwrite },
       });
-      return { written: counts, inFile: { regimes: rows.regimes.length, funds: rows.funds.length, organismes: rows.organismes.length } };
+      return {
+        written: counts,
+        inFile: { regimes: rows.regimes.length, funds: rows.funds.length, organismes: rows.organismes.length },
+      };
     });
   }
 
@@ -36,10 +46,18 @@ export class RegimesService {
     if (res.written.organismes > 0) this.logger.log(`reference data: ${res.written.organismes} organismes added`);
   }
 
-  organismeExists(code: string): Promise<boolean> { return this.repo.organismeExists(code); }
-  listRegimes() { return this.repo.listRegimes(); }
-  listFunds(regimeCode?: string) { return this.repo.listFunds(regimeCode); }
-  listOrganismes(filter: { regimeCode?: string; fundCode?: string }) { return this.repo.listOrganismes(filter); }
+  organismeExists(code: string): Promise<boolean> {
+    return this.repo.organismeExists(code);
+  }
+  listRegimes() {
+    return this.repo.listRegimes();
+  }
+  listFunds(regimeCode?: string) {
+    return this.repo.listFunds(regimeCode);
+  }
+  listOrganismes(filter: { regimeCode?: string; fundCode?: string }) {
+    return this.repo.listOrganismes(filter);
+  }
 
   async getOrganisme(code: string) {
     const o = await this.repo.findOrganisme(code);

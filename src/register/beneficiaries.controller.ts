@@ -7,7 +7,13 @@ import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
 import { BeneficiariesService } from './beneficiaries.service.js';
 import {
-  AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, ListBeneficiariesQuery, LookupBeneficiaryDto, UpdateBeneficiaryDto,
+  AffiliationView,
+  BeneficiaryPage,
+  BeneficiaryView,
+  CreateBeneficiaryDto,
+  ListBeneficiariesQuery,
+  LookupBeneficiaryDto,
+  UpdateBeneficiaryDto,
 } from './dto/beneficiary.dto.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
 import { PlatformErrors } from '../platform/errors/platform.errors.js';
@@ -21,7 +27,7 @@ export class BeneficiariesController {
 
   @Post()
   @Allow(PartnerKind.Fund)
-  @ApiOperation({ summary: 'Register an insured person of the caller\'s organisme and open the affiliation' })
+  @ApiOperation({ summary: "Register an insured person of the caller's organisme and open the affiliation" })
   @ApiCreatedResponse({ type: BeneficiaryView })
   @Answers(
     RegisterErrors.NIR_FORMAT,
@@ -41,14 +47,18 @@ export class BeneficiariesController {
     RegisterErrors.AFFILIATION_OVERLAP,
     PlatformErrors.FUND_ONLY,
   )
-  async create(@CurrentActor() actor: Actor, @Body() dto: CreateBeneficiaryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<BeneficiaryView> {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body() dto: CreateBeneficiaryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BeneficiaryView> {
     const b = await this.service.create(actor, dto);
     reply.header('Location', `/v1/beneficiaries/${b.id}`);
     return b;
   }
 
   @Get()
-  @ApiOperation({ summary: 'The caller\'s current insured (operators: everyone), by keyset pages' })
+  @ApiOperation({ summary: "The caller's current insured (operators: everyone), by keyset pages" })
   @ApiOkResponse({ type: BeneficiaryPage })
   @Answers(PlatformErrors.CURSOR_INVALID, RegisterErrors.ORGANISME_FILTER_NOT_ALLOWED)
   list(@CurrentActor() actor: Actor, @Query() q: ListBeneficiariesQuery): Promise<BeneficiaryPage> {
@@ -94,7 +104,11 @@ export class BeneficiariesController {
     RegisterErrors.BIRTH_RANK_INVALID,
     RegisterErrors.NIR_BIRTH_DATE_MISMATCH,
   )
-  update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateBeneficiaryDto): Promise<BeneficiaryView> {
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() dto: UpdateBeneficiaryDto,
+  ): Promise<BeneficiaryView> {
     return this.service.update(actor, id, dto);
   }
 

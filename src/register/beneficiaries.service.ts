@@ -6,13 +6,25 @@ import { AuditService } from '../platform/audit/audit.service.js';
 import { PlatformErrors } from '../platform/errors/platform.errors.js';
 import { RegisterErrors } from './register.errors.js';
 import {
-  BeneficiaryInput, Checked, checkBeneficiary, checkIdentityChange, checkNirBirthDate, checkNirField, IDENTITY_FIELDS, IdentityFields,
+  BeneficiaryInput,
+  Checked,
+  checkBeneficiary,
+  checkIdentityChange,
+  checkNirBirthDate,
+  checkNirField,
+  IDENTITY_FIELDS,
+  IdentityFields,
 } from './beneficiary-input.js';
 import { BeneficiaryRepository, nirTaken, Scope, type AffiliationMove } from './beneficiary.repository.js';
 import { RegisterClock } from './register-clock.js';
-import type { AffiliationView, BeneficiaryPage, BeneficiaryView, CreateBeneficiaryDto, UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
+import type {
+  AffiliationView,
+  BeneficiaryPage,
+  BeneficiaryView,
+  CreateBeneficiaryDto,
+  UpdateBeneficiaryDto,
+} from './dto/beneficiary.dto.js';
 import { isUuid } from '../platform/validation/ids.js';
-
 
 /** The one answer for "not yours", "unknown" and "malformed" alike: nothing confirms that a beneficiary exists. */
 export const beneficiaryNotFound = RegisterErrors.BENEFICIARY_NOT_FOUND;
@@ -44,7 +56,10 @@ export class BeneficiariesService {
       }
       const affiliationId = await this.repo.insertAffiliation(em, id, organismeCode, input.affiliatedFrom);
       await this.audit.record(em, actor, {
-        action: reaffiliated ? 'beneficiary.reaffiliated' : 'beneficiary.created', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode,
+        action: reaffiliated ? 'beneficiary.reaffiliated' : 'beneficiary.created',
+        entityType: BENEFICIARY_ENTITY,
+        entityId: id,
+        organismeCode,
         details: { affiliationId, nirTemporary: input.nirTemporary },
       });
       return (await this.repo.find({ organismeCode, today }, id, em))!;
@@ -55,7 +70,12 @@ export class BeneficiariesService {
    * A NIR already in the register may join this organisme only when no other one holds it now: its identity is
    * then taken over from the request. Refusals say which case it is and reveal nothing else.
    */
-  private async reaffiliate(em: EntityManager, input: BeneficiaryInput, organismeCode: string, today: string): Promise<string> {
+  private async reaffiliate(
+    em: EntityManager,
+    input: BeneficiaryInput,
+    organismeCode: string,
+    today: string,
+  ): Promise<string> {
     const s = await this.repo.standing(em, input.nir, organismeCode, today);
     if (!s) throw RegisterErrors.BENEFICIARY_CONFLICT();
     if (s.mine) throw RegisterErrors.BENEFICIARY_EXISTS(s.id);
@@ -144,7 +164,10 @@ export class BeneficiariesService {
       const patch = Object.fromEntries(changed.map((k) => [k, change[k]])) as Partial<IdentityFields>;
       await this.repo.updateIdentity(em, id, patch);
       await this.audit.record(em, actor, {
-        action: 'beneficiary.updated', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode,
+        action: 'beneficiary.updated',
+        entityType: BENEFICIARY_ENTITY,
+        entityId: id,
+        organismeCode,
         details: { fields: changed, version: version + 1 },
       });
       return (await this.repo.find(scope, id, em))!;
@@ -173,15 +196,19 @@ export class BeneficiariesService {
 
   private recordRead(em: EntityManager, actor: Actor, b: BeneficiaryView, by: 'id' | 'nir'): Promise<void> {
     return this.audit.record(em, actor, {
-      action: 'beneficiary.read', entityType: BENEFICIARY_ENTITY, entityId: b.id,
-      organismeCode: actor.organismeCode ?? b.affiliation?.organismeCode ?? null, details: { by },
+      action: 'beneficiary.read',
+      entityType: BENEFICIARY_ENTITY,
+      entityId: b.id,
+      organismeCode: actor.organismeCode ?? b.affiliation?.organismeCode ?? null,
+      details: { by },
     });
   }
 
   /** A fund sees its organisme's current insured; an operator sees everyone. */
   private scope(actor: Actor): Scope {
     const today = this.clock.today();
-    if (actor.kind === 'operator' || actor.kind === 'system' || actor.kind === 'cli') return { organismeCode: null, today };
+    if (actor.kind === 'operator' || actor.kind === 'system' || actor.kind === 'cli')
+      return { organismeCode: null, today };
     return { organismeCode: fundOrganisme(actor), today };
   }
 }
@@ -198,7 +225,9 @@ export function orThrow<T>(r: Checked<T>): T {
 }
 
 function changedFields(current: BeneficiaryView, change: Partial<IdentityFields>): (keyof IdentityFields)[] {
-  return IDENTITY_FIELDS.filter((k) => change[k] !== undefined && JSON.stringify(change[k]) !== JSON.stringify(current[k]));
+  return IDENTITY_FIELDS.filter(
+    (k) => change[k] !== undefined && JSON.stringify(change[k]) !== JSON.stringify(current[k]),
+  );
 }
 
 function encodeCursor(id: string): string {

@@ -19,8 +19,18 @@ export interface BeneficiaryInput {
 }
 
 /** Identity traits and address, what a fund may change on an existing beneficiary. */
-export type IdentityFields = Pick<BeneficiaryInput, 'firstName' | 'birthName' | 'usageName' | 'birthDate' | 'birthRank' | 'addressLines'>;
-export const IDENTITY_FIELDS: (keyof IdentityFields)[] = ['firstName', 'birthName', 'usageName', 'birthDate', 'birthRank', 'addressLines'];
+export type IdentityFields = Pick<
+  BeneficiaryInput,
+  'firstName' | 'birthName' | 'usageName' | 'birthDate' | 'birthRank' | 'addressLines'
+>;
+export const IDENTITY_FIELDS: (keyof IdentityFields)[] = [
+  'firstName',
+  'birthName',
+  'usageName',
+  'birthDate',
+  'birthRank',
+  'addressLines',
+];
 
 export interface InputError {
   code: BeneficiaryInputCode;
@@ -32,13 +42,21 @@ export interface InputError {
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: InputError };
 
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
-const fail = (code: BeneficiaryInputCode, field: string, message: string): Checked<never> => ({ ok: false, error: { code, field, message } });
+const fail = (code: BeneficiaryInputCode, field: string, message: string): Checked<never> => ({
+  ok: false,
+  error: { code, field, message },
+});
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const EARLIEST_BIRTH = '1880-01-01';
 
 // Built once: a formatter with a time zone costs far more to make than to use, and "today" is asked on hot paths (orders).
-const PARIS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+const PARIS_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 /** Today's date in metropolitan France, YYYY-MM-DD: the day affiliations open and close on. */
 export function parisToday(now: Date = new Date()): string {
@@ -64,7 +82,11 @@ export function checkNirField(raw: unknown): Checked<{ nir: string; temporary: b
 export function checkNirBirthDate(nir: string, birthDate: string, field: string): Checked<true> {
   return nirAgreesWithBirthDate(nir, birthDate)
     ? ok(true)
-    : fail('NIR_BIRTH_DATE_MISMATCH', field, 'the NIR\'s year and month (characters 2 to 5) must be those of birthDate; correct whichever is wrong');
+    : fail(
+        'NIR_BIRTH_DATE_MISMATCH',
+        field,
+        "the NIR's year and month (characters 2 to 5) must be those of birthDate; correct whichever is wrong",
+      );
 }
 
 export function checkNameField(field: keyof typeof NAME_LIMITS, raw: unknown): Checked<string> {
@@ -89,7 +111,8 @@ export function checkBirthDate(raw: unknown, today: string): Checked<string> {
 /** The start of the affiliation: today when absent; never in the future, never before birth. */
 export function checkAffiliatedFrom(raw: unknown, birthDate: string, today: string): Checked<string> {
   if (raw === undefined || raw === null || raw === '') return ok(today < birthDate ? birthDate : today);
-  if (!isIsoDate(raw)) return fail('DATE_INVALID', 'affiliatedFrom', 'affiliatedFrom must be a calendar date YYYY-MM-DD');
+  if (!isIsoDate(raw))
+    return fail('DATE_INVALID', 'affiliatedFrom', 'affiliatedFrom must be a calendar date YYYY-MM-DD');
   if (raw > today) return fail('DATE_INVALID', 'affiliatedFrom', 'affiliatedFrom cannot be in the future');
   if (raw < birthDate) return fail('DATE_INVALID', 'affiliatedFrom', 'affiliatedFrom cannot be before the birth date');
   return ok(raw);
@@ -111,7 +134,12 @@ export function checkAddressField(raw: unknown): Checked<string[]> {
   if (r.ok) return ok(r.value);
   if (Array.isArray(raw)) {
     const bad = raw.findIndex((l) => String(l ?? '').trim() !== '' && !checkAddress([l]).ok);
-    if (bad >= 0) return fail(r.code, `addressLines[${bad}]`, `address line ${bad + 1} must be at most 38 letters, digits, spaces or punctuation`);
+    if (bad >= 0)
+      return fail(
+        r.code,
+        `addressLines[${bad}]`,
+        `address line ${bad + 1} must be at most 38 letters, digits, spaces or punctuation`,
+      );
   }
   return fail(r.code, 'addressLines', r.message);
 }
@@ -161,7 +189,10 @@ export function checkBeneficiary(raw: RawBeneficiary, today: string): Checked<Be
 }
 
 /** Validates the fields present in a change (undefined = unchanged; usageName null = remove it). */
-export function checkIdentityChange(raw: Partial<Record<keyof IdentityFields, unknown>>, today: string): Checked<Partial<IdentityFields>> {
+export function checkIdentityChange(
+  raw: Partial<Record<keyof IdentityFields, unknown>>,
+  today: string,
+): Checked<Partial<IdentityFields>> {
   const out: Partial<IdentityFields> = {};
   if (raw.firstName !== undefined) {
     const r = checkNameField('firstName', raw.firstName);

@@ -1,4 +1,16 @@
-import { Check, Column, CreateDateColumn, Entity, Exclusion, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Exclusion,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import { Organisme } from '../regimes/regime.entity.js';
 
 /** A person of the inter-regime register, keyed by NIR (13 characters + 2-digit key). */
@@ -47,7 +59,10 @@ export class Beneficiary {
 
 /** Which organisme a beneficiary belongs to, over time. Periods never overlap (enforced by an exclusion constraint). */
 @Entity('affiliation')
-@Exclusion('affiliation_no_overlap', `USING gist (beneficiary_id WITH =, daterange(valid_from, valid_to, '[)') WITH &&)`)
+@Exclusion(
+  'affiliation_no_overlap',
+  `USING gist (beneficiary_id WITH =, daterange(valid_from, valid_to, '[)') WITH &&)`,
+)
 @Check('affiliation_period', `valid_to IS NULL OR valid_to > valid_from`)
 @Index(['organismeCode', 'beneficiaryId'])
 export class Affiliation {

@@ -34,7 +34,10 @@ export interface NirStanding {
 }
 
 /** A holder leaving its current affiliation (by id) for another organisme. */
-export interface AffiliationMove { affiliationId: string; beneficiaryId: string }
+export interface AffiliationMove {
+  affiliationId: string;
+  beneficiaryId: string;
+}
 
 const affiliationOverlap = (field: string) => RegisterErrors.AFFILIATION_OVERLAP(field, 'changed');
 
@@ -45,13 +48,31 @@ const VIEW_COLUMNS = `b.id, b.nir, b.nir_temporary, b.first_name, b.birth_name, 
   a.id AS aff_id, a.organisme_code AS aff_organisme, a.valid_from::text AS aff_from, a.valid_to::text AS aff_to`;
 
 interface ViewRow {
-  id: string; nir: string; nir_temporary: boolean; first_name: string; birth_name: string; usage_name: string | null;
-  birth_date: string; birth_rank: number; address_lines: string[]; version: number; created_at: Date; updated_at: Date;
-  aff_id: string | null; aff_organisme: string | null; aff_from: string | null; aff_to: string | null;
+  id: string;
+  nir: string;
+  nir_temporary: boolean;
+  first_name: string;
+  birth_name: string;
+  usage_name: string | null;
+  birth_date: string;
+  birth_rank: number;
+  address_lines: string[];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  aff_id: string | null;
+  aff_organisme: string | null;
+  aff_from: string | null;
+  aff_to: string | null;
 }
 
 const COLUMN: Record<keyof IdentityFields, string> = {
-  firstName: 'first_name', birthName: 'birth_name', usageName: 'usage_name', birthDate: 'birth_date', birthRank: 'birth_rank', addressLines: 'address_lines',
+  firstName: 'first_name',
+  birthName: 'birth_name',
+  usageName: 'usage_name',
+  birthDate: 'birth_date',
+  birthRank: 'birth_rank',
+  addressLines: 'address_lines',
 };
 
 /** What the staged rows became: one entry per beneficiary written, for the audit trail. */
@@ -76,7 +97,8 @@ export interface ApplyResult {
 
 /** A bulk import's rows, staged for the set-based writes below (a temp table dropped at commit). */
 const STAGE = 'register_import_stage';
-const STAGE_COLUMNS = 'line, new_id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines, affiliated_from';
+const STAGE_COLUMNS =
+  'line, new_id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines, affiliated_from';
 const COPY_CHUNK = 2000;
 
 /** The identity fields a staged row changes on its existing beneficiary (names of fields, never values). */
@@ -94,13 +116,22 @@ export class BeneficiaryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** One beneficiary with its current affiliation, if the scope reaches it; `lock` takes its row lock. */
-  async find(scope: Scope, id: string, em: EntityManager = this.dataSource.manager, lock = false): Promise<BeneficiaryView | null> {
+  async find(
+    scope: Scope,
+    id: string,
+    em: EntityManager = this.dataSource.manager,
+    lock = false,
+  ): Promise<BeneficiaryView | null> {
     const { sql, params } = this.scoped(scope, 'b.id = $1', [id]);
     const { rows } = await run<ViewRow>(em, `${sql}${lock ? ' FOR UPDATE OF b' : ''}`, params);
     return rows[0] ? toView(rows[0], scope.today) : null;
   }
 
-  async findByNir(scope: Scope, nir: string, em: EntityManager = this.dataSource.manager): Promise<BeneficiaryView | null> {
+  async findByNir(
+    scope: Scope,
+    nir: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<BeneficiaryView | null> {
     const { sql, params } = this.scoped(scope, 'b.nir = $1', [nir]);
     const { rows } = await run<ViewRow>(em, sql, params);
     return rows[0] ? toView(rows[0], scope.today) : null;
@@ -112,19 +143,23 @@ export class BeneficiaryRepository {
     let rows: ViewRow[];
     if (scope.organismeCode) {
       // Driven by the (organisme_code, beneficiary_id) index; periods never overlap, so one current row per person.
-      ({ rows } = await run<ViewRow>(em,
+      ({ rows } = await run<ViewRow>(
+        em,
         `SELECT ${VIEW_COLUMNS}
            FROM affiliation a JOIN beneficiary b ON b.id = a.beneficiary_id
           WHERE a.organisme_code = $1 AND ${CURRENT('a', '$2::date')} AND ($3::uuid IS NULL OR a.beneficiary_id > $3::uuid)
           ORDER BY a.beneficiary_id LIMIT $4`,
-        [scope.organismeCode, scope.today, afterId, limit]));
+        [scope.organismeCode, scope.today, afterId, limit],
+      ));
     } else {
-      ({ rows } = await run<ViewRow>(em,
+      ({ rows } = await run<ViewRow>(
+        em,
         `SELECT ${VIEW_COLUMNS}
            FROM beneficiary b LEFT JOIN affiliation a ON a.beneficiary_id = b.id AND ${CURRENT('a', '$1::date')}
           WHERE ($2::uuid IS NULL OR b.id > $2::uuid)
           ORDER BY b.id LIMIT $3`,
-        [scope.today, afterId, limit]));
+        [scope.today, afterId, limit],
+      ));
     }
     return rows.map((r) => toView(r, scope.today));
   }
@@ -133,10 +168,12 @@ export class BeneficiaryRepository {
   async listAffiliations(scope: Scope, id: string): Promise<AffiliationView[] | null> {
     const visible = await this.find(scope, id);
     if (!visible) return null;
-    const { rows } = await run<{ id: string; organisme_code: string; valid_from: string; valid_to: string | null }>(this.dataSource.manager,
+    const { rows } = await run<{ id: string; organisme_code: string; valid_from: string; valid_to: string | null }>(
+      this.dataSource.manager,
       `SELECT a.id, a.organisme_code, a.valid_from::text AS valid_from, a.valid_to::text AS valid_to
          FROM affiliation a WHERE a.beneficiary_id = $1 ORDER BY a.valid_from, a.id`,
-      [id]);
+      [id],
+    );
     return rows.map((r) => affiliationView(r.id, r.organisme_code, r.valid_from, r.valid_to, scope.today));
   }
 
@@ -144,30 +181,41 @@ export class BeneficiaryRepository {
   async standing(em: EntityManager, nir: string, organismeCode: string, today: string): Promise<NirStanding | null> {
     const { rows } = await run<{ id: string }>(em, `SELECT id FROM beneficiary WHERE nir = $1 FOR UPDATE`, [nir]);
     if (!rows[0]) return null;
-    const { rows: s } = await run<{ mine: boolean; elsewhere: boolean; last_end: string | null }>(em,
+    const { rows: s } = await run<{ mine: boolean; elsewhere: boolean; last_end: string | null }>(
+      em,
       `SELECT coalesce(bool_or(organisme_code = $2 AND (valid_to IS NULL OR valid_to > $3::date)), false) AS mine,
               coalesce(bool_or(organisme_code <> $2 AND (valid_to IS NULL OR valid_to > $3::date)), false) AS elsewhere,
               max(valid_to)::text AS last_end
          FROM affiliation WHERE beneficiary_id = $1`,
-      [rows[0].id, organismeCode, today]);
+      [rows[0].id, organismeCode, today],
+    );
     return { id: rows[0].id, mine: s[0].mine, elsewhere: s[0].elsewhere, lastEnd: s[0].last_end };
   }
 
   /** Inserts a new beneficiary; null when the NIR was registered meanwhile (by a concurrent transaction). */
   async insert(em: EntityManager, b: BeneficiaryInput): Promise<string | null> {
-    const { rows } = await run<{ id: string }>(em,
+    const { rows } = await run<{ id: string }>(
+      em,
       `INSERT INTO beneficiary (nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (nir) DO NOTHING RETURNING id`,
-      [b.nir, b.nirTemporary, b.firstName, b.birthName, b.usageName, b.birthDate, b.birthRank, b.addressLines]);
+      [b.nir, b.nirTemporary, b.firstName, b.birthName, b.usageName, b.birthDate, b.birthRank, b.addressLines],
+    );
     return rows[0]?.id ?? null;
   }
 
   /** Opens an affiliation; one overlapping another of the holder's is refused by the exclusion constraint. */
-  async insertAffiliation(em: EntityManager, beneficiaryId: string, organismeCode: string, validFrom: string): Promise<string> {
+  async insertAffiliation(
+    em: EntityManager,
+    beneficiaryId: string,
+    organismeCode: string,
+    validFrom: string,
+  ): Promise<string> {
     try {
-      const { rows } = await run<{ id: string }>(em,
+      const { rows } = await run<{ id: string }>(
+        em,
         `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) VALUES ($1, $2, $3) RETURNING id`,
-        [beneficiaryId, organismeCode, validFrom]);
+        [beneficiaryId, organismeCode, validFrom],
+      );
       return rows[0].id;
     } catch (e) {
       if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('affiliatedFrom');
@@ -181,12 +229,23 @@ export class BeneficiaryRepository {
    * change of one holder's affiliations is refused by the exclusion constraint (AFFILIATION_OVERLAP; the caller's
    * transaction must roll back).
    */
-  async moveAffiliations(em: EntityManager, moves: AffiliationMove[], toOrganisme: string, date: string): Promise<void> {
+  async moveAffiliations(
+    em: EntityManager,
+    moves: AffiliationMove[],
+    toOrganisme: string,
+    date: string,
+  ): Promise<void> {
     if (moves.length === 0) return;
     try {
-      await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [moves.map((m) => m.affiliationId), date]);
-      await run(em, `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`,
-        [moves.map((m) => m.beneficiaryId), toOrganisme, date]);
+      await run(em, `UPDATE affiliation SET valid_to = $2 WHERE id = ANY($1::bigint[])`, [
+        moves.map((m) => m.affiliationId),
+        date,
+      ]);
+      await run(
+        em,
+        `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from) SELECT unnest($1::uuid[]), $2, $3`,
+        [moves.map((m) => m.beneficiaryId), toOrganisme, date],
+      );
     } catch (e) {
       if (pgError(e)?.code === PG_EXCLUSION_VIOLATION) throw affiliationOverlap('effectiveDate');
       throw e;
@@ -195,8 +254,11 @@ export class BeneficiaryRepository {
 
   /** The NIR and birth date a NIR change is checked against (the caller holds the beneficiary's lock). */
   async nirOf(em: EntityManager, id: string): Promise<{ nir: string; birthDate: string } | null> {
-    const { rows } = await run<{ nir: string; birthDate: string }>(em,
-      `SELECT nir, birth_date::text AS "birthDate" FROM beneficiary WHERE id = $1`, [id]);
+    const { rows } = await run<{ nir: string; birthDate: string }>(
+      em,
+      `SELECT nir, birth_date::text AS "birthDate" FROM beneficiary WHERE id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
@@ -208,7 +270,11 @@ export class BeneficiaryRepository {
   /** A new NIR; one another beneficiary took meanwhile is refused by the unique index (NIR_TAKEN). */
   async updateNir(em: EntityManager, id: string, nir: string, temporary: boolean): Promise<void> {
     try {
-      await run(em, `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`, [id, nir, temporary]);
+      await run(
+        em,
+        `UPDATE beneficiary SET nir = $2, nir_temporary = $3, version = version + 1, updated_at = now() WHERE id = $1`,
+        [id, nir, temporary],
+      );
     } catch (e) {
       if (pgError(e)?.code === PG_UNIQUE_VIOLATION) throw nirTaken();
       throw e;
@@ -220,7 +286,11 @@ export class BeneficiaryRepository {
     const keys = Object.keys(fields) as (keyof IdentityFields)[];
     if (keys.length === 0) return;
     const sets = keys.map((k, i) => `${COLUMN[k]} = $${i + 2}`);
-    await run(em, `UPDATE beneficiary SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`, [id, ...keys.map((k) => fields[k])]);
+    await run(
+      em,
+      `UPDATE beneficiary SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`,
+      [id, ...keys.map((k) => fields[k])],
+    );
   }
 
   private scoped(scope: Scope, where: string, params: unknown[]): { sql: string; params: unknown[] } {
@@ -244,11 +314,14 @@ export class BeneficiaryRepository {
   // Bulk imports (BulkImportsService): a file's rows applied to the register set-based, in the run's transaction.
   /** Loads the good rows into a transaction-scoped temp table with COPY (fast, no parameter limits). */
   async stageImport(em: EntityManager, rows: ImportRow[]): Promise<void> {
-    await run(em, `CREATE TEMP TABLE ${STAGE} (
+    await run(
+      em,
+      `CREATE TEMP TABLE ${STAGE} (
       line integer PRIMARY KEY, new_id uuid NOT NULL, nir char(15) NOT NULL, nir_temporary boolean NOT NULL, first_name varchar(45) NOT NULL,
       birth_name varchar(63) NOT NULL, usage_name varchar(42), birth_date date NOT NULL, birth_rank smallint NOT NULL,
       address_lines varchar(38)[] NOT NULL, affiliated_from date NOT NULL,
-      beneficiary_id uuid, action text, changed text[]) ON COMMIT DROP`);
+      beneficiary_id uuid, action text, changed text[]) ON COMMIT DROP`,
+    );
     const client = await (em.queryRunner as PostgresQueryRunner).connect();
     const copy = client.query(copyFrom(`COPY ${STAGE} (${STAGE_COLUMNS}) FROM STDIN`));
     await pipeline(Readable.from(copyChunks(rows)), copy);
@@ -262,53 +335,88 @@ export class BeneficiaryRepository {
    */
   async classifyImport(em: EntityManager, organismeCode: string, today: string): Promise<void> {
     await run(em, `UPDATE ${STAGE} s SET beneficiary_id = b.id FROM beneficiary b WHERE b.nir = s.nir`);
-    await run(em, `SELECT count(*) FROM (SELECT 1 FROM beneficiary b JOIN ${STAGE} s ON s.beneficiary_id = b.id ORDER BY b.id FOR UPDATE OF b) locked`);
-    await run(em,
+    await run(
+      em,
+      `SELECT count(*) FROM (SELECT 1 FROM beneficiary b JOIN ${STAGE} s ON s.beneficiary_id = b.id ORDER BY b.id FOR UPDATE OF b) locked`,
+    );
+    await run(
+      em,
       `UPDATE ${STAGE} s SET action = CASE
          WHEN s.beneficiary_id IS NULL THEN 'create'
          WHEN EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = s.beneficiary_id AND a.organisme_code = $1 AND (a.valid_to IS NULL OR a.valid_to > $2::date)) THEN 'update'
          WHEN EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = s.beneficiary_id AND (a.valid_to IS NULL OR a.valid_to > $2::date)) THEN 'elsewhere'
          WHEN EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = s.beneficiary_id AND a.valid_to > s.affiliated_from) THEN 'overlap'
          ELSE 'reaffiliate' END`,
-      [organismeCode, today]);
+      [organismeCode, today],
+    );
   }
 
   /** Writes the staged rows classified by `classifyImport`; returns the counts, the refusals and the changes. */
   async applyImport(em: EntityManager, organismeCode: string): Promise<ApplyResult> {
-    const { rows: refused } = await run<{ line: number; action: RefusedRow['reason'] }>(em,
-      `SELECT line, action FROM ${STAGE} WHERE action IN ('elsewhere', 'overlap') ORDER BY line`);
+    const { rows: refused } = await run<{ line: number; action: RefusedRow['reason'] }>(
+      em,
+      `SELECT line, action FROM ${STAGE} WHERE action IN ('elsewhere', 'overlap') ORDER BY line`,
+    );
 
     // Existing beneficiaries: identity and address taken from the file where they differ.
-    await run(em,
-      `UPDATE ${STAGE} s SET changed = ${CHANGED_FIELDS} FROM beneficiary b WHERE b.id = s.beneficiary_id AND s.action IN ('update', 'reaffiliate')`);
-    await run(em,
+    await run(
+      em,
+      `UPDATE ${STAGE} s SET changed = ${CHANGED_FIELDS} FROM beneficiary b WHERE b.id = s.beneficiary_id AND s.action IN ('update', 'reaffiliate')`,
+    );
+    await run(
+      em,
       `UPDATE beneficiary b SET first_name = s.first_name, birth_name = s.birth_name, usage_name = s.usage_name, birth_date = s.birth_date,
               birth_rank = s.birth_rank, address_lines = s.address_lines, version = b.version + 1, updated_at = now()
-         FROM ${STAGE} s WHERE b.id = s.beneficiary_id AND s.action IN ('update', 'reaffiliate') AND cardinality(s.changed) > 0`);
+         FROM ${STAGE} s WHERE b.id = s.beneficiary_id AND s.action IN ('update', 'reaffiliate') AND cardinality(s.changed) > 0`,
+    );
 
     // New beneficiaries, then the affiliations of the new and the returning ones.
-    await run(em,
+    await run(
+      em,
       `INSERT INTO beneficiary (id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines)
        SELECT new_id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines
-         FROM ${STAGE} WHERE action = 'create' ORDER BY line`);
-    const { count: affiliated } = await run(em,
+         FROM ${STAGE} WHERE action = 'create' ORDER BY line`,
+    );
+    const { count: affiliated } = await run(
+      em,
       `INSERT INTO affiliation (beneficiary_id, organisme_code, valid_from)
        SELECT coalesce(beneficiary_id, new_id), $1, affiliated_from FROM ${STAGE} WHERE action IN ('create', 'reaffiliate') ORDER BY line`,
-      [organismeCode]);
+      [organismeCode],
+    );
 
-    const { rows: changes } = await run<{ beneficiary_id: string; action: StagedChange['action']; changed: string[] | null }>(em,
+    const { rows: changes } = await run<{
+      beneficiary_id: string;
+      action: StagedChange['action'];
+      changed: string[] | null;
+    }>(
+      em,
       `SELECT coalesce(beneficiary_id, new_id) AS beneficiary_id, action, changed FROM ${STAGE}
-        WHERE action IN ('create', 'reaffiliate') OR (action = 'update' AND cardinality(changed) > 0) ORDER BY line`);
+        WHERE action IN ('create', 'reaffiliate') OR (action = 'update' AND cardinality(changed) > 0) ORDER BY line`,
+    );
     const out = changes.map((c) => ({ beneficiaryId: c.beneficiary_id, action: c.action, changed: c.changed }));
     return {
-      created: affiliated, updated: out.filter((c) => c.action === 'update').length,
-      refused: refused.map((r) => ({ line: r.line, reason: r.action })), changes: out,
+      created: affiliated,
+      updated: out.filter((c) => c.action === 'update').length,
+      refused: refused.map((r) => ({ line: r.line, reason: r.action })),
+      changes: out,
     };
   }
 }
 
-function affiliationView(id: string, organismeCode: string, validFrom: string, validTo: string | null, today: string): AffiliationView {
-  return { id: String(id), organismeCode, validFrom, validTo, current: validFrom <= today && (validTo === null || validTo > today) };
+function affiliationView(
+  id: string,
+  organismeCode: string,
+  validFrom: string,
+  validTo: string | null,
+  today: string,
+): AffiliationView {
+  return {
+    id: String(id),
+    organismeCode,
+    validFrom,
+    validTo,
+    current: validFrom <= today && (validTo === null || validTo > today),
+  };
 }
 
 function toView(r: ViewRow, today: string): BeneficiaryView {
@@ -333,10 +441,21 @@ function toView(r: ViewRow, today: string): BeneficiaryView {
 function* copyChunks(rows: ImportRow[]): Generator<string> {
   let buf: string[] = [];
   for (const r of rows) {
-    buf.push([
-      String(r.line), randomUUID(), r.nir, r.nirTemporary ? 't' : 'f', esc(r.firstName), esc(r.birthName), r.usageName === null ? '\\N' : esc(r.usageName),
-      r.birthDate, String(r.birthRank), esc(pgArray(r.addressLines)), r.affiliatedFrom,
-    ].join('\t'));
+    buf.push(
+      [
+        String(r.line),
+        randomUUID(),
+        r.nir,
+        r.nirTemporary ? 't' : 'f',
+        esc(r.firstName),
+        esc(r.birthName),
+        r.usageName === null ? '\\N' : esc(r.usageName),
+        r.birthDate,
+        String(r.birthRank),
+        esc(pgArray(r.addressLines)),
+        r.affiliatedFrom,
+      ].join('\t'),
+    );
     if (buf.length === COPY_CHUNK) {
       yield buf.join('\n') + '\n';
       buf = [];
@@ -346,7 +465,9 @@ function* copyChunks(rows: ImportRow[]): Generator<string> {
 }
 
 function esc(v: string): string {
-  return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
+  return /[\\\t\n\r]/.test(v)
+    ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : v;
 }
 
 function pgArray(items: string[]): string {

@@ -20,9 +20,19 @@ export class BulkImportsController {
   @Allow(PartnerKind.Fund)
   @HttpCode(202)
   @BulkUpload('text/csv', 'application/x-ndjson', 'application/jsonl')
-  @ApiBody({ description: 'A beneficiaries-import/1 file (docs/formats/beneficiaries-import.md)', schema: { type: 'string' } })
-  @ApiOperation({ summary: 'Upload a file of insured persons; processed in the background (good rows kept, bad rows reported by line)' })
-  @ApiAcceptedResponse({ type: ImportAcceptedView, description: 'Location: the import report. 413 PAYLOAD_TOO_LARGE; 415 UNSUPPORTED_MEDIA_TYPE; 422 IMPORT_TOO_MANY_ROWS, IMPORT_EMPTY, IMPORT_HEADER_INVALID, IMPORT_ENCODING_INVALID' })
+  @ApiBody({
+    description: 'A beneficiaries-import/1 file (docs/formats/beneficiaries-import.md)',
+    schema: { type: 'string' },
+  })
+  @ApiOperation({
+    summary:
+      'Upload a file of insured persons; processed in the background (good rows kept, bad rows reported by line)',
+  })
+  @ApiAcceptedResponse({
+    type: ImportAcceptedView,
+    description:
+      'Location: the import report. 413 PAYLOAD_TOO_LARGE; 415 UNSUPPORTED_MEDIA_TYPE; 422 IMPORT_TOO_MANY_ROWS, IMPORT_EMPTY, IMPORT_HEADER_INVALID, IMPORT_ENCODING_INVALID',
+  })
   @Answers(
     PlatformErrors.FUND_ONLY,
     RegisterErrors.IMPORT_MEDIA_TYPE,
@@ -43,7 +53,7 @@ export class BulkImportsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Status and counts of an import of the caller\'s organisme' })
+  @ApiOperation({ summary: "Status and counts of an import of the caller's organisme" })
   @ApiOkResponse({ type: ImportView })
   @Answers(RegisterErrors.IMPORT_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ImportView> {
@@ -54,7 +64,11 @@ export class BulkImportsController {
   @ApiOperation({ summary: 'Rejected lines (line, code, field, message; never the data), by line order' })
   @ApiOkResponse({ type: ImportRejectPage })
   @Answers(RegisterErrors.IMPORT_NOT_FOUND)
-  rejects(@CurrentActor() actor: Actor, @Param('id') id: string, @Query() q: ImportRejectsQuery): Promise<ImportRejectPage> {
+  rejects(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Query() q: ImportRejectsQuery,
+  ): Promise<ImportRejectPage> {
     return this.service.rejects(actor, id, q.after, q.limit);
   }
 }

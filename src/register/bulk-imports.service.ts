@@ -16,7 +16,15 @@ import { BeneficiaryRepository, RefusedRow, StagedChange } from './beneficiary.r
 import { BulkImportRepository } from './bulk-import.repository.js';
 import type { ImportAcceptedView, ImportRejectPage, ImportView } from './dto/bulk-import.dto.js';
 import {
-  decodeUtf8, formatOf, IMPORT_FORMAT_VERSION, ImportFileError, ImportFormat, ImportReject, inspectImport, parseImport, ParsedImport,
+  decodeUtf8,
+  formatOf,
+  IMPORT_FORMAT_VERSION,
+  ImportFileError,
+  ImportFormat,
+  ImportReject,
+  inspectImport,
+  parseImport,
+  ParsedImport,
 } from './import-parser.js';
 import { RegisterClock } from './register-clock.js';
 import { isUuid } from '../platform/validation/ids.js';
@@ -56,12 +64,30 @@ export class BulkImportsService {
     }
     const totalRows = this.inspect(format, body);
     return this.tx.run(async (em) => {
-      const id = await this.repo.insert(em, { organismeCode, partnerId: actor.partnerId!, format, payload: body, totalRows, requestId: actor.requestId });
+      const id = await this.repo.insert(em, {
+        organismeCode,
+        partnerId: actor.partnerId!,
+        format,
+        payload: body,
+        totalRows,
+        requestId: actor.requestId,
+      });
       await this.jobs.send(em, JobName.RegisterBulkImport, { importId: id });
       await this.audit.record(em, actor, {
-        action: 'bulk-import.received', entityType: IMPORT_ENTITY, entityId: id, organismeCode, details: { format, totalRows, bytes: body.length },
+        action: 'bulk-import.received',
+        entityType: IMPORT_ENTITY,
+        entityId: id,
+        organismeCode,
+        details: { format, totalRows, bytes: body.length },
       });
-      return { id, status: BulkImportStatus.Pending, format, version: IMPORT_FORMAT_VERSION, totalRows, location: `/v1/beneficiaries/imports/${id}` };
+      return {
+        id,
+        status: BulkImportStatus.Pending,
+        format,
+        version: IMPORT_FORMAT_VERSION,
+        totalRows,
+        location: `/v1/beneficiaries/imports/${id}`,
+      };
     });
   }
 
@@ -98,7 +124,13 @@ export class BulkImportsService {
       return;
     }
     await this.repo.markProcessing(importId);
-    const actor: Actor = { kind: PartnerKind.Fund, partnerId: job.partnerId, organismeCode: job.organismeCode, apiKeyId: null, requestId: job.requestId };
+    const actor: Actor = {
+      kind: PartnerKind.Fund,
+      partnerId: job.partnerId,
+      organismeCode: job.organismeCode,
+      apiKeyId: null,
+      requestId: job.requestId,
+    };
     const today = this.clock.today();
     let parsed: ParsedImport;
     try {
@@ -107,8 +139,20 @@ export class BulkImportsService {
       if (!(e instanceof ImportFileError)) throw e;
       await this.tx.run(async (em) => {
         if ((await this.repo.lockStatus(em, importId)) === BulkImportStatus.Done) return;
-        await this.repo.finish(em, importId, BulkImportStatus.Failed, { total: 0, created: 0, updated: 0, rejected: 0, failure: e.code });
-        await this.audit.record(em, actor, { action: 'bulk-import.failed', entityType: IMPORT_ENTITY, entityId: importId, organismeCode: job.organismeCode, details: { failure: e.code } });
+        await this.repo.finish(em, importId, BulkImportStatus.Failed, {
+          total: 0,
+          created: 0,
+          updated: 0,
+          rejected: 0,
+          failure: e.code,
+        });
+        await this.audit.record(em, actor, {
+          action: 'bulk-import.failed',
+          entityType: IMPORT_ENTITY,
+          entityId: importId,
+          organismeCode: job.organismeCode,
+          details: { failure: e.code },
+        });
       });
       return;
     }
@@ -117,21 +161,33 @@ export class BulkImportsService {
       const counts = await this.tx.run(async (em) => {
         const status = await this.repo.lockStatus(em, importId);
         if (status !== BulkImportStatus.Pending && status !== BulkImportStatus.Processing) return null;
-        let created = 0, updated = 0, refused: RefusedRow[] = [], changes: StagedChange[] = [];
+        let created = 0,
+          updated = 0,
+          refused: RefusedRow[] = [],
+          changes: StagedChange[] = [];
         if (parsed.rows.length > 0) {
           await this.register.stageImport(em, parsed.rows);
           await this.register.classifyImport(em, job.organismeCode, today);
           ({ created, updated, refused, changes } = await this.register.applyImport(em, job.organismeCode));
         }
-        const rejects = [...parsed.rejects, ...refused.map((r) => refusal(r, job.format))].sort((a, b) => a.line - b.line);
+        const rejects = [...parsed.rejects, ...refused.map((r) => refusal(r, job.format))].sort(
+          (a, b) => a.line - b.line,
+        );
         await this.repo.insertRejects(em, importId, rejects);
         const c = { total: parsed.total, created, updated, rejected: rejects.length };
         await this.repo.finish(em, importId, BulkImportStatus.Done, c);
         for (let i = 0; i < changes.length; i += AUDIT_CHUNK) {
-          await this.audit.record(em, actor, ...changes.slice(i, i + AUDIT_CHUNK).map((ch) => changeRecord(ch, importId, job.organismeCode)));
+          await this.audit.record(
+            em,
+            actor,
+            ...changes.slice(i, i + AUDIT_CHUNK).map((ch) => changeRecord(ch, importId, job.organismeCode)),
+          );
         }
         await this.audit.record(em, actor, {
-          action: 'bulk-import.processed', entityType: IMPORT_ENTITY, entityId: importId, organismeCode: job.organismeCode,
+          action: 'bulk-import.processed',
+          entityType: IMPORT_ENTITY,
+          entityId: importId,
+          organismeCode: job.organismeCode,
           details: { totalRows: c.total, createdRows: c.created, updatedRows: c.updated, rejectedRows: c.rejected },
         });
         return c;
@@ -150,15 +206,20 @@ export class BulkImportsService {
   /** Drops import reports past their retention, in chunks; one audit entry per chunk. */
   async purge(retentionDays: number): Promise<number> {
     // Each chunk and its audit entry in one transaction.
-    return purgeInChunks(PURGE_CHUNK, (limit) => this.tx.run(async (em) => {
-      const deleted = await this.repo.purge(em, retentionDays, limit);
-      if (deleted > 0) {
-        await this.audit.record(em, systemActor(), {
-          action: 'bulk-import.purged', entityType: IMPORT_ENTITY, entityId: 'retention', details: { deleted, retentionDays },
-        });
-      }
-      return deleted;
-    }));
+    return purgeInChunks(PURGE_CHUNK, (limit) =>
+      this.tx.run(async (em) => {
+        const deleted = await this.repo.purge(em, retentionDays, limit);
+        if (deleted > 0) {
+          await this.audit.record(em, systemActor(), {
+            action: 'bulk-import.purged',
+            entityType: IMPORT_ENTITY,
+            entityId: 'retention',
+            details: { deleted, retentionDays },
+          });
+        }
+        return deleted;
+      }),
+    );
   }
 }
 
@@ -173,14 +234,32 @@ function ownerScope(actor: Actor): string | null {
 
 function refusal(r: RefusedRow, format: ImportFormat): ImportReject {
   return r.reason === 'elsewhere'
-    ? { line: r.line, code: 'BENEFICIARY_AFFILIATED_ELSEWHERE', field: 'nir', message: 'the NIR is affiliated to another organisme' }
-    : { line: r.line, code: 'AFFILIATION_OVERLAP', field: format === 'csv' ? 'affiliated_from' : 'affiliatedFrom', message: 'the affiliation start falls within a previous affiliation of this NIR' };
+    ? {
+        line: r.line,
+        code: 'BENEFICIARY_AFFILIATED_ELSEWHERE',
+        field: 'nir',
+        message: 'the NIR is affiliated to another organisme',
+      }
+    : {
+        line: r.line,
+        code: 'AFFILIATION_OVERLAP',
+        field: format === 'csv' ? 'affiliated_from' : 'affiliatedFrom',
+        message: 'the affiliation start falls within a previous affiliation of this NIR',
+      };
 }
 
 function changeRecord(ch: StagedChange, importId: string, organismeCode: string): AuditRecord {
-  const action = ch.action === 'create' ? 'beneficiary.created' : ch.action === 'update' ? 'beneficiary.updated' : 'beneficiary.reaffiliated';
+  const action =
+    ch.action === 'create'
+      ? 'beneficiary.created'
+      : ch.action === 'update'
+        ? 'beneficiary.updated'
+        : 'beneficiary.reaffiliated';
   return {
-    action, entityType: BENEFICIARY_ENTITY, entityId: ch.beneficiaryId, organismeCode,
+    action,
+    entityType: BENEFICIARY_ENTITY,
+    entityId: ch.beneficiaryId,
+    organismeCode,
     details: ch.action === 'create' ? { importId } : { importId, fields: ch.changed ?? [] },
   };
 }

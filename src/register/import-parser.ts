@@ -10,17 +10,42 @@ export const IMPORT_FORMAT_VERSION = 'beneficiaries-import/1';
 export type ImportFormat = 'csv' | 'ndjson';
 
 export const CSV_HEADER = [
-  'nir', 'first_name', 'birth_name', 'usage_name', 'birth_date', 'birth_rank',
-  'address_line_1', 'address_line_2', 'address_line_3', 'address_line_4', 'address_line_5', 'address_line_6',
+  'nir',
+  'first_name',
+  'birth_name',
+  'usage_name',
+  'birth_date',
+  'birth_rank',
+  'address_line_1',
+  'address_line_2',
+  'address_line_3',
+  'address_line_4',
+  'address_line_5',
+  'address_line_6',
   'affiliated_from',
 ] as const;
 
-const NDJSON_FIELDS = new Set(['nir', 'firstName', 'birthName', 'usageName', 'birthDate', 'birthRank', 'addressLines', 'affiliatedFrom']);
+const NDJSON_FIELDS = new Set([
+  'nir',
+  'firstName',
+  'birthName',
+  'usageName',
+  'birthDate',
+  'birthRank',
+  'addressLines',
+  'affiliatedFrom',
+]);
 const NDJSON_REQUIRED = ['nir', 'firstName', 'birthName', 'birthDate', 'addressLines'];
 
 const CSV_COLUMN: Record<string, string> = {
-  nir: 'nir', firstName: 'first_name', birthName: 'birth_name', usageName: 'usage_name', birthDate: 'birth_date',
-  birthRank: 'birth_rank', addressLines: 'address_line_1', affiliatedFrom: 'affiliated_from',
+  nir: 'nir',
+  firstName: 'first_name',
+  birthName: 'birth_name',
+  usageName: 'usage_name',
+  birthDate: 'birth_date',
+  birthRank: 'birth_rank',
+  addressLines: 'address_line_1',
+  affiliatedFrom: 'affiliated_from',
 };
 
 export interface ImportRow extends BeneficiaryInput {
@@ -44,7 +69,10 @@ export interface ParsedImport {
 
 /** A refusal of the whole file (answered at upload time, before anything is stored). */
 export class ImportFileError extends Error {
-  constructor(readonly code: ImportFileCode, message: string) {
+  constructor(
+    readonly code: ImportFileCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -81,9 +109,14 @@ export function inspectImport(format: ImportFormat, text: string, maxRows: numbe
       continue;
     }
     rows++;
-    if (rows > maxRows) throw new ImportFileError('IMPORT_TOO_MANY_ROWS', `the file has more than ${maxRows} rows; split it`);
+    if (rows > maxRows)
+      throw new ImportFileError('IMPORT_TOO_MANY_ROWS', `the file has more than ${maxRows} rows; split it`);
   }
-  if (rows === 0) throw new ImportFileError('IMPORT_EMPTY', format === 'csv' ? 'the file has no data line after its header' : 'the file has no line');
+  if (rows === 0)
+    throw new ImportFileError(
+      'IMPORT_EMPTY',
+      format === 'csv' ? 'the file has no data line after its header' : 'the file has no line',
+    );
   return rows;
 }
 
@@ -121,12 +154,22 @@ export function parseImport(format: ImportFormat, text: string, today: string): 
     const checked = checkBeneficiary(read.raw, today);
     if (!checked.ok) {
       const field = fieldName(format, checked.error.field);
-      rejects.push({ line, code: checked.error.code, field, message: checked.error.message.replace(checked.error.field, field) });
+      rejects.push({
+        line,
+        code: checked.error.code,
+        field,
+        message: checked.error.message.replace(checked.error.field, field),
+      });
       continue;
     }
     const first = seen.get(checked.value.nir);
     if (first !== undefined) {
-      rejects.push({ line, code: 'DUPLICATE_IN_FILE', field: fieldName(format, 'nir'), message: `the same NIR is already on line ${first}` });
+      rejects.push({
+        line,
+        code: 'DUPLICATE_IN_FILE',
+        field: fieldName(format, 'nir'),
+        message: `the same NIR is already on line ${first}`,
+      });
       continue;
     }
     seen.set(checked.value.nir, line);
@@ -139,15 +182,30 @@ type Read = { raw: RawBeneficiary } | { error: { code: string; field: string | n
 
 function readCsv(text: string): Read {
   const f = parseCsvLine(text, ';');
-  if (!f) return { error: { code: 'CSV_SYNTAX', field: null, message: 'a quoted field is not closed or a quote is misplaced' } };
+  if (!f)
+    return {
+      error: { code: 'CSV_SYNTAX', field: null, message: 'a quoted field is not closed or a quote is misplaced' },
+    };
   if (f.length !== CSV_HEADER.length) {
-    return { error: { code: 'FIELD_COUNT', field: null, message: `expected ${CSV_HEADER.length} fields separated by ';', found ${f.length}` } };
+    return {
+      error: {
+        code: 'FIELD_COUNT',
+        field: null,
+        message: `expected ${CSV_HEADER.length} fields separated by ';', found ${f.length}`,
+      },
+    };
   }
   const v = f.map((x) => x.trim());
   return {
     raw: {
-      nir: v[0], firstName: v[1], birthName: v[2], usageName: v[3] || null, birthDate: v[4],
-      birthRank: v[5] || undefined, addressLines: v.slice(6, 12), affiliatedFrom: v[12] || undefined,
+      nir: v[0],
+      firstName: v[1],
+      birthName: v[2],
+      usageName: v[3] || null,
+      birthDate: v[4],
+      birthRank: v[5] || undefined,
+      addressLines: v.slice(6, 12),
+      affiliatedFrom: v[12] || undefined,
     },
   };
 }
@@ -166,7 +224,9 @@ function readNdjson(text: string): Read {
   const unknown = Object.keys(o).find((k) => !NDJSON_FIELDS.has(k));
   if (unknown !== undefined) {
     const shown = /^[A-Za-z0-9_]{1,40}$/.test(unknown) ? unknown : null;
-    return { error: { code: 'FIELD_UNKNOWN', field: shown, message: 'the object has a field that is not in the format' } };
+    return {
+      error: { code: 'FIELD_UNKNOWN', field: shown, message: 'the object has a field that is not in the format' },
+    };
   }
   const missing = NDJSON_REQUIRED.find((k) => o[k] === undefined || o[k] === null);
   if (missing) return { error: { code: 'FIELD_MISSING', field: missing, message: `${missing} is required` } };
@@ -174,13 +234,16 @@ function readNdjson(text: string): Read {
     if (typeof o[k] !== 'string') return { error: { code: 'FIELD_TYPE', field: k, message: `${k} must be a string` } };
   }
   for (const k of ['usageName', 'affiliatedFrom']) {
-    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'string') return { error: { code: 'FIELD_TYPE', field: k, message: `${k} must be a string or null` } };
+    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'string')
+      return { error: { code: 'FIELD_TYPE', field: k, message: `${k} must be a string or null` } };
   }
   if (o.birthRank !== undefined && o.birthRank !== null && typeof o.birthRank !== 'number') {
     return { error: { code: 'FIELD_TYPE', field: 'birthRank', message: 'birthRank must be a number' } };
   }
   if (!Array.isArray(o.addressLines) || o.addressLines.some((l) => typeof l !== 'string')) {
-    return { error: { code: 'FIELD_TYPE', field: 'addressLines', message: 'addressLines must be an array of strings' } };
+    return {
+      error: { code: 'FIELD_TYPE', field: 'addressLines', message: 'addressLines must be an array of strings' },
+    };
   }
   return { raw: o as RawBeneficiary };
 }

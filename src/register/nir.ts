@@ -14,15 +14,19 @@ export function isNirMonth(mm: number): boolean {
 }
 
 export type NirResult =
-  | { ok: true; nir: string; temporary: boolean; sex: 1 | 2 | null }
-  | { ok: false; code: NirErrorCode; message: string };
+  { ok: true; nir: string; temporary: boolean; sex: 1 | 2 | null } | { ok: false; code: NirErrorCode; message: string };
 
 const SHAPE = /^([1278])(\d{2})(\d{2})(\d{2}|2A|2B)(\d{3})(\d{3})(\d{2})$/;
 
 /** The 13 characters as a number, Corsica rule applied. */
 function numericBody(body13: string): bigint {
   const dept = body13.slice(5, 7);
-  const patched = dept === '2A' ? body13.slice(0, 5) + '19' + body13.slice(7) : dept === '2B' ? body13.slice(0, 5) + '18' + body13.slice(7) : body13;
+  const patched =
+    dept === '2A'
+      ? body13.slice(0, 5) + '19' + body13.slice(7)
+      : dept === '2B'
+        ? body13.slice(0, 5) + '18' + body13.slice(7)
+        : body13;
   return BigInt(patched);
 }
 
@@ -34,19 +38,35 @@ export function nirKey(body13: string): string {
 
 /** Validates and normalises a NIR given with or without spaces; returns the 15-character form. */
 export function validateNir(input: string): NirResult {
-  const nir = String(input ?? '').replace(/[\s.]/g, '').toUpperCase();
+  const nir = String(input ?? '')
+    .replace(/[\s.]/g, '')
+    .toUpperCase();
   if (/^[0-9A-Z]{15}$/.test(nir) && !/^[1278]/.test(nir)) {
-    return { ok: false, code: 'NIR_SEX_INVALID', message: 'the first digit must be 1 or 2 (or 7/8 for a temporary number)' };
+    return {
+      ok: false,
+      code: 'NIR_SEX_INVALID',
+      message: 'the first digit must be 1 or 2 (or 7/8 for a temporary number)',
+    };
   }
   const m = SHAPE.exec(nir);
-  if (!m) return { ok: false, code: 'NIR_FORMAT', message: 'a NIR is 13 characters (digits, 2A or 2B for Corsica) followed by a 2-digit key' };
+  if (!m)
+    return {
+      ok: false,
+      code: 'NIR_FORMAT',
+      message: 'a NIR is 13 characters (digits, 2A or 2B for Corsica) followed by a 2-digit key',
+    };
   const [, first, , month] = m;
   const mm = Number(month);
   if (!isNirMonth(mm)) {
-    return { ok: false, code: 'NIR_MONTH_INVALID', message: 'the birth month (characters 4-5) must be 01 to 12, 20 to 42 or 50 to 99' };
+    return {
+      ok: false,
+      code: 'NIR_MONTH_INVALID',
+      message: 'the birth month (characters 4-5) must be 01 to 12, 20 to 42 or 50 to 99',
+    };
   }
   const body = nir.slice(0, 13);
-  if (nirKey(body) !== nir.slice(13)) return { ok: false, code: 'NIR_KEY_MISMATCH', message: 'the key does not match the 13 first characters' };
+  if (nirKey(body) !== nir.slice(13))
+    return { ok: false, code: 'NIR_KEY_MISMATCH', message: 'the key does not match the 13 first characters' };
   const temporary = first === '7' || first === '8';
   return { ok: true, nir, temporary, sex: temporary ? null : (Number(first) as 1 | 2) };
 }

@@ -9,7 +9,10 @@ import { BulkImportsService } from './bulk-imports.service.js';
 export class RegisterJobs {
   private readonly logger = new Logger('register');
 
-  constructor(private readonly imports: BulkImportsService, private readonly config: AppConfig) {}
+  constructor(
+    private readonly imports: BulkImportsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @JobHandler(JobName.RegisterBulkImport)
   async bulkImport(payload: JobPayloads[JobName.RegisterBulkImport]): Promise<void> {
@@ -25,6 +28,7 @@ export class RegisterJobs {
   @JobHandler(JobName.RegisterPurgeImports)
   async purgeImports(payload: JobPayloads[JobName.RegisterPurgeImports]): Promise<void> {
     const deleted = await this.imports.purge(payload.retentionDays);
-    if (deleted > 0) this.logger.log({ msg: 'bulk-import reports purged', deleted, retentionDays: payload.retentionDays });
+    if (deleted > 0)
+      this.logger.log({ msg: 'bulk-import reports purged', deleted, retentionDays: payload.retentionDays });
   }
 }

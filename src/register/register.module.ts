@@ -11,7 +11,14 @@ import { RegisterJobs } from './register.jobs.js';
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
   controllers: [BulkImportsController, BeneficiariesController],
-  providers: [RegisterClock, BeneficiaryRepository, BeneficiariesService, BulkImportRepository, BulkImportsService, RegisterJobs],
+  providers: [
+    RegisterClock,
+    BeneficiaryRepository,
+    BeneficiariesService,
+    BulkImportRepository,
+    BulkImportsService,
+    RegisterJobs,
+  ],
   exports: [BeneficiariesService, RegisterClock],
 })
 export class RegisterModule {}

@@ -149,9 +149,23 @@ function residenceDepts(): { table: WeightedTable<ResidenceDept>; byDept: Map<st
   const byDept = new Map<string, ResidenceDept>();
   for (const dept of weights.keys()) {
     const towns = TOWNS.filter((t) => t[0] === dept);
-    byDept.set(dept, { dept, towns: towns.length ? new WeightedTable(towns, towns.map((t) => t[3])) : undefined });
+    byDept.set(dept, {
+      dept,
+      towns: towns.length
+        ? new WeightedTable(
+            towns,
+            towns.map((t) => t[3]),
+          )
+        : undefined,
+    });
   }
-  return { table: new WeightedTable([...byDept.values()], [...byDept.keys()].map((d) => weights.get(d)!)), byDept };
+  return {
+    table: new WeightedTable(
+      [...byDept.values()],
+      [...byDept.keys()].map((d) => weights.get(d)!),
+    ),
+    byDept,
+  };
 }
 
 const RESIDENCE = residenceDepts();
@@ -185,8 +199,17 @@ function villageName(rng: Rng): string {
 }
 
 /** An address for a person; `homeDept` (birth department) makes living nearby likelier. */
-export function addressLines(rng: Rng, civility: 'M' | 'MME', firstName: string, name: string, homeDept: string | null): string[] {
-  const dept = homeDept && rng.chance(0.45) ? RESIDENCE.byDept.get(homeDept) ?? RESIDENCE.table.pick(rng) : RESIDENCE.table.pick(rng);
+export function addressLines(
+  rng: Rng,
+  civility: 'M' | 'MME',
+  firstName: string,
+  name: string,
+  homeDept: string | null,
+): string[] {
+  const dept =
+    homeDept && rng.chance(0.45)
+      ? (RESIDENCE.byDept.get(homeDept) ?? RESIDENCE.table.pick(rng))
+      : RESIDENCE.table.pick(rng);
   let postcodeCity: string;
   let village = false;
   if (dept.towns && rng.chance(TOWN_SHARE)) {
@@ -200,7 +223,13 @@ export function addressLines(rng: Rng, civility: 'M' | 'MME', firstName: string,
   const lines = [recipientLine(civility, firstName, name)];
   if (!village && rng.chance(0.3)) {
     const kind = rng.pick(INSIDE);
-    lines.push(kind === 'ESCALIER' ? `ESCALIER ${'ABCD'[rng.int(4)]} ETAGE ${rng.int(8)}` : kind === 'ETAGE' ? `ETAGE ${1 + rng.int(9)} PORTE ${rng.pick(['GAUCHE', 'DROITE', 'FACE'])}` : `${kind} ${1 + rng.int(120)}`);
+    lines.push(
+      kind === 'ESCALIER'
+        ? `ESCALIER ${'ABCD'[rng.int(4)]} ETAGE ${rng.int(8)}`
+        : kind === 'ETAGE'
+          ? `ETAGE ${1 + rng.int(9)} PORTE ${rng.pick(['GAUCHE', 'DROITE', 'FACE'])}`
+          : `${kind} ${1 + rng.int(120)}`,
+    );
   }
   if (!village && rng.chance(0.15)) {
     const outside = rng.pick(OUTSIDE);
@@ -211,9 +240,11 @@ export function addressLines(rng: Rng, civility: 'M' | 'MME', firstName: string,
   const type = rng.pick(STREET_TYPES);
   const streetName = rng.pick(STREET_NAMES);
   let street = `${number}${suffix} ${type} ${streetName}`;
-  if (street.length > LINE_MAX && STREET_ABBREVIATIONS[type]) street = `${number}${suffix} ${STREET_ABBREVIATIONS[type]} ${streetName}`;
+  if (street.length > LINE_MAX && STREET_ABBREVIATIONS[type])
+    street = `${number}${suffix} ${STREET_ABBREVIATIONS[type]} ${streetName}`;
   lines.push(fit(street));
-  if (village ? rng.chance(0.15) : rng.chance(0.02)) lines.push(!village || rng.chance(0.3) ? `BP ${1 + rng.int(400)}` : rng.pick(LOCALITIES));
+  if (village ? rng.chance(0.15) : rng.chance(0.02))
+    lines.push(!village || rng.chance(0.3) ? `BP ${1 + rng.int(400)}` : rng.pick(LOCALITIES));
   lines.push(fit(postcodeCity));
   return lines;
 }

@@ -56,8 +56,14 @@ const LAST_YEAR = 2025;
 
 function buildBirthplaces(): Birthplace[] {
   const places: Birthplace[] = [];
-  const france = (nirDept: string, pop: number, communes: number[], from = FIRST_YEAR, to = LAST_YEAR, homeDept: string | null = nirDept) =>
-    places.push({ nirDept, communes, weight: pop, from, to, abroad: false, names: 'fr', homeDept });
+  const france = (
+    nirDept: string,
+    pop: number,
+    communes: number[],
+    from = FIRST_YEAR,
+    to = LAST_YEAR,
+    homeDept: string | null = nirDept,
+  ) => places.push({ nirDept, communes, weight: pop, from, to, abroad: false, names: 'fr', homeDept });
 
   for (const [code, pop, last] of METROPOLE) france(code, pop, range(1, last));
   // Paris: arrondissements 101-120; before 1968 the Seine department also held today's 92, 93 and 94.
@@ -88,7 +94,16 @@ function buildBirthplaces(): Birthplace[] {
     places.push({ nirDept: '99', communes, weight: pct * abroadUnit, from, to, abroad: true, names, homeDept: null });
   // French Algeria: departments 91 Alger, 92 Oran, 93 Constantine, 94 Territoires du Sud until 1962.
   for (const dept of ['91', '92', '93', '94']) {
-    places.push({ nirDept: dept, communes: range(1, 300), weight: (dept === '94' ? 1 : 6) * abroadUnit, from: FIRST_YEAR, to: 1961, abroad: false, names: 'algeria-before-1962', homeDept: null });
+    places.push({
+      nirDept: dept,
+      communes: range(1, 300),
+      weight: (dept === '94' ? 1 : 6) * abroadUnit,
+      from: FIRST_YEAR,
+      to: 1961,
+      abroad: false,
+      names: 'algeria-before-1962',
+      homeDept: null,
+    });
   }
   abroad([351], 12, 'maghreb', 1962); // Algeria after independence
   abroad([350, 352], 17, 'maghreb'); // Morocco, Tunisia

@@ -3,7 +3,15 @@ import type pg from 'pg';
 import { generateBeneficiaries, type SyntheticBeneficiary } from './generator.js';
 import { nirSpace } from './nir-space.js';
 import {
-  activeOrganismes, begin, commit, copyAffiliations as copyAffiliationLines, copyBeneficiaries, lockSeed, registerNirs, rollback, seedConnection,
+  activeOrganismes,
+  begin,
+  commit,
+  copyAffiliations as copyAffiliationLines,
+  copyBeneficiaries,
+  lockSeed,
+  registerNirs,
+  rollback,
+  seedConnection,
 } from './synthetic.repository.js';
 
 export { activeOrganismes } from './synthetic.repository.js';
@@ -49,7 +57,8 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const connections = options.connections ?? DEFAULT_CONNECTIONS;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError('chunkSize must be a positive integer');
-  if (!Number.isSafeInteger(connections) || connections < 1) throw new RangeError('connections must be a positive integer');
+  if (!Number.isSafeInteger(connections) || connections < 1)
+    throw new RangeError('connections must be a positive integer');
   const clients: pg.Client[] = [];
   const connect = async () => {
     const client = await seedConnection(url);
@@ -77,7 +86,10 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
     const report = () => options.onProgress?.(streamed.reduce((a, b) => a + b, 0));
     const work = async (client: pg.Client) => {
       while (!failed && nextChunk < chunks) {
-        if (options.shouldStop?.()) { stopped = true; return; }
+        if (options.shouldStop?.()) {
+          stopped = true;
+          return;
+        }
         const chunk = nextChunk++;
         const n = Math.min(chunkSize, options.count - chunk * chunkSize);
         const rows = generateBeneficiaries(n, options.seed, offset + chunk * chunkSize, { organismes });
@@ -85,9 +97,18 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
         try {
           // Progress counts a beneficiary half done once streamed, fully once its affiliations are streamed too.
           const affiliationBatches: string[] = [];
-          const onBeneficiaries = (k: number) => { streamed[chunk] = k / 2; report(); };
-          await copyBeneficiaries(client, Readable.from(beneficiaryBatches(rows, n, affiliationBatches, onBeneficiaries)));
-          const onAffiliations = (k: number) => { streamed[chunk] = n / 2 + k / 2; report(); };
+          const onBeneficiaries = (k: number) => {
+            streamed[chunk] = k / 2;
+            report();
+          };
+          await copyBeneficiaries(
+            client,
+            Readable.from(beneficiaryBatches(rows, n, affiliationBatches, onBeneficiaries)),
+          );
+          const onAffiliations = (k: number) => {
+            streamed[chunk] = n / 2 + k / 2;
+            report();
+          };
           const copied = await copyAffiliations(client, affiliationBatches, n, onAffiliations);
           await commit(client);
           beneficiaries += n;
@@ -111,7 +132,12 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
 }
 
 /** Pulls `n` rows, yields their COPY text in batches, and keeps their affiliation lines (same batches) for the second COPY. */
-function* beneficiaryBatches(rows: Iterator<SyntheticBeneficiary>, n: number, affiliationBatches: string[], progress: (k: number) => void): Generator<string> {
+function* beneficiaryBatches(
+  rows: Iterator<SyntheticBeneficiary>,
+  n: number,
+  affiliationBatches: string[],
+  progress: (k: number) => void,
+): Generator<string> {
   let done = 0;
   while (done < n) {
     const size = Math.min(BATCH_ROWS, n - done);
@@ -131,7 +157,12 @@ function* beneficiaryBatches(rows: Iterator<SyntheticBeneficiary>, n: number, af
 }
 
 /** Streams the affiliation batches (one per BATCH_ROWS beneficiaries); returns the rows copied. */
-async function copyAffiliations(client: pg.ClientBase, batches: string[], beneficiaries: number, progress: (k: number) => void): Promise<number> {
+async function copyAffiliations(
+  client: pg.ClientBase,
+  batches: string[],
+  beneficiaries: number,
+  progress: (k: number) => void,
+): Promise<number> {
   function* withProgress(): Generator<string> {
     for (let i = 0; i < batches.length; i++) {
       yield batches[i];
@@ -155,7 +186,9 @@ function affiliationCopyLines(b: SyntheticBeneficiary): string {
 
 const COPY_SPECIAL = /[\\\t\n\r]/;
 function copyText(s: string): string {
-  return COPY_SPECIAL.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s;
+  return COPY_SPECIAL.test(s)
+    ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : s;
 }
 
 /** A PostgreSQL array literal with every element quoted. */
@@ -191,6 +224,9 @@ export function firstFreeRange(used: Uint32Array, count: number): number {
     if (u >= start + count) break;
     if (u >= start) start = u + 1;
   }
-  if (start + count > nirSpace().size) throw new RangeError(`no room left for ${count} more synthetic beneficiaries (the slot map holds ${nirSpace().size})`);
+  if (start + count > nirSpace().size)
+    throw new RangeError(
+      `no room left for ${count} more synthetic beneficiaries (the slot map holds ${nirSpace().size})`,
+    );
   return start;
 }

@@ -39,12 +39,19 @@ export function syntheticCapacity(): number {
   return nirSpace().size;
 }
 
-export function* generateBeneficiaries(count: number, seed: number, offset = 0, options: GenerateOptions = {}): Generator<SyntheticBeneficiary> {
+export function* generateBeneficiaries(
+  count: number,
+  seed: number,
+  offset = 0,
+  options: GenerateOptions = {},
+): Generator<SyntheticBeneficiary> {
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('count must be a non-negative integer');
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError('offset must be a non-negative integer');
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError('seed must be an integer from 0 to 4294967295');
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError('seed must be an integer from 0 to 4294967295');
   const space = nirSpace();
-  if (offset + count > space.size) throw new RangeError(`the generator holds ${space.size} distinct NIRs; offset + count exceeds it`);
+  if (offset + count > space.size)
+    throw new RangeError(`the generator holds ${space.size} distinct NIRs; offset + count exceeds it`);
   const picker = options.organismes?.length ? new OrganismePicker(options.organismes) : null;
   const rng = new Rng();
   for (let index = offset; index < offset + count; index++) {
@@ -65,7 +72,13 @@ export function* generateBeneficiaries(count: number, seed: number, offset = 0, 
       usageName: names.usageName,
       birthDate: isoDate(birthDay),
       birthRank,
-      addressLines: addressLines(rng, slot.male ? 'M' : 'MME', names.firstName, names.usageName ?? names.birthName, slot.place.homeDept),
+      addressLines: addressLines(
+        rng,
+        slot.male ? 'M' : 'MME',
+        names.firstName,
+        names.usageName ?? names.birthName,
+        slot.place.homeDept,
+      ),
       affiliations: picker ? affiliationsFor(rng, picker, birthDay) : [],
     };
   }

@@ -130,7 +130,8 @@ function surnameOf(rng: Rng, group: Exclude<NameGroup, 'algeria-before-1962'>): 
 export function personNames(rng: Rng, male: boolean, year: number, group: NameGroup): PersonNames {
   const g = groupFor(rng, group);
   let firstName: string;
-  if (g === 'fr' || rng.chance(year >= 1986 ? 0.35 : 0.1)) firstName = rng.pickFrequent((male ? FR_MALE : FR_FEMALE)[eraOf(year)]);
+  if (g === 'fr' || rng.chance(year >= 1986 ? 0.35 : 0.1))
+    firstName = rng.pickFrequent((male ? FR_MALE : FR_FEMALE)[eraOf(year)]);
   else firstName = rng.pickFrequent(male ? GROUPS[g].male : GROUPS[g].female);
   const birthName = surnameOf(rng, g);
   // Usage names: mostly a spouse's name taken by women; sometimes both names joined.

@@ -61,7 +61,11 @@ class Feistel {
   private readonly mask: number;
   private readonly keys: number[];
 
-  constructor(private readonly n: number, key: number, rounds = 6) {
+  constructor(
+    private readonly n: number,
+    key: number,
+    rounds = 6,
+  ) {
     let bits = Math.max(2, Math.ceil(Math.log2(n)));
     if (bits % 2) bits++;
     if (bits > 32) throw new Error('Feistel domain too large');
@@ -125,11 +129,16 @@ class NirSpace {
     const weights = new Float64Array(leaves);
     for (let s = 0; s < SEXES.length; s++) {
       const sex = SEXES[s];
-      const yearWeights = Array.from({ length: YEARS }, (_, y) => births(BIRTH_YEARS.first + y) * survival(2026 - (BIRTH_YEARS.first + y), sex.male));
+      const yearWeights = Array.from(
+        { length: YEARS },
+        (_, y) => births(BIRTH_YEARS.first + y) * survival(2026 - (BIRTH_YEARS.first + y), sex.male),
+      );
       const yearTotal = yearWeights.reduce((a, b) => a + b, 0);
       for (let y = 0; y < YEARS; y++) {
         const year = BIRTH_YEARS.first + y;
-        const placeWeights = BIRTHPLACES.map((p) => (p.from <= year && year <= p.to ? p.weight * (sex.temporary ? (p.abroad ? 9 : 0.1) : 1) : 0));
+        const placeWeights = BIRTHPLACES.map((p) =>
+          p.from <= year && year <= p.to ? p.weight * (sex.temporary ? (p.abroad ? 9 : 0.1) : 1) : 0,
+        );
         const placeTotal = placeWeights.reduce((a, b) => a + b, 0);
         for (let m = 0; m < 12; m++) {
           const base = sex.share * (yearWeights[y] / yearTotal) * (MONTH_DAYS[m] / 365.25);
@@ -141,7 +150,8 @@ class NirSpace {
     // capped and the shares hold exactly. Births abroad (one country code per leaf) set the scale: ~120 M slots.
     let scale = MAX_SLOTS;
     for (let leaf = 0; leaf < leaves; leaf++) {
-      if (weights[leaf] > 0) scale = Math.min(scale, (BIRTHPLACES[leaf % PLACES].communes.length * ORDER_MAX) / weights[leaf]);
+      if (weights[leaf] > 0)
+        scale = Math.min(scale, (BIRTHPLACES[leaf % PLACES].communes.length * ORDER_MAX) / weights[leaf]);
     }
     this.ends = new Float64Array(leaves);
     let end = 0;
@@ -165,7 +175,8 @@ class NirSpace {
 
   /** The NIR at an index (0 <= index < size). */
   slot(index: number): NirSlot {
-    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`NIR index out of range (0..${this.size - 1})`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.size)
+      throw new RangeError(`NIR index out of range (0..${this.size - 1})`);
     const s = this.feistel.forward(index);
     // first leaf whose end is past s
     let lo = 0;
@@ -186,7 +197,15 @@ class NirSpace {
     const order = Math.floor(local / place.communes.length) + 1;
     const year = BIRTH_YEARS.first + yearIdx;
     const body = `${sex.digit}${pad2(year % 100)}${pad2(month + 1)}${place.nirDept}${pad3(commune)}${pad3(order)}`;
-    return { nir: body + nirKeyFast(sex.digit, year % 100, month + 1, place.nirDept, commune, order), sexDigit: sex.digit, male: sex.male, temporary: sex.temporary, year, month: month + 1, place };
+    return {
+      nir: body + nirKeyFast(sex.digit, year % 100, month + 1, place.nirDept, commune, order),
+      sexDigit: sex.digit,
+      male: sex.male,
+      temporary: sex.temporary,
+      year,
+      month: month + 1,
+      place,
+    };
   }
 
   /** The index a NIR has in this map, or null when the map never produces it. */

@@ -17,10 +17,22 @@ export function lcg(seed: number): () => number {
   };
 }
 
-const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) =>
+  ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
 
 /** A portrait on a light plain background, `width` × `height`, colours scaled by `gain`. */
-export function portrait(width = 600, height = 800, opts: { gain?: number; offset?: number; noise?: number; background?: [number, number, number]; seed?: number; grey?: boolean } = {}): RgbImage {
+export function portrait(
+  width = 600,
+  height = 800,
+  opts: {
+    gain?: number;
+    offset?: number;
+    noise?: number;
+    background?: [number, number, number];
+    seed?: number;
+    grey?: boolean;
+  } = {},
+): RgbImage {
   const gain = opts.gain ?? 1;
   const offset = opts.offset ?? 0;
   const noise = opts.noise ?? 12;
@@ -31,8 +43,10 @@ export function portrait(width = 600, height = 800, opts: { gain?: number; offse
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let c: [number, number, number] = bg;
-      if (y > height * 0.78 || inEllipse(x, y, cx, height * 1.02, width * 0.48, height * 0.3)) c = [38, 58, 112]; // shoulders, jacket
-      else if (inEllipse(x, y, cx, height * 0.4, width * 0.22, height * 0.23)) c = [222, 178, 148]; // face
+      if (y > height * 0.78 || inEllipse(x, y, cx, height * 1.02, width * 0.48, height * 0.3))
+        c = [38, 58, 112]; // shoulders, jacket
+      else if (inEllipse(x, y, cx, height * 0.4, width * 0.22, height * 0.23))
+        c = [222, 178, 148]; // face
       else if (inEllipse(x, y, cx, height * 0.32, width * 0.25, height * 0.22)) c = [62, 42, 30]; // hair
       if (opts.grey) {
         const luma = Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
@@ -45,7 +59,6 @@ export function portrait(width = 600, height = 800, opts: { gain?: number; offse
   }
   return { data, width, height };
 }
-
 
 /** Portraits the photo checks refuse, each for one reason (to try a refusal: `npm run portrait -- --defect …`). */
 export const PORTRAIT_DEFECTS = {

@@ -24,7 +24,11 @@ export class ProgressBar {
   private lastDecile = -1;
   private done = 0;
 
-  constructor(private readonly total: number, private readonly label = 'progress', private readonly stream: ProgressStream = process.stderr) {}
+  constructor(
+    private readonly total: number,
+    private readonly label = 'progress',
+    private readonly stream: ProgressStream = process.stderr,
+  ) {}
 
   /** Starts the clock again: the work being measured begins now (set-up before it is not counted in the rate). */
   start(): void {

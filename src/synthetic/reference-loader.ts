@@ -14,7 +14,8 @@ export function referenceCsvPath(): string {
     const candidate = path.join(dir, REFERENCE_FILE);
     if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`${REFERENCE_FILE} not found above ${path.dirname(fileURLToPath(import.meta.url))}`);
+    if (parent === dir)
+      throw new Error(`${REFERENCE_FILE} not found above ${path.dirname(fileURLToPath(import.meta.url))}`);
     dir = parent;
   }
 }

@@ -35,7 +35,10 @@ export class OrganismePicker {
     }
     if (byRegime.size === 0) throw new Error('no organisme to affiliate beneficiaries to');
     const regimes = [...byRegime.keys()];
-    this.regimes = new WeightedTable(regimes.map((r) => byRegime.get(r)!), regimes.map((r) => REGIME_SHARES[r] ?? OTHER_REGIME_SHARE));
+    this.regimes = new WeightedTable(
+      regimes.map((r) => byRegime.get(r)!),
+      regimes.map((r) => REGIME_SHARES[r] ?? OTHER_REGIME_SHARE),
+    );
     this.size = byRegime.size;
   }
 

@@ -78,8 +78,12 @@ export class WeightedTable<T> {
   private readonly cumulative: Float64Array;
   readonly total: number;
 
-  constructor(readonly items: readonly T[], weights: readonly number[]) {
-    if (items.length === 0 || items.length !== weights.length) throw new Error('a weighted table needs as many weights as items, at least one');
+  constructor(
+    readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
+    if (items.length === 0 || items.length !== weights.length)
+      throw new Error('a weighted table needs as many weights as items, at least one');
     this.cumulative = new Float64Array(items.length);
     let sum = 0;
     for (let i = 0; i < weights.length; i++) {

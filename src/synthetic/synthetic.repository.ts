@@ -15,7 +15,8 @@ type ReferenceRows = NonNullable<ReturnType<typeof parseReferenceCsv>['rows']>;
 /** Serialises concurrent seed runs on one database (each must see the rows of the others before choosing its range). */
 const SEED_LOCK = 7_384_101;
 
-const BENEFICIARY_COPY = 'COPY beneficiary (id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines) FROM STDIN';
+const BENEFICIARY_COPY =
+  'COPY beneficiary (id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines) FROM STDIN';
 const AFFILIATION_COPY = 'COPY affiliation (beneficiary_id, organisme_code, valid_from, valid_to) FROM STDIN';
 
 /** A connection of the seed's own; a dropped connection also fails the pending query, which reports it. */
@@ -74,11 +75,22 @@ export async function organismeCount(client: pg.ClientBase): Promise<number> {
 export async function insertReference(client: pg.ClientBase, ref: ReferenceRows): Promise<number> {
   await client.query('BEGIN');
   try {
-    for (const r of ref.regimes) await client.query('INSERT INTO regime (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING', [r.code, r.name]);
-    for (const f of ref.funds) await client.query('INSERT INTO fund (code, regime_code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [f.code, f.regimeCode, f.name]);
+    for (const r of ref.regimes)
+      await client.query('INSERT INTO regime (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING', [
+        r.code,
+        r.name,
+      ]);
+    for (const f of ref.funds)
+      await client.query(
+        'INSERT INTO fund (code, regime_code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING',
+        [f.code, f.regimeCode, f.name],
+      );
     let added = 0;
     for (const o of ref.organismes) {
-      const res = await client.query('INSERT INTO organisme (code, fund_code, regime_code, name, city) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING', [o.code, o.fundCode, o.regimeCode, o.name, o.city]);
+      const res = await client.query(
+        'INSERT INTO organisme (code, fund_code, regime_code, name, city) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING',
+        [o.code, o.fundCode, o.regimeCode, o.name, o.city],
+      );
       added += res.rowCount ?? 0;
     }
     await client.query('COMMIT');

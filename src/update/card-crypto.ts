@@ -1,5 +1,14 @@
 import {
-  createCipheriv, createDecipheriv, createECDH, ECDH, createPrivateKey, createPublicKey, hkdfSync, randomBytes, sign, verify,
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  ECDH,
+  createPrivateKey,
+  createPublicKey,
+  hkdfSync,
+  randomBytes,
+  sign,
+  verify,
   type KeyObject,
 } from 'node:crypto';
 
@@ -43,7 +52,10 @@ export function p256PublicKey(point: Buffer): KeyObject | null {
   try {
     // From JWK coordinates rather than an SPKI document: half the cost here (OpenSSL 3's DER decoder is the slow
     // part); the point is checked on the curve either way.
-    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.toString('base64url', 1, 33), y: point.toString('base64url', 33, 65) }, format: 'jwk' });
+    key = createPublicKey({
+      key: { kty: 'EC', crv: 'P-256', x: point.toString('base64url', 1, 33), y: point.toString('base64url', 33, 65) },
+      format: 'jwk',
+    });
   } catch {
     return null;
   }
@@ -68,8 +80,17 @@ export function isP256Point(point: Buffer): boolean {
 }
 
 /** What the card signs to prove it is in the reader, for one challenge, one kiosk and what the kiosk read. */
-export function proofMessage(p: { challenge: string; serial: string; readVersion: number; writeInProgress: boolean; kioskId: string }): Buffer {
-  return Buffer.from([PROOF_LABEL, p.challenge, p.serial, String(p.readVersion), p.writeInProgress ? '1' : '0', p.kioskId].join('\n'), 'utf8');
+export function proofMessage(p: {
+  challenge: string;
+  serial: string;
+  readVersion: number;
+  writeInProgress: boolean;
+  kioskId: string;
+}): Buffer {
+  return Buffer.from(
+    [PROOF_LABEL, p.challenge, p.serial, String(p.readVersion), p.writeInProgress ? '1' : '0', p.kioskId].join('\n'),
+    'utf8',
+  );
 }
 
 /** What the card signs once it has written the records: the exchange, the card and each record@version written. */
@@ -93,10 +114,24 @@ export function verifyCardSignature(authPublic: KeyObject | Buffer, message: Buf
   }
 }
 
-export interface SealedRecord { recordType: string; version: number; nonce: string; ciphertext: string }
-export interface SealedRecords { ephemeralKey: string; records: SealedRecord[] }
+export interface SealedRecord {
+  recordType: string;
+  version: number;
+  nonce: string;
+  ciphertext: string;
+}
+export interface SealedRecords {
+  ephemeralKey: string;
+  records: SealedRecord[];
+}
 
-function recordsKey(shared: Buffer, ephemeralPublic: Buffer, cardEncPublic: Buffer, serial: string, exchangeId: string): Buffer {
+function recordsKey(
+  shared: Buffer,
+  ephemeralPublic: Buffer,
+  cardEncPublic: Buffer,
+  serial: string,
+  exchangeId: string,
+): Buffer {
   const info = Buffer.from([RECORDS_INFO, serial, exchangeId].join('\0'), 'utf8');
   return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeralPublic, cardEncPublic]), info, 32));
 }
@@ -116,8 +151,17 @@ export function sealRecords(
       const nonce = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, nonce);
       cipher.setAAD(recordAad(ctx.serial, ctx.exchangeId, r.recordType, r.version));
-      const body = Buffer.concat([cipher.update(JSON.stringify(r.content), 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      return { recordType: r.recordType, version: r.version, nonce: nonce.toString('base64'), ciphertext: body.toString('base64') };
+      const body = Buffer.concat([
+        cipher.update(JSON.stringify(r.content), 'utf8'),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return {
+        recordType: r.recordType,
+        version: r.version,
+        nonce: nonce.toString('base64'),
+        ciphertext: body.toString('base64'),
+      };
     }),
   };
 }
@@ -125,7 +169,12 @@ export function sealRecords(
 // ---- The card's side (simulator, tests) ----
 
 /** A virtual card's keys: private scalars (32 bytes) and public points (65 bytes), base64. */
-export interface CardKeys { authPrivate: string; authPublic: string; encPrivate: string; encPublic: string }
+export interface CardKeys {
+  authPrivate: string;
+  authPublic: string;
+  encPrivate: string;
+  encPublic: string;
+}
 
 /** Generates a card's two key pairs, as the chip does at personalisation. */
 export function generateCardKeys(): CardKeys {
@@ -148,7 +197,13 @@ function authPrivateKey(keys: Pick<CardKeys, 'authPrivate' | 'authPublic'>): Key
   const pub = Buffer.from(keys.authPublic, 'base64');
   const b64url = (b: Buffer) => b.toString('base64url');
   return createPrivateKey({
-    key: { kty: 'EC', crv: 'P-256', d: b64url(Buffer.from(keys.authPrivate, 'base64')), x: b64url(pub.subarray(1, 33)), y: b64url(pub.subarray(33, 65)) },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      d: b64url(Buffer.from(keys.authPrivate, 'base64')),
+      x: b64url(pub.subarray(1, 33)),
+      y: b64url(pub.subarray(33, 65)),
+    },
     format: 'jwk',
   });
 }
@@ -171,7 +226,13 @@ export function openRecord(
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(Buffer.from(keys.encPrivate, 'base64'));
     const ephemeralPublic = Buffer.from(ctx.ephemeralKey, 'base64');
-    const key = recordsKey(ecdh.computeSecret(ephemeralPublic), ephemeralPublic, Buffer.from(keys.encPublic, 'base64'), ctx.serial, ctx.exchangeId);
+    const key = recordsKey(
+      ecdh.computeSecret(ephemeralPublic),
+      ephemeralPublic,
+      Buffer.from(keys.encPublic, 'base64'),
+      ctx.serial,
+      ctx.exchangeId,
+    );
     const body = Buffer.from(record.ciphertext, 'base64');
     if (body.length < 16) return null;
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(record.nonce, 'base64'));

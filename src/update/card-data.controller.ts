@@ -4,10 +4,20 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { RECORD_TYPES } from './card-records.js';
-import { BeneficiaryUpdatesView, CardDataService, CardRecordView, CardUpdatesView, PutRecordResult, StalePageView } from './card-data.service.js';
+import {
+  BeneficiaryUpdatesView,
+  CardDataService,
+  CardRecordView,
+  CardUpdatesView,
+  PutRecordResult,
+  StalePageView,
+} from './card-data.service.js';
 import { PutCardRecordDto, StaleUpdatesQueryDto } from './dto/kiosk.dto.js';
 import {
-  BeneficiaryUpdatesView as BeneficiaryUpdatesSchema, CardRecordView as CardRecordSchema, CardUpdatesView as CardUpdatesSchema, PutRecordResultView,
+  BeneficiaryUpdatesView as BeneficiaryUpdatesSchema,
+  CardRecordView as CardRecordSchema,
+  CardUpdatesView as CardUpdatesSchema,
+  PutRecordResultView,
   StalePageView as StalePageSchema,
 } from './dto/update-views.dto.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
@@ -27,7 +37,9 @@ export class CardDataController {
   constructor(private readonly data: CardDataService) {}
 
   @Get('stale-updates')
-  @ApiOperation({ summary: 'Usable cards whose chip was not written for more than N months (a fund: its own), by serial' })
+  @ApiOperation({
+    summary: 'Usable cards whose chip was not written for more than N months (a fund: its own), by serial',
+  })
   @ApiOkResponse({ type: StalePageSchema })
   @Answers(PlatformErrors.CURSOR_INVALID)
   stale(@CurrentActor() actor: Actor, @Query() q: StaleUpdatesQueryDto): Promise<StalePageView> {
@@ -35,8 +47,12 @@ export class CardDataController {
   }
 
   @Put(':serial/data/:recordType')
-  @ApiOperation({ summary: 'Set a whole chip record; raises the target version when the content changed. identity and organisme come from the register: change the beneficiary instead' })
-  @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
+  @ApiOperation({
+    summary:
+      'Set a whole chip record; raises the target version when the content changed. identity and organisme come from the register: change the beneficiary instead',
+  })
+  @ApiParam(SERIAL_PARAM)
+  @ApiParam(TYPE_PARAM)
   @ApiBody({ type: PutCardRecordDto })
   @ApiOkResponse({ type: PutRecordResultView })
   @Answers(
@@ -46,16 +62,26 @@ export class CardDataController {
     UpdateErrors.CARD_RECORD_TYPE_UNKNOWN,
     UpdateErrors.CARD_DATA_INVALID,
   )
-  put(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string, @Body() body: Record<string, unknown>): Promise<PutRecordResult> {
+  put(
+    @CurrentActor() actor: Actor,
+    @Param('serial') serial: string,
+    @Param('recordType') recordType: string,
+    @Body() body: Record<string, unknown>,
+  ): Promise<PutRecordResult> {
     return this.data.putRecord(actor, serial, recordType, body);
   }
 
   @Get(':serial/data/:recordType')
   @ApiOperation({ summary: 'The current content of one chip record' })
-  @ApiParam(SERIAL_PARAM) @ApiParam(TYPE_PARAM)
+  @ApiParam(SERIAL_PARAM)
+  @ApiParam(TYPE_PARAM)
   @ApiOkResponse({ type: CardRecordSchema })
   @Answers(CardsErrors.CARD_NOT_FOUND, UpdateErrors.CARD_RECORD_NOT_FOUND)
-  getRecord(@CurrentActor() actor: Actor, @Param('serial') serial: string, @Param('recordType') recordType: string): Promise<CardRecordView> {
+  getRecord(
+    @CurrentActor() actor: Actor,
+    @Param('serial') serial: string,
+    @Param('recordType') recordType: string,
+  ): Promise<CardRecordView> {
     return this.data.getRecord(actor, serial, recordType);
   }
 
@@ -77,7 +103,10 @@ export class BeneficiaryCardUpdatesController {
   constructor(private readonly data: CardDataService) {}
 
   @Get(':id/card-updates')
-  @ApiOperation({ summary: 'For each card of the insured the caller manages (newest first): state, confirmed and target versions, pending records, last update' })
+  @ApiOperation({
+    summary:
+      'For each card of the insured the caller manages (newest first): state, confirmed and target versions, pending records, last update',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BeneficiaryUpdatesSchema })
   @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND)

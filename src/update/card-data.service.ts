@@ -14,7 +14,12 @@ import { UpdateErrors } from './update.errors.js';
 import { recordFromRegister, recordOrder, REGISTER_RECORD_TYPES, validateRecord } from './card-records.js';
 import { isUuid } from '../platform/validation/ids.js';
 
-export interface CardRecordView { recordType: string; version: number; updatedAt: Date; content: unknown }
+export interface CardRecordView {
+  recordType: string;
+  version: number;
+  updatedAt: Date;
+  content: unknown;
+}
 
 export interface CardUpdatesView {
   /** Null for a card ordered and not yet personalised. */
@@ -29,12 +34,30 @@ export interface CardUpdatesView {
   records: Array<{ recordType: string; version: number; updatedAt: Date }>;
 }
 
-export interface BeneficiaryUpdatesView { beneficiaryId: string; cards: CardUpdatesView[] }
+export interface BeneficiaryUpdatesView {
+  beneficiaryId: string;
+  cards: CardUpdatesView[];
+}
 
-export interface PutRecordResult { serial: string; recordType: string; changed: boolean; version: number; targetVersion: number }
+export interface PutRecordResult {
+  serial: string;
+  recordType: string;
+  changed: boolean;
+  version: number;
+  targetVersion: number;
+}
 
-export interface StaleCardView { serial: string; confirmedVersion: number; targetVersion: number; lastUpdatedAt: Date | null; personalisedAt: Date | null }
-export interface StalePageView { items: StaleCardView[]; next: string | null }
+export interface StaleCardView {
+  serial: string;
+  confirmedVersion: number;
+  targetVersion: number;
+  lastUpdatedAt: Date | null;
+  personalisedAt: Date | null;
+}
+export interface StalePageView {
+  items: StaleCardView[];
+  next: string | null;
+}
 
 /** Only funds are scoped: a fund reaches the cards of its organisme (another fund's card = CARD_NOT_FOUND). */
 const scope = tenantScope;
@@ -68,7 +91,9 @@ export class CardDataService {
     // Said first, whatever the body: the caller must go to the register, not fix the record.
     if ((REGISTER_RECORD_TYPES as readonly string[]).includes(recordType)) throw recordFromRegister(recordType);
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !('content' in body)) {
-      throw PlatformErrors.VALIDATION_FAILED([{ field: 'content', messages: ['content is required: the body is {"content": <the whole record>}'] }]);
+      throw PlatformErrors.VALIDATION_FAILED([
+        { field: 'content', messages: ['content is required: the body is {"content": <the whole record>}'] },
+      ]);
     }
     const content = validateRecord(recordType, (body as { content: unknown }).content);
     return this.tx.run(async (em) => {
@@ -80,10 +105,19 @@ export class CardDataService {
       const next = await this.records.writeRecord(em, card.id, recordType, content);
       if (next === null) {
         const version = (await this.records.recordVersion(em, card.id, recordType))!;
-        return { serial: formatSerial(canonical(serial)), recordType, changed: false, version, targetVersion: card.targetVersion };
+        return {
+          serial: formatSerial(canonical(serial)),
+          recordType,
+          changed: false,
+          version,
+          targetVersion: card.targetVersion,
+        };
       }
       await this.audit.record(em, actor, {
-        action: 'card.data_changed', entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode,
+        action: 'card.data_changed',
+        entityType: CARD_AUDIT_ENTITY,
+        entityId: card.id,
+        organismeCode: card.organismeCode,
         details: { serial: formatSerial(canonical(serial)), recordType, version: next },
       });
       return { serial: formatSerial(canonical(serial)), recordType, changed: true, version: next, targetVersion: next };
@@ -110,7 +144,10 @@ export class CardDataService {
    */
   async beneficiaryUpdates(actor: Actor, beneficiaryId: string): Promise<BeneficiaryUpdatesView> {
     const em = this.tx.manager;
-    if (!isUuid(beneficiaryId) || !(await this.records.beneficiaryVisible(em, beneficiaryId, scope(actor), this.clock.today()))) {
+    if (
+      !isUuid(beneficiaryId) ||
+      !(await this.records.beneficiaryVisible(em, beneficiaryId, scope(actor), this.clock.today()))
+    ) {
       throw beneficiaryNotFound();
     }
     const cards = await this.records.findBeneficiaryCards(em, beneficiaryId, scope(actor));
@@ -141,8 +178,11 @@ export class CardDataService {
     if (after === null) throw PlatformErrors.CURSOR_INVALID();
     const rows = await this.records.stale(this.tx.manager, scope(actor), q.months, after, limit);
     const items = rows.map((r) => ({
-      serial: formatSerial(r.serial), confirmedVersion: r.dataVersion, targetVersion: r.targetVersion,
-      lastUpdatedAt: r.dataUpdatedAt, personalisedAt: r.personalisedAt,
+      serial: formatSerial(r.serial),
+      confirmedVersion: r.dataVersion,
+      targetVersion: r.targetVersion,
+      lastUpdatedAt: r.dataUpdatedAt,
+      personalisedAt: r.personalisedAt,
     }));
     return { items, next: items.length === limit ? items[items.length - 1].serial : null };
   }

@@ -14,7 +14,15 @@ import { checkAddress } from '../register/identity.js';
  *   identity  {nir, firstName, birthName, usageName, birthDate, birthRank}
  *   organisme {code, regimeCode, caisseCode, centreCode} (the 9-digit code and its 2 + 3 + 4 parts)
  */
-export const RECORD_TYPES = ['identity', 'organisme', 'coverage', 'ald_periods', 'complementary', 'maternity', 'mentions'] as const;
+export const RECORD_TYPES = [
+  'identity',
+  'organisme',
+  'coverage',
+  'ald_periods',
+  'complementary',
+  'maternity',
+  'mentions',
+] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** Written from the register only; a fund changes the beneficiary (or the card's fund), and the card follows. */
@@ -27,7 +35,10 @@ export const MAX_LISTED_FAULTS = 50;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-interface Fault { field: string; messages: string[] }
+interface Fault {
+  field: string;
+  messages: string[];
+}
 
 /** The faults of one record, collected field by field instead of stopping at the first. */
 class Faults {
@@ -54,14 +65,20 @@ function obj(f: Faults, v: unknown, path: string, keys: string[]): Record<string
 }
 
 function date(f: Faults, v: unknown, path: string): string | undefined {
-  if (typeof v !== 'string' || !DATE.test(v) || !isRealDate(v)) return f.add(path, `${path} must be a calendar date YYYY-MM-DD`);
+  if (typeof v !== 'string' || !DATE.test(v) || !isRealDate(v))
+    return f.add(path, `${path} must be a calendar date YYYY-MM-DD`);
   return v;
 }
 
-function period(f: Faults, o: Record<string, unknown>, path: string): { from: string | undefined; to: string | null | undefined } {
+function period(
+  f: Faults,
+  o: Record<string, unknown>,
+  path: string,
+): { from: string | undefined; to: string | null | undefined } {
   const from = date(f, o.from, `${path}.from`);
   const to = o.to === null || o.to === undefined ? null : date(f, o.to, `${path}.to`);
-  if (from !== undefined && typeof to === 'string' && to < from) f.add(`${path}.to`, `${path}.to must not be before ${path}.from`);
+  if (from !== undefined && typeof to === 'string' && to < from)
+    f.add(`${path}.to`, `${path}.to must not be before ${path}.from`);
   return { from, to };
 }
 
@@ -88,20 +105,27 @@ function list(f: Faults, v: unknown, path: string, max: number): unknown[] {
 type Validator = (f: Faults, v: unknown) => unknown;
 
 const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme'>, Validator> = {
-  coverage: (f, v) => list(f, v, 'coverage', 20).map((e, i) => {
-    const p = `coverage[${i}]`;
-    const o = obj(f, e, p, ['aldDigit', 'situation']);
-    if (!o) return undefined;
-    const aldDigit = Number.isInteger(o.aldDigit) && (o.aldDigit as number) >= 0 && (o.aldDigit as number) <= 6
-      ? o.aldDigit : f.add(`${p}.aldDigit`, `${p}.aldDigit must be a whole number from 0 to 6`);
-    return { aldDigit, situation: code(f, o.situation, `${p}.situation`, /^\d{4}$/, '4 digits') };
-  }),
-  ald_periods: (f, v) => list(f, v, 'ald_periods', 30).map((e, i) => {
-    const p = `ald_periods[${i}]`;
-    const o = obj(f, e, p, ['from', 'to', 'aldCode']);
-    if (!o) return undefined;
-    return { ...period(f, o, p), aldCode: code(f, o.aldCode, `${p}.aldCode`, /^[0-9A-Z]{1,8}$/, '1 to 8 digits or capital letters') };
-  }),
+  coverage: (f, v) =>
+    list(f, v, 'coverage', 20).map((e, i) => {
+      const p = `coverage[${i}]`;
+      const o = obj(f, e, p, ['aldDigit', 'situation']);
+      if (!o) return undefined;
+      const aldDigit =
+        Number.isInteger(o.aldDigit) && (o.aldDigit as number) >= 0 && (o.aldDigit as number) <= 6
+          ? o.aldDigit
+          : f.add(`${p}.aldDigit`, `${p}.aldDigit must be a whole number from 0 to 6`);
+      return { aldDigit, situation: code(f, o.situation, `${p}.situation`, /^\d{4}$/, '4 digits') };
+    }),
+  ald_periods: (f, v) =>
+    list(f, v, 'ald_periods', 30).map((e, i) => {
+      const p = `ald_periods[${i}]`;
+      const o = obj(f, e, p, ['from', 'to', 'aldCode']);
+      if (!o) return undefined;
+      return {
+        ...period(f, o, p),
+        aldCode: code(f, o.aldCode, `${p}.aldCode`, /^[0-9A-Z]{1,8}$/, '1 to 8 digits or capital letters'),
+      };
+    }),
   complementary: (f, v) => {
     const o = obj(f, v, 'complementary', ['css', 'amc']);
     if (!o) return undefined;
@@ -113,7 +137,18 @@ const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme'>, Validato
     let amc: unknown = null;
     if (o.amc !== null && o.amc !== undefined) {
       const a = obj(f, o.amc, 'complementary.amc', ['contract', 'from', 'to']);
-      amc = a ? { contract: code(f, a.contract, 'complementary.amc.contract', /^[0-9A-Za-z-]{1,20}$/, '1 to 20 letters, digits or hyphens'), ...period(f, a, 'complementary.amc') } : undefined;
+      amc = a
+        ? {
+            contract: code(
+              f,
+              a.contract,
+              'complementary.amc.contract',
+              /^[0-9A-Za-z-]{1,20}$/,
+              '1 to 20 letters, digits or hyphens',
+            ),
+            ...period(f, a, 'complementary.amc'),
+          }
+        : undefined;
     }
     return { css, amc };
   },
@@ -124,10 +159,20 @@ const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme'>, Validato
   },
   // The optional data Vitale 2 allows (docs/domain.md): each null when not on the chip.
   mentions: (f, v) => {
-    const o = obj(f, v, 'mentions', ['organDonor', 'declaredGp', 'treatingDoctor', 'emergencyContact', 'address', 'workAccidentRegime', 'euStay']);
+    const o = obj(f, v, 'mentions', [
+      'organDonor',
+      'declaredGp',
+      'treatingDoctor',
+      'emergencyContact',
+      'address',
+      'workAccidentRegime',
+      'euStay',
+    ]);
     if (!o) return undefined;
-    const opt = <T>(k: string, read: (x: unknown) => T): T | null => (o[k] === undefined || o[k] === null ? null : read(o[k]));
-    const bool = (k: string) => opt(k, (x) => (typeof x === 'boolean' ? x : f.add(`mentions.${k}`, `mentions.${k} must be true, false or null`)));
+    const opt = <T>(k: string, read: (x: unknown) => T): T | null =>
+      o[k] === undefined || o[k] === null ? null : read(o[k]);
+    const bool = (k: string) =>
+      opt(k, (x) => (typeof x === 'boolean' ? x : f.add(`mentions.${k}`, `mentions.${k} must be true, false or null`)));
     return {
       organDonor: bool('organDonor'),
       declaredGp: bool('declaredGp'),
@@ -137,10 +182,23 @@ const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme'>, Validato
         const a = checkAddress(x);
         return a.ok ? a.value : f.add('mentions.address', `mentions.address: ${a.message}`);
       }),
-      workAccidentRegime: opt('workAccidentRegime', (x) => code(f, x, 'mentions.workAccidentRegime', /^\d{2}$/, '2 digits (a regime code)')),
+      workAccidentRegime: opt('workAccidentRegime', (x) =>
+        code(f, x, 'mentions.workAccidentRegime', /^\d{2}$/, '2 digits (a regime code)'),
+      ),
       euStay: opt('euStay', (x) => {
         const e = obj(f, x, 'mentions.euStay', ['country', 'from', 'to']);
-        return e ? { country: code(f, e.country, 'mentions.euStay.country', /^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code (2 capitals)'), ...period(f, e, 'mentions.euStay') } : undefined;
+        return e
+          ? {
+              country: code(
+                f,
+                e.country,
+                'mentions.euStay.country',
+                /^[A-Z]{2}$/,
+                'an ISO 3166 alpha-2 code (2 capitals)',
+              ),
+              ...period(f, e, 'mentions.euStay'),
+            }
+          : undefined;
       }),
     };
   },

@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { Card } from '../cards/card.entity.js';
 
 /**
@@ -97,7 +107,12 @@ export class KioskExchange {
   @Column({ type: 'text', array: true })
   records: string[];
 
-  @Column({ type: 'enum', enum: KioskExchangeStatus, enumName: 'kiosk_exchange_status', default: KioskExchangeStatus.Issued })
+  @Column({
+    type: 'enum',
+    enum: KioskExchangeStatus,
+    enumName: 'kiosk_exchange_status',
+    default: KioskExchangeStatus.Issued,
+  })
   status: KioskExchangeStatus;
 
   /** kiosk/2: the SHA-256 of the challenge whose card proof opened the exchange; null for kiosk/1. */

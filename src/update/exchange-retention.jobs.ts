@@ -17,12 +17,17 @@ const PURGE_CHUNK = 10_000;
 export class ExchangeRetentionJobs {
   private readonly logger = new Logger('update');
 
-  constructor(private readonly kiosk: KioskRepository, private readonly config: AppConfig) {}
+  constructor(
+    private readonly kiosk: KioskRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   @JobHandler(JobName.UpdatePurgeExchanges)
   async purgeExchanges(): Promise<number> {
     const retentionDays = this.config.kioskExchangeRetentionDays;
-    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) => this.kiosk.deleteFinishedExchanges(retentionDays, limit));
+    const deleted = await purgeInChunks(PURGE_CHUNK, (limit) =>
+      this.kiosk.deleteFinishedExchanges(retentionDays, limit),
+    );
     // Counts only: never an exchange, a card or a kiosk.
     if (deleted > 0) this.logger.log({ msg: 'kiosk exchanges purged', deleted, retentionDays });
     return deleted;

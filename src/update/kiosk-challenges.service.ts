@@ -12,8 +12,13 @@ const MAC_BYTES = 32;
 export const CHALLENGE_BYTES = RANDOM_BYTES + EXPIRY_BYTES + MAC_BYTES;
 const LABEL = 'vitale-kiosk/2 challenge';
 
-export interface IssuedChallenge { challenge: string; expiresAt: number; digest: Buffer }
-export type ChallengeCheck = { ok: true; digest: Buffer } | { ok: false; code: 'KIOSK_CHALLENGE_INVALID' | 'KIOSK_CHALLENGE_EXPIRED' };
+export interface IssuedChallenge {
+  challenge: string;
+  expiresAt: number;
+  digest: Buffer;
+}
+export type ChallengeCheck =
+  { ok: true; digest: Buffer } | { ok: false; code: 'KIOSK_CHALLENGE_INVALID' | 'KIOSK_CHALLENGE_EXPIRED' };
 
 /**
  * kiosk/2 challenges, stateless: a check writes nothing. A challenge is random ‖ expiry (ms since 1970, 8 bytes
@@ -53,16 +58,23 @@ export class KioskChallenges implements OnModuleInit {
   /** Whether a challenge is one of ours for this card and kiosk (else INVALID), and still valid (else EXPIRED). */
   verify(challenge: string, serial: string, kioskPartnerId: string, now = Date.now()): ChallengeCheck {
     const raw = Buffer.from(challenge, 'base64url');
-    if (raw.length !== CHALLENGE_BYTES || raw.toString('base64url') !== challenge) return { ok: false, code: 'KIOSK_CHALLENGE_INVALID' };
+    if (raw.length !== CHALLENGE_BYTES || raw.toString('base64url') !== challenge)
+      return { ok: false, code: 'KIOSK_CHALLENGE_INVALID' };
     const head = raw.subarray(0, RANDOM_BYTES + EXPIRY_BYTES);
-    if (!timingSafeEqual(raw.subarray(RANDOM_BYTES + EXPIRY_BYTES), this.mac(head, serial, kioskPartnerId))) return { ok: false, code: 'KIOSK_CHALLENGE_INVALID' };
+    if (!timingSafeEqual(raw.subarray(RANDOM_BYTES + EXPIRY_BYTES), this.mac(head, serial, kioskPartnerId)))
+      return { ok: false, code: 'KIOSK_CHALLENGE_INVALID' };
     if (Number(head.readBigUInt64BE(RANDOM_BYTES)) <= now) return { ok: false, code: 'KIOSK_CHALLENGE_EXPIRED' };
     return { ok: true, digest: digestOf(raw) };
   }
 
   private mac(head: Buffer, serial: string, kioskPartnerId: string): Buffer {
     if (!this.key) throw new Error('kiosk challenge key not loaded');
-    return createHmac('sha256', this.key).update(LABEL).update('\n').update(head).update(`\n${serial}\n${kioskPartnerId}`).digest();
+    return createHmac('sha256', this.key)
+      .update(LABEL)
+      .update('\n')
+      .update(head)
+      .update(`\n${serial}\n${kioskPartnerId}`)
+      .digest();
   }
 }
 

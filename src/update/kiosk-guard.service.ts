@@ -23,7 +23,11 @@ const SUSPEND_RETRY_MS = 5_000;
 
 export type UnprovenCause = 'challenge_expired' | 'challenge_invalid' | 'proof_invalid';
 
-interface Outstanding { issuedAt: number; expiresAt: number; digest: Buffer }
+interface Outstanding {
+  issuedAt: number;
+  expiresAt: number;
+  digest: Buffer;
+}
 interface KeyState {
   partnerId: string;
   /** Challenges answered and not yet redeemed here, by serial (the latest per card), oldest first. */
@@ -72,10 +76,16 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
     this.suspend = config.kioskUnprovenSuspend;
     this.sweepMs = Math.min(5_000, Math.max(250, (config.kioskChallengeSeconds * 1000) / 4));
     this.unprovenTotal = new Counter({
-      name: 'kiosk_unproven_cards_total', help: 'kiosk/2 cards asked about without the card\'s proof, by cause (this instance)',
-      labelNames: ['cause'], registers: [metrics.registry],
+      name: 'kiosk_unproven_cards_total',
+      help: "kiosk/2 cards asked about without the card's proof, by cause (this instance)",
+      labelNames: ['cause'],
+      registers: [metrics.registry],
     });
-    this.slowedTotal = new Counter({ name: 'kiosk_slowed_down_total', help: 'kiosk/2 requests refused 429 KIOSK_SLOWED_DOWN (this instance)', registers: [metrics.registry] });
+    this.slowedTotal = new Counter({
+      name: 'kiosk_slowed_down_total',
+      help: 'kiosk/2 requests refused 429 KIOSK_SLOWED_DOWN (this instance)',
+      registers: [metrics.registry],
+    });
   }
 
   onModuleInit(): void {
@@ -136,9 +146,13 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
    * an operator's lift on another instance voided, and suspends the keys above the threshold. Runs on a timer.
    */
   sweep(): Promise<void> {
-    this.sweeping ??= this.sweepOnce().catch((e: unknown) => {
-      this.logger.warn({ msg: 'kiosk guard sweep failed; retried at the next one', err: (e as Error).message });
-    }).finally(() => { this.sweeping = undefined; });
+    this.sweeping ??= this.sweepOnce()
+      .catch((e: unknown) => {
+        this.logger.warn({ msg: 'kiosk guard sweep failed; retried at the next one', err: (e as Error).message });
+      })
+      .finally(() => {
+        this.sweeping = undefined;
+      });
     return this.sweeping;
   }
 
@@ -157,7 +171,8 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
       try {
         redeemed = new Set<string>();
         for (let i = 0; i < expired.length; i += 1000) {
-          for (const d of await this.repo.redeemedChallenges(expired.slice(i, i + 1000).map((e) => e.o.digest))) redeemed.add(d);
+          for (const d of await this.repo.redeemedChallenges(expired.slice(i, i + 1000).map((e) => e.o.digest)))
+            redeemed.add(d);
         }
       } catch (e) {
         for (const { s, serial, o } of expired) if (!s.outstanding.has(serial)) s.outstanding.set(serial, o);
@@ -195,14 +210,35 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
     const n = this.count(s, now, true);
     if (n <= this.suspend) return false;
     const serials = [...s.unproven.keys()];
-    await this.suspensions.suspendForUnprovenCards(apiKeyId, s.partnerId, n, this.suspend, requestId, async (em, suspensionId) => {
-      // Each fund whose insured's cards were asked about is told, with counts only (never a serial).
-      const owners = await this.repo.organismesOfSerials(em, serials);
-      await this.events.append(em, ...owners.map((o) => ({
-        organismeCode: o.organismeCode, type: FundEventType.KioskKeySuspended, subjectType: 'api_key' as const, subjectId: apiKeyId,
-        data: { apiKeyId, partnerId: s.partnerId, suspensionId, reason: UNPROVEN_CARDS_REASON, yourCards: o.cards, unprovenCards: n, threshold: this.suspend },
-      })));
-    });
+    await this.suspensions.suspendForUnprovenCards(
+      apiKeyId,
+      s.partnerId,
+      n,
+      this.suspend,
+      requestId,
+      async (em, suspensionId) => {
+        // Each fund whose insured's cards were asked about is told, with counts only (never a serial).
+        const owners = await this.repo.organismesOfSerials(em, serials);
+        await this.events.append(
+          em,
+          ...owners.map((o) => ({
+            organismeCode: o.organismeCode,
+            type: FundEventType.KioskKeySuspended,
+            subjectType: 'api_key' as const,
+            subjectId: apiKeyId,
+            data: {
+              apiKeyId,
+              partnerId: s.partnerId,
+              suspensionId,
+              reason: UNPROVEN_CARDS_REASON,
+              yourCards: o.cards,
+              unprovenCards: n,
+              threshold: this.suspend,
+            },
+          })),
+        );
+      },
+    );
     return true;
   }
 
@@ -225,7 +261,14 @@ export class KioskGuard implements OnModuleInit, OnModuleDestroy {
     const id = actor.apiKeyId ?? '';
     let s = this.keys.get(id);
     if (!s) {
-      s = { partnerId: actor.partnerId ?? '', outstanding: new Map(), unproven: new Map(), nextAllowedAt: 0, prunedAt: 0, suspendCheckAt: 0 };
+      s = {
+        partnerId: actor.partnerId ?? '',
+        outstanding: new Map(),
+        unproven: new Map(),
+        nextAllowedAt: 0,
+        prunedAt: 0,
+        suspendCheckAt: 0,
+      };
       this.keys.set(id, s);
     }
     return s;

@@ -12,7 +12,14 @@ export const protocol1Required = UpdateErrors.KIOSK_PROTOCOL_1_REQUIRED;
 
 export const replacementRequired = UpdateErrors.KIOSK_CARD_REPLACEMENT_REQUIRED;
 
-const PARIS = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
+const PARIS = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** The instant a Europe/Paris calendar day (YYYY-MM-DD) ends: the next day's midnight there (UTC+1 or UTC+2). */
 export function endOfParisDay(day: string): number {

@@ -20,10 +20,15 @@ export class KioskController {
   @Post('check')
   @HttpCode(200)
   @RateLimited()
-  @ApiOperation({ summary: 'Does this chip need rewriting? nothing_to_do / update (exchange id, ordered whole records) / blocked' })
+  @ApiOperation({
+    summary: 'Does this chip need rewriting? nothing_to_do / update (exchange id, ordered whole records) / blocked',
+  })
   @ApiBody({ type: KioskCheckDto })
   @ApiExtraModels(...CHECK_ANSWER_MODELS)
-  @ApiOkResponse({ description: 'nothing_to_do, blocked or update, told apart by `action` (docs/formats/kiosk-protocol.md)', schema: CHECK_ANSWER_SCHEMA })
+  @ApiOkResponse({
+    description: 'nothing_to_do, blocked or update, told apart by `action` (docs/formats/kiosk-protocol.md)',
+    schema: CHECK_ANSWER_SCHEMA,
+  })
   // `body: unknown` keeps the global ValidationPipe out of the hot path; parseKioskCheck applies KioskCheckDto's rules.
   @Answers(
     CardsErrors.CARD_NOT_FOUND,
@@ -38,7 +43,10 @@ export class KioskController {
   @HttpCode(200)
   @RateLimited()
   @ApiOperation({ summary: 'End an exchange: the records written, or an abort; answers a signed receipt' })
-  @ApiOkResponse({ type: ConfirmAnswerView, description: 'result updated or failed, the confirmed version and the signed receipt' })
+  @ApiOkResponse({
+    type: ConfirmAnswerView,
+    description: 'result updated or failed, the confirmed version and the signed receipt',
+  })
   @Answers(
     UpdateErrors.KIOSK_EXCHANGE_NOT_FOUND,
     UpdateErrors.KIOSK_EXCHANGE_CARD_MISMATCH,

@@ -7,10 +7,21 @@ import { pgError, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { preparedQuery } from '../platform/database/prepared.js';
 import { KioskExchangeStatus } from './card-update.entity.js';
 
-export interface CheckRow { id: string; state: CardState; dataVersion: number; targetVersion: number; hasKey: boolean }
+export interface CheckRow {
+  id: string;
+  state: CardState;
+  dataVersion: number;
+  targetVersion: number;
+  hasKey: boolean;
+}
 
 /** A card as a kiosk/2 fetch needs it: its public keys (null when it has none). */
-export interface FetchCardRow { id: string; state: CardState; authPublicKey: Buffer | null; encPublicKey: Buffer | null }
+export interface FetchCardRow {
+  id: string;
+  state: CardState;
+  authPublicKey: Buffer | null;
+  encPublicKey: Buffer | null;
+}
 
 export interface IssueRow {
   state: CardState;
@@ -25,16 +36,28 @@ export interface IssueRow {
 }
 
 export interface ExchangeRow {
-  id: string; status: KioskExchangeStatus; targetVersion: number; records: string[];
+  id: string;
+  status: KioskExchangeStatus;
+  targetVersion: number;
+  records: string[];
   /** Opened by a kiosk/2 fetch (a card's proof), not a kiosk/1 check. */
   kiosk2: boolean;
 }
 /** A kiosk/2 confirm's first read (no lock): the exchange of this kiosk, its card's serial and auth key. */
 export interface ConfirmReadRow {
-  cardId: string; serial: string; status: KioskExchangeStatus; kiosk2: boolean; records: string[]; authPublicKey: Buffer | null;
+  cardId: string;
+  serial: string;
+  status: KioskExchangeStatus;
+  kiosk2: boolean;
+  records: string[];
+  authPublicKey: Buffer | null;
 }
 export interface ConfirmCardRow {
-  id: string; serial: string; state: CardState; organismeCode: string; dataVersion: number;
+  id: string;
+  serial: string;
+  state: CardState;
+  organismeCode: string;
+  dataVersion: number;
   /** The card's auth key (kiosk/2 acknowledgements), null for a card without keys. */
   authPublicKey: Buffer | null;
 }
@@ -98,18 +121,26 @@ export class KioskRepository {
    * has keys, by serial (three primary-key or unique-index probes in one statement).
    */
   async findForCheck(serial: string): Promise<CheckRow | undefined> {
-    const rows = await preparedQuery<CheckRow>(this.dataSource, 'kiosk_check_v3',
+    const rows = await preparedQuery<CheckRow>(
+      this.dataSource,
+      'kiosk_check_v3',
       `SELECT c.id, c.state, c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", k.card_id IS NOT NULL AS "hasKey"
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id LEFT JOIN card_key k ON k.card_id = c.id
-        WHERE c.serial = $1`, [serial]);
+        WHERE c.serial = $1`,
+      [serial],
+    );
     return rows[0];
   }
 
   /** A kiosk/2 fetch's read: the card and its public keys, by serial. */
   async findForFetch(serial: string): Promise<FetchCardRow | undefined> {
-    const rows = await preparedQuery<FetchCardRow>(this.dataSource, 'kiosk_fetch_card_v2',
+    const rows = await preparedQuery<FetchCardRow>(
+      this.dataSource,
+      'kiosk_fetch_card_v2',
       `SELECT c.id, c.state, k.auth_public_key AS "authPublicKey", k.enc_public_key AS "encPublicKey"
-         FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1`, [serial]);
+         FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.serial = $1`,
+      [serial],
+    );
     return rows[0];
   }
 
@@ -117,7 +148,9 @@ export class KioskRepository {
   async redeemedChallenges(digests: Buffer[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
     const rows: { d: string }[] = await this.dataSource.query(
-      `SELECT encode(challenge_digest, 'hex') AS d FROM kiosk_exchange WHERE challenge_digest = ANY ($1::bytea[])`, [digests]);
+      `SELECT encode(challenge_digest, 'hex') AS d FROM kiosk_exchange WHERE challenge_digest = ANY ($1::bytea[])`,
+      [digests],
+    );
     return new Set(rows.map((r) => r.d));
   }
 
@@ -125,11 +158,16 @@ export class KioskRepository {
    * The organismes managing these cards, with how many of them each manages (serials that match no card are left
    * out): who is told when a kiosk key is suspended for scanning cards.
    */
-  async organismesOfSerials(em: EntityManager, serials: string[]): Promise<Array<{ organismeCode: string; cards: number }>> {
+  async organismesOfSerials(
+    em: EntityManager,
+    serials: string[],
+  ): Promise<Array<{ organismeCode: string; cards: number }>> {
     const valid = serials.filter((s) => /^\d{1,12}$/.test(s));
     if (valid.length === 0) return [];
     const rows: { organisme_code: string; cards: string }[] = await em.query(
-      `SELECT organisme_code, count(*) AS cards FROM card WHERE serial = ANY ($1::bigint[]) GROUP BY organisme_code ORDER BY organisme_code`, [valid]);
+      `SELECT organisme_code, count(*) AS cards FROM card WHERE serial = ANY ($1::bigint[]) GROUP BY organisme_code ORDER BY organisme_code`,
+      [valid],
+    );
     return rows.map((r) => ({ organismeCode: r.organisme_code, cards: Number(r.cards) }));
   }
 
@@ -139,18 +177,29 @@ export class KioskRepository {
    * it sees it and supersedes it. The index is the arbiter; the retry only finishes the work.
    */
   async issueExchange(
-    cardId: string, actor: { partnerId: string; kind: string; requestId: string | null }, readVersion: number, challengeDigest: Buffer | null = null,
+    cardId: string,
+    actor: { partnerId: string; kind: string; requestId: string | null },
+    readVersion: number,
+    challengeDigest: Buffer | null = null,
   ): Promise<IssueRow | 'challenge_used' | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v3', ISSUE_SQL,
-          [cardId, actor.partnerId, readVersion, actor.kind, actor.requestId, challengeDigest]);
+        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v3', ISSUE_SQL, [
+          cardId,
+          actor.partnerId,
+          readVersion,
+          actor.kind,
+          actor.requestId,
+          challengeDigest,
+        ]);
         return rows[0];
       } catch (e) {
         const err = pgError(e);
         // The challenge already opened an exchange (a replay, or two fetches at once): the statement changed nothing.
-        if (err?.code === PG_UNIQUE_VIOLATION && err.constraint === 'kiosk_exchange_challenge_once') return 'challenge_used';
-        if (attempt >= 5 || err?.code !== PG_UNIQUE_VIOLATION || err.constraint !== 'kiosk_exchange_one_open_per_card') throw e;
+        if (err?.code === PG_UNIQUE_VIOLATION && err.constraint === 'kiosk_exchange_challenge_once')
+          return 'challenge_used';
+        if (attempt >= 5 || err?.code !== PG_UNIQUE_VIOLATION || err.constraint !== 'kiosk_exchange_one_open_per_card')
+          throw e;
       }
     }
   }
@@ -159,31 +208,57 @@ export class KioskRepository {
    * Locks an exchange of this kiosk and its card for a confirm, card first then exchange (the lock order of
    * an issue). Undefined when the exchange is unknown or another kiosk's.
    */
-  async lockForConfirm(em: EntityManager, exchangeId: string, kioskPartnerId: string): Promise<{ card: ConfirmCardRow; exchange: ExchangeRow } | undefined> {
-    const { rows: [found] } = await run<{ card_id: string }>(em,
-      `SELECT card_id FROM kiosk_exchange WHERE id = $1 AND kiosk_partner_id = $2`, [exchangeId, kioskPartnerId]);
+  async lockForConfirm(
+    em: EntityManager,
+    exchangeId: string,
+    kioskPartnerId: string,
+  ): Promise<{ card: ConfirmCardRow; exchange: ExchangeRow } | undefined> {
+    const {
+      rows: [found],
+    } = await run<{ card_id: string }>(
+      em,
+      `SELECT card_id FROM kiosk_exchange WHERE id = $1 AND kiosk_partner_id = $2`,
+      [exchangeId, kioskPartnerId],
+    );
     if (!found) return undefined;
-    const { rows: [card] } = await run<ConfirmCardRow>(em,
+    const {
+      rows: [card],
+    } = await run<ConfirmCardRow>(
+      em,
       `SELECT c.id, c.serial::text AS serial, c.state, c.organisme_code AS "organismeCode", c.data_version AS "dataVersion", k.auth_public_key AS "authPublicKey"
-         FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.id = $1 FOR UPDATE OF c`, [found.card_id]);
-    const { rows: [exchange] } = await run<ExchangeRow>(em,
-      `SELECT id, status, target_version AS "targetVersion", records, challenge_digest IS NOT NULL AS kiosk2 FROM kiosk_exchange WHERE id = $1 FOR UPDATE`, [exchangeId]);
+         FROM card c LEFT JOIN card_key k ON k.card_id = c.id WHERE c.id = $1 FOR UPDATE OF c`,
+      [found.card_id],
+    );
+    const {
+      rows: [exchange],
+    } = await run<ExchangeRow>(
+      em,
+      `SELECT id, status, target_version AS "targetVersion", records, challenge_digest IS NOT NULL AS kiosk2 FROM kiosk_exchange WHERE id = $1 FOR UPDATE`,
+      [exchangeId],
+    );
     // Purged (retention) between the two reads: as unknown.
     return card && exchange ? { card, exchange } : undefined;
   }
 
   /** A kiosk/2 confirm's first read, no lock (prepared: the exchange path is a kiosk fleet's). */
   async findForConfirm(exchangeId: string, kioskPartnerId: string): Promise<ConfirmReadRow | undefined> {
-    const rows = await preparedQuery<ConfirmReadRow>(this.dataSource, 'kiosk2_confirm_read_v2',
+    const rows = await preparedQuery<ConfirmReadRow>(
+      this.dataSource,
+      'kiosk2_confirm_read_v2',
       `SELECT x.card_id AS "cardId", c.serial::text AS serial, x.status, x.challenge_digest IS NOT NULL AS kiosk2, x.records, k.auth_public_key AS "authPublicKey"
          FROM kiosk_exchange x JOIN card c ON c.id = x.card_id LEFT JOIN card_key k ON k.card_id = c.id
-        WHERE x.id = $1 AND x.kiosk_partner_id = $2`, [exchangeId, kioskPartnerId]);
+        WHERE x.id = $1 AND x.kiosk_partner_id = $2`,
+      [exchangeId, kioskPartnerId],
+    );
     return rows[0];
   }
 
   async markFailed(em: EntityManager, exchangeId: string, commandMayHaveReachedCard: boolean): Promise<void> {
-    await run(em, `UPDATE kiosk_exchange SET status = 'failed', finished_at = now(), command_may_have_reached_card = $2 WHERE id = $1`,
-      [exchangeId, commandMayHaveReachedCard]);
+    await run(
+      em,
+      `UPDATE kiosk_exchange SET status = 'failed', finished_at = now(), command_may_have_reached_card = $2 WHERE id = $1`,
+      [exchangeId, commandMayHaveReachedCard],
+    );
   }
 
   /**
@@ -201,12 +276,14 @@ export class KioskRepository {
    * whatever its age. The card's last update date is on card_update_state, which this does not touch.
    */
   async deleteFinishedExchanges(retentionDays: number, limit: number): Promise<number> {
-    const { count } = await run(this.dataSource.manager,
+    const { count } = await run(
+      this.dataSource.manager,
       `DELETE FROM kiosk_exchange
         WHERE id IN (SELECT id FROM kiosk_exchange
                       WHERE status <> 'issued' AND finished_at < now() - make_interval(days => $1::int)
                       LIMIT $2::int)`,
-      [retentionDays, limit]);
+      [retentionDays, limit],
+    );
     return count;
   }
 }

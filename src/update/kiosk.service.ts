@@ -18,12 +18,30 @@ import { KioskExchangeStatus } from './card-update.entity.js';
 
 export const KIOSK_PROTOCOL = 'kiosk/1';
 
-export interface RecordToWrite { recordType: string; version: number; content: unknown }
+export interface RecordToWrite {
+  recordType: string;
+  version: number;
+  content: unknown;
+}
 
 export type CheckAnswer =
-  | { protocol: typeof KIOSK_PROTOCOL; action: 'nothing_to_do'; serial: string; version: number; receipt: SignedReceipt }
+  | {
+      protocol: typeof KIOSK_PROTOCOL;
+      action: 'nothing_to_do';
+      serial: string;
+      version: number;
+      receipt: SignedReceipt;
+    }
   | { protocol: typeof KIOSK_PROTOCOL; action: 'blocked'; serial: string; state: CardState; receipt: SignedReceipt }
-  | { protocol: typeof KIOSK_PROTOCOL; action: 'update'; serial: string; exchangeId: string; fromVersion: number; targetVersion: number; records: RecordToWrite[] };
+  | {
+      protocol: typeof KIOSK_PROTOCOL;
+      action: 'update';
+      serial: string;
+      exchangeId: string;
+      fromVersion: number;
+      targetVersion: number;
+      records: RecordToWrite[];
+    };
 
 export interface ConfirmAnswer {
   protocol: typeof KIOSK_PROTOCOL;
@@ -74,10 +92,15 @@ export class KioskService {
     if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.dataVersion);
     // An interrupted write leaves the chip untrustworthy whatever version it reads: everything is sent again.
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
-    if (card.targetVersion <= Math.min(card.dataVersion, readVersion)) return this.nothingToDo(actor, shown, card.dataVersion);
+    if (card.targetVersion <= Math.min(card.dataVersion, readVersion))
+      return this.nothingToDo(actor, shown, card.dataVersion);
     // Something is pending: issue an exchange (one statement, under the card's row lock; it re-reads the card).
     // The records go to the kiosk: the same statement audits the disclosure (card.data_sent).
-    const issued = await this.repo.issueExchange(card.id, { partnerId: actor.partnerId ?? '', kind: actor.kind, requestId: actor.requestId }, readVersion);
+    const issued = await this.repo.issueExchange(
+      card.id,
+      { partnerId: actor.partnerId ?? '', kind: actor.kind, requestId: actor.requestId },
+      readVersion,
+    );
     if (!issued || issued === 'challenge_used') throw cardNotFound();
     // Keys arrived since the read (the statement checked again under the card's lock and issued nothing).
     if (issued.hasKey) throw protocol2Required();
@@ -85,8 +108,13 @@ export class KioskService {
     if (!issued.exchangeId || !issued.records) return this.nothingToDo(actor, shown, issued.dataVersion);
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
     return {
-      protocol: KIOSK_PROTOCOL, action: 'update', serial: shown, exchangeId: issued.exchangeId, fromVersion: issued.base,
-      targetVersion: issued.targetVersion, records,
+      protocol: KIOSK_PROTOCOL,
+      action: 'update',
+      serial: shown,
+      exchangeId: issued.exchangeId,
+      fromVersion: issued.base,
+      targetVersion: issued.targetVersion,
+      records,
     };
   }
 
@@ -121,32 +149,71 @@ export class KioskService {
 
       const written = new Set(dto.writtenRecords ?? []);
       // In write order, as the check answered them (the exchange row keeps them in no particular order).
-      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r)))
-        .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
+      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !written.has(r))).sort(
+        (a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]),
+      );
       const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode };
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);
-        await this.audit.record(em, actor, { ...audit, action: 'card.data_write_failed', details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing } });
-        return { protocol: KIOSK_PROTOCOL, result: 'failed', serial: shown, version: card.dataVersion, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.dataVersion, ex.id) };
+        await this.audit.record(em, actor, {
+          ...audit,
+          action: 'card.data_write_failed',
+          details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing },
+        });
+        return {
+          protocol: KIOSK_PROTOCOL,
+          result: 'failed',
+          serial: shown,
+          version: card.dataVersion,
+          missingRecords: missing,
+          receipt: await this.receipt(actor, shown, 'failed', card.dataVersion, ex.id),
+        };
       }
       const version = await this.cards.confirmKioskUpdateIn(em, card.id, ex.targetVersion);
       await this.repo.markConfirmed(em, ex.id, card.id);
       await this.audit.record(em, actor, {
-        ...audit, action: 'card.data_written', details: { serial: shown, exchangeId: ex.id, from: card.dataVersion, to: version, records: ex.records },
+        ...audit,
+        action: 'card.data_written',
+        details: { serial: shown, exchangeId: ex.id, from: card.dataVersion, to: version, records: ex.records },
       });
-      return { protocol: KIOSK_PROTOCOL, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, ex.id) };
+      return {
+        protocol: KIOSK_PROTOCOL,
+        result: 'updated',
+        serial: shown,
+        version,
+        missingRecords: [],
+        receipt: await this.receipt(actor, shown, 'updated', version, ex.id),
+      };
     });
   }
 
   private async blocked(actor: Actor, serial: string, state: CardState, version: number): Promise<CheckAnswer> {
-    return { protocol: KIOSK_PROTOCOL, action: 'blocked', serial, state, receipt: await this.receipt(actor, serial, 'blocked', version) };
+    return {
+      protocol: KIOSK_PROTOCOL,
+      action: 'blocked',
+      serial,
+      state,
+      receipt: await this.receipt(actor, serial, 'blocked', version),
+    };
   }
 
   private async nothingToDo(actor: Actor, serial: string, version: number): Promise<CheckAnswer> {
-    return { protocol: KIOSK_PROTOCOL, action: 'nothing_to_do', serial, version, receipt: await this.receipt(actor, serial, 'nothing_to_do', version) };
+    return {
+      protocol: KIOSK_PROTOCOL,
+      action: 'nothing_to_do',
+      serial,
+      version,
+      receipt: await this.receipt(actor, serial, 'nothing_to_do', version),
+    };
   }
 
-  private receipt(actor: Actor, serial: string, result: 'updated' | 'nothing_to_do' | 'blocked' | 'failed', version: number, exchangeId?: string): Promise<SignedReceipt> {
+  private receipt(
+    actor: Actor,
+    serial: string,
+    result: 'updated' | 'nothing_to_do' | 'blocked' | 'failed',
+    version: number,
+    exchangeId?: string,
+  ): Promise<SignedReceipt> {
     return signReceipt(this.signing, { exchangeId, serial, result, version, kioskPartnerId: actor.partnerId ?? '' });
   }
 }

@@ -5,7 +5,13 @@ import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor, RateLimited } from '../platform/auth/auth.decorators.js';
 import { KioskCheckDto, parseKioskCheck } from './dto/kiosk.dto.js';
 import { Kiosk2ConfirmDto, KioskFetchDto, parseKiosk2Confirm, parseKioskFetch } from './dto/kiosk2.dto.js';
-import { CHECK2_ANSWER_MODELS, CHECK2_ANSWER_SCHEMA, Confirm2AnswerView, FETCH_ANSWER_MODELS, FETCH_ANSWER_SCHEMA } from './dto/kiosk2-views.dto.js';
+import {
+  CHECK2_ANSWER_MODELS,
+  CHECK2_ANSWER_SCHEMA,
+  Confirm2AnswerView,
+  FETCH_ANSWER_MODELS,
+  FETCH_ANSWER_SCHEMA,
+} from './dto/kiosk2-views.dto.js';
 import { Check2Answer, Confirm2Answer, FetchAnswer, Kiosk2Service } from './kiosk2.service.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
 import { CardsErrors } from '../cards/cards.errors.js';
@@ -25,7 +31,10 @@ export class Kiosk2Controller {
   @Post('check')
   @HttpCode(200)
   @RateLimited()
-  @ApiOperation({ summary: 'Does this chip need rewriting? nothing_to_do / blocked (signed receipts) / update_available (a challenge for the card, nothing else)' })
+  @ApiOperation({
+    summary:
+      'Does this chip need rewriting? nothing_to_do / blocked (signed receipts) / update_available (a challenge for the card, nothing else)',
+  })
   @ApiBody({ type: KioskCheckDto })
   @ApiExtraModels(...CHECK2_ANSWER_MODELS)
   @ApiOkResponse({ description: 'Told apart by `action`', schema: CHECK2_ANSWER_SCHEMA })
@@ -42,10 +51,15 @@ export class Kiosk2Controller {
   @Post('fetch')
   @HttpCode(200)
   @RateLimited()
-  @ApiOperation({ summary: 'With the card\'s signed proof of presence: open the exchange; the records come sealed to the card' })
+  @ApiOperation({
+    summary: "With the card's signed proof of presence: open the exchange; the records come sealed to the card",
+  })
   @ApiBody({ type: KioskFetchDto })
   @ApiExtraModels(...FETCH_ANSWER_MODELS)
-  @ApiOkResponse({ description: 'update (sealed records), or nothing_to_do / blocked with a receipt; told apart by `action`', schema: FETCH_ANSWER_SCHEMA })
+  @ApiOkResponse({
+    description: 'update (sealed records), or nothing_to_do / blocked with a receipt; told apart by `action`',
+    schema: FETCH_ANSWER_SCHEMA,
+  })
   @Answers(
     CardsErrors.CARD_NOT_FOUND,
     UpdateErrors.KIOSK_CHALLENGE_INVALID,
@@ -64,9 +78,15 @@ export class Kiosk2Controller {
   @Post('confirm')
   @HttpCode(200)
   @RateLimited()
-  @ApiOperation({ summary: 'End an exchange: the card\'s acknowledgement of the records written, or an abort; answers a signed receipt' })
+  @ApiOperation({
+    summary:
+      "End an exchange: the card's acknowledgement of the records written, or an abort; answers a signed receipt",
+  })
   @ApiBody({ type: Kiosk2ConfirmDto })
-  @ApiOkResponse({ type: Confirm2AnswerView, description: 'result updated or failed, the confirmed version and the signed receipt' })
+  @ApiOkResponse({
+    type: Confirm2AnswerView,
+    description: 'result updated or failed, the confirmed version and the signed receipt',
+  })
   @Answers(
     UpdateErrors.KIOSK_EXCHANGE_NOT_FOUND,
     UpdateErrors.KIOSK_EXCHANGE_CARD_MISMATCH,

@@ -33,7 +33,16 @@ export type Check2Answer =
   | { protocol: P; action: 'update_available'; serial: string; challenge: string; expiresAt: string; kioskId: string };
 
 export type FetchAnswer =
-  | { protocol: P; action: 'update'; serial: string; exchangeId: string; fromVersion: number; targetVersion: number; ephemeralKey: string; records: SealedRecord[] }
+  | {
+      protocol: P;
+      action: 'update';
+      serial: string;
+      exchangeId: string;
+      fromVersion: number;
+      targetVersion: number;
+      ephemeralKey: string;
+      records: SealedRecord[];
+    }
   | NothingToDo
   | Blocked;
 
@@ -94,11 +103,19 @@ export class Kiosk2Service {
     if (!card.hasKey) throw this.keyless();
     if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.dataVersion, false);
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
-    if (card.targetVersion <= Math.min(card.dataVersion, readVersion)) return this.nothingToDo(actor, shown, card.dataVersion, false);
+    if (card.targetVersion <= Math.min(card.dataVersion, readVersion))
+      return this.nothingToDo(actor, shown, card.dataVersion, false);
     const kioskId = actor.partnerId ?? '';
     const c = this.challenges.issue(shown, kioskId);
     this.guard.challengeIssued(actor, serial, c);
-    return { protocol: KIOSK_PROTOCOL_2, action: 'update_available', serial: shown, challenge: c.challenge, expiresAt: new Date(c.expiresAt).toISOString(), kioskId };
+    return {
+      protocol: KIOSK_PROTOCOL_2,
+      action: 'update_available',
+      serial: shown,
+      challenge: c.challenge,
+      expiresAt: new Date(c.expiresAt).toISOString(),
+      kioskId,
+    };
   }
 
   /**
@@ -120,14 +137,25 @@ export class Kiosk2Service {
     const card = await this.repo.findForFetch(serial);
     if (!card) throw cardNotFound();
     if (!card.authPublicKey || !card.encPublicKey) throw this.keyless();
-    const signed = proofMessage({ challenge: dto.challenge, serial: shown, readVersion: dto.readVersion, writeInProgress: dto.writeInProgress, kioskId });
+    const signed = proofMessage({
+      challenge: dto.challenge,
+      serial: shown,
+      readVersion: dto.readVersion,
+      writeInProgress: dto.writeInProgress,
+      kioskId,
+    });
     if (!verifyCardSignature(card.authPublicKey, signed, Buffer.from(dto.proof, 'base64'))) {
       await this.guard.refused(actor, serial, 'proof_invalid');
       throw proofInvalid();
     }
     // As kiosk/1: an interrupted write makes the chip untrustworthy whatever it reads; everything is sent again.
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
-    const issued = await this.repo.issueExchange(card.id, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, readVersion, challenge.digest);
+    const issued = await this.repo.issueExchange(
+      card.id,
+      { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId },
+      readVersion,
+      challenge.digest,
+    );
     if (issued === 'challenge_used') {
       await this.guard.refused(actor, serial, 'challenge_invalid');
       throw challengeUsed();
@@ -140,8 +168,14 @@ export class Kiosk2Service {
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
     const sealed = sealRecords(card.encPublicKey, { serial: shown, exchangeId: issued.exchangeId }, records);
     return {
-      protocol: KIOSK_PROTOCOL_2, action: 'update', serial: shown, exchangeId: issued.exchangeId, fromVersion: issued.base,
-      targetVersion: issued.targetVersion, ephemeralKey: sealed.ephemeralKey, records: sealed.records,
+      protocol: KIOSK_PROTOCOL_2,
+      action: 'update',
+      serial: shown,
+      exchangeId: issued.exchangeId,
+      fromVersion: issued.base,
+      targetVersion: issued.targetVersion,
+      ephemeralKey: sealed.ephemeralKey,
+      records: sealed.records,
     };
   }
 
@@ -175,27 +209,63 @@ export class Kiosk2Service {
       const written = dto.writtenRecords ?? [];
       if (!dto.aborted) {
         const ack = ackMessage({ exchangeId: ex.id, serial: shown, writtenRecords: written });
-        if (!card.authPublicKey || !verifyCardSignature(card.authPublicKey, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) throw ackInvalid();
+        if (
+          !card.authPublicKey ||
+          !verifyCardSignature(card.authPublicKey, ack, Buffer.from(dto.cardAck ?? '', 'base64'))
+        )
+          throw ackInvalid();
       }
       const done = new Set(written);
-      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !done.has(r)))
-        .sort((a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]));
+      const missing = (dto.aborted ? ex.records : ex.records.filter((r) => !done.has(r))).sort(
+        (a, b) => recordOrder(a.split('@')[0]) - recordOrder(b.split('@')[0]),
+      );
       const audit = { entityType: CARD_AUDIT_ENTITY, entityId: card.id, organismeCode: card.organismeCode };
       if (missing.length > 0) {
         await this.repo.markFailed(em, ex.id, dto.aborted ? (dto.commandMayHaveReachedCard ?? true) : true);
         await this.audit.record(em, actor, {
-          ...audit, action: 'card.data_write_failed',
-          details: { serial: shown, exchangeId: ex.id, aborted: !!dto.aborted, missing, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: !dto.aborted },
+          ...audit,
+          action: 'card.data_write_failed',
+          details: {
+            serial: shown,
+            exchangeId: ex.id,
+            aborted: !!dto.aborted,
+            missing,
+            protocol: KIOSK_PROTOCOL_2,
+            cardAcknowledged: !dto.aborted,
+          },
         });
-        return { protocol: KIOSK_PROTOCOL_2, result: 'failed', serial: shown, version: card.dataVersion, missingRecords: missing, receipt: await this.receipt(actor, shown, 'failed', card.dataVersion, true, ex.id) };
+        return {
+          protocol: KIOSK_PROTOCOL_2,
+          result: 'failed',
+          serial: shown,
+          version: card.dataVersion,
+          missingRecords: missing,
+          receipt: await this.receipt(actor, shown, 'failed', card.dataVersion, true, ex.id),
+        };
       }
       const version = await this.cards.confirmKioskUpdateIn(em, card.id, ex.targetVersion);
       await this.repo.markConfirmed(em, ex.id, card.id);
       await this.audit.record(em, actor, {
-        ...audit, action: 'card.data_written',
-        details: { serial: shown, exchangeId: ex.id, from: card.dataVersion, to: version, records: ex.records, protocol: KIOSK_PROTOCOL_2, cardAcknowledged: true },
+        ...audit,
+        action: 'card.data_written',
+        details: {
+          serial: shown,
+          exchangeId: ex.id,
+          from: card.dataVersion,
+          to: version,
+          records: ex.records,
+          protocol: KIOSK_PROTOCOL_2,
+          cardAcknowledged: true,
+        },
       });
-      return { protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version, missingRecords: [], receipt: await this.receipt(actor, shown, 'updated', version, true, ex.id) };
+      return {
+        protocol: KIOSK_PROTOCOL_2,
+        result: 'updated',
+        serial: shown,
+        version,
+        missingRecords: [],
+        receipt: await this.receipt(actor, shown, 'updated', version, true, ex.id),
+      };
     });
   }
 
@@ -206,20 +276,35 @@ export class Kiosk2Service {
    * finished, records missing, a signature that does not verify, a race lost) returns undefined, and the
    * transactional path below answers it, re-reading everything under the card's lock: its answers are unchanged.
    */
-  private async confirmAcknowledged(actor: Actor, dto: Kiosk2Confirm, serial: string): Promise<Confirm2Answer | undefined> {
+  private async confirmAcknowledged(
+    actor: Actor,
+    dto: Kiosk2Confirm,
+    serial: string,
+  ): Promise<Confirm2Answer | undefined> {
     const kioskId = actor.partnerId ?? '';
     const ex = await this.repo.findForConfirm(dto.exchangeId, kioskId);
-    if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.authPublicKey) return undefined;
+    if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.authPublicKey)
+      return undefined;
     const written = dto.writtenRecords ?? [];
     const acknowledged = new Set(written);
     if (!ex.records.every((r) => acknowledged.has(r))) return undefined;
     const shown = formatSerial(serial);
     const ack = ackMessage({ exchangeId: dto.exchangeId, serial: shown, writtenRecords: written });
     if (!verifyCardSignature(ex.authPublicKey, ack, Buffer.from(dto.cardAck ?? '', 'base64'))) return undefined;
-    const done = await this.cards.confirmAcknowledgedKioskUpdate(dto.exchangeId, ex.cardId, written, { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId }, shown);
+    const done = await this.cards.confirmAcknowledgedKioskUpdate(
+      dto.exchangeId,
+      ex.cardId,
+      written,
+      { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId },
+      shown,
+    );
     if (!done) return undefined;
     return {
-      protocol: KIOSK_PROTOCOL_2, result: 'updated', serial: shown, version: done.version, missingRecords: [],
+      protocol: KIOSK_PROTOCOL_2,
+      result: 'updated',
+      serial: shown,
+      version: done.version,
+      missingRecords: [],
       receipt: await this.receipt(actor, shown, 'updated', done.version, true, dto.exchangeId),
     };
   }
@@ -229,15 +314,47 @@ export class Kiosk2Service {
     return Date.now() < this.v1EndsAt ? protocol1Required(this.v1Until) : replacementRequired(this.v1Until);
   }
 
-  private async blocked(actor: Actor, serial: string, state: CardState, version: number, proven: boolean): Promise<Blocked> {
-    return { protocol: KIOSK_PROTOCOL_2, action: 'blocked', serial, state, receipt: await this.receipt(actor, serial, 'blocked', version, proven) };
+  private async blocked(
+    actor: Actor,
+    serial: string,
+    state: CardState,
+    version: number,
+    proven: boolean,
+  ): Promise<Blocked> {
+    return {
+      protocol: KIOSK_PROTOCOL_2,
+      action: 'blocked',
+      serial,
+      state,
+      receipt: await this.receipt(actor, serial, 'blocked', version, proven),
+    };
   }
 
   private async nothingToDo(actor: Actor, serial: string, version: number, proven: boolean): Promise<NothingToDo> {
-    return { protocol: KIOSK_PROTOCOL_2, action: 'nothing_to_do', serial, version, receipt: await this.receipt(actor, serial, 'nothing_to_do', version, proven) };
+    return {
+      protocol: KIOSK_PROTOCOL_2,
+      action: 'nothing_to_do',
+      serial,
+      version,
+      receipt: await this.receipt(actor, serial, 'nothing_to_do', version, proven),
+    };
   }
 
-  private receipt(actor: Actor, serial: string, result: ReceiptResult, version: number, cardPresenceProven: boolean, exchangeId?: string): Promise<SignedReceipt> {
-    return signReceipt(this.signing, { exchangeId, serial, result, version, kioskPartnerId: actor.partnerId ?? '', cardPresenceProven });
+  private receipt(
+    actor: Actor,
+    serial: string,
+    result: ReceiptResult,
+    version: number,
+    cardPresenceProven: boolean,
+    exchangeId?: string,
+  ): Promise<SignedReceipt> {
+    return signReceipt(this.signing, {
+      exchangeId,
+      serial,
+      result,
+      version,
+      kioskPartnerId: actor.partnerId ?? '',
+      cardPresenceProven,
+    });
   }
 }

@@ -3,7 +3,14 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
-import { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
+import {
+  ApplyDueView,
+  CreateMutationDto,
+  MutationStatsView,
+  MutationView,
+  NirChangeDto,
+  NirChangeView,
+} from './dto/mutation.dto.js';
 import { JobName } from '../platform/jobs/job-catalogue.js';
 import { JobsService } from '../platform/jobs/jobs.service.js';
 import { MutationsService } from './mutations.service.js';
@@ -19,11 +26,16 @@ export const APPLY_DUE_CHUNKS_PER_CALL = 5;
 @ApiTags('mutations')
 @Controller('v1')
 export class MutationsController {
-  constructor(private readonly mutations: MutationsService, private readonly jobs: JobsService) {}
+  constructor(
+    private readonly mutations: MutationsService,
+    private readonly jobs: JobsService,
+  ) {}
 
   @Post('beneficiaries/:id/mutations')
   @Allow(PartnerKind.Fund, PartnerKind.Operator)
-  @ApiOperation({ summary: 'Change of fund by the outgoing fund (or an operator): the insured\'s cards keep their serial' })
+  @ApiOperation({
+    summary: "Change of fund by the outgoing fund (or an operator): the insured's cards keep their serial",
+  })
   @ApiCreatedResponse({ type: MutationView })
   @Answers(
     RegisterErrors.BENEFICIARY_NOT_FOUND,
@@ -40,7 +52,10 @@ export class MutationsController {
 
   @Post('beneficiaries/:id/nir-change')
   @Allow(PartnerKind.Fund, PartnerKind.Operator)
-  @ApiOperation({ summary: 'Change the NIR (temporary to definitive, or a correction) keeping the card; its identity record is rewritten' })
+  @ApiOperation({
+    summary:
+      'Change the NIR (temporary to definitive, or a correction) keeping the card; its identity record is rewritten',
+  })
   @ApiCreatedResponse({ type: NirChangeView })
   @Answers(
     RegisterErrors.BENEFICIARY_NOT_FOUND,
@@ -60,7 +75,10 @@ export class MutationsController {
   @Post('mutations/apply-due')
   @HttpCode(200)
   @Allow(PartnerKind.Operator)
-  @ApiOperation({ summary: 'Apply now the mutations whose effective date has come (the hourly job does it anyway); past a few chunks the job carries on' })
+  @ApiOperation({
+    summary:
+      'Apply now the mutations whose effective date has come (the hourly job does it anyway); past a few chunks the job carries on',
+  })
   @ApiOkResponse({ type: ApplyDueView })
   async applyDue(@CurrentActor() actor: Actor): Promise<ApplyDueView> {
     // An HTTP call stays short: a regime transfer may have a million mutations due on one day.

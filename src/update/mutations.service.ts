@@ -14,14 +14,19 @@ import { RegimesErrors } from '../regimes/regimes.errors.js';
 import { UpdateErrors } from './update.errors.js';
 import { BeneficiariesService, BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
-import type { ApplyDueView, CreateMutationDto, MutationStatsView, MutationView, NirChangeDto, NirChangeView } from './dto/mutation.dto.js';
+import type {
+  ApplyDueView,
+  CreateMutationDto,
+  MutationStatsView,
+  MutationView,
+  NirChangeDto,
+  NirChangeView,
+} from './dto/mutation.dto.js';
 import { validateNir } from '../register/nir.js';
 import { CardMutationKind } from './mutation.entity.js';
 import { MutationRow, MutationsRepository } from './mutations.repository.js';
 import { RegimeTransfersRepository } from './regime-transfers.repository.js';
 import { isUuid, isRealDate } from '../platform/validation/ids.js';
-
-
 
 /**
  * Mutations that keep the card (issue #6 §2): a change of fund ends the current affiliation and opens the new one;
@@ -65,30 +70,53 @@ export class MutationsService {
       await this.applyMany(em, systemActor(actor.requestId), await this.repo.lockDue(em, today, beneficiaryId));
       const from = current.organismeCode;
       if (dto.toOrganismeCode === from) throw UpdateErrors.MUTATION_SAME_ORGANISME('toOrganismeCode');
-      if (!(await this.repo.organismeExists(em, dto.toOrganismeCode))) throw RegimesErrors.ORGANISME_UNKNOWN({ field: 'toOrganismeCode' });
+      if (!(await this.repo.organismeExists(em, dto.toOrganismeCode)))
+        throw RegimesErrors.ORGANISME_UNKNOWN({ field: 'toOrganismeCode' });
       if (dto.effectiveDate < today || dto.effectiveDate <= current.validFrom) {
         throw UpdateErrors.MUTATION_DATE_INVALID({ today, currentFrom: current.validFrom });
       }
       if (current.validTo !== null || (await this.repo.hasPending(em, beneficiaryId))) {
         throw UpdateErrors.MUTATION_PENDING();
       }
-      await this.beneficiaries.moveAffiliationsIn(em, [{ affiliationId: current.id, beneficiaryId }], dto.toOrganismeCode, dto.effectiveDate);
+      await this.beneficiaries.moveAffiliationsIn(
+        em,
+        [{ affiliationId: current.id, beneficiaryId }],
+        dto.toOrganismeCode,
+        dto.effectiveDate,
+      );
       const cards = await this.cards.lockMovableIn(em, [beneficiaryId], from);
       const rows: MutationRow[] = [];
       for (const card of cards.length ? cards : [null]) {
         const row = await this.repo.insert(em, {
-          beneficiaryId, cardId: card?.id ?? null, from, to: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, kind: CardMutationKind.FundChange,
+          beneficiaryId,
+          cardId: card?.id ?? null,
+          from,
+          to: dto.toOrganismeCode,
+          effectiveDate: dto.effectiveDate,
+          kind: CardMutationKind.FundChange,
         });
         rows.push({ ...row, serial: card?.serial ?? null });
       }
       await this.audit.record(em, actor, {
-        action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: from,
-        details: { fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, cardIds: cards.map((c) => c.id) },
+        action: 'beneficiary.mutation_recorded',
+        entityType: BENEFICIARY_ENTITY,
+        entityId: beneficiaryId,
+        organismeCode: from,
+        details: {
+          fromOrganisme: from,
+          toOrganisme: dto.toOrganismeCode,
+          effectiveDate: dto.effectiveDate,
+          cardIds: cards.map((c) => c.id),
+        },
       });
       const applied = dto.effectiveDate <= today;
       if (applied) await this.applyMany(em, actor, rows);
       return {
-        beneficiaryId, fromOrganisme: from, toOrganisme: dto.toOrganismeCode, effectiveDate: dto.effectiveDate, applied,
+        beneficiaryId,
+        fromOrganisme: from,
+        toOrganisme: dto.toOrganismeCode,
+        effectiveDate: dto.effectiveDate,
+        applied,
         cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
       };
     });
@@ -99,7 +127,11 @@ export class MutationsService {
    * of `applyChunkSize`, each its own transaction (a regime transfer moves millions of cards on one date): a run
    * stopped midway keeps the chunks done, and the next run carries on.
    */
-  async applyDue(day: string = this.clock.today(), actor: Actor = systemActor(), maxChunks = Infinity): Promise<ApplyDueView> {
+  async applyDue(
+    day: string = this.clock.today(),
+    actor: Actor = systemActor(),
+    maxChunks = Infinity,
+  ): Promise<ApplyDueView> {
     const size = MutationsService.applyChunkSize;
     let applied = 0;
     for (let chunk = 1; ; chunk++) {
@@ -123,7 +155,13 @@ export class MutationsService {
 
   async stats(): Promise<MutationStatsView> {
     const s = await this.repo.stats(this.tx.manager);
-    return { cardsKept: s.cardsKept, fundChanges: s.fundChanges, nirChanges: s.nirChanges, regimeTransfers: s.regimeTransfers, pending: s.pending };
+    return {
+      cardsKept: s.cardsKept,
+      fundChanges: s.fundChanges,
+      nirChanges: s.nirChanges,
+      regimeTransfers: s.regimeTransfers,
+      pending: s.pending,
+    };
   }
 
   /**
@@ -146,24 +184,42 @@ export class MutationsService {
       await this.beneficiaries.changeNirIn(em, beneficiaryId, nir);
       const org = current.organismeCode;
       const cards = await this.cards.lockMovableIn(em, [beneficiaryId], org);
-      const records: AuditRecord[] = [{
-        action: 'beneficiary.nir_changed', entityType: BENEFICIARY_ENTITY, entityId: beneficiaryId, organismeCode: org,
-        details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
-      }];
+      const records: AuditRecord[] = [
+        {
+          action: 'beneficiary.nir_changed',
+          entityType: BENEFICIARY_ENTITY,
+          entityId: beneficiaryId,
+          organismeCode: org,
+          details: { nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
+        },
+      ];
       // The identity record of each card in use was rewritten by the register's trigger with the UPDATE above (a
       // pending online update, audited card.data_changed); the mutation rows count the cards kept.
       for (const card of cards.length ? cards : [null]) {
         await this.repo.insert(em, {
-          beneficiaryId, cardId: card?.id ?? null, from: org, to: org, effectiveDate: today, kind: CardMutationKind.NirChange, applied: true,
+          beneficiaryId,
+          cardId: card?.id ?? null,
+          from: org,
+          to: org,
+          effectiveDate: today,
+          kind: CardMutationKind.NirChange,
+          applied: true,
         });
       }
       await this.audit.record(em, actor, ...records);
       // The managing fund's systems follow the change (never the number itself: events carry no NIR).
       await this.events.append(em, {
-        organismeCode: org, type: FundEventType.BeneficiaryNirChanged, subjectType: 'beneficiary', subjectId: beneficiaryId,
+        organismeCode: org,
+        type: FundEventType.BeneficiaryNirChanged,
+        subjectType: 'beneficiary',
+        subjectId: beneficiaryId,
         data: { beneficiaryId, nirTemporary: nir.temporary, cardIds: cards.map((c) => c.id) },
       });
-      return { beneficiaryId, nirTemporary: nir.temporary, cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })) };
+      return {
+        beneficiaryId,
+        nirTemporary: nir.temporary,
+        cards: cards.map((c) => ({ cardId: c.id, serial: formatOptionalSerial(c.serial) })),
+      };
     });
   }
 
@@ -186,9 +242,14 @@ export class MutationsService {
 
   private async applyWave(em: EntityManager, actor: Actor, wave: MutationRow[]): Promise<void> {
     if (wave.length === 0) return;
-    const moved = await this.cards.moveOrganismeIn(em,
-      wave.filter((m) => m.cardId).map((m) => ({ cardId: m.cardId!, from: m.fromOrganisme, to: m.toOrganisme })));
-    await this.repo.markApplied(em, wave.map((m) => m.id));
+    const moved = await this.cards.moveOrganismeIn(
+      em,
+      wave.filter((m) => m.cardId).map((m) => ({ cardId: m.cardId!, from: m.fromOrganisme, to: m.toOrganisme })),
+    );
+    await this.repo.markApplied(
+      em,
+      wave.map((m) => m.id),
+    );
     const events: NewFundEvent[] = [];
     const records: AuditRecord[] = [];
     const perTransfer = new Map<string, number>();
@@ -196,20 +257,61 @@ export class MutationsService {
       // A moved card's organisme record is rewritten by the register's trigger on the card (audited card.data_changed).
       const isMoved = m.cardId !== null && moved.has(m.cardId);
       const transfer = m.transferId ? { transferId: m.transferId } : {};
-      const data = { beneficiaryId: m.beneficiaryId, cardId: m.cardId, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, effectiveDate: m.effectiveDate, ...transfer };
+      const data = {
+        beneficiaryId: m.beneficiaryId,
+        cardId: m.cardId,
+        fromOrganisme: m.fromOrganisme,
+        toOrganisme: m.toOrganisme,
+        effectiveDate: m.effectiveDate,
+        ...transfer,
+      };
       events.push(
-        { organismeCode: m.fromOrganisme, type: FundEventType.BeneficiaryMutatedOut, subjectType: 'beneficiary', subjectId: m.beneficiaryId, data },
-        { organismeCode: m.toOrganisme, type: FundEventType.BeneficiaryMutatedIn, subjectType: 'beneficiary', subjectId: m.beneficiaryId, data },
+        {
+          organismeCode: m.fromOrganisme,
+          type: FundEventType.BeneficiaryMutatedOut,
+          subjectType: 'beneficiary',
+          subjectId: m.beneficiaryId,
+          data,
+        },
+        {
+          organismeCode: m.toOrganisme,
+          type: FundEventType.BeneficiaryMutatedIn,
+          subjectType: 'beneficiary',
+          subjectId: m.beneficiaryId,
+          data,
+        },
       );
       const serial = formatOptionalSerial(m.serial);
       records.push({
-        action: 'beneficiary.mutation_applied', entityType: BENEFICIARY_ENTITY, entityId: m.beneficiaryId, organismeCode: m.toOrganisme,
-        details: { mutationId: m.id, cardId: m.cardId, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, effectiveDate: m.effectiveDate, cardMoved: isMoved, ...transfer },
+        action: 'beneficiary.mutation_applied',
+        entityType: BENEFICIARY_ENTITY,
+        entityId: m.beneficiaryId,
+        organismeCode: m.toOrganisme,
+        details: {
+          mutationId: m.id,
+          cardId: m.cardId,
+          fromOrganisme: m.fromOrganisme,
+          toOrganisme: m.toOrganisme,
+          effectiveDate: m.effectiveDate,
+          cardMoved: isMoved,
+          ...transfer,
+        },
       });
       if (isMoved) {
         records.push({
-          action: 'card.organisme_changed', entityType: CARD_AUDIT_ENTITY, entityId: m.cardId!, organismeCode: m.toOrganisme,
-          details: { mutationId: m.id, serial, fromOrganisme: m.fromOrganisme, toOrganisme: m.toOrganisme, cardId: m.cardId, effectiveDate: m.effectiveDate, cardMoved: true },
+          action: 'card.organisme_changed',
+          entityType: CARD_AUDIT_ENTITY,
+          entityId: m.cardId!,
+          organismeCode: m.toOrganisme,
+          details: {
+            mutationId: m.id,
+            serial,
+            fromOrganisme: m.fromOrganisme,
+            toOrganisme: m.toOrganisme,
+            cardId: m.cardId,
+            effectiveDate: m.effectiveDate,
+            cardMoved: true,
+          },
         });
       }
       if (m.transferId) perTransfer.set(m.transferId, (perTransfer.get(m.transferId) ?? 0) + 1);

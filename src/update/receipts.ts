@@ -40,7 +40,10 @@ export type SignedReceipt = TreeSignature & {
 };
 
 /** A receipt of kiosk/1 (`/2`), or of kiosk/2 (`/3`) when `cardPresenceProven` is given. */
-export async function signReceipt(signing: SigningService, fields: Omit<ReceiptContent, 'format' | 'issuedAt' | 'exchangeId'> & { exchangeId?: string }): Promise<SignedReceipt> {
+export async function signReceipt(
+  signing: SigningService,
+  fields: Omit<ReceiptContent, 'format' | 'issuedAt' | 'exchangeId'> & { exchangeId?: string },
+): Promise<SignedReceipt> {
   // Fixed key order: the signed bytes are exactly what `payload` carries, whatever the reader's JSON library does.
   const content: ReceiptContent = {
     format: fields.cardPresenceProven === undefined ? RECEIPT_FORMAT : RECEIPT_FORMAT_3,
@@ -61,12 +64,21 @@ export async function signReceipt(signing: SigningService, fields: Omit<ReceiptC
  * root, and the signature covers that root and the tree size. Answers the content read from the payload when
  * the receipt is genuine (trust only that, not the `content` member), else null.
  */
-export function verifyReceipt(receipt: Pick<SignedReceipt, 'payload' | 'signature' | 'algorithm' | 'tree'>, publicKey: KeyObject): ReceiptContent | null {
+export function verifyReceipt(
+  receipt: Pick<SignedReceipt, 'payload' | 'signature' | 'algorithm' | 'tree'>,
+  publicKey: KeyObject,
+): ReceiptContent | null {
   if (receipt.algorithm !== 'Ed25519' || !receipt.tree || !Array.isArray(receipt.tree.path)) return null;
   const payload = Buffer.from(receipt.payload, 'base64');
-  const root = rootFromProof(leafHash(payload), receipt.tree.index, receipt.tree.size, receipt.tree.path.map((p) => Buffer.from(p, 'base64')));
+  const root = rootFromProof(
+    leafHash(payload),
+    receipt.tree.index,
+    receipt.tree.size,
+    receipt.tree.path.map((p) => Buffer.from(p, 'base64')),
+  );
   if (!root) return null;
-  if (!verify(null, treeHeadMessage(receipt.tree.size, root), publicKey, Buffer.from(receipt.signature, 'base64'))) return null;
+  if (!verify(null, treeHeadMessage(receipt.tree.size, root), publicKey, Buffer.from(receipt.signature, 'base64')))
+    return null;
   try {
     return JSON.parse(payload.toString('utf8')) as ReceiptContent;
   } catch {

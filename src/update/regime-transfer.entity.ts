@@ -13,7 +13,10 @@ export enum RegimeTransferStatus {
   Failed = 'failed',
 }
 
-export interface RegimeTransferMapping { fromOrganismeCode: string; toOrganismeCode: string }
+export interface RegimeTransferMapping {
+  fromOrganismeCode: string;
+  toOrganismeCode: string;
+}
 
 /**
  * A whole regime absorbed by another (2019–2020: students' and self-employed regimes into the general regime): every

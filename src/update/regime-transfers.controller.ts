@@ -3,7 +3,12 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
-import { CreateRegimeTransferDto, RegimeTransferListQuery, RegimeTransferListView, RegimeTransferView } from './dto/regime-transfer.dto.js';
+import {
+  CreateRegimeTransferDto,
+  RegimeTransferListQuery,
+  RegimeTransferListView,
+  RegimeTransferView,
+} from './dto/regime-transfer.dto.js';
 import { RegimeTransfersService } from './regime-transfers.service.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
 import { RegimesErrors } from '../regimes/regimes.errors.js';
@@ -18,7 +23,9 @@ export class RegimeTransfersController {
   @Post()
   @HttpCode(202)
   @Allow(PartnerKind.Operator)
-  @ApiOperation({ summary: 'Transfer every insured of the source organismes to their target on one date; recorded by a job' })
+  @ApiOperation({
+    summary: 'Transfer every insured of the source organismes to their target on one date; recorded by a job',
+  })
   @ApiAcceptedResponse({ type: RegimeTransferView })
   @Answers(
     UpdateErrors.MUTATION_DATE_INVALID,
@@ -52,7 +59,9 @@ export class RegimeTransfersController {
 
   @Get(':id')
   @Allow(PartnerKind.Operator)
-  @ApiOperation({ summary: 'One regime transfer: status, counts (insured, cards, skipped, mutations, applied), mappings' })
+  @ApiOperation({
+    summary: 'One regime transfer: status, counts (insured, cards, skipped, mutations, applied), mappings',
+  })
   @ApiOkResponse({ type: RegimeTransferView })
   @Answers(UpdateErrors.REGIME_TRANSFER_NOT_FOUND)
   get(@Param('id') id: string): Promise<RegimeTransferView> {

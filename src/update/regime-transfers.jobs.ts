@@ -19,7 +19,9 @@ export class RegimeTransfersJobs {
       const outcome = await this.transfers.record(payload.transferId);
       this.logger.log({ msg: 'regime transfer recording done', transferId: payload.transferId, ...outcome });
     } catch (err) {
-      await this.transfers.markFailed(payload.transferId, (err as Error)?.message ?? String(err)).catch(() => undefined);
+      await this.transfers
+        .markFailed(payload.transferId, (err as Error)?.message ?? String(err))
+        .catch(() => undefined);
       throw err;
     }
   }

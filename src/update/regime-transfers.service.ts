@@ -22,10 +22,12 @@ export const REGIME_TRANSFER_ENTITY = 'regime_transfer';
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
-
 const transferNotFound = UpdateErrors.REGIME_TRANSFER_NOT_FOUND;
 
-export interface RecordOutcome { status: string; chunks: number }
+export interface RecordOutcome {
+  status: string;
+  chunks: number;
+}
 
 /**
  * Regime transfers (the 2019 inter-regime "outgoing mutations" server): a whole regime absorbed by another, every
@@ -55,7 +57,10 @@ export class RegimeTransfersService {
     const today = this.clock.today();
     if (!isRealDate(dto.effectiveDate)) throw UpdateErrors.MUTATION_DATE_INVALID(null);
     if (dto.effectiveDate < today) throw UpdateErrors.MUTATION_DATE_INVALID({ today });
-    const mappings: RegimeTransferMapping[] = dto.mappings.map((m) => ({ fromOrganismeCode: m.fromOrganismeCode, toOrganismeCode: m.toOrganismeCode }));
+    const mappings: RegimeTransferMapping[] = dto.mappings.map((m) => ({
+      fromOrganismeCode: m.fromOrganismeCode,
+      toOrganismeCode: m.toOrganismeCode,
+    }));
     const sources = mappings.map((m) => m.fromOrganismeCode);
     const duplicates = [...new Set(sources.filter((c, i) => sources.indexOf(c) !== i))];
     if (duplicates.length) {
@@ -70,17 +75,29 @@ export class RegimeTransfersService {
       throw UpdateErrors.REGIME_TRANSFER_CHAINED(chained);
     }
     return this.tx.run(async (em) => {
-      const unknown = await this.repo.missingOrganismes(em, [...new Set([...sources, ...mappings.map((m) => m.toOrganismeCode)])]);
+      const unknown = await this.repo.missingOrganismes(em, [
+        ...new Set([...sources, ...mappings.map((m) => m.toOrganismeCode)]),
+      ]);
       if (unknown.length) throw RegimesErrors.ORGANISME_UNKNOWN({ field: 'mappings', organismeCodes: unknown });
       await this.repo.lockCreation(em);
       const busy = await this.repo.busySources(em, sources);
       if (busy.length) {
-        throw UpdateErrors.REGIME_TRANSFER_SOURCE_BUSY([...new Set(busy.map((b) => b.code))], [...new Set(busy.map((b) => b.transferId))]);
+        throw UpdateErrors.REGIME_TRANSFER_SOURCE_BUSY(
+          [...new Set(busy.map((b) => b.code))],
+          [...new Set(busy.map((b) => b.transferId))],
+        );
       }
-      const row = await this.repo.insert(em, { effectiveDate: dto.effectiveDate, mappings, requestedBy: actor.partnerId, requestId: actor.requestId });
+      const row = await this.repo.insert(em, {
+        effectiveDate: dto.effectiveDate,
+        mappings,
+        requestedBy: actor.partnerId,
+        requestId: actor.requestId,
+      });
       await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: row.id });
       await this.audit.record(em, actor, {
-        action: 'regime_transfer.requested', entityType: REGIME_TRANSFER_ENTITY, entityId: row.id,
+        action: 'regime_transfer.requested',
+        entityType: REGIME_TRANSFER_ENTITY,
+        entityId: row.id,
         details: { effectiveDate: dto.effectiveDate, mappings },
       });
       return view(row);
@@ -109,7 +126,10 @@ export class RegimeTransfersService {
       await this.repo.setStatus(em, id, RegimeTransferStatus.Pending);
       await this.jobs.send(em, JobName.UpdateRecordRegimeTransfer, { transferId: id });
       await this.audit.record(em, actor, {
-        action: 'regime_transfer.resumed', entityType: REGIME_TRANSFER_ENTITY, entityId: id, details: { failure: row.failure },
+        action: 'regime_transfer.resumed',
+        entityType: REGIME_TRANSFER_ENTITY,
+        entityId: id,
+        details: { failure: row.failure },
       });
       return view((await this.repo.find(em, id))!);
     });
@@ -151,89 +171,150 @@ export class RegimeTransfersService {
       if (!row || row.status === RegimeTransferStatus.Recorded || row.status === RegimeTransferStatus.Applied) return;
       await this.repo.setStatus(em, transferId, RegimeTransferStatus.Failed, reason.slice(0, 500));
       await this.audit.record(em, systemActor(row.requestId), {
-        action: 'regime_transfer.failed', entityType: REGIME_TRANSFER_ENTITY, entityId: transferId, details: { reason: reason.slice(0, 500) },
+        action: 'regime_transfer.failed',
+        entityType: REGIME_TRANSFER_ENTITY,
+        entityId: transferId,
+        details: { reason: reason.slice(0, 500) },
       });
     });
   }
 
   /** One chunk: up to recordChunkSize insured of the current source organisme, or the move to the next source. */
   private async recordChunk(transferId: string): Promise<{ done: boolean; status: string }> {
-    return this.tx.run(async (em) => {
-      // The row lock serialises concurrent runs of the same transfer: each reads the cursor the other committed.
-      const t = await this.repo.find(em, transferId, true);
-      if (!t) return { done: true, status: 'unknown' };
-      if (t.status === RegimeTransferStatus.Recorded || t.status === RegimeTransferStatus.Applied) return { done: true, status: t.status };
-      const actor = systemActor(t.requestId);
-      const ordered = [...t.mappings].sort((a, b) => a.fromOrganismeCode.localeCompare(b.fromOrganismeCode));
-      const index = t.cursorOrganisme ? ordered.findIndex((m) => m.fromOrganismeCode === t.cursorOrganisme) : 0;
-      const mapping = ordered[index];
-      const after = t.cursorOrganisme ? (t.cursorBeneficiary ?? NIL_UUID) : NIL_UUID;
-      const candidates = await this.repo.lockChunk(em, mapping.fromOrganismeCode, after, t.effectiveDate, RegimeTransfersService.recordChunkSize);
-      if (candidates.length === 0) {
-        const next = ordered[index + 1];
-        if (next) {
-          await this.repo.advance(em, transferId, { insured: 0, cards: 0, skipped: 0, mutations: 0, cursorOrganisme: next.fromOrganismeCode, cursorBeneficiary: NIL_UUID });
-          return { done: false, status: RegimeTransferStatus.Recording };
+    return this.tx
+      .run(async (em) => {
+        // The row lock serialises concurrent runs of the same transfer: each reads the cursor the other committed.
+        const t = await this.repo.find(em, transferId, true);
+        if (!t) return { done: true, status: 'unknown' };
+        if (t.status === RegimeTransferStatus.Recorded || t.status === RegimeTransferStatus.Applied)
+          return { done: true, status: t.status };
+        const actor = systemActor(t.requestId);
+        const ordered = [...t.mappings].sort((a, b) => a.fromOrganismeCode.localeCompare(b.fromOrganismeCode));
+        const index = t.cursorOrganisme ? ordered.findIndex((m) => m.fromOrganismeCode === t.cursorOrganisme) : 0;
+        const mapping = ordered[index];
+        const after = t.cursorOrganisme ? (t.cursorBeneficiary ?? NIL_UUID) : NIL_UUID;
+        const candidates = await this.repo.lockChunk(
+          em,
+          mapping.fromOrganismeCode,
+          after,
+          t.effectiveDate,
+          RegimeTransfersService.recordChunkSize,
+        );
+        if (candidates.length === 0) {
+          const next = ordered[index + 1];
+          if (next) {
+            await this.repo.advance(em, transferId, {
+              insured: 0,
+              cards: 0,
+              skipped: 0,
+              mutations: 0,
+              cursorOrganisme: next.fromOrganismeCode,
+              cursorBeneficiary: NIL_UUID,
+            });
+            return { done: false, status: RegimeTransferStatus.Recording };
+          }
+          const status = await this.repo.finish(em, transferId, this.clock.today());
+          await this.audit.record(em, actor, {
+            action: 'regime_transfer.recorded',
+            entityType: REGIME_TRANSFER_ENTITY,
+            entityId: transferId,
+            details: {
+              insured: t.insuredCount,
+              cards: t.cardsCount,
+              skipped: t.skippedCount,
+              mutations: t.mutationsCount,
+            },
+          });
+          return { done: true, status };
         }
-        const status = await this.repo.finish(em, transferId, this.clock.today());
-        await this.audit.record(em, actor, {
-          action: 'regime_transfer.recorded', entityType: REGIME_TRANSFER_ENTITY, entityId: transferId,
-          details: { insured: t.insuredCount, cards: t.cardsCount, skipped: t.skippedCount, mutations: t.mutationsCount },
-        });
-        return { done: true, status };
-      }
-      const from = mapping.fromOrganismeCode;
-      const to = mapping.toOrganismeCode;
-      const moving = candidates.filter((c) => c.skip === null);
-      const skipped = candidates.filter((c) => c.skip !== null);
-      const records: AuditRecord[] = [];
-      let cards = 0;
-      let mutations = 0;
-      if (moving.length) {
-        const ids = moving.map((c) => c.beneficiaryId);
-        const movable = await this.cards.lockMovableIn(em, ids, from);
-        await this.beneficiaries.moveAffiliationsIn(em, moving.map((c) => ({ affiliationId: c.affiliationId, beneficiaryId: c.beneficiaryId })), to, t.effectiveDate);
-        const cardsOf = new Map<string, string[]>();
-        for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
-        // One mutation per movable card of each insured, or one with no card for an insured without one.
-        const rows = ids.flatMap((id) => (cardsOf.get(id) ?? [null]).map((cardId) => ({ beneficiaryId: id, cardId })));
-        await this.mutationRows.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
-        mutations = rows.length;
-        cards = movable.length;
-        // One audit entry per insured, as for a single change of fund (the audit insert is one statement).
-        for (const id of ids) {
+        const from = mapping.fromOrganismeCode;
+        const to = mapping.toOrganismeCode;
+        const moving = candidates.filter((c) => c.skip === null);
+        const skipped = candidates.filter((c) => c.skip !== null);
+        const records: AuditRecord[] = [];
+        let cards = 0;
+        let mutations = 0;
+        if (moving.length) {
+          const ids = moving.map((c) => c.beneficiaryId);
+          const movable = await this.cards.lockMovableIn(em, ids, from);
+          await this.beneficiaries.moveAffiliationsIn(
+            em,
+            moving.map((c) => ({ affiliationId: c.affiliationId, beneficiaryId: c.beneficiaryId })),
+            to,
+            t.effectiveDate,
+          );
+          const cardsOf = new Map<string, string[]>();
+          for (const c of movable) cardsOf.set(c.beneficiaryId, [...(cardsOf.get(c.beneficiaryId) ?? []), c.id]);
+          // One mutation per movable card of each insured, or one with no card for an insured without one.
+          const rows = ids.flatMap((id) =>
+            (cardsOf.get(id) ?? [null]).map((cardId) => ({ beneficiaryId: id, cardId })),
+          );
+          await this.mutationRows.insertMutations(em, transferId, rows, from, to, t.effectiveDate);
+          mutations = rows.length;
+          cards = movable.length;
+          // One audit entry per insured, as for a single change of fund (the audit insert is one statement).
+          for (const id of ids) {
+            records.push({
+              action: 'beneficiary.mutation_recorded',
+              entityType: BENEFICIARY_ENTITY,
+              entityId: id,
+              organismeCode: from,
+              details: {
+                fromOrganisme: from,
+                toOrganisme: to,
+                effectiveDate: t.effectiveDate,
+                cardIds: cardsOf.get(id) ?? [],
+                transferId,
+              },
+            });
+          }
+        }
+        for (const c of skipped) {
           records.push({
-            action: 'beneficiary.mutation_recorded', entityType: BENEFICIARY_ENTITY, entityId: id, organismeCode: from,
-            details: { fromOrganisme: from, toOrganisme: to, effectiveDate: t.effectiveDate, cardIds: cardsOf.get(id) ?? [], transferId },
+            action: 'beneficiary.regime_transfer_skipped',
+            entityType: BENEFICIARY_ENTITY,
+            entityId: c.beneficiaryId,
+            organismeCode: from,
+            details: { transferId, reason: c.skip },
           });
         }
-      }
-      for (const c of skipped) {
-        records.push({
-          action: 'beneficiary.regime_transfer_skipped', entityType: BENEFICIARY_ENTITY, entityId: c.beneficiaryId, organismeCode: from,
-          details: { transferId, reason: c.skip },
+        await this.audit.record(em, actor, ...records);
+        await this.repo.advance(em, transferId, {
+          insured: moving.length,
+          cards,
+          skipped: skipped.length,
+          mutations,
+          cursorOrganisme: from,
+          cursorBeneficiary: candidates[candidates.length - 1].beneficiaryId,
         });
-      }
-      await this.audit.record(em, actor, ...records);
-      await this.repo.advance(em, transferId, {
-        insured: moving.length, cards, skipped: skipped.length, mutations, cursorOrganisme: from, cursorBeneficiary: candidates[candidates.length - 1].beneficiaryId,
+        return { done: false, status: RegimeTransferStatus.Recording };
+      })
+      .catch((e: unknown) => {
+        // A concurrent change of one insured's affiliations: the whole chunk rolls back and the retry meets the new state.
+        if (e instanceof DomainError && e.code === RegisterErrors.AFFILIATION_OVERLAP.code) {
+          throw new Error(`affiliation overlap while recording regime transfer ${transferId}; the chunk is retried`);
+        }
+        throw e;
       });
-      return { done: false, status: RegimeTransferStatus.Recording };
-    }).catch((e: unknown) => {
-      // A concurrent change of one insured's affiliations: the whole chunk rolls back and the retry meets the new state.
-      if (e instanceof DomainError && e.code === RegisterErrors.AFFILIATION_OVERLAP.code) {
-        throw new Error(`affiliation overlap while recording regime transfer ${transferId}; the chunk is retried`);
-      }
-      throw e;
-    });
   }
 }
 
 function view(r: RegimeTransferRow): RegimeTransferView {
   return {
-    id: r.id, status: r.status, effectiveDate: r.effectiveDate, mappings: r.mappings,
-    counts: { insured: r.insuredCount, cards: r.cardsCount, skipped: r.skippedCount, mutations: r.mutationsCount, applied: r.appliedCount },
+    id: r.id,
+    status: r.status,
+    effectiveDate: r.effectiveDate,
+    mappings: r.mappings,
+    counts: {
+      insured: r.insuredCount,
+      cards: r.cardsCount,
+      skipped: r.skippedCount,
+      mutations: r.mutationsCount,
+      applied: r.appliedCount,
+    },
     failure: r.failure,
-    createdAt: r.createdAt.toISOString(), recordedAt: r.recordedAt?.toISOString() ?? null, appliedAt: r.appliedAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    recordedAt: r.recordedAt?.toISOString() ?? null,
+    appliedAt: r.appliedAt?.toISOString() ?? null,
   };
 }

@@ -28,8 +28,29 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
  */
 @Module({
   imports: [RegisterModule, PartnersModule, CardsModule],
-  controllers: [CardDataController, BeneficiaryCardUpdatesController, KioskController, Kiosk2Controller, MutationsController, RegimeTransfersController],
-  providers: [CardDataRepository, CardDataService, KioskRepository, KioskService, Kiosk2Service, KioskChallenges, KioskGuard, MutationsRepository, MutationsService, MutationsJobs, ExchangeRetentionJobs,
-    RegimeTransfersRepository, RegimeTransfersService, RegimeTransfersJobs],
+  controllers: [
+    CardDataController,
+    BeneficiaryCardUpdatesController,
+    KioskController,
+    Kiosk2Controller,
+    MutationsController,
+    RegimeTransfersController,
+  ],
+  providers: [
+    CardDataRepository,
+    CardDataService,
+    KioskRepository,
+    KioskService,
+    Kiosk2Service,
+    KioskChallenges,
+    KioskGuard,
+    MutationsRepository,
+    MutationsService,
+    MutationsJobs,
+    ExchangeRetentionJobs,
+    RegimeTransfersRepository,
+    RegimeTransfersService,
+    RegimeTransfersJobs,
+  ],
 })
 export class UpdateModule {}

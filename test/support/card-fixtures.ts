@@ -15,12 +15,20 @@ export interface TestCard extends CardRow {
 export async function cardIn(
   ds: DataSource,
   state: CardState,
-  opts: { beneficiaryId?: string; organismeCode?: string; previousState?: CardState | null; reason?: OppositionReason } = {},
+  opts: {
+    beneficiaryId?: string;
+    organismeCode?: string;
+    previousState?: CardState | null;
+    reason?: OppositionReason;
+  } = {},
 ): Promise<TestCard> {
   const organismeCode = opts.organismeCode ?? '017510001';
   const beneficiaryId = opts.beneficiaryId ?? (await insertBeneficiary(ds, { organismeCode })).id;
   const row = await insertCard(ds, {
-    beneficiaryId, organismeCode, state, oppositionReason: state === CardState.Opposed ? (opts.reason ?? OppositionReason.Lost) : null,
+    beneficiaryId,
+    organismeCode,
+    state,
+    oppositionReason: state === CardState.Opposed ? (opts.reason ?? OppositionReason.Lost) : null,
   });
   if (state === CardState.Opposed) {
     const previous = opts.previousState === undefined ? CardState.Active : opts.previousState;
@@ -36,7 +44,12 @@ export async function cardRowBySerial(ds: DataSource, serial: string): Promise<R
 }
 
 /** The audit entries about one card (kept under its id), oldest first; the serial is in `details`. */
-export async function cardAuditEntries(ds: DataSource, serial12: string): Promise<Array<{ action: string; actor_kind: string; organisme_code: string | null; details: Record<string, unknown> }>> {
+export async function cardAuditEntries(
+  ds: DataSource,
+  serial12: string,
+): Promise<
+  Array<{ action: string; actor_kind: string; organisme_code: string | null; details: Record<string, unknown> }>
+> {
   return ds.query(
     `SELECT action, actor_kind, organisme_code, details FROM audit_entry
       WHERE entity_type = 'card' AND entity_id = (SELECT id::text FROM card WHERE serial = $1) ORDER BY id`,

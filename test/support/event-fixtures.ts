@@ -16,7 +16,12 @@ export const ORG_B = '016910001';
 /** An event as another module would append it (ids and states only). */
 export function fundEvent(overrides: Partial<NewFundEvent> = {}): NewFundEvent {
   return {
-    organismeCode: ORG_A, type: FundEventType.CardShipped, subjectType: 'card', subjectId: randomUUID(), data: { note: 'test' }, ...overrides,
+    organismeCode: ORG_A,
+    type: FundEventType.CardShipped,
+    subjectType: 'card',
+    subjectId: randomUUID(),
+    data: { note: 'test' },
+    ...overrides,
   };
 }
 
@@ -40,7 +45,10 @@ export interface RequestFixture {
 }
 
 /** A card request straight into the database with its current step row (test set-up only; no other module's code). */
-export async function insertRequest(ds: DataSource, f: RequestFixture = {}): Promise<{ id: string; beneficiaryId: string; organismeCode: string }> {
+export async function insertRequest(
+  ds: DataSource,
+  f: RequestFixture = {},
+): Promise<{ id: string; beneficiaryId: string; organismeCode: string }> {
   const organismeCode = f.organismeCode ?? ORG_A;
   const beneficiaryId = f.beneficiaryId ?? (await insertBeneficiary(ds, { organismeCode })).id;
   const idle = f.idleHours ?? 0;
@@ -50,22 +58,40 @@ export async function insertRequest(ds: DataSource, f: RequestFixture = {}): Pro
      VALUES ($1, $2, $3, 'first_card', $4, $5, $6, now() + interval '15 days', now() + interval '45 days',
              now() - make_interval(hours => $7::int), now() - make_interval(hours => $7::int), $8, $9)
      RETURNING id::text`,
-    [String(formSeq++), beneficiaryId, organismeCode, f.status ?? RequestStatus.FormSent, f.autoOrder ?? false, f.cardId ?? null, idle,
-      f.reinjections ?? 0, f.needsReview ?? false],
+    [
+      String(formSeq++),
+      beneficiaryId,
+      organismeCode,
+      f.status ?? RequestStatus.FormSent,
+      f.autoOrder ?? false,
+      f.cardId ?? null,
+      idle,
+      f.reinjections ?? 0,
+      f.needsReview ?? false,
+    ],
   );
   await insertStep(ds, id, f.status ?? RequestStatus.FormSent, idle);
   return { id, beneficiaryId, organismeCode };
 }
 
 /** A step row `hoursAgo` hours in the past (fractions allowed). */
-export async function insertStep(ds: DataSource, requestId: string, status: RequestStatus, hoursAgo: number): Promise<void> {
+export async function insertStep(
+  ds: DataSource,
+  requestId: string,
+  status: RequestStatus,
+  hoursAgo: number,
+): Promise<void> {
   await ds.query(
     `INSERT INTO card_request_step (request_id, status, entered_at) VALUES ($1, $2, now() - $3::float8 * interval '1 hour')`,
     [requestId, status, hoursAgo],
   );
 }
 
-export async function insertPhoto(ds: DataSource, requestId: string, status: 'pending' | 'accepted' | 'rejected' = 'pending'): Promise<string> {
+export async function insertPhoto(
+  ds: DataSource,
+  requestId: string,
+  status: 'pending' | 'accepted' | 'rejected' = 'pending',
+): Promise<string> {
   const [{ id }] = await ds.query(
     `INSERT INTO photo (request_id, source, status, original_key, sha256, byte_size) VALUES ($1, 'online', $2, $3, $4, 1234) RETURNING id::text`,
     [requestId, status, `test/${randomUUID()}`, randomBytes(32).toString('hex')],
@@ -74,7 +100,10 @@ export async function insertPhoto(ds: DataSource, requestId: string, status: 'pe
 }
 
 /** A request that has an ordered card (for cancel and the in_personalisation steps). */
-export async function requestWithCard(ds: DataSource, f: RequestFixture & { cardState?: CardState } = {}): Promise<{ id: string; cardId: string }> {
+export async function requestWithCard(
+  ds: DataSource,
+  f: RequestFixture & { cardState?: CardState } = {},
+): Promise<{ id: string; cardId: string }> {
   const organismeCode = f.organismeCode ?? ORG_A;
   const b = await insertBeneficiary(ds, { organismeCode });
   const card = await insertCard(ds, { beneficiaryId: b.id, organismeCode, state: f.cardState ?? CardState.Ordered });
@@ -83,7 +112,12 @@ export async function requestWithCard(ds: DataSource, f: RequestFixture & { card
 }
 
 /** A personalisation batch of a vendor, and the cards put in it; once written, its file a perso/2 one. */
-export async function insertBatch(ds: DataSource, vendorPartnerId: string, status: 'allocated' | 'written' | 'returned', cardIds: string[]): Promise<string> {
+export async function insertBatch(
+  ds: DataSource,
+  vendorPartnerId: string,
+  status: 'allocated' | 'written' | 'returned',
+  cardIds: string[],
+): Promise<string> {
   const written = status !== 'allocated';
   const [{ id }] = await ds.query(
     `INSERT INTO personalisation_batch (batch_number, vendor_partner_id, status, card_count, perso_version, plaintext_sha256)
@@ -98,7 +132,8 @@ export async function insertBatch(ds: DataSource, vendorPartnerId: string, statu
 /** Jobs waiting in a pg-boss queue (workers off), oldest first. */
 export async function queuedJobs(ds: DataSource, name: string): Promise<Array<Record<string, unknown>>> {
   const rows: Array<{ data: Record<string, unknown> }> = await ds.query(
-    `SELECT data FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry') ORDER BY created_on, id`, [name],
+    `SELECT data FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry') ORDER BY created_on, id`,
+    [name],
   );
   return rows.map((r) => r.data);
 }
@@ -123,7 +158,10 @@ export async function webhookReceiver(respond: (call: ReceivedCall, index: numbe
       const call = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       calls.push(call);
       const answer = respond(call, calls.length - 1);
-      if (answer === 'hang') { hanging.push(res); return; }
+      if (answer === 'hang') {
+        hanging.push(res);
+        return;
+      }
       res.statusCode = answer;
       res.end(answer >= 300 ? 'receiver says no' : '');
     });

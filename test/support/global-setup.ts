@@ -33,12 +33,20 @@ export default async function setup(project: TestProject) {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
   const appPassword = newPassword();
-  await admin.query(`CREATE ROLE ${TEST_APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${scramVerifier(appPassword)}'`);
+  await admin.query(
+    `CREATE ROLE ${TEST_APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${scramVerifier(appPassword)}'`,
+  );
   const appUrl = (db: string) => `postgresql://${TEST_APP_ROLE}:${appPassword}@127.0.0.1:${port}/${db}`;
   const url = appUrl(TEMPLATE_DB);
   await migrate({ url, ownerUrl: server.adminUrl(TEMPLATE_DB), appRole: TEST_APP_ROLE });
   // Its own data folder: the repository's var/ belongs to `npm start`.
-  const config = Object.assign(new AppConfig(), { logLevel: 'silent', workersEnabled: false, cronsEnabled: false, sftpPort: 0, dataDir: path.join(root, 'template-data') });
+  const config = Object.assign(new AppConfig(), {
+    logLevel: 'silent',
+    workersEnabled: false,
+    cronsEnabled: false,
+    sftpPort: 0,
+    dataDir: path.join(root, 'template-data'),
+  });
   const app = await createApp(config, url, createLogger('silent'));
   await app.init();
   await app.close();

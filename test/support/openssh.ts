@@ -45,16 +45,34 @@ export async function openSshSftp(o: {
       hostKeyOptions = ['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${file}`];
     }
     const args = [
-      '-b', batch,
+      '-b',
+      batch,
       // No user or system configuration, no agent, no other key: the run depends on nothing of the machine's.
-      '-F', '/dev/null',
-      '-o', 'BatchMode=yes', ...hostKeyOptions,
-      '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', `LogLevel=${o.logLevel ?? 'ERROR'}`,
-      '-i', key, '-P', String(o.port), `${o.login}@127.0.0.1`,
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      ...hostKeyOptions,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-o',
+      `LogLevel=${o.logLevel ?? 'ERROR'}`,
+      '-i',
+      key,
+      '-P',
+      String(o.port),
+      `${o.login}@127.0.0.1`,
     ];
     return await new Promise<OpenSshRun>((resolve, reject) => {
       // Its own process group: sftp runs ssh as a child, and a kill must take both (ssh holds the output pipes).
-      const child = spawn('sftp', args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, SSH_AUTH_SOCK: '' } });
+      const child = spawn('sftp', args, {
+        cwd: o.cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        env: { ...process.env, SSH_AUTH_SOCK: '' },
+      });
       let stdout = '';
       let stderr = '';
       let timedOut = false;
@@ -70,7 +88,11 @@ export async function openSshSftp(o: {
       }, o.timeoutMs ?? 30_000);
       child.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(err.code === 'ENOENT' ? new Error('OpenSSH\'s sftp is not installed: apt-get install openssh-client (.ci/run does it)') : err);
+        reject(
+          err.code === 'ENOENT'
+            ? new Error("OpenSSH's sftp is not installed: apt-get install openssh-client (.ci/run does it)")
+            : err,
+        );
       });
       child.once('close', (code) => {
         clearTimeout(timer);

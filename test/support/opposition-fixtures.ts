@@ -7,7 +7,9 @@ export const tempDataDir = () => tempDir('opposition');
 export const removeTempDataDirs = removeTempDirs;
 
 /** The change log rows, oldest first. */
-export async function oppositionChanges(ds: DataSource): Promise<Array<{ serial: string; op: string; reason: string | null; list_number: number | null }>> {
+export async function oppositionChanges(
+  ds: DataSource,
+): Promise<Array<{ serial: string; op: string; reason: string | null; list_number: number | null }>> {
   return ds.query(`SELECT serial::text, op, reason::text, list_number FROM opposition_change ORDER BY id`);
 }
 

@@ -17,7 +17,11 @@ export const tempDataDir = () => tempDir('emission');
 
 /** A small colour JPEG, different for each seed (stands for the chip image the photo step makes). */
 export function chipJpeg(seed = 1): Promise<Buffer> {
-  return sharp({ create: { width: 60, height: 80, channels: 3, background: { r: (seed * 37) % 256, g: (seed * 91) % 256, b: 200 } } }).jpeg({ quality: 80 }).toBuffer();
+  return sharp({
+    create: { width: 60, height: 80, channels: 3, background: { r: (seed * 37) % 256, g: (seed * 91) % 256, b: 200 } },
+  })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }
 
 export interface ReadyRequest {
@@ -54,9 +58,19 @@ export async function requestReadyToOrder(t: TestApp, o: ReadyOptions = {}): Pro
     `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, auto_order, replaced_card_id, reminder_due_at, expires_at)
      VALUES (nextval('card_request_form_seq')::text || '0', $1, $2, $3, $4, $5, $6, now() + interval '15 days', now() + interval '45 days')
      RETURNING id`,
-    [beneficiary.id, organismeCode, o.reason ?? RequestReason.FirstCard, o.status ?? RequestStatus.PhotoAvailable, o.autoOrder ?? false, o.replacedCardId ?? null],
+    [
+      beneficiary.id,
+      organismeCode,
+      o.reason ?? RequestReason.FirstCard,
+      o.status ?? RequestStatus.PhotoAvailable,
+      o.autoOrder ?? false,
+      o.replacedCardId ?? null,
+    ],
   );
-  await ds.query(`INSERT INTO card_request_step (request_id, status) VALUES ($1, $2)`, [requestId, o.status ?? RequestStatus.PhotoAvailable]);
+  await ds.query(`INSERT INTO card_request_step (request_id, status) VALUES ($1, $2)`, [
+    requestId,
+    o.status ?? RequestStatus.PhotoAvailable,
+  ]);
   const photo = o.photo ?? true;
   if (photo === false) return { requestId, beneficiary, photoId: null, chipPhoto: null };
   const photoId = randomUUID();
@@ -71,8 +85,17 @@ export async function requestReadyToOrder(t: TestApp, o: ReadyOptions = {}): Pro
   await ds.query(
     `INSERT INTO photo (id, request_id, source, status, original_key, print_key, chip_key, sha256, byte_size, received_at, checked_at)
      VALUES ($1, $2, 'digitisation_centre', $3, $4, $5, $6, $7, $8, now() - make_interval(days => $9), now())`,
-    [photoId, requestId, photo === 'rejected' ? 'rejected' : 'accepted', `test/${photoId}/original.jpg`,
-      photo === 'rejected' ? null : printKey, photo === 'rejected' ? null : chipKey, createHash('sha256').update(chip).digest('hex'), chip.length, o.photoAgeDays ?? 1],
+    [
+      photoId,
+      requestId,
+      photo === 'rejected' ? 'rejected' : 'accepted',
+      `test/${photoId}/original.jpg`,
+      photo === 'rejected' ? null : printKey,
+      photo === 'rejected' ? null : chipKey,
+      createHash('sha256').update(chip).digest('hex'),
+      chip.length,
+      o.photoAgeDays ?? 1,
+    ],
   );
   await ds.query(`UPDATE card_request SET photo_id = $2 WHERE id = $1`, [requestId, photoId]);
   return { requestId, beneficiary, photoId, chipPhoto: chip };
@@ -96,7 +119,8 @@ export async function waitFor<T>(check: () => Promise<T>, what: string, timeoutM
 
 /** Counts rows, for "nothing was written" checks. */
 export async function counts(ds: DataSource): Promise<Record<string, number>> {
-  const [r] = await ds.query(`SELECT (SELECT count(*) FROM card)::int AS cards, (SELECT count(*) FROM fund_event)::int AS events,
+  const [r] =
+    await ds.query(`SELECT (SELECT count(*) FROM card)::int AS cards, (SELECT count(*) FROM fund_event)::int AS events,
     (SELECT count(*) FROM audit_entry)::int AS audit, (SELECT count(*) FROM card_request_step)::int AS steps`);
   return r;
 }

@@ -19,11 +19,20 @@ export const tinyJpeg = () => raw(portrait(300, 400)).jpeg({ quality: 92 }).toBu
 /** Black and white, stored as three identical channels (caught by the colour measure, not the channel count). */
 export const greyscaleJpeg = () => raw(portrait()).greyscale().toColourspace('srgb').jpeg({ quality: 92 }).toBuffer();
 /** Under-exposed. */
-export const darkJpeg = () => raw(portrait(600, 800, { gain: 0.25 })).jpeg({ quality: 92 }).toBuffer();
+export const darkJpeg = () =>
+  raw(portrait(600, 800, { gain: 0.25 }))
+    .jpeg({ quality: 92 })
+    .toBuffer();
 /** Blown out (over-exposed: everything pushed towards white). */
-export const brightJpeg = () => raw(portrait(600, 800, { offset: 160 })).jpeg({ quality: 92 }).toBuffer();
+export const brightJpeg = () =>
+  raw(portrait(600, 800, { offset: 160 }))
+    .jpeg({ quality: 92 })
+    .toBuffer();
 /** Full of fine detail (strong noise): its chip image must lower its quality to fit 15,000 bytes. */
-export const detailedJpeg = () => raw(portrait(600, 800, { noise: 90 })).jpeg({ quality: 95 }).toBuffer();
+export const detailedJpeg = () =>
+  raw(portrait(600, 800, { noise: 90 }))
+    .jpeg({ quality: 95 })
+    .toBuffer();
 /** A real image in a format the chain does not take. */
 export const webp = () => raw(portrait()).webp().toBuffer();
 /** Half a JPEG: the header reads, the pixels do not. */
@@ -37,7 +46,10 @@ export const truncatedJpeg = async () => {
  */
 export const rotatedJpeg = async () => {
   const sideways = await raw(portrait(413, 531)).rotate(270).raw().toBuffer();
-  return sharp(sideways, { raw: { width: 531, height: 413, channels: 3 } }).jpeg({ quality: 92 }).withMetadata({ orientation: 6 }).toBuffer();
+  return sharp(sideways, { raw: { width: 531, height: 413, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
 };
 
 /** Not an image at all. */
@@ -49,7 +61,10 @@ export function garbage(bytes = 20_000): Buffer {
 }
 
 /** Over-exposed and blown out: most of the image at pure white. */
-export const overexposedJpeg = () => raw(portrait(600, 800, { offset: 60, gain: 1.4 })).jpeg({ quality: 92 }).toBuffer();
+export const overexposedJpeg = () =>
+  raw(portrait(600, 800, { offset: 60, gain: 1.4 }))
+    .jpeg({ quality: 92 })
+    .toBuffer();
 /** Out of focus: the good portrait under a strong Gaussian blur. */
 export const blurredJpeg = () => raw(portrait()).blur(5).jpeg({ quality: 92 }).toBuffer();
 /** A busy background: the good portrait with dark stripes and blotches in the background. */
@@ -60,13 +75,20 @@ export const busyBackgroundJpeg = () => {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 3;
       const bg = data[i] > 200 && data[i + 2] > 200; // the light background only
-      if (bg && Math.floor(x / 30 + y / 45) % 2 === 0) { data[i] = 140; data[i + 1] = 150; data[i + 2] = 135; }
+      if (bg && Math.floor(x / 30 + y / 45) % 2 === 0) {
+        data[i] = 140;
+        data[i + 1] = 150;
+        data[i + 2] = 135;
+      }
     }
   }
   return raw(img).jpeg({ quality: 92 }).toBuffer();
 };
 /** A tinted background (yellowish): a colour cast. */
-export const colourCastJpeg = () => raw(portrait(600, 800, { background: [245, 222, 170] })).jpeg({ quality: 92 }).toBuffer();
+export const colourCastJpeg = () =>
+  raw(portrait(600, 800, { background: [245, 222, 170] }))
+    .jpeg({ quality: 92 })
+    .toBuffer();
 /** A landscape scan (no EXIF): a centred 35:45 crop would keep too little of it. */
 export const landscapeJpeg = () => raw(portrait(1000, 600)).jpeg({ quality: 92 }).toBuffer();
 /** A decompression bomb: a PNG whose header declares 30000 × 30000 pixels, a few hundred bytes on disk. */
@@ -82,7 +104,11 @@ export function pngBomb(width = 30_000, height = 30_000): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0; // 8-bit RGB
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0; // 8-bit RGB
   const row = Buffer.alloc(1 + width * 3); // one white row, filter 0, repeated by the decoder's expectations
   row.fill(255, 1);
   const idat = deflateSync(Buffer.concat([row, row]), { level: 9 });

@@ -18,24 +18,32 @@ const started = new Set<ChildProcess>();
 
 /** Starts the program with these settings on top of the test's environment; resolves once its banner is printed. */
 export async function startProgram(env: Record<string, string>, timeoutMs = 90_000): Promise<Program> {
-  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   // 'close', not 'exit': by then its last output has been read too.
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => {
-    started.delete(child);
-    resolve({ code, signal });
-  }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => {
+      started.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   const deadline = Date.now() + timeoutMs;
   while (!out.includes('is running')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited ${child.exitCode ?? child.signalCode}: ${out}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`exited ${child.exitCode ?? child.signalCode}: ${out}`);
     if (Date.now() > deadline) throw new Error(`no banner: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    child, output: () => out, exited,
+    child,
+    output: () => out,
+    exited,
     stop: async () => {
       child.kill('SIGTERM');
       return (await exited).code;
@@ -61,10 +69,14 @@ export async function holdingReceiver() {
     calls += 1;
     open += 1;
     mostAtOnce = Math.max(mostAtOnce, open);
-    req.socket.once('close', () => { open -= 1; });
+    req.socket.once('close', () => {
+      open -= 1;
+    });
     const held = calls === 1;
     req.resume();
-    req.on('end', () => { if (!held) res.writeHead(204).end(); });
+    req.on('end', () => {
+      if (!held) res.writeHead(204).end();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {

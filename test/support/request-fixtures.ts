@@ -12,7 +12,11 @@ export const ORG_B = '016910001';
 export const tempDataDir = () => tempDir('emission');
 
 /** A beneficiary of `organismeCode` and a fund key of that organisme. */
-export async function insured(t: TestApp, organismeCode = ORG_A, overrides: Partial<BeneficiaryRow> = {}): Promise<BeneficiaryRow> {
+export async function insured(
+  t: TestApp,
+  organismeCode = ORG_A,
+  overrides: Partial<BeneficiaryRow> = {},
+): Promise<BeneficiaryRow> {
   return insertBeneficiary(t.dataSource, { organismeCode, ...overrides });
 }
 
@@ -29,15 +33,30 @@ export interface CreatedRequest {
 }
 
 /** POST /v1/card-requests, expecting 201. */
-export async function openRequest(t: TestApp, key: string, beneficiaryId: string, body: Record<string, unknown> = {}): Promise<CreatedRequest> {
-  const res = await t.http().post('/v1/card-requests').set(bearer(key)).send({ beneficiaryId, reason: 'first_card', ...body });
+export async function openRequest(
+  t: TestApp,
+  key: string,
+  beneficiaryId: string,
+  body: Record<string, unknown> = {},
+): Promise<CreatedRequest> {
+  const res = await t
+    .http()
+    .post('/v1/card-requests')
+    .set(bearer(key))
+    .send({ beneficiaryId, reason: 'first_card', ...body });
   if (res.status !== 201) throw new Error(`open request: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as CreatedRequest;
 }
 
 /** The fund events of one request, oldest first. */
-export async function requestEvents(ds: DataSource, requestId: string): Promise<Array<{ type: string; data: Record<string, unknown>; organisme_code: string }>> {
-  return ds.query(`SELECT type, data, organisme_code FROM fund_event WHERE subject_type = 'card_request' AND subject_id = $1 ORDER BY id`, [requestId]);
+export async function requestEvents(
+  ds: DataSource,
+  requestId: string,
+): Promise<Array<{ type: string; data: Record<string, unknown>; organisme_code: string }>> {
+  return ds.query(
+    `SELECT type, data, organisme_code FROM fund_event WHERE subject_type = 'card_request' AND subject_id = $1 ORDER BY id`,
+    [requestId],
+  );
 }
 
 /** Row counts of everything step 1-3 writes: a refusal must leave them unchanged. */

@@ -24,8 +24,13 @@ export interface RouteInfo {
 }
 
 /** The properties a DTO class declares validation rules for. */
-export const dtoProperties = (cls: Type): string[] =>
-  [...new Set(getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false).map((m) => m.propertyName))];
+export const dtoProperties = (cls: Type): string[] => [
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(cls, '', true, false)
+      .map((m) => m.propertyName),
+  ),
+];
 
 /** Every route of every controller, read from Nest's own metadata, so a new controller is covered by default. */
 export function discoverRoutes(t: TestApp): RouteInfo[] {
@@ -42,7 +47,9 @@ export function discoverRoutes(t: TestApp): RouteInfo[] {
       if (sub === undefined) continue;
       const method = RequestMethod[reflector.get(METHOD_METADATA, handler) as number];
       const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
-      const args = Object.entries((Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, m) ?? {}) as Record<string, { index: number }>);
+      const args = Object.entries(
+        (Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, m) ?? {}) as Record<string, { index: number }>,
+      );
       const types = (Reflect.getMetadata(PARAMTYPES_METADATA, cls.prototype, m) ?? []) as Type[];
       const argType = (paramtype: number) => {
         const arg = args.find(([key]) => key.split(':')[0] === String(paramtype));
@@ -50,9 +57,12 @@ export function discoverRoutes(t: TestApp): RouteInfo[] {
       };
       const body = argType(3);
       const query = argType(4);
-      const plain = (c: Type | undefined) => !c || [Object, String, Number, Boolean, Array, Buffer].includes(c as never);
+      const plain = (c: Type | undefined) =>
+        !c || [Object, String, Number, Boolean, Array, Buffer].includes(c as never);
       routes.push({
-        method, path, name: `${cls.name}.${m}`,
+        method,
+        path,
+        name: `${cls.name}.${m}`,
         isPublic: !!reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]),
         rateLimited: !!reflector.getAllAndOverride(RATE_LIMITED, [handler, cls]),
         allowed: reflector.getAllAndOverride<PartnerKind[]>(ALLOWED_KINDS, [handler, cls]) ?? [],

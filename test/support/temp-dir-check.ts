@@ -19,9 +19,12 @@ process.env.NODE_COMPILE_CACHE = path.join(inject('testTmpRoot'), 'node-compile-
 afterAll(() => {
   removeTempDirs();
   const left = readdirSync(own);
-  if (previous === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = previous;
+  if (previous === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previous;
   rmSync(own, { recursive: true, force: true });
   if (left.length > 0) {
-    throw new Error(`this test file left temporary folders behind (${left.join(', ')}): make them with tempDir() (test/support/temp-dirs.ts) or remove them in the test`);
+    throw new Error(
+      `this test file left temporary folders behind (${left.join(', ')}): make them with tempDir() (test/support/temp-dirs.ts) or remove them in the test`,
+    );
   }
 });

@@ -20,7 +20,12 @@ export const TEMPLATE_DB = 'vitale_template';
  * A fresh database copied from the migrated template; dropped by the returned function. `url` logs in as the
  * application's role (rows only, as in production); `ownerUrl` as the owner, for set-up the app may not do.
  */
-export async function createTestDatabase(): Promise<{ url: string; ownerUrl: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  url: string;
+  ownerUrl: string;
+  name: string;
+  drop: () => Promise<void>;
+}> {
   const adminUrl = inject('pgAdminUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(adminUrl);
@@ -75,9 +80,21 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
   const ownDataDir = overrides.dataDir ? null : tempDir('test-data');
   const config = Object.assign(new AppConfig(), {
     ...(ownDataDir ? { dataDir: ownDataDir } : {}),
-    logLevel: 'silent', jobsPollSeconds: 0.5, seedReferenceData: false, cronsEnabled: false, apiKeyCacheSeconds: 0, jobRetryDelayScale: 0, sftpPort: 0, webhookAllowPrivateTargets: true, ...overrides,
+    logLevel: 'silent',
+    jobsPollSeconds: 0.5,
+    seedReferenceData: false,
+    cronsEnabled: false,
+    apiKeyCacheSeconds: 0,
+    jobRetryDelayScale: 0,
+    sftpPort: 0,
+    webhookAllowPrivateTargets: true,
+    ...overrides,
   });
-  const app = await createApp(config, db.url, createLogger(options.logStream ? 'info' : config.logLevel, options.logStream));
+  const app = await createApp(
+    config,
+    db.url,
+    createLogger(options.logStream ? 'info' : config.logLevel, options.logStream),
+  );
   options.beforeInit?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

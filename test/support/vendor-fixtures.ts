@@ -33,20 +33,38 @@ export async function ageKeyPair(): Promise<{ identity: string; recipient: strin
  * A personalisation_vendor partner made a vendor over the API, with one SSH key and (unless `ageRecipient: false`) its
  * age recipient registered, so it gets batches.
  */
-export async function createVendor(t: TestApp, o: { login: string; regimeCodes?: string[]; isDefault?: boolean; ageRecipient?: boolean }): Promise<TestVendor> {
+export async function createVendor(
+  t: TestApp,
+  o: { login: string; regimeCodes?: string[]; isDefault?: boolean; ageRecipient?: boolean },
+): Promise<TestVendor> {
   const partner = await t.partner(PartnerKind.PersonalisationVendor);
   const op = bearer(t.operatorKey);
-  const res = await t.http().post('/v1/vendors').set(op).send({ partnerId: partner.id, login: o.login, regimeCodes: o.regimeCodes ?? [], isDefault: o.isDefault ?? false });
+  const res = await t
+    .http()
+    .post('/v1/vendors')
+    .set(op)
+    .send({ partnerId: partner.id, login: o.login, regimeCodes: o.regimeCodes ?? [], isDefault: o.isDefault ?? false });
   if (res.status !== 201) throw new Error(`create vendor: ${res.status} ${JSON.stringify(res.body)}`);
   const keys = sshKeyPair();
   const key = await t.http().post(`/v1/vendors/${partner.id}/ssh-keys`).set(op).send({ publicKey: keys.publicKey });
   if (key.status !== 201) throw new Error(`add key: ${key.status} ${JSON.stringify(key.body)}`);
   const age = await ageKeyPair();
   if (o.ageRecipient !== false) {
-    const set = await t.http().put(`/v1/vendors/${partner.id}/age-recipient`).set(op).send({ recipient: age.recipient });
+    const set = await t
+      .http()
+      .put(`/v1/vendors/${partner.id}/age-recipient`)
+      .set(op)
+      .send({ recipient: age.recipient });
     if (set.status !== 200) throw new Error(`age recipient: ${set.status} ${JSON.stringify(set.body)}`);
   }
-  return { partnerId: partner.id, login: o.login, ...keys, keyId: key.body.id, ageIdentity: age.identity, ageRecipient: age.recipient };
+  return {
+    partnerId: partner.id,
+    login: o.login,
+    ...keys,
+    keyId: key.body.id,
+    ageIdentity: age.identity,
+    ageRecipient: age.recipient,
+  };
 }
 
 /** The vendor opens a perso/2 file with its age identity (as `age -d -i key.txt` does). Throws with another key. */
@@ -58,21 +76,56 @@ export async function decryptForVendor(vendor: Pick<TestVendor, 'ageIdentity'>, 
 
 /** The serials of a clear personalisation file's records, in file order. */
 export const persoSerials = (clear: Buffer): string[] =>
-  clear.toString('utf8').split('\n').filter((l) => l.startsWith('R|')).map((l) => l.split('|')[1]);
+  clear
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('R|'))
+    .map((l) => l.split('|')[1]);
 
 /** A card the vendor made: its chip's keys are born in the chip (here: generated as a chip would). */
-export interface MadeCard { serial: string; chipId: string; keys: CardKeys }
-export const makeCard = (serial: string, chipId = `CHIP${serial.slice(-8)}`): MadeCard => ({ serial, chipId, keys: generateCardKeys() });
+export interface MadeCard {
+  serial: string;
+  chipId: string;
+  keys: CardKeys;
+}
+export const makeCard = (serial: string, chipId = `CHIP${serial.slice(-8)}`): MadeCard => ({
+  serial,
+  chipId,
+  keys: generateCardKeys(),
+});
 
 /** One ret/2 data line; SHIPPED lines carry the chip's two public keys. */
-export function ret2Line(c: { serial: string; chipId?: string; keys?: CardKeys | null }, status: 'SHIPPED' | 'FAILED' | 'UNDELIVERABLE', t: { personalisedAt: string; shippedAt?: string; failureCode?: string }): string {
+export function ret2Line(
+  c: { serial: string; chipId?: string; keys?: CardKeys | null },
+  status: 'SHIPPED' | 'FAILED' | 'UNDELIVERABLE',
+  t: { personalisedAt: string; shippedAt?: string; failureCode?: string },
+): string {
   const keys = status === 'SHIPPED' && c.keys ? [c.keys.authPublic, c.keys.encPublic] : ['', ''];
-  return ['D', c.serial, c.chipId ?? `CHIP${c.serial.slice(-8)}`, t.personalisedAt, status === 'FAILED' ? '' : t.shippedAt ?? t.personalisedAt, status, t.failureCode ?? '', ...keys].join('|');
+  return [
+    'D',
+    c.serial,
+    c.chipId ?? `CHIP${c.serial.slice(-8)}`,
+    t.personalisedAt,
+    status === 'FAILED' ? '' : (t.shippedAt ?? t.personalisedAt),
+    status,
+    t.failureCode ?? '',
+    ...keys,
+  ].join('|');
 }
 
 /** A return file: header (ret/2 unless `version: 1`), the lines, the trailer. */
-export function returnFile(login: string, lines: string[], o: { version?: 1 | 2; count?: number; producedAt?: string } = {}): string {
-  return [`H|ret|${o.version ?? 2}|${login}|${o.producedAt ?? new Date().toISOString()}`, ...lines, `T|${o.count ?? lines.length}`].join('\n') + '\n';
+export function returnFile(
+  login: string,
+  lines: string[],
+  o: { version?: 1 | 2; count?: number; producedAt?: string } = {},
+): string {
+  return (
+    [
+      `H|ret|${o.version ?? 2}|${login}|${o.producedAt ?? new Date().toISOString()}`,
+      ...lines,
+      `T|${o.count ?? lines.length}`,
+    ].join('\n') + '\n'
+  );
 }
 
 export const sftpPort = (t: TestApp): number => {
@@ -104,12 +157,22 @@ const cb = <T>(run: (done: (err: Error | null | undefined, v?: T) => void) => vo
   new Promise((resolve, reject) => run((err, v) => (err ? reject(err) : resolve(v as T))));
 
 /** Connects and opens SFTP; rejects when authentication fails. */
-export async function sftpConnect(port: number, username: string, auth: string | Partial<ConnectConfig>): Promise<SftpClient> {
+export async function sftpConnect(
+  port: number,
+  username: string,
+  auth: string | Partial<ConnectConfig>,
+): Promise<SftpClient> {
   const conn = new ssh2.Client();
   await new Promise<void>((resolve, reject) => {
     conn.once('ready', () => resolve());
     conn.once('error', reject);
-    conn.connect({ host: '127.0.0.1', port, username, readyTimeout: 10_000, ...(typeof auth === 'string' ? { privateKey: auth } : auth) });
+    conn.connect({
+      host: '127.0.0.1',
+      port,
+      username,
+      readyTimeout: 10_000,
+      ...(typeof auth === 'string' ? { privateKey: auth } : auth),
+    });
   });
   conn.setNoDelay(true);
   let closed = false;
@@ -131,11 +194,12 @@ export async function sftpConnect(port: number, username: string, auth: string |
       await cb<void>((done) => sftp.close(h, done));
     },
     end: () => conn.end(),
-    close: () => new Promise<void>((resolve) => {
-      if (closed) return resolve();
-      conn.once('close', () => resolve());
-      conn.end();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        conn.once('close', () => resolve());
+        conn.end();
+      }),
   };
 }
 

@@ -6,33 +6,52 @@ import { CardState, OppositionReason } from '../card-state.enum.js';
 
 export class ListCardsQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   beneficiaryId?: string;
 
   @ApiPropertyOptional({ enum: CardState })
-  @IsOptional() @IsEnum(CardState)
+  @IsOptional()
+  @IsEnum(CardState)
   state?: CardState;
 
-  @ApiPropertyOptional({ description: 'Managing organisme (9 digits); a fund only ever sees its own', example: '017510001' })
-  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  @ApiPropertyOptional({
+    description: 'Managing organisme (9 digits); a fund only ever sees its own',
+    example: '017510001',
+  })
+  @IsOptional()
+  @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 
-  @ApiPropertyOptional({ description: 'Cursor: the id of the last card already read (the `next` of the previous page)', format: 'uuid' })
-  @IsOptional() @IsUUID()
+  @ApiPropertyOptional({
+    description: 'Cursor: the id of the last card already read (the `next` of the previous page)',
+    format: 'uuid',
+  })
+  @IsOptional()
+  @IsUUID()
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 
 export class CardHistoryQueryDto {
   @ApiPropertyOptional({ description: 'Cursor: the id of the last entry already read' })
-  @IsOptional() @Matches(/^\d{1,18}$/, { message: 'after must be an entry id' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'after must be an entry id' })
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 
@@ -42,13 +61,19 @@ export class CardTransitionDto {
   action: CardAction;
 
   @ApiPropertyOptional({ enum: OppositionReason, description: 'Required for `oppose`, refused for any other action' })
-  @IsOptional() @IsEnum(OppositionReason)
+  @IsOptional()
+  @IsEnum(OppositionReason)
   reason?: OppositionReason;
 }
 
 export class CardView {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiPropertyOptional({ example: '100000000042', nullable: true, description: '12 digits, zero-padded; null until the card joins a personalisation batch' }) serial: string | null;
+  @ApiPropertyOptional({
+    example: '100000000042',
+    nullable: true,
+    description: '12 digits, zero-padded; null until the card joins a personalisation batch',
+  })
+  serial: string | null;
   @ApiProperty({ format: 'uuid' }) beneficiaryId: string;
   @ApiProperty({ example: '017510001' }) organismeCode: string;
   @ApiProperty({ description: 'Version of the data written on the chip' }) dataVersion: number;
@@ -60,7 +85,8 @@ export class CardView {
 
 export class CardPageView {
   @ApiProperty({ type: [CardView] }) items: CardView[];
-  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' }) next: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' })
+  next: string | null;
 }
 
 export class CardHistoryEntryView {
@@ -82,26 +108,45 @@ export class CardHistoryView {
 export class CardStatusView {
   @ApiProperty({ example: '100000000042' }) serial: string;
   @ApiProperty({ enum: CardState }) state: CardState;
-  @ApiProperty({ description: 'True when the card must be refused (opposed, destroyed, cancelled, returned, not yet shipped)' }) blocked: boolean;
+  @ApiProperty({
+    description: 'True when the card must be refused (opposed, destroyed, cancelled, returned, not yet shipped)',
+  })
+  blocked: boolean;
 }
 
 export class ListKeylessCardsQueryDto {
-  @ApiPropertyOptional({ description: 'Managing organisme (9 digits); a fund only ever sees its own', example: '017510001' })
-  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  @ApiPropertyOptional({
+    description: 'Managing organisme (9 digits); a fund only ever sees its own',
+    example: '017510001',
+  })
+  @IsOptional()
+  @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 
-  @ApiPropertyOptional({ description: 'Cursor: the serial of the last card already read (the `next` of the previous page)', example: '100000000042' })
-  @IsOptional() @Matches(/^\d{12}$/, { message: 'after must be a 12-digit serial' })
+  @ApiPropertyOptional({
+    description: 'Cursor: the serial of the last card already read (the `next` of the previous page)',
+    example: '100000000042',
+  })
+  @IsOptional()
+  @Matches(/^\d{12}$/, { message: 'after must be a 12-digit serial' })
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 
 export class CountKeylessCardsQueryDto {
-  @ApiPropertyOptional({ description: 'Managing organisme (9 digits); a fund only ever counts its own', example: '017510001' })
-  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  @ApiPropertyOptional({
+    description: 'Managing organisme (9 digits); a fund only ever counts its own',
+    example: '017510001',
+  })
+  @IsOptional()
+  @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 }
 
@@ -111,15 +156,26 @@ export class KeylessCardView {
   @ApiProperty({ format: 'uuid' }) beneficiaryId: string;
   @ApiProperty({ example: '017510001' }) organismeCode: string;
   @ApiProperty({ enum: [CardState.Shipped, CardState.Active] }) state: CardState;
-  @ApiPropertyOptional({ nullable: true, description: 'When the vendor mailed it (null for imported cards)' }) shippedAt: Date | null;
+  @ApiPropertyOptional({ nullable: true, description: 'When the vendor mailed it (null for imported cards)' })
+  shippedAt: Date | null;
 }
 
 export class KeylessCardPageView {
   @ApiProperty({ type: [KeylessCardView] }) items: KeylessCardView[];
-  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' }) next: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' })
+  next: string | null;
 }
 
 export class KeylessCardCountView {
-  @ApiProperty({ description: 'Usable cards (shipped or active) of the scope whose chip has no key: they use kiosk protocol 1 until its cut-off date' }) count: number;
-  @ApiPropertyOptional({ nullable: true, example: '017510001', description: 'The organisme counted (a fund: always its own); null = every organisme' }) organismeCode: string | null;
+  @ApiProperty({
+    description:
+      'Usable cards (shipped or active) of the scope whose chip has no key: they use kiosk protocol 1 until its cut-off date',
+  })
+  count: number;
+  @ApiPropertyOptional({
+    nullable: true,
+    example: '017510001',
+    description: 'The organisme counted (a fund: always its own); null = every organisme',
+  })
+  organismeCode: string | null;
 }

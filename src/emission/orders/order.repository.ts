@@ -5,8 +5,10 @@ import { CURRENT } from '../../register/sql.js';
 import type { CardRequestRecord } from '../requests/card-requests.service.js';
 
 /** The part of a card request that ordering reads, under its row lock. */
-export type LockedRequest = Pick<CardRequestRecord,
-  'id' | 'beneficiaryId' | 'organismeCode' | 'reason' | 'status' | 'autoOrder' | 'photoId' | 'cardId' | 'replacedCardId'>;
+export type LockedRequest = Pick<
+  CardRequestRecord,
+  'id' | 'beneficiaryId' | 'organismeCode' | 'reason' | 'status' | 'autoOrder' | 'photoId' | 'cardId' | 'replacedCardId'
+>;
 
 export interface OrderPhoto {
   id: string;
@@ -25,64 +27,89 @@ export interface OrderPhoto {
 export class OrderRepository {
   /** Locks the request for the caller's transaction; a fund (scope) reaches only its organisme's requests. */
   async lockRequest(em: EntityManager, id: string, scopeOrganismeCode: string | null): Promise<LockedRequest | null> {
-    const { rows } = await run<LockedRequest>(em,
+    const { rows } = await run<LockedRequest>(
+      em,
       `SELECT id, beneficiary_id AS "beneficiaryId", organisme_code AS "organismeCode", reason, status, auto_order AS "autoOrder",
               photo_id AS "photoId", card_id AS "cardId", replaced_card_id AS "replacedCardId"
          FROM card_request WHERE id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2) FOR UPDATE`,
-      [id, scopeOrganismeCode]);
+      [id, scopeOrganismeCode],
+    );
     return rows[0] ?? null;
   }
 
   /** Locks many requests (in id order, so two callers never deadlock); a fund (scope) reaches only its own. */
   async lockRequests(em: EntityManager, ids: string[], scopeOrganismeCode: string | null): Promise<LockedRequest[]> {
-    const { rows } = await run<LockedRequest>(em,
+    const { rows } = await run<LockedRequest>(
+      em,
       `SELECT id, beneficiary_id AS "beneficiaryId", organisme_code AS "organismeCode", reason, status, auto_order AS "autoOrder",
               photo_id AS "photoId", card_id AS "cardId", replaced_card_id AS "replacedCardId"
          FROM card_request WHERE id = ANY($1::uuid[]) AND ($2::char(9) IS NULL OR organisme_code = $2) ORDER BY id FOR UPDATE`,
-      [ids, scopeOrganismeCode]);
+      [ids, scopeOrganismeCode],
+    );
     return rows;
   }
 
   /** Which (beneficiary, organisme) pairs have an affiliation current on `today`: keys `beneficiaryId|organismeCode`. */
-  async affiliatedPairs(em: EntityManager, pairs: Array<{ beneficiaryId: string; organismeCode: string }>, today: string): Promise<Set<string>> {
+  async affiliatedPairs(
+    em: EntityManager,
+    pairs: Array<{ beneficiaryId: string; organismeCode: string }>,
+    today: string,
+  ): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();
-    const { rows } = await run<{ k: string }>(em,
+    const { rows } = await run<{ k: string }>(
+      em,
       `SELECT DISTINCT a.beneficiary_id || '|' || a.organisme_code AS k
          FROM unnest($1::uuid[], $2::char(9)[]) AS p(b, o)
          JOIN affiliation a ON a.beneficiary_id = p.b AND a.organisme_code = p.o AND ${CURRENT('a', '$3::date')}
         WHERE a.beneficiary_id = ANY($1::uuid[])`,
-      [pairs.map((p) => p.beneficiaryId), pairs.map((p) => p.organismeCode), today]);
+      [pairs.map((p) => p.beneficiaryId), pairs.map((p) => p.organismeCode), today],
+    );
     return new Set(rows.map((r) => r.k));
   }
 
   /** The accepted photos of many requests, by photo id, with whether each is older than `maxAgeDays`. */
-  async acceptedPhotos(em: EntityManager, refs: Array<{ photoId: string; requestId: string }>, maxAgeDays: number): Promise<Map<string, OrderPhoto>> {
+  async acceptedPhotos(
+    em: EntityManager,
+    refs: Array<{ photoId: string; requestId: string }>,
+    maxAgeDays: number,
+  ): Promise<Map<string, OrderPhoto>> {
     if (refs.length === 0) return new Map();
-    const { rows } = await run<OrderPhoto>(em,
+    const { rows } = await run<OrderPhoto>(
+      em,
       `SELECT ph.id, ph.chip_key AS "chipKey", ph.print_key AS "printKey", ph.received_at AS "receivedAt",
               ph.received_at < now() - make_interval(days => $3) AS "tooOld"
          FROM unnest($1::uuid[], $2::uuid[]) AS r(photo_id, request_id)
          JOIN photo ph ON ph.id = r.photo_id AND ph.request_id = r.request_id AND ph.status = 'accepted'
         WHERE ph.id = ANY($1::uuid[])`,
-      [refs.map((r) => r.photoId), refs.map((r) => r.requestId), maxAgeDays]);
+      [refs.map((r) => r.photoId), refs.map((r) => r.requestId), maxAgeDays],
+    );
     return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** The insured is in the register with an affiliation to this organisme current on `today` (Paris date). */
   async isAffiliated(em: EntityManager, beneficiaryId: string, organismeCode: string, today: string): Promise<boolean> {
-    const { rows } = await run(em,
+    const { rows } = await run(
+      em,
       `SELECT 1 FROM affiliation a WHERE a.beneficiary_id = $1 AND a.organisme_code = $2 AND ${CURRENT('a', '$3::date')} LIMIT 1`,
-      [beneficiaryId, organismeCode, today]);
+      [beneficiaryId, organismeCode, today],
+    );
     return rows.length > 0;
   }
 
   /** The request's accepted photo and whether it was received more than `maxAgeDays` ago. */
-  async acceptedPhoto(em: EntityManager, photoId: string, requestId: string, maxAgeDays: number): Promise<OrderPhoto | null> {
-    const { rows } = await run<OrderPhoto>(em,
+  async acceptedPhoto(
+    em: EntityManager,
+    photoId: string,
+    requestId: string,
+    maxAgeDays: number,
+  ): Promise<OrderPhoto | null> {
+    const { rows } = await run<OrderPhoto>(
+      em,
       `SELECT id, chip_key AS "chipKey", print_key AS "printKey", received_at AS "receivedAt",
               received_at < now() - make_interval(days => $3) AS "tooOld"
          FROM photo WHERE id = $1 AND request_id = $2 AND status = 'accepted'`,
-      [photoId, requestId, maxAgeDays]);
+      [photoId, requestId, maxAgeDays],
+    );
     return rows[0] ?? null;
   }
 }

@@ -20,7 +20,8 @@ export class OrdersController {
   @Post(':id/order')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Step 4: order the card of a request whose photo is available. A lost or stolen replaced card is opposed now; ' +
+    summary:
+      'Step 4: order the card of a request whose photo is available. A lost or stolen replaced card is opposed now; ' +
       'any other replaced card stays valid until the new card is activated',
   })
   @ApiParam({ name: 'id', format: 'uuid' })

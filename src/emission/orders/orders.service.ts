@@ -70,13 +70,19 @@ export class OrdersService {
   async autoOrderMany(requestIds: string[]): Promise<Array<OrderView | DomainError>> {
     const outcomes = await this.tx.run((em) => this.orderManyIn(em, systemActor(), requestIds, { automatic: true }));
     outcomes.forEach((o, i) => {
-      if (o instanceof DomainError) this.logger.warn({ msg: 'automatic order refused', requestId: requestIds[i], code: o.code });
+      if (o instanceof DomainError)
+        this.logger.warn({ msg: 'automatic order refused', requestId: requestIds[i], code: o.code });
     });
     return outcomes;
   }
 
   /** Orders inside the caller's transaction. A fund actor reaches only its organisme's requests. */
-  async orderIn(em: EntityManager, actor: Actor, requestId: string, opts: { automatic?: boolean } = {}): Promise<OrderView> {
+  async orderIn(
+    em: EntityManager,
+    actor: Actor,
+    requestId: string,
+    opts: { automatic?: boolean } = {},
+  ): Promise<OrderView> {
     const [outcome] = await this.orderManyIn(em, actor, [requestId], opts);
     if (outcome instanceof DomainError) throw outcome;
     return outcome;
@@ -87,15 +93,33 @@ export class OrdersService {
    * every check of every request first, with set-based reads, then the writes of the requests that passed,
    * set-based. A refused request writes nothing. Returns, for each id in order, its order or its refusal.
    */
-  async orderManyIn(em: EntityManager, actor: Actor, requestIds: string[], opts: { automatic?: boolean } = {}): Promise<Array<OrderView | DomainError>> {
+  async orderManyIn(
+    em: EntityManager,
+    actor: Actor,
+    requestIds: string[],
+    opts: { automatic?: boolean } = {},
+  ): Promise<Array<OrderView | DomainError>> {
     const scope = tenantScope(actor);
     const locked = await this.repo.lockRequests(em, [...new Set(requestIds.filter((id) => isUUID(id)))], scope);
     const byId = new Map(locked.map((r) => [r.id, r]));
     const affiliated = await this.repo.affiliatedPairs(em, locked, this.clock.today());
-    const photos = await this.repo.acceptedPhotos(em, locked.filter((r) => r.photoId).map((r) => ({ photoId: r.photoId!, requestId: r.id })), this.config.photoMaxAgeDays);
-    const ready = new Map(await Promise.all([...photos.values()].map(async (p) =>
-      [p.id, !!p.chipKey && !!p.printKey && (await this.stored(p.chipKey))] as const)));
-    const live = await this.cards.ofHoldersIn(em, locked.map((r) => r.beneficiaryId), LIVE_CARD_STATES);
+    const photos = await this.repo.acceptedPhotos(
+      em,
+      locked.filter((r) => r.photoId).map((r) => ({ photoId: r.photoId!, requestId: r.id })),
+      this.config.photoMaxAgeDays,
+    );
+    const ready = new Map(
+      await Promise.all(
+        [...photos.values()].map(
+          async (p) => [p.id, !!p.chipKey && !!p.printKey && (await this.stored(p.chipKey))] as const,
+        ),
+      ),
+    );
+    const live = await this.cards.ofHoldersIn(
+      em,
+      locked.map((r) => r.beneficiaryId),
+      LIVE_CARD_STATES,
+    );
 
     const refusal = (r: LockedRequest | undefined): DomainError | null => {
       if (!r) return requestNotFound();
@@ -127,7 +151,8 @@ export class OrdersService {
     const opposedBy = new Map<string, string[]>();
     const previous = new Map((await this.cards.lockStatesIn(em, passed.flatMap(exceptOf))).map((c) => [c.id, c]));
     const toOppose = new Map<OppositionReason, Array<{ r: LockedRequest; cardId: string }>>();
-    const plan = (reason: OppositionReason, r: LockedRequest, cardId: string) => toOppose.set(reason, [...(toOppose.get(reason) ?? []), { r, cardId }]);
+    const plan = (reason: OppositionReason, r: LockedRequest, cardId: string) =>
+      toOppose.set(reason, [...(toOppose.get(reason) ?? []), { r, cardId }]);
     for (const r of passed) {
       // A card of this request that came back undeliverable is never mailed again once a new one is ordered.
       const returned = r.cardId ? previous.get(r.cardId) : undefined;
@@ -138,36 +163,86 @@ export class OrdersService {
       if (atOrder && replaced && OPPOSABLE.includes(replaced.state)) plan(atOrder, r, replaced.id);
     }
     for (const [reason, pairs] of toOppose) {
-      const opposed = await this.cards.transitionManyByIdIn(em, actor, pairs.map((p) => p.cardId), CardAction.Oppose, { reason });
+      const opposed = await this.cards.transitionManyByIdIn(
+        em,
+        actor,
+        pairs.map((p) => p.cardId),
+        CardAction.Oppose,
+        { reason },
+      );
       const byCard = new Map(opposed.map((c) => [c.id, c]));
       for (const { r, cardId } of pairs) {
         const card = byCard.get(cardId)!;
         opposedBy.set(r.id, [...(opposedBy.get(r.id) ?? []), card.id]);
         events.push({
-          organismeCode: r.organismeCode, type: FundEventType.CardOpposed, subjectType: 'card', subjectId: card.id,
-          data: { cardId: card.id, serial: card.serial, reason, requestId: r.id, cardOrganismeCode: card.organismeCode },
+          organismeCode: r.organismeCode,
+          type: FundEventType.CardOpposed,
+          subjectType: 'card',
+          subjectId: card.id,
+          data: {
+            cardId: card.id,
+            serial: card.serial,
+            reason,
+            requestId: r.id,
+            cardOrganismeCode: card.organismeCode,
+          },
         });
       }
     }
 
-    const cards = await this.cards.issueMany(em, actor, passed.map((r) => ({ beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode })));
+    const cards = await this.cards.issueMany(
+      em,
+      actor,
+      passed.map((r) => ({ beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode })),
+    );
     const cardOf = new Map(passed.map((r, i) => [r.id, cards[i]]));
-    await this.progress.moveIn(em, passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })), [RequestStatus.PhotoAvailable]);
+    await this.progress.moveIn(
+      em,
+      passed.map((r) => ({ id: r.id, status: RequestStatus.Ordered, cardId: cardOf.get(r.id)!.id })),
+      [RequestStatus.PhotoAvailable],
+    );
     for (const r of passed) {
       events.push({
-        organismeCode: r.organismeCode, type: FundEventType.CardOrdered, subjectType: 'card_request', subjectId: r.id,
-        data: { requestId: r.id, cardId: cardOf.get(r.id)!.id, replacedCardId: r.replacedCardId, automatic: !!opts.automatic },
+        organismeCode: r.organismeCode,
+        type: FundEventType.CardOrdered,
+        subjectType: 'card_request',
+        subjectId: r.id,
+        data: {
+          requestId: r.id,
+          cardId: cardOf.get(r.id)!.id,
+          replacedCardId: r.replacedCardId,
+          automatic: !!opts.automatic,
+        },
       });
     }
     await this.events.append(em, ...events);
-    await this.audit.record(em, actor, ...passed.map((r) => ({
-      action: 'card_request.order', entityType: 'card_request', entityId: r.id, organismeCode: r.organismeCode,
-      details: { cardId: cardOf.get(r.id)!.id, replacedCardId: r.replacedCardId, opposedCardIds: opposedBy.get(r.id) ?? [], automatic: !!opts.automatic },
-    })));
-    return outcomes.map((o) => o.error ?? {
-      requestId: o.id, status: RequestStatus.Ordered, cardId: cardOf.get(o.id)!.id, cardState: cardOf.get(o.id)!.state,
-      replacedCardId: o.r!.replacedCardId, opposedCardIds: opposedBy.get(o.id) ?? [],
-    });
+    await this.audit.record(
+      em,
+      actor,
+      ...passed.map((r) => ({
+        action: 'card_request.order',
+        entityType: 'card_request',
+        entityId: r.id,
+        organismeCode: r.organismeCode,
+        details: {
+          cardId: cardOf.get(r.id)!.id,
+          replacedCardId: r.replacedCardId,
+          opposedCardIds: opposedBy.get(r.id) ?? [],
+          automatic: !!opts.automatic,
+        },
+      })),
+    );
+    return outcomes.map(
+      (o) =>
+        o.error ?? {
+          requestId: o.id,
+          status: RequestStatus.Ordered,
+          cardId: cardOf.get(o.id)!.id,
+          cardState: cardOf.get(o.id)!.state,
+          replacedCardId: o.r!.replacedCardId,
+          opposedCardIds: opposedBy.get(o.id) ?? [],
+        },
+    );
   }
 
   private stored(key: string): Promise<boolean> {

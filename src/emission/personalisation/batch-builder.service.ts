@@ -60,7 +60,11 @@ export class BatchBuilderService {
   async requestRun(actor: Actor): Promise<{ jobId: string | null }> {
     return this.tx.run(async (em) => {
       const jobId = await this.jobs.send(em, JobName.EmissionBuildBatches, {});
-      await this.audit.record(em, actor, { action: 'personalisation.run', entityType: 'job', entityId: jobId ?? 'none' });
+      await this.audit.record(em, actor, {
+        action: 'personalisation.run',
+        entityType: 'job',
+        entityId: jobId ?? 'none',
+      });
       return { jobId };
     });
   }
@@ -72,7 +76,8 @@ export class BatchBuilderService {
     const withoutRecipient = new Map<string, string[]>();
     for (const r of routing) {
       if (!r.vendorPartnerId) unrouted.push(r.regimeCode);
-      else if (!r.vendorHasRecipient) withoutRecipient.set(r.vendorLogin!, [...(withoutRecipient.get(r.vendorLogin!) ?? []), r.regimeCode]);
+      else if (!r.vendorHasRecipient)
+        withoutRecipient.set(r.vendorLogin!, [...(withoutRecipient.get(r.vendorLogin!) ?? []), r.regimeCode]);
       else byVendor.set(r.vendorPartnerId, [...(byVendor.get(r.vendorPartnerId) ?? []), r.regimeCode]);
     }
     const batches: BuiltBatch[] = [];
@@ -87,17 +92,30 @@ export class BatchBuilderService {
     }
     const waitingWithoutVendor = await this.repo.countOrdered(unrouted);
     if (waitingWithoutVendor > 0) {
-      this.logger.warn({ msg: 'ordered cards wait: no vendor serves their regime and there is no default vendor', cards: waitingWithoutVendor, regimes: unrouted });
+      this.logger.warn({
+        msg: 'ordered cards wait: no vendor serves their regime and there is no default vendor',
+        cards: waitingWithoutVendor,
+        regimes: unrouted,
+      });
     }
     let waitingWithoutRecipient = 0;
     for (const [vendor, regimes] of withoutRecipient) {
       const waiting = await this.repo.countOrdered(regimes);
       waitingWithoutRecipient += waiting;
       if (waiting > 0) {
-        this.logger.warn({ msg: 'ordered cards wait: their vendor has no age recipient to encrypt its files to (PUT /v1/vendors/:id/age-recipient)', vendor, cards: waiting });
+        this.logger.warn({
+          msg: 'ordered cards wait: their vendor has no age recipient to encrypt its files to (PUT /v1/vendors/:id/age-recipient)',
+          vendor,
+          cards: waiting,
+        });
       }
     }
-    if (batches.length) this.logger.log({ msg: 'personalisation batches allocated', batches: batches.length, cards: batches.reduce((n, b) => n + b.cardCount, 0) });
+    if (batches.length)
+      this.logger.log({
+        msg: 'personalisation batches allocated',
+        batches: batches.length,
+        cards: batches.reduce((n, b) => n + b.cardCount, 0),
+      });
     return { batches, waitingWithoutVendor, waitingWithoutRecipient };
   }
 
@@ -110,20 +128,47 @@ export class BatchBuilderService {
       const batch = await this.repo.insertBatch(em, vendorPartnerId, picked.length);
       // Serials follow the pick order; a rollback (or a crash before commit) gives them back.
       const serials = await this.cards.assignToBatch(em, actor, batch.id, cardIds);
-      const moved = await this.progress.moveIn(em, picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })), [RequestStatus.Ordered]);
+      const moved = await this.progress.moveIn(
+        em,
+        picked.map((p) => ({ id: p.requestId, status: RequestStatus.InPersonalisation })),
+        [RequestStatus.Ordered],
+      );
       if (moved.length !== picked.length) throw new Error('a picked request left the ordered status');
-      await this.events.append(em, ...picked.map((p) => ({
-        organismeCode: p.organismeCode, type: FundEventType.CardInPersonalisation, subjectType: 'card' as const, subjectId: p.cardId,
-        data: { requestId: p.requestId, cardId: p.cardId, serial: formatSerial(serials.get(p.cardId)!), batchNumber: batch.batchNumber },
-      })));
+      await this.events.append(
+        em,
+        ...picked.map((p) => ({
+          organismeCode: p.organismeCode,
+          type: FundEventType.CardInPersonalisation,
+          subjectType: 'card' as const,
+          subjectId: p.cardId,
+          data: {
+            requestId: p.requestId,
+            cardId: p.cardId,
+            serial: formatSerial(serials.get(p.cardId)!),
+            batchNumber: batch.batchNumber,
+          },
+        })),
+      );
       const ordered = cardIds.map((id) => BigInt(serials.get(id)!)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const built: BuiltBatch = {
-        id: batch.id, batchNumber: batch.batchNumber, vendorPartnerId, cardCount: picked.length,
-        firstSerial: formatSerial(ordered[0]), lastSerial: formatSerial(ordered[ordered.length - 1]),
+        id: batch.id,
+        batchNumber: batch.batchNumber,
+        vendorPartnerId,
+        cardCount: picked.length,
+        firstSerial: formatSerial(ordered[0]),
+        lastSerial: formatSerial(ordered[ordered.length - 1]),
       };
       await this.audit.record(em, actor, {
-        action: 'personalisation_batch.allocate', entityType: 'personalisation_batch', entityId: batch.id,
-        details: { batchNumber: batch.batchNumber, vendorPartnerId, cardCount: built.cardCount, firstSerial: built.firstSerial, lastSerial: built.lastSerial },
+        action: 'personalisation_batch.allocate',
+        entityType: 'personalisation_batch',
+        entityId: batch.id,
+        details: {
+          batchNumber: batch.batchNumber,
+          vendorPartnerId,
+          cardCount: built.cardCount,
+          firstSerial: built.firstSerial,
+          lastSerial: built.lastSerial,
+        },
       });
       // Written by its own job: a crash after this commit leaves the job queued, and the file is written once.
       await this.jobs.send(em, JobName.EmissionWriteBatchFile, { batchId: batch.id });

@@ -13,7 +13,14 @@ import { encryptToRecipient } from '../vendors/vendor-age.js';
 import { VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
 import { BatchRepository, type BatchRecordRow } from './batch.repository.js';
 import { BatchStatus } from './personalisation-batch.entity.js';
-import { encryptedPersoFileName, persoChunks, persoFileName, PERSO_FORMAT, PERSO_VERSION, type PersoRecord } from './personalisation-file.js';
+import {
+  encryptedPersoFileName,
+  persoChunks,
+  persoFileName,
+  PERSO_FORMAT,
+  PERSO_VERSION,
+  type PersoRecord,
+} from './personalisation-file.js';
 
 /** Photos read ahead while a file is built (they are small; this only hides the disk latency). */
 const PHOTO_READ_AHEAD = 16;
@@ -69,16 +76,28 @@ export class BatchFileService {
     const recipient = batch.vendorAgeRecipient;
     if (!recipient) {
       // Never a clear file: the batch waits (stuck, re-injected, then flagged); registering the recipient queues it.
-      this.logger.warn({ msg: 'batch file not written: the vendor has no age recipient (PUT /v1/vendors/:id/age-recipient)', batchNumber: batch.batchNumber, vendor: batch.vendorLogin });
+      this.logger.warn({
+        msg: 'batch file not written: the vendor has no age recipient (PUT /v1/vendors/:id/age-recipient)',
+        batchNumber: batch.batchNumber,
+        vendor: batch.vendorLogin,
+      });
       return null;
     }
     const rows = await this.repo.records(batchId);
-    if (rows.length !== batch.cardCount) throw new Error(`batch ${batch.batchNumber}: ${rows.length} cards found, ${batch.cardCount} allocated`);
+    if (rows.length !== batch.cardCount)
+      throw new Error(`batch ${batch.batchNumber}: ${rows.length} cards found, ${batch.cardCount} allocated`);
     const fileName = encryptedPersoFileName(batch.batchNumber);
     let plaintextSha256 = '';
     const clear = persoChunks(
-      { batchNumber: batch.batchNumber, vendorLogin: batch.vendorLogin, producedAt: batch.createdAt, recordCount: rows.length },
-      this.withPhotos(rows), (digest) => (plaintextSha256 = digest));
+      {
+        batchNumber: batch.batchNumber,
+        vendorLogin: batch.vendorLogin,
+        producedAt: batch.createdAt,
+        recordCount: rows.length,
+      },
+      this.withPhotos(rows),
+      (digest) => (plaintextSha256 = digest),
+    );
     const staged = await this.folders.stagingPath(batch.vendorLogin, fileName);
     let sha256: string;
     let keyId: string;
@@ -89,24 +108,59 @@ export class BatchFileService {
       sha256 = createHash('sha256').update(bytes).digest('hex');
       if (!plaintextSha256) throw new Error(`batch ${batch.batchNumber}: the clear file did not end`);
       const signature: PersoSignature = {
-        format: `${PERSO_FORMAT}/${PERSO_VERSION}`, file: fileName, sha256, encryption: 'age', recipient,
-        plaintextFile: persoFileName(batch.batchNumber), plaintextSha256, ...this.signing.sign(bytes),
+        format: `${PERSO_FORMAT}/${PERSO_VERSION}`,
+        file: fileName,
+        sha256,
+        encryption: 'age',
+        recipient,
+        plaintextFile: persoFileName(batch.batchNumber),
+        plaintextSha256,
+        ...this.signing.sign(bytes),
       };
       keyId = signature.keyId;
       // The signature first: a vendor that sees the file can always fetch its signature.
-      await this.folders.publish(batch.vendorLogin, VENDOR_OUTBOX, `${fileName}.sig`, JSON.stringify(signature, null, 2) + '\n');
+      await this.folders.publish(
+        batch.vendorLogin,
+        VENDOR_OUTBOX,
+        `${fileName}.sig`,
+        JSON.stringify(signature, null, 2) + '\n',
+      );
       await this.folders.publishStaged(batch.vendorLogin, VENDOR_OUTBOX, fileName, staged);
     } finally {
       await rm(staged, { force: true });
     }
     await this.tx.run(async (em) => {
-      if (!(await this.repo.markWritten(em, batchId, { fileName, sha256, persoVersion: Number(PERSO_VERSION), plaintextSha256 }))) return;
+      if (
+        !(await this.repo.markWritten(em, batchId, {
+          fileName,
+          sha256,
+          persoVersion: Number(PERSO_VERSION),
+          plaintextSha256,
+        }))
+      )
+        return;
       await this.audit.record(em, systemActor(), {
-        action: 'personalisation_batch.write', entityType: 'personalisation_batch', entityId: batchId,
-        details: { batchNumber: batch.batchNumber, fileName, format: `${PERSO_FORMAT}/${PERSO_VERSION}`, sha256, plaintextSha256, recipient, cardCount: rows.length, keyId },
+        action: 'personalisation_batch.write',
+        entityType: 'personalisation_batch',
+        entityId: batchId,
+        details: {
+          batchNumber: batch.batchNumber,
+          fileName,
+          format: `${PERSO_FORMAT}/${PERSO_VERSION}`,
+          sha256,
+          plaintextSha256,
+          recipient,
+          cardCount: rows.length,
+          keyId,
+        },
       });
     });
-    this.logger.log({ msg: 'personalisation file written', batchNumber: batch.batchNumber, vendor: batch.vendorLogin, cards: rows.length });
+    this.logger.log({
+      msg: 'personalisation file written',
+      batchNumber: batch.batchNumber,
+      vendor: batch.vendorLogin,
+      cards: rows.length,
+    });
     return { fileName, sha256, plaintextSha256 };
   }
 
@@ -117,7 +171,9 @@ export class BatchFileService {
     const fill = () => {
       while (ahead.length < PHOTO_READ_AHEAD && next < rows.length) {
         const r = rows[next++];
-        const read = r.chipKey ? this.photos.get(r.chipKey) : Promise.reject(new Error(`batch card ${r.serial} has no chip photo`));
+        const read = r.chipKey
+          ? this.photos.get(r.chipKey)
+          : Promise.reject(new Error(`batch card ${r.serial} has no chip photo`));
         read.catch(() => {}); // awaited in turn below; a failure read ahead must not go unhandled meanwhile
         ahead.push(read);
       }
@@ -129,7 +185,11 @@ export class BatchFileService {
   }
 
   /** Returned batches whose files are past their retention (see VendorFileRetentionJobs), by batch number. */
-  filesPastRetention(retentionDays: number, afterNumber: string, limit: number): Promise<Array<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>> {
+  filesPastRetention(
+    retentionDays: number,
+    afterNumber: string,
+    limit: number,
+  ): Promise<Array<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>> {
     return this.repo.filesPastRetention(retentionDays, afterNumber, limit);
   }
 

@@ -51,12 +51,26 @@ export class BatchRepository {
    * Every regime with the vendor the routing rule sends its cards to (null: none, the cards wait), and whether that
    * vendor has an age recipient to encrypt its files to (without one its cards wait too).
    */
-  async routing(): Promise<Array<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null; vendorHasRecipient: boolean }>> {
-    const { rows } = await run<{ regimeCode: string; vendorPartnerId: string | null; vendorLogin: string | null; vendorHasRecipient: boolean }>(this.dataSource.manager,
+  async routing(): Promise<
+    Array<{
+      regimeCode: string;
+      vendorPartnerId: string | null;
+      vendorLogin: string | null;
+      vendorHasRecipient: boolean;
+    }>
+  > {
+    const { rows } = await run<{
+      regimeCode: string;
+      vendorPartnerId: string | null;
+      vendorLogin: string | null;
+      vendorHasRecipient: boolean;
+    }>(
+      this.dataSource.manager,
       `SELECT x.code AS "regimeCode", x.vendor AS "vendorPartnerId", v.login AS "vendorLogin", v.age_recipient IS NOT NULL AS "vendorHasRecipient"
          FROM (SELECT r.code::text AS code, ${VENDOR_FOR_REGIME('r.code')} AS vendor FROM regime r) x
          LEFT JOIN vendor_profile v ON v.partner_id = x.vendor
-        ORDER BY x.code`);
+        ORDER BY x.code`,
+    );
     return rows;
   }
 
@@ -65,7 +79,8 @@ export class BatchRepository {
    * both rows locked, rows another builder holds skipped (two builders never pick the same card).
    */
   async pickOrdered(em: EntityManager, regimeCodes: string[], limit: number): Promise<PickedCard[]> {
-    const { rows } = await run<PickedCard>(em,
+    const { rows } = await run<PickedCard>(
+      em,
       `SELECT c.id AS "cardId", r.id AS "requestId", r.organisme_code AS "organismeCode"
          FROM card_request r
          JOIN card c ON c.id = r.card_id
@@ -75,37 +90,54 @@ export class BatchRepository {
         ORDER BY r.status_changed_at, r.id
         LIMIT $2
         FOR UPDATE OF r, c SKIP LOCKED`,
-      [regimeCodes, limit]);
+      [regimeCodes, limit],
+    );
     return rows;
   }
 
   /** Ordered cards (with a request) of these regimes: those no vendor takes wait and show as stuck. */
   async countOrdered(regimeCodes: string[]): Promise<number> {
     if (regimeCodes.length === 0) return 0;
-    const { rows } = await run<{ n: number }>(this.dataSource.manager,
+    const { rows } = await run<{ n: number }>(
+      this.dataSource.manager,
       `SELECT count(*)::int AS n FROM card_request r JOIN card c ON c.id = r.card_id JOIN organisme o ON o.code = c.organisme_code
-        WHERE r.status = 'ordered' AND c.state = 'ordered' AND c.batch_id IS NULL AND o.regime_code = ANY($1::text[])`, [regimeCodes]);
+        WHERE r.status = 'ordered' AND c.state = 'ordered' AND c.batch_id IS NULL AND o.regime_code = ANY($1::text[])`,
+      [regimeCodes],
+    );
     return rows[0].n;
   }
 
-  async insertBatch(em: EntityManager, vendorPartnerId: string, cardCount: number): Promise<{ id: string; batchNumber: string; createdAt: Date }> {
-    const { rows } = await run<{ id: string; batchNumber: string; createdAt: Date }>(em,
+  async insertBatch(
+    em: EntityManager,
+    vendorPartnerId: string,
+    cardCount: number,
+  ): Promise<{ id: string; batchNumber: string; createdAt: Date }> {
+    const { rows } = await run<{ id: string; batchNumber: string; createdAt: Date }>(
+      em,
       `INSERT INTO personalisation_batch (batch_number, vendor_partner_id, card_count)
        VALUES (nextval('personalisation_batch_seq'), $1, $2)
-       RETURNING id, batch_number::text AS "batchNumber", created_at AS "createdAt"`, [vendorPartnerId, cardCount]);
+       RETURNING id, batch_number::text AS "batchNumber", created_at AS "createdAt"`,
+      [vendorPartnerId, cardCount],
+    );
     return rows[0];
   }
 
   async find(batchId: string): Promise<BatchRow | null> {
-    const { rows } = await run<BatchRow>(this.dataSource.manager,
-      `SELECT ${BATCH_COLUMNS} FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id WHERE b.id = $1`, [batchId]);
+    const { rows } = await run<BatchRow>(
+      this.dataSource.manager,
+      `SELECT ${BATCH_COLUMNS} FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id WHERE b.id = $1`,
+      [batchId],
+    );
     return rows[0] ?? null;
   }
 
   async list(limit: number, beforeNumber?: string): Promise<BatchRow[]> {
-    const { rows } = await run<BatchRow>(this.dataSource.manager,
+    const { rows } = await run<BatchRow>(
+      this.dataSource.manager,
       `SELECT ${BATCH_COLUMNS} FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id
-        WHERE ($1::bigint IS NULL OR b.batch_number < $1) ORDER BY b.batch_number DESC LIMIT $2`, [beforeNumber ?? null, limit]);
+        WHERE ($1::bigint IS NULL OR b.batch_number < $1) ORDER BY b.batch_number DESC LIMIT $2`,
+      [beforeNumber ?? null, limit],
+    );
     return rows;
   }
 
@@ -114,7 +146,8 @@ export class BatchRepository {
    * request that ordered it. Read again on every write, so a rewrite gives the same records.
    */
   async records(batchId: string): Promise<BatchRecordRow[]> {
-    const { rows } = await run<BatchRecordRow>(this.dataSource.manager,
+    const { rows } = await run<BatchRecordRow>(
+      this.dataSource.manager,
       `SELECT c.serial::text AS serial, b.nir, b.birth_name AS "birthName", b.usage_name AS "usageName", b.first_name AS "firstName",
               b.birth_date::text AS "birthDate", b.address_lines AS "addressLines", c.organisme_code AS "organismeCode",
               c.data_version AS "dataVersion", p.chip_key AS "chipKey"
@@ -123,16 +156,28 @@ export class BatchRepository {
          LEFT JOIN card_request r ON r.card_id = c.id
          LEFT JOIN photo p ON p.id = r.photo_id
         WHERE c.batch_id = $1
-        ORDER BY c.serial`, [batchId]);
+        ORDER BY c.serial`,
+      [batchId],
+    );
     return rows;
   }
 
   /** allocated → written, once, with the file's format and hashes (published bytes; clear bytes for perso/2). */
-  async markWritten(em: EntityManager, batchId: string, f: { fileName: string; sha256: string; persoVersion: number; plaintextSha256: string | null }): Promise<boolean> {
-    return (await run(em,
-      `UPDATE personalisation_batch SET status = 'written', file_name = $2, sha256 = $3, perso_version = $4, plaintext_sha256 = $5, written_at = now()
+  async markWritten(
+    em: EntityManager,
+    batchId: string,
+    f: { fileName: string; sha256: string; persoVersion: number; plaintextSha256: string | null },
+  ): Promise<boolean> {
+    return (
+      (
+        await run(
+          em,
+          `UPDATE personalisation_batch SET status = 'written', file_name = $2, sha256 = $3, perso_version = $4, plaintext_sha256 = $5, written_at = now()
         WHERE id = $1 AND status = 'allocated'`,
-      [batchId, f.fileName, f.sha256, f.persoVersion, f.plaintextSha256])).count === 1;
+          [batchId, f.fileName, f.sha256, f.persoVersion, f.plaintextSha256],
+        )
+      ).count === 1
+    );
   }
 
   /**
@@ -141,33 +186,47 @@ export class BatchRepository {
    * moment the batch became returned; a later change of a card only keeps the file longer). By batch number,
    * after `afterNumber`.
    */
-  async filesPastRetention(retentionDays: number, afterNumber: string, limit: number): Promise<Array<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>> {
-    const { rows } = await run<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>(this.dataSource.manager,
+  async filesPastRetention(
+    retentionDays: number,
+    afterNumber: string,
+    limit: number,
+  ): Promise<Array<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>> {
+    const { rows } = await run<{ id: string; batchNumber: string; vendorLogin: string; fileName: string }>(
+      this.dataSource.manager,
       `SELECT b.id, b.batch_number::text AS "batchNumber", v.login AS "vendorLogin", b.file_name AS "fileName"
          FROM personalisation_batch b JOIN vendor_profile v ON v.partner_id = b.vendor_partner_id
         WHERE b.status = 'returned' AND b.file_purged_at IS NULL AND b.file_name IS NOT NULL
           AND b.written_at < now() - make_interval(days => $1) AND b.batch_number > $2::bigint
           AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state_changed_at >= now() - make_interval(days => $1))
-        ORDER BY b.batch_number LIMIT $3`, [retentionDays, afterNumber, limit]);
+        ORDER BY b.batch_number LIMIT $3`,
+      [retentionDays, afterNumber, limit],
+    );
     return rows;
   }
 
   /** Records that these returned batches' files are gone; returns how many rows changed. */
   async markFilesPurged(em: EntityManager, batchIds: string[]): Promise<number> {
     if (batchIds.length === 0) return 0;
-    return (await run(em,
-      `UPDATE personalisation_batch SET file_purged_at = now() WHERE id = ANY($1::uuid[]) AND status = 'returned' AND file_purged_at IS NULL`,
-      [batchIds])).count;
+    return (
+      await run(
+        em,
+        `UPDATE personalisation_batch SET file_purged_at = now() WHERE id = ANY($1::uuid[]) AND status = 'returned' AND file_purged_at IS NULL`,
+        [batchIds],
+      )
+    ).count;
   }
 
   /** written → returned for the batches none of whose cards is still at the vendor. */
   async markBatchesReturned(em: EntityManager, batchIds: string[]): Promise<string[]> {
     if (batchIds.length === 0) return [];
-    const { rows } = await run<{ id: string }>(em,
+    const { rows } = await run<{ id: string }>(
+      em,
       `UPDATE personalisation_batch b SET status = 'returned'
         WHERE b.id = ANY($1::uuid[]) AND b.status = 'written'
           AND NOT EXISTS (SELECT 1 FROM card c WHERE c.batch_id = b.id AND c.state = 'in_personalisation')
-        RETURNING b.id`, [batchIds]);
+        RETURNING b.id`,
+      [batchIds],
+    );
     return rows.map((r) => r.id);
   }
 }

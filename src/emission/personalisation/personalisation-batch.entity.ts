@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { Partner } from '../../partners/partner.entity.js';
 
 export enum BatchStatus {
@@ -12,7 +22,10 @@ export enum BatchStatus {
 
 /** One personalisation file: a group of ordered cards for one vendor. */
 @Entity('personalisation_batch')
-@Check('personalisation_batch_perso_version', `perso_version IN (1, 2) AND (perso_version = 1 OR plaintext_sha256 IS NOT NULL)`)
+@Check(
+  'personalisation_batch_perso_version',
+  `perso_version IN (1, 2) AND (perso_version = 1 OR plaintext_sha256 IS NOT NULL)`,
+)
 @Check('personalisation_batch_written_format', `status = 'allocated' OR perso_version IS NOT NULL`)
 export class PersonalisationBatch {
   @PrimaryGeneratedColumn('uuid')

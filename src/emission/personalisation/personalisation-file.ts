@@ -47,15 +47,37 @@ export function decodeField(value: string): string {
 const line = (fields: string[]): string => fields.join('|') + '\n';
 
 export function headerLine(h: PersoHeader): string {
-  return line(['H', PERSO_FORMAT, PERSO_VERSION, h.batchNumber, h.vendorLogin, h.producedAt.toISOString(), String(h.recordCount)]);
+  return line([
+    'H',
+    PERSO_FORMAT,
+    PERSO_VERSION,
+    h.batchNumber,
+    h.vendorLogin,
+    h.producedAt.toISOString(),
+    String(h.recordCount),
+  ]);
 }
 
 export function recordLine(r: PersoRecord): string {
   const address = Array.from({ length: ADDRESS_SLOTS }, (_, i) => r.addressLines[i] ?? '');
-  return line([
-    'R', formatSerial(r.serial), r.nir, r.birthName, r.usageName ?? '', r.firstName, r.birthDate, ...address,
-    r.organismeCode.slice(0, 2), r.organismeCode.slice(2, 5), r.organismeCode.slice(5, 9), String(r.dataVersion),
-  ].map(encodeField).concat(r.chipPhoto.toString('base64')));
+  return line(
+    [
+      'R',
+      formatSerial(r.serial),
+      r.nir,
+      r.birthName,
+      r.usageName ?? '',
+      r.firstName,
+      r.birthDate,
+      ...address,
+      r.organismeCode.slice(0, 2),
+      r.organismeCode.slice(2, 5),
+      r.organismeCode.slice(5, 9),
+      String(r.dataVersion),
+    ]
+      .map(encodeField)
+      .concat(r.chipPhoto.toString('base64')),
+  );
 }
 
 /**
@@ -63,7 +85,11 @@ export function recordLine(r: PersoRecord): string {
  * whole in memory. The trailer holds the count and the SHA-256 (hex) of every byte before it. `digest` is called once
  * the trailer is out with the SHA-256 of the whole clear file.
  */
-export async function* persoChunks(header: PersoHeader, records: AsyncIterable<PersoRecord>, digest?: (sha256: string) => void): AsyncGenerator<Buffer> {
+export async function* persoChunks(
+  header: PersoHeader,
+  records: AsyncIterable<PersoRecord>,
+  digest?: (sha256: string) => void,
+): AsyncGenerator<Buffer> {
   const beforeTrailer = createHash('sha256');
   const head = Buffer.from(headerLine(header), 'utf8');
   beforeTrailer.update(head);
@@ -75,7 +101,8 @@ export async function* persoChunks(header: PersoHeader, records: AsyncIterable<P
     count += 1;
     yield b;
   }
-  if (count !== header.recordCount) throw new Error(`perso file: header says ${header.recordCount} records, got ${count}`);
+  if (count !== header.recordCount)
+    throw new Error(`perso file: header says ${header.recordCount} records, got ${count}`);
   // The whole file's hash goes on from the same state (one pass over the ~75 MB, not two).
   const whole = beforeTrailer.copy();
   const trailer = Buffer.from(line(['T', String(count), beforeTrailer.digest('hex')]), 'utf8');

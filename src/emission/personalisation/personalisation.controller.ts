@@ -11,11 +11,16 @@ import { BatchPageView, ListBatchesQuery, RunQueuedView } from './dto/batch.dto.
 @Controller('v1/personalisation/batches')
 @Allow(PartnerKind.Operator)
 export class PersonalisationController {
-  constructor(private readonly builder: BatchBuilderService, private readonly batches: BatchRepository) {}
+  constructor(
+    private readonly builder: BatchBuilderService,
+    private readonly batches: BatchRepository,
+  ) {}
 
   @Post('run')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Build personalisation batches now (the job the cron enqueues); files follow in their own jobs' })
+  @ApiOperation({
+    summary: 'Build personalisation batches now (the job the cron enqueues); files follow in their own jobs',
+  })
   @ApiAcceptedResponse({ type: RunQueuedView })
   run(@CurrentActor() actor: Actor): Promise<RunQueuedView> {
     return this.builder.requestRun(actor);

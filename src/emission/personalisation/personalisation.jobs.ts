@@ -7,7 +7,10 @@ import { BatchFileService } from './batch-file.service.js';
 /** Step 5 jobs: allocate batches, write each batch's file. */
 @Injectable()
 export class PersonalisationJobs {
-  constructor(private readonly builder: BatchBuilderService, private readonly files: BatchFileService) {}
+  constructor(
+    private readonly builder: BatchBuilderService,
+    private readonly files: BatchFileService,
+  ) {}
 
   @JobHandler(JobName.EmissionBuildBatches)
   async buildBatches(): Promise<void> {

@@ -52,7 +52,10 @@ export class PipelineActionsService {
       await sendStepJob(this.jobs, em, job);
       await this.requests.resetAfterRetryIn(em, s.id);
       await this.audit.record(em, actor, {
-        action: 'card_request.retried', entityType: REQUEST_AUDIT_ENTITY, entityId: s.id, organismeCode: s.organismeCode,
+        action: 'card_request.retried',
+        entityType: REQUEST_AUDIT_ENTITY,
+        entityId: s.id,
+        organismeCode: s.organismeCode,
         details: { status: s.status, job: job.name, reinjections: s.reinjections, needsReview: s.needsReview },
       });
       return { requestId: s.id, status: s.status, job: job.name };
@@ -71,11 +74,17 @@ export class PipelineActionsService {
       if (cancelledCardId) await this.cards.transitionByIdIn(em, actor, cancelledCardId, CardAction.Cancel);
       await this.requests.cancelIn(em, s.id);
       await this.events.append(em, {
-        organismeCode: s.organismeCode, type: FundEventType.RequestCancelled, subjectType: 'card_request', subjectId: s.id,
+        organismeCode: s.organismeCode,
+        type: FundEventType.RequestCancelled,
+        subjectType: 'card_request',
+        subjectId: s.id,
         data: { requestId: s.id, formNumber: s.formNumber, from: s.status, cardId: cancelledCardId, by: 'operator' },
       });
       await this.audit.record(em, actor, {
-        action: 'card_request.cancelled', entityType: REQUEST_AUDIT_ENTITY, entityId: s.id, organismeCode: s.organismeCode,
+        action: 'card_request.cancelled',
+        entityType: REQUEST_AUDIT_ENTITY,
+        entityId: s.id,
+        organismeCode: s.organismeCode,
         details: { from: s.status, to: RequestStatus.Cancelled, cardId: cancelledCardId },
       });
       return { requestId: s.id, status: RequestStatus.Cancelled, previousStatus: s.status, cancelledCardId };

@@ -4,7 +4,14 @@ import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
 import {
-  CancelView, LeadTimesQueryDto, LeadTimesView, PipelineQueryDto, PipelineView, RetryView, StuckPageView, StuckQueryDto,
+  CancelView,
+  LeadTimesQueryDto,
+  LeadTimesView,
+  PipelineQueryDto,
+  PipelineView,
+  RetryView,
+  StuckPageView,
+  StuckQueryDto,
 } from './dto/pipeline.dto.js';
 import { PipelineActionsService } from './pipeline-actions.service.js';
 import { PipelineService } from './pipeline.service.js';
@@ -16,7 +23,10 @@ import { EmissionErrors } from '../emission.errors.js';
 @Controller('v1/pipeline')
 @Allow(PartnerKind.Operator)
 export class PipelineController {
-  constructor(private readonly pipeline: PipelineService, private readonly actions: PipelineActionsService) {}
+  constructor(
+    private readonly pipeline: PipelineService,
+    private readonly actions: PipelineActionsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Open requests per status (and per organisme with by=organisme), cards per chain state' })
@@ -26,7 +36,9 @@ export class PipelineController {
   }
 
   @Get('stuck')
-  @ApiOperation({ summary: 'Open requests idle at their step longer than olderThanHours, oldest first (docs/emission.md)' })
+  @ApiOperation({
+    summary: 'Open requests idle at their step longer than olderThanHours, oldest first (docs/emission.md)',
+  })
   @ApiOkResponse({ type: StuckPageView })
   @Answers(EmissionErrors.PIPELINE_CURSOR_INVALID)
   stuck(@Query() q: StuckQueryDto): Promise<StuckPageView> {
@@ -34,7 +46,9 @@ export class PipelineController {
   }
 
   @Get('lead-times')
-  @ApiOperation({ summary: 'Median and 90th percentile in days per segment of the chain, beside the 2014 reference figures' })
+  @ApiOperation({
+    summary: 'Median and 90th percentile in days per segment of the chain, beside the 2014 reference figures',
+  })
   @ApiOkResponse({ type: LeadTimesView })
   @Answers(EmissionErrors.PIPELINE_SINCE_INVALID)
   leadTimes(@Query() q: LeadTimesQueryDto): Promise<LeadTimesView> {
@@ -43,7 +57,7 @@ export class PipelineController {
 
   @Post('requests/:id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Re-enqueue the job of the request\'s current step and clear its review flag' })
+  @ApiOperation({ summary: "Re-enqueue the job of the request's current step and clear its review flag" })
   @ApiOkResponse({ type: RetryView })
   @Answers(EmissionErrors.PIPELINE_REQUEST_NOT_FOUND, EmissionErrors.PIPELINE_NOTHING_TO_RETRY)
   retry(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RetryView> {
@@ -52,7 +66,9 @@ export class PipelineController {
 
   @Post('requests/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel an open request before in_personalisation (its ordered card too); the fund gets request.cancelled' })
+  @ApiOperation({
+    summary: 'Cancel an open request before in_personalisation (its ordered card too); the fund gets request.cancelled',
+  })
   @ApiOkResponse({ type: CancelView })
   @Answers(
     EmissionErrors.PIPELINE_REQUEST_NOT_FOUND,

@@ -26,7 +26,13 @@ const SITUATION_COLUMNS = `r.id::text, r.form_number, r.organisme_code, r.status
   r.reinjections, r.needs_review, r.card_id::text, p.id::text AS pending_photo_id, b.id::text AS batch_id, b.status::text AS batch_status,
   ${WAITING_ON_SQL} AS waiting_on`;
 
-export interface StatusCount { organismeCode: string | null; status: string; count: number; stuck: number; needsReview: number }
+export interface StatusCount {
+  organismeCode: string | null;
+  status: string;
+  count: number;
+  stuck: number;
+  needsReview: number;
+}
 export interface StuckFilter {
   olderThanHours: number;
   statuses: RequestStatus[];
@@ -37,7 +43,13 @@ export interface StuckFilter {
   after: { sinceUs: string; id: string } | null;
   limit: number;
 }
-export interface LeadTimeRow { from: RequestStatus; to: RequestStatus; count: number; medianDays: number | null; p90Days: number | null }
+export interface LeadTimeRow {
+  from: RequestStatus;
+  to: RequestStatus;
+  count: number;
+  medianDays: number | null;
+  p90Days: number | null;
+}
 
 /** The pipeline's reads and its writes on card requests (re-injection, review flag, retry, cancel). */
 @Injectable()
@@ -56,8 +68,11 @@ export class PipelineRepository {
       [OPEN_REQUEST_STATUSES, stuckAfterHours],
     );
     return rows.map((r) => ({
-      organismeCode: (r.organisme_code as string | null) ?? null, status: r.status as string, count: r.n as number,
-      stuck: r.stuck as number, needsReview: r.needs_review as number,
+      organismeCode: (r.organisme_code as string | null) ?? null,
+      status: r.status as string,
+      count: r.n as number,
+      stuck: r.stuck as number,
+      needsReview: r.needs_review as number,
     }));
   }
 
@@ -73,14 +88,27 @@ export class PipelineRepository {
           AND ($6::bigint IS NULL OR (r.status_changed_at, r.id) > (timestamptz 'epoch' + $6::bigint * interval '1 microsecond', $7::uuid))
         ORDER BY r.status_changed_at, r.id
         LIMIT $8`,
-      [f.statuses, f.olderThanHours, f.waitingOn, f.organismeCode, f.needsReview, f.after?.sinceUs ?? null, f.after?.id ?? null, f.limit],
+      [
+        f.statuses,
+        f.olderThanHours,
+        f.waitingOn,
+        f.organismeCode,
+        f.needsReview,
+        f.after?.sinceUs ?? null,
+        f.after?.id ?? null,
+        f.limit,
+      ],
     );
     return rows.map((r) => ({ ...toSituation(r), sinceUs: r.since_us as string }));
   }
 
   /** Locks one request (for the rest of the caller's transaction) and reads its situation. */
   async lockSituation(em: EntityManager, id: string): Promise<RequestSituation | null> {
-    const { rows } = await run<Record<string, unknown>>(em, `SELECT ${SITUATION_COLUMNS} FROM ${SITUATION_FROM} WHERE r.id = $1 FOR UPDATE OF r`, [id]);
+    const { rows } = await run<Record<string, unknown>>(
+      em,
+      `SELECT ${SITUATION_COLUMNS} FROM ${SITUATION_FROM} WHERE r.id = $1 FOR UPDATE OF r`,
+      [id],
+    );
     return rows[0] ? toSituation(rows[0]) : null;
   }
 
@@ -110,7 +138,11 @@ export class PipelineRepository {
    * first entry of its `to` status since `since`, and starts at the last entry of its `from` status before that
    * (a re-sent photo counts from the photo that was accepted, not the first one).
    */
-  async leadTimes(since: Date | null, defaultDays: number, organismeCode: string | null): Promise<{ since: Date; rows: LeadTimeRow[] }> {
+  async leadTimes(
+    since: Date | null,
+    defaultDays: number,
+    organismeCode: string | null,
+  ): Promise<{ since: Date; rows: LeadTimeRow[] }> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `WITH lim AS (
          SELECT coalesce($3::timestamptz, now() - make_interval(days => $5::int)) AS since
@@ -138,19 +170,34 @@ export class PipelineRepository {
         GROUP BY seg.ord, seg.from_status, seg.to_status ORDER BY seg.ord`,
       [LEAD_TIME_SEGMENTS.map((s) => s.from), LEAD_TIME_SEGMENTS.map((s) => s.to), since, organismeCode, defaultDays],
     );
-    return { since: rows[0].since as Date, rows: rows.map((r) => ({
-      from: r.from_status as RequestStatus, to: r.to_status as RequestStatus, count: r.n as number,
-      medianDays: r.median === null ? null : Number(r.median), p90Days: r.p90 === null ? null : Number(r.p90),
-    })) };
+    return {
+      since: rows[0].since as Date,
+      rows: rows.map((r) => ({
+        from: r.from_status as RequestStatus,
+        to: r.to_status as RequestStatus,
+        count: r.n as number,
+        medianDays: r.median === null ? null : Number(r.median),
+        p90Days: r.p90 === null ? null : Number(r.p90),
+      })),
+    };
   }
 }
 
 function toSituation(r: Record<string, unknown>): RequestSituation {
   return {
-    id: r.id as string, formNumber: r.form_number as string, organismeCode: r.organisme_code as string, status: r.status as RequestStatus,
-    autoOrder: r.auto_order as boolean, statusChangedAt: r.status_changed_at as Date, idleHours: r.idle_hours as number, reinjections: r.reinjections as number,
-    needsReview: r.needs_review as boolean, cardId: (r.card_id as string | null) ?? null, pendingPhotoId: (r.pending_photo_id as string | null) ?? null,
-    batchId: (r.batch_id as string | null) ?? null, batchStatus: (r.batch_status as RequestSituation['batchStatus']) ?? null,
+    id: r.id as string,
+    formNumber: r.form_number as string,
+    organismeCode: r.organisme_code as string,
+    status: r.status as RequestStatus,
+    autoOrder: r.auto_order as boolean,
+    statusChangedAt: r.status_changed_at as Date,
+    idleHours: r.idle_hours as number,
+    reinjections: r.reinjections as number,
+    needsReview: r.needs_review as boolean,
+    cardId: (r.card_id as string | null) ?? null,
+    pendingPhotoId: (r.pending_photo_id as string | null) ?? null,
+    batchId: (r.batch_id as string | null) ?? null,
+    batchStatus: (r.batch_status as RequestSituation['batchStatus']) ?? null,
     waitingOn: r.waiting_on as WaitingOn,
   };
 }

@@ -3,7 +3,13 @@ import { AppConfig } from '../../config/app-config.js';
 import { EmissionErrors } from '../emission.errors.js';
 import { OPEN_REQUEST_STATUSES, RequestStatus } from '../requests/request-status.enum.js';
 import type {
-  LeadTimesView, OrganismePipelineView, PipelineView, StateCountView, StatusCountView, StuckPageView, StuckRequestView,
+  LeadTimesView,
+  OrganismePipelineView,
+  PipelineView,
+  StateCountView,
+  StatusCountView,
+  StuckPageView,
+  StuckRequestView,
 } from './dto/pipeline.dto.js';
 import { LEAD_TIME_SEGMENTS, stepJob, type RequestSituation, type WaitingOn } from './pipeline-rules.js';
 import { CardState } from '../../cards/card-state.enum.js';
@@ -11,7 +17,12 @@ import { CardsService, type CardStateCount } from '../../cards/cards.service.js'
 import { PipelineRepository, StatusCount } from './pipeline.repository.js';
 
 /** Card states of the chain itself, counted on the pipeline page (the rest of the card base is not the chain's). */
-const CHAIN_CARD_STATES: readonly CardState[] = [CardState.Ordered, CardState.InPersonalisation, CardState.Shipped, CardState.ReturnedUndeliverable];
+const CHAIN_CARD_STATES: readonly CardState[] = [
+  CardState.Ordered,
+  CardState.InPersonalisation,
+  CardState.Shipped,
+  CardState.ReturnedUndeliverable,
+];
 
 const DEFAULT_LEAD_TIME_DAYS = 90;
 
@@ -28,11 +39,18 @@ export interface StuckQuery {
 /** What operators see of the emission chain: counts per step, stuck requests, lead times. */
 @Injectable()
 export class PipelineService {
-  constructor(private readonly repo: PipelineRepository, private readonly cards: CardsService, private readonly config: AppConfig) {}
+  constructor(
+    private readonly repo: PipelineRepository,
+    private readonly cards: CardsService,
+    private readonly config: AppConfig,
+  ) {}
 
   async summary(byOrganisme: boolean): Promise<PipelineView> {
     const hours = this.config.stuckAfterHours;
-    const [requests, cards] = await Promise.all([this.repo.requestCounts(false, hours), this.cards.countByState(CHAIN_CARD_STATES, false)]);
+    const [requests, cards] = await Promise.all([
+      this.repo.requestCounts(false, hours),
+      this.cards.countByState(CHAIN_CARD_STATES, false),
+    ]);
     const view: PipelineView = {
       stuckAfterHours: hours,
       openRequests: sum(requests, 'count'),
@@ -74,15 +92,23 @@ export class PipelineService {
       since,
       organismeCode: q.organismeCode ?? null,
       segments: rows.map((r, i) => ({
-        segment: `${r.from}→${r.to}`, from: r.from, to: r.to, count: r.count,
-        medianDays: round2(r.medianDays), p90Days: round2(r.p90Days),
-        referenceDays: LEAD_TIME_SEGMENTS[i].referenceDays, referenceNote: LEAD_TIME_SEGMENTS[i].referenceNote,
+        segment: `${r.from}→${r.to}`,
+        from: r.from,
+        to: r.to,
+        count: r.count,
+        medianDays: round2(r.medianDays),
+        p90Days: round2(r.p90Days),
+        referenceDays: LEAD_TIME_SEGMENTS[i].referenceDays,
+        referenceNote: LEAD_TIME_SEGMENTS[i].referenceNote,
       })),
     };
   }
 
   private async perOrganisme(hours: number): Promise<OrganismePipelineView[]> {
-    const [requests, cards] = await Promise.all([this.repo.requestCounts(true, hours), this.cards.countByState(CHAIN_CARD_STATES, true)]);
+    const [requests, cards] = await Promise.all([
+      this.repo.requestCounts(true, hours),
+      this.cards.countByState(CHAIN_CARD_STATES, true),
+    ]);
     const codes = [...new Set([...requests, ...cards].map((r) => r.organismeCode!))].sort();
     return codes.map((code) => ({
       organismeCode: code,
@@ -94,8 +120,17 @@ export class PipelineService {
 
 export function toStuckView(s: RequestSituation): StuckRequestView {
   return {
-    id: s.id, formNumber: s.formNumber, organismeCode: s.organismeCode, status: s.status, since: s.statusChangedAt, idleHours: s.idleHours,
-    waitingOn: s.waitingOn, autoOrder: s.autoOrder, reinjections: s.reinjections, needsReview: s.needsReview, retryable: stepJob(s) !== null,
+    id: s.id,
+    formNumber: s.formNumber,
+    organismeCode: s.organismeCode,
+    status: s.status,
+    since: s.statusChangedAt,
+    idleHours: s.idleHours,
+    waitingOn: s.waitingOn,
+    autoOrder: s.autoOrder,
+    reinjections: s.reinjections,
+    needsReview: s.needsReview,
+    retryable: stepJob(s) !== null,
   };
 }
 
@@ -117,7 +152,13 @@ function statusRows(rows: StatusCount[]): StatusCountView[] {
 }
 
 function stateRows(rows: CardStateCount[]): StateCountView[] {
-  return CHAIN_CARD_STATES.map((state) => ({ state, count: sum(rows.filter((r) => r.state === state), 'count') }));
+  return CHAIN_CARD_STATES.map((state) => ({
+    state,
+    count: sum(
+      rows.filter((r) => r.state === state),
+      'count',
+    ),
+  }));
 }
 
 function sum<T, K extends keyof T>(rows: T[], key: K): number {

@@ -54,7 +54,11 @@ export class ReinjectorService {
     return report;
   }
 
-  private async chunk(em: EntityManager, report: ReinjectReport, state: { buildBatchesSent: boolean }): Promise<number> {
+  private async chunk(
+    em: EntityManager,
+    report: ReinjectReport,
+    state: { buildBatchesSent: boolean },
+  ): Promise<number> {
     const rows = await this.repo.lockReinjectCandidates(em, this.config.stuckAfterHours, CHUNK);
     const reinject: Array<{ s: RequestSituation; job: StepJob }> = [];
     const review: Array<{ s: RequestSituation; reason: 'reinject_limit' | 'no_job' }> = [];
@@ -65,21 +69,46 @@ export class ReinjectorService {
       else reinject.push({ s, job });
     }
 
-    await this.enqueue(em, reinject.map((r) => r.job), report, state);
-    await this.requests.markReinjectedIn(em, reinject.map((r) => r.s.id));
-    await this.requests.markNeedsReviewIn(em, review.map((r) => r.s.id));
-    await this.events.append(em, ...review.map(({ s, reason }) => ({
-      organismeCode: s.organismeCode, type: FundEventType.RequestNeedsReview, subjectType: 'card_request' as const, subjectId: s.id,
-      data: { requestId: s.id, formNumber: s.formNumber, status: s.status, reinjections: s.reinjections, reason },
-    })));
+    await this.enqueue(
+      em,
+      reinject.map((r) => r.job),
+      report,
+      state,
+    );
+    await this.requests.markReinjectedIn(
+      em,
+      reinject.map((r) => r.s.id),
+    );
+    await this.requests.markNeedsReviewIn(
+      em,
+      review.map((r) => r.s.id),
+    );
+    await this.events.append(
+      em,
+      ...review.map(({ s, reason }) => ({
+        organismeCode: s.organismeCode,
+        type: FundEventType.RequestNeedsReview,
+        subjectType: 'card_request' as const,
+        subjectId: s.id,
+        data: { requestId: s.id, formNumber: s.formNumber, status: s.status, reinjections: s.reinjections, reason },
+      })),
+    );
     const actor = systemActor();
-    await this.audit.record(em, actor,
+    await this.audit.record(
+      em,
+      actor,
       ...reinject.map(({ s, job }) => ({
-        action: 'card_request.reinjected', entityType: REQUEST_AUDIT_ENTITY, entityId: s.id, organismeCode: s.organismeCode,
+        action: 'card_request.reinjected',
+        entityType: REQUEST_AUDIT_ENTITY,
+        entityId: s.id,
+        organismeCode: s.organismeCode,
         details: { status: s.status, job: job.name, reinjections: s.reinjections + 1 },
       })),
       ...review.map(({ s, reason }) => ({
-        action: 'card_request.needs_review', entityType: REQUEST_AUDIT_ENTITY, entityId: s.id, organismeCode: s.organismeCode,
+        action: 'card_request.needs_review',
+        entityType: REQUEST_AUDIT_ENTITY,
+        entityId: s.id,
+        organismeCode: s.organismeCode,
         details: { status: s.status, reinjections: s.reinjections, reason },
       })),
     );
@@ -89,14 +118,27 @@ export class ReinjectorService {
   }
 
   /** Set-based: one insert per job kind; a batch file job once per batch, the batch builder once per run. */
-  private async enqueue(em: EntityManager, jobs: StepJob[], report: ReinjectReport, state: { buildBatchesSent: boolean }): Promise<void> {
-    const count = (name: JobName, n: number) => { if (n > 0) report.jobs[name] = (report.jobs[name] ?? 0) + n; };
+  private async enqueue(
+    em: EntityManager,
+    jobs: StepJob[],
+    report: ReinjectReport,
+    state: { buildBatchesSent: boolean },
+  ): Promise<void> {
+    const count = (name: JobName, n: number) => {
+      if (n > 0) report.jobs[name] = (report.jobs[name] ?? 0) + n;
+    };
     const photos = jobs.flatMap((j) => (j.name === JobName.PhotoCheck ? [j.payload] : []));
     const orders = jobs.flatMap((j) => (j.name === JobName.EmissionAutoOrder ? [j.payload] : []));
-    const batches = [...new Set(jobs.flatMap((j) => (j.name === JobName.EmissionWriteBatchFile ? [j.payload.batchId] : [])))];
+    const batches = [
+      ...new Set(jobs.flatMap((j) => (j.name === JobName.EmissionWriteBatchFile ? [j.payload.batchId] : []))),
+    ];
     await this.jobs.sendMany(em, JobName.PhotoCheck, photos);
     await this.jobs.sendMany(em, JobName.EmissionAutoOrder, orders);
-    await this.jobs.sendMany(em, JobName.EmissionWriteBatchFile, batches.map((batchId) => ({ batchId })));
+    await this.jobs.sendMany(
+      em,
+      JobName.EmissionWriteBatchFile,
+      batches.map((batchId) => ({ batchId })),
+    );
     count(JobName.PhotoCheck, photos.length);
     count(JobName.EmissionAutoOrder, orders.length);
     count(JobName.EmissionWriteBatchFile, batches.length);

@@ -1,4 +1,15 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import { Card } from '../../cards/card.entity.js';
 import { Organisme } from '../../regimes/regime.entity.js';
 import { Beneficiary } from '../../register/beneficiary.entity.js';
@@ -20,7 +31,10 @@ import { RequestReason, RequestStatus } from './request-status.enum.js';
 @Index('card_request_form_number_reusable', ['statusChangedAt'], {
   where: `form_number_released_at IS NULL AND status IN ('completed', 'expired', 'cancelled')`,
 })
-@Check('card_request_form_number_held_while_awaiting_photo', `form_number_released_at IS NULL OR status NOT IN ('form_sent', 'photo_received', 'photo_rejected')`)
+@Check(
+  'card_request_form_number_held_while_awaiting_photo',
+  `form_number_released_at IS NULL OR status NOT IN ('form_sent', 'photo_received', 'photo_rejected')`,
+)
 export class CardRequest {
   @PrimaryGeneratedColumn('uuid')
   id: string;

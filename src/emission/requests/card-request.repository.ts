@@ -130,7 +130,8 @@ export class CardRequestRepository {
    * take the same number; a rollback gives it back. The unique index over held numbers is the arbiter.
    */
   async releaseOldestFormNumber(em: EntityManager, reuseDays: number): Promise<string | null> {
-    const { rows } = await run<{ form_number: string }>(em,
+    const { rows } = await run<{ form_number: string }>(
+      em,
       `UPDATE card_request r SET form_number_released_at = now()
          FROM (SELECT id FROM card_request
                 WHERE form_number_released_at IS NULL AND status IN ('completed', 'expired', 'cancelled')
@@ -138,7 +139,9 @@ export class CardRequestRepository {
                 ORDER BY status_changed_at LIMIT 1
                   FOR UPDATE SKIP LOCKED) old
         WHERE r.id = old.id
-       RETURNING r.form_number`, [reuseDays]);
+       RETURNING r.form_number`,
+      [reuseDays],
+    );
     return rows[0]?.form_number ?? null;
   }
 
@@ -147,15 +150,27 @@ export class CardRequestRepository {
    * (the partial unique index decides, also between concurrent transactions).
    */
   async insert(em: EntityManager, r: NewCardRequest): Promise<string | null> {
-    const { rows } = await run<{ id: string }>(em,
+    const { rows } = await run<{ id: string }>(
+      em,
       `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, auto_order, replaced_card_id,
                                  reminder_due_at, expires_at, upload_token_hash, upload_token_expires_at)
        VALUES ($1, $2, $3, $4, 'form_sent', $5, $6, now() + make_interval(days => $7), now() + make_interval(days => $8),
                $9, now() + make_interval(days => $10))
        ON CONFLICT (beneficiary_id) WHERE status IN (${OPEN_LIST}) DO NOTHING
        RETURNING id`,
-      [r.formNumber, r.beneficiaryId, r.organismeCode, r.reason, r.autoOrder, r.replacedCardId, r.reminderDays, r.expiryDays,
-        r.uploadTokenHash, r.uploadLinkDays]);
+      [
+        r.formNumber,
+        r.beneficiaryId,
+        r.organismeCode,
+        r.reason,
+        r.autoOrder,
+        r.replacedCardId,
+        r.reminderDays,
+        r.expiryDays,
+        r.uploadTokenHash,
+        r.uploadLinkDays,
+      ],
+    );
     return rows[0]?.id ?? null;
   }
 
@@ -167,8 +182,14 @@ export class CardRequestRepository {
    * Moves a request to a new status and records the step, in the caller's transaction (the caller holds the row
    * lock and has checked the transition). The re-injection count is per step, so it starts again at 0.
    */
-  async enterStatus(em: EntityManager, id: string, status: RequestStatus, opts: { photoId?: string; clearUploadLink?: boolean } = {}): Promise<void> {
-    await run(em,
+  async enterStatus(
+    em: EntityManager,
+    id: string,
+    status: RequestStatus,
+    opts: { photoId?: string; clearUploadLink?: boolean } = {},
+  ): Promise<void> {
+    await run(
+      em,
       `WITH u AS (
          UPDATE card_request
             SET status = $2, status_changed_at = now(), updated_at = now(), version = version + 1, reinjections = 0,
@@ -176,30 +197,38 @@ export class CardRequestRepository {
                 upload_token_hash = CASE WHEN $4 THEN NULL ELSE upload_token_hash END
           WHERE id = $1 RETURNING id)
        INSERT INTO card_request_step (request_id, status) SELECT id, $2 FROM u`,
-      [id, status, opts.photoId ?? null, opts.clearUploadLink ?? false]);
+      [id, status, opts.photoId ?? null, opts.clearUploadLink ?? false],
+    );
   }
 
   /** Replaces the upload link of a request (the previous one stops working). */
   async setUploadToken(em: EntityManager, id: string, hash: Buffer, days: number): Promise<Date> {
-    const { rows } = await run<{ expires: Date }>(em,
+    const { rows } = await run<{ expires: Date }>(
+      em,
       `UPDATE card_request SET upload_token_hash = $2, upload_token_expires_at = now() + make_interval(days => $3), updated_at = now()
         WHERE id = $1 RETURNING upload_token_expires_at AS expires`,
-      [id, hash, days]);
+      [id, hash, days],
+    );
     return rows[0].expires;
   }
 
   /** Locks a request the scope reaches (SELECT ... FOR UPDATE); null for unknown or another fund's. */
   async lock(em: EntityManager, scope: RequestScope, id: string): Promise<CardRequestRecord | null> {
-    const { rows } = await run<Row>(em,
+    const { rows } = await run<Row>(
+      em,
       `SELECT ${COLUMNS} FROM card_request r WHERE r.id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2) FOR UPDATE`,
-      [id, scope.organismeCode]);
+      [id, scope.organismeCode],
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** Locks the request a form number designates (the digitisation centre's way in): the one holding it. */
   async lockByFormNumber(em: EntityManager, formNumber: string): Promise<CardRequestRecord | null> {
-    const { rows } = await run<Row>(em,
-      `SELECT ${COLUMNS} FROM card_request r WHERE r.form_number = $1 AND r.form_number_released_at IS NULL FOR UPDATE`, [formNumber]);
+    const { rows } = await run<Row>(
+      em,
+      `SELECT ${COLUMNS} FROM card_request r WHERE r.form_number = $1 AND r.form_number_released_at IS NULL FOR UPDATE`,
+      [formNumber],
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -208,77 +237,105 @@ export class CardRequestRepository {
    * expired. A rollback of the caller's transaction gives the link back.
    */
   async consumeUploadToken(em: EntityManager, hash: Buffer): Promise<CardRequestRecord | null> {
-    const { rows } = await run<Row>(em,
+    const { rows } = await run<Row>(
+      em,
       `UPDATE card_request r SET upload_token_hash = NULL, updated_at = now()
         WHERE r.upload_token_hash = $1 AND r.upload_token_expires_at > now()
         RETURNING ${COLUMNS}`,
-      [hash]);
+      [hash],
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** One request the scope reaches, with its latest photo. */
-  async find(scope: RequestScope, id: string, em: EntityManager = this.dataSource.manager): Promise<RequestWithPhoto | null> {
-    const { rows } = await run<Row>(em,
+  async find(
+    scope: RequestScope,
+    id: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<RequestWithPhoto | null> {
+    const { rows } = await run<Row>(
+      em,
       `SELECT ${COLUMNS}, ${PHOTO_COLUMNS} FROM card_request r ${PHOTO_JOIN}
         WHERE r.id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2)`,
-      [id, scope.organismeCode]);
+      [id, scope.organismeCode],
+    );
     return rows[0] ? toWithPhoto(rows[0]) : null;
   }
 
   async steps(requestId: string, em: EntityManager = this.dataSource.manager): Promise<RequestStepRecord[]> {
-    const { rows } = await run<{ status: RequestStatus; entered_at: Date }>(em,
-      `SELECT status, entered_at FROM card_request_step WHERE request_id = $1 ORDER BY entered_at, id`, [requestId]);
+    const { rows } = await run<{ status: RequestStatus; entered_at: Date }>(
+      em,
+      `SELECT status, entered_at FROM card_request_step WHERE request_id = $1 ORDER BY entered_at, id`,
+      [requestId],
+    );
     return rows.map((r) => ({ status: r.status, enteredAt: r.entered_at }));
   }
 
   /** Keyset page by id, scope and filters in SQL. */
   async list(scope: RequestScope, f: RequestListFilter): Promise<RequestWithPhoto[]> {
-    const { rows } = await run<Row>(this.dataSource.manager,
+    const { rows } = await run<Row>(
+      this.dataSource.manager,
       `SELECT ${COLUMNS}, ${PHOTO_COLUMNS} FROM card_request r ${PHOTO_JOIN}
         WHERE ($1::char(9) IS NULL OR r.organisme_code = $1)
           AND ($2::request_status IS NULL OR r.status = $2)
           AND ($3::uuid IS NULL OR r.beneficiary_id = $3)
           AND ($4::uuid IS NULL OR r.id > $4)
         ORDER BY r.id LIMIT $5`,
-      [scope.organismeCode, f.status ?? null, f.beneficiaryId ?? null, f.afterId ?? null, f.limit]);
+      [scope.organismeCode, f.status ?? null, f.beneficiaryId ?? null, f.afterId ?? null, f.limit],
+    );
     return rows.map(toWithPhoto);
   }
 
   /** The identity, address and sender printed on the form, for a request the scope reaches. */
-  async formData(scope: RequestScope, id: string, em: EntityManager = this.dataSource.manager): Promise<RequestFormRecord | null> {
-    const { rows } = await run<Row>(em,
+  async formData(
+    scope: RequestScope,
+    id: string,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<RequestFormRecord | null> {
+    const { rows } = await run<Row>(
+      em,
       `SELECT r.form_number, r.created_at, b.first_name, b.birth_name, b.usage_name, b.birth_date::text AS birth_date,
               b.address_lines, o.name AS organisme_name, o.city AS organisme_city
          FROM card_request r
          JOIN beneficiary b ON b.id = r.beneficiary_id
          JOIN organisme o ON o.code = r.organisme_code
         WHERE r.id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2)`,
-      [id, scope.organismeCode]);
+      [id, scope.organismeCode],
+    );
     const r = rows[0];
     if (!r) return null;
     return {
-      formNumber: r.form_number as string, createdAt: r.created_at as Date, firstName: r.first_name as string,
-      birthName: r.birth_name as string, usageName: r.usage_name as string | null, birthDate: r.birth_date as string,
-      addressLines: r.address_lines as string[], organismeName: r.organisme_name as string, organismeCity: r.organisme_city as string | null,
+      formNumber: r.form_number as string,
+      createdAt: r.created_at as Date,
+      firstName: r.first_name as string,
+      birthName: r.birth_name as string,
+      usageName: r.usage_name as string | null,
+      birthDate: r.birth_date as string,
+      addressLines: r.address_lines as string[],
+      organismeName: r.organisme_name as string,
+      organismeCity: r.organisme_city as string | null,
     };
   }
 
   /** Marks up to `limit` unanswered requests past their reminder date as reminded (once); returns them. */
   async remindDue(em: EntityManager, limit: number): Promise<DeadlineHit[]> {
-    const { rows } = await run<Row>(em,
+    const { rows } = await run<Row>(
+      em,
       `WITH due AS (
          SELECT id FROM card_request
           WHERE status IN (${AWAITING_LIST}) AND reminded_at IS NULL AND reminder_due_at <= now() AND expires_at > now()
           ORDER BY reminder_due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE card_request r SET reminded_at = now(), updated_at = now() FROM due WHERE r.id = due.id
        RETURNING r.id, r.organisme_code, r.form_number, r.status`,
-      [limit]);
+      [limit],
+    );
     return rows.map(toHit);
   }
 
   /** Expires up to `limit` unanswered requests past their deadline (status, step, link revoked); returns them. */
   async expireDue(em: EntityManager, limit: number): Promise<DeadlineHit[]> {
-    const { rows } = await run<Row>(em,
+    const { rows } = await run<Row>(
+      em,
       `WITH due AS (
          SELECT id FROM card_request
           WHERE status IN (${AWAITING_LIST}) AND expires_at <= now()
@@ -291,7 +348,8 @@ export class CardRequestRepository {
          RETURNING r.id, r.organisme_code, r.form_number),
        s AS (INSERT INTO card_request_step (request_id, status) SELECT id, 'expired' FROM u)
        SELECT u.id, u.organisme_code, u.form_number, prev.status FROM u JOIN prev ON prev.id = u.id`,
-      [limit]);
+      [limit],
+    );
     return rows.map(toHit);
   }
 
@@ -301,9 +359,14 @@ export class CardRequestRepository {
    * `from` move; the caller holds their row locks. The requests are found by primary key (`id = ANY`): joined to the
    * moves alone, the planner hashed every request in the `from` states, a scan of the whole table per call.
    */
-  async move(em: EntityManager, moves: RequestMove[], from: RequestStatus[]): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
+  async move(
+    em: EntityManager,
+    moves: RequestMove[],
+    from: RequestStatus[],
+  ): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
     if (moves.length === 0) return [];
-    const { rows } = await run<{ id: string; status: RequestStatus; organismeCode: string }>(em,
+    const { rows } = await run<{ id: string; status: RequestStatus; organismeCode: string }>(
+      em,
       `WITH m AS (SELECT * FROM unnest($1::uuid[], $2::request_status[], $3::uuid[]) AS m(id, status, card_id)),
        upd AS (
          UPDATE card_request r
@@ -322,17 +385,29 @@ export class CardRequestRepository {
   /** The emission pipeline's re-injector and operator actions (steps 4-6). */
   async markReinjected(em: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await run(em, `UPDATE card_request SET reinjections = reinjections + 1, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`, [ids]);
+    await run(
+      em,
+      `UPDATE card_request SET reinjections = reinjections + 1, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`,
+      [ids],
+    );
   }
 
   async markNeedsReview(em: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await run(em, `UPDATE card_request SET needs_review = true, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`, [ids]);
+    await run(
+      em,
+      `UPDATE card_request SET needs_review = true, updated_at = now(), version = version + 1 WHERE id = ANY ($1::uuid[])`,
+      [ids],
+    );
   }
 
   /** After an operator's retry: the re-injector starts counting again, a full period from now. */
   async resetAfterRetry(em: EntityManager, id: string): Promise<void> {
-    await run(em, `UPDATE card_request SET needs_review = false, reinjections = 0, updated_at = now(), version = version + 1 WHERE id = $1`, [id]);
+    await run(
+      em,
+      `UPDATE card_request SET needs_review = false, reinjections = 0, updated_at = now(), version = version + 1 WHERE id = $1`,
+      [id],
+    );
   }
 
   /** Cancels a request and records the step, in the caller's transaction (the upload link dies with it). */
@@ -375,13 +450,22 @@ function toWithPhoto(r: Row): RequestWithPhoto {
     ...toRecord(r),
     photo: r.ph_id
       ? {
-        id: r.ph_id as string, status: r.ph_status as string, source: r.ph_source as string, reasons: (r.ph_reasons as string[]) ?? [],
-        receivedAt: r.ph_received_at as Date, checkedAt: (r.ph_checked_at as Date | null) ?? null,
-      }
+          id: r.ph_id as string,
+          status: r.ph_status as string,
+          source: r.ph_source as string,
+          reasons: (r.ph_reasons as string[]) ?? [],
+          receivedAt: r.ph_received_at as Date,
+          checkedAt: (r.ph_checked_at as Date | null) ?? null,
+        }
       : null,
   };
 }
 
 function toHit(r: Row): DeadlineHit {
-  return { id: r.id as string, organismeCode: r.organisme_code as string, formNumber: r.form_number as string, status: r.status as RequestStatus };
+  return {
+    id: r.id as string,
+    organismeCode: r.organisme_code as string,
+    formNumber: r.form_number as string,
+    status: r.status as RequestStatus,
+  };
 }

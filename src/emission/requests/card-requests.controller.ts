@@ -6,7 +6,12 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
 import { CardRequestsService } from './card-requests.service.js';
 import {
-  CardRequestPageView, CardRequestView, CreateCardRequestDto, CreatedCardRequestView, ListCardRequestsQueryDto, UploadLinkView,
+  CardRequestPageView,
+  CardRequestView,
+  CreateCardRequestDto,
+  CreatedCardRequestView,
+  ListCardRequestsQueryDto,
+  UploadLinkView,
 } from './dto/card-request.dto.js';
 import { RequestFormService } from './request-form.service.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
@@ -19,11 +24,17 @@ import { RegisterErrors } from '../../register/register.errors.js';
 @Controller('v1/card-requests')
 @Allow(PartnerKind.Fund, PartnerKind.Operator)
 export class CardRequestsController {
-  constructor(private readonly requests: CardRequestsService, private readonly forms: RequestFormService) {}
+  constructor(
+    private readonly requests: CardRequestsService,
+    private readonly forms: RequestFormService,
+  ) {}
 
   @Post()
   @Allow(PartnerKind.Fund)
-  @ApiOperation({ summary: 'Step 1: open a card request and send the pre-filled form; the answer holds the one-time online upload link' })
+  @ApiOperation({
+    summary:
+      'Step 1: open a card request and send the pre-filled form; the answer holds the one-time online upload link',
+  })
   @ApiCreatedResponse({ type: CreatedCardRequestView })
   @Answers(
     PlatformErrors.FUND_ONLY,
@@ -33,21 +44,27 @@ export class CardRequestsController {
     EmissionErrors.REQUEST_ACTIVE_CARD_EXISTS,
     EmissionErrors.FORM_NUMBERS_EXHAUSTED,
   )
-  async create(@CurrentActor() actor: Actor, @Body() dto: CreateCardRequestDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedCardRequestView> {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body() dto: CreateCardRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CreatedCardRequestView> {
     const created = await this.requests.create(actor, dto);
     reply.header('Location', `/v1/card-requests/${created.id}`);
     return created;
   }
 
   @Get()
-  @ApiOperation({ summary: 'The caller\'s card requests (operators: all), by keyset pages' })
+  @ApiOperation({ summary: "The caller's card requests (operators: all), by keyset pages" })
   @ApiOkResponse({ type: CardRequestPageView })
   list(@CurrentActor() actor: Actor, @Query() q: ListCardRequestsQueryDto): Promise<CardRequestPageView> {
     return this.requests.list(actor, q);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One request: status, form number, photo and refusal reasons, card, deadlines, step history' })
+  @ApiOperation({
+    summary: 'One request: status, form number, photo and refusal reasons, card, deadlines, step history',
+  })
   @ApiOkResponse({ type: CardRequestView })
   @Answers(EmissionErrors.REQUEST_NOT_FOUND)
   get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CardRequestView> {
@@ -59,9 +76,15 @@ export class CardRequestsController {
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'application/pdf', schema: { type: 'string', format: 'binary' } })
   @Answers(EmissionErrors.REQUEST_NOT_FOUND)
-  async form(@CurrentActor() actor: Actor, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+  async form(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
     const form = await this.forms.render(actor, id);
-    reply.header('Content-Type', 'application/pdf').header('Content-Disposition', `inline; filename="${form.fileName}"`);
+    reply
+      .header('Content-Type', 'application/pdf')
+      .header('Content-Disposition', `inline; filename="${form.fileName}"`);
     return form.pdf;
   }
 
@@ -82,7 +105,10 @@ export class CardRequestsController {
 
   @Post(':id/upload-link')
   @Allow(PartnerKind.Fund)
-  @ApiOperation({ summary: 'A new one-time online upload link (shown once; the previous one stops working) while the request waits for a photo' })
+  @ApiOperation({
+    summary:
+      'A new one-time online upload link (shown once; the previous one stops working) while the request waits for a photo',
+  })
   @ApiCreatedResponse({ type: UploadLinkView })
   @Answers(PlatformErrors.FUND_ONLY, EmissionErrors.REQUEST_NOT_FOUND, EmissionErrors.REQUEST_NOT_AWAITING_PHOTO)
   renewUploadLink(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<UploadLinkView> {

@@ -12,9 +12,20 @@ import { EmissionErrors } from '../emission.errors.js';
 import { CardsService } from '../../cards/cards.service.js';
 import { BeneficiariesService } from '../../register/beneficiaries.service.js';
 import { RegisterClock } from '../../register/register-clock.js';
-import { CardRequestRecord, CardRequestRepository, RequestMove, RequestScope, RequestWithPhoto } from './card-request.repository.js';
+import {
+  CardRequestRecord,
+  CardRequestRepository,
+  RequestMove,
+  RequestScope,
+  RequestWithPhoto,
+} from './card-request.repository.js';
 import type {
-  CardRequestPageView, CardRequestSummaryView, CardRequestView, CreateCardRequestDto, CreatedCardRequestView, ListCardRequestsQueryDto,
+  CardRequestPageView,
+  CardRequestSummaryView,
+  CardRequestView,
+  CreateCardRequestDto,
+  CreatedCardRequestView,
+  ListCardRequestsQueryDto,
   UploadLinkView,
 } from './dto/card-request.dto.js';
 import { makeFormNumber } from './form-number.js';
@@ -22,7 +33,6 @@ import { AWAITING_PHOTO, RequestReason, RequestStatus } from './request-status.e
 import { ageOn, CANCELLABLE } from './request-rules.js';
 import { newUploadToken, uploadLink } from './upload-token.js';
 import { isUuid } from '../../platform/validation/ids.js';
-
 
 export const REQUEST_ENTITY = 'card_request';
 
@@ -70,20 +80,37 @@ export class CardRequestsService {
       }
       const formNumber = await this.allocateFormNumber(em);
       const id = await this.repo.insert(em, {
-        formNumber, beneficiaryId: b.id, organismeCode, reason: dto.reason, autoOrder: dto.autoOrder ?? false,
+        formNumber,
+        beneficiaryId: b.id,
+        organismeCode,
+        reason: dto.reason,
+        autoOrder: dto.autoOrder ?? false,
         replacedCardId: dto.reason === RequestReason.FirstCard ? null : activeCardId,
-        reminderDays: this.config.formReminderDays, expiryDays: this.config.formExpiryDays,
-        uploadTokenHash: token.hash, uploadLinkDays: this.config.uploadLinkDays,
+        reminderDays: this.config.formReminderDays,
+        expiryDays: this.config.formExpiryDays,
+        uploadTokenHash: token.hash,
+        uploadLinkDays: this.config.uploadLinkDays,
       });
       if (!id) throw EmissionErrors.REQUEST_ALREADY_OPEN();
       await this.repo.insertStep(em, id, RequestStatus.FormSent);
       await this.events.append(em, {
-        organismeCode, type: FundEventType.RequestFormSent, subjectType: 'card_request', subjectId: id,
+        organismeCode,
+        type: FundEventType.RequestFormSent,
+        subjectType: 'card_request',
+        subjectId: id,
         data: { requestId: id, formNumber, reason: dto.reason },
       });
       await this.audit.record(em, actor, {
-        action: 'card_request.created', entityType: REQUEST_ENTITY, entityId: id, organismeCode,
-        details: { formNumber, reason: dto.reason, autoOrder: dto.autoOrder ?? false, replacedCardId: activeCardId && dto.reason !== RequestReason.FirstCard ? activeCardId : null },
+        action: 'card_request.created',
+        entityType: REQUEST_ENTITY,
+        entityId: id,
+        organismeCode,
+        details: {
+          formNumber,
+          reason: dto.reason,
+          autoOrder: dto.autoOrder ?? false,
+          replacedCardId: activeCardId && dto.reason !== RequestReason.FirstCard ? activeCardId : null,
+        },
       });
       const view = await this.view({ organismeCode }, id, em);
       return { ...view, photoUploadLink: uploadLink(token.token) };
@@ -110,7 +137,12 @@ export class CardRequestsService {
 
   async list(actor: Actor, q: ListCardRequestsQueryDto): Promise<CardRequestPageView> {
     const limit = q.limit ?? 100;
-    const rows = await this.repo.list(scopeOf(actor), { status: q.status, beneficiaryId: q.beneficiaryId, afterId: q.after, limit });
+    const rows = await this.repo.list(scopeOf(actor), {
+      status: q.status,
+      beneficiaryId: q.beneficiaryId,
+      afterId: q.after,
+      limit,
+    });
     return { items: rows.map(toSummary), next: rows.length === limit ? rows[rows.length - 1].id : null };
   }
 
@@ -125,11 +157,18 @@ export class CardRequestsService {
       }
       await this.repo.enterStatus(em, r.id, RequestStatus.Cancelled, { clearUploadLink: true });
       await this.events.append(em, {
-        organismeCode, type: FundEventType.RequestCancelled, subjectType: 'card_request', subjectId: r.id,
+        organismeCode,
+        type: FundEventType.RequestCancelled,
+        subjectType: 'card_request',
+        subjectId: r.id,
         data: { requestId: r.id, formNumber: r.formNumber, from: r.status },
       });
       await this.audit.record(em, actor, {
-        action: 'card_request.cancelled', entityType: REQUEST_ENTITY, entityId: r.id, organismeCode, details: { from: r.status },
+        action: 'card_request.cancelled',
+        entityType: REQUEST_ENTITY,
+        entityId: r.id,
+        organismeCode,
+        details: { from: r.status },
       });
       return this.view({ organismeCode }, r.id, em);
     });
@@ -144,7 +183,12 @@ export class CardRequestsService {
       const r = await this.lockOwn(em, organismeCode, id);
       if (!AWAITING_PHOTO.includes(r.status)) throw notAwaitingPhoto(r.status);
       const expiresAt = await this.repo.setUploadToken(em, r.id, token.hash, this.config.uploadLinkDays);
-      await this.audit.record(em, actor, { action: 'card_request.upload_link_renewed', entityType: REQUEST_ENTITY, entityId: r.id, organismeCode });
+      await this.audit.record(em, actor, {
+        action: 'card_request.upload_link_renewed',
+        entityType: REQUEST_ENTITY,
+        entityId: r.id,
+        organismeCode,
+      });
       return { photoUploadLink: uploadLink(token.token), expiresAt };
     });
   }
@@ -153,7 +197,11 @@ export class CardRequestsService {
    * Steps 4-6 (orders, batches, returns), in the caller's transaction: the requests still in one of `from` move,
    * set-based, each with its step row; returns those that moved.
    */
-  moveIn(em: EntityManager, moves: RequestMove[], from: RequestStatus[]): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
+  moveIn(
+    em: EntityManager,
+    moves: RequestMove[],
+    from: RequestStatus[],
+  ): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
     return this.repo.move(em, moves, from);
   }
 
@@ -191,7 +239,12 @@ export class CardRequestsService {
   }
 
   /** Moves the request to a photo step (photo_received, photo_available with its photo, photo_rejected). */
-  enterPhotoStatusIn(em: EntityManager, id: string, status: RequestStatus, opts: { photoId?: string; clearUploadLink?: boolean } = {}): Promise<void> {
+  enterPhotoStatusIn(
+    em: EntityManager,
+    id: string,
+    status: RequestStatus,
+    opts: { photoId?: string; clearUploadLink?: boolean } = {},
+  ): Promise<void> {
     return this.repo.enterStatus(em, id, status, opts);
   }
 
@@ -223,9 +276,23 @@ function fundOrganisme(actor: Actor): string {
 
 function toSummary(r: RequestWithPhoto): CardRequestSummaryView {
   return {
-    id: r.id, formNumber: r.formNumber, beneficiaryId: r.beneficiaryId, organismeCode: r.organismeCode, reason: r.reason, status: r.status,
-    autoOrder: r.autoOrder, photo: r.photo, acceptedPhotoId: r.photoId, cardId: r.cardId, replacedCardId: r.replacedCardId,
-    reminderDueAt: r.reminderDueAt, remindedAt: r.remindedAt, expiresAt: r.expiresAt, uploadLinkExpiresAt: r.uploadLinkExpiresAt,
-    statusChangedAt: r.statusChangedAt, needsReview: r.needsReview, createdAt: r.createdAt,
+    id: r.id,
+    formNumber: r.formNumber,
+    beneficiaryId: r.beneficiaryId,
+    organismeCode: r.organismeCode,
+    reason: r.reason,
+    status: r.status,
+    autoOrder: r.autoOrder,
+    photo: r.photo,
+    acceptedPhotoId: r.photoId,
+    cardId: r.cardId,
+    replacedCardId: r.replacedCardId,
+    reminderDueAt: r.reminderDueAt,
+    remindedAt: r.remindedAt,
+    expiresAt: r.expiresAt,
+    uploadLinkExpiresAt: r.uploadLinkExpiresAt,
+    statusChangedAt: r.statusChangedAt,
+    needsReview: r.needsReview,
+    createdAt: r.createdAt,
   };
 }

@@ -34,5 +34,9 @@ export function makeFormNumber(sequence: number | string): string {
 }
 
 export function isValidFormNumber(value: unknown): value is string {
-  return typeof value === 'string' && FORM_NUMBER.test(value) && luhnCheckDigit(value.slice(0, 7)) === value.charCodeAt(7) - 48;
+  return (
+    typeof value === 'string' &&
+    FORM_NUMBER.test(value) &&
+    luhnCheckDigit(value.slice(0, 7)) === value.charCodeAt(7) - 48
+  );
 }

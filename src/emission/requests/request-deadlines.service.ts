@@ -33,9 +33,17 @@ export class RequestDeadlinesService {
         const hits = await this.repo.expireDue(em, BATCH);
         await this.events.append(em, ...hits.map((h) => event(h, FundEventType.RequestExpired)));
         if (hits.length) {
-          await this.audit.record(em, systemActor(), ...hits.map((h) => ({
-            action: 'card_request.expired', entityType: REQUEST_ENTITY, entityId: h.id, organismeCode: h.organismeCode, details: { from: h.status },
-          })));
+          await this.audit.record(
+            em,
+            systemActor(),
+            ...hits.map((h) => ({
+              action: 'card_request.expired',
+              entityType: REQUEST_ENTITY,
+              entityId: h.id,
+              organismeCode: h.organismeCode,
+              details: { from: h.status },
+            })),
+          );
         }
         return hits.length;
       });
@@ -57,7 +65,10 @@ export class RequestDeadlinesService {
 
 function event(h: DeadlineHit, type: FundEventType) {
   return {
-    organismeCode: h.organismeCode, type, subjectType: 'card_request' as const, subjectId: h.id,
+    organismeCode: h.organismeCode,
+    type,
+    subjectType: 'card_request' as const,
+    subjectId: h.id,
     data: { requestId: h.id, formNumber: h.formNumber, status: h.status },
   };
 }

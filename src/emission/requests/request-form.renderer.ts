@@ -7,7 +7,15 @@ export const FORM_VERSION = 'card-request-form/1';
 
 /** Field lengths of the real form; longer values are cut, never wrapped, so the layout cannot move. */
 export const FORM_LIMITS = {
-  firstName: 45, birthName: 63, usageName: 42, addressLines: 6, addressLine: 38, senderLines: 2, senderLine: 50, returnLines: 6, returnLine: 38,
+  firstName: 45,
+  birthName: 63,
+  usageName: 42,
+  addressLines: 6,
+  addressLine: 38,
+  senderLines: 2,
+  senderLine: 50,
+  returnLines: 6,
+  returnLine: 38,
 } as const;
 
 export interface RequestFormContent {
@@ -39,10 +47,16 @@ const EPOCH = new Date(Date.UTC(2000, 0, 1));
 export class RequestFormRenderer {
   render(c: RequestFormContent): Promise<Buffer> {
     const doc = new PDFDocument({
-      size: 'A4', margin: 0, compress: false,
+      size: 'A4',
+      margin: 0,
+      compress: false,
       info: {
-        Title: `Demande de carte Vitale - formulaire ${c.formNumber}`, Subject: FORM_VERSION, Author: cut(c.senderLines[0] ?? '', 50),
-        Creator: 'vitale-backoffice', Producer: 'vitale-backoffice', CreationDate: EPOCH,
+        Title: `Demande de carte Vitale - formulaire ${c.formNumber}`,
+        Subject: FORM_VERSION,
+        Author: cut(c.senderLines[0] ?? '', 50),
+        Creator: 'vitale-backoffice',
+        Producer: 'vitale-backoffice',
+        CreationDate: EPOCH,
       },
     });
     const chunks: Buffer[] = [];
@@ -62,12 +76,19 @@ export class RequestFormRenderer {
 
     // Sender (the fund) top left, date top right.
     doc.font('Helvetica-Bold').fontSize(10);
-    c.senderLines.slice(0, FORM_LIMITS.senderLines).forEach((l, i) => doc.text(cut(l, FORM_LIMITS.senderLine), left, mm(15) + i * 13, { lineBreak: false }));
-    doc.font('Helvetica').fontSize(10).text(`Le ${c.sentOn}`, mm(140), mm(15), { width: mm(50), align: 'right', lineBreak: false });
+    c.senderLines
+      .slice(0, FORM_LIMITS.senderLines)
+      .forEach((l, i) => doc.text(cut(l, FORM_LIMITS.senderLine), left, mm(15) + i * 13, { lineBreak: false }));
+    doc
+      .font('Helvetica')
+      .fontSize(10)
+      .text(`Le ${c.sentOn}`, mm(140), mm(15), { width: mm(50), align: 'right', lineBreak: false });
 
     // The insured's address, where a right-hand window envelope shows it.
     doc.font('Helvetica').fontSize(10);
-    c.addressLines.slice(0, FORM_LIMITS.addressLines).forEach((l, i) => doc.text(cut(l, FORM_LIMITS.addressLine), mm(110), mm(45) + i * 12, { lineBreak: false }));
+    c.addressLines
+      .slice(0, FORM_LIMITS.addressLines)
+      .forEach((l, i) => doc.text(cut(l, FORM_LIMITS.addressLine), mm(110), mm(45) + i * 12, { lineBreak: false }));
 
     // Title, form number and its barcode.
     doc.font('Helvetica-Bold').fontSize(16).text('Demande de carte Vitale', left, mm(85), { lineBreak: false });
@@ -78,14 +99,42 @@ export class RequestFormRenderer {
     // Photo box, right of the title: the size of the photo to stick.
     const photoLeft = mm(155);
     const photoTop = mm(78);
-    doc.save().lineWidth(0.8).dash(3, { space: 2 }).rect(photoLeft, photoTop, mm(35), mm(45)).stroke().undash().restore();
-    doc.font('Helvetica').fontSize(7).text('Collez ici votre photo d\u2019identit\u00e9 en couleur', photoLeft + mm(3), photoTop + mm(17), { width: mm(29), align: 'center' });
-    doc.font('Helvetica-Bold').fontSize(7).text('35 \u00d7 45 mm', photoLeft + mm(3), photoTop + mm(25), { width: mm(29), align: 'center', lineBreak: false });
+    doc
+      .save()
+      .lineWidth(0.8)
+      .dash(3, { space: 2 })
+      .rect(photoLeft, photoTop, mm(35), mm(45))
+      .stroke()
+      .undash()
+      .restore();
+    doc
+      .font('Helvetica')
+      .fontSize(7)
+      .text('Collez ici votre photo d\u2019identit\u00e9 en couleur', photoLeft + mm(3), photoTop + mm(17), {
+        width: mm(29),
+        align: 'center',
+      });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(7)
+      .text('35 \u00d7 45 mm', photoLeft + mm(3), photoTop + mm(25), {
+        width: mm(29),
+        align: 'center',
+        lineBreak: false,
+      });
 
     // Identity box, full width (a birth name has up to 63 characters): printed from the register, not to be corrected.
     const idTop = mm(130);
     doc.lineWidth(0.8).rect(left, idTop, width, mm(42)).stroke();
-    doc.font('Helvetica-Bold').fontSize(9).text('Vos informations d\u2019identit\u00e9 (\u00e0 v\u00e9rifier, ne pas corriger)', left + mm(3), idTop + mm(3), { lineBreak: false });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .text(
+        'Vos informations d\u2019identit\u00e9 (\u00e0 v\u00e9rifier, ne pas corriger)',
+        left + mm(3),
+        idTop + mm(3),
+        { lineBreak: false },
+      );
     const rows: [string, string][] = [
       ['Nom de naissance', cut(c.birthName, FORM_LIMITS.birthName)],
       ['Nom d\u2019usage', cut(c.usageName ?? '', FORM_LIMITS.usageName)],
@@ -96,8 +145,14 @@ export class RequestFormRenderer {
     const valueWidth = left + width - mm(3) - valueLeft;
     rows.forEach(([label, value], i) => {
       const y = idTop + mm(11) + i * mm(7.5);
-      doc.font('Helvetica').fontSize(8).text(label, left + mm(3), y, { lineBreak: false });
-      doc.font('Helvetica-Bold').fontSize(fitSize(doc, value, valueWidth, 9.5, 6)).text(value, valueLeft, y, { lineBreak: false });
+      doc
+        .font('Helvetica')
+        .fontSize(8)
+        .text(label, left + mm(3), y, { lineBreak: false });
+      doc
+        .font('Helvetica-Bold')
+        .fontSize(fitSize(doc, value, valueWidth, 9.5, 6))
+        .text(value, valueLeft, y, { lineBreak: false });
     });
 
     // Instructions.
@@ -118,11 +173,21 @@ export class RequestFormRenderer {
     // Return address of the photo centre.
     const retTop = mm(232);
     doc.lineWidth(0.8).rect(left, retTop, mm(90), mm(38)).stroke();
-    doc.font('Helvetica-Bold').fontSize(9).text('\u00c0 renvoyer \u00e0 :', left + mm(3), retTop + mm(3), { lineBreak: false });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .text('\u00c0 renvoyer \u00e0 :', left + mm(3), retTop + mm(3), { lineBreak: false });
     doc.font('Helvetica').fontSize(10);
-    c.returnAddressLines.slice(0, FORM_LIMITS.returnLines).forEach((l, i) => doc.text(cut(l, FORM_LIMITS.returnLine), left + mm(3), retTop + mm(10) + i * 12, { lineBreak: false }));
+    c.returnAddressLines
+      .slice(0, FORM_LIMITS.returnLines)
+      .forEach((l, i) =>
+        doc.text(cut(l, FORM_LIMITS.returnLine), left + mm(3), retTop + mm(10) + i * 12, { lineBreak: false }),
+      );
 
-    doc.font('Helvetica').fontSize(6).text(`${FORM_VERSION} \u2013 ${c.formNumber}`, left, mm(285), { lineBreak: false });
+    doc
+      .font('Helvetica')
+      .fontSize(6)
+      .text(`${FORM_VERSION} \u2013 ${c.formNumber}`, left, mm(285), { lineBreak: false });
   }
 
   /** Code 128 drawn as filled rectangles, with its 10-module quiet zones. */

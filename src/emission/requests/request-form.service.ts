@@ -10,7 +10,6 @@ import { RequestFormContent, RequestFormRenderer } from './request-form.renderer
 import { frenchDate } from './request-rules.js';
 import { isUuid } from '../../platform/validation/ids.js';
 
-
 export interface RenderedForm {
   fileName: string;
   pdf: Buffer;
@@ -35,7 +34,11 @@ export class RequestFormService {
       const d = await this.repo.formData(scope, id, em);
       if (!d) throw requestNotFound();
       await this.audit.record(em, actor, {
-        action: 'card_request.form_printed', entityType: REQUEST_ENTITY, entityId: id, organismeCode: actor.organismeCode, details: { formNumber: d.formNumber },
+        action: 'card_request.form_printed',
+        entityType: REQUEST_ENTITY,
+        entityId: id,
+        organismeCode: actor.organismeCode,
+        details: { formNumber: d.formNumber },
       });
       return d;
     });
@@ -48,8 +51,13 @@ export class RequestFormService {
       usageName: data.usageName,
       birthDate: frenchDate(data.birthDate),
       addressLines: data.addressLines,
-      senderLines: [data.organismeName, data.organismeCity ?? ''].map((l) => l.toLocaleUpperCase('fr-FR')).filter((l) => l !== ''),
-      returnAddressLines: this.config.photoCentreAddress.split('|').map((l) => l.trim()).filter((l) => l !== ''),
+      senderLines: [data.organismeName, data.organismeCity ?? '']
+        .map((l) => l.toLocaleUpperCase('fr-FR'))
+        .filter((l) => l !== ''),
+      returnAddressLines: this.config.photoCentreAddress
+        .split('|')
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
       replyWithinDays: this.config.formReminderDays,
     };
     return { fileName: `carte-vitale-formulaire-${data.formNumber}.pdf`, pdf: await this.renderer.render(content) };

@@ -10,7 +10,12 @@ export function ageOn(birthDate: string, day: string): number {
 }
 
 /** A fund may cancel while nothing has been ordered yet: after that a card exists and follows its own life cycle. */
-export const CANCELLABLE = [RequestStatus.FormSent, RequestStatus.PhotoReceived, RequestStatus.PhotoRejected, RequestStatus.PhotoAvailable];
+export const CANCELLABLE = [
+  RequestStatus.FormSent,
+  RequestStatus.PhotoReceived,
+  RequestStatus.PhotoRejected,
+  RequestStatus.PhotoAvailable,
+];
 
 /** YYYY-MM-DD → dd/mm/yyyy, as printed on French forms. */
 export function frenchDate(isoDay: string): string {

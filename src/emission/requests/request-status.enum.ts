@@ -22,8 +22,12 @@ export enum RequestStatus {
 export const AWAITING_PHOTO = [RequestStatus.FormSent, RequestStatus.PhotoRejected];
 
 export const OPEN_REQUEST_STATUSES = [
-  RequestStatus.FormSent, RequestStatus.PhotoReceived, RequestStatus.PhotoRejected, RequestStatus.PhotoAvailable,
-  RequestStatus.Ordered, RequestStatus.InPersonalisation,
+  RequestStatus.FormSent,
+  RequestStatus.PhotoReceived,
+  RequestStatus.PhotoRejected,
+  RequestStatus.PhotoAvailable,
+  RequestStatus.Ordered,
+  RequestStatus.InPersonalisation,
 ];
 
 export enum RequestReason {

@@ -16,7 +16,14 @@ import { RequestsJobs } from './requests.jobs.js';
 @Module({
   imports: [RegisterModule, CardsModule],
   controllers: [CardRequestsController],
-  providers: [CardRequestRepository, CardRequestsService, RequestFormRenderer, RequestFormService, RequestDeadlinesService, RequestsJobs],
+  providers: [
+    CardRequestRepository,
+    CardRequestsService,
+    RequestFormRenderer,
+    RequestFormService,
+    RequestDeadlinesService,
+    RequestsJobs,
+  ],
   exports: [CardRequestsService],
 })
 export class RequestsModule {}

@@ -52,26 +52,48 @@ export class ReturnFileRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Records a received file; null when this vendor already sent these exact bytes (nothing happens twice). */
-  async insertReceived(em: EntityManager, f: { vendorPartnerId: string; fileName: string; sha256: string }): Promise<string | null> {
-    const { rows } = await run<{ id: string }>(em,
+  async insertReceived(
+    em: EntityManager,
+    f: { vendorPartnerId: string; fileName: string; sha256: string },
+  ): Promise<string | null> {
+    const { rows } = await run<{ id: string }>(
+      em,
       `INSERT INTO vendor_return_file (vendor_partner_id, file_name, sha256) VALUES ($1, $2, $3)
-       ON CONFLICT (vendor_partner_id, sha256) DO NOTHING RETURNING id`, [f.vendorPartnerId, f.fileName, f.sha256]);
+       ON CONFLICT (vendor_partner_id, sha256) DO NOTHING RETURNING id`,
+      [f.vendorPartnerId, f.fileName, f.sha256],
+    );
     return rows[0]?.id ?? null;
   }
 
   async lock(em: EntityManager, id: string): Promise<LockedReturnFile | null> {
-    const { rows } = await run<LockedReturnFile>(em,
+    const { rows } = await run<LockedReturnFile>(
+      em,
       `SELECT f.id, f.vendor_partner_id AS "vendorPartnerId", v.login AS "vendorLogin", f.file_name AS "fileName", f.sha256, f.status,
               f.received_at AS "receivedAt"
          FROM vendor_return_file f JOIN vendor_profile v ON v.partner_id = f.vendor_partner_id
-        WHERE f.id = $1 FOR UPDATE OF f`, [id]);
+        WHERE f.id = $1 FOR UPDATE OF f`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
-  async finish(em: EntityManager, id: string, r: { status: ReturnFileStatus; lineCount: number; appliedCount: number; rejectedCount: number; failure: string | null }): Promise<void> {
-    await run(em,
+  async finish(
+    em: EntityManager,
+    id: string,
+    r: {
+      status: ReturnFileStatus;
+      lineCount: number;
+      appliedCount: number;
+      rejectedCount: number;
+      failure: string | null;
+    },
+  ): Promise<void> {
+    await run(
+      em,
       `UPDATE vendor_return_file SET status = $2, line_count = $3, applied_count = $4, rejected_count = $5, failure = $6, ingested_at = now()
-        WHERE id = $1`, [id, r.status, r.lineCount, r.appliedCount, r.rejectedCount, r.failure?.slice(0, 200) ?? null]);
+        WHERE id = $1`,
+      [id, r.status, r.lineCount, r.appliedCount, r.rejectedCount, r.failure?.slice(0, 200) ?? null],
+    );
   }
 
   /**
@@ -80,7 +102,8 @@ export class ReturnFileRepository {
    */
   async lockCards(em: EntityManager, vendorPartnerId: string, serials: string[]): Promise<ReturnedCard[]> {
     if (serials.length === 0) return [];
-    const { rows } = await run<ReturnedCard>(em,
+    const { rows } = await run<ReturnedCard>(
+      em,
       `SELECT c.id, c.serial::text AS serial, c.state, c.beneficiary_id AS "beneficiaryId", c.organisme_code AS "organismeCode",
               c.batch_id AS "batchId", b.created_at AS "batchCreatedAt", b.perso_version AS "batchPersoVersion",
               r.id AS "requestId", r.status AS "requestStatus", r.replaced_card_id AS "replacedCardId"
@@ -89,18 +112,23 @@ export class ReturnFileRepository {
          LEFT JOIN card_request r ON r.card_id = c.id
         WHERE c.serial = ANY($1::bigint[])
         ORDER BY c.id
-        FOR UPDATE OF c`, [serials, vendorPartnerId]);
+        FOR UPDATE OF c`,
+      [serials, vendorPartnerId],
+    );
     const requestIds = rows.map((r) => r.requestId).filter((x): x is string => !!x);
-    if (requestIds.length) await run(em, `SELECT id FROM card_request WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [requestIds]);
+    if (requestIds.length)
+      await run(em, `SELECT id FROM card_request WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [requestIds]);
     return rows;
   }
 
   async list(limit: number, vendorPartnerId?: string): Promise<ReturnFileSummary[]> {
-    const { rows } = await run<ReturnFileSummary>(this.dataSource.manager,
+    const { rows } = await run<ReturnFileSummary>(
+      this.dataSource.manager,
       `SELECT f.id, f.vendor_partner_id AS "vendorPartnerId", f.file_name AS "fileName", f.sha256, f.status, f.line_count AS "lineCount",
               f.applied_count AS "appliedCount", f.rejected_count AS "rejectedCount", f.failure, f.received_at AS "receivedAt", f.ingested_at AS "ingestedAt"
          FROM vendor_return_file f WHERE ($2::uuid IS NULL OR f.vendor_partner_id = $2) ORDER BY f.received_at DESC, f.id LIMIT $1`,
-      [limit, vendorPartnerId ?? null]);
+      [limit, vendorPartnerId ?? null],
+    );
     return rows;
   }
 
@@ -110,19 +138,26 @@ export class ReturnFileRepository {
    */
   async processedBefore(vendorPartnerId: string, sha256s: string[], retentionDays: number): Promise<string[]> {
     if (sha256s.length === 0) return [];
-    const { rows } = await run<{ sha256: string }>(this.dataSource.manager,
+    const { rows } = await run<{ sha256: string }>(
+      this.dataSource.manager,
       `SELECT f.sha256 FROM vendor_return_file f
         WHERE f.vendor_partner_id = $1 AND f.sha256 = ANY($2::char(64)[]) AND f.status IN ('ingested', 'refused')
-          AND f.ingested_at < now() - make_interval(days => $3)`, [vendorPartnerId, sha256s, retentionDays]);
+          AND f.ingested_at < now() - make_interval(days => $3)`,
+      [vendorPartnerId, sha256s, retentionDays],
+    );
     return rows.map((r) => r.sha256);
   }
 
   /** Records that the kept copies of these processed files are gone (first purge time kept); returns how many rows changed. */
   async markCopiesPurged(em: EntityManager, vendorPartnerId: string, sha256s: string[]): Promise<number> {
     if (sha256s.length === 0) return 0;
-    return (await run(em,
-      `UPDATE vendor_return_file SET copy_purged_at = now()
+    return (
+      await run(
+        em,
+        `UPDATE vendor_return_file SET copy_purged_at = now()
         WHERE vendor_partner_id = $1 AND sha256 = ANY($2::char(64)[]) AND status IN ('ingested', 'refused') AND copy_purged_at IS NULL`,
-      [vendorPartnerId, sha256s])).count;
+        [vendorPartnerId, sha256s],
+      )
+    ).count;
   }
 }

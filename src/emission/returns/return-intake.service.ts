@@ -20,7 +20,11 @@ export const RECEIVED_AREA = 'received';
 const SCAN_QUIET_MS = 60_000;
 
 export const vendorActor = (partnerId: string): Actor => ({
-  kind: PartnerKind.PersonalisationVendor, partnerId, organismeCode: null, apiKeyId: null, requestId: null,
+  kind: PartnerKind.PersonalisationVendor,
+  partnerId,
+  organismeCode: null,
+  apiKeyId: null,
+  requestId: null,
 });
 
 /**
@@ -49,16 +53,28 @@ export class ReturnIntakeService {
     const sha256 = createHash('sha256').update(file.data).digest('hex');
     await this.folders.keep(vendor.login, RECEIVED_AREA, sha256, file.data);
     const id = await this.tx.run(async (em) => {
-      const inserted = await this.repo.insertReceived(em, { vendorPartnerId: vendor.partnerId, fileName: name, sha256 });
+      const inserted = await this.repo.insertReceived(em, {
+        vendorPartnerId: vendor.partnerId,
+        fileName: name,
+        sha256,
+      });
       if (!inserted) return null;
       await this.jobs.send(em, JobName.EmissionIngestReturnFile, { returnFileId: inserted });
       await this.audit.record(em, vendorActor(vendor.partnerId), {
-        action: 'vendor_return_file.receive', entityType: 'vendor_return_file', entityId: inserted, details: { fileName: name, sha256, bytes: file.data.length },
+        action: 'vendor_return_file.receive',
+        entityType: 'vendor_return_file',
+        entityId: inserted,
+        details: { fileName: name, sha256, bytes: file.data.length },
       });
       return inserted;
     });
     await this.folders.removeIfUnchanged(vendor.login, VENDOR_INBOX, name, file.facts);
-    this.logger.log({ msg: id ? 'return file received' : 'return file already received (same content): ignored', vendor: vendor.login, fileName: name, returnFileId: id });
+    this.logger.log({
+      msg: id ? 'return file received' : 'return file already received (same content): ignored',
+      vendor: vendor.login,
+      fileName: name,
+      returnFileId: id,
+    });
     return id;
   }
 
@@ -73,7 +89,11 @@ export class ReturnIntakeService {
       try {
         removed += await this.folders.removeIncompleteBefore(vendor.login, VENDOR_INBOX, cutoffMs);
       } catch (e) {
-        this.logger.error({ msg: 'abandoned uploads could not be deleted', vendor: vendor.login, err: (e as Error).message });
+        this.logger.error({
+          msg: 'abandoned uploads could not be deleted',
+          vendor: vendor.login,
+          err: (e as Error).message,
+        });
       }
     }
     return removed;
@@ -103,7 +123,12 @@ export class ReturnIntakeService {
         try {
           if (await this.register(vendor, f.name)) registered += 1;
         } catch (e) {
-          this.logger.error({ msg: 'inbox file could not be registered', vendor: vendor.login, fileName: f.name, err: (e as Error).message });
+          this.logger.error({
+            msg: 'inbox file could not be registered',
+            vendor: vendor.login,
+            fileName: f.name,
+            err: (e as Error).message,
+          });
         }
       }
     }

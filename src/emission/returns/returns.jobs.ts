@@ -14,7 +14,12 @@ import { ReturnIntakeService } from './return-intake.service.js';
 export class ReturnsJobs {
   private readonly logger = new Logger('emission.returns');
 
-  constructor(private readonly ingestion: ReturnIngestService, private readonly intake: ReturnIntakeService, private readonly config: AppConfig, private readonly jobs: JobsService) {}
+  constructor(
+    private readonly ingestion: ReturnIngestService,
+    private readonly intake: ReturnIntakeService,
+    private readonly config: AppConfig,
+    private readonly jobs: JobsService,
+  ) {}
 
   @JobHandler(JobName.EmissionIngestReturnFile)
   async ingestReturnFile(payload: JobPayloads[JobName.EmissionIngestReturnFile]): Promise<void> {
@@ -28,7 +33,13 @@ export class ReturnsJobs {
     // A complete file too fresh to take yet: looked at again the moment it settles (one follow-up per moment).
     if (settlesAt) {
       const at = new Date(Math.ceil(settlesAt.getTime() / 1000) * 1000 + 1000);
-      await this.jobs.sendSingleton(JobName.EmissionScanInboxes, {}, JOB_SPECS[JobName.EmissionScanInboxes].schedule!.singletonSeconds, `settle:${at.toISOString()}`, at);
+      await this.jobs.sendSingleton(
+        JobName.EmissionScanInboxes,
+        {},
+        JOB_SPECS[JobName.EmissionScanInboxes].schedule!.singletonSeconds,
+        `settle:${at.toISOString()}`,
+        at,
+      );
     }
   }
 

@@ -10,7 +10,11 @@ import { ReturnIntakeService } from './return-intake.service.js';
 /** Vendors as SFTP users: active vendor partners, their live keys, `/outbox` (read) and `/inbox` (write). */
 @Injectable()
 export class VendorSftpAccounts implements SftpAccountProvider, OnModuleInit {
-  constructor(private readonly server: SftpServer, private readonly vendors: VendorsService, private readonly intake: ReturnIntakeService) {}
+  constructor(
+    private readonly server: SftpServer,
+    private readonly vendors: VendorsService,
+    private readonly intake: ReturnIntakeService,
+  ) {}
 
   onModuleInit(): void {
     this.server.register(this);
@@ -18,7 +22,15 @@ export class VendorSftpAccounts implements SftpAccountProvider, OnModuleInit {
 
   async findAccount(login: string): Promise<SftpAccount | null> {
     const v = await this.vendors.sftpAccount(login);
-    return v ? { login: v.login, partnerId: v.partnerId, partnerKind: PartnerKind.PersonalisationVendor, publicKeys: v.publicKeys, folders: VENDOR_FOLDERS } : null;
+    return v
+      ? {
+          login: v.login,
+          partnerId: v.partnerId,
+          partnerKind: PartnerKind.PersonalisationVendor,
+          publicKeys: v.publicKeys,
+          folders: VENDOR_FOLDERS,
+        }
+      : null;
   }
 
   async fileReceived(account: SftpAccount, folder: string, name: string): Promise<void> {

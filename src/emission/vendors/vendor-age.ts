@@ -1,5 +1,13 @@
 import { Encrypter } from 'age-encryption';
-import { createCipheriv, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createHmac,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 import { Readable } from 'node:stream';
 
 /**
@@ -37,19 +45,25 @@ function recipientKey(recipient: string): Buffer {
     for (const x of v) {
       const top = chk >>> 25;
       chk = ((chk & 0x1ffffff) << 5) ^ x;
-      [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3].forEach((g, i) => { if ((top >>> i) & 1) chk ^= g; });
+      [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3].forEach((g, i) => {
+        if ((top >>> i) & 1) chk ^= g;
+      });
     }
     return chk;
   };
   const hrp = [...'age'].map((c) => c.charCodeAt(0));
-  if (polymod([...hrp.map((c) => c >>> 5), 0, ...hrp.map((c) => c & 31), ...values]) !== 1) throw new Error('bad age recipient checksum');
+  if (polymod([...hrp.map((c) => c >>> 5), 0, ...hrp.map((c) => c & 31), ...values]) !== 1)
+    throw new Error('bad age recipient checksum');
   const bytes: number[] = [];
   let acc = 0;
   let bits = 0;
   for (const v of values.slice(0, -6)) {
     acc = (acc << 5) | v;
     bits += 5;
-    if (bits >= 8) { bits -= 8; bytes.push((acc >>> bits) & 0xff); }
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((acc >>> bits) & 0xff);
+    }
   }
   if (bytes.length !== 32) throw new Error('bad age recipient length');
   return Buffer.from(bytes);
@@ -68,12 +82,21 @@ function ageHeader(recipient: string, fileKey: Buffer): Buffer {
   const them = recipientKey(recipient);
   const eph = generateKeyPairSync('x25519');
   const share = Buffer.from(eph.publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const secret = diffieHellman({ privateKey: eph.privateKey, publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: them.toString('base64url') }, format: 'jwk' }) });
+  const secret = diffieHellman({
+    privateKey: eph.privateKey,
+    publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: them.toString('base64url') }, format: 'jwk' }),
+  });
   if (secret.every((b) => b === 0)) throw new Error('age recipient is a low-order point');
-  const body = seal(hkdf(secret, Buffer.concat([share, them]), 'age-encryption.org/v1/X25519'), Buffer.alloc(12), fileKey);
+  const body = seal(
+    hkdf(secret, Buffer.concat([share, them]), 'age-encryption.org/v1/X25519'),
+    Buffer.alloc(12),
+    fileKey,
+  );
   // One stanza, its 32-byte body on one line (43 base64 characters, under the 64-column wrap).
   const head = `age-encryption.org/v1\n-> X25519 ${b64(share)}\n${b64(body)}\n---`;
-  const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header')).update(head).digest();
+  const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header'))
+    .update(head)
+    .digest();
   return Buffer.from(`${head} ${b64(mac)}\n`, 'latin1');
 }
 

@@ -3,7 +3,14 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../../platform/auth/auth.decorators.js';
-import { AddSshKeyDto, CreateVendorDto, SetAgeRecipientDto, SshKeyView, UpdateVendorDto, VendorView } from './dto/vendor.dto.js';
+import {
+  AddSshKeyDto,
+  CreateVendorDto,
+  SetAgeRecipientDto,
+  SshKeyView,
+  UpdateVendorDto,
+  VendorView,
+} from './dto/vendor.dto.js';
 import { VendorsService } from './vendors.service.js';
 import { ApiListResponse, type ListPage, wholeList } from '../../platform/openapi/list-page.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
@@ -19,7 +26,9 @@ export class VendorsController {
   constructor(private readonly vendors: VendorsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Make a personalisation_vendor partner a vendor: SFTP login, regimes served, default or not' })
+  @ApiOperation({
+    summary: 'Make a personalisation_vendor partner a vendor: SFTP login, regimes served, default or not',
+  })
   @ApiCreatedResponse({ type: VendorView })
   @Answers(
     PartnersErrors.PARTNER_NOT_FOUND,
@@ -42,7 +51,9 @@ export class VendorsController {
   }
 
   @Patch(':partnerId')
-  @ApiOperation({ summary: 'Change the regimes a vendor serves or whether it is the default (the login never changes)' })
+  @ApiOperation({
+    summary: 'Change the regimes a vendor serves or whether it is the default (the login never changes)',
+  })
   @ApiOkResponse({ type: VendorView })
   @Answers(
     EmissionErrors.VENDOR_NOT_FOUND,
@@ -50,15 +61,26 @@ export class VendorsController {
     RegimesErrors.REGIME_UNKNOWN,
     EmissionErrors.VENDOR_REGIME_TAKEN,
   )
-  update(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: UpdateVendorDto): Promise<VendorView> {
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('partnerId') partnerId: string,
+    @Body() dto: UpdateVendorDto,
+  ): Promise<VendorView> {
     return this.vendors.update(actor, partnerId, dto);
   }
 
   @Put(':partnerId/age-recipient')
-  @ApiOperation({ summary: 'Register or replace the age X25519 recipient the vendor\'s personalisation files are encrypted to (perso/2); without one the vendor gets no batch' })
+  @ApiOperation({
+    summary:
+      "Register or replace the age X25519 recipient the vendor's personalisation files are encrypted to (perso/2); without one the vendor gets no batch",
+  })
   @ApiOkResponse({ type: VendorView })
   @Answers(EmissionErrors.VENDOR_NOT_FOUND, EmissionErrors.AGE_RECIPIENT_INVALID, EmissionErrors.AGE_RECIPIENT_TAKEN)
-  setAgeRecipient(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: SetAgeRecipientDto): Promise<VendorView> {
+  setAgeRecipient(
+    @CurrentActor() actor: Actor,
+    @Param('partnerId') partnerId: string,
+    @Body() dto: SetAgeRecipientDto,
+  ): Promise<VendorView> {
     return this.vendors.setAgeRecipient(actor, partnerId, dto.recipient);
   }
 
@@ -71,7 +93,11 @@ export class VendorsController {
     PlatformErrors.SSH_KEY_INVALID,
     PlatformErrors.SSH_KEY_TOO_WEAK,
   )
-  addKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Body() dto: AddSshKeyDto): Promise<SshKeyView> {
+  addKey(
+    @CurrentActor() actor: Actor,
+    @Param('partnerId') partnerId: string,
+    @Body() dto: AddSshKeyDto,
+  ): Promise<SshKeyView> {
     return this.vendors.addKey(actor, partnerId, dto.publicKey);
   }
 
@@ -79,7 +105,11 @@ export class VendorsController {
   @ApiOperation({ summary: 'Revoke an SSH key: the next SFTP log-in with it fails' })
   @ApiOkResponse({ type: SshKeyView })
   @Answers(EmissionErrors.SSH_KEY_NOT_FOUND)
-  revokeKey(@CurrentActor() actor: Actor, @Param('partnerId') partnerId: string, @Param('keyId') keyId: string): Promise<SshKeyView> {
+  revokeKey(
+    @CurrentActor() actor: Actor,
+    @Param('partnerId') partnerId: string,
+    @Param('keyId') keyId: string,
+  ): Promise<SshKeyView> {
     return this.vendors.revokeKey(actor, partnerId, keyId);
   }
 }

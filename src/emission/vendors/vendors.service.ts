@@ -19,11 +19,23 @@ import { VENDOR_FOLDERS } from './vendor-folders.js';
 import { isUsableAgeRecipient } from './vendor-age.js';
 import { type SshKeyRow, VendorRepository, type VendorRow } from './vendor.repository.js';
 
-const ACCEPTED_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
+const ACCEPTED_KEY_TYPES = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'ssh-rsa',
+];
 const MIN_RSA_BITS = 2048;
 
 const vendorNotFound = EmissionErrors.VENDOR_NOT_FOUND;
-const toKeyView = (k: SshKeyRow): SshKeyView => ({ id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, createdAt: k.createdAt, revokedAt: k.revokedAt });
+const toKeyView = (k: SshKeyRow): SshKeyView => ({
+  id: k.id,
+  algorithm: k.algorithm,
+  fingerprint: k.fingerprint,
+  createdAt: k.createdAt,
+  revokedAt: k.revokedAt,
+});
 
 /** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
 export type { VendorRow } from './vendor.repository.js';
@@ -59,9 +71,16 @@ export class VendorsService {
       if (await this.repo.find(dto.partnerId, em)) throw EmissionErrors.VENDOR_EXISTS();
       if (await this.repo.loginTaken(em, dto.login)) throw EmissionErrors.VENDOR_LOGIN_TAKEN();
       await this.checkRouting(em, dto.partnerId, { isDefault: dto.isDefault ?? false, regimeCodes });
-      await this.repo.insert(em, { partnerId: dto.partnerId, login: dto.login, isDefault: dto.isDefault ?? false, regimeCodes });
+      await this.repo.insert(em, {
+        partnerId: dto.partnerId,
+        login: dto.login,
+        isDefault: dto.isDefault ?? false,
+        regimeCodes,
+      });
       await this.audit.record(em, actor, {
-        action: 'vendor.create', entityType: 'vendor', entityId: dto.partnerId,
+        action: 'vendor.create',
+        entityType: 'vendor',
+        entityId: dto.partnerId,
         details: { login: dto.login, isDefault: dto.isDefault ?? false, regimeCodes },
       });
     });
@@ -77,10 +96,15 @@ export class VendorsService {
       await this.repo.lockRouting(em);
       const current = await this.repo.find(partnerId, em);
       if (!current) throw vendorNotFound();
-      await this.checkRouting(em, partnerId, { isDefault: dto.isDefault ?? current.isDefault, regimeCodes: regimeCodes ?? current.regimeCodes });
+      await this.checkRouting(em, partnerId, {
+        isDefault: dto.isDefault ?? current.isDefault,
+        regimeCodes: regimeCodes ?? current.regimeCodes,
+      });
       await this.repo.update(em, partnerId, { isDefault: dto.isDefault, regimeCodes });
       await this.audit.record(em, actor, {
-        action: 'vendor.update', entityType: 'vendor', entityId: partnerId,
+        action: 'vendor.update',
+        entityType: 'vendor',
+        entityId: partnerId,
         details: { isDefault: dto.isDefault ?? null, regimeCodes: regimeCodes ?? null },
       });
     });
@@ -112,7 +136,10 @@ export class VendorsService {
    * Registers an SFTP key for any partner in the caller's transaction (sftp_public_key is written here only: the
    * opposition module's concentrators use it too); null when the fingerprint is already registered, to anyone.
    */
-  insertKeyIn(em: EntityManager, k: { partnerId: string; algorithm: string; publicKey: string; fingerprint: string }): Promise<SshKeyRow | null> {
+  insertKeyIn(
+    em: EntityManager,
+    k: { partnerId: string; algorithm: string; publicKey: string; fingerprint: string },
+  ): Promise<SshKeyRow | null> {
     return this.repo.insertKey(em, k);
   }
 
@@ -131,9 +158,19 @@ export class VendorsService {
     return this.tx.run(async (em) => {
       if (!(await this.repo.find(partnerId, em))) throw vendorNotFound();
       // Stored without the comment (it often names a person or a host).
-      const row = await this.repo.insertKey(em, { partnerId, algorithm: key.type, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint });
+      const row = await this.repo.insertKey(em, {
+        partnerId,
+        algorithm: key.type,
+        publicKey: `${key.type} ${blob.toString('base64')}`,
+        fingerprint,
+      });
       if (!row) throw PlatformErrors.SSH_KEY_EXISTS(fingerprint);
-      await this.audit.record(em, actor, { action: 'vendor.ssh_key.add', entityType: 'vendor', entityId: partnerId, details: { keyId: row.id, algorithm: key.type, fingerprint } });
+      await this.audit.record(em, actor, {
+        action: 'vendor.ssh_key.add',
+        entityType: 'vendor',
+        entityId: partnerId,
+        details: { keyId: row.id, algorithm: key.type, fingerprint },
+      });
       return toKeyView(row);
     });
   }
@@ -144,7 +181,12 @@ export class VendorsService {
     return this.tx.run(async (em) => {
       const row = await this.repo.revokeKey(em, partnerId, keyId);
       if (!row) throw EmissionErrors.SSH_KEY_NOT_FOUND();
-      await this.audit.record(em, actor, { action: 'vendor.ssh_key.revoke', entityType: 'vendor', entityId: partnerId, details: { keyId, fingerprint: row.fingerprint } });
+      await this.audit.record(em, actor, {
+        action: 'vendor.ssh_key.revoke',
+        entityType: 'vendor',
+        entityId: partnerId,
+        details: { keyId, fingerprint: row.fingerprint },
+      });
       return toKeyView(row);
     });
   }
@@ -169,7 +211,9 @@ export class VendorsService {
       const waiting = await this.repo.allocatedBatchIds(em, partnerId);
       for (const batchId of waiting) await this.jobs.send(em, JobName.EmissionWriteBatchFile, { batchId });
       await this.audit.record(em, actor, {
-        action: 'vendor.age_recipient.set', entityType: 'vendor', entityId: partnerId,
+        action: 'vendor.age_recipient.set',
+        entityType: 'vendor',
+        entityId: partnerId,
         details: { recipient, previous: current.ageRecipient, batchesToWrite: waiting.length },
       });
     });
@@ -177,7 +221,11 @@ export class VendorsService {
   }
 
   /** One default vendor; one vendor per regime; known regimes only. */
-  private async checkRouting(em: EntityManager, partnerId: string, next: { isDefault: boolean; regimeCodes: string[] }): Promise<void> {
+  private async checkRouting(
+    em: EntityManager,
+    partnerId: string,
+    next: { isDefault: boolean; regimeCodes: string[] },
+  ): Promise<void> {
     if (next.isDefault) {
       const other = await this.repo.otherDefault(em, partnerId);
       if (other) throw EmissionErrors.VENDOR_DEFAULT_TAKEN(other);
@@ -190,9 +238,16 @@ export class VendorsService {
 
   private view(v: VendorRow, keys: SshKeyRow[]): VendorView {
     return {
-      partnerId: v.partnerId, name: v.name, active: v.active, login: v.login, isDefault: v.isDefault,
-      regimeCodes: v.regimeCodes, createdAt: v.createdAt, sshKeys: keys.filter((k) => k.partnerId === v.partnerId).map(toKeyView),
-      ageRecipient: v.ageRecipient, ageRecipientSetAt: v.ageRecipientSetAt,
+      partnerId: v.partnerId,
+      name: v.name,
+      active: v.active,
+      login: v.login,
+      isDefault: v.isDefault,
+      regimeCodes: v.regimeCodes,
+      createdAt: v.createdAt,
+      sshKeys: keys.filter((k) => k.partnerId === v.partnerId).map(toKeyView),
+      ageRecipient: v.ageRecipient,
+      ageRecipientSetAt: v.ageRecipientSetAt,
     };
   }
 }
@@ -204,7 +259,8 @@ export function parseSshPublicKey(line: string): ParsedKey {
   const parsed = ssh2.utils.parseKey(text);
   const key = parsed instanceof Error ? null : Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key.isPrivateKey()) throw PlatformErrors.SSH_KEY_INVALID('unreadable');
-  if (!ACCEPTED_KEY_TYPES.includes(key.type)) throw PlatformErrors.SSH_KEY_INVALID({ type: key.type, accepted: ACCEPTED_KEY_TYPES });
+  if (!ACCEPTED_KEY_TYPES.includes(key.type))
+    throw PlatformErrors.SSH_KEY_INVALID({ type: key.type, accepted: ACCEPTED_KEY_TYPES });
   if (key.type === 'ssh-rsa') {
     const bits = createPublicKey(key.getPublicPEM()).asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) throw PlatformErrors.SSH_KEY_TOO_WEAK(MIN_RSA_BITS, bits);

@@ -13,6 +13,12 @@ export class MeView {
   // Always set for a request: an API key belongs to a partner (null only for the system and CLI actors).
   @ApiProperty({ format: 'uuid' }) partnerId: string | null;
   @ApiProperty({ enum: PartnerKind }) kind: Actor['kind'];
-  @ApiProperty({ nullable: true, type: String, example: '017510001', description: 'A fund\'s organisme; null for the other kinds' }) organismeCode: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '017510001',
+    description: "A fund's organisme; null for the other kinds",
+  })
+  organismeCode: string | null;
   @ApiProperty({ format: 'uuid' }) apiKeyId: string | null;
 }

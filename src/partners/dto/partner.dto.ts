@@ -13,13 +13,15 @@ export class CreatePartnerDto {
   name: string;
 
   @ApiPropertyOptional({ description: 'Required for a fund: its 9-digit organisme code', example: '017510001' })
-  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  @IsOptional()
+  @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 }
 
 export class CreateApiKeyDto {
   @ApiPropertyOptional({ example: 'production key 2026', maxLength: 120 })
-  @IsOptional() @IsText(120)
+  @IsOptional()
+  @IsText(120)
   label?: string;
 }
 
@@ -39,7 +41,12 @@ export class ApiKeyView {
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ nullable: true }) revokedAt: Date | null;
   @ApiPropertyOptional({ nullable: true }) lastUsedAt: Date | null;
-  @ApiPropertyOptional({ nullable: true, type: Date, description: 'Set while the key is suspended by the kiosk enumeration guard (it then authenticates nowhere; DELETE /v1/partners/:id/api-keys/:keyId/suspension lifts it)' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Date,
+    description:
+      'Set while the key is suspended by the kiosk enumeration guard (it then authenticates nowhere; DELETE /v1/partners/:id/api-keys/:keyId/suspension lifts it)',
+  })
   suspendedAt: Date | null;
 }
 

@@ -11,10 +11,20 @@ export interface Actor {
 }
 
 export const systemActor = (requestId: string | null = null): Actor => ({
-  kind: 'system', partnerId: null, organismeCode: null, apiKeyId: null, requestId,
+  kind: 'system',
+  partnerId: null,
+  organismeCode: null,
+  apiKeyId: null,
+  requestId,
 });
 
-export const cliActor = (): Actor => ({ kind: 'cli', partnerId: null, organismeCode: null, apiKeyId: null, requestId: null });
+export const cliActor = (): Actor => ({
+  kind: 'cli',
+  partnerId: null,
+  organismeCode: null,
+  apiKeyId: null,
+  requestId: null,
+});
 
 /**
  * The one tenant rule: a fund reaches only its own organisme's data (filter the SQL by this code); every other
@@ -22,5 +32,5 @@ export const cliActor = (): Actor => ({ kind: 'cli', partnerId: null, organismeC
  * check), but if it did, '' matches nothing: the caller gets its module's not-found, never someone else's data.
  */
 export function tenantScope(actor: Actor): string | null {
-  return actor.kind === 'fund' ? actor.organismeCode ?? '' : null;
+  return actor.kind === 'fund' ? (actor.organismeCode ?? '') : null;
 }

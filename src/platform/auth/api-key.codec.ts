@@ -7,7 +7,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  */
 const FORMAT = /^vk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 
-export interface ParsedKey { prefix: string; secret: string }
+export interface ParsedKey {
+  prefix: string;
+  secret: string;
+}
 
 export function generateApiKey(): { key: string; prefix: string; secretHash: Buffer } {
   const prefix = randomBytes(6).toString('hex');

@@ -23,7 +23,14 @@ export const RateLimited = () => SetMetadata(RATE_LIMITED, true);
  * The media types a route's body may have (JSON when absent). Anything else is refused with 415 before the body
  * is read; the OpenAPI description says the same.
  */
-export const Consumes = (...types: string[]) => applyDecorators(SetMetadata(CONSUMES, types.map((t) => t.toLowerCase())), ApiConsumes(...types));
+export const Consumes = (...types: string[]) =>
+  applyDecorators(
+    SetMetadata(
+      CONSUMES,
+      types.map((t) => t.toLowerCase()),
+    ),
+    ApiConsumes(...types),
+  );
 
 /**
  * A file upload kept as raw bytes (bulk imports, reference data): the only routes with the BULK_IMPORT_MAX_BYTES

@@ -17,7 +17,11 @@ import { authenticate, type GatedRequest } from './request-gate.js';
 export class AuthGuard implements CanActivate {
   private readonly limiter: RateLimiter;
 
-  constructor(private readonly reflector: Reflector, private readonly keys: ApiKeyVerifier, config: AppConfig) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyVerifier,
+    config: AppConfig,
+  ) {
     this.limiter = new RateLimiter(config.rateLimitPerMinute);
   }
 

@@ -41,7 +41,12 @@ const hasBody = (req: FastifyRequest): boolean => {
  * A route that reads no body accepts none but an empty JSON object (checked once parsed, before validation).
  * Every route must have a policy: one that has none (no controller's, not the API description) stops the start.
  */
-export function installRequestGate(fastify: FastifyInstance, policies: Map<string, RoutePolicy>, keys: ApiKeyVerifier, bulkMaxBytes: number): void {
+export function installRequestGate(
+  fastify: FastifyInstance,
+  policies: Map<string, RoutePolicy>,
+  keys: ApiKeyVerifier,
+  bulkMaxBytes: number,
+): void {
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const url = route.url;
     if (isApiDescription(url)) return;
@@ -89,7 +94,14 @@ export function installRequestGate(fastify: FastifyInstance, policies: Map<strin
     if (body === undefined) return;
     const policy = policyOf(policies, req.method, req.routeOptions.url);
     if (!policy || policy.takesBody) return;
-    if (typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body) && Object.keys(body).length === 0) return;
+    if (
+      typeof body === 'object' &&
+      body !== null &&
+      !Array.isArray(body) &&
+      !Buffer.isBuffer(body) &&
+      Object.keys(body).length === 0
+    )
+      return;
     throw PlatformErrors.BODY_NOT_ACCEPTED();
   });
 }

@@ -52,13 +52,17 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
       if (subs === undefined) continue;
       const method = RequestMethod[reflector.get<number>(METHOD_METADATA, handler)];
       const targets = [handler, cls];
-      const args = Object.entries((Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, methodName) ?? {}) as Record<string, unknown>);
+      const args = Object.entries(
+        (Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, methodName) ?? {}) as Record<string, unknown>,
+      );
       const argOf = (type: RouteParamtypes) => args.some(([key]) => key.split(':')[0] === String(type));
       const declared = reflector.getAllAndOverride<string[] | undefined>(CONSUMES, targets);
       const bulkUpload = !!reflector.getAllAndOverride<boolean>(BULK_UPLOAD, targets);
       for (const base of bases) {
         for (const sub of ([] as string[]).concat(subs)) {
-          const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+          const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/'))
+            .replace(/\/+/g, '/')
+            .replace(/(.)\/$/, '$1');
           const policy: RoutePolicy = {
             name: `${cls.name}.${methodName}`,
             method,
@@ -83,7 +87,11 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
 }
 
 /** The policy of the route a request matched (HEAD is answered by the GET route). */
-export function policyOf(policies: Map<string, RoutePolicy>, method: string, url: string | undefined): RoutePolicy | undefined {
+export function policyOf(
+  policies: Map<string, RoutePolicy>,
+  method: string,
+  url: string | undefined,
+): RoutePolicy | undefined {
   if (!url) return undefined;
   return policies.get(`${method === 'HEAD' ? 'GET' : method} ${url}`);
 }

@@ -6,7 +6,11 @@ import { ALLOWED_KINDS, PUBLIC_ROUTE } from './auth.decorators.js';
 /** Refuses to start if a route says neither who may call it (@Allow) nor that it is public (@Public). */
 @Injectable()
 export class RoutePolicyCheck implements OnModuleInit {
-  constructor(private readonly discovery: DiscoveryService, private readonly scanner: MetadataScanner, private readonly reflector: Reflector) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
 
   onModuleInit(): void {
     const missing: string[] = [];
@@ -16,7 +20,8 @@ export class RoutePolicyCheck implements OnModuleInit {
       for (const method of this.scanner.getAllMethodNames(cls.prototype)) {
         const handler = cls.prototype[method];
         if (this.reflector.get(PATH_METADATA, handler) === undefined) continue;
-        const ok = this.reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]) ||
+        const ok =
+          this.reflector.getAllAndOverride(PUBLIC_ROUTE, [handler, cls]) ||
           (this.reflector.getAllAndOverride<unknown[]>(ALLOWED_KINDS, [handler, cls])?.length ?? 0) > 0;
         if (!ok) missing.push(`${cls.name}.${method}`);
       }

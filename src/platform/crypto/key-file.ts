@@ -9,7 +9,11 @@ import path from 'node:path';
  * a half-written file. `won` runs only for the writer that won (e.g. to write a public half beside it). `check`
  * validates what was read (a truncated or foreign file stops the start, saying which).
  */
-export function readOrCreateKeyFile(file: string, make: () => Buffer, opts: { check?: (key: Buffer) => Buffer; won?: () => void } = {}): Buffer {
+export function readOrCreateKeyFile(
+  file: string,
+  make: () => Buffer,
+  opts: { check?: (key: Buffer) => Buffer; won?: () => void } = {},
+): Buffer {
   const check = opts.check ?? ((k: Buffer) => k);
   try {
     return check(readFileSync(file));
@@ -35,7 +39,8 @@ export function readOrCreateKeyFile(file: string, make: () => Buffer, opts: { ch
 export function readOrCreateSecret(file: string, bytes: number, usedFor: string): Buffer {
   return readOrCreateKeyFile(file, () => randomBytes(bytes), {
     check: (key) => {
-      if (key.length !== bytes) throw new Error(`${file} must hold exactly ${bytes} bytes; refusing to ${usedFor} with it`);
+      if (key.length !== bytes)
+        throw new Error(`${file} must hold exactly ${bytes} bytes; refusing to ${usedFor} with it`);
       return key;
     },
   });

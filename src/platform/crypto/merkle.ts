@@ -29,7 +29,8 @@ export function buildTree(leaves: readonly Buffer[]): { root: Buffer; proofs: Bu
   let level = [...leaves];
   while (level.length > 1) {
     const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i]);
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i]);
     for (let leaf = 0; leaf < leaves.length; leaf++) {
       const pos = at[leaf];
       const sibling = pos % 2 === 1 ? pos - 1 : pos + 1;

@@ -1,5 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig } from '../../config/app-config.js';
@@ -67,7 +75,11 @@ export class SigningService implements OnModuleInit {
     this.refreshIfStale();
     const key = this.keys.get(this.currentId)!;
     // A Buffer is signed as is (no copy: personalisation files are ~75 MB).
-    return { keyId: this.currentId, algorithm: 'Ed25519', signature: sign(null, typeof data === 'string' ? Buffer.from(data) : data, key.priv).toString('base64') };
+    return {
+      keyId: this.currentId,
+      algorithm: 'Ed25519',
+      signature: sign(null, typeof data === 'string' ? Buffer.from(data) : data, key.priv).toString('base64'),
+    };
   }
 
   /**
@@ -90,7 +102,12 @@ export class SigningService implements OnModuleInit {
     try {
       const { root, proofs } = buildTree(batch.map((b) => b.leaf));
       const sig = this.sign(treeHeadMessage(batch.length, root));
-      batch.forEach((b, index) => b.resolve({ ...sig, tree: { size: batch.length, index, path: proofs[index].map((p) => p.toString('base64')) } }));
+      batch.forEach((b, index) =>
+        b.resolve({
+          ...sig,
+          tree: { size: batch.length, index, path: proofs[index].map((p) => p.toString('base64')) },
+        }),
+      );
     } catch (e) {
       for (const b of batch) b.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -98,7 +115,11 @@ export class SigningService implements OnModuleInit {
 
   verify(data: Buffer | string, sig: DetachedSignature): boolean {
     const key = this.keys.get(sig.keyId);
-    return !!key && sig.algorithm === 'Ed25519' && verify(null, Buffer.from(data), key.pub, Buffer.from(sig.signature, 'base64'));
+    return (
+      !!key &&
+      sig.algorithm === 'Ed25519' &&
+      verify(null, Buffer.from(data), key.pub, Buffer.from(sig.signature, 'base64'))
+    );
   }
 
   publicKeys(): PublishedKey[] {
@@ -106,7 +127,12 @@ export class SigningService implements OnModuleInit {
     this.load();
     return [...this.keys.entries()]
       .sort((a, b) => a[1].createdAt - b[1].createdAt)
-      .map(([keyId, k]) => ({ keyId, algorithm: 'Ed25519', publicKey: k.pub.export({ type: 'spki', format: 'pem' }).toString(), current: keyId === this.currentId }));
+      .map(([keyId, k]) => ({
+        keyId,
+        algorithm: 'Ed25519',
+        publicKey: k.pub.export({ type: 'spki', format: 'pem' }).toString(),
+        current: keyId === this.currentId,
+      }));
   }
 
   /** Makes a new key the signing key; the old ones remain published for verification. */
@@ -138,7 +164,10 @@ export class SigningService implements OnModuleInit {
     const keys = new Map<string, { priv: KeyObject; pub: KeyObject; createdAt: number }>();
     for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.key'))) {
       const known = this.keys.get(file.slice(0, -4));
-      if (known) { keys.set(file.slice(0, -4), known); continue; }
+      if (known) {
+        keys.set(file.slice(0, -4), known);
+        continue;
+      }
       let priv: KeyObject;
       try {
         priv = createPrivateKey(readFileSync(path.join(this.dir, file)));
@@ -150,15 +179,28 @@ export class SigningService implements OnModuleInit {
     }
     this.keys = keys;
     let current = '';
-    try { current = readFileSync(path.join(this.dir, 'current'), 'utf8').trim(); } catch { /* first start */ }
-    this.currentId = keys.has(current) ? current : [...keys.entries()].sort((a, b) => b[1].createdAt - a[1].createdAt)[0]?.[0] ?? '';
+    try {
+      current = readFileSync(path.join(this.dir, 'current'), 'utf8').trim();
+    } catch {
+      /* first start */
+    }
+    this.currentId = keys.has(current)
+      ? current
+      : ([...keys.entries()].sort((a, b) => b[1].createdAt - a[1].createdAt)[0]?.[0] ?? '');
   }
 }
 
 export function keyIdOf(pub: KeyObject): string {
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function fileTime(file: string): number {
-  try { return statSync(file).mtimeMs; } catch { return 0; }
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }

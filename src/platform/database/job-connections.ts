@@ -20,7 +20,10 @@ export function jobsPool(url: string): pg.Pool {
  */
 export async function leaseConnection(url: string): Promise<pg.Client> {
   const client = new pg.Client({
-    connectionString: url, application_name: 'vitale-jobs-lease', keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+    connectionString: url,
+    application_name: 'vitale-jobs-lease',
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
   });
   client.on('error', () => undefined); // the lease watches 'end' instead
@@ -39,7 +42,9 @@ export async function inPoolTransaction<T>(pool: pg.Pool, work: (conn: pg.PoolCl
   let broken: Error | undefined;
   // A checked-out client has no error listener of the pool's: a connection dropped between two statements would
   // otherwise be an unhandled 'error' event (the process dies). The next statement fails and says it anyway.
-  const dropped = (e: Error) => { broken = e; };
+  const dropped = (e: Error) => {
+    broken = e;
+  };
   conn.on('error', dropped);
   try {
     await conn.query('BEGIN');
@@ -47,7 +52,9 @@ export async function inPoolTransaction<T>(pool: pg.Pool, work: (conn: pg.PoolCl
     await conn.query('COMMIT');
     return out;
   } catch (err) {
-    await conn.query('ROLLBACK').catch((e: Error) => { broken = e; });
+    await conn.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
     throw err;
   } finally {
     conn.off('error', dropped);

@@ -8,10 +8,11 @@ import { StartupError } from './startup-error.js';
 
 const MIGRATION_LOCK = 7_384_001;
 
-const notOwner = (what: string) => new StartupError(
-  `${what}, and the role of DATABASE_URL may not change the schema (it should not: it owns nothing). `
-  + 'Run them as the owner: set DATABASE_OWNER_URL, or run `DATABASE_OWNER_URL=… npm run cli -- migrate` once (README, Configuration).',
-);
+const notOwner = (what: string) =>
+  new StartupError(
+    `${what}, and the role of DATABASE_URL may not change the schema (it should not: it owns nothing). ` +
+      'Run them as the owner: set DATABASE_OWNER_URL, or run `DATABASE_OWNER_URL=… npm run cli -- migrate` once (README, Configuration).',
+  );
 
 /**
  * Brings the schema up to date as its owner, under an advisory lock (instances starting together migrate once):
@@ -30,7 +31,10 @@ export async function migrate(target: string | DatabaseUrls): Promise<string[]> 
     await qr.connect();
     await qr.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     if (!(await ownsSchema(qr))) {
-      if (urls.appRole) throw new StartupError('The role of DATABASE_OWNER_URL does not own the schema (its tables were created by another role): give it their ownership, or name their owner.');
+      if (urls.appRole)
+        throw new StartupError(
+          'The role of DATABASE_OWNER_URL does not own the schema (its tables were created by another role): give it their ownership, or name their owner.',
+        );
       if (await ds.showMigrations()) throw notOwner('Migrations are pending');
       await installJobQueues(urls.ownerUrl, false);
       return [];
@@ -57,7 +61,14 @@ async function ownsSchema(qr: QueryRunner): Promise<boolean> {
 
 /** pg-boss's schema (installed or upgraded) and the catalogue's queues; with `change` false, only checks they exist. */
 async function installJobQueues(url: string, change: boolean): Promise<void> {
-  const boss = new PgBoss({ connectionString: url, max: 1, application_name: 'vitale-migrate', schedule: false, supervise: false, migrate: change });
+  const boss = new PgBoss({
+    connectionString: url,
+    max: 1,
+    application_name: 'vitale-migrate',
+    schedule: false,
+    supervise: false,
+    migrate: change,
+  });
   let failure: Error | undefined;
   boss.on('error', (e) => (failure ??= e));
   try {
@@ -71,8 +82,12 @@ async function installJobQueues(url: string, change: boolean): Promise<void> {
       for (const name of JOB_NAMES) {
         const spec = JOB_SPECS[name];
         await boss.createQueue(name, {
-          name, policy: 'standard', retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff,
-          ...(spec.retryDelay === undefined ? {} : { retryDelay: spec.retryDelay }), expireInSeconds: spec.expireInSeconds,
+          name,
+          policy: 'standard',
+          retryLimit: spec.retryLimit,
+          retryBackoff: spec.retryBackoff,
+          ...(spec.retryDelay === undefined ? {} : { retryDelay: spec.retryDelay }),
+          expireInSeconds: spec.expireInSeconds,
         });
       }
     } else {
@@ -92,11 +107,17 @@ async function installJobQueues(url: string, change: boolean): Promise<void> {
  */
 async function grantApplicationRole(qr: QueryRunner, appRole: string): Promise<void> {
   const [role] = await qr.query(
-    `SELECT r.rolsuper AS super, pg_has_role(r.oid, current_user, 'MEMBER') AS member FROM pg_roles r WHERE r.rolname = $1`, [appRole],
+    `SELECT r.rolsuper AS super, pg_has_role(r.oid, current_user, 'MEMBER') AS member FROM pg_roles r WHERE r.rolname = $1`,
+    [appRole],
   );
-  if (!role) throw new StartupError(`The application role "${appRole}" (DATABASE_URL) does not exist: create it (npm run cli -- db:grants prints the SQL).`);
+  if (!role)
+    throw new StartupError(
+      `The application role "${appRole}" (DATABASE_URL) does not exist: create it (npm run cli -- db:grants prints the SQL).`,
+    );
   if (role.super || role.member) {
-    throw new StartupError(`The application role "${appRole}" (DATABASE_URL) is a superuser or a member of the owner's role: it would own what it must not. Give the application a role of its own (npm run cli -- db:grants).`);
+    throw new StartupError(
+      `The application role "${appRole}" (DATABASE_URL) is a superuser or a member of the owner's role: it would own what it must not. Give the application a role of its own (npm run cli -- db:grants).`,
+    );
   }
   await qr.startTransaction();
   try {

@@ -11,7 +11,9 @@ const logger = new Logger('database');
  */
 export async function ownConnection(url: string, applicationName: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName });
-  client.on('error', (err) => logger.warn({ msg: 'a database connection of its own was lost', applicationName, err: err.message }));
+  client.on('error', (err) =>
+    logger.warn({ msg: 'a database connection of its own was lost', applicationName, err: err.message }),
+  );
   await client.connect();
   return client;
 }

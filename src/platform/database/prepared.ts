@@ -10,7 +10,12 @@ interface PgPool {
  * plan. For a one-row lookup this halves the database's work per request (measured by the `kiosk` benchmark:
  * parse and plan cost more than the index probe). Names must be unique per statement text.
  */
-export async function preparedQuery<T>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function preparedQuery<T>(
+  dataSource: DataSource,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
   if (!pool) throw new Error('preparedQuery needs the PostgreSQL driver');
   return (await pool.query<T>({ name, text, values })).rows;

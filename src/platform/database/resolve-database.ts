@@ -29,8 +29,17 @@ export function roleOf(url: string): string {
 export async function resolveDatabase(config: AppConfig, log: (m: string) => void): Promise<ResolvedDatabase> {
   if (config.databaseUrl) {
     const stop = async () => {};
-    if (config.databaseOwnerUrl) return { url: config.databaseUrl, ownerUrl: config.databaseOwnerUrl, appRole: roleOf(config.databaseUrl), embedded: false, stop };
-    log('DATABASE_OWNER_URL is not set: migrations run as the role of DATABASE_URL; if that role owns the tables, it can also lift the audit trail\'s protection (README, Security)');
+    if (config.databaseOwnerUrl)
+      return {
+        url: config.databaseUrl,
+        ownerUrl: config.databaseOwnerUrl,
+        appRole: roleOf(config.databaseUrl),
+        embedded: false,
+        stop,
+      };
+    log(
+      "DATABASE_OWNER_URL is not set: migrations run as the role of DATABASE_URL; if that role owns the tables, it can also lift the audit trail's protection (README, Security)",
+    );
     return { url: config.databaseUrl, ownerUrl: config.databaseUrl, appRole: null, embedded: false, stop };
   }
   const db = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);

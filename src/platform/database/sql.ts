@@ -4,7 +4,11 @@ import type { EntityManager } from 'typeorm';
  * Runs one statement on the manager's connection (its transaction when it has one) and returns the rows and
  * the affected count whatever the command (TypeORM's `query` answers UPDATE/DELETE with [rows, count]).
  */
-export async function run<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<{ rows: T[]; count: number }> {
+export async function run<T = Record<string, unknown>>(
+  em: EntityManager,
+  sql: string,
+  params: unknown[] = [],
+): Promise<{ rows: T[]; count: number }> {
   const own = !em.queryRunner;
   const qr = em.queryRunner ?? em.connection.createQueryRunner();
   try {

@@ -18,10 +18,14 @@ const KIOSK2_CONFIRM =
   'The kiosk/2 acknowledged confirm (CONFIRM_ACKNOWLEDGED_SQL) is one named prepared statement that moves the card, closes ' +
   'the exchange, records the update state and the audit entry in one round trip: it is the hot path of the kiosk protocol.';
 
-const SEED = 'The synthetic seed (npm run seed:synthetic, benchmarks) bulk-loads generated data with COPY on its own connection, outside the running product.';
+const SEED =
+  'The synthetic seed (npm run seed:synthetic, benchmarks) bulk-loads generated data with COPY on its own connection, outside the running product.';
 
 export const TABLE_OWNERS: Record<string, TableOwnership> = {
-  affiliation: { owner: 'src/register/beneficiary.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
+  affiliation: {
+    owner: 'src/register/beneficiary.repository.ts',
+    exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
+  },
   api_key: { owner: 'src/partners/partner.repository.ts' },
   api_key_suspension: { owner: 'src/partners/key-suspension.repository.ts' },
   audit_entry: {
@@ -32,32 +36,48 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
         'A kiosk check issues the exchange and audits the data sent in one prepared statement (the hot path of the kiosk protocol).',
     },
   },
-  beneficiary: { owner: 'src/register/beneficiary.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
+  beneficiary: {
+    owner: 'src/register/beneficiary.repository.ts',
+    exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
+  },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
   card: { owner: 'src/cards/card.repository.ts' },
   card_data_record: {
     owner: 'src/update/card-data.repository.ts',
-    triggers: 'card_chip_records_at_issue and card_chip_records_follow (card), beneficiary_chip_identity (beneficiary): the chip records follow the register',
+    triggers:
+      'card_chip_records_at_issue and card_chip_records_follow (card), beneficiary_chip_identity (beneficiary): the chip records follow the register',
   },
   card_key: { owner: 'src/cards/card-key.repository.ts' },
-  card_key_point: { owner: 'src/cards/card-key.repository.ts', triggers: 'card_key_points (card_key): one row per public point a card holds' },
+  card_key_point: {
+    owner: 'src/cards/card-key.repository.ts',
+    triggers: 'card_key_points (card_key): one row per public point a card holds',
+  },
   card_mutation: { owner: 'src/update/mutations.repository.ts' },
   card_request: { owner: 'src/emission/requests/card-request.repository.ts' },
   card_request_step: { owner: 'src/emission/requests/card-request.repository.ts' },
-  card_update_state: { owner: 'src/update/kiosk.repository.ts', exceptions: { 'src/cards/card.repository.ts': KIOSK2_CONFIRM } },
+  card_update_state: {
+    owner: 'src/update/kiosk.repository.ts',
+    exceptions: { 'src/cards/card.repository.ts': KIOSK2_CONFIRM },
+  },
   fund: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   fund_event: { owner: 'src/events/fund-event.repository.ts' },
   fund_event_horizon: { owner: 'src/events/fund-event.repository.ts' },
   job_claim: { owner: 'src/platform/jobs/job-leases.repository.ts' },
   job_instance: { owner: 'src/platform/jobs/job-leases.repository.ts' },
-  kiosk_exchange: { owner: 'src/update/kiosk.repository.ts', exceptions: { 'src/cards/card.repository.ts': KIOSK2_CONFIRM } },
+  kiosk_exchange: {
+    owner: 'src/update/kiosk.repository.ts',
+    exceptions: { 'src/cards/card.repository.ts': KIOSK2_CONFIRM },
+  },
   opposition_change: {
     owner: 'src/opposition/opposition.repository.ts',
     triggers: 'card_opposition_change (card) adds the rows; list production stamps them',
   },
   opposition_list: { owner: 'src/opposition/opposition.repository.ts' },
-  organisme: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
+  organisme: {
+    owner: 'src/regimes/regimes.repository.ts',
+    exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
+  },
   partner: { owner: 'src/partners/partner.repository.ts' },
   personalisation_batch: { owner: 'src/emission/personalisation/batch.repository.ts' },
   photo: { owner: 'src/photo/photo.repository.ts' },
@@ -84,5 +104,5 @@ export const TEMPORARY_TABLES: Record<string, string> = {
 
 /** Tables of the public schema that belong to a framework, not to the product (never written by the application's code). */
 export const FRAMEWORK_TABLES: Record<string, string> = {
-  schema_migration: 'the migrations run so far, written by TypeORM\'s migration runner',
+  schema_migration: "the migrations run so far, written by TypeORM's migration runner",
 };

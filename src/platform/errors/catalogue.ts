@@ -37,12 +37,17 @@ export type Catalogue<D extends Record<string, ErrorDeclaration>> = { readonly [
  * Declares a module's errors once: each code with its HTTP status, its description and the one factory that builds it.
  * The only place a DomainError is made (a test checks that no other file constructs one).
  */
-export function defineErrors<const D extends Record<string, ErrorDeclaration>>(module: string, declarations: D): Catalogue<D> {
+export function defineErrors<const D extends Record<string, ErrorDeclaration>>(
+  module: string,
+  declarations: D,
+): Catalogue<D> {
   const out: Record<string, ErrorSpec> = {};
   for (const [code, d] of Object.entries(declarations)) {
     const factory = (...args: unknown[]): DomainError => {
       const said = typeof d.message === 'string' ? d.message : (d.message as (...a: unknown[]) => Said)(...args);
-      return typeof said === 'string' ? new DomainError(code, d.status, said) : new DomainError(code, d.status, said.message, said.details);
+      return typeof said === 'string'
+        ? new DomainError(code, d.status, said)
+        : new DomainError(code, d.status, said.message, said.details);
     };
     out[code] = Object.assign(factory, { code, status: d.status, description: d.description, module });
     Object.defineProperty(out[code], 'name', { value: code });

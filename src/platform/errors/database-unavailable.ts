@@ -5,7 +5,16 @@ import { PlatformErrors } from './platform.errors.js';
 export { DATABASE_RETRY_AFTER_SECONDS } from './platform.errors.js';
 
 /** Socket-level failures to reach the server. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+]);
 /**
  * SQLSTATEs of a server that is away or going: class 08 (connection exception), 57P01 admin shutdown, 57P02 crash
  * shutdown, 57P03 cannot connect now (starting, stopping, recovering), 53300 too many connections.
@@ -50,7 +59,11 @@ export function databaseUnavailableProblem(error: unknown): DomainError | null {
   answered += 1;
   const now = Date.now();
   if (now - lastLogged >= LOG_EVERY_MS) {
-    logger.warn({ msg: 'database unreachable: requests answered 503 DATABASE_UNAVAILABLE', requests: answered, err: describe(error) });
+    logger.warn({
+      msg: 'database unreachable: requests answered 503 DATABASE_UNAVAILABLE',
+      requests: answered,
+      err: describe(error),
+    });
     lastLogged = now;
     answered = 0;
   }
@@ -59,5 +72,7 @@ export function databaseUnavailableProblem(error: unknown): DomainError | null {
 
 function describe(error: unknown): string {
   const e = error as { code?: unknown; message?: unknown };
-  return [typeof e.code === 'string' ? e.code : null, typeof e.message === 'string' ? e.message : null].filter(Boolean).join(': ');
+  return [typeof e.code === 'string' ? e.code : null, typeof e.message === 'string' ? e.message : null]
+    .filter(Boolean)
+    .join(': ');
 }

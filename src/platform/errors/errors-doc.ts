@@ -27,23 +27,24 @@ export function renderErrorsDoc(catalogues: Record<string, object>): string {
   ];
   for (const [module, catalogue] of Object.entries(catalogues)) {
     out.push(`## ${module}`, '', '| code | status | when, and what to do |', '|---|---|---|');
-    for (const e of Object.values(catalogue) as ErrorSpec[]) out.push(`| \`${e.code}\` | ${e.status} | ${cell(e.description)} |`);
+    for (const e of Object.values(catalogue) as ErrorSpec[])
+      out.push(`| \`${e.code}\` | ${e.status} | ${cell(e.description)} |`);
     out.push('');
   }
   out.push(
     '## Codes in partner files',
     '',
     'Files exchanged with partners carry line codes of their own, documented with their formats: the rejected lines of',
-    'a vendor\'s return file ([formats/return-file.md](formats/return-file.md)) and the rejected rows of a bulk import',
+    "a vendor's return file ([formats/return-file.md](formats/return-file.md)) and the rejected rows of a bulk import",
     'report ([formats/beneficiaries-import.md](formats/beneficiaries-import.md)). A bulk import row refused by a rule on',
-    'the insured\'s input has the same code as the API answers for that rule (`NIR_KEY_MISMATCH`, `NAME_TOO_LONG`...,',
-    'in the register\'s table above).',
+    "the insured's input has the same code as the API answers for that rule (`NIR_KEY_MISMATCH`, `NAME_TOO_LONG`...,",
+    "in the register's table above).",
     '',
     '## Codes changed',
     '',
-    '- `INVALID_CURSOR` (400, the stale-updates list\'s `after`) is now `CURSOR_INVALID`, the code the other lists use.',
+    "- `INVALID_CURSOR` (400, the stale-updates list's `after`) is now `CURSOR_INVALID`, the code the other lists use.",
     '- A card-data update whose body is not `{"content": ...}` answers `400 VALIDATION_FAILED` (field `content`), no',
-    '  longer `400 CARD_DATA_INVALID`: `CARD_DATA_INVALID` is the 422 listing the record\'s faults.',
+    "  longer `400 CARD_DATA_INVALID`: `CARD_DATA_INVALID` is the 422 listing the record's faults.",
     '- A card created for a beneficiary or organisme that left the register meanwhile answers `404 BENEFICIARY_NOT_FOUND` /',
     '  `422 ORGANISME_UNKNOWN` like every other route (it answered `422 BENEFICIARY_NOT_FOUND`).',
     '',

@@ -13,166 +13,235 @@ type FieldErrors = { field: string; messages: string[] }[];
  */
 export const PlatformErrors = defineErrors('platform', {
   AUTH_REQUIRED: {
-    status: 401, description: 'No API key was sent; send `Authorization: Bearer <key>`.',
+    status: 401,
+    description: 'No API key was sent; send `Authorization: Bearer <key>`.',
     message: 'This endpoint needs an API key: Authorization: Bearer <key>',
   },
   AUTH_INVALID: {
-    status: 401, description: 'The API key is unknown, malformed or revoked; ask an operator for a new one.',
+    status: 401,
+    description: 'The API key is unknown, malformed or revoked; ask an operator for a new one.',
     message: 'The API key is unknown, malformed or revoked',
   },
   PARTNER_KIND_FORBIDDEN: {
-    status: 403, description: 'The endpoint is not open to the caller\'s kind of partner; the API description says who may call it.',
+    status: 403,
+    description: "The endpoint is not open to the caller's kind of partner; the API description says who may call it.",
     message: (kind: string) => `This endpoint is not open to ${kind} partners`,
   },
   FUND_ONLY: {
-    status: 403, description: 'Only a fund, acting for its own organisme, does this; call it with the fund\'s key.',
+    status: 403,
+    description: "Only a fund, acting for its own organisme, does this; call it with the fund's key.",
     message: 'Only a fund acting for its organisme may do this',
   },
   RATE_LIMITED: {
-    status: 429, description: 'Too many requests for this credential (or, on the photo upload link, from this address); wait `Retry-After` seconds.',
+    status: 429,
+    description:
+      'Too many requests for this credential (or, on the photo upload link, from this address); wait `Retry-After` seconds.',
     message: (by: 'credential' | 'address', retryAfterSeconds: number) => ({
-      message: by === 'credential' ? 'Too many requests for this credential; retry later' : 'Too many uploads from this address; retry later',
+      message:
+        by === 'credential'
+          ? 'Too many requests for this credential; retry later'
+          : 'Too many uploads from this address; retry later',
       details: { retryAfterSeconds },
     }),
   },
   VALIDATION_FAILED: {
-    status: 400, description: 'A field is missing or does not follow its rule; `errors` names each field and what it needs.',
+    status: 400,
+    description: 'A field is missing or does not follow its rule; `errors` names each field and what it needs.',
     message: (errors: FieldErrors, errorCount?: number) => ({
       message: 'The request is invalid; see errors',
       details: { errors, ...(errorCount !== undefined ? { errorCount } : {}) },
     }),
   },
   MALFORMED_BODY: {
-    status: 400, description: 'The body is not valid JSON (or is empty, or shorter than its Content-Length); send one JSON value in UTF-8.',
-    message: (why: 'json' | 'empty' | 'length') => why === 'json'
-      ? 'The body is not valid JSON (RFC 8259); send one JSON value encoded in UTF-8'
-      : why === 'empty' ? 'The body is empty; send a JSON object' : 'The body is not as long as its Content-Length says',
+    status: 400,
+    description:
+      'The body is not valid JSON (or is empty, or shorter than its Content-Length); send one JSON value in UTF-8.',
+    message: (why: 'json' | 'empty' | 'length') =>
+      why === 'json'
+        ? 'The body is not valid JSON (RFC 8259); send one JSON value encoded in UTF-8'
+        : why === 'empty'
+          ? 'The body is empty; send a JSON object'
+          : 'The body is not as long as its Content-Length says',
   },
   JSON_TOO_DEEP: {
-    status: 400, description: 'Objects and arrays of the body nest more than 32 levels (`maxDepth`); no request needs more.',
+    status: 400,
+    description: 'Objects and arrays of the body nest more than 32 levels (`maxDepth`); no request needs more.',
     message: (maxDepth: number) => ({
-      message: `The body nests objects and arrays more than ${maxDepth} levels deep; no request of this API needs more`, details: { maxDepth },
+      message: `The body nests objects and arrays more than ${maxDepth} levels deep; no request of this API needs more`,
+      details: { maxDepth },
     }),
   },
   JSON_DUPLICATE_KEY: {
-    status: 400, description: 'An object of the body names the same key twice; send each key once.',
+    status: 400,
+    description: 'An object of the body names the same key twice; send each key once.',
     message: 'An object of the body names the same key twice; send each key once',
   },
   JSON_FORBIDDEN_KEY: {
-    status: 400, description: 'The body uses a `__proto__`, `constructor` or `prototype` key; no field has that name.',
+    status: 400,
+    description: 'The body uses a `__proto__`, `constructor` or `prototype` key; no field has that name.',
     message: 'The body uses a reserved key (__proto__, constructor or prototype); no field of this API has that name',
   },
   TEXT_NOT_PRINTABLE: {
-    status: 400, description: 'Text in the body holds NUL, another control character, a zero-width or bidirectional-override character; send printable text.',
-    message: 'Text in the body must hold printable characters only: no NUL or other control character, zero-width or bidirectional-override character',
+    status: 400,
+    description:
+      'Text in the body holds NUL, another control character, a zero-width or bidirectional-override character; send printable text.',
+    message:
+      'Text in the body must hold printable characters only: no NUL or other control character, zero-width or bidirectional-override character',
   },
   BODY_NOT_ACCEPTED: {
-    status: 400, description: 'A body (other than `{}`) was sent to an endpoint that reads none; send none.',
+    status: 400,
+    description: 'A body (other than `{}`) was sent to an endpoint that reads none; send none.',
     message: 'This endpoint takes no body; send none (or an empty JSON object)',
   },
   QUERY_NOT_ACCEPTED: {
-    status: 400, description: 'A query string was sent to an endpoint that reads none; remove it.',
+    status: 400,
+    description: 'A query string was sent to an endpoint that reads none; remove it.',
     message: 'This endpoint takes no query parameters; remove the query string',
   },
   QUERY_RESERVED_KEY: {
-    status: 400, description: 'A query parameter is named `__proto__`, `constructor` or `prototype`; no parameter has that name.',
-    message: 'The query string uses a reserved name (__proto__, constructor or prototype); no parameter of this API has that name',
+    status: 400,
+    description: 'A query parameter is named `__proto__`, `constructor` or `prototype`; no parameter has that name.',
+    message:
+      'The query string uses a reserved name (__proto__, constructor or prototype); no parameter of this API has that name',
   },
   PATH_PARAMETER_INVALID: {
-    status: 400, description: 'A path parameter holds a character that is not printable (`parameter` names it); check the URL.',
-    message: (parameter: string) => ({ message: `The path parameter ${parameter} must hold printable characters only`, details: { parameter } }),
+    status: 400,
+    description: 'A path parameter holds a character that is not printable (`parameter` names it); check the URL.',
+    message: (parameter: string) => ({
+      message: `The path parameter ${parameter} must hold printable characters only`,
+      details: { parameter },
+    }),
   },
   URL_INVALID: {
-    status: 400, description: 'The URL holds a bad percent-encoding; encode it again.',
+    status: 400,
+    description: 'The URL holds a bad percent-encoding; encode it again.',
     message: 'The URL holds an invalid percent-encoding',
   },
   INVALID_INPUT: {
-    status: 400, description: 'A value the database refuses as data (out of range, not storable); check numbers, dates and text against the API description.',
-    message: 'A value of the request is out of range or holds characters that cannot be stored; check numbers, dates and text against the API description',
+    status: 400,
+    description:
+      'A value the database refuses as data (out of range, not storable); check numbers, dates and text against the API description.',
+    message:
+      'A value of the request is out of range or holds characters that cannot be stored; check numbers, dates and text against the API description',
   },
   CURSOR_INVALID: {
-    status: 400, description: 'The paging cursor (`after`) is not one this list gave; pass back the `next` of a previous page.',
+    status: 400,
+    description: 'The paging cursor (`after`) is not one this list gave; pass back the `next` of a previous page.',
     message: 'The cursor is not one this API gave; pass back the `next` of a previous page',
   },
   PAYLOAD_TOO_LARGE: {
-    status: 413, description: 'The body is over the endpoint\'s limit (`maxBytes`: 1 MiB, or BULK_IMPORT_MAX_BYTES for file uploads); send less.',
-    message: (maxBytes?: number) => maxBytes === undefined
-      ? 'The body is larger than this endpoint accepts'
-      : { message: `The body is larger than the ${maxBytes} bytes this endpoint accepts`, details: { maxBytes } },
+    status: 413,
+    description:
+      "The body is over the endpoint's limit (`maxBytes`: 1 MiB, or BULK_IMPORT_MAX_BYTES for file uploads); send less.",
+    message: (maxBytes?: number) =>
+      maxBytes === undefined
+        ? 'The body is larger than this endpoint accepts'
+        : { message: `The body is larger than the ${maxBytes} bytes this endpoint accepts`, details: { maxBytes } },
   },
   RANGE_NOT_SATISFIABLE: {
-    status: 416, description: 'The Range asked for lies outside the file (`Content-Range` gives its size); ask for a range within it, or the whole file.',
+    status: 416,
+    description:
+      'The Range asked for lies outside the file (`Content-Range` gives its size); ask for a range within it, or the whole file.',
     message: (bytes: number) => `The file has ${bytes} bytes`,
   },
   URI_TOO_LONG: {
-    status: 414, description: 'A path parameter is over 100 characters; no identifier of this API is that long.',
+    status: 414,
+    description: 'A path parameter is over 100 characters; no identifier of this API is that long.',
     message: 'A path parameter is longer than 100 characters; no identifier of this API is that long',
   },
   UNSUPPORTED_MEDIA_TYPE: {
-    status: 415, description: 'The body has no media type, or one the endpoint does not take (`accepted` lists those it does); set Content-Type.',
-    message: (accepted: string[] | null, takesBody = true) => accepted === null
-      ? 'This endpoint does not accept a body of that media type'
-      : {
-        message: takesBody ? `Send the body as ${accepted.join(' or ')} (Content-Type header)` : 'This endpoint takes no body (an empty application/json object is accepted)',
-        details: { accepted },
-      },
+    status: 415,
+    description:
+      'The body has no media type, or one the endpoint does not take (`accepted` lists those it does); set Content-Type.',
+    message: (accepted: string[] | null, takesBody = true) =>
+      accepted === null
+        ? 'This endpoint does not accept a body of that media type'
+        : {
+            message: takesBody
+              ? `Send the body as ${accepted.join(' or ')} (Content-Type header)`
+              : 'This endpoint takes no body (an empty application/json object is accepted)',
+            details: { accepted },
+          },
   },
   SSH_KEY_INVALID: {
-    status: 422, description: 'The SSH public key is not one OpenSSH line of an accepted type (ssh-ed25519, ecdsa, rsa); send the `.pub` file\'s line.',
-    message: (why: 'format' | 'unreadable' | { type: string; accepted: string[] }) => why === 'format'
-      ? 'Expected one OpenSSH public key line: "<type> <base64> [comment]"'
-      : why === 'unreadable' ? 'Not a readable OpenSSH public key' : `Key type ${why.type} is not accepted (${why.accepted.join(', ')})`,
+    status: 422,
+    description:
+      "The SSH public key is not one OpenSSH line of an accepted type (ssh-ed25519, ecdsa, rsa); send the `.pub` file's line.",
+    message: (why: 'format' | 'unreadable' | { type: string; accepted: string[] }) =>
+      why === 'format'
+        ? 'Expected one OpenSSH public key line: "<type> <base64> [comment]"'
+        : why === 'unreadable'
+          ? 'Not a readable OpenSSH public key'
+          : `Key type ${why.type} is not accepted (${why.accepted.join(', ')})`,
   },
   SSH_KEY_TOO_WEAK: {
-    status: 422, description: 'An RSA key shorter than 2048 bits; make a longer one, or an ed25519 key.',
-    message: (minBits: number, bits: number) => ({ message: `RSA keys need at least ${minBits} bits`, details: { bits } }),
+    status: 422,
+    description: 'An RSA key shorter than 2048 bits; make a longer one, or an ed25519 key.',
+    message: (minBits: number, bits: number) => ({
+      message: `RSA keys need at least ${minBits} bits`,
+      details: { bits },
+    }),
   },
   SSH_KEY_EXISTS: {
-    status: 409, description: 'This SSH key is already registered (`fingerprint`); each key is registered once.',
+    status: 409,
+    description: 'This SSH key is already registered (`fingerprint`); each key is registered once.',
     message: (fingerprint: string) => ({ message: 'This key is already registered', details: { fingerprint } }),
   },
   NOT_FOUND: {
-    status: 404, description: 'No route or resource at this URL; check the path against the API description.',
+    status: 404,
+    description: 'No route or resource at this URL; check the path against the API description.',
     message: 'No such resource.',
   },
   METHOD_NOT_ALLOWED: {
-    status: 405, description: 'The path exists but not with this method.',
+    status: 405,
+    description: 'The path exists but not with this method.',
     message: (detail: string) => detail,
   },
   NOT_ACCEPTABLE: {
-    status: 406, description: 'The Accept header names no type the endpoint answers with.',
+    status: 406,
+    description: 'The Accept header names no type the endpoint answers with.',
     message: (detail: string) => detail,
   },
   BAD_REQUEST: {
-    status: 400, description: 'Refused by the framework before the endpoint ran: a path parameter that is not a UUID or a number where one is expected; check the URL.',
+    status: 400,
+    description:
+      'Refused by the framework before the endpoint ran: a path parameter that is not a UUID or a number where one is expected; check the URL.',
     message: (detail: string) => detail,
   },
   FORBIDDEN: {
-    status: 403, description: 'Refused by the framework before any endpoint ran.',
+    status: 403,
+    description: 'Refused by the framework before any endpoint ran.',
     message: (detail: string) => detail,
   },
   CONFLICT: {
-    status: 409, description: 'Refused by the framework as conflicting with the resource\'s state.',
+    status: 409,
+    description: "Refused by the framework as conflicting with the resource's state.",
     message: (detail: string) => detail,
   },
   UNPROCESSABLE: {
-    status: 422, description: 'Refused by the framework as not processable.',
+    status: 422,
+    description: 'Refused by the framework as not processable.',
     message: (detail: string) => detail,
   },
   DATABASE_UNAVAILABLE: {
-    status: 503, description: 'The database cannot be reached for the moment; retry after `Retry-After` seconds (transient).',
+    status: 503,
+    description: 'The database cannot be reached for the moment; retry after `Retry-After` seconds (transient).',
     message: () => ({
       message: `The database cannot be reached for the moment; retry after ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
       details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
     }),
   },
   INTERNAL_ERROR: {
-    status: 500, description: 'An unexpected error; nothing is leaked, quote the `requestId` to the operators.',
+    status: 500,
+    description: 'An unexpected error; nothing is leaked, quote the `requestId` to the operators.',
     message: 'An unexpected error occurred; quote the request id to the operators.',
   },
   UNDECLARED_PROBLEM_CODE: {
-    status: 500, description: 'Tests only (VITALE_CHECK_PROBLEM_CODES): the endpoint answered a code its @Answers does not list; declare it.',
-    message: (route: string, code: string) => `${route} answered ${code}, which it does not declare (@Answers); declare it or do not answer it`,
+    status: 500,
+    description:
+      'Tests only (VITALE_CHECK_PROBLEM_CODES): the endpoint answered a code its @Answers does not list; declare it.',
+    message: (route: string, code: string) =>
+      `${route} answered ${code}, which it does not declare (@Answers); declare it or do not answer it`,
   },
 });
 

@@ -16,9 +16,22 @@ export interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
-  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Most entries of a list in an error document (validation errors, bad file lines...); the total is given beside. */
@@ -28,7 +41,11 @@ const MAX_DETAIL = 500;
 /** Largest error document; a larger one keeps its standard members only. */
 export const PROBLEM_MAX_BYTES = 8 * 1024;
 
-export function toProblem(exception: unknown, requestId?: string, instance?: string): { problem: Problem; cause?: unknown; sqlState?: string } {
+export function toProblem(
+  exception: unknown,
+  requestId?: string,
+  instance?: string,
+): { problem: Problem; cause?: unknown; sqlState?: string } {
   const { error, cause, sqlState } = asDomainError(exception);
   // Details come first so they can never overwrite the standard members (a detail named `status`...).
   const problem: Problem = {
@@ -59,7 +76,10 @@ function asDomainError(exception: unknown): { error: DomainError; cause?: unknow
     const known = fastify ? FASTIFY_ERRORS[fastify.code] : undefined;
     if (known) return { error: known() };
     const byStatus = HTTP_STATUS_ERRORS[status];
-    if (!byStatus) return status >= 500 ? { error: PlatformErrors.INTERNAL_ERROR(), cause: exception } : { error: PlatformErrors.BAD_REQUEST(TITLES[status] ?? 'The request cannot be processed') };
+    if (!byStatus)
+      return status >= 500
+        ? { error: PlatformErrors.INTERNAL_ERROR(), cause: exception }
+        : { error: PlatformErrors.BAD_REQUEST(TITLES[status] ?? 'The request cannot be processed') };
     if (fastify) return { error: byStatus(TITLES[status] ?? 'The request cannot be processed') };
     const body = exception.getResponse();
     const msg = typeof body === 'object' && body && 'message' in body ? (body as { message: unknown }).message : body;
@@ -78,8 +98,11 @@ function asDomainError(exception: unknown): { error: DomainError; cause?: unknow
 
 function isFastifyError(e: unknown): e is { statusCode: number; code: string; message: string } {
   return (
-    typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' &&
-    typeof (e as { code?: unknown }).code === 'string' && /^FST_/.test((e as { code: string }).code) &&
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { statusCode?: unknown }).statusCode === 'number' &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    /^FST_/.test((e as { code: string }).code) &&
     (e as { statusCode: number }).statusCode < 500
   );
 }
@@ -107,7 +130,8 @@ export function inputDataException(e: unknown): string | undefined {
  * digits) and ids: repeating them hides nothing, and says which one a refusal is about. Names (upper case once
  * normalised), NIRs (13 to 15 characters) and free text are what must not come back.
  */
-const HARMLESS = /^(?:[a-z][a-zA-Z0-9_.]{0,39}|\d{1,12}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+const HARMLESS =
+  /^(?:[a-z][a-zA-Z0-9_.]{0,39}|\d{1,12}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 
 /** Members that name fields or parameters of the API (from the code, never from the input). */
 const NAMES = new Set(['field', 'parameter', 'accepted', 'known']);
@@ -136,14 +160,24 @@ export function boundProblem(problem: Problem, inputs: string[] = []): Problem {
     for (const [k, x] of Object.entries(v)) out[k] = NAMES.has(k) ? x : walk(x, depth + 1);
     return out;
   };
-  const bounded: Problem = { ...problem, detail: scrub(problem.detail.length > MAX_DETAIL ? `${problem.detail.slice(0, MAX_DETAIL)}…` : problem.detail) };
+  const bounded: Problem = {
+    ...problem,
+    detail: scrub(problem.detail.length > MAX_DETAIL ? `${problem.detail.slice(0, MAX_DETAIL)}…` : problem.detail),
+  };
   for (const [k, v] of Object.entries(problem)) {
     if (STANDARD.has(k)) continue;
     if (Array.isArray(v) && v.length > PROBLEM_MAX_LIST) bounded[`${k}Count`] = v.length;
     bounded[k] = NAMES.has(k) ? v : walk(v, 0);
   }
   if (Buffer.byteLength(JSON.stringify(bounded)) <= PROBLEM_MAX_BYTES) return bounded;
-  const small: Problem = { type: bounded.type, title: bounded.title, status: bounded.status, code: bounded.code, detail: bounded.detail, truncated: true };
+  const small: Problem = {
+    type: bounded.type,
+    title: bounded.title,
+    status: bounded.status,
+    code: bounded.code,
+    detail: bounded.detail,
+    truncated: true,
+  };
   if (bounded.instance) small.instance = bounded.instance;
   if (bounded.requestId) small.requestId = bounded.requestId;
   return small;
@@ -160,7 +194,11 @@ export function requestInputs(req: FastifyRequest | undefined): string[] {
     else if (typeof v === 'number' || typeof v === 'bigint') out.push(String(v));
     else if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && depth < 40) {
       if (Array.isArray(v)) for (const x of v) add(x, depth + 1);
-      else for (const [k, x] of Object.entries(v)) { out.push(k); add(x, depth + 1); }
+      else
+        for (const [k, x] of Object.entries(v)) {
+          out.push(k);
+          add(x, depth + 1);
+        }
     }
   };
   // Path parameter values only: their names are the route's.
@@ -171,17 +209,35 @@ export function requestInputs(req: FastifyRequest | undefined): string[] {
 }
 
 /** Sends an exception as a bounded problem document; the one way errors leave the HTTP application. */
-export function sendProblem(exception: unknown, req: FastifyRequest | undefined, reply: FastifyReply, logger: Pick<Logger, 'error' | 'warn'>): void {
+export function sendProblem(
+  exception: unknown,
+  req: FastifyRequest | undefined,
+  reply: FastifyReply,
+  logger: Pick<Logger, 'error' | 'warn'>,
+): void {
   let { problem: raw, cause, sqlState } = toProblem(exception, req?.id);
   const undeclared = undeclaredAnswer(raw.code, req);
   if (undeclared) {
-    logger.error({ msg: 'problem code not declared by its route', requestId: req?.id, code: raw.code, route: undeclared.route });
-    ({ problem: raw, cause, sqlState } = toProblem(PlatformErrors.UNDECLARED_PROBLEM_CODE(undeclared.route, raw.code), req?.id));
+    logger.error({
+      msg: 'problem code not declared by its route',
+      requestId: req?.id,
+      code: raw.code,
+      route: undeclared.route,
+    });
+    ({
+      problem: raw,
+      cause,
+      sqlState,
+    } = toProblem(PlatformErrors.UNDECLARED_PROBLEM_CODE(undeclared.route, raw.code), req?.id));
   }
   if (cause) logger.error({ msg: 'unhandled error', requestId: req?.id, err: describe(cause) });
   // The SQLSTATE only: the database's message quotes the value.
   if (sqlState) logger.warn({ msg: 'input refused by the database', requestId: req?.id, sqlState });
-  if (raw.code === PlatformErrors.PAYLOAD_TOO_LARGE.code && typeof req?.routeOptions?.bodyLimit === 'number' && raw.maxBytes === undefined) {
+  if (
+    raw.code === PlatformErrors.PAYLOAD_TOO_LARGE.code &&
+    typeof req?.routeOptions?.bodyLimit === 'number' &&
+    raw.maxBytes === undefined
+  ) {
     const sized = PlatformErrors.PAYLOAD_TOO_LARGE(req.routeOptions.bodyLimit);
     raw.maxBytes = req.routeOptions.bodyLimit;
     raw.detail = sized.message;
@@ -195,7 +251,10 @@ export function sendProblem(exception: unknown, req: FastifyRequest | undefined,
 }
 
 /** What the request gate puts in each route's Fastify config: the codes it declares (@Answers and its policy's). */
-export interface DeclaredAnswers { route: string; codes: ReadonlySet<string> }
+export interface DeclaredAnswers {
+  route: string;
+  codes: ReadonlySet<string>;
+}
 export const ANSWERS_CONFIG = 'vitaleAnswers';
 
 /** Test-only: the route's declared codes are checked at every answer, so that the lists cannot drift from the code. */
@@ -209,7 +268,8 @@ export const CHECK_PROBLEM_CODES_ENV = 'VITALE_CHECK_PROBLEM_CODES';
  */
 function undeclaredAnswer(code: string, req: FastifyRequest | undefined): { route: string } | null {
   if (process.env[CHECK_PROBLEM_CODES_ENV] !== '1' || code === PlatformErrors.INTERNAL_ERROR.code) return null;
-  const declared = (req?.routeOptions?.config as Record<string, unknown> | undefined)?.[ANSWERS_CONFIG] as DeclaredAnswers | undefined;
+  const declared = (req?.routeOptions?.config as Record<string, unknown> | undefined)?.[ANSWERS_CONFIG] as
+    DeclaredAnswers | undefined;
   if (!declared || declared.codes.has(code)) return null;
   return { route: declared.route };
 }

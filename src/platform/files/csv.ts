@@ -12,15 +12,33 @@ export function parseCsvLine(line: string, sep = ';'): string[] | null {
     const c = line[i];
     if (quoted) {
       if (c === '"') {
-        if (line[i + 1] === '"') { field += '"'; i += 2; continue; }
-        quoted = false; i++; continue;
+        if (line[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
       }
-      field += c; i++; continue;
+      field += c;
+      i++;
+      continue;
     }
-    if (c === '"' && field === '') { quoted = true; i++; continue; }
-    if (c === sep) { out.push(field); field = ''; i++; continue; }
+    if (c === '"' && field === '') {
+      quoted = true;
+      i++;
+      continue;
+    }
+    if (c === sep) {
+      out.push(field);
+      field = '';
+      i++;
+      continue;
+    }
     if (c === '"') return null;
-    field += c; i++;
+    field += c;
+    i++;
   }
   if (quoted) return null;
   out.push(field);

@@ -12,7 +12,12 @@ export interface DecoratedMethod<T> {
 }
 
 /** Every provider method carrying metadata `key` (@JobHandler, @JobTick): one walk over the providers for both. */
-export function decoratedMethods<T>(discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector, key: string | symbol): DecoratedMethod<T>[] {
+export function decoratedMethods<T>(
+  discovery: DiscoveryService,
+  scanner: MetadataScanner,
+  reflector: Reflector,
+  key: string | symbol,
+): DecoratedMethod<T>[] {
   const out: DecoratedMethod<T>[] = [];
   for (const wrapper of discovery.getProviders()) {
     const instance = wrapper.instance as Record<string, unknown> | undefined;
@@ -24,7 +29,8 @@ export function decoratedMethods<T>(discovery: DiscoveryService, scanner: Metada
       if (value === undefined || value === null || (value as unknown) === false) continue;
       const fn = instance[method] as (...args: unknown[]) => unknown;
       out.push({
-        value, where: `${proto.constructor.name}.${method}`,
+        value,
+        where: `${proto.constructor.name}.${method}`,
         meta: <M>(k: string | symbol) => reflector.get<M | undefined>(k, proto[method]),
         call: (...args) => fn.call(instance, ...args),
       });

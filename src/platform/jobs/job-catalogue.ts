@@ -107,44 +107,143 @@ const PARIS = 'Europe/Paris';
 const HOUR = 3600;
 const DAY = 86_400;
 const daily = (cron: string): JobSchedule => ({ cron, timeZone: PARIS, singletonSeconds: DAY, singletonKey: 'daily' });
-const hourly = (cron: string): JobSchedule => ({ cron, timeZone: PARIS, singletonSeconds: HOUR, singletonKey: 'hourly' });
+const hourly = (cron: string): JobSchedule => ({
+  cron,
+  timeZone: PARIS,
+  singletonSeconds: HOUR,
+  singletonKey: 'hourly',
+});
 /** A schedule operators set: instances firing together enqueue once within `singletonSeconds` (a minute unless said). */
-const fromSetting = (setting: CronSetting, extra: Partial<JobSchedule> = {}): JobSchedule =>
-  ({ cron: { setting }, timeZone: PARIS, singletonSeconds: 60, singletonKey: 'cron', ...extra });
+const fromSetting = (setting: CronSetting, extra: Partial<JobSchedule> = {}): JobSchedule => ({
+  cron: { setting },
+  timeZone: PARIS,
+  singletonSeconds: 60,
+  singletonKey: 'cron',
+  ...extra,
+});
 
 export const JOB_SPECS: Record<JobName, JobSpec> = {
   [JobName.RegisterBulkImport]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
-  [JobName.RegisterPurgeImports]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1, schedule: daily('17 3 * * *') },
-  [JobName.EmissionRequestDeadlines]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1, schedule: hourly('0 7 * * * *') },
+  [JobName.RegisterPurgeImports]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 10 * 60,
+    batchSize: 1,
+    schedule: daily('17 3 * * *'),
+  },
+  [JobName.EmissionRequestDeadlines]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 10 * 60,
+    batchSize: 1,
+    schedule: hourly('0 7 * * * *'),
+  },
   [JobName.PhotoCheck]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 4 },
   // Ordered set-based, a whole fetch per transaction (see OrdersService.orderManyIn).
   [JobName.EmissionAutoOrder]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 5 * 60, batchSize: 500 },
-  [JobName.EmissionBuildBatches]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1, schedule: fromSetting('personalisationCron') },
+  [JobName.EmissionBuildBatches]: {
+    retryLimit: 3,
+    retryBackoff: true,
+    expireInSeconds: 15 * 60,
+    batchSize: 1,
+    schedule: fromSetting('personalisationCron'),
+  },
   [JobName.EmissionWriteBatchFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   [JobName.EmissionIngestReturnFile]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1 },
   // Scanned at start too: files that arrived while no instance ran, or whose arrival an instance that died just
   // after the client's rename never announced, are taken in then rather than at the next tick.
-  [JobName.EmissionScanInboxes]: { retryLimit: 1, retryBackoff: false, expireInSeconds: 5 * 60, batchSize: 1, schedule: fromSetting('inboxScanCron', { atStart: true }) },
+  [JobName.EmissionScanInboxes]: {
+    retryLimit: 1,
+    retryBackoff: false,
+    expireInSeconds: 5 * 60,
+    batchSize: 1,
+    schedule: fromSetting('inboxScanCron', { atStart: true }),
+  },
   // 30 s doubled 8 times: a fund's endpoint may be down for about two hours before a delivery is failed.
   // Expiry well above the HTTP timeout (60 s at most), so a slow call is never run twice.
-  [JobName.EventsDeliverWebhook]: { retryLimit: 8, retryBackoff: true, retryDelay: 30, expireInSeconds: 300, batchSize: 10 },
-  [JobName.EmissionReinjectStuck]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1, schedule: hourly('0 41 * * * *') },
-  [JobName.PhotoPurgeOriginals]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 15 * 60, batchSize: 1, schedule: daily('0 40 3 * * *') },
+  [JobName.EventsDeliverWebhook]: {
+    retryLimit: 8,
+    retryBackoff: true,
+    retryDelay: 30,
+    expireInSeconds: 300,
+    batchSize: 10,
+  },
+  [JobName.EmissionReinjectStuck]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 10 * 60,
+    batchSize: 1,
+    schedule: hourly('0 41 * * * *'),
+  },
+  [JobName.PhotoPurgeOriginals]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 15 * 60,
+    batchSize: 1,
+    schedule: daily('0 40 3 * * *'),
+  },
   // One job per (kind, period) within the hour (keys from OppositionJobs' tick); the job itself is idempotent.
-  [JobName.OppositionProduceList]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 60 * 60, batchSize: 1, schedule: fromSetting('oppositionListCron', { singletonSeconds: HOUR }) },
-  [JobName.UpdateApplyDueMutations]: { retryLimit: 3, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1, schedule: hourly('0 1 * * * *') },
+  [JobName.OppositionProduceList]: {
+    retryLimit: 3,
+    retryBackoff: true,
+    expireInSeconds: 60 * 60,
+    batchSize: 1,
+    schedule: fromSetting('oppositionListCron', { singletonSeconds: HOUR }),
+  },
+  [JobName.UpdateApplyDueMutations]: {
+    retryLimit: 3,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: hourly('0 1 * * * *'),
+  },
   // Bounded chunks, each its own statement: a run stopped midway loses nothing and the next one carries on.
-  [JobName.UpdatePurgeExchanges]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1, schedule: daily('0 50 3 * * *') },
+  [JobName.UpdatePurgeExchanges]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: daily('0 50 3 * * *'),
+  },
   // Millions of insured in chunks of a few thousand, each chunk its own transaction with its cursor: a retry (or a
   // run that expired) carries on after the last committed chunk; runs serialise on the transfer row.
-  [JobName.UpdateRecordRegimeTransfer]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
+  [JobName.UpdateRecordRegimeTransfer]: {
+    retryLimit: 5,
+    retryBackoff: true,
+    expireInSeconds: 3 * 60 * 60,
+    batchSize: 1,
+  },
   // Retention purges: bounded chunks, each its own statement (or files then rows): a run stopped midway loses
   // nothing and the next one carries on.
-  [JobName.EventsPurgeEvents]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1, schedule: daily('0 0 4 * * *') },
-  [JobName.EventsPurgeDeliveries]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1, schedule: daily('0 10 4 * * *') },
-  [JobName.EmissionPurgeVendorFiles]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 30 * 60, batchSize: 1, schedule: daily('0 23 4 * * *') },
+  [JobName.EventsPurgeEvents]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: daily('0 0 4 * * *'),
+  },
+  [JobName.EventsPurgeDeliveries]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: daily('0 10 4 * * *'),
+  },
+  [JobName.EmissionPurgeVendorFiles]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: daily('0 23 4 * * *'),
+  },
   // File by file, each checked again before it goes: a run stopped midway is simply run again.
-  [JobName.EmissionPurgePartialUploads]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 10 * 60, batchSize: 1, schedule: hourly('0 35 * * * *') },
+  [JobName.EmissionPurgePartialUploads]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 10 * 60,
+    batchSize: 1,
+    schedule: hourly('0 35 * * * *'),
+  },
 };
 
 export const JOB_NAMES = Object.values(JobName);

@@ -77,7 +77,10 @@ export class JobLease {
     client.once('end', () => {
       if (this.closed || this.client !== client) return;
       this.client = null;
-      this.logger.warn({ msg: 'job lease connection lost: fetching paused until the lock is taken back', instance: this.instanceId });
+      this.logger.warn({
+        msg: 'job lease connection lost: fetching paused until the lock is taken back',
+        instance: this.instanceId,
+      });
       this.scheduleReconnect();
     });
   }
@@ -96,7 +99,11 @@ export class JobLease {
       if (outcome === 'evicted') {
         const lost = this.instanceId!;
         this.instanceId = await this.repo.register(client, os.hostname(), process.pid);
-        this.logger.warn({ msg: 'job lease lost while disconnected: registered again', previous: lost, instance: this.instanceId });
+        this.logger.warn({
+          msg: 'job lease lost while disconnected: registered again',
+          previous: lost,
+          instance: this.instanceId,
+        });
         this.onEvicted(lost);
       } else {
         this.logger.log({ msg: 'job lease taken back', instance: this.instanceId });

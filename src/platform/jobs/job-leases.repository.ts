@@ -30,7 +30,9 @@ export class JobLeasesRepository {
     await conn.query('BEGIN');
     try {
       const { rows } = await conn.query<{ id: number }>(
-        `INSERT INTO job_instance (host, pid, server_started_at) VALUES ($1, $2, pg_postmaster_start_time()) RETURNING id`, [host, pid]);
+        `INSERT INTO job_instance (host, pid, server_started_at) VALUES ($1, $2, pg_postmaster_start_time()) RETURNING id`,
+        [host, pid],
+      );
       await conn.query('SELECT pg_advisory_lock($1, $2)', [LEASE_LOCK_CLASS, rows[0].id]);
       await conn.query('COMMIT');
       return rows[0].id;
@@ -45,9 +47,15 @@ export class JobLeasesRepository {
    * when it was judged dead meanwhile (its claims are gone, its jobs re-queued).
    */
   async reacquire(conn: Queryable, id: number): Promise<'held' | 'busy' | 'evicted'> {
-    const { rows } = await conn.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LEASE_LOCK_CLASS, id]);
+    const { rows } = await conn.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+      LEASE_LOCK_CLASS,
+      id,
+    ]);
     if (!rows[0].locked) return 'busy';
-    const kept = await conn.query(`UPDATE job_instance SET server_started_at = pg_postmaster_start_time() WHERE id = $1`, [id]);
+    const kept = await conn.query(
+      `UPDATE job_instance SET server_started_at = pg_postmaster_start_time() WHERE id = $1`,
+      [id],
+    );
     if (kept.rowCount === 1) return 'held';
     await conn.query('SELECT pg_advisory_unlock($1, $2)', [LEASE_LOCK_CLASS, id]);
     return 'evicted';
@@ -62,7 +70,9 @@ export class JobLeasesRepository {
   /** Whether a job of this queue waits to run: one cheap statement, so an idle poll costs no transaction. */
   async hasDueJob(conn: Queryable, name: string): Promise<boolean> {
     const { rows } = await conn.query<{ due: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'active' AND start_after < now()) AS due`, [name]);
+      `SELECT EXISTS (SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'active' AND start_after < now()) AS due`,
+      [name],
+    );
     return rows[0].due;
   }
 
@@ -74,7 +84,8 @@ export class JobLeasesRepository {
     await conn.query(
       `INSERT INTO job_claim (job_id, instance_id, token) SELECT unnest($1::uuid[]), $2, $3
        ON CONFLICT (job_id) DO UPDATE SET instance_id = EXCLUDED.instance_id, token = EXCLUDED.token, claimed_at = now()`,
-      [jobIds, instanceId, token]);
+      [jobIds, instanceId, token],
+    );
   }
 
   /**
@@ -83,7 +94,9 @@ export class JobLeasesRepository {
    */
   async release(conn: Queryable, token: string, jobIds: string[]): Promise<string[]> {
     const { rows } = await conn.query<{ job_id: string }>(
-      `DELETE FROM job_claim WHERE token = $1 AND job_id = ANY($2::uuid[]) RETURNING job_id::text`, [token, jobIds]);
+      `DELETE FROM job_claim WHERE token = $1 AND job_id = ANY($2::uuid[]) RETURNING job_id::text`,
+      [token, jobIds],
+    );
     return rows.map((r) => r.job_id);
   }
 
@@ -93,7 +106,9 @@ export class JobLeasesRepository {
    */
   async dropOwnClaimsExcept(conn: Queryable, instanceId: number, runningJobIds: string[]): Promise<string[]> {
     const { rows } = await conn.query<{ job_id: string }>(
-      `DELETE FROM job_claim WHERE instance_id = $1 AND NOT (job_id = ANY($2::uuid[])) RETURNING job_id::text`, [instanceId, runningJobIds]);
+      `DELETE FROM job_claim WHERE instance_id = $1 AND NOT (job_id = ANY($2::uuid[])) RETURNING job_id::text`,
+      [instanceId, runningJobIds],
+    );
     return rows.map((r) => r.job_id);
   }
 
@@ -101,7 +116,9 @@ export class JobLeasesRepository {
   async requeue(conn: Queryable, jobIds: string[]): Promise<RequeuedJob[]> {
     if (jobIds.length === 0) return [];
     const { rows } = await conn.query<RequeuedJob>(
-      `${REQUEUE} WHERE j.id = ANY($1::uuid[]) AND j.state = 'active' RETURNING j.id::text, j.name, j.state::text`, [jobIds]);
+      `${REQUEUE} WHERE j.id = ANY($1::uuid[]) AND j.state = 'active' RETURNING j.id::text, j.name, j.state::text`,
+      [jobIds],
+    );
     return rows;
   }
 
@@ -115,7 +132,9 @@ export class JobLeasesRepository {
       `SELECT id FROM job_instance
         WHERE id <> COALESCE($1, -1)
           AND (server_started_at >= pg_postmaster_start_time() OR pg_postmaster_start_time() < now() - make_interval(secs => $2))
-        ORDER BY id`, [selfId, graceSeconds]);
+        ORDER BY id`,
+      [selfId, graceSeconds],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -125,11 +144,16 @@ export class JobLeasesRepository {
    * Null when the instance is alive.
    */
   async requeueIfDead(conn: Queryable, id: number): Promise<RequeuedJob[] | null> {
-    const { rows } = await conn.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS free', [LEASE_LOCK_CLASS, id]);
+    const { rows } = await conn.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS free', [
+      LEASE_LOCK_CLASS,
+      id,
+    ]);
     if (!rows[0].free) return null;
     const jobs = await conn.query<RequeuedJob>(
       `WITH gone AS (DELETE FROM job_claim WHERE instance_id = $1 RETURNING job_id)
-       ${REQUEUE} FROM gone WHERE j.id = gone.job_id AND j.state = 'active' RETURNING j.id::text, j.name, j.state::text`, [id]);
+       ${REQUEUE} FROM gone WHERE j.id = gone.job_id AND j.state = 'active' RETURNING j.id::text, j.name, j.state::text`,
+      [id],
+    );
     await conn.query('DELETE FROM job_instance WHERE id = $1', [id]);
     return jobs.rows;
   }

@@ -41,8 +41,9 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     }
     for (const cron of this.crons.values()) cron.start();
     for (const name of SCHEDULED_JOBS.filter((n) => JOB_SPECS[n].schedule!.atStart)) {
-      this.enqueue(name, {}, 'start')
-        .catch((err: unknown) => this.logger.error({ msg: 'could not enqueue a start-up job', job: name, err: (err as Error).message }));
+      this.enqueue(name, {}, 'start').catch((err: unknown) =>
+        this.logger.error({ msg: 'could not enqueue a start-up job', job: name, err: (err as Error).message }),
+      );
     }
   }
 
@@ -67,21 +68,33 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private enqueue(name: JobName, payload: unknown, key: string): Promise<string | null> {
-    return this.jobs.sendSingleton(name, payload as JobPayloads[JobName], JOB_SPECS[name].schedule!.singletonSeconds, key);
+    return this.jobs.sendSingleton(
+      name,
+      payload as JobPayloads[JobName],
+      JOB_SPECS[name].schedule!.singletonSeconds,
+      key,
+    );
   }
 
   private cronJob(name: JobName, schedule: JobSchedule): CronJob {
     const setting = typeof schedule.cron === 'string' ? null : schedule.cron.setting;
     try {
       return CronJob.from({
-        cronTime: setting ? this.config[setting] : (schedule.cron as string), timeZone: schedule.timeZone, start: false,
+        cronTime: setting ? this.config[setting] : (schedule.cron as string),
+        timeZone: schedule.timeZone,
+        start: false,
         onTick: () => {
-          this.tick(name).catch((err: unknown) => this.logger.error({ msg: 'could not enqueue a scheduled job', job: name, err: (err as Error).message }));
+          this.tick(name).catch((err: unknown) =>
+            this.logger.error({ msg: 'could not enqueue a scheduled job', job: name, err: (err as Error).message }),
+          );
         },
       });
     } catch (e) {
       // A bad expression stops the start, naming where it comes from.
-      throw new Error(`${setting ? CONFIG_ENV[setting] : name}: not a valid cron expression (${(e as Error).message})`, { cause: e });
+      throw new Error(
+        `${setting ? CONFIG_ENV[setting] : name}: not a valid cron expression (${(e as Error).message})`,
+        { cause: e },
+      );
     }
   }
 

@@ -1,5 +1,12 @@
 import {
-  BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy, OnModuleInit,
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { decoratedMethods } from './decorated-methods.js';
@@ -9,7 +16,12 @@ import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { DATABASE_URL } from '../database/database.tokens.js';
-import { clientExecutor, inPoolTransaction, jobsPool, managerExecutor as executor } from '../database/job-connections.js';
+import {
+  clientExecutor,
+  inPoolTransaction,
+  jobsPool,
+  managerExecutor as executor,
+} from '../database/job-connections.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JOB_NAMES, JOB_SPECS, JobName, JobPayloads } from './job-catalogue.js';
@@ -19,8 +31,14 @@ import { JobLeasesRepository, type RequeuedJob } from './job-leases.repository.j
 
 type Handler = (payload: unknown, jobId: string) => Promise<unknown>;
 type BatchHandler = (payloads: unknown[], jobIds: string[]) => Promise<unknown>;
-interface FetchedJob { id: string; data: unknown }
-interface Outcome { id: string; error?: Error }
+interface FetchedJob {
+  id: string;
+  data: unknown;
+}
+interface Outcome {
+  id: string;
+  error?: Error;
+}
 
 /**
  * The one place jobs are enqueued and handled (pg-boss in the application database).
@@ -34,7 +52,9 @@ interface Outcome { id: string; error?: Error }
  * run that lost it.
  */
 @Injectable()
-export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
+export class JobsService
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('jobs');
   private readonly pool: pg.Pool;
   private readonly boss: PgBoss;
@@ -70,7 +90,9 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     // cron period (monthly) must not outlive it.
     this.boss = new PgBoss({
       db: clientExecutor(this.pool),
-      schedule: false, supervise: true, archiveCompletedAfterSeconds: 32 * 86_400,
+      schedule: false,
+      supervise: true,
+      archiveCompletedAfterSeconds: 32 * 86_400,
     });
     this.boss.on('error', (err) => this.unreachable('pg-boss maintenance failed', err));
   }
@@ -86,7 +108,11 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     for (const name of JOB_NAMES) {
       const spec = JOB_SPECS[name];
       await this.boss.createQueue(name, {
-        name, policy: 'standard', retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, ...this.retryDelayOf(name),
+        name,
+        policy: 'standard',
+        retryLimit: spec.retryLimit,
+        retryBackoff: spec.retryBackoff,
+        ...this.retryDelayOf(name),
         expireInSeconds: spec.expireInSeconds,
       });
     }
@@ -117,7 +143,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
       requeued.push(...((await this.inTransaction((conn) => this.leases.requeueIfDead(conn, id))) ?? []));
     }
     if (requeued.length) {
-      this.logger.warn({ msg: 'jobs left running by a stopped instance re-queued', jobs: requeued.map((j) => ({ job: j.name, jobId: j.id, state: j.state })) });
+      this.logger.warn({
+        msg: 'jobs left running by a stopped instance re-queued',
+        jobs: requeued.map((j) => ({ job: j.name, jobId: j.id, state: j.state })),
+      });
     }
     return requeued;
   }
@@ -146,13 +175,16 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       Promise.all(this.loops).then(() => true),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), Math.max(0, this.stopDeadline - Date.now())); }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, this.stopDeadline - Date.now()));
+      }),
     ]);
     clearTimeout(timer);
     if (!finished) {
       this.logger.warn({
         msg: 'jobs still running when the stop timed out: left to be re-queued at once by the next start or another instance',
-        jobs: this.running.size, timeoutMs: this.config.shutdownTimeoutMs,
+        jobs: this.running.size,
+        timeoutMs: this.config.shutdownTimeoutMs,
       });
     }
   }
@@ -178,7 +210,12 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   /** Enqueues a job inside the caller's transaction: a rollback removes it, a commit makes it visible. */
-  async send<N extends JobName>(em: EntityManager, name: N, payload: JobPayloads[N], options: PgBoss.SendOptions = {}): Promise<string | null> {
+  async send<N extends JobName>(
+    em: EntityManager,
+    name: N,
+    payload: JobPayloads[N],
+    options: PgBoss.SendOptions = {},
+  ): Promise<string | null> {
     return this.boss.send(name, payload as object, { ...this.specOptions(name), ...options, db: executor(em) });
   }
 
@@ -188,7 +225,11 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     const spec = JOB_SPECS[name];
     await this.boss.insert(
       payloads.map((data) => ({
-        name, data: data as object, retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, ...this.retryDelayOf(name),
+        name,
+        data: data as object,
+        retryLimit: spec.retryLimit,
+        retryBackoff: spec.retryBackoff,
+        ...this.retryDelayOf(name),
         expireInSeconds: spec.expireInSeconds,
       })),
       { db: executor(em) },
@@ -199,9 +240,18 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
    * Enqueues a job at most once per period across every instance (the crons' way): pg-boss's unique
    * (name, singleton slot, key) index makes the second instance's insert a no-op. `startAfter` delays it.
    */
-  async sendSingleton<N extends JobName>(name: N, payload: JobPayloads[N], periodSeconds: number, key = 'singleton', startAfter?: Date): Promise<string | null> {
+  async sendSingleton<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    periodSeconds: number,
+    key = 'singleton',
+    startAfter?: Date,
+  ): Promise<string | null> {
     return this.boss.send(name, payload as object, {
-      ...this.specOptions(name), singletonKey: key, singletonSeconds: periodSeconds, ...(startAfter ? { startAfter } : {}),
+      ...this.specOptions(name),
+      singletonKey: key,
+      singletonSeconds: periodSeconds,
+      ...(startAfter ? { startAfter } : {}),
     });
   }
 
@@ -240,7 +290,11 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   /** pg-boss's fetch and this instance's claim, in one transaction: no job is ever active without its owner known. */
-  private async fetchAndClaim(name: JobName, batchSize: number, self: number): Promise<{ jobs: FetchedJob[]; token: string }> {
+  private async fetchAndClaim(
+    name: JobName,
+    batchSize: number,
+    self: number,
+  ): Promise<{ jobs: FetchedJob[]; token: string }> {
     const token = randomUUID();
     let ids: string[] = [];
     try {
@@ -278,7 +332,10 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     if (batch) {
       const stop = this.metrics.jobDuration.startTimer({ job: name });
       try {
-        await batch(jobs.map((j) => j.data), jobs.map((j) => j.id));
+        await batch(
+          jobs.map((j) => j.data),
+          jobs.map((j) => j.id),
+        );
         stop({ outcome: 'completed' });
         return jobs.map((j) => ({ id: j.id }));
       } catch (err) {
@@ -309,14 +366,25 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
   /** Completes or fails (for retry per the catalogue) the jobs whose claim this run still holds. */
   private async settle(name: JobName, token: string, outcomes: Outcome[]): Promise<void> {
     await this.inTransaction(async (conn) => {
-      const owned = new Set(await this.leases.release(conn, token, outcomes.map((o) => o.id)));
+      const owned = new Set(
+        await this.leases.release(
+          conn,
+          token,
+          outcomes.map((o) => o.id),
+        ),
+      );
       const db = clientExecutor(conn);
       const done = outcomes.filter((o) => !o.error && owned.has(o.id)).map((o) => o.id);
       if (done.length) await completeMany(this.boss, name, done, db);
-      for (const o of outcomes) if (o.error && owned.has(o.id)) await this.boss.fail(name, o.id, { message: o.error.message }, { db });
+      for (const o of outcomes)
+        if (o.error && owned.has(o.id)) await this.boss.fail(name, o.id, { message: o.error.message }, { db });
       const lost = outcomes.filter((o) => !owned.has(o.id)).map((o) => o.id);
       if (lost.length) {
-        this.logger.warn({ msg: 'outcome not recorded: the job was re-queued while it ran here (this instance was taken for dead)', job: name, jobIds: lost });
+        this.logger.warn({
+          msg: 'outcome not recorded: the job was re-queued while it ran here (this instance was taken for dead)',
+          job: name,
+          jobIds: lost,
+        });
       }
     });
   }
@@ -329,10 +397,12 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
       this.checkRunning = (async () => {
         await this.recoverInterruptedJobs();
         this.reachable();
-      })().catch((err) => this.unreachable('could not check for interrupted jobs', err)).finally(() => {
-        this.checkRunning = null;
-        this.scheduleCheck();
-      });
+      })()
+        .catch((err) => this.unreachable('could not check for interrupted jobs', err))
+        .finally(() => {
+          this.checkRunning = null;
+          this.scheduleCheck();
+        });
     }, this.config.jobsRecoverySeconds * 1000);
   }
 
@@ -343,7 +413,11 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
    */
   private evicted(lostId: number): void {
     if (this.running.size === 0) return;
-    this.logger.fatal({ msg: 'this instance was taken for dead while jobs still ran here; they were re-queued elsewhere: exiting so they never run twice', previousInstance: lostId, jobs: this.running.size });
+    this.logger.fatal({
+      msg: 'this instance was taken for dead while jobs still ran here; they were re-queued elsewhere: exiting so they never run twice',
+      previousInstance: lostId,
+      jobs: this.running.size,
+    });
     process.exit(1);
   }
 
@@ -380,8 +454,12 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
 
   /** After a good check: the outage is over once a whole check interval went by without a failure. */
   private reachable(): void {
-    if (this.unreachableSince === null || Date.now() - this.lastUnreachableAt < this.config.jobsRecoverySeconds * 1000) return;
-    this.logger.log({ msg: 'job queue reachable again', afterSeconds: Math.round((Date.now() - this.unreachableSince) / 1000) });
+    if (this.unreachableSince === null || Date.now() - this.lastUnreachableAt < this.config.jobsRecoverySeconds * 1000)
+      return;
+    this.logger.log({
+      msg: 'job queue reachable again',
+      afterSeconds: Math.round((Date.now() - this.unreachableSince) / 1000),
+    });
     this.unreachableSince = null;
   }
 
@@ -393,7 +471,12 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
 
   private specOptions(name: JobName): PgBoss.SendOptions {
     const spec = JOB_SPECS[name];
-    return { retryLimit: spec.retryLimit, retryBackoff: spec.retryBackoff, ...this.retryDelayOf(name), expireInSeconds: spec.expireInSeconds };
+    return {
+      retryLimit: spec.retryLimit,
+      retryBackoff: spec.retryBackoff,
+      ...this.retryDelayOf(name),
+      expireInSeconds: spec.expireInSeconds,
+    };
   }
 
   /** Finds every @JobHandler; refuses to start unless each job has exactly one. */
@@ -402,16 +485,19 @@ export class JobsService implements OnModuleInit, OnApplicationBootstrap, OnModu
     for (const m of decoratedMethods<JobName>(this.discovery, this.scanner, this.reflector, JOB_HANDLER)) {
       const name = m.value;
       found.set(name, [...(found.get(name) ?? []), m.where]);
-      if (m.meta<boolean>(JOB_BATCH_HANDLER)) this.batchHandlers.set(name, (payloads, jobIds) => m.call(payloads, jobIds) as ReturnType<BatchHandler>);
+      if (m.meta<boolean>(JOB_BATCH_HANDLER))
+        this.batchHandlers.set(name, (payloads, jobIds) => m.call(payloads, jobIds) as ReturnType<BatchHandler>);
       else this.handlers.set(name, (payload, jobId) => m.call(payload, jobId) as ReturnType<Handler>);
     }
     const problems: string[] = [];
     for (const name of JOB_NAMES) {
       const where = found.get(name) ?? [];
-      if (where.length !== 1) problems.push(`${name}: ${where.length} handlers${where.length ? ` (${where.join(', ')})` : ''}`);
+      if (where.length !== 1)
+        problems.push(`${name}: ${where.length} handlers${where.length ? ` (${where.join(', ')})` : ''}`);
     }
     for (const name of found.keys()) if (!JOB_NAMES.includes(name)) problems.push(`${name}: not in the job catalogue`);
-    if (problems.length) throw new Error(`Job catalogue check failed, each job needs exactly one handler:\n  ${problems.join('\n  ')}`);
+    if (problems.length)
+      throw new Error(`Job catalogue check failed, each job needs exactly one handler:\n  ${problems.join('\n  ')}`);
   }
 }
 
@@ -421,5 +507,7 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 
 /** pg-boss's typings lack the (ids, data, options) form its implementation has: ids with no data, on a given connection. */
 function completeMany(boss: PgBoss, name: string, ids: string[], db: PgBoss.Db): Promise<unknown> {
-  return (boss.complete as unknown as (n: string, i: string[], d: null, o: PgBoss.ConnectionOptions) => Promise<unknown>)(name, ids, null, { db });
+  return (
+    boss.complete as unknown as (n: string, i: string[], d: null, o: PgBoss.ConnectionOptions) => Promise<unknown>
+  )(name, ids, null, { db });
 }

@@ -5,10 +5,24 @@ import { pino, type Logger as Pino } from 'pino';
  * Structured JSON logs. Personal data never reaches them: known personal fields are censored by key, and any
  * text that looks like a NIR (13 characters, with or without its key) is masked wherever it appears.
  */
-const NIR_PATTERN = /(?<![0-9A-Za-z])[1-478]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?(?![0-9A-Za-z])/gi;
+const NIR_PATTERN =
+  /(?<![0-9A-Za-z])[1-478]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?(?![0-9A-Za-z])/gi;
 const PERSONAL_KEYS = new Set([
-  'nir', 'firstName', 'birthName', 'usageName', 'addressLines', 'address', 'photo', 'image', 'birthDate',
-  'authorization', 'apiKey', 'secret', 'password', 'body', 'payload',
+  'nir',
+  'firstName',
+  'birthName',
+  'usageName',
+  'addressLines',
+  'address',
+  'photo',
+  'image',
+  'birthDate',
+  'authorization',
+  'apiKey',
+  'secret',
+  'password',
+  'body',
+  'payload',
 ]);
 
 export function scrubText(text: string): string {
@@ -50,8 +64,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
  */
 export function closeLogs(logger: Pino): Promise<void> {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    | { end?: () => void; once?: (event: string, listener: () => void) => void }
-    | undefined;
+    { end?: () => void; once?: (event: string, listener: () => void) => void } | undefined;
   if (!stream?.end || !stream.once) return Promise.resolve();
   return new Promise((resolve) => {
     stream.once!('close', resolve);
@@ -64,7 +77,13 @@ export function closeLogs(logger: Pino): Promise<void> {
  * Nest's start-up chatter, one line per module and per route (about 130 lines before the start banner), is debug:
  * the program's own 'started' line says where it listens.
  */
-const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+const START_UP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
 
 /** Nest's logger interface on top of pino, so framework messages are JSON and scrubbed too. */
 export class JsonLogger implements LoggerService {
@@ -83,9 +102,19 @@ export class JsonLogger implements LoggerService {
     const context = rest[rest.length - 1];
     this.write(typeof context === 'string' && START_UP_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
-  error(message: unknown, ...rest: unknown[]) { this.write('error', message, rest); }
-  warn(message: unknown, ...rest: unknown[]) { this.write('warn', message, rest); }
-  debug(message: unknown, ...rest: unknown[]) { this.write('debug', message, rest); }
-  verbose(message: unknown, ...rest: unknown[]) { this.write('trace', message, rest); }
-  fatal(message: unknown, ...rest: unknown[]) { this.write('fatal', message, rest); }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.write('fatal', message, rest);
+  }
 }

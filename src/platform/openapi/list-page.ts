@@ -24,7 +24,9 @@ export function ApiListResponse(item: Type<unknown>, next?: string): MethodDecor
   return applyDecorators(
     ApiExtraModels(item),
     ApiOkResponse({
-      description: next ? `One page: \`items\`, and \`next\` to pass back for the following page (null on the last)` : 'The whole list (`next` is always null)',
+      description: next
+        ? `One page: \`items\`, and \`next\` to pass back for the following page (null on the last)`
+        : 'The whole list (`next` is always null)',
       schema: {
         type: 'object',
         required: ['items', 'next'],

@@ -41,7 +41,8 @@ export function describeProblemResponses(document: OpenAPIObject, policies: Map<
       }
       for (const [status, errors] of [...byStatus].sort(([a], [b]) => a - b)) {
         const list = errors.map((e) => `\`${e.code}\`: ${e.description}`).join('\n\n');
-        const existing = operation.responses[String(status)] as { description?: string; content?: Record<string, unknown> } | undefined;
+        const existing = operation.responses[String(status)] as
+          { description?: string; content?: Record<string, unknown> } | undefined;
         operation.responses[String(status)] = {
           ...existing,
           description: [existing?.description, list].filter(Boolean).join('\n\n'),

@@ -22,27 +22,56 @@ export type SftpRefusalReason =
  */
 @Injectable()
 export class SftpAudit {
-  constructor(private readonly tx: Transactions, private readonly audit: AuditService) {}
+  constructor(
+    private readonly tx: Transactions,
+    private readonly audit: AuditService,
+  ) {}
 
   login(account: SftpAccount, connectionId: string, ip: string): Promise<void> {
-    return this.write(actorOf(account, connectionId), { action: 'sftp.login', entityType: 'sftp_account', entityId: account.login, details: { ip } });
+    return this.write(actorOf(account, connectionId), {
+      action: 'sftp.login',
+      entityType: 'sftp_account',
+      entityId: account.login,
+      details: { ip },
+    });
   }
 
   /**
    * A refused log-in. The actor is the partner only when it proved who it is (its key signed: a session limit);
    * otherwise the system records the attempt, naming the login tried when it is a well-formed one.
    */
-  refused(o: { connectionId: string; ip: string; login: string | null; reason: SftpRefusalReason; attempts: number; account?: SftpAccount; limit?: number }): Promise<void> {
+  refused(o: {
+    connectionId: string;
+    ip: string;
+    login: string | null;
+    reason: SftpRefusalReason;
+    attempts: number;
+    account?: SftpAccount;
+    limit?: number;
+  }): Promise<void> {
     const actor = o.account ? actorOf(o.account, o.connectionId) : systemActor(o.connectionId);
     const login = o.login !== null && SFTP_LOGIN.test(o.login) ? o.login : null;
     return this.write(actor, {
-      action: 'sftp.login.refused', entityType: 'sftp_account', entityId: login ?? '-',
-      details: { ip: o.ip, reason: o.reason, attempts: o.attempts, ...(login ? {} : { loginWellFormed: false }), ...(o.limit ? { limit: o.limit } : {}) },
+      action: 'sftp.login.refused',
+      entityType: 'sftp_account',
+      entityId: login ?? '-',
+      details: {
+        ip: o.ip,
+        reason: o.reason,
+        attempts: o.attempts,
+        ...(login ? {} : { loginWellFormed: false }),
+        ...(o.limit ? { limit: o.limit } : {}),
+      },
     });
   }
 
   download(account: SftpAccount, connectionId: string, folder: string, fileName: string, bytes: number): Promise<void> {
-    return this.write(actorOf(account, connectionId), { action: 'sftp.download', entityType: 'sftp_account', entityId: account.login, details: { folder, fileName, bytes } });
+    return this.write(actorOf(account, connectionId), {
+      action: 'sftp.download',
+      entityType: 'sftp_account',
+      entityId: account.login,
+      details: { folder, fileName, bytes },
+    });
   }
 
   private write(actor: Actor, record: AuditRecord): Promise<void> {
@@ -51,5 +80,11 @@ export class SftpAudit {
 }
 
 function actorOf(account: SftpAccount, connectionId: string): Actor {
-  return { kind: account.partnerKind, partnerId: account.partnerId, organismeCode: null, apiKeyId: null, requestId: connectionId };
+  return {
+    kind: account.partnerKind,
+    partnerId: account.partnerId,
+    organismeCode: null,
+    apiKeyId: null,
+    requestId: connectionId,
+  };
 }

@@ -108,13 +108,20 @@ export class SftpFolders {
       try {
         const st = await lstat(path.join(dir, name));
         if (st.isFile()) out.push({ name, ...facts(st) });
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Reads a plain file (never through a symbolic link), at most `maxBytes`; null when missing or too big. */
-  async read(login: string, folder: string, name: string, maxBytes: number): Promise<{ data: Buffer; facts: FileFacts } | null> {
+  async read(
+    login: string,
+    folder: string,
+    name: string,
+    maxBytes: number,
+  ): Promise<{ data: Buffer; facts: FileFacts } | null> {
     return readNoFollow(this.file(login, folder, name), maxBytes);
   }
 
@@ -123,8 +130,11 @@ export class SftpFolders {
     const file = this.file(login, folder, name);
     try {
       const st = await lstat(file);
-      if (st.isFile() && st.size === seen.size && st.mtimeMs === seen.mtimeMs && st.ino === seen.ino) await unlink(file);
-    } catch { /* already gone */ }
+      if (st.isFile() && st.size === seen.size && st.mtimeMs === seen.mtimeMs && st.ino === seen.ino)
+        await unlink(file);
+    } catch {
+      /* already gone */
+    }
   }
 
   /**
@@ -141,7 +151,9 @@ export class SftpFolders {
         if (!st.isFile() || st.mtimeMs >= cutoffMs) continue;
         await unlink(file);
         removed += 1;
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
     return removed;
   }
@@ -153,7 +165,9 @@ export class SftpFolders {
     try {
       await lstat(file);
       return; // already kept: same name, same content
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     const staged = await this.stagingPath(login, name);
     await writeFile(staged, data, { mode: 0o600 });
     await rename(staged, file);

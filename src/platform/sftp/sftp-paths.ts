@@ -5,9 +5,7 @@ import type { SftpAccount } from './sftp-account.js';
 export const SFTP_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export type SftpTarget =
-  | { kind: 'root' }
-  | { kind: 'folder'; folder: string }
-  | { kind: 'file'; folder: string; name: string };
+  { kind: 'root' } | { kind: 'folder'; folder: string } | { kind: 'file'; folder: string; name: string };
 
 /**
  * The virtual path a client sent, normalised against the user's root `/` ('..' cannot climb above it), then

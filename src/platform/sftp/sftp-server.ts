@@ -10,7 +10,10 @@ import { SftpHostKey } from './sftp-host-key.js';
 import { SftpSession, type SftpSessionContext } from './sftp-session.js';
 import { SftpWriteQuota } from './sftp-write-quota.js';
 
-interface Resolved { account: SftpAccount; provider: SftpAccountProvider }
+interface Resolved {
+  account: SftpAccount;
+  provider: SftpAccountProvider;
+}
 
 /** What the server knows of one connection. */
 interface ConnectionState {
@@ -33,7 +36,10 @@ interface ConnectionState {
 }
 
 /** Per account on this instance: its open sessions and the quota they share. */
-interface AccountUsage { sessions: number; quota: SftpWriteQuota }
+interface AccountUsage {
+  sessions: number;
+  quota: SftpWriteQuota;
+}
 
 /** Failed authentication attempts after which a connection is dropped. */
 const MAX_AUTH_ATTEMPTS = 6;
@@ -81,7 +87,9 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.sftpEnabled) return;
-    const server = new ssh2.Server({ hostKeys: [this.hostKey.load()], ident: 'vitale-sftp' }, (client, info) => this.accept(client, info.ip));
+    const server = new ssh2.Server({ hostKeys: [this.hostKey.load()], ident: 'vitale-sftp' }, (client, info) =>
+      this.accept(client, info.ip),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -121,8 +129,16 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     this.connections.add(client);
     const conn: ConnectionState = {
-      id: `sftp-${randomBytes(6).toString('hex')}`, ip, account: null, session: null, refusal: null,
-      holdsSlot: false, closed: false, channelOpen: false, failures: 0, lastRefusal: null,
+      id: `sftp-${randomBytes(6).toString('hex')}`,
+      ip,
+      account: null,
+      session: null,
+      refusal: null,
+      holdsSlot: false,
+      closed: false,
+      channelOpen: false,
+      failures: 0,
+      lastRefusal: null,
     };
     const sock = (client as unknown as { _sock?: { setTimeout?: (ms: number, cb: () => void) => void } })._sock;
     sock?.setTimeout?.(IDLE_TIMEOUT_MS, () => client.end());
@@ -147,7 +163,14 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     });
 
     client.on('ready', () => {
-      this.logger.log({ msg: 'sftp session', connection: conn.id, login: conn.account?.login, partnerId: conn.account?.partnerId, ip, refused: conn.refusal !== null });
+      this.logger.log({
+        msg: 'sftp session',
+        connection: conn.id,
+        login: conn.account?.login,
+        partnerId: conn.account?.partnerId,
+        ip,
+        refused: conn.refusal !== null,
+      });
     });
 
     // ssh2 refuses channels before authentication: from here on, conn.account is set.
@@ -160,7 +183,12 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
         return;
       }
       if (conn.channelOpen) {
-        rejectChannel(client, rejectSession, OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, 'One SFTP session per connection: open another connection');
+        rejectChannel(
+          client,
+          rejectSession,
+          OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED,
+          'One SFTP session per connection: open another connection',
+        );
         return;
       }
       conn.channelOpen = true;
@@ -173,7 +201,9 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       });
     });
 
-    client.on('error', (err: Error) => this.logger.warn({ msg: 'sftp connection error', connection: conn.id, err: err.message }));
+    client.on('error', (err: Error) =>
+      this.logger.warn({ msg: 'sftp connection error', connection: conn.id, err: err.message }),
+    );
     client.on('close', () => {
       conn.closed = true;
       this.connections.delete(client);
@@ -201,9 +231,25 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
         code: OPEN_FAILURE.RESOURCE_SHORTAGE,
         message: `Too many SFTP sessions for ${account.login}: at most ${limit} at once (SFTP_MAX_SESSIONS); end one and try again`,
       };
-      this.logger.warn({ msg: 'sftp session refused: session limit', connection: conn.id, login: account.login, limit });
-      await this.audit.refused({ connectionId: conn.id, ip: conn.ip, login: account.login, reason: 'session_limit', attempts: conn.failures + 1, account, limit })
-        .catch((err: unknown) => this.logger.error({ msg: 'sftp audit failed', connection: conn.id, err: (err as Error).message }));
+      this.logger.warn({
+        msg: 'sftp session refused: session limit',
+        connection: conn.id,
+        login: account.login,
+        limit,
+      });
+      await this.audit
+        .refused({
+          connectionId: conn.id,
+          ip: conn.ip,
+          login: account.login,
+          reason: 'session_limit',
+          attempts: conn.failures + 1,
+          account,
+          limit,
+        })
+        .catch((err: unknown) =>
+          this.logger.error({ msg: 'sftp audit failed', connection: conn.id, err: (err as Error).message }),
+        );
       return;
     }
     conn.holdsSlot = true;
@@ -212,9 +258,25 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       await this.audit.login(account, conn.id, conn.ip);
       conn.session = ctx;
     } catch (err) {
-      this.logger.error({ msg: 'sftp session refused', connection: conn.id, login: account.login, err: (err as Error).message });
-      conn.refusal = { code: OPEN_FAILURE.CONNECT_FAILED, message: 'The server could not open your session; try again later' };
-      await this.audit.refused({ connectionId: conn.id, ip: conn.ip, login: account.login, reason: 'server_error', attempts: conn.failures + 1, account })
+      this.logger.error({
+        msg: 'sftp session refused',
+        connection: conn.id,
+        login: account.login,
+        err: (err as Error).message,
+      });
+      conn.refusal = {
+        code: OPEN_FAILURE.CONNECT_FAILED,
+        message: 'The server could not open your session; try again later',
+      };
+      await this.audit
+        .refused({
+          connectionId: conn.id,
+          ip: conn.ip,
+          login: account.login,
+          reason: 'server_error',
+          attempts: conn.failures + 1,
+          account,
+        })
         .catch(() => undefined);
     }
   }
@@ -235,7 +297,9 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private track(p: Promise<void>): void {
-    const tracked = p.catch((err: unknown) => this.logger.error({ msg: 'sftp audit failed', err: (err as Error).message }));
+    const tracked = p.catch((err: unknown) =>
+      this.logger.error({ msg: 'sftp audit failed', err: (err as Error).message }),
+    );
     this.auditing.add(tracked);
     void tracked.finally(() => this.auditing.delete(tracked));
   }
@@ -245,7 +309,9 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
    * client sends a signature it must verify against that key for this session. Without a signature the client
    * only asks whether the key would do ('probe' here = answered PK_OK).
    */
-  private async authenticate(ctx: AuthContext): Promise<'probe' | { found: Resolved } | { reason: SftpRefusalReason | null }> {
+  private async authenticate(
+    ctx: AuthContext,
+  ): Promise<'probe' | { found: Resolved } | { reason: SftpRefusalReason | null }> {
     // 'none' is how clients ask which methods exist: not an attempt.
     if (ctx.method === 'none') return { reason: null };
     if (ctx.method !== 'publickey') return { reason: 'method_not_allowed' };
@@ -268,21 +334,39 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     return null;
   }
 
-  private async openSftp(conn: ConnectionState, account: SftpAccount, provider: SftpAccountProvider, quota: SftpWriteQuota): Promise<SftpSessionContext> {
+  private async openSftp(
+    conn: ConnectionState,
+    account: SftpAccount,
+    provider: SftpAccountProvider,
+    quota: SftpWriteQuota,
+  ): Promise<SftpSessionContext> {
     await this.folders.ensure(account.login, Object.keys(account.folders));
     const folderDirs: Record<string, string> = {};
     for (const f of Object.keys(account.folders)) {
       const real = await this.folders.realFolder(account.login, f);
       if (real) folderDirs[f] = real;
-      else this.logger.error({ msg: 'sftp folder is not a plain directory inside the SFTP tree: hidden', login: account.login, folder: f });
+      else
+        this.logger.error({
+          msg: 'sftp folder is not a plain directory inside the SFTP tree: hidden',
+          login: account.login,
+          folder: f,
+        });
     }
     return {
       account,
       folderDirs,
       quota,
       onFileReceived: (folder: string, name: string) => provider.fileReceived(account, folder, name),
-      onDownload: (folder: string, name: string, bytes: number) => this.audit.download(account, conn.id, folder, name, bytes),
-      onError: (op: string, err: unknown) => this.logger.error({ msg: 'sftp operation failed', op, connection: conn.id, login: account.login, err: (err as Error)?.message }),
+      onDownload: (folder: string, name: string, bytes: number) =>
+        this.audit.download(account, conn.id, folder, name, bytes),
+      onError: (op: string, err: unknown) =>
+        this.logger.error({
+          msg: 'sftp operation failed',
+          op,
+          connection: conn.id,
+          login: account.login,
+          err: (err as Error)?.message,
+        }),
     };
   }
 }

@@ -18,11 +18,23 @@ const NAMES_PER_READ = 100;
 
 type Handle =
   // size: the file's length as far as this handle knows (written files: what the quota has reserved).
-  | { kind: 'file'; fh: FileHandle; folder: string; name: string; writing: boolean; append: boolean; size: number; inflight: Set<Promise<unknown>> }
+  | {
+      kind: 'file';
+      fh: FileHandle;
+      folder: string;
+      name: string;
+      writing: boolean;
+      append: boolean;
+      size: number;
+      inflight: Set<Promise<unknown>>;
+    }
   | { kind: 'dir'; entries: FileEntry[]; next: number };
 
 class SftpRefusal extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -57,7 +69,10 @@ export class SftpSession {
   private readonly pending = new Set<Promise<void>>();
   private ended = false;
 
-  constructor(private readonly sftp: SFTPWrapper, private readonly ctx: SftpSessionContext) {
+  constructor(
+    private readonly sftp: SFTPWrapper,
+    private readonly ctx: SftpSessionContext,
+  ) {
     const on = (event: string, op: (reqId: number, ...args: never[]) => Promise<void>) =>
       sftp.on(event, (reqId: number, ...args: never[]) => {
         const p = op.call(this, reqId, ...args).catch((err: unknown) => this.fail(event, reqId, err));
@@ -78,7 +93,9 @@ export class SftpSession {
     for (const op of ['REMOVE', 'RMDIR', 'MKDIR', 'SETSTAT', 'FSETSTAT', 'SYMLINK', 'READLINK']) {
       sftp.on(op, (reqId: number) => this.fail(op, reqId, denied()));
     }
-    sftp.on('EXTENDED', (reqId: number) => this.fail('EXTENDED', reqId, new SftpRefusal(STATUS_CODE.OP_UNSUPPORTED, 'Unsupported')));
+    sftp.on('EXTENDED', (reqId: number) =>
+      this.fail('EXTENDED', reqId, new SftpRefusal(STATUS_CODE.OP_UNSUPPORTED, 'Unsupported')),
+    );
     sftp.on('close', () => {
       this.ended = true;
       void this.releaseAll();
@@ -104,7 +121,8 @@ export class SftpSession {
     try {
       if (err instanceof SftpRefusal) return this.sftp.status(reqId, err.status, err.message);
       const code = (err as NodeJS.ErrnoException)?.code;
-      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return this.sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
+      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR')
+        return this.sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
       this.ctx.onError(op, err);
       this.sftp.status(reqId, STATUS_CODE.FAILURE, 'Failure');
     } catch {
@@ -133,7 +151,11 @@ export class SftpSession {
 
   private async stat(reqId: number, raw: string): Promise<void> {
     const t = this.target(raw);
-    if (t.kind !== 'file') return this.sftp.attrs(reqId, dirAttrs(t.kind === 'root' ? 0o755 : this.access(t.folder) === SftpFolderAccess.Read ? 0o555 : 0o333));
+    if (t.kind !== 'file')
+      return this.sftp.attrs(
+        reqId,
+        dirAttrs(t.kind === 'root' ? 0o755 : this.access(t.folder) === SftpFolderAccess.Read ? 0o555 : 0o333),
+      );
     const st = await lstat(this.realFile(t));
     if (!st.isFile()) throw noSuchFile();
     this.sftp.attrs(reqId, fileAttrs(st));
@@ -163,7 +185,14 @@ export class SftpSession {
     } else if (wantsWrite && !wantsRead) {
       if (access !== SftpFolderAccess.Write) throw denied();
       const existing = await lstat(this.realFile(t)).catch(() => null);
-      if (!(await this.ctx.quota.mayOpen(t.folder, this.ctx.folderDirs[t.folder], existing?.isFile() ? existing.size : null, (flags & OPEN_MODE.TRUNC) !== 0))) {
+      if (
+        !(await this.ctx.quota.mayOpen(
+          t.folder,
+          this.ctx.folderDirs[t.folder],
+          existing?.isFile() ? existing.size : null,
+          (flags & OPEN_MODE.TRUNC) !== 0,
+        ))
+      ) {
         throw this.quotaExceeded(t.folder);
       }
       let mode = constants.O_WRONLY | constants.O_NOFOLLOW;
@@ -182,7 +211,19 @@ export class SftpSession {
       throw denied();
     }
     const size = (await fh.stat()).size;
-    this.sftp.handle(reqId, this.newHandle({ kind: 'file', fh, folder: t.folder, name: t.name, writing: !wantsRead, append: (flags & OPEN_MODE.APPEND) !== 0, size, inflight: new Set() }));
+    this.sftp.handle(
+      reqId,
+      this.newHandle({
+        kind: 'file',
+        fh,
+        folder: t.folder,
+        name: t.name,
+        writing: !wantsRead,
+        append: (flags & OPEN_MODE.APPEND) !== 0,
+        size,
+        inflight: new Set(),
+      }),
+    );
   }
 
   private async read(reqId: number, raw: Buffer, offset: number, length: number): Promise<void> {
@@ -236,10 +277,12 @@ export class SftpSession {
     if (t.kind === 'file') throw failure('Not a directory');
     let entries: FileEntry[];
     if (t.kind === 'root') {
-      entries = Object.keys(this.ctx.account.folders).filter((f) => this.ctx.folderDirs[f]).map((f) => {
-        const attrs = dirAttrs(this.access(f) === SftpFolderAccess.Read ? 0o555 : 0o333);
-        return { filename: f, longname: longname(f, attrs), attrs };
-      });
+      entries = Object.keys(this.ctx.account.folders)
+        .filter((f) => this.ctx.folderDirs[f])
+        .map((f) => {
+          const attrs = dirAttrs(this.access(f) === SftpFolderAccess.Read ? 0o555 : 0o333);
+          return { filename: f, longname: longname(f, attrs), attrs };
+        });
     } else {
       if (this.access(t.folder) !== SftpFolderAccess.Read) throw denied();
       entries = [];
@@ -268,7 +311,13 @@ export class SftpSession {
   private async rename(reqId: number, rawFrom: string, rawTo: string): Promise<void> {
     const from = this.target(rawFrom);
     const to = this.target(rawTo);
-    if (from.kind !== 'file' || to.kind !== 'file' || from.folder !== to.folder || this.access(from.folder) !== SftpFolderAccess.Write) throw denied();
+    if (
+      from.kind !== 'file' ||
+      to.kind !== 'file' ||
+      from.folder !== to.folder ||
+      this.access(from.folder) !== SftpFolderAccess.Write
+    )
+      throw denied();
     const source = this.realFile(from);
     if (!(await lstat(source)).isFile()) throw noSuchFile();
     // SFTP v3: renaming onto an existing name fails. link() refuses atomically; then the old name goes.
@@ -284,8 +333,10 @@ export class SftpSession {
   }
 
   private quotaExceeded(folder: string): SftpRefusal {
-    return failure(`Quota exceeded: /${folder} holds at most ${this.ctx.quota.limitBytes} bytes at once, unfinished uploads included ` +
-      '(each file counts at least 4096 bytes). Files leave it once taken in; unfinished .part/.tmp files are deleted after a while, or replaced by uploading again under the same name.');
+    return failure(
+      `Quota exceeded: /${folder} holds at most ${this.ctx.quota.limitBytes} bytes at once, unfinished uploads included ` +
+        '(each file counts at least 4096 bytes). Files leave it once taken in; unfinished .part/.tmp files are deleted after a while, or replaced by uploading again under the same name.',
+    );
   }
 
   private async notify(folder: string, name: string): Promise<void> {
@@ -328,7 +379,14 @@ function handleId(raw: Buffer): number {
 }
 
 function fileAttrs(st: Stats): Attributes {
-  return { mode: constants.S_IFREG | 0o440, uid: 0, gid: 0, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) };
+  return {
+    mode: constants.S_IFREG | 0o440,
+    uid: 0,
+    gid: 0,
+    size: st.size,
+    atime: Math.floor(st.atimeMs / 1000),
+    mtime: Math.floor(st.mtimeMs / 1000),
+  };
 }
 
 function dirAttrs(perm: number): Attributes {

@@ -34,7 +34,12 @@ export class SftpWriteQuota {
    */
   async mayOpen(folder: string, dir: string, existingBytes: number | null, truncates: boolean): Promise<boolean> {
     const used = await this.measure(folder, dir);
-    const after = existingBytes === null ? used + QUOTA_MIN_FILE_BYTES : truncates ? used - cost(existingBytes) + QUOTA_MIN_FILE_BYTES : used;
+    const after =
+      existingBytes === null
+        ? used + QUOTA_MIN_FILE_BYTES
+        : truncates
+          ? used - cost(existingBytes) + QUOTA_MIN_FILE_BYTES
+          : used;
     return after <= this.limitBytes;
   }
 

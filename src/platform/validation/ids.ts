@@ -5,4 +5,6 @@ export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID
 
 /** A real calendar date written YYYY-MM-DD (2026-02-30 is not). */
 export const isRealDate = (d: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+  /^\d{4}-\d{2}-\d{2}$/.test(d) &&
+  !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) &&
+  new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;

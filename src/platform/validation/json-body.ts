@@ -42,7 +42,11 @@ export function parseJsonBody(text: string): unknown {
       // Raw controls are invalid JSON anyway (JSON.parse refuses them); escaped ones are only seen decoded.
       let value = raw;
       if (hasEscape) {
-        try { value = JSON.parse(text.slice(i, end + 1)) as string; } catch { throw malformed(); }
+        try {
+          value = JSON.parse(text.slice(i, end + 1)) as string;
+        } catch {
+          throw malformed();
+        }
       }
       // Line breaks are left to each field's rule (an OpenSSH key line read from a file ends with one).
       if (!isPrintable(value, { allowLineBreaks: true })) {

@@ -18,7 +18,8 @@ export function IsText(max: number, options: ValidationOptions & TextOptions = {
       options: validationOptions,
       validator: {
         validate: (value: unknown) => textFault(value, max, rule) === null,
-        defaultMessage: (args: ValidationArguments) => textFaultMessage(args.property, textFault(args.value, max, rule) ?? 'not_text', max),
+        defaultMessage: (args: ValidationArguments) =>
+          textFaultMessage(args.property, textFault(args.value, max, rule) ?? 'not_text', max),
       },
     });
   };

@@ -2,7 +2,10 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { getMetadataStorage } from 'class-validator';
 import { PlatformErrors } from '../errors/platform.errors.js';
 
-export interface FieldError { field: string; messages: string[] }
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
 
 /** Most field errors listed; the count of all is given beside (the problem filter also caps every list). */
 export const MAX_FIELD_ERRORS = 20;
@@ -12,8 +15,22 @@ export const MAX_FIELD_ERRORS = 20;
  * number" rather than "limit must not be greater than 1000" for `limit=abc`.
  */
 const FIRST = [
-  'isText', 'isCivilName', 'isAddressLines', 'nestedValidation', 'isArray', 'isObject', 'isBoolean', 'isInt', 'isNumber',
-  'isEnum', 'isIn', 'isUuid', 'isIso8601', 'matches', 'isUrl', 'isString',
+  'isText',
+  'isCivilName',
+  'isAddressLines',
+  'nestedValidation',
+  'isArray',
+  'isObject',
+  'isBoolean',
+  'isInt',
+  'isNumber',
+  'isEnum',
+  'isIn',
+  'isUuid',
+  'isIso8601',
+  'matches',
+  'isUrl',
+  'isString',
 ];
 
 const invalid = (errors: FieldError[], total = errors.length) =>
@@ -39,7 +56,12 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && value !== undefined && !Buffer.isBuffer(value) && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    if (
+      metadata.type === 'body' &&
+      value !== undefined &&
+      !Buffer.isBuffer(value) &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
       throw invalid([{ field: '', messages: ['the body must be a JSON object'] }]);
     }
     return super.transform(value, metadata);
@@ -51,7 +73,11 @@ export function describeValidation(errors: ValidationError[], parent = ''): Fiel
   let unknown = 0;
   let accepted: string[] = [];
   for (const e of errors) {
-    const field = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
+    const field = /^\d+$/.test(e.property)
+      ? `${parent}[${e.property}]`
+      : parent
+        ? `${parent}.${e.property}`
+        : e.property;
     const constraints = e.constraints ?? {};
     if ('whitelistValidation' in constraints) {
       unknown++;
@@ -60,7 +86,8 @@ export function describeValidation(errors: ValidationError[], parent = ''): Fiel
     }
     const keys = Object.keys(constraints);
     if (keys.length > 0) {
-      const missing = e.target !== undefined && e.target !== null && (e.target as Record<string, unknown>)[e.property] == null;
+      const missing =
+        e.target !== undefined && e.target !== null && (e.target as Record<string, unknown>)[e.property] == null;
       const key = FIRST.find((k) => k in constraints) ?? keys[0];
       out.push({ field, messages: [missing ? `${field} is required` : constraints[key].replace(e.property, field)] });
     }
@@ -70,7 +97,9 @@ export function describeValidation(errors: ValidationError[], parent = ''): Fiel
     const where = parent ? `${parent} takes` : 'the body takes';
     out.unshift({
       field: parent,
-      messages: [`${unknown} unknown propert${unknown === 1 ? 'y' : 'ies'}: ${where} only ${accepted.length ? accepted.join(', ') : 'no property'}`],
+      messages: [
+        `${unknown} unknown propert${unknown === 1 ? 'y' : 'ies'}: ${where} only ${accepted.length ? accepted.join(', ') : 'no property'}`,
+      ],
     });
   }
   return out;

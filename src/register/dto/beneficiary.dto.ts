@@ -17,11 +17,20 @@ const NIR_MAX = 32;
 const DATE_MAX = 10;
 
 export class CreateBeneficiaryDto {
-  @ApiProperty({ description: 'NIR: 13 characters (2A/2B for Corsica) and the 2-digit key; spaces allowed. 7/8 first digit = temporary number', example: '1 85 05 75 123 456 xx', maxLength: NIR_MAX })
+  @ApiProperty({
+    description:
+      'NIR: 13 characters (2A/2B for Corsica) and the 2-digit key; spaces allowed. 7/8 first digit = temporary number',
+    example: '1 85 05 75 123 456 xx',
+    maxLength: NIR_MAX,
+  })
   @IsText(NIR_MAX)
   nir: string;
 
-  @ApiProperty({ maxLength: NAME_LIMITS.firstName, description: 'Capitals (accented too), hyphens, apostrophes, spaces; normalised to capitals', example: 'Marie-Claire' })
+  @ApiProperty({
+    maxLength: NAME_LIMITS.firstName,
+    description: 'Capitals (accented too), hyphens, apostrophes, spaces; normalised to capitals',
+    example: 'Marie-Claire',
+  })
   @IsCivilName()
   firstName: string;
 
@@ -30,7 +39,8 @@ export class CreateBeneficiaryDto {
   birthName: string;
 
   @ApiPropertyOptional({ maxLength: NAME_LIMITS.usageName, nullable: true, example: 'Durand' })
-  @IsOptional() @IsCivilName()
+  @IsOptional()
+  @IsCivilName()
   usageName?: string | null;
 
   @ApiProperty({ format: 'date', example: '1985-05-14' })
@@ -38,45 +48,64 @@ export class CreateBeneficiaryDto {
   birthDate: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 9, default: 1, description: 'Rank among same-day births (twins)' })
-  @IsOptional() @IsInt()
+  @IsOptional()
+  @IsInt()
   birthRank?: number;
 
-  @ApiProperty({ type: [String], minItems: 1, maxItems: ADDRESS_MAX_LINES, description: `AFNOR XP Z10-011 style: 1 to ${ADDRESS_MAX_LINES} lines of at most ${ADDRESS_LINE_MAX} characters`, example: ['MME MARIE-CLAIRE DURAND', '12 RUE DES LILAS', '75011 PARIS'] })
+  @ApiProperty({
+    type: [String],
+    minItems: 1,
+    maxItems: ADDRESS_MAX_LINES,
+    description: `AFNOR XP Z10-011 style: 1 to ${ADDRESS_MAX_LINES} lines of at most ${ADDRESS_LINE_MAX} characters`,
+    example: ['MME MARIE-CLAIRE DURAND', '12 RUE DES LILAS', '75011 PARIS'],
+  })
   @IsAddressLines()
   addressLines: string[];
 
-  @ApiPropertyOptional({ format: 'date', description: 'Start of the affiliation to the caller\'s organisme; today when absent; never in the future' })
-  @IsOptional() @IsText(DATE_MAX)
+  @ApiPropertyOptional({
+    format: 'date',
+    description: "Start of the affiliation to the caller's organisme; today when absent; never in the future",
+  })
+  @IsOptional()
+  @IsText(DATE_MAX)
   affiliatedFrom?: string;
 }
 
 export class UpdateBeneficiaryDto {
   @ApiProperty({ description: 'The version read; a stale one is refused with 409 VERSION_CONFLICT', example: 1 })
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   version: number;
 
   @ApiPropertyOptional({ maxLength: NAME_LIMITS.firstName })
-  @IsOptional() @IsCivilName()
+  @IsOptional()
+  @IsCivilName()
   firstName?: string;
 
   @ApiPropertyOptional({ maxLength: NAME_LIMITS.birthName })
-  @IsOptional() @IsCivilName()
+  @IsOptional()
+  @IsCivilName()
   birthName?: string;
 
   @ApiPropertyOptional({ maxLength: NAME_LIMITS.usageName, nullable: true, description: 'null removes the usage name' })
-  @IsOptional() @IsCivilName()
+  @IsOptional()
+  @IsCivilName()
   usageName?: string | null;
 
   @ApiPropertyOptional({ format: 'date' })
-  @IsOptional() @IsText(DATE_MAX)
+  @IsOptional()
+  @IsText(DATE_MAX)
   birthDate?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 9 })
-  @IsOptional() @IsInt()
+  @IsOptional()
+  @IsInt()
   birthRank?: number;
 
   @ApiPropertyOptional({ type: [String], minItems: 1, maxItems: ADDRESS_MAX_LINES })
-  @IsOptional() @IsAddressLines()
+  @IsOptional()
+  @IsAddressLines()
   addressLines?: string[];
 }
 
@@ -88,15 +117,23 @@ export class LookupBeneficiaryDto {
 
 export class ListBeneficiariesQuery {
   @ApiPropertyOptional({ description: 'Cursor: the `next` of the previous page' })
-  @IsOptional() @IsText(64)
+  @IsOptional()
+  @IsText(64)
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Operators only: restrict to the insured currently affiliated to this organisme' })
-  @IsOptional() @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
+  @ApiPropertyOptional({
+    description: 'Operators only: restrict to the insured currently affiliated to this organisme',
+  })
+  @IsOptional()
+  @Matches(/^\d{9}$/, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 }
 
@@ -104,7 +141,8 @@ export class AffiliationView {
   @ApiProperty() id: string;
   @ApiProperty() organismeCode: string;
   @ApiProperty({ format: 'date' }) validFrom: string;
-  @ApiPropertyOptional({ format: 'date', nullable: true, description: 'Exclusive end; null while open' }) validTo: string | null;
+  @ApiPropertyOptional({ format: 'date', nullable: true, description: 'Exclusive end; null while open' }) validTo:
+    string | null;
   @ApiProperty({ description: 'valid_from <= today < valid_to' }) current: boolean;
 }
 
@@ -127,5 +165,6 @@ export class BeneficiaryView {
 
 export class BeneficiaryPage {
   @ApiProperty({ type: [BeneficiaryView] }) items: BeneficiaryView[];
-  @ApiPropertyOptional({ nullable: true, description: 'Cursor of the next page; null on the last one' }) next: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Cursor of the next page; null on the last one' }) next:
+    string | null;
 }

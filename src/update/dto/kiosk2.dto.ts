@@ -23,13 +23,21 @@ export class KioskFetchDto {
   @ApiProperty({ maxLength: TOKEN_MAX, description: 'The challenge the check answered (base64url), unchanged' })
   challenge: string;
 
-  @ApiProperty({ example: 3, minimum: 0, maximum: 2_000_000_000, description: 'The data version read from the chip (as the card signed it)' })
+  @ApiProperty({
+    example: 3,
+    minimum: 0,
+    maximum: 2_000_000_000,
+    description: 'The data version read from the chip (as the card signed it)',
+  })
   readVersion: number;
 
-  @ApiProperty({ description: 'The chip\'s interrupted-write flag (as the card signed it)' })
+  @ApiProperty({ description: "The chip's interrupted-write flag (as the card signed it)" })
   writeInProgress: boolean;
 
-  @ApiProperty({ maxLength: TOKEN_MAX, description: 'The card\'s ECDSA P-256 signature (P1363, 64 bytes, base64) of the proof message' })
+  @ApiProperty({
+    maxLength: TOKEN_MAX,
+    description: "The card's ECDSA P-256 signature (P1363, 64 bytes, base64) of the proof message",
+  })
   proof: string;
 }
 
@@ -38,10 +46,16 @@ export class Kiosk2ConfirmDto {
 
   @ApiProperty({ example: '100000000042', maxLength: SERIAL_MAX }) serial: string;
 
-  @ApiPropertyOptional({ example: ['coverage@4', 'ald_periods@5'], description: 'The records the card wrote, recordType@version (with cardAck)' })
+  @ApiPropertyOptional({
+    example: ['coverage@4', 'ald_periods@5'],
+    description: 'The records the card wrote, recordType@version (with cardAck)',
+  })
   writtenRecords?: string[];
 
-  @ApiPropertyOptional({ maxLength: TOKEN_MAX, description: 'The card\'s signature (base64) of the acknowledgement message over writtenRecords' })
+  @ApiPropertyOptional({
+    maxLength: TOKEN_MAX,
+    description: "The card's signature (base64) of the acknowledgement message over writtenRecords",
+  })
   cardAck?: string;
 
   @ApiPropertyOptional({ description: 'The write was given up (card pulled, chip error); no cardAck' })
@@ -51,9 +65,20 @@ export class Kiosk2ConfirmDto {
   commandMayHaveReachedCard?: boolean;
 }
 
-export interface KioskFetch { serial: string; challenge: string; readVersion: number; writeInProgress: boolean; proof: string }
+export interface KioskFetch {
+  serial: string;
+  challenge: string;
+  readVersion: number;
+  writeInProgress: boolean;
+  proof: string;
+}
 export interface Kiosk2Confirm {
-  exchangeId: string; serial: string; writtenRecords?: string[]; cardAck?: string; aborted?: boolean; commandMayHaveReachedCard?: boolean;
+  exchangeId: string;
+  serial: string;
+  writtenRecords?: string[];
+  cardAck?: string;
+  aborted?: boolean;
+  commandMayHaveReachedCard?: boolean;
 }
 
 type Errors = { field: string; messages: string[] }[];
@@ -68,27 +93,47 @@ function objectBody(body: unknown): Record<string, unknown> {
 /** Unknown properties are counted, never named: their names are the caller's input. */
 function unknownFields(b: Record<string, unknown>, fields: string[], errors: Errors): void {
   const n = Object.keys(b).filter((k) => !fields.includes(k)).length;
-  if (n > 0) errors.push({ field: '', messages: [`${n} unknown propert${n === 1 ? 'y' : 'ies'}: the body takes only ${fields.join(', ')}`] });
+  if (n > 0)
+    errors.push({
+      field: '',
+      messages: [`${n} unknown propert${n === 1 ? 'y' : 'ies'}: the body takes only ${fields.join(', ')}`],
+    });
 }
 
-function text(b: Record<string, unknown>, field: string, max: number, errors: Errors, required = true, shape?: RegExp, shapeMessage?: string): void {
+function text(
+  b: Record<string, unknown>,
+  field: string,
+  max: number,
+  errors: Errors,
+  required = true,
+  shape?: RegExp,
+  shapeMessage?: string,
+): void {
   const v = b[field];
-  if (v == null) { if (required) errors.push({ field, messages: [`${field} is required`] }); return; }
+  if (v == null) {
+    if (required) errors.push({ field, messages: [`${field} is required`] });
+    return;
+  }
   const fault = textFault(v, max);
   if (fault) errors.push({ field, messages: [textFaultMessage(field, fault, max)] });
-  else if (shape && !shape.test(v as string)) errors.push({ field, messages: [shapeMessage ?? `${field} is malformed`] });
+  else if (shape && !shape.test(v as string))
+    errors.push({ field, messages: [shapeMessage ?? `${field} is malformed`] });
 }
 
 function bool(b: Record<string, unknown>, field: string, errors: Errors, required = true): void {
   const v = b[field];
-  if (v == null) { if (required) errors.push({ field, messages: [`${field} is required`] }); return; }
+  if (v == null) {
+    if (required) errors.push({ field, messages: [`${field} is required`] });
+    return;
+  }
   if (typeof v !== 'boolean') errors.push({ field, messages: [`${field} must be a boolean value`] });
 }
 
 function version(b: Record<string, unknown>, field: string, errors: Errors): void {
   const v = b[field];
   if (v == null) errors.push({ field, messages: [`${field} is required`] });
-  else if (typeof v !== 'number' || !Number.isInteger(v)) errors.push({ field, messages: [`${field} must be an integer number`] });
+  else if (typeof v !== 'number' || !Number.isInteger(v))
+    errors.push({ field, messages: [`${field} must be an integer number`] });
   else if (v < 0) errors.push({ field, messages: [`${field} must not be less than 0`] });
   else if (v > 2_000_000_000) errors.push({ field, messages: [`${field} must not be greater than 2000000000`] });
 }
@@ -102,12 +147,26 @@ export function parseKioskFetch(body: unknown): KioskFetch {
   const errors: Errors = [];
   unknownFields(b, FETCH_FIELDS, errors);
   text(b, 'serial', SERIAL_MAX, errors);
-  text(b, 'challenge', TOKEN_MAX, errors, true, BASE64, 'challenge must be the challenge the check answered, unchanged');
+  text(
+    b,
+    'challenge',
+    TOKEN_MAX,
+    errors,
+    true,
+    BASE64,
+    'challenge must be the challenge the check answered, unchanged',
+  );
   version(b, 'readVersion', errors);
   bool(b, 'writeInProgress', errors);
-  text(b, 'proof', TOKEN_MAX, errors, true, BASE64, 'proof must be base64 (the card\'s 64-byte signature)');
+  text(b, 'proof', TOKEN_MAX, errors, true, BASE64, "proof must be base64 (the card's 64-byte signature)");
   if (errors.length > 0) throw fail(errors);
-  return { serial: b.serial as string, challenge: b.challenge as string, readVersion: b.readVersion as number, writeInProgress: b.writeInProgress as boolean, proof: b.proof as string };
+  return {
+    serial: b.serial as string,
+    challenge: b.challenge as string,
+    readVersion: b.readVersion as number,
+    writeInProgress: b.writeInProgress as boolean,
+    proof: b.proof as string,
+  };
 }
 
 const CONFIRM_FIELDS = ['exchangeId', 'serial', 'writtenRecords', 'cardAck', 'aborted', 'commandMayHaveReachedCard'];
@@ -121,15 +180,21 @@ export function parseKiosk2Confirm(body: unknown): Kiosk2Confirm {
   const w = b.writtenRecords;
   if (w != null) {
     if (!Array.isArray(w)) errors.push({ field: 'writtenRecords', messages: ['writtenRecords must be an array'] });
-    else if (w.length > 32) errors.push({ field: 'writtenRecords', messages: ['writtenRecords must contain no more than 32 elements'] });
-    else if (w.some((r) => typeof r !== 'string' || !RECORD_REF.test(r))) errors.push({ field: 'writtenRecords', messages: ['each value in writtenRecords must be recordType@version'] });
+    else if (w.length > 32)
+      errors.push({ field: 'writtenRecords', messages: ['writtenRecords must contain no more than 32 elements'] });
+    else if (w.some((r) => typeof r !== 'string' || !RECORD_REF.test(r)))
+      errors.push({ field: 'writtenRecords', messages: ['each value in writtenRecords must be recordType@version'] });
   }
-  text(b, 'cardAck', TOKEN_MAX, errors, false, BASE64, 'cardAck must be base64 (the card\'s 64-byte signature)');
+  text(b, 'cardAck', TOKEN_MAX, errors, false, BASE64, "cardAck must be base64 (the card's 64-byte signature)");
   bool(b, 'aborted', errors, false);
   bool(b, 'commandMayHaveReachedCard', errors, false);
   if (errors.length > 0) throw fail(errors);
   return {
-    exchangeId: (b.exchangeId as string).toLowerCase(), serial: b.serial as string, writtenRecords: w as string[] | undefined,
-    cardAck: b.cardAck as string | undefined, aborted: b.aborted as boolean | undefined, commandMayHaveReachedCard: b.commandMayHaveReachedCard as boolean | undefined,
+    exchangeId: (b.exchangeId as string).toLowerCase(),
+    serial: b.serial as string,
+    writtenRecords: w as string[] | undefined,
+    cardAck: b.cardAck as string | undefined,
+    aborted: b.aborted as boolean | undefined,
+    commandMayHaveReachedCard: b.commandMayHaveReachedCard as boolean | undefined,
   };
 }

@@ -8,15 +8,20 @@ export class CardRecordView {
   @ApiProperty({ enum: RECORD_TYPES }) recordType: string;
   @ApiProperty({ description: 'The card data version that last changed this record' }) version: number;
   @ApiProperty() updatedAt: Date;
-  @ApiProperty({ description: 'The whole record, as written on the chip (fields per record type: docs/formats/kiosk-protocol.md)', type: 'object', additionalProperties: true }) content: unknown;
+  @ApiProperty({
+    description: 'The whole record, as written on the chip (fields per record type: docs/formats/kiosk-protocol.md)',
+    type: 'object',
+    additionalProperties: true,
+  })
+  content: unknown;
 }
 
 export class PutRecordResultView {
   @ApiProperty({ example: '100000000042' }) serial: string;
   @ApiProperty({ enum: RECORD_TYPES }) recordType: string;
   @ApiProperty({ description: 'False when the content was the same (nothing to write on the chip)' }) changed: boolean;
-  @ApiProperty({ description: 'The record\'s version' }) version: number;
-  @ApiProperty({ description: 'The card\'s target version (what kiosks will bring the chip to)' }) targetVersion: number;
+  @ApiProperty({ description: "The record's version" }) version: number;
+  @ApiProperty({ description: "The card's target version (what kiosks will bring the chip to)" }) targetVersion: number;
 }
 
 class RecordVersionView {
@@ -26,12 +31,24 @@ class RecordVersionView {
 }
 
 export class CardUpdatesView {
-  @ApiProperty({ nullable: true, type: String, example: '100000000042', description: 'Null for a card ordered and not yet personalised' }) serial: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '100000000042',
+    description: 'Null for a card ordered and not yet personalised',
+  })
+  serial: string | null;
   @ApiProperty({ enum: CardState }) state: CardState;
   @ApiProperty({ description: 'The version the system knows is on the chip' }) confirmedVersion: number;
   @ApiProperty() targetVersion: number;
-  @ApiProperty({ type: [String], description: 'Record types changed after the confirmed version, in write order' }) pendingRecordTypes: string[];
-  @ApiProperty({ nullable: true, type: Date, description: 'When a kiosk last confirmed writing the chip (null: never)' }) lastUpdatedAt: Date | null;
+  @ApiProperty({ type: [String], description: 'Record types changed after the confirmed version, in write order' })
+  pendingRecordTypes: string[];
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'When a kiosk last confirmed writing the chip (null: never)',
+  })
+  lastUpdatedAt: Date | null;
   @ApiProperty({ type: [RecordVersionView] }) records: RecordVersionView[];
 }
 
@@ -50,12 +67,13 @@ export class StaleCardView {
 
 export class StalePageView {
   @ApiProperty({ type: [StaleCardView] }) items: StaleCardView[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `after` for the next page; null on the last' }) next: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `after` for the next page; null on the last' })
+  next: string | null;
 }
 
 class ReceiptTreeView {
   @ApiProperty({ description: 'Receipts under the one signature' }) size: number;
-  @ApiProperty({ description: 'This receipt\'s leaf' }) index: number;
+  @ApiProperty({ description: "This receipt's leaf" }) index: number;
   @ApiProperty({ type: [String], description: 'Inclusion proof, base64 hashes from the leaf up' }) path: string[];
 }
 
@@ -64,16 +82,20 @@ class ReceiptContentView {
   @ApiProperty({ format: 'uuid' }) exchangeId: string;
   @ApiProperty({ example: '100000000042' }) serial: string;
   @ApiProperty({ enum: ['updated', 'nothing_to_do', 'blocked', 'failed'] }) result: string;
-  @ApiProperty({ description: 'The card\'s confirmed data version after the exchange' }) version: number;
+  @ApiProperty({ description: "The card's confirmed data version after the exchange" }) version: number;
   @ApiProperty({ format: 'uuid' }) kioskPartnerId: string;
-  @ApiPropertyOptional({ description: 'vitale-update-receipt/3 (kiosk/2) only: the exchange was opened by the card\'s signed proof of presence (docs/formats/kiosk-protocol-2.md)' })
+  @ApiPropertyOptional({
+    description:
+      "vitale-update-receipt/3 (kiosk/2) only: the exchange was opened by the card's signed proof of presence (docs/formats/kiosk-protocol-2.md)",
+  })
   cardPresenceProven?: boolean;
   @ApiProperty() issuedAt: string;
 }
 
 /** The pharmacy's proof of an exchange (verification: docs/formats/kiosk-protocol.md). */
 export class SignedReceiptView {
-  @ApiProperty({ type: ReceiptContentView, description: 'The receipt, decoded from `payload`' }) content: ReceiptContentView;
+  @ApiProperty({ type: ReceiptContentView, description: 'The receipt, decoded from `payload`' })
+  content: ReceiptContentView;
   @ApiProperty({ description: 'base64 of the exact UTF-8 JSON bytes of the receipt' }) payload: string;
   @ApiProperty({ description: 'The signing key (GET /v1/signing-keys)' }) keyId: string;
   @ApiProperty({ enum: ['Ed25519'] }) algorithm: string;
@@ -84,7 +106,8 @@ export class SignedReceiptView {
 class RecordToWriteView {
   @ApiProperty({ enum: RECORD_TYPES }) recordType: string;
   @ApiProperty() version: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The whole record to write' }) content: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The whole record to write' })
+  content: unknown;
 }
 
 export class CheckNothingToDoView {
@@ -125,8 +148,11 @@ export class ConfirmAnswerView {
   @ApiProperty({ example: 'kiosk/1' }) protocol: string;
   @ApiProperty({ enum: ['updated', 'failed'] }) result: 'updated' | 'failed';
   @ApiProperty() serial: string;
-  @ApiProperty({ description: 'The card\'s confirmed data version' }) version: number;
-  @ApiPropertyOptional({ type: [String], description: 'On a partial confirm: the records of the exchange not reported written' }) missingRecords: string[];
+  @ApiProperty({ description: "The card's confirmed data version" }) version: number;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'On a partial confirm: the records of the exchange not reported written',
+  })
+  missingRecords: string[];
   @ApiProperty({ type: SignedReceiptView }) receipt: SignedReceiptView;
 }
-

@@ -1,58 +1,105 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { IsText } from '../../../platform/validation/text.decorators.js';
 import { OPEN_REQUEST_STATUSES, RequestStatus } from '../../requests/request-status.enum.js';
 import { WAITING_ON, type WaitingOn } from '../pipeline-rules.js';
 
 const commaList = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : ([] as unknown[]).concat(value).flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+  value === undefined
+    ? undefined
+    : ([] as unknown[])
+        .concat(value)
+        .flatMap((v) => String(v).split(','))
+        .map((s) => s.trim())
+        .filter(Boolean);
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const ORGANISME = /^\d{9}$/;
 
 export class PipelineQueryDto {
   @ApiPropertyOptional({ enum: ['organisme'], description: 'Also break the counts down per organisme' })
-  @IsOptional() @IsIn(['organisme'])
+  @IsOptional()
+  @IsIn(['organisme'])
   by?: 'organisme';
 }
 
 export class StuckQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 8760, description: 'Idle longer than this at the current step; default STUCK_AFTER_HOURS' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(8760)
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 8760,
+    description: 'Idle longer than this at the current step; default STUCK_AFTER_HOURS',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(8760)
   olderThanHours?: number;
 
   @ApiPropertyOptional({ enum: OPEN_REQUEST_STATUSES, description: 'Only this status' })
-  @IsOptional() @IsIn(OPEN_REQUEST_STATUSES)
+  @IsOptional()
+  @IsIn(OPEN_REQUEST_STATUSES)
   status?: RequestStatus;
 
-  @ApiPropertyOptional({ description: `Comma list among ${WAITING_ON.join(', ')}; default all. \`system\` = what the re-injector and retry act on`, example: 'system,vendor' })
-  @IsOptional() @Transform(commaList) @IsArray() @ArrayMaxSize(4) @IsIn(WAITING_ON, { each: true })
+  @ApiPropertyOptional({
+    description: `Comma list among ${WAITING_ON.join(', ')}; default all. \`system\` = what the re-injector and retry act on`,
+    example: 'system,vendor',
+  })
+  @IsOptional()
+  @Transform(commaList)
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsIn(WAITING_ON, { each: true })
   waitingOn?: WaitingOn[];
 
   @ApiPropertyOptional({ example: '017510001' })
-  @IsOptional() @Matches(ORGANISME, { message: 'organismeCode must be 9 digits' })
+  @IsOptional()
+  @Matches(ORGANISME, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 
   @ApiPropertyOptional({ description: 'Only requests flagged (true) or not flagged (false) for review' })
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   needsReview?: boolean;
 
   @ApiPropertyOptional({ description: 'Cursor: the `next` of the previous page' })
-  @IsOptional() @IsText(128)
+  @IsOptional()
+  @IsText(128)
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 
 export class LeadTimesQueryDto {
-  @ApiPropertyOptional({ description: 'Segments that ended at or after this instant (ISO 8601 date or date-time); default 90 days ago', example: '2026-01-01' })
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date or date-time' })
+  @ApiPropertyOptional({
+    description: 'Segments that ended at or after this instant (ISO 8601 date or date-time); default 90 days ago',
+    example: '2026-01-01',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date or date-time' })
   since?: string;
 
   @ApiPropertyOptional({ example: '017510001' })
-  @IsOptional() @Matches(ORGANISME, { message: 'organismeCode must be 9 digits' })
+  @IsOptional()
+  @Matches(ORGANISME, { message: 'organismeCode must be 9 digits' })
   organismeCode?: string;
 }
 
@@ -79,9 +126,18 @@ export class PipelineView {
   @ApiProperty({ description: 'Open requests' }) openRequests: number;
   @ApiProperty({ description: 'Open requests idle longer than stuckAfterHours (any waitingOn)' }) stuck: number;
   @ApiProperty() needsReview: number;
-  @ApiProperty({ type: [StatusCountView], description: 'Every open status, zeros included, in chain order' }) requests: StatusCountView[];
-  @ApiProperty({ type: [StateCountView], description: 'Cards in the chain\'s states: ordered, in_personalisation, shipped, returned_undeliverable' }) cards: StateCountView[];
-  @ApiPropertyOptional({ type: [OrganismePipelineView], description: 'With by=organisme: organismes that have something in the chain' }) organismes?: OrganismePipelineView[];
+  @ApiProperty({ type: [StatusCountView], description: 'Every open status, zeros included, in chain order' })
+  requests: StatusCountView[];
+  @ApiProperty({
+    type: [StateCountView],
+    description: "Cards in the chain's states: ordered, in_personalisation, shipped, returned_undeliverable",
+  })
+  cards: StateCountView[];
+  @ApiPropertyOptional({
+    type: [OrganismePipelineView],
+    description: 'With by=organisme: organismes that have something in the chain',
+  })
+  organismes?: OrganismePipelineView[];
 }
 
 export class StuckRequestView {
@@ -101,7 +157,8 @@ export class StuckRequestView {
 export class StuckPageView {
   @ApiProperty() olderThanHours: number;
   @ApiProperty({ type: [StuckRequestView] }) items: StuckRequestView[];
-  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' }) next: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Pass as `after` for the next page; null on the last page' })
+  next: string | null;
 }
 
 export class LeadTimeSegmentView {
@@ -111,7 +168,11 @@ export class LeadTimeSegmentView {
   @ApiProperty({ description: 'Requests measured' }) count: number;
   @ApiPropertyOptional({ nullable: true, description: 'Days, 2 decimals' }) medianDays: number | null;
   @ApiPropertyOptional({ nullable: true, description: 'Days, 2 decimals' }) p90Days: number | null;
-  @ApiPropertyOptional({ nullable: true, description: 'The 2014 diagram\'s figure this segment is compared with (docs/domain.md)' }) referenceDays: number | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: "The 2014 diagram's figure this segment is compared with (docs/domain.md)",
+  })
+  referenceDays: number | null;
   @ApiPropertyOptional({ nullable: true }) referenceNote: string | null;
 }
 
@@ -131,5 +192,10 @@ export class CancelView {
   @ApiProperty({ format: 'uuid' }) requestId: string;
   @ApiProperty({ enum: [RequestStatus.Cancelled] }) status: string;
   @ApiProperty({ enum: RequestStatus }) previousStatus: string;
-  @ApiPropertyOptional({ nullable: true, format: 'uuid', description: 'The ordered card, now cancelled, if there was one' }) cancelledCardId: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    format: 'uuid',
+    description: 'The ordered card, now cancelled, if there was one',
+  })
+  cancelledCardId: string | null;
 }
