@@ -32,7 +32,9 @@ describe('the six-step emission chain, end to end', () => {
       timeout: 240_000,
       env,
     });
-    expect(res.stdout).toContain(
+    // What the demo said on stderr, should it stop early (a port taken meanwhile, a start that failed).
+    const why = `demo exited ${res.status ?? res.signal}; stderr ends: ${res.stderr.slice(-3000)}`;
+    expect(res.stdout, why).toContain(
       `API on http://127.0.0.1:${port}, SFTP on port ${sftpPort}, embedded PostgreSQL on port ${pgPort}`,
     );
     expect(res.stderr).not.toContain('Demo FAILED');
