@@ -4,11 +4,10 @@ import { isUUID } from 'class-validator';
 import { copyFile, link, lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transactions } from '../platform/database/transactions.js';
-import { parseSshPublicKey, sshFingerprint, VendorsService } from '../emission/vendors/vendors.service.js';
+import { sshKeyLine, VendorsService } from '../emission/vendors/vendors.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { PlatformErrors } from '../platform/errors/platform.errors.js';
 import { OppositionErrors } from './opposition.errors.js';
 import type { SftpAccount, SftpAccountProvider } from '../platform/sftp/sftp-account.js';
 import { SftpFolderAccess } from '../platform/sftp/sftp-folder-access.enum.js';
@@ -91,28 +90,20 @@ export class ConcentratorSftpAccounts implements SftpAccountProvider, OnModuleIn
   /** Registers an OpenSSH public key for a concentrator; answers its SFTP login. */
   async addKey(actor: Actor, partnerId: string, line: string) {
     if (!isUUID(partnerId)) throw concentratorNotFound();
-    const key = parseSshPublicKey(line);
-    const blob = key.getPublicSSH();
-    const fingerprint = sshFingerprint(blob);
+    const k = sshKeyLine(line);
     return this.tx.run(async (em) => {
       if (!(await this.repo.isActiveConcentrator(em, partnerId))) throw concentratorNotFound();
-      const row = await this.keys.insertKeyIn(em, {
-        partnerId,
-        algorithm: key.type,
-        publicKey: `${key.type} ${blob.toString('base64')}`,
-        fingerprint,
-      });
-      if (!row) throw PlatformErrors.SSH_KEY_EXISTS(fingerprint);
+      const row = await this.keys.insertKeyIn(em, partnerId, k);
       await this.audit.record(em, actor, {
         action: 'opposition.concentrator.ssh_key.add',
         entityType: 'partner',
         entityId: partnerId,
-        details: { keyId: row.id, algorithm: key.type, fingerprint },
+        details: { keyId: row.id, algorithm: k.algorithm, fingerprint: k.fingerprint },
       });
       return {
         id: row.id,
-        algorithm: key.type,
-        fingerprint,
+        algorithm: k.algorithm,
+        fingerprint: k.fingerprint,
         createdAt: row.createdAt,
         login: concentratorLogin(partnerId),
         folder: `/${CONCENTRATOR_FOLDER}`,

@@ -37,9 +37,9 @@ const toKeyView = (k: SshKeyRow): SshKeyView => ({
   revokedAt: k.revokedAt,
 });
 
-/** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
 export type { VendorRow } from './vendor.repository.js';
 
+/** OpenSSH's own fingerprint: SHA256 of the key blob, base64 without padding. */
 export function sshFingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
@@ -134,13 +134,13 @@ export class VendorsService {
 
   /**
    * Registers an SFTP key for any partner in the caller's transaction (sftp_public_key is written here only: the
-   * opposition module's concentrators use it too); null when the fingerprint is already registered, to anyone.
+   * opposition module's concentrators use it too); 409 SSH_KEY_EXISTS when the fingerprint is already registered,
+   * to anyone.
    */
-  insertKeyIn(
-    em: EntityManager,
-    k: { partnerId: string; algorithm: string; publicKey: string; fingerprint: string },
-  ): Promise<SshKeyRow | null> {
-    return this.repo.insertKey(em, k);
+  async insertKeyIn(em: EntityManager, partnerId: string, k: SshKeyLine): Promise<SshKeyRow> {
+    const row = await this.repo.insertKey(em, { partnerId, ...k });
+    if (!row) throw PlatformErrors.SSH_KEY_EXISTS(k.fingerprint);
+    return row;
   }
 
   async get(partnerId: string): Promise<VendorView> {
@@ -152,24 +152,15 @@ export class VendorsService {
   /** Registers an OpenSSH public key (the server checks the client's signature with it at every log-in). */
   async addKey(actor: Actor, partnerId: string, line: string): Promise<SshKeyView> {
     if (!isUUID(partnerId)) throw vendorNotFound();
-    const key = parseSshPublicKey(line);
-    const blob = key.getPublicSSH();
-    const fingerprint = sshFingerprint(blob);
+    const k = sshKeyLine(line);
     return this.tx.run(async (em) => {
       if (!(await this.repo.find(partnerId, em))) throw vendorNotFound();
-      // Stored without the comment (it often names a person or a host).
-      const row = await this.repo.insertKey(em, {
-        partnerId,
-        algorithm: key.type,
-        publicKey: `${key.type} ${blob.toString('base64')}`,
-        fingerprint,
-      });
-      if (!row) throw PlatformErrors.SSH_KEY_EXISTS(fingerprint);
+      const row = await this.insertKeyIn(em, partnerId, k);
       await this.audit.record(em, actor, {
         action: 'vendor.ssh_key.add',
         entityType: 'vendor',
         entityId: partnerId,
-        details: { keyId: row.id, algorithm: key.type, fingerprint },
+        details: { keyId: row.id, algorithm: k.algorithm, fingerprint: k.fingerprint },
       });
       return toKeyView(row);
     });
@@ -250,6 +241,24 @@ export class VendorsService {
       ageRecipientSetAt: v.ageRecipientSetAt,
     };
   }
+}
+
+/** An OpenSSH public key as stored: its type, the key without the line's comment (it often names a person or a host). */
+export interface SshKeyLine {
+  algorithm: string;
+  publicKey: string;
+  fingerprint: string;
+}
+
+/** One OpenSSH public key line, checked (parseSshPublicKey), as it is stored. */
+export function sshKeyLine(line: string): SshKeyLine {
+  const key = parseSshPublicKey(line);
+  const blob = key.getPublicSSH();
+  return {
+    algorithm: key.type,
+    publicKey: `${key.type} ${blob.toString('base64')}`,
+    fingerprint: sshFingerprint(blob),
+  };
 }
 
 /** One OpenSSH public key line → the parsed key; 422 SSH_KEY_INVALID / SSH_KEY_TOO_WEAK otherwise. */
