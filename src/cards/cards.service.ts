@@ -198,17 +198,7 @@ export class CardsService {
         total: ids.length,
       });
     }
-    await this.audit.record(
-      em,
-      actor,
-      ...moved.map((c) => ({
-        action: `card.${action}`,
-        entityType: CARD_AUDIT_ENTITY,
-        entityId: c.id,
-        organismeCode: c.organismeCode,
-        details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason },
-      })),
-    );
+    await this.auditMoves(em, actor, action, moved, to, reason);
     return moved.map(toCardView);
   }
 
@@ -338,17 +328,7 @@ export class CardsService {
         total: ids.length,
       });
     }
-    await this.audit.record(
-      em,
-      actor,
-      ...moved.map((c) => ({
-        action: `card.${action}`,
-        entityType: CARD_AUDIT_ENTITY,
-        entityId: c.id,
-        organismeCode: c.organismeCode,
-        details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason: null },
-      })),
-    );
+    await this.auditMoves(em, actor, action, moved, to, null);
     return new Map(moved.map((c) => [c.id, c.serial]));
   }
 
@@ -528,6 +508,28 @@ export class CardsService {
     const state = dbSerial ? await this.cards.findState(dbSerial) : null;
     if (!state) throw cardNotFound();
     return { serial: formatSerial(dbSerial!), state, blocked: isBlocked(state) };
+  }
+
+  /** One audit entry per card a set-based step moved, as a single-card action writes it. */
+  private auditMoves(
+    em: EntityManager,
+    actor: Actor,
+    action: CardAction,
+    moved: ReadonlyArray<{ id: string; organismeCode: string; serial: string | null; fromState: CardState }>,
+    to: CardState,
+    reason: OppositionReason | null,
+  ): Promise<void> {
+    return this.audit.record(
+      em,
+      actor,
+      ...moved.map((c) => ({
+        action: `card.${action}`,
+        entityType: CARD_AUDIT_ENTITY,
+        entityId: c.id,
+        organismeCode: c.organismeCode,
+        details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason },
+      })),
+    );
   }
 
   private async visibleCard(actor: Actor, serial: string): Promise<Card> {
