@@ -43,8 +43,12 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 
 interface ChainTimes {
   order_s: number;
+  /** The batch builder's time. */
   batch_s: number;
+  /** The file writer's busy time, overlapping the builder's. */
   files_s: number;
+  /** Wall time of the builder and the file writer running side by side (in the chain). */
+  batch_files_s: number;
   /** The system's side of the returns: intake and ingestion. */
   returns_s: number;
   /**
@@ -104,36 +108,64 @@ async function runChain(
   await orderAll(ctx, app, requestIds, concurrency);
   const order_s = seconds(t);
 
-  ctx.log('emission: (2) building personalisation batches');
+  // Steps 2 and 3 overlap as in the product, where they are two jobs with their own workers: the build job commits
+  // one batch at a time, each with its file job queued; the file worker (one at a time, as the catalogue's batchSize
+  // of 1 runs them) writes each committed batch's file while the builder picks the next (PostgreSQL's work beside
+  // Node's). batch_s is the builder's time, files_s the writer's busy time, batch_files_s the wall time of both.
+  ctx.log('emission: (2) building personalisation batches, (3) writing their files as each batch is committed');
   t = performance.now();
+  const ds = app.get(DataSource);
   // What autovacuum does on a live database between the orders and the batch cron (5 minutes): without it the
   // planner still believes no request is ordered and picks each batch with a quadratic nested loop. Timed.
-  await app.get(DataSource).query('ANALYZE card, card_request');
+  await ds.query('ANALYZE card, card_request');
   const builder = app.get(BatchBuilderService);
   const batches: BuiltBatch[] = [];
-  for (;;) {
-    const built = await builder.build(systemActor());
-    if (built.waitingWithoutVendor || built.waitingWithoutRecipient)
-      throw new Error(
-        `${built.waitingWithoutVendor + built.waitingWithoutRecipient} ordered cards have no vendor to go to`,
-      );
-    if (built.batches.length === 0) break;
-    batches.push(...built.batches);
-  }
-  const batch_s = seconds(t);
-  ctx.log(`emission:   ${batches.length} batches in ${batch_s.toFixed(1)} s`);
-
-  ctx.log('emission: (3) writing the personalisation files');
-  t = performance.now();
+  let building = true;
+  const build = (async () => {
+    try {
+      for (;;) {
+        const built = await builder.build(systemActor());
+        if (built.waitingWithoutVendor || built.waitingWithoutRecipient)
+          throw new Error(
+            `${built.waitingWithoutVendor + built.waitingWithoutRecipient} ordered cards have no vendor to go to`,
+          );
+        if (built.batches.length === 0) break;
+        batches.push(...built.batches);
+      }
+    } finally {
+      building = false;
+    }
+    return seconds(t);
+  })();
   const writer = app.get(BatchFileService);
   const files = new Map<string, string>();
-  for (const b of batches) {
-    const written = await writer.write(b.id);
-    if (!written) throw new Error(`batch ${b.batchNumber} was not written`);
-    files.set(b.id, written.fileName);
-  }
-  const files_s = seconds(t);
-  ctx.log(`emission:   ${files.size} files in ${files_s.toFixed(1)} s`);
+  let files_s = 0;
+  const write = (async () => {
+    for (;;) {
+      const wasBuilding = building;
+      // The committed batches whose file is not written yet: what the file worker's queue holds.
+      const pending: Array<{ id: string }> = await ds.query(
+        `SELECT id FROM personalisation_batch WHERE status = 'allocated' ORDER BY batch_number`,
+      );
+      for (const { id } of pending) {
+        const w = performance.now();
+        const written = await writer.write(id);
+        if (!written) throw new Error(`batch ${id} was not written`);
+        files.set(id, written.fileName);
+        files_s += seconds(w);
+      }
+      if (pending.length === 0) {
+        if (!wasBuilding) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  })();
+  const [batch_s] = await Promise.all([build, write]);
+  const batch_files_s = seconds(t);
+  if (files.size !== batches.length) throw new Error(`${files.size} files written for ${batches.length} batches`);
+  ctx.log(
+    `emission:   ${batches.length} batches in ${batch_s.toFixed(1)} s, their files in ${files_s.toFixed(1)} s, both in ${batch_files_s.toFixed(1)} s`,
+  );
 
   ctx.log(
     'emission: (4) return files: vendor reports every card SHIPPED with its chip keys (ret/2), intake, ingestion',
@@ -172,7 +204,7 @@ async function runChain(
   ctx.log(
     `emission:   ${batches.length} return files in ${returns_s.toFixed(1)} s (and the vendor's side ${vendor_s.toFixed(1)} s)`,
   );
-  return { times: { order_s, batch_s, files_s, returns_s, vendor_s }, batches, files };
+  return { times: { order_s, batch_s, files_s, batch_files_s, returns_s, vendor_s }, batches, files };
 }
 
 /** Step (5): every card active with its manufacturing facts, every request completed, every file sound. Throws otherwise. */
@@ -316,7 +348,7 @@ export const emissionBench: Benchmark = {
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-    const chainSeconds = times.order_s + times.batch_s + times.files_s + times.returns_s;
+    const chainSeconds = times.order_s + times.batch_files_s + times.returns_s;
     const counts = Object.fromEntries(chainRows.map((t) => [t.table, t.rows.length]));
     ctx.log(
       `emission: the chain wrote ${counts.card} cards, ${counts.card_key} chip keys, ${counts.fund_event} fund events, ${counts.audit_entry} audit entries`,
@@ -366,6 +398,7 @@ export const emissionBench: Benchmark = {
       order_s: round(times.order_s),
       batch_s: round(times.batch_s),
       files_s: round(times.files_s),
+      batch_files_s: round(times.batch_files_s),
       returns_s: round(times.returns_s),
       vendor_s: round(times.vendor_s),
       vendor_age_binary: AGE_BINARY ? 1 : 0,

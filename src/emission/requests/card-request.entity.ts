@@ -25,6 +25,8 @@ import { RequestReason, RequestStatus } from './request-status.enum.js';
   where: `status IN ('form_sent', 'photo_received', 'photo_rejected', 'photo_available', 'ordered', 'in_personalisation')`,
 })
 @Index(['status', 'statusChangedAt'])
+// The batch builder's pick order (src/emission/personalisation/batch.repository.ts): read in order, stopped at the batch size.
+@Index('card_request_ordered_in_pick_order', ['statusChangedAt', 'id'], { where: `status = 'ordered'` })
 @Check('card_request_form_number', `form_number ~ '^[0-9]{8}$'`)
 // A form number designates one request at a time: unique among the requests holding theirs (src/emission/requests/form-number.ts).
 @Index('card_request_form_number_held', ['formNumber'], { unique: true, where: 'form_number_released_at IS NULL' })
