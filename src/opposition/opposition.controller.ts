@@ -51,6 +51,7 @@ import { Answers } from '../platform/errors/answers.decorator.js';
 import { CardsErrors } from '../cards/cards.errors.js';
 import { OppositionErrors } from './opposition.errors.js';
 import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { SSH_KEY_LINE_ERRORS } from '../emission/vendors/vendors.service.js';
 
 /** A list file: text/plain (text format) or application/octet-stream (compact), whole or one byte range. */
 function ApiListFile(): MethodDecorator {
@@ -297,12 +298,7 @@ export class ConcentratorsController {
   })
   @ApiParam({ name: 'partnerId', format: 'uuid' })
   @ApiCreatedResponse({ type: ConcentratorKeyView })
-  @Answers(
-    OppositionErrors.CONCENTRATOR_NOT_FOUND,
-    PlatformErrors.SSH_KEY_EXISTS,
-    PlatformErrors.SSH_KEY_INVALID,
-    PlatformErrors.SSH_KEY_TOO_WEAK,
-  )
+  @Answers(OppositionErrors.CONCENTRATOR_NOT_FOUND, ...SSH_KEY_LINE_ERRORS)
   addKey(
     @CurrentActor() actor: Actor,
     @Param('partnerId') partnerId: string,

@@ -11,12 +11,11 @@ import {
   UpdateVendorDto,
   VendorView,
 } from './dto/vendor.dto.js';
-import { VendorsService } from './vendors.service.js';
+import { SSH_KEY_LINE_ERRORS, VendorsService } from './vendors.service.js';
 import { ApiListResponse, type ListPage, wholeList } from '../../platform/openapi/list-page.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { EmissionErrors } from '../emission.errors.js';
 import { PartnersErrors } from '../../partners/partners.errors.js';
-import { PlatformErrors } from '../../platform/errors/platform.errors.js';
 import { RegimesErrors } from '../../regimes/regimes.errors.js';
 
 @ApiTags('vendors')
@@ -87,12 +86,7 @@ export class VendorsController {
   @Post(':partnerId/ssh-keys')
   @ApiOperation({ summary: 'Register an OpenSSH public key the vendor logs in to SFTP with' })
   @ApiCreatedResponse({ type: SshKeyView })
-  @Answers(
-    EmissionErrors.VENDOR_NOT_FOUND,
-    PlatformErrors.SSH_KEY_EXISTS,
-    PlatformErrors.SSH_KEY_INVALID,
-    PlatformErrors.SSH_KEY_TOO_WEAK,
-  )
+  @Answers(EmissionErrors.VENDOR_NOT_FOUND, ...SSH_KEY_LINE_ERRORS)
   addKey(
     @CurrentActor() actor: Actor,
     @Param('partnerId') partnerId: string,

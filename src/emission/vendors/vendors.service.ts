@@ -250,6 +250,13 @@ export interface SshKeyLine {
   fingerprint: string;
 }
 
+/** What registering a key line can answer beside its owner's not-found (for the routes' @Answers). */
+export const SSH_KEY_LINE_ERRORS = [
+  PlatformErrors.SSH_KEY_EXISTS,
+  PlatformErrors.SSH_KEY_INVALID,
+  PlatformErrors.SSH_KEY_TOO_WEAK,
+] as const;
+
 /** One OpenSSH public key line, checked (parseSshPublicKey), as it is stored. */
 export function sshKeyLine(line: string): SshKeyLine {
   const key = parseSshPublicKey(line);
