@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentRepository } from './attachment.repository.js';
 import { BeneficiariesController } from './beneficiaries.controller.js';
 import { BeneficiariesService } from './beneficiaries.service.js';
 import { BeneficiaryRepository } from './beneficiary.repository.js';
@@ -14,6 +15,7 @@ import { RegisterJobs } from './register.jobs.js';
   providers: [
     RegisterClock,
     BeneficiaryRepository,
+    AttachmentRepository,
     BeneficiariesService,
     BulkImportRepository,
     BulkImportsService,
