@@ -1,3 +1,4 @@
+import { ECDH } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ackMessage,
@@ -39,6 +40,48 @@ describe('kiosk/2 card cryptography', () => {
     // X beyond the field, and the other card's point, are their own keys or none.
     expect(isP256Point(Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 0xff)]))).toBe(false);
     expect(verifyCardSignature(b(other.authPublic), proofMessage(proof), sig)).toBe(false);
+  });
+
+  it('takes a point exactly when OpenSSL decodes it as a P-256 point', () => {
+    const openssl = (point: Buffer) => {
+      try {
+        ECDH.convertKey(point, 'prime256v1', undefined, undefined, 'compressed');
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const points = Array.from({ length: 200 }, (_, i) =>
+      b(i % 2 ? generateCardKeys().authPublic : generateCardKeys().encPublic),
+    );
+    // Off the curve: one bit of X or Y flipped.
+    const bent = points.flatMap((p) => [33, 64].map((at) => Object.assign(Buffer.from(p), { [at]: p[at] ^ 1 })));
+    for (const p of [...points, ...bent]) expect(isP256Point(p)).toBe(openssl(p));
+    expect(points.every((p) => isP256Point(p))).toBe(true);
+    expect(bent.some((p) => isP256Point(p))).toBe(false);
+
+    // A point with a small X, then the same X plus p (beyond the field, the same point modulo p): refused by both.
+    const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+    const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+    const pow = (x: bigint, e: bigint) => {
+      let r = 1n;
+      for (x %= P; e > 0n; e >>= 1n, x = (x * x) % P) if (e & 1n) r = (r * x) % P;
+      return r;
+    };
+    const enc = (x: bigint, y: bigint) =>
+      Buffer.concat([
+        Buffer.from([4]),
+        Buffer.from(x.toString(16).padStart(64, '0'), 'hex'),
+        Buffer.from(y.toString(16).padStart(64, '0'), 'hex'),
+      ]);
+    const rhs = (x: bigint) => (((x * x * x - 3n * x + B) % P) + P) % P;
+    const root = (x: bigint) => pow(rhs(x), (P + 1n) / 4n); // p ≡ 3 (mod 4): a square root when there is one
+    let x = 0n;
+    while ((root(x) * root(x)) % P !== rhs(x)) x++;
+    const y = root(x);
+    expect([isP256Point(enc(x, y)), openssl(enc(x, y))]).toEqual([true, true]);
+    expect([isP256Point(enc(x + P, y)), openssl(enc(x + P, y))]).toEqual([false, false]);
+    expect([isP256Point(enc(x, P - y)), isP256Point(enc(x, y + 1n))]).toEqual([true, false]);
   });
 
   it('a proof verifies with the card auth key only, for exactly what was signed', () => {

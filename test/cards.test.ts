@@ -131,6 +131,68 @@ describe('card records', () => {
       ]);
     });
 
+    it('audits a set-based move, in the statement that moves the cards, as one card at a time would', async () => {
+      const partnerId = (await t.partner(PartnerKind.Fund, ORG_A)).id;
+      const fund: Actor = { ...systemActor('req-set-based'), kind: PartnerKind.Fund, partnerId, organismeCode: ORG_A };
+      const entries = async (serial12: string) =>
+        (
+          await t.dataSource.query(
+            `SELECT action, actor_partner_id, actor_kind, request_id, organisme_code, details FROM audit_entry
+              WHERE entity_type = 'card' AND entity_id = (SELECT id::text FROM card WHERE serial = $1) ORDER BY id`,
+            [BigInt(serial12).toString()],
+          )
+        ).map((e: { details: Record<string, unknown> }) => ({ ...e, details: { ...e.details, serial: 'x' } }));
+      // Ship then activate: one card step by step, the other set-based (one row update, both steps audited).
+      const [one, many] = [
+        await cardIn(t.dataSource, S.InPersonalisation),
+        await cardIn(t.dataSource, S.InPersonalisation),
+      ];
+      await t.dataSource.transaction(async (em) => {
+        await cards.transitionIn(em, fund, one.serial12, A.Ship);
+        await cards.transitionIn(em, fund, one.serial12, A.Activate);
+        await cards.transitionPathManyByIdIn(em, fund, [many.id], [A.Ship, A.Activate]);
+      });
+      const [byOne, byMany] = [await entries(one.serial12), await entries(many.serial12)];
+      expect(byMany).toEqual(byOne);
+      expect(byMany.map((e: { action: string }) => e.action)).toEqual(['card.ship', 'card.activate']);
+      expect((await cardAuditEntries(t.dataSource, many.serial12))[1].details).toEqual({
+        serial: many.serial12,
+        from: S.Shipped,
+        to: S.Active,
+        reason: null,
+      });
+      // An opposition, with its reason.
+      await t.dataSource.transaction(async (em) => {
+        await cards.transitionIn(em, fund, one.serial12, A.Oppose, { reason: OppositionReason.Lost });
+        await cards.transitionManyByIdIn(em, fund, [many.id], A.Oppose, { reason: OppositionReason.Lost });
+      });
+      expect(await entries(many.serial12)).toEqual(await entries(one.serial12));
+      // Issued: one by one, or many in one statement.
+      const [h1, h2] = [
+        await insertBeneficiary(t.dataSource, { organismeCode: ORG_A }),
+        await insertBeneficiary(t.dataSource, { organismeCode: ORG_A }),
+      ];
+      const [single, [multi]] = await t.dataSource.transaction(async (em) => [
+        await cards.issue(em, fund, { beneficiaryId: h1.id, organismeCode: ORG_A }),
+        await cards.issueMany(em, fund, [{ beneficiaryId: h2.id, organismeCode: ORG_A }]),
+      ]);
+      const issued = async (id: string) =>
+        t.dataSource.query(
+          `SELECT action, actor_partner_id, actor_kind, request_id, organisme_code, details FROM audit_entry WHERE entity_id = $1 ORDER BY id`,
+          [id],
+        );
+      expect(await issued(multi.id)).toEqual(await issued(single.id));
+      expect((await issued(multi.id))[0]).toMatchObject({
+        action: 'card.issue',
+        details: { serial: null, from: null, to: S.Ordered, reason: null },
+      });
+      // Refused as a whole: nothing moved, nothing audited (the caller rolls back).
+      await expect(
+        t.dataSource.transaction((em) => cards.transitionManyByIdIn(em, fund, [many.id, one.id], A.Activate)),
+      ).rejects.toMatchObject({ code: 'CARD_TRANSITION_NOT_ALLOWED' });
+      expect(await entries(many.serial12)).toHaveLength(3);
+    });
+
     it('refuses an unknown holder with a domain error', async () => {
       await expect(
         t.dataSource.transaction((em) =>

@@ -86,6 +86,44 @@ export interface CardStateChange {
   previousState: CardState | null;
 }
 
+/**
+ * How a set-based move is audited, written by the statement that moves the cards (one `card.<action>` entry per card
+ * and step, the columns and details AuditService writes for a single card): who acts, and the steps each card takes,
+ * in order (the first from the state the card left).
+ */
+export interface MoveAudit {
+  actorPartnerId: string | null;
+  actorKind: string;
+  requestId: string | null;
+  steps: ReadonlyArray<{ action: string; to: CardState }>;
+  reason: OppositionReason | null;
+}
+
+/**
+ * The audit entries of the cards a statement moved (its CTE `moved`: id, serial, organisme_code, from_state), one per
+ * card and step, in card then step order; parameters from `$at` on (moveAuditParams). Built in the statement rather
+ * than sent: a 5,000-card batch or return file otherwise shipped 5,000 to 10,000 entries from Node, each serialised
+ * and parsed again.
+ */
+const MOVE_AUDIT_SQL = (at: number) => `audited AS (
+  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+  SELECT $${at}::uuid, $${at + 1}, $${at + 2}, 'card.' || s.action, 'card', m.id::text, m.organisme_code,
+         jsonb_build_object('serial', lpad(m.serial::text, 12, '0'), 'from', COALESCE(s.from_state, m.from_state::text),
+                            'to', s.to_state, 'reason', $${at + 6}::text)
+    FROM moved m CROSS JOIN unnest($${at + 3}::text[], $${at + 4}::text[], $${at + 5}::text[]) WITH ORDINALITY AS s(action, from_state, to_state, n)
+   ORDER BY m.id, s.n
+)`;
+
+const moveAuditParams = (a: MoveAudit): unknown[] => [
+  a.actorPartnerId,
+  a.actorKind,
+  a.requestId,
+  a.steps.map((s) => s.action),
+  a.steps.map((s, i) => (i === 0 ? null : a.steps[i - 1].to)),
+  a.steps.map((s) => s.to),
+  a.reason,
+];
+
 const holderHasUsableCard = CardsErrors.CARD_HOLDER_HAS_USABLE_CARD;
 
 /**
@@ -202,7 +240,8 @@ export class CardRepository {
     from: readonly CardState[],
     to: CardState,
     reason: OppositionReason | null,
-    facts: ManufacturingFacts[] = [],
+    facts: ManufacturingFacts[],
+    audit: MoveAudit,
   ): Promise<Array<Card & { fromState: CardState }>> {
     if (ids.length === 0) return [];
     // A vendor's report rides on the same row update (a card named in it takes its chip id and dates).
@@ -223,19 +262,24 @@ export class CardRepository {
           facts.map((f) => f.shippedAt),
         ]
       : [];
+    const auditAt = 5 + factsParams.length;
     try {
       const { rows } = await run<Record<string, unknown>>(
         em,
-        `WITH old AS (SELECT id, state FROM card WHERE id = ANY($1::uuid[]) AND state = ANY($2::card_state[]) FOR UPDATE)
-         UPDATE card c
-            SET state = $3::card_state, opposition_reason = $4::opposition_reason,
-                previous_state = CASE WHEN $3::card_state = 'opposed' THEN old.state END,
-                state_changed_at = now(), version = c.version + 1${factsSet}
-           FROM old ${factsJoin}
-          WHERE c.id = old.id
-         RETURNING c.id, c.serial::text AS serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
-                   c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, old.state AS from_state`,
-        [ids, from, to, reason, ...factsParams],
+        `WITH old AS (SELECT id, state FROM card WHERE id = ANY($1::uuid[]) AND state = ANY($2::card_state[]) FOR UPDATE),
+         moved AS (
+           UPDATE card c
+              SET state = $3::card_state, opposition_reason = $4::opposition_reason,
+                  previous_state = CASE WHEN $3::card_state = 'opposed' THEN old.state END,
+                  state_changed_at = now(), version = c.version + 1${factsSet}
+             FROM old ${factsJoin}
+            WHERE c.id = old.id
+           RETURNING c.id, c.serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
+                     c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, old.state AS from_state
+         ), ${MOVE_AUDIT_SQL(auditAt)}
+         SELECT id, serial::text AS serial, beneficiary_id, organisme_code, data_version, state, opposition_reason,
+                previous_state, state_changed_at, created_at, version, batch_id, from_state FROM moved`,
+        [ids, from, to, reason, ...factsParams, ...moveAuditParams(audit)],
       );
       return rows.map((r) => ({
         id: r.id as string,
@@ -291,20 +335,25 @@ export class CardRepository {
     return em.getRepository(Card).findOneByOrFail({ id });
   }
 
-  /** Many new `ordered` cards in one statement (the set-based order path); ids in the order of the inputs. */
+  /** Many new `ordered` cards in one statement (the set-based order path), audited; ids in the order of the inputs. */
   async insertOrderedMany(
     em: EntityManager,
     inputs: Array<{ beneficiaryId: string; organismeCode: string }>,
+    audit: MoveAudit,
   ): Promise<Card[]> {
     if (inputs.length === 0) return [];
     try {
-      // The new rows come back whole from the INSERT (triggers included: RETURNING sees what was stored).
+      // The new rows come back whole from the INSERT (triggers included: RETURNING sees what was stored), each audited
+      // by the same statement (from no state).
       const { rows } = await run<Card>(
         em,
-        `INSERT INTO card (beneficiary_id, organisme_code, state)
-         SELECT b, o, 'ordered' FROM unnest($1::uuid[], $2::char(9)[]) AS t(b, o)
-         RETURNING ${CARD_COLUMNS}`,
-        [inputs.map((i) => i.beneficiaryId), inputs.map((i) => i.organismeCode)],
+        `WITH moved AS (
+           INSERT INTO card (beneficiary_id, organisme_code, state)
+           SELECT b, o, 'ordered' FROM unnest($1::uuid[], $2::char(9)[]) AS t(b, o)
+           RETURNING *, NULL::text AS from_state
+         ), ${MOVE_AUDIT_SQL(3)}
+         SELECT ${CARD_COLUMNS} FROM moved`,
+        [inputs.map((i) => i.beneficiaryId), inputs.map((i) => i.organismeCode), ...moveAuditParams(audit)],
       );
       // Matched back to the inputs by holder (a holder has one open request, so one new card in a call).
       const byHolder = new Map<string, Card[]>();
@@ -330,6 +379,7 @@ export class CardRepository {
     cardIds: string[],
     from: readonly CardState[],
     to: CardState,
+    audit: MoveAudit,
   ): Promise<Array<{ id: string; serial: string; organismeCode: string; fromState: CardState }>> {
     if (cardIds.length === 0) return [];
     try {
@@ -347,14 +397,16 @@ export class CardRepository {
            SELECT c.id, c.state, t.ord FROM card c JOIN unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) ON c.id = t.id
             WHERE c.id = ANY($1::uuid[]) AND c.serial IS NULL AND c.batch_id IS NULL AND c.state = ANY($4::card_state[])
               FOR UPDATE OF c
-         )
-         UPDATE card c
-            SET serial = alloc.first + old.ord - 1, batch_id = $3, state = $5::card_state, opposition_reason = NULL,
-                previous_state = NULL, state_changed_at = now(), version = c.version + 1
-           FROM alloc, old
-          WHERE c.id = old.id
-         RETURNING c.id, c.serial::text AS serial, c.organisme_code AS "organismeCode", old.state AS "fromState", old.ord`,
-        [cardIds, cardIds.length, batchId, from, to],
+         ), moved AS (
+           UPDATE card c
+              SET serial = alloc.first + old.ord - 1, batch_id = $3, state = $5::card_state, opposition_reason = NULL,
+                  previous_state = NULL, state_changed_at = now(), version = c.version + 1
+             FROM alloc, old
+            WHERE c.id = old.id
+           RETURNING c.id, c.serial, c.organisme_code, old.state AS from_state, old.ord
+         ), ${MOVE_AUDIT_SQL(6)}
+         SELECT id, serial::text AS serial, organisme_code AS "organismeCode", from_state AS "fromState", ord FROM moved`,
+        [cardIds, cardIds.length, batchId, from, to, ...moveAuditParams(audit)],
       );
       return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(({ ord: _o, ...r }) => r);
     } catch (e) {

@@ -23,6 +23,7 @@ import {
   type OppositionStanding,
   type ManufacturingFacts,
   type MovableCard,
+  type MoveAudit,
   type OrganismeMove,
 } from './card.repository.js';
 import type {
@@ -74,6 +75,18 @@ export interface CardListQuery {
   organismeCode?: string;
   after?: string;
   limit?: number;
+}
+
+/**
+ * One audit entry per card and step of a set-based move, as a single-card action writes it (AuditService's columns):
+ * written by the statement that moves the cards (CardRepository), so a 5,000-card step ships no entries from Node.
+ */
+function moveAudit(
+  actor: Actor,
+  steps: ReadonlyArray<{ action: CardAction | 'issue'; to: CardState }>,
+  reason: OppositionReason | null,
+): MoveAudit {
+  return { actorPartnerId: actor.partnerId, actorKind: actor.kind, requestId: actor.requestId, steps, reason };
 }
 
 /** A fund reaches only the cards its organisme manages; every other caller reaches all. */
@@ -169,8 +182,9 @@ export class CardsService {
   }
 
   /**
-   * The same action for many cards, inside the caller's transaction, in one UPDATE and one audit insert (the
-   * emission chain: personalisation batches, vendor return files). Same table, same audit entries as one by one.
+   * The same action for many cards, inside the caller's transaction, in one statement that also writes their audit
+   * entries (the emission chain: personalisation batches, vendor return files). Same table, same audit entries as
+   * one by one.
    * The caller locks and checks the cards first: if any of them may not take the action, the whole set is
    * refused with CARD_TRANSITION_NOT_ALLOWED and the caller's transaction must roll back.
    * Withdrawal (back to a remembered state) is not offered set-based.
@@ -189,7 +203,15 @@ export class CardsService {
     if (t.to === PREVIOUS_STATE) throw CardsErrors.CARD_TRANSITION_NOT_SET_BASED(action, false);
     const to = t.to;
     const reason = to === CardState.Opposed ? opts.reason! : null;
-    const moved = await this.cards.applyStateChangeMany(em, ids, t.from, to, reason, opts.facts);
+    const moved = await this.cards.applyStateChangeMany(
+      em,
+      ids,
+      t.from,
+      to,
+      reason,
+      opts.facts ?? [],
+      moveAudit(actor, [{ action, to }], reason),
+    );
     if (moved.length !== ids.length) {
       throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({
         action,
@@ -198,7 +220,6 @@ export class CardsService {
         total: ids.length,
       });
     }
-    await this.auditMoves(em, actor, action, moved, to, reason);
     return moved.map(toCardView);
   }
 
@@ -232,7 +253,12 @@ export class CardsService {
       steps[0].t.from,
       states[states.length - 1],
       null,
-      opts.facts,
+      opts.facts ?? [],
+      moveAudit(
+        actor,
+        steps.map((s, i) => ({ action: s.action, to: states[i] })),
+        null,
+      ),
     );
     if (moved.length !== ids.length) {
       throw CardsErrors.CARD_TRANSITION_NOT_ALLOWED({
@@ -242,24 +268,6 @@ export class CardsService {
         total: ids.length,
       });
     }
-    await this.audit.record(
-      em,
-      actor,
-      ...moved.flatMap((c) =>
-        steps.map((s, i) => ({
-          action: `card.${s.action}`,
-          entityType: CARD_AUDIT_ENTITY,
-          entityId: c.id,
-          organismeCode: c.organismeCode,
-          details: {
-            serial: formatOptionalSerial(c.serial),
-            from: i === 0 ? c.fromState : states[i - 1],
-            to: states[i],
-            reason: null,
-          },
-        })),
-      ),
-    );
     return moved.map(toCardView);
   }
 
@@ -280,23 +288,16 @@ export class CardsService {
     return toCardView(card);
   }
 
-  /** Many new `ordered` cards at once, audited in one insert (the set-based order path). */
+  /** Many new `ordered` cards at once, audited by the statement that inserts them (the set-based order path). */
   async issueMany(
     em: EntityManager,
     actor: Actor,
     inputs: Array<{ beneficiaryId: string; organismeCode: string }>,
   ): Promise<CardView[]> {
-    const cards = await this.cards.insertOrderedMany(em, inputs);
-    await this.audit.record(
+    const cards = await this.cards.insertOrderedMany(
       em,
-      actor,
-      ...cards.map((card) => ({
-        action: 'card.issue',
-        entityType: CARD_AUDIT_ENTITY,
-        entityId: card.id,
-        organismeCode: card.organismeCode,
-        details: { serial: null, from: null, to: card.state, reason: null },
-      })),
+      inputs,
+      moveAudit(actor, [{ action: 'issue', to: CardState.Ordered }], null),
     );
     return cards.map(toCardView);
   }
@@ -319,7 +320,14 @@ export class CardsService {
     const action = CardAction.StartPersonalisation;
     const t = CARD_TRANSITIONS[action];
     const to = t.to as CardState;
-    const moved = await this.cards.assignToBatch(em, batchId, ids, t.from, to);
+    const moved = await this.cards.assignToBatch(
+      em,
+      batchId,
+      ids,
+      t.from,
+      to,
+      moveAudit(actor, [{ action, to }], null),
+    );
     if (moved.length !== ids.length) {
       throw CardsErrors.CARD_NOT_ASSIGNABLE({
         action,
@@ -328,7 +336,6 @@ export class CardsService {
         total: ids.length,
       });
     }
-    await this.auditMoves(em, actor, action, moved, to, null);
     return new Map(moved.map((c) => [c.id, c.serial]));
   }
 
@@ -508,28 +515,6 @@ export class CardsService {
     const state = dbSerial ? await this.cards.findState(dbSerial) : null;
     if (!state) throw cardNotFound();
     return { serial: formatSerial(dbSerial!), state, blocked: isBlocked(state) };
-  }
-
-  /** One audit entry per card a set-based step moved, as a single-card action writes it. */
-  private auditMoves(
-    em: EntityManager,
-    actor: Actor,
-    action: CardAction,
-    moved: ReadonlyArray<{ id: string; organismeCode: string; serial: string | null; fromState: CardState }>,
-    to: CardState,
-    reason: OppositionReason | null,
-  ): Promise<void> {
-    return this.audit.record(
-      em,
-      actor,
-      ...moved.map((c) => ({
-        action: `card.${action}`,
-        entityType: CARD_AUDIT_ENTITY,
-        entityId: c.id,
-        organismeCode: c.organismeCode,
-        details: { serial: formatOptionalSerial(c.serial), from: c.fromState, to, reason },
-      })),
-    );
   }
 
   private async visibleCard(actor: Actor, serial: string): Promise<Card> {

@@ -43,16 +43,22 @@ export class FundEventRepository {
   /**
    * Appends events in the caller's transaction, stamped with its transaction id (see FundEvent), and in the same
    * statement records one pending delivery per active subscription of the event's organisme whose types match
-   * (empty = all): one round trip however many events and subscriptions.
+   * (empty = all): one round trip however many events and subscriptions. One row comes back (the new ids, the
+   * transaction's id and time, the deliveries), not the events themselves: the caller has them, and sending 5,000
+   * events back (their data parsed again, one sub-select each for their deliveries) cost the emission chain more than
+   * writing them.
    */
   async append(em: EntityManager, events: NewFundEvent[]): Promise<AppendResult> {
     if (events.length === 0) return { events: [], deliveries: [] };
-    const { rows } = await run<Record<string, unknown>>(
+    const data = events.map((e) => JSON.stringify(e.data));
+    const {
+      rows: [r],
+    } = await run<{ ids: string[]; subjects: string[]; txId: string; createdAt: Date; deliveries: string[] | null }>(
       em,
       `WITH ev AS (
          INSERT INTO fund_event (tx_id, organisme_code, type, subject_type, subject_id, data)
          SELECT pg_current_xact_id()::text::bigint, * FROM unnest($1::char(9)[], $2::varchar[], $3::varchar[], $4::varchar[], $5::jsonb[])
-         RETURNING id, tx_id, organisme_code, type, subject_type, subject_id, data, created_at
+         RETURNING id, tx_id, organisme_code, type, subject_id, created_at
        ), dl AS (
          INSERT INTO webhook_delivery (subscription_id, event_id)
          SELECT s.id, ev.id
@@ -62,21 +68,36 @@ export class FundEventRepository {
          ON CONFLICT DO NOTHING
          RETURNING subscription_id, event_id
        )
-       SELECT ev.id::text, ev.tx_id::text, ev.organisme_code, ev.type, ev.subject_type, ev.subject_id, ev.data, ev.created_at,
-              ARRAY(SELECT dl.subscription_id::text FROM dl WHERE dl.event_id = ev.id) AS subscription_ids
-         FROM ev ORDER BY ev.id`,
+       SELECT array_agg(ev.id::text ORDER BY ev.id) AS ids, array_agg(ev.subject_id ORDER BY ev.id) AS subjects,
+              min(ev.tx_id)::text AS "txId", min(ev.created_at) AS "createdAt",
+              (SELECT array_agg(dl.event_id::text || ' ' || dl.subscription_id::text ORDER BY dl.event_id, dl.subscription_id) FROM dl) AS deliveries
+         FROM ev`,
       [
         events.map((e) => e.organismeCode),
         events.map((e) => e.type),
         events.map((e) => e.subjectType),
         events.map((e) => e.subjectId),
-        events.map((e) => JSON.stringify(e.data)),
+        data,
       ],
     );
-    const stored = rows.map(toStored);
-    const deliveries = rows.flatMap((r) =>
-      (r.subscription_ids as string[]).map((subscriptionId) => ({ subscriptionId, eventId: r.id as string })),
-    );
+    // Ids are drawn row by row as the input is inserted, so in its order; checked, as the events are paired by it.
+    if (r.ids.length !== events.length || r.subjects.some((s, i) => s !== events[i].subjectId))
+      throw new Error('fund events: the stored events do not follow the input order');
+    const stored = events.map((e, i) => ({
+      id: r.ids[i],
+      txId: r.txId,
+      organismeCode: e.organismeCode,
+      type: e.type,
+      subjectType: e.subjectType,
+      subjectId: e.subjectId,
+      // What the database holds (a round trip through JSON: dates become strings, as read back from jsonb).
+      data: JSON.parse(data[i]) as Record<string, unknown>,
+      createdAt: r.createdAt,
+    }));
+    const deliveries = (r.deliveries ?? []).map((d) => {
+      const [eventId, subscriptionId] = d.split(' ');
+      return { subscriptionId, eventId };
+    });
     return { events: stored, deliveries };
   }
 

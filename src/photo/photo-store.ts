@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { readFile as readFileCallback } from 'node:fs';
+import { readFile as readFileCallback, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +34,15 @@ export class PhotoStore {
   get(key: string): Promise<Buffer> {
     const file = this.file(key);
     return new Promise((resolve, reject) => readFileCallback(file, (err, data) => (err ? reject(err) : resolve(data))));
+  }
+
+  /**
+   * The same read, synchronous: for a background job that reads thousands of photos in a row (a personalisation
+   * file reads 5,000). A chip image is a small local file: reading it in place costs a fraction of the CPU of the
+   * callback form (four thread-pool round trips per file), and blocks the event loop for tens of microseconds.
+   */
+  getSync(key: string): Buffer {
+    return readFileSync(this.file(key));
   }
 
   /** Whether a non-empty file is stored under the key, without reading it. */

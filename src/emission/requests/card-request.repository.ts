@@ -358,6 +358,8 @@ export class CardRequestRepository {
    * per request that moved (the step history the lead times are computed from). Only requests still in one of
    * `from` move; the caller holds their row locks. The requests are found by primary key (`id = ANY`): joined to the
    * moves alone, the planner hashed every request in the `from` states, a scan of the whole table per call.
+   * The statement resets the step fields itself (re-injections, review flag, status date), so the row trigger that
+   * would (card_request_new_step) is not called.
    */
   async move(
     em: EntityManager,
@@ -371,7 +373,7 @@ export class CardRequestRepository {
        upd AS (
          UPDATE card_request r
             SET status = m.status, card_id = COALESCE(m.card_id, r.card_id), status_changed_at = now(), updated_at = now(),
-                version = r.version + 1, reinjections = 0
+                version = r.version + 1, reinjections = 0, needs_review = false
            FROM m
           WHERE r.id = ANY($1::uuid[]) AND r.id = m.id AND r.status = ANY($4::request_status[])
          RETURNING r.id, r.status, r.organisme_code),

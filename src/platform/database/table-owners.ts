@@ -32,7 +32,9 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   audit_entry: {
     owner: 'src/platform/audit/audit.repository.ts',
     exceptions: {
-      'src/cards/card.repository.ts': KIOSK2_CONFIRM,
+      'src/cards/card.repository.ts':
+        `${KIOSK2_CONFIRM} And the emission chain's set-based card moves (batches, return files) audit each card and step ` +
+        'in the statement that moves them: 5,000 to 10,000 entries per step otherwise went from Node and back.',
       'src/update/kiosk.repository.ts':
         'A kiosk check issues the exchange and audits the data sent in one prepared statement (the hot path of the kiosk protocol).',
     },
