@@ -121,6 +121,21 @@ describe('kiosk/2 checks answered from memory, two instances', () => {
     }
   });
 
+  it('a database read that a change overtook does not put the card back in memory', async () => {
+    const c = await rememberedOnB();
+    const index = b.get(UpToDateCards);
+    expect(index.version(c.serial)).toBe(c.version);
+    const mark = index.mark(); // a check's read starts here, and sees the card up to date...
+    expect((await putRecord(t, fund.key, c.serial12, 'coverage', RECORDS.coverage)).status).toBe(200);
+    const until = Date.now() + UP_TO_DATE_STALE_MS;
+    while (index.version(c.serial) !== undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(index.version(c.serial)).toBeUndefined();
+    index.remember(c.serial, c.version, mark); // ...and answers after the change was heard: not remembered
+    expect(index.version(c.serial)).toBeUndefined();
+    index.remember(c.serial, c.version, index.mark()); // (a read that started after it would be)
+    expect(index.version(c.serial)).toBe(c.version);
+  });
+
   it('a lost listening connection: B stops answering from memory, reloads, and misses nothing written meanwhile', async () => {
     const c = await rememberedOnB();
     const loads = await loadsOnB();

@@ -191,6 +191,8 @@ export class UpToDateCards implements OnApplicationBootstrap, OnModuleDestroy {
       await listener.ping();
       if (!current()) return;
       this.trustedUntil = sent + UP_TO_DATE_STALE_MS;
+      // A read started before this load (maybe while nothing was listening) must not put a card back.
+      this.changes++;
       this.ready = true;
       this.reloads.inc();
       this.timer = setInterval(() => this.tick(listener, generation), UP_TO_DATE_PING_MS);
