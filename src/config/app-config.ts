@@ -64,6 +64,7 @@ export const CONFIG_ENV: Record<string, string> = {
   photoOriginalRetentionDays: 'PHOTO_ORIGINAL_RETENTION_DAYS',
   kioskExchangeRetentionDays: 'KIOSK_EXCHANGE_RETENTION_DAYS',
   kioskChallengeSeconds: 'KIOSK_CHALLENGE_SECONDS',
+  kioskUpToDateInMemory: 'KIOSK_UP_TO_DATE_IN_MEMORY',
   kioskV1Until: 'KIOSK_V1_UNTIL',
   kioskUnprovenSlowdown: 'KIOSK_UNPROVEN_SLOWDOWN',
   kioskUnprovenSuspend: 'KIOSK_UNPROVEN_SUSPEND',
@@ -388,6 +389,14 @@ export class AppConfig {
   @Min(1)
   @Max(600)
   kioskChallengeSeconds = 60;
+
+  /**
+   * Each instance keeps the up-to-date cards in memory (kept fresh by the database's notifications, stale for at
+   * most a second) and answers their kiosk/2 checks without a database round trip; off: every check reads the database.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  kioskUpToDateInMemory = true;
 
   /**
    * Last day (Europe/Paris, YYYY-MM-DD) on which kiosk/1 still serves cards without keys (made before kiosk/2, or

@@ -18,9 +18,10 @@ import { KioskProtocol21795481000000 } from './1795481000000-KioskProtocol2.js';
 import { VendorEncryption1795482000000 } from './1795482000000-VendorEncryption.js';
 import { CardKeyPoints1795483000000 } from './1795483000000-CardKeyPoints.js';
 import { OrderedRequestsInPickOrder1795490000000 } from './1795490000000-OrderedRequestsInPickOrder.js';
+import { KioskUpToDateNotify1795500000000 } from './1795500000000-KioskUpToDateNotify.js';
 import { RowTriggersOnlyWhenTheyAct1795510000000 } from './1795510000000-RowTriggersOnlyWhenTheyAct.js';
 import { OpenRequestsByStatus1795510100000 } from './1795510100000-OpenRequestsByStatus.js';
 import { Families1795520000000 } from './1795520000000-Families.js';
 
 /** Committed migrations, in order. Generated with `npm run migration:generate`, never edited once landed. */
-export const MIGRATIONS = [Foundation1795455628677, Emission1795457276131, RequestStatusReset1795459000000, OppositionLists1795460000000, RequestCardIndex1795461187396, OnlineUpdates1795462000000, CardMutations1795463000000, KioskExchangeRetention1795464000000, RegimeTransfers1795465000000, Retention1795466000000, VendorFileRetention1795467000000, ChipRecordsFromRegister1795468000000, OneUsableCardPerHolder1795468100000, FormNumberReuse1795468200000, JobLeases1795470000000, CardKeys1795480000000, KioskProtocol21795481000000, VendorEncryption1795482000000, CardKeyPoints1795483000000, OrderedRequestsInPickOrder1795490000000, RowTriggersOnlyWhenTheyAct1795510000000, OpenRequestsByStatus1795510100000, Families1795520000000];
+export const MIGRATIONS = [Foundation1795455628677, Emission1795457276131, RequestStatusReset1795459000000, OppositionLists1795460000000, RequestCardIndex1795461187396, OnlineUpdates1795462000000, CardMutations1795463000000, KioskExchangeRetention1795464000000, RegimeTransfers1795465000000, Retention1795466000000, VendorFileRetention1795467000000, ChipRecordsFromRegister1795468000000, OneUsableCardPerHolder1795468100000, FormNumberReuse1795468200000, JobLeases1795470000000, CardKeys1795480000000, KioskProtocol21795481000000, VendorEncryption1795482000000, CardKeyPoints1795483000000, OrderedRequestsInPickOrder1795490000000, KioskUpToDateNotify1795500000000, RowTriggersOnlyWhenTheyAct1795510000000, OpenRequestsByStatus1795510100000, Families1795520000000];

@@ -18,6 +18,7 @@ import { KioskChallenges } from './kiosk-challenges.service.js';
 import { KioskGuard } from './kiosk-guard.service.js';
 import { endOfParisDay, protocol1Required, replacementRequired } from './kiosk-protocols.js';
 import { KioskRepository } from './kiosk.repository.js';
+import { UpToDateCards } from './up-to-date-cards.service.js';
 import { signReceipt, type ReceiptResult, type SignedReceipt } from './receipts.js';
 import { KioskExchangeStatus } from './card-update.entity.js';
 
@@ -83,6 +84,7 @@ export class Kiosk2Service {
     private readonly signing: SigningService,
     private readonly challenges: KioskChallenges,
     private readonly guard: KioskGuard,
+    private readonly upToDate: UpToDateCards,
     config: AppConfig,
   ) {
     this.v1Until = config.kioskV1Until;
@@ -90,18 +92,27 @@ export class Kiosk2Service {
   }
 
   /**
-   * Whether the chip needs rewriting, without asking the card anything: the same single indexed read as kiosk/1
-   * and no write. When something is pending, a fresh challenge (one HMAC) and nothing else.
+   * Whether the chip needs rewriting, without asking the card anything: a card up to date in this instance's memory
+   * (UpToDateCards) is answered without the database; any other, the same single indexed read as kiosk/1 and no
+   * write. When something is pending, a fresh challenge (one HMAC) and nothing else.
    */
   async check(actor: Actor, dto: KioskCheck): Promise<Check2Answer> {
     this.guard.admit(actor);
     const serial = parseSerial(dto.serial);
     if (!serial) throw cardNotFound();
     const shown = formatSerial(serial);
+    // Up to date in memory (UpToDateCards): target ≤ confirmed version ≤ version read, no round trip.
+    const known = dto.writeInProgress ? undefined : this.upToDate.version(serial);
+    if (known !== undefined && known <= dto.readVersion) {
+      this.upToDate.answered();
+      return this.nothingToDo(actor, shown, known, false);
+    }
+    const mark = this.upToDate.mark();
     const card = await this.repo.findForCheck(serial);
     if (!card) throw cardNotFound();
     if (!card.hasKey) throw this.keyless();
     if (isBlocked(card.state)) return this.blocked(actor, shown, card.state, card.dataVersion, false);
+    if (card.targetVersion <= card.dataVersion) this.upToDate.remember(serial, card.dataVersion, mark);
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
     if (card.targetVersion <= Math.min(card.dataVersion, readVersion))
       return this.nothingToDo(actor, shown, card.dataVersion, false);

@@ -9,6 +9,8 @@ import { Kiosk2Controller } from './kiosk2.controller.js';
 import { Kiosk2Service } from './kiosk2.service.js';
 import { KioskChallenges } from './kiosk-challenges.service.js';
 import { KioskGuard } from './kiosk-guard.service.js';
+import { UpToDateCards } from './up-to-date-cards.service.js';
+import { UpToDateCardsRepository } from './up-to-date-cards.repository.js';
 import { PartnersModule } from '../partners/partners.module.js';
 import { KioskRepository } from './kiosk.repository.js';
 import { KioskService } from './kiosk.service.js';
@@ -44,6 +46,8 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
     Kiosk2Service,
     KioskChallenges,
     KioskGuard,
+    UpToDateCards,
+    UpToDateCardsRepository,
     MutationsRepository,
     MutationsService,
     MutationsJobs,
