@@ -46,6 +46,7 @@ export class UpToDateCards implements OnApplicationBootstrap, OnModuleDestroy {
   /** Bumped when the listening connection is lost: what an older connection or load reports is ignored. */
   private generation = 0;
   private pingSentAt = 0;
+  private warned = false;
   private closed = false;
   private starting: Promise<void> | undefined;
   private readonly fromMemory: Counter;
@@ -194,6 +195,7 @@ export class UpToDateCards implements OnApplicationBootstrap, OnModuleDestroy {
       // A read started before this load (maybe while nothing was listening) must not put a card back.
       this.changes++;
       this.ready = true;
+      this.warned = false;
       this.reloads.inc();
       this.timer = setInterval(() => this.tick(listener, generation), UP_TO_DATE_PING_MS);
       this.timer.unref();
@@ -231,10 +233,17 @@ export class UpToDateCards implements OnApplicationBootstrap, OnModuleDestroy {
     void this.listener?.close();
     this.listener = undefined;
     if (this.closed) return;
+    // Once per outage: the retries of a database that stays away say nothing new.
+    if (this.warned) return this.retry();
+    this.warned = true;
     this.logger.warn({
       msg: 'kiosk/2 up-to-date index: listening connection lost; checks read the database until it is reloaded',
       err: err.message,
     });
+    this.retry();
+  }
+
+  private retry(): void {
     this.timer = setTimeout(() => {
       if (!this.closed) this.starting = this.start();
     }, RETRY_MS);
