@@ -8,10 +8,12 @@ import { BulkImportsController } from './bulk-imports.controller.js';
 import { BulkImportsService } from './bulk-imports.service.js';
 import { RegisterClock } from './register-clock.js';
 import { RegisterJobs } from './register.jobs.js';
+import { FamiliesController } from './families.controller.js';
+import { FamiliesService } from './families.service.js';
 
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
-  controllers: [BulkImportsController, BeneficiariesController],
+  controllers: [BulkImportsController, BeneficiariesController, FamiliesController],
   providers: [
     RegisterClock,
     BeneficiaryRepository,
@@ -20,6 +22,7 @@ import { RegisterJobs } from './register.jobs.js';
     BulkImportRepository,
     BulkImportsService,
     RegisterJobs,
+    FamiliesService,
   ],
   exports: [BeneficiariesService, RegisterClock],
 })
