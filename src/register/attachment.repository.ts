@@ -195,6 +195,22 @@ export class AttachmentRepository {
     return rows;
   }
 
+  /**
+   * Runs `work` inside a savepoint of the caller's transaction: when it throws, only its own writes are undone (one
+   * line of a bulk import refused by a family rule), and the error is rethrown.
+   */
+  async inSavepoint<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+    await run(em, `SAVEPOINT attachment_line`);
+    try {
+      const out = await work();
+      await run(em, `RELEASE SAVEPOINT attachment_line`);
+      return out;
+    } catch (e) {
+      await run(em, `ROLLBACK TO SAVEPOINT attachment_line`);
+      throw e;
+    }
+  }
+
   /** The person holding a NIR, locked, and whether they are an insured in their own right (an affiliation or a card). */
   async personByNir(
     em: EntityManager,

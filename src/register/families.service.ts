@@ -28,6 +28,7 @@ import type {
   EndAttachmentDto,
   ParentDependantView,
 } from './dto/family.dto.js';
+import type { AttachmentImportRow } from './attachment-import-parser.js';
 import { checkAttachmentPeriod, checkDependant } from './family-input.js';
 import { RegisterClock } from './register-clock.js';
 import { RegisterErrors } from './register.errors.js';
@@ -316,6 +317,39 @@ export class FamiliesService {
         });
       }
       return this.dependantView(em, scope, dependantId);
+    });
+  }
+
+  /**
+   * One line of an attachments import (AttachmentImportsService), in the import's transaction: the parent must be
+   * an insured of the importing organisme today (else PARENT_NOT_MANAGED, whether or not the NIR exists), the
+   * dependant is found by NIR or registered (with the parent's address), and the attachment is written under the
+   * same rules as the API's. A refusal undoes only this line (a savepoint) and is rethrown as a DomainError.
+   */
+  async importLine(
+    em: EntityManager,
+    organismeCode: string,
+    today: string,
+    line: AttachmentImportRow,
+  ): Promise<{ dependantId: string; attachmentId: string; created: boolean }> {
+    return this.attachments.inSavepoint(em, async () => {
+      const [parent] = (await this.attachments.insuredByNir(em, [line.parentNir], today)).filter(
+        (p) => p.organismeCode === organismeCode,
+      );
+      if (!parent) throw RegisterErrors.PARENT_NOT_MANAGED();
+      const { id: dependantId, created } = await this.registerDependant(em, {
+        ...line.dependant,
+        addressLines: parent.addressLines,
+      });
+      const attachmentId = await this.addAttachment(em, {
+        dependantId,
+        parentId: parent.id,
+        validFrom: line.validFrom,
+        validTo: line.validTo,
+        coverage: line.coverage,
+        aldPeriods: line.aldPeriods,
+      });
+      return { dependantId, attachmentId, created };
     });
   }
 

@@ -102,13 +102,16 @@ export const RegisterErrors = defineErrors('register', {
   },
   IMPORT_MEDIA_TYPE: {
     status: 415,
-    description: 'A bulk import is sent as text/csv or application/x-ndjson (format beneficiaries-import/1).',
-    message: 'Send the file as text/csv or application/x-ndjson (format beneficiaries-import/1)',
+    description:
+      'A bulk import is sent as text/csv or application/x-ndjson (formats beneficiaries-import/1, attachments-import/1).',
+    message: 'Send the file as text/csv or application/x-ndjson (see the format of this import)',
   },
   IMPORT_ENCODING_INVALID: importFile('The import file is not UTF-8; save it as UTF-8 and send it again.'),
   IMPORT_TOO_MANY_ROWS: importFile('The import file has more rows than BULK_IMPORT_MAX_ROWS; split it.'),
   IMPORT_EMPTY: importFile('The import file has no data line.'),
-  IMPORT_HEADER_INVALID: importFile("The CSV file's first line is not the header of beneficiaries-import/1."),
+  IMPORT_HEADER_INVALID: importFile(
+    "The CSV file's first line is not the header of its format (beneficiaries-import/1, attachments-import/1).",
+  ),
   // Families (attachments of dependants to insured parents, births).
   DEPENDANT_NOT_FOUND: {
     status: 404,

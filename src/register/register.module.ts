@@ -10,10 +10,12 @@ import { RegisterClock } from './register-clock.js';
 import { RegisterJobs } from './register.jobs.js';
 import { FamiliesController } from './families.controller.js';
 import { FamiliesService } from './families.service.js';
+import { AttachmentImportsController } from './attachment-imports.controller.js';
+import { AttachmentImportsService } from './attachment-imports.service.js';
 
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
-  controllers: [BulkImportsController, BeneficiariesController, FamiliesController],
+  controllers: [BulkImportsController, BeneficiariesController, FamiliesController, AttachmentImportsController],
   providers: [
     RegisterClock,
     BeneficiaryRepository,
@@ -23,6 +25,7 @@ import { FamiliesService } from './families.service.js';
     BulkImportsService,
     RegisterJobs,
     FamiliesService,
+    AttachmentImportsService,
   ],
   exports: [BeneficiariesService, RegisterClock],
 })
