@@ -341,6 +341,45 @@ describe('families: dependants attached to insured parents', () => {
     }
   });
 
+  it('holds the per-card maximum when attachments race, and twins declared by both funds at once both land', async () => {
+    const parentRow = await parent(CPAM_PARIS);
+    const max = t.config.dependantsMaxPerCard;
+    t.config.dependantsMaxPerCard = 2;
+    try {
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5].map((rank) =>
+          t
+            .http()
+            .post(`/v1/beneficiaries/${parentRow.id}/dependants`)
+            .set(paris)
+            .send({ dependant: child({ birthRank: rank }) }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 201, 409, 409, 409]);
+      expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'DEPENDANTS_LIMIT')).toBe(true);
+    } finally {
+      t.config.dependantsMaxPerCard = max;
+    }
+    // Each parent's fund declares one twin, naming the parents in its own order, at the same moment.
+    const mother = await parent(CPAM_PARIS);
+    const father = await parent(MSA);
+    const born = addDays(today(), -1);
+    const [a, b] = await Promise.all([
+      birth(paris, {
+        child: child({ birthDate: born, birthRank: 1 }),
+        parents: [{ nir: mother.nir }, { nir: father.nir }],
+      }),
+      birth(msa, {
+        child: child({ birthDate: born, birthRank: 2 }),
+        parents: [{ nir: father.nir }, { nir: mother.nir }],
+      }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(
+      (await t.http().get(`/v1/beneficiaries/${mother.id}/dependants`).set(paris).expect(200)).body.items,
+    ).toHaveLength(2);
+  });
+
   it('a newborn without NIR gets it later: same person and attachments, no card for anyone, no affiliation meanwhile', async () => {
     const mother = await parent(CPAM_PARIS);
     const father = await parent(MSA);

@@ -145,6 +145,9 @@ export class FamiliesService {
       if (own.length === 0) throw RegisterErrors.PARENT_NOT_MANAGED();
       const input = orThrow(checkDependant(dto.child, today, own[0].addressLines, 'child'));
       const { id: dependantId, created } = await this.registerDependant(em, input);
+      // All three people at once, in id order: two births to the same parents named in either order (twins declared
+      // by each parent's fund at the same moment) queue instead of deadlocking pair by pair.
+      await this.attachments.lockPeople(em, [dependantId, ...parents.map((p) => p.id)]);
       const attached: Array<{ attachmentId: string; parentId: string; organismeCode: string }> = [];
       for (const p of parents) {
         const mine = p.organismeCode === organismeCode;
