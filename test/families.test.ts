@@ -447,6 +447,19 @@ describe('families: dependants attached to insured parents', () => {
       expect.arrayContaining([motherCard.id, fatherCard.id]),
     );
     expect(await t.dataSource.query(`SELECT 1 FROM card WHERE beneficiary_id = $1`, [id])).toEqual([]);
+    // A parent's fund corrects the identity (optimistic), checked against the NIR now known; another fund cannot.
+    const patch = (headers: Record<string, string>, body: Record<string, unknown>) =>
+      t.http().patch(`/v1/dependants/${id}`).set(headers).send(body);
+    expect((await patch(lyon, { version: set.body.version, firstName: 'Léna' })).status).toBe(404);
+    expect((await patch(msa, { version: set.body.version + 5, firstName: 'Léna' })).body).toMatchObject({
+      code: 'VERSION_CONFLICT',
+      currentVersion: set.body.version,
+    });
+    expect((await patch(msa, { version: set.body.version, birthDate: '2001-01-01' })).body.code).toBe(
+      'NIR_BIRTH_DATE_MISMATCH',
+    );
+    const renamed = await patch(msa, { version: set.body.version, firstName: 'Léna' }).expect(200);
+    expect(renamed.body).toMatchObject({ firstName: 'LÉNA', version: set.body.version + 1, nir });
     // Both parents' funds are told, without the number.
     const events = (await eventsOf(id)).filter((e: { type: string }) => e.type === 'dependant.nir_set');
     expect(events.map((e: { organisme_code: string }) => e.organisme_code).sort()).toEqual([CPAM_PARIS, MSA].sort());

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
@@ -8,6 +8,7 @@ import { Answers } from '../platform/errors/answers.decorator.js';
 import { PlatformErrors } from '../platform/errors/platform.errors.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
 import { UpdateErrors } from '../update/update.errors.js';
+import { UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
 import {
   AttachDependantDto,
   AttachmentRightsDto,
@@ -135,6 +136,33 @@ export class FamiliesController {
   @Answers(RegisterErrors.DEPENDANT_NOT_FOUND)
   dependant(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<DependantView> {
     return this.service.getDependant(actor, id);
+  }
+
+  @Patch('dependants/:id')
+  @Allow(PartnerKind.Fund)
+  @ApiOperation({
+    summary:
+      "Correct a dependant's identity traits or address (a parent's fund; optimistic: send the version read); the parents' cards follow",
+  })
+  @ApiOkResponse({ type: DependantView })
+  @Answers(
+    PlatformErrors.FUND_ONLY,
+    RegisterErrors.DEPENDANT_NOT_FOUND,
+    RegisterErrors.VERSION_CONFLICT,
+    RegisterErrors.NAME_EMPTY,
+    RegisterErrors.NAME_TOO_LONG,
+    RegisterErrors.NAME_INVALID_CHARACTERS,
+    RegisterErrors.ADDRESS_INVALID,
+    RegisterErrors.DATE_INVALID,
+    RegisterErrors.BIRTH_RANK_INVALID,
+    RegisterErrors.NIR_BIRTH_DATE_MISMATCH,
+  )
+  updateDependant(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() dto: UpdateBeneficiaryDto,
+  ): Promise<DependantView> {
+    return this.service.updateDependant(actor, id, dto);
   }
 
   @Put('dependants/:id/nir')

@@ -15,7 +15,14 @@ import {
   type DependantRow,
   type FamilyScope,
 } from './attachment.repository.js';
-import { checkNirBirthDate, checkNirField } from './beneficiary-input.js';
+import {
+  checkIdentityChange,
+  checkNirBirthDate,
+  checkNirField,
+  IDENTITY_FIELDS,
+  type IdentityFields,
+} from './beneficiary-input.js';
+import type { UpdateBeneficiaryDto } from './dto/beneficiary.dto.js';
 import { BeneficiaryRepository, type DependantInput } from './beneficiary.repository.js';
 import { BENEFICIARY_ENTITY, beneficiaryNotFound, orThrow } from './beneficiaries.service.js';
 import type {
@@ -225,6 +232,44 @@ export class FamiliesService {
         details: { by: 'id' },
       });
       return view;
+    });
+  }
+
+  /**
+   * Corrects a dependant's identity traits or address (a parent's fund; optimistic: the version read). A birth date
+   * must still agree with a definitive NIR. Both parents' cards follow the register (their dependants record).
+   */
+  async updateDependant(actor: Actor, id: string, dto: UpdateBeneficiaryDto): Promise<DependantView> {
+    const organismeCode = fundOrganisme(actor);
+    const today = this.clock.today();
+    if (!isUuid(id)) throw dependantNotFound();
+    const { version, ...fields } = dto;
+    const change = orThrow(checkIdentityChange(fields, today));
+    const scope = { organismeCode, today };
+    return this.tx.run(async (em) => {
+      const d = await this.attachments.findDependant(em, scope, id, true);
+      if (!d) throw dependantNotFound();
+      if (d.version !== version) throw RegisterErrors.VERSION_CONFLICT(d.version);
+      const changed = IDENTITY_FIELDS.filter(
+        (k) => change[k] !== undefined && JSON.stringify(change[k]) !== JSON.stringify(d[k]),
+      );
+      if (changed.length > 0) {
+        if (change.birthDate !== undefined && d.nir !== null)
+          orThrow(checkNirBirthDate(d.nir, change.birthDate, 'birthDate'));
+        await this.beneficiaries.updateIdentity(
+          em,
+          id,
+          Object.fromEntries(changed.map((k) => [k, change[k]])) as Partial<IdentityFields>,
+        );
+        await this.audit.record(em, actor, {
+          action: 'dependant.updated',
+          entityType: BENEFICIARY_ENTITY,
+          entityId: id,
+          organismeCode,
+          details: { fields: changed, version: version + 1 },
+        });
+      }
+      return this.dependantView(em, scope, id);
     });
   }
 
