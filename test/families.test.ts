@@ -527,6 +527,43 @@ describe('families: dependants attached to insured parents', () => {
       expect((await dependant(paris, shared.id)).status).toBe(404);
     });
 
+    it('ping-pong: the children go to the new fund and come back with their parent, the cards kept', async () => {
+      const mover = await parent(CPAM_PARIS);
+      const card = await cardIn(t.dataSource, CardState.Active, { beneficiaryId: mover.id, organismeCode: CPAM_PARIS });
+      const kid = (await birth(paris, { child: child(), parents: [{ nir: mover.nir }] }).expect(201)).body;
+      const [E1, E2] = [addDays(today(), 1), addDays(today(), 2)];
+      await t
+        .http()
+        .post(`/v1/beneficiaries/${mover.id}/mutations`)
+        .set(paris)
+        .send({ toOrganismeCode: CPAM_LYON, effectiveDate: E1 })
+        .expect(201);
+      const spy = vi.spyOn(t.app.get(RegisterClock), 'today');
+      try {
+        spy.mockReturnValue(E1);
+        expect((await dependant(paris, kid.id)).status).toBe(404);
+        await dependant(lyon, kid.id).expect(200);
+        await t
+          .http()
+          .post(`/v1/beneficiaries/${mover.id}/mutations`)
+          .set(lyon)
+          .send({ toOrganismeCode: CPAM_PARIS, effectiveDate: E2 })
+          .expect(201);
+        spy.mockReturnValue(E2);
+        expect((await dependant(lyon, kid.id)).status).toBe(404);
+        expect((await dependant(paris, kid.id).expect(200)).body.attachments).toEqual([
+          expect.objectContaining({ parentId: mover.id, current: true }),
+        ]);
+      } finally {
+        spy.mockRestore();
+      }
+      // The parent's card was kept throughout (same id, same holder); the child never got one.
+      expect(await t.dataSource.query(`SELECT id FROM card WHERE beneficiary_id = $1`, [mover.id])).toEqual([
+        { id: card.id },
+      ]);
+      expect(await t.dataSource.query(`SELECT 1 FROM card WHERE beneficiary_id = $1`, [kid.id])).toEqual([]);
+    });
+
     it('a regime-wide transfer carries the children of the parents it moves, from the effective date', async () => {
       const railway = await parent(SNCF);
       const kid = (await birth(sncf, { child: child(), parents: [{ nir: railway.nir }] }).expect(201)).body;
