@@ -504,6 +504,15 @@ describe('families: dependants attached to insured parents', () => {
         .send({ toOrganismeCode: CPAM_LYON, effectiveDate: today() })
         .expect(201);
 
+      // Both funds are told which children the parent carries (ids only).
+      const moves = await t.dataSource.query(
+        `SELECT organisme_code, type, data FROM fund_event WHERE subject_id = $1 AND type LIKE 'beneficiary.mutated%' ORDER BY id`,
+        [mover.id],
+      );
+      expect(moves.map((e: any) => [e.organisme_code, e.type, [...e.data.dependantIds].sort()])).toEqual([
+        [CPAM_PARIS, 'beneficiary.mutated_out', [onlyChild.id, shared.id].sort()],
+        [CPAM_LYON, 'beneficiary.mutated_in', [onlyChild.id, shared.id].sort()],
+      ]);
       // The child attached only to the mover follows them to Lyon, with its attachment (now Lyon's to manage).
       expect((await dependant(paris, onlyChild.id)).status).toBe(404);
       const inLyon = await dependant(lyon, onlyChild.id).expect(200);

@@ -195,6 +195,23 @@ export class AttachmentRepository {
     return rows;
   }
 
+  /** The dependants attached to each parent on that parent's day (one statement for a chunk of mutations). */
+  async dependantsOn(
+    em: EntityManager,
+    parents: Array<{ parentId: string; day: string }>,
+  ): Promise<Array<{ parentId: string; dependantId: string }>> {
+    if (parents.length === 0) return [];
+    const { rows } = await run<{ parentId: string; dependantId: string }>(
+      em,
+      `SELECT p.parent_id AS "parentId", t.dependant_id AS "dependantId"
+         FROM unnest($1::uuid[], $2::date[]) AS p(parent_id, day)
+         JOIN attachment t ON t.parent_id = p.parent_id AND ${CURRENT('t', 'p.day')}
+        ORDER BY t.id`,
+      [parents.map((p) => p.parentId), parents.map((p) => p.day)],
+    );
+    return rows;
+  }
+
   /**
    * Runs `work` inside a savepoint of the caller's transaction: when it throws, only its own writes are undone (one
    * line of a bulk import refused by a family rule), and the error is rethrown.

@@ -369,6 +369,23 @@ export class FamiliesService {
   }
 
   /**
+   * The dependants each moving parent carries on the move's date (MutationsService, in its transaction): they follow
+   * the parent to the new fund (or stay with the other parent's too), and the events of the move name them.
+   */
+  async dependantsFollowingIn(
+    em: EntityManager,
+    moves: Array<{ parentId: string; day: string }>,
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const r of await this.attachments.dependantsOn(em, moves)) {
+      const list = out.get(r.parentId) ?? [];
+      if (!list.includes(r.dependantId)) list.push(r.dependantId);
+      out.set(r.parentId, list);
+    }
+    return out;
+  }
+
+  /**
    * One line of an attachments import (AttachmentImportsService), in the import's transaction: the parent must be
    * an insured of the importing organisme today (else PARENT_NOT_MANAGED, whether or not the NIR exists), the
    * dependant is found by NIR or registered (with the parent's address), and the attachment is written under the

@@ -27,6 +27,6 @@ import { AttachmentImportsService } from './attachment-imports.service.js';
     FamiliesService,
     AttachmentImportsService,
   ],
-  exports: [BeneficiariesService, RegisterClock],
+  exports: [BeneficiariesService, RegisterClock, FamiliesService],
 })
 export class RegisterModule {}
