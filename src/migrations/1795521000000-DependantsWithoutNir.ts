@@ -9,7 +9,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * - card_needs_nir: a card is refused for a beneficiary without NIR;
  * - beneficiary_nir_kept: a NIR is never taken away from a beneficiary (set once, then only changed);
  * - beneficiary_nir_temporary: "temporary" describes a NIR, so a person without one is not temporary.
- * The affiliation and card triggers read the beneficiary's row FOR SHARE, so a NIR being set meanwhile is waited for.
+ * The affiliation and card triggers read the beneficiary's row FOR SHARE, so a NIR being set meanwhile is waited for;
+ * an unknown beneficiary is left to the foreign keys.
  * The unique index on nir keeps working (NULLs are distinct).
  */
 export class DependantsWithoutNir1795521000000 implements MigrationInterface {
@@ -20,7 +21,9 @@ export class DependantsWithoutNir1795521000000 implements MigrationInterface {
         await queryRunner.query(`ALTER TABLE "beneficiary" ADD CONSTRAINT "beneficiary_nir_temporary" CHECK (nir IS NOT NULL OR NOT nir_temporary)`);
         await queryRunner.query(`CREATE FUNCTION beneficiary_has_nir() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF (SELECT nir FROM beneficiary WHERE id = NEW.beneficiary_id FOR SHARE) IS NULL THEN
+  -- An unknown beneficiary is left to the foreign key (its own error); a NIR being set meanwhile is waited for.
+  PERFORM 1 FROM beneficiary WHERE id = NEW.beneficiary_id AND nir IS NULL FOR SHARE;
+  IF FOUND THEN
     RAISE EXCEPTION 'a beneficiary without NIR has no affiliation and no card'
       USING ERRCODE = 'check_violation', CONSTRAINT = TG_ARGV[0], TABLE = TG_TABLE_NAME;
   END IF;
