@@ -75,6 +75,7 @@ export const CONFIG_ENV: Record<string, string> = {
   oppositionWithdrawalHours: 'OPPOSITION_WITHDRAWAL_HOURS',
   oppositionFullListDay: 'OPPOSITION_FULL_LIST_DAY',
   oppositionListCron: 'OPPOSITION_LIST_CRON',
+  dependantsMaxPerCard: 'DEPENDANTS_MAX_PER_CARD',
 };
 
 const toInt = ({ value }: { value: unknown }) => {
@@ -226,6 +227,13 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   bulkImportMaxRows = 1_000_000;
+
+  /** Most dependants attached to one insured over any period (what the cards' dependants record holds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  dependantsMaxPerCard = 12;
 
   @Transform(toInt)
   @IsInt()

@@ -19,6 +19,10 @@ export enum FundEventType {
   BeneficiaryMutatedIn = 'beneficiary.mutated_in',
   BeneficiaryNirChanged = 'beneficiary.nir_changed',
   KioskKeySuspended = 'kiosk.key_suspended',
+  DependantBirthDeclared = 'dependant.birth_declared',
+  DependantAttached = 'dependant.attached',
+  DependantDetached = 'dependant.detached',
+  DependantNirSet = 'dependant.nir_set',
 }
 
 export interface NewFundEvent {

@@ -17,13 +17,15 @@ import { Organisme } from '../regimes/regime.entity.js';
 @Entity('beneficiary')
 @Check('beneficiary_address_lines', `cardinality(address_lines) BETWEEN 1 AND 6`)
 @Check('beneficiary_birth_rank', `birth_rank BETWEEN 1 AND 9`)
+@Check('beneficiary_nir_temporary', `nir IS NOT NULL OR NOT nir_temporary`)
 export class Beneficiary {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  /** Null only for a dependant whose NIR is not known yet (a newborn): no affiliation, no card (the database's rule). */
   @Index({ unique: true })
-  @Column({ type: 'char', length: 15 })
-  nir: string;
+  @Column({ type: 'char', length: 15, nullable: true })
+  nir: string | null;
 
   @Column({ type: 'boolean', default: false })
   nirTemporary: boolean;

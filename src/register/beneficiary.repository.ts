@@ -401,6 +401,24 @@ export class BeneficiaryRepository {
       changes: out,
     };
   }
+
+  // Families (FamiliesService): dependants enter the register without an affiliation, possibly without NIR.
+  /** Inserts a dependant (no affiliation); null when the NIR was registered meanwhile. */
+  async insertDependant(em: EntityManager, d: DependantInput): Promise<string | null> {
+    const { rows } = await run<{ id: string }>(
+      em,
+      `INSERT INTO beneficiary (nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (nir) DO NOTHING RETURNING id`,
+      [d.nir, d.nirTemporary, d.firstName, d.birthName, d.usageName, d.birthDate, d.birthRank, d.addressLines],
+    );
+    return rows[0]?.id ?? null;
+  }
+}
+
+/** A dependant as the register stores it: a NIR (or none yet, for a newborn), identity and address. */
+export interface DependantInput extends IdentityFields {
+  nir: string | null;
+  nirTemporary: boolean;
 }
 
 function affiliationView(

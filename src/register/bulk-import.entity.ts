@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -16,11 +17,18 @@ export enum BulkImportStatus {
   Failed = 'failed',
 }
 
-/** One uploaded file of insured persons; processed by a job, its payload dropped once done. */
+/** What a bulk import loads: insured persons (beneficiaries-import/1) or attachments of dependants (attachments-import/1). */
+export type BulkImportKind = 'beneficiaries' | 'attachments';
+
+/** One uploaded file of insured persons or of attachments; processed by a job, its payload dropped once done. */
 @Entity('bulk_import')
+@Check('bulk_import_kind', `kind IN ('beneficiaries', 'attachments')`)
 export class BulkImport {
   @PrimaryGeneratedColumn('uuid')
   id: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'beneficiaries' })
+  kind: BulkImportKind;
 
   @Index()
   @Column({ type: 'char', length: 9 })

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { pgError } from '../platform/database/pg-error.js';
-import { BulkImportStatus } from './bulk-import.entity.js';
+import { type BulkImportKind, BulkImportStatus } from './bulk-import.entity.js';
 import type { ImportView, ImportRejectView } from './dto/bulk-import.dto.js';
 import type { ImportFormat, ImportReject } from './import-parser.js';
 import { run } from './sql.js';
 
 export interface ImportJobRow {
   id: string;
+  kind: BulkImportKind;
   status: BulkImportStatus;
   format: ImportFormat;
   payload: Buffer | null;
@@ -29,23 +30,28 @@ export class BulkImportRepository {
       payload: Buffer;
       totalRows: number;
       requestId: string | null;
+      kind?: BulkImportKind;
     },
   ): Promise<string> {
     const { rows } = await run<{ id: string }>(
       em,
-      `INSERT INTO bulk_import (organisme_code, partner_id, format, payload, total_rows, request_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [i.organismeCode, i.partnerId, i.format, i.payload, i.totalRows, i.requestId],
+      `INSERT INTO bulk_import (organisme_code, partner_id, format, payload, total_rows, request_id, kind) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [i.organismeCode, i.partnerId, i.format, i.payload, i.totalRows, i.requestId, i.kind ?? 'beneficiaries'],
     );
     return rows[0].id;
   }
 
-  /** An import's report, if it belongs to the organisme (any organisme when null). */
-  async find(organismeCode: string | null, id: string): Promise<ImportView | null> {
+  /** An import's report, if it belongs to the organisme (any organisme when null) and is of that kind. */
+  async find(
+    organismeCode: string | null,
+    id: string,
+    kind: BulkImportKind = 'beneficiaries',
+  ): Promise<ImportView | null> {
     const { rows } = await run<Record<string, unknown>>(
       this.dataSource.manager,
       `SELECT id, status, format, total_rows, created_rows, updated_rows, rejected_rows, failure, created_at, finished_at
-         FROM bulk_import WHERE id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2::char(9))`,
-      [id, organismeCode],
+         FROM bulk_import WHERE id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2::char(9)) AND kind = $3`,
+      [id, organismeCode, kind],
     );
     const r = rows[0];
     if (!r) return null;
@@ -73,6 +79,7 @@ export class BulkImportRepository {
     id: string,
     afterLine: number,
     limit: number,
+    kind: BulkImportKind = 'beneficiaries',
   ): Promise<ImportRejectView[] | null> {
     const { rows } = await run<ImportRejectView & { found: boolean }>(
       this.dataSource.manager,
@@ -80,8 +87,8 @@ export class BulkImportRepository {
          FROM bulk_import i LEFT JOIN LATERAL (
            SELECT line, code, field, message FROM bulk_import_reject WHERE import_id = i.id AND line > $3 ORDER BY line LIMIT $4
          ) r ON true
-        WHERE i.id = $1 AND ($2::char(9) IS NULL OR i.organisme_code = $2::char(9))`,
-      [id, organismeCode, afterLine, limit],
+        WHERE i.id = $1 AND ($2::char(9) IS NULL OR i.organisme_code = $2::char(9)) AND i.kind = $5`,
+      [id, organismeCode, afterLine, limit, kind],
     );
     if (rows.length === 0) return null;
     return rows
@@ -92,13 +99,14 @@ export class BulkImportRepository {
   async loadForJob(id: string): Promise<ImportJobRow | null> {
     const { rows } = await run<Record<string, unknown>>(
       this.dataSource.manager,
-      `SELECT id, status, format, payload, organisme_code, partner_id, request_id FROM bulk_import WHERE id = $1`,
+      `SELECT id, kind, status, format, payload, organisme_code, partner_id, request_id FROM bulk_import WHERE id = $1`,
       [id],
     );
     const r = rows[0];
     if (!r) return null;
     return {
       id: r.id as string,
+      kind: r.kind as BulkImportKind,
       status: r.status as BulkImportStatus,
       format: r.format as ImportFormat,
       payload: r.payload as Buffer | null,

@@ -27,6 +27,7 @@ import {
   ParsedImport,
 } from './import-parser.js';
 import { RegisterClock } from './register-clock.js';
+import { AttachmentImportsService } from './attachment-imports.service.js';
 import { isUuid } from '../platform/validation/ids.js';
 
 const AUDIT_CHUNK = 500;
@@ -53,6 +54,7 @@ export class BulkImportsService {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: RegisterClock,
+    private readonly attachmentImports: AttachmentImportsService,
   ) {}
 
   async upload(actor: Actor, contentType: string | undefined, body: unknown): Promise<ImportAcceptedView> {
@@ -118,6 +120,7 @@ export class BulkImportsService {
   async process(importId: string): Promise<void> {
     const job = await this.repo.loadForJob(importId);
     if (!job || job.status === BulkImportStatus.Done || job.status === BulkImportStatus.Failed) return;
+    if (job.kind === 'attachments') return this.attachmentImports.process(job);
     const started = Date.now();
     if (!job.payload) {
       await this.repo.recordFailure(importId, 'PAYLOAD_MISSING', true);

@@ -102,13 +102,129 @@ export const RegisterErrors = defineErrors('register', {
   },
   IMPORT_MEDIA_TYPE: {
     status: 415,
-    description: 'A bulk import is sent as text/csv or application/x-ndjson (format beneficiaries-import/1).',
-    message: 'Send the file as text/csv or application/x-ndjson (format beneficiaries-import/1)',
+    description:
+      'A bulk import is sent as text/csv or application/x-ndjson (formats beneficiaries-import/1, attachments-import/1).',
+    message: 'Send the file as text/csv or application/x-ndjson (see the format of this import)',
   },
   IMPORT_ENCODING_INVALID: importFile('The import file is not UTF-8; save it as UTF-8 and send it again.'),
   IMPORT_TOO_MANY_ROWS: importFile('The import file has more rows than BULK_IMPORT_MAX_ROWS; split it.'),
   IMPORT_EMPTY: importFile('The import file has no data line.'),
-  IMPORT_HEADER_INVALID: importFile("The CSV file's first line is not the header of beneficiaries-import/1."),
+  IMPORT_HEADER_INVALID: importFile(
+    "The CSV file's first line is not the header of its format (beneficiaries-import/1, attachments-import/1).",
+  ),
+  // Families (attachments of dependants to insured parents, births).
+  DEPENDANT_NOT_FOUND: {
+    status: 404,
+    description:
+      "No such dependant attached to an insured the caller manages (another fund's child answers the same); check the id.",
+    message:
+      'No such dependant among the children of the insured you manage; check the id (GET /v1/beneficiaries/{parentId}/dependants)',
+  },
+  ATTACHMENT_NOT_FOUND: {
+    status: 404,
+    description: 'No such attachment of a dependant to an insured the caller manages; check the id.',
+    message:
+      'No such attachment to an insured you manage; check the id (GET /v1/beneficiaries/{parentId}/dependants lists them)',
+  },
+  PARENT_NIR_UNKNOWN: {
+    status: 422,
+    description:
+      'A parent named by NIR (`field`) is not an insured affiliated to an organisme today; register the parent first.',
+    message: (field: string) => ({
+      message: 'This parent is not an insured affiliated today; register the parent first, then declare the birth',
+      details: { field },
+    }),
+  },
+  PARENT_NOT_MANAGED: {
+    status: 422,
+    description: "None of the parents named is an insured of the caller's organisme; the fund of a parent declares it.",
+    message: () => ({
+      message: 'At least one parent must be an insured of your organisme; the fund of a parent declares the birth',
+      details: { field: 'parents' },
+    }),
+  },
+  PARENTS_INVALID: {
+    status: 422,
+    description: 'A birth names one or two different parents (`parents`).',
+    message: () => ({ message: 'Name one or two different parents', details: { field: 'parents' } }),
+  },
+  ATTACHMENT_DEPENDANT_REQUIRED: {
+    status: 422,
+    description: 'An attachment names the dependant either by `dependantId` or by identity (`dependant`), exactly one.',
+    message: () => ({
+      message: 'Send either dependantId (a dependant you already see) or dependant (the identity of a new one)',
+      details: { field: 'dependant' },
+    }),
+  },
+  ATTACHMENT_DATES_INVALID: {
+    status: 422,
+    description:
+      'An attachment period is not valid (`field`): calendar dates YYYY-MM-DD, not before the birth, the end after the start and not in the past.',
+    message: (message: string, field: string) => ({ message, details: { field } }),
+  },
+  ATTACHMENT_SELF: {
+    status: 422,
+    description: 'A person cannot be attached to themself.',
+    message: () => ({ message: 'A person cannot be their own dependant', details: { field: 'dependantId' } }),
+  },
+  ATTACHMENT_EXISTS: {
+    status: 409,
+    description:
+      'This dependant is already attached to this parent over an overlapping period; change that attachment.',
+    message: 'This dependant is already attached to this parent over that period',
+  },
+  ATTACHMENT_TWO_PARENTS: {
+    status: 409,
+    description: 'This dependant already has two parents over that period; one attachment must end first.',
+    message: 'This dependant already has two parents over that period; end one attachment first',
+  },
+  ATTACHMENT_PARENT_IS_DEPENDANT: {
+    status: 409,
+    description: 'The parent is a dependant over that period (no chains); a dependant carries no dependant.',
+    message: 'The parent is itself a dependant over that period; a dependant carries no dependant',
+  },
+  ATTACHMENT_DEPENDANT_IS_PARENT: {
+    status: 409,
+    description: 'The dependant carries dependants of their own over that period (no chains).',
+    message: 'This person carries dependants of their own over that period and cannot be a dependant',
+  },
+  ATTACHMENT_ENDED: {
+    status: 409,
+    description: 'The attachment has ended; attach the dependant again to carry them anew.',
+    message: 'This attachment has ended; attach the dependant again instead',
+  },
+  DEPENDANTS_LIMIT: {
+    status: 409,
+    description:
+      "The parent's cards already carry DEPENDANTS_MAX_PER_CARD dependants over that period (`max`); end an attachment first.",
+    message: (max: number) => ({
+      message: "The parent's cards already carry the most dependants a card holds over that period",
+      details: { max },
+    }),
+  },
+  DEPENDANT_IDENTITY_MISMATCH: {
+    status: 409,
+    description:
+      'The NIR given for a new dependant is registered with another birth date; check the NIR, or attach that person by id.',
+    message: () => ({
+      message: 'This NIR is registered with another birth date; check the NIR and the birth date',
+      details: { field: 'dependant.nir' },
+    }),
+  },
+  DEPENDANT_INSURED: {
+    status: 409,
+    description:
+      'The person given as a dependant has a card or an affiliation of their own, and this NIR cannot be re-attached by identity; attach by `dependantId` if you manage them.',
+    message: () => ({
+      message: 'This NIR belongs to an insured in their own right; a fund that manages them attaches them by id',
+      details: { field: 'dependant.nir' },
+    }),
+  },
+  NIR_ALREADY_DEFINITIVE: {
+    status: 409,
+    description: "The dependant's NIR is already definitive; a change of a definitive NIR is an operator's correction.",
+    message: () => ({ message: "The dependant's NIR is already definitive", details: { field: 'nir' } }),
+  },
 });
 
 /** The codes of the rules on an insured person's input (answered 422, and in bulk import reports). */

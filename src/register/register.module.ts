@@ -8,10 +8,14 @@ import { BulkImportsController } from './bulk-imports.controller.js';
 import { BulkImportsService } from './bulk-imports.service.js';
 import { RegisterClock } from './register-clock.js';
 import { RegisterJobs } from './register.jobs.js';
+import { FamiliesController } from './families.controller.js';
+import { FamiliesService } from './families.service.js';
+import { AttachmentImportsController } from './attachment-imports.controller.js';
+import { AttachmentImportsService } from './attachment-imports.service.js';
 
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
-  controllers: [BulkImportsController, BeneficiariesController],
+  controllers: [BulkImportsController, BeneficiariesController, FamiliesController, AttachmentImportsController],
   providers: [
     RegisterClock,
     BeneficiaryRepository,
@@ -20,7 +24,9 @@ import { RegisterJobs } from './register.jobs.js';
     BulkImportRepository,
     BulkImportsService,
     RegisterJobs,
+    FamiliesService,
+    AttachmentImportsService,
   ],
-  exports: [BeneficiariesService, RegisterClock],
+  exports: [BeneficiariesService, RegisterClock, FamiliesService],
 })
 export class RegisterModule {}

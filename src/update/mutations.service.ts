@@ -14,6 +14,7 @@ import { RegimesErrors } from '../regimes/regimes.errors.js';
 import { UpdateErrors } from './update.errors.js';
 import { BeneficiariesService, BENEFICIARY_ENTITY, beneficiaryNotFound } from '../register/beneficiaries.service.js';
 import { RegisterClock } from '../register/register-clock.js';
+import { FamiliesService } from '../register/families.service.js';
 import type {
   ApplyDueView,
   CreateMutationDto,
@@ -44,6 +45,7 @@ export class MutationsService {
     private readonly audit: AuditService,
     private readonly events: FundEventsService,
     private readonly clock: RegisterClock,
+    private readonly families: FamiliesService,
   ) {}
 
   /**
@@ -253,6 +255,11 @@ export class MutationsService {
     const events: NewFundEvent[] = [];
     const records: AuditRecord[] = [];
     const perTransfer = new Map<string, number>();
+    // The children carried on each parent's cards on the date: their visibility follows the parent's affiliation.
+    const dependants = await this.families.dependantsFollowingIn(
+      em,
+      wave.map((m) => ({ parentId: m.beneficiaryId, day: m.effectiveDate })),
+    );
     for (const m of wave) {
       // A moved card's organisme record is rewritten by the register's trigger on the card (audited card.data_changed).
       const isMoved = m.cardId !== null && moved.has(m.cardId);
@@ -263,6 +270,7 @@ export class MutationsService {
         fromOrganisme: m.fromOrganisme,
         toOrganisme: m.toOrganisme,
         effectiveDate: m.effectiveDate,
+        dependantIds: dependants.get(m.beneficiaryId) ?? [],
         ...transfer,
       };
       events.push(

@@ -148,7 +148,11 @@ export class AffiliationView {
 
 export class BeneficiaryView {
   @ApiProperty() id: string;
-  @ApiProperty() nir: string;
+  @ApiProperty({
+    nullable: true,
+    description: 'null only for a dependant whose NIR is not known yet (operators see them; docs/families.md)',
+  })
+  nir: string;
   @ApiProperty() nirTemporary: boolean;
   @ApiProperty() firstName: string;
   @ApiProperty() birthName: string;
