@@ -47,7 +47,8 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   card_data_record: {
     owner: 'src/update/card-data.repository.ts',
     triggers:
-      'card_chip_records_at_issue and card_chip_records_follow (card), beneficiary_chip_identity (beneficiary): the chip records follow the register',
+      'card_chip_records_at_issue and card_chip_records_follow (card), beneficiary_chip_identity (beneficiary): the chip records follow the register; ' +
+      'the dependants record: attachment_chip_dependants_* (attachment), beneficiary_chip_dependants (beneficiary), card_key_chip_dependants (card_key), card_chip_dependants_follow (card)',
   },
   card_key: { owner: 'src/cards/card-key.repository.ts' },
   card_key_point: {
