@@ -8,6 +8,7 @@ import { BulkImportsController } from './bulk-imports.controller.js';
 import { BulkImportsService } from './bulk-imports.service.js';
 import { RegisterClock } from './register-clock.js';
 import { RegisterJobs } from './register.jobs.js';
+import { DependantCardsService } from './dependant-cards.service.js';
 
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
@@ -20,7 +21,8 @@ import { RegisterJobs } from './register.jobs.js';
     BulkImportRepository,
     BulkImportsService,
     RegisterJobs,
+    DependantCardsService,
   ],
-  exports: [BeneficiariesService, RegisterClock],
+  exports: [BeneficiariesService, RegisterClock, DependantCardsService],
 })
 export class RegisterModule {}
