@@ -27,7 +27,10 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
     exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
   },
   api_key: { owner: 'src/partners/partner.repository.ts' },
-  attachment: { owner: 'src/register/attachment.repository.ts' },
+  attachment: {
+    owner: 'src/register/attachment.repository.ts',
+    exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
+  },
   api_key_suspension: { owner: 'src/partners/key-suspension.repository.ts' },
   audit_entry: {
     owner: 'src/platform/audit/audit.repository.ts',
