@@ -93,6 +93,11 @@ describe('own cards for dependants', () => {
     // Cancelled by the fund: the job does not open it again (once per young person, ever).
     await t.http().post(`/v1/card-requests/${req.id}/cancel`).set(bearer(paris.key)).expect(200);
     expect((await jobs.run()).opened).toBe(0);
+    // Operators may run it now over HTTP (funds may not): the same rule holds.
+    const now = await t.http().post('/v1/card-requests/own-cards/run').set(bearer(operator.key));
+    expect(now.status).toBe(200);
+    expect(now.body).toEqual({ opened: 0, skipped: 0 });
+    expect((await t.http().post('/v1/card-requests/own-cards/run').set(bearer(paris.key))).status).toBe(403);
     expect(await requestsOf(soon.id)).toHaveLength(1);
     // The database holds the rule, whoever writes: a second job request for the same person is refused.
     await expect(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { run } from './sql.js';
+import { ownConnection } from '../platform/database/own-connection.js';
 
 /** One attachment as the register keeps it (rights are the canonical `coverage` / `ald_periods` record contents). */
 export interface AttachmentInput {
@@ -99,5 +100,29 @@ export class AttachmentRepository {
       [today, bornBy, afterId, limit],
     );
     return rows.map((r) => ({ dependantId: r.dependant_id, organismeCode: r.organisme_code }));
+  }
+}
+
+/**
+ * Attachments written on a connection of its own to the product's database, in one transaction (`npm run demo`, which
+ * plays the register from outside the running product until the register's families API takes over). The family
+ * rules and the chip records' triggers apply as for any write.
+ */
+export async function attachOnOwnConnection(url: string, inputs: AttachmentInput[]): Promise<void> {
+  const client = await ownConnection(url, 'vitale-demo');
+  try {
+    await client.query('BEGIN');
+    for (const a of inputs)
+      await client.query(
+        `INSERT INTO attachment (dependant_id, parent_id, valid_from, valid_to, coverage, ald_periods)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+        [a.dependantId, a.parentId, a.validFrom, a.validTo, JSON.stringify(a.coverage), JSON.stringify(a.aldPeriods)],
+      );
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    await client.end().catch(() => {});
   }
 }

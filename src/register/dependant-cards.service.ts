@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AttachmentRepository, type AttachmentInput } from './attachment.repository.js';
+import { AttachmentRepository, attachOnOwnConnection, type AttachmentInput } from './attachment.repository.js';
 
 /**
  * What the emission chain asks the register about dependants and their own card (issue 13 item 4): the young person
@@ -39,4 +39,9 @@ export class DependantCardsService {
   attachIn(em: EntityManager, a: AttachmentInput): Promise<string> {
     return this.attachments.attach(em, a);
   }
+}
+
+/** The demo's attachments, from outside the running product (a connection of its own to `url`), in one transaction. */
+export function attachFromOutside(url: string, inputs: AttachmentInput[]): Promise<void> {
+  return attachOnOwnConnection(url, inputs);
 }
