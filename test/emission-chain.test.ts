@@ -54,15 +54,30 @@ describe('the six-step emission chain, end to end', () => {
     expect(res.stdout).toContain(
       "the fetch without the card's proof is refused (KIOSK_PROOF_INVALID), no record disclosed",
     );
+    // Families: a birth reaches both parents' cards through a kiosk; a 16th birthday produces a card of one's own.
+    expect(res.stdout.match(/now carries LÉA\n/g)).toHaveLength(2);
+    expect(res.stdout).toMatch(/the job \(run now by the operator; daily at 02:05\) opened request \d{8}/);
+    expect(res.stdout).toContain('run again: nothing more (once per young person)');
+    expect(res.stdout).toMatch(/THÉO's own card \d{12} is active/);
+    expect(res.stdout.match(/carries LÉA only\n/g)).toHaveLength(2);
     expect(res.stdout).toContain('Demo complete: every card ended where it should.');
     expect(res.status).toBe(0);
 
-    // The virtual cards: the five cards made (four, then the replacement), private to their owner, each chip's private
+    // The virtual cards: the six cards made (four, the replacement, THÉO's own), private to their owner, each chip's private
     // keys matching the public ones it reported.
     expect(statSync(cardsFile).mode & 0o777).toBe(0o600);
     const cards = readVirtualCards(cardsFile);
-    expect(cards).toHaveLength(5);
-    expect(new Set(cards.map((c) => c.serial)).size).toBe(5);
+    expect(cards).toHaveLength(6);
+    expect(new Set(cards.map((c) => c.serial)).size).toBe(6);
+    // Both parents' virtual chips hold the family as the kiosk wrote it: LÉA, THÉO gone.
+    const families = cards.filter((c) => c.chip?.records.dependants);
+    expect(families).toHaveLength(2);
+    for (const c of families)
+      expect(
+        (c.chip!.records.dependants.content as Array<{ identity: { firstName: string } }>).map(
+          (d) => d.identity.firstName,
+        ),
+      ).toEqual(['LÉA']);
     for (const c of cards) {
       const proof = proofMessage({
         challenge: 'c',

@@ -415,7 +415,8 @@ describe('families: dependants attached to insured parents', () => {
     ).toBe('affiliation_needs_nir');
     expect(
       await refusal(
-        `INSERT INTO card (serial, beneficiary_id, organisme_code, state) VALUES (999999999990, $1, $2, 'active')`,
+        // Ordered, not active: an own card's activation would first give its holder an affiliation (refused the same way).
+        `INSERT INTO card (serial, beneficiary_id, organisme_code, state) VALUES (999999999990, $1, $2, 'ordered')`,
         [id, MSA],
       ),
     ).toBe('card_needs_nir');

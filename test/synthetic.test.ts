@@ -147,7 +147,7 @@ describe('COPY writer', () => {
     await db?.drop();
   });
 
-  it('writes 5,000 beneficiaries, each with one current affiliation, spread over the regimes', async () => {
+  it('writes 5,000 beneficiaries, each with one current affiliation or carried on a parent, spread over the regimes', async () => {
     const result = await writeSynthetic(db.url, { count: 5000, seed: 3, chunkSize: 2000 });
     expect(result).toMatchObject({ beneficiaries: 5000, offset: 0, stopped: false });
     const {
@@ -155,10 +155,16 @@ describe('COPY writer', () => {
     } = await client.query(`
       SELECT (SELECT count(*) FROM beneficiary)::int AS beneficiaries,
              (SELECT count(*) FROM affiliation)::int AS affiliations,
-             (SELECT count(*) FROM beneficiary b WHERE (SELECT count(*) FROM affiliation a WHERE a.beneficiary_id = b.id AND a.valid_to IS NULL) = 1)::int AS with_one_current`);
+             (SELECT count(*) FROM attachment)::int AS attachments,
+             (SELECT count(DISTINCT dependant_id) FROM attachment)::int AS dependants,
+             (SELECT count(*) FROM beneficiary b WHERE (SELECT count(*) FROM affiliation a WHERE a.beneficiary_id = b.id AND a.valid_to IS NULL) = 1)::int AS with_one_current,
+             (SELECT count(*) FROM beneficiary b WHERE EXISTS (SELECT 1 FROM affiliation a WHERE a.beneficiary_id = b.id)
+                                                   AND EXISTS (SELECT 1 FROM attachment t WHERE t.dependant_id = b.id))::int AS both`);
     expect(counts.beneficiaries).toBe(5000);
-    expect(counts.with_one_current).toBe(5000);
+    expect(counts.with_one_current + counts.dependants).toBe(5000);
+    expect(counts.both).toBe(0);
     expect(counts.affiliations).toBe(result.affiliations);
+    expect(counts.attachments).toBe(result.attachments);
     const { rows: regimes } = await client.query<{ regime: string; share: number }>(`
       SELECT substr(organisme_code, 1, 2) AS regime, count(*)::float / sum(count(*)) OVER () AS share
       FROM affiliation WHERE valid_to IS NULL GROUP BY 1`);
@@ -171,6 +177,41 @@ describe('COPY writer', () => {
       `SELECT count(DISTINCT organisme_code)::int AS n FROM affiliation WHERE organisme_code LIKE '01%'`,
     );
     expect(organismes[0].n).toBeGreaterThan(5);
+  });
+
+  it('makes families: a fifth under 16 on their parents, siblings and twins, often both parents, some in two regimes', async () => {
+    const q = async (sql: string) => (await client.query(sql)).rows[0];
+    const { under16, dependants } = await q(`
+      SELECT (SELECT count(*) FROM beneficiary WHERE birth_date > '2010-01-01')::float / (SELECT count(*) FROM beneficiary) AS under16,
+             (SELECT count(DISTINCT dependant_id) FROM attachment)::float / (SELECT count(*) FROM beneficiary WHERE birth_date > '2010-01-01') AS dependants`);
+    expect(under16).toBeGreaterThan(0.15);
+    expect(under16).toBeLessThan(0.25);
+    expect(dependants).toBeGreaterThan(0.9);
+    // Children are minors; parents are adults 20 to 45 years older than their eldest, never dependants themselves.
+    const ages = await q(`
+      SELECT bool_and(d.birth_date > '2010-01-01') AS minors,
+             bool_and(extract(year FROM d.birth_date) - extract(year FROM p.birth_date) >= 20) AS parents_old_enough,
+             bool_and(NOT EXISTS (SELECT 1 FROM attachment x WHERE x.dependant_id = a.parent_id)) AS no_chains
+        FROM attachment a JOIN beneficiary d ON d.id = a.dependant_id JOIN beneficiary p ON p.id = a.parent_id`);
+    expect(ages).toEqual({ minors: true, parents_old_enough: true, no_chains: true });
+    const shares = await q(`
+      WITH per_child AS (SELECT dependant_id, array_agg(parent_id ORDER BY parent_id) AS parents FROM attachment GROUP BY 1),
+           two AS (SELECT parents FROM per_child WHERE cardinality(parents) = 2)
+      SELECT (SELECT count(*) FROM two)::float / (SELECT count(*) FROM per_child) AS both_parents,
+             (SELECT count(*) FROM two WHERE (SELECT count(DISTINCT substr(f.organisme_code, 1, 2)) FROM affiliation f
+                                                WHERE f.beneficiary_id = ANY (parents) AND f.valid_to IS NULL) = 2)::int AS two_regimes,
+             (SELECT count(*) FROM (SELECT parents FROM per_child GROUP BY parents HAVING count(*) >= 2) s)::int AS sibling_groups`);
+    expect(shares.both_parents).toBeGreaterThan(0.5);
+    expect(shares.both_parents).toBeLessThan(0.8);
+    expect(shares.two_regimes).toBeGreaterThan(0);
+    expect(shares.sibling_groups).toBeGreaterThan(50);
+    // Twins: same parents, same birth date, ranks 1 and 2.
+    const twins = await q(`
+      SELECT count(*)::int AS n FROM beneficiary t2 JOIN attachment a2 ON a2.dependant_id = t2.id
+        JOIN attachment a1 ON a1.parent_id = a2.parent_id AND a1.dependant_id <> t2.id
+        JOIN beneficiary t1 ON t1.id = a1.dependant_id AND t1.birth_date = t2.birth_date AND t1.birth_rank = 1
+       WHERE t2.birth_rank = 2`);
+    expect(twins.n).toBeGreaterThan(0);
   });
 
   it('adds more on a second run without colliding with the rows already there', async () => {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { activeOrganismes, DEFAULT_CHUNK_SIZE, DEFAULT_CONNECTIONS } from '../../src/synthetic/copy-writer.js';
 import { generateBeneficiaries, type SyntheticAffiliation } from '../../src/synthetic/generator.js';
+import { formFamilies } from '../../src/synthetic/families.js';
 
 /**
  * The baseline for the seed benchmark: the same rows as writeSynthetic() (same seed, offset 0 on a fresh database),
@@ -26,6 +27,7 @@ const BENEFICIARY_COLUMNS = [
   'address_lines',
 ];
 const AFFILIATION_COLUMNS = ['beneficiary_id', 'organisme_code', 'valid_from', 'valid_to'];
+const ATTACHMENT_COLUMNS = ['dependant_id', 'parent_id', 'valid_from'];
 
 function insertSql(table: string, columns: string[], rows: number): string {
   const tuples: string[] = [];
@@ -36,7 +38,7 @@ function insertSql(table: string, columns: string[], rows: number): string {
 export async function insertSynthetic(
   url: string,
   options: InsertOptions,
-): Promise<{ beneficiaries: number; affiliations: number; seconds: number }> {
+): Promise<{ beneficiaries: number; affiliations: number; attachments: number; seconds: number }> {
   const started = performance.now();
   const perStatement = options.rowsPerStatement ?? 1000;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -64,6 +66,7 @@ export async function insertSynthetic(
     let next = 0;
     let beneficiaries = 0;
     let affiliations = 0;
+    let attachments = 0;
     const work = async (client: pg.Client) => {
       while (next < chunks) {
         const chunk = next++;
@@ -78,7 +81,10 @@ export async function insertSynthetic(
             params = [];
             rows = 0;
           };
-          for (const b of generateBeneficiaries(n, options.seed, chunk * chunkSize, { organismes })) {
+          // The same chunks and families as the COPY writer's.
+          const people = [...generateBeneficiaries(n, options.seed, chunk * chunkSize, { organismes })];
+          const families = formFamilies(people, options.seed);
+          for (const b of people) {
             params.push(
               b.id,
               b.nir,
@@ -101,9 +107,17 @@ export async function insertSynthetic(
               slice.flatMap(({ id, a }) => [id, a.organismeCode, a.validFrom, a.validTo]),
             );
           }
+          for (let i = 0; i < families.length; i += perStatement) {
+            const slice = families.slice(i, i + perStatement);
+            await client.query(
+              sql('attachment', ATTACHMENT_COLUMNS, slice.length),
+              slice.flatMap((a) => [a.dependantId, a.parentId, a.validFrom]),
+            );
+          }
           await client.query('COMMIT');
           beneficiaries += n;
           affiliations += pending.length;
+          attachments += families.length;
         } catch (e) {
           next = chunks;
           await client.query('ROLLBACK').catch(() => {});
@@ -112,7 +126,7 @@ export async function insertSynthetic(
       }
     };
     await Promise.all(clients.map(work));
-    return { beneficiaries, affiliations, seconds: (performance.now() - started) / 1000 };
+    return { beneficiaries, affiliations, attachments, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }

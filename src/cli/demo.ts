@@ -6,14 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
-import { freePort } from '../platform/database/embedded-postgres.js';
+import { embeddedOwnerUrl, freePort } from '../platform/database/embedded-postgres.js';
+import { attachFromOutside } from '../register/dependant-cards.service.js';
 import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
 import { projectRoot } from '../platform/files/project-root.js';
 import { ImageProcessor } from '../photo/image-processor.js';
 import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 import { generateCardKeys } from '../update/card-crypto.js';
-import { saveVirtualCards, type VirtualCard } from './virtual-cards.js';
+import { readVirtualCards, saveVirtualCards, type VirtualCard } from './virtual-cards.js';
 import { UpdateErrors } from '../update/update.errors.js';
 
 /**
@@ -508,6 +509,127 @@ async function main(): Promise<number> {
       !people.some((p) => blind.output.includes(p.nir) || blind.output.includes(p.birthName)),
       'no NIR and no name in anything the kiosk shows',
     );
+
+    step('8', `A birth: ${people[2].firstName} and ${people[1].firstName}'s daughter reaches both parents' cards`);
+    const today = new Date().toISOString().slice(0, 10);
+    const ownerUrl = embeddedOwnerUrl(app.dataDir, app.pgPort);
+    check(ownerUrl, "the demo reaches the product's database (its embedded PostgreSQL)");
+    const parentCards: string[] = [];
+    for (const i of [2, 1]) {
+      const held = await api.ok(fund.key, 'GET', `/v1/cards?beneficiaryId=${ids[i]}`);
+      parentCards.push(held.items.find((c: { state: string }) => c.state === 'active').serial);
+    }
+    const baby = {
+      nir: nir(2, today.slice(2, 4), today.slice(5, 7), '75', '112', '201'),
+      firstName: 'LÉA',
+      birthName: 'CASANOVA',
+      birthDate: today,
+      addressLines: ['MME ELODIE LEFEVRE', '8 AVENUE JEAN JAURES', '75019 PARIS'],
+    };
+    const babyId = (await api.ok(fund.key, 'POST', '/v1/beneficiaries', baby)).id as string;
+    // The register's attachment, written as the fund's birth declaration will write it (each parent's regime gives
+    // the child its rights): the database then raises the target version of every card carrying her.
+    const rights = [{ aldDigit: 0, situation: '0100' }];
+    await attachFromOutside(
+      ownerUrl,
+      [ids[2], ids[1]].map((parentId) => ({
+        dependantId: babyId,
+        parentId,
+        validFrom: today,
+        validTo: null,
+        coverage: rights,
+        aldPeriods: [],
+      })),
+    );
+    for (const serial of parentCards) {
+      const pending = await api.ok(fund.key, 'GET', `/v1/cards/${serial}/updates`);
+      check(
+        pending.pendingRecordTypes.includes('dependants'),
+        `card ${serial}: a dependants record waits (version ${pending.confirmedVersion} → ${pending.targetVersion})`,
+      );
+    }
+    const carried = async (serial: string) =>
+      (readVirtualCards(virtualCardsFile).find((c) => c.serial === serial)?.chip?.records.dependants?.content ??
+        []) as Array<{ identity: { firstName: string; nir: string | null } }>;
+    const kioskUpdate = async (serial: string, readVersion: number) => {
+      const run = await runKiosk(app.base, kiosk.key, [
+        '--serial',
+        serial,
+        '--cards-file',
+        virtualCardsFile,
+        '--read-version',
+        String(readVersion),
+        '--ms-per-record',
+        '50',
+      ]);
+      const done = run.lines.at(-1);
+      check(
+        run.code === 0 && done?.result === 'updated' && done.verified === true,
+        `card ${serial}: one kiosk/2 update, the dependants record sealed to the card, receipt verified (version ${done?.version})`,
+      );
+      return done!.version as number;
+    };
+    const versions = new Map<string, number>();
+    for (const serial of parentCards) {
+      versions.set(
+        serial,
+        await kioskUpdate(serial, (await api.ok(fund.key, 'GET', `/v1/cards/${serial}`)).dataVersion),
+      );
+      const onChip = await carried(serial);
+      check(
+        onChip.length === 1 && onChip[0].identity.firstName === 'LÉA' && onChip[0].identity.nir === baby.nir,
+        `the chip of card ${serial} now carries ${onChip.map((d) => d.identity.firstName).join(', ')}`,
+      );
+    }
+
+    step('9', "A 16th birthday: the daily job opens THÉO's own card, and he leaves his parents' cards");
+    const sixteenIn = new Date(Date.now() + 10 * 86_400_000);
+    const teenBirth = `${sixteenIn.getUTCFullYear() - 16}-${sixteenIn.toISOString().slice(5, 10)}`;
+    const teen = {
+      nir: nir(1, teenBirth.slice(2, 4), teenBirth.slice(5, 7), '75', '112', '202'),
+      firstName: 'THÉO',
+      birthName: 'CASANOVA',
+      birthDate: teenBirth,
+      addressLines: ['M THEO CASANOVA', '8 AVENUE JEAN JAURES', '75019 PARIS'],
+    };
+    const teenId = (await api.ok(fund.key, 'POST', '/v1/beneficiaries', teen)).id as string;
+    await attachFromOutside(
+      ownerUrl,
+      [ids[2], ids[1]].map((parentId) => ({
+        dependantId: teenId,
+        parentId,
+        validFrom: teenBirth,
+        validTo: null,
+        coverage: rights,
+        aldPeriods: [],
+      })),
+    );
+    ok(`THÉO, 16 on ${teenBirth.slice(5)}, is on both parents' cards too`);
+    const run = await api.ok(op, 'POST', '/v1/card-requests/own-cards/run');
+    const teenRequests = await api.ok(fund.key, 'GET', `/v1/card-requests?beneficiaryId=${teenId}`);
+    const teenRequest = teenRequests.items[0];
+    check(
+      run.opened === 1 && teenRequests.items.length === 1 && teenRequest.origin === 'sixteenth_birthday',
+      `the job (run now by the operator; daily at 02:05) opened request ${teenRequest?.formNumber}: the form goes to THÉO's address`,
+    );
+    const rerun = await api.ok(op, 'POST', '/v1/card-requests/own-cards/run');
+    check(rerun.opened === 0, 'run again: nothing more (once per young person)');
+    await sendPhoto(teenRequest.formNumber, await photoJpeg([600, 800], 160));
+    await until('THÉO’s photo', async () => (await requestStatus(teenRequest.id)) === 'photo_available');
+    await api.ok(fund.key, 'POST', `/v1/card-requests/${teenRequest.id}/order`);
+    const [teenSerial] = await personaliseAndShip(1);
+    await until('THÉO’s card', async () => (await requestStatus(teenRequest.id)) === 'completed');
+    check(
+      (await api.ok(fund.key, 'GET', `/v1/cards/${teenSerial}`)).state === 'active',
+      `THÉO's own card ${teenSerial} is active: he is an insured in his own right, with his NIR`,
+    );
+    for (const serial of parentCards) {
+      const pending = await api.ok(fund.key, 'GET', `/v1/cards/${serial}/updates`);
+      check(pending.pendingRecordTypes.includes('dependants'), `card ${serial}: a pending update without THÉO`);
+      await kioskUpdate(serial, versions.get(serial)!);
+      const onChip = await carried(serial);
+      check(onChip.map((d) => d.identity.firstName).join(',') === 'LÉA', `the chip of card ${serial} carries LÉA only`);
+    }
 
     step('✓', 'Pipeline seen by the operators');
     const pipeline = await api.ok(op, 'GET', '/v1/pipeline');

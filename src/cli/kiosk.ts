@@ -10,7 +10,7 @@ import {
   type SealedRecord,
 } from '../update/card-crypto.js';
 import { type SignedReceipt, verifyReceipt } from '../update/receipts.js';
-import { readVirtualCards, type VirtualCard } from './virtual-cards.js';
+import { readVirtualCards, type VirtualCard, writeToVirtualChip } from './virtual-cards.js';
 import { cliOptions, usageError } from './cli-args.js';
 import { UpdateErrors } from '../update/update.errors.js';
 
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
   const credential = apiKey(opts['key-file']);
   if ('error' in credential) return usageError(credential.error, USAGE);
   let keys: CardKeys | null = null;
+  const cardsFile = opts['cards-file'];
   if (opts['cards-file'] !== undefined) {
     const found = virtualCard(opts['cards-file'], opts.serial);
     if ('error' in found) return usageError(found.error, USAGE);
@@ -229,6 +230,7 @@ async function main(): Promise<number> {
       ephemeralKey: fetched.ephemeralKey as string,
     };
     const written: string[] = [];
+    const onChip: Array<{ recordType: string; version: number; content: unknown }> = [];
     let refusedByCard = false;
     for (const r of fetched.records as SealedRecord[]) {
       if (written.length >= pullAfter) break;
@@ -241,7 +243,12 @@ async function main(): Promise<number> {
       }
       await writeDelay();
       written.push(`${r.recordType}@${r.version}`);
-      out('write', { record: `${r.recordType}@${r.version}`, opened: true });
+      onChip.push({ recordType: r.recordType, version: r.version, content: opened.content });
+      out('write', {
+        record: `${r.recordType}@${r.version}`,
+        opened: true,
+        ...chipSummary(r.recordType, opened.content),
+      });
     }
     const pulled = written.length < fetched.records.length;
     const confirm = pulled
@@ -265,9 +272,24 @@ async function main(): Promise<number> {
       version: confirm.version,
       missingRecords: confirm.missingRecords,
     });
+    // The virtual chip keeps what it wrote once the system confirmed it (the demo and the tests read it back).
+    if (!pulled && confirm.result === 'updated' && cardsFile !== undefined)
+      writeToVirtualChip(userPath(cardsFile), chip.serial, confirm.version as number, onChip);
     const verified = await checkReceipt(confirm.receipt);
     return verified && !refusedByCard && confirm.result === (pulled ? 'failed' : 'updated') ? 0 : 1;
   }
+}
+
+/**
+ * What a kiosk's screen may say about a record it wrote, without personal data: for the dependants record, how many
+ * children the card now carries and their birth ranks (never names or NIRs).
+ */
+function chipSummary(recordType: string, content: unknown): Record<string, unknown> {
+  if (recordType !== 'dependants' || !Array.isArray(content)) return {};
+  return {
+    dependants: content.length,
+    birthRanks: content.map((d: { identity?: { birthRank?: unknown } }) => d?.identity?.birthRank ?? null),
+  };
 }
 
 main().then(

@@ -150,7 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const load = bar.finish(result.beneficiaries);
     const setUp = Math.max(0, result.seconds - load.seconds);
     process.stdout.write(
-      `${result.stopped ? 'interrupted after' : 'seeded'} ${result.beneficiaries} beneficiaries (${result.affiliations} affiliations) in ${load.seconds.toFixed(1)} s: ` +
+      `${result.stopped ? 'interrupted after' : 'seeded'} ${result.beneficiaries} beneficiaries (${result.affiliations} affiliations, ${result.attachments} attachments of dependants) in ${load.seconds.toFixed(1)} s: ` +
         `${formatRate(load.rate)} beneficiaries/s (set-up before loading ${setUp.toFixed(1)} s)` +
         ` [seed ${args.seed}, generator indexes ${result.offset}-${result.offset + result.beneficiaries - 1}]\n`,
     );

@@ -14,6 +14,14 @@ export interface VirtualCard {
   serial: string;
   chipId: string;
   keys: CardKeys;
+  /** What the virtual chip holds: the records a kiosk wrote to it, by type (absent until a kiosk/2 update). */
+  chip?: VirtualChip;
+}
+
+/** The virtual chip's memory: its data version and the last content of each record a kiosk wrote. */
+export interface VirtualChip {
+  version: number;
+  records: Record<string, { version: number; content: unknown }>;
 }
 
 export interface VirtualCardsFile {
@@ -81,4 +89,21 @@ export function saveVirtualCards(file: string, cards: VirtualCard[]): void {
   writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600, flag: 'w' });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
+}
+
+/**
+ * A kiosk wrote these records to the card's chip and the card is now at `version`: the virtual chip keeps them (each
+ * record replaces the previous content of its type). Nothing happens for a card not in the file.
+ */
+export function writeToVirtualChip(
+  file: string,
+  serial: string,
+  version: number,
+  records: Array<{ recordType: string; version: number; content: unknown }>,
+): void {
+  const card = readVirtualCards(file).find((c) => c.serial === serial);
+  if (!card) return;
+  const chip: VirtualChip = { version, records: { ...(card.chip?.records ?? {}) } };
+  for (const r of records) chip.records[r.recordType] = { version: r.version, content: r.content };
+  saveVirtualCards(file, [{ ...card, chip }]);
 }

@@ -44,6 +44,7 @@ export const CONFIG_ENV: Record<string, string> = {
   importRetentionDays: 'IMPORT_RETENTION_DAYS',
   seedReferenceData: 'SEED_REFERENCE_DATA',
   cardMinAge: 'CARD_MIN_AGE',
+  ownCardLeadDays: 'OWN_CARD_LEAD_DAYS',
   formReminderDays: 'FORM_REMINDER_DAYS',
   formExpiryDays: 'FORM_EXPIRY_DAYS',
   formNumberReuseDays: 'FORM_NUMBER_REUSE_DAYS',
@@ -275,6 +276,16 @@ export class AppConfig {
   @Min(0)
   @Max(30)
   cardMinAge = 16;
+
+  /**
+   * Days ahead the daily job looks for dependants reaching CARD_MIN_AGE: their own card's request opens this long
+   * before the birthday, so the card can be ready by then.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  ownCardLeadDays = 42;
 
   /** Days after the form is sent before the fund is told it is still unanswered. */
   @Transform(toInt)

@@ -10,9 +10,10 @@ export const EmissionErrors = defineErrors('emission', {
   },
   REQUEST_TOO_YOUNG: {
     status: 422,
-    description: "The beneficiary is under CARD_MIN_AGE (`minAge`): younger children are on a parent's card.",
+    description:
+      "The beneficiary is under `minAge`: CARD_MIN_AGE for an insured, 12 for a dependant (on a parent's fund's request); younger children are on a parent's card.",
     message: (minAge: number) => ({
-      message: `A card of one's own starts at ${minAge}; younger children are on a parent's card`,
+      message: `A card of one's own starts at ${minAge} for this person; younger children are on a parent's card`,
       details: { minAge },
     }),
   },

@@ -12,6 +12,7 @@ import { FamiliesController } from './families.controller.js';
 import { FamiliesService } from './families.service.js';
 import { AttachmentImportsController } from './attachment-imports.controller.js';
 import { AttachmentImportsService } from './attachment-imports.service.js';
+import { DependantCardsService } from './dependant-cards.service.js';
 
 /** The inter-regime register: beneficiaries, identity traits, addresses and affiliations; bulk imports by funds. */
 @Module({
@@ -26,7 +27,8 @@ import { AttachmentImportsService } from './attachment-imports.service.js';
     RegisterJobs,
     FamiliesService,
     AttachmentImportsService,
+    DependantCardsService,
   ],
-  exports: [BeneficiariesService, RegisterClock, FamiliesService],
+  exports: [BeneficiariesService, RegisterClock, FamiliesService, DependantCardsService],
 })
 export class RegisterModule {}

@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { generateBeneficiaries, type SyntheticBeneficiary } from './generator.js';
+import { formFamilies, type SyntheticAttachment } from './families.js';
 import { nirSpace } from './nir-space.js';
 import {
   activeOrganismes,
   begin,
   commit,
   copyAffiliations as copyAffiliationLines,
+  copyAttachments,
   copyBeneficiaries,
   lockSeed,
   registerNirs,
@@ -42,6 +44,8 @@ export interface WriteResult {
   /** Beneficiaries committed. */
   beneficiaries: number;
   affiliations: number;
+  /** Children attached to a parent (attachment rows; a child of two parents counts twice). */
+  attachments: number;
   /** First slot-map index of the run. */
   offset: number;
   seconds: number;
@@ -81,6 +85,7 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
     let nextChunk = 0;
     let beneficiaries = 0;
     let affiliations = 0;
+    let attachments = 0;
     let stopped = false;
     let failed = false;
     const report = () => options.onProgress?.(streamed.reduce((a, b) => a + b, 0));
@@ -92,7 +97,10 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
         }
         const chunk = nextChunk++;
         const n = Math.min(chunkSize, options.count - chunk * chunkSize);
-        const rows = generateBeneficiaries(n, options.seed, offset + chunk * chunkSize, { organismes });
+        // A chunk is generated whole, then made into families (pure: the same chunk gives the same families).
+        const people = [...generateBeneficiaries(n, options.seed, offset + chunk * chunkSize, { organismes })];
+        const families = formFamilies(people, options.seed);
+        const rows = people.values();
         await begin(client);
         try {
           // Progress counts a beneficiary half done once streamed, fully once its affiliations are streamed too.
@@ -110,9 +118,11 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
             report();
           };
           const copied = await copyAffiliations(client, affiliationBatches, n, onAffiliations);
+          const attached = await copyAttachments(client, Readable.from(attachmentBatches(families)));
           await commit(client);
           beneficiaries += n;
           affiliations += copied;
+          attachments += attached;
           options.onCommit?.(beneficiaries);
         } catch (e) {
           failed = true;
@@ -125,7 +135,14 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
     const outcomes = await Promise.allSettled(workers.map(work));
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
-    return { beneficiaries, affiliations, offset, seconds: (performance.now() - started) / 1000, stopped };
+    return {
+      beneficiaries,
+      affiliations,
+      attachments,
+      offset,
+      seconds: (performance.now() - started) / 1000,
+      stopped,
+    };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
@@ -171,6 +188,15 @@ async function copyAffiliations(
     progress(beneficiaries);
   }
   return copyAffiliationLines(client, Readable.from(withProgress()));
+}
+
+/** Attachment lines in COPY text format, BATCH_ROWS at a time. */
+function* attachmentBatches(attachments: SyntheticAttachment[]): Generator<string> {
+  for (let i = 0; i < attachments.length; i += BATCH_ROWS) {
+    let text = '';
+    for (const a of attachments.slice(i, i + BATCH_ROWS)) text += `${a.dependantId}\t${a.parentId}\t${a.validFrom}\n`;
+    yield text;
+  }
 }
 
 /** One COPY text-format line (tab-separated, \N for null). */

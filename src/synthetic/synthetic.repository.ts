@@ -18,6 +18,7 @@ const SEED_LOCK = 7_384_101;
 const BENEFICIARY_COPY =
   'COPY beneficiary (id, nir, nir_temporary, first_name, birth_name, usage_name, birth_date, birth_rank, address_lines) FROM STDIN';
 const AFFILIATION_COPY = 'COPY affiliation (beneficiary_id, organisme_code, valid_from, valid_to) FROM STDIN';
+const ATTACHMENT_COPY = 'COPY attachment (dependant_id, parent_id, valid_from) FROM STDIN';
 
 /** A connection of the seed's own; a dropped connection also fails the pending query, which reports it. */
 export async function seedConnection(url: string): Promise<pg.Client> {
@@ -62,6 +63,13 @@ export async function copyBeneficiaries(client: pg.ClientBase, lines: Readable):
 /** Streams affiliation lines (COPY text format); returns the rows copied. */
 export async function copyAffiliations(client: pg.ClientBase, lines: Readable): Promise<number> {
   const stream = client.query(copyFrom(AFFILIATION_COPY));
+  await pipeline(lines, stream);
+  return Number(stream.rowCount);
+}
+
+/** Streams attachment lines (COPY text format: dependant, parent, from); the family rules' trigger checks each row. */
+export async function copyAttachments(client: pg.ClientBase, lines: Readable): Promise<number> {
+  const stream = client.query(copyFrom(ATTACHMENT_COPY));
   await pipeline(lines, stream);
   return Number(stream.rowCount);
 }

@@ -8,11 +8,16 @@ import { checkAddress } from '../register/identity.js';
  * validation answers the canonical content (only the known fields, in a fixed order) or throws CARD_DATA_INVALID
  * listing every fault of the record (field and how to fix it, never the value).
  *
- * `identity` and `organisme` are not written by funds: the database writes them from the register (the
- * beneficiary's NIR and civil status, the card's managing organisme) when the card is issued and on every register
- * change (migration ChipRecordsFromRegister). Their content:
- *   identity  {nir, firstName, birthName, usageName, birthDate, birthRank}
- *   organisme {code, regimeCode, caisseCode, centreCode} (the 9-digit code and its 2 + 3 + 4 parts)
+ * `identity`, `organisme` and `dependants` are not written by funds: the database writes them from the register
+ * (the beneficiary's NIR and civil status, the card's managing organisme, the holder's attached dependants) when the
+ * card is issued (dependants: when its chip's keys are recorded) and on every register change (migrations
+ * ChipRecordsFromRegister, DependantsChipRecord). Their content:
+ *   identity   {nir, firstName, birthName, usageName, birthDate, birthRank}
+ *   organisme  {code, regimeCode, caisseCode, centreCode} (the 9-digit code and its 2 + 3 + 4 parts)
+ *   dependants [{identity, coverage, aldPeriods, attachedFrom, attachedTo}], one entry per attachment of the holder
+ *              not yet ended, by birth date then birth rank: `identity` as above (nir null for a newborn without
+ *              one), `coverage` and `aldPeriods` the `coverage` and `ald_periods` contents the holder's regime gives
+ *              the child, `attachedFrom` YYYY-MM-DD, `attachedTo` YYYY-MM-DD or null. Only on cards with keys.
  */
 export const RECORD_TYPES = [
   'identity',
@@ -22,11 +27,12 @@ export const RECORD_TYPES = [
   'complementary',
   'maternity',
   'mentions',
+  'dependants',
 ] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** Written from the register only; a fund changes the beneficiary (or the card's fund), and the card follows. */
-export const REGISTER_RECORD_TYPES: readonly RecordType[] = ['identity', 'organisme'];
+export const REGISTER_RECORD_TYPES: readonly RecordType[] = ['identity', 'organisme', 'dependants'];
 
 export const isRecordType = (t: string): t is RecordType => (RECORD_TYPES as readonly string[]).includes(t);
 
@@ -104,7 +110,7 @@ function list(f: Faults, v: unknown, path: string, max: number): unknown[] {
 
 type Validator = (f: Faults, v: unknown) => unknown;
 
-const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme'>, Validator> = {
+const VALIDATORS: Record<Exclude<RecordType, 'identity' | 'organisme' | 'dependants'>, Validator> = {
   coverage: (f, v) =>
     list(f, v, 'coverage', 20).map((e, i) => {
       const p = `coverage[${i}]`;

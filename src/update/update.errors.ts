@@ -21,9 +21,12 @@ export const UpdateErrors = defineErrors('update', {
       'This record is written from the register, not by funds (`recordType`); change the beneficiary instead.',
     message: (recordType: string) => ({
       message:
-        `The ${recordType} record is written from the register, not by funds: change the beneficiary (PATCH /v1/beneficiaries/{id} for names and ` +
-        'birth date, POST /v1/beneficiaries/{id}/nir-change for the NIR, POST /v1/beneficiaries/{id}/mutations for a change of fund); ' +
-        'every card of the insured in use follows, as a pending update',
+        recordType === 'dependants'
+          ? 'The dependants record is written from the register, not by funds: attach, detach or change the rights of the ' +
+            "holder's dependants in the register (their attachments); every card in use of each parent concerned follows, as a pending update"
+          : `The ${recordType} record is written from the register, not by funds: change the beneficiary (PATCH /v1/beneficiaries/{id} for names and ` +
+            'birth date, POST /v1/beneficiaries/{id}/nir-change for the NIR, POST /v1/beneficiaries/{id}/mutations for a change of fund); ' +
+            'every card of the insured in use follows, as a pending update',
       details: { recordType },
     }),
   },

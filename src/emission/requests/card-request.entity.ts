@@ -36,6 +36,12 @@ import { RequestReason, RequestStatus } from './request-status.enum.js';
 @Index('card_request_form_number_reusable', ['statusChangedAt'], {
   where: `form_number_released_at IS NULL AND status IN ('completed', 'expired', 'cancelled')`,
 })
+// The 16th-birthday job opens one request per young person, ever (src/emission/requests/own-cards.service.ts).
+@Index('card_request_sixteenth_birthday_once', ['beneficiaryId'], {
+  unique: true,
+  where: `origin = 'sixteenth_birthday'`,
+})
+@Check('card_request_origin', `origin IN ('fund', 'sixteenth_birthday')`)
 @Check(
   'card_request_form_number_held_while_awaiting_photo',
   `form_number_released_at IS NULL OR status NOT IN ('form_sent', 'photo_received', 'photo_rejected')`,
@@ -73,6 +79,10 @@ export class CardRequest {
 
   @Column({ type: 'enum', enum: RequestStatus, enumName: 'request_status' })
   status: RequestStatus;
+
+  /** Who opened it: a fund (`fund`), or the 16th-birthday job for a dependant (`sixteenth_birthday`). */
+  @Column({ type: 'varchar', length: 24, default: 'fund' })
+  origin: string;
 
   /** Order the card as soon as a photo is accepted, without waiting for the fund. */
   @Column({ type: 'boolean', default: false })

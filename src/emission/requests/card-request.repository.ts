@@ -16,6 +16,8 @@ export interface CardRequestRecord {
   organismeCode: string;
   reason: RequestReason;
   status: RequestStatus;
+  /** Who opened it: a fund, or the 16th-birthday job. */
+  origin: RequestOrigin;
   autoOrder: boolean;
   photoId: string | null;
   cardId: string | null;
@@ -56,7 +58,12 @@ export interface RequestMove {
   cardId?: string | null;
 }
 
+/** Who opened a request: a fund, or the daily job for a dependant reaching 16 (once per young person, an index). */
+export type RequestOrigin = 'fund' | 'sixteenth_birthday';
+
 export interface NewCardRequest {
+  /** `fund` when absent. */
+  origin?: RequestOrigin;
   formNumber: string;
   beneficiaryId: string;
   organismeCode: string;
@@ -65,7 +72,8 @@ export interface NewCardRequest {
   replacedCardId: string | null;
   reminderDays: number;
   expiryDays: number;
-  uploadTokenHash: Buffer;
+  /** Null: no upload link yet (the fund asks for one). */
+  uploadTokenHash: Buffer | null;
   uploadLinkDays: number;
 }
 
@@ -103,7 +111,7 @@ const AWAITING_LIST = AWAITING_PHOTO.map((s) => `'${s}'`).join(', ');
 const COLUMNS = `r.id, r.form_number, r.beneficiary_id, r.organisme_code, r.reason, r.status, r.auto_order, r.photo_id, r.card_id,
   r.replaced_card_id, r.reminder_due_at, r.reminded_at, r.expires_at,
   CASE WHEN r.upload_token_hash IS NULL THEN NULL ELSE r.upload_token_expires_at END AS upload_link_expires_at,
-  r.status_changed_at, r.needs_review, r.created_at`;
+  r.status_changed_at, r.needs_review, r.created_at, r.origin`;
 
 const PHOTO_JOIN = `LEFT JOIN LATERAL (
     SELECT p.id, p.status::text, p.source::text, p.reasons, p.received_at, p.checked_at FROM photo p
@@ -147,16 +155,23 @@ export class CardRequestRepository {
 
   /**
    * Inserts a request in form_sent with its deadlines; null when the beneficiary already has an open request
-   * (the partial unique index decides, also between concurrent transactions).
+   * (the partial unique index decides, also between concurrent transactions) or, for the 16th-birthday job, already
+   * had the job's request (card_request_sixteenth_birthday_once).
    */
   async insert(em: EntityManager, r: NewCardRequest): Promise<string | null> {
+    const origin = r.origin ?? 'fund';
+    // The job's insert gives way to either index; a fund's only to the open one (form numbers never collide).
+    const conflict =
+      origin === 'sixteenth_birthday'
+        ? 'ON CONFLICT DO NOTHING'
+        : `ON CONFLICT (beneficiary_id) WHERE status IN (${OPEN_LIST}) DO NOTHING`;
     const { rows } = await run<{ id: string }>(
       em,
       `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, auto_order, replaced_card_id,
-                                 reminder_due_at, expires_at, upload_token_hash, upload_token_expires_at)
+                                 reminder_due_at, expires_at, upload_token_hash, upload_token_expires_at, origin)
        VALUES ($1, $2, $3, $4, 'form_sent', $5, $6, now() + make_interval(days => $7), now() + make_interval(days => $8),
-               $9, now() + make_interval(days => $10))
-       ON CONFLICT (beneficiary_id) WHERE status IN (${OPEN_LIST}) DO NOTHING
+               $9, now() + make_interval(days => $10), $11)
+       ${conflict}
        RETURNING id`,
       [
         r.formNumber,
@@ -169,6 +184,7 @@ export class CardRequestRepository {
         r.expiryDays,
         r.uploadTokenHash,
         r.uploadLinkDays,
+        origin,
       ],
     );
     return rows[0]?.id ?? null;
@@ -432,6 +448,7 @@ function toRecord(r: Row): CardRequestRecord {
     beneficiaryId: r.beneficiary_id as string,
     organismeCode: r.organisme_code as string,
     reason: r.reason as RequestReason,
+    origin: r.origin as RequestOrigin,
     status: r.status as RequestStatus,
     autoOrder: r.auto_order as boolean,
     photoId: (r.photo_id as string | null) ?? null,

@@ -14,6 +14,8 @@ import {
   UploadLinkView,
 } from './dto/card-request.dto.js';
 import { RequestFormService } from './request-form.service.js';
+import { OwnCardsService } from './own-cards.service.js';
+import { OwnCardsRunView } from './dto/own-cards.dto.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { CardsErrors } from '../../cards/cards.errors.js';
 import { EmissionErrors } from '../emission.errors.js';
@@ -27,7 +29,20 @@ export class CardRequestsController {
   constructor(
     private readonly requests: CardRequestsService,
     private readonly forms: RequestFormService,
+    private readonly ownCards: OwnCardsService,
   ) {}
+
+  @Post('own-cards/run')
+  @HttpCode(200)
+  @Allow(PartnerKind.Operator)
+  @ApiOperation({
+    summary:
+      "Run now the daily job that opens the own card's request of dependants reaching 16 (docs/family-cards.md); once per young person whatever the runs",
+  })
+  @ApiOkResponse({ type: OwnCardsRunView })
+  runOwnCards(): Promise<OwnCardsRunView> {
+    return this.ownCards.run();
+  }
 
   @Post()
   @Allow(PartnerKind.Fund)

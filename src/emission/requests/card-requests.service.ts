@@ -16,6 +16,7 @@ import {
   CardRequestRecord,
   CardRequestRepository,
   RequestMove,
+  type RequestOrigin,
   RequestScope,
   RequestWithPhoto,
 } from './card-request.repository.js';
@@ -30,7 +31,9 @@ import type {
 } from './dto/card-request.dto.js';
 import { makeFormNumber } from './form-number.js';
 import { AWAITING_PHOTO, RequestReason, RequestStatus } from './request-status.enum.js';
-import { ageOn, CANCELLABLE } from './request-rules.js';
+import { ageOn, CANCELLABLE, OWN_CARD_ON_REQUEST_AGE } from './request-rules.js';
+import { DependantCardsService } from '../../register/dependant-cards.service.js';
+import { systemActor } from '../../platform/auth/actor.js';
 import { newUploadToken, uploadLink } from './upload-token.js';
 import { isUuid } from '../../platform/validation/ids.js';
 
@@ -56,6 +59,7 @@ export class CardRequestsService {
     private readonly config: AppConfig,
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
+    private readonly dependants: DependantCardsService,
   ) {}
 
   /**
@@ -68,53 +72,106 @@ export class CardRequestsService {
     const today = this.clock.today();
     const token = newUploadToken();
     return this.tx.run(async (em) => {
-      const b = await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId);
+      // An insured the fund manages, or a dependant of a parent it manages (their own card, from 12).
+      const b =
+        (await this.beneficiaries.lockVisibleIn(em, { organismeCode, today }, dto.beneficiaryId)) ??
+        (await this.dependants.lockDependantOfIn(em, { organismeCode, today }, dto.beneficiaryId));
       if (!b) throw beneficiaryNotFound();
-      if (ageOn(b.birthDate, today) < this.config.cardMinAge) {
-        throw EmissionErrors.REQUEST_TOO_YOUNG(this.config.cardMinAge);
+      const minAge = (await this.dependants.isDependantIn(em, b.id, today))
+        ? Math.min(OWN_CARD_ON_REQUEST_AGE, this.config.cardMinAge)
+        : this.config.cardMinAge;
+      if (ageOn(b.birthDate, today) < minAge) {
+        throw EmissionErrors.REQUEST_TOO_YOUNG(minAge);
       }
       // The holder's usable card (at most one, a unique index), if any: the one a replacement replaces.
       const activeCardId = (await this.cards.usableCardsOfIn(em, [b.id])).get(b.id)?.[0] ?? null;
       if (dto.reason === RequestReason.FirstCard && activeCardId) {
         throw EmissionErrors.REQUEST_ACTIVE_CARD_EXISTS();
       }
-      const formNumber = await this.allocateFormNumber(em);
-      const id = await this.repo.insert(em, {
-        formNumber,
+      const id = await this.openIn(em, actor, {
         beneficiaryId: b.id,
         organismeCode,
         reason: dto.reason,
         autoOrder: dto.autoOrder ?? false,
         replacedCardId: dto.reason === RequestReason.FirstCard ? null : activeCardId,
-        reminderDays: this.config.formReminderDays,
-        expiryDays: this.config.formExpiryDays,
         uploadTokenHash: token.hash,
-        uploadLinkDays: this.config.uploadLinkDays,
+        origin: 'fund',
       });
       if (!id) throw EmissionErrors.REQUEST_ALREADY_OPEN();
-      await this.repo.insertStep(em, id, RequestStatus.FormSent);
-      await this.events.append(em, {
-        organismeCode,
-        type: FundEventType.RequestFormSent,
-        subjectType: 'card_request',
-        subjectId: id,
-        data: { requestId: id, formNumber, reason: dto.reason },
-      });
-      await this.audit.record(em, actor, {
-        action: 'card_request.created',
-        entityType: REQUEST_ENTITY,
-        entityId: id,
-        organismeCode,
-        details: {
-          formNumber,
-          reason: dto.reason,
-          autoOrder: dto.autoOrder ?? false,
-          replacedCardId: activeCardId && dto.reason !== RequestReason.FirstCard ? activeCardId : null,
-        },
-      });
       const view = await this.view({ organismeCode }, id, em);
       return { ...view, photoUploadLink: uploadLink(token.token) };
     });
+  }
+
+  /**
+   * The 16th-birthday job's request for one dependant, under the organisme of the parent the register chose, in the
+   * caller's transaction: null when the young person already had it or has an open request (the unique indexes
+   * decide, also between two instances running the job at once). No upload link yet: the fund asks for one
+   * (POST /v1/card-requests/:id/upload-link) if it sends links.
+   */
+  openAtSixteenIn(em: EntityManager, c: { dependantId: string; organismeCode: string }): Promise<string | null> {
+    return this.openIn(em, systemActor(), {
+      beneficiaryId: c.dependantId,
+      organismeCode: c.organismeCode,
+      reason: RequestReason.FirstCard,
+      autoOrder: false,
+      replacedCardId: null,
+      uploadTokenHash: null,
+      origin: 'sixteenth_birthday',
+    });
+  }
+
+  /** Step 1 for an eligible holder: the request, its first step, the fund's event and the audit entry; null if refused by an index. */
+  private async openIn(
+    em: EntityManager,
+    actor: Actor,
+    o: {
+      beneficiaryId: string;
+      organismeCode: string;
+      reason: RequestReason;
+      autoOrder: boolean;
+      replacedCardId: string | null;
+      uploadTokenHash: Buffer | null;
+      origin: RequestOrigin;
+    },
+  ): Promise<string | null> {
+    const formNumber = await this.allocateFormNumber(em);
+    const id = await this.repo.insert(em, {
+      formNumber,
+      beneficiaryId: o.beneficiaryId,
+      organismeCode: o.organismeCode,
+      reason: o.reason,
+      autoOrder: o.autoOrder,
+      replacedCardId: o.replacedCardId,
+      reminderDays: this.config.formReminderDays,
+      expiryDays: this.config.formExpiryDays,
+      uploadTokenHash: o.uploadTokenHash,
+      uploadLinkDays: this.config.uploadLinkDays,
+      origin: o.origin,
+    });
+    if (!id) return null;
+    await this.repo.insertStep(em, id, RequestStatus.FormSent);
+    await this.events.append(em, {
+      organismeCode: o.organismeCode,
+      type: FundEventType.RequestFormSent,
+      subjectType: 'card_request',
+      subjectId: id,
+      data: { requestId: id, formNumber, reason: o.reason },
+    });
+    await this.audit.record(em, actor, {
+      action: 'card_request.created',
+      entityType: REQUEST_ENTITY,
+      entityId: id,
+      organismeCode: o.organismeCode,
+      details: {
+        formNumber,
+        reason: o.reason,
+        autoOrder: o.autoOrder,
+        replacedCardId: o.replacedCardId,
+        ...(o.origin === 'fund' ? {} : { origin: o.origin }),
+      },
+    });
+    return id;
   }
 
   /**
@@ -282,6 +339,7 @@ function toSummary(r: RequestWithPhoto): CardRequestSummaryView {
     organismeCode: r.organismeCode,
     reason: r.reason,
     status: r.status,
+    origin: r.origin,
     autoOrder: r.autoOrder,
     photo: r.photo,
     acceptedPhotoId: r.photoId,

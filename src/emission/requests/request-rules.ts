@@ -9,6 +9,25 @@ export function ageOn(birthDate: string, day: string): number {
   return age;
 }
 
+/** From this age a parent's fund may open a card of their own for a dependant (CARD_MIN_AGE: automatically). */
+export const OWN_CARD_ON_REQUEST_AGE = 12;
+
+/** The day `years` before `day` (YYYY-MM-DD); 29 February falls back to the 28th in a common year. */
+export function yearsBefore(day: string, years: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const year = y - years;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const dd = m === 2 && d === 29 && !leap ? 28 : d;
+  return `${String(year).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(dd).padStart(2, '0')}`;
+}
+
+/** The day `days` after `day` (YYYY-MM-DD). */
+export function daysAfter(day: string, days: number): string {
+  const t = new Date(`${day}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + days);
+  return t.toISOString().slice(0, 10);
+}
+
 /** A fund may cancel while nothing has been ordered yet: after that a card exists and follows its own life cycle. */
 export const CANCELLABLE = [
   RequestStatus.FormSent,

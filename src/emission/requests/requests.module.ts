@@ -8,6 +8,7 @@ import { RequestDeadlinesService } from './request-deadlines.service.js';
 import { RequestFormRenderer } from './request-form.renderer.js';
 import { RequestFormService } from './request-form.service.js';
 import { RequestsJobs } from './requests.jobs.js';
+import { OwnCardsService } from './own-cards.service.js';
 
 /**
  * Step 1: card requests, eligibility, the pre-filled form, deadlines; and the online photo link. The photo module
@@ -23,7 +24,8 @@ import { RequestsJobs } from './requests.jobs.js';
     RequestFormService,
     RequestDeadlinesService,
     RequestsJobs,
+    OwnCardsService,
   ],
-  exports: [CardRequestsService],
+  exports: [CardRequestsService, OwnCardsService],
 })
 export class RequestsModule {}

@@ -27,7 +27,10 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
     exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
   },
   api_key: { owner: 'src/partners/partner.repository.ts' },
-  attachment: { owner: 'src/register/attachment.repository.ts' },
+  attachment: {
+    owner: 'src/register/attachment.repository.ts',
+    exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
+  },
   api_key_suspension: { owner: 'src/partners/key-suspension.repository.ts' },
   audit_entry: {
     owner: 'src/platform/audit/audit.repository.ts',
@@ -49,7 +52,8 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   card_data_record: {
     owner: 'src/update/card-data.repository.ts',
     triggers:
-      'card_chip_records_at_issue and card_chip_records_follow (card), beneficiary_chip_identity (beneficiary): the chip records follow the register',
+      'card_chip_records_at_issue and card_chip_records_follow (card), beneficiary_chip_identity (beneficiary): the chip records follow the register; ' +
+      'the dependants record: attachment_chip_dependants_* (attachment), beneficiary_chip_dependants (beneficiary), card_key_chip_dependants (card_key), card_chip_dependants_follow (card)',
   },
   card_key: { owner: 'src/cards/card-key.repository.ts' },
   card_key_point: {

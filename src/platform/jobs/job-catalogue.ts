@@ -46,6 +46,8 @@ export enum JobName {
   EmissionPurgeVendorFiles = 'emission.purge-vendor-files',
   /** Delete unfinished uploads (`*.part`, `*.tmp`) left in vendor inboxes longer than SFTP_PARTIAL_UPLOAD_HOURS. */
   EmissionPurgePartialUploads = 'emission.purge-partial-uploads',
+  /** Open the card request of each dependant reaching CARD_MIN_AGE within OWN_CARD_LEAD_DAYS (once per young person). */
+  EmissionOwnCards = 'emission.own-cards',
 }
 
 export interface JobPayloads {
@@ -69,6 +71,7 @@ export interface JobPayloads {
   [JobName.EventsPurgeDeliveries]: Record<string, never>;
   [JobName.EmissionPurgeVendorFiles]: Record<string, never>;
   [JobName.EmissionPurgePartialUploads]: Record<string, never>;
+  [JobName.EmissionOwnCards]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -243,6 +246,14 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     expireInSeconds: 10 * 60,
     batchSize: 1,
     schedule: hourly('0 35 * * * *'),
+  },
+  // One request per young person ever (a unique index): two instances running it at once open each one once.
+  [JobName.EmissionOwnCards]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: daily('0 5 2 * * *'),
   },
 };
 

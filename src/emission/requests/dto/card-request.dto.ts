@@ -76,6 +76,11 @@ export class CardRequestSummaryView {
   @ApiProperty({ example: '017510001' }) organismeCode: string;
   @ApiProperty({ enum: RequestReason }) reason: RequestReason;
   @ApiProperty({ enum: RequestStatus }) status: RequestStatus;
+  @ApiProperty({
+    enum: ['fund', 'sixteenth_birthday'],
+    description: "Who opened it: a fund, or the daily job for a dependant reaching 16 (under a parent's fund)",
+  })
+  origin: 'fund' | 'sixteenth_birthday';
   @ApiProperty() autoOrder: boolean;
   @ApiPropertyOptional({ type: RequestPhotoView, nullable: true, description: 'The latest photo received' })
   photo: RequestPhotoView | null;
