@@ -11,9 +11,9 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * - the same child is never attached twice to the same parent over overlapping periods (attachment_once_per_parent);
  * - a dependant has at most two parents at any time (attachment_two_parents), a parent is never a dependant and a
  *   dependant is never a parent over overlapping periods (attachment_parent_is_dependant,
- *   attachment_dependant_is_parent): checked by a trigger that first locks both people's register rows in id order,
- *   so two concurrent attachments of one family queue and the second sees the first (READ COMMITTED: each statement
- *   of the trigger reads what committed before it).
+ *   attachment_dependant_is_parent): checked once per statement by a trigger that first locks every person of the
+ *   new rows in id order, so two concurrent attachments of one family queue and the second sees the first (READ
+ *   COMMITTED: each statement of the trigger reads what committed before it).
  */
 export class Families1795520000000 implements MigrationInterface {
     name = 'Families1795520000000'
@@ -38,33 +38,41 @@ export class Families1795520000000 implements MigrationInterface {
             CONSTRAINT "FK_attachment_parent" FOREIGN KEY ("parent_id") REFERENCES "beneficiary"("id") ON DELETE RESTRICT)`);
         await queryRunner.query(`CREATE INDEX "attachment_by_dependant" ON "attachment" ("dependant_id")`);
         await queryRunner.query(`CREATE INDEX "attachment_by_parent" ON "attachment" ("parent_id")`);
+        // One check per statement (transition tables), not per row: a bulk import or a seed of a million attachments
+        // is one pass over the new rows joined to the table, where a row trigger's cached plan re-read it row by row.
         await queryRunner.query(`CREATE FUNCTION attachment_family_rules() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  r daterange := daterange(NEW.valid_from, NEW.valid_to, '[)');
 BEGIN
-  PERFORM 1 FROM beneficiary WHERE id IN (NEW.dependant_id, NEW.parent_id) ORDER BY id FOR NO KEY UPDATE;
-  IF (SELECT count(DISTINCT a.parent_id) FROM attachment a
-       WHERE a.dependant_id = NEW.dependant_id AND daterange(a.valid_from, a.valid_to, '[)') && r) > 2 THEN
+  PERFORM 1 FROM beneficiary
+   WHERE id IN (SELECT dependant_id FROM new_rows UNION SELECT parent_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
+  IF EXISTS (SELECT 1 FROM new_rows n
+               JOIN attachment a ON a.dependant_id = n.dependant_id
+                AND daterange(a.valid_from, a.valid_to, '[)') && daterange(n.valid_from, n.valid_to, '[)')
+              GROUP BY n.id HAVING count(DISTINCT a.parent_id) > 2) THEN
     RAISE EXCEPTION 'a dependant has at most two parents at a time'
       USING ERRCODE = 'check_violation', CONSTRAINT = 'attachment_two_parents', TABLE = 'attachment';
   END IF;
-  IF EXISTS (SELECT 1 FROM attachment a
-              WHERE a.dependant_id = NEW.parent_id AND daterange(a.valid_from, a.valid_to, '[)') && r) THEN
+  IF EXISTS (SELECT 1 FROM new_rows n
+               JOIN attachment a ON a.dependant_id = n.parent_id
+                AND daterange(a.valid_from, a.valid_to, '[)') && daterange(n.valid_from, n.valid_to, '[)')) THEN
     RAISE EXCEPTION 'a dependant cannot be a parent over the same period'
       USING ERRCODE = 'check_violation', CONSTRAINT = 'attachment_parent_is_dependant', TABLE = 'attachment';
   END IF;
-  IF EXISTS (SELECT 1 FROM attachment a
-              WHERE a.parent_id = NEW.dependant_id AND daterange(a.valid_from, a.valid_to, '[)') && r) THEN
+  IF EXISTS (SELECT 1 FROM new_rows n
+               JOIN attachment a ON a.parent_id = n.dependant_id
+                AND daterange(a.valid_from, a.valid_to, '[)') && daterange(n.valid_from, n.valid_to, '[)')) THEN
     RAISE EXCEPTION 'a parent cannot be a dependant over the same period'
       USING ERRCODE = 'check_violation', CONSTRAINT = 'attachment_dependant_is_parent', TABLE = 'attachment';
   END IF;
   RETURN NULL;
 END $$`);
-        await queryRunner.query(`CREATE TRIGGER attachment_family_rules AFTER INSERT OR UPDATE OF dependant_id, parent_id, valid_from, valid_to ON "attachment"
-  FOR EACH ROW EXECUTE FUNCTION attachment_family_rules()`);
+        await queryRunner.query(`CREATE TRIGGER attachment_family_rules AFTER INSERT ON "attachment" REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION attachment_family_rules()`);
+        await queryRunner.query(`CREATE TRIGGER attachment_family_rules_changed AFTER UPDATE ON "attachment" REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION attachment_family_rules()`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`DROP TRIGGER attachment_family_rules_changed ON "attachment"`);
         await queryRunner.query(`DROP TRIGGER attachment_family_rules ON "attachment"`);
         await queryRunner.query(`DROP FUNCTION attachment_family_rules()`);
         await queryRunner.query(`DROP TABLE "attachment"`);
