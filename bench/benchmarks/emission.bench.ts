@@ -317,7 +317,7 @@ export const emissionBench: Benchmark = {
     let chipBytes: number;
     try {
       ctx.log(`emission: set-up: ${n} synthetic beneficiaries (COPY writer)`);
-      const seeded = await writeSynthetic(db.url, { count: n, seed: SEED });
+      const seeded = await writeSynthetic(db.url, { count: n, seed: SEED, families: false });
       if (seeded.beneficiaries !== n)
         throw new Error(`the register holds ${seeded.beneficiaries} beneficiaries, not ${n}`);
       app = await startChainApp(db.url, dataDir, BATCH_SIZE);
@@ -359,7 +359,7 @@ export const emissionBench: Benchmark = {
     let baselineSeconds: number;
     try {
       ctx.log(`emission: baseline set-up: the same ${n} beneficiaries`);
-      await writeSynthetic(baseDb.url, { count: n, seed: SEED });
+      await writeSynthetic(baseDb.url, { count: n, seed: SEED, families: false });
       ctx.log('emission: baseline: 1,000-row INSERTs of the same card, fund event and audit rows');
       baselineSeconds = await insertRows(baseDb.url, chainRows);
       const c = new pg.Client({ connectionString: baseDb.url });

@@ -47,7 +47,7 @@ export const oppositionBench: Benchmark = {
     const client = new pg.Client({ connectionString: db.url, application_name: 'bench-opposition' });
     try {
       ctx.log(`opposition: ${HOLDERS} holders`);
-      await writeSynthetic(db.url, { count: HOLDERS, seed: 1 });
+      await writeSynthetic(db.url, { count: HOLDERS, seed: 1, families: false });
       await client.connect();
       ctx.log(`opposition: drawing ~${expected} opposed cards among ${issued} issued serials`);
       const t0 = performance.now();

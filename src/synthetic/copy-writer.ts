@@ -38,6 +38,11 @@ export interface WriteOptions {
   connections?: number;
   /** Called once the set-up is done (lock taken, the register's NIRs read) and the loading begins. */
   onStart?: () => void;
+  /**
+   * Children under 16 attached to parents (default true). False: every person is an insured with an affiliation of
+   * their own, as before families (the benchmarks of the card chains, which need N holders of cards).
+   */
+  families?: boolean;
 }
 
 export interface WriteResult {
@@ -99,7 +104,7 @@ export async function writeSynthetic(url: string, options: WriteOptions): Promis
         const n = Math.min(chunkSize, options.count - chunk * chunkSize);
         // A chunk is generated whole, then made into families (pure: the same chunk gives the same families).
         const people = [...generateBeneficiaries(n, options.seed, offset + chunk * chunkSize, { organismes })];
-        const families = formFamilies(people, options.seed);
+        const families = options.families === false ? [] : formFamilies(people, options.seed);
         const rows = people.values();
         await begin(client);
         try {
