@@ -9,7 +9,7 @@ import { giveCardKeys } from './support/card-key-fixtures.js';
 import { insertBeneficiary } from './support/factories.js';
 import { attachSql, insertDependant, storedRecord } from './support/family-fixtures.js';
 import { cardVersions, LYON, PARIS } from './support/kiosk-fixtures.js';
-import { ORG_MSA } from './support/order-fixtures.js';
+import { ORG_MSA, requestReadyToOrder } from './support/order-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 /** A card of one's own (issue 13 item 4): automatically at 16, on a parent's fund's request from 12. */
@@ -132,6 +132,25 @@ describe('own cards for dependants', () => {
     const refused = await ask(paris.key, insured.id);
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'REQUEST_TOO_YOUNG', minAge: 16 });
+  });
+
+  it('a young person’s own card is ordered under the fund of a parent who carries them, not under another fund', async () => {
+    const parent = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const teen = await insertDependant(t.dataSource, { birthDate: bornToBe(16, -3) });
+    await attachSql(t.dataSource, teen.id, parent.id);
+    const order = (key: string, requestId: string) =>
+      t.http().post(`/v1/card-requests/${requestId}/order`).set(bearer(key)).send({});
+    // Under Lyon, which carries no parent of theirs: refused, as for anyone not affiliated there.
+    const elsewhere = await requestReadyToOrder(t, { organismeCode: LYON, beneficiary: teen });
+    const refused = await order(lyon.key, elsewhere.requestId);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('ORDER_NOT_AFFILIATED');
+    await t.dataSource.query(`UPDATE card_request SET status = 'cancelled' WHERE id = $1`, [elsewhere.requestId]);
+    // Under Paris, the parent's fund: ordered, though the young person has no affiliation of their own yet.
+    const mine = await requestReadyToOrder(t, { organismeCode: PARIS, beneficiary: teen });
+    const ordered = await order(paris.key, mine.requestId);
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(200);
+    expect(await t.dataSource.query(`SELECT 1 FROM affiliation WHERE beneficiary_id = $1`, [teen.id])).toHaveLength(0);
   });
 
   it('the own card becoming active takes the young person off both parents’ cards (pending updates) and makes them an insured, NIR kept', async () => {

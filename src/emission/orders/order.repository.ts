@@ -49,7 +49,10 @@ export class OrderRepository {
     return rows;
   }
 
-  /** Which (beneficiary, organisme) pairs have an affiliation current on `today`: keys `beneficiaryId|organismeCode`. */
+  /**
+   * Which (beneficiary, organisme) pairs may have a card ordered on `today`: an affiliation current to that organisme,
+   * or (a dependant's own card) a current attachment to a parent with one. Keys `beneficiaryId|organismeCode`.
+   */
   async affiliatedPairs(
     em: EntityManager,
     pairs: Array<{ beneficiaryId: string; organismeCode: string }>,
@@ -64,7 +67,22 @@ export class OrderRepository {
         WHERE a.beneficiary_id = ANY($1::uuid[])`,
       [pairs.map((p) => p.beneficiaryId), pairs.map((p) => p.organismeCode), today],
     );
-    return new Set(rows.map((r) => r.k));
+    const found = new Set(rows.map((r) => r.k));
+    // A young person's own card (from 12, or the 16th-birthday job) is ordered under the fund of a parent who carries
+    // them: they become an insured of their own when that card is active. Asked only for the pairs not found above.
+    const rest = pairs.filter((p) => !found.has(`${p.beneficiaryId}|${p.organismeCode}`));
+    if (rest.length === 0) return found;
+    const { rows: carried } = await run<{ k: string }>(
+      em,
+      `SELECT DISTINCT t.dependant_id || '|' || a.organisme_code AS k
+         FROM unnest($1::uuid[], $2::char(9)[]) AS p(b, o)
+         JOIN attachment t ON t.dependant_id = p.b AND ${CURRENT('t', '$3::date')}
+         JOIN affiliation a ON a.beneficiary_id = t.parent_id AND a.organisme_code = p.o AND ${CURRENT('a', '$3::date')}
+        WHERE t.dependant_id = ANY($1::uuid[])`,
+      [rest.map((p) => p.beneficiaryId), rest.map((p) => p.organismeCode), today],
+    );
+    for (const r of carried) found.add(r.k);
+    return found;
   }
 
   /** The accepted photos of many requests, by photo id, with whether each is older than `maxAgeDays`. */
