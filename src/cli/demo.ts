@@ -6,8 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
-import { embeddedOwnerUrl, freePort } from '../platform/database/embedded-postgres.js';
-import { attachFromOutside } from '../register/dependant-cards.service.js';
+import { freePort } from '../platform/database/embedded-postgres.js';
 import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
 import { projectRoot } from '../platform/files/project-root.js';
 import { ImageProcessor } from '../photo/image-processor.js';
@@ -512,8 +511,6 @@ async function main(): Promise<number> {
 
     step('8', `A birth: ${people[2].firstName} and ${people[1].firstName}'s daughter reaches both parents' cards`);
     const today = new Date().toISOString().slice(0, 10);
-    const ownerUrl = embeddedOwnerUrl(app.dataDir, app.pgPort);
-    check(ownerUrl, "the demo reaches the product's database (its embedded PostgreSQL)");
     const parentCards: string[] = [];
     for (const i of [2, 1]) {
       const held = await api.ok(fund.key, 'GET', `/v1/cards?beneficiaryId=${ids[i]}`);
@@ -526,21 +523,16 @@ async function main(): Promise<number> {
       birthDate: today,
       addressLines: ['MME ELODIE LEFEVRE', '8 AVENUE JEAN JAURES', '75019 PARIS'],
     };
-    const babyId = (await api.ok(fund.key, 'POST', '/v1/beneficiaries', baby)).id as string;
-    // The register's attachment, written as the fund's birth declaration will write it (each parent's regime gives
-    // the child its rights): the database then raises the target version of every card carrying her.
+    // The fund declares the birth with both parents' NIRs (in the body): the database attaches her to each and
+    // raises the target version of every card carrying her.
     const rights = [{ aldDigit: 0, situation: '0100' }];
-    await attachFromOutside(
-      ownerUrl,
-      [ids[2], ids[1]].map((parentId) => ({
-        dependantId: babyId,
-        parentId,
-        validFrom: today,
-        validTo: null,
-        coverage: rights,
-        aldPeriods: [],
-      })),
-    );
+    const born = await api.ok(fund.key, 'POST', '/v1/births', {
+      child: baby,
+      parents: [{ nir: people[2].nir }, { nir: people[1].nir }],
+      coverage: rights,
+      aldPeriods: [],
+    });
+    check(typeof born.id === 'string', `the birth is declared: dependant ${born.id}, attached to both parents`);
     for (const serial of parentCards) {
       const pending = await api.ok(fund.key, 'GET', `/v1/cards/${serial}/updates`);
       check(
@@ -592,18 +584,21 @@ async function main(): Promise<number> {
       birthDate: teenBirth,
       addressLines: ['M THEO CASANOVA', '8 AVENUE JEAN JAURES', '75019 PARIS'],
     };
-    const teenId = (await api.ok(fund.key, 'POST', '/v1/beneficiaries', teen)).id as string;
-    await attachFromOutside(
-      ownerUrl,
-      [ids[2], ids[1]].map((parentId) => ({
-        dependantId: teenId,
-        parentId,
+    // Attached to his mother as a dependant by identity, then to his father by the id the fund now sees.
+    const teenId = (
+      await api.ok(fund.key, 'POST', `/v1/beneficiaries/${ids[2]}/dependants`, {
+        dependant: teen,
         validFrom: teenBirth,
-        validTo: null,
         coverage: rights,
         aldPeriods: [],
-      })),
-    );
+      })
+    ).dependant.id as string;
+    await api.ok(fund.key, 'POST', `/v1/beneficiaries/${ids[1]}/dependants`, {
+      dependantId: teenId,
+      validFrom: teenBirth,
+      coverage: rights,
+      aldPeriods: [],
+    });
     ok(`THÉO, 16 on ${teenBirth.slice(5)}, is on both parents' cards too`);
     const run = await api.ok(op, 'POST', '/v1/card-requests/own-cards/run');
     const teenRequests = await api.ok(fund.key, 'GET', `/v1/card-requests?beneficiaryId=${teenId}`);

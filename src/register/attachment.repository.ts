@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { pgError, PG_CHECK_VIOLATION, PG_EXCLUSION_VIOLATION } from '../platform/database/pg-error.js';
-import { ownConnection } from '../platform/database/own-connection.js';
 import { RegisterErrors } from './register.errors.js';
 import { CURRENT, run } from './sql.js';
 
@@ -381,29 +380,5 @@ function familyRuleError(e: unknown): Error | null {
       return RegisterErrors.ATTACHMENT_DATES_INVALID('validTo must be after validFrom', 'validTo');
     default:
       return null;
-  }
-}
-
-/**
- * Attachments written on a connection of its own to the product's database, in one transaction (`npm run demo`, which
- * plays the register from outside the running product until the register's families API takes over). The family
- * rules and the chip records' triggers apply as for any write.
- */
-export async function attachOnOwnConnection(url: string, inputs: AttachmentInput[]): Promise<void> {
-  const client = await ownConnection(url, 'vitale-demo');
-  try {
-    await client.query('BEGIN');
-    for (const a of inputs)
-      await client.query(
-        `INSERT INTO attachment (dependant_id, parent_id, valid_from, valid_to, coverage, ald_periods)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
-        [a.dependantId, a.parentId, a.validFrom, a.validTo, JSON.stringify(a.coverage), JSON.stringify(a.aldPeriods)],
-      );
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    await client.end().catch(() => {});
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AttachmentRepository, attachOnOwnConnection, type AttachmentInput } from './attachment.repository.js';
+import { AttachmentRepository } from './attachment.repository.js';
 
 /**
  * What the emission chain asks the register about dependants and their own card (issue 13 item 4): the young person
@@ -34,14 +34,4 @@ export class DependantCardsService {
   ): Promise<Array<{ dependantId: string; organismeCode: string }>> {
     return this.attachments.dueForOwnCard(em, today, bornBy, afterId, limit);
   }
-
-  /** Attaches a dependant to a parent (the demo, until the register's families API is there); the database's rules apply. */
-  attachIn(em: EntityManager, a: AttachmentInput): Promise<string> {
-    return this.attachments.attach(em, a);
-  }
-}
-
-/** The demo's attachments, from outside the running product (a connection of its own to `url`), in one transaction. */
-export function attachFromOutside(url: string, inputs: AttachmentInput[]): Promise<void> {
-  return attachOnOwnConnection(url, inputs);
 }
