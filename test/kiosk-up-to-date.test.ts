@@ -143,7 +143,7 @@ describe('kiosk/2 checks answered from memory, two instances', () => {
     await owner.connect();
     try {
       const cut = await owner.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
         [UP_TO_DATE_LISTENER],
       );
       expect(cut.rowCount).toBe(2); // A's and B's
