@@ -70,7 +70,7 @@ describe('the dependants chip record', () => {
     ] as const) {
       await t.dataSource.transaction(async (em) => {
         for (const tw of twins)
-          await attachments.attach(em, {
+          await attachments.add(em, {
             dependantId: tw.id,
             parentId: p.id,
             validFrom: '2021-07-14',

@@ -21,23 +21,18 @@ export interface AttachmentInput {
  */
 @Injectable()
 export class AttachmentRepository {
-  /** Attaches a dependant to a parent; the database refuses what breaks a family rule. */
-  async attach(em: EntityManager, a: AttachmentInput): Promise<string> {
-    const { rows } = await run<{ id: string }>(
-      em,
-      `INSERT INTO attachment (dependant_id, parent_id, valid_from, valid_to, coverage, ald_periods)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id`,
-      [a.dependantId, a.parentId, a.validFrom, a.validTo, JSON.stringify(a.coverage), JSON.stringify(a.aldPeriods)],
-    );
-    return rows[0].id;
-  }
-
   // Families (FamiliesService): reads scoped to a fund, the family rules' refusals as the register's errors.
 
-  /** Attaches like `attach`, answering a broken family rule (a constraint of the database) as the register's error. */
+  /** Attaches a dependant to a parent; a broken family rule (a constraint of the database) is the register's error. */
   async add(em: EntityManager, a: AttachmentInput): Promise<string> {
     try {
-      return await this.attach(em, a);
+      const { rows } = await run<{ id: string }>(
+        em,
+        `INSERT INTO attachment (dependant_id, parent_id, valid_from, valid_to, coverage, ald_periods)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id`,
+        [a.dependantId, a.parentId, a.validFrom, a.validTo, JSON.stringify(a.coverage), JSON.stringify(a.aldPeriods)],
+      );
+      return rows[0].id;
     } catch (e) {
       throw familyRuleError(e) ?? e;
     }

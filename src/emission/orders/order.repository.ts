@@ -104,16 +104,6 @@ export class OrderRepository {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** The insured is in the register with an affiliation to this organisme current on `today` (Paris date). */
-  async isAffiliated(em: EntityManager, beneficiaryId: string, organismeCode: string, today: string): Promise<boolean> {
-    const { rows } = await run(
-      em,
-      `SELECT 1 FROM affiliation a WHERE a.beneficiary_id = $1 AND a.organisme_code = $2 AND ${CURRENT('a', '$3::date')} LIMIT 1`,
-      [beneficiaryId, organismeCode, today],
-    );
-    return rows.length > 0;
-  }
-
   /** The request's accepted photo and whether it was received more than `maxAgeDays` ago. */
   async acceptedPhoto(
     em: EntityManager,
