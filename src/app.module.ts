@@ -12,6 +12,7 @@ import { ProblemFilter } from './platform/errors/problem.filter.js';
 import { PlatformModule } from './platform/platform.module.js';
 import { RegimesModule } from './regimes/regimes.module.js';
 import { RegisterModule } from './register/register.module.js';
+import { TakeoverModule } from './takeover/takeover.module.js';
 import { UpdateModule } from './update/update.module.js';
 
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         PhotoModule,
         OppositionModule,
         UpdateModule,
+        TakeoverModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

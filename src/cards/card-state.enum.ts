@@ -18,4 +18,12 @@ export enum OppositionReason {
   Replaced = 'replaced',
   Destroyed = 'destroyed',
   Undeliverable = 'undeliverable',
+  /** A usable card opposed because its holder holds another one (reconciliation of a taken-over card base). */
+  Surplus = 'surplus',
+}
+
+/** Where a card comes from: this system's emission chain, or the card base taken over from the system it replaces. */
+export enum CardOrigin {
+  Issued = 'issued',
+  Imported = 'imported',
 }

@@ -12,14 +12,18 @@ import {
 import { PersonalisationBatch } from '../emission/personalisation/personalisation-batch.entity.js';
 import { Organisme } from '../regimes/regime.entity.js';
 import { Beneficiary } from '../register/beneficiary.entity.js';
-import { CardState, OppositionReason } from './card-state.enum.js';
+import { CardOrigin, CardState, OppositionReason } from './card-state.enum.js';
 
 /**
  * A card of the technical card database. The serial is unique forever (cards are never deleted);
  * at most one card per beneficiary is usable, `shipped` or `active` (partial unique index).
  */
 @Entity('card')
-@Index('card_one_usable_per_beneficiary', ['beneficiaryId'], { unique: true, where: `state IN ('shipped', 'active')` })
+// Imported cards awaiting reconciliation are outside it: the legacy base holds duplicates, reconciliation resolves them.
+@Index('card_one_usable_per_beneficiary', ['beneficiaryId'], {
+  unique: true,
+  where: `state IN ('shipped', 'active') AND NOT awaiting_reconciliation`,
+})
 // Operators' pipeline counts the cards still in the chain; a small partial index instead of a scan of every card.
 @Index('card_in_chain_by_state', ['state'], {
   where: `state IN ('ordered', 'in_personalisation', 'shipped', 'returned_undeliverable')`,
@@ -27,6 +31,9 @@ import { CardState, OppositionReason } from './card-state.enum.js';
 @Check('card_serial_range', `serial > 0 AND serial < 1000000000000`)
 @Check('card_serial_once_personalised', `serial IS NOT NULL OR state IN ('ordered', 'cancelled')`)
 @Check('card_opposition_reason', `(state = 'opposed') = (opposition_reason IS NOT NULL)`)
+@Check('card_generation', `generation IN (1, 2)`)
+@Check('card_holder_known_unless_imported', `beneficiary_id IS NOT NULL OR origin = 'imported'`)
+@Check('card_reconciliation_imported_only', `NOT awaiting_reconciliation OR origin = 'imported'`)
 export class Card {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -39,9 +46,10 @@ export class Card {
   @Column({ type: 'bigint', nullable: true })
   serial: string | null;
 
+  /** Null only for an imported card whose holder the register does not know (kept and flagged, never dropped). */
   @Index()
-  @Column({ type: 'uuid' })
-  beneficiaryId: string;
+  @Column({ type: 'uuid', nullable: true })
+  beneficiaryId: string | null;
 
   @ManyToOne(() => Beneficiary, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'beneficiary_id' })
@@ -91,6 +99,18 @@ export class Card {
 
   @Column({ type: 'timestamptz', nullable: true })
   shippedAt: Date | null;
+
+  /** This system's chain, or the card base taken over from the system it replaces. */
+  @Column({ type: 'enum', enum: CardOrigin, enumName: 'card_origin', default: CardOrigin.Issued })
+  origin: CardOrigin;
+
+  /** 1: a card without photo (first generation); 2: with photo (every card this system issues). */
+  @Column({ type: 'smallint', default: 2 })
+  generation: number;
+
+  /** An imported card not yet reconciled (outside "one usable card per holder" until reconciliation keeps it). */
+  @Column({ type: 'boolean', default: false })
+  awaitingReconciliation: boolean;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -11,7 +11,7 @@ import { run } from '../platform/database/sql.js';
 import { CardsErrors } from './cards.errors.js';
 import { RegisterErrors } from '../register/register.errors.js';
 import { RegimesErrors } from '../regimes/regimes.errors.js';
-import { CardState, OppositionReason } from './card-state.enum.js';
+import { CardOrigin, CardState, OppositionReason } from './card-state.enum.js';
 import { MOVABLE_CARD_STATES, USABLE_CARD_STATES } from './card-transitions.js';
 import { Card } from './card.entity.js';
 
@@ -166,7 +166,8 @@ SELECT c.data_version AS "fromVersion", m.data_version AS version FROM c CROSS J
 /** Every column of a card row, named as the entity's properties (a RETURNING or SELECT list). */
 const CARD_COLUMNS = `id, serial::text AS serial, beneficiary_id AS "beneficiaryId", organisme_code AS "organismeCode", data_version AS "dataVersion",
   state, opposition_reason AS "oppositionReason", previous_state AS "previousState", state_changed_at AS "stateChangedAt", batch_id AS "batchId",
-  chip_id AS "chipId", personalised_at AS "personalisedAt", shipped_at AS "shippedAt", created_at AS "createdAt", version`;
+  chip_id AS "chipId", personalised_at AS "personalisedAt", shipped_at AS "shippedAt", created_at AS "createdAt", version,
+  origin, generation, awaiting_reconciliation AS "awaitingReconciliation"`;
 
 /** The only place that writes the card table (other modules reach it through CardsService, in their own transaction). */
 @Injectable()
@@ -275,16 +276,18 @@ export class CardRepository {
              FROM old ${factsJoin}
             WHERE c.id = old.id
            RETURNING c.id, c.serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
-                     c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, old.state AS from_state
+                     c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, c.origin, c.generation,
+                     c.awaiting_reconciliation, old.state AS from_state
          ), ${MOVE_AUDIT_SQL(auditAt)}
          SELECT id, serial::text AS serial, beneficiary_id, organisme_code, data_version, state, opposition_reason,
-                previous_state, state_changed_at, created_at, version, batch_id, from_state FROM moved`,
+                previous_state, state_changed_at, created_at, version, batch_id, origin, generation,
+                awaiting_reconciliation, from_state FROM moved`,
         [ids, from, to, reason, ...factsParams, ...moveAuditParams(audit)],
       );
       return rows.map((r) => ({
         id: r.id as string,
         serial: r.serial as string | null,
-        beneficiaryId: r.beneficiary_id as string,
+        beneficiaryId: r.beneficiary_id as string | null,
         organismeCode: r.organisme_code as string,
         dataVersion: r.data_version as number,
         state: r.state as CardState,
@@ -297,6 +300,9 @@ export class CardRepository {
         chipId: null,
         personalisedAt: null,
         shippedAt: null,
+        origin: r.origin as CardOrigin,
+        generation: r.generation as number,
+        awaitingReconciliation: r.awaiting_reconciliation as boolean,
         fromState: r.from_state as CardState,
       }));
     } catch (e) {
@@ -357,7 +363,8 @@ export class CardRepository {
       );
       // Matched back to the inputs by holder (a holder has one open request, so one new card in a call).
       const byHolder = new Map<string, Card[]>();
-      for (const r of rows) byHolder.set(r.beneficiaryId, [...(byHolder.get(r.beneficiaryId) ?? []), r]);
+      // An inserted card always names its holder (only imported cards may not).
+      for (const r of rows) byHolder.set(r.beneficiaryId!, [...(byHolder.get(r.beneficiaryId!) ?? []), r]);
       return inputs.map((i) => byHolder.get(i.beneficiaryId)!.shift()!);
     } catch (e) {
       const pg = pgError(e);

@@ -99,6 +99,8 @@ export function toCardView(c: Card): CardView {
     beneficiaryId: c.beneficiaryId,
     organismeCode: c.organismeCode,
     dataVersion: c.dataVersion,
+    origin: c.origin,
+    generation: c.generation,
     state: c.state,
     oppositionReason: c.oppositionReason,
     stateChangedAt: c.stateChangedAt,

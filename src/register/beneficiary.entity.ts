@@ -7,6 +7,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
   VersionColumn,
@@ -48,6 +49,10 @@ export class Beneficiary {
   /** AFNOR XP Z10-011 style: up to 6 lines of 38 characters. */
   @Column({ type: 'varchar', length: 38, array: true })
   addressLines: string[];
+
+  /** The date of death, when the register has learned it. */
+  @Column({ type: 'date', nullable: true })
+  diedOn: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
@@ -94,4 +99,26 @@ export class Affiliation {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+}
+
+/**
+ * A NIR a person was known by before a NIR change (temporary replaced by definitive, or a correction). Written by
+ * the database whoever changes `beneficiary.nir` (trigger `beneficiary_nir_history_record`); it links a card of a
+ * taken-over base made under the old NIR to the person.
+ */
+@Entity('beneficiary_nir_history')
+export class BeneficiaryNirHistory {
+  @PrimaryColumn({ type: 'char', length: 15, primaryKeyConstraintName: 'PK_beneficiary_nir_history' })
+  nir: string;
+
+  @Index('beneficiary_nir_history_beneficiary')
+  @Column({ type: 'uuid' })
+  beneficiaryId: string;
+
+  @ManyToOne(() => Beneficiary, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'beneficiary_id', foreignKeyConstraintName: 'beneficiary_nir_history_beneficiary_fk' })
+  beneficiary?: Beneficiary;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  replacedAt: Date;
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEnum, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { CardAction } from '../card-action.enum.js';
-import { CardState, OppositionReason } from '../card-state.enum.js';
+import { CardOrigin, CardState, OppositionReason } from '../card-state.enum.js';
 
 export class ListCardsQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
@@ -74,9 +74,17 @@ export class CardView {
     description: '12 digits, zero-padded; null until the card joins a personalisation batch',
   })
   serial: string | null;
-  @ApiProperty({ format: 'uuid' }) beneficiaryId: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description: 'The holder; null only for an imported card whose holder the register does not know',
+  })
+  beneficiaryId: string | null;
   @ApiProperty({ example: '017510001' }) organismeCode: string;
   @ApiProperty({ description: 'Version of the data written on the chip' }) dataVersion: number;
+  @ApiProperty({ enum: CardOrigin, description: "This system's chain, or the card base taken over" })
+  origin: CardOrigin;
+  @ApiProperty({ enum: [1, 2], description: '1: without photo (first generation); 2: with photo' }) generation: number;
   @ApiProperty({ enum: CardState }) state: CardState;
   @ApiPropertyOptional({ enum: OppositionReason, nullable: true }) oppositionReason: OppositionReason | null;
   @ApiProperty() stateChangedAt: Date;

@@ -1,7 +1,7 @@
 import { Card } from '../../cards/card.entity.js';
 import { ApiKey, Partner } from '../../partners/partner.entity.js';
 import { Fund, Organisme, Regime } from '../../regimes/regime.entity.js';
-import { Affiliation, Beneficiary } from '../../register/beneficiary.entity.js';
+import { Affiliation, Beneficiary, BeneficiaryNirHistory } from '../../register/beneficiary.entity.js';
 import { BulkImport, BulkImportReject } from '../../register/bulk-import.entity.js';
 import { AuditEntry } from '../audit/audit-entry.entity.js';
 import { PersonalisationBatch, SerialAllocator } from '../../emission/personalisation/personalisation-batch.entity.js';
@@ -14,6 +14,7 @@ import { OppositionChange, OppositionList } from '../../opposition/opposition.en
 import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/card-update.entity.js';
 import { CardMutation } from '../../update/mutation.entity.js';
 import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
+import { ImportedCard } from '../../takeover/imported-card.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [
@@ -23,6 +24,7 @@ export const ENTITIES = [
   Partner,
   ApiKey,
   Beneficiary,
+  BeneficiaryNirHistory,
   Affiliation,
   BulkImport,
   BulkImportReject,
@@ -47,4 +49,5 @@ export const ENTITIES = [
   KioskExchange,
   CardMutation,
   RegimeTransfer,
+  ImportedCard,
 ];

@@ -46,7 +46,12 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
     owner: 'src/register/beneficiary.repository.ts',
     exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
   },
+  beneficiary_nir_history: {
+    owner: 'src/register/beneficiary.repository.ts',
+    triggers: 'beneficiary_nir_history_record (beneficiary): the database records a NIR replaced, whoever replaces it',
+  },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
+  imported_card: { owner: 'src/takeover/imported-card.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
   card: { owner: 'src/cards/card.repository.ts' },
   card_data_record: {
