@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
 import { CampaignsService } from '../src/campaigns/campaigns.service.js';
 import { CardOrigin, CardState } from '../src/cards/card-state.enum.js';
 import { RequestDeadlinesService } from '../src/emission/requests/request-deadlines.service.js';
@@ -217,6 +218,63 @@ describe('renewal campaigns', () => {
       `SELECT day::text, capacity, planned FROM campaign_capacity_day ORDER BY day`,
     );
     expect(days.map((d: { planned: number }) => d.planned)).toEqual([3, 2]);
+  });
+
+  it("campaigns share the day's capacity: each wave takes its share, up to the campaign's own daily limit", async () => {
+    t = await fresh(5);
+    const app = t;
+    for (let i = 0; i < 4; i++) await holder(app, { organismeCode: ORG_A });
+    for (let i = 0; i < 4; i++) await holder(app, { organismeCode: ORG_B });
+    const first = await createCampaign(app, { name: 'A', cohort: cohort({ organismeCodes: [ORG_A] }), dailyLimit: 2 });
+    const second = await createCampaign(app, { name: 'B', cohort: cohort({ organismeCodes: [ORG_B] }) });
+    await act(app, first.id, 'start');
+    await act(app, second.id, 'start');
+    expect(await runWaves(app)).toEqual({ campaigns: 2, sent: 5, skipped: 0 });
+    const planned = async (id: string) =>
+      (await app.http().get(`/v1/campaigns/${id}/waves`).set(bearer(app.operatorKey))).body.items.map(
+        (w: { planned: number; sent: number }) => [w.planned, w.sent],
+      );
+    expect(await planned(first.id)).toEqual([[2, 2]]);
+    expect(await planned(second.id)).toEqual([[3, 3]]);
+    expect(await app.dataSource.query(`SELECT capacity, planned FROM campaign_capacity_day`)).toEqual([
+      { capacity: 5, planned: 5 },
+    ]);
+  });
+
+  it('a pause arriving while a run is under way stops the wave at the next chunk', async () => {
+    t = await fresh(5);
+    const app = t;
+    for (let i = 0; i < 5; i++) await holder(app);
+    const c = await createCampaign(app, { name: 'Pause en cours', cohort: cohort() });
+    await act(app, c.id, 'start');
+    CampaignsService.chunkSize = 1;
+    const service = app.app.get(CampaignsService);
+    expect((await service.runWaves({ maxChunks: 1 })).sent).toBe(1);
+    // Another session holds the campaign row; the run starts, finds the campaign running, then waits on that row.
+    const other = new pg.Client(app.url);
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM campaign WHERE id = $1 FOR UPDATE`, [c.id]);
+      const running = service.runWaves();
+      for (let i = 0; ; i++) {
+        const [{ n }] = await app.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (n > 0) break;
+        if (i > 200) throw new Error('the run never waited on the campaign row');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await other.query(`UPDATE campaign SET status = 'paused' WHERE id = $1`, [c.id]);
+      await other.query('COMMIT');
+      expect((await running).sent).toBe(0);
+    } finally {
+      await other.end();
+    }
+    expect(await members(app, c.id)).toHaveLength(1);
+    await act(app, c.id, 'resume');
+    expect((await runWaves(app)).sent).toBe(4);
+    expect(await campaignRequests(app, c.id)).toHaveLength(5);
   });
 
   it('two instances running the same wave at once send it once', async () => {
