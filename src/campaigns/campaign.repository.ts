@@ -191,11 +191,16 @@ export class CampaignRepository {
   }
 
   /**
-   * Locks the campaign row against status changes (FOR SHARE: waves of several campaigns go side by side, a pause
-   * or cancel waits for the chunk in flight and takes effect at the next).
+   * Locks the campaign row for a wave's transaction, first of all its locks (then the wave's, then the day's), so two
+   * runs never wait on each other in opposite orders; a pause or cancel waits for the chunk in flight and takes effect
+   * at the next. `skipLocked`: null when another run holds it (that run carries on).
    */
-  async lockShared(em: EntityManager, id: string): Promise<CampaignRecord | null> {
-    const { rows } = await run<Row>(em, `SELECT ${CAMPAIGN_COLUMNS} FROM campaign WHERE id = $1 FOR SHARE`, [id]);
+  async lockForWave(em: EntityManager, id: string, skipLocked: boolean): Promise<CampaignRecord | null> {
+    const { rows } = await run<Row>(
+      em,
+      `SELECT ${CAMPAIGN_COLUMNS} FROM campaign WHERE id = $1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+      [id],
+    );
     return rows[0] ? toCampaign(rows[0]) : null;
   }
 
@@ -253,15 +258,12 @@ export class CampaignRepository {
     await run(em, `UPDATE campaign_wave SET planned = $2 WHERE id = $1`, [waveId, planned]);
   }
 
-  /**
-   * The campaign's open wave of the day, locked for this chunk; null when there is none or another run holds it
-   * (SKIP LOCKED: that run carries on, this one leaves it).
-   */
+  /** The campaign's open wave of the day, locked for this chunk (the caller holds the campaign's lock); null when none. */
   async lockOpenWave(em: EntityManager, campaignId: string, day: string): Promise<WaveRecord | null> {
     const { rows } = await run<Row>(
       em,
       `SELECT ${WAVE_COLUMNS} FROM campaign_wave WHERE campaign_id = $1 AND wave_day = $2 AND status = 'open'
-       FOR UPDATE SKIP LOCKED`,
+       FOR UPDATE`,
       [campaignId, day],
     );
     return rows[0] ? toWave(rows[0]) : null;

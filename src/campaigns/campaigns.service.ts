@@ -154,7 +154,7 @@ export class CampaignsService {
 
   /** Today's wave, when the campaign runs and has none yet: created, then given its share of the day's capacity. */
   private async openWaveIn(em: EntityManager, id: string, today: string): Promise<void> {
-    const c = await this.repo.lockShared(em, id);
+    const c = await this.repo.lockForWave(em, id, false);
     if (c?.status !== CampaignStatus.Running) return;
     // A wave of an earlier day stopped short (a pause, a crash) is not finished later: each day has its own.
     await this.repo.closeWaves(em, id, today);
@@ -166,8 +166,8 @@ export class CampaignsService {
   }
 
   /**
-   * One chunk of today's wave, in one transaction: the wave row locked (another run holding it is left to it), the
-   * campaign still running, the next holders of the cohort after the cursor, a request opened for each (or skipped
+   * One chunk of today's wave, in one transaction: the campaign row locked (another run holding it is left to it) and
+   * still running, its open wave, the next holders of the cohort after the cursor, a request opened for each (or skipped
    * when one is open), members, counts and cursor recorded. `last`: nothing more to do in this run.
    */
   private async sendChunkIn(
@@ -176,10 +176,11 @@ export class CampaignsService {
     today: string,
   ): Promise<{ sent: number; skipped: number; last: boolean }> {
     const none = { sent: 0, skipped: 0, last: true };
+    // The campaign's row first (another run holding it carries on, this one stops), then its wave.
+    const c = await this.repo.lockForWave(em, id, true);
+    if (c?.status !== CampaignStatus.Running) return none;
     const wave = await this.repo.lockOpenWave(em, id, today);
     if (!wave) return none;
-    const c = await this.repo.lockShared(em, id);
-    if (c?.status !== CampaignStatus.Running) return none;
     const remaining = wave.planned - wave.sent;
     if (remaining <= 0) {
       await this.repo.closeWave(em, wave.id, false);
