@@ -1,3 +1,4 @@
+import { CampaignsErrors } from './campaigns/campaigns.errors.js';
 import { CardsErrors } from './cards/cards.errors.js';
 import { EmissionErrors } from './emission/emission.errors.js';
 import { EventsErrors } from './events/events.errors.js';
@@ -26,6 +27,7 @@ export const ERROR_CATALOGUES = {
   events: EventsErrors,
   opposition: OppositionErrors,
   update: UpdateErrors,
+  campaigns: CampaignsErrors,
 } as const;
 
 /** Every declared error, module by module. */

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { CardsModule } from './cards/cards.module.js';
 import { AppConfig } from './config/app-config.js';
 import { EmissionModule } from './emission/emission.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         OppositionModule,
         UpdateModule,
         TakeoverModule,
+        CampaignsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

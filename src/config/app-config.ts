@@ -45,6 +45,7 @@ export const CONFIG_ENV: Record<string, string> = {
   seedReferenceData: 'SEED_REFERENCE_DATA',
   cardMinAge: 'CARD_MIN_AGE',
   ownCardLeadDays: 'OWN_CARD_LEAD_DAYS',
+  campaignDailyCapacity: 'CAMPAIGN_DAILY_CAPACITY',
   formReminderDays: 'FORM_REMINDER_DAYS',
   formExpiryDays: 'FORM_EXPIRY_DAYS',
   formNumberReuseDays: 'FORM_NUMBER_REUSE_DAYS',
@@ -286,6 +287,16 @@ export class AppConfig {
   @Min(0)
   @Max(365)
   ownCardLeadDays = 42;
+
+  /**
+   * Forms all renewal campaigns together may send in one day: the photo digitisation contract handles 1.5 million
+   * files a month, 50,000 a day.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  campaignDailyCapacity = 50_000;
 
   /** Days after the form is sent before the fund is told it is still unanswered. */
   @Transform(toInt)

@@ -13,6 +13,7 @@ import {
 import { Card } from '../../cards/card.entity.js';
 import { Organisme } from '../../regimes/regime.entity.js';
 import { Beneficiary } from '../../register/beneficiary.entity.js';
+import { Campaign } from '../../campaigns/campaign.entity.js';
 import { RequestReason, RequestStatus } from './request-status.enum.js';
 
 /**
@@ -41,7 +42,13 @@ import { RequestReason, RequestStatus } from './request-status.enum.js';
   unique: true,
   where: `origin = 'sixteenth_birthday'`,
 })
-@Check('card_request_origin', `origin IN ('fund', 'sixteenth_birthday')`)
+@Check('card_request_origin', `origin IN ('fund', 'sixteenth_birthday', 'campaign')`)
+// A renewal campaign's request names its campaign, and a campaign reaches a holder once (src/campaigns).
+@Check('card_request_campaign_origin', `(origin = 'campaign') = (campaign_id IS NOT NULL)`)
+@Index('card_request_once_per_campaign', ['campaignId', 'beneficiaryId'], {
+  unique: true,
+  where: 'campaign_id IS NOT NULL',
+})
 @Check(
   'card_request_form_number_held_while_awaiting_photo',
   `form_number_released_at IS NULL OR status NOT IN ('form_sent', 'photo_received', 'photo_rejected')`,
@@ -80,9 +87,17 @@ export class CardRequest {
   @Column({ type: 'enum', enum: RequestStatus, enumName: 'request_status' })
   status: RequestStatus;
 
-  /** Who opened it: a fund (`fund`), or the 16th-birthday job for a dependant (`sixteenth_birthday`). */
+  /** Who opened it: a fund (`fund`), the 16th-birthday job for a dependant (`sixteenth_birthday`), a renewal campaign's wave (`campaign`). */
   @Column({ type: 'varchar', length: 24, default: 'fund' })
   origin: string;
+
+  /** The renewal campaign whose wave opened it (origin `campaign` only). */
+  @Column({ type: 'uuid', nullable: true })
+  campaignId: string | null;
+
+  @ManyToOne(() => Campaign, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'campaign_id', foreignKeyConstraintName: 'card_request_campaign_fk' })
+  campaign?: Campaign;
 
   /** Order the card as soon as a photo is accepted, without waiting for the fund. */
   @Column({ type: 'boolean', default: false })

@@ -16,8 +16,10 @@ export interface CardRequestRecord {
   organismeCode: string;
   reason: RequestReason;
   status: RequestStatus;
-  /** Who opened it: a fund, or the 16th-birthday job. */
+  /** Who opened it: a fund, the 16th-birthday job or a renewal campaign. */
   origin: RequestOrigin;
+  /** The renewal campaign that opened it (origin `campaign`). */
+  campaignId: string | null;
   autoOrder: boolean;
   photoId: string | null;
   cardId: string | null;
@@ -59,11 +61,13 @@ export interface RequestMove {
 }
 
 /** Who opened a request: a fund, or the daily job for a dependant reaching 16 (once per young person, an index). */
-export type RequestOrigin = 'fund' | 'sixteenth_birthday';
+export type RequestOrigin = 'fund' | 'sixteenth_birthday' | 'campaign';
 
 export interface NewCardRequest {
   /** `fund` when absent. */
   origin?: RequestOrigin;
+  /** The renewal campaign opening it (origin `campaign` only, a check). */
+  campaignId?: string | null;
   formNumber: string;
   beneficiaryId: string;
   organismeCode: string;
@@ -111,7 +115,7 @@ const AWAITING_LIST = AWAITING_PHOTO.map((s) => `'${s}'`).join(', ');
 const COLUMNS = `r.id, r.form_number, r.beneficiary_id, r.organisme_code, r.reason, r.status, r.auto_order, r.photo_id, r.card_id,
   r.replaced_card_id, r.reminder_due_at, r.reminded_at, r.expires_at,
   CASE WHEN r.upload_token_hash IS NULL THEN NULL ELSE r.upload_token_expires_at END AS upload_link_expires_at,
-  r.status_changed_at, r.needs_review, r.created_at, r.origin`;
+  r.status_changed_at, r.needs_review, r.created_at, r.origin, r.campaign_id`;
 
 const PHOTO_JOIN = `LEFT JOIN LATERAL (
     SELECT p.id, p.status::text, p.source::text, p.reasons, p.received_at, p.checked_at FROM photo p
@@ -156,21 +160,22 @@ export class CardRequestRepository {
   /**
    * Inserts a request in form_sent with its deadlines; null when the beneficiary already has an open request
    * (the partial unique index decides, also between concurrent transactions) or, for the 16th-birthday job, already
-   * had the job's request (card_request_sixteenth_birthday_once).
+   * had the job's request (card_request_sixteenth_birthday_once), or, for a campaign, already had its request
+   * (card_request_once_per_campaign).
    */
   async insert(em: EntityManager, r: NewCardRequest): Promise<string | null> {
     const origin = r.origin ?? 'fund';
-    // The job's insert gives way to either index; a fund's only to the open one (form numbers never collide).
+    // The jobs' inserts give way to either index; a fund's only to the open one (form numbers never collide).
     const conflict =
-      origin === 'sixteenth_birthday'
+      origin !== 'fund'
         ? 'ON CONFLICT DO NOTHING'
         : `ON CONFLICT (beneficiary_id) WHERE status IN (${OPEN_LIST}) DO NOTHING`;
     const { rows } = await run<{ id: string }>(
       em,
       `INSERT INTO card_request (form_number, beneficiary_id, organisme_code, reason, status, auto_order, replaced_card_id,
-                                 reminder_due_at, expires_at, upload_token_hash, upload_token_expires_at, origin)
+                                 reminder_due_at, expires_at, upload_token_hash, upload_token_expires_at, origin, campaign_id)
        VALUES ($1, $2, $3, $4, 'form_sent', $5, $6, now() + make_interval(days => $7), now() + make_interval(days => $8),
-               $9, now() + make_interval(days => $10), $11)
+               $9, now() + make_interval(days => $10), $11, $12)
        ${conflict}
        RETURNING id`,
       [
@@ -185,6 +190,7 @@ export class CardRequestRepository {
         r.uploadTokenHash,
         r.uploadLinkDays,
         origin,
+        r.campaignId ?? null,
       ],
     );
     return rows[0]?.id ?? null;
@@ -449,6 +455,7 @@ function toRecord(r: Row): CardRequestRecord {
     organismeCode: r.organisme_code as string,
     reason: r.reason as RequestReason,
     origin: r.origin as RequestOrigin,
+    campaignId: (r.campaign_id as string | null) ?? null,
     status: r.status as RequestStatus,
     autoOrder: r.auto_order as boolean,
     photoId: (r.photo_id as string | null) ?? null,

@@ -121,6 +121,27 @@ export class CardRequestsService {
     });
   }
 
+  /**
+   * A renewal campaign's request for one holder of its cohort (src/campaigns), in the caller's transaction: the card
+   * it renews is replaced when the new one is active. Null when the holder has an open request or already had this
+   * campaign's (the unique indexes decide, whatever the instances). No upload link, as for the 16th-birthday job.
+   */
+  openForCampaignIn(
+    em: EntityManager,
+    c: { campaignId: string; beneficiaryId: string; organismeCode: string; replacedCardId: string },
+  ): Promise<string | null> {
+    return this.openIn(em, systemActor(), {
+      beneficiaryId: c.beneficiaryId,
+      organismeCode: c.organismeCode,
+      reason: RequestReason.Other,
+      autoOrder: false,
+      replacedCardId: c.replacedCardId,
+      uploadTokenHash: null,
+      origin: 'campaign',
+      campaignId: c.campaignId,
+    });
+  }
+
   /** Step 1 for an eligible holder: the request, its first step, the fund's event and the audit entry; null if refused by an index. */
   private async openIn(
     em: EntityManager,
@@ -133,6 +154,7 @@ export class CardRequestsService {
       replacedCardId: string | null;
       uploadTokenHash: Buffer | null;
       origin: RequestOrigin;
+      campaignId?: string;
     },
   ): Promise<string | null> {
     const formNumber = await this.allocateFormNumber(em);
@@ -148,6 +170,7 @@ export class CardRequestsService {
       uploadTokenHash: o.uploadTokenHash,
       uploadLinkDays: this.config.uploadLinkDays,
       origin: o.origin,
+      campaignId: o.campaignId ?? null,
     });
     if (!id) return null;
     await this.repo.insertStep(em, id, RequestStatus.FormSent);
@@ -169,6 +192,7 @@ export class CardRequestsService {
         autoOrder: o.autoOrder,
         replacedCardId: o.replacedCardId,
         ...(o.origin === 'fund' ? {} : { origin: o.origin }),
+        ...(o.campaignId ? { campaignId: o.campaignId } : {}),
       },
     });
     return id;
@@ -340,6 +364,7 @@ function toSummary(r: RequestWithPhoto): CardRequestSummaryView {
     reason: r.reason,
     status: r.status,
     origin: r.origin,
+    campaignId: r.campaignId,
     autoOrder: r.autoOrder,
     photo: r.photo,
     acceptedPhotoId: r.photoId,

@@ -1,3 +1,5 @@
+import { Campaign, CampaignCapacityDay, CampaignWave } from '../../campaigns/campaign.entity.js';
+import { CampaignMember } from '../../campaigns/campaign-member.entity.js';
 import { Card } from '../../cards/card.entity.js';
 import { ApiKey, Partner } from '../../partners/partner.entity.js';
 import { Fund, Organisme, Regime } from '../../regimes/regime.entity.js';
@@ -50,4 +52,8 @@ export const ENTITIES = [
   CardMutation,
   RegimeTransfer,
   ImportedCard,
+  Campaign,
+  CampaignWave,
+  CampaignCapacityDay,
+  CampaignMember,
 ];

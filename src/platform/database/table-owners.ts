@@ -53,6 +53,10 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
   imported_card: { owner: 'src/takeover/imported-card.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
+  campaign: { owner: 'src/campaigns/campaign.repository.ts' },
+  campaign_capacity_day: { owner: 'src/campaigns/campaign.repository.ts' },
+  campaign_member: { owner: 'src/campaigns/campaign.repository.ts' },
+  campaign_wave: { owner: 'src/campaigns/campaign.repository.ts' },
   card: { owner: 'src/cards/card.repository.ts' },
   card_data_record: {
     owner: 'src/update/card-data.repository.ts',

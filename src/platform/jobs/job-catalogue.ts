@@ -48,6 +48,8 @@ export enum JobName {
   EmissionPurgePartialUploads = 'emission.purge-partial-uploads',
   /** Open the card request of each dependant reaching CARD_MIN_AGE within OWN_CARD_LEAD_DAYS (once per young person). */
   EmissionOwnCards = 'emission.own-cards',
+  /** Send today's wave of each running renewal campaign, within the day's capacity (one wave per campaign and day). */
+  CampaignsRunWaves = 'campaigns.run-waves',
 }
 
 export interface JobPayloads {
@@ -72,6 +74,7 @@ export interface JobPayloads {
   [JobName.EmissionPurgeVendorFiles]: Record<string, never>;
   [JobName.EmissionPurgePartialUploads]: Record<string, never>;
   [JobName.EmissionOwnCards]: Record<string, never>;
+  [JobName.CampaignsRunWaves]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -254,6 +257,15 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     expireInSeconds: 30 * 60,
     batchSize: 1,
     schedule: daily('0 5 2 * * *'),
+  },
+  // Hourly: the first run of a Paris day opens its waves; later ones finish a wave a pause, a crash or a shutdown cut
+  // short (start and resume also enqueue a run at once). The database makes it one wave per campaign and day.
+  [JobName.CampaignsRunWaves]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 60 * 60,
+    batchSize: 1,
+    schedule: hourly('0 20 * * * *'),
   },
 };
 

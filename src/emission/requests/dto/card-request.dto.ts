@@ -77,10 +77,18 @@ export class CardRequestSummaryView {
   @ApiProperty({ enum: RequestReason }) reason: RequestReason;
   @ApiProperty({ enum: RequestStatus }) status: RequestStatus;
   @ApiProperty({
-    enum: ['fund', 'sixteenth_birthday'],
-    description: "Who opened it: a fund, or the daily job for a dependant reaching 16 (under a parent's fund)",
+    enum: ['fund', 'sixteenth_birthday', 'campaign'],
+    description:
+      "Who opened it: a fund, the daily job for a dependant reaching 16 (under a parent's fund), or a renewal campaign's wave",
   })
-  origin: 'fund' | 'sixteenth_birthday';
+  origin: 'fund' | 'sixteenth_birthday' | 'campaign';
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The renewal campaign that opened it',
+  })
+  campaignId: string | null;
   @ApiProperty() autoOrder: boolean;
   @ApiPropertyOptional({ type: RequestPhotoView, nullable: true, description: 'The latest photo received' })
   photo: RequestPhotoView | null;
