@@ -1,9 +1,10 @@
-import { ECDH } from 'node:crypto';
+import { ECDH, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ackMessage,
   cardSign,
   generateCardKeys,
+  hkdfSha256,
   isP256Point,
   openRecord,
   proofMessage,
@@ -140,5 +141,25 @@ describe('kiosk/2 card cryptography', () => {
     bytes[0] ^= 1;
     expect(open(card, undefined, { ...sealed.records[0], ciphertext: bytes.toString('base64') })).toBeNull();
     expect(open(card, undefined, { ...sealed.records[0], ciphertext: 'AA==' })).toBeNull();
+  });
+
+  it('seals every exchange under an ephemeral key of its own, from the one sealing context', () => {
+    const ctx = { serial: proof.serial, exchangeId: 'e1' };
+    const keys = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const sealed = sealRecords(b(card.encPublic), ctx, [{ recordType: 'coverage', version: 1, content: i }]);
+      keys.add(sealed.ephemeralKey);
+      expect(openRecord(card, { ...ctx, ephemeralKey: sealed.ephemeralKey }, sealed.records[0])).toEqual({
+        content: i,
+      });
+    }
+    expect(keys.size).toBe(20);
+  });
+
+  it("derives the records' key as HKDF-SHA-256 does (RFC 5869, one block)", () => {
+    for (let i = 0; i < 50; i++) {
+      const [ikm, salt, info] = [randomBytes(32), randomBytes(i * 3), randomBytes(i)];
+      expect(hkdfSha256(ikm, salt, info)).toEqual(Buffer.from(hkdfSync('sha256', ikm, salt, info, 32)));
+    }
   });
 });

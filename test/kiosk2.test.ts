@@ -484,6 +484,48 @@ describe('kiosk protocol kiosk/2', () => {
     expect(ok.body).toMatchObject({ result: 'updated', version: 4 });
   });
 
+  it('keys the card no longer holds open nothing and move nothing, though the check or the fetch read them (what one request remembers for the next)', async () => {
+    // A card's keys never change in place (the database refuses it); an operator may only remove them, and a card
+    // might get others: the worst case for what a request remembered.
+    const replaceKeys = async (cardId: string) => {
+      await t.dataSource.query(`DELETE FROM card_key WHERE card_id = $1`, [cardId]);
+      return giveCardKeys(t.dataSource, cardId);
+    };
+    // Replaced between the check (which read the old keys) and the fetch: a proof by the old keys opens nothing.
+    const c = await keyedCardWithChanges();
+    const res = await check2(t, kiosk.key, c.serial12, 2);
+    const fresh = await replaceKeys(c.id);
+    const before = await snapshot(c);
+    const proof = (keys: typeof fresh) =>
+      proofBody(keys, { serial: c.serial12, challenge: res.body.challenge, readVersion: 2, kioskId: kiosk.id });
+    const stale = await fetch2(t, kiosk.key, proof(c.keys));
+    expect([stale.status, stale.body.code]).toEqual([403, 'KIOSK_PROOF_INVALID']);
+    expect(await snapshot(c)).toEqual(before);
+    // The card's new keys still open the exchange with the same challenge, sealed to them.
+    const fetched = await fetch2(t, kiosk.key, proof(fresh));
+    expect(fetched.body).toMatchObject({ action: 'update', targetVersion: 4 });
+    expect(openAll(fresh, fetched.body).every((r) => r.opened !== null)).toBe(true);
+
+    // Replaced between the fetch (which remembered the key) and the confirm: the old key's acknowledgement moves nothing.
+    const d = await keyedCardWithChanges();
+    const dCheck = await check2(t, kiosk.key, d.serial12, 2);
+    const dFetched = (
+      await fetch2(
+        t,
+        kiosk.key,
+        proofBody(d.keys, { serial: d.serial12, challenge: dCheck.body.challenge, readVersion: 2, kioskId: kiosk.id }),
+      )
+    ).body;
+    const dFresh = await replaceKeys(d.id);
+    const dBefore = await snapshot(d);
+    const ack = (keys: typeof dFresh) =>
+      ackBody(keys, { exchangeId: dFetched.exchangeId, serial: d.serial12, writtenRecords: written(dFetched) });
+    const refused = await confirm2(t, kiosk.key, ack(d.keys));
+    expect([refused.status, refused.body.code]).toEqual([403, 'KIOSK_ACK_INVALID']);
+    expect(await snapshot(d)).toEqual(dBefore);
+    expect((await confirm2(t, kiosk.key, ack(dFresh))).body).toMatchObject({ result: 'updated', version: 4 });
+  });
+
   it('an acknowledged confirm writes, in its one statement, all the transactional path wrote: version, update date, exchange, audit entry', async () => {
     const c = await keyedCardWithChanges();
     const res = await check2(t, kiosk.key, c.serial12, 2);

@@ -60,6 +60,8 @@ export interface LoadResult {
   exchanges: number;
   /** Exchanges whose records the generator opened with the card's key. */
   opened: number;
+  /** Complete exchanges whose records included the holder's family (a `dependants` record). */
+  families: number;
   seconds: number;
   /** Every request's latency, ms. */
   latencies: Float64Array;
@@ -76,6 +78,7 @@ export interface LoadSummary {
   checks: number;
   exchanges: number;
   opened: number;
+  families: number;
   errors: number;
   firstError?: string;
   marked: number;
@@ -112,6 +115,7 @@ export function summarize(rounds: readonly LoadResult[]): LoadSummary {
     checks: sum((r) => r.checks),
     exchanges: sum((r) => r.exchanges),
     opened: sum((r) => r.opened),
+    families: sum((r) => r.families),
     errors: sum((r) => r.errors),
     firstError: rounds.find((r) => r.firstError)?.firstError,
     marked: sum((r) => r.marked),
@@ -206,6 +210,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   let checks = 0;
   let exchanges = 0;
   let opened = 0;
+  let families = 0;
   let firstError: string | undefined;
   const fail = (what: string) => {
     errors++;
@@ -310,8 +315,17 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
         encPublic: keys.subarray(card.at + 137, card.at + 202).toString('base64'),
       };
       for (const r of f.records) {
-        if (!openRecord(encKeys, { serial: card.serial, exchangeId: f.exchangeId, ephemeralKey: f.ephemeralKey }, r)) {
+        const open = openRecord(
+          encKeys,
+          { serial: card.serial, exchangeId: f.exchangeId, ephemeralKey: f.ephemeralKey },
+          r,
+        );
+        if (!open) {
           fail(`the card could not open ${r.recordType}@${r.version}`);
+          return false;
+        }
+        if (r.recordType === 'dependants' && !(Array.isArray(open.content) && open.content.length > 0)) {
+          fail(`the dependants record opened to no child`);
           return false;
         }
       }
@@ -331,6 +345,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
       fail(`confirm ${confirmed.status} ${confirmed.body}`);
       return false;
     }
+    if (f.records.some((r) => r.recordType === 'dependants')) families++;
     return true;
   };
 
@@ -377,6 +392,7 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
     marked,
     exchanges,
     opened,
+    families,
     seconds,
     latencies: Float64Array.from(latencies),
     exchangeLatencies: Float64Array.from(exchangeLatencies),

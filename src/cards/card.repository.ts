@@ -133,14 +133,17 @@ const holderHasUsableCard = CardsErrors.CARD_HOLDER_HAS_USABLE_CARD;
  * card's confirmed version to the target (never backwards), stamps the card's update date, marks the exchange
  * confirmed and writes the audit entry `card.data_written` (the columns AuditService writes). Otherwise it writes
  * nothing and returns no row: the caller then takes the transactional path, which says why. The card's signature
- * of the acknowledgement is verified by the caller before (it depends on nothing this statement could change).
+ * of the acknowledgement is verified by the caller before, with the auth key $8, which must still be the card's
+ * (the caller may hold it since the exchange's fetch).
  * It lives here because it writes the card; the exchange, its update date and the audit entry ride along so the
  * kiosk fleet's commonest write stays one round trip (the kiosk benchmark). Statement and names: the kiosk
  * protocol's (docs/formats/kiosk-protocol-2.md).
  */
 const CONFIRM_ACKNOWLEDGED_SQL = `
 WITH c AS (
-  SELECT c.id, c.organisme_code, c.data_version FROM card c WHERE c.id = $3 FOR UPDATE
+  SELECT c.id, c.organisme_code, c.data_version FROM card c
+   WHERE c.id = $3 AND EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id AND k.auth_public_key = $8::bytea)
+     FOR UPDATE OF c
 ), e AS (
   SELECT x.id, x.target_version, x.records
     FROM kiosk_exchange x JOIN c ON x.card_id = c.id
@@ -490,12 +493,13 @@ export class CardRepository {
     written: string[],
     actor: { partnerId: string; kind: string; requestId: string | null },
     serial: string,
+    authPublicKey: Buffer,
   ): Promise<{ fromVersion: number; version: number } | undefined> {
     const rows = await preparedQuery<{ fromVersion: number; version: number }>(
       this.dataSource,
-      'kiosk2_confirm_acknowledged_v2',
+      'kiosk2_confirm_acknowledged_v3',
       CONFIRM_ACKNOWLEDGED_SQL,
-      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial],
+      [exchangeId, actor.partnerId, cardId, written, actor.kind, actor.requestId, serial, authPublicKey],
     );
     return rows[0];
   }

@@ -382,8 +382,9 @@ export class CardsService {
     written: string[],
     actor: { partnerId: string; kind: string; requestId: string | null },
     serial: string,
+    authPublicKey: Buffer,
   ): Promise<{ fromVersion: number; version: number } | undefined> {
-    return this.cards.confirmAcknowledgedKioskUpdate(exchangeId, cardId, written, actor, serial);
+    return this.cards.confirmAcknowledgedKioskUpdate(exchangeId, cardId, written, actor, serial, authPublicKey);
   }
 
   /** The cards of these holders in one of `states`, in the caller's transaction: holder → cards. */

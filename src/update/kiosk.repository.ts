@@ -13,6 +13,9 @@ export interface CheckRow {
   dataVersion: number;
   targetVersion: number;
   hasKey: boolean;
+  /** The card's public keys (null without keys): a kiosk/2 fetch that follows may use them (Kiosk2Service). */
+  authPublicKey: Buffer | null;
+  encPublicKey: Buffer | null;
 }
 
 /** A card as a kiosk/2 fetch needs it: its public keys (null when it has none). */
@@ -71,7 +74,10 @@ const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
  * open exchange per card" never sees two. A blocked card, or no record to write, issues nothing; nor does kiosk/1
  * ($6 null) for a card with keys, or kiosk/2 ($6: the SHA-256 of the challenge the card signed) for a card without:
  * checked here, under the card's lock, whatever the service read before. A kiosk/2 exchange stores its challenge's
- * digest under a unique index: a challenge opens one exchange at most.
+ * digest under a unique index: a challenge opens one exchange at most. A kiosk/2 issue also names the card keys the
+ * proof was verified with and the records will be sealed to ($7, $8), and the serial it proved ($9): keys that are no
+ * longer the card's count as none, a serial no longer the card's as no card, so the service may use what it read
+ * earlier (at the check) and never opens an exchange on stale keys.
  *
  * The answer discloses the holder's records (NIR, names...) to the kiosk: the audit entry `card.data_sent` (who,
  * which card, which records and versions; never their content) is written by the same statement, so a disclosure
@@ -81,9 +87,11 @@ const USABLE = USABLE_CARD_STATES.map((s) => `'${s}'`).join(', ');
 const ISSUE_SQL = `
 WITH c AS (
   SELECT c.id, c.serial, c.organisme_code, c.state, c.data_version, coalesce(u.target_version, 0) AS target_version,
-         least(c.data_version, $3::int) AS base, EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id) AS has_key
+         least(c.data_version, $3::int) AS base,
+         EXISTS (SELECT 1 FROM card_key k WHERE k.card_id = c.id
+                    AND ($7::bytea IS NULL OR (k.auth_public_key = $7::bytea AND k.enc_public_key = $8::bytea))) AS has_key
     FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id
-   WHERE c.id = $1
+   WHERE c.id = $1 AND ($9::bigint IS NULL OR c.serial = $9::bigint)
      FOR UPDATE OF c
 ), recs AS (
   SELECT r.record_type, r.version, r.content
@@ -123,8 +131,9 @@ export class KioskRepository {
   async findForCheck(serial: string): Promise<CheckRow | undefined> {
     const rows = await preparedQuery<CheckRow>(
       this.dataSource,
-      'kiosk_check_v3',
-      `SELECT c.id, c.state, c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", k.card_id IS NOT NULL AS "hasKey"
+      'kiosk_check_v4',
+      `SELECT c.id, c.state, c.data_version AS "dataVersion", coalesce(u.target_version, 0) AS "targetVersion", k.card_id IS NOT NULL AS "hasKey",
+              k.auth_public_key AS "authPublicKey", k.enc_public_key AS "encPublicKey"
          FROM card c LEFT JOIN card_update_state u ON u.card_id = c.id LEFT JOIN card_key k ON k.card_id = c.id
         WHERE c.serial = $1`,
       [serial],
@@ -181,16 +190,21 @@ export class KioskRepository {
     actor: { partnerId: string; kind: string; requestId: string | null },
     readVersion: number,
     challengeDigest: Buffer | null = null,
+    keys: { auth: Buffer; enc: Buffer } | null = null,
+    serial: string | null = null,
   ): Promise<IssueRow | 'challenge_used' | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v3', ISSUE_SQL, [
+        const rows = await preparedQuery<IssueRow>(this.dataSource, 'kiosk_issue_exchange_v4', ISSUE_SQL, [
           cardId,
           actor.partnerId,
           readVersion,
           actor.kind,
           actor.requestId,
           challengeDigest,
+          keys?.auth ?? null,
+          keys?.enc ?? null,
+          serial,
         ]);
         return rows[0];
       } catch (e) {

@@ -65,6 +65,52 @@ const challengeUsed = UpdateErrors.KIOSK_CHALLENGE_USED;
 const proofInvalid = UpdateErrors.KIOSK_PROOF_INVALID;
 const ackInvalid = UpdateErrors.KIOSK_ACK_INVALID;
 
+/** A card's public keys as its check read them, kept for the fetch that redeems the challenge. */
+interface CheckedCard {
+  cardId: string;
+  auth: Buffer;
+  enc: Buffer;
+}
+/** An exchange a fetch of this instance opened, kept for its confirm: what the confirm's read would answer. */
+interface OpenedExchange {
+  cardId: string;
+  /** The serial as stored (parseSerial). */
+  serial: string;
+  kioskId: string;
+  records: string[];
+  auth: Buffer;
+}
+
+/**
+ * What one request of an exchange read, for the next request on this instance (insertion-ordered, bounded, with an
+ * expiry): spares the fetch and the confirm a read each. Only a shortcut: an entry missing (another instance, evicted,
+ * expired) means reading the database as before, and every write re-checks under the card's lock what the entry says.
+ */
+class Recent<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  set(key: string, value: V, now = Date.now()): void {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { value, until: now + this.ttlMs });
+  }
+
+  /** The entry, removed (each is used once), or undefined when unknown or expired. */
+  take(key: string, now = Date.now()): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    return e.until > now ? e.value : undefined;
+  }
+}
+/** Enough for a fleet's exchanges in flight on one instance; an entry is 300 bytes or so. */
+const RECENT_MAX = 16_384;
+/** An exchange's confirm follows its fetch within seconds (the card writes its records); later ones read. */
+const OPENED_TTL_MS = 10 * 60_000;
+
 /**
  * Kiosk protocol 2 (docs/formats/kiosk-protocol-2.md): the card proves it is in the reader, and only the card can
  * read its records. check answers only what is not secret (and a challenge); fetch, given the card's signed proof,
@@ -75,6 +121,10 @@ const ackInvalid = UpdateErrors.KIOSK_ACK_INVALID;
 export class Kiosk2Service {
   private readonly v1Until: string;
   private readonly v1EndsAt: number;
+  /** Challenge digest (hex) → the card's keys its check read; kept while the challenge is valid. */
+  private readonly checked: Recent<CheckedCard>;
+  /** Exchange id → what its fetch knew (kiosk/2 exchanges this instance opened). */
+  private readonly opened = new Recent<OpenedExchange>(RECENT_MAX, OPENED_TTL_MS);
 
   constructor(
     private readonly tx: Transactions,
@@ -89,6 +139,7 @@ export class Kiosk2Service {
   ) {
     this.v1Until = config.kioskV1Until;
     this.v1EndsAt = endOfParisDay(config.kioskV1Until);
+    this.checked = new Recent<CheckedCard>(RECENT_MAX, config.kioskChallengeSeconds * 1000);
   }
 
   /**
@@ -119,6 +170,8 @@ export class Kiosk2Service {
     const kioskId = actor.partnerId ?? '';
     const c = this.challenges.issue(shown, kioskId);
     this.guard.challengeIssued(actor, serial, c);
+    if (card.authPublicKey && card.encPublicKey)
+      this.checked.set(c.digest.toString('hex'), { cardId: card.id, auth: card.authPublicKey, enc: card.encPublicKey });
     return {
       protocol: KIOSK_PROTOCOL_2,
       action: 'update_available',
@@ -145,9 +198,6 @@ export class Kiosk2Service {
       await this.guard.refused(actor, serial, 'challenge_invalid');
       throw CHALLENGE_ERRORS[challenge.code]();
     }
-    const card = await this.repo.findForFetch(serial);
-    if (!card) throw cardNotFound();
-    if (!card.authPublicKey || !card.encPublicKey) throw this.keyless();
     const signed = proofMessage({
       challenge: dto.challenge,
       serial: shown,
@@ -155,18 +205,40 @@ export class Kiosk2Service {
       writeInProgress: dto.writeInProgress,
       kioskId,
     });
-    if (!verifyCardSignature(card.authPublicKey, signed, Buffer.from(dto.proof, 'base64'))) {
-      await this.guard.refused(actor, serial, 'proof_invalid');
-      throw proofInvalid();
-    }
+    const proof = Buffer.from(dto.proof, 'base64');
     // As kiosk/1: an interrupted write makes the chip untrustworthy whatever it reads; everything is sent again.
     const readVersion = dto.writeInProgress ? 0 : dto.readVersion;
-    const issued = await this.repo.issueExchange(
-      card.id,
-      { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId },
-      readVersion,
-      challenge.digest,
-    );
+    const issue = (card: { id: string; authPublicKey: Buffer; encPublicKey: Buffer }) =>
+      this.repo.issueExchange(
+        card.id,
+        { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId },
+        readVersion,
+        challenge.digest,
+        { auth: card.authPublicKey, enc: card.encPublicKey },
+        serial,
+      );
+    // The card and keys this challenge's check read (this instance, moments ago) spare a read when the proof verifies
+    // with them; the issue opens the exchange only if they are still this serial's card's keys. Anything else (no
+    // such check here, a proof that does not verify, keys or card changed since) reads the card and answers as ever.
+    const checked = this.checked.take(challenge.digest.toString('hex'));
+    let card: { id: string; authPublicKey: Buffer; encPublicKey: Buffer } | undefined;
+    let issued: Awaited<ReturnType<typeof issue>>;
+    if (checked && verifyCardSignature(checked.auth, signed, proof)) {
+      card = { id: checked.cardId, authPublicKey: checked.auth, encPublicKey: checked.enc };
+      issued = await issue(card);
+      if (issued !== 'challenge_used' && !issued?.hasKey) card = undefined; // wrote nothing: read below
+    }
+    if (!card) {
+      const read = await this.repo.findForFetch(serial);
+      if (!read) throw cardNotFound();
+      if (!read.authPublicKey || !read.encPublicKey) throw this.keyless();
+      if (!verifyCardSignature(read.authPublicKey, signed, proof)) {
+        await this.guard.refused(actor, serial, 'proof_invalid');
+        throw proofInvalid();
+      }
+      card = { id: read.id, authPublicKey: read.authPublicKey, encPublicKey: read.encPublicKey };
+      issued = await issue(card);
+    }
     if (issued === 'challenge_used') {
       await this.guard.refused(actor, serial, 'challenge_invalid');
       throw challengeUsed();
@@ -177,6 +249,13 @@ export class Kiosk2Service {
     if (isBlocked(issued.state)) return this.blocked(actor, shown, issued.state, issued.dataVersion, true);
     if (!issued.exchangeId || !issued.records) return this.nothingToDo(actor, shown, issued.dataVersion, true);
     const records = issued.records.sort((a, b) => recordOrder(a.recordType) - recordOrder(b.recordType));
+    this.opened.set(issued.exchangeId, {
+      cardId: card.id,
+      serial,
+      kioskId,
+      records: records.map((r) => `${r.recordType}@${r.version}`),
+      auth: card.authPublicKey,
+    });
     const sealed = sealRecords(card.encPublicKey, { serial: shown, exchangeId: issued.exchangeId }, records);
     return {
       protocol: KIOSK_PROTOCOL_2,
@@ -281,9 +360,10 @@ export class Kiosk2Service {
   }
 
   /**
-   * The common confirm, in two round trips instead of a transaction of nine: the exchange and the card's key read
-   * without a lock, the acknowledgement verified, then one statement that writes only if the exchange is still
-   * open and this card's (CardsService.confirmAcknowledgedKioskUpdate). Anything else (unknown, another card, kiosk/1,
+   * The common confirm, in one or two round trips instead of a transaction of nine: the exchange and the card's key
+   * as its fetch on this instance knew them, else read without a lock; the acknowledgement verified, then one
+   * statement that writes only if the exchange is still open and this card's, and the key still the card's
+   * (CardsService.confirmAcknowledgedKioskUpdate). Anything else (unknown, another card, kiosk/1,
    * finished, records missing, a signature that does not verify, a race lost) returns undefined, and the
    * transactional path below answers it, re-reading everything under the card's lock: its answers are unchanged.
    */
@@ -293,7 +373,19 @@ export class Kiosk2Service {
     serial: string,
   ): Promise<Confirm2Answer | undefined> {
     const kioskId = actor.partnerId ?? '';
-    const ex = await this.repo.findForConfirm(dto.exchangeId, kioskId);
+    // What this exchange's fetch knew (this instance), else the read; the statement below re-checks it all.
+    const opened = this.opened.take(dto.exchangeId);
+    const ex =
+      opened && opened.kioskId === kioskId
+        ? {
+            cardId: opened.cardId,
+            serial: opened.serial,
+            kiosk2: true,
+            status: KioskExchangeStatus.Issued,
+            records: opened.records,
+            authPublicKey: opened.auth,
+          }
+        : await this.repo.findForConfirm(dto.exchangeId, kioskId);
     if (!ex || ex.serial !== serial || !ex.kiosk2 || ex.status !== KioskExchangeStatus.Issued || !ex.authPublicKey)
       return undefined;
     const written = dto.writtenRecords ?? [];
@@ -308,6 +400,7 @@ export class Kiosk2Service {
       written,
       { partnerId: kioskId, kind: actor.kind, requestId: actor.requestId },
       shown,
+      ex.authPublicKey,
     );
     if (!done) return undefined;
     return {
