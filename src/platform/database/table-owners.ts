@@ -52,6 +52,9 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
   imported_card: { owner: 'src/takeover/imported-card.repository.ts' },
+  card_base_import: { owner: 'src/takeover/card-base-import.repository.ts' },
+  card_base_import_chunk: { owner: 'src/takeover/card-base-import.repository.ts' },
+  card_base_import_reject: { owner: 'src/takeover/card-base-import.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
   card: { owner: 'src/cards/card.repository.ts' },
   card_data_record: {
@@ -112,6 +115,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
 /** Temporary tables (ON COMMIT DROP) a repository creates for one transaction: the one file that creates and writes each. */
 export const TEMPORARY_TABLES: Record<string, string> = {
   register_import_stage: 'src/register/beneficiary.repository.ts',
+  card_import_stage: 'src/takeover/card-base-import.repository.ts',
 };
 
 /** Tables of the public schema that belong to a framework, not to the product (never written by the application's code). */
