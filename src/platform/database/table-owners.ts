@@ -48,6 +48,9 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   },
   beneficiary_nir_history: {
     owner: 'src/register/beneficiary.repository.ts',
+    exceptions: {
+      'src/synthetic/synthetic.repository.ts': `${SEED} A synthetic card base records the temporary NIRs its cards were made under.`,
+    },
     triggers: 'beneficiary_nir_history_record (beneficiary): the database records a NIR replaced, whoever replaces it',
   },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
