@@ -39,13 +39,13 @@ async function* batched(lines: AsyncIterable<string>, size = 2000): AsyncGenerat
 
 /**
  * Writes the card base of the register at `url` to `path` (gzip when it ends in .gz), then records what the register
- * must know for it (dates of death, replaced temporary NIRs; docs in card-base.ts). `padUnknown` more cards of
+ * must know for it (dates of death, replaced temporary NIRs; docs in card-base.ts). Up to `totalCards`, cards of
  * holders unknown to the register are appended (a large file over a smaller register).
  */
 export async function writeCardBaseFile(
   url: string,
   path: string,
-  options: { seed: number; padUnknown?: number; firstSerial?: number },
+  options: { seed: number; totalCards?: number; firstSerial?: number },
 ): Promise<CardBaseCounts> {
   const client = await seedConnection(url);
   const reader = await seedConnection(url);

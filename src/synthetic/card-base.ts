@@ -87,8 +87,8 @@ const day = (rng: Rng, fromYear: number, toYear: number) => {
 };
 
 /**
- * Writes the card base of `holders` as card-base/1 lines (header first), then `padUnknown` more cards of holders the
- * register does not know (a benchmark's larger file over a smaller register). Serials are consecutive from
+ * Writes the card base of `holders` as card-base/1 lines (header first), then, up to `totalCards` cards, cards of
+ * holders the register does not know (a benchmark's larger file over a smaller register). Serials are consecutive from
  * `firstSerial`. `facts` collects what the register must learn; `counts` what was written.
  */
 export async function* cardBaseLines(
@@ -97,7 +97,7 @@ export async function* cardBaseLines(
     seed: number;
     organismes: readonly string[];
     firstSerial?: number;
-    padUnknown?: number;
+    totalCards?: number;
     facts: CardBaseRegisterFacts;
     counts: CardBaseCounts;
   },
@@ -175,7 +175,7 @@ export async function* cardBaseLines(
       yield card(unknownNir(unknown++), h.organismeCode, 'active', '', 1998, 2025);
     }
   }
-  for (let i = 0; i < (options.padUnknown ?? 0); i++) {
+  while (counts.cards < (options.totalCards ?? 0)) {
     yield card(unknownNir(unknown++), organismes[rng.int(organismes.length)], 'active', '', 1998, 2025);
   }
 }

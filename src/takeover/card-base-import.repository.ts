@@ -110,7 +110,7 @@ export class CardBaseImportRepository {
   }
 
   /** Loads a chunk's good lines (COPY text, STAGE_COLUMNS) into a temp table dropped at commit. */
-  async stage(em: EntityManager, copyText: string): Promise<void> {
+  async stage(em: EntityManager, copyText: Buffer): Promise<void> {
     await run(
       em,
       `CREATE TEMP TABLE ${CARD_IMPORT_STAGE} (

@@ -43,8 +43,11 @@ export interface ParsedChunk {
   lastLine: number;
   /** SHA-256 (hex) of every line of the file up to this chunk's end: equal only for the same file's same prefix. */
   chainHash: string;
-  /** The COPY text of the good lines (tab-separated, one per line, newline-terminated). */
-  copyText: string;
+  /**
+   * The COPY text of the good lines (tab-separated, one per line, newline-terminated), in a buffer the reader reuses
+   * for the next chunk: read it before asking for the next one.
+   */
+  copyText: Buffer;
   rows: number;
   /** Highest serial among the good lines (raising the allocator), '0' when none. */
   maxSerial: number;
@@ -218,7 +221,10 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
   let chunkNo = 0;
   const chain = { hash: '' };
   let hasher = createHash('sha256');
-  let copy: string[] = [];
+  // One buffer for every chunk's COPY text: per-line strings die young instead of a chunk's worth of them being
+  // promoted to the old generation, which kept the import's memory far above what it holds.
+  let copy = Buffer.allocUnsafe(chunkRows * 160);
+  let copyLength = 0;
   let rejects: CardBaseReject[] = [];
   let rows = 0;
   let maxSerial = 0;
@@ -232,13 +238,13 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
       firstLine,
       lastLine: lineNo,
       chainHash: chain.hash,
-      copyText: copy.join(''),
+      copyText: copy.subarray(0, copyLength),
       rows,
       maxSerial,
       rejects,
     };
     hasher = createHash('sha256');
-    copy = [];
+    copyLength = 0;
     rejects = [];
     rows = 0;
     maxSerial = 0;
@@ -266,7 +272,12 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
     else {
       const parsed = parseLine(lineNo, text);
       if ('copy' in parsed) {
-        copy.push(parsed.copy);
+        if (copyLength + parsed.copy.length > copy.length) {
+          const bigger = Buffer.allocUnsafe(copy.length * 2);
+          copy.copy(bigger, 0, 0, copyLength);
+          copy = bigger;
+        }
+        copyLength += copy.write(parsed.copy, copyLength, 'latin1');
         rows++;
         if (parsed.serial > maxSerial) maxSerial = parsed.serial;
       } else rejects.push(parsed);
