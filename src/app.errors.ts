@@ -9,6 +9,7 @@ import { entriesOf, type ErrorSpec } from './platform/errors/catalogue.js';
 import { PlatformErrors } from './platform/errors/platform.errors.js';
 import { RegimesErrors } from './regimes/regimes.errors.js';
 import { RegisterErrors } from './register/register.errors.js';
+import { TakeoverErrors } from './takeover/takeover.errors.js';
 import { UpdateErrors } from './update/update.errors.js';
 
 /**
@@ -28,6 +29,7 @@ export const ERROR_CATALOGUES = {
   opposition: OppositionErrors,
   update: UpdateErrors,
   campaigns: CampaignsErrors,
+  takeover: TakeoverErrors,
 } as const;
 
 /** Every declared error, module by module. */

@@ -13,7 +13,7 @@ import { type AppConfig, trustedProxyList } from './config/app-config.js';
 import { ApiKeyVerifier } from './partners/api-key-verifier.js';
 import type { Actor } from './platform/auth/actor.js';
 import { installRequestGate } from './platform/auth/request-gate.js';
-import { JSON_MEDIA_TYPE, readRoutePolicies } from './platform/auth/route-policies.js';
+import { JSON_MEDIA_TYPE, policyOf, readRoutePolicies } from './platform/auth/route-policies.js';
 import { sendProblem } from './platform/errors/problem.filter.js';
 import { JsonLogger } from './platform/logging/logger.js';
 import { MetricsService } from './platform/metrics/metrics.service.js';
@@ -71,9 +71,22 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   });
   // Partner files (bulk imports, reference data) are kept as raw bytes; the gate lets them reach only the routes
   // that declare them (@BulkUpload).
+  // Streamed uploads (@StreamedUpload) get the request's byte stream itself; a media type both kinds of route take
+  // is told apart by the route the request matched.
   const fileTypes = new Set([...policies.values()].filter((p) => p.bulkUpload).flatMap((p) => p.consumes));
+  const streamedTypes = new Set([...policies.values()].filter((p) => p.streamedUpload).flatMap((p) => p.consumes));
   for (const type of fileTypes) {
+    if (streamedTypes.has(type)) continue;
     fastify.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  }
+  for (const type of streamedTypes) {
+    fastify.addContentTypeParser(type, (req, payload, done) => {
+      if (policyOf(policies, req.method, req.routeOptions.url)?.streamedUpload) return done(null, payload);
+      readLimited(payload, req.routeOptions.bodyLimit ?? config.bulkImportMaxBytes).then(
+        (body) => done(null, body),
+        (e: Error) => done(e, undefined),
+      );
+    });
   }
   // Multipart parsing (photo uploads): registered before the routes so the app's error handling covers it.
   // Per-request limits are set where the parts are read (PhotoUploadPipe); these are the defaults.
@@ -115,4 +128,20 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   return app;
+}
+
+/** A buffered upload's bytes, refused past `limit` as Fastify's own reader refuses them (413). */
+async function readLimited(payload: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of payload) {
+    size += part.length;
+    if (size > limit)
+      throw Object.assign(new Error('Request body is too large'), {
+        statusCode: 413,
+        code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      });
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
 }

@@ -585,4 +585,35 @@ export class CardRepository {
     ]);
     return rows[0]?.state ?? null;
   }
+  // The card-base import (src/takeover): cards of the old base, set-based, in the import chunk's transaction.
+  /**
+   * Inserts the cards staged in `stage` (a temp table of the caller's transaction with the columns of
+   * CARD_IMPORT_STAGE_COLUMNS): holder by NIR, else by a NIR the register replaced; unknown holders kept with no
+   * beneficiary. A serial already taken is skipped (the unique index decides; the caller reports the line), and the
+   * allocator moves past every imported serial in the same transaction, so this system never issues one again.
+   * Returns how many cards were inserted.
+   */
+  async importStaged(em: EntityManager, stage: string, maxSerial: number): Promise<number> {
+    const { count } = await run(
+      em,
+      `INSERT INTO card (id, serial, beneficiary_id, organisme_code, data_version, state, opposition_reason,
+                         state_changed_at, chip_id, origin, generation, awaiting_reconciliation)
+       SELECT s.card_id, s.serial, coalesce(b.id, h.beneficiary_id), s.organisme_code, s.data_version, s.state,
+              s.opposition_reason, coalesce(s.last_updated_on, s.issued_on)::timestamptz, s.chip_id,
+              '${CardOrigin.Imported}', s.generation, s.state IN ('${USABLE_CARD_STATES.join("', '")}')
+         FROM ${stage} s
+         LEFT JOIN beneficiary b ON b.nir = s.nir
+         LEFT JOIN beneficiary_nir_history h ON b.id IS NULL AND h.nir = s.nir
+        ORDER BY s.line
+       ON CONFLICT (serial) DO NOTHING`,
+    );
+    if (maxSerial > 0) {
+      await run(
+        em,
+        `UPDATE serial_allocator SET next_serial = $1::bigint + 1 WHERE id = 1 AND next_serial <= $1::bigint`,
+        [maxSerial],
+      );
+    }
+    return count;
+  }
 }

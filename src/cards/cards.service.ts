@@ -305,6 +305,15 @@ export class CardsService {
   }
 
   /**
+   * The card-base import's chunk (src/takeover): the cards staged in the caller's transaction, inserted set-based
+   * (CardRepository.importStaged: serials already taken skipped, the allocator moved past the imported serials).
+   * Imported cards are audited by the import, per chunk, not per card.
+   */
+  importStagedIn(em: EntityManager, stage: string, maxSerial: number): Promise<number> {
+    return this.cards.importStaged(em, stage, maxSerial);
+  }
+
+  /**
    * Ordered cards entering a personalisation batch, inside the batch's transaction: serials (consecutive, in the
    * order of `cardIds`), the batch and `start_personalisation`, in one row update per card (CardRepository
    * .assignToBatch), each audited as the action alone would be. Returns card id → serial (database form). A card

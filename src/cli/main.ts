@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AppModule } from '../app.module.js';
 import { type AppConfig, ConfigError, loadConfig } from '../config/app-config.js';
@@ -13,6 +13,7 @@ import { resolveDatabase } from '../platform/database/resolve-database.js';
 import { DomainError } from '../platform/errors/domain-error.js';
 import { JsonLogger, createLogger } from '../platform/logging/logger.js';
 import { RegimesService } from '../regimes/regimes.service.js';
+import { CardBaseImportsService } from '../takeover/card-base-imports.service.js';
 
 const USAGE = `Operator commands (npm run cli -- <command> [options]):
   partner:create   --kind <${Object.values(PartnerKind).join('|')}> --name <name> [--organisme <9 digits>]
@@ -21,6 +22,8 @@ const USAGE = `Operator commands (npm run cli -- <command> [options]):
   operator:create  --name <name>                                a new operator and its first key
   partners:list    [--kind <kind>]
   regimes:load     --file <organismes.csv>                      reference data, all or nothing
+  card-base:import --file <card-base file, plain or .gz>         import the card base of the system replaced
+                                                                (card-base/1; sending it again resumes or changes nothing)
   migrate                                                       apply pending migrations (as the owner)
   db:grants        [--owner-role <role>] [--app-role <role>] [--database <name>]
                                                                 prints the SQL that sets up an external PostgreSQL
@@ -137,6 +140,12 @@ export async function runCli(
         }
         case 'regimes:load': {
           const res = await app.get(RegimesService).load(actor, readFileSync(need(opts, 'file'), 'utf8'));
+          out(JSON.stringify(res));
+          return 0;
+        }
+        case 'card-base:import': {
+          // Streamed from the file: memory holds one chunk, whatever the file's size.
+          const res = await app.get(CardBaseImportsService).importFile(actor, createReadStream(need(opts, 'file')));
           out(JSON.stringify(res));
           return 0;
         }

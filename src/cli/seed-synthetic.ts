@@ -10,6 +10,7 @@ import { syntheticCapacity } from '../synthetic/generator.js';
 import { formatRate, ProgressBar } from '../synthetic/progress.js';
 import { loadReferenceIfEmpty } from '../synthetic/reference-loader.js';
 import { seedConnection } from '../synthetic/synthetic.repository.js';
+import { writeCardBaseFile } from '../synthetic/card-base-writer.js';
 
 /**
  * npm run seed:synthetic -- --beneficiaries N [--seed S]
@@ -17,7 +18,7 @@ import { seedConnection } from '../synthetic/synthetic.repository.js';
  * app (DATABASE_URL, or the embedded PostgreSQL under DATA_DIR, joined if the app runs it) and migrates first.
  * Exit codes: 0 done, 1 failure, 2 bad argument or configuration, 130 interrupted (whole chunks kept).
  */
-export const USAGE = `Usage: npm run seed:synthetic -- --beneficiaries N [--seed S] [--chunk-size N] [--connections N]
+export const USAGE = `Usage: npm run seed:synthetic -- --beneficiaries N [--seed S] [--chunk-size N] [--connections N] [--card-base FILE]
 
 Adds N synthetic beneficiaries (valid NIRs, names, addresses) with their affiliations to the register.
 A second run adds more: its NIRs never collide with rows already there.
@@ -26,6 +27,10 @@ A second run adds more: its NIRs never collide with rows already there.
   --seed S           integer 0..4294967295 that makes the data reproducible (default 1)
   --chunk-size N     beneficiaries per transaction (default ${DEFAULT_CHUNK_SIZE})
   --connections N    chunks loaded side by side (default ${DEFAULT_CONNECTIONS})
+  --card-base FILE   then write the card base of the whole register to FILE (card-base/1, gzip if it ends in .gz):
+                     the old system's cards, with a few percent of surplus cards of each class (src/synthetic/card-base.ts);
+                     the register learns the dates of death and replaced temporary NIRs it implies.
+                     Without --beneficiaries: for the register as it is.
   --help             this text
 
 Database: DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (port EMBEDDED_PG_PORT).`;
@@ -35,6 +40,7 @@ export interface SeedArgs {
   seed: number;
   chunkSize: number;
   connections: number;
+  cardBase: string | null;
 }
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'run'; args: SeedArgs } | { kind: 'error'; message: string };
@@ -49,12 +55,12 @@ function integer(name: string, raw: string | undefined, min: number, max: number
 }
 
 export function parseSeedArgs(argv: readonly string[]): ParsedArgs {
-  const values: Partial<Record<'beneficiaries' | 'seed' | 'chunk-size' | 'connections', string>> = {};
+  const values: Partial<Record<'beneficiaries' | 'seed' | 'chunk-size' | 'connections' | 'card-base', string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !['beneficiaries', 'seed', 'chunk-size', 'connections'].includes(m[1]))
+    if (!m || !['beneficiaries', 'seed', 'chunk-size', 'connections', 'card-base'].includes(m[1]))
       return { kind: 'error', message: `unknown argument "${arg}"` };
     const key = m[1] as keyof typeof values;
     if (key in values) return { kind: 'error', message: `--${key} given twice` };
@@ -64,8 +70,10 @@ export function parseSeedArgs(argv: readonly string[]): ParsedArgs {
     if (m[2] === undefined) i++;
     values[key] = value;
   }
-  if (values.beneficiaries === undefined) return { kind: 'error', message: '--beneficiaries is required' };
-  const beneficiaries = integer('--beneficiaries', values.beneficiaries, 1, syntheticCapacity());
+  if (values.beneficiaries === undefined && values['card-base'] === undefined)
+    return { kind: 'error', message: '--beneficiaries is required' };
+  const beneficiaries =
+    values.beneficiaries === undefined ? 0 : integer('--beneficiaries', values.beneficiaries, 1, syntheticCapacity());
   const seed = values.seed === undefined ? 1 : integer('--seed', values.seed, 0, 0xffffffff);
   const chunkSize =
     values['chunk-size'] === undefined
@@ -82,6 +90,7 @@ export function parseSeedArgs(argv: readonly string[]): ParsedArgs {
       seed: seed as number,
       chunkSize: chunkSize as number,
       connections: connections as number,
+      cardBase: values['card-base'] ?? null,
     },
   };
 }
@@ -132,29 +141,42 @@ export async function main(argv: readonly string[]): Promise<number> {
     } finally {
       await client.end();
     }
-    const bar = new ProgressBar(args.beneficiaries, 'beneficiaries');
-    const result = await writeSynthetic(db.url, {
-      count: args.beneficiaries,
-      seed: args.seed,
-      chunkSize: args.chunkSize,
-      connections: args.connections,
-      onStart: () => bar.start(),
-      onProgress: (n) => bar.update(n),
-      onCommit: (n) => {
-        committed = n;
-      },
-      shouldStop: () => interrupted,
-    });
-    // One measure for the bar's last line and the summary: beneficiaries committed over the loading time (the set-up
-    // before it, reading the NIRs already there, is reported apart).
-    const load = bar.finish(result.beneficiaries);
-    const setUp = Math.max(0, result.seconds - load.seconds);
-    process.stdout.write(
-      `${result.stopped ? 'interrupted after' : 'seeded'} ${result.beneficiaries} beneficiaries (${result.affiliations} affiliations, ${result.attachments} attachments of dependants) in ${load.seconds.toFixed(1)} s: ` +
-        `${formatRate(load.rate)} beneficiaries/s (set-up before loading ${setUp.toFixed(1)} s)` +
-        ` [seed ${args.seed}, generator indexes ${result.offset}-${result.offset + result.beneficiaries - 1}]\n`,
-    );
-    return result.stopped ? 130 : 0;
+    if (args.beneficiaries > 0) {
+      const bar = new ProgressBar(args.beneficiaries, 'beneficiaries');
+      const result = await writeSynthetic(db.url, {
+        count: args.beneficiaries,
+        seed: args.seed,
+        chunkSize: args.chunkSize,
+        connections: args.connections,
+        onStart: () => bar.start(),
+        onProgress: (n) => bar.update(n),
+        onCommit: (n) => {
+          committed = n;
+        },
+        shouldStop: () => interrupted,
+      });
+      // One measure for the bar's last line and the summary: beneficiaries committed over the loading time (the set-up
+      // before it, reading the NIRs already there, is reported apart).
+      const load = bar.finish(result.beneficiaries);
+      const setUp = Math.max(0, result.seconds - load.seconds);
+      process.stdout.write(
+        `${result.stopped ? 'interrupted after' : 'seeded'} ${result.beneficiaries} beneficiaries (${result.affiliations} affiliations, ${result.attachments} attachments of dependants) in ${load.seconds.toFixed(1)} s: ` +
+          `${formatRate(load.rate)} beneficiaries/s (set-up before loading ${setUp.toFixed(1)} s)` +
+          ` [seed ${args.seed}, generator indexes ${result.offset}-${result.offset + result.beneficiaries - 1}]\n`,
+      );
+      if (result.stopped) return 130;
+    }
+    if (args.cardBase) {
+      const started = Date.now();
+      const c = await writeCardBaseFile(db.url, args.cardBase, { seed: args.seed });
+      process.stdout.write(
+        `card base: ${c.cards} cards of ${c.holders} people (${c.generation1} without photo; ${c.active} active, ${c.opposed} opposed, ${c.destroyed} destroyed; ` +
+          `surplus: ${Object.entries(c.surplus)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    }
+    return 0;
   } catch (e) {
     if (interrupted) {
       process.stdout.write(`interrupted after ${committed} beneficiaries, in whole chunks\n`);

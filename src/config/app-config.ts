@@ -37,6 +37,7 @@ export const CONFIG_ENV: Record<string, string> = {
   trustedProxies: 'TRUSTED_PROXIES',
   bulkImportMaxBytes: 'BULK_IMPORT_MAX_BYTES',
   bulkImportMaxRows: 'BULK_IMPORT_MAX_ROWS',
+  cardImportChunkRows: 'CARD_IMPORT_CHUNK_ROWS',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   dbPoolSize: 'DB_POOL_SIZE',
   jobsPollSeconds: 'JOBS_POLL_SECONDS',
@@ -229,6 +230,13 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   bulkImportMaxRows = 1_000_000;
+
+  /** Lines of a card-base import committed together (all or nothing; the resumable cursor moves by chunks). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  cardImportChunkRows = 50_000;
 
   /** Most dependants attached to one insured over any period (what the cards' dependants record holds). */
   @Transform(toInt)

@@ -108,3 +108,41 @@ export async function insertReference(client: pg.ClientBase, ref: ReferenceRows)
     throw e;
   }
 }
+
+/** The register's people with a NIR and a current affiliation (id, NIR, organisme), as COPY text lines. */
+export function registerHolders(client: pg.ClientBase): AsyncIterable<Buffer> {
+  return client.query(
+    copyTo(
+      `COPY (SELECT b.id, b.nir, a.organisme_code FROM beneficiary b
+               JOIN affiliation a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
+              WHERE b.nir IS NOT NULL ORDER BY b.nir) TO STDOUT`,
+    ),
+  ) as AsyncIterable<Buffer>;
+}
+
+/**
+ * What a synthetic card base needs the register to know (src/synthetic/card-base.ts): dates of death, and the
+ * temporary NIRs people were known by before their definitive one. One transaction.
+ */
+export async function recordCardBaseFacts(
+  client: pg.ClientBase,
+  deceased: Array<{ beneficiaryId: string; diedOn: string }>,
+  nirHistory: Array<{ nir: string; beneficiaryId: string }>,
+): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `UPDATE beneficiary b SET died_on = d.died_on FROM unnest($1::uuid[], $2::date[]) AS d(id, died_on) WHERE b.id = d.id`,
+      [deceased.map((d) => d.beneficiaryId), deceased.map((d) => d.diedOn)],
+    );
+    await client.query(
+      `INSERT INTO beneficiary_nir_history (nir, beneficiary_id) SELECT * FROM unnest($1::char(15)[], $2::uuid[])
+       ON CONFLICT (nir) DO NOTHING`,
+      [nirHistory.map((h) => h.nir), nirHistory.map((h) => h.beneficiaryId)],
+    );
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}

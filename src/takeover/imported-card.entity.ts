@@ -27,4 +27,11 @@ export class ImportedCard {
 
   @Column({ type: 'smallint', default: 0 })
   dependantsCarried: number;
+
+  /** The card-base import (card_base_import) and line that brought the card: tells a duplicate line from a resend. */
+  @Column({ type: 'uuid', nullable: true })
+  importId: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  importLine: number | null;
 }

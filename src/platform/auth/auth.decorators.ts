@@ -9,6 +9,7 @@ export const ALLOWED_KINDS = 'auth:kinds';
 export const RATE_LIMITED = 'auth:rate-limited';
 export const CONSUMES = 'http:consumes';
 export const BULK_UPLOAD = 'http:bulk-upload';
+export const STREAMED_UPLOAD = 'http:streamed-upload';
 
 /** Open without a credential. Only health and the API description are. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -37,6 +38,14 @@ export const Consumes = (...types: string[]) =>
  * body limit and the CSV/NDJSON parsers; every other route reads at most 1 MiB.
  */
 export const BulkUpload = (...types: string[]) => applyDecorators(Consumes(...types), SetMetadata(BULK_UPLOAD, true));
+
+/**
+ * A file upload of any size handed to the handler as the request's byte stream (never buffered, no body limit):
+ * the handler reads it as it goes (the card-base import). Like every body, not a byte is read before the caller is
+ * authenticated and allowed: the stream reaches only the handler, which runs after the guard.
+ */
+export const StreamedUpload = (...types: string[]) =>
+  applyDecorators(Consumes(...types), SetMetadata(STREAMED_UPLOAD, true));
 
 /** The authenticated caller, as the guard resolved it. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {

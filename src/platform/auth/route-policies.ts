@@ -7,7 +7,14 @@ import { ALL_PARTNER_KINDS, type PartnerKind } from '../../partners/partner-kind
 import { ANSWERS } from '../errors/answers.decorator.js';
 import type { ErrorSpec } from '../errors/catalogue.js';
 import { PlatformErrors } from '../errors/platform.errors.js';
-import { ALLOWED_KINDS, BULK_UPLOAD, CONSUMES, PUBLIC_ROUTE, RATE_LIMITED } from './auth.decorators.js';
+import {
+  ALLOWED_KINDS,
+  BULK_UPLOAD,
+  CONSUMES,
+  PUBLIC_ROUTE,
+  RATE_LIMITED,
+  STREAMED_UPLOAD,
+} from './auth.decorators.js';
 
 /** What a route lets in, read from its controller's decorators. */
 export interface RoutePolicy {
@@ -23,6 +30,8 @@ export interface RoutePolicy {
   consumes: string[];
   /** A file upload: BULK_IMPORT_MAX_BYTES instead of 1 MiB, bytes kept raw. */
   bulkUpload: boolean;
+  /** A file upload handed to the handler as a stream (@StreamedUpload): no body limit, nothing buffered. */
+  streamedUpload: boolean;
   /** The handler reads a body (@Body, or a declared upload); a route that does not refuses one. */
   takesBody: boolean;
   /** The handler reads the query string (@Query); a route that does not refuses query parameters. */
@@ -72,6 +81,7 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
             rateLimited: !!reflector.getAllAndOverride<boolean>(RATE_LIMITED, targets),
             consumes: declared?.length ? declared : [JSON_MEDIA_TYPE],
             bulkUpload,
+            streamedUpload: !!reflector.getAllAndOverride<boolean>(STREAMED_UPLOAD, targets),
             takesBody: argOf(RouteParamtypes.BODY) || !!declared?.length,
             takesQuery: argOf(RouteParamtypes.QUERY),
             answers: [],

@@ -17,6 +17,7 @@ import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/car
 import { CardMutation } from '../../update/mutation.entity.js';
 import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
 import { ImportedCard } from '../../takeover/imported-card.entity.js';
+import { CardBaseImport, CardBaseImportChunk, CardBaseImportReject } from '../../takeover/card-base-import.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [
@@ -56,4 +57,7 @@ export const ENTITIES = [
   CampaignWave,
   CampaignCapacityDay,
   CampaignMember,
+  CardBaseImport,
+  CardBaseImportChunk,
+  CardBaseImportReject,
 ];

@@ -48,10 +48,16 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   },
   beneficiary_nir_history: {
     owner: 'src/register/beneficiary.repository.ts',
+    exceptions: {
+      'src/synthetic/synthetic.repository.ts': `${SEED} A synthetic card base records the temporary NIRs its cards were made under.`,
+    },
     triggers: 'beneficiary_nir_history_record (beneficiary): the database records a NIR replaced, whoever replaces it',
   },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
   imported_card: { owner: 'src/takeover/imported-card.repository.ts' },
+  card_base_import: { owner: 'src/takeover/card-base-import.repository.ts' },
+  card_base_import_chunk: { owner: 'src/takeover/card-base-import.repository.ts' },
+  card_base_import_reject: { owner: 'src/takeover/card-base-import.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
   campaign: { owner: 'src/campaigns/campaign.repository.ts' },
   campaign_capacity_day: { owner: 'src/campaigns/campaign.repository.ts' },
@@ -116,6 +122,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
 /** Temporary tables (ON COMMIT DROP) a repository creates for one transaction: the one file that creates and writes each. */
 export const TEMPORARY_TABLES: Record<string, string> = {
   register_import_stage: 'src/register/beneficiary.repository.ts',
+  card_import_stage: 'src/takeover/card-base-import.repository.ts',
 };
 
 /** Tables of the public schema that belong to a framework, not to the product (never written by the application's code). */

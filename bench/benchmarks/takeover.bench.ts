@@ -1,0 +1,30 @@
+import { benchImport } from '../takeover-import.js';
+import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
+
+/**
+ * Taking over a card base (issue 14): import N cards from a card-base/1 file beside a raw COPY of the same file into a
+ * bare table (target: import_ratio >= 0.5, peak_rss_mb < 300), then the reconciliation dry run over them.
+ */
+export const takeoverBench: Benchmark = {
+  name: 'takeover',
+  description: 'card-base import rows/s vs a raw COPY of the same file; reconciliation dry run over the imported cards',
+  options: {
+    cards: 'cards in the imported file (default 10000000)',
+    register:
+      'people in the synthetic register the cards are written for (default 200000; the rest of the cards are of holders it does not know)',
+  },
+  async run(ctx: BenchContext): Promise<Record<string, number>> {
+    const cards = positiveIntOption(ctx, 'cards', 10_000_000);
+    const register = positiveIntOption(ctx, 'register', 200_000);
+    const db = await ctx.freshDatabase();
+    try {
+      const imported = await benchImport(ctx, db.url, { cards, register });
+      // The reconcile half (h/reconcile) goes here, over the same database: `...(await benchReconcile(ctx, db.url))`
+      // from ../takeover-reconcile.js (reconcile_cards_per_s, baseline_reconcile_cards_per_s, reconcile_ratio,
+      // surplus_found).
+      return { ...imported };
+    } finally {
+      await db.drop();
+    }
+  },
+};
