@@ -1,7 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CardAction } from '../src/cards/card-action.enum.js';
+import { CardsService } from '../src/cards/cards.service.js';
 import { CardRequestsService } from '../src/emission/requests/card-requests.service.js';
 import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
+import { systemActor } from '../src/platform/auth/actor.js';
 import { writeSynthetic } from '../src/synthetic/copy-writer.js';
 import { insertRequest } from './support/event-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -108,5 +111,44 @@ describe('request moves', () => {
       [ids, other.id],
     );
     expect(counts).toEqual({ completed: n, steps: n, other: 'photo_available' });
+  });
+  it("a return's card update reads each card's facts once, whatever the statistics believe about its state", async () => {
+    const n = 2_000;
+    // Cards for holders of the register written above, analyzed while ordered, then taken into a batch.
+    await t.dataSource.query(
+      `INSERT INTO card (beneficiary_id, organisme_code, state, serial)
+       SELECT a.beneficiary_id, a.organisme_code, 'ordered', 800000000000 + row_number() OVER (ORDER BY a.beneficiary_id)
+         FROM affiliation a WHERE a.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM card c WHERE c.beneficiary_id = a.beneficiary_id)`,
+    );
+    const ids = (
+      (await t.dataSource.query(`SELECT id FROM card WHERE serial >= 800000000000 ORDER BY id LIMIT $1`, [
+        n,
+      ])) as Array<{
+        id: string;
+      }>
+    ).map((r) => r.id);
+    await t.dataSource.query(`ANALYZE card`);
+    await t.dataSource.query(`UPDATE card SET state = 'in_personalisation' WHERE id = ANY($1::uuid[])`, [ids]);
+
+    const at = new Date('2026-11-30T08:00:00Z');
+    const facts = ids.map((cardId, i) => ({ cardId, chipId: `CHIP${i}`, personalisedAt: at, shippedAt: at }));
+    const cards = t.app.get(CardsService);
+    const ship = (em: EntityManager) =>
+      cards.transitionPathManyByIdIn(em, systemActor(), ids, [CardAction.Ship, CardAction.Activate], { facts });
+    const sent = await statementsOf(ship);
+    for (const s of sent) {
+      const plan = await executedPlan(s.sql, s.params);
+      const filtered = [...plan.matchAll(/Rows Removed by Join Filter: (\d+)/g)].map((m) => Number(m[1]));
+      expect(Math.max(0, ...filtered), plan).toBeLessThan(n);
+    }
+
+    await t.dataSource.transaction(ship);
+    const [row] = await t.dataSource.query(
+      `SELECT count(*) FILTER (WHERE state = 'active' AND chip_id = 'CHIP' || (array_position($1::uuid[], id) - 1)
+                                 AND personalised_at = $2 AND shipped_at = $2)::int AS shipped
+         FROM card WHERE id = ANY($1::uuid[])`,
+      [ids, at],
+    );
+    expect(row).toEqual({ shipped: n });
   });
 });
