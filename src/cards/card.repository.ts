@@ -248,22 +248,31 @@ export class CardRepository {
     audit: MoveAudit,
   ): Promise<Array<Card & { fromState: CardState }>> {
     if (ids.length === 0) return [];
-    // A vendor's report rides on the same row update (a card named in it takes its chip id and dates).
+    // A vendor's report rides on the same row update (a card named in it takes its chip id and dates). The facts
+    // come as one JSON object keyed by card id, read with a key lookup per row: joined as a list, a plan made on
+    // statistics that do not know the cards' state yet (a return right after its batch) could rescan the whole list
+    // for each card, as the request moves did.
     const withFacts = facts.length > 0;
+    const fact = (key: string) => `($5::jsonb -> c.id::text ->> '${key}')`;
     const factsSet = withFacts
-      ? `, chip_id = CASE WHEN f.id IS NULL THEN c.chip_id ELSE f.chip_id END,
-           personalised_at = CASE WHEN f.id IS NULL THEN c.personalised_at ELSE f.personalised_at END,
-           shipped_at = CASE WHEN f.id IS NULL THEN c.shipped_at ELSE f.shipped_at END`
-      : '';
-    const factsJoin = withFacts
-      ? `LEFT JOIN unnest($5::uuid[], $6::varchar[], $7::timestamptz[], $8::timestamptz[]) AS f(id, chip_id, personalised_at, shipped_at) ON f.id = old.id`
+      ? `, chip_id = CASE WHEN $5::jsonb ? c.id::text THEN ${fact('chipId')} ELSE c.chip_id END,
+           personalised_at = CASE WHEN $5::jsonb ? c.id::text THEN ${fact('personalisedAt')}::timestamptz ELSE c.personalised_at END,
+           shipped_at = CASE WHEN $5::jsonb ? c.id::text THEN ${fact('shippedAt')}::timestamptz ELSE c.shipped_at END`
       : '';
     const factsParams = withFacts
       ? [
-          facts.map((f) => f.cardId),
-          facts.map((f) => f.chipId),
-          facts.map((f) => f.personalisedAt),
-          facts.map((f) => f.shippedAt),
+          JSON.stringify(
+            Object.fromEntries(
+              facts.map((f) => [
+                f.cardId,
+                {
+                  chipId: f.chipId,
+                  personalisedAt: f.personalisedAt.toISOString(),
+                  shippedAt: f.shippedAt?.toISOString() ?? null,
+                },
+              ]),
+            ),
+          ),
         ]
       : [];
     const auditAt = 5 + factsParams.length;
@@ -276,7 +285,7 @@ export class CardRepository {
               SET state = $3::card_state, opposition_reason = $4::opposition_reason,
                   previous_state = CASE WHEN $3::card_state = 'opposed' THEN old.state END,
                   state_changed_at = now(), version = c.version + 1${factsSet}
-             FROM old ${factsJoin}
+             FROM old
             WHERE c.id = old.id
            RETURNING c.id, c.serial, c.beneficiary_id, c.organisme_code, c.data_version, c.state, c.opposition_reason,
                      c.previous_state, c.state_changed_at, c.created_at, c.version, c.batch_id, c.origin, c.generation,

@@ -380,6 +380,10 @@ export class CardRequestRepository {
    * per request that moved (the step history the lead times are computed from). Only requests still in one of
    * `from` move; the caller holds their row locks. The requests are found by primary key (`id = ANY`): joined to the
    * moves alone, the planner hashed every request in the `from` states, a scan of the whole table per call.
+   * Moves that set no card (a batch's, a return's) go one statement per target status with no join at all: joined
+   * to the list of moves, a statement planned on statistics that do not know the `from` status yet (a return right
+   * after its batch, before autovacuum's next analyze) expected one request and rescanned the whole list for each
+   * request, 5,000 × 5,000 comparisons per return file (5-9 s instead of 0.5 s at 100,000 cards).
    * The statement resets the step fields itself (re-injections, review flag, status date), so the row trigger that
    * would (card_request_new_step) is not called.
    */
@@ -388,22 +392,44 @@ export class CardRequestRepository {
     moves: RequestMove[],
     from: RequestStatus[],
   ): Promise<Array<{ id: string; status: RequestStatus; organismeCode: string }>> {
-    if (moves.length === 0) return [];
+    const byStatus = new Map<RequestStatus, string[]>();
+    const withCard: RequestMove[] = [];
+    for (const m of moves) {
+      if (m.cardId) withCard.push(m);
+      else byStatus.set(m.status, [...(byStatus.get(m.status) ?? []), m.id]);
+    }
+    const moved: Array<{ id: string; status: RequestStatus; organismeCode: string }> = [];
+    for (const [status, ids] of byStatus) {
+      const { rows } = await run<{ id: string; status: RequestStatus; organismeCode: string }>(
+        em,
+        `WITH upd AS (
+           UPDATE card_request r
+              SET status = $2::request_status, status_changed_at = now(), updated_at = now(),
+                  version = r.version + 1, reinjections = 0, needs_review = false
+            WHERE r.id = ANY($1::uuid[]) AND r.status = ANY($3::request_status[])
+           RETURNING r.id, r.status, r.organisme_code),
+         steps AS (INSERT INTO card_request_step (request_id, status) SELECT id, status FROM upd)
+         SELECT id, status::text AS status, organisme_code AS "organismeCode" FROM upd`,
+        [ids, status, from],
+      );
+      moved.push(...rows);
+    }
+    if (withCard.length === 0) return moved;
     const { rows } = await run<{ id: string; status: RequestStatus; organismeCode: string }>(
       em,
       `WITH m AS (SELECT * FROM unnest($1::uuid[], $2::request_status[], $3::uuid[]) AS m(id, status, card_id)),
        upd AS (
          UPDATE card_request r
-            SET status = m.status, card_id = COALESCE(m.card_id, r.card_id), status_changed_at = now(), updated_at = now(),
+            SET status = m.status, card_id = m.card_id, status_changed_at = now(), updated_at = now(),
                 version = r.version + 1, reinjections = 0, needs_review = false
            FROM m
           WHERE r.id = ANY($1::uuid[]) AND r.id = m.id AND r.status = ANY($4::request_status[])
          RETURNING r.id, r.status, r.organisme_code),
        steps AS (INSERT INTO card_request_step (request_id, status) SELECT id, status FROM upd)
        SELECT id, status::text AS status, organisme_code AS "organismeCode" FROM upd`,
-      [moves.map((m) => m.id), moves.map((m) => m.status), moves.map((m) => m.cardId ?? null), from],
+      [withCard.map((m) => m.id), withCard.map((m) => m.status), withCard.map((m) => m.cardId), from],
     );
-    return rows;
+    return [...moved, ...rows];
   }
 
   /** The emission pipeline's re-injector and operator actions (steps 4-6). */
