@@ -6,6 +6,7 @@ import { PartnersErrors } from './partners/partners.errors.js';
 import { PhotoErrors } from './photo/photo.errors.js';
 import { entriesOf, type ErrorSpec } from './platform/errors/catalogue.js';
 import { PlatformErrors } from './platform/errors/platform.errors.js';
+import { ReconciliationErrors } from './reconciliation/reconciliation.errors.js';
 import { RegimesErrors } from './regimes/regimes.errors.js';
 import { RegisterErrors } from './register/register.errors.js';
 import { UpdateErrors } from './update/update.errors.js';
@@ -26,6 +27,7 @@ export const ERROR_CATALOGUES = {
   events: EventsErrors,
   opposition: OppositionErrors,
   update: UpdateErrors,
+  reconciliation: ReconciliationErrors,
 } as const;
 
 /** Every declared error, module by module. */

@@ -45,6 +45,7 @@ export const CONFIG_ENV: Record<string, string> = {
   seedReferenceData: 'SEED_REFERENCE_DATA',
   cardMinAge: 'CARD_MIN_AGE',
   ownCardLeadDays: 'OWN_CARD_LEAD_DAYS',
+  reconcileDailyLimit: 'RECONCILE_DAILY_LIMIT',
   formReminderDays: 'FORM_REMINDER_DAYS',
   formExpiryDays: 'FORM_EXPIRY_DAYS',
   formNumberReuseDays: 'FORM_NUMBER_REUSE_DAYS',
@@ -286,6 +287,12 @@ export class AppConfig {
   @Min(0)
   @Max(365)
   ownCardLeadDays = 42;
+
+  /** Most cards reconciliation waves oppose in one day (Paris), so funds' and pharmacies' lists absorb them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  reconcileDailyLimit = 50000;
 
   /** Days after the form is sent before the fund is told it is still unanswered. */
   @Transform(toInt)

@@ -15,6 +15,11 @@ import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/car
 import { CardMutation } from '../../update/mutation.entity.js';
 import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
 import { ImportedCard } from '../../takeover/imported-card.entity.js';
+import {
+  ReconciliationDecision,
+  ReconciliationFinding,
+  ReconciliationRun,
+} from '../../reconciliation/reconciliation.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [
@@ -50,4 +55,7 @@ export const ENTITIES = [
   CardMutation,
   RegimeTransfer,
   ImportedCard,
+  ReconciliationRun,
+  ReconciliationFinding,
+  ReconciliationDecision,
 ];

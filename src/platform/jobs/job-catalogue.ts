@@ -48,6 +48,10 @@ export enum JobName {
   EmissionPurgePartialUploads = 'emission.purge-partial-uploads',
   /** Open the card request of each dependant reaching CARD_MIN_AGE within OWN_CARD_LEAD_DAYS (once per young person). */
   EmissionOwnCards = 'emission.own-cards',
+  /** Classify every usable card against the register (a dry run or an apply); one run at a time. */
+  ReconciliationRun = 'reconciliation.run',
+  /** Oppose the next reconciliation decisions, up to RECONCILE_DAILY_LIMIT a day. */
+  ReconciliationWave = 'reconciliation.wave',
 }
 
 export interface JobPayloads {
@@ -72,6 +76,8 @@ export interface JobPayloads {
   [JobName.EmissionPurgeVendorFiles]: Record<string, never>;
   [JobName.EmissionPurgePartialUploads]: Record<string, never>;
   [JobName.EmissionOwnCards]: Record<string, never>;
+  [JobName.ReconciliationRun]: { runId: string };
+  [JobName.ReconciliationWave]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -254,6 +260,16 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     expireInSeconds: 30 * 60,
     batchSize: 1,
     schedule: daily('0 5 2 * * *'),
+  },
+  // One statement over every card, then the keeps in chunks; a retry of a run left running starts its findings over.
+  [JobName.ReconciliationRun]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
+  // Hourly so a wave resumes soon after midnight; the daily cap is counted in the database, under a lock.
+  [JobName.ReconciliationWave]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: hourly('0 13 * * * *'),
   },
 };
 
