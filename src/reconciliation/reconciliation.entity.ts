@@ -62,16 +62,15 @@ export class ReconciliationRun {
   error: string | null;
 }
 
-/** A card a run found in a class; organisme, fund and regime ride along for counts and the tenant rule. */
+/**
+ * A card a run found in a class; organisme, fund and regime ride along for counts and the tenant rule. No foreign key:
+ * a run writes millions in one statement (a per-row check each), and runs are never deleted.
+ */
 @Entity('reconciliation_finding')
 @Index('reconciliation_finding_by_organisme', ['runId', 'organismeCode'])
 export class ReconciliationFinding {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_reconciliation_finding' })
   runId: string;
-
-  @ManyToOne(() => ReconciliationRun, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'run_id', foreignKeyConstraintName: 'reconciliation_finding_run_fk' })
-  run?: ReconciliationRun;
 
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_reconciliation_finding' })
   cardId: string;

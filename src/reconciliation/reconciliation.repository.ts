@@ -74,36 +74,43 @@ const WAVE_LOCK_KEY = 0x5245434f; // "RECO"
  * beneficiary was known by before a NIR change (beneficiary_nir_history), that other beneficiary: the register may
  * hold a row created under a temporary NIR already replaced on the person's row.
  *
- * Passes over `card`: one hash aggregate (persons with several usable cards, and with ROLLUP the number of usable
- * cards, in the same pass), then one scan joined to the deceased (a small partial index), the persons with several
- * cards and, as an anti-join, the current affiliations; only the flagged cards (a few percent) are kept, ranked per
- * person by the keep rule (docs/reconciliation.md), and written. Answers the number of usable cards classified.
+ * Passes over `card`: one index-only scan in holder order (card_usable_by_holder) counting each holder's usable cards
+ * (the holders with several, and the number of usable cards; the few persons known under two rows are counted by
+ * index lookups), then
+ * one scan hash-joined to the deceased (a small partial index), those persons and the current affiliations (a join,
+ * not NOT EXISTS: past work_mem a NOT EXISTS subplan stops being hashed and rescans affiliation for every card); only
+ * the flagged cards (a few percent) are kept, ranked per person by the keep rule (docs/reconciliation.md), and
+ * written. Answers the number of usable cards classified.
  */
 const CLASSIFY_SQL = `
 WITH aliases AS MATERIALIZED (
   SELECT b.id AS alias, h.beneficiary_id AS person
-    FROM beneficiary_nir_history h JOIN beneficiary b ON b.nir = h.nir AND b.id <> h.beneficiary_id
+    FROM beneficiary_nir_history h
+    CROSS JOIN LATERAL (SELECT b.id FROM beneficiary b WHERE b.nir = h.nir AND b.id <> h.beneficiary_id OFFSET 0) b
 ), deceased AS MATERIALIZED (
   SELECT id FROM beneficiary WHERE died_on IS NOT NULL
-), grouped AS MATERIALIZED (
-  SELECT COALESCE(a.person, c.beneficiary_id) AS person, count(*) AS n, GROUPING(COALESCE(a.person, c.beneficiary_id)) AS total
-    FROM card c LEFT JOIN aliases a ON a.alias = c.beneficiary_id
-   WHERE c.state IN ('shipped', 'active')
-   GROUP BY ROLLUP (COALESCE(a.person, c.beneficiary_id))
-  HAVING count(*) > 1 OR GROUPING(COALESCE(a.person, c.beneficiary_id)) = 1
+), agg AS MATERIALIZED (
+  SELECT sum(g.n)::float8 AS total, array_agg(g.beneficiary_id) FILTER (WHERE g.n > 1 AND g.beneficiary_id IS NOT NULL) AS several
+    FROM (SELECT beneficiary_id, count(*) AS n FROM card WHERE state IN ('shipped', 'active') GROUP BY beneficiary_id) g
+), multi AS MATERIALIZED (
+  SELECT COALESCE(a.person, d.b) AS person FROM agg CROSS JOIN unnest(agg.several) d(b) LEFT JOIN aliases a ON a.alias = d.b
+  UNION
+  SELECT x.person
+    FROM (SELECT person, alias AS b FROM aliases UNION SELECT person, person FROM aliases) x
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM card c WHERE c.beneficiary_id = x.b AND c.state IN ('shipped', 'active')) k
+   GROUP BY x.person HAVING sum(k.n) > 1
 ), flagged AS MATERIALIZED (
   SELECT * FROM (
     SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, p.person,
-           d.id IS NOT NULL AS deceased, m.person IS NOT NULL AS several,
-           p.person IS NOT NULL AND NOT EXISTS (
-             SELECT 1 FROM affiliation af
-              WHERE af.beneficiary_id = p.person AND af.organisme_code = c.organisme_code
-                AND af.valid_from <= current_date AND (af.valid_to IS NULL OR af.valid_to > current_date)) AS left_org
+           d.id IS NOT NULL AS deceased, m.person IS NOT NULL AS several, p.person IS NOT NULL AND af.id IS NULL AS left_org
       FROM card c
       LEFT JOIN aliases a ON a.alias = c.beneficiary_id
       CROSS JOIN LATERAL (SELECT COALESCE(a.person, c.beneficiary_id) AS person) p
       LEFT JOIN deceased d ON d.id = p.person
-      LEFT JOIN grouped m ON m.person = p.person AND m.total = 0
+      LEFT JOIN multi m ON m.person = p.person
+      -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
+      LEFT JOIN affiliation af ON af.beneficiary_id = p.person AND af.organisme_code = c.organisme_code
+                              AND af.valid_from <= current_date AND (af.valid_to IS NULL OR af.valid_to > current_date)
      WHERE c.state IN ('shipped', 'active')
   ) k
   WHERE k.person IS NULL OR k.deceased OR k.several OR k.left_org
@@ -130,7 +137,7 @@ WITH aliases AS MATERIALIZED (
   SELECT $1, f.id, x.class, f.serial, x.kept_serial, f.organisme_code, o.fund_code, o.regime_code, f.generation, f.origin
     FROM classes x JOIN flagged f ON f.id = x.id JOIN organisme o ON o.code = f.organisme_code
 )
-SELECT (SELECT n FROM grouped WHERE total = 1)::float8 AS classified`;
+SELECT (SELECT total FROM agg) AS classified`;
 
 /** reconciliation_run, reconciliation_finding and reconciliation_decision: the only file that writes them. */
 @Injectable()
