@@ -253,7 +253,7 @@ describe('reconciliation of the card base', () => {
       expect(awaiting).not.toContain(kept.serial);
     expect(awaiting).toContain(c.p5unknown.serial);
 
-    for (const s of first.map((x) => x.split(':')[0])) {
+    for (const s of first.map((x: string) => x.split(':')[0])) {
       expect(surplus).toContain(s);
       const [card] = await t.dataSource.query(`SELECT id, organisme_code FROM card WHERE serial = $1::bigint`, [s]);
       const changes = await t.dataSource.query(`SELECT op, reason FROM opposition_change WHERE serial = $1::bigint`, [
