@@ -4,6 +4,7 @@ import { oppositionBench } from './benchmarks/opposition.bench.js';
 import { photoBench } from './benchmarks/photo.bench.js';
 import { seedBench } from './benchmarks/seed.bench.js';
 import { takeoverBench } from './benchmarks/takeover.bench.js';
+import { takeoverReconcileBench } from './takeover-reconcile.js';
 import type { Benchmark } from './types.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add yours here (one file in benchmarks/, one line). */
@@ -14,4 +15,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   photoBench,
   kioskBench,
   takeoverBench,
+  takeoverReconcileBench,
 ];

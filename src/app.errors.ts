@@ -7,6 +7,7 @@ import { PartnersErrors } from './partners/partners.errors.js';
 import { PhotoErrors } from './photo/photo.errors.js';
 import { entriesOf, type ErrorSpec } from './platform/errors/catalogue.js';
 import { PlatformErrors } from './platform/errors/platform.errors.js';
+import { ReconciliationErrors } from './reconciliation/reconciliation.errors.js';
 import { RegimesErrors } from './regimes/regimes.errors.js';
 import { RegisterErrors } from './register/register.errors.js';
 import { TakeoverErrors } from './takeover/takeover.errors.js';
@@ -30,6 +31,7 @@ export const ERROR_CATALOGUES = {
   update: UpdateErrors,
   campaigns: CampaignsErrors,
   takeover: TakeoverErrors,
+  reconciliation: ReconciliationErrors,
 } as const;
 
 /** Every declared error, module by module. */

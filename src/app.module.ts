@@ -14,6 +14,7 @@ import { PlatformModule } from './platform/platform.module.js';
 import { RegimesModule } from './regimes/regimes.module.js';
 import { RegisterModule } from './register/register.module.js';
 import { TakeoverModule } from './takeover/takeover.module.js';
+import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { UpdateModule } from './update/update.module.js';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         UpdateModule,
         TakeoverModule,
         CampaignsModule,
+        ReconciliationModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

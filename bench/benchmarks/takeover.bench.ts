@@ -1,4 +1,5 @@
 import { benchImport } from '../takeover-import.js';
+import { benchReconcile } from '../takeover-reconcile.js';
 import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
 
 /**
@@ -19,10 +20,9 @@ export const takeoverBench: Benchmark = {
     const db = await ctx.freshDatabase();
     try {
       const imported = await benchImport(ctx, db.url, { cards, register });
-      // The reconcile half (h/reconcile) goes here, over the same database: `...(await benchReconcile(ctx, db.url))`
-      // from ../takeover-reconcile.js (reconcile_cards_per_s, baseline_reconcile_cards_per_s, reconcile_ratio,
-      // surplus_found).
-      return { ...imported };
+      // The reconciliation's dry run over the cards just imported, beside a single GROUP BY over the same table.
+      const { seconds, ...reconciled } = await benchReconcile(db.url);
+      return { ...imported, ...reconciled, reconcile_s: seconds };
     } finally {
       await db.drop();
     }

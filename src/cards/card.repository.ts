@@ -324,6 +324,43 @@ export class CardRepository {
     }
   }
 
+  /**
+   * Reconciliation keeps these imported cards (docs/reconciliation.md): each still usable and awaiting leaves the
+   * waiting state, so "one usable card per holder" holds for it from now on (a second usable card of the holder that
+   * is not awaiting is refused by the index, and the caller's transaction must roll back). Each card kept is audited
+   * (`card.reconciled`) by the same statement. Answers how many were kept.
+   */
+  async keepReconciled(
+    em: EntityManager,
+    ids: string[],
+    actor: { partnerId: string | null; kind: string; requestId: string | null },
+    runId: string,
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    try {
+      const { rows } = await run<{ n: number }>(
+        em,
+        `WITH kept AS (
+           UPDATE card SET awaiting_reconciliation = false, version = version + 1
+            WHERE id = ANY($1::uuid[]) AND awaiting_reconciliation AND state IN ('shipped', 'active')
+           RETURNING id, serial, organisme_code, state
+         ), audited AS (
+           INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+           SELECT $2::uuid, $3, $4, 'card.reconciled', 'card', k.id::text, k.organisme_code,
+                  jsonb_build_object('serial', lpad(k.serial::text, 12, '0'), 'state', k.state, 'runId', $5::text)
+             FROM kept k ORDER BY k.id
+         )
+         SELECT count(*)::int AS n FROM kept`,
+        [ids, actor.partnerId, actor.kind, actor.requestId, runId],
+      );
+      return rows[0].n;
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === PG_UNIQUE_VIOLATION && pg.constraint === ONE_USABLE_CARD_INDEX) throw holderHasUsableCard();
+      throw e;
+    }
+  }
+
   /** A new card in state `ordered`, without serial: it is allocated when the card joins a personalisation batch. */
   async insertOrdered(em: EntityManager, input: { beneficiaryId: string; organismeCode: string }): Promise<Card> {
     let id: string;

@@ -350,6 +350,15 @@ export class CardsService {
     return new Map(moved.map((c) => [c.id, c.serial]));
   }
 
+  /**
+   * Reconciliation keeps these imported cards, in the caller's transaction: usable ones awaiting reconciliation leave
+   * the waiting state (one usable card per holder holds for them from now on), each audited `card.reconciled`.
+   * Answers how many were kept; CARD_HOLDER_HAS_USABLE_CARD when a holder would hold two (roll back).
+   */
+  keepReconciledIn(em: EntityManager, actor: Actor, cardIds: string[], runId: string): Promise<number> {
+    return this.cards.keepReconciled(em, [...new Set(cardIds)], actor, runId);
+  }
+
   /** Holders among these who have a usable card (shipped or active), in the caller's transaction: holder → card ids. */
   usableCardsOfIn(em: EntityManager, beneficiaryIds: string[]): Promise<Map<string, string[]>> {
     return this.cards.usableCardsOf(em, beneficiaryIds);

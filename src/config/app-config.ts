@@ -47,6 +47,7 @@ export const CONFIG_ENV: Record<string, string> = {
   cardMinAge: 'CARD_MIN_AGE',
   ownCardLeadDays: 'OWN_CARD_LEAD_DAYS',
   campaignDailyCapacity: 'CAMPAIGN_DAILY_CAPACITY',
+  reconcileDailyLimit: 'RECONCILE_DAILY_LIMIT',
   formReminderDays: 'FORM_REMINDER_DAYS',
   formExpiryDays: 'FORM_EXPIRY_DAYS',
   formNumberReuseDays: 'FORM_NUMBER_REUSE_DAYS',
@@ -305,6 +306,11 @@ export class AppConfig {
   @Min(1)
   @Max(1_000_000)
   campaignDailyCapacity = 50_000;
+  /** Most cards reconciliation waves oppose in one day (Paris), so funds' and pharmacies' lists absorb them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  reconcileDailyLimit = 50000;
 
   /** Days after the form is sent before the fund is told it is still unanswered. */
   @Transform(toInt)

@@ -18,6 +18,7 @@ export enum FundEventType {
   BeneficiaryMutatedOut = 'beneficiary.mutated_out',
   BeneficiaryMutatedIn = 'beneficiary.mutated_in',
   BeneficiaryNirChanged = 'beneficiary.nir_changed',
+  BeneficiaryDeathRecorded = 'beneficiary.death_recorded',
   KioskKeySuspended = 'kiosk.key_suspended',
   DependantBirthDeclared = 'dependant.birth_declared',
   DependantAttached = 'dependant.attached',

@@ -13,8 +13,12 @@ import type { Actor } from '../platform/auth/actor.js';
 import { OppositionErrors } from './opposition.errors.js';
 import { DECLARABLE_REASONS, OppositionView } from './dto/opposition.dto.js';
 
-const withdrawable = (reason: OppositionReason | null) =>
-  !!reason && (DECLARABLE_REASONS as readonly OppositionReason[]).includes(reason);
+/**
+ * Declared reasons, and `surplus` (reconciliation's): a fund or an operator may take back a surplus opposition that
+ * hit the wrong card within the same window (docs/reconciliation.md).
+ */
+const WITHDRAWABLE_REASONS: readonly OppositionReason[] = [...DECLARABLE_REASONS, OppositionReason.Surplus];
+const withdrawable = (reason: OppositionReason | null) => !!reason && WITHDRAWABLE_REASONS.includes(reason);
 
 /**
  * Opposition declarations by funds and operators. The card moves through CardsService (transition table, audit);
@@ -67,8 +71,9 @@ export class OppositionService {
         );
       }
       // Once a replacement is on its way (ordered with the declaration, or later), the old card stays opposed:
-      // withdrawing would leave the holder two usable cards.
-      if (card.replaced) {
+      // withdrawing would leave the holder two usable cards. A surplus card withdrawn returns awaiting
+      // reconciliation (it never left that state), outside "one usable card per holder" beside the kept card.
+      if (card.replaced && card.oppositionReason !== OppositionReason.Surplus) {
         throw OppositionErrors.OPPOSITION_CARD_REPLACED(formatSerial(card.serial));
       }
       return this.cards.transitionIn(em, actor, serial, CardAction.WithdrawOpposition);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
@@ -11,8 +11,10 @@ import {
   BeneficiaryPage,
   BeneficiaryView,
   CreateBeneficiaryDto,
+  DeathView,
   ListBeneficiariesQuery,
   LookupBeneficiaryDto,
+  RecordDeathDto,
   UpdateBeneficiaryDto,
 } from './dto/beneficiary.dto.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
@@ -110,6 +112,18 @@ export class BeneficiariesController {
     @Body() dto: UpdateBeneficiaryDto,
   ): Promise<BeneficiaryView> {
     return this.service.update(actor, id, dto);
+  }
+
+  @Put(':id/death')
+  @Allow(PartnerKind.Fund)
+  @ApiOperation({
+    summary:
+      'Record the date of death of one of your insured (null takes back a date recorded in error); audited, with the event beneficiary.death_recorded',
+  })
+  @ApiOkResponse({ type: DeathView })
+  @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND, RegisterErrors.DATE_INVALID, PlatformErrors.FUND_ONLY)
+  recordDeath(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: RecordDeathDto): Promise<DeathView> {
+    return this.service.recordDeath(actor, id, dto.diedOn);
   }
 
   @Get(':id/affiliations')

@@ -9,6 +9,7 @@ import {
   BeneficiaryInput,
   Checked,
   checkBeneficiary,
+  checkDiedOn,
   checkIdentityChange,
   checkNirBirthDate,
   checkNirField,
@@ -22,9 +23,12 @@ import type {
   BeneficiaryPage,
   BeneficiaryView,
   CreateBeneficiaryDto,
+  DeathView,
   UpdateBeneficiaryDto,
 } from './dto/beneficiary.dto.js';
 import { isUuid } from '../platform/validation/ids.js';
+import { FundEventType } from '../events/event-types.js';
+import { FundEventsService } from '../events/fund-events.service.js';
 
 /** The one answer for "not yours", "unknown" and "malformed" alike: nothing confirms that a beneficiary exists. */
 export const beneficiaryNotFound = RegisterErrors.BENEFICIARY_NOT_FOUND;
@@ -39,6 +43,7 @@ export class BeneficiariesService {
     private readonly repo: BeneficiaryRepository,
     private readonly audit: AuditService,
     private readonly clock: RegisterClock,
+    private readonly events: FundEventsService,
   ) {}
 
   /** Registers an insured person of the caller's organisme and opens their affiliation. */
@@ -171,6 +176,40 @@ export class BeneficiariesService {
         details: { fields: changed, version: version + 1 },
       });
       return (await this.repo.find(scope, id, em))!;
+    });
+  }
+
+  /**
+   * A fund records the date of death of one of its current insured (null takes back a date recorded in error):
+   * audited, with the fund's event; recording the same date again writes nothing. Reconciliation opposes the
+   * deceased holders' cards.
+   */
+  async recordDeath(actor: Actor, id: string, raw: unknown): Promise<DeathView> {
+    const organismeCode = fundOrganisme(actor);
+    const today = this.clock.today();
+    if (!isUuid(id)) throw beneficiaryNotFound();
+    return this.tx.run(async (em) => {
+      const current = await this.repo.find({ organismeCode, today }, id, em, true);
+      if (!current) throw beneficiaryNotFound();
+      const diedOn = orThrow(checkDiedOn(raw === undefined ? '' : raw, current.birthDate, today));
+      const changed = await this.repo.setDiedOn(em, id, diedOn);
+      if (changed) {
+        await this.audit.record(em, actor, {
+          action: diedOn ? 'beneficiary.death_recorded' : 'beneficiary.death_withdrawn',
+          entityType: BENEFICIARY_ENTITY,
+          entityId: id,
+          organismeCode,
+          details: {},
+        });
+        await this.events.append(em, {
+          organismeCode,
+          type: FundEventType.BeneficiaryDeathRecorded,
+          subjectType: 'beneficiary',
+          subjectId: id,
+          data: { beneficiaryId: id, deceased: diedOn !== null },
+        });
+      }
+      return { beneficiaryId: id, diedOn, changed };
     });
   }
 

@@ -108,6 +108,15 @@ export function checkBirthDate(raw: unknown, today: string): Checked<string> {
   return ok(raw);
 }
 
+/** A date of death: never in the future, never before birth; null takes back a date recorded in error. */
+export function checkDiedOn(raw: unknown, birthDate: string, today: string): Checked<string | null> {
+  if (raw === null) return ok(null);
+  if (!isIsoDate(raw)) return fail('DATE_INVALID', 'diedOn', 'diedOn must be a calendar date YYYY-MM-DD, or null');
+  if (raw > today) return fail('DATE_INVALID', 'diedOn', 'diedOn cannot be in the future');
+  if (raw < birthDate) return fail('DATE_INVALID', 'diedOn', 'diedOn cannot be before the birth date');
+  return ok(raw);
+}
+
 /** The start of the affiliation: today when absent; never in the future, never before birth. */
 export function checkAffiliatedFrom(raw: unknown, birthDate: string, today: string): Checked<string> {
   if (raw === undefined || raw === null || raw === '') return ok(today < birthDate ? birthDate : today);

@@ -19,6 +19,8 @@ import { Organisme } from '../regimes/regime.entity.js';
 @Check('beneficiary_address_lines', `cardinality(address_lines) BETWEEN 1 AND 6`)
 @Check('beneficiary_birth_rank', `birth_rank BETWEEN 1 AND 9`)
 @Check('beneficiary_nir_temporary', `nir IS NOT NULL OR NOT nir_temporary`)
+// Reconciliation reads the deceased among millions of living insured without a scan of the register.
+@Index('beneficiary_died', ['id'], { where: 'died_on IS NOT NULL' })
 export class Beneficiary {
   @PrimaryGeneratedColumn('uuid')
   id: string;

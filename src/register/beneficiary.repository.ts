@@ -282,6 +282,17 @@ export class BeneficiaryRepository {
   }
 
   /** Writes the given identity fields and bumps the version. */
+  /** Records (or takes back, with null) a date of death; false when it was already so. */
+  async setDiedOn(em: EntityManager, id: string, diedOn: string | null): Promise<boolean> {
+    const { count } = await run(
+      em,
+      `UPDATE beneficiary SET died_on = $2::date, version = version + 1, updated_at = now()
+        WHERE id = $1 AND died_on IS DISTINCT FROM $2::date`,
+      [id, diedOn],
+    );
+    return count === 1;
+  }
+
   async updateIdentity(em: EntityManager, id: string, fields: Partial<IdentityFields>): Promise<void> {
     const keys = Object.keys(fields) as (keyof IdentityFields)[];
     if (keys.length === 0) return;

@@ -18,6 +18,11 @@ import { CardMutation } from '../../update/mutation.entity.js';
 import { RegimeTransfer } from '../../update/regime-transfer.entity.js';
 import { ImportedCard } from '../../takeover/imported-card.entity.js';
 import { CardBaseImport, CardBaseImportChunk, CardBaseImportReject } from '../../takeover/card-base-import.entity.js';
+import {
+  ReconciliationDecision,
+  ReconciliationFinding,
+  ReconciliationRun,
+} from '../../reconciliation/reconciliation.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [
@@ -60,4 +65,7 @@ export const ENTITIES = [
   CardBaseImport,
   CardBaseImportChunk,
   CardBaseImportReject,
+  ReconciliationRun,
+  ReconciliationFinding,
+  ReconciliationDecision,
 ];

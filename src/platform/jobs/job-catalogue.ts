@@ -50,6 +50,10 @@ export enum JobName {
   EmissionOwnCards = 'emission.own-cards',
   /** Send today's wave of each running renewal campaign, within the day's capacity (one wave per campaign and day). */
   CampaignsRunWaves = 'campaigns.run-waves',
+  /** Classify every usable card against the register (a dry run or an apply); one run at a time. */
+  ReconciliationRun = 'reconciliation.run',
+  /** Oppose the next reconciliation decisions, up to RECONCILE_DAILY_LIMIT a day. */
+  ReconciliationWave = 'reconciliation.wave',
 }
 
 export interface JobPayloads {
@@ -75,6 +79,8 @@ export interface JobPayloads {
   [JobName.EmissionPurgePartialUploads]: Record<string, never>;
   [JobName.EmissionOwnCards]: Record<string, never>;
   [JobName.CampaignsRunWaves]: Record<string, never>;
+  [JobName.ReconciliationRun]: { runId: string };
+  [JobName.ReconciliationWave]: Record<string, never>;
 }
 
 export interface JobSpec {
@@ -266,6 +272,16 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     expireInSeconds: 60 * 60,
     batchSize: 1,
     schedule: hourly('0 20 * * * *'),
+  },
+  // One statement over every card, then the keeps in chunks; a retry of a run left running starts its findings over.
+  [JobName.ReconciliationRun]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
+  // Hourly so a wave resumes soon after midnight; the daily cap is counted in the database, under a lock.
+  [JobName.ReconciliationWave]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    batchSize: 1,
+    schedule: hourly('0 13 * * * *'),
   },
 };
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Allow, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { IsAddressLines, IsCivilName, IsText } from '../../platform/validation/text.decorators.js';
 import { ADDRESS_LINE_MAX, ADDRESS_MAX_LINES, NAME_LIMITS } from '../identity.js';
 
@@ -171,4 +171,23 @@ export class BeneficiaryPage {
   @ApiProperty({ type: [BeneficiaryView] }) items: BeneficiaryView[];
   @ApiPropertyOptional({ nullable: true, description: 'Cursor of the next page; null on the last one' }) next:
     string | null;
+}
+
+export class RecordDeathDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-11-30',
+    description:
+      'The date of death (YYYY-MM-DD, not in the future, not before birth); null takes back a date recorded in error',
+  })
+  // Checked by the register's date rule (DATE_INVALID), null included.
+  @Allow()
+  diedOn: string | null;
+}
+
+export class DeathView {
+  @ApiProperty({ format: 'uuid' }) beneficiaryId: string;
+  @ApiProperty({ type: String, nullable: true, example: '2026-11-30' }) diedOn: string | null;
+  @ApiProperty({ description: 'false when the date was already so (nothing written)' }) changed: boolean;
 }

@@ -1,0 +1,364 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { pgError, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
+import { run } from '../platform/database/sql.js';
+import { ReconciliationErrors } from './reconciliation.errors.js';
+import {
+  DecisionOutcome,
+  ReconciliationClass,
+  ReconciliationMode,
+  ReconciliationRunStatus,
+} from './reconciliation-class.enum.js';
+import type { OppositionReason } from '../cards/card-state.enum.js';
+
+export interface RunRow {
+  id: string;
+  mode: ReconciliationMode;
+  status: ReconciliationRunStatus;
+  requestedBy: string | null;
+  requestId: string | null;
+  cardsClassified: number | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+export interface FindingCount {
+  regimeCode: string;
+  fundCode: string;
+  organismeCode: string;
+  class: ReconciliationClass;
+  cards: number;
+}
+
+export interface ReportRow {
+  cardId: string;
+  serial: string;
+  class: ReconciliationClass;
+  keptSerial: string | null;
+  organismeCode: string;
+  fundCode: string;
+  regimeCode: string;
+  generation: number;
+  origin: string;
+}
+
+export interface PendingOpposition {
+  cardId: string;
+  reason: OppositionReason;
+}
+
+export interface SurplusCounter {
+  regimeCode: string;
+  found: number;
+  invalidated: number;
+}
+
+const RUN_COLUMNS = `id, mode, status, requested_by AS "requestedBy", request_id AS "requestId",
+  cards_classified::float8 AS "cardsClassified", created_at AS "createdAt", started_at AS "startedAt",
+  finished_at AS "finishedAt", error`;
+
+/** Unique violation of the one-run-at-a-time index: another run is pending or running. */
+const ONE_AT_A_TIME = 'reconciliation_run_one_at_a_time';
+
+/** The wave's day: the cap is per day in Paris, whatever the database's time zone. */
+const PARIS_TODAY = `(now() AT TIME ZONE 'Europe/Paris')::date`;
+
+/** Serialises waves across instances (transaction advisory lock): the daily count and the wave are one step. */
+const WAVE_LOCK_KEY = 0x5245434f; // "RECO"
+
+/**
+ * Classifies every usable card against the register in one set-based statement, writing its findings for run $1.
+ * Cards and their holder: `person` is the beneficiary a card names, or, when that row's NIR is one another
+ * beneficiary was known by before a NIR change (beneficiary_nir_history), that other beneficiary: the register may
+ * hold a row created under a temporary NIR already replaced on the person's row.
+ *
+ * Passes over `card`: one index-only scan in holder order (card_usable_by_holder) counting each holder's usable cards
+ * (the holders with several, and the number of usable cards; the few persons known under two rows are counted by
+ * index lookups), then
+ * one scan hash-joined to the deceased (a small partial index), those persons and the current affiliations (a join,
+ * not NOT EXISTS: past work_mem a NOT EXISTS subplan stops being hashed and rescans affiliation for every card); only
+ * the flagged cards (a few percent) are kept, ranked per person by the keep rule (docs/reconciliation.md), and
+ * written. Answers the number of usable cards classified.
+ */
+const CLASSIFY_SQL = `
+WITH aliases AS MATERIALIZED (
+  SELECT b.id AS alias, h.beneficiary_id AS person
+    FROM beneficiary_nir_history h
+    CROSS JOIN LATERAL (SELECT b.id FROM beneficiary b WHERE b.nir = h.nir AND b.id <> h.beneficiary_id OFFSET 0) b
+), deceased AS MATERIALIZED (
+  SELECT id FROM beneficiary WHERE died_on IS NOT NULL
+), agg AS MATERIALIZED (
+  SELECT sum(g.n)::float8 AS total, array_agg(g.beneficiary_id) FILTER (WHERE g.n > 1 AND g.beneficiary_id IS NOT NULL) AS several
+    FROM (SELECT beneficiary_id, count(*) AS n FROM card WHERE state IN ('shipped', 'active') GROUP BY beneficiary_id) g
+), multi AS MATERIALIZED (
+  SELECT COALESCE(a.person, d.b) AS person FROM agg CROSS JOIN unnest(agg.several) d(b) LEFT JOIN aliases a ON a.alias = d.b
+  UNION
+  SELECT x.person
+    FROM (SELECT person, alias AS b FROM aliases UNION SELECT person, person FROM aliases) x
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM card c WHERE c.beneficiary_id = x.b AND c.state IN ('shipped', 'active')) k
+   GROUP BY x.person HAVING sum(k.n) > 1
+), flagged AS MATERIALIZED (
+  SELECT * FROM (
+    SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, p.person,
+           d.id IS NOT NULL AS deceased, m.person IS NOT NULL AS several, p.person IS NOT NULL AND af.id IS NULL AS left_org
+      FROM card c
+      LEFT JOIN aliases a ON a.alias = c.beneficiary_id
+      CROSS JOIN LATERAL (SELECT COALESCE(a.person, c.beneficiary_id) AS person) p
+      LEFT JOIN deceased d ON d.id = p.person
+      LEFT JOIN multi m ON m.person = p.person
+      -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
+      LEFT JOIN affiliation af ON af.beneficiary_id = p.person AND af.organisme_code = c.organisme_code
+                              AND af.valid_from <= current_date AND (af.valid_to IS NULL OR af.valid_to > current_date)
+     WHERE c.state IN ('shipped', 'active')
+  ) k
+  WHERE k.person IS NULL OR k.deceased OR k.several OR k.left_org
+), ranked AS (
+  SELECT f.id, f.serial,
+         row_number() OVER w AS rank,
+         first_value(f.serial) OVER w AS kept_serial
+    FROM flagged f LEFT JOIN imported_card ic ON ic.card_id = f.id
+   WHERE f.several AND NOT f.deceased
+  WINDOW w AS (PARTITION BY f.person
+               ORDER BY f.awaiting_reconciliation, (f.origin = 'issued') DESC, f.generation DESC, f.left_org,
+                        COALESCE(ic.issued_on, f.created_at::date) DESC, f.serial)
+), classes AS (
+  SELECT id, 'holder_deceased'::reconciliation_class AS class, NULL::bigint AS kept_serial FROM flagged WHERE deceased
+  UNION ALL
+  SELECT id, 'holder_unknown', NULL FROM flagged WHERE person IS NULL
+  UNION ALL
+  SELECT id, 'left_organisme', NULL FROM flagged WHERE left_org AND NOT deceased
+  UNION ALL
+  SELECT id, CASE WHEN rank = 1 THEN 'kept' ELSE 'surplus' END::reconciliation_class,
+         CASE WHEN rank = 1 THEN NULL ELSE kept_serial END FROM ranked
+), written AS (
+  INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
+  SELECT $1, f.id, x.class, f.serial, x.kept_serial, f.organisme_code, o.fund_code, o.regime_code, f.generation, f.origin
+    FROM classes x JOIN flagged f ON f.id = x.id JOIN organisme o ON o.code = f.organisme_code
+)
+SELECT (SELECT total FROM agg) AS classified`;
+
+/** reconciliation_run, reconciliation_finding and reconciliation_decision: the only file that writes them. */
+@Injectable()
+export class ReconciliationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** A new pending run; another run pending or running is refused by the database (one at a time). */
+  async insertRun(
+    em: EntityManager,
+    run_: { mode: ReconciliationMode; requestedBy: string | null; requestId: string | null },
+  ): Promise<RunRow> {
+    try {
+      const { rows } = await run<RunRow>(
+        em,
+        `INSERT INTO reconciliation_run (mode, requested_by, request_id) VALUES ($1, $2, $3) RETURNING ${RUN_COLUMNS}`,
+        [run_.mode, run_.requestedBy, run_.requestId],
+      );
+      return rows[0];
+    } catch (e) {
+      const pg = pgError(e);
+      if (pg?.code === PG_UNIQUE_VIOLATION && pg.constraint === ONE_AT_A_TIME)
+        throw ReconciliationErrors.RECONCILIATION_RUN_IN_PROGRESS();
+      throw e;
+    }
+  }
+
+  async findRun(id: string, em: EntityManager = this.dataSource.manager): Promise<RunRow | null> {
+    const { rows } = await run<RunRow>(em, `SELECT ${RUN_COLUMNS} FROM reconciliation_run WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async listRuns(limit: number): Promise<RunRow[]> {
+    const { rows } = await run<RunRow>(
+      this.dataSource.manager,
+      `SELECT ${RUN_COLUMNS} FROM reconciliation_run ORDER BY created_at DESC, id LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }
+
+  /** Pending → running; false when the run is no longer pending (a redelivered job). */
+  async start(id: string): Promise<boolean> {
+    const { count } = await run(
+      this.dataSource.manager,
+      `UPDATE reconciliation_run SET status = 'running', started_at = now() WHERE id = $1 AND status = 'pending'`,
+      [id],
+    );
+    return count === 1;
+  }
+
+  /** A run found running again (its job retried after a crash): its findings start over. */
+  async restart(id: string): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const { count } = await run(
+        em,
+        `UPDATE reconciliation_run SET started_at = now() WHERE id = $1 AND status = 'running'`,
+        [id],
+      );
+      if (count === 1) await run(em, `DELETE FROM reconciliation_finding WHERE run_id = $1`, [id]);
+      return count === 1;
+    });
+  }
+
+  async finish(em: EntityManager, id: string, classified: number): Promise<void> {
+    await run(
+      em,
+      `UPDATE reconciliation_run SET status = 'done', active = false, finished_at = now(), cards_classified = $2 WHERE id = $1`,
+      [id, classified],
+    );
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await run(
+      this.dataSource.manager,
+      `UPDATE reconciliation_run SET status = 'failed', active = false, finished_at = now(), error = $2 WHERE id = $1 AND active`,
+      [id, error.slice(0, 300)],
+    );
+  }
+
+  /** Writes the run's findings (CLASSIFY_SQL) in the caller's transaction; answers the usable cards classified. */
+  async classify(em: EntityManager, runId: string): Promise<number> {
+    const { rows } = await run<{ classified: number | null }>(em, CLASSIFY_SQL, [runId]);
+    return rows[0]?.classified ?? 0;
+  }
+
+  /** Counts per regime, fund, organisme and class; a fund's scope (its organisme) is applied in SQL. */
+  async counts(runId: string, scopeOrganismeCode: string | null): Promise<FindingCount[]> {
+    const { rows } = await run<FindingCount>(
+      this.dataSource.manager,
+      `SELECT regime_code AS "regimeCode", fund_code AS "fundCode", organisme_code AS "organismeCode", class, count(*)::int AS cards
+         FROM reconciliation_finding WHERE run_id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2)
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      [runId, scopeOrganismeCode],
+    );
+    return rows;
+  }
+
+  /** One page of the run's findings by (serial, class), after a cursor; a fund's scope applied in SQL. */
+  async reportPage(
+    runId: string,
+    scopeOrganismeCode: string | null,
+    after: { serial: string; class: string } | null,
+    limit: number,
+  ): Promise<ReportRow[]> {
+    const { rows } = await run<ReportRow>(
+      this.dataSource.manager,
+      `SELECT card_id AS "cardId", serial::text AS serial, class, kept_serial::text AS "keptSerial", organisme_code AS "organismeCode",
+              fund_code AS "fundCode", regime_code AS "regimeCode", generation, origin
+         FROM reconciliation_finding
+        WHERE run_id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2)
+          AND ($3::bigint IS NULL OR (serial, class::text) > ($3::bigint, $4::text))
+        ORDER BY serial, class::text LIMIT $5`,
+      [runId, scopeOrganismeCode, after?.serial ?? null, after?.class ?? null, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Apply's decisions from the run's findings, in the caller's transaction: keep the kept card, oppose the surplus
+   * ones (reason surplus) and the deceased holders' (holder_deceased). A card already decided by an earlier apply
+   * keeps its decision (the primary key, ON CONFLICT DO NOTHING). Answers how many decisions are new.
+   */
+  async decide(em: EntityManager, runId: string): Promise<number> {
+    const { count } = await run(
+      em,
+      `INSERT INTO reconciliation_decision (card_id, run_id, action, reason, class, organisme_code, regime_code)
+       SELECT card_id, run_id,
+              CASE WHEN class = 'kept' THEN 'keep' ELSE 'oppose' END::reconciliation_decision_action_enum,
+              CASE class WHEN 'surplus' THEN 'surplus' WHEN 'holder_deceased' THEN 'holder_deceased' END::opposition_reason,
+              class, organisme_code, regime_code
+         FROM reconciliation_finding WHERE run_id = $1 AND class IN ('kept', 'surplus', 'holder_deceased')
+       ON CONFLICT (card_id) DO NOTHING`,
+      [runId],
+    );
+    return count;
+  }
+
+  /**
+   * Up to `limit` usable imported cards awaiting reconciliation that apply keeps: holder known and alive, not found
+   * surplus by the run, not decided for opposition, already in the card base when the run started (a card imported
+   * since is the next run's). Read here; the cards module writes them.
+   */
+  async keepable(em: EntityManager, runId: string, limit: number): Promise<string[]> {
+    const { rows } = await run<{ id: string }>(
+      em,
+      `SELECT c.id FROM card c
+        WHERE c.awaiting_reconciliation AND c.state IN ('shipped', 'active') AND c.beneficiary_id IS NOT NULL
+          AND c.created_at < (SELECT started_at FROM reconciliation_run WHERE id = $1)
+          AND NOT EXISTS (SELECT 1 FROM reconciliation_finding f WHERE f.run_id = $1 AND f.card_id = c.id
+                             AND f.class IN ('surplus', 'holder_deceased', 'holder_unknown'))
+          AND NOT EXISTS (SELECT 1 FROM reconciliation_decision d WHERE d.card_id = c.id AND d.action = 'oppose')
+        LIMIT $2`,
+      [runId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Takes the wave lock for the caller's transaction (two instances never run a wave at once). */
+  async lockWaves(em: EntityManager): Promise<void> {
+    await run(em, `SELECT pg_advisory_xact_lock($1)`, [WAVE_LOCK_KEY]);
+  }
+
+  /** Oppositions already made by waves today (Paris): what the daily cap counts. */
+  async opposedToday(em: EntityManager): Promise<number> {
+    const { rows } = await run<{ n: number }>(
+      em,
+      `SELECT count(*)::int AS n FROM reconciliation_decision WHERE applied_on = ${PARIS_TODAY} AND outcome = 'opposed'`,
+    );
+    return rows[0].n;
+  }
+
+  /** The oldest undone oppositions, locked for the caller's transaction. */
+  async pendingOppositions(em: EntityManager, limit: number): Promise<PendingOpposition[]> {
+    if (limit <= 0) return [];
+    const { rows } = await run<PendingOpposition>(
+      em,
+      `SELECT card_id AS "cardId", reason FROM reconciliation_decision
+        WHERE action = 'oppose' AND applied_at IS NULL ORDER BY decided_at, card_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows;
+  }
+
+  async markApplied(em: EntityManager, cardIds: string[], outcome: DecisionOutcome): Promise<void> {
+    if (cardIds.length === 0) return;
+    await run(
+      em,
+      `UPDATE reconciliation_decision SET applied_at = now(), applied_on = ${PARIS_TODAY}, outcome = $2
+        WHERE card_id = ANY($1::uuid[]) AND applied_at IS NULL`,
+      [cardIds, outcome],
+    );
+  }
+
+  async pendingCount(em: EntityManager = this.dataSource.manager): Promise<number> {
+    const { rows } = await run<{ n: number }>(
+      em,
+      `SELECT count(*)::int AS n FROM reconciliation_decision WHERE action = 'oppose' AND applied_at IS NULL`,
+    );
+    return rows[0].n;
+  }
+
+  /**
+   * Per regime: surplus cards found (each card once: decided surplus by an apply, or found by the latest finished run
+   * and not decided yet) and invalidated (opposed by a wave); a fund's scope (its organisme) applied in SQL.
+   */
+  async surplusCounters(scopeOrganismeCode: string | null): Promise<SurplusCounter[]> {
+    const { rows } = await run<SurplusCounter>(
+      this.dataSource.manager,
+      `WITH latest AS (SELECT id FROM reconciliation_run WHERE status = 'done' ORDER BY finished_at DESC LIMIT 1),
+       cards AS (
+         SELECT regime_code, outcome = 'opposed' AS invalidated FROM reconciliation_decision
+          WHERE reason = 'surplus' AND ($1::char(9) IS NULL OR organisme_code = $1)
+         UNION ALL
+         SELECT regime_code, false FROM reconciliation_finding f
+          WHERE f.run_id = (SELECT id FROM latest) AND f.class = 'surplus' AND ($1::char(9) IS NULL OR f.organisme_code = $1)
+            AND NOT EXISTS (SELECT 1 FROM reconciliation_decision d WHERE d.card_id = f.card_id)
+       )
+       SELECT regime_code AS "regimeCode", count(*)::int AS found, count(*) FILTER (WHERE invalidated)::int AS invalidated
+         FROM cards GROUP BY 1 ORDER BY 1`,
+      [scopeOrganismeCode],
+    );
+    return rows;
+  }
+}
