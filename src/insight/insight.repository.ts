@@ -233,21 +233,21 @@ export class InsightRepository {
                      FROM cards c JOIN audit_entry e ON e.entity_type = 'card' AND e.entity_id = c.id::text
                     WHERE e.details ? 'to'`)}
          UNION ALL
-         ${branch(`SELECT coalesce(k.finished_at, k.created_at) AS at, 'kiosk_exchange'::text, k.id::text,
+         ${branch(`SELECT coalesce(k.finished_at, k.created_at) AS at, 'kiosk_exchange'::text AS kind, k.id::text AS id,
                           jsonb_build_object('serial', lpad(c.serial::text, 12, '0'), 'result', k.status, 'baseVersion', k.base_version,
                             'targetVersion', k.target_version, 'records', to_jsonb(k.records))
                      FROM cards c JOIN kiosk_exchange k ON k.card_id = c.id`)}
          UNION ALL
-         ${branch(`SELECT o.at, 'opposition'::text, o.id::text,
+         ${branch(`SELECT o.at, 'opposition'::text AS kind, o.id::text AS id,
                           jsonb_build_object('serial', lpad(o.serial::text, 12, '0'), 'op', o.op, 'reason', o.reason, 'listNumber', o.list_number)
                      FROM cards c JOIN opposition_change o ON o.serial = c.serial`)}
          UNION ALL
-         ${branch(`SELECT coalesce(m.applied_at, m.created_at) AS at, 'mutation'::text, m.id::text,
+         ${branch(`SELECT coalesce(m.applied_at, m.created_at) AS at, 'mutation'::text AS kind, m.id::text AS id,
                           jsonb_build_object('kind', m.kind, 'fromOrganisme', m.from_organisme, 'toOrganisme', m.to_organisme,
                             'effectiveDate', m.effective_date, 'applied', m.applied_at IS NOT NULL)
                      FROM card_mutation m WHERE m.beneficiary_id = $1`)}
          UNION ALL
-         ${branch(`SELECT st.entered_at AS at, 'request'::text, st.id::text,
+         ${branch(`SELECT st.entered_at AS at, 'request'::text AS kind, st.id::text AS id,
                           jsonb_build_object('requestId', r.id, 'formNumber', r.form_number, 'status', st.status, 'reason', r.reason)
                      FROM card_request r JOIN card_request_step st ON st.request_id = r.id WHERE r.beneficiary_id = $1`)}
        ) t ORDER BY at DESC, kind DESC, id DESC LIMIT $5`,

@@ -292,7 +292,7 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     retryBackoff: false,
     expireInSeconds: 5 * 60,
     batchSize: 1,
-    schedule: { cron: '0 * * * * *', timeZone: PARIS, singletonSeconds: 60, singletonKey: 'minute', atStart: true },
+    schedule: { cron: '0 */1 * * * *', timeZone: PARIS, singletonSeconds: 60, singletonKey: 'minute', atStart: true },
   },
 };
 
