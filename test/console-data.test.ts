@@ -32,7 +32,27 @@ describe('console data (dashboard, search, insured file, photo review, business 
       birthName: 'LEFEBVRE',
       birthDate: '1971-03-09',
     });
-    await insertCard(t.dataSource, { beneficiaryId: mine.id, organismeCode: MINE, state: CardState.Active });
+    const card = await insertCard(t.dataSource, {
+      beneficiaryId: mine.id,
+      organismeCode: MINE,
+      state: CardState.Active,
+    });
+    // A history for the timeline: a state change (audit trail), then an opposition, then a request's step.
+    await t.dataSource.query(
+      `INSERT INTO audit_entry (at, actor_kind, action, entity_type, entity_id, organisme_code, details)
+       VALUES (now() - interval '3 days', 'system', 'card.activated', 'card', $1, $2, '{"from":"shipped","to":"active"}')`,
+      [card.id, MINE],
+    );
+    await t.dataSource.query(
+      `INSERT INTO opposition_change (serial, op, reason, at) VALUES ($1, 'add', 'lost', now() - interval '2 days')`,
+      [card.serial],
+    );
+    await insertRequest(t.dataSource, {
+      organismeCode: MINE,
+      beneficiaryId: mine.id,
+      status: RequestStatus.Completed,
+      idleHours: 24,
+    });
     theirSerial = (
       await insertCard(t.dataSource, { beneficiaryId: theirs.id, organismeCode: OTHER, state: CardState.Opposed })
     ).serial;
@@ -81,7 +101,25 @@ describe('console data (dashboard, search, insured file, photo review, business 
     expect(res.status).toBe(200);
     expect(res.body.identity.id).toBe(mine.id);
     expect(res.body.cards).toHaveLength(1);
-    expect(res.body.timeline.items).toBeInstanceOf(Array);
+    expect(res.body.timeline.items.map((i: { kind: string }) => i.kind)).toEqual([
+      'request',
+      'opposition',
+      'card_state',
+    ]);
+    // Pages: one entry at a time, newest first, the cursor carrying on where the last page stopped.
+    const kinds: string[] = [];
+    let before: string | undefined;
+    do {
+      const page = await t
+        .http()
+        .get(`/v1/insured/${mine.id}/timeline`)
+        .query({ limit: 1, ...(before ? { before } : {}) })
+        .set(bearer(fundKey))
+        .expect(200);
+      kinds.push(...page.body.items.map((i: { kind: string }) => i.kind));
+      before = page.body.next ?? undefined;
+    } while (before && kinds.length < 10);
+    expect(kinds).toEqual(['request', 'opposition', 'card_state']);
     expect(await reads(mine.id)).toContain('beneficiary.read:id');
     expect(await reads(theirs.id)).not.toContain('beneficiary.read:id');
   });
