@@ -4,7 +4,7 @@ import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
 import { InsightFiguresService } from '../src/insight/insight-figures.service.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { insertBeneficiary, insertCard } from './support/factories.js';
-import { insertPhoto, insertRequest } from './support/event-fixtures.js';
+import { insertPhoto, insertRequest, insertStep } from './support/event-fixtures.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 const MINE = '017510001';
@@ -73,8 +73,19 @@ describe('console data (dashboard, search, insured file, photo review, business 
     ).map((r) => `${r.action}:${String(r.details.by ?? '')}`);
 
   it('dashboard: a fund counts only its own organisme (not even the count of another fund), an operator every one', async () => {
+    // A request of this fund whose form came back with its photo in 1 day, reaching photo_available a minute ago.
+    const lead = await insertRequest(t.dataSource, { organismeCode: MINE, status: RequestStatus.FormSent });
+    await t.dataSource.query(
+      `UPDATE card_request_step SET entered_at = now() - interval '1 day 1 minute' WHERE request_id = $1`,
+      [lead.id],
+    );
+    await insertStep(t.dataSource, lead.id, RequestStatus.PhotoAvailable, 1 / 60);
     await t.app.get(InsightFiguresService).refresh();
     const fund = (await t.http().get('/v1/dashboard').set(bearer(fundKey)).expect(200)).body;
+    expect(fund.leadTimes[0].segment).toBe('form_sent→photo_available');
+    expect(fund.leadTimes[0].days).toEqual([
+      { day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), count: 1, medianDays: 1, p90Days: 1 },
+    ]);
     expect(fund.organismeCode).toBe(MINE);
     expect(fund.figuresTakenAt).not.toBeNull();
     const count = (b: { cards: Array<{ label: string; count: number }> }, s: string) =>

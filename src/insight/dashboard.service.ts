@@ -7,10 +7,12 @@ import { AppConfig } from '../config/app-config.js';
 import { type Actor, tenantScope } from '../platform/auth/actor.js';
 import type { DashboardView, KioskHourView, LeadTimeSeriesView } from './dto/insight.dto.js';
 import { InsightFiguresService } from './insight-figures.service.js';
-import { InsightRepository } from './insight.repository.js';
+import { InsightRepository, type LeadTimeDayRow } from './insight.repository.js';
 
 const DEFAULT_DAYS = 30;
 const STUCK_SHOWN = 20;
+/** Scopes (organismes, or all) whose past days' lead times are kept in memory: one entry per fund at most. */
+const PAST_DAYS_KEPT = 500;
 
 /**
  * The dashboard's figures. Counts over the card base come from the minute's snapshot (never a count of a million
@@ -19,6 +21,13 @@ const STUCK_SHOWN = 20;
  */
 @Injectable()
 export class DashboardService {
+  /**
+   * The lead times of days already over, per scope and period, computed once a day per instance: a day's figures
+   * are those of the requests that reached the segment's end that day, so they no longer change (a percentile over
+   * a month of a million cards' requests is too long to count at each page); today's are counted at each call.
+   */
+  private readonly pastDays = new Map<string, { today: string; rows: LeadTimeDayRow[] }>();
+
   constructor(
     private readonly repo: InsightRepository,
     private readonly figures: InsightFiguresService,
@@ -33,7 +42,7 @@ export class DashboardService {
     const [snapshot, stuck, leadRows, kioskRows, lists, failing] = await Promise.all([
       this.figures.snapshot(),
       this.pipeline.stuck({ organismeCode: scope ?? undefined, limit: STUCK_SHOWN }),
-      this.repo.leadTimesPerDay(LEAD_TIME_SEGMENTS, scope, days),
+      this.leadTimes(scope, days),
       this.repo.kioskPerHour(scope, 24),
       this.repo.oppositionLists(10),
       actor.kind === 'operator' ? this.repo.failedJobs(24) : Promise.resolve(null),
@@ -70,6 +79,29 @@ export class DashboardService {
       failingJobs: failing,
     };
   }
+
+  private async leadTimes(scope: string | null, days: number): Promise<LeadTimeDayRow[]> {
+    const [today, current] = await Promise.all([
+      this.repo.today(),
+      this.repo.leadTimesPerDay(LEAD_TIME_SEGMENTS, scope, { fromDaysAgo: 0, toDaysAgo: null }),
+    ]);
+    const key = keyOf(scope, days);
+    let past = this.pastDays.get(key);
+    if (past?.today !== today) {
+      const rows =
+        days > 1
+          ? await this.repo.leadTimesPerDay(LEAD_TIME_SEGMENTS, scope, { fromDaysAgo: days - 1, toDaysAgo: 0 })
+          : [];
+      past = { today, rows };
+      if (this.pastDays.size >= PAST_DAYS_KEPT) this.pastDays.clear();
+      this.pastDays.set(key, past);
+    }
+    return [...past.rows, ...current.filter((r) => r.day === today)];
+  }
+}
+
+function keyOf(scope: string | null, days: number): string {
+  return `${scope ?? '*'}:${days}`;
 }
 
 function perHour(rows: Array<{ hour: Date; result: string; count: number }>): KioskHourView[] {

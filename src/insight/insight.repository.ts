@@ -126,13 +126,14 @@ export class InsightRepository {
   }
 
   /**
-   * Median and 90th percentile per day of arrival at each segment's end (the requests reaching `to` that day), over
-   * the last `days` days: the steps' index on entered_at bounds the read to the period.
+   * Median and 90th percentile per day of arrival at each segment's end (the requests reaching `to` that day), from
+   * the start of the day `fromDaysAgo` days ago to the start of the day `toDaysAgo` days ago (null: now), days as the
+   * database counts them: the steps' index on entered_at bounds the read to the period.
    */
   async leadTimesPerDay(
     segments: ReadonlyArray<{ from: string; to: string }>,
     scope: string | null,
-    days: number,
+    window: { fromDaysAgo: number; toDaysAgo: number | null },
   ): Promise<LeadTimeDayRow[]> {
     const { rows } = await run<LeadTimeDayRow>(
       this.dataSource.manager,
@@ -142,7 +143,8 @@ export class InsightRepository {
          SELECT seg.ord, st.request_id, min(st.entered_at) AS to_at
            FROM seg JOIN card_request_step st ON st.status = seg.to_status
            JOIN card_request r ON r.id = st.request_id
-          WHERE st.entered_at >= date_trunc('day', now()) - make_interval(days => $4::int - 1)
+          WHERE st.entered_at >= date_trunc('day', now()) - make_interval(days => $4::int)
+            AND ($5::int IS NULL OR st.entered_at < date_trunc('day', now()) - make_interval(days => $5::int))
             AND ($3::char(9) IS NULL OR r.organisme_code = $3)
           GROUP BY seg.ord, st.request_id
        ), spans AS (
@@ -158,9 +160,18 @@ export class InsightRepository {
               percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS "medianDays",
               percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS "p90Days"
          FROM spans GROUP BY 1, 2 ORDER BY 1, 2`,
-      [segments.map((s) => s.from), segments.map((s) => s.to), scope, days],
+      [segments.map((s) => s.from), segments.map((s) => s.to), scope, window.fromDaysAgo, window.toDaysAgo],
     );
     return rows;
+  }
+
+  /** The database's current day (the days of leadTimesPerDay). */
+  async today(): Promise<string> {
+    const { rows } = await run<{ today: string }>(
+      this.dataSource.manager,
+      `SELECT to_char(date_trunc('day', now()), 'YYYY-MM-DD') AS today`,
+    );
+    return rows[0].today;
   }
 
   async oppositionLists(limit: number): Promise<OppositionListRow[]> {
