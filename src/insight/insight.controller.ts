@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CardsErrors } from '../cards/cards.errors.js';
 import { CardView } from '../cards/dto/card.dto.js';
-import { EmissionErrors } from '../emission/emission.errors.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
@@ -45,7 +44,6 @@ export class InsightController {
       'Cards by state, open and stuck requests, lead times per day beside the 2.4/3.5-day references, kiosk updates per hour, opposition lists, failing jobs',
   })
   @ApiOkResponse({ type: DashboardView })
-  @Answers(EmissionErrors.PIPELINE_CURSOR_INVALID)
   getDashboard(@CurrentActor() actor: Actor, @Query() q: DashboardQueryDto): Promise<DashboardView> {
     return this.dashboard.figuresFor(actor, q);
   }
