@@ -62,7 +62,7 @@ export class SearchService {
           })),
         );
       }
-      return { items, truncated: rows.length > limit };
+      return { items, next: null, truncated: rows.length > limit };
     });
   }
 }

@@ -127,6 +127,12 @@ export class InsuredMatchView {
 
 export class InsuredMatchesView {
   @ApiProperty({ type: [InsuredMatchView] }) items: InsuredMatchView[];
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Always null: the search is bounded, not paged (`truncated` says when more matched)',
+  })
+  next: null;
   @ApiProperty({ description: 'More matched than returned: narrow the name' }) truncated: boolean;
 }
 
