@@ -1,3 +1,4 @@
+import { consoleBench } from './benchmarks/console.bench.js';
 import { emissionBench } from './benchmarks/emission.bench.js';
 import { kioskBench } from './benchmarks/kiosk.bench.js';
 import { oppositionBench } from './benchmarks/opposition.bench.js';
@@ -16,4 +17,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   kioskBench,
   takeoverBench,
   takeoverReconcileBench,
+  consoleBench,
 ];

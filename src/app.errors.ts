@@ -2,6 +2,7 @@ import { CampaignsErrors } from './campaigns/campaigns.errors.js';
 import { CardsErrors } from './cards/cards.errors.js';
 import { EmissionErrors } from './emission/emission.errors.js';
 import { EventsErrors } from './events/events.errors.js';
+import { InsightErrors } from './insight/insight.errors.js';
 import { OppositionErrors } from './opposition/opposition.errors.js';
 import { PartnersErrors } from './partners/partners.errors.js';
 import { PhotoErrors } from './photo/photo.errors.js';
@@ -32,6 +33,7 @@ export const ERROR_CATALOGUES = {
   campaigns: CampaignsErrors,
   takeover: TakeoverErrors,
   reconciliation: ReconciliationErrors,
+  insight: InsightErrors,
 } as const;
 
 /** Every declared error, module by module. */

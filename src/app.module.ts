@@ -16,6 +16,7 @@ import { RegisterModule } from './register/register.module.js';
 import { TakeoverModule } from './takeover/takeover.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { UpdateModule } from './update/update.module.js';
+import { InsightModule } from './insight/insight.module.js';
 
 @Module({})
 export class AppModule {
@@ -36,6 +37,7 @@ export class AppModule {
         TakeoverModule,
         CampaignsModule,
         ReconciliationModule,
+        InsightModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,3 +1,4 @@
+import { BusinessMetrics } from '../platform/metrics/business-metrics.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { JOB_SPECS, JobName } from '../platform/jobs/job-catalogue.js';
@@ -36,6 +37,7 @@ export class WebhookDeliveryService {
     private readonly keys: WebhookKeyStore,
     private readonly clock: EventsClock,
     private readonly config: AppConfig,
+    private readonly metrics: BusinessMetrics,
   ) {}
 
   /** Returns the outcome; throws WebhookAttemptFailed when pg-boss should try again. */
@@ -67,6 +69,7 @@ export class WebhookDeliveryService {
     }
     const final = attempt >= WEBHOOK_MAX_ATTEMPTS;
     await this.repo.markAttemptFailed(subscriptionId, eventId, result.error ?? 'failed', final);
+    this.metrics.webhookFailures.inc({ final: String(final) });
     if (final) {
       this.logger.warn({
         msg: 'webhook delivery given up',

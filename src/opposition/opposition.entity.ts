@@ -9,6 +9,7 @@ import { OppositionReason } from '../cards/card-state.enum.js';
 @Entity('opposition_change')
 @Index('opposition_change_unlisted', ['id'], { where: 'list_number IS NULL' })
 @Index('opposition_change_by_list', ['listNumber'])
+@Index('opposition_change_by_serial', ['serial'])
 @Check('opposition_change_op', `op IN ('add', 'remove')`)
 export class OppositionChange {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })

@@ -13,6 +13,7 @@ import { Transactions } from './database/transactions.js';
 import { HealthController } from './health/health.controller.js';
 import { JobScheduler } from './jobs/job-scheduler.service.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { BusinessMetrics } from './metrics/business-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 /** Shared platform: configuration, database, jobs, audit, metrics, health. */
@@ -36,11 +37,12 @@ export class PlatformModule {
         JobsService,
         JobScheduler,
         MetricsService,
+        BusinessMetrics,
         RoutePolicyCheck,
         SigningService,
         Transactions,
       ],
-      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService, SigningService, Transactions],
+      exports: [AppConfig, DATABASE_URL, JobsService, MetricsService, BusinessMetrics, SigningService, Transactions],
     };
   }
 }

@@ -21,6 +21,7 @@ import { Organisme } from '../regimes/regime.entity.js';
 @Check('beneficiary_nir_temporary', `nir IS NOT NULL OR NOT nir_temporary`)
 // Reconciliation reads the deceased among millions of living insured without a scan of the register.
 @Index('beneficiary_died', ['id'], { where: 'died_on IS NOT NULL' })
+@Index('beneficiary_by_birth_date', ['birthDate'])
 export class Beneficiary {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -13,5 +13,6 @@ import { ReinjectorService } from './reinjector.service.js';
   imports: [CardsModule, RequestsModule],
   controllers: [PipelineController],
   providers: [PipelineRepository, PipelineService, PipelineActionsService, ReinjectorService, PipelineJobs],
+  exports: [PipelineService],
 })
 export class PipelineModule {}

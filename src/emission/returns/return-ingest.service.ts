@@ -1,3 +1,4 @@
+import { BusinessMetrics } from '../../platform/metrics/business-metrics.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -70,6 +71,7 @@ export class ReturnIngestService {
     private readonly events: FundEventsService,
     private readonly audit: AuditService,
     private readonly folders: SftpFolders,
+    private readonly metrics: BusinessMetrics,
   ) {}
 
   async ingest(returnFileId: string): Promise<IngestOutcome | null> {
@@ -129,7 +131,12 @@ export class ReturnIngestService {
       const rejectFile = allProblems.length ? await this.writeRejects(rf, 'INGESTED', allProblems) : null;
       return { status: ReturnFileStatus.Ingested, applied: accepted.length, rejected: allProblems.length, rejectFile };
     });
-    if (outcome) this.logger.log({ msg: 'return file processed', returnFileId, ...outcome });
+    if (outcome) {
+      this.logger.log({ msg: 'return file processed', returnFileId, ...outcome });
+      // Counted after the commit: a rolled-back ingestion is retried and counted then.
+      this.metrics.returnFiles.inc({ outcome: outcome.status === ReturnFileStatus.Refused ? 'refused' : 'ingested' });
+      this.metrics.returnFileRejectedLines.inc(outcome.status === ReturnFileStatus.Refused ? 1 : outcome.rejected);
+    }
     return outcome;
   }
 

@@ -12,6 +12,7 @@ import { VendorReturnFile } from '../../emission/returns/vendor-return-file.enti
 import { SftpPublicKey, VendorProfile } from '../../emission/vendors/vendor.entity.js';
 import { FundEvent, FundEventHorizon, WebhookDelivery, WebhookSubscription } from '../../events/fund-event.entity.js';
 import { Photo } from '../../photo/photo.entity.js';
+import { InsightSnapshot } from '../../insight/insight-snapshot.entity.js';
 import { OppositionChange, OppositionList } from '../../opposition/opposition.entity.js';
 import { CardDataRecord, CardUpdateState, KioskExchange } from '../../update/card-update.entity.js';
 import { CardMutation } from '../../update/mutation.entity.js';
@@ -41,6 +42,7 @@ export const ENTITIES = [
   CardRequest,
   CardRequestStep,
   Photo,
+  InsightSnapshot,
   VendorProfile,
   SftpPublicKey,
   PersonalisationBatch,

@@ -102,6 +102,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   },
   partner: { owner: 'src/partners/partner.repository.ts' },
   personalisation_batch: { owner: 'src/emission/personalisation/batch.repository.ts' },
+  insight_snapshot: { owner: 'src/insight/insight.repository.ts' },
   photo: { owner: 'src/photo/photo.repository.ts' },
   regime: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
   reconciliation_decision: { owner: 'src/reconciliation/reconciliation.repository.ts' },

@@ -54,9 +54,12 @@ export enum JobName {
   ReconciliationRun = 'reconciliation.run',
   /** Oppose the next reconciliation decisions, up to RECONCILE_DAILY_LIMIT a day. */
   ReconciliationWave = 'reconciliation.wave',
+  /** Count the business figures (cards by state, open and stuck requests) that /metrics and the dashboard read. */
+  InsightRefreshFigures = 'insight.refresh-figures',
 }
 
 export interface JobPayloads {
+  [JobName.InsightRefreshFigures]: Record<string, never>;
   [JobName.RegisterBulkImport]: { importId: string };
   [JobName.RegisterPurgeImports]: { retentionDays: number };
   [JobName.EmissionRequestDeadlines]: Record<string, never>;
@@ -282,6 +285,14 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     expireInSeconds: 30 * 60,
     batchSize: 1,
     schedule: hourly('0 13 * * * *'),
+  },
+  // Every minute, once whatever the number of instances: a few grouped counts over the card base, one row written.
+  [JobName.InsightRefreshFigures]: {
+    retryLimit: 0,
+    retryBackoff: false,
+    expireInSeconds: 5 * 60,
+    batchSize: 1,
+    schedule: { cron: '0 */1 * * * *', timeZone: PARIS, singletonSeconds: 60, singletonKey: 'minute', atStart: true },
   },
 };
 

@@ -3,6 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2, { type AuthContext, type Connection, type ParsedKey, type Server } from 'ssh2';
 import { AppConfig } from '../../config/app-config.js';
+import { BusinessMetrics } from '../metrics/business-metrics.js';
 import type { SftpAccount, SftpAccountProvider } from './sftp-account.js';
 import { SftpAudit, type SftpRefusalReason } from './sftp-audit.js';
 import { SftpFolders } from './sftp-folders.js';
@@ -73,6 +74,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly hostKey: SftpHostKey,
     private readonly folders: SftpFolders,
     private readonly audit: SftpAudit,
+    private readonly metrics: BusinessMetrics,
   ) {}
 
   /** Called by each provider at module init. */
@@ -211,6 +213,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       if (!conn.account && conn.lastRefusal && !this.stopping) {
         const { login, reason } = conn.lastRefusal;
         this.logger.warn({ msg: 'sftp log-in refused', connection: conn.id, ip, reason, attempts: conn.failures });
+        this.metrics.sftpSessions.inc({ result: 'refused' });
         this.track(this.audit.refused({ connectionId: conn.id, ip, login, reason, attempts: conn.failures }));
       }
     });
@@ -285,6 +288,8 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     const usage = this.usage.get(login) ?? { sessions: 0, quota: new SftpWriteQuota(this.config.sftpInboxQuotaBytes) };
     if (usage.sessions >= this.config.sftpMaxSessions) return null;
     usage.sessions += 1;
+    this.metrics.sftpSessionsOpen.inc();
+    this.metrics.sftpSessions.inc({ result: 'opened' });
     this.usage.set(login, usage);
     return usage;
   }
@@ -293,6 +298,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     const usage = this.usage.get(login);
     if (!usage) return;
     usage.sessions -= 1;
+    this.metrics.sftpSessionsOpen.dec();
     if (usage.sessions <= 0) this.usage.delete(login);
   }
 
