@@ -1,5 +1,6 @@
 import { CampaignsErrors } from './campaigns/campaigns.errors.js';
 import { CardsErrors } from './cards/cards.errors.js';
+import { ConsoleErrors } from './console/console.errors.js';
 import { EmissionErrors } from './emission/emission.errors.js';
 import { EventsErrors } from './events/events.errors.js';
 import { OppositionErrors } from './opposition/opposition.errors.js';
@@ -32,6 +33,7 @@ export const ERROR_CATALOGUES = {
   campaigns: CampaignsErrors,
   takeover: TakeoverErrors,
   reconciliation: ReconciliationErrors,
+  console: ConsoleErrors,
 } as const;
 
 /** Every declared error, module by module. */

@@ -23,6 +23,7 @@ import {
   ReconciliationFinding,
   ReconciliationRun,
 } from '../../reconciliation/reconciliation.entity.js';
+import { ConsoleAgent, ConsoleSession } from '../../console/agents/console-agent.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [
@@ -68,4 +69,6 @@ export const ENTITIES = [
   ReconciliationRun,
   ReconciliationFinding,
   ReconciliationDecision,
+  ConsoleAgent,
+  ConsoleSession,
 ];
