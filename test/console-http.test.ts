@@ -1,9 +1,16 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { readRoutePolicies } from '../src/platform/auth/route-policies.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
+import { tempDir } from './support/temp-dirs.js';
+
+const run = promisify(execFile);
 import {
+  base32Decode,
   cookieHeader,
   createAgent,
   csrfOf,
@@ -353,6 +360,44 @@ describe('console over HTTP', () => {
         [vendor.id],
       ),
     ).rejects.toThrow(/operator or a fund/);
+  });
+
+  it('creates the first operator agent with the CLI, whose one-time credentials sign in once', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        path.resolve('dist/src/cli/main.js'),
+        'console:agent:create',
+        '--login',
+        'First.Operator',
+        '--name',
+        'Première Opératrice',
+      ],
+      { env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: tempDir('cli-data'), LOG_LEVEL: 'silent' } },
+    );
+    const created = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(created.login).toBe('first.operator');
+    expect(created.otpauthUri).toMatch(/^otpauth:\/\/totp\/.*secret=[A-Z2-7]{32}/);
+    const [row] = (
+      await owner.query(
+        `SELECT p.kind, a.must_change_password, a.password_hash FROM console_agent a JOIN partner p ON p.id = a.partner_id WHERE a.login = 'first.operator'`,
+      )
+    ).rows;
+    expect(row.kind).toBe('operator');
+    expect(row.must_change_password).toBe(true);
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+    expect(row.password_hash).not.toContain(created.oneTimePassword);
+    const agent = {
+      id: created.id,
+      login: created.login,
+      password: created.oneTimePassword,
+      totpSecret: base32Decode(created.totpSecret),
+      partnerId: '',
+      lastStep: 0,
+    };
+    const s = await signInHttp(t, agent);
+    expect(s.status).toBe(303);
+    expect((await t.http().get('/console').set('cookie', s.cookie)).headers.location).toBe('/console/mot-de-passe');
   });
 
   it('disabling an agent ends their sessions', async () => {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { base32, hotp, matchTotp, otpauthUri, totpAt } from '../src/console/auth/totp.js';
 import { escapeHtml, html, SafeHtml } from '../src/console/ui/html.js';
@@ -83,12 +85,29 @@ describe('the html template', () => {
       html`<ul>
           ${items}
         </ul>
-        ${null}${undefined}${false}${0}`.value,
+        ${null}${undefined}${false}${0}`.value.replace(/\s+/g, ''),
     ).toBe('<ul><li>a&lt;b</li><li>c</li></ul>0');
   });
 
   it('cannot be made from a runtime string', () => {
     expect(() => new SafeHtml(Symbol('SafeHtml'), '<script>')).toThrow(TypeError);
     expect(() => html`${{ toString: () => '<b>' } as unknown as string}`).toThrow(TypeError);
+  });
+});
+
+describe('console sources', () => {
+  it('build markup only with the html template (no tag in a plain string or an untagged template)', () => {
+    const files = readdirSync('src/console', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && f !== path.join('ui', 'html.ts'))
+      .map((f) => path.join('src/console', f));
+    const offending: string[] = [];
+    for (const f of files) {
+      const src = readFileSync(f, 'utf8');
+      // A quoted string or an untagged template literal that opens an HTML tag.
+      for (const m of src.matchAll(/(?<!html)(['"`])\s*<\/?[a-zA-Z!][^'"`]*/g))
+        offending.push(`${f}: ${m[0].slice(0, 40)}`);
+    }
+    expect(files.length).toBeGreaterThan(5);
+    expect(offending).toEqual([]);
   });
 });

@@ -16,7 +16,8 @@ export interface TestAgent {
   lastStep: number;
 }
 
-const base32Decode = (s: string): Buffer => {
+/** RFC 4648 base32 (as the CLI and the agents page print TOTP secrets) to bytes. */
+export const base32Decode = (s: string): Buffer => {
   const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
   let value = 0;

@@ -18,7 +18,7 @@ export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[
 
 const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Caisse' };
 
-/** The hidden field that carries the session's anti-forgery token: put in every `<form method="post">`. */
+/** The hidden field that carries the session's anti-forgery token: put in every post form. */
 export const csrfField = (agent: Pick<ConsolePrincipal, 'csrfToken'>): SafeHtml =>
   html`<input type="hidden" name="${CSRF_FIELD}" value="${agent.csrfToken}" />`;
 
