@@ -1,5 +1,6 @@
 import { CampaignsErrors } from './campaigns/campaigns.errors.js';
 import { CardsErrors } from './cards/cards.errors.js';
+import { ConsoleErrors } from './console/console.errors.js';
 import { EmissionErrors } from './emission/emission.errors.js';
 import { EventsErrors } from './events/events.errors.js';
 import { InsightErrors } from './insight/insight.errors.js';
@@ -34,6 +35,7 @@ export const ERROR_CATALOGUES = {
   takeover: TakeoverErrors,
   reconciliation: ReconciliationErrors,
   insight: InsightErrors,
+  console: ConsoleErrors,
 } as const;
 
 /** Every declared error, module by module. */

@@ -4,6 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,7 +15,14 @@ import { AppModule } from './app.module.js';
 import { type AppConfig, trustedProxyList } from './config/app-config.js';
 import { ApiKeyVerifier } from './partners/api-key-verifier.js';
 import type { Actor } from './platform/auth/actor.js';
+import { ConsoleAuthService } from './console/auth/console-auth.service.js';
+import { renderErrorPage } from './console/ui/layout.js';
+import { FORM_MEDIA_TYPE } from './platform/auth/auth.decorators.js';
+import { CONSOLE_ASSETS_PREFIX, CONSOLE_FORM_MAX_BYTES } from './platform/auth/console-principal.js';
 import { installRequestGate } from './platform/auth/request-gate.js';
+import { PlatformErrors } from './platform/errors/platform.errors.js';
+import { RESERVED_KEYS } from './platform/validation/json-body.js';
+import { isPrintable } from './platform/validation/text.js';
 import { JSON_MEDIA_TYPE, policyOf, readRoutePolicies } from './platform/auth/route-policies.js';
 import { sendProblem } from './platform/errors/problem.filter.js';
 import { JsonLogger } from './platform/logging/logger.js';
@@ -59,7 +69,11 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   const fastify = app.getHttpAdapter().getInstance();
   const policies = readRoutePolicies(app);
   // Credentials, path parameters, query strings and media types are checked before a body is read.
-  installRequestGate(fastify, policies, app.get(ApiKeyVerifier), config.bulkImportMaxBytes);
+  const consoleAuth = app.get(ConsoleAuthService);
+  installRequestGate(fastify, policies, app.get(ApiKeyVerifier), config.bulkImportMaxBytes, {
+    authenticate: (token) => consoleAuth.authenticate(token),
+    renderError: renderErrorPage,
+  });
 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'string' }, (_req, body, done) => {
@@ -68,6 +82,30 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     } catch (e) {
       done(e as Error, undefined);
     }
+  });
+  // Console forms (the gate lets them reach only @ConsoleAction routes, within CONSOLE_FORM_MAX_BYTES).
+  fastify.addContentTypeParser(
+    FORM_MEDIA_TYPE,
+    { parseAs: 'string', bodyLimit: CONSOLE_FORM_MAX_BYTES },
+    (_req, body, done) => {
+      try {
+        done(null, parseForm(body as string));
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    },
+  );
+  // The DSFR's own files (CSS, module JS, fonts, icons, favicon) as published, under a versioned URL: cached long.
+  await app.register(fastifyStatic, {
+    root: dirname(createRequire(import.meta.url).resolve('@gouvfr/dsfr/dist/dsfr.min.css')),
+    prefix: CONSOLE_ASSETS_PREFIX,
+    decorateReply: false,
+    index: false,
+    list: false,
+    dotfiles: 'deny',
+    allowedPath: (path: string) => /^\/(?:dsfr\.min\.css|dsfr\.module\.min\.js|fonts\/|icons\/|favicon\/)/.test(path),
+    maxAge: '365d',
+    immutable: true,
   });
   // Partner files (bulk imports, reference data) are kept as raw bytes; the gate lets them reach only the routes
   // that declare them (@BulkUpload).
@@ -96,6 +134,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   const httpLog = logger.child({ component: 'http' });
   fastify.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', req.id);
+    if (req.url === '/console' || req.url.startsWith('/console/')) consoleHeaders(req, reply);
   });
   fastify.addHook('onResponse', async (req: FastifyRequest & { actor?: Actor }, reply: FastifyReply) => {
     // The route pattern, never the URL: URLs may carry identifiers.
@@ -128,6 +167,39 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   return app;
+}
+
+/**
+ * Every console response: a strict Content-Security-Policy (only this origin's files, no inline script, never
+ * framed), no MIME sniffing, no referrer outside; pages are never cached (the DSFR's files are, by @fastify/static).
+ */
+function consoleHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  reply.header(
+    'content-security-policy',
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+      "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'same-origin');
+  if (!req.url.startsWith(CONSOLE_ASSETS_PREFIX)) reply.header('cache-control', 'no-store');
+}
+
+/**
+ * A console form body (application/x-www-form-urlencoded) as text fields: each field once, printable text (line
+ * breaks allowed, for text areas), no reserved key; anything else is refused whole.
+ */
+export function parseForm(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [key, value] of new URLSearchParams(body)) {
+    if (++n > 200 || RESERVED_KEYS.has(key) || Object.hasOwn(out, key) || key.length > 64) {
+      throw PlatformErrors.CONSOLE_FORM_INVALID();
+    }
+    if (!isPrintable(key) || !isPrintable(value, { allowLineBreaks: true }))
+      throw PlatformErrors.CONSOLE_FORM_INVALID();
+    out[key] = value;
+  }
+  return out;
 }
 
 /** A buffered upload's bytes, refused past `limit` as Fastify's own reader refuses them (413). */

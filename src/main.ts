@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       'Carte Vitale back-office is running',
       `  API           ${base}/v1`,
       `  OpenAPI       ${base}/docs  (JSON: ${base}/docs-json)`,
+      `  Console       ${base}/console  (first agent: npm run cli -- console:agent:create --login <login> --name <name>)`,
       `  Health        ${base}/health   Metrics ${base}/metrics`,
       `  SFTP          port ${app.get(SftpServer).port() ?? `${config.sftpPort} (NOT listening: see the log)`} (vendors' personalisation and return files)`,
       `  Database      ${db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/pg, port ${config.embeddedPgPort}` : 'DATABASE_URL'}`,

@@ -95,6 +95,8 @@ export interface MoveAudit {
   actorPartnerId: string | null;
   actorKind: string;
   requestId: string | null;
+  /** The console agent who acted, if any. */
+  actorAgentId?: string | null;
   steps: ReadonlyArray<{ action: string; to: CardState }>;
   reason: OppositionReason | null;
 }
@@ -106,10 +108,10 @@ export interface MoveAudit {
  * and parsed again.
  */
 const MOVE_AUDIT_SQL = (at: number) => `audited AS (
-  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
+  INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details, actor_agent_id)
   SELECT $${at}::uuid, $${at + 1}, $${at + 2}, 'card.' || s.action, 'card', m.id::text, m.organisme_code,
          jsonb_build_object('serial', lpad(m.serial::text, 12, '0'), 'from', COALESCE(s.from_state, m.from_state::text),
-                            'to', s.to_state, 'reason', $${at + 6}::text)
+                            'to', s.to_state, 'reason', $${at + 6}::text), $${at + 7}::uuid
     FROM moved m CROSS JOIN unnest($${at + 3}::text[], $${at + 4}::text[], $${at + 5}::text[]) WITH ORDINALITY AS s(action, from_state, to_state, n)
    ORDER BY m.id, s.n
 )`;
@@ -122,6 +124,7 @@ const moveAuditParams = (a: MoveAudit): unknown[] => [
   a.steps.map((s, i) => (i === 0 ? null : a.steps[i - 1].to)),
   a.steps.map((s) => s.to),
   a.reason,
+  a.actorAgentId ?? null,
 ];
 
 const holderHasUsableCard = CardsErrors.CARD_HOLDER_HAS_USABLE_CARD;

@@ -86,7 +86,14 @@ function moveAudit(
   steps: ReadonlyArray<{ action: CardAction | 'issue'; to: CardState }>,
   reason: OppositionReason | null,
 ): MoveAudit {
-  return { actorPartnerId: actor.partnerId, actorKind: actor.kind, requestId: actor.requestId, steps, reason };
+  return {
+    actorPartnerId: actor.partnerId,
+    actorKind: actor.kind,
+    requestId: actor.requestId,
+    actorAgentId: actor.agentId ?? null,
+    steps,
+    reason,
+  };
 }
 
 /** A fund reaches only the cards its organisme manages; every other caller reaches all. */

@@ -4,6 +4,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AppModule } from '../app.module.js';
 import { type AppConfig, ConfigError, loadConfig } from '../config/app-config.js';
+import { AgentsService } from '../console/agents/agents.service.js';
 import { PartnerKind } from '../partners/partner-kind.enum.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { cliActor } from '../platform/auth/actor.js';
@@ -21,6 +22,9 @@ const USAGE = `Operator commands (npm run cli -- <command> [options]):
   api-key:revoke   --partner <partner id> --key <api key id>
   operator:create  --name <name>                                a new operator and its first key
   partners:list    [--kind <kind>]
+  console:agent:create --login <login> --name <display name> [--partner <operator or fund partner id>]
+                                                                a console agent (default partner: the first operator);
+                                                                prints its one-time password and TOTP enrolment once
   regimes:load     --file <organismes.csv>                      reference data, all or nothing
   card-base:import --file <card-base file, plain or .gz>         import the card base of the system replaced
                                                                 (card-base/1; sending it again resumes or changes nothing)
@@ -62,6 +66,7 @@ export async function runCli(
         label: { type: 'string' },
         key: { type: 'string' },
         file: { type: 'string' },
+        login: { type: 'string' },
         'owner-role': { type: 'string' },
         'app-role': { type: 'string' },
         database: { type: 'string' },
@@ -136,6 +141,19 @@ export async function runCli(
         }
         case 'partners:list': {
           for (const p of await partners.list(opts.kind as PartnerKind | undefined)) out(JSON.stringify(p));
+          return 0;
+        }
+        case 'console:agent:create': {
+          const agents = app.get(AgentsService);
+          const partnerId = opts.partner ?? (await agents.firstOperatorPartnerId());
+          if (!partnerId)
+            throw new UsageError('no operator partner yet: give --partner, or create one (operator:create)');
+          const created = await agents.create(actor, {
+            partnerId,
+            login: need(opts, 'login'),
+            displayName: need(opts, 'name'),
+          });
+          out(JSON.stringify(created));
           return 0;
         }
         case 'regimes:load': {

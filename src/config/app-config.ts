@@ -80,6 +80,10 @@ export const CONFIG_ENV: Record<string, string> = {
   oppositionFullListDay: 'OPPOSITION_FULL_LIST_DAY',
   oppositionListCron: 'OPPOSITION_LIST_CRON',
   dependantsMaxPerCard: 'DEPENDANTS_MAX_PER_CARD',
+  consoleIdleMinutes: 'CONSOLE_IDLE_MINUTES',
+  consoleSessionHours: 'CONSOLE_SESSION_HOURS',
+  consoleLockoutAttempts: 'CONSOLE_LOCKOUT_ATTEMPTS',
+  consoleLockoutMinutes: 'CONSOLE_LOCKOUT_MINUTES',
 };
 
 const toInt = ({ value }: { value: unknown }) => {
@@ -373,6 +377,34 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   stuckAfterHours = 48;
+
+  /** Minutes without a request after which a console session ends. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  consoleIdleMinutes = 30;
+
+  /** Hours after sign-in at which a console session ends, however active. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(168)
+  consoleSessionHours = 12;
+
+  /** Failed console sign-ins in a row (wrong password or code) that lock the account. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(3)
+  @Max(100)
+  consoleLockoutAttempts = 5;
+
+  /** Minutes a locked console account stays locked. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  consoleLockoutMinutes = 15;
 
   /** How many times the re-injector retries a stuck item before flagging it for review. */
   @Transform(toInt)

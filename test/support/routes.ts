@@ -3,7 +3,7 @@ import { METHOD_METADATA, PARAMTYPES_METADATA, PATH_METADATA, ROUTE_ARGS_METADAT
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { getMetadataStorage } from 'class-validator';
 import type { PartnerKind } from '../../src/partners/partner-kind.enum.js';
-import { ALLOWED_KINDS, PUBLIC_ROUTE, RATE_LIMITED } from '../../src/platform/auth/auth.decorators.js';
+import { ALLOWED_KINDS, CONSOLE_ROUTE, PUBLIC_ROUTE, RATE_LIMITED } from '../../src/platform/auth/auth.decorators.js';
 import type { TestApp } from './test-app.js';
 
 export interface RouteInfo {
@@ -32,7 +32,11 @@ export const dtoProperties = (cls: Type): string[] => [
   ),
 ];
 
-/** Every route of every controller, read from Nest's own metadata, so a new controller is covered by default. */
+/**
+ * Every API route of every controller, read from Nest's own metadata, so a new controller is covered by default.
+ * The console's routes (session cookie, HTML, url-encoded forms) are left out: their own rules are checked for every
+ * one of them by test/console-http.test.ts (the gate) and test/console-browser.test.ts (the pages).
+ */
 export function discoverRoutes(t: TestApp): RouteInfo[] {
   const discovery = t.app.get(DiscoveryService);
   const scanner = t.app.get(MetadataScanner);
@@ -45,6 +49,7 @@ export function discoverRoutes(t: TestApp): RouteInfo[] {
       const handler = cls.prototype[m];
       const sub = reflector.get(PATH_METADATA, handler);
       if (sub === undefined) continue;
+      if (reflector.getAllAndOverride(CONSOLE_ROUTE, [handler, cls])) continue;
       const method = RequestMethod[reflector.get(METHOD_METADATA, handler) as number];
       const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
       const args = Object.entries(

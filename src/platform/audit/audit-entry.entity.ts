@@ -14,6 +14,10 @@ export class AuditEntry {
   @Column({ type: 'uuid', nullable: true })
   actorPartnerId: string | null;
 
+  /** The console agent who acted (a person signed in to the console); null for API keys, jobs and the CLI. */
+  @Column({ type: 'uuid', nullable: true })
+  actorAgentId: string | null;
+
   /** A partner kind, or `system` for jobs and `cli` for operator commands. */
   @Column({ type: 'varchar', length: 32 })
   actorKind: string;

@@ -19,8 +19,8 @@ export class AuditRepository {
   async insert(em: EntityManager, rows: Omit<AuditEntry, 'id' | 'at'>[]): Promise<void> {
     if (rows.length === 0) return;
     await em.query(
-      `INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::char(9)[], $8::jsonb[])`,
+      `INSERT INTO audit_entry (actor_partner_id, actor_kind, request_id, action, entity_type, entity_id, organisme_code, details, actor_agent_id)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::char(9)[], $8::jsonb[], $9::uuid[])`,
       [
         rows.map((r) => r.actorPartnerId),
         rows.map((r) => r.actorKind),
@@ -30,6 +30,7 @@ export class AuditRepository {
         rows.map((r) => r.entityId),
         rows.map((r) => r.organismeCode),
         rows.map((r) => JSON.stringify(r.details ?? {})),
+        rows.map((r) => r.actorAgentId ?? null),
       ],
     );
   }

@@ -23,6 +23,7 @@ export class AuditService {
       records.map((r) => ({
         actorPartnerId: actor.partnerId,
         actorKind: actor.kind,
+        actorAgentId: actor.agentId ?? null,
         requestId: actor.requestId,
         action: r.action,
         entityType: r.entityType,

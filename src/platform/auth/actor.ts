@@ -7,6 +7,8 @@ export interface Actor {
   /** Set for fund partners: the one organisme whose insured and cards they reach. */
   organismeCode: string | null;
   apiKeyId: string | null;
+  /** The console agent acting (a person signed in to the console); null or absent for API keys, jobs and the CLI. */
+  agentId?: string | null;
   requestId: string | null;
 }
 
@@ -15,6 +17,7 @@ export const systemActor = (requestId: string | null = null): Actor => ({
   partnerId: null,
   organismeCode: null,
   apiKeyId: null,
+  agentId: null,
   requestId,
 });
 
@@ -23,6 +26,7 @@ export const cliActor = (): Actor => ({
   partnerId: null,
   organismeCode: null,
   apiKeyId: null,
+  agentId: null,
   requestId: null,
 });
 

@@ -10,6 +10,23 @@ export const RATE_LIMITED = 'auth:rate-limited';
 export const CONSUMES = 'http:consumes';
 export const BULK_UPLOAD = 'http:bulk-upload';
 export const STREAMED_UPLOAD = 'http:streamed-upload';
+export const CONSOLE_ROUTE = 'console:route';
+
+/** The media type of every console form (plain HTML forms; no multipart, no JSON). */
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
+/** The partner kinds whose agents use the console. */
+export type ConsoleRole = 'operator' | 'fund';
+
+/** How a console route is let in (read by the route-policy reader, the request gate and the guard). */
+export interface ConsoleRouteSpec {
+  /** A form post (CSRF token checked, url-encoded body only) rather than a page. */
+  action: boolean;
+  /** Who may use it once signed in; empty on the signed-out routes. */
+  roles: ConsoleRole[];
+  /** The sign-in page and form: open without a session (the form's CSRF token is bound to a pre-session cookie). */
+  signedOut: boolean;
+}
 
 /** Open without a credential. Only health and the API description are. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -46,6 +63,34 @@ export const BulkUpload = (...types: string[]) => applyDecorators(Consumes(...ty
  */
 export const StreamedUpload = (...types: string[]) =>
   applyDecorators(Consumes(...types), SetMetadata(STREAMED_UPLOAD, true));
+
+/**
+ * A console page (GET) for signed-in agents of these partner kinds: authenticated by the session cookie (never a
+ * bearer key); without a session the browser is sent to the sign-in page (303).
+ */
+export const ConsolePage = (...roles: ConsoleRole[]) =>
+  SetMetadata(CONSOLE_ROUTE, { action: false, roles, signedOut: false } satisfies ConsoleRouteSpec);
+
+/**
+ * A console form post for signed-in agents of these partner kinds: session cookie, url-encoded body only (small
+ * limit), the session's CSRF token (field `_csrf`) checked before the handler runs; without a session: 403.
+ */
+export const ConsoleAction = (...roles: ConsoleRole[]) =>
+  applyDecorators(
+    SetMetadata(CONSOLE_ROUTE, { action: true, roles, signedOut: false } satisfies ConsoleRouteSpec),
+    SetMetadata(CONSUMES, [FORM_MEDIA_TYPE]),
+  );
+
+/** The sign-in page: open without a session. */
+export const ConsoleSignedOutPage = () =>
+  SetMetadata(CONSOLE_ROUTE, { action: false, roles: [], signedOut: true } satisfies ConsoleRouteSpec);
+
+/** The sign-in form: open without a session, its CSRF token checked against the pre-session cookie. */
+export const ConsoleSignedOutAction = () =>
+  applyDecorators(
+    SetMetadata(CONSOLE_ROUTE, { action: true, roles: [], signedOut: true } satisfies ConsoleRouteSpec),
+    SetMetadata(CONSUMES, [FORM_MEDIA_TYPE]),
+  );
 
 /** The authenticated caller, as the guard resolved it. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {

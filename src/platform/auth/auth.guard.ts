@@ -5,7 +5,7 @@ import { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
 import type { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { PlatformErrors } from '../errors/platform.errors.js';
 import type { Actor } from './actor.js';
-import { ALLOWED_KINDS, PUBLIC_ROUTE, RATE_LIMITED } from './auth.decorators.js';
+import { ALLOWED_KINDS, CONSOLE_ROUTE, type ConsoleRouteSpec, PUBLIC_ROUTE, RATE_LIMITED } from './auth.decorators.js';
 import { RateLimiter } from './rate-limiter.js';
 import { authenticate, type GatedRequest } from './request-gate.js';
 
@@ -29,6 +29,22 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const req = ctx.switchToHttp().getRequest<GatedRequest & { actor?: Actor }>();
+    const consoleRoute = this.reflector.getAllAndOverride<ConsoleRouteSpec | undefined>(CONSOLE_ROUTE, targets);
+    if (consoleRoute) {
+      if (consoleRoute.signedOut) return true;
+      // The gate resolved the session (and checked the role) before the body was read; no gate, no agent.
+      const agent = req.consoleAgent;
+      if (!agent) throw PlatformErrors.CONSOLE_SIGNIN_REQUIRED();
+      req.actor = {
+        kind: agent.kind,
+        partnerId: agent.partnerId,
+        organismeCode: agent.organismeCode,
+        apiKeyId: null,
+        agentId: agent.agentId,
+        requestId: String(req.id),
+      };
+      return true;
+    }
     const principal = req.principal ?? (await authenticate(req, this.keys));
     const kinds = this.reflector.getAllAndOverride<PartnerKind[] | undefined>(ALLOWED_KINDS, targets) ?? [];
     if (!kinds.includes(principal.kind)) {
@@ -43,6 +59,7 @@ export class AuthGuard implements CanActivate {
       partnerId: principal.partnerId,
       organismeCode: principal.organismeCode,
       apiKeyId: principal.apiKeyId,
+      agentId: null,
       requestId: String(req.id),
     };
     return true;

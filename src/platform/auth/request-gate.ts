@@ -1,17 +1,45 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
 import type { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
 import type { KeyPrincipal } from '../../partners/key-principal.js';
 import { PlatformErrors } from '../errors/platform.errors.js';
-import { ANSWERS_CONFIG, type DeclaredAnswers } from '../errors/problem.filter.js';
+import { ANSWERS_CONFIG, type DeclaredAnswers, HTML_ERRORS_CONFIG } from '../errors/problem.filter.js';
 import { RESERVED_KEYS } from '../validation/json-body.js';
 import { isPrintable } from '../validation/text.js';
+import {
+  CONSOLE_ASSETS_PREFIX,
+  CONSOLE_FORM_MAX_BYTES,
+  CONSOLE_PASSWORD_PATH,
+  CONSOLE_SIGN_IN_PATH,
+  CONSOLE_SIGN_OUT_PATHS,
+  type ConsoleGate,
+  type ConsolePrincipal,
+  CSRF_FIELD,
+  PRE_SESSION_COOKIE,
+  readCookie,
+  SESSION_COOKIE,
+} from './console-principal.js';
 import { policyOf, type RoutePolicy } from './route-policies.js';
 
-/** A request once the gate let it through: the credential it presented, verified (absent on public routes). */
-export type GatedRequest = FastifyRequest & { principal?: KeyPrincipal };
+/**
+ * A request once the gate let it through: the credential it presented, verified (absent on public routes): an API
+ * key on API routes, an agent's session on console routes.
+ */
+export type GatedRequest = FastifyRequest & { principal?: KeyPrincipal; consoleAgent?: ConsolePrincipal };
 
 /** Routes Fastify serves that are no controller's: the API description, public. */
 const isApiDescription = (url: string) => url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs-');
+/**
+ * The DSFR's static files (@fastify/static registers `/console/dsfr/*`, GET and HEAD only): public, no body, no
+ * query read. Nothing else under /console is exempt.
+ */
+export const isConsoleAsset = (url: string) => url === `${CONSOLE_ASSETS_PREFIX}*`;
+
+const sameSecret = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /** The API key of the Authorization header, verified; 401 when missing, malformed, unknown or revoked. */
 export async function authenticate(req: FastifyRequest, keys: ApiKeyVerifier): Promise<KeyPrincipal> {
@@ -46,27 +74,53 @@ export function installRequestGate(
   policies: Map<string, RoutePolicy>,
   keys: ApiKeyVerifier,
   bulkMaxBytes: number,
+  consoleGate: ConsoleGate,
 ): void {
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const url = route.url;
-    if (isApiDescription(url)) return;
+    if (isApiDescription(url) || isConsoleAsset(url)) return;
     for (const method of ([] as string[]).concat(route.method)) {
       const policy = policyOf(policies, method, url);
       if (!policy) throw new Error(`Route ${method} ${url} has no access policy (is it a controller's?)`);
       if (policy.bulkUpload) route.bodyLimit = bulkMaxBytes;
+      if (policy.console) {
+        route.bodyLimit = CONSOLE_FORM_MAX_BYTES;
+        route.config = {
+          ...(route.config as object | undefined),
+          [HTML_ERRORS_CONFIG]: consoleGate.renderError,
+        } as typeof route.config;
+      }
       // The codes it declares, where the problem filter finds them (checked in tests).
       const declared: DeclaredAnswers = { route: policy.name, codes: new Set(policy.answers.map((e) => e.code)) };
       route.config = { ...(route.config as object | undefined), [ANSWERS_CONFIG]: declared } as typeof route.config;
     }
   });
 
-  fastify.addHook('onRequest', async (req: GatedRequest) => {
+  fastify.addHook('onRequest', async (req: GatedRequest, reply: FastifyReply) => {
     const url = req.routeOptions.url;
     // No route matched: the not-found handler answers, nothing is read.
-    if (!url || isApiDescription(url)) return;
+    if (!url || isApiDescription(url) || isConsoleAsset(url)) return;
     const policy = policyOf(policies, req.method, url);
     if (!policy) throw PlatformErrors.AUTH_REQUIRED();
-    if (!policy.isPublic) req.principal = await authenticate(req, keys);
+    if (policy.console) {
+      // A console route opens with an agent's session cookie only (an Authorization header is ignored); an API
+      // route never reads the cookie. Checked before any body byte is read, like a key.
+      if (!policy.console.signedOut) {
+        const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+        const agent = token ? await consoleGate.authenticate(token) : null;
+        if (!agent) {
+          if (policy.console.action) throw PlatformErrors.CONSOLE_SIGNIN_REQUIRED();
+          return reply.redirect(CONSOLE_SIGN_IN_PATH, 303);
+        }
+        if (!(policy.console.roles as string[]).includes(agent.kind)) throw PlatformErrors.CONSOLE_ROLE_FORBIDDEN();
+        req.consoleAgent = agent;
+        // A one-time password is replaced before anything else is done.
+        if (agent.mustChangePassword && url !== CONSOLE_PASSWORD_PATH && !CONSOLE_SIGN_OUT_PATHS.includes(url)) {
+          if (policy.console.action) throw PlatformErrors.CONSOLE_ROLE_FORBIDDEN();
+          return reply.redirect(CONSOLE_PASSWORD_PATH, 303);
+        }
+      }
+    } else if (!policy.isPublic) req.principal = await authenticate(req, keys);
 
     for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, unknown>)) {
       if (typeof value === 'string' && !isPrintable(value)) {
@@ -89,10 +143,24 @@ export function installRequestGate(
     }
   });
 
-  fastify.addHook('preValidation', async (req: FastifyRequest) => {
+  fastify.addHook('preValidation', async (req: GatedRequest) => {
     const body = req.body as unknown;
-    if (body === undefined) return;
     const policy = policyOf(policies, req.method, req.routeOptions.url);
+    // Every console form carries the CSRF token: the session's, or on the sign-in form the pre-session cookie's.
+    // Checked once the (small, url-encoded) body is parsed and before the handler runs; the field is then removed.
+    if (policy?.console?.action) {
+      const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+      const sent = form[CSRF_FIELD];
+      const expected = policy.console.signedOut
+        ? readCookie(req.headers.cookie, PRE_SESSION_COOKIE)
+        : req.consoleAgent?.csrfToken;
+      if (typeof sent !== 'string' || !expected || !sameSecret(sent, expected)) {
+        throw PlatformErrors.CONSOLE_CSRF_INVALID();
+      }
+      delete form[CSRF_FIELD];
+      return;
+    }
+    if (body === undefined) return;
     if (!policy || policy.takesBody) return;
     if (
       typeof body === 'object' &&

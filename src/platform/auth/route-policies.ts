@@ -10,6 +10,8 @@ import { PlatformErrors } from '../errors/platform.errors.js';
 import {
   ALLOWED_KINDS,
   BULK_UPLOAD,
+  CONSOLE_ROUTE,
+  type ConsoleRouteSpec,
   CONSUMES,
   PUBLIC_ROUTE,
   RATE_LIMITED,
@@ -36,6 +38,8 @@ export interface RoutePolicy {
   takesBody: boolean;
   /** The handler reads the query string (@Query); a route that does not refuses query parameters. */
   takesQuery: boolean;
+  /** A console route (@ConsolePage, @ConsoleAction...): session cookie instead of a bearer key; null for the API. */
+  console: ConsoleRouteSpec | null;
   /** Every error the route may answer: its own (@Answers on the handler and its controller) and its policy's. */
   answers: ErrorSpec[];
 }
@@ -67,6 +71,7 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
       const argOf = (type: RouteParamtypes) => args.some(([key]) => key.split(':')[0] === String(type));
       const declared = reflector.getAllAndOverride<string[] | undefined>(CONSUMES, targets);
       const bulkUpload = !!reflector.getAllAndOverride<boolean>(BULK_UPLOAD, targets);
+      const consoleSpec = reflector.getAllAndOverride<ConsoleRouteSpec | undefined>(CONSOLE_ROUTE, targets) ?? null;
       for (const base of bases) {
         for (const sub of ([] as string[]).concat(subs)) {
           const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/'))
@@ -79,11 +84,13 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
             isPublic: !!reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets),
             allowed: reflector.getAllAndOverride<PartnerKind[] | undefined>(ALLOWED_KINDS, targets) ?? [],
             rateLimited: !!reflector.getAllAndOverride<boolean>(RATE_LIMITED, targets),
-            consumes: declared?.length ? declared : [JSON_MEDIA_TYPE],
+            // A console page takes no body at all; a console form only url-encoded (@ConsoleAction declares it).
+            consumes: declared?.length ? declared : consoleSpec && !consoleSpec.action ? [] : [JSON_MEDIA_TYPE],
             bulkUpload,
             streamedUpload: !!reflector.getAllAndOverride<boolean>(STREAMED_UPLOAD, targets),
             takesBody: argOf(RouteParamtypes.BODY) || !!declared?.length,
             takesQuery: argOf(RouteParamtypes.QUERY),
+            console: consoleSpec,
             answers: [],
           };
           const own = reflector.getAllAndMerge<ErrorSpec[]>(ANSWERS, targets) ?? [];
@@ -115,14 +122,20 @@ const P = PlatformErrors;
  */
 export function automaticAnswers(p: Omit<RoutePolicy, 'answers'>): ErrorSpec[] {
   const out: ErrorSpec[] = [P.DATABASE_UNAVAILABLE, P.URL_INVALID, P.UNSUPPORTED_MEDIA_TYPE, P.PAYLOAD_TOO_LARGE];
-  if (!p.isPublic) out.push(P.AUTH_REQUIRED, P.AUTH_INVALID);
-  if (!p.isPublic && ALL_PARTNER_KINDS.some((k) => !p.allowed.includes(k))) out.push(P.PARTNER_KIND_FORBIDDEN);
+  if (p.console) {
+    // A console form: its session (or pre-session) and its CSRF token; a signed-in page: the agent's partner kind.
+    if (p.console.action) out.push(P.CONSOLE_SIGNIN_REQUIRED, P.CONSOLE_CSRF_INVALID, P.CONSOLE_FORM_INVALID);
+    if (!p.console.signedOut) out.push(P.CONSOLE_ROLE_FORBIDDEN);
+  } else {
+    if (!p.isPublic) out.push(P.AUTH_REQUIRED, P.AUTH_INVALID);
+    if (!p.isPublic && ALL_PARTNER_KINDS.some((k) => !p.allowed.includes(k))) out.push(P.PARTNER_KIND_FORBIDDEN);
+  }
   if (p.rateLimited) out.push(P.RATE_LIMITED);
   const hasParams = p.path.includes(':');
   if (hasParams) out.push(P.PATH_PARAMETER_INVALID, P.URI_TOO_LONG);
   out.push(...(p.takesQuery ? [P.QUERY_RESERVED_KEY, P.VALIDATION_FAILED] : [P.QUERY_NOT_ACCEPTED]));
   // A JSON body is read (and its reader's refusals answered) on every route that takes JSON or takes no body ({} is accepted).
-  if (!p.takesBody || p.consumes.includes(JSON_MEDIA_TYPE)) {
+  if (!p.console && (!p.takesBody || p.consumes.includes(JSON_MEDIA_TYPE))) {
     out.push(P.MALFORMED_BODY, P.JSON_TOO_DEEP, P.JSON_DUPLICATE_KEY, P.JSON_FORBIDDEN_KEY, P.TEXT_NOT_PRINTABLE);
   }
   out.push(p.takesBody ? P.VALIDATION_FAILED : P.BODY_NOT_ACCEPTED);

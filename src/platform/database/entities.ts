@@ -24,6 +24,7 @@ import {
   ReconciliationFinding,
   ReconciliationRun,
 } from '../../reconciliation/reconciliation.entity.js';
+import { ConsoleAgent, ConsoleSession } from '../../console/agents/console-agent.entity.js';
 
 /** Every entity, listed once, for the app, the CLI, the migration tooling and the tests. */
 export const ENTITIES = [
@@ -70,4 +71,6 @@ export const ENTITIES = [
   ReconciliationRun,
   ReconciliationFinding,
   ReconciliationDecision,
+  ConsoleAgent,
+  ConsoleSession,
 ];

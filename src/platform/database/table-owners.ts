@@ -32,6 +32,8 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
     exceptions: { 'src/synthetic/synthetic.repository.ts': SEED },
   },
   api_key_suspension: { owner: 'src/partners/key-suspension.repository.ts' },
+  console_agent: { owner: 'src/console/agents/console-agent.repository.ts' },
+  console_session: { owner: 'src/console/auth/console-session.repository.ts' },
   audit_entry: {
     owner: 'src/platform/audit/audit.repository.ts',
     exceptions: {

@@ -22,6 +22,29 @@ export const PlatformErrors = defineErrors('platform', {
     description: 'The API key is unknown, malformed or revoked; ask an operator for a new one.',
     message: 'The API key is unknown, malformed or revoked',
   },
+  CONSOLE_SIGNIN_REQUIRED: {
+    status: 403,
+    description:
+      'A console form was posted without a valid console session (none, expired or signed out): sign in again at /console/connexion.',
+    message: 'Votre session a expiré ou vous êtes déconnecté : reconnectez-vous.',
+  },
+  CONSOLE_ROLE_FORBIDDEN: {
+    status: 403,
+    description: "The console page is not open to the agent's kind of partner (operator or fund).",
+    message: "Cette page n'est pas ouverte à votre organisation.",
+  },
+  CONSOLE_CSRF_INVALID: {
+    status: 403,
+    description:
+      'A console form was posted without the anti-forgery token of the session (or with another one): reload the page and send the form again.',
+    message: 'Le formulaire a expiré ou ne vient pas de la console : rechargez la page et renvoyez-le.',
+  },
+  CONSOLE_FORM_INVALID: {
+    status: 400,
+    description:
+      'A console form body is not a well-formed application/x-www-form-urlencoded form of printable text, each field sent once.',
+    message: "Le formulaire envoyé n'est pas valide : rechargez la page et renvoyez-le.",
+  },
   PARTNER_KIND_FORBIDDEN: {
     status: 403,
     description: "The endpoint is not open to the caller's kind of partner; the API description says who may call it.",

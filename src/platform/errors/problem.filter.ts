@@ -4,6 +4,9 @@ import { databaseUnavailableProblem } from './database-unavailable.js';
 import { DomainError } from './domain-error.js';
 import { FASTIFY_ERRORS, HTTP_STATUS_ERRORS, PlatformErrors } from './platform.errors.js';
 
+/** Where a console route's HTML error renderer sits in its Fastify config (set by the request gate). */
+export const HTML_ERRORS_CONFIG = 'vitaleHtmlErrors';
+
 export interface Problem {
   type: string;
   title: string;
@@ -243,6 +246,14 @@ export function sendProblem(
     raw.detail = sized.message;
   }
   const problem = boundProblem(raw, requestInputs(req));
+  // A console route answers its errors as the console's HTML page (same status, code and message); the request
+  // gate puts the renderer in the route's config.
+  const renderHtml = (req?.routeOptions?.config as Record<string, unknown> | undefined)?.[HTML_ERRORS_CONFIG] as
+    ((p: Problem, req: unknown) => string) | undefined;
+  if (renderHtml) {
+    void reply.status(problem.status).type('text/html; charset=utf-8').send(renderHtml(problem, req));
+    return;
+  }
   if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vitale"');
   if (typeof problem.retryAfterSeconds === 'number') {
     reply.header('Retry-After', String(problem.retryAfterSeconds));
