@@ -637,32 +637,47 @@ export class CardRepository {
   // The card-base import (src/takeover): cards of the old base, set-based, in the import chunk's transaction.
   /**
    * Inserts the cards staged in `stage` (a temp table of the caller's transaction with the columns of
-   * CARD_IMPORT_STAGE_COLUMNS): holder by NIR, else by a NIR the register replaced; unknown holders kept with no
-   * beneficiary. A serial already taken is skipped (the unique index decides; the caller reports the line), and the
-   * allocator moves past every imported serial in the same transaction, so this system never issues one again.
-   * Returns how many cards were inserted.
+   * CARD_IMPORT_STAGE_COLUMNS) and, in the same statement, what the old base said of each card inserted
+   * (`imported_card`: issue and last update dates, dependants, the import and line; the holder's NIR only when the
+   * register does not know the holder): holder by NIR, else by a NIR the register replaced; unknown holders kept with
+   * no beneficiary. A serial already taken is skipped (the unique index decides; the caller reports the line).
+   * One statement, so the chunk never looks its cards up again in the whole card table (a join that grew with every
+   * chunk). Returns how many cards were inserted.
    */
-  async importStaged(em: EntityManager, stage: string, maxSerial: number): Promise<number> {
+  async importStaged(em: EntityManager, stage: string, importId: string): Promise<number> {
     const { count } = await run(
       em,
-      `INSERT INTO card (id, serial, beneficiary_id, organisme_code, data_version, state, opposition_reason,
-                         state_changed_at, chip_id, origin, generation, awaiting_reconciliation)
-       SELECT s.card_id, s.serial, coalesce(b.id, h.beneficiary_id), s.organisme_code, s.data_version, s.state,
-              s.opposition_reason, coalesce(s.last_updated_on, s.issued_on)::timestamptz, s.chip_id,
-              '${CardOrigin.Imported}', s.generation, s.state IN ('${USABLE_CARD_STATES.join("', '")}')
-         FROM ${stage} s
-         LEFT JOIN beneficiary b ON b.nir = s.nir
-         LEFT JOIN beneficiary_nir_history h ON b.id IS NULL AND h.nir = s.nir
-        ORDER BY s.line
-       ON CONFLICT (serial) DO NOTHING`,
+      `WITH inserted AS (
+         INSERT INTO card (id, serial, beneficiary_id, organisme_code, data_version, state, opposition_reason,
+                           state_changed_at, chip_id, origin, generation, awaiting_reconciliation)
+         SELECT s.card_id, s.serial, coalesce(b.id, h.beneficiary_id), s.organisme_code, s.data_version, s.state,
+                s.opposition_reason, coalesce(s.last_updated_on, s.issued_on)::timestamptz, s.chip_id,
+                '${CardOrigin.Imported}', s.generation, s.state IN ('${USABLE_CARD_STATES.join("', '")}')
+           FROM ${stage} s
+           LEFT JOIN beneficiary b ON b.nir = s.nir
+           LEFT JOIN beneficiary_nir_history h ON b.id IS NULL AND h.nir = s.nir
+          ORDER BY s.line
+         ON CONFLICT (serial) DO NOTHING
+         RETURNING id, beneficiary_id)
+       INSERT INTO imported_card (card_id, holder_nir, issued_on, last_updated_on, dependants_carried, import_id, import_line)
+       SELECT s.card_id, CASE WHEN i.beneficiary_id IS NULL THEN s.nir END, s.issued_on, s.last_updated_on, s.dependants,
+              $1, s.line
+         FROM inserted i JOIN ${stage} s ON s.card_id = i.id`,
+      [importId],
     );
-    if (maxSerial > 0) {
-      await run(
-        em,
-        `UPDATE serial_allocator SET next_serial = $1::bigint + 1 WHERE id = 1 AND next_serial <= $1::bigint`,
-        [maxSerial],
-      );
-    }
     return count;
+  }
+
+  /**
+   * Imported serials are never issued again: the allocator moves past the highest serial of an import chunk, in the
+   * chunk's transaction.
+   */
+  async moveAllocatorPast(em: EntityManager, maxSerial: number): Promise<void> {
+    if (maxSerial <= 0) return;
+    await run(
+      em,
+      `UPDATE serial_allocator SET next_serial = $1::bigint + 1 WHERE id = 1 AND next_serial <= $1::bigint`,
+      [maxSerial],
+    );
   }
 }

@@ -312,12 +312,17 @@ export class CardsService {
   }
 
   /**
-   * The card-base import's chunk (src/takeover): the cards staged in the caller's transaction, inserted set-based
-   * (CardRepository.importStaged: serials already taken skipped, the allocator moved past the imported serials).
-   * Imported cards are audited by the import, per chunk, not per card.
+   * The card-base import's chunk (src/takeover): the cards staged in the caller's transaction, inserted set-based with
+   * what the old base said of them (CardRepository.importStaged: serials already taken skipped). Imported cards are
+   * audited by the import, per chunk, not per card.
    */
-  importStagedIn(em: EntityManager, stage: string, maxSerial: number): Promise<number> {
-    return this.cards.importStaged(em, stage, maxSerial);
+  importStagedIn(em: EntityManager, stage: string, importId: string): Promise<number> {
+    return this.cards.importStaged(em, stage, importId);
+  }
+
+  /** Imported serials are never issued again: the allocator moves past `maxSerial` in the caller's transaction. */
+  reserveImportedSerials(em: EntityManager, maxSerial: number): Promise<void> {
+    return this.cards.moveAllocatorPast(em, maxSerial);
   }
 
   /**

@@ -1,12 +1,10 @@
 import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
-import { freePort } from '../platform/database/embedded-postgres.js';
 import { generateSshKeyPair } from '../platform/sftp/ssh-key-pair.js';
 import { projectRoot } from '../platform/files/project-root.js';
 import { ImageProcessor } from '../photo/image-processor.js';
@@ -14,6 +12,7 @@ import { nirKey } from '../register/nir.js';
 import { portrait } from '../synthetic/portrait.js';
 import { generateCardKeys } from '../update/card-crypto.js';
 import { readVirtualCards, saveVirtualCards, type VirtualCard } from './virtual-cards.js';
+import { Api, check, ok, say, startApp, step, until } from './demo-support.js';
 import { UpdateErrors } from '../update/update.errors.js';
 
 /**
@@ -31,54 +30,6 @@ import { UpdateErrors } from '../update/update.errors.js';
  * one card with kiosk/2 from that file, and a kiosk without the card is refused.
  */
 const { Client } = ssh2;
-const say = (s: string) => process.stdout.write(s + '\n');
-const step = (n: string, s: string) => say(`\n[${n}] ${s}`);
-const ok = (s: string) => say(`    ✓ ${s}`);
-
-class DemoFailure extends Error {}
-function check(cond: unknown, what: string): asserts cond {
-  if (!cond) throw new DemoFailure(what);
-  ok(what);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, seconds = 60): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new DemoFailure(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-class Api {
-  constructor(private readonly base: string) {}
-  async call(key: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-    let payload: FormData | string | undefined;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    const res = await fetch(this.base + url, { method, headers, body: payload });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed };
-  }
-  async ok(key: string, method: string, url: string, body?: unknown, expect = [200, 201, 202]): Promise<any> {
-    const r = await this.call(key, method, url, body);
-    if (!expect.includes(r.status))
-      throw new DemoFailure(`${method} ${url} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  }
-}
-
 function nir(sex: 1 | 2, yy: string, mm: string, dept: string, commune: string, order: string): string {
   const body = `${sex}${yy}${mm}${dept}${commune}${order}`;
   return body + nirKey(body);
@@ -117,16 +68,6 @@ const sftpWrite = (s: ssh2.SFTPWrapper, file: string, data: Buffer) =>
 const sftpRename = (s: ssh2.SFTPWrapper, from: string, to: string) =>
   new Promise<void>((res, rej) => s.rename(from, to, (e) => (e ? rej(e) : res())));
 
-/** The port set in the environment (PORT, SFTP_PORT, EMBEDDED_PG_PORT, as for `npm start`), else a free one. */
-async function chosenPort(name: string): Promise<number> {
-  const raw = process.env[name]?.trim();
-  if (!raw || raw === '0') return freePort();
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
-    throw new DemoFailure(`${name} must be a port number (1-65535), got "${raw}"`);
-  return port;
-}
-
 /** Runs the kiosk simulator (`npm run kiosk`, built) against the app; its JSON lines are printed and returned. */
 function runKiosk(
   base: string,
@@ -152,49 +93,6 @@ function runKiosk(
       resolve({ code, output, lines });
     });
   });
-}
-
-async function startApp(): Promise<{
-  child: ChildProcess;
-  base: string;
-  sftpPort: number;
-  pgPort: number;
-  dataDir: string;
-}> {
-  const root = projectRoot();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vitale-demo-'));
-  chmodSync(dataDir, 0o755);
-  const [port, sftpPort, pgPort] = [
-    await chosenPort('PORT'),
-    await chosenPort('SFTP_PORT'),
-    await chosenPort('EMBEDDED_PG_PORT'),
-  ];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    SFTP_PORT: String(sftpPort),
-    EMBEDDED_PG_PORT: String(pgPort),
-    LOG_LEVEL: 'warn',
-    JOBS_POLL_SECONDS: '0.5',
-  };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  await until(
-    'the app to start',
-    async () => {
-      if (child.exitCode !== null) throw new DemoFailure(`the app exited: ${out}`);
-      return out.includes('is running');
-    },
-    120,
-  );
-  return { child, base: `http://127.0.0.1:${port}`, sftpPort, pgPort, dataDir };
 }
 
 async function main(): Promise<number> {

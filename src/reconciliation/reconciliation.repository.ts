@@ -76,11 +76,13 @@ const WAVE_LOCK_KEY = 0x5245434f; // "RECO"
  *
  * Passes over `card`: one index-only scan in holder order (card_usable_by_holder) counting each holder's usable cards
  * (the holders with several, and the number of usable cards; the few persons known under two rows are counted by
- * index lookups), then
- * one scan hash-joined to the deceased (a small partial index), those persons and the current affiliations (a join,
- * not NOT EXISTS: past work_mem a NOT EXISTS subplan stops being hashed and rescans affiliation for every card); only
- * the flagged cards (a few percent) are kept, ranked per person by the keep rule (docs/reconciliation.md), and
- * written. Answers the number of usable cards classified.
+ * index lookups), then one scan of the cards of known holders hash-joined to the deceased (a small partial index),
+ * those persons and the current affiliations (a join, not NOT EXISTS: past work_mem a NOT EXISTS subplan stops being
+ * hashed and rescans affiliation for every card); only the flagged cards (a few percent) are kept, ranked per person
+ * by the keep rule (docs/reconciliation.md), and written in one pass, each with every class it is in (no scan per
+ * class, no join back). Cards of holders unknown to the register are only one class: they are written straight from
+ * `card`, never carried through the joins (a base taken over may hold millions of them). Answers the number of usable
+ * cards classified.
  */
 const CLASSIFY_SQL = `
 WITH aliases AS MATERIALIZED (
@@ -102,7 +104,7 @@ WITH aliases AS MATERIALIZED (
 ), flagged AS MATERIALIZED (
   SELECT * FROM (
     SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, p.person,
-           d.id IS NOT NULL AS deceased, m.person IS NOT NULL AS several, p.person IS NOT NULL AND af.id IS NULL AS left_org
+           d.id IS NOT NULL AS deceased, m.person IS NOT NULL AS several, af.id IS NULL AS left_org
       FROM card c
       LEFT JOIN aliases a ON a.alias = c.beneficiary_id
       CROSS JOIN LATERAL (SELECT COALESCE(a.person, c.beneficiary_id) AS person) p
@@ -111,11 +113,11 @@ WITH aliases AS MATERIALIZED (
       -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
       LEFT JOIN affiliation af ON af.beneficiary_id = p.person AND af.organisme_code = c.organisme_code
                               AND af.valid_from <= current_date AND (af.valid_to IS NULL OR af.valid_to > current_date)
-     WHERE c.state IN ('shipped', 'active')
+     WHERE c.state IN ('shipped', 'active') AND c.beneficiary_id IS NOT NULL
   ) k
-  WHERE k.person IS NULL OR k.deceased OR k.several OR k.left_org
+  WHERE k.deceased OR k.several OR k.left_org
 ), ranked AS (
-  SELECT f.id, f.serial,
+  SELECT f.id,
          row_number() OVER w AS rank,
          first_value(f.serial) OVER w AS kept_serial
     FROM flagged f LEFT JOIN imported_card ic ON ic.card_id = f.id
@@ -123,19 +125,24 @@ WITH aliases AS MATERIALIZED (
   WINDOW w AS (PARTITION BY f.person
                ORDER BY f.awaiting_reconciliation, (f.origin = 'issued') DESC, f.generation DESC, f.left_org,
                         COALESCE(ic.issued_on, f.created_at::date) DESC, f.serial)
-), classes AS (
-  SELECT id, 'holder_deceased'::reconciliation_class AS class, NULL::bigint AS kept_serial FROM flagged WHERE deceased
-  UNION ALL
-  SELECT id, 'holder_unknown', NULL FROM flagged WHERE person IS NULL
-  UNION ALL
-  SELECT id, 'left_organisme', NULL FROM flagged WHERE left_org AND NOT deceased
-  UNION ALL
-  SELECT id, CASE WHEN rank = 1 THEN 'kept' ELSE 'surplus' END::reconciliation_class,
-         CASE WHEN rank = 1 THEN NULL ELSE kept_serial END FROM ranked
-), written AS (
+), known AS (
   INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
   SELECT $1, f.id, x.class, f.serial, x.kept_serial, f.organisme_code, o.fund_code, o.regime_code, f.generation, f.origin
-    FROM classes x JOIN flagged f ON f.id = x.id JOIN organisme o ON o.code = f.organisme_code
+    FROM flagged f
+    JOIN organisme o ON o.code = f.organisme_code
+    LEFT JOIN ranked r ON r.id = f.id
+    CROSS JOIN LATERAL (VALUES
+      (CASE WHEN f.deceased THEN 'holder_deceased'::reconciliation_class END, NULL::bigint),
+      (CASE WHEN f.left_org AND NOT f.deceased THEN 'left_organisme'::reconciliation_class END, NULL),
+      (CASE WHEN r.rank = 1 THEN 'kept'::reconciliation_class WHEN r.rank > 1 THEN 'surplus' END,
+       CASE WHEN r.rank > 1 THEN r.kept_serial END)
+    ) x(class, kept_serial)
+   WHERE x.class IS NOT NULL
+), unknown AS (
+  INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
+  SELECT $1, c.id, 'holder_unknown', c.serial, NULL, c.organisme_code, o.fund_code, o.regime_code, c.generation, c.origin
+    FROM card c JOIN organisme o ON o.code = c.organisme_code
+   WHERE c.state IN ('shipped', 'active') AND c.beneficiary_id IS NULL
 )
 SELECT (SELECT total FROM agg) AS classified`;
 

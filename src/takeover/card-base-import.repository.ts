@@ -8,6 +8,12 @@ import { run } from '../platform/database/sql.js';
 import { CardBaseImportStatus } from './card-base-import.entity.js';
 import { type CardBaseReject, STAGE_COLUMNS } from './card-base-parser.js';
 
+/**
+ * First key of the chunk locks (`pg_advisory_xact_lock(CARD_IMPORT_LOCK_CLASS, hash of import and chunk)`); other
+ * two-key locks use other classes (job leases: 'JOBS'). Two chunks whose hashes meet only wait for each other.
+ */
+const CARD_IMPORT_LOCK_CLASS = 0x43424149; // 'CBAI'
+
 /** The chunk's staging table: temporary, dropped at the chunk's commit. */
 export const CARD_IMPORT_STAGE = 'card_import_stage';
 
@@ -74,9 +80,14 @@ export class CardBaseImportRepository {
     );
   }
 
-  /** Locks the import for one chunk (two sendings of the same file take chunks in turn). */
-  async lock(em: EntityManager, id: string): Promise<void> {
-    await run(em, `SELECT 1 FROM card_base_import WHERE id = $1 FOR UPDATE`, [id]);
+  /**
+   * Takes one chunk of the import for this transaction (two sendings of the same file take each chunk in turn; two
+   * chunks of one sending are applied side by side), and gives the chunk's statements room to sort and hash its
+   * lines in memory.
+   */
+  async lockChunk(em: EntityManager, id: string, chunkNo: number): Promise<void> {
+    await run(em, `SELECT pg_advisory_xact_lock($1, hashtext($2 || ':' || $3))`, [CARD_IMPORT_LOCK_CLASS, id, chunkNo]);
+    await run(em, `SET LOCAL work_mem = '64MB'`);
   }
 
   async chunk(em: EntityManager, id: string, chunkNo: number): Promise<ChunkRow | null> {

@@ -14,10 +14,18 @@ import {
   type ParsedChunk,
   readCardBase,
 } from './card-base-parser.js';
-import { ImportedCardRepository } from './imported-card.repository.js';
 import { TakeoverErrors } from './takeover.errors.js';
 
 const IMPORT_ENTITY = 'card_base_import';
+
+/** A chunk being applied (CardBaseImportsService.applyChunk). */
+interface InFlight {
+  staged: Promise<void>;
+  done: Promise<boolean>;
+  lastLine: number;
+  minSerial: number;
+  maxSerial: number;
+}
 
 export interface CardImportView {
   id: string;
@@ -56,7 +64,6 @@ export class CardBaseImportsService {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: CardBaseImportRepository,
-    private readonly importedCards: ImportedCardRepository,
     private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
@@ -68,15 +75,43 @@ export class CardBaseImportsService {
     let lastLine = 1;
     let skipped = 0;
     let committed = 0;
+    // Two chunks are applied side by side (two connections: the database writes one chunk's cards while it writes
+    // the next one's), each committing after the one before it: what is committed is always the file's first chunks.
+    const inFlight: InFlight[] = [];
+    const counted = (c: InFlight, wasApplied: boolean) => {
+      if (wasApplied) committed++;
+      else skipped++;
+      lastLine = c.lastLine;
+    };
     const started = Date.now();
     try {
       for await (const chunk of readCardBase(source, chunkRows)) {
         if (!importId) importId = await this.begin(actor, chunk, chunkRows);
-        if (await this.applyChunk(importId, chunk)) committed++;
-        else skipped++;
-        lastLine = chunk.lastLine;
+        const previous = inFlight.at(-1);
+        // Two chunks whose serials may meet are never applied together (each would wait for the other's rows).
+        if (previous && !(chunk.minSerial > previous.maxSerial || chunk.maxSerial < previous.minSerial))
+          await previous.done;
+        const current = this.applyChunk(importId, chunk, previous?.done ?? null);
+        inFlight.push(current);
+        // The reader reuses the chunk's COPY buffer for the next chunk: read it first.
+        await current.staged;
+        if (inFlight.length > 1) {
+          const c = inFlight.shift()!;
+          counted(c, await c.done);
+        }
+      }
+      while (inFlight.length > 0) {
+        const c = inFlight.shift()!;
+        counted(c, await c.done);
       }
     } catch (e) {
+      // What is in flight finishes (or rolls back) before the sending is said to be stopped; the cursor counts the
+      // chunks that committed.
+      const settled = await Promise.allSettled(inFlight.map((c) => c.done));
+      for (const [i, r] of settled.entries()) {
+        if (r.status === 'rejected') break;
+        counted(inFlight[i], r.value);
+      }
       const code = e instanceof CardBaseFileError ? e.code : 'SENDING_CUT';
       if (importId) await this.stop(actor, importId, code);
       if (e instanceof CardBaseFileError) {
@@ -117,27 +152,36 @@ export class CardBaseImportsService {
     });
   }
 
-  /** One chunk, all or nothing; false when an earlier sending already committed these very lines. */
-  private applyChunk(importId: string, chunk: ParsedChunk): Promise<boolean> {
-    return this.tx.run(async (em) => {
-      await this.repo.lock(em, importId);
+  /**
+   * One chunk, all or nothing, in its own transaction: `staged` once its lines are in the staging table, `done` with
+   * false when an earlier sending already committed these very lines. The chunk's cards are written at once; the
+   * chunk records itself, moves the allocator and the import's cursor only after `before` (the previous chunk) has
+   * committed, and rolls back if that one failed.
+   */
+  private applyChunk(importId: string, chunk: ParsedChunk, before: Promise<boolean> | null): InFlight {
+    let markStaged!: () => void;
+    const staged = new Promise<void>((resolve) => (markStaged = resolve));
+    const done = this.tx.run(async (em) => {
+      await this.repo.lockChunk(em, importId, chunk.chunkNo);
       const old = await this.repo.chunk(em, importId, chunk.chunkNo);
       if (old?.chainHash === chunk.chainHash) return false;
-      if (old) await this.repo.forgetChunk(em, importId, chunk.chunkNo, old);
       await this.repo.stage(em, chunk.copyText);
+      markStaged();
       const rejects: CardBaseReject[] = [...chunk.rejects, ...(await this.repo.dropUnknownOrganismes(em))];
-      const staged = chunk.rows - (rejects.length - chunk.rejects.length);
+      const stagedRows = chunk.rows - (rejects.length - chunk.rejects.length);
       let imported = 0;
       let unchanged = 0;
-      if (staged > 0) {
-        imported = await this.cards.importStagedIn(em, CARD_IMPORT_STAGE, chunk.maxSerial);
-        await this.importedCards.recordStaged(em, CARD_IMPORT_STAGE, importId);
-        if (imported < staged) {
+      if (stagedRows > 0) {
+        imported = await this.cards.importStagedIn(em, CARD_IMPORT_STAGE, importId);
+        if (imported < stagedRows) {
           const decided = await this.repo.notInserted(em, importId);
           unchanged = decided.unchanged;
           rejects.push(...decided.rejects);
         }
       }
+      if (before) await before;
+      if (old) await this.repo.forgetChunk(em, importId, chunk.chunkNo, old);
+      await this.cards.reserveImportedSerials(em, chunk.maxSerial);
       await this.repo.recordChunk(
         em,
         importId,
@@ -154,6 +198,9 @@ export class CardBaseImportsService {
       );
       return true;
     });
+    // Settled either way: a chunk that failed (or was skipped) before staging has nothing more to read.
+    done.then(markStaged, markStaged);
+    return { staged, done, lastLine: chunk.lastLine, minSerial: chunk.minSerial, maxSerial: chunk.maxSerial };
   }
 
   /** A sending stopped before the end: recorded and audited; what was committed stays. */

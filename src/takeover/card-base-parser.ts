@@ -49,8 +49,10 @@ export interface ParsedChunk {
    */
   copyText: Buffer;
   rows: number;
-  /** Highest serial among the good lines (raising the allocator), '0' when none. */
+  /** Highest serial among the good lines (raising the allocator), 0 when none. */
   maxSerial: number;
+  /** Lowest serial among the good lines, 0 when none (two chunks whose serials may meet are never applied together). */
+  minSerial: number;
   rejects: CardBaseReject[];
 }
 
@@ -228,6 +230,7 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
   let rejects: CardBaseReject[] = [];
   let rows = 0;
   let maxSerial = 0;
+  let minSerial = 0;
   let firstLine = 2;
   let inChunk = 0;
   const close = (): ParsedChunk => {
@@ -241,6 +244,7 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
       copyText: copy.subarray(0, copyLength),
       rows,
       maxSerial,
+      minSerial,
       rejects,
     };
     hasher = createHash('sha256');
@@ -248,6 +252,7 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
     rejects = [];
     rows = 0;
     maxSerial = 0;
+    minSerial = 0;
     inChunk = 0;
     firstLine = lineNo + 1;
     return c;
@@ -280,6 +285,7 @@ export async function* readCardBase(source: AsyncIterable<Buffer>, chunkRows: nu
         copyLength += copy.write(parsed.copy, copyLength, 'latin1');
         rows++;
         if (parsed.serial > maxSerial) maxSerial = parsed.serial;
+        if (minSerial === 0 || parsed.serial < minSerial) minSerial = parsed.serial;
       } else rejects.push(parsed);
     }
     if (inChunk === chunkRows) yield close();

@@ -56,7 +56,15 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
     triggers: 'beneficiary_nir_history_record (beneficiary): the database records a NIR replaced, whoever replaces it',
   },
   bulk_import: { owner: 'src/register/bulk-import.repository.ts' },
-  imported_card: { owner: 'src/takeover/imported-card.repository.ts' },
+  imported_card: {
+    owner: 'src/takeover/imported-card.repository.ts',
+    exceptions: {
+      'src/cards/card.repository.ts':
+        "The card-base import's chunk inserts its cards and what the old base said of them in one statement (INSERT … " +
+        "RETURNING into imported_card): a second statement had to find the chunk's cards again in the whole card table, " +
+        'a scan that grew with every chunk (10 million cards: 200 chunks, each scanning up to 10 million rows).',
+    },
+  },
   card_base_import: { owner: 'src/takeover/card-base-import.repository.ts' },
   card_base_import_chunk: { owner: 'src/takeover/card-base-import.repository.ts' },
   card_base_import_reject: { owner: 'src/takeover/card-base-import.repository.ts' },

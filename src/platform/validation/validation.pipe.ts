@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
+import { Readable } from 'node:stream';
 import { PlatformErrors } from '../errors/platform.errors.js';
 
 export interface FieldError {
@@ -56,6 +57,10 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A streamed upload's body (@StreamedUpload) is the request's byte stream, the route's to read: never a DTO. Built
+    // with tsc, `@Body() body: Readable` carries the metatype Function, and turning the request's socket into an
+    // instance of it aborted the process (node's TCPWrap assertion).
+    if (metadata.type === 'body' && value instanceof Readable) return value;
     if (
       metadata.type === 'body' &&
       value !== undefined &&
