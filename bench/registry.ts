@@ -1,4 +1,5 @@
 import { emissionBench } from './benchmarks/emission.bench.js';
+import { familiesBench } from './benchmarks/families.bench.js';
 import { kioskBench } from './benchmarks/kiosk.bench.js';
 import { oppositionBench } from './benchmarks/opposition.bench.js';
 import { photoBench } from './benchmarks/photo.bench.js';
@@ -14,6 +15,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   oppositionBench,
   photoBench,
   kioskBench,
+  familiesBench,
   takeoverBench,
   takeoverReconcileBench,
 ];
