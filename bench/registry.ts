@@ -1,5 +1,6 @@
 import { consoleBench } from './benchmarks/console.bench.js';
 import { emissionBench } from './benchmarks/emission.bench.js';
+import { familiesBench } from './benchmarks/families.bench.js';
 import { kioskBench } from './benchmarks/kiosk.bench.js';
 import { oppositionBench } from './benchmarks/opposition.bench.js';
 import { photoBench } from './benchmarks/photo.bench.js';
@@ -15,6 +16,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   oppositionBench,
   photoBench,
   kioskBench,
+  familiesBench,
   takeoverBench,
   takeoverReconcileBench,
   consoleBench,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { saveVirtualCards } from '../src/cli/virtual-cards.js';
@@ -204,6 +205,121 @@ describe('the dependants chip record', () => {
     const alone = await parentWithCard(PARIS);
     await t.dataSource.query(`UPDATE beneficiary SET first_name = 'PAUL' WHERE id = $1`, [alone.parent.id]);
     expect(await dependantsOf(alone.card)).toBeUndefined();
+  });
+
+  it('one refresh of many holders writes what one refresh per holder writes (records, versions, targets, audit)', async () => {
+    // Committed first, through the triggers: D's and E's cards already carry their child.
+    const [a, b, d, e, g] = [
+      await parentWithCard(PARIS),
+      await parentWithCard(ORG_MSA),
+      await parentWithCard(PARIS),
+      await parentWithCard(LYON),
+      await parentWithCard(PARIS),
+    ];
+    const f = await insertBeneficiary(t.dataSource, { organismeCode: PARIS });
+    const fCard = await cardIn(t.dataSource, CardState.Active, { beneficiaryId: f.id, organismeCode: PARIS });
+    // H: an active card and its replacement ordered, both with their chip's keys: each carries the family.
+    const h = await parentWithCard(LYON);
+    const hNext = await cardIn(t.dataSource, CardState.Ordered, { beneficiaryId: h.parent.id, organismeCode: LYON });
+    await giveCardKeys(t.dataSource, hNext.id);
+    const child = (o: Parameters<typeof insertDependant>[1] = {}) => insertDependant(t.dataSource, o);
+    const [a1, shared, tw1, tw2, d1, e1, f1, h1] = [
+      await child({ firstName: 'ANNA', birthDate: '2016-02-01' }),
+      await child({ firstName: 'SACHA', birthDate: '2014-05-06' }),
+      await child({ firstName: 'ALICE', birthDate: '2021-07-14', birthRank: 1 }),
+      await child({ firstName: 'BRUNO', birthDate: '2021-07-14', birthRank: 2 }),
+      await child({ firstName: 'DORA' }),
+      await child({ firstName: 'ELIO' }),
+      await child({ firstName: 'FANNY' }),
+      await child({ firstName: 'HUGO' }),
+    ];
+    const toD = await attachSql(t.dataSource, d1.id, d.parent.id);
+    await attachSql(t.dataSource, e1.id, e.parent.id, { coverage: COVER_RG });
+    const eBefore = (await dependantsOf(e.card))!;
+    const cards = [a.card, b.card, d.card, e.card, fCard, g.card, h.card, hNext].map((c) => c.id);
+    const holders = [a, b, d, e, { parent: f }, g, h].map((p) => p.parent.id);
+
+    /** The family changes written with the register's triggers off, then `calls` of the refresh; what it wrote. */
+    async function refreshed(calls: string[][]) {
+      const c = new pg.Client({ connectionString: t.ownerUrl });
+      await c.connect();
+      try {
+        await c.query('BEGIN');
+        const [{ mark }] = (await c.query(`SELECT coalesce(max(id), 0)::text AS mark FROM audit_entry`)).rows;
+        await c.query(`SET LOCAL session_replication_role = replica`);
+        const attach = (dep: string, parent: string, coverage: unknown[] = [], ald: unknown[] = []) =>
+          c.query(
+            `INSERT INTO attachment (dependant_id, parent_id, valid_from, coverage, ald_periods) VALUES ($1, $2, '2022-01-01', $3::jsonb, $4::jsonb)`,
+            [dep, parent, JSON.stringify(coverage), JSON.stringify(ald)],
+          );
+        await attach(a1.id, a.parent.id, COVER_RG);
+        await attach(shared.id, a.parent.id, COVER_RG);
+        await attach(shared.id, b.parent.id, COVER_MSA, ALD);
+        await attach(tw2.id, b.parent.id, COVER_MSA); // the second twin first: the record orders by birth rank
+        await attach(tw1.id, b.parent.id, COVER_MSA);
+        await attach(f1.id, f.id);
+        await attach(h1.id, h.parent.id);
+        await c.query(`UPDATE attachment SET valid_to = current_date WHERE id = $1`, [toD]);
+        await c.query(`SET LOCAL session_replication_role = origin`);
+        for (const holders of calls) await c.query(`SELECT chip_dependants_refresh($1::uuid[])`, [holders]);
+        const q = async (sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows;
+        return {
+          records: await q(
+            `SELECT card_id, content, version FROM card_data_record WHERE record_type = 'dependants' AND card_id = ANY($1::uuid[]) ORDER BY card_id`,
+            [cards],
+          ),
+          targets: await q(
+            `SELECT card_id, target_version FROM card_update_state WHERE card_id = ANY($1::uuid[]) ORDER BY card_id`,
+            [cards],
+          ),
+          audit: await q(
+            `SELECT entity_id, organisme_code, details FROM audit_entry
+              WHERE id > $1 AND action = 'card.data_changed' ORDER BY entity_id, details->>'version'`,
+            [mark],
+          ),
+          canonical: await q(
+            `SELECT h AS holder, chip_dependants_record(h) AS content FROM unnest($1::uuid[]) h ORDER BY h`,
+            [holders],
+          ),
+        };
+      } finally {
+        await c.query('ROLLBACK');
+        await c.end();
+      }
+    }
+
+    // One call for all (a holder named twice), and one call per holder, from the same state.
+    const together = await refreshed([[...holders, a.parent.id]]);
+    const oneByOne = await refreshed(holders.map((id) => [id]));
+    expect(together).toEqual(oneByOne);
+
+    // And what they wrote is the family as the register holds it.
+    const record = (id: string) => together.records.find((r) => r.card_id === id);
+    const identity = (p: { firstName: string; birthRank: number }) =>
+      expect.objectContaining({
+        identity: expect.objectContaining({ firstName: p.firstName, birthRank: p.birthRank }),
+      });
+    expect(record(a.card.id)!.content).toEqual([identity(shared), identity(a1)]);
+    expect(record(b.card.id)!.content).toEqual([identity(shared), identity(tw1), identity(tw2)]);
+    expect(record(b.card.id)!.content[0]).toMatchObject({ coverage: COVER_MSA, aldPeriods: ALD });
+    expect(record(d.card.id)!.content).toEqual([]); // detached today: emptied, a pending update
+    expect(record(e.card.id)).toEqual({ card_id: e.card.id, content: eBefore.content, version: eBefore.version });
+    expect(record(fCard.id)).toBeUndefined(); // no chip keys: never carries the family
+    expect(record(g.card.id)).toBeUndefined(); // never had dependants
+    expect(record(h.card.id)!.content).toEqual([identity(h1)]);
+    expect(record(hNext.id)!.content).toEqual([identity(h1)]);
+    for (const r of together.records) {
+      const target = together.targets.find((x) => x.card_id === r.card_id)!.target_version;
+      if (r.card_id !== e.card.id) expect(r.version).toBe(target);
+    }
+    // One audit entry per card written: A, B, D, H's two; E unchanged, F and G nothing.
+    expect(together.audit.map((x) => x.entity_id).sort()).toEqual(
+      [a.card.id, b.card.id, d.card.id, h.card.id, hNext.id].sort(),
+    );
+    const canonical = new Map(together.canonical.map((x) => [x.holder, x.content]));
+    expect(record(a.card.id)!.content).toEqual(canonical.get(a.parent.id));
+    expect(record(b.card.id)!.content).toEqual(canonical.get(b.parent.id));
+    expect(canonical.get(g.parent.id)).toEqual([]);
   });
 
   it('is never served without the card: no kiosk/2 fetch without its proof, never on a card without keys (kiosk/1, in clear)', async () => {
