@@ -2,6 +2,7 @@
 // Callbacks given to page.evaluate run in the browser, with its DOM.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
 import { InsightFiguresService } from '../src/insight/insight-figures.service.js';
 import { PhotoJobs } from '../src/photo/photo.jobs.js';
 import {
@@ -13,6 +14,7 @@ import {
   startConsoleServer,
 } from './support/browser.js';
 import { createAgent } from './support/console.js';
+import { insertRequest, insertStep } from './support/event-fixtures.js';
 import { insuredWithPendingPhoto } from './support/insight-fixtures.js';
 import type { TestApp } from './support/test-app.js';
 
@@ -136,11 +138,21 @@ describe('console dashboard, search, insured and photo pages in a browser', () =
 
   it('an operator re-injects a stuck request from the dashboard, after confirming, and the request moves on', async () => {
     const stuck = await insuredWithPendingPhoto(t, { organismeCode: MINE, idleHours: 400 });
+    // A lead time to draw: a form sent a day ago whose photo was accepted a minute ago.
+    const lead = await insertRequest(t.dataSource, { organismeCode: MINE, status: RequestStatus.FormSent });
+    await t.dataSource.query(
+      `UPDATE card_request_step SET entered_at = now() - interval '1 day 1 minute' WHERE request_id = $1`,
+      [lead.id],
+    );
+    await insertStep(t.dataSource, lead.id, RequestStatus.PhotoAvailable, 1 / 60);
     await t.app.get(InsightFiguresService).refresh();
     const { page, errors, agent } = await signedIn('operator');
     await page.goto(`${t.baseUrl}/console`);
     const row = `#demandes-bloquees tr[data-request="${stuck.requestId}"]`;
     expect(await page.locator(row).count()).toBe(1);
+    // The lead time is drawn (an SVG image with its title) and given as a table beside the 2.4-day reference.
+    expect(await page.locator('svg[role=img] title#graphe-delai-0-title').count()).toBe(1);
+    expect(await page.locator('#delai-0').textContent()).toContain('référence 2,4 jours');
     await expectAccessible(page, 'dashboard');
     await screenshot(page, 'console-dashboard');
 

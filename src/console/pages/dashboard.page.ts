@@ -207,17 +207,21 @@ export function dashboardPage(agent: ConsolePrincipal, d: DashboardView, flash?:
       ${d.leadTimes.map((s, i) => leadTimeBlock(s, i))}
 
       <h2 id="bornes">Mises à jour en borne (24 dernières heures)</h2>
-      ${barChart({
-        id: 'graphe-bornes',
-        title: 'Mises à jour en borne par heure',
-        description: `Échanges terminés par heure, empilés par résultat (${results.map((r) => label(RESULT_LABEL, r)).join(', ') || 'aucun'}). Les chiffres sont dans le tableau qui suit.`,
-        xLabels: d.kioskPerHour.map((h) => hourLabel(h.hour)),
-        stacks: results.map((r) => ({
-          name: r,
-          colour: RESULT_COLOUR[r] ?? '#000091',
-          values: d.kioskPerHour.map((h) => h.results[r] ?? 0),
-        })),
-      })}
+      ${
+        d.kioskPerHour.some((h) => Object.values(h.results).some((n) => n > 0))
+          ? barChart({
+              id: 'graphe-bornes',
+              title: 'Mises à jour en borne par heure',
+              description: `Échanges terminés par heure, empilés par résultat (${results.map((r) => label(RESULT_LABEL, r)).join(', ')}). Les chiffres sont dans le tableau qui suit.`,
+              xLabels: d.kioskPerHour.map((h) => hourLabel(h.hour)),
+              stacks: results.map((r) => ({
+                name: r,
+                colour: RESULT_COLOUR[r] ?? '#000091',
+                values: d.kioskPerHour.map((h) => h.results[r] ?? 0),
+              })),
+            })
+          : html`<p>Aucune mise à jour en borne sur les 24 dernières heures.</p>`
+      }
       <details class="fr-mt-1w fr-mb-3w">
         <summary>Tableau des mises à jour en borne par heure</summary>
         <div class="fr-table fr-table--sm">

@@ -46,21 +46,29 @@ const show = (v: unknown): string => (isNumber(v) ? number(v, Number.isInteger(v
 
 const isThreshold = (k: string) => /^(min|max)([A-Z]|$)/.test(k);
 
+/** The figure a check's bare `min`/`max` bound, when it measures several (stored as JSON: key order is not kept). */
+const COMPARED: Record<string, string> = { crop: 'keptShare' };
+
 /**
- * Whether a check's measures are within its thresholds: `min`/`max` bound the last figure measured (the one the
- * check compares), `minWidth` bounds `width`, and so on.
+ * Whether a check's measures are within its thresholds: `min`/`max` bound the figure the check compares (its only
+ * figure, or the one named in COMPARED), `minWidth` bounds `width`, and so on; null when it cannot be told.
  */
-function within(m: Record<string, unknown>): boolean | null {
+function within(check: string, m: Record<string, unknown>): boolean | null {
   const measured = Object.entries(m).filter(([k, v]) => !isThreshold(k) && isNumber(v));
-  const last = measured.at(-1)?.[1];
+  const compared = COMPARED[check] ? m[COMPARED[check]] : measured.length === 1 ? measured[0][1] : undefined;
   const bounds = Object.entries(m).filter(([k, v]) => isThreshold(k) && isNumber(v)) as [string, number][];
   if (!bounds.length) return null;
-  return bounds.every(([k, bound]) => {
+  let known = true;
+  const ok = bounds.every(([k, bound]) => {
     const rest = k.slice(3);
-    const v = rest ? m[rest[0].toLowerCase() + rest.slice(1)] : last;
-    if (!isNumber(v)) return true;
+    const v = rest ? m[rest[0].toLowerCase() + rest.slice(1)] : compared;
+    if (!isNumber(v)) {
+      known = false;
+      return true;
+    }
     return k.startsWith('min') ? v >= bound : v <= bound;
   });
+  return known ? ok : null;
 }
 
 const THRESHOLD_WORD = (k: string) =>
@@ -129,7 +137,7 @@ export function photoPage(agent: ConsolePrincipal, p: PhotoPageView): SafeHtml {
                 </thead>
                 <tbody>
                   ${p.measures.map((m) => {
-                    const v = within(m.measure);
+                    const v = within(m.check, m.measure);
                     return html`<tr data-check="${m.check}">
                       <td>${label(CHECK_LABEL, m.check)}</td>
                       <td>

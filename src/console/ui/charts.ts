@@ -55,7 +55,8 @@ export function lineChart(p: {
   return html`<svg
     class="console-chart"
     viewBox="0 0 ${W} ${H}"
-    width="100%"
+    width="${W}"
+    height="${H}"
     role="img"
     aria-labelledby="${p.id}-title ${p.id}-desc"
     xmlns="http://www.w3.org/2000/svg"
@@ -114,7 +115,7 @@ export function lineChart(p: {
             v === null ? '' : html`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.colour}" />`,
           )}`,
     )}
-    <text x="4" y="${PAD.top + 4}" font-size="11" fill="#3a3a3a">${p.unit}</text>
+    <text x="${PAD.left + 4}" y="${PAD.top + 10}" font-size="11" fill="#3a3a3a">${p.unit}</text>
   </svg>`;
 }
 
@@ -127,7 +128,8 @@ export function barChart(p: {
   stacks: { name: string; colour: string; values: number[] }[];
 }): SafeHtml {
   const totals = p.xLabels.map((_, i) => p.stacks.reduce((s, st) => s + (st.values[i] ?? 0), 0));
-  const max = Math.max(1, ...totals) * 1.1;
+  // An even whole number, so the three gridlines (0, half, top) are whole numbers too.
+  const max = 2 * Math.ceil((Math.max(1, ...totals) * 1.1) / 2);
   const n = Math.max(1, p.xLabels.length);
   const slot = plotW / n;
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
@@ -135,7 +137,8 @@ export function barChart(p: {
   return html`<svg
     class="console-chart"
     viewBox="0 0 ${W} ${H}"
-    width="100%"
+    width="${W}"
+    height="${H}"
     role="img"
     aria-labelledby="${p.id}-title ${p.id}-desc"
     xmlns="http://www.w3.org/2000/svg"
