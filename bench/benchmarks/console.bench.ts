@@ -4,15 +4,37 @@ import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/config/app-config.js';
+import { AgentsService } from '../../src/console/agents/agents.service.js';
+import { TOTP_STEP_SECONDS, totpAt } from '../../src/console/auth/totp.js';
 import { InsightFiguresService } from '../../src/insight/insight-figures.service.js';
 import { PartnerKind } from '../../src/partners/partner-kind.enum.js';
 import { PartnersService } from '../../src/partners/partners.service.js';
-import { systemActor } from '../../src/platform/auth/actor.js';
+import { cliActor, systemActor } from '../../src/platform/auth/actor.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { writeSynthetic } from '../../src/synthetic/copy-writer.js';
 import { type BenchContext, type Benchmark, positiveIntOption } from '../types.js';
 
 const FIRST_SERIAL = 100_000_000_001n;
+
+/** RFC 4648 base32 (the TOTP secret as an agent receives it) to bytes. */
+const fromBase32 = (s: string): Buffer => {
+  let bits = '';
+  for (const ch of s.replace(/=+$/, ''))
+    bits += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(ch).toString(2).padStart(5, '0');
+  return Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+};
+const cookiesOf = (res: Response, into: Map<string, string>) => {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const eq = pair.indexOf('=');
+    into.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return [...into]
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
+};
+const csrfIn = (page: string): string => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
 const PEOPLE_PER_CARD = 1.3;
 
 interface Sample {
@@ -184,10 +206,77 @@ export const consoleBench: Benchmark = {
             call('POST', '/v1/search/insured/by-name', { name: s.birthName, birthDate: s.birthDate }),
           ),
           insured_file_api_p95_ms: await p95((s) => call('GET', `/v1/insured/${s.beneficiaryId}/file`)),
-          // HTML SLOT (page engineers): dashboard_page_p95_ms, search_page_p95_ms, insured_page_p95_ms, measured here
-          // the same way on the console's pages (signed-in agent of the same fund), with ratio_* = page / api.
         };
-        return result;
+        // The console's pages serving the same data, in the same run: an agent of the same fund signs in as a person
+        // does (sign-in page, password and TOTP code), then each page is asked with its session cookie.
+        const agents = app.get(AgentsService);
+        const created = await agents.create(cliActor(), {
+          partnerId: fund.id,
+          login: 'bench.agent',
+          displayName: 'Bench',
+        });
+        const password = 'bench console password';
+        await agents.changePassword(
+          { ...cliActor(), agentId: created.id },
+          '00000000-0000-0000-0000-000000000000',
+          created.oneTimePassword,
+          password,
+        );
+        const jar = new Map<string, string>();
+        const signInPage = await fetch(`${base}/console/connexion`);
+        let cookie = cookiesOf(signInPage, jar);
+        const signedIn = await fetch(`${base}/console/connexion`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            _csrf: csrfIn(await signInPage.text()),
+            login: 'bench.agent',
+            password,
+            code: totpAt(
+              fromBase32(created.totpSecret),
+              Math.floor(Date.now() / 1000 / TOTP_STEP_SECONDS) * TOTP_STEP_SECONDS,
+            ),
+          }),
+        });
+        await signedIn.arrayBuffer();
+        if (signedIn.status !== 303) throw new Error(`console bench: the agent's sign-in answered ${signedIn.status}`);
+        cookie = cookiesOf(signedIn, jar);
+        const home = await fetch(`${base}/console`, { headers: { cookie } });
+        const csrf = csrfIn(await home.text());
+        const page = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<number> => {
+          const started = performance.now();
+          const res = await fetch(base + url, {
+            method,
+            redirect: 'manual',
+            headers: { cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+            body: form ? new URLSearchParams({ _csrf: csrf, ...form }) : undefined,
+          });
+          await res.arrayBuffer();
+          // The NIR search answers 303 to the insured's page (the NIR never goes in a URL).
+          if (res.status !== 200 && res.status !== 303)
+            throw new Error(`console bench: ${method} ${url.split('/').slice(0, 3).join('/')} answered ${res.status}`);
+          return performance.now() - started;
+        };
+        const pages = {
+          dashboard_page_p95_ms: await p95(() => page('GET', '/console')),
+          search_page_p95_ms: await p95((s) => page('POST', '/console/recherche/nir', { nir: s.nir })),
+          search_serial_page_p95_ms: await p95((s) => page('GET', `/console/recherche/carte?numero=${s.serial}`)),
+          search_name_page_p95_ms: await p95((s) =>
+            page('POST', '/console/recherche/nom', { name: s.birthName, birthDate: s.birthDate }),
+          ),
+          insured_page_p95_ms: await p95((s) => page('GET', `/console/assures/${s.beneficiaryId}`)),
+        };
+        // Each page beside the JSON call serving the same data (as its baseline: the table shows page / API).
+        return {
+          ...result,
+          ...pages,
+          baseline_dashboard_page_p95_ms: result.dashboard_api_p95_ms,
+          baseline_search_page_p95_ms: result.search_nir_api_p95_ms,
+          baseline_search_serial_page_p95_ms: result.search_serial_api_p95_ms,
+          baseline_search_name_page_p95_ms: result.search_name_api_p95_ms,
+          baseline_insured_page_p95_ms: result.insured_file_api_p95_ms,
+        };
       } finally {
         await app.close();
       }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CardsModule } from '../cards/cards.module.js';
 import { PipelineModule } from '../emission/pipeline/pipeline.module.js';
+import { PhotoModule } from '../photo/photo.module.js';
 import { photoThresholdsProvider } from '../photo/photo-thresholds.provider.js';
 import { RegisterModule } from '../register/register.module.js';
 import { DashboardService } from './dashboard.service.js';
@@ -14,7 +15,7 @@ import { SearchService } from './search.service.js';
 
 /** The read model behind the console's pages (dashboard, search, insured's file, photo review) and the business figures. */
 @Module({
-  imports: [CardsModule, RegisterModule, PipelineModule],
+  imports: [CardsModule, RegisterModule, PipelineModule, PhotoModule],
   controllers: [InsightController],
   providers: [
     InsightRepository,

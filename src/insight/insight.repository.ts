@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { run } from '../platform/database/sql.js';
+import type { InsuredPhotoItem } from './dto/insight.dto.js';
 import { OPEN_REQUEST_STATUSES } from '../emission/requests/request-status.enum.js';
 
 /** The figures the job counts, per organisme: [organisme, label, count(, stuck)] rows. */
@@ -281,5 +282,19 @@ export class InsightRepository {
       [id, scope],
     );
     return rows[0] ?? null;
+  }
+
+  /** The photos received for an insured's requests, newest first (the tenant rule is applied by the caller's scope). */
+  async photosOf(scope: string | null, beneficiaryId: string, limit: number): Promise<InsuredPhotoItem[]> {
+    const { rows } = await run<InsuredPhotoItem>(
+      this.dataSource.manager,
+      `SELECT p.id, p.request_id AS "requestId", r.form_number AS "formNumber", p.status::text AS status,
+              p.reasons, p.received_at AS "receivedAt"
+         FROM photo p JOIN card_request r ON r.id = p.request_id
+        WHERE r.beneficiary_id = $1 AND ($2::char(9) IS NULL OR r.organisme_code = $2)
+        ORDER BY p.received_at DESC, p.id DESC LIMIT $3`,
+      [beneficiaryId, scope, limit],
+    );
+    return rows;
   }
 }

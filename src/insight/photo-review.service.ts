@@ -7,6 +7,8 @@ import { PhotoErrors } from '../photo/photo.errors.js';
 import { PHOTO_THRESHOLDS_IN_FORCE } from '../photo/photo-thresholds.provider.js';
 import type { PhotoPageView } from './dto/insight.dto.js';
 import { InsightRepository } from './insight.repository.js';
+import type { InsuredPhotoItem } from './dto/insight.dto.js';
+import { PhotoService } from '../photo/photo.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,6 +23,7 @@ export class PhotoReviewService {
     private readonly repo: InsightRepository,
     private readonly audit: AuditService,
     private readonly tx: Transactions,
+    private readonly photoImages: PhotoService,
     @Inject(PHOTO_THRESHOLDS_IN_FORCE) private readonly thresholds: PhotoThresholds,
   ) {}
 
@@ -61,5 +64,34 @@ export class PhotoReviewService {
         ],
       };
     });
+  }
+
+  /** The photos of an insured's requests (at most 20, newest first), for links from their page; another fund's: none. */
+  photosOf(actor: Actor, beneficiaryId: string): Promise<InsuredPhotoItem[]> {
+    if (!UUID.test(beneficiaryId)) return Promise.resolve([]);
+    return this.repo.photosOf(tenantScope(actor), beneficiaryId, 20);
+  }
+
+  /**
+   * One stored image of a photo (the received scan, the print or the chip image), refused photos too: same tenant
+   * rule as the review (another fund's photo is not found), the read audited before the bytes are returned.
+   */
+  async image(actor: Actor, id: string, kind: string): Promise<Buffer> {
+    if (!UUID.test(id) || (kind !== 'original' && kind !== 'print' && kind !== 'chip'))
+      throw PhotoErrors.PHOTO_NOT_FOUND();
+    const p = await this.repo.photo(tenantScope(actor), id);
+    if (!p) throw PhotoErrors.PHOTO_NOT_FOUND();
+    const bytes = await this.photoImages.storedImage(p.id, kind);
+    if (!bytes) throw PhotoErrors.PHOTO_NOT_FOUND();
+    await this.tx.run((em) =>
+      this.audit.record(em, actor, {
+        action: 'photo.image.read',
+        entityType: 'photo',
+        entityId: p.id,
+        organismeCode: p.organismeCode,
+        details: { image: kind },
+      }),
+    );
+    return bytes;
   }
 }

@@ -25,6 +25,20 @@ export class PhotoService {
     return this.store.get((await this.accepted(photoId)).printKey);
   }
 
+  /**
+   * A stored image of any photo, refused ones too (for an agent's review; the caller checks the tenant rule and
+   * audits the read): null when the photo or that image is not stored (a refused photo has no print or chip image,
+   * the original is purged after shipping).
+   */
+  async storedImage(photoId: string, kind: 'original' | 'print' | 'chip'): Promise<Buffer | null> {
+    const p = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(photoId)
+      ? await this.photos.find(photoId)
+      : null;
+    const key = !p ? null : kind === 'original' ? p.originalKey : kind === 'print' ? p.printKey : p.chipKey;
+    if (!key || !(await this.store.has(key))) return null;
+    return this.store.get(key);
+  }
+
   private async accepted(photoId: string): Promise<{ chipKey: string; printKey: string }> {
     const p = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(photoId)
       ? await this.photos.find(photoId)

@@ -13,6 +13,8 @@ const asset = (path: string) => `/console/dsfr/${path}?v=${DSFR_VERSION}`;
  */
 export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[] = [
   { href: '/console', label: 'Tableau de bord', roles: ['operator', 'fund'] },
+  // h/pages-a: search (the insured's and photo pages are reached from it).
+  { href: '/console/recherche', label: 'Recherche', roles: ['operator', 'fund'] },
   { href: '/console/agents', label: 'Agents', roles: ['operator'] },
 ];
 

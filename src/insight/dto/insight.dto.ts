@@ -207,3 +207,13 @@ export class PhotoPageView {
   @ApiProperty({ description: 'Thresholds in force now (PHOTO_THRESHOLDS)' }) thresholdsNow: Record<string, number>;
   @ApiProperty({ type: [PhotoImageRefView] }) images: PhotoImageRefView[];
 }
+
+/** A photo received for one of an insured's requests (links from the insured's page to the photo page). */
+export interface InsuredPhotoItem {
+  id: string;
+  requestId: string;
+  formNumber: string;
+  status: string;
+  reasons: string[];
+  receivedAt: Date;
+}

@@ -1,0 +1,225 @@
+import type { InsuredFileView, InsuredPhotoItem, TimelineEntryView } from '../../insight/dto/insight.dto.js';
+import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
+import { html, type SafeHtml } from '../ui/html.js';
+import { CARD_STATE_LABEL, dateOnly, dateTime, label, REQUEST_STATUS_LABEL } from '../ui/labels.js';
+import { layout } from '../ui/layout.js';
+
+const KIND_LABEL: Record<string, string> = {
+  card_state: 'Carte',
+  kiosk_exchange: 'Borne',
+  mutation: 'Mutation',
+  opposition: 'Opposition',
+  request: 'Demande',
+};
+export const PHOTO_STATUS_LABEL: Record<string, string> = {
+  pending: 'En cours de contrôle',
+  accepted: 'Acceptée',
+  rejected: 'Refusée',
+};
+const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** One timeline entry in words (the details are the read model's, by kind). */
+function describe(e: TimelineEntryView): SafeHtml {
+  const d = e.details;
+  switch (e.kind) {
+    case 'card_state':
+      return html`Carte ${text(d.serial)} : ${label(CARD_STATE_LABEL, text(d.from) || null)} →
+      ${label(CARD_STATE_LABEL, text(d.to) || null)}${d.reason ? html` (${text(d.reason)})` : ''}`;
+    case 'kiosk_exchange':
+      return html`Carte ${text(d.serial)} : mise à jour en borne, ${text(d.result)} (version ${text(d.baseVersion)} →
+      ${text(d.targetVersion)})`;
+    case 'opposition':
+      return html`Carte ${text(d.serial)} :
+      ${d.op === 'add' ? 'mise en opposition' : "levée d'opposition"}${d.reason ? html` (${text(d.reason)})` : ''}${
+        d.listNumber ? html`, liste n° ${text(d.listNumber)}` : ''
+      }`;
+    case 'mutation':
+      return html`Mutation ${text(d.kind)} : ${text(d.fromOrganisme)} → ${text(d.toOrganisme)}, effet le
+      ${dateOnly(text(d.effectiveDate))}${d.applied ? ' (appliquée)' : ' (en attente)'}`;
+    case 'request':
+      return html`Demande ${text(d.formNumber)} : ${label(REQUEST_STATUS_LABEL, text(d.status))}`;
+  }
+}
+
+/** The insured's page: identity, affiliations, cards, dependants, photos and the timeline (paged). */
+export function insuredPage(
+  agent: ConsolePrincipal,
+  f: InsuredFileView,
+  photos: InsuredPhotoItem[],
+  paged: boolean,
+): SafeHtml {
+  const i = f.identity;
+  const name = `${i.firstName} ${i.birthName}${i.usageName ? ` (${i.usageName})` : ''}`;
+  return layout({
+    title: `Assuré ${i.birthName}`,
+    agent,
+    current: '/console/recherche',
+    main: html`<h1>${name}</h1>
+      <section aria-labelledby="identite">
+        <h2 id="identite">Identité</h2>
+        <dl>
+          <dt>NIR</dt>
+          <dd>${i.nir}${i.nirTemporary ? ' (provisoire)' : ''}</dd>
+          <dt>Né(e) le</dt>
+          <dd>${dateOnly(i.birthDate)} (rang ${i.birthRank})</dd>
+          <dt>Adresse</dt>
+          <dd>${i.addressLines.length ? i.addressLines.map((l, n) => html`${n ? html`<br />` : ''}${l}`) : '—'}</dd>
+          <dt>Mis à jour le</dt>
+          <dd>${dateTime(i.updatedAt)}</dd>
+        </dl>
+      </section>
+      <section aria-labelledby="affiliations">
+        <h2 id="affiliations">Affiliations</h2>
+        ${
+          f.affiliations.length
+            ? html`<div class="fr-table fr-table--sm">
+                <table>
+                  <caption>
+                    Affiliations de l'assuré
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Organisme</th>
+                      <th scope="col">Du</th>
+                      <th scope="col">Au</th>
+                      <th scope="col">En cours</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${f.affiliations.map(
+                      (a) =>
+                        html`<tr>
+                          <td>${a.organismeCode}</td>
+                          <td>${dateOnly(a.validFrom)}</td>
+                          <td>${dateOnly(a.validTo)}</td>
+                          <td>${a.current ? 'Oui' : 'Non'}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<p>Aucune affiliation.</p>`
+        }
+      </section>
+      <section aria-labelledby="cartes">
+        <h2 id="cartes">Cartes</h2>
+        ${
+          f.cards.length
+            ? html`<div class="fr-table fr-table--sm">
+                <table>
+                  <caption>
+                    Cartes de l'assuré
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Numéro</th>
+                      <th scope="col">État</th>
+                      <th scope="col">Organisme</th>
+                      <th scope="col">Génération</th>
+                      <th scope="col">Depuis le</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${f.cards.map(
+                      (c) =>
+                        html`<tr>
+                          <td>
+                            ${c.serial ? html`<a href="/console/recherche/carte?numero=${c.serial}">${c.serial}</a>` : '—'}
+                          </td>
+                          <td>
+                            ${label(CARD_STATE_LABEL, c.state)}${c.oppositionReason ? html` (${c.oppositionReason})` : ''}
+                          </td>
+                          <td>${c.organismeCode}</td>
+                          <td>${c.generation}</td>
+                          <td>${dateTime(c.stateChangedAt)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<p>Aucune carte.</p>`
+        }
+      </section>
+      <section aria-labelledby="ayants-droit">
+        <h2 id="ayants-droit">Ayants droit</h2>
+        ${
+          f.dependants.length
+            ? html`<ul>
+                ${f.dependants.map(
+                  (d) =>
+                    html`<li>
+                      <a href="/console/assures/${d.dependant.id}">${d.dependant.firstName} ${d.dependant.birthName}</a
+                      >, né(e) le ${dateOnly(d.dependant.birthDate)} — rattaché(e) du
+                      ${dateOnly(d.attachment.validFrom)}
+                      ${d.attachment.validTo ? html`au ${dateOnly(d.attachment.validTo)}` : ''}
+                    </li>`,
+                )}
+              </ul>`
+            : html`<p>Aucun ayant droit.</p>`
+        }
+      </section>
+      <section aria-labelledby="photos">
+        <h2 id="photos">Photos reçues</h2>
+        ${
+          photos.length
+            ? html`<ul>
+                ${photos.map(
+                  (p) =>
+                    html`<li>
+                      <a href="/console/photos/${p.id}">Photo du ${dateTime(p.receivedAt)}, demande ${p.formNumber}</a>
+                      : ${label(PHOTO_STATUS_LABEL, p.status)}
+                    </li>`,
+                )}
+              </ul>`
+            : html`<p>Aucune photo reçue.</p>`
+        }
+      </section>
+      <section aria-labelledby="historique">
+        <h2 id="historique">Historique</h2>
+        ${
+          f.timeline.items.length
+            ? html`<div class="fr-table fr-table--sm">
+                <table id="historique-table">
+                  <caption>
+                    Historique, du plus récent au plus ancien
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Date</th>
+                      <th scope="col">Type</th>
+                      <th scope="col">Événement</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${f.timeline.items.map(
+                      (e) =>
+                        html`<tr data-kind="${e.kind}">
+                          <td>${dateTime(e.at)}</td>
+                          <td>${label(KIND_LABEL, e.kind)}</td>
+                          <td>${describe(e)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<p>Aucun événement${paged ? ' plus ancien' : ''}.</p>`
+        }
+        <nav class="fr-mb-3w" aria-label="Pages de l'historique">
+          <ul class="fr-btns-group fr-btns-group--inline-sm">
+            ${paged ? html`<li><a class="fr-btn fr-btn--secondary" href="/console/assures/${i.id}#historique">Les plus récents</a></li>` : ''}
+            ${
+              f.timeline.next
+                ? html`<li>
+                    <a
+                      class="fr-btn fr-btn--secondary"
+                      href="/console/assures/${i.id}?avant=${encodeURIComponent(f.timeline.next)}#historique"
+                      >Événements plus anciens</a
+                    >
+                  </li>`
+                : ''
+            }
+          </ul>
+        </nav>
+      </section>`,
+  });
+}
