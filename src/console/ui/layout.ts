@@ -14,6 +14,10 @@ const asset = (path: string) => `/console/dsfr/${path}?v=${DSFR_VERSION}`;
 export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[] = [
   { href: '/console', label: 'Tableau de bord', roles: ['operator', 'fund'] },
   { href: '/console/agents', label: 'Agents', roles: ['operator'] },
+  // h/pages-b: operators' pages (the actions are reached from the pages of a card, a request or an insured).
+  { href: '/console/partenaires', label: 'Partenaires', roles: ['operator'] },
+  { href: '/console/fabricants', label: 'Fabricants', roles: ['operator'] },
+  { href: '/console/journal', label: "Journal d'audit", roles: ['operator'] },
 ];
 
 const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Caisse' };

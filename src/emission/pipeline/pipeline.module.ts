@@ -13,6 +13,6 @@ import { ReinjectorService } from './reinjector.service.js';
   imports: [CardsModule, RequestsModule],
   controllers: [PipelineController],
   providers: [PipelineRepository, PipelineService, PipelineActionsService, ReinjectorService, PipelineJobs],
-  exports: [PipelineService],
+  exports: [PipelineService, PipelineActionsService],
 })
 export class PipelineModule {}
