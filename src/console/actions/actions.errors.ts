@@ -11,10 +11,4 @@ export const ConsoleFormErrors = defineErrors('consoleForms', {
       'A console form field is missing or does not follow its rule (the page names the field and what it needs); nothing was done.',
     message: (label: string, rule: string) => `Le champ « ${label} » est invalide : ${rule}. Rien n'a été modifié.`,
   },
-  CONSOLE_ACTION_FUND_ONLY: {
-    status: 403,
-    description:
-      "The action is a fund's, for its own insured (ordering a card); an operator's agent cannot take it in the console.",
-    message: 'Cette action est réservée aux caisses, pour leurs propres assurés.',
-  },
 });
