@@ -1,5 +1,6 @@
 import { CampaignsErrors } from './campaigns/campaigns.errors.js';
 import { CardsErrors } from './cards/cards.errors.js';
+import { ConsoleFormErrors } from './console/actions/actions.errors.js';
 import { ConsoleErrors } from './console/console.errors.js';
 import { EmissionErrors } from './emission/emission.errors.js';
 import { EventsErrors } from './events/events.errors.js';
@@ -36,6 +37,7 @@ export const ERROR_CATALOGUES = {
   reconciliation: ReconciliationErrors,
   insight: InsightErrors,
   console: ConsoleErrors,
+  consoleForms: ConsoleFormErrors,
 } as const;
 
 /** Every declared error, module by module. */

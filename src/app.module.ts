@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { CardsModule } from './cards/cards.module.js';
+import { ConsoleActionsModule } from './console/actions/console-actions.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { AppConfig } from './config/app-config.js';
 import { EmissionModule } from './emission/emission.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         ReconciliationModule,
         InsightModule,
         ConsoleModule,
+        ConsoleActionsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -14,6 +14,7 @@ import {
 } from './support/browser.js';
 import { createAgent, nextCode, type TestAgent } from './support/console.js';
 import { insuredWithPendingPhoto } from './support/insight-fixtures.js';
+import { CONSOLE_ACTIONS_EXAMPLE_PATHS } from './support/console-actions-examples.js';
 import type { TestApp } from './support/test-app.js';
 
 /**
@@ -28,6 +29,8 @@ const EXAMPLE_PATHS: Record<string, (t: TestApp) => Promise<string>> = {
   '/console/photos/:id/images/:kind': async (t) =>
     `/console/photos/${(await pagesAExample(t)).photoId}/images/original`,
   '/console/demandes/:id/relance': async (t) => `/console/demandes/${(await pagesAExample(t)).requestId}/relance`,
+  // h/pages-b: the actions' confirmation pages and the operators' partner pages.
+  ...CONSOLE_ACTIONS_EXAMPLE_PATHS,
 };
 let pagesAFixture: ReturnType<typeof insuredWithPendingPhoto> | undefined;
 const pagesAExample = (t: TestApp) => (pagesAFixture ??= insuredWithPendingPhoto(t, { organismeCode: '017510001' }));

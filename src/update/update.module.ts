@@ -56,5 +56,6 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
     RegimeTransfersService,
     RegimeTransfersJobs,
   ],
+  exports: [MutationsService],
 })
 export class UpdateModule {}

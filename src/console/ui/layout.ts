@@ -16,6 +16,10 @@ export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[
   // h/pages-a: search (the insured's and photo pages are reached from it).
   { href: '/console/recherche', label: 'Recherche', roles: ['operator', 'fund'] },
   { href: '/console/agents', label: 'Agents', roles: ['operator'] },
+  // h/pages-b: operators' pages (the actions are reached from the pages of a card, a request or an insured).
+  { href: '/console/partenaires', label: 'Partenaires', roles: ['operator'] },
+  { href: '/console/fabricants', label: 'Fabricants', roles: ['operator'] },
+  { href: '/console/journal', label: "Journal d'audit", roles: ['operator'] },
 ];
 
 const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Caisse' };

@@ -8,6 +8,13 @@ export class AuditEntryView {
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) actorPartnerId: string | null;
   @ApiProperty({ example: 'fund', description: 'A partner kind, or `system` (jobs) or `cli` (operator commands)' })
   actorKind: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'The console agent who acted; null for API keys, jobs and the CLI',
+  })
+  actorAgentId: string | null;
   @ApiProperty({ nullable: true, type: String }) requestId: string | null;
   @ApiProperty({ example: 'card_request.created' }) action: string;
   @ApiProperty({ example: 'card_request' }) entityType: string;

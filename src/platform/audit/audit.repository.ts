@@ -7,7 +7,16 @@ export interface AuditQuery {
   entityId?: string;
   action?: string;
   actorPartnerId?: string;
+  /** The console agent who acted. */
+  actorAgentId?: string;
+  /** Entries at or after this instant. */
+  from?: Date;
+  /** Entries before this instant. */
+  to?: Date;
   afterId?: string;
+  /** Newest first, resuming before this id (the console's search); else oldest first after `afterId`. */
+  newestFirst?: boolean;
+  beforeId?: string;
   limit: number;
 }
 
@@ -36,12 +45,20 @@ export class AuditRepository {
   }
 
   async list(q: AuditQuery): Promise<AuditEntry[]> {
-    const qb = this.dataSource.getRepository(AuditEntry).createQueryBuilder('a').orderBy('a.id', 'ASC').limit(q.limit);
+    const qb = this.dataSource
+      .getRepository(AuditEntry)
+      .createQueryBuilder('a')
+      .orderBy('a.id', q.newestFirst ? 'DESC' : 'ASC')
+      .limit(q.limit);
     if (q.entityType) qb.andWhere('a.entityType = :entityType', { entityType: q.entityType });
     if (q.entityId) qb.andWhere('a.entityId = :entityId', { entityId: q.entityId });
     if (q.action) qb.andWhere('a.action = :action', { action: q.action });
     if (q.actorPartnerId) qb.andWhere('a.actorPartnerId = :p', { p: q.actorPartnerId });
+    if (q.actorAgentId) qb.andWhere('a.actorAgentId = :agent', { agent: q.actorAgentId });
+    if (q.from) qb.andWhere('a.at >= :from', { from: q.from });
+    if (q.to) qb.andWhere('a.at < :to', { to: q.to });
     if (q.afterId) qb.andWhere('a.id > :afterId', { afterId: q.afterId });
+    if (q.beforeId) qb.andWhere('a.id < :beforeId', { beforeId: q.beforeId });
     return qb.getMany();
   }
 }
