@@ -14,12 +14,15 @@ import {
 } from './support/browser.js';
 import { createAgent, nextCode, type TestAgent } from './support/console.js';
 import type { TestApp } from './support/test-app.js';
+import { OPERATIONS_EXAMPLE_PATHS } from './support/console-operations.js';
 
 /**
  * Console pages whose path has parameters: how to reach one (data made through the app's services or fixtures),
  * keyed by the route's pattern. The catalogue test below visits every other console GET page as it is.
  */
-const EXAMPLE_PATHS: Record<string, (t: TestApp) => Promise<string>> = {};
+const EXAMPLE_PATHS: Record<string, (t: TestApp) => Promise<string>> = {
+  ...OPERATIONS_EXAMPLE_PATHS,
+};
 
 /**
  * The console in a real browser (Debian's Chromium through playwright-core) against the real app on a real port and

@@ -8,11 +8,12 @@ import { ConsoleAuthController } from './auth/auth.controller.js';
 import { ConsoleAuthService } from './auth/console-auth.service.js';
 import { ConsoleSessionRepository } from './auth/console-session.repository.js';
 import { HomeController } from './home/home.controller.js';
+import { ConsoleOperationsModule } from './operations/console-operations.module.js';
 import { SafeHtmlInterceptor } from './ui/console-request.js';
 
 /** The console: server-rendered DSFR pages for operators' and funds' agents, under /console. */
 @Module({
-  imports: [PartnersModule],
+  imports: [PartnersModule, ConsoleOperationsModule],
   controllers: [ConsoleAuthController, HomeController, AgentsController],
   providers: [
     ConsoleAgentRepository,

@@ -56,5 +56,6 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
     RegimeTransfersService,
     RegimeTransfersJobs,
   ],
+  exports: [RegimeTransfersService],
 })
 export class UpdateModule {}

@@ -14,6 +14,12 @@ const asset = (path: string) => `/console/dsfr/${path}?v=${DSFR_VERSION}`;
 export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[] = [
   { href: '/console', label: 'Tableau de bord', roles: ['operator', 'fund'] },
   { href: '/console/agents', label: 'Agents', roles: ['operator'] },
+  // h/pages-c: the operators' pages of the emission and update chain.
+  { href: '/console/listes-opposition', label: "Listes d'opposition", roles: ['operator'] },
+  { href: '/console/cles-de-signature', label: 'Clés de signature', roles: ['operator'] },
+  { href: '/console/transferts', label: 'Transferts de régime', roles: ['operator'] },
+  { href: '/console/rapprochement', label: 'Rapprochement', roles: ['operator', 'fund'] },
+  { href: '/console/campagnes', label: 'Campagnes', roles: ['operator'] },
 ];
 
 const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Caisse' };
