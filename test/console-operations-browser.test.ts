@@ -10,7 +10,13 @@ import {
   startConsoleServer,
 } from './support/browser.js';
 import { createAgent, type TestAgent } from './support/console.js';
-import { exampleCampaign, exampleList, exampleTransfer } from './support/console-operations.js';
+import {
+  exampleBatch,
+  exampleCampaign,
+  exampleList,
+  exampleReturnFile,
+  exampleTransfer,
+} from './support/console-operations.js';
 import type { TestApp } from './support/test-app.js';
 
 /** The operators' pages in Debian's Chromium: confirmed actions clicked through, axe on each step, screenshots. */
@@ -94,10 +100,15 @@ describe('console operators pages in a browser', () => {
     expect(errors.list).toEqual([]);
   });
 
-  it('the campaign form, opposition lists, signing keys and transfers pass axe; screenshots', async () => {
+  it('batches, return files, the campaign form, opposition lists, signing keys and transfers pass axe; screenshots', async () => {
     const [number, transfer] = await Promise.all([exampleList(t), exampleTransfer(t)]);
+    const [batch, returned] = [await exampleBatch(t), await exampleReturnFile(t)];
     const { page, errors } = await signedInPage(operator);
     for (const [path, name] of [
+      ['/console/lots', 'operations-lots'],
+      [`/console/lots/${batch}`, 'operations-lot'],
+      ['/console/fichiers-retour', 'operations-fichiers-retour'],
+      [`/console/fichiers-retour/${returned}`, 'operations-fichier-retour'],
       ['/console/campagnes/nouvelle', 'operations-campagne-nouvelle'],
       ['/console/listes-opposition', 'operations-listes-opposition'],
       [`/console/listes-opposition/${number}`, 'operations-liste-opposition'],

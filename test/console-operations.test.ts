@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
+import { ReturnIngestService } from '../src/emission/returns/return-ingest.service.js';
+import { ReturnIntakeService } from '../src/emission/returns/return-intake.service.js';
+import { VENDOR_INBOX } from '../src/emission/vendors/vendor-folders.js';
+import { SftpFolders } from '../src/platform/sftp/sftp-folders.js';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
+import { UNKNOWN_SERIAL } from './support/card-fixtures.js';
+import { createVendor, makeCard, ret2Line, returnFile } from './support/vendor-fixtures.js';
 import { createAgent, signInHttp } from './support/console.js';
 import { exampleList, exampleTransfer } from './support/console-operations.js';
 import { insertBeneficiary, insertCard, makeNir } from './support/factories.js';
@@ -149,7 +155,7 @@ describe('console: operators pages', () => {
 
   it('bad form input answers the HTML error page with a 4xx, nothing changed', async () => {
     const before = await count(`SELECT count(*) AS n FROM campaign`);
-    for (const form of [
+    for (const form of <Record<string, string>[]>[
       { regimeCodes: 'abc', name: 'Mauvais régime' },
       { regimeCodes: '01', name: 'Âge', minAge: 'douze' },
       { regimeCodes: '01', name: '' },
@@ -252,5 +258,66 @@ describe('console: operators pages', () => {
     expect(page.text).toContain('177710001');
     expect(page.text).toMatch(/<progress id="transfer-progress"/);
     expect((await get('/console/transferts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('batches and return files: newest first, a batch with its cards by state, a return file with its reject lines', async () => {
+    const vendor = await createVendor(t, { login: 'fab-console' });
+    const batches: string[] = [];
+    for (const n of [901, 902]) {
+      const [{ id }] = await t.dataSource.query(
+        `INSERT INTO personalisation_batch (batch_number, vendor_partner_id, card_count) VALUES ($1, $2, 2) RETURNING id`,
+        [n, vendor.partnerId],
+      );
+      batches.push(id);
+    }
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: ORG_A, nir: makeNir(undefined, '1970-02-02') });
+    const c1 = await insertCard(t.dataSource, { beneficiaryId: b.id, organismeCode: ORG_A, state: CardState.Shipped });
+    await t.dataSource.query(`UPDATE card SET batch_id = $2 WHERE id = $1`, [c1.id, batches[1]]);
+
+    const list = await get('/console/lots');
+    expect(list.status).toBe(200);
+    expect(list.text.indexOf('>902<')).toBeGreaterThan(0);
+    expect(list.text.indexOf('>902<')).toBeLessThan(list.text.indexOf('>901<'));
+    expect((await get('/console/lots?avant=902')).text).not.toContain('>902<');
+    const batch = await get(`/console/lots/${batches[1]}`);
+    expect(batch.status).toBe(200);
+    expect(batch.text).toMatch(/id="batch-cards">2</);
+    expect(batch.text).toMatch(/<td>shipped<\/td>\s*<td>1<\/td>/);
+    expect((await get('/console/lots/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+
+    const now = new Date().toISOString();
+    const name = 'RET_CONSOLE_1.txt';
+    await t.app
+      .get(SftpFolders)
+      .publish(
+        vendor.login,
+        VENDOR_INBOX,
+        name,
+        returnFile(vendor.login, [
+          ret2Line(makeCard(UNKNOWN_SERIAL), 'SHIPPED', { personalisedAt: now }),
+          'D|nonsense',
+        ]),
+      );
+    const id = await t.app
+      .get(ReturnIntakeService)
+      .register({ partnerId: vendor.partnerId, login: vendor.login }, name);
+    expect(id).toBeTruthy();
+    await t.app.get(ReturnIngestService).ingest(id!);
+    const files = await get('/console/fichiers-retour');
+    expect(files.status).toBe(200);
+    expect(files.text).toContain(`href="/console/fichiers-retour/${id}"`);
+    const file = await get(`/console/fichiers-retour/${id}`);
+    expect(file.status).toBe(200);
+    expect(file.text).toMatch(/id="return-counts">2 \/ 0 \/ 2</);
+    const rows = [...file.text.matchAll(/<td>(\d+)<\/td>\s*<td><code>([A-Z_]+)<\/code><\/td>/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    // Line numbers of the file itself (the header is line 1).
+    expect(rows.map((r) => r[0])).toEqual(['2', '3']);
+    expect(rows.every((r) => r[1].length > 0)).toBe(true);
+    expect((await get('/console/fichiers-retour?avant=zz')).status).toBe(400);
+    expect((await get('/console/lots', fundA)).status).toBe(403);
+    expect((await get(`/console/fichiers-retour/${id}`, fundA)).status).toBe(403);
   });
 });

@@ -15,6 +15,8 @@ export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[
   { href: '/console', label: 'Tableau de bord', roles: ['operator', 'fund'] },
   { href: '/console/agents', label: 'Agents', roles: ['operator'] },
   // h/pages-c: the operators' pages of the emission and update chain.
+  { href: '/console/lots', label: 'Lots', roles: ['operator'] },
+  { href: '/console/fichiers-retour', label: 'Fichiers retour', roles: ['operator'] },
   { href: '/console/listes-opposition', label: "Listes d'opposition", roles: ['operator'] },
   { href: '/console/cles-de-signature', label: 'Clés de signature', roles: ['operator'] },
   { href: '/console/transferts', label: 'Transferts de régime', roles: ['operator'] },
