@@ -16,6 +16,7 @@ import { createAgent, nextCode, type TestAgent } from './support/console.js';
 import { insuredWithPendingPhoto } from './support/insight-fixtures.js';
 import { CONSOLE_ACTIONS_EXAMPLE_PATHS } from './support/console-actions-examples.js';
 import type { TestApp } from './support/test-app.js';
+import { OPERATIONS_EXAMPLE_PATHS } from './support/console-operations.js';
 
 /**
  * Console pages whose path has parameters: how to reach one (data made through the app's services or fixtures),
@@ -31,6 +32,7 @@ const EXAMPLE_PATHS: Record<string, (t: TestApp) => Promise<string>> = {
   '/console/demandes/:id/relance': async (t) => `/console/demandes/${(await pagesAExample(t)).requestId}/relance`,
   // h/pages-b: the actions' confirmation pages and the operators' partner pages.
   ...CONSOLE_ACTIONS_EXAMPLE_PATHS,
+  ...OPERATIONS_EXAMPLE_PATHS,
 };
 let pagesAFixture: ReturnType<typeof insuredWithPendingPhoto> | undefined;
 const pagesAExample = (t: TestApp) => (pagesAFixture ??= insuredWithPendingPhoto(t, { organismeCode: '017510001' }));

@@ -11,5 +11,6 @@ import { CampaignsService } from './campaigns.service.js';
   imports: [RequestsModule, RegisterModule],
   controllers: [CampaignsController],
   providers: [CampaignRepository, CampaignsService, CampaignsJobs],
+  exports: [CampaignsService],
 })
 export class CampaignsModule {}

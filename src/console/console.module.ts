@@ -11,11 +11,12 @@ import { ConsoleAuthService } from './auth/console-auth.service.js';
 import { ConsoleSessionRepository } from './auth/console-session.repository.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { InsuredController } from './insured/insured.controller.js';
+import { ConsoleOperationsModule } from './operations/console-operations.module.js';
 import { SafeHtmlInterceptor } from './ui/console-request.js';
 
 /** The console: server-rendered DSFR pages for operators' and funds' agents, under /console. */
 @Module({
-  imports: [PartnersModule, InsightModule, PipelineModule],
+  imports: [PartnersModule, InsightModule, PipelineModule, ConsoleOperationsModule],
   controllers: [ConsoleAuthController, DashboardController, InsuredController, AgentsController],
   providers: [
     ConsoleAgentRepository,

@@ -3,6 +3,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import path from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { SigningService } from '../platform/crypto/signing.service.js';
+import type { SigningKeyView } from '../platform/crypto/signing-key.dto.js';
+import type { Actor } from '../platform/auth/actor.js';
+import { AuditService } from '../platform/audit/audit.service.js';
+import { Transactions } from '../platform/database/transactions.js';
 import { DATABASE_URL } from '../platform/database/database.tokens.js';
 import { OppositionErrors } from './opposition.errors.js';
 import { DomainError } from '../platform/errors/domain-error.js';
@@ -51,6 +55,8 @@ export class OppositionListsService {
     private readonly config: AppConfig,
     private readonly signing: SigningService,
     private readonly repo: OppositionRepository,
+    private readonly audit: AuditService,
+    private readonly tx: Transactions,
   ) {
     this.dir = path.resolve(config.dataDir, 'opposition');
   }
@@ -71,6 +77,34 @@ export class OppositionListsService {
     } finally {
       await client.end();
     }
+  }
+
+  /** The newest lists first, numbered below `before` (null: from the newest); `next` is the following page's `before`. */
+  async recent(before: number | null, limit: number): Promise<ListPage<OppositionListView>> {
+    const rows = await this.repo.listsBefore(before ?? 2 ** 31 - 1, limit);
+    return {
+      items: rows.map(toListView),
+      next: rows.length === limit ? String(rows[rows.length - 1].number) : null,
+    };
+  }
+
+  /** The published signing keys, the current one flagged. */
+  signingKeys(): SigningKeyView[] {
+    return this.signing.publicKeys();
+  }
+
+  /** Makes a new Ed25519 key the signing key (the old ones stay published to verify what they signed), audited. */
+  async rotateSigningKey(actor: Actor): Promise<SigningKeyView> {
+    const key = this.signing.rotate();
+    await this.tx.run((em) =>
+      this.audit.record(em, actor, {
+        action: 'signing_key.rotated',
+        entityType: 'signing_key',
+        entityId: key.keyId,
+        details: { keyId: key.keyId },
+      }),
+    );
+    return key;
   }
 
   /** A page of lists after `after`; `next` is the `since` of the following page, null on the last. */

@@ -28,7 +28,6 @@ import { PartnerKind } from '../partners/partner-kind.enum.js';
 import type { Actor } from '../platform/auth/actor.js';
 import { Allow, RateLimited, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { AuditService } from '../platform/audit/audit.service.js';
-import { SigningService } from '../platform/crypto/signing.service.js';
 import {
   AddConcentratorKeyDto,
   DeclareOppositionDto,
@@ -260,28 +259,15 @@ export class OppositionListsController {
 @Controller('v1/signing-keys')
 @Allow(PartnerKind.Operator)
 export class SigningKeyRotationController {
-  constructor(
-    private readonly signing: SigningService,
-    private readonly audit: AuditService,
-    private readonly tx: Transactions,
-  ) {}
+  constructor(private readonly lists: OppositionListsService) {}
 
   @Post('rotate')
   @ApiOperation({
     summary: 'Make a new Ed25519 key the signing key (operators); older keys stay published to verify what they signed',
   })
   @ApiCreatedResponse({ type: SigningKeyView, description: 'The new current key' })
-  async rotate(@CurrentActor() actor: Actor): Promise<SigningKeyView> {
-    const key = this.signing.rotate();
-    await this.tx.run((em) =>
-      this.audit.record(em, actor, {
-        action: 'signing_key.rotated',
-        entityType: 'signing_key',
-        entityId: key.keyId,
-        details: { keyId: key.keyId },
-      }),
-    );
-    return key;
+  rotate(@CurrentActor() actor: Actor): Promise<SigningKeyView> {
+    return this.lists.rotateSigningKey(actor);
   }
 }
 

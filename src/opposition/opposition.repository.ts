@@ -179,6 +179,16 @@ export class ListProductionStatements {
 export class OppositionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The newest lists first, those numbered below `before` (the console's pages). */
+  async listsBefore(before: number, limit: number): Promise<OppositionListRow[]> {
+    const { rows } = await run<OppositionListRow>(
+      this.dataSource.manager,
+      `SELECT ${LIST_COLUMNS} FROM opposition_list WHERE number < $1 ORDER BY number DESC LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(toList);
+  }
+
   async listsAfter(after: number, limit = LISTS_PAGE): Promise<OppositionListRow[]> {
     const { rows } = await run<OppositionListRow>(
       this.dataSource.manager,

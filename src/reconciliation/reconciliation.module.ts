@@ -10,5 +10,6 @@ import { ReconciliationService } from './reconciliation.service.js';
   imports: [CardsModule],
   controllers: [ReconciliationController],
   providers: [ReconciliationRepository, ReconciliationService, ReconciliationJobs],
+  exports: [ReconciliationService],
 })
 export class ReconciliationModule {}

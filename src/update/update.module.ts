@@ -56,6 +56,6 @@ import { RegimeTransfersService } from './regime-transfers.service.js';
     RegimeTransfersService,
     RegimeTransfersJobs,
   ],
-  exports: [MutationsService],
+  exports: [MutationsService, RegimeTransfersService],
 })
 export class UpdateModule {}

@@ -20,6 +20,14 @@ export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[
   { href: '/console/partenaires', label: 'Partenaires', roles: ['operator'] },
   { href: '/console/fabricants', label: 'Fabricants', roles: ['operator'] },
   { href: '/console/journal', label: "Journal d'audit", roles: ['operator'] },
+  // h/pages-c: the operators' pages of the emission and update chain.
+  { href: '/console/lots', label: 'Lots', roles: ['operator'] },
+  { href: '/console/fichiers-retour', label: 'Fichiers retour', roles: ['operator'] },
+  { href: '/console/listes-opposition', label: "Listes d'opposition", roles: ['operator'] },
+  { href: '/console/cles-de-signature', label: 'Clés de signature', roles: ['operator'] },
+  { href: '/console/transferts', label: 'Transferts de régime', roles: ['operator'] },
+  { href: '/console/rapprochement', label: 'Rapprochement', roles: ['operator', 'fund'] },
+  { href: '/console/campagnes', label: 'Campagnes', roles: ['operator'] },
 ];
 
 const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Caisse' };

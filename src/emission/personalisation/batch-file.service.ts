@@ -11,7 +11,7 @@ import { SigningService } from '../../platform/crypto/signing.service.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { encryptToRecipient } from '../vendors/vendor-age.js';
 import { VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
-import { BatchRepository, type BatchRecordRow } from './batch.repository.js';
+import { type BatchRow, BatchRepository, type BatchRecordRow } from './batch.repository.js';
 import { BatchStatus } from './personalisation-batch.entity.js';
 import {
   encryptedPersoFileName,
@@ -61,6 +61,17 @@ export class BatchFileService {
     private readonly folders: SftpFolders,
     private readonly audit: AuditService,
   ) {}
+
+  /** Batches, newest first, numbered below `before` (the console's list). */
+  list(limit: number, before?: string): Promise<BatchRow[]> {
+    return this.repo.list(limit, before);
+  }
+
+  /** One batch with its cards per state now; null when unknown. */
+  async detail(id: string): Promise<(BatchRow & { cardStates: { state: string; cards: number }[] }) | null> {
+    const batch = await this.repo.find(id);
+    return batch ? { ...batch, cardStates: await this.repo.cardStates(id) } : null;
+  }
 
   async write(batchId: string): Promise<{ fileName: string; sha256: string; plaintextSha256: string } | null> {
     const batch = await this.repo.find(batchId);

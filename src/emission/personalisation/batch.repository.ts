@@ -150,6 +150,16 @@ export class BatchRepository {
     return rows;
   }
 
+  /** The batch's cards per state now (the console's batch page). */
+  async cardStates(batchId: string): Promise<{ state: string; cards: number }[]> {
+    const { rows } = await run<{ state: string; cards: number }>(
+      this.dataSource.manager,
+      `SELECT state::text AS state, count(*)::int AS cards FROM card WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
+      [batchId],
+    );
+    return rows;
+  }
+
   /**
    * What the batch file holds, by serial: the card, its holder as the register has it, the chip photo of the
    * request that ordered it. Read again on every write, so a rewrite gives the same records.

@@ -47,6 +47,9 @@ export interface ReturnFileSummary {
   ingestedAt: Date | null;
 }
 
+const SUMMARY_COLUMNS = `f.id, f.vendor_partner_id AS "vendorPartnerId", f.file_name AS "fileName", f.sha256, f.status, f.line_count AS "lineCount",
+  f.applied_count AS "appliedCount", f.rejected_count AS "rejectedCount", f.failure, f.received_at AS "receivedAt", f.ingested_at AS "ingestedAt"`;
+
 @Injectable()
 export class ReturnFileRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -119,6 +122,29 @@ export class ReturnFileRepository {
     if (requestIds.length)
       await run(em, `SELECT id FROM card_request WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [requestIds]);
     return rows;
+  }
+
+  /** Return files newest first, received before the file `before` (the console's pages); with the vendor's login. */
+  async page(limit: number, before: string | null): Promise<(ReturnFileSummary & { vendorLogin: string })[]> {
+    const { rows } = await run<ReturnFileSummary & { vendorLogin: string }>(
+      this.dataSource.manager,
+      `SELECT ${SUMMARY_COLUMNS}, v.login AS "vendorLogin"
+         FROM vendor_return_file f JOIN vendor_profile v ON v.partner_id = f.vendor_partner_id
+        WHERE ($2::uuid IS NULL OR (f.received_at, f.id) < (SELECT received_at, id FROM vendor_return_file WHERE id = $2))
+        ORDER BY f.received_at DESC, f.id DESC LIMIT $1`,
+      [limit, before],
+    );
+    return rows;
+  }
+
+  async find(id: string): Promise<(ReturnFileSummary & { vendorLogin: string }) | null> {
+    const { rows } = await run<ReturnFileSummary & { vendorLogin: string }>(
+      this.dataSource.manager,
+      `SELECT ${SUMMARY_COLUMNS}, v.login AS "vendorLogin"
+         FROM vendor_return_file f JOIN vendor_profile v ON v.partner_id = f.vendor_partner_id WHERE f.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   async list(limit: number, vendorPartnerId?: string): Promise<ReturnFileSummary[]> {

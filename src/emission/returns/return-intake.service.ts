@@ -10,9 +10,10 @@ import { JobsService } from '../../platform/jobs/jobs.service.js';
 import { isIncompleteName } from '../../platform/sftp/sftp-account.js';
 import { SftpFolders } from '../../platform/sftp/sftp-folders.js';
 import { SFTP_MAX_UPLOAD_BYTES } from '../../platform/sftp/sftp-session.js';
-import { VENDOR_INBOX } from '../vendors/vendor-folders.js';
+import { VENDOR_INBOX, VENDOR_OUTBOX } from '../vendors/vendor-folders.js';
 import { VendorsService } from '../vendors/vendors.service.js';
-import { ReturnFileRepository } from './return-file.repository.js';
+import { ReturnFileRepository, type ReturnFileSummary } from './return-file.repository.js';
+import { rejectFileName } from './return-file.js';
 
 /** Received files, kept by content under the vendor's hidden area (the inbox copy is removed once registered). */
 export const RECEIVED_AREA = 'received';
@@ -44,6 +45,40 @@ export class ReturnIntakeService {
     private readonly jobs: JobsService,
     private readonly audit: AuditService,
   ) {}
+
+  /** Return files, newest first, received before the file `before` (the console's list). */
+  files(limit: number, before: string | null): Promise<(ReturnFileSummary & { vendorLogin: string })[]> {
+    return this.repo.page(limit, before);
+  }
+
+  /**
+   * One return file and its reject lines (line number, code), read from the reject file published in the vendor's
+   * outbox; `rejects` is null once the vendor has taken that file away (the counts stay).
+   */
+  async file(id: string): Promise<
+    | (ReturnFileSummary & {
+        vendorLogin: string;
+        rejectFile: string;
+        rejects: { line: number; code: string }[] | null;
+      })
+    | null
+  > {
+    const f = await this.repo.find(id);
+    if (!f) return null;
+    const rejectFile = rejectFileName(f.fileName);
+    const read = await this.folders.read(f.vendorLogin, VENDOR_OUTBOX, rejectFile, SFTP_MAX_UPLOAD_BYTES);
+    const rejects = read
+      ? read.data
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('E|'))
+          .map((l) => {
+            const [, line, code] = l.split('|');
+            return { line: Number(line), code };
+          })
+      : null;
+    return { ...f, rejectFile, rejects };
+  }
 
   /** One complete file in a vendor's inbox. Returns the new return file's id, or null (same content already received). */
   async register(vendor: { partnerId: string; login: string }, name: string): Promise<string | null> {
