@@ -76,7 +76,12 @@ export function pageErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
+  // A load the browser cancelled itself (a navigation cutting the previous page's favicon short) is not an error of
+  // the page; any other failed request is.
+  page.on('requestfailed', (r) => {
+    const reason = r.failure()?.errorText;
+    if (reason !== 'net::ERR_ABORTED') errors.push(`${r.url()}: ${reason}`);
+  });
   return errors;
 }
 
