@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -132,5 +133,31 @@ describe('the OpenAPI description', () => {
       const res = await t.http().post('/v1/kiosk/check').set(bearer(kiosk)).send(body).expect(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     }
+  });
+});
+
+/**
+ * The API description names each schema after its class: two exported classes of one name (two modules' `WaveView`)
+ * make one schema stand for both, and one route is then described with the other's fields. Every exported class
+ * name is therefore unique in src.
+ */
+describe('class names', () => {
+  it('are unique across src, so no two DTOs share one OpenAPI schema name', () => {
+    const seen = new Map<string, string>();
+    const duplicates: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts'))
+          for (const m of readFileSync(file, 'utf8').matchAll(/^export (?:abstract )?class (\w+)/gm)) {
+            const first = seen.get(m[1]);
+            if (first) duplicates.push(`${m[1]}: ${first} and ${file}`);
+            else seen.set(m[1], file);
+          }
+      }
+    };
+    walk('src');
+    expect(duplicates).toEqual([]);
   });
 });

@@ -7,7 +7,13 @@ import type { Actor } from '../platform/auth/actor.js';
 import { Allow, CurrentActor } from '../platform/auth/auth.decorators.js';
 import { Answers } from '../platform/errors/answers.decorator.js';
 import { ApiListResponse, type ListPage, wholeList } from '../platform/openapi/list-page.js';
-import { RequestRunDto, RunDetailView, RunView, SurplusCounterView, WaveView } from './dto/reconciliation.dto.js';
+import {
+  RequestRunDto,
+  RunDetailView,
+  RunView,
+  SurplusCounterView,
+  ReconciliationWaveView,
+} from './dto/reconciliation.dto.js';
 import { ReconciliationErrors } from './reconciliation.errors.js';
 import { ReconciliationService } from './reconciliation.service.js';
 
@@ -93,8 +99,8 @@ export class ReconciliationController {
     summary:
       'Run a wave now: oppose the next decided cards, within what RECONCILE_DAILY_LIMIT leaves for today (the hourly job does the same)',
   })
-  @ApiOkResponse({ type: WaveView })
-  wave(@CurrentActor() actor: Actor): Promise<WaveView> {
+  @ApiOkResponse({ type: ReconciliationWaveView })
+  wave(@CurrentActor() actor: Actor): Promise<ReconciliationWaveView> {
     return this.reconciliation.wave(actor);
   }
 }

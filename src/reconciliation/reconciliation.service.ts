@@ -18,7 +18,7 @@ import { isUuid } from '../platform/validation/ids.js';
 import { DecisionOutcome, ReconciliationMode, ReconciliationRunStatus } from './reconciliation-class.enum.js';
 import { ReconciliationErrors } from './reconciliation.errors.js';
 import { ReconciliationRepository, type ReportRow, type RunRow } from './reconciliation.repository.js';
-import type { RunDetailView, RunView, SurplusCounterView, WaveView } from './dto/reconciliation.dto.js';
+import type { RunDetailView, RunView, SurplusCounterView, ReconciliationWaveView } from './dto/reconciliation.dto.js';
 
 const RUN_ENTITY = 'reconciliation_run';
 /** Cards kept per transaction by apply (each chunk its own transaction: a long apply holds no lock for long). */
@@ -218,7 +218,7 @@ export class ReconciliationService implements OnModuleInit {
    * today, through the cards module (set-based, each card audited), with each card's fund event; a card that left
    * the states an opposition starts from meanwhile is skipped. Answers what it did.
    */
-  wave(actor: Actor = systemActor()): Promise<WaveView> {
+  wave(actor: Actor = systemActor()): Promise<ReconciliationWaveView> {
     const limit = this.config.reconcileDailyLimit;
     return this.tx.run(async (em) => {
       await this.repo.lockWaves(em);

@@ -172,7 +172,7 @@ export class CampaignListView {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) next: string | null;
 }
 
-export class WaveView {
+export class CampaignWaveView {
   @ApiProperty({ format: 'date', description: 'The Paris day of the wave (one per campaign and day)' }) day: string;
   @ApiProperty({ description: "Forms the day's capacity granted it" }) planned: number;
   @ApiProperty() sent: number;
@@ -182,7 +182,7 @@ export class WaveView {
 }
 
 export class WaveListView {
-  @ApiProperty({ type: [WaveView] }) items: WaveView[];
+  @ApiProperty({ type: [CampaignWaveView] }) items: CampaignWaveView[];
   @ApiProperty({ type: String, nullable: true, description: 'Always null: the list comes whole' }) next: null;
 }
 

@@ -4,7 +4,7 @@ import type {
   CampaignView,
   DryRunView,
   FunnelView,
-  WaveView,
+  CampaignWaveView,
 } from '../../campaigns/dto/campaign.dto.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { html, type SafeHtml } from '../ui/html.js';
@@ -186,7 +186,12 @@ const funnelTable = (f: FunnelView) =>
   );
 
 /** One campaign: cohort, state, its moves, waves and funnel. */
-export function campaignPage(agent: ConsolePrincipal, c: CampaignView, waves: WaveView[], f: FunnelView): SafeHtml {
+export function campaignPage(
+  agent: ConsolePrincipal,
+  c: CampaignView,
+  waves: CampaignWaveView[],
+  f: FunnelView,
+): SafeHtml {
   return layout({
     title: `Campagne ${c.name}`,
     agent,

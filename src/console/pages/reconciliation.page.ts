@@ -3,7 +3,7 @@ import type {
   RunDetailView,
   RunView,
   SurplusCounterView,
-  WaveView,
+  ReconciliationWaveView,
 } from '../../reconciliation/dto/reconciliation.dto.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import { csrfField, layout } from '../ui/layout.js';
@@ -183,7 +183,7 @@ export function reconciliationWaveConfirmPage(agent: ConsolePrincipal): SafeHtml
   });
 }
 
-export function reconciliationWavePage(agent: ConsolePrincipal, w: WaveView): SafeHtml {
+export function reconciliationWavePage(agent: ConsolePrincipal, w: ReconciliationWaveView): SafeHtml {
   return layout({
     title: 'Vague lancée',
     agent,

@@ -26,7 +26,7 @@ export class LabelCountView {
   @ApiProperty() count: number;
 }
 
-export class RequestStepView {
+export class DashboardStepView {
   @ApiProperty() status: string;
   @ApiProperty() count: number;
   @ApiProperty({ description: 'Idle longer than stuckAfterHours' }) stuck: number;
@@ -79,8 +79,8 @@ export class DashboardView {
   figuresTakenAt: Date | null;
   @ApiProperty() stuckAfterHours: number;
   @ApiProperty({ type: [LabelCountView], description: 'Cards by state, every state' }) cards: LabelCountView[];
-  @ApiProperty({ type: [RequestStepView], description: 'Open requests by step, chain order' })
-  requests: RequestStepView[];
+  @ApiProperty({ type: [DashboardStepView], description: 'Open requests by step, chain order' })
+  requests: DashboardStepView[];
   @ApiProperty() stuckCount: number;
   @ApiProperty({ type: [StuckRequestView], description: 'The oldest stuck requests (at most 20), live' })
   stuck: StuckRequestView[];

@@ -46,7 +46,7 @@ export class SurplusCounterView {
   @ApiProperty({ description: 'Surplus cards opposed (invalidated) by the waves' }) invalidated: number;
 }
 
-export class WaveView {
+export class ReconciliationWaveView {
   @ApiProperty({ description: 'Cards opposed by this wave' }) opposed: number;
   @ApiProperty({ description: 'Decisions dropped: the card had left the states an opposition starts from' })
   skipped: number;
