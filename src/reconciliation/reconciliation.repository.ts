@@ -112,7 +112,7 @@ WITH aliases AS MATERIALIZED (
       LEFT JOIN multi m ON m.person = p.person
       -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
       LEFT JOIN affiliation af ON af.beneficiary_id = p.person AND af.organisme_code = c.organisme_code
-                              AND af.valid_from <= current_date AND (af.valid_to IS NULL OR af.valid_to > current_date)
+                              AND af.valid_from <= paris_today() AND (af.valid_to IS NULL OR af.valid_to > paris_today())
      WHERE c.state IN ('shipped', 'active') AND c.beneficiary_id IS NOT NULL
   ) k
   WHERE k.deceased OR k.several OR k.left_org
