@@ -200,7 +200,8 @@ describe('renewal campaigns', () => {
 
     // Tomorrow: a new wave, the last two holders, then the cohort is done.
     const clock = app.app.get(RegisterClock);
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // The day after the product's own today (the Paris day): a UTC "tomorrow" is the same day from midnight to 1 a.m.
+    const tomorrow = new Date(Date.parse(`${clock.today()}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     clock.today = () => tomorrow;
     expect(await runWaves(app)).toEqual({ campaigns: 1, sent: 2, skipped: 0 });
     expect((await runWaves(app)).campaigns).toBe(0);
