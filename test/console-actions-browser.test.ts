@@ -6,6 +6,7 @@ import { formatSerial } from '../src/cards/card-serial.js';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import {
+  clickAndLoad,
   expectAccessible,
   launchBrowser,
   pageErrors,
@@ -36,11 +37,7 @@ describe('console actions in a browser', () => {
     const page = await context.newPage();
     return { page, errors: pageErrors(page) };
   };
-  // A click waits for the navigation it starts to commit; then the new page's load.
-  const submit = async (page: Page, selector: string) => {
-    await page.click(selector);
-    await page.waitForLoadState('load');
-  };
+  const submit = clickAndLoad;
   // signInBrowser returns once the click is done; the home page's navigation is awaited here, so the next goto
   // does not abort it.
   const signIn = async (page: Page, agent: TestAgent) => {

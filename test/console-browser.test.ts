@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readRoutePolicies } from '../src/platform/auth/route-policies.js';
 import {
+  clickAndLoad,
   expectAccessible,
   launchBrowser,
   pageErrors,
@@ -113,10 +114,7 @@ describe('console in a browser', () => {
         .querySelectorAll('form[action="/console/deconnexion-partout"] input[name=_csrf]')
         .forEach((e) => e.remove()),
     );
-    await Promise.all([
-      page.waitForLoadState('load'),
-      page.click('form[action="/console/deconnexion-partout"] button'),
-    ]);
+    await clickAndLoad(page, 'form[action="/console/deconnexion-partout"] button');
     expect(await page.textContent('h1')).toBe('Accès refusé');
     expect(await page.textContent('main')).toContain('CONSOLE_CSRF_INVALID');
     await expectAccessible(page, 'error page');
@@ -222,7 +220,9 @@ describe('console in a browser', () => {
     }
     expect(visited).toContain('/console/agents');
     expect(visited).toContain('/console/connexion');
-  });
+    // Every page for each role that may see it, each checked by axe: about forty seconds alone, twice that beside
+    // another test file on this two-core machine; the default minute is for one scenario, not a catalogue.
+  }, 300_000);
 
   it('an operator creates an agent and sees the one-time secrets once', async () => {
     const operator = await createAgent(t);
@@ -231,10 +231,7 @@ describe('console in a browser', () => {
     await page.goto(`${t.baseUrl}/console/agents`);
     await page.fill('#login', `new.agent.${Date.now()}`);
     await page.fill('#displayName', 'Nouvel Agent');
-    await Promise.all([
-      page.waitForLoadState('load'),
-      page.click('form[action="/console/agents"] button[type=submit]'),
-    ]);
+    await clickAndLoad(page, 'form[action="/console/agents"] button[type=submit]');
     expect(await page.textContent('h1')).toContain('Agent créé');
     expect(await page.textContent('#one-time-password')).toMatch(/^[A-Za-z0-9]{16}$/);
     await expectAccessible(page, 'agent created');

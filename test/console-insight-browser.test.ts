@@ -6,6 +6,7 @@ import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
 import { InsightFiguresService } from '../src/insight/insight-figures.service.js';
 import { PhotoJobs } from '../src/photo/photo.jobs.js';
 import {
+  clickAndLoad,
   expectAccessible,
   launchBrowser,
   pageErrors,
@@ -44,8 +45,7 @@ describe('console dashboard, search, insured and photo pages in a browser', () =
     await signInBrowser(p.page, t.baseUrl, agent);
     return { ...p, agent };
   };
-  const submit = (page: Page, selector: string) =>
-    Promise.all([page.waitForLoadState('load'), page.click(selector)]).then(() => page);
+  const submit = clickAndLoad;
 
   beforeAll(async () => {
     [t, browser] = await Promise.all([startConsoleServer(), launchBrowser()]);

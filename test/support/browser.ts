@@ -91,8 +91,16 @@ export async function signInBrowser(page: Page, baseUrl: string, agent: TestAgen
   await page.fill('#login', agent.login);
   await page.fill('#password', agent.password);
   await page.fill('#code', code ?? (await nextCode(agent)));
-  await Promise.all([
-    page.waitForLoadState('load'),
-    page.click('form[action="/console/connexion"] button[type=submit]'),
-  ]);
+  await clickAndLoad(page, 'form[action="/console/connexion"] button[type=submit]');
+}
+
+/**
+ * Clicks what submits a form or follows a link, and returns once the document it leads to has loaded (after any
+ * redirect). Waiting for the page's next `load` event, set up before the click, is what makes this safe:
+ * `waitForLoadState('load')` answers at once for the page still shown, so a test could go on before the browser
+ * received the answer (and its cookie), and its next `goto` would cut the navigation short.
+ */
+export async function clickAndLoad(page: Page, selector: string): Promise<Page> {
+  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
+  return page;
 }
