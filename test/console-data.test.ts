@@ -80,6 +80,18 @@ describe('console data (dashboard, search, insured file, photo review, business 
       [lead.id],
     );
     await insertStep(t.dataSource, lead.id, RequestStatus.PhotoAvailable, 1 / 60);
+    // Kiosk updates an hour ago: two of this fund's card, one of the other fund's (counted by the minute's job).
+    const kiosk = await t.partner(PartnerKind.Kiosk);
+    for (const [where, value] of [
+      ['c.beneficiary_id = $2::uuid', mine.id],
+      ['c.serial = $2::bigint', theirSerial],
+    ])
+      await t.dataSource.query(
+        `INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, status, created_at, finished_at)
+         SELECT c.id, $1, 0, 1, ARRAY['coverage@1'], 'confirmed', now() - interval '1 hour', now() - interval '1 hour'
+           FROM card c CROSS JOIN generate_series(1, $3::int) WHERE ${where}`,
+        [kiosk.id, value, value === mine.id ? 2 : 1],
+      );
     await t.app.get(InsightFiguresService).refresh();
     const fund = (await t.http().get('/v1/dashboard').set(bearer(fundKey)).expect(200)).body;
     expect(fund.leadTimes[0].segment).toBe('form_sent→photo_available');
@@ -95,6 +107,9 @@ describe('console data (dashboard, search, insured file, photo review, business 
     expect(fund.stuckCount).toBe(0);
     expect(fund.stuck).toEqual([]);
     expect(fund.failingJobs).toBeNull();
+    const kioskTotal = (b: { kioskPerHour: Array<{ results: Record<string, number> }> }) =>
+      b.kioskPerHour.reduce((n, h) => n + (h.results.confirmed ?? 0), 0);
+    expect(kioskTotal(fund)).toBe(2);
     expect(fund.leadTimes.map((l: { referenceDays: number | null }) => l.referenceDays)).toEqual(
       expect.arrayContaining([2.4, 3.5]),
     );
@@ -102,6 +117,9 @@ describe('console data (dashboard, search, insured file, photo review, business 
     expect(count(op, 'opposed')).toBeGreaterThanOrEqual(1);
     expect(op.stuckCount).toBeGreaterThanOrEqual(1);
     expect(Array.isArray(op.failingJobs)).toBe(true);
+    expect(kioskTotal(op)).toBe(3);
+    // The next tests read this insured's timeline without these exchanges.
+    await t.dataSource.query(`DELETE FROM kiosk_exchange WHERE kiosk_partner_id = $1`, [kiosk.id]);
   });
 
   it("insured file: another fund's insured is not found; one's own has its cards, timeline, and the read audited", async () => {

@@ -9,13 +9,12 @@ export interface SnapshotFigures {
   cards: Array<[string, string, number]>;
   requests: Array<[string, string, number, number]>;
   kioskLastHour: Array<[string, string, number]>;
+  /**
+   * Finished kiosk exchanges of the last 24 hours per organisme, hour (start, ISO 8601) and result: [organisme, hour,
+   * result, count]. Absent from a snapshot taken before it was counted (the next minute's has it).
+   */
+  kioskPerHour?: Array<[string, string, string, number]>;
   stuckAfterHours: number;
-}
-
-export interface KioskHourRow {
-  hour: Date;
-  result: string;
-  count: number;
 }
 
 export interface LeadTimeDayRow {
@@ -92,13 +91,20 @@ export class InsightRepository {
          SELECT c.organisme_code, e.status::text AS label, count(*)::int AS n
            FROM kiosk_exchange e JOIN card c ON c.id = e.card_id
           WHERE e.finished_at >= now() - interval '1 hour' AND e.status <> 'issued' GROUP BY 1, 2
+       ), kiosk_hours AS (
+         SELECT c.organisme_code, date_trunc('hour', e.finished_at) AS hour, e.status::text AS label, count(*)::int AS n
+           FROM kiosk_exchange e JOIN card c ON c.id = e.card_id
+          WHERE e.finished_at >= date_trunc('hour', now()) - interval '23 hours' AND e.status <> 'issued'
+          GROUP BY 1, 2, 3
        )
        INSERT INTO insight_snapshot (id, taken_at, figures)
        SELECT 1, now(), jsonb_build_object(
          'stuckAfterHours', $1::int,
          'cards', coalesce((SELECT jsonb_agg(jsonb_build_array(organisme_code, label, n)) FROM cards), '[]'::jsonb),
          'requests', coalesce((SELECT jsonb_agg(jsonb_build_array(organisme_code, label, n, stuck)) FROM reqs), '[]'::jsonb),
-         'kioskLastHour', coalesce((SELECT jsonb_agg(jsonb_build_array(organisme_code, label, n)) FROM kiosk), '[]'::jsonb))
+         'kioskLastHour', coalesce((SELECT jsonb_agg(jsonb_build_array(organisme_code, label, n)) FROM kiosk), '[]'::jsonb),
+         'kioskPerHour', coalesce((SELECT jsonb_agg(jsonb_build_array(organisme_code, hour, label, n) ORDER BY hour)
+                                     FROM kiosk_hours), '[]'::jsonb))
        ON CONFLICT (id) DO UPDATE SET taken_at = excluded.taken_at, figures = excluded.figures`,
       [stuckAfterHours, OPEN_REQUEST_STATUSES],
     );
@@ -110,20 +116,6 @@ export class InsightRepository {
       `SELECT taken_at AS "takenAt", figures FROM insight_snapshot WHERE id = 1`,
     );
     return rows[0] ?? null;
-  }
-
-  /** Finished kiosk exchanges per hour of the last `hours` (the index on finished_at), of one organisme's cards or all. */
-  async kioskPerHour(scope: string | null, hours: number): Promise<KioskHourRow[]> {
-    const { rows } = await run<KioskHourRow>(
-      this.dataSource.manager,
-      `SELECT date_trunc('hour', e.finished_at) AS hour, e.status::text AS result, count(*)::int AS count
-         FROM kiosk_exchange e
-        WHERE e.finished_at >= date_trunc('hour', now()) - make_interval(hours => $1::int - 1) AND e.status <> 'issued'
-          AND ($2::char(9) IS NULL OR EXISTS (SELECT 1 FROM card c WHERE c.id = e.card_id AND c.organisme_code = $2))
-        GROUP BY 1, 2 ORDER BY 1, 2`,
-      [hours, scope],
-    );
-    return rows;
   }
 
   /**
