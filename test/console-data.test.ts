@@ -80,6 +80,16 @@ describe('console data (dashboard, search, insured file, photo review, business 
       [lead.id],
     );
     await insertStep(t.dataSource, lead.id, RequestStatus.PhotoAvailable, 1 / 60);
+    // Another, whose photo became available yesterday at 00:30 in Paris (the day before in UTC): its day is Paris's.
+    const early = await insertRequest(t.dataSource, { organismeCode: MINE, status: RequestStatus.FormSent });
+    await insertStep(t.dataSource, early.id, RequestStatus.PhotoAvailable, 0);
+    await t.dataSource.query(
+      `WITH at AS (SELECT ((paris_today() - 1)::timestamp + interval '30 minutes') AT TIME ZONE 'Europe/Paris' AS t)
+       UPDATE card_request_step SET entered_at = CASE status WHEN 'photo_available' THEN at.t ELSE at.t - interval '2 days' END
+         FROM at WHERE request_id = $1`,
+      [early.id],
+    );
+    const [{ yesterday }] = await t.dataSource.query(`SELECT to_char(paris_today() - 1, 'YYYY-MM-DD') AS yesterday`);
     // Kiosk updates an hour ago: two of this fund's card, one of the other fund's (counted by the minute's job).
     const kiosk = await t.partner(PartnerKind.Kiosk);
     for (const [where, value] of [
@@ -96,6 +106,7 @@ describe('console data (dashboard, search, insured file, photo review, business 
     const fund = (await t.http().get('/v1/dashboard').set(bearer(fundKey)).expect(200)).body;
     expect(fund.leadTimes[0].segment).toBe('form_sent→photo_available');
     expect(fund.leadTimes[0].days).toEqual([
+      { day: yesterday, count: 1, medianDays: 2, p90Days: 2 },
       { day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), count: 1, medianDays: 1, p90Days: 1 },
     ]);
     expect(fund.organismeCode).toBe(MINE);

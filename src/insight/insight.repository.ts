@@ -120,8 +120,8 @@ export class InsightRepository {
 
   /**
    * Median and 90th percentile per day of arrival at each segment's end (the requests reaching `to` that day), from
-   * the start of the day `fromDaysAgo` days ago to the start of the day `toDaysAgo` days ago (null: now), days as the
-   * database counts them: the steps' index on entered_at bounds the read to the period.
+   * the start of the day `fromDaysAgo` days ago to the start of the day `toDaysAgo` days ago (null: now), days of Paris
+   * (`paris_today()`, the product's day, not the session's UTC day): the steps' index on entered_at bounds the read.
    */
   async leadTimesPerDay(
     segments: ReadonlyArray<{ from: string; to: string }>,
@@ -136,8 +136,8 @@ export class InsightRepository {
          SELECT seg.ord, st.request_id, min(st.entered_at) AS to_at
            FROM seg JOIN card_request_step st ON st.status = seg.to_status
            JOIN card_request r ON r.id = st.request_id
-          WHERE st.entered_at >= date_trunc('day', now()) - make_interval(days => $4::int)
-            AND ($5::int IS NULL OR st.entered_at < date_trunc('day', now()) - make_interval(days => $5::int))
+          WHERE st.entered_at >= (paris_today() - $4::int)::timestamp AT TIME ZONE 'Europe/Paris'
+            AND ($5::int IS NULL OR st.entered_at < (paris_today() - $5::int)::timestamp AT TIME ZONE 'Europe/Paris')
             AND ($3::char(9) IS NULL OR r.organisme_code = $3)
           GROUP BY seg.ord, st.request_id
        ), spans AS (
@@ -149,7 +149,7 @@ export class InsightRepository {
            ) f
           WHERE f.from_at IS NOT NULL
        )
-       SELECT to_char(date_trunc('day', to_at), 'YYYY-MM-DD') AS day, ord::int AS segment, count(*)::int AS count,
+       SELECT to_char(to_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, ord::int AS segment, count(*)::int AS count,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS "medianDays",
               percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS "p90Days"
          FROM spans GROUP BY 1, 2 ORDER BY 1, 2`,
@@ -158,11 +158,11 @@ export class InsightRepository {
     return rows;
   }
 
-  /** The database's current day (the days of leadTimesPerDay). */
+  /** Today in Paris by the database's clock (the days of leadTimesPerDay). */
   async today(): Promise<string> {
     const { rows } = await run<{ today: string }>(
       this.dataSource.manager,
-      `SELECT to_char(date_trunc('day', now()), 'YYYY-MM-DD') AS today`,
+      `SELECT to_char(paris_today(), 'YYYY-MM-DD') AS today`,
     );
     return rows[0].today;
   }
