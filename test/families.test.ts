@@ -1,3 +1,4 @@
+import { daysAfter } from '../src/emission/requests/request-rules.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
@@ -13,11 +14,7 @@ const CPAM_LYON = '016910001';
 const MSA = '020110001';
 const SNCF = '047510001';
 
-const addDays = (day: string, n: number): string => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const addDays = daysAfter;
 const today = () => parisToday();
 
 /** Families in the register over real HTTP and PostgreSQL: attachments, births, the tenant rule, mutations. */

@@ -1,3 +1,4 @@
+import { daysAfter } from '../src/emission/requests/request-rules.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
@@ -12,11 +13,7 @@ import { LYON, PARIS } from './support/kiosk-fixtures.js';
 import { APPLY_DUE_CHUNKS_PER_CALL } from '../src/update/mutations.controller.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
-const addDays = (day: string, n: number): string => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const addDays = daysAfter;
 
 describe('mutations that keep the card (change of fund, ping-pong)', () => {
   let t: TestApp;

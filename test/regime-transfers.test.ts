@@ -1,3 +1,4 @@
+import { daysAfter } from '../src/emission/requests/request-rules.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
@@ -18,11 +19,7 @@ const MSA = '020110001';
 const ENIM = '067510001';
 const CFE = '177710001';
 
-const addDays = (day: string, n: number): string => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+const addDays = daysAfter;
 const today = () => parisToday();
 const DEFAULT_RECORD_CHUNK = RegimeTransfersService.recordChunkSize;
 const DEFAULT_APPLY_CHUNK = MutationsService.applyChunkSize;
