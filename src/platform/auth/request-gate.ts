@@ -139,7 +139,8 @@ export function installRequestGate(
       // carries the console's layout when the browser has a live session (never a refusal: it is a 404 either way).
       if (hasBody(req)) throw PlatformErrors.NOT_FOUND();
       const token = isConsolePath(req.url) ? readCookie(req.headers.cookie, SESSION_COOKIE) : undefined;
-      const agent = token ? await consoleGate.authenticate(token) : null;
+      // The database away, the page is still a 404 (plain).
+      const agent = token ? await consoleGate.authenticate(token).catch(() => null) : null;
       if (agent && !agent.mustChangePassword) req.consoleAgent = agent;
       return;
     }
