@@ -20,9 +20,7 @@ import { renderErrorPage } from './console/ui/layout.js';
 import { FORM_MEDIA_TYPE } from './platform/auth/auth.decorators.js';
 import { CONSOLE_ASSETS_PREFIX, CONSOLE_FORM_MAX_BYTES } from './platform/auth/console-principal.js';
 import { installRequestGate } from './platform/auth/request-gate.js';
-import { PlatformErrors } from './platform/errors/platform.errors.js';
-import { RESERVED_KEYS } from './platform/validation/json-body.js';
-import { isPrintable } from './platform/validation/text.js';
+import { parseForm } from './platform/validation/form-body.js';
 import { JSON_MEDIA_TYPE, policyOf, readRoutePolicies } from './platform/auth/route-policies.js';
 import { sendProblem } from './platform/errors/problem.filter.js';
 import { JsonLogger } from './platform/logging/logger.js';
@@ -182,24 +180,6 @@ function consoleHeaders(req: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'same-origin');
   if (!req.url.startsWith(CONSOLE_ASSETS_PREFIX)) reply.header('cache-control', 'no-store');
-}
-
-/**
- * A console form body (application/x-www-form-urlencoded) as text fields: each field once, printable text (line
- * breaks allowed, for text areas), no reserved key; anything else is refused whole.
- */
-export function parseForm(body: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let n = 0;
-  for (const [key, value] of new URLSearchParams(body)) {
-    if (++n > 200 || RESERVED_KEYS.has(key) || Object.hasOwn(out, key) || key.length > 64) {
-      throw PlatformErrors.CONSOLE_FORM_INVALID();
-    }
-    if (!isPrintable(key) || !isPrintable(value, { allowLineBreaks: true }))
-      throw PlatformErrors.CONSOLE_FORM_INVALID();
-    out[key] = value;
-  }
-  return out;
 }
 
 /** A buffered upload's bytes, refused past `limit` as Fastify's own reader refuses them (413). */

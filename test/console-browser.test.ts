@@ -186,6 +186,26 @@ describe('console in a browser', () => {
     expect(new URL(page.url()).pathname).toBe('/console/connexion');
   });
 
+  it("shows an unknown console address as the console's page not found, with its menu once signed in", async () => {
+    const agent = await createAgent(t);
+    const { page, errors } = await newPage();
+    const plain = await page.goto(`${t.baseUrl}/console/nulle-part`);
+    expect(plain?.status()).toBe(404);
+    expect(await page.textContent('h1')).toBe('Page introuvable');
+    expect(await page.textContent('main')).toContain('NOT_FOUND');
+    expect(await page.locator('#navigation').count()).toBe(0);
+    await expectAccessible(page, 'not found, signed out');
+    await signInBrowser(page, t.baseUrl, agent);
+    const withMenu = await page.goto(`${t.baseUrl}/console/nulle-part`);
+    expect(withMenu?.status()).toBe(404);
+    expect(await page.textContent('h1')).toBe('Page introuvable');
+    expect(await page.locator('#navigation').count()).toBe(1);
+    await expectAccessible(page, 'not found');
+    await screenshot(page, 'error-not-found');
+    // The document's own 404 is what the browser reports (Chromium logs it); nothing else failed.
+    expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
+  });
+
   it('every console page of the route catalogue passes axe-core (no serious or critical violation)', async () => {
     const operator = await createAgent(t);
     const fund = await createAgent(t, { kind: 'fund' });

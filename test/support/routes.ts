@@ -35,7 +35,8 @@ export const dtoProperties = (cls: Type): string[] => [
 /**
  * Every API route of every controller, read from Nest's own metadata, so a new controller is covered by default.
  * The console's routes (session cookie, HTML, url-encoded forms) are left out: their own rules are checked for every
- * one of them by test/console-http.test.ts (the gate) and test/console-browser.test.ts (the pages).
+ * one of them by test/console-http.test.ts (the gate), test/console-hostile.test.ts (the hostile corpus, found from
+ * the route policies) and test/console-browser.test.ts (the pages).
  */
 export function discoverRoutes(t: TestApp): RouteInfo[] {
   const discovery = t.app.get(DiscoveryService);

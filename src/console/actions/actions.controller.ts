@@ -13,7 +13,7 @@ import { OppositionErrors } from '../../opposition/opposition.errors.js';
 import { OppositionService } from '../../opposition/opposition.service.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import type { Actor } from '../../platform/auth/actor.js';
-import { ConsoleAction, ConsolePage, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { ConsoleAction, ConsolePage, CurrentActor, FormFields } from '../../platform/auth/auth.decorators.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { PlatformErrors } from '../../platform/errors/platform.errors.js';
@@ -88,6 +88,7 @@ export class ActionsController {
 
   @Post('cartes/:serial/opposition')
   @ConsoleAction('operator', 'fund')
+  @FormFields('reason')
   @Answers(ConsoleFormErrors.CONSOLE_FIELD_INVALID, CardsErrors.CARD_NOT_FOUND, CardsErrors.CARD_TRANSITION_NOT_ALLOWED)
   @Redirect('/console', 303)
   async declare(
@@ -168,6 +169,7 @@ export class ActionsController {
   @Post('assures/:id/remplacement')
   @HttpCode(200)
   @ConsoleAction('fund')
+  @FormFields('reason', 'autoOrder')
   @Answers(
     ConsoleFormErrors.CONSOLE_FIELD_INVALID,
     PlatformErrors.FUND_ONLY,
@@ -216,6 +218,7 @@ export class ActionsController {
 
   @Post('assures/:id/mutation')
   @ConsoleAction('operator', 'fund')
+  @FormFields('toOrganismeCode', 'effectiveDate')
   @Answers(
     ConsoleFormErrors.CONSOLE_FIELD_INVALID,
     RegisterErrors.BENEFICIARY_NOT_FOUND,

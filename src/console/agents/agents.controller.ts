@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { PartnersService } from '../../partners/partners.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
-import { ConsoleAction, ConsolePage, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { ConsoleAction, ConsolePage, CurrentActor, FormFields } from '../../platform/auth/auth.decorators.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { ConsoleErrors } from '../console.errors.js';
@@ -38,6 +38,7 @@ export class AgentsController {
   @Post()
   @HttpCode(200)
   @ConsoleAction('operator')
+  @FormFields('partnerId', 'login', 'displayName')
   @Answers(
     ConsoleErrors.AGENT_LOGIN_INVALID,
     ConsoleErrors.AGENT_NAME_INVALID,

@@ -8,6 +8,7 @@ import {
   ConsoleSignedOutAction,
   ConsoleSignedOutPage,
   CurrentActor,
+  FormFields,
 } from '../../platform/auth/auth.decorators.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import {
@@ -56,6 +57,7 @@ export class ConsoleAuthController {
 
   @Post('connexion')
   @ConsoleSignedOutAction()
+  @FormFields('login', 'password', 'code')
   async signIn(
     @Body() form: Record<string, string>,
     @Req() req: FastifyRequest,
@@ -113,6 +115,7 @@ export class ConsoleAuthController {
 
   @Post('mot-de-passe')
   @ConsoleAction('operator', 'fund')
+  @FormFields('current', 'next')
   @Answers(ConsoleErrors.PASSWORD_WRONG, ConsoleErrors.PASSWORD_TOO_WEAK)
   async changePassword(
     @CurrentAgent() agent: ConsolePrincipal,

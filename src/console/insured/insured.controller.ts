@@ -7,7 +7,7 @@ import { InsuredFileService } from '../../insight/insured-file.service.js';
 import { PhotoReviewService } from '../../insight/photo-review.service.js';
 import { SearchService } from '../../insight/search.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
-import { ConsoleAction, ConsolePage, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { ConsoleAction, ConsolePage, CurrentActor, FormFields } from '../../platform/auth/auth.decorators.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { DomainError } from '../../platform/errors/domain-error.js';
@@ -84,6 +84,7 @@ export class InsuredController {
   @Post('recherche/nir')
   @HttpCode(200)
   @ConsoleAction('operator', 'fund')
+  @FormFields('nir')
   @Answers(
     RegisterErrors.NIR_FORMAT,
     RegisterErrors.NIR_SEX_INVALID,
@@ -110,6 +111,7 @@ export class InsuredController {
   @Post('recherche/nom')
   @HttpCode(200)
   @ConsoleAction('operator', 'fund')
+  @FormFields('name', 'birthDate')
   @Answers(
     RegisterErrors.NAME_EMPTY,
     RegisterErrors.NAME_TOO_LONG,

@@ -7,7 +7,7 @@ import { CampaignsErrors } from '../../campaigns/campaigns.errors.js';
 import { CampaignsService } from '../../campaigns/campaigns.service.js';
 import { CreateCampaignDto, DryRunDto } from '../../campaigns/dto/campaign.dto.js';
 import type { Actor } from '../../platform/auth/actor.js';
-import { ConsoleAction, ConsolePage, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { ConsoleAction, ConsolePage, CurrentActor, FormFields } from '../../platform/auth/auth.decorators.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { PlatformErrors } from '../../platform/errors/platform.errors.js';
@@ -37,6 +37,17 @@ const COHORT_CHECKS = [
   CampaignsErrors.CAMPAIGN_SCOPE_OUTSIDE_REGIMES,
   PlatformErrors.VALIDATION_FAILED,
 ];
+
+/** The cohort form's fields. */
+const COHORT_FIELDS = [
+  'regimeCodes',
+  'fundCodes',
+  'organismeCodes',
+  'generation',
+  'minAge',
+  'notUpdatedForMonths',
+  'origin',
+] as const;
 
 /** The cohort form's fields in the API's shape (checked by the API's DTO). */
 const cohortOf = (form: Record<string, string>) => ({
@@ -84,6 +95,7 @@ export class ConsoleCampaignsController {
   @Post('simulation')
   @HttpCode(200)
   @ConsoleAction('operator')
+  @FormFields('name', 'dailyLimit', ...COHORT_FIELDS)
   @Answers(...COHORT_CHECKS)
   async dryRun(@CurrentAgent() agent: ConsolePrincipal, @Body() form: Record<string, string>): Promise<SafeHtml> {
     const dto = await validated(DryRunDto, { cohort: cohortOf(form) });
@@ -92,6 +104,7 @@ export class ConsoleCampaignsController {
 
   @Post()
   @ConsoleAction('operator')
+  @FormFields('name', 'dailyLimit', ...COHORT_FIELDS)
   @Answers(...COHORT_CHECKS)
   async define(
     @CurrentActor() actor: Actor,

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Actor } from '../../platform/auth/actor.js';
-import { ConsoleAction, ConsolePage, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { ConsoleAction, ConsolePage, CurrentActor, FormFields } from '../../platform/auth/auth.decorators.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { PlatformErrors } from '../../platform/errors/platform.errors.js';
@@ -51,6 +51,7 @@ export class ConsoleReconciliationController {
 
   @Post('executions')
   @ConsoleAction('operator')
+  @FormFields('mode')
   @Answers(ReconciliationErrors.RECONCILIATION_RUN_IN_PROGRESS, PlatformErrors.VALIDATION_FAILED)
   async request(
     @CurrentActor() actor: Actor,

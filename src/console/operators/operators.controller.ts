@@ -7,7 +7,7 @@ import { PartnersErrors } from '../../partners/partners.errors.js';
 import { PartnersService } from '../../partners/partners.service.js';
 import { AuditService } from '../../platform/audit/audit.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
-import { ConsoleAction, ConsolePage, CurrentActor } from '../../platform/auth/auth.decorators.js';
+import { ConsoleAction, ConsolePage, CurrentActor, FormFields } from '../../platform/auth/auth.decorators.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { Answers } from '../../platform/errors/answers.decorator.js';
 import { isPrintable } from '../../platform/validation/text.js';
@@ -26,6 +26,9 @@ import {
 } from '../pages/operators.page.js';
 import { CurrentAgent } from '../ui/console-request.js';
 import type { SafeHtml } from '../ui/html.js';
+
+/** The audit search's criteria (its form's fields, in its query string) and its page cursor. */
+const AUDIT_FILTERS = ['agent', 'partner', 'action', 'entityType', 'entityId', 'from', 'to', 'avant'];
 
 /** Entries per page of the audit search. */
 export const AUDIT_PAGE_SIZE = 50;
@@ -84,6 +87,7 @@ export class OperatorsController {
   @Post('partenaires/:id/cles')
   @HttpCode(200)
   @ConsoleAction('operator')
+  @FormFields('label')
   @Answers(ConsoleFormErrors.CONSOLE_FIELD_INVALID, PartnersErrors.PARTNER_NOT_FOUND, PartnersErrors.PARTNER_INACTIVE)
   async createKey(
     @CurrentAgent() agent: ConsolePrincipal,
@@ -135,6 +139,7 @@ export class OperatorsController {
 
   @Post('fabricants/:partnerId/cles-ssh')
   @ConsoleAction('operator')
+  @FormFields('publicKey')
   @Answers(ConsoleFormErrors.CONSOLE_FIELD_INVALID, EmissionErrors.VENDOR_NOT_FOUND, ...SSH_KEY_LINE_ERRORS)
   @Redirect('/console/fabricants', 303)
   async addSshKey(
@@ -163,6 +168,7 @@ export class OperatorsController {
 
   @Post('fabricants/:partnerId/destinataire-age')
   @ConsoleAction('operator')
+  @FormFields('recipient')
   @Answers(
     ConsoleFormErrors.CONSOLE_FIELD_INVALID,
     EmissionErrors.VENDOR_NOT_FOUND,
@@ -184,6 +190,7 @@ export class OperatorsController {
 
   @Get('journal')
   @ConsolePage('operator')
+  @FormFields(...AUDIT_FILTERS)
   @Answers(ConsoleFormErrors.CONSOLE_FIELD_INVALID)
   async auditSearch(
     @CurrentAgent() agent: ConsolePrincipal,

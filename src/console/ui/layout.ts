@@ -184,6 +184,7 @@ const ERROR_TITLES: Record<number, string> = {
   404: 'Page introuvable',
   409: 'Action impossible',
   413: 'Formulaire trop volumineux',
+  414: 'Adresse trop longue',
   415: 'Demande invalide',
   422: 'Action impossible',
   429: 'Trop de demandes',
@@ -191,18 +192,37 @@ const ERROR_TITLES: Record<number, string> = {
 };
 
 /**
- * The HTML error page of the console routes (same status as the API's problem document, its code and message).
- * A not-found is the same page whatever the reason, as in the API (the tenant rule).
+ * What the agent reads for the request checks the console shares with the API (their catalogue messages speak to
+ * programs, in English): an address or a form the console never makes, so the agent is told how to get back.
+ */
+export const BAD_INPUT_MESSAGES: Record<string, string> = {
+  NOT_FOUND: "Cette page n'existe pas : revenez au tableau de bord ou utilisez le menu.",
+  BAD_REQUEST: 'Cette adresse ne désigne aucune page de la console : revenez à la page précédente et suivez ses liens.',
+  URL_INVALID: 'Cette adresse est mal formée : revenez à la page précédente et suivez ses liens.',
+  URI_TOO_LONG: 'Cette adresse est trop longue : revenez à la page précédente et suivez ses liens.',
+  PATH_PARAMETER_INVALID: 'Cette adresse contient des caractères non imprimables : revenez à la page précédente.',
+  QUERY_NOT_ACCEPTED: 'Cette page ne prend pas ces critères dans son adresse : utilisez son formulaire.',
+  QUERY_RESERVED_KEY: 'Cette page ne prend pas ces critères dans son adresse : utilisez son formulaire.',
+  UNSUPPORTED_MEDIA_TYPE: "Le formulaire n'a pas été envoyé par la console : rechargez la page et renvoyez-le.",
+  PAYLOAD_TOO_LARGE: 'Le formulaire envoyé est trop volumineux : raccourcissez les champs et renvoyez-le.',
+  INVALID_INPUT: 'Une valeur saisie ne peut pas être enregistrée : vérifiez le formulaire et renvoyez-le.',
+};
+
+/**
+ * The HTML error page of the console routes (same status as the API's problem document, its code and message; the
+ * request checks' messages in French). A not-found is the same page whatever the reason, as in the API (the tenant
+ * rule). Never the request's input: the message is the catalogue's, bounded and scrubbed of what was sent.
  */
 export const renderErrorPage: ConsoleGate['renderError'] = (error, req) => {
   const agent = (req as { consoleAgent?: ConsolePrincipal } | undefined)?.consoleAgent ?? null;
   const title = ERROR_TITLES[error.status] ?? (error.status >= 500 ? 'Erreur du service' : 'Demande invalide');
+  const detail = BAD_INPUT_MESSAGES[error.code] ?? error.detail;
   return layout({
     title,
     agent,
     main: html`<h1>${title}</h1>
       <div class="fr-alert fr-alert--error fr-mb-3w">
-        <p>${error.detail}</p>
+        <p>${detail}</p>
       </div>
       <p class="fr-text--sm">Code : <code>${error.code}</code></p>
       <p>

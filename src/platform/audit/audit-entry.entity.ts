@@ -14,7 +14,11 @@ export class AuditEntry {
   @Column({ type: 'uuid', nullable: true })
   actorPartnerId: string | null;
 
-  /** The console agent who acted (a person signed in to the console); null for API keys, jobs and the CLI. */
+  /**
+   * The console agent who acted (a person signed in to the console); null for API keys, jobs and the CLI. Indexed:
+   * the console's audit search filters by agent.
+   */
+  @Index()
   @Column({ type: 'uuid', nullable: true })
   actorAgentId: string | null;
 

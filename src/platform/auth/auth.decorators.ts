@@ -11,6 +11,7 @@ export const CONSUMES = 'http:consumes';
 export const BULK_UPLOAD = 'http:bulk-upload';
 export const STREAMED_UPLOAD = 'http:streamed-upload';
 export const CONSOLE_ROUTE = 'console:route';
+export const CONSOLE_FIELDS = 'console:fields';
 
 /** The media type of every console form (plain HTML forms; no multipart, no JSON). */
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
@@ -80,6 +81,13 @@ export const ConsoleAction = (...roles: ConsoleRole[]) =>
     SetMetadata(CONSOLE_ROUTE, { action: true, roles, signedOut: false } satisfies ConsoleRouteSpec),
     SetMetadata(CONSUMES, [FORM_MEDIA_TYPE]),
   );
+
+/**
+ * The fields a console form sends (a form post's body, besides `_csrf`; a page's query string): the request gate
+ * refuses any other, before the handler runs. A form post without it takes no field but the token; a page without
+ * it takes the query parameters its handler names (`@Query('apres')`).
+ */
+export const FormFields = (...names: string[]) => SetMetadata(CONSOLE_FIELDS, names);
 
 /** The sign-in page: open without a session. */
 export const ConsoleSignedOutPage = () =>

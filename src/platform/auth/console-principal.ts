@@ -31,6 +31,8 @@ export const PRE_SESSION_COOKIE = 'vitale_console_pre';
 export const CSRF_FIELD = '_csrf';
 /** Largest console form body: forms are small; a file never goes through them. */
 export const CONSOLE_FORM_MAX_BYTES = 16 * 1024;
+/** Every console URL starts with it. */
+export const CONSOLE_PREFIX = '/console';
 /** Where a browser without a session is sent. */
 export const CONSOLE_SIGN_IN_PATH = '/console/connexion';
 /** The password change page: until an agent replaces their one-time password, every other page leads there. */

@@ -3,13 +3,20 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ApiKeyVerifier } from '../../partners/api-key-verifier.js';
 import type { KeyPrincipal } from '../../partners/key-principal.js';
 import { PlatformErrors } from '../errors/platform.errors.js';
-import { ANSWERS_CONFIG, type DeclaredAnswers, HTML_ERRORS_CONFIG } from '../errors/problem.filter.js';
+import {
+  ANSWERS_CONFIG,
+  type DeclaredAnswers,
+  HTML_ERRORS_CONFIG,
+  HTML_ERRORS_UNDER,
+} from '../errors/problem.filter.js';
+import { decodeFormComponent } from '../validation/form-body.js';
 import { RESERVED_KEYS } from '../validation/json-body.js';
 import { isPrintable } from '../validation/text.js';
 import {
   CONSOLE_ASSETS_PREFIX,
   CONSOLE_FORM_MAX_BYTES,
   CONSOLE_PASSWORD_PATH,
+  CONSOLE_PREFIX,
   CONSOLE_SIGN_IN_PATH,
   CONSOLE_SIGN_OUT_PATHS,
   type ConsoleGate,
@@ -58,6 +65,31 @@ const hasBody = (req: FastifyRequest): boolean => {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 };
 
+const isConsolePath = (url: string): boolean => {
+  const path = url.split('?')[0];
+  return path === CONSOLE_PREFIX || path.startsWith(`${CONSOLE_PREFIX}/`);
+};
+
+/**
+ * A console page's query string, read as its form: the parameters the page takes (@FormFields, or those its handler
+ * names), each once, well-formed percent-encoding of printable text (QUERY_NOT_ACCEPTED for another parameter,
+ * CONSOLE_FORM_INVALID otherwise). Fastify's own reader keeps `%zz` as it is and makes a list of a repeated name.
+ */
+function checkConsoleQuery(url: string, policy: RoutePolicy): void {
+  const q = url.indexOf('?');
+  if (q < 0) return;
+  const seen = new Set<string>();
+  for (const pair of url.slice(q + 1).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = decodeFormComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = decodeFormComponent(eq < 0 ? '' : pair.slice(eq + 1));
+    if (!policy.fields.includes(key)) throw PlatformErrors.QUERY_NOT_ACCEPTED();
+    if (seen.has(key) || !isPrintable(value)) throw PlatformErrors.CONSOLE_FORM_INVALID();
+    seen.add(key);
+  }
+}
+
 /**
  * What every request passes before Fastify reads its body (onRequest, right after routing):
  *   1. the credential, on every route but the public ones (the guard then checks the partner kind and the rate):
@@ -76,6 +108,10 @@ export function installRequestGate(
   bulkMaxBytes: number,
   consoleGate: ConsoleGate,
 ): void {
+  // Errors answered before any route matched (an unknown URL, a bad percent-encoding, an overlong path) under
+  // /console are the console's HTML page too.
+  fastify.decorate(HTML_ERRORS_UNDER, { prefix: CONSOLE_PREFIX, render: consoleGate.renderError });
+
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const url = route.url;
     if (isApiDescription(url) || isConsoleAsset(url)) return;
@@ -98,8 +134,17 @@ export function installRequestGate(
 
   fastify.addHook('onRequest', async (req: GatedRequest, reply: FastifyReply) => {
     const url = req.routeOptions.url;
-    // No route matched: the not-found handler answers, nothing is read.
-    if (!url || isApiDescription(url) || isConsoleAsset(url)) return;
+    if (!url) {
+      // No route matched: the not-found handler answers, and no body is read for it. Under /console, the page
+      // carries the console's layout when the browser has a live session (never a refusal: it is a 404 either way).
+      if (hasBody(req)) throw PlatformErrors.NOT_FOUND();
+      const token = isConsolePath(req.url) ? readCookie(req.headers.cookie, SESSION_COOKIE) : undefined;
+      // The database away, the page is still a 404 (plain).
+      const agent = token ? await consoleGate.authenticate(token).catch(() => null) : null;
+      if (agent && !agent.mustChangePassword) req.consoleAgent = agent;
+      return;
+    }
+    if (isApiDescription(url) || isConsoleAsset(url)) return;
     const policy = policyOf(policies, req.method, url);
     if (!policy) throw PlatformErrors.AUTH_REQUIRED();
     if (policy.console) {
@@ -131,6 +176,7 @@ export function installRequestGate(
     if (!policy.takesQuery && queryKeys.length > 0) {
       throw PlatformErrors.QUERY_NOT_ACCEPTED();
     }
+    if (policy.console && queryKeys.length > 0) checkConsoleQuery(req.url, policy);
     // class-transformer drops these silently instead of refusing them as unknown.
     if (queryKeys.some((k) => RESERVED_KEYS.has(k))) {
       throw PlatformErrors.QUERY_RESERVED_KEY();
@@ -158,6 +204,8 @@ export function installRequestGate(
         throw PlatformErrors.CONSOLE_CSRF_INVALID();
       }
       delete form[CSRF_FIELD];
+      // Only the fields the form has (@FormFields): an unknown one is refused before anything is done.
+      if (Object.keys(form).some((k) => !policy.fields.includes(k))) throw PlatformErrors.CONSOLE_FORM_INVALID();
       return;
     }
     if (body === undefined) return;

@@ -10,6 +10,7 @@ import { PlatformErrors } from '../errors/platform.errors.js';
 import {
   ALLOWED_KINDS,
   BULK_UPLOAD,
+  CONSOLE_FIELDS,
   CONSOLE_ROUTE,
   type ConsoleRouteSpec,
   CONSUMES,
@@ -38,8 +39,15 @@ export interface RoutePolicy {
   takesBody: boolean;
   /** The handler reads the query string (@Query); a route that does not refuses query parameters. */
   takesQuery: boolean;
+  /** A path parameter goes through a pipe (ParseUUIDPipe, ParseIntPipe...), whose refusal is a 400 BAD_REQUEST. */
+  parsesParams: boolean;
   /** A console route (@ConsolePage, @ConsoleAction...): session cookie instead of a bearer key; null for the API. */
   console: ConsoleRouteSpec | null;
+  /**
+   * A console route's form fields (@FormFields): a form post's body fields besides the CSRF token, a page's query
+   * parameters (by default those its handler names); the gate refuses any other. Empty on API routes.
+   */
+  fields: string[];
   /** Every error the route may answer: its own (@Answers on the handler and its controller) and its policy's. */
   answers: ErrorSpec[];
 }
@@ -69,6 +77,11 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
         (Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, methodName) ?? {}) as Record<string, unknown>,
       );
       const argOf = (type: RouteParamtypes) => args.some(([key]) => key.split(':')[0] === String(type));
+      const namedQuery = args
+        .filter(([key]) => key.split(':')[0] === String(RouteParamtypes.QUERY))
+        .map(([, a]) => (a as { data?: unknown }).data)
+        .filter((d): d is string => typeof d === 'string');
+      const declaredFields = reflector.getAllAndOverride<string[] | undefined>(CONSOLE_FIELDS, targets);
       const declared = reflector.getAllAndOverride<string[] | undefined>(CONSUMES, targets);
       const bulkUpload = !!reflector.getAllAndOverride<boolean>(BULK_UPLOAD, targets);
       const consoleSpec = reflector.getAllAndOverride<ConsoleRouteSpec | undefined>(CONSOLE_ROUTE, targets) ?? null;
@@ -90,7 +103,13 @@ export function readRoutePolicies(app: INestApplicationContext): Map<string, Rou
             streamedUpload: !!reflector.getAllAndOverride<boolean>(STREAMED_UPLOAD, targets),
             takesBody: argOf(RouteParamtypes.BODY) || !!declared?.length,
             takesQuery: argOf(RouteParamtypes.QUERY),
+            parsesParams: args.some(
+              ([key, a]) =>
+                key.split(':')[0] === String(RouteParamtypes.PARAM) &&
+                ((a as { pipes?: unknown[] }).pipes?.length ?? 0) > 0,
+            ),
             console: consoleSpec,
+            fields: consoleSpec ? (declaredFields ?? (consoleSpec.action ? [] : namedQuery)) : [],
             answers: [],
           };
           const own = reflector.getAllAndMerge<ErrorSpec[]>(ANSWERS, targets) ?? [];
@@ -133,7 +152,10 @@ export function automaticAnswers(p: Omit<RoutePolicy, 'answers'>): ErrorSpec[] {
   if (p.rateLimited) out.push(P.RATE_LIMITED);
   const hasParams = p.path.includes(':');
   if (hasParams) out.push(P.PATH_PARAMETER_INVALID, P.URI_TOO_LONG);
+  if (p.parsesParams) out.push(P.BAD_REQUEST);
   out.push(...(p.takesQuery ? [P.QUERY_RESERVED_KEY, P.VALIDATION_FAILED] : [P.QUERY_NOT_ACCEPTED]));
+  // A console page's query string is read as its form: only its fields, each once, printable.
+  if (p.console && p.takesQuery) out.push(P.QUERY_NOT_ACCEPTED, P.CONSOLE_FORM_INVALID);
   // A JSON body is read (and its reader's refusals answered) on every route that takes JSON or takes no body ({} is accepted).
   if (!p.console && (!p.takesBody || p.consumes.includes(JSON_MEDIA_TYPE))) {
     out.push(P.MALFORMED_BODY, P.JSON_TOO_DEEP, P.JSON_DUPLICATE_KEY, P.JSON_FORBIDDEN_KEY, P.TEXT_NOT_PRINTABLE);

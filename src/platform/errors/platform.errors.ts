@@ -42,7 +42,7 @@ export const PlatformErrors = defineErrors('platform', {
   CONSOLE_FORM_INVALID: {
     status: 400,
     description:
-      'A console form body is not a well-formed application/x-www-form-urlencoded form of printable text, each field sent once.',
+      "A console form body (or a console page's query string) is not a well-formed application/x-www-form-urlencoded form of printable text with only the form's own fields, each sent once; reload the page and send its form again.",
     message: "Le formulaire envoyé n'est pas valide : rechargez la page et renvoyez-le.",
   },
   PARTNER_KIND_FORBIDDEN: {
@@ -212,7 +212,8 @@ export const PlatformErrors = defineErrors('platform', {
   },
   NOT_FOUND: {
     status: 404,
-    description: 'No route or resource at this URL; check the path against the API description.',
+    description:
+      "No route or resource at this URL; check the path against the API description (under /console: the console's HTML page-not-found page).",
     message: 'No such resource.',
   },
   METHOD_NOT_ALLOWED: {

@@ -6,6 +6,12 @@ import { FASTIFY_ERRORS, HTTP_STATUS_ERRORS, PlatformErrors } from './platform.e
 
 /** Where a console route's HTML error renderer sits in its Fastify config (set by the request gate). */
 export const HTML_ERRORS_CONFIG = 'vitaleHtmlErrors';
+/**
+ * The Fastify decoration that renders, as HTML, the errors of requests no route answers (an unknown URL, a bad
+ * percent-encoding, an overlong path parameter) under a prefix: `{ prefix, render }`, set by the request gate.
+ */
+export const HTML_ERRORS_UNDER = 'vitaleHtmlErrorsUnder';
+type HtmlRenderer = (p: Problem, req: unknown) => string;
 
 export interface Problem {
   type: string;
@@ -248,8 +254,9 @@ export function sendProblem(
   const problem = boundProblem(raw, requestInputs(req));
   // A console route answers its errors as the console's HTML page (same status, code and message); the request
   // gate puts the renderer in the route's config.
-  const renderHtml = (req?.routeOptions?.config as Record<string, unknown> | undefined)?.[HTML_ERRORS_CONFIG] as
-    ((p: Problem, req: unknown) => string) | undefined;
+  const renderHtml =
+    ((req?.routeOptions?.config as Record<string, unknown> | undefined)?.[HTML_ERRORS_CONFIG] as
+      HtmlRenderer | undefined) ?? unroutedRenderer(req);
   if (renderHtml) {
     void reply.status(problem.status).type('text/html; charset=utf-8').send(renderHtml(problem, req));
     return;
@@ -259,6 +266,15 @@ export function sendProblem(
     reply.header('Retry-After', String(problem.retryAfterSeconds));
   }
   void reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** The HTML renderer of a request no route answered, when its URL is under the decorated prefix. */
+function unroutedRenderer(req: FastifyRequest | undefined): HtmlRenderer | undefined {
+  if (!req || req.routeOptions?.url) return undefined;
+  const under = (req.server as unknown as Record<string, unknown> | undefined)?.[HTML_ERRORS_UNDER] as
+    { prefix: string; render: HtmlRenderer } | undefined;
+  const path = (req.url ?? '').split('?')[0];
+  return under && (path === under.prefix || path.startsWith(`${under.prefix}/`)) ? under.render : undefined;
 }
 
 /** What the request gate puts in each route's Fastify config: the codes it declares (@Answers and its policy's). */
