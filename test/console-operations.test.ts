@@ -1,8 +1,9 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { ReturnIngestService } from '../src/emission/returns/return-ingest.service.js';
 import { ReturnIntakeService } from '../src/emission/returns/return-intake.service.js';
-import { VENDOR_INBOX } from '../src/emission/vendors/vendor-folders.js';
+import { VENDOR_INBOX, VENDOR_OUTBOX } from '../src/emission/vendors/vendor-folders.js';
 import { SftpFolders } from '../src/platform/sftp/sftp-folders.js';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import { UNKNOWN_SERIAL } from './support/card-fixtures.js';
@@ -316,6 +317,14 @@ describe('console: operators pages', () => {
     // Line numbers of the file itself (the header is line 1).
     expect(rows.map((r) => r[0])).toEqual(['2', '3']);
     expect(rows.every((r) => r[1].length > 0)).toBe(true);
+    expect(file.text).toContain('<th scope="col">Motif</th>');
+    // The vendor takes its reject file away: the lines stay on the page, kept with the file at ingestion.
+    rmSync(t.app.get(SftpFolders).file(vendor.login, VENDOR_OUTBOX, `REJ_${name}`));
+    const after = await get(`/console/fichiers-retour/${id}`);
+    expect(after.text).not.toContain("n'est plus dans le dépôt");
+    expect(
+      [...after.text.matchAll(/<td>(\d+)<\/td>\s*<td><code>([A-Z_]+)<\/code><\/td>/g)].map((m) => [m[1], m[2]]),
+    ).toEqual(rows);
     expect((await get('/console/fichiers-retour?avant=zz')).status).toBe(400);
     expect((await get('/console/lots', fundA)).status).toBe(403);
     expect((await get(`/console/fichiers-retour/${id}`, fundA)).status).toBe(403);

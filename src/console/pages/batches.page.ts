@@ -128,12 +128,19 @@ export function returnFilePage(agent: ConsolePrincipal, f: ReturnFileDetail): Sa
                   : 'Aucune ligne rejetée.'
               }
             </p>`
-          : table(
+          : html`${table(
               `Lignes rejetées (fichier ${f.rejectFile})`,
-              ['Ligne', 'Code'],
-              f.rejects.map((r) => [cell(r.line), html`<code>${r.code}</code>`]),
+              ['Ligne', 'Code', 'Motif'],
+              f.rejects.map((r) => [cell(r.line), html`<code>${r.code}</code>`, cell(r.message)]),
               'aucune ligne rejetée.',
-            )
+            )}${
+              f.rejectsTruncated
+                ? html`<p>
+                    Les ${count(f.rejects.length)} premières lignes rejetées sont montrées ; toutes sont dans le fichier
+                    de rejet <code>${f.rejectFile}</code> du fabricant.
+                  </p>`
+                : ''
+            }`
       }
       <p><a class="fr-link" href="/console/fichiers-retour">Retour aux fichiers retour</a></p>`,
   });

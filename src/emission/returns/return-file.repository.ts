@@ -3,7 +3,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CardState } from '../../cards/card-state.enum.js';
 import { run } from '../../platform/database/sql.js';
 import type { RequestStatus } from '../requests/request-status.enum.js';
+import type { LineProblem } from './return-file.js';
 import { ReturnFileStatus } from './vendor-return-file.entity.js';
+
+/** Reject lines kept with a return file's row (the console shows them); the reject file in the outbox has them all. */
+export const REJECT_LINES_KEPT = 1000;
 
 export interface LockedReturnFile {
   id: string;
@@ -89,13 +93,25 @@ export class ReturnFileRepository {
       appliedCount: number;
       rejectedCount: number;
       failure: string | null;
+      rejectLines: LineProblem[];
     },
   ): Promise<void> {
     await run(
       em,
-      `UPDATE vendor_return_file SET status = $2, line_count = $3, applied_count = $4, rejected_count = $5, failure = $6, ingested_at = now()
+      `UPDATE vendor_return_file SET status = $2, line_count = $3, applied_count = $4, rejected_count = $5, failure = $6,
+              reject_lines = $7::jsonb, ingested_at = now()
         WHERE id = $1`,
-      [id, r.status, r.lineCount, r.appliedCount, r.rejectedCount, r.failure?.slice(0, 200) ?? null],
+      [
+        id,
+        r.status,
+        r.lineCount,
+        r.appliedCount,
+        r.rejectedCount,
+        r.failure?.slice(0, 200) ?? null,
+        JSON.stringify(
+          r.rejectLines.slice(0, REJECT_LINES_KEPT).map(({ line, code, message }) => ({ line, code, message })),
+        ),
+      ],
     );
   }
 
@@ -137,10 +153,13 @@ export class ReturnFileRepository {
     return rows;
   }
 
-  async find(id: string): Promise<(ReturnFileSummary & { vendorLogin: string }) | null> {
-    const { rows } = await run<ReturnFileSummary & { vendorLogin: string }>(
+  /** One return file with its vendor's login and its kept reject lines (null: ingested before they were kept). */
+  async find(
+    id: string,
+  ): Promise<(ReturnFileSummary & { vendorLogin: string; rejectLines: LineProblem[] | null }) | null> {
+    const { rows } = await run<ReturnFileSummary & { vendorLogin: string; rejectLines: LineProblem[] | null }>(
       this.dataSource.manager,
-      `SELECT ${SUMMARY_COLUMNS}, v.login AS "vendorLogin"
+      `SELECT ${SUMMARY_COLUMNS}, v.login AS "vendorLogin", f.reject_lines AS "rejectLines"
          FROM vendor_return_file f JOIN vendor_profile v ON v.partner_id = f.vendor_partner_id WHERE f.id = $1`,
       [id],
     );

@@ -89,6 +89,7 @@ export class ReturnIngestService {
           appliedCount: 0,
           rejectedCount: 0,
           failure: `${p.code}: ${p.message}`,
+          rejectLines: [p],
         });
         const rejectFile = await this.writeRejects(rf, 'REFUSED', [p]);
         await this.audit.record(em, actor, {
@@ -107,13 +108,14 @@ export class ReturnIngestService {
       const { accepted, problems } = await this.check(em, parsed.version, parsed.lines, cards);
       const keys = await this.apply(em, actor, accepted);
       failpoint('emission.mid-return-ingestion');
-      const allProblems = [...parsed.problems, ...problems];
+      const allProblems = [...parsed.problems, ...problems].sort((a, b) => a.line - b.line);
       await this.repo.finish(em, rf.id, {
         status: ReturnFileStatus.Ingested,
         lineCount: parsed.dataLines,
         appliedCount: accepted.length,
         rejectedCount: allProblems.length,
         failure: null,
+        rejectLines: allProblems,
       });
       await this.audit.record(em, actor, {
         action: 'vendor_return_file.ingest',

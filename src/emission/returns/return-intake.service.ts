@@ -52,21 +52,28 @@ export class ReturnIntakeService {
   }
 
   /**
-   * One return file and its reject lines (line number, code), read from the reject file published in the vendor's
-   * outbox; `rejects` is null once the vendor has taken that file away (the counts stay).
+   * One return file and its reject lines (line number, code, message): those kept with the file at ingestion (the
+   * first REJECT_LINES_KEPT; `rejectsTruncated` when there were more, all in the reject file); for a file ingested
+   * before they were kept, read from the reject file in the vendor's outbox, null once the vendor has taken it away.
    */
   async file(id: string): Promise<
     | (ReturnFileSummary & {
         vendorLogin: string;
         rejectFile: string;
-        rejects: { line: number; code: string }[] | null;
+        rejects: { line: number; code: string; message: string | null }[] | null;
+        rejectsTruncated: boolean;
       })
     | null
   > {
-    const f = await this.repo.find(id);
-    if (!f) return null;
-    const rejectFile = rejectFileName(f.fileName);
-    const read = await this.folders.read(f.vendorLogin, VENDOR_OUTBOX, rejectFile, SFTP_MAX_UPLOAD_BYTES);
+    const row = await this.repo.find(id);
+    if (!row) return null;
+    const { rejectLines, ...found } = row;
+    const rejectFile = rejectFileName(found.fileName);
+    if (rejectLines) {
+      const rejects = rejectLines.map((r) => ({ line: r.line, code: r.code, message: r.message }));
+      return { ...found, rejectFile, rejects, rejectsTruncated: found.rejectedCount > rejects.length };
+    }
+    const read = await this.folders.read(found.vendorLogin, VENDOR_OUTBOX, rejectFile, SFTP_MAX_UPLOAD_BYTES);
     const rejects = read
       ? read.data
           .toString('utf8')
@@ -74,10 +81,10 @@ export class ReturnIntakeService {
           .filter((l) => l.startsWith('E|'))
           .map((l) => {
             const [, line, code] = l.split('|');
-            return { line: Number(line), code };
+            return { line: Number(line), code, message: null };
           })
       : null;
-    return { ...f, rejectFile, rejects };
+    return { ...found, rejectFile, rejects, rejectsTruncated: false };
   }
 
   /** One complete file in a vendor's inbox. Returns the new return file's id, or null (same content already received). */

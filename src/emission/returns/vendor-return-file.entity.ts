@@ -45,6 +45,10 @@ export class VendorReturnFile {
   @Column({ type: 'varchar', length: 200, nullable: true })
   failure: string | null;
 
+  /** The reject lines (the first REJECT_LINES_KEPT), kept at ingestion; null for files ingested before they were. */
+  @Column({ type: 'jsonb', nullable: true })
+  rejectLines: { line: number; code: string; message: string }[] | null;
+
   @Column({ type: 'timestamptz', default: () => 'now()' })
   receivedAt: Date;
 
