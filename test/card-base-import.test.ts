@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { CardBaseImportRepository } from '../src/takeover/card-base-import.repository.js';
 import { CARD_BASE_HEADER } from '../src/takeover/card-base-parser.js';
 import { insertBeneficiary, insertCard, makeNir } from './support/factories.js';
 import { tempDir } from './support/temp-dirs.js';
@@ -211,6 +212,26 @@ describe('takeover: the card-base import', () => {
     });
     expect(await count(`SELECT count(*) AS n FROM card`)).toBe(before);
     expect(await count(`SELECT count(*) AS n FROM card_base_import`)).toBe(1);
+  });
+
+  it('makes one import of two first sendings of one file at once: the second waits for the first and continues it', async () => {
+    const repo = t.app.get(CardBaseImportRepository);
+    const hash = 'c'.repeat(64);
+    const first = t.dataSource.createQueryRunner();
+    await first.connect();
+    try {
+      await first.startTransaction();
+      const a = await repo.findOrCreate(first.manager, null, hash, 3);
+      expect(a.found).toBe(false);
+      // The second sending starts while the first's import is not committed yet.
+      const second = t.dataSource.transaction((em) => repo.findOrCreate(em, null, hash, 3));
+      await new Promise((r) => setTimeout(r, 300));
+      await first.commitTransaction();
+      expect(await second).toEqual({ id: a.id, found: true });
+    } finally {
+      await first.release();
+    }
+    expect(await count(`SELECT count(*) AS n FROM card_base_import WHERE first_chunk_hash = $1`, [hash])).toBe(1);
   });
 
   it('keeps the chunks before a truncated gzip tail, and resumes after them when the whole file comes again', async () => {

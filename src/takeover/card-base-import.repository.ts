@@ -52,23 +52,34 @@ const IMPORT_COLUMNS = `id, status, chunk_rows AS "chunkRows", last_line AS "las
 /** The only place that reads and writes card_base_import, its chunks and rejects, and the chunk's staging table. */
 @Injectable()
 export class CardBaseImportRepository {
-  /** The import a sending belongs to: the latest one whose first chunk hashed the same at the same chunk size. */
-  async findByFirstChunk(em: EntityManager, hash: string, chunkRows: number): Promise<string | null> {
+  /**
+   * The import a sending belongs to (the latest one whose first chunk hashed the same at the same chunk size), or a
+   * new one. Two first sendings of one file at once wait for each other here (a transaction lock on the hash), so
+   * the second finds the first's import instead of making a second one.
+   */
+  async findOrCreate(
+    em: EntityManager,
+    partnerId: string | null,
+    hash: string,
+    chunkRows: number,
+  ): Promise<{ id: string; found: boolean }> {
+    await run(em, `SELECT pg_advisory_xact_lock($1, hashtext('sending:' || $2 || ':' || $3))`, [
+      CARD_IMPORT_LOCK_CLASS,
+      hash,
+      chunkRows,
+    ]);
     const { rows } = await run<{ id: string }>(
       em,
       `SELECT id FROM card_base_import WHERE first_chunk_hash = $1 AND chunk_rows = $2 ORDER BY created_at DESC LIMIT 1`,
       [hash, chunkRows],
     );
-    return rows[0]?.id ?? null;
-  }
-
-  async create(em: EntityManager, partnerId: string | null, hash: string, chunkRows: number): Promise<string> {
-    const { rows } = await run<{ id: string }>(
+    if (rows[0]) return { id: rows[0].id, found: true };
+    const created = await run<{ id: string }>(
       em,
       `INSERT INTO card_base_import (partner_id, status, first_chunk_hash, chunk_rows) VALUES ($1, $2, $3, $4) RETURNING id`,
       [partnerId, CardBaseImportStatus.Receiving, hash, chunkRows],
     );
-    return rows[0].id;
+    return { id: created.rows[0].id, found: false };
   }
 
   /** A new sending of the import starts: counted, and its previous interruption forgotten. */

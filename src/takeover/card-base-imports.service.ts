@@ -139,14 +139,13 @@ export class CardBaseImportsService {
   /** The import this sending continues (same first chunk, same chunk size) or a new one; audited. */
   private begin(actor: Actor, first: ParsedChunk, chunkRows: number): Promise<string> {
     return this.tx.run(async (em) => {
-      const found = await this.repo.findByFirstChunk(em, first.chainHash, chunkRows);
-      const id = found ?? (await this.repo.create(em, actor.partnerId, first.chainHash, chunkRows));
+      const { id, found } = await this.repo.findOrCreate(em, actor.partnerId, first.chainHash, chunkRows);
       await this.repo.startSending(em, id);
       await this.audit.record(em, actor, {
         action: 'card-base-import.received',
         entityType: IMPORT_ENTITY,
         entityId: id,
-        details: { format: CARD_BASE_FORMAT, resumed: found !== null, chunkRows },
+        details: { format: CARD_BASE_FORMAT, resumed: found, chunkRows },
       });
       return id;
     });
