@@ -1,13 +1,11 @@
-import { readdirSync, statSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { CSRF_FIELD, PRE_SESSION_COOKIE, SESSION_COOKIE } from '../src/platform/auth/console-principal.js';
 import { readRoutePolicies, type RoutePolicy } from '../src/platform/auth/route-policies.js';
 import { cardIn } from './support/card-fixtures.js';
+import { type RawAnswer, sendRaw, stateDigest } from './support/hostile.js';
 import { cookieHeader, createAgent, csrfOf, setCookies, signInHttp, type TestAgent } from './support/console.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -39,12 +37,7 @@ interface Case {
   contentType?: string;
   body?: string | Buffer;
 }
-interface Answer {
-  status: number;
-  contentType: string;
-  location: string;
-  text: string;
-}
+type Answer = RawAnswer;
 interface Session {
   cookie: string;
   csrf: string;
@@ -91,30 +84,7 @@ describe('a hostile corpus on every console route', () => {
   });
 
   const send = (method: string, c: Case, cookie?: string): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: 'text/html' };
-      if (cookie) headers.cookie = cookie;
-      if (c.contentType) headers['content-type'] = c.contentType;
-      const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body);
-      if (body) headers['content-length'] = body.length;
-      const req = http.request({ host: '127.0.0.1', port, method, path: c.path, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            location: String(res.headers.location ?? ''),
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      });
-      // The server may answer (413, 415, 403) and close before the whole body is sent.
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
-      );
-      req.end(body);
-    });
+    sendRaw(port, method, c, cookie ? { accept: 'text/html', cookie } : { accept: 'text/html' });
 
   const value = (param: string, r: RoutePolicy): string => {
     if (param === 'serial') return serial;
@@ -135,27 +105,7 @@ describe('a hostile corpus on every console route', () => {
     return { cookie: cookieHeader(setCookies(page)), csrf: csrfOf(page.text) };
   }
 
-  async function digest(): Promise<string> {
-    const tables: { name: string }[] = await t.dataSource.query(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
-    );
-    const parts: string[] = [];
-    for (const { name } of tables) {
-      // A session's last use (idle expiry) and a key's are refreshed by any authenticated call: not a change the
-      // request made.
-      const [row] = await t.dataSource.query(
-        `SELECT count(*)::int AS n, coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS h
-           FROM (SELECT md5((to_jsonb(x) - 'last_used_at' - 'last_seen_at')::text) AS h FROM "${name}" x) s`,
-      );
-      parts.push(`${name}:${row.n}:${row.h}`);
-    }
-    const [jobs] = await t.dataSource.query(
-      `SELECT count(*)::int AS n, coalesce(md5(string_agg(id::text || name, ',' ORDER BY id)), '') AS h FROM pgboss.job`,
-    );
-    parts.push(`pgboss.job:${jobs.n}:${jobs.h}`);
-    parts.push(`files:${listFiles(t.config.dataDir).join(',')}`);
-    return parts.join('\n');
-  }
+  const digest = () => stateDigest(t);
 
   /**
    * The rules every answer follows. `allowed` are the statuses this sweep accepts (4xx by default); an answer
@@ -472,17 +422,3 @@ describe('a hostile corpus on every console route', () => {
 
 const snippet = (s: string) =>
   (/<div class="fr-alert[^]*?<\/div>/.exec(s)?.[0] ?? s.slice(0, 200)).replace(/\s+/g, ' ').slice(0, 240);
-
-function listFiles(dir: string, base = dir): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.sort().flatMap((name) => {
-    const full = path.join(dir, name);
-    const st = statSync(full);
-    return st.isDirectory() ? listFiles(full, base) : [`${path.relative(base, full)}=${st.size}`];
-  });
-}

@@ -1,11 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { ALL_PARTNER_KINDS, PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { cardIn } from './support/card-fixtures.js';
+import { type HostileCase, type RawAnswer, sendRaw, stateDigest } from './support/hostile.js';
 import { dtoProperties, discoverRoutes, type RouteInfo } from './support/routes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -21,17 +19,8 @@ const NIR = '185057512345678';
 const MAX_PROBLEM = 16 * 1024;
 const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
 
-interface Case {
-  label: string;
-  path: string;
-  contentType?: string;
-  body?: string | Buffer;
-}
-interface Answer {
-  status: number;
-  contentType: string;
-  text: string;
-}
+type Case = HostileCase;
+type Answer = RawAnswer;
 
 describe('a hostile corpus on every route', () => {
   let t: TestApp;
@@ -58,29 +47,7 @@ describe('a hostile corpus on every route', () => {
   });
 
   const send = (method: string, c: Case, key: string | undefined): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = {};
-      if (key) headers.authorization = `Bearer ${key}`;
-      if (c.contentType) headers['content-type'] = c.contentType;
-      const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body);
-      if (body) headers['content-length'] = body.length;
-      const req = http.request({ host: '127.0.0.1', port, method, path: c.path, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      });
-      // The server may answer (413, 415) and close before the whole body is sent.
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
-      );
-      req.end(body);
-    });
+    sendRaw(port, method, c, key ? { authorization: `Bearer ${key}` } : {});
 
   const value = (param: string, routePath: string): string => {
     if (param === 'serial') return serial;
@@ -96,26 +63,7 @@ describe('a hostile corpus on every route', () => {
   const keyFor = (r: RouteInfo) =>
     r.isPublic ? undefined : keys.get(r.allowed.includes(PartnerKind.Fund) ? PartnerKind.Fund : r.allowed[0]);
 
-  async function digest(): Promise<string> {
-    const tables: { name: string }[] = await t.dataSource.query(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
-    );
-    const parts: string[] = [];
-    for (const { name } of tables) {
-      // A key's last use is refreshed once a minute by any authenticated call: not a state change of the request.
-      const [row] = await t.dataSource.query(
-        `SELECT count(*)::int AS n, coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS h
-           FROM (SELECT md5((to_jsonb(x) - 'last_used_at')::text) AS h FROM "${name}" x) s`,
-      );
-      parts.push(`${name}:${row.n}:${row.h}`);
-    }
-    const [jobs] = await t.dataSource.query(
-      `SELECT count(*)::int AS n, coalesce(md5(string_agg(id::text || name, ',' ORDER BY id)), '') AS h FROM pgboss.job`,
-    );
-    parts.push(`pgboss.job:${jobs.n}:${jobs.h}`);
-    parts.push(`files:${listFiles(t.config.dataDir).join(',')}`);
-    return parts.join('\n');
-  }
+  const digest = () => stateDigest(t);
 
   function check(r: RouteInfo, c: Case, a: Answer): void {
     const where = `${r.method} ${r.path} [${c.label}] → ${a.status}`;
@@ -255,18 +203,4 @@ function multipart(field: string, content: Buffer): { contentType: string; body:
     contentType: `multipart/form-data; boundary=${boundary}`,
     body: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
   };
-}
-
-function listFiles(dir: string, base = dir): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.sort().flatMap((name) => {
-    const full = path.join(dir, name);
-    const st = statSync(full);
-    return st.isDirectory() ? listFiles(full, base) : [`${path.relative(base, full)}=${st.size}`];
-  });
 }
