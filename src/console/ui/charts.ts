@@ -37,7 +37,6 @@ export function lineChart(p: {
   const n = p.xLabels.length;
   const x = (i: number) => PAD.left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
-  const ticks = [0, max / 2, max].map((v) => ({ v, y: y(v) }));
   const every = Math.max(1, Math.ceil(n / 8));
   const path = (pts: (number | null)[]) => {
     let d = '';
@@ -52,71 +51,52 @@ export function lineChart(p: {
     });
     return d.trim();
   };
-  return html`<svg
-    class="console-chart"
-    viewBox="0 0 ${W} ${H}"
-    width="${W}"
-    height="${H}"
-    role="img"
-    aria-labelledby="${p.id}-title ${p.id}-desc"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title id="${p.id}-title">${p.title}</title>
-    <desc id="${p.id}-desc">${p.description}</desc>
-    <rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff" />
-    ${ticks.map(
-      (t) =>
-        html`<line
-            x1="${PAD.left}"
-            x2="${W - PAD.right}"
-            y1="${t.y.toFixed(1)}"
-            y2="${t.y.toFixed(1)}"
-            stroke="#dddddd"
-          />
-          <text x="${PAD.left - 6}" y="${(t.y + 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#3a3a3a">
-            ${fmt(t.v)}
-          </text>`,
-    )}
-    ${p.references.map(
-      (r) =>
-        html`<line
-            x1="${PAD.left}"
-            x2="${W - PAD.right}"
-            y1="${y(r.value).toFixed(1)}"
-            y2="${y(r.value).toFixed(1)}"
-            stroke="#ce0500"
-            stroke-dasharray="6 4"
-          />
-          <text
-            x="${W - PAD.right - 4}"
-            y="${(y(r.value) - 4).toFixed(1)}"
-            font-size="11"
-            text-anchor="end"
-            fill="#ce0500"
-          >
-            ${r.label}
-          </text>`,
-    )}
-    ${p.xLabels.map((l, i) =>
-      i % every === 0
-        ? html`<text x="${x(i).toFixed(1)}" y="${H - 8}" font-size="11" text-anchor="middle" fill="#3a3a3a">${l}</text>`
-        : '',
-    )}
-    ${p.series.map(
-      (s) =>
-        html`<path
-            d="${path(s.points)}"
-            fill="none"
-            stroke="${s.colour}"
-            stroke-width="2"
-            ${s.dashed ? html`stroke-dasharray="3 3"` : ''}
-          />
-          ${s.points.map((v, i) =>
-            v === null ? '' : html`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.colour}" />`,
-          )}`,
-    )}
-    <text x="${PAD.left + 4}" y="${PAD.top + 10}" font-size="11" fill="#3a3a3a">${p.unit}</text>
-  </svg>`;
+  return frame(
+    p,
+    html`${gridlines([0, max / 2, max], y, fmt)}
+      ${p.references.map(
+        (r) =>
+          html`<line
+              x1="${PAD.left}"
+              x2="${W - PAD.right}"
+              y1="${y(r.value).toFixed(1)}"
+              y2="${y(r.value).toFixed(1)}"
+              stroke="#ce0500"
+              stroke-dasharray="6 4"
+            />
+            <text
+              x="${W - PAD.right - 4}"
+              y="${(y(r.value) - 4).toFixed(1)}"
+              font-size="11"
+              text-anchor="end"
+              fill="#ce0500"
+            >
+              ${r.label}
+            </text>`,
+      )}
+      ${p.xLabels.map((l, i) =>
+        i % every === 0
+          ? html`<text x="${x(i).toFixed(1)}" y="${H - 8}" font-size="11" text-anchor="middle" fill="#3a3a3a"
+              >${l}</text
+            >`
+          : '',
+      )}
+      ${p.series.map(
+        (s) =>
+          html`<path
+              d="${path(s.points)}"
+              fill="none"
+              stroke="${s.colour}"
+              stroke-width="2"
+              ${s.dashed ? html`stroke-dasharray="3 3"` : ''}
+            />
+            ${s.points.map((v, i) =>
+              v === null
+                ? ''
+                : html`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.colour}" />`,
+            )}`,
+      )} <text x="${PAD.left + 4}" y="${PAD.top + 10}" font-size="11" fill="#3a3a3a">${p.unit}</text>`,
+  );
 }
 
 /** Bars over hours (stacked by result). */
@@ -134,31 +114,9 @@ export function barChart(p: {
   const slot = plotW / n;
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
   const every = Math.max(1, Math.ceil(n / 12));
-  return html`<svg
-    class="console-chart"
-    viewBox="0 0 ${W} ${H}"
-    width="${W}"
-    height="${H}"
-    role="img"
-    aria-labelledby="${p.id}-title ${p.id}-desc"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title id="${p.id}-title">${p.title}</title>
-    <desc id="${p.id}-desc">${p.description}</desc>
-    <rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff" />
-    ${[0, max / 2, max].map(
-      (v) =>
-        html`<line
-            x1="${PAD.left}"
-            x2="${W - PAD.right}"
-            y1="${y(v).toFixed(1)}"
-            y2="${y(v).toFixed(1)}"
-            stroke="#dddddd"
-          />
-          <text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#3a3a3a">
-            ${Math.round(v)}
-          </text>`,
-    )}
+  return frame(
+    p,
+    html`${gridlines([0, max / 2, max], y, Math.round)}
     ${p.xLabels.map((l, i) => {
       let base = 0;
       const bars = p.stacks.map((st) => {
@@ -189,6 +147,41 @@ export function barChart(p: {
             </text>`
           : ''
       }`;
-    })}
+    })}`,
+  );
+}
+
+/** The chart's SVG element: an image named by its title and description, on a white ground. */
+function frame(p: { id: string; title: string; description: string }, body: SafeHtml): SafeHtml {
+  return html`<svg
+    class="console-chart"
+    viewBox="0 0 ${W} ${H}"
+    width="${W}"
+    height="${H}"
+    role="img"
+    aria-labelledby="${p.id}-title ${p.id}-desc"
+    xmlns="http://www.w3.org/2000/svg"
+  >
+    <title id="${p.id}-title">${p.title}</title>
+    <desc id="${p.id}-desc">${p.description}</desc>
+    <rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff" />
+    ${body}
   </svg>`;
+}
+
+/** Horizontal gridlines at these values, each labelled on the left. */
+function gridlines(values: number[], y: (v: number) => number, label: (v: number) => string | number): SafeHtml[] {
+  return values.map(
+    (v) =>
+      html`<line
+          x1="${PAD.left}"
+          x2="${W - PAD.right}"
+          y1="${y(v).toFixed(1)}"
+          y2="${y(v).toFixed(1)}"
+          stroke="#dddddd"
+        />
+        <text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#3a3a3a">
+          ${label(v)}
+        </text>`,
+  );
 }
