@@ -2,7 +2,9 @@
 // Callbacks given to page.evaluate run in the browser, with its DOM.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CardState } from '../src/cards/card-state.enum.js';
 import { RequestStatus } from '../src/emission/requests/request-status.enum.js';
+import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { InsightFiguresService } from '../src/insight/insight-figures.service.js';
 import { PhotoJobs } from '../src/photo/photo.jobs.js';
 import {
@@ -16,6 +18,7 @@ import {
 } from './support/browser.js';
 import { createAgent } from './support/console.js';
 import { insertRequest, insertStep } from './support/event-fixtures.js';
+import { insertBeneficiary, insertCard } from './support/factories.js';
 import { insuredWithPendingPhoto } from './support/insight-fixtures.js';
 import type { TestApp } from './support/test-app.js';
 
@@ -145,6 +148,18 @@ describe('console dashboard, search, insured and photo pages in a browser', () =
       [lead.id],
     );
     await insertStep(t.dataSource, lead.id, RequestStatus.PhotoAvailable, 1 / 60);
+    // A kiosk update an hour ago, for the chart of updates per hour (counted by the minute's job).
+    const holder = await insertBeneficiary(t.dataSource, { organismeCode: MINE });
+    const card = await insertCard(t.dataSource, {
+      beneficiaryId: holder.id,
+      organismeCode: MINE,
+      state: CardState.Active,
+    });
+    await t.dataSource.query(
+      `INSERT INTO kiosk_exchange (card_id, kiosk_partner_id, base_version, target_version, records, status, created_at, finished_at)
+       VALUES ($1, $2, 0, 1, ARRAY['coverage@1'], 'confirmed', now() - interval '1 hour', now() - interval '1 hour')`,
+      [card.id, (await t.partner(PartnerKind.Kiosk)).id],
+    );
     await t.app.get(InsightFiguresService).refresh();
     const { page, errors, agent } = await signedIn('operator');
     await page.goto(`${t.baseUrl}/console`);
@@ -153,6 +168,8 @@ describe('console dashboard, search, insured and photo pages in a browser', () =
     // The lead time is drawn (an SVG image with its title) and given as a table beside the 2.4-day reference.
     expect(await page.locator('svg[role=img] title#graphe-delai-0-title').count()).toBe(1);
     expect(await page.locator('#delai-0').textContent()).toContain('référence 2,4 jours');
+    expect(await page.locator('svg[role=img] title#graphe-bornes-title').count()).toBe(1);
+    expect(await page.locator('svg[aria-labelledby="graphe-bornes-title graphe-bornes-desc"] rect').count()).toBe(2);
     await expectAccessible(page, 'dashboard');
     await screenshot(page, 'console-dashboard');
 
