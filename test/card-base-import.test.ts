@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { CardBaseImportRepository } from '../src/takeover/card-base-import.repository.js';
+import { CardBaseImportsService } from '../src/takeover/card-base-imports.service.js';
 import { CARD_BASE_HEADER } from '../src/takeover/card-base-parser.js';
 import { insertBeneficiary, insertCard, makeNir } from './support/factories.js';
 import { tempDir } from './support/temp-dirs.js';
@@ -117,17 +118,28 @@ describe('takeover: the card-base import', () => {
       `${base}/v1/card-base/imports`,
     ]);
     expect(res.status).toBe(200);
+    // The sending lands the good lines (the bad ones rejected by line); the job then moves them into the card base.
     expect(res.body).toMatchObject({
       format: 'card-base/1',
-      status: 'done',
+      status: 'received',
       lastLine: 13,
-      importedRows: 6,
-      unchangedRows: 0,
-      rejectedRows: 6,
+      landedRows: 9,
+      rejectedRows: 3,
       chunksCommitted: 4,
       chunksSkipped: 0,
     });
     const id = res.body.id as string;
+    await t.jobsSettled();
+    const after = await t.http().get(`/v1/card-base/imports/${id}`).set(bearer(t.operatorKey));
+    expect(after.body).toMatchObject({
+      status: 'done',
+      lastLine: 13,
+      landedRows: 9,
+      importedRows: 6,
+      unchangedRows: 0,
+      rejectedRows: 6,
+    });
+    expect(await count(`SELECT count(*) AS n FROM card_base_line WHERE import_id = $1`, [id])).toBe(0);
 
     const rejects = await t.http().get(`/v1/card-base/imports/${id}/rejects`).set(bearer(t.operatorKey));
     expect(rejects.status).toBe(200);
@@ -248,6 +260,8 @@ describe('takeover: the card-base import', () => {
     expect(lastLine).toBeGreaterThan(1);
     expect(lastLine).toBeLessThan(301);
     expect((lastLine - 1) % 3).toBe(0);
+    // What was landed before the cut becomes cards meanwhile.
+    await t.jobsSettled();
     const kept = await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 810000000000 AND 810000000299`);
     expect(kept).toBe(lastLine - 1);
     const status = await t.http().get(`/v1/card-base/imports/${importId}`).set(bearer(t.operatorKey));
@@ -255,14 +269,11 @@ describe('takeover: the card-base import', () => {
 
     const again = await send(whole, 'application/gzip');
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({
-      id: importId,
-      status: 'done',
-      lastLine: 301,
-      importedRows: 300,
-      rejectedRows: 0,
-    });
+    expect(again.body).toMatchObject({ id: importId, status: 'received', lastLine: 301, landedRows: 300 });
     expect(again.body.chunksSkipped).toBe((lastLine - 1) / 3);
+    await t.jobsSettled();
+    const done = await t.http().get(`/v1/card-base/imports/${importId}`).set(bearer(t.operatorKey));
+    expect(done.body).toMatchObject({ status: 'done', importedRows: 300, rejectedRows: 0, interruption: null });
     expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 810000000000 AND 810000000299`)).toBe(300);
   });
 
@@ -296,28 +307,85 @@ describe('takeover: the card-base import', () => {
     await exited;
     const committed = await chunks();
     expect(committed).toBeLessThan(120);
-    const [imp] = await t.dataSource.query(`SELECT id, status, last_line FROM card_base_import WHERE chunk_rows = 500`);
+    const [imp] = await t.dataSource.query(
+      `SELECT id, status, last_line, landed_rows FROM card_base_import WHERE chunk_rows = 500`,
+    );
     expect(imp.status).toBe('receiving');
-    expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 820000000000 AND 820000059999`)).toBe(
+    // Every committed chunk is whole: its lines landed, none of a chunk that did not commit.
+    expect(imp.landed_rows).toBe(imp.last_line - 1);
+    expect(await count(`SELECT count(*) AS n FROM card_base_line WHERE import_id = $1`, [imp.id])).toBe(
       imp.last_line - 1,
     );
 
-    const res = await run(process.execPath, [CLI, 'card-base:import', '--file', csv], {
+    // The second run lands the rest, then is killed while it moves the lines into the card base.
+    const second = spawn(process.execPath, [CLI, 'card-base:import', '--file', csv], {
       env: {
         ...process.env,
         DATABASE_URL: t.url,
         DATA_DIR: tempDir('cli-data'),
-        CARD_IMPORT_CHUNK_ROWS: '500',
         LOG_LEVEL: 'silent',
+        CARD_IMPORT_CHUNK_ROWS: '500',
       },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const secondExited = new Promise((r) => second.once('close', r));
+    const moved = async () =>
+      count(`SELECT count(*) AS n FROM card_base_import_chunk WHERE import_id = $1 AND materialised_at IS NOT NULL`, [
+        imp.id,
+      ]);
+    while ((await moved()) < 3) {
+      if (Date.now() > deadline + 60_000 || second.exitCode !== null)
+        throw new Error('the materialisation did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    second.kill('SIGKILL');
+    await secondExited;
+    const [mid] = await t.dataSource.query(
+      `SELECT status, landed_rows, imported_rows FROM card_base_import WHERE id = $1`,
+      [imp.id],
+    );
+    expect(mid).toMatchObject({ status: 'received', landed_rows: 60_000 });
+    expect(mid.imported_rows).toBeLessThan(60_000);
+    expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 820000000000 AND 820000059999`)).toBe(
+      mid.imported_rows,
+    );
+
+    const res = await run(process.execPath, [CLI, 'card-base:materialise', '--import', imp.id], {
+      env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: tempDir('cli-data'), LOG_LEVEL: 'silent' },
     });
     const out = JSON.parse(res.stdout.trim().split('\n').pop()!);
     expect(out).toMatchObject({ id: imp.id, status: 'done', importedRows: 60_000, rejectedRows: 0, sendings: 2 });
-    expect(out.chunksSkipped).toBe(committed);
+    expect(await count(`SELECT count(*) AS n FROM card_base_line WHERE import_id = $1`, [imp.id])).toBe(0);
     expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 820000000000 AND 820000059999`)).toBe(
       60_000,
     );
     expect(await count(`SELECT count(*) AS n FROM imported_card WHERE import_id = $1`, [imp.id])).toBe(60_000);
+  });
+
+  it('moves each landed chunk once when two materialisers (instances, the job and the CLI) run at the same time', async () => {
+    const lines = Array.from({ length: 60 }, (_, i) =>
+      line({ serial: 830000000000 + i, nir: i % 2 ? known.nir : unknownNir, state: i % 3 ? 'destroyed' : 'active' }),
+    );
+    const res = await send(Buffer.from(file(lines)));
+    expect(res.body).toMatchObject({ status: 'received', landedRows: 60 });
+    const id = res.body.id as string;
+    const imports = t.app.get(CardBaseImportsService);
+    // Two more materialisers beside the job the sending enqueued.
+    const views = await Promise.all([imports.materialise(id), imports.materialise(id)]);
+    await t.jobsSettled();
+    for (const v of views) expect(v).toMatchObject({ importedRows: 60, rejectedRows: 0, status: 'done' });
+    expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 830000000000 AND 830000000059`)).toBe(60);
+    expect(await count(`SELECT count(*) AS n FROM imported_card WHERE import_id = $1`, [id])).toBe(60);
+    expect(await count(`SELECT imported_rows AS n FROM card_base_import WHERE id = $1`, [id])).toBe(60);
+    expect(await count(`SELECT sum(imported_rows) AS n FROM card_base_import_chunk WHERE import_id = $1`, [id])).toBe(
+      60,
+    );
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM audit_entry WHERE entity_id = $1 AND action = 'card-base-import.materialised'`,
+        [id],
+      ),
+    ).toBe(1);
   });
 
   it('reads no body before the caller is an operator, and refuses a file that is not card-base/1', async () => {

@@ -51,7 +51,10 @@ describe('synthetic: the card base of a synthetic register', () => {
       .set('Content-Type', 'application/gzip')
       .send(readFileSync(file));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'done', importedRows: counts.cards, rejectedRows: 0 });
+    expect(res.body).toMatchObject({ status: 'received', landedRows: counts.cards, rejectedRows: 0 });
+    await t.jobsSettled();
+    const done = await t.http().get(`/v1/card-base/imports/${res.body.id}`).set(bearer(t.operatorKey));
+    expect(done.body).toMatchObject({ status: 'done', importedRows: counts.cards, rejectedRows: 0 });
     const q = async (sql: string) => Number((await t.dataSource.query(sql))[0].n);
     // Unknown holders kept and flagged; temporary-NIR cards found through the history; several usable cards per person.
     expect(await q(`SELECT count(*) AS n FROM card WHERE origin = 'imported' AND beneficiary_id IS NULL`)).toBe(

@@ -26,8 +26,12 @@ const USAGE = `Operator commands (npm run cli -- <command> [options]):
                                                                 a console agent (default partner: the first operator);
                                                                 prints its one-time password and TOTP enrolment once
   regimes:load     --file <organismes.csv>                      reference data, all or nothing
-  card-base:import --file <card-base file, plain or .gz>         import the card base of the system replaced
-                                                                (card-base/1; sending it again resumes or changes nothing)
+  card-base:import --file <card-base file, plain or .gz> [--land-only]
+                                                                import the card base of the system replaced
+                                                                (card-base/1; sending it again resumes or changes nothing):
+                                                                lands the file's lines, then moves them into the card
+                                                                base; --land-only leaves that to the app's job
+  card-base:materialise --import <import id>                    move an import's landed lines into the card base now
   migrate                                                       apply pending migrations (as the owner)
   db:grants        [--owner-role <role>] [--app-role <role>] [--database <name>]
                                                                 prints the SQL that sets up an external PostgreSQL
@@ -70,6 +74,8 @@ export async function runCli(
         'owner-role': { type: 'string' },
         'app-role': { type: 'string' },
         database: { type: 'string' },
+        import: { type: 'string' },
+        'land-only': { type: 'boolean' },
       },
       strict: true,
     }).values as Opts;
@@ -163,8 +169,18 @@ export async function runCli(
         }
         case 'card-base:import': {
           // Streamed from the file: memory holds one chunk, whatever the file's size.
-          const res = await app.get(CardBaseImportsService).importFile(actor, createReadStream(need(opts, 'file')));
-          out(JSON.stringify(res));
+          const imports = app.get(CardBaseImportsService);
+          const sent = await imports.importFile(actor, createReadStream(need(opts, 'file')));
+          if (opts['land-only']) {
+            out(JSON.stringify(sent));
+            return 0;
+          }
+          const done = await imports.materialise(sent.id, actor);
+          out(JSON.stringify({ ...done, chunksSkipped: sent.chunksSkipped, chunksCommitted: sent.chunksCommitted }));
+          return 0;
+        }
+        case 'card-base:materialise': {
+          out(JSON.stringify(await app.get(CardBaseImportsService).materialise(need(opts, 'import'), actor)));
           return 0;
         }
         default:

@@ -3,7 +3,12 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryG
 export enum CardBaseImportStatus {
   /** Lines are being received, or the sending stopped (client gone, process killed, truncated file): resumable. */
   Receiving = 'receiving',
-  /** Every line read and decided; sending the same file again changes nothing. */
+  /**
+   * Every line read: the good ones landed, the bad ones rejected; the landed chunks are being moved into the card
+   * base (the `card-base.materialise` job). Sending the same file again changes nothing.
+   */
+  Received = 'received',
+  /** Every line decided: landed lines moved into the card base or rejected; sending the same file again changes nothing. */
   Done = 'done',
 }
 
@@ -35,6 +40,10 @@ export class CardBaseImport {
   @Column({ type: 'integer', default: 1 })
   lastLine: number;
 
+  /** Good lines landed (card_base_line) by every sending, whether moved into the card base yet or not. */
+  @Column({ type: 'integer', default: 0 })
+  landedRows: number;
+
   @Column({ type: 'integer', default: 0 })
   importedRows: number;
 
@@ -61,9 +70,13 @@ export class CardBaseImport {
   finishedAt: Date | null;
 }
 
-/** A committed chunk: its chained hash (of every line up to its end) and what it did. */
+/**
+ * A committed chunk: its chained hash (of every line up to its end), its landed lines, and, once the materialisation
+ * moved them into the card base, what that did.
+ */
 @Entity('card_base_import_chunk')
 @Check('card_base_import_chunk_lines', `first_line <= last_line`)
+@Index('card_base_import_chunk_to_materialise', ['importId', 'chunkNo'], { where: 'materialised_at IS NULL' })
 export class CardBaseImportChunk {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_card_base_import_chunk' })
   importId: string;
@@ -80,17 +93,34 @@ export class CardBaseImportChunk {
   @Column({ type: 'integer' })
   lastLine: number;
 
+  /** Good lines the chunk landed in card_base_line. */
+  @Column({ type: 'integer', default: 0 })
+  landedRows: number;
+
+  /** Lowest and highest serial of the landed lines (0 when none): chunks whose ranges meet are moved one at a time. */
+  @Column({ type: 'bigint', default: 0 })
+  minSerial: string;
+
+  @Column({ type: 'bigint', default: 0 })
+  maxSerial: string;
+
+  /** Cards inserted and lines found unchanged when the chunk was materialised (0 before). */
   @Column({ type: 'integer' })
   importedRows: number;
 
   @Column({ type: 'integer' })
   unchangedRows: number;
 
+  /** Lines rejected: when landed (a bad line), then when materialised (a duplicate or taken serial, an unknown organisme). */
   @Column({ type: 'integer' })
   rejectedRows: number;
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   committedAt: Date;
+
+  /** When the landed lines were moved into the card base (and deleted from card_base_line); null before. */
+  @Column({ type: 'timestamptz', nullable: true })
+  materialisedAt: Date | null;
 }
 
 /** A rejected line: its number and a stable code, never its content. */

@@ -1,12 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { CardsService } from '../cards/cards.service.js';
-import type { Actor } from '../platform/auth/actor.js';
+import { systemActor, type Actor } from '../platform/auth/actor.js';
 import { AuditService } from '../platform/audit/audit.service.js';
 import { Transactions } from '../platform/database/transactions.js';
+import { JobName } from '../platform/jobs/job-catalogue.js';
+import { JobsService } from '../platform/jobs/jobs.service.js';
 import { isUuid } from '../platform/validation/ids.js';
 import { CardBaseImportStatus } from './card-base-import.entity.js';
-import { CARD_IMPORT_STAGE, CardBaseImportRepository, type ImportRow } from './card-base-import.repository.js';
+import {
+  CARD_IMPORT_STAGE,
+  CardBaseImportRepository,
+  type ChunkToMaterialise,
+  type ImportRow,
+} from './card-base-import.repository.js';
 import {
   CARD_BASE_FORMAT,
   CardBaseFileError,
@@ -18,11 +25,16 @@ import { TakeoverErrors } from './takeover.errors.js';
 
 const IMPORT_ENTITY = 'card_base_import';
 
-/** A chunk being applied (CardBaseImportsService.applyChunk). */
-interface InFlight {
+/** A chunk being landed (CardBaseImportsService.landChunk). */
+interface Landing {
   staged: Promise<void>;
   done: Promise<boolean>;
   lastLine: number;
+}
+
+/** A chunk being moved into the card base (CardBaseImportsService.materialiseChunk). */
+interface Moving {
+  done: Promise<boolean>;
   minSerial: number;
   maxSerial: number;
 }
@@ -33,6 +45,8 @@ export interface CardImportView {
   status: CardBaseImportStatus;
   /** The resumable cursor: the last line committed (1, the header, before any). */
   lastLine: number;
+  /** Good lines landed; they become cards (imported or unchanged) or rejects as the import is materialised. */
+  landedRows: number;
   importedRows: number;
   unchangedRows: number;
   rejectedRows: number;
@@ -52,10 +66,13 @@ export interface CardImportSending extends CardImportView {
 }
 
 /**
- * The card-base import: a card-base/1 file streamed in chunks of CARD_IMPORT_CHUNK_ROWS lines, each chunk staged
- * with COPY and applied in one transaction (all or nothing) with its rejects and the import's cursor. A sending of
- * the same file finds its import by the first chunk's hash and skips every chunk already committed with the same
- * chained hash, so an interrupted import resumes where it stopped and a finished one changes nothing.
+ * The card-base import, in two steps. A sending streams a card-base/1 file in chunks of CARD_IMPORT_CHUNK_ROWS lines:
+ * each chunk's good lines are landed with COPY in card_base_line, in one transaction (all or nothing) with its
+ * rejects and the import's cursor. A sending of the same file finds its import by the first chunk's hash and skips
+ * every chunk already committed with the same chained hash, so an interrupted import resumes where it stopped and a
+ * finished one changes nothing. Then the materialisation (the `card-base.materialise` job, enqueued with the
+ * sending's end, or the CLI) moves each landed chunk, in file order, into the card base: holders looked up, serials
+ * taken or repeated rejected, one transaction per chunk that re-checks the chunk is still to move.
  */
 @Injectable()
 export class CardBaseImportsService {
@@ -67,6 +84,7 @@ export class CardBaseImportsService {
     private readonly cards: CardsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly jobs: JobsService,
   ) {}
 
   async importFile(actor: Actor, source: AsyncIterable<Buffer>): Promise<CardImportSending> {
@@ -75,11 +93,11 @@ export class CardBaseImportsService {
     let lastLine = 1;
     let skipped = 0;
     let committed = 0;
-    // Two chunks are applied side by side (two connections: the database writes one chunk's cards while it writes
-    // the next one's), each committing after the one before it: what is committed is always the file's first chunks.
-    const inFlight: InFlight[] = [];
-    const counted = (c: InFlight, wasApplied: boolean) => {
-      if (wasApplied) committed++;
+    // The database writes one chunk while the next one is parsed (the reader fills its two buffers in turn); each
+    // chunk commits after the one before it, so what is committed is always the file's first chunks.
+    const inFlight: Landing[] = [];
+    const counted = (c: Landing, wasLanded: boolean) => {
+      if (wasLanded) committed++;
       else skipped++;
       lastLine = c.lastLine;
     };
@@ -88,13 +106,9 @@ export class CardBaseImportsService {
       for await (const chunk of readCardBase(source, chunkRows)) {
         if (!importId) importId = await this.begin(actor, chunk, chunkRows);
         const previous = inFlight.at(-1);
-        // Two chunks whose serials may meet are never applied together (each would wait for the other's rows).
-        if (previous && !(chunk.minSerial > previous.maxSerial || chunk.maxSerial < previous.minSerial))
-          await previous.done;
-        const current = this.applyChunk(importId, chunk, previous?.done ?? null);
-        inFlight.push(current);
-        // The reader reuses the chunk's COPY buffer for the next chunk: read it first.
-        await current.staged;
+        inFlight.push(this.landChunk(importId, chunk, previous?.done ?? null));
+        // The next chunk is parsed into the previous one's buffer: that one must be sent first.
+        if (previous) await previous.staged;
         if (inFlight.length > 1) {
           const c = inFlight.shift()!;
           counted(c, await c.done);
@@ -122,7 +136,9 @@ export class CardBaseImportsService {
     if (!importId) throw TakeoverErrors.CARD_IMPORT_EMPTY('the file has the header but no card line');
     const id = importId;
     const view = await this.tx.run(async (em) => {
-      await this.repo.finish(em, id, lastLine);
+      const status = await this.repo.finishSending(em, id, lastLine);
+      if (status === CardBaseImportStatus.Received)
+        await this.jobs.send(em, JobName.CardBaseMaterialise, { importId: id });
       const row = (await this.repo.find(em, id))!;
       await this.audit.record(em, actor, {
         action: 'card-base-import.finished',
@@ -134,6 +150,51 @@ export class CardBaseImportsService {
     });
     this.logger.log({ msg: 'card-base import sent', importId: id, committed, skipped, ms: Date.now() - started });
     return { ...view, chunksSkipped: skipped, chunksCommitted: committed };
+  }
+
+  /**
+   * Moves every landed chunk of the import into the card base, in file order (the job's work; the CLI's too): two
+   * chunks side by side on two connections when their serials cannot meet, each committing after the one before it.
+   * Chunks another materialiser moved meanwhile are skipped. Once none is left, a received import is done (audited).
+   */
+  async materialise(importId: string, actor: Actor = systemActor()): Promise<CardImportView> {
+    if (!isUuid(importId)) throw TakeoverErrors.CARD_IMPORT_NOT_FOUND();
+    const started = Date.now();
+    let moved = 0;
+    for (;;) {
+      const chunks = await this.tx.run((em) => this.repo.chunksToMaterialise(em, importId));
+      if (chunks.length === 0) break;
+      const inFlight: Moving[] = [];
+      try {
+        for (const chunk of chunks) {
+          const previous = inFlight.at(-1);
+          // Two chunks whose serials may meet are never moved together (each would wait for the other's rows).
+          if (previous && !(chunk.minSerial > previous.maxSerial || chunk.maxSerial < previous.minSerial))
+            await previous.done;
+          inFlight.push(this.materialiseChunk(importId, chunk, previous?.done ?? null));
+          if (inFlight.length > 1 && (await inFlight.shift()!.done)) moved++;
+        }
+        for (const c of inFlight) if (await c.done) moved++;
+      } finally {
+        await Promise.allSettled(inFlight.map((c) => c.done));
+      }
+    }
+    const view = await this.tx.run(async (em) => {
+      const finished = await this.repo.finishMaterialising(em, importId);
+      const row = await this.repo.find(em, importId);
+      if (!row) throw TakeoverErrors.CARD_IMPORT_NOT_FOUND();
+      if (finished)
+        await this.audit.record(em, actor, {
+          action: 'card-base-import.materialised',
+          entityType: IMPORT_ENTITY,
+          entityId: importId,
+          details: counts(row),
+        });
+      return toView(row);
+    });
+    if (moved > 0)
+      this.logger.log({ msg: 'card-base import materialised', importId, chunks: moved, ms: Date.now() - started });
+    return view;
   }
 
   /** The import this sending continues (same first chunk, same chunk size) or a new one; audited. */
@@ -152,36 +213,25 @@ export class CardBaseImportsService {
   }
 
   /**
-   * One chunk, all or nothing, in its own transaction: `staged` once its lines are in the staging table, `done` with
-   * false when an earlier sending already committed these very lines. The chunk's cards are written at once; the
-   * chunk records itself, moves the allocator and the import's cursor only after `before` (the previous chunk) has
+   * One chunk landed, all or nothing, in its own transaction: `staged` once its COPY text is sent (its buffer may be
+   * reused), `done` with false when an earlier sending already committed these very lines. The chunk records itself,
+   * moves the allocator past its serials and moves the import's cursor only after `before` (the previous chunk) has
    * committed, and rolls back if that one failed.
    */
-  private applyChunk(importId: string, chunk: ParsedChunk, before: Promise<boolean> | null): InFlight {
+  private landChunk(importId: string, chunk: ParsedChunk, before: Promise<boolean> | null): Landing {
     let markStaged!: () => void;
     const staged = new Promise<void>((resolve) => (markStaged = resolve));
     const done = this.tx.run(async (em) => {
       await this.repo.lockChunk(em, importId, chunk.chunkNo);
       const old = await this.repo.chunk(em, importId, chunk.chunkNo);
       if (old?.chainHash === chunk.chainHash) return false;
-      await this.repo.stage(em, chunk.copyText);
+      await this.repo.land(em, importId, chunk.chunkNo, chunk.copyText);
       markStaged();
-      const rejects: CardBaseReject[] = [...chunk.rejects, ...(await this.repo.dropUnknownOrganismes(em))];
-      const stagedRows = chunk.rows - (rejects.length - chunk.rejects.length);
-      let imported = 0;
-      let unchanged = 0;
-      if (stagedRows > 0) {
-        imported = await this.cards.importStagedIn(em, CARD_IMPORT_STAGE, importId);
-        if (imported < stagedRows) {
-          const decided = await this.repo.notInserted(em, importId);
-          unchanged = decided.unchanged;
-          rejects.push(...decided.rejects);
-        }
-      }
       if (before) await before;
       if (old) await this.repo.forgetChunk(em, importId, chunk.chunkNo, old);
+      // Imported serials are never issued again, from the moment they are landed.
       await this.cards.reserveImportedSerials(em, chunk.maxSerial);
-      await this.repo.recordChunk(
+      await this.repo.recordLanded(
         em,
         importId,
         {
@@ -189,17 +239,47 @@ export class CardBaseImportsService {
           chainHash: chunk.chainHash,
           firstLine: chunk.firstLine,
           lastLine: chunk.lastLine,
-          importedRows: imported,
-          unchangedRows: unchanged,
-          rejectedRows: rejects.length,
+          landedRows: chunk.rows,
+          minSerial: chunk.minSerial,
+          maxSerial: chunk.maxSerial,
+          rejectedRows: chunk.rejects.length,
         },
-        rejects,
+        chunk.rejects,
       );
       return true;
     });
-    // Settled either way: a chunk that failed (or was skipped) before staging has nothing more to read.
+    // Settled either way: a chunk that failed (or was skipped) before landing has nothing more to send.
     done.then(markStaged, markStaged);
-    return { staged, done, lastLine: chunk.lastLine, minSerial: chunk.minSerial, maxSerial: chunk.maxSerial };
+    return { staged, done, lastLine: chunk.lastLine };
+  }
+
+  /**
+   * One landed chunk moved into the card base, all or nothing, in its own transaction under the chunk's lock:
+   * `done` with false when another materialiser moved it first. Its lines leave card_base_line; organismes the
+   * reference data does not know, serials an earlier line repeated or another card holds are rejected with their
+   * line. It records itself only after `before` (the previous chunk) has committed, and rolls back if that one failed.
+   */
+  private materialiseChunk(importId: string, chunk: ChunkToMaterialise, before: Promise<boolean> | null): Moving {
+    const done = this.tx.run(async (em) => {
+      await this.repo.lockChunk(em, importId, chunk.chunkNo);
+      if (!(await this.repo.stillToMaterialise(em, importId, chunk.chunkNo))) return false;
+      const staged = await this.repo.stageLanded(em, importId, chunk.chunkNo);
+      const rejects: CardBaseReject[] = await this.repo.dropUnknownOrganismes(em);
+      let imported = 0;
+      let unchanged = 0;
+      if (staged > rejects.length) {
+        imported = await this.cards.importStagedIn(em, CARD_IMPORT_STAGE, importId);
+        if (imported < staged - rejects.length) {
+          const decided = await this.repo.notInserted(em, importId);
+          unchanged = decided.unchanged;
+          rejects.push(...decided.rejects);
+        }
+      }
+      if (before) await before;
+      await this.repo.recordMaterialised(em, importId, chunk.chunkNo, { imported, unchanged }, rejects);
+      return true;
+    });
+    return { done, minSerial: chunk.minSerial, maxSerial: chunk.maxSerial };
   }
 
   /** A sending stopped before the end: recorded and audited; what was committed stays. */
@@ -207,6 +287,8 @@ export class CardBaseImportsService {
     try {
       await this.tx.run(async (em) => {
         await this.repo.interrupt(em, importId, code);
+        // The chunks landed before the interruption become cards meanwhile; the rest comes with the next sending.
+        await this.jobs.send(em, JobName.CardBaseMaterialise, { importId });
         await this.audit.record(em, actor, {
           action: 'card-base-import.interrupted',
           entityType: IMPORT_ENTITY,
@@ -252,6 +334,7 @@ export class CardBaseImportsService {
 }
 
 const counts = (r: ImportRow) => ({
+  landedRows: r.landedRows,
   importedRows: r.importedRows,
   unchangedRows: r.unchangedRows,
   rejectedRows: r.rejectedRows,

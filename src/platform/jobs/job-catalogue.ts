@@ -50,6 +50,8 @@ export enum JobName {
   EmissionOwnCards = 'emission.own-cards',
   /** Send today's wave of each running renewal campaign, within the day's capacity (one wave per campaign and day). */
   CampaignsRunWaves = 'campaigns.run-waves',
+  /** Move a card-base import's landed chunks into the card base (card, imported_card), chunk by chunk, in file order. */
+  CardBaseMaterialise = 'card-base.materialise',
   /** Classify every usable card against the register (a dry run or an apply); one run at a time. */
   ReconciliationRun = 'reconciliation.run',
   /** Oppose the next reconciliation decisions, up to RECONCILE_DAILY_LIMIT a day. */
@@ -82,6 +84,7 @@ export interface JobPayloads {
   [JobName.EmissionPurgePartialUploads]: Record<string, never>;
   [JobName.EmissionOwnCards]: Record<string, never>;
   [JobName.CampaignsRunWaves]: Record<string, never>;
+  [JobName.CardBaseMaterialise]: { importId: string };
   [JobName.ReconciliationRun]: { runId: string };
   [JobName.ReconciliationWave]: Record<string, never>;
 }
@@ -276,6 +279,8 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     batchSize: 1,
     schedule: hourly('0 20 * * * *'),
   },
+  // Each chunk is one transaction that re-checks it is still to move: a retry, or two instances, move each chunk once.
+  [JobName.CardBaseMaterialise]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
   // One statement over every card, then the keeps in chunks; a retry of a run left running starts its findings over.
   [JobName.ReconciliationRun]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
   // Hourly so a wave resumes soon after midnight; the daily cap is counted in the database, under a lock.

@@ -4,10 +4,19 @@ import { CardBaseImportStatus } from '../card-base-import.entity.js';
 export class CardImportView {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'card-base/1', description: 'docs/formats/card-base-import.md' }) format: string;
-  @ApiProperty({ enum: CardBaseImportStatus }) status: CardBaseImportStatus;
+  @ApiProperty({
+    enum: CardBaseImportStatus,
+    description:
+      'receiving: lines still to come (or the last sending stopped); received: the whole file landed, being moved into the card base (job card-base.materialise); done: every line a card or a reject',
+  })
+  status: CardBaseImportStatus;
   @ApiProperty({ description: 'The resumable cursor: the last line committed (1, the header, before any)' })
   lastLine: number;
-  @ApiProperty() importedRows: number;
+  @ApiProperty({
+    description: 'Good lines landed by the sendings (each becomes a card, an unchanged line or a reject)',
+  })
+  landedRows: number;
+  @ApiProperty({ description: 'Cards made from the landed lines so far' }) importedRows: number;
   @ApiProperty({ description: 'Lines whose card was already imported (the same file, or the same card)' })
   unchangedRows: number;
   @ApiProperty() rejectedRows: number;
