@@ -8,7 +8,7 @@ const doc = () => readFileSync(path.resolve('docs/operations.md'), 'utf8');
 
 /** The job table's rows: job name → its "started by" cell. */
 const startedBy = (): Map<string, string> =>
-  new Map([...doc().matchAll(/^\| `([a-z]+\.[a-z-]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim()]));
+  new Map([...doc().matchAll(/^\| `([a-z-]+\.[a-z-]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim()]));
 
 /**
  * How the doc words a cron expression: `daily HH:MM`, `hourly at :MM`, `every N min`. Any other shape fails here,

@@ -68,6 +68,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   card_base_import: { owner: 'src/takeover/card-base-import.repository.ts' },
   card_base_import_chunk: { owner: 'src/takeover/card-base-import.repository.ts' },
   card_base_import_reject: { owner: 'src/takeover/card-base-import.repository.ts' },
+  card_base_line: { owner: 'src/takeover/card-base-import.repository.ts' },
   bulk_import_reject: { owner: 'src/register/bulk-import.repository.ts' },
   campaign: { owner: 'src/campaigns/campaign.repository.ts' },
   campaign_capacity_day: { owner: 'src/campaigns/campaign.repository.ts' },
