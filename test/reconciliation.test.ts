@@ -392,4 +392,23 @@ describe('reconciliation of the card base', () => {
       { beneficiaryId: p.id, deceased: false },
     ]);
   });
+
+  it("checks a card made under a former NIR against its person's current affiliation, not the other row's", async () => {
+    const ds = t.dataSource;
+    // A person affiliated to A whose row under the former NIR is affiliated to B: that row's card, managed by B, is
+    // under no current affiliation of the person. And the other way round: a card managed by B, on a row affiliated
+    // to A, of a person affiliated to B, is in order.
+    const underFormerNir = async (person: string, other: string) => {
+      const temporary = makeNir('7850576' + String(Math.floor(Math.random() * 900000) + 100000));
+      const p = await insertBeneficiary(ds, { nir: temporary, organismeCode: person });
+      await ds.query(`UPDATE beneficiary SET nir = $2, nir_temporary = false WHERE id = $1`, [p.id, makeNir()]);
+      const row = await insertBeneficiary(ds, { nir: temporary, organismeCode: other });
+      return importedCard(ds, { beneficiaryId: row.id, organismeCode: ORG_B });
+    };
+    const left = await underFormerNir(ORG_A, ORG_B);
+    const inOrder = await underFormerNir(ORG_B, ORG_A);
+    const rows = await report((await runTo('dry_run')).id, op);
+    expect(classesOf(rows, left.serial)).toEqual(['left_organisme']);
+    expect(classesOf(rows, inOrder.serial)).toEqual([]);
+  });
 });

@@ -24,8 +24,9 @@ import { CardOrigin, CardState, OppositionReason } from './card-state.enum.js';
   unique: true,
   where: `state IN ('shipped', 'active') AND NOT awaiting_reconciliation`,
 })
-// Reconciliation counts each holder's usable cards: an index-only scan in holder order over the usable cards alone.
-@Index('card_usable_by_holder', ['beneficiaryId'], { where: `state IN ('shipped', 'active')` })
+// Reconciliation reads the usable cards in holder order, index-only: (beneficiary_id) INCLUDE (organisme_code, id)
+// WHERE state IN ('shipped', 'active'). TypeORM cannot describe INCLUDE: migration 1795545000000 creates it.
+@Index('card_usable_by_holder', { synchronize: false })
 // Operators' pipeline counts the cards still in the chain; a small partial index instead of a scan of every card.
 @Index('card_in_chain_by_state', ['state'], {
   where: `state IN ('ordered', 'in_personalisation', 'shipped', 'returned_undeliverable')`,

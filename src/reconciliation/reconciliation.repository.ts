@@ -74,13 +74,15 @@ const WAVE_LOCK_KEY = 0x5245434f; // "RECO"
  * beneficiary was known by before a NIR change (beneficiary_nir_history), that other beneficiary: the register may
  * hold a row created under a temporary NIR already replaced on the person's row.
  *
- * Passes over `card`: one index-only scan in holder order (card_usable_by_holder) counting each holder's usable cards
- * (the holders with several, and the number of usable cards; the few persons known under two rows are counted by
- * index lookups), then one scan of the cards of known holders hash-joined to the deceased (a small partial index),
- * those persons and the current affiliations (a join, not NOT EXISTS: past work_mem a NOT EXISTS subplan stops being
- * hashed and rescans affiliation for every card); only the flagged cards (a few percent) are kept, ranked per person
- * by the keep rule (docs/reconciliation.md), and written in one pass, each with every class it is in (no scan per
- * class, no join back). Cards of holders unknown to the register are only one class: they are written straight from
+ * One pass over `card`, in holder order: an index-only scan of card_usable_by_holder (holder, organisme, id of every
+ * usable card) merge-joined to an index-only scan of affiliation_by_holder (each holder's affiliations by organisme,
+ * with their period), so the affiliation check neither hashes every current affiliation nor reads the card table;
+ * a window counts each holder's usable cards on the way, and one aggregate keeps the count of usable cards and the
+ * few cards to look at closer: those of holders with several, those not under a current affiliation of their
+ * organisme, and every card of a deceased holder or of a row in a NIR change (a person and the rows created under
+ * its former NIR; their cards are one person's, counted together below). Only those (a few percent) are read from
+ * `card` (by id), ranked per person by the keep rule (docs/reconciliation.md) and written in one pass, each with
+ * every class it is in. Cards of holders unknown to the register are only one class: they are written straight from
  * `card`, never carried through the joins (a base taken over may hold millions of them). Answers the number of usable
  * cards classified.
  */
@@ -89,42 +91,67 @@ WITH aliases AS MATERIALIZED (
   SELECT b.id AS alias, h.beneficiary_id AS person
     FROM beneficiary_nir_history h
     CROSS JOIN LATERAL (SELECT b.id FROM beneficiary b WHERE b.nir = h.nir AND b.id <> h.beneficiary_id OFFSET 0) b
-), deceased AS MATERIALIZED (
+), marked AS MATERIALIZED (
   SELECT id FROM beneficiary WHERE died_on IS NOT NULL
-), agg AS MATERIALIZED (
-  SELECT sum(g.n)::float8 AS total, array_agg(g.beneficiary_id) FILTER (WHERE g.n > 1 AND g.beneficiary_id IS NOT NULL) AS several
-    FROM (SELECT beneficiary_id, count(*) AS n FROM card WHERE state IN ('shipped', 'active') GROUP BY beneficiary_id) g
+  UNION SELECT alias FROM aliases
+  UNION SELECT person FROM aliases
+), pass AS MATERIALIZED (
+  SELECT count(*)::float8 AS total,
+         array_agg(ROW(w.id, w.beneficiary_id, w.n, w.left_org)) FILTER (
+           WHERE w.beneficiary_id IS NOT NULL AND (w.n > 1 OR w.left_org OR w.beneficiary_id IN (SELECT id FROM marked))
+         ) AS cards
+    FROM (
+      SELECT c.id, c.beneficiary_id, count(*) OVER (PARTITION BY c.beneficiary_id) AS n, af.beneficiary_id IS NULL AS left_org
+        FROM card c
+        -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
+        LEFT JOIN affiliation af ON af.beneficiary_id = c.beneficiary_id AND af.organisme_code = c.organisme_code
+                                AND af.valid_from <= (SELECT paris_today())
+                                AND (af.valid_to IS NULL OR af.valid_to > (SELECT paris_today()))
+       WHERE c.state IN ('shipped', 'active')
+    ) w
+), looked AS MATERIALIZED (
+  SELECT u.id, u.b, u.n, u.left_direct, COALESCE(a.person, u.b) AS person, a.person IS NOT NULL AS via_alias
+    FROM pass CROSS JOIN unnest(pass.cards) AS u(id uuid, b uuid, n bigint, left_direct boolean)
+    LEFT JOIN aliases a ON a.alias = u.b
 ), multi AS MATERIALIZED (
-  SELECT COALESCE(a.person, d.b) AS person FROM agg CROSS JOIN unnest(agg.several) d(b) LEFT JOIN aliases a ON a.alias = d.b
+  -- Persons with several usable cards: a row holding several, or a person and its rows under former NIRs together
+  -- (every card of those rows was kept by the pass).
+  SELECT person FROM looked WHERE n > 1
   UNION
   SELECT x.person
     FROM (SELECT person, alias AS b FROM aliases UNION SELECT person, person FROM aliases) x
-    CROSS JOIN LATERAL (SELECT count(*) AS n FROM card c WHERE c.beneficiary_id = x.b AND c.state IN ('shipped', 'active')) k
-   GROUP BY x.person HAVING sum(k.n) > 1
+    JOIN looked l ON l.b = x.b
+   GROUP BY x.person HAVING count(*) > 1
 ), flagged AS MATERIALIZED (
   SELECT * FROM (
-    SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, p.person,
-           d.id IS NOT NULL AS deceased, m.person IS NOT NULL AS several, af.id IS NULL AS left_org
-      FROM card c
-      LEFT JOIN aliases a ON a.alias = c.beneficiary_id
-      CROSS JOIN LATERAL (SELECT COALESCE(a.person, c.beneficiary_id) AS person) p
-      LEFT JOIN deceased d ON d.id = p.person
-      LEFT JOIN multi m ON m.person = p.person
-      -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
-      LEFT JOIN affiliation af ON af.beneficiary_id = p.person AND af.organisme_code = c.organisme_code
-                              AND af.valid_from <= paris_today() AND (af.valid_to IS NULL OR af.valid_to > paris_today())
-     WHERE c.state IN ('shipped', 'active') AND c.beneficiary_id IS NOT NULL
+    SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, l.person,
+           l.person IN (SELECT id FROM beneficiary WHERE died_on IS NOT NULL) AS deceased,
+           m.person IS NOT NULL AS several,
+           -- A card under a row created with a former NIR: its person's affiliation, looked up by index (a scalar
+           -- subquery is never hashed over every affiliation). "= ANY (ARRAY[...])" is an index condition a b-tree
+           -- takes and the GiST of affiliation_no_overlap does not: measured, the planner otherwise picks that GiST
+           -- (about 100 buffers a lookup instead of 3).
+           CASE WHEN l.via_alias THEN
+             (SELECT true FROM affiliation af
+               WHERE af.beneficiary_id = ANY (ARRAY[l.person]) AND af.organisme_code = c.organisme_code
+                 AND af.valid_from <= paris_today() AND (af.valid_to IS NULL OR af.valid_to > paris_today())
+               LIMIT 1) IS NULL
+           ELSE l.left_direct END AS left_org
+      FROM looked l
+      JOIN card c ON c.id = l.id
+      LEFT JOIN multi m ON m.person = l.person
   ) k
   WHERE k.deceased OR k.several OR k.left_org
 ), ranked AS (
   SELECT f.id,
          row_number() OVER w AS rank,
          first_value(f.serial) OVER w AS kept_serial
-    FROM flagged f LEFT JOIN imported_card ic ON ic.card_id = f.id
+    FROM flagged f
    WHERE f.several AND NOT f.deceased
   WINDOW w AS (PARTITION BY f.person
                ORDER BY f.awaiting_reconciliation, (f.origin = 'issued') DESC, f.generation DESC, f.left_org,
-                        COALESCE(ic.issued_on, f.created_at::date) DESC, f.serial)
+                        COALESCE((SELECT ic.issued_on FROM imported_card ic WHERE ic.card_id = f.id), f.created_at::date) DESC,
+                        f.serial)
 ), known AS (
   INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
   SELECT $1, f.id, x.class, f.serial, x.kept_serial, f.organisme_code, o.fund_code, o.regime_code, f.generation, f.origin
@@ -144,7 +171,20 @@ WITH aliases AS MATERIALIZED (
     FROM card c JOIN organisme o ON o.code = c.organisme_code
    WHERE c.state IN ('shipped', 'active') AND c.beneficiary_id IS NULL
 )
-SELECT (SELECT total FROM agg) AS classified`;
+SELECT (SELECT total FROM pass) AS classified`;
+
+/**
+ * Planner settings for CLASSIFY_SQL only (set_config local to the caller's transaction, put back right after it):
+ * - enable_material off: the merge join of the pass otherwise copies the affiliations' index-only scan into a
+ *   Materialize node to rescan a holder's affiliations for each of his cards, when the scan itself marks and restores
+ *   its position (a holder has one or two cards; under EXPLAIN ANALYZE the copy was about 160 ms of a million).
+ * - work_mem 64MB: the flagged cards (about a tenth of a taken-over base: 100,000 per million cards) are sorted and
+ *   hashed in memory instead of in temporary files at the default 4MB; one run at a time (reconciliation_run).
+ */
+const CLASSIFY_SETTINGS: ReadonlyArray<[string, string]> = [
+  ['enable_material', 'off'],
+  ['work_mem', '64MB'],
+];
 
 /** reconciliation_run, reconciliation_finding and reconciliation_decision: the only file that writes them. */
 @Injectable()
@@ -226,7 +266,19 @@ export class ReconciliationRepository {
 
   /** Writes the run's findings (CLASSIFY_SQL) in the caller's transaction; answers the usable cards classified. */
   async classify(em: EntityManager, runId: string): Promise<number> {
+    const names = CLASSIFY_SETTINGS.map(([name]) => name);
+    const {
+      rows: [before],
+    } = await run<{ values: string[] }>(
+      em,
+      `SELECT array_agg(current_setting(n) ORDER BY i) AS values FROM unnest($1::text[]) WITH ORDINALITY s(n, i)`,
+      [names],
+    );
+    const set = (values: string[]) =>
+      run(em, `SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) s(n, v)`, [names, values]);
+    await set(CLASSIFY_SETTINGS.map(([, value]) => value));
     const { rows } = await run<{ classified: number | null }>(em, CLASSIFY_SQL, [runId]);
+    await set(before.values); // the rest of the caller's transaction plans as before
     return rows[0]?.classified ?? 0;
   }
 

@@ -75,11 +75,13 @@ export class Beneficiary {
 )
 @Check('affiliation_period', `valid_to IS NULL OR valid_to > valid_from`)
 @Index(['organismeCode', 'beneficiaryId'])
+// A holder's affiliations, index-only for reconciliation's merge in holder order: (beneficiary_id, organisme_code)
+// INCLUDE (valid_from, valid_to). TypeORM cannot describe INCLUDE: migration 1795545000000 creates it.
+@Index('affiliation_by_holder', { synchronize: false })
 export class Affiliation {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
 
-  @Index()
   @Column({ type: 'uuid' })
   beneficiaryId: string;
 
