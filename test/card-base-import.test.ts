@@ -388,6 +388,24 @@ describe('takeover: the card-base import', () => {
     ).toBe(1);
   });
 
+  it('lands a chunk whose every line is bad: nothing to move, the import still done', async () => {
+    const res = await send(
+      Buffer.from(
+        file([
+          `840000000001,${known.nir},x`,
+          line({ serial: 840000000002, nir: known.nir, state: 'opposed' }),
+          line({ serial: 0, nir: known.nir }),
+          line({ serial: 840000000004, nir: known.nir, state: 'destroyed' }),
+        ]),
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'received', landedRows: 1, rejectedRows: 3, chunksCommitted: 2 });
+    await t.jobsSettled();
+    const done = await t.http().get(`/v1/card-base/imports/${res.body.id}`).set(bearer(t.operatorKey));
+    expect(done.body).toMatchObject({ status: 'done', importedRows: 1, rejectedRows: 3 });
+  });
+
   it('reads no body before the caller is an operator, and refuses a file that is not card-base/1', async () => {
     const fund = await t.partner(PartnerKind.Fund, ORG);
     const refused = await t
