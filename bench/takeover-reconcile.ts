@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/platform/database/data-source-options.js';
 import { ReconciliationMode } from '../src/reconciliation/reconciliation-class.enum.js';
 import { ReconciliationRepository } from '../src/reconciliation/reconciliation.repository.js';
@@ -17,10 +18,13 @@ export async function benchReconcile(databaseUrl: string): Promise<{
   baseline_reconcile_cards_per_s: number;
   reconcile_ratio: number;
   surplus_found: number;
+  reconcile_workers: number;
 }> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-reconcile' });
   await client.connect();
-  const ds = await new DataSource(dataSourceOptions(databaseUrl, 2)).initialize();
+  // As the app runs it: RECONCILE_WORKERS connections at once (its default unless set), one more for the rest.
+  const workers = Number(process.env.RECONCILE_WORKERS ?? new AppConfig().reconcileWorkers);
+  const ds = await new DataSource(dataSourceOptions(databaseUrl, workers + 1)).initialize();
   try {
     await client.query('ANALYZE card, beneficiary, affiliation, beneficiary_nir_history, imported_card');
     const {
@@ -43,7 +47,8 @@ export async function benchReconcile(databaseUrl: string): Promise<{
       );
       await repo.start(run.id);
       const t = performance.now();
-      await ds.transaction(async (em) => repo.finish(em, run.id, await repo.classify(em, run.id)));
+      const classified = await repo.classify(run.id, workers);
+      await ds.transaction(async (em) => repo.finish(em, run.id, classified));
       const seconds = (performance.now() - t) / 1000;
       const counts = await repo.counts(run.id, null);
       return { seconds, surplus: counts.filter((c) => c.class === 'surplus').reduce((n, c) => n + c.cards, 0) };
@@ -61,6 +66,7 @@ export async function benchReconcile(databaseUrl: string): Promise<{
       baseline_reconcile_cards_per_s: Math.round(baselineRate),
       reconcile_ratio: round(reconcileRate / baselineRate, 3),
       surplus_found: measured.surplus,
+      reconcile_workers: workers,
     };
   } finally {
     await ds.destroy();
@@ -82,6 +88,8 @@ export async function seedReconcileBase(databaseUrl: string, cards: number): Pro
   const unknown = Math.round(cards * 0.005);
   const persons = cards - surplus - unknown;
   const aliases = Math.floor(surplus / 2);
+  // The persons with a surplus card are spread over the register (every stride-th), as in a real base.
+  const stride = Math.max(1, Math.floor(persons / surplus));
   const c = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-reconcile-seed' });
   await c.connect();
   try {
@@ -103,8 +111,8 @@ export async function seedReconcileBase(databaseUrl: string, cards: number): Pro
     );
     await c.query(
       `INSERT INTO beneficiary_nir_history (nir, beneficiary_id)
-       SELECT '7' || lpad(i::text, 14, '0'), ${id('i', 1)} FROM generate_series(1, $1::int) i`,
-      [aliases],
+       SELECT '7' || lpad(i::text, 14, '0'), ${id('i * $2', 1)} FROM generate_series(1, $1::int) i`,
+      [aliases, stride],
     );
     await c.query(
       `WITH o AS (SELECT array_agg(code ORDER BY code) AS codes, count(*)::int AS n FROM organisme)
@@ -113,14 +121,15 @@ export async function seedReconcileBase(databaseUrl: string, cards: number): Pro
          FROM generate_series(1, $1::int) i, o`,
       [persons],
     );
-    // One card per person; then the surplus second cards (persons 1..surplus: the first half named by the alias row),
-    // then the cards of unknown holders. Serials in order, organismes spread over the reference ones.
+    // One card per person; then the surplus second cards (every stride-th person; the first half named by the alias
+    // row), then the cards of unknown holders. Serials in order, organismes spread over the reference ones.
     await c.query(
       `WITH o AS (SELECT array_agg(code ORDER BY code) AS codes, count(*)::int AS n FROM organisme),
        k AS (
          SELECT i AS k, ${id('i', 1)} AS holder, i AS p FROM generate_series(1, $1::int) i
          UNION ALL
-         SELECT $1 + j, CASE WHEN j <= $3 THEN ${id('j', 2)} ELSE ${id('j', 1)} END, j FROM generate_series(1, $2::int) j
+         SELECT $1 + j, CASE WHEN j <= $3 THEN ${id('j', 2)} ELSE ${id('j * $5', 1)} END, j * $5
+           FROM generate_series(1, $2::int) j
          UNION ALL
          SELECT $1 + $2 + u, NULL::uuid, u FROM generate_series(1, $4::int) u
        )
@@ -128,7 +137,7 @@ export async function seedReconcileBase(databaseUrl: string, cards: number): Pro
        SELECT ${id('k.k', 3)}, 100000000000 + k.k, k.holder, o.codes[1 + k.p % o.n], 'active', 'imported',
               1 + (k.k % 3 = 0)::int, true
          FROM k, o`,
-      [persons, surplus, aliases, unknown],
+      [persons, surplus, aliases, unknown, stride],
     );
     await c.query(
       `INSERT INTO imported_card (card_id, holder_nir, issued_on)

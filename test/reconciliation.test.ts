@@ -3,6 +3,8 @@ import { type DataSource } from 'typeorm';
 import { formatSerial } from '../src/cards/card-serial.js';
 import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { ReconciliationMode } from '../src/reconciliation/reconciliation-class.enum.js';
+import { ReconciliationRepository } from '../src/reconciliation/reconciliation.repository.js';
 import { insertBeneficiary, insertCard, makeNir } from './support/factories.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -410,5 +412,47 @@ describe('reconciliation of the card base', () => {
     const rows = await report((await runTo('dry_run')).id, op);
     expect(classesOf(rows, left.serial)).toEqual(['left_organisme']);
     expect(classesOf(rows, inOrder.serial)).toEqual([]);
+  });
+
+  it('finds the same with one connection or several (holder ranges in one snapshot), and the report pages along serials', async () => {
+    const ds = t.dataSource;
+    const repo = t.app.get(ReconciliationRepository);
+    // More holders, so that each of several ranges holds some: people with two cards, some managed elsewhere.
+    for (let i = 0; i < 30; i++) {
+      const p = await insertBeneficiary(ds, { organismeCode: i % 3 === 0 ? ORG_B : ORG_A });
+      await importedCard(ds, { beneficiaryId: p.id, generation: 1 + (i % 2) });
+      if (i % 2 === 0) await importedCard(ds, { beneficiaryId: p.id, issuedOn: `2015-0${1 + (i % 9)}-01` });
+    }
+    const classifyWith = async (workers: number) => {
+      const run = await ds.transaction((em) =>
+        repo.insertRun(em, { mode: ReconciliationMode.DryRun, requestedBy: null, requestId: null }),
+      );
+      expect(await repo.start(run.id)).toBe(true);
+      const classified = await repo.classify(run.id, workers);
+      await ds.transaction((em) => repo.finish(em, run.id, classified));
+      const rows: Array<{ serial: string; class: string; kept: string | null }> = await ds.query(
+        // In the key's order (class in its declared order, not as text).
+        `SELECT f.serial::text, f.class::text, f.kept_serial::text AS kept FROM reconciliation_finding f
+          WHERE f.run_id = $1 ORDER BY f.serial, f.class`,
+        [run.id],
+      );
+      return { id: run.id, classified, rows };
+    };
+    const one = await classifyWith(1);
+    const several = await classifyWith(4);
+    expect(one.rows.length).toBeGreaterThan(40);
+    expect(several.classified).toBe(one.classified);
+    expect(several.rows).toEqual(one.rows);
+
+    // One finding a page, the report reads the same findings in the same order (the cursor follows the key).
+    const paged: Array<[string, string]> = [];
+    let after: { serial: string; class: string } | null = null;
+    for (;;) {
+      const page = await repo.reportPage(several.id, null, after, 1);
+      if (page.length === 0) break;
+      paged.push([page[0].serial, page[0].class]);
+      after = { serial: page[0].serial, class: page[0].class };
+    }
+    expect(paged).toEqual(several.rows.map((r) => [r.serial, r.class]));
   });
 });

@@ -48,6 +48,7 @@ export const CONFIG_ENV: Record<string, string> = {
   ownCardLeadDays: 'OWN_CARD_LEAD_DAYS',
   campaignDailyCapacity: 'CAMPAIGN_DAILY_CAPACITY',
   reconcileDailyLimit: 'RECONCILE_DAILY_LIMIT',
+  reconcileWorkers: 'RECONCILE_WORKERS',
   formReminderDays: 'FORM_REMINDER_DAYS',
   formExpiryDays: 'FORM_EXPIRY_DAYS',
   formNumberReuseDays: 'FORM_NUMBER_REUSE_DAYS',
@@ -315,6 +316,15 @@ export class AppConfig {
   @IsInt()
   @Min(0)
   reconcileDailyLimit = 50000;
+  /**
+   * Database connections a reconciliation run classifies with at once, each over its own holder ranges in one shared
+   * snapshot (docs/reconciliation.md): about the cores the database may give it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  reconcileWorkers = 2;
 
   /** Days after the form is sent before the fund is told it is still unanswered. */
   @Transform(toInt)

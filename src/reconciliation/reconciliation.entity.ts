@@ -64,15 +64,15 @@ export class ReconciliationRun {
 
 /**
  * A card a run found in a class; organisme, fund and regime ride along for counts and the tenant rule. No foreign key:
- * a run writes millions in one statement (a per-row check each), and runs are never deleted.
+ * a run writes millions (a per-row check each), and runs are never deleted. Keyed by serial (a card's serial is
+ * unique): the report pages along the key, and a run writes in serial order.
  */
 @Entity('reconciliation_finding')
-@Index('reconciliation_finding_by_organisme', ['runId', 'organismeCode'])
 export class ReconciliationFinding {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_reconciliation_finding' })
   runId: string;
 
-  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_reconciliation_finding' })
+  @Column({ type: 'uuid' })
   cardId: string;
 
   @PrimaryColumn({
@@ -83,7 +83,7 @@ export class ReconciliationFinding {
   })
   class: ReconciliationClass;
 
-  @Column({ type: 'bigint' })
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_reconciliation_finding' })
   serial: string;
 
   /** For a surplus card: the serial of the card its holder keeps. */
@@ -104,6 +104,33 @@ export class ReconciliationFinding {
 
   @Column({ type: 'enum', enum: CardOrigin, enumName: 'card_origin' })
   origin: CardOrigin;
+}
+
+/** A finished run's count of cards per regime, fund, organisme and class (what the API and the console show). */
+@Entity('reconciliation_count')
+export class ReconciliationCount {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_reconciliation_count' })
+  runId: string;
+
+  @PrimaryColumn({ type: 'char', length: 2, primaryKeyConstraintName: 'PK_reconciliation_count' })
+  regimeCode: string;
+
+  @PrimaryColumn({ type: 'char', length: 5, primaryKeyConstraintName: 'PK_reconciliation_count' })
+  fundCode: string;
+
+  @PrimaryColumn({ type: 'char', length: 9, primaryKeyConstraintName: 'PK_reconciliation_count' })
+  organismeCode: string;
+
+  @PrimaryColumn({
+    type: 'enum',
+    enum: ReconciliationClass,
+    enumName: 'reconciliation_class',
+    primaryKeyConstraintName: 'PK_reconciliation_count',
+  })
+  class: ReconciliationClass;
+
+  @Column({ type: 'integer' })
+  cards: number;
 }
 
 /** What apply decided for a card: one row per card ever, so applying twice opposes nothing twice. */

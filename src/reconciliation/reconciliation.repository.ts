@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
 import { pgError, PG_UNIQUE_VIOLATION } from '../platform/database/pg-error.js';
 import { run } from '../platform/database/sql.js';
 import { ReconciliationErrors } from './reconciliation.errors.js';
@@ -68,125 +68,201 @@ const PARIS_TODAY = `(now() AT TIME ZONE 'Europe/Paris')::date`;
 /** Serialises waves across instances (transaction advisory lock): the daily count and the wave are one step. */
 const WAVE_LOCK_KEY = 0x5245434f; // "RECO"
 
+/** The usable card states: what a run classifies. */
+const USABLE = `state IN ('shipped', 'active')`;
+
 /**
- * Classifies every usable card against the register in one set-based statement, writing its findings for run $1.
- * Cards and their holder: `person` is the beneficiary a card names, or, when that row's NIR is one another
- * beneficiary was known by before a NIR change (beneficiary_nir_history), that other beneficiary: the register may
- * hold a row created under a temporary NIR already replaced on the person's row.
- *
- * One pass over `card`, in holder order: an index-only scan of card_usable_by_holder (holder, organisme, id of every
- * usable card) merge-joined to an index-only scan of affiliation_by_holder (each holder's affiliations by organisme,
- * with their period), so the affiliation check neither hashes every current affiliation nor reads the card table;
- * a window counts each holder's usable cards on the way, and one aggregate keeps the count of usable cards and the
- * few cards to look at closer: those of holders with several, those not under a current affiliation of their
- * organisme, and every card of a deceased holder or of a row in a NIR change (a person and the rows created under
- * its former NIR; their cards are one person's, counted together below). Only those (a few percent) are read from
- * `card` (by id), ranked per person by the keep rule (docs/reconciliation.md) and written in one pass, each with
- * every class it is in. Cards of holders unknown to the register are only one class: they are written straight from
- * `card`, never carried through the joins (a base taken over may hold millions of them). Answers the number of usable
- * cards classified.
+ * The end of every classification statement below: ranks the flagged cards of each person with several by the keep
+ * rule (docs/reconciliation.md) and writes each flagged card once per class it is in, in serial order (the findings'
+ * key). `flagged` must give each card's id, serial, organisme_code, generation, origin, awaiting_reconciliation,
+ * created_at, its person, and whether the person is deceased, holds several usable cards, and has left the card's
+ * organisme. The old base's issue date is looked up by card for the ranked cards only.
  */
-const CLASSIFY_SQL = `
-WITH aliases AS MATERIALIZED (
-  SELECT b.id AS alias, h.beneficiary_id AS person
-    FROM beneficiary_nir_history h
-    CROSS JOIN LATERAL (SELECT b.id FROM beneficiary b WHERE b.nir = h.nir AND b.id <> h.beneficiary_id OFFSET 0) b
-), marked AS MATERIALIZED (
-  SELECT id FROM beneficiary WHERE died_on IS NOT NULL
-  UNION SELECT alias FROM aliases
-  UNION SELECT person FROM aliases
-), pass AS MATERIALIZED (
-  SELECT count(*)::float8 AS total,
-         array_agg(ROW(w.id, w.beneficiary_id, w.n, w.left_org)) FILTER (
-           WHERE w.beneficiary_id IS NOT NULL AND (w.n > 1 OR w.left_org OR w.beneficiary_id IN (SELECT id FROM marked))
-         ) AS cards
-    FROM (
-      SELECT c.id, c.beneficiary_id, count(*) OVER (PARTITION BY c.beneficiary_id) AS n, af.beneficiary_id IS NULL AS left_org
-        FROM card c
-        -- At most one current affiliation per person (affiliation_no_overlap): the join never repeats a card.
-        LEFT JOIN affiliation af ON af.beneficiary_id = c.beneficiary_id AND af.organisme_code = c.organisme_code
-                                AND af.valid_from <= (SELECT paris_today())
-                                AND (af.valid_to IS NULL OR af.valid_to > (SELECT paris_today()))
-       WHERE c.state IN ('shipped', 'active')
-    ) w
-), looked AS MATERIALIZED (
-  SELECT u.id, u.b, u.n, u.left_direct, COALESCE(a.person, u.b) AS person, a.person IS NOT NULL AS via_alias
-    FROM pass CROSS JOIN unnest(pass.cards) AS u(id uuid, b uuid, n bigint, left_direct boolean)
-    LEFT JOIN aliases a ON a.alias = u.b
-), multi AS MATERIALIZED (
-  -- Persons with several usable cards: a row holding several, or a person and its rows under former NIRs together
-  -- (every card of those rows was kept by the pass).
-  SELECT person FROM looked WHERE n > 1
-  UNION
-  SELECT x.person
-    FROM (SELECT person, alias AS b FROM aliases UNION SELECT person, person FROM aliases) x
-    JOIN looked l ON l.b = x.b
-   GROUP BY x.person HAVING count(*) > 1
-), flagged AS MATERIALIZED (
-  SELECT * FROM (
-    SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, l.person,
-           l.person IN (SELECT id FROM beneficiary WHERE died_on IS NOT NULL) AS deceased,
-           m.person IS NOT NULL AS several,
-           -- A card under a row created with a former NIR: its person's affiliation, looked up by index (a scalar
-           -- subquery is never hashed over every affiliation). "= ANY (ARRAY[...])" is an index condition a b-tree
-           -- takes and the GiST of affiliation_no_overlap does not: measured, the planner otherwise picks that GiST
-           -- (about 100 buffers a lookup instead of 3).
-           CASE WHEN l.via_alias THEN
-             (SELECT true FROM affiliation af
-               WHERE af.beneficiary_id = ANY (ARRAY[l.person]) AND af.organisme_code = c.organisme_code
-                 AND af.valid_from <= paris_today() AND (af.valid_to IS NULL OR af.valid_to > paris_today())
-               LIMIT 1) IS NULL
-           ELSE l.left_direct END AS left_org
-      FROM looked l
-      JOIN card c ON c.id = l.id
-      LEFT JOIN multi m ON m.person = l.person
-  ) k
-  WHERE k.deceased OR k.several OR k.left_org
-), ranked AS (
-  SELECT f.id,
+const RANK_AND_WRITE = `
+ranked AS (
+  -- One window over the flagged cards, no join back to them (row estimates of unnested arrays are guesses: a join
+  -- here could become a nested loop over every pair). Ranks count within the cards the rule ranks only.
+  SELECT f.*,
          row_number() OVER w AS rank,
          first_value(f.serial) OVER w AS kept_serial
     FROM flagged f
-   WHERE f.several AND NOT f.deceased
-  WINDOW w AS (PARTITION BY f.person
+  WINDOW w AS (PARTITION BY f.person, f.several AND NOT f.deceased
                ORDER BY f.awaiting_reconciliation, (f.origin = 'issued') DESC, f.generation DESC, f.left_org,
-                        COALESCE((SELECT ic.issued_on FROM imported_card ic WHERE ic.card_id = f.id), f.created_at::date) DESC,
+                        CASE WHEN f.several AND NOT f.deceased THEN
+                          COALESCE((SELECT ic.issued_on FROM imported_card ic WHERE ic.card_id = f.id), f.created_at::date)
+                        END DESC,
                         f.serial)
-), known AS (
+), written AS (
   INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
-  SELECT $1, f.id, x.class, f.serial, x.kept_serial, f.organisme_code, o.fund_code, o.regime_code, f.generation, f.origin
-    FROM flagged f
-    JOIN organisme o ON o.code = f.organisme_code
-    LEFT JOIN ranked r ON r.id = f.id
+  SELECT $1, r.id, x.class, r.serial, x.kept_serial, r.organisme_code, o.fund_code, o.regime_code, r.generation, r.origin
+    FROM ranked r
+    JOIN organisme o ON o.code = r.organisme_code
     CROSS JOIN LATERAL (VALUES
-      (CASE WHEN f.deceased THEN 'holder_deceased'::reconciliation_class END, NULL::bigint),
-      (CASE WHEN f.left_org AND NOT f.deceased THEN 'left_organisme'::reconciliation_class END, NULL),
-      (CASE WHEN r.rank = 1 THEN 'kept'::reconciliation_class WHEN r.rank > 1 THEN 'surplus' END,
-       CASE WHEN r.rank > 1 THEN r.kept_serial END)
+      (CASE WHEN r.deceased THEN 'holder_deceased'::reconciliation_class END, NULL::bigint),
+      (CASE WHEN r.left_org AND NOT r.deceased THEN 'left_organisme'::reconciliation_class END, NULL),
+      (CASE WHEN NOT r.several OR r.deceased THEN NULL WHEN r.rank = 1 THEN 'kept'::reconciliation_class ELSE 'surplus' END,
+       CASE WHEN r.several AND NOT r.deceased AND r.rank > 1 THEN r.kept_serial END)
     ) x(class, kept_serial)
    WHERE x.class IS NOT NULL
-), unknown AS (
+   ORDER BY r.serial, x.class
+)`;
+
+/**
+ * One holder range of a run: $2 ≤ holder ≤ $3, the holder $3 itself only in the last range ($4). Holders in a NIR
+ * change (the people and rows in $5, see GROUPS_SQL) are left to GROUPS_SQL; unknown holders to UNKNOWN_SQL.
+ *
+ * One pass in holder order: an index-only scan of card_usable_by_holder (holder, organisme, id of every usable card)
+ * merge-joined to an index-only scan of affiliation_by_holder (each holder's affiliations by organisme, with their
+ * period), both bounded by the range, grouped by holder: each holder's count of usable cards and the ids of those
+ * not under a current affiliation of their organisme. Only the holders with several cards or such a card, and the
+ * range's deceased holders (the partial index of the deceased), are looked at closer: their cards read by holder
+ * (a few percent of the base), ranked and written. Answers the usable cards of the range's holders.
+ */
+const RANGE_SQL = `
+WITH pass AS MATERIALIZED (
+  SELECT sum(g.n)::float8 AS total,
+         array_agg(ROW(g.b, g.n, g.left_ids)) FILTER (WHERE g.n > 1 OR g.left_ids IS NOT NULL) AS holders
+    FROM (
+      SELECT c.beneficiary_id AS b, count(*) AS n, array_agg(c.id) FILTER (WHERE af.beneficiary_id IS NULL) AS left_ids
+        FROM card c
+        -- At most one current affiliation per person and organisme (affiliation_no_overlap): no card is repeated.
+        -- The range is repeated on the affiliations so their scan starts at the range, not at the first holder.
+        LEFT JOIN affiliation af ON af.beneficiary_id = c.beneficiary_id AND af.organisme_code = c.organisme_code
+                                AND af.valid_from <= (SELECT paris_today())
+                                AND (af.valid_to IS NULL OR af.valid_to > (SELECT paris_today()))
+                                AND af.beneficiary_id >= $2 AND af.beneficiary_id <= $3
+       WHERE c.${USABLE} AND c.beneficiary_id >= $2 AND c.beneficiary_id <= $3 AND ($4 OR c.beneficiary_id < $3)
+       GROUP BY c.beneficiary_id
+    ) g
+), holders AS MATERIALIZED (
+  SELECT COALESCE(u.b, d.id) AS person, d.id IS NOT NULL AS deceased, COALESCE(u.n, 0) AS n, u.left_ids
+    FROM (SELECT u.* FROM pass CROSS JOIN unnest(pass.holders) AS u(b uuid, n bigint, left_ids uuid[])) u
+    FULL JOIN (SELECT id FROM beneficiary
+                WHERE died_on IS NOT NULL AND id >= $2 AND id <= $3 AND ($4 OR id < $3)) d ON d.id = u.b
+   WHERE COALESCE(u.b, d.id) <> ALL ($5::uuid[])
+), flagged AS MATERIALIZED (
+  -- Cards read by holder through the index (OFFSET 0: never a hash join over the whole card table).
+  SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation, c.created_at, h.person,
+         h.deceased, h.n > 1 AS several, COALESCE(c.id = ANY (h.left_ids), false) AS left_org
+    FROM holders h
+    CROSS JOIN LATERAL (SELECT * FROM card c WHERE c.beneficiary_id = h.person AND c.${USABLE} OFFSET 0) c
+   WHERE h.deceased OR h.n > 1 OR c.id = ANY (h.left_ids)
+), ${RANK_AND_WRITE}
+SELECT COALESCE((SELECT total FROM pass), 0) AS classified`;
+
+/**
+ * The holders in a NIR change: a person ($3) and the rows the register still holds under a NIR it was known by before
+ * ($2, the same index: beneficiary_nir_history); their cards are one person's, counted, checked (the person's
+ * affiliations) and ranked together. Their cards are read by holder (card_usable_by_holder, then the row); each
+ * card's affiliation is looked up by index ("= ANY (ARRAY[...])": a condition the b-tree takes and the GiST of
+ * affiliation_no_overlap does not; the planner otherwise picks that GiST, about 100 buffers a lookup instead of 3).
+ */
+const GROUPS_SQL = `
+WITH looked AS MATERIALIZED (
+  SELECT c.*, COALESCE(a.person, c.beneficiary_id) AS person
+    -- In holder order: the look-ups walk the index forward instead of jumping about it.
+    FROM (SELECT DISTINCT id FROM unnest($2::uuid[] || $3::uuid[]) g(id) ORDER BY id) g
+    CROSS JOIN LATERAL (SELECT c.id, c.serial, c.organisme_code, c.generation, c.origin, c.awaiting_reconciliation,
+                               c.created_at, c.beneficiary_id
+                          FROM card c WHERE c.beneficiary_id = g.id AND c.${USABLE} OFFSET 0) c
+    LEFT JOIN unnest($2::uuid[], $3::uuid[]) a(alias, person) ON a.alias = c.beneficiary_id
+), flagged AS MATERIALIZED (
+  SELECT * FROM (
+    SELECT l.id, l.serial, l.organisme_code, l.generation, l.origin, l.awaiting_reconciliation, l.created_at, l.person,
+           EXISTS (SELECT 1 FROM beneficiary d WHERE d.id = l.person AND d.died_on IS NOT NULL) AS deceased,
+           count(*) OVER (PARTITION BY l.person) > 1 AS several,
+           (SELECT true FROM affiliation af
+             WHERE af.beneficiary_id = ANY (ARRAY[l.person]) AND af.organisme_code = l.organisme_code
+               AND af.valid_from <= paris_today() AND (af.valid_to IS NULL OR af.valid_to > paris_today())
+             LIMIT 1) IS NULL AS left_org
+      FROM looked l
+  ) k
+  WHERE k.deceased OR k.several OR k.left_org
+), ${RANK_AND_WRITE}
+SELECT 0 AS classified`;
+
+/** Cards of holders unknown to the register: one class, written straight from `card`. Answers how many. */
+const UNKNOWN_SQL = `
+WITH written AS (
   INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
   SELECT $1, c.id, 'holder_unknown', c.serial, NULL, c.organisme_code, o.fund_code, o.regime_code, c.generation, c.origin
     FROM card c JOIN organisme o ON o.code = c.organisme_code
-   WHERE c.state IN ('shipped', 'active') AND c.beneficiary_id IS NULL
+   WHERE c.${USABLE} AND c.beneficiary_id IS NULL
+   ORDER BY c.serial
+  RETURNING 1
 )
-SELECT (SELECT total FROM pass) AS classified`;
+SELECT count(*)::float8 AS classified FROM written`;
 
 /**
- * Planner settings for CLASSIFY_SQL only (set_config local to the caller's transaction, put back right after it):
+ * The rows in a NIR change, read once per run: each row the register holds under a NIR another beneficiary was
+ * known by before (alias) with that beneficiary (person).
+ */
+const ALIASES_SQL = `
+SELECT COALESCE(array_agg(b.id), '{}')::text[] AS aliases, COALESCE(array_agg(h.beneficiary_id), '{}')::text[] AS persons
+  FROM beneficiary_nir_history h
+  CROSS JOIN LATERAL (SELECT b.id FROM beneficiary b WHERE b.nir = h.nir AND b.id <> h.beneficiary_id OFFSET 0) b`;
+
+const MIN_UUID = '00000000-0000-0000-0000-000000000000';
+const MAX_UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+/** Register rows sampled to cut the holder ranges (quantiles of beneficiary ids). */
+const RANGE_SAMPLE_ROWS = 20_000;
+
+/**
+ * Planner settings for the classification's transactions (SET LOCAL):
  * - enable_material off: the merge join of the pass otherwise copies the affiliations' index-only scan into a
  *   Materialize node to rescan a holder's affiliations for each of his cards, when the scan itself marks and restores
  *   its position (a holder has one or two cards; under EXPLAIN ANALYZE the copy was about 160 ms of a million).
- * - work_mem 64MB: the flagged cards (about a tenth of a taken-over base: 100,000 per million cards) are sorted and
- *   hashed in memory instead of in temporary files at the default 4MB; one run at a time (reconciliation_run).
+ * - work_mem 64MB: the flagged cards (a tenth of a taken-over base at most) are sorted and hashed in memory instead
+ *   of in temporary files at the default 4MB; one run at a time (reconciliation_run), a few connections each.
+ * - lock_timeout 30s: the tasks write disjoint findings and wait on no one; were two ever to write the same finding,
+ *   the second would wait for the first's transaction, which commits only once every task is done: the run fails
+ *   instead of waiting for ever.
  */
-const CLASSIFY_SETTINGS: ReadonlyArray<[string, string]> = [
-  ['enable_material', 'off'],
-  ['work_mem', '64MB'],
-];
+const CLASSIFY_SETTINGS = `SELECT set_config('enable_material', 'off', true), set_config('work_mem', '64MB', true),
+  set_config('lock_timeout', '30s', true)`;
 
-/** reconciliation_run, reconciliation_finding and reconciliation_decision: the only file that writes them. */
+type ClassifyTask = { name: string; sql: string; params: unknown[] };
+
+/**
+ * The (alias, person) pairs cut into about `parts` parts for GROUPS_SQL, each chain of NIR changes whole in one part
+ * (a row can be one person's former row and another's person: its cards must be looked at once).
+ */
+function splitByPerson(
+  aliases: string[],
+  persons: string[],
+  parts: number,
+): { aliases: string[]; persons: string[] }[] {
+  const parent = new Map<string, string>();
+  const root = (x: string): string => {
+    let r = x;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  aliases.forEach((a, i) => {
+    const [ra, rp] = [root(a), root(persons[i])];
+    if (ra !== rp) parent.set(ra, rp);
+  });
+  const chains = new Map<string, number[]>();
+  aliases.forEach((a, i) => {
+    const r = root(a);
+    const members = chains.get(r);
+    if (members) members.push(i);
+    else chains.set(r, [i]);
+  });
+  const size = Math.max(1, Math.ceil(aliases.length / parts));
+  const out: { aliases: string[]; persons: string[] }[] = [{ aliases: [], persons: [] }];
+  for (const members of chains.values()) {
+    if (out[out.length - 1].aliases.length >= size) out.push({ aliases: [], persons: [] });
+    for (const i of members) {
+      out[out.length - 1].aliases.push(aliases[i]);
+      out[out.length - 1].persons.push(persons[i]);
+    }
+  }
+  return out;
+}
+
+/** reconciliation_run, reconciliation_finding, reconciliation_count and reconciliation_decision: the only file that writes them. */
 @Injectable()
 export class ReconciliationRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -248,7 +324,16 @@ export class ReconciliationRepository {
     });
   }
 
+  /** The run done, with its counts per regime, fund, organisme and class (reconciliation_count). */
   async finish(em: EntityManager, id: string, classified: number): Promise<void> {
+    await run(
+      em,
+      `INSERT INTO reconciliation_count (run_id, regime_code, fund_code, organisme_code, class, cards)
+       SELECT run_id, regime_code, fund_code, organisme_code, class, count(*) FROM reconciliation_finding
+        WHERE run_id = $1 GROUP BY 1, 2, 3, 4, 5
+       ON CONFLICT DO NOTHING`,
+      [id],
+    );
     await run(
       em,
       `UPDATE reconciliation_run SET status = 'done', active = false, finished_at = now(), cards_classified = $2 WHERE id = $1`,
@@ -264,37 +349,114 @@ export class ReconciliationRepository {
     );
   }
 
-  /** Writes the run's findings (CLASSIFY_SQL) in the caller's transaction; answers the usable cards classified. */
-  async classify(em: EntityManager, runId: string): Promise<number> {
-    const names = CLASSIFY_SETTINGS.map(([name]) => name);
-    const {
-      rows: [before],
-    } = await run<{ values: string[] }>(
-      em,
-      `SELECT array_agg(current_setting(n) ORDER BY i) AS values FROM unnest($1::text[]) WITH ORDINALITY s(n, i)`,
-      [names],
-    );
-    const set = (values: string[]) =>
-      run(em, `SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) s(n, v)`, [names, values]);
-    await set(CLASSIFY_SETTINGS.map(([, value]) => value));
-    const { rows } = await run<{ classified: number | null }>(em, CLASSIFY_SQL, [runId]);
-    await set(before.values); // the rest of the caller's transaction plans as before
-    return rows[0]?.classified ?? 0;
+  /**
+   * Classifies every usable card of the base for run $1 and writes its findings; answers the usable cards classified.
+   * The work is cut into holder ranges (twice as many as `workers`, by quantiles of a sample of the register), the
+   * holders in a NIR change and the unknown holders, and done by `workers` connections at once, each in one
+   * REPEATABLE READ transaction on the snapshot the first one exports: every task sees the same base, as one statement
+   * would. All commit only once every task is done; a failure rolls every one back. A run killed between commits is
+   * started over by the job (restart deletes its findings).
+   */
+  async classify(runId: string, workers: number, onTask?: (task: string, ms: number) => void): Promise<number> {
+    const runners: QueryRunner[] = [];
+    try {
+      const lead = this.dataSource.createQueryRunner();
+      runners.push(lead);
+      await lead.connect();
+      await lead.startTransaction('REPEATABLE READ');
+      const snapshot = String((await lead.query(`SELECT pg_export_snapshot() AS s`))[0].s);
+      await lead.query(CLASSIFY_SETTINGS);
+      for (let i = 1; i < workers; i++) {
+        const qr = this.dataSource.createQueryRunner();
+        runners.push(qr);
+        await qr.connect();
+        await qr.startTransaction('REPEATABLE READ');
+        await qr.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/[^0-9A-F-]/gi, '')}'`);
+        await qr.query(CLASSIFY_SETTINGS);
+      }
+      const [{ aliases, persons }] = (await lead.query(ALIASES_SQL)) as { aliases: string[]; persons: string[] }[];
+      const groups = [...new Set([...aliases, ...persons])];
+      const bounds = await this.holderBounds(lead, 2 * workers);
+      const tasks: ClassifyTask[] = [
+        ...splitByPerson(aliases, persons, workers).map((part, i) => ({
+          name: `groups ${i + 1}`,
+          sql: GROUPS_SQL,
+          params: [runId, part.aliases, part.persons],
+        })),
+        ...bounds.slice(0, -1).map((lo, i) => ({
+          name: `range ${i + 1}`,
+          sql: RANGE_SQL,
+          params: [runId, lo, bounds[i + 1], i === bounds.length - 2, groups],
+        })),
+        { name: 'unknown', sql: UNKNOWN_SQL, params: [runId] },
+      ];
+      let next = 0;
+      let classified = 0;
+      let failed = false;
+      const done = await Promise.allSettled(
+        runners.map(async (qr) => {
+          while (!failed && next < tasks.length) {
+            const task = tasks[next++];
+            try {
+              const t = performance.now();
+              const rows = (await qr.query(task.sql, task.params)) as { classified: number | null }[];
+              onTask?.(task.name, performance.now() - t);
+              classified += Number(rows[0]?.classified ?? 0);
+            } catch (e) {
+              failed = true; // the other connections take no further task
+              throw e;
+            }
+          }
+        }),
+      );
+      const failure = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+      if (failure) throw failure.reason;
+      for (const qr of runners) await qr.commitTransaction();
+      return classified;
+    } finally {
+      for (const qr of runners) {
+        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        await qr.release();
+      }
+    }
   }
 
-  /** Counts per regime, fund, organisme and class; a fund's scope (its organisme) is applied in SQL. */
+  /**
+   * `ranges + 1` bounds cutting the holders into about equal ranges: the first is the smallest uuid, the last the
+   * largest, between them quantiles of the ids of a sample of the register (about RANGE_SAMPLE_ROWS rows, whatever
+   * its size); fewer when the register is small.
+   */
+  private async holderBounds(qr: QueryRunner, ranges: number): Promise<string[]> {
+    const [{ rows }] = (await qr.query(
+      `SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'beneficiary'::regclass`,
+    )) as { rows: number }[];
+    const percent = rows > RANGE_SAMPLE_ROWS ? Math.max(0.001, (100 * RANGE_SAMPLE_ROWS) / rows) : 100;
+    const fractions = Array.from({ length: ranges - 1 }, (_, i) => (i + 1) / ranges);
+    const [{ q }] = (await qr.query(
+      `SELECT percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY id)::text[] AS q
+         FROM beneficiary TABLESAMPLE SYSTEM ($2) REPEATABLE (1)`,
+      [fractions, percent],
+    )) as { q: (string | null)[] | null }[];
+    const inner = [...new Set((q ?? []).filter((b): b is string => b !== null && b > MIN_UUID && b < MAX_UUID))].sort();
+    return [MIN_UUID, ...inner, MAX_UUID];
+  }
+
+  /** Counts per regime, fund, organisme and class of a finished run; a fund's scope (its organisme) is applied in SQL. */
   async counts(runId: string, scopeOrganismeCode: string | null): Promise<FindingCount[]> {
     const { rows } = await run<FindingCount>(
       this.dataSource.manager,
-      `SELECT regime_code AS "regimeCode", fund_code AS "fundCode", organisme_code AS "organismeCode", class, count(*)::int AS cards
-         FROM reconciliation_finding WHERE run_id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2)
-        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      `SELECT regime_code AS "regimeCode", fund_code AS "fundCode", organisme_code AS "organismeCode", class, cards
+         FROM reconciliation_count WHERE run_id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2)
+        ORDER BY 1, 2, 3, 4`,
       [runId, scopeOrganismeCode],
     );
     return rows;
   }
 
-  /** One page of the run's findings by (serial, class), after a cursor; a fund's scope applied in SQL. */
+  /**
+   * One page of the run's findings along their key (serial, then class in its declared order), after a cursor; a
+   * fund's scope applied in SQL. Without a cursor the page starts before the first serial (-1).
+   */
   async reportPage(
     runId: string,
     scopeOrganismeCode: string | null,
@@ -307,8 +469,8 @@ export class ReconciliationRepository {
               fund_code AS "fundCode", regime_code AS "regimeCode", generation, origin
          FROM reconciliation_finding
         WHERE run_id = $1 AND ($2::char(9) IS NULL OR organisme_code = $2)
-          AND ($3::bigint IS NULL OR (serial, class::text) > ($3::bigint, $4::text))
-        ORDER BY serial, class::text LIMIT $5`,
+          AND (serial, class) > (COALESCE($3::bigint, -1), COALESCE($4::text, 'surplus')::reconciliation_class)
+        ORDER BY serial, class LIMIT $5`,
       [runId, scopeOrganismeCode, after?.serial ?? null, after?.class ?? null, limit],
     );
     return rows;
@@ -345,7 +507,7 @@ export class ReconciliationRepository {
       `SELECT c.id FROM card c
         WHERE c.awaiting_reconciliation AND c.state IN ('shipped', 'active') AND c.beneficiary_id IS NOT NULL
           AND c.created_at < (SELECT started_at FROM reconciliation_run WHERE id = $1)
-          AND NOT EXISTS (SELECT 1 FROM reconciliation_finding f WHERE f.run_id = $1 AND f.card_id = c.id
+          AND NOT EXISTS (SELECT 1 FROM reconciliation_finding f WHERE f.run_id = $1 AND f.serial = c.serial
                              AND f.class IN ('surplus', 'holder_deceased', 'holder_unknown'))
           AND NOT EXISTS (SELECT 1 FROM reconciliation_decision d WHERE d.card_id = c.id AND d.action = 'oppose')
         LIMIT $2`,

@@ -169,9 +169,9 @@ export class ReconciliationService implements OnModuleInit {
     const started = Date.now();
     const actor = systemActor(run.requestId);
     try {
-      const classified = await this.tx.run(async (em) => {
-        const n = await this.repo.classify(em, runId);
-        if (run.mode === ReconciliationMode.DryRun) await this.repo.finish(em, runId, n);
+      const classified = await this.repo.classify(runId, this.config.reconcileWorkers);
+      await this.tx.run(async (em) => {
+        if (run.mode === ReconciliationMode.DryRun) await this.repo.finish(em, runId, classified);
         else {
           const decided = await this.repo.decide(em, runId);
           await this.audit.record(em, actor, {
@@ -182,7 +182,6 @@ export class ReconciliationService implements OnModuleInit {
             details: { decided },
           });
         }
-        return n;
       });
       if (run.mode === ReconciliationMode.Apply) {
         let kept = 0;

@@ -22,6 +22,7 @@ import { CardBaseImport, CardBaseImportChunk, CardBaseImportReject } from '../..
 import {
   ReconciliationDecision,
   ReconciliationFinding,
+  ReconciliationCount,
   ReconciliationRun,
 } from '../../reconciliation/reconciliation.entity.js';
 import { ConsoleAgent, ConsoleSession } from '../../console/agents/console-agent.entity.js';
@@ -70,6 +71,7 @@ export const ENTITIES = [
   CardBaseImportReject,
   ReconciliationRun,
   ReconciliationFinding,
+  ReconciliationCount,
   ReconciliationDecision,
   ConsoleAgent,
   ConsoleSession,

@@ -116,6 +116,7 @@ export const TABLE_OWNERS: Record<string, TableOwnership> = {
   insight_snapshot: { owner: 'src/insight/insight.repository.ts' },
   photo: { owner: 'src/photo/photo.repository.ts' },
   regime: { owner: 'src/regimes/regimes.repository.ts', exceptions: { 'src/synthetic/synthetic.repository.ts': SEED } },
+  reconciliation_count: { owner: 'src/reconciliation/reconciliation.repository.ts' },
   reconciliation_decision: { owner: 'src/reconciliation/reconciliation.repository.ts' },
   reconciliation_finding: { owner: 'src/reconciliation/reconciliation.repository.ts' },
   reconciliation_run: { owner: 'src/reconciliation/reconciliation.repository.ts' },
