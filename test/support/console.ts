@@ -72,13 +72,16 @@ export async function createAgent(
 }
 
 /**
- * The next valid code for an agent: a step after the last one used, within the ±1 step the server accepts (waits
- * for the next step when three sign-ins used them all).
+ * The next valid code for an agent: a step after the last one used, the current one or the next (waits for the next
+ * step when two sign-ins used them both).
  */
 export async function nextCode(agent: TestAgent): Promise<string> {
   for (;;) {
     const now = Math.floor(Date.now() / 1000 / TOTP_STEP_SECONDS);
-    const step = Math.max(now - 1, agent.lastStep + 1);
+    // Never the step before now: the server takes it only until the clock reaches the next step, which a slow
+    // browser (a loaded machine) may let happen between the code's making and its arrival. The current step and the
+    // next one stay good for 30 to 60 seconds.
+    const step = Math.max(now, agent.lastStep + 1);
     if (step <= now + 1) {
       agent.lastStep = step;
       return totpAt(agent.totpSecret, step * TOTP_STEP_SECONDS);
