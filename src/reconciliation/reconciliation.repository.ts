@@ -358,6 +358,10 @@ export class ReconciliationRepository {
    * started over by the job (restart deletes its findings).
    */
   async classify(runId: string, workers: number, onTask?: (task: string, ms: number) => void): Promise<number> {
+    // No more connections than the pool gives with one left for the rest of the application: the workers hold theirs
+    // until every task is done, so one waiting for a connection they hold would wait for ever.
+    const poolMax = Number((this.dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10);
+    const connections = Math.max(1, Math.min(workers, poolMax - 1));
     const runners: QueryRunner[] = [];
     try {
       const lead = this.dataSource.createQueryRunner();
@@ -366,7 +370,7 @@ export class ReconciliationRepository {
       await lead.startTransaction('REPEATABLE READ');
       const snapshot = String((await lead.query(`SELECT pg_export_snapshot() AS s`))[0].s);
       await lead.query(CLASSIFY_SETTINGS);
-      for (let i = 1; i < workers; i++) {
+      for (let i = 1; i < connections; i++) {
         const qr = this.dataSource.createQueryRunner();
         runners.push(qr);
         await qr.connect();
@@ -376,9 +380,9 @@ export class ReconciliationRepository {
       }
       const [{ aliases, persons }] = (await lead.query(ALIASES_SQL)) as { aliases: string[]; persons: string[] }[];
       const groups = [...new Set([...aliases, ...persons])];
-      const bounds = await this.holderBounds(lead, 2 * workers);
+      const bounds = await this.holderBounds(lead, 2 * connections);
       const tasks: ClassifyTask[] = [
-        ...splitByPerson(aliases, persons, workers).map((part, i) => ({
+        ...splitByPerson(aliases, persons, connections).map((part, i) => ({
           name: `groups ${i + 1}`,
           sql: GROUPS_SQL,
           params: [runId, part.aliases, part.persons],
