@@ -362,6 +362,61 @@ describe('takeover: the card-base import', () => {
     expect(await count(`SELECT count(*) AS n FROM imported_card WHERE import_id = $1`, [imp.id])).toBe(60_000);
   });
 
+  it('finds a sending whose process was killed without a word: recorded as lost once, its landed chunks become cards', async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      line({ serial: 825000000000 + i, nir: unknownNir, state: 'destroyed' }),
+    );
+    const csv = path.join(dir, 'lost.csv');
+    writeFileSync(csv, file(lines));
+    const child = spawn(process.execPath, [CLI, 'card-base:import', '--file', csv], {
+      env: {
+        ...process.env,
+        DATABASE_URL: t.url,
+        DATA_DIR: tempDir('cli-data'),
+        CARD_IMPORT_CHUNK_ROWS: '400',
+        LOG_LEVEL: 'silent',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((r) => child.once('close', r));
+    const landed = async () =>
+      count(
+        `SELECT count(*) AS n FROM card_base_import_chunk k JOIN card_base_import i ON i.id = k.import_id WHERE i.chunk_rows = 400`,
+      );
+    const deadline = Date.now() + 60_000;
+    while ((await landed()) < 3) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the CLI import did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const [{ id }] = await t.dataSource.query(`SELECT id FROM card_base_import WHERE chunk_rows = 400`);
+    const view = async () => (await t.http().get(`/v1/card-base/imports/${id}`).set(bearer(t.operatorKey))).body;
+    expect(await view()).toMatchObject({ status: 'receiving', interruption: null, importedRows: 0 });
+
+    // The hourly sweep: silent for less than CARD_IMPORT_LOST_MINUTES, the sending may still be under way.
+    const imports = t.app.get(CardBaseImportsService);
+    expect(await imports.findLostSendings()).toBe(0);
+    await t.dataSource.query(`UPDATE card_base_import SET updated_at = now() - interval '31 minutes' WHERE id = $1`, [
+      id,
+    ]);
+    expect(await imports.findLostSendings()).toBe(1);
+    expect(await imports.findLostSendings()).toBe(0); // once
+    await t.jobsSettled();
+    const after = await view();
+    expect(after).toMatchObject({ status: 'receiving', interruption: 'SENDING_LOST' });
+    expect(after.landedRows).toBeGreaterThan(0);
+    expect(after.importedRows).toBe(after.landedRows);
+    expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 825000000000 AND 825000059999`)).toBe(
+      after.landedRows,
+    );
+    const audit = await t.dataSource.query(
+      `SELECT details FROM audit_entry WHERE entity_id = $1 AND action = 'card-base-import.interrupted'`,
+      [id],
+    );
+    expect(audit.map((a: { details: unknown }) => a.details)).toEqual([{ interruption: 'SENDING_LOST' }]);
+  });
+
   it('moves each landed chunk once when two materialisers (instances, the job and the CLI) run at the same time', async () => {
     const lines = Array.from({ length: 60 }, (_, i) =>
       line({ serial: 830000000000 + i, nir: i % 2 ? known.nir : unknownNir, state: i % 3 ? 'destroyed' : 'active' }),

@@ -38,6 +38,7 @@ export const CONFIG_ENV: Record<string, string> = {
   bulkImportMaxBytes: 'BULK_IMPORT_MAX_BYTES',
   bulkImportMaxRows: 'BULK_IMPORT_MAX_ROWS',
   cardImportChunkRows: 'CARD_IMPORT_CHUNK_ROWS',
+  cardImportLostMinutes: 'CARD_IMPORT_LOST_MINUTES',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   dbPoolSize: 'DB_POOL_SIZE',
   jobsPollSeconds: 'JOBS_POLL_SECONDS',
@@ -243,6 +244,15 @@ export class AppConfig {
   @Min(1)
   @Max(1_000_000)
   cardImportChunkRows = 50_000;
+  /**
+   * Minutes without a committed chunk after which a card-base sending that said nothing (its process killed) is taken
+   * as lost: recorded as interrupted, and the chunks it landed moved into the card base.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 60)
+  cardImportLostMinutes = 30;
 
   /** Most dependants attached to one insured over any period (what the cards' dependants record holds). */
   @Transform(toInt)

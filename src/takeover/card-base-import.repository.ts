@@ -363,6 +363,22 @@ export class CardBaseImportRepository {
     return count === 1;
   }
 
+  /**
+   * Sendings that stopped without a word (a killed process): imports receiving, with no interruption recorded and no
+   * chunk committed for `minutes`, marked SENDING_LOST; answers their ids. A chunk committing meanwhile wins (the row
+   * lock, then the condition re-read), and the next chunk of a sending taken for lost forgets the mark.
+   */
+  async markLostSendings(em: EntityManager, minutes: number): Promise<string[]> {
+    const { rows } = await run<{ id: string }>(
+      em,
+      `UPDATE card_base_import SET interruption = 'SENDING_LOST', updated_at = now()
+        WHERE status = $1 AND interruption IS NULL AND updated_at < now() - make_interval(mins => $2)
+        RETURNING id`,
+      [CardBaseImportStatus.Receiving, minutes],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** A sending stopped before the end: why (a stable code); the import stays resumable. */
   async interrupt(em: EntityManager, id: string, code: string): Promise<void> {
     await run(em, `UPDATE card_base_import SET interruption = $2, updated_at = now() WHERE id = $1 AND status = $3`, [

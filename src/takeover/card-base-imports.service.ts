@@ -282,6 +282,28 @@ export class CardBaseImportsService {
     return { done, minSerial: chunk.minSerial, maxSerial: chunk.maxSerial };
   }
 
+  /**
+   * The hourly sweep: sendings silent for CARD_IMPORT_LOST_MINUTES that said nothing (a killed process) are recorded
+   * as interrupted (SENDING_LOST, audited) and the chunks they landed become cards, as for a sending seen to stop.
+   * Answers how many.
+   */
+  async findLostSendings(actor: Actor = systemActor()): Promise<number> {
+    return this.tx.run(async (em) => {
+      const ids = await this.repo.markLostSendings(em, this.config.cardImportLostMinutes);
+      for (const importId of ids) {
+        await this.jobs.send(em, JobName.CardBaseMaterialise, { importId });
+        await this.audit.record(em, actor, {
+          action: 'card-base-import.interrupted',
+          entityType: IMPORT_ENTITY,
+          entityId: importId,
+          details: { interruption: 'SENDING_LOST' },
+        });
+      }
+      if (ids.length > 0) this.logger.warn({ msg: 'card-base sendings found lost', imports: ids.length });
+      return ids.length;
+    });
+  }
+
   /** A sending stopped before the end: recorded and audited; what was committed stays. */
   private async stop(actor: Actor, importId: string, code: string): Promise<void> {
     try {

@@ -12,4 +12,9 @@ export class TakeoverJobs {
   async materialise(payload: JobPayloads[JobName.CardBaseMaterialise]): Promise<void> {
     await this.imports.materialise(payload.importId);
   }
+
+  @JobHandler(JobName.CardBaseFindLostSendings)
+  async findLostSendings(): Promise<void> {
+    await this.imports.findLostSendings();
+  }
 }

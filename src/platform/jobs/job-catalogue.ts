@@ -52,6 +52,8 @@ export enum JobName {
   CampaignsRunWaves = 'campaigns.run-waves',
   /** Move a card-base import's landed chunks into the card base (card, imported_card), chunk by chunk, in file order. */
   CardBaseMaterialise = 'card-base.materialise',
+  /** Find card-base sendings that stopped without a word (a killed process): recorded, their landed chunks moved. */
+  CardBaseFindLostSendings = 'card-base.find-lost-sendings',
   /** Classify every usable card against the register (a dry run or an apply); one run at a time. */
   ReconciliationRun = 'reconciliation.run',
   /** Oppose the next reconciliation decisions, up to RECONCILE_DAILY_LIMIT a day. */
@@ -85,6 +87,7 @@ export interface JobPayloads {
   [JobName.EmissionOwnCards]: Record<string, never>;
   [JobName.CampaignsRunWaves]: Record<string, never>;
   [JobName.CardBaseMaterialise]: { importId: string };
+  [JobName.CardBaseFindLostSendings]: Record<string, never>;
   [JobName.ReconciliationRun]: { runId: string };
   [JobName.ReconciliationWave]: Record<string, never>;
 }
@@ -281,7 +284,16 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   },
   // Each chunk is one transaction that re-checks it is still to move: a retry, or two instances, move each chunk once.
   [JobName.CardBaseMaterialise]: { retryLimit: 5, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
-  // One statement over every card, then the keeps in chunks; a retry of a run left running starts its findings over.
+  // A sending commits a chunk every few seconds; one silent for CARD_IMPORT_LOST_MINUTES is taken as lost.
+  [JobName.CardBaseFindLostSendings]: {
+    retryLimit: 2,
+    retryBackoff: true,
+    expireInSeconds: 10 * 60,
+    batchSize: 1,
+    schedule: hourly('0 27 * * * *'),
+  },
+  // Holder ranges on RECONCILE_WORKERS connections in one snapshot, then the keeps in chunks; a retry of a run left
+  // running starts its findings over.
   [JobName.ReconciliationRun]: { retryLimit: 2, retryBackoff: true, expireInSeconds: 3 * 60 * 60, batchSize: 1 },
   // Hourly so a wave resumes soon after midnight; the daily cap is counted in the database, under a lock.
   [JobName.ReconciliationWave]: {

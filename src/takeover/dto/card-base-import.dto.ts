@@ -24,7 +24,7 @@ export class CardImportView {
   @ApiPropertyOptional({
     nullable: true,
     type: String,
-    description: 'Why the last sending stopped before the end (SENDING_CUT, CARD_IMPORT_TRUNCATED, ...)',
+    description: 'Why the last sending stopped before the end (SENDING_CUT, CARD_IMPORT_TRUNCATED, SENDING_LOST, ...)',
   })
   interruption: string | null;
   @ApiProperty() createdAt: string;
