@@ -5,6 +5,7 @@ import { CardState } from '../src/cards/card-state.enum.js';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { ReconciliationMode } from '../src/reconciliation/reconciliation-class.enum.js';
 import { ReconciliationRepository } from '../src/reconciliation/reconciliation.repository.js';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import { insertBeneficiary, insertCard, makeNir } from './support/factories.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -454,5 +455,38 @@ describe('reconciliation of the card base', () => {
       after = { serial: page[0].serial, class: page[0].class };
     }
     expect(paged).toEqual(several.rows.map((r) => [r.serial, r.class]));
+  });
+
+  it('starts a run left running by a crash over: what some of its connections had committed is replaced by a whole run', async () => {
+    const ds = t.dataSource;
+    const repo = t.app.get(ReconciliationRepository);
+    const run = await ds.transaction((em) =>
+      repo.insertRun(em, { mode: ReconciliationMode.DryRun, requestedBy: null, requestId: null }),
+    );
+    expect(await repo.start(run.id)).toBe(true);
+    // What a killed instance may leave: one task's findings committed, another's not (here: a finding no whole run
+    // would make, and one it would make again).
+    await ds.query(
+      `INSERT INTO reconciliation_finding (run_id, card_id, class, serial, kept_serial, organisme_code, fund_code, regime_code, generation, origin)
+       SELECT $1, c.id, cls, c.serial, NULL, c.organisme_code, o.fund_code, o.regime_code, c.generation, c.origin
+         FROM card c JOIN organisme o ON o.code = c.organisme_code,
+              (VALUES ('holder_deceased'::reconciliation_class), ('holder_unknown')) v(cls)
+        WHERE c.serial = $2::bigint`,
+      [run.id, c.p5unknown.serial.replace(/\D/g, '')],
+    );
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM reconciliation_finding WHERE run_id = $1`, [run.id]);
+    expect(n).toBe(2);
+    // The job's retry finds the run running: it deletes its findings and classifies again.
+    await t.app.get(ReconciliationService).process(run.id);
+    const crashed = await t.http().get(`/v1/reconciliation/runs/${run.id}`).set(op);
+    expect(crashed.body.status).toBe('done');
+    const whole = await runTo('dry_run');
+    expect(crashed.body.cardsClassified).toBe(whole.cardsClassified);
+    const rows = async (id: string) =>
+      (await report(id, op)).map((r) => `${r.serial};${r.class};${r.kept_serial}`).sort();
+    const after = await rows(run.id);
+    expect(after).toEqual(await rows(whole.id));
+    expect(after).not.toContain(`${c.p5unknown.serial};holder_deceased;`);
+    expect(after).toContain(`${c.p5unknown.serial};holder_unknown;`);
   });
 });
