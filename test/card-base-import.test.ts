@@ -277,18 +277,17 @@ describe('takeover: the card-base import', () => {
     expect(await count(`SELECT count(*) AS n FROM card WHERE serial BETWEEN 810000000000 AND 810000000299`)).toBe(300);
   });
 
-  it('resumes an import whose process was killed, from its last committed chunk', async () => {
-    const lines = Array.from({ length: 60_000 }, (_, i) =>
-      line({ serial: 820000000000 + i, nir: unknownNir, state: 'destroyed' }),
-    );
-    const csv = path.join(dir, 'killed.csv');
-    writeFileSync(csv, file(lines));
+  /**
+   * Starts `card-base:import` of a file with `chunkRows` lines a chunk (the chunk size tells the import apart), kills
+   * it (SIGKILL) once three of its chunks have committed; answers how to count its committed chunks.
+   */
+  const importKilledAfterThreeChunks = async (csv: string, chunkRows: number) => {
     const child = spawn(process.execPath, [CLI, 'card-base:import', '--file', csv], {
       env: {
         ...process.env,
         DATABASE_URL: t.url,
         DATA_DIR: tempDir('cli-data'),
-        CARD_IMPORT_CHUNK_ROWS: '500',
+        CARD_IMPORT_CHUNK_ROWS: String(chunkRows),
         LOG_LEVEL: 'silent',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -296,7 +295,8 @@ describe('takeover: the card-base import', () => {
     const exited = new Promise((r) => child.once('close', r));
     const chunks = async () =>
       count(
-        `SELECT count(*) AS n FROM card_base_import_chunk k JOIN card_base_import i ON i.id = k.import_id WHERE i.chunk_rows = 500`,
+        `SELECT count(*) AS n FROM card_base_import_chunk k JOIN card_base_import i ON i.id = k.import_id WHERE i.chunk_rows = $1`,
+        [chunkRows],
       );
     const deadline = Date.now() + 60_000;
     while ((await chunks()) < 3) {
@@ -305,6 +305,17 @@ describe('takeover: the card-base import', () => {
     }
     child.kill('SIGKILL');
     await exited;
+    return chunks;
+  };
+
+  it('resumes an import whose process was killed, from its last committed chunk', async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      line({ serial: 820000000000 + i, nir: unknownNir, state: 'destroyed' }),
+    );
+    const csv = path.join(dir, 'killed.csv');
+    writeFileSync(csv, file(lines));
+    const deadline = Date.now() + 60_000;
+    const chunks = await importKilledAfterThreeChunks(csv, 500);
     const committed = await chunks();
     expect(committed).toBeLessThan(120);
     const [imp] = await t.dataSource.query(
@@ -368,28 +379,7 @@ describe('takeover: the card-base import', () => {
     );
     const csv = path.join(dir, 'lost.csv');
     writeFileSync(csv, file(lines));
-    const child = spawn(process.execPath, [CLI, 'card-base:import', '--file', csv], {
-      env: {
-        ...process.env,
-        DATABASE_URL: t.url,
-        DATA_DIR: tempDir('cli-data'),
-        CARD_IMPORT_CHUNK_ROWS: '400',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise((r) => child.once('close', r));
-    const landed = async () =>
-      count(
-        `SELECT count(*) AS n FROM card_base_import_chunk k JOIN card_base_import i ON i.id = k.import_id WHERE i.chunk_rows = 400`,
-      );
-    const deadline = Date.now() + 60_000;
-    while ((await landed()) < 3) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the CLI import did not start');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    child.kill('SIGKILL');
-    await exited;
+    await importKilledAfterThreeChunks(csv, 400);
     const [{ id }] = await t.dataSource.query(`SELECT id FROM card_base_import WHERE chunk_rows = 400`);
     const view = async () => (await t.http().get(`/v1/card-base/imports/${id}`).set(bearer(t.operatorKey))).body;
     expect(await view()).toMatchObject({ status: 'receiving', interruption: null, importedRows: 0 });
