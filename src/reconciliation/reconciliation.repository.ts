@@ -221,7 +221,7 @@ const RANGE_SAMPLE_ROWS = 20_000;
 const CLASSIFY_SETTINGS = `SELECT set_config('enable_material', 'off', true), set_config('work_mem', '64MB', true),
   set_config('lock_timeout', '30s', true)`;
 
-type ClassifyTask = { name: string; sql: string; params: unknown[] };
+type ClassifyTask = { sql: string; params: unknown[] };
 
 /**
  * The (alias, person) pairs cut into about `parts` parts for GROUPS_SQL, each chain of NIR changes whole in one part
@@ -357,7 +357,7 @@ export class ReconciliationRepository {
    * would. All commit only once every task is done; a failure rolls every one back. A run killed between commits is
    * started over by the job (restart deletes its findings).
    */
-  async classify(runId: string, workers: number, onTask?: (task: string, ms: number) => void): Promise<number> {
+  async classify(runId: string, workers: number): Promise<number> {
     // No more connections than the pool gives with one left for the rest of the application: the workers hold theirs
     // until every task is done, so one waiting for a connection they hold would wait for ever.
     const poolMax = Number((this.dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10);
@@ -382,17 +382,15 @@ export class ReconciliationRepository {
       const groups = [...new Set([...aliases, ...persons])];
       const bounds = await this.holderBounds(lead, 2 * connections);
       const tasks: ClassifyTask[] = [
-        ...splitByPerson(aliases, persons, connections).map((part, i) => ({
-          name: `groups ${i + 1}`,
+        ...splitByPerson(aliases, persons, connections).map((part) => ({
           sql: GROUPS_SQL,
           params: [runId, part.aliases, part.persons],
         })),
         ...bounds.slice(0, -1).map((lo, i) => ({
-          name: `range ${i + 1}`,
           sql: RANGE_SQL,
           params: [runId, lo, bounds[i + 1], i === bounds.length - 2, groups],
         })),
-        { name: 'unknown', sql: UNKNOWN_SQL, params: [runId] },
+        { sql: UNKNOWN_SQL, params: [runId] },
       ];
       let next = 0;
       let classified = 0;
@@ -402,9 +400,7 @@ export class ReconciliationRepository {
           while (!failed && next < tasks.length) {
             const task = tasks[next++];
             try {
-              const t = performance.now();
               const rows = (await qr.query(task.sql, task.params)) as { classified: number | null }[];
-              onTask?.(task.name, performance.now() - t);
               classified += Number(rows[0]?.classified ?? 0);
             } catch (e) {
               failed = true; // the other connections take no further task
