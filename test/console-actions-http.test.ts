@@ -78,6 +78,12 @@ describe('console actions and operators pages over HTTP', () => {
     expect(withdrawn.status).toBe(303);
     expect(await cardState(card.id)).toBe('active');
     expect((await auditOf(fund.id, card.id)).map((e) => e.action)).toEqual(['card.oppose', 'card.withdraw_opposition']);
+    // Withdrawn twice: the error page speaks French (the API's message is for programs), with the code beside it.
+    const again = await post(fundSession, `/console/cartes/${serial}/opposition/retrait`);
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('Code : <code>CARD_NOT_OPPOSED</code>');
+    expect(again.text).toContain('La carte n&#39;est pas en opposition.');
+    expect(again.text).not.toContain('The card is not in opposition');
   });
 
   it("refuses another fund's card as not found, a bad reason and a missing CSRF token; nothing changes", async () => {
@@ -92,6 +98,7 @@ describe('console actions and operators pages over HTTP', () => {
     expect(page.status).toBe(404);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toContain('CARD_NOT_FOUND');
+    expect(page.text).toContain('Aucune carte de ce numéro de série parmi celles que vous pouvez voir');
     const declared = await post(fundSession, `/console/cartes/${serial}/opposition`, { reason: 'lost' });
     expect(declared.status).toBe(404);
     expect(declared.text).toContain('CARD_NOT_FOUND');

@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { allErrors } from '../src/app.errors.js';
+import { CONSOLE_MESSAGES, consoleMessage } from '../src/console/ui/messages.js';
 import { readRoutePolicies } from '../src/platform/auth/route-policies.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 import { tempDir } from './support/temp-dirs.js';
@@ -214,6 +216,27 @@ describe('console over HTTP', () => {
           .send('{}');
         expect(json.status, path).toBe(r.console!.roles.includes('fund') ? 415 : 403);
       }
+    }
+  });
+
+  it('has a French message for every error a console route declares (the API catalogue speaks to programs, in English)', () => {
+    // French where declared: the console's own catalogues and the gate's CONSOLE_* codes.
+    const frenchAtSource = (e: { code: string; module: string }) =>
+      e.module === 'console' || e.module === 'consoleForms' || e.code.startsWith('CONSOLE_');
+    const routes = [...readRoutePolicies(t.app).values()].filter((p) => p.console);
+    const missing = new Set<string>();
+    for (const r of routes)
+      for (const e of r.answers)
+        if (!frenchAtSource(e) && !Object.hasOwn(CONSOLE_MESSAGES, e.code)) missing.add(e.code);
+    expect([...missing].sort()).toEqual([]);
+    // No stale entry: each is a code something can answer.
+    const known = new Set(allErrors().map((e) => e.code));
+    expect(Object.keys(CONSOLE_MESSAGES).filter((c) => !known.has(c))).toEqual([]);
+    // Messages built from the problem's members read whole without them (a member the bounding dropped).
+    for (const code of Object.keys(CONSOLE_MESSAGES)) {
+      const shown = consoleMessage({ status: 409, code, detail: 'English detail' });
+      expect(shown, code).not.toMatch(/undefined|null|English detail|\$\{/);
+      expect(shown.length, code).toBeGreaterThan(15);
     }
   });
 

@@ -2,6 +2,7 @@ import type { ConsolePrincipal, ConsoleGate } from '../../platform/auth/console-
 import type { ConsoleRole } from '../../platform/auth/auth.decorators.js';
 import { CSRF_FIELD } from '../../platform/auth/console-principal.js';
 import { html, type SafeHtml } from './html.js';
+import { consoleMessage } from './messages.js';
 
 /** The pinned DSFR version (package.json): in the asset URLs, so a new version is never served from a stale cache. */
 export const DSFR_VERSION = '1.15.3';
@@ -192,31 +193,14 @@ const ERROR_TITLES: Record<number, string> = {
 };
 
 /**
- * What the agent reads for the request checks the console shares with the API (their catalogue messages speak to
- * programs, in English): an address or a form the console never makes, so the agent is told how to get back.
- */
-export const BAD_INPUT_MESSAGES: Record<string, string> = {
-  NOT_FOUND: "Cette page n'existe pas : revenez au tableau de bord ou utilisez le menu.",
-  BAD_REQUEST: 'Cette adresse ne désigne aucune page de la console : revenez à la page précédente et suivez ses liens.',
-  URL_INVALID: 'Cette adresse est mal formée : revenez à la page précédente et suivez ses liens.',
-  URI_TOO_LONG: 'Cette adresse est trop longue : revenez à la page précédente et suivez ses liens.',
-  PATH_PARAMETER_INVALID: 'Cette adresse contient des caractères non imprimables : revenez à la page précédente.',
-  QUERY_NOT_ACCEPTED: 'Cette page ne prend pas ces critères dans son adresse : utilisez son formulaire.',
-  QUERY_RESERVED_KEY: 'Cette page ne prend pas ces critères dans son adresse : utilisez son formulaire.',
-  UNSUPPORTED_MEDIA_TYPE: "Le formulaire n'a pas été envoyé par la console : rechargez la page et renvoyez-le.",
-  PAYLOAD_TOO_LARGE: 'Le formulaire envoyé est trop volumineux : raccourcissez les champs et renvoyez-le.',
-  INVALID_INPUT: 'Une valeur saisie ne peut pas être enregistrée : vérifiez le formulaire et renvoyez-le.',
-};
-
-/**
- * The HTML error page of the console routes (same status as the API's problem document, its code and message; the
- * request checks' messages in French). A not-found is the same page whatever the reason, as in the API (the tenant
+ * The HTML error page of the console routes (same status and code as the API's problem document; the message in
+ * French, from the console's catalogue: src/console/ui/messages.ts). A not-found is the same page whatever the reason, as in the API (the tenant
  * rule). Never the request's input: the message is the catalogue's, bounded and scrubbed of what was sent.
  */
 export const renderErrorPage: ConsoleGate['renderError'] = (error, req) => {
   const agent = (req as { consoleAgent?: ConsolePrincipal } | undefined)?.consoleAgent ?? null;
   const title = ERROR_TITLES[error.status] ?? (error.status >= 500 ? 'Erreur du service' : 'Demande invalide');
-  const detail = BAD_INPUT_MESSAGES[error.code] ?? error.detail;
+  const detail = consoleMessage(error);
   return layout({
     title,
     agent,

@@ -21,7 +21,7 @@ export interface ConsoleGate {
   /** The live session a cookie's token names (its last use recorded: idle expiry), or null. */
   authenticate(token: string): Promise<ConsolePrincipal | null>;
   /** Renders an error as the console's HTML error page. */
-  renderError(error: { status: number; code: string; detail: string }, req: unknown): string;
+  renderError(error: { status: number; code: string; detail: string } & Record<string, unknown>, req: unknown): string;
 }
 
 /** The session cookie (path /console) and the sign-in form's pre-session cookie (double-submit CSRF token). */
