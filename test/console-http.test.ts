@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { allErrors } from '../src/app.errors.js';
+import { AppConfig } from '../src/config/app-config.js';
+import { AgentsService } from '../src/console/agents/agents.service.js';
+import { TotpSealer } from '../src/console/auth/totp-sealer.js';
 import { CONSOLE_MESSAGES, consoleMessage } from '../src/console/ui/messages.js';
 import { readRoutePolicies } from '../src/platform/auth/route-policies.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
-import { tempDir } from './support/temp-dirs.js';
 
 const run = promisify(execFile);
 import {
@@ -396,7 +399,8 @@ describe('console over HTTP', () => {
         '--name',
         'Première Opératrice',
       ],
-      { env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: tempDir('cli-data'), LOG_LEVEL: 'silent' } },
+      // The CLI shares the server's DATA_DIR (its keys: the TOTP secret is sealed with console-totp.key).
+      { env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: t.app.get(AppConfig).dataDir, LOG_LEVEL: 'silent' } },
     );
     const created = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(created.login).toBe('first.operator');
@@ -421,6 +425,39 @@ describe('console over HTTP', () => {
     const s = await signInHttp(t, agent);
     expect(s.status).toBe(303);
     expect((await t.http().get('/console').set('cookie', s.cookie)).headers.location).toBe('/console/mot-de-passe');
+  });
+
+  it('keeps no TOTP secret in clear: sealed under DATA_DIR/keys/console-totp.key, bound to the agent; old ones sealed at start', async () => {
+    const a = await createAgent(t);
+    const [row] = (await owner.query(`SELECT totp_secret, totp_sealed FROM console_agent WHERE id = $1`, [a.id])).rows;
+    expect(row.totp_secret).toBeNull();
+    expect(row.totp_sealed.includes(a.totpSecret)).toBe(false);
+    const keyFile = path.join(t.app.get(AppConfig).dataDir, 'keys', 'console-totp.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    // Another agent's sealed secret does not open for this one (bound to the id): refused, and said only "refused".
+    const b = await createAgent(t);
+    await owner.query(
+      `UPDATE console_agent SET totp_sealed = (SELECT totp_sealed FROM console_agent WHERE id = $2) WHERE id = $1`,
+      [a.id, b.id],
+    );
+    expect((await signInHttp(t, { ...a, totpSecret: b.totpSecret })).status).toBe(401);
+    // An agent made before secrets were sealed (the secret in clear) signs in, and is sealed by the next start.
+    const c = await createAgent(t);
+    await owner.query(`UPDATE console_agent SET totp_secret = $2, totp_sealed = NULL WHERE id = $1`, [
+      c.id,
+      c.totpSecret,
+    ]);
+    expect((await signInHttp(t, c)).status).toBe(303);
+    expect(await t.app.get(AgentsService).sealClearTotpSecrets()).toBe(1);
+    const [sealed] = (await owner.query(`SELECT totp_secret, totp_sealed FROM console_agent WHERE id = $1`, [c.id]))
+      .rows;
+    expect(sealed.totp_secret).toBeNull();
+    expect(sealed.totp_sealed.includes(c.totpSecret)).toBe(false);
+    expect(t.app.get(TotpSealer).open(c.id, sealed.totp_sealed)).toEqual(c.totpSecret);
+    // Never both, never neither: the database refuses it.
+    await expect(
+      owner.query(`UPDATE console_agent SET totp_secret = $2 WHERE id = $1`, [c.id, c.totpSecret]),
+    ).rejects.toThrow(/console_agent_totp_once/);
   });
 
   it('disabling an agent ends their sessions', async () => {

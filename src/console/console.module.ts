@@ -9,6 +9,7 @@ import { ConsoleAgentRepository } from './agents/console-agent.repository.js';
 import { ConsoleAuthController } from './auth/auth.controller.js';
 import { ConsoleAuthService } from './auth/console-auth.service.js';
 import { ConsoleSessionRepository } from './auth/console-session.repository.js';
+import { TotpSealer } from './auth/totp-sealer.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { InsuredController } from './insured/insured.controller.js';
 import { ConsoleOperationsModule } from './operations/console-operations.module.js';
@@ -23,6 +24,7 @@ import { SafeHtmlInterceptor } from './ui/console-request.js';
     ConsoleSessionRepository,
     ConsoleAuthService,
     AgentsService,
+    TotpSealer,
     { provide: APP_INTERCEPTOR, useClass: SafeHtmlInterceptor },
   ],
   exports: [ConsoleAuthService, AgentsService],

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
 import { PartnersService } from '../../partners/partners.service.js';
 import type { Actor } from '../../platform/auth/actor.js';
@@ -15,6 +16,7 @@ import {
   verifyPassword,
 } from '../auth/passwords.js';
 import { base32, newTotpSecret, otpauthUri } from '../auth/totp.js';
+import { TotpSealer } from '../auth/totp-sealer.js';
 import { ConsoleErrors } from '../console.errors.js';
 import { type AgentListItem, ConsoleAgentRepository } from './console-agent.repository.js';
 
@@ -35,14 +37,37 @@ export interface CreatedAgent {
 
 /** Console agents: created by operators (or the CLI for the first one), listed, disabled; their passwords. */
 @Injectable()
-export class AgentsService {
+export class AgentsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AgentsService.name);
+
   constructor(
     private readonly tx: Transactions,
     private readonly agents: ConsoleAgentRepository,
     private readonly sessions: ConsoleSessionRepository,
     private readonly partners: PartnersService,
     private readonly audit: AuditService,
+    private readonly sealer: TotpSealer,
   ) {}
+
+  /** At every start (the API, the workers, the CLI): the secrets still in clear get sealed. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const sealed = await this.sealClearTotpSecrets();
+      if (sealed > 0) this.logger.log({ msg: 'console TOTP secrets sealed', agents: sealed });
+    } catch (e) {
+      // The database is out at this start: the next start seals them (they still sign in meanwhile).
+      this.logger.warn({ msg: 'console TOTP secrets not sealed at this start', error: (e as Error).message });
+    }
+  }
+
+  /** Seals the TOTP secrets of agents made before secrets were sealed; answers how many this call sealed. */
+  async sealClearTotpSecrets(): Promise<number> {
+    let n = 0;
+    for (const { id, secret } of await this.agents.clearTotpSecrets()) {
+      if (await this.agents.sealTotp(id, this.sealer.seal(id, secret))) n++;
+    }
+    return n;
+  }
 
   async create(actor: Actor, input: { partnerId: string; login: string; displayName: string }): Promise<CreatedAgent> {
     const login = input.login.trim().toLowerCase();
@@ -58,12 +83,14 @@ export class AgentsService {
     const passwordHash = await hashPassword(password);
     const id = await this.tx
       .run(async (em) => {
-        const agentId = await this.agents.insert(em, {
+        const agentId = randomUUID();
+        await this.agents.insert(em, {
+          id: agentId,
           partnerId: partner.id,
           login,
           displayName,
           passwordHash,
-          totpSecret: secret,
+          totpSealed: this.sealer.seal(agentId, secret),
           createdByAgentId: actor.agentId ?? null,
         });
         await this.audit.record(em, actor, {

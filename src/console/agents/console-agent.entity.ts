@@ -3,10 +3,11 @@ import { Partner } from '../../partners/partner.entity.js';
 
 /**
  * A person who signs in to the console, on behalf of a partner of kind operator or fund (a trigger refuses any
- * other kind). The password is kept as an Argon2id hash; the TOTP secret as the authenticator app holds it.
+ * other kind). The password is kept as an Argon2id hash; the TOTP secret sealed with a key the database does not hold.
  */
 @Entity('console_agent')
 @Check('console_agent_failures', 'failed_attempts >= 0')
+@Check('console_agent_totp_once', '(totp_secret IS NULL) <> (totp_sealed IS NULL)')
 export class ConsoleAgent {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -35,8 +36,13 @@ export class ConsoleAgent {
   @Column({ type: 'boolean', default: true })
   mustChangePassword: boolean;
 
-  @Column({ type: 'bytea' })
-  totpSecret: Buffer;
+  /** An agent made before secrets were sealed, until the next start seals it (console_agent_totp_once). */
+  @Column({ type: 'bytea', nullable: true })
+  totpSecret: Buffer | null;
+
+  /** The TOTP secret sealed (AES-256-GCM, key in DATA_DIR/keys/console-totp.key, bound to the agent's id). */
+  @Column({ type: 'bytea', nullable: true })
+  totpSealed: Buffer | null;
 
   /** The last TOTP time step accepted: a code is never accepted twice. */
   @Column({ type: 'bigint', default: 0 })

@@ -9,7 +9,8 @@ export interface AgentCredentials {
   id: string;
   login: string;
   passwordHash: string;
-  totpSecret: Buffer;
+  /** Sealed (TotpSealer), or in clear for an agent made before secrets were sealed and not yet sealed. */
+  totp: { sealed: Buffer } | { clear: Buffer };
   totpLastStep: bigint;
   lockedUntil: Date | null;
   /** Disabled, or its partner deactivated: it cannot sign in. */
@@ -41,25 +42,42 @@ export class ConsoleAgentRepository {
   async insert(
     em: EntityManager,
     a: {
+      id: string;
       partnerId: string;
       login: string;
       displayName: string;
       passwordHash: string;
-      totpSecret: Buffer;
+      totpSealed: Buffer;
       createdByAgentId: string | null;
     },
-  ): Promise<string> {
-    const rows: { id: string }[] = await em.query(
-      `INSERT INTO console_agent (partner_id, login, display_name, password_hash, totp_secret, created_by_agent_id)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [a.partnerId, a.login, a.displayName, a.passwordHash, a.totpSecret, a.createdByAgentId],
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO console_agent (id, partner_id, login, display_name, password_hash, totp_sealed, created_by_agent_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [a.id, a.partnerId, a.login, a.displayName, a.passwordHash, a.totpSealed, a.createdByAgentId],
     );
-    return rows[0].id;
+  }
+
+  /** The agents whose TOTP secret is still in clear (made before secrets were sealed). */
+  async clearTotpSecrets(): Promise<{ id: string; secret: Buffer }[]> {
+    const rows: { id: string; totp_secret: Buffer }[] = await this.dataSource.query(
+      `SELECT id, totp_secret FROM console_agent WHERE totp_secret IS NOT NULL`,
+    );
+    return rows.map((r) => ({ id: r.id, secret: r.totp_secret }));
+  }
+
+  /** Replaces an agent's secret in clear by its sealed form (once: false when another instance did it first). */
+  async sealTotp(id: string, sealed: Buffer): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE console_agent SET totp_sealed = $2, totp_secret = NULL WHERE id = $1 AND totp_secret IS NOT NULL RETURNING id`,
+      [id, sealed],
+    );
+    return rows.length === 1;
   }
 
   async findCredentials(login: string): Promise<AgentCredentials | null> {
     const rows = await this.dataSource.query(
-      `SELECT a.id, a.login, a.password_hash, a.totp_secret, a.totp_last_step::text AS totp_last_step, a.locked_until,
+      `SELECT a.id, a.login, a.password_hash, a.totp_secret, a.totp_sealed, a.totp_last_step::text AS totp_last_step, a.locked_until,
               (a.disabled_at IS NULL AND p.active) AS usable, p.kind, p.organisme_code, p.id AS partner_id
          FROM console_agent a JOIN partner p ON p.id = a.partner_id
         WHERE a.login = $1`,
@@ -71,7 +89,7 @@ export class ConsoleAgentRepository {
           id: r.id,
           login: r.login,
           passwordHash: r.password_hash,
-          totpSecret: r.totp_secret,
+          totp: r.totp_sealed ? { sealed: r.totp_sealed } : { clear: r.totp_secret },
           totpLastStep: BigInt(r.totp_last_step),
           lockedUntil: r.locked_until,
           usable: r.usable,

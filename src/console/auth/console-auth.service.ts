@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.js';
 import type { Actor } from '../../platform/auth/actor.js';
@@ -9,6 +9,7 @@ import { type AgentCredentials, ConsoleAgentRepository } from '../agents/console
 import { ConsoleSessionRepository } from './console-session.repository.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { matchTotp } from './totp.js';
+import { TotpSealer } from './totp-sealer.js';
 
 export type SignInResult =
   { ok: true; token: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'locked'; until: Date };
@@ -32,13 +33,28 @@ const agentActor = (
 /** Sign-in (password and TOTP), lockout, sessions (absolute and idle expiry), sign-out here and everywhere. */
 @Injectable()
 export class ConsoleAuthService {
+  private readonly logger = new Logger(ConsoleAuthService.name);
+
   constructor(
     private readonly tx: Transactions,
     private readonly agents: ConsoleAgentRepository,
     private readonly sessions: ConsoleSessionRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly sealer: TotpSealer,
   ) {}
+
+  /** The agent's TOTP secret; null (and logged, for the operators) when it does not open with this DATA_DIR's key. */
+  private totpSecretOf(agent: AgentCredentials): Buffer | null {
+    if ('clear' in agent.totp) return agent.totp.clear;
+    const secret = this.sealer.open(agent.id, agent.totp.sealed);
+    if (!secret)
+      this.logger.error({
+        msg: 'console TOTP secret does not open with DATA_DIR/keys/console-totp.key',
+        agentId: agent.id,
+      });
+    return secret;
+  }
 
   /**
    * Checks the login, the password (Argon2id) and the TOTP code together and says only "refused" whichever was
@@ -61,7 +77,8 @@ export class ConsoleAuthService {
       return { ok: false, reason: 'locked', until: agent.lockedUntil };
     }
     const passwordOk = await verifyPassword(agent.passwordHash, input.password);
-    const step = matchTotp(agent.totpSecret, input.code.trim(), nowSeconds);
+    const secret = this.totpSecretOf(agent);
+    const step = secret ? matchTotp(secret, input.code.trim(), nowSeconds) : null;
     const accepted = agent.usable && passwordOk && step !== null && step > agent.totpLastStep;
     if (accepted) {
       const token = randomBytes(32).toString('base64url');
