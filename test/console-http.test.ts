@@ -6,6 +6,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerKind } from '../src/partners/partner-kind.enum.js';
 import { allErrors } from '../src/app.errors.js';
+import { CardsErrors } from '../src/cards/cards.errors.js';
+import { EmissionErrors } from '../src/emission/emission.errors.js';
+import { OppositionErrors } from '../src/opposition/opposition.errors.js';
+import type { DomainError } from '../src/platform/errors/domain-error.js';
+import { PlatformErrors } from '../src/platform/errors/platform.errors.js';
+import { toProblem } from '../src/platform/errors/problem.filter.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { AgentsService } from '../src/console/agents/agents.service.js';
 import { TotpSealer } from '../src/console/auth/totp-sealer.js';
@@ -241,6 +247,19 @@ describe('console over HTTP', () => {
       expect(shown, code).not.toMatch(/undefined|null|English detail|\$\{/);
       expect(shown.length, code).toBeGreaterThan(15);
     }
+    // Built from the members the real errors carry (a member misnamed here would fall back silently).
+    const shownFor = (e: DomainError) =>
+      consoleMessage(toProblem(e, 'req').problem as Parameters<typeof consoleMessage>[0]);
+    const until = new Date('2026-03-01T09:30:00Z');
+    expect(
+      shownFor(CardsErrors.CARD_TRANSITION_NOT_ALLOWED({ state: 'opposed', action: 'x', allowedActions: [] })),
+    ).toContain('« En opposition »');
+    expect(shownFor(EmissionErrors.REQUEST_NOT_CANCELLABLE('ordered'))).toContain('« Carte commandée »');
+    expect(shownFor(EmissionErrors.REQUEST_TOO_YOUNG(12))).toContain('à partir de 12 ans');
+    expect(shownFor(OppositionErrors.OPPOSITION_WITHDRAWAL_TOO_LATE(48, until, until))).toContain(
+      "jusqu'au 01/03/2026 10:30",
+    );
+    expect(shownFor(PlatformErrors.DATABASE_UNAVAILABLE())).toMatch(/réessayez dans \d+ secondes/);
   });
 
   it('shows operator pages to operators only (a fund agent gets the HTML 403 page)', async () => {
