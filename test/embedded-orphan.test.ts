@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres } from '../src/platform/database/embedded-postgres.js';
 import { killPrograms, startProgram, until } from './support/program.js';
@@ -54,5 +56,28 @@ describe('the embedded PostgreSQL left by a killed program', () => {
     await until(async () => !(await listening(pgPort)), 'the adopted PostgreSQL to stop with the program', 30_000);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     expect(existsSync(path.join(dataDir, 'pg-owner.json'))).toBe(false);
+  }, 180_000);
+
+  it('is joined where it listens by a CLI command given another EMBEDDED_PG_PORT, and left running', async () => {
+    const port = await freePort();
+    pgPort = await freePort();
+    const otherPgPort = await freePort();
+    const env = { DATA_DIR: dataDir, SFTP_ENABLED: 'false', LOG_LEVEL: 'info' };
+    const app = await startProgram({ ...env, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port) });
+    // As an operator runs it beside the app, without repeating the app's EMBEDDED_PG_PORT (it crashed with
+    // "Cannot read properties of undefined (reading 'stack')": PostgreSQL refused a second server on the folder).
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [path.resolve('dist/src/cli/main.js'), 'operator:create', '--name', 'Astreinte'],
+      { env: { ...process.env, ...env, EMBEDDED_PG_PORT: String(otherPgPort) } },
+    );
+    expect(stderr).toContain(`runs on port ${pgPort} (EMBEDDED_PG_PORT is ${otherPgPort}): joining it there`);
+    const { key } = (JSON.parse(stdout.trim().split('\n').pop()!) as { apiKey: { key: string } }).apiKey;
+    const res = await fetch(`http://127.0.0.1:${port}/v1/partners`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    expect(await listening(pgPort)).toBe(true); // the CLI left the app's cluster running
+    expect(await listening(otherPgPort)).toBe(false);
+    expect(await app.stop()).toBe(0);
+    await until(async () => !(await listening(pgPort)), 'the app to stop its PostgreSQL', 30_000);
   }, 180_000);
 });

@@ -97,7 +97,9 @@ export async function runCli(
       throw e;
     }
   }
-  const db = await resolveDatabase(config, () => {});
+  // What the database set-up has to say (a cluster joined on another port, adopted, initialised) goes to stderr: stdout
+  // carries the command's JSON only.
+  const db = await resolveDatabase(config, (m) => process.stderr.write(`${m}\n`));
   try {
     await migrate(db);
     if (command === 'migrate') {
@@ -232,7 +234,9 @@ if (isMain) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(e instanceof ConfigError ? `${e.message}\n` : `${(e as Error).stack ?? e}\n`);
+      process.stderr.write(
+        e instanceof ConfigError ? `${e.message}\n` : `${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       process.exit(1);
     },
   );

