@@ -2,7 +2,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardState } from '../src/cards/card-state.enum.js';
-import { PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { ALL_PARTNER_KINDS, PartnerKind } from '../src/partners/partner-kind.enum.js';
+import { readRoutePolicies } from '../src/platform/auth/route-policies.js';
 import { toProblem } from '../src/platform/errors/problem.filter.js';
 import { cardIn } from './support/card-fixtures.js';
 import { makeNir } from './support/factories.js';
@@ -68,6 +69,32 @@ describe('requests are authenticated, typed and bounded before their body is rea
         expect(answer).toContain(`"code":"${code}"`);
       }
     }
+  });
+
+  it('answers 403 to a key of a kind the route does not take before reading a byte of its body, whatever the media type', async () => {
+    // Uploads included: a kiosk's key on a fund's import once had its 128 MB body read, kept, and then refused.
+    const keys = new Map<PartnerKind, string>([[PartnerKind.Fund, fund]]);
+    for (const kind of ALL_PARTNER_KINDS.filter((k) => k !== PartnerKind.Fund))
+      keys.set(kind, (await t.partner(kind)).key);
+    const routes = [...readRoutePolicies(t.app).values()].filter((r) => !r.isPublic && !r.console && r.takesBody);
+    let checked = 0;
+    for (const r of routes) {
+      const kind = ALL_PARTNER_KINDS.find((k) => !r.allowed.includes(k));
+      if (!kind) continue;
+      const path = r.path.replace(/:[a-zA-Z]+/g, '00000000-0000-4000-8000-000000000000');
+      for (const type of [r.consumes[0], 'application/x-not-declared']) {
+        const answer = await headOnly(
+          port,
+          `${r.method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${keys.get(kind)}\r\n` +
+            `Content-Type: ${type}\r\nContent-Length: ${MIB - 1}\r\n\r\n`,
+        );
+        expect(answer, `${r.name} as ${kind}, ${type}`).toMatch(/^HTTP\/1\.1 403/);
+        expect(answer).toContain('"code":"PARTNER_KIND_FORBIDDEN"');
+        checked++;
+      }
+    }
+    expect(routes.filter((r) => r.bulkUpload).length).toBeGreaterThan(2);
+    expect(checked).toBeGreaterThan(40);
   });
 
   it('refuses a media type the route does not declare with 415 naming the one it takes, before reading the body', async () => {

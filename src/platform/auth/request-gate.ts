@@ -92,8 +92,9 @@ function checkConsoleQuery(url: string, policy: RoutePolicy): void {
 
 /**
  * What every request passes before Fastify reads its body (onRequest, right after routing):
- *   1. the credential, on every route but the public ones (the guard then checks the partner kind and the rate):
- *      a caller without a valid key never gets a byte of its body read or parsed;
+ *   1. the credential and its partner kind, on every route but the public ones (the guard then checks the rate): a
+ *      caller without a valid key, or with a key of a kind the route does not take, never gets a byte of its body
+ *      read or parsed;
  *   2. path parameters hold printable text (the length is Fastify's, 100 characters: 414 beyond);
  *   3. query parameters only on routes that read them;
  *   4. a body only of a media type the route declares (415 naming it); the 1 MiB limit, or BULK_IMPORT_MAX_BYTES
@@ -165,7 +166,12 @@ export function installRequestGate(
           return reply.redirect(CONSOLE_PASSWORD_PATH, 303);
         }
       }
-    } else if (!policy.isPublic) req.principal = await authenticate(req, keys);
+    } else if (!policy.isPublic) {
+      req.principal = await authenticate(req, keys);
+      // The partner kind too, before a byte of the body is read: a key of another kind never gets an upload parsed
+      // (the guard checks it again for routes no gate ran on).
+      if (!policy.allowed.includes(req.principal.kind)) throw PlatformErrors.PARTNER_KIND_FORBIDDEN(req.principal.kind);
+    }
 
     for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, unknown>)) {
       if (typeof value === 'string' && !isPrintable(value)) {
