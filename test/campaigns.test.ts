@@ -156,6 +156,8 @@ describe('renewal campaigns', () => {
       expect(r.body.code).toBe(code);
       return r.body;
     };
+    await refused({}, 400, 'VALIDATION_FAILED'); // no cohort: was a 500
+    await refused({ cohort: 'all' }, 400, 'VALIDATION_FAILED');
     await refused({ cohort: cohort({ generation: 3 }) }, 400, 'VALIDATION_FAILED');
     await refused({ cohort: cohort({ regimeCodes: [] }) }, 400, 'VALIDATION_FAILED');
     await refused({ cohort: cohort({ regimeCodes: ['1'] }) }, 400, 'VALIDATION_FAILED');

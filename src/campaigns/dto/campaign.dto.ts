@@ -13,6 +13,8 @@ import {
   Matches,
   Max,
   Min,
+  IsDefined,
+  IsObject,
   ValidateNested,
 } from 'class-validator';
 import { CardOrigin } from '../../cards/card-state.enum.js';
@@ -94,6 +96,8 @@ export class CohortDto {
 
 export class DryRunDto {
   @ApiProperty({ type: CohortDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => CohortDto)
   cohort: CohortDto;
