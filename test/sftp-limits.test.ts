@@ -366,3 +366,37 @@ describe('SFTP limits and audit', () => {
     });
   });
 });
+
+describe('idle SFTP connections (SFTP_IDLE_SECONDS)', () => {
+  let t: TestApp;
+  let work: string;
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'vitale-sftp-idle-work-'));
+    t = await startTestApp({ sftpPort: 0, sftpIdleSeconds: 2 });
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("closes a connection whose client asks nothing, and keeps one that keeps asking (OpenSSH's sftp)", async () => {
+    const v = await createVendor(t, { login: 'vendor_idle' });
+    const run = (commands: string[]) =>
+      openSshSftp({ port: sftpPort(t), login: v.login, privateKey: v.privateKey, cwd: work, commands });
+    // `!sleep` runs on the partner's side: the session says nothing meanwhile (the server's keep-alive aside).
+    const idle = await run(['ls /outbox', '!sleep 5', 'ls /outbox']);
+    expect(idle.timedOut).toBe(false);
+    expect(idle.code, idle.stderr).not.toBe(0);
+    expect(idle.stderr).toMatch(/Received disconnect|Connection closed/);
+    const busy = await run([
+      'ls /outbox',
+      '!sleep 1',
+      'ls /outbox',
+      '!sleep 1',
+      'ls /outbox',
+      '!sleep 1',
+      'ls /outbox',
+    ]);
+    expect({ code: busy.code, stderr: busy.stderr }).toEqual({ code: 0, stderr: '' });
+  }, 60_000);
+});

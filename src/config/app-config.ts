@@ -23,6 +23,7 @@ export const CONFIG_ENV: Record<string, string> = {
   sftpPort: 'SFTP_PORT',
   sftpEnabled: 'SFTP_ENABLED',
   sftpMaxSessions: 'SFTP_MAX_SESSIONS',
+  sftpIdleSeconds: 'SFTP_IDLE_SECONDS',
   sftpInboxQuotaBytes: 'SFTP_INBOX_QUOTA_BYTES',
   sftpPartialUploadHours: 'SFTP_PARTIAL_UPLOAD_HOURS',
   databaseUrl: 'DATABASE_URL',
@@ -157,6 +158,13 @@ export class AppConfig {
   @Min(1)
   @Max(1000)
   sftpMaxSessions = 4;
+
+  /** An SFTP connection whose client has asked nothing for this long is closed (its session place freed). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  sftpIdleSeconds = 600;
 
   /**
    * Bytes an account's upload folder (a vendor's /inbox) may hold at once, uploads in progress included; each

@@ -32,6 +32,8 @@ interface ConnectionState {
   closed: boolean;
   channelOpen: boolean;
   failures: number;
+  /** Closes the connection when the client has asked nothing for SFTP_IDLE_SECONDS (refreshed by each request). */
+  idle: NodeJS.Timeout | null;
   /** The last refused attempt, audited when the connection ends without a log-in. */
   lastRefusal: { login: string; reason: SftpRefusalReason } | null;
 }
@@ -44,8 +46,6 @@ interface AccountUsage {
 
 /** Failed authentication attempts after which a connection is dropped. */
 const MAX_AUTH_ATTEMPTS = 6;
-/** An idle connection (no traffic) is closed after this. */
-const IDLE_TIMEOUT_MS = 10 * 60_000;
 /** RFC 4254 channel open failure reasons. */
 const OPEN_FAILURE = { ADMINISTRATIVELY_PROHIBITED: 1, CONNECT_FAILED: 2, RESOURCE_SHORTAGE: 4 } as const;
 
@@ -141,9 +141,15 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       channelOpen: false,
       failures: 0,
       lastRefusal: null,
+      idle: null,
     };
-    const sock = (client as unknown as { _sock?: { setTimeout?: (ms: number, cb: () => void) => void } })._sock;
-    sock?.setTimeout?.(IDLE_TIMEOUT_MS, () => client.end());
+    // Idle is measured in the client's requests, not in traffic: ssh2 pings the client every 15 s (keep-alive), so a
+    // socket timeout never fired and a forgotten session held one of the account's SFTP_MAX_SESSIONS places for ever.
+    conn.idle = setTimeout(() => {
+      this.logger.log({ msg: 'sftp connection idle: closed', connection: conn.id, login: conn.account?.login });
+      client.end();
+    }, this.config.sftpIdleSeconds * 1000);
+    conn.idle.unref();
 
     client.on('authentication', (ctx: AuthContext) => {
       this.authenticate(ctx)
@@ -208,6 +214,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
     );
     client.on('close', () => {
       conn.closed = true;
+      if (conn.idle) clearTimeout(conn.idle);
       this.connections.delete(client);
       if (conn.holdsSlot && conn.account) this.releaseSlot(conn.account.login);
       if (!conn.account && conn.lastRefusal && !this.stopping) {
@@ -365,6 +372,7 @@ export class SftpServer implements OnApplicationBootstrap, OnApplicationShutdown
       onFileReceived: (folder: string, name: string) => provider.fileReceived(account, folder, name),
       onDownload: (folder: string, name: string, bytes: number) =>
         this.audit.download(account, conn.id, folder, name, bytes),
+      onActivity: () => conn.idle?.refresh(),
       onError: (op: string, err: unknown) =>
         this.logger.error({
           msg: 'sftp operation failed',

@@ -53,6 +53,8 @@ export interface SftpSessionContext {
   /** A file is opened for reading (a download): audited before the client gets its handle; a throw refuses it. */
   onDownload: (folder: string, name: string, bytes: number) => Promise<void>;
   onError: (op: string, err: unknown) => void;
+  /** The client asked something: the connection is not idle. */
+  onActivity: () => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class SftpSession {
   ) {
     const on = (event: string, op: (reqId: number, ...args: never[]) => Promise<void>) =>
       sftp.on(event, (reqId: number, ...args: never[]) => {
+        this.ctx.onActivity();
         const p = op.call(this, reqId, ...args).catch((err: unknown) => this.fail(event, reqId, err));
         this.pending.add(p);
         void p.finally(() => this.pending.delete(p));
@@ -91,11 +94,15 @@ export class SftpSession {
     on('READDIR', this.readdir);
     on('RENAME', this.rename);
     for (const op of ['REMOVE', 'RMDIR', 'MKDIR', 'SETSTAT', 'FSETSTAT', 'SYMLINK', 'READLINK']) {
-      sftp.on(op, (reqId: number) => this.fail(op, reqId, denied()));
+      sftp.on(op, (reqId: number) => {
+        this.ctx.onActivity();
+        this.fail(op, reqId, denied());
+      });
     }
-    sftp.on('EXTENDED', (reqId: number) =>
-      this.fail('EXTENDED', reqId, new SftpRefusal(STATUS_CODE.OP_UNSUPPORTED, 'Unsupported')),
-    );
+    sftp.on('EXTENDED', (reqId: number) => {
+      this.ctx.onActivity();
+      this.fail('EXTENDED', reqId, new SftpRefusal(STATUS_CODE.OP_UNSUPPORTED, 'Unsupported'));
+    });
     sftp.on('close', () => {
       this.ended = true;
       void this.releaseAll();
