@@ -69,4 +69,18 @@ describe('the validation rules of every body', () => {
     expect(nested).toBeGreaterThan(3);
     expect(unsaid).toEqual([]);
   });
+
+  it('never turns a JSON body value into a number (a boolean or a string given as `version` once passed as 1)', () => {
+    const roots = discoverRoutes(t)
+      .map((r) => r.bodyDto)
+      .filter((c): c is Type => !!c);
+    const converted: string[] = [];
+    for (const cls of bodyClasses(roots)) {
+      const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as Meta[];
+      for (const property of new Set(metas.map((m) => m.propertyName)))
+        if ([Number, Boolean, String].includes(nestedType(cls, property) as never))
+          converted.push(`${cls.name}.${property}`);
+    }
+    expect(converted).toEqual([]);
+  });
 });

@@ -207,6 +207,11 @@ describe('inter-regime register', () => {
       });
       const stale = await t.http().patch(url).set(fundA).send({ version: 1, birthName: 'Autre' }).expect(409);
       expect(stale.body).toMatchObject({ code: 'VERSION_CONFLICT', currentVersion: 2 });
+      // The version as read, a number: not a boolean or a string that would pass for one.
+      for (const version of [true, '2'])
+        expect((await t.http().patch(url).set(fundA).send({ version, firstName: 'Anne' }).expect(400)).body.code).toBe(
+          'VALIDATION_FAILED',
+        );
       const invalid = await t.http().patch(url).set(fundA).send({ version: 2, birthName: 'X1' }).expect(422);
       expect(invalid.body).toMatchObject({ code: 'NAME_INVALID_CHARACTERS', field: 'birthName' });
       const cleared = await t.http().patch(url).set(fundA).send({ version: 2, usageName: null }).expect(200);

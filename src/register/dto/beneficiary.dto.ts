@@ -73,7 +73,6 @@ export class CreateBeneficiaryDto {
 
 export class UpdateBeneficiaryDto {
   @ApiProperty({ description: 'The version read; a stale one is refused with 409 VERSION_CONFLICT', example: 1 })
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   version: number;
