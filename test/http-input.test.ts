@@ -71,6 +71,23 @@ describe('requests are authenticated, typed and bounded before their body is rea
     }
   });
 
+  it('reads the Bearer scheme in any case, and refuses two Authorization headers (which partner is asking?)', async () => {
+    const get = (headers: string) => headOnly(port, `GET /v1/me HTTP/1.1\r\nHost: x\r\n${headers}\r\n`);
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: `${scheme} ${fund}` } });
+      expect(res.status, scheme).toBe(200);
+    }
+    const other = (await t.partner(PartnerKind.Kiosk)).key;
+    for (const pair of [
+      [fund, other],
+      [fund, fund],
+    ]) {
+      const answer = await get(pair.map((k) => `Authorization: Bearer ${k}\r\n`).join(''));
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
+      expect(answer).toContain('"code":"AUTH_INVALID"');
+    }
+  });
+
   it('answers 403 to a key of a kind the route does not take before reading a byte of its body, whatever the media type', async () => {
     // Uploads included: a kiosk's key on a fund's import once had its 128 MB body read, kept, and then refused.
     const keys = new Map<PartnerKind, string>([[PartnerKind.Fund, fund]]);

@@ -51,8 +51,15 @@ const sameSecret = (a: string, b: string): boolean => {
 /** The API key of the Authorization header, verified; 401 when missing, malformed, unknown or revoked. */
 export async function authenticate(req: FastifyRequest, keys: ApiKeyVerifier): Promise<KeyPrincipal> {
   const header = req.headers.authorization;
-  const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  // The scheme is case-insensitive (RFC 9110); Node keeps only the first of two Authorization headers, so a second
+  // one (two keys: which partner is asking?) is looked for in the raw headers and refused.
+  const scheme = typeof header === 'string' ? /^bearer[ \t]+/i.exec(header) : null;
+  const token = header && scheme ? header.slice(scheme[0].length).trim() : undefined;
   if (!token) throw PlatformErrors.AUTH_REQUIRED();
+  const raw = req.raw.rawHeaders;
+  let sent = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') sent++;
+  if (sent > 1) throw PlatformErrors.AUTH_INVALID();
   const principal = await keys.verify(token);
   if (!principal) throw PlatformErrors.AUTH_INVALID();
   return principal;

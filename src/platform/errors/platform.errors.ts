@@ -19,8 +19,10 @@ export const PlatformErrors = defineErrors('platform', {
   },
   AUTH_INVALID: {
     status: 401,
-    description: 'The API key is unknown, malformed or revoked; ask an operator for a new one.',
-    message: 'The API key is unknown, malformed or revoked',
+    description:
+      'The API key is unknown, malformed, revoked or sent twice; send the one key you were given, or ask an operator for a new one.',
+    message:
+      'The API key is unknown, malformed, revoked or sent twice: send one Authorization: Bearer <key> header with the key you were given, or ask an operator for a new key',
   },
   CONSOLE_SIGNIN_REQUIRED: {
     status: 403,
@@ -214,7 +216,7 @@ export const PlatformErrors = defineErrors('platform', {
     status: 404,
     description:
       "No route or resource at this URL; check the path against the API description (under /console: the console's HTML page-not-found page).",
-    message: 'No such resource.',
+    message: 'No such resource: check the method and the path against the API description (/docs).',
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
