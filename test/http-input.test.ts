@@ -216,6 +216,9 @@ describe('requests are authenticated, typed and bounded before their body is rea
     expect(many.text.length).toBeLessThan(2048);
     expect(many.text).not.toContain(NIR);
     expect(many.body.errors).toEqual([{ field: '', messages: ['5000 unknown properties: the body takes only nir'] }]);
+    // A query parameter the route does not take is the query string's, not the body's.
+    const query = await t.http().get('/v1/events?since=5').set(bearer(fund)).expect(400);
+    expect(query.body.errors[0].messages[0]).toMatch(/^1 unknown property: the query string takes only /);
 
     const mappings = Array.from({ length: 499 }, () => ({ fromOrganismeCode: 'x', toOrganismeCode: 'y' }));
     const capped = await t

@@ -52,7 +52,8 @@ export class AppValidationPipe extends ValidationPipe {
       transform: true,
       // The target to name the accepted properties; never the value.
       validationError: { target: true, value: false },
-      exceptionFactory: (errors) => invalid(describeValidation(errors)),
+      // Described in transform, which knows whether the body or the query string was read.
+      exceptionFactory: (errors) => new UndescribedErrors(errors),
     });
   }
 
@@ -69,11 +70,20 @@ export class AppValidationPipe extends ValidationPipe {
     ) {
       throw invalid([{ field: '', messages: ['the body must be a JSON object'] }]);
     }
-    return super.transform(value, metadata);
+    try {
+      return await super.transform(value, metadata);
+    } catch (e) {
+      if (!(e instanceof UndescribedErrors)) throw e;
+      throw invalid(describeValidation(e.errors, '', metadata.type === 'query' ? 'the query string' : 'the body'));
+    }
   }
 }
 
-export function describeValidation(errors: ValidationError[], parent = ''): FieldError[] {
+class UndescribedErrors {
+  constructor(readonly errors: ValidationError[]) {}
+}
+
+export function describeValidation(errors: ValidationError[], parent = '', root = 'the body'): FieldError[] {
   const out: FieldError[] = [];
   let unknown = 0;
   let accepted: string[] = [];
@@ -96,10 +106,10 @@ export function describeValidation(errors: ValidationError[], parent = ''): Fiel
       const key = FIRST.find((k) => k in constraints) ?? keys[0];
       out.push({ field, messages: [missing ? `${field} is required` : constraints[key].replace(e.property, field)] });
     }
-    if (e.children?.length) out.push(...describeValidation(e.children, field));
+    if (e.children?.length) out.push(...describeValidation(e.children, field, root));
   }
   if (unknown > 0) {
-    const where = parent ? `${parent} takes` : 'the body takes';
+    const where = `${parent || root} takes`;
     out.unshift({
       field: parent,
       messages: [
