@@ -22,7 +22,7 @@ import { CONSOLE_ASSETS_PREFIX, CONSOLE_FORM_MAX_BYTES } from './platform/auth/c
 import { installRequestGate } from './platform/auth/request-gate.js';
 import { parseForm } from './platform/validation/form-body.js';
 import { JSON_MEDIA_TYPE, policyOf, readRoutePolicies } from './platform/auth/route-policies.js';
-import { sendProblem } from './platform/errors/problem.filter.js';
+import { answerClientError, sendProblem } from './platform/errors/problem.filter.js';
 import { JsonLogger } from './platform/logging/logger.js';
 import { MetricsService } from './platform/metrics/metrics.service.js';
 import { describeProblemResponses } from './platform/openapi/problem-responses.js';
@@ -56,6 +56,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     // problem documents too, without the URL fastify would quote.
     frameworkErrors: (error: Error, req: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, req, reply, frameworkLog),
+    // What Node's HTTP parser refuses before Fastify sees a request (a bad request line, Content-Length or
+    // Transfer-Encoding, headers over 16 KiB): a problem document too, not Fastify's bare JSON.
+    clientErrorHandler: answerClientError,
   });
   // Body parsers are this app's own (below): Nest's would add url-encoded forms and a JSON parser without limits.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {

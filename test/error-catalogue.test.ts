@@ -78,7 +78,7 @@ describe('the error catalogues', () => {
   it('each factory builds its own code and status, with a message and no undefined member', () => {
     for (const e of allErrors()) {
       expect(e.description.length, e.code).toBeGreaterThan(10);
-      expect([400, 401, 403, 404, 405, 406, 409, 410, 413, 414, 415, 416, 422, 429, 500, 503], e.code).toContain(
+      expect([400, 401, 403, 404, 405, 406, 409, 410, 413, 414, 415, 416, 422, 429, 431, 500, 503], e.code).toContain(
         e.status,
       );
     }

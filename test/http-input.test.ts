@@ -71,6 +71,23 @@ describe('requests are authenticated, typed and bounded before their body is rea
     }
   });
 
+  it("answers what Node's HTTP parser refuses with a problem document too, and closes the connection", async () => {
+    for (const head of [
+      'GARBAGE\r\n\r\n',
+      'FOO /v1/me HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+      'POST /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+    ]) {
+      const answer = await headOnly(port, head);
+      expect(answer, head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer).toContain('"code":"HTTP_REQUEST_MALFORMED"');
+    }
+    const big = await headOnly(port, `GET /v1/me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 431 /);
+    expect(big).toContain('"code":"REQUEST_HEADERS_TOO_LARGE"');
+  });
+
   it('reads the Bearer scheme in any case, and refuses two Authorization headers (which partner is asking?)', async () => {
     const get = (headers: string) => headOnly(port, `GET /v1/me HTTP/1.1\r\nHost: x\r\n${headers}\r\n`);
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {

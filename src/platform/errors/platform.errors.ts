@@ -228,6 +228,18 @@ export const PlatformErrors = defineErrors('platform', {
     description: 'The Accept header names no type the endpoint answers with.',
     message: (detail: string) => detail,
   },
+  HTTP_REQUEST_MALFORMED: {
+    status: 400,
+    description:
+      'The request could not be read as HTTP/1.1 (its request line, a header, Content-Length or Transfer-Encoding); the connection is closed. Fix the client.',
+    message:
+      'The request could not be read as HTTP/1.1 (request line, headers, Content-Length or Transfer-Encoding): fix the client; the connection is closed',
+  },
+  REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers are over 16 KiB; send fewer or shorter headers.',
+    message: 'The request headers are over 16 KiB: send fewer or shorter headers',
+  },
   BAD_REQUEST: {
     status: 400,
     description:

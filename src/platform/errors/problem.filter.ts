@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { databaseUnavailableProblem } from './database-unavailable.js';
 import { DomainError } from './domain-error.js';
 import { FASTIFY_ERRORS, HTTP_STATUS_ERRORS, PlatformErrors } from './platform.errors.js';
@@ -26,6 +27,7 @@ export interface Problem {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  431: 'Request Header Fields Too Large',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
@@ -314,4 +316,33 @@ export class ProblemFilter implements ExceptionFilter {
 function describe(e: unknown): Record<string, unknown> {
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
   return { value: String(e) };
+}
+
+/**
+ * Fastify's clientErrorHandler: what Node's HTTP parser refuses before any request exists (a malformed request line,
+ * Content-Length or Transfer-Encoding, headers over 16 KiB) answered as a problem document on the raw socket, then
+ * the connection closed (Fastify's own answer is a bare `{"error":"Bad Request"}`). A socket already gone or
+ * written to is only destroyed.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (socket.destroyed || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.destroy();
+    return;
+  }
+  const error =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? PlatformErrors.REQUEST_HEADERS_TOO_LARGE()
+      : PlatformErrors.HTTP_REQUEST_MALFORMED();
+  const body = JSON.stringify(toProblem(error).problem);
+  socket.end(
+    `HTTP/1.1 ${error.status} ${TITLES[error.status] ?? 'Bad Request'}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
