@@ -136,8 +136,8 @@ export function returnFilePage(agent: ConsolePrincipal, f: ReturnFileDetail): Sa
             )}${
               f.rejectsTruncated
                 ? html`<p>
-                    Les ${count(f.rejects.length)} premières lignes rejetées sont montrées ; toutes sont dans le fichier
-                    de rejet <code>${f.rejectFile}</code> du fabricant.
+                    ${f.rejects.length < 2 ? 'La première ligne rejetée est montrée' : `Les ${count(f.rejects.length)} premières lignes rejetées sont montrées`}
+                    ; toutes sont dans le fichier de rejet <code>${f.rejectFile}</code> du fabricant.
                   </p>`
                 : ''
             }`

@@ -9,6 +9,7 @@ import type {
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import { csrfField, layout } from '../ui/layout.js';
+import { counted, plural } from '../ui/labels.js';
 import { badge, cell, count, dateTime, table } from './format.js';
 
 const NAV = '/console/campagnes';
@@ -159,8 +160,8 @@ export function campaignDryRunPage(agent: ConsolePrincipal, d: DryRunView): Safe
     current: NAV,
     main: html`<h1>Simulation de cohorte</h1>
       <p class="fr-text--lead">
-        <span id="cohort-size">${count(d.holders)}</span> assurés aujourd'hui, soit ${count(d.daysAtCapacity)} jours de
-        vagues à pleine capacité. Rien n'a été enregistré.
+        <span id="cohort-size">${count(d.holders)}</span> ${plural(d.holders, 'assuré', 'assurés')} aujourd'hui, soit
+        ${counted(d.daysAtCapacity, 'jour', 'jours')} de vagues à pleine capacité. Rien n'a été enregistré.
       </p>
       ${table(
         'Assurés par régime',
@@ -201,7 +202,7 @@ export function campaignPage(
         <dt>État</dt>
         <dd id="campaign-status">${status(c.status)}</dd>
         <dt>Cohorte</dt>
-        <dd>${cohortText(c.cohort)} — ${count(c.cohortSize)} assurés à la définition</dd>
+        <dd>${cohortText(c.cohort)} — ${counted(c.cohortSize, 'assuré', 'assurés')} à la définition</dd>
         <dt>Limite par jour</dt>
         <dd>${c.dailyLimit === null ? 'toute la capacité du jour' : count(c.dailyLimit)}</dd>
         <dt>Formulaires envoyés / assurés écartés</dt>

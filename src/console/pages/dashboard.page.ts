@@ -6,8 +6,10 @@ import {
   CARD_STATE_LABEL,
   dateOnly,
   dateTime,
+  counted,
   label,
   number,
+  plural,
   REQUEST_STATUS_LABEL,
   WAITING_ON_LABEL,
 } from '../ui/labels.js';
@@ -26,14 +28,14 @@ function leadTimeBlock(s: LeadTimeSeriesView, i: number): SafeHtml {
   const ref = s.referenceDays;
   return html`<section class="fr-mb-4w" aria-labelledby="delai-${i}">
     <h3 id="delai-${i}" class="fr-h6">
-      ${segmentLabel(s.segment)}${ref !== null ? html` — référence ${number(ref, 1)} jours` : ''}
+      ${segmentLabel(s.segment)}${ref !== null ? html` — référence ${counted(ref, 'jour', 'jours', 1)}` : ''}
     </h3>
     ${
       s.days.length
         ? lineChart({
             id: `graphe-delai-${i}`,
             title,
-            description: `Médiane et 90e centile par jour, en jours${ref !== null ? `, à comparer à la référence de ${number(ref, 1)} jours` : ''}. Les chiffres sont dans le tableau qui suit.`,
+            description: `Médiane et 90e centile par jour, en jours${ref !== null ? `, à comparer à la référence de ${counted(ref, 'jour', 'jours', 1)}` : ''}. Les chiffres sont dans le tableau qui suit.`,
             xLabels: s.days.map((d) => dateOnly(d.day).slice(0, 5)),
             series: [
               { name: 'Médiane', colour: '#000091', points: s.days.map((d) => d.medianDays) },
@@ -112,10 +114,15 @@ export function dashboardPage(agent: ConsolePrincipal, d: DashboardView, flash?:
                 <div class="fr-tile__body">
                   <div class="fr-tile__content">
                     <h3 class="fr-tile__title">${label(REQUEST_STATUS_LABEL, r.status)}</h3>
-                    <p class="fr-tile__desc"><span class="console-count">${number(r.count)}</span> demandes en cours</p>
+                    <p class="fr-tile__desc">
+                      <span class="console-count">${number(r.count)}</span>
+                      ${plural(r.count, 'demande en cours', 'demandes en cours')}
+                    </p>
                     ${
                       r.stuck
-                        ? html`<p class="fr-badge fr-badge--warning fr-badge--sm">${number(r.stuck)} bloquées</p>`
+                        ? html`<p class="fr-badge fr-badge--warning fr-badge--sm">
+                            ${counted(r.stuck, 'bloquée', 'bloquées')}
+                          </p>`
                         : ''
                     }
                   </div>
@@ -143,13 +150,16 @@ export function dashboardPage(agent: ConsolePrincipal, d: DashboardView, flash?:
       </div>
 
       <h2 id="bloquees">Demandes bloquées (${number(d.stuckCount)})</h2>
-      <p>Une demande est bloquée quand elle n'a pas changé d'étape depuis plus de ${d.stuckAfterHours} heures.</p>
+      <p>
+        Une demande est bloquée quand elle n'a pas changé d'étape depuis plus de
+        ${counted(d.stuckAfterHours, 'heure', 'heures')}.
+      </p>
       ${
         d.stuck.length
           ? html`<div class="fr-table fr-table--sm">
               <table id="demandes-bloquees">
                 <caption>
-                  Les ${d.stuck.length} demandes bloquées les plus anciennes
+                  ${d.stuck.length < 2 ? 'La demande bloquée la plus ancienne' : `Les ${d.stuck.length} demandes bloquées les plus anciennes`}
                 </caption>
                 <thead>
                   <tr>
@@ -199,7 +209,9 @@ export function dashboardPage(agent: ConsolePrincipal, d: DashboardView, flash?:
           : html`<p>Aucune demande bloquée.</p>`
       }
 
-      <h2 id="delais">Délais de la chaîne (${d.leadTimeDays} derniers jours)</h2>
+      <h2 id="delais">
+        Délais de la chaîne (${d.leadTimeDays < 2 ? 'dernier jour' : `${d.leadTimeDays} derniers jours`})
+      </h2>
       <p>
         Médiane (trait plein) et 90e centile (pointillés) par jour, en jours, à côté des références de 2,4 et 3,5 jours
         (trait rouge).
@@ -254,7 +266,7 @@ export function dashboardPage(agent: ConsolePrincipal, d: DashboardView, flash?:
           ? html`<div class="fr-table fr-table--sm">
               <table>
                 <caption>
-                  Les ${d.oppositionLists.length} dernières listes
+                  ${d.oppositionLists.length < 2 ? 'La dernière liste' : `Les ${d.oppositionLists.length} dernières listes`}
                 </caption>
                 <thead>
                   <tr>

@@ -4,6 +4,7 @@ import type { ConsolePrincipal } from '../../platform/auth/console-principal.js'
 import type { ListPage } from '../../platform/openapi/list-page.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import { csrfField, layout } from '../ui/layout.js';
+import { counted } from '../ui/labels.js';
 import { badge, cell, count, dateTime, table } from './format.js';
 
 const KIND: Record<string, string> = { full: 'Complète', incremental: 'Incrémentale' };
@@ -39,7 +40,7 @@ const file = (label: string, f: OppositionListView['text']) =>
   html`<h2>${label}</h2>
     <dl>
       <dt>Fichier</dt>
-      <dd><code>${f.file}</code> (${count(f.bytes)} octets)</dd>
+      <dd><code>${f.file}</code> (${counted(f.bytes, 'octet', 'octets')})</dd>
       <dt>SHA-256</dt>
       <dd><code>${f.sha256}</code></dd>
       <dt>Signature Ed25519 (base64)</dt>

@@ -1,7 +1,7 @@
 import type { PhotoPageView } from '../../insight/dto/insight.dto.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { html, type SafeHtml } from '../ui/html.js';
-import { dateTime, label, number } from '../ui/labels.js';
+import { counted, dateTime, label, number } from '../ui/labels.js';
 import { layout } from '../ui/layout.js';
 import { PHOTO_STATUS_LABEL } from './insured.page.js';
 
@@ -85,7 +85,7 @@ export function photoPage(agent: ConsolePrincipal, p: PhotoPageView): SafeHtml {
       <p>
         Reçue le ${dateTime(p.receivedAt)} (${p.source === 'online' ? 'en ligne' : 'centre de numérisation'}), contrôlée
         le ${dateTime(p.checkedAt)} ; ${p.width && p.height ? html`${p.width} × ${p.height} pixels, ` : ''}
-        ${number(p.byteSize)} octets. Organisme ${p.organismeCode}.
+        ${counted(p.byteSize, 'octet', 'octets')}. Organisme ${p.organismeCode}.
       </p>
       <p><a class="fr-link" href="/console/assures/${p.beneficiaryId}#photos">Dossier de l'assuré</a></p>
       ${

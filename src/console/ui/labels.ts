@@ -48,3 +48,13 @@ export const number = (n: number | null | undefined, digits = 0): string =>
   n === null || n === undefined
     ? '—'
     : n.toLocaleString('fr-FR', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/**
+ * A noun agreeing with a count, as French does: singular below 2 (0, 1, 1,5), plural from 2. Give both forms (the
+ * plural is not always the singular and an s: « bloquée » / « bloquées », « jour » / « jours »).
+ */
+export const plural = (n: number, one: string, many: string): string => (Math.abs(n) < 2 ? one : many);
+
+/** A count and its noun, agreeing (« 0 demande », « 1 demande », « 2 demandes »), French digit grouping. */
+export const counted = (n: number, one: string, many: string, digits = 0): string =>
+  `${number(n, digits)} ${plural(n, one, many)}`;
