@@ -4,6 +4,7 @@ import type { OppositionView } from '../../opposition/dto/opposition.dto.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import type { AffiliationView } from '../../register/dto/beneficiary.dto.js';
 import { html, type SafeHtml } from '../ui/html.js';
+import { OPPOSITION_REASON_LABEL } from '../ui/labels.js';
 import { csrfField, layout } from '../ui/layout.js';
 
 export const dateTime = (d: Date | string) =>
@@ -18,13 +19,7 @@ export const OPPOSITION_REASONS: Record<string, string> = {
   invalidated_by_regime: 'Invalidée par le régime',
   holder_deceased: 'Décès du titulaire',
 };
-const ALL_REASONS: Record<string, string> = {
-  ...OPPOSITION_REASONS,
-  replaced: 'Remplacée',
-  destroyed: 'Détruite',
-  undeliverable: 'Non distribuable',
-  surplus: 'Carte en surnombre',
-};
+const ALL_REASONS = OPPOSITION_REASON_LABEL;
 
 /** Reasons of a replacement card (the API's request reasons but the first card). */
 export const REPLACEMENT_REASONS: Record<string, string> = {

@@ -1,7 +1,14 @@
 import type { InsuredFileView, InsuredPhotoItem, TimelineEntryView } from '../../insight/dto/insight.dto.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { html, type SafeHtml } from '../ui/html.js';
-import { CARD_STATE_LABEL, dateOnly, dateTime, label, REQUEST_STATUS_LABEL } from '../ui/labels.js';
+import {
+  CARD_STATE_LABEL,
+  dateOnly,
+  dateTime,
+  label,
+  OPPOSITION_REASON_LABEL,
+  REQUEST_STATUS_LABEL,
+} from '../ui/labels.js';
 import { layout } from '../ui/layout.js';
 
 const KIND_LABEL: Record<string, string> = {
@@ -18,24 +25,55 @@ export const PHOTO_STATUS_LABEL: Record<string, string> = {
 };
 const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
-/** One timeline entry in words (the details are the read model's, by kind). */
-function describe(e: TimelineEntryView): SafeHtml {
+const KIOSK_RESULT_LABEL: Record<string, string> = {
+  issued: 'en attente de la confirmation de la borne',
+  confirmed: 'confirmée',
+  failed: 'échouée',
+  superseded: 'remplacée par un échange plus récent',
+};
+const MUTATION_KIND_LABEL: Record<string, string> = {
+  fund_change: "Changement d'organisme",
+  nir_change: 'Changement de NIR',
+  regime_transfer: 'Transfert de régime',
+};
+const reasonOf = (d: Record<string, unknown>) =>
+  d.reason ? html` (motif : ${label(OPPOSITION_REASON_LABEL, text(d.reason)).toLowerCase()})` : '';
+const versions = (from: unknown, to: unknown) =>
+  text(from) === text(to) ? `version ${text(to)}` : `version ${text(from)} → ${text(to)}`;
+
+/**
+ * One timeline entry in words, in French (the details are the read model's, by kind); null for an entry that
+ * changed nothing (a card's data rewritten at the version it already had): it is not shown.
+ */
+export function describe(e: TimelineEntryView): SafeHtml | null {
   const d = e.details;
   switch (e.kind) {
     case 'card_state':
-      return html`Carte ${text(d.serial)} : ${label(CARD_STATE_LABEL, text(d.from) || null)} →
-      ${label(CARD_STATE_LABEL, text(d.to) || null)}${d.reason ? html` (${text(d.reason)})` : ''}`;
+      // The card's audit entries with a `to`: its state changes, and its data written at a kiosk (versions).
+      if (d.action === 'card.data_written') {
+        return text(d.from) === text(d.to)
+          ? null
+          : html`Carte ${text(d.serial)} : données écrites en borne (version ${text(d.from)} → ${text(d.to)})`;
+      }
+      if (!d.from) return html`Carte ${text(d.serial)} : ${label(CARD_STATE_LABEL, text(d.to)).toLowerCase()}`;
+      if (text(d.from) === text(d.to)) return null;
+      return html`Carte ${text(d.serial)} : ${label(CARD_STATE_LABEL, text(d.from))} →
+      ${label(CARD_STATE_LABEL, text(d.to))}${reasonOf(d)}`;
     case 'kiosk_exchange':
-      return html`Carte ${text(d.serial)} : mise à jour en borne, ${text(d.result)} (version ${text(d.baseVersion)} →
-      ${text(d.targetVersion)})`;
+      return html`Carte ${text(d.serial)} : mise à jour en borne ${label(KIOSK_RESULT_LABEL, text(d.result))}
+      (${versions(d.baseVersion, d.targetVersion)})`;
     case 'opposition':
       return html`Carte ${text(d.serial)} :
-      ${d.op === 'add' ? 'mise en opposition' : "levée d'opposition"}${d.reason ? html` (${text(d.reason)})` : ''}${
+      ${d.op === 'add' ? 'mise en opposition' : "levée d'opposition"}${reasonOf(d)}${
         d.listNumber ? html`, liste n° ${text(d.listNumber)}` : ''
       }`;
     case 'mutation':
-      return html`Mutation ${text(d.kind)} : ${text(d.fromOrganisme)} → ${text(d.toOrganisme)}, effet le
-      ${dateOnly(text(d.effectiveDate))}${d.applied ? ' (appliquée)' : ' (en attente)'}`;
+      return html`${label(MUTATION_KIND_LABEL, text(d.kind))}${
+        text(d.fromOrganisme) === text(d.toOrganisme)
+          ? html`, organisme ${text(d.toOrganisme)}`
+          : html` : ${text(d.fromOrganisme)} → ${text(d.toOrganisme)}`
+      },
+      effet le ${dateOnly(text(d.effectiveDate))}${d.applied ? ' (appliqué)' : ' (en attente)'}`;
     case 'request':
       return html`Demande ${text(d.formNumber)} : ${label(REQUEST_STATUS_LABEL, text(d.status))}`;
   }
@@ -49,6 +87,10 @@ export function insuredPage(
   paged: boolean,
 ): SafeHtml {
   const i = f.identity;
+  const shown = f.timeline.items.flatMap((e) => {
+    const words = describe(e);
+    return words ? [{ e, words }] : [];
+  });
   const name = `${i.firstName} ${i.birthName}${i.usageName ? ` (${i.usageName})` : ''}`;
   return layout({
     title: `Assuré ${i.birthName}`,
@@ -177,7 +219,7 @@ export function insuredPage(
       <section aria-labelledby="historique">
         <h2 id="historique">Historique</h2>
         ${
-          f.timeline.items.length
+          shown.length
             ? html`<div class="fr-table fr-table--sm">
                 <table id="historique-table">
                   <caption>
@@ -191,12 +233,12 @@ export function insuredPage(
                     </tr>
                   </thead>
                   <tbody>
-                    ${f.timeline.items.map(
-                      (e) =>
+                    ${shown.map(
+                      ({ e, words }) =>
                         html`<tr data-kind="${e.kind}">
                           <td>${dateTime(e.at)}</td>
                           <td>${label(KIND_LABEL, e.kind)}</td>
-                          <td>${describe(e)}</td>
+                          <td>${words}</td>
                         </tr>`,
                     )}
                   </tbody>

@@ -22,6 +22,19 @@ export const REQUEST_STATUS_LABEL: Record<string, string> = {
   cancelled: 'Annulée',
 };
 
+/** Every opposition reason (declared by an agent, or set by the system). */
+export const OPPOSITION_REASON_LABEL: Record<string, string> = {
+  lost: 'Perte',
+  stolen: 'Vol',
+  fraud: 'Fraude',
+  invalidated_by_regime: 'Invalidée par le régime',
+  holder_deceased: 'Décès du titulaire',
+  replaced: 'Remplacée',
+  destroyed: 'Détruite',
+  undeliverable: 'Non distribuable',
+  surplus: 'Carte en surnombre',
+};
+
 export const WAITING_ON_LABEL: Record<string, string> = {
   system: 'le système',
   insured: "l'assuré",
