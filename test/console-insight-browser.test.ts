@@ -20,6 +20,7 @@ import { createAgent } from './support/console.js';
 import { insertRequest, insertStep } from './support/event-fixtures.js';
 import { insertBeneficiary, insertCard } from './support/factories.js';
 import { insuredWithPendingPhoto } from './support/insight-fixtures.js';
+import { goodJpeg } from './support/photo-fixtures.js';
 import type { TestApp } from './support/test-app.js';
 
 const MINE = '017510001';
@@ -234,5 +235,39 @@ describe('console dashboard, search, insured and photo pages in a browser', () =
     const other = await signedIn('fund', OTHER);
     expect((await other.page.goto(`${t.baseUrl}/console/photos/${p.photoId}`))?.status()).toBe(404);
     expect((await other.page.goto(`${t.baseUrl}/console/photos/${p.photoId}/images/original`))?.status()).toBe(404);
+  });
+
+  it('an accepted photo shows its three images at their own aspect ratio, and what was produced in French', async () => {
+    const p = await insuredWithPendingPhoto(t, { organismeCode: MINE, jpeg: await goodJpeg() });
+    await t.app.get(PhotoJobs).photoCheck({ photoId: p.photoId });
+    const { page, errors } = await signedIn('fund');
+    await page.goto(`${t.baseUrl}/console/photos/${p.photoId}`);
+    expect(await page.textContent('h1')).toContain('acceptée');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('img[data-image]')].every((i) => i.complete && i.naturalWidth),
+    );
+    const boxes = await page.$$eval('img[data-image]', (imgs) =>
+      (imgs as HTMLImageElement[]).map((i) => ({
+        kind: i.dataset.image,
+        shown: i.getBoundingClientRect().width / i.getBoundingClientRect().height,
+        natural: i.naturalWidth / i.naturalHeight,
+        naturalWidth: i.naturalWidth,
+        naturalHeight: i.naturalHeight,
+      })),
+    );
+    expect(boxes.map((b) => b.kind)).toEqual(['original', 'print', 'chip']);
+    expect(boxes[0]).toMatchObject({ naturalWidth: 600, naturalHeight: 800 });
+    for (const b of boxes) expect(Math.abs(b.shown / b.natural - 1), `${b.kind} squashed`).toBeLessThan(0.02);
+
+    const output = (await page.textContent('#mesures tr[data-check="output"]')) ?? '';
+    expect(output).not.toContain('[object Object]');
+    expect(output).toContain('Images produites');
+    expect(output).toMatch(
+      /Image de la puce : \d+ × \d+ pixels, [\d\s\u202f]+ octets, au plus 15\u202f000 octets, qualité JPEG \d+/,
+    );
+    expect(output).toMatch(/Image d'impression : [\d\s\u202f]+ octets/);
+    await expectAccessible(page, 'accepted photo');
+    await screenshot(page, 'console-photo-accepted');
+    expect(unexpected(errors)).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import type { TestApp } from './test-app.js';
  */
 export async function insuredWithPendingPhoto(
   t: TestApp,
-  o: { organismeCode: string; idleHours?: number; birthName?: string },
+  o: { organismeCode: string; idleHours?: number; birthName?: string; jpeg?: Buffer },
 ): Promise<{ beneficiaryId: string; nir: string; serial: string; requestId: string; photoId: string }> {
   const b = await insertBeneficiary(t.dataSource, {
     organismeCode: o.organismeCode,
@@ -31,9 +31,11 @@ export async function insuredWithPendingPhoto(
     status: RequestStatus.PhotoReceived,
     idleHours: o.idleHours ?? 0,
   });
-  const jpeg = await sharp({ create: { width: 120, height: 150, channels: 3, background: { r: 90, g: 110, b: 140 } } })
-    .jpeg()
-    .toBuffer();
+  const jpeg =
+    o.jpeg ??
+    (await sharp({ create: { width: 120, height: 150, channels: 3, background: { r: 90, g: 110, b: 140 } } })
+      .jpeg()
+      .toBuffer());
   const key = `test/${randomUUID()}`;
   await t.app.get(PhotoStore).put(key, jpeg);
   const [{ id: photoId }] = await t.dataSource.query(

@@ -3,6 +3,7 @@ import type { ConsolePrincipal } from '../../platform/auth/console-principal.js'
 import { html, type SafeHtml } from '../ui/html.js';
 import { counted, dateTime, label, number } from '../ui/labels.js';
 import { layout } from '../ui/layout.js';
+import { PRINT_SIZE } from '../../photo/image-processor.js';
 import { PHOTO_STATUS_LABEL } from './insured.page.js';
 
 const CHECK_LABEL: Record<string, string> = {
@@ -16,6 +17,7 @@ const CHECK_LABEL: Record<string, string> = {
   backgroundUniformity: 'Fond (uniformité)',
   colourCast: 'Dominante de couleur',
   sharpness: 'Netteté',
+  output: 'Images produites',
 };
 const REASON_LABEL: Record<string, string> = {
   PHOTO_UNREADABLE: 'Image illisible',
@@ -43,6 +45,54 @@ const IMAGE_MISSING = {
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const show = (v: unknown): string => (isNumber(v) ? number(v, Number.isInteger(v) ? 0 : 3) : String(v));
+
+/** The French words of the members of a measure that is itself an object (the `output` check's images). */
+const MEMBER_LABEL: Record<string, string> = {
+  print: "Image d'impression",
+  chip: 'Image de la puce',
+  original: 'Image reçue',
+  bytes: 'taille',
+  width: 'largeur',
+  height: 'hauteur',
+  quality: 'qualité JPEG',
+  maxBytes: 'taille maximale',
+  accepted: 'acceptés',
+  format: 'format',
+  decoded: 'décodée',
+};
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A measure's value in French: a number, a list, yes/no, or an object's members (dimensions and sizes in words). */
+function showValue(v: unknown): string {
+  if (Array.isArray(v)) return v.map(showValue).join(', ');
+  if (typeof v === 'boolean') return v ? 'oui' : 'non';
+  if (!isObject(v)) return show(v);
+  const parts: string[] = [];
+  const handled = new Set<string>();
+  const take = (keys: string[], words: string) => {
+    parts.push(words);
+    keys.forEach((k) => handled.add(k));
+  };
+  if (isNumber(v.width) && isNumber(v.height))
+    take(['width', 'height'], `${number(v.width)} × ${number(v.height)} pixels`);
+  if (isNumber(v.bytes)) take(['bytes'], counted(v.bytes, 'octet', 'octets'));
+  if (isNumber(v.maxBytes)) take(['maxBytes'], `au plus ${counted(v.maxBytes, 'octet', 'octets')}`);
+  if (isNumber(v.quality)) take(['quality'], `qualité JPEG ${number(v.quality)}`);
+  for (const [k, val] of Object.entries(v)) {
+    if (!handled.has(k)) parts.push(`${label(MEMBER_LABEL, k)} ${showValue(val)}`);
+  }
+  return parts.join(', ');
+}
+
+/** The pixel size of an image the page shows, when known: its <img> keeps the image's own aspect ratio. */
+function sizeOf(p: PhotoPageView, kind: 'original' | 'print' | 'chip'): { width: number; height: number } | null {
+  if (kind === 'original') return p.width && p.height ? { width: p.width, height: p.height } : null;
+  if (kind === 'print') return PRINT_SIZE;
+  const chip = p.measures.find((m) => m.check === 'output')?.measure.chip;
+  return isObject(chip) && isNumber(chip.width) && isNumber(chip.height)
+    ? { width: chip.width, height: chip.height }
+    : null;
+}
 
 const isThreshold = (k: string) => /^(min|max)([A-Z]|$)/.test(k);
 
@@ -74,6 +124,21 @@ function within(check: string, m: Record<string, unknown>): boolean | null {
 const THRESHOLD_WORD = (k: string) =>
   (k.startsWith('min') ? 'minimum' : 'maximum') + (k.length > 3 ? ` (${k[3].toLowerCase()}${k.slice(4)})` : '');
 
+/**
+ * An image at its own aspect ratio: not in DSFR's content-media box (it forces 16:9 on a responsive image); the
+ * pixel size in width/height (no inline style: the CSP forbids it) and the responsive class's height:auto.
+ */
+function imageTag(p: PhotoPageView, kind: 'original' | 'print' | 'chip'): SafeHtml {
+  const size = sizeOf(p, kind);
+  return html`<img
+    class="fr-responsive-img"
+    src="/console/photos/${p.id}/images/${kind}"
+    alt="${IMAGE_LABEL[kind]} de la photo de l'assuré"
+    data-image="${kind}"
+    ${size ? html`width="${size.width}" height="${size.height}"` : ''}
+  />`;
+}
+
 /** A photo as an agent reviews it, refused ones too: the images and every measure beside its threshold. */
 export function photoPage(agent: ConsolePrincipal, p: PhotoPageView): SafeHtml {
   const refused = p.status === 'rejected';
@@ -103,17 +168,8 @@ export function photoPage(agent: ConsolePrincipal, p: PhotoPageView): SafeHtml {
         ${p.images.map(
           (i) =>
             html`<div class="fr-col-12 fr-col-md-4">
-              <figure class="fr-content-media" role="group" aria-label="${IMAGE_LABEL[i.kind]}">
-                ${
-                  i.available
-                    ? html`<img
-                        class="fr-responsive-img"
-                        src="/console/photos/${p.id}/images/${i.kind}"
-                        alt="${IMAGE_LABEL[i.kind]} de la photo de l'assuré"
-                        data-image="${i.kind}"
-                      />`
-                    : html`<p>${IMAGE_MISSING[i.kind]}</p>`
-                }
+              <figure class="fr-my-2w" role="group" aria-label="${IMAGE_LABEL[i.kind]}">
+                ${i.available ? imageTag(p, i.kind) : html`<p>${IMAGE_MISSING[i.kind]}</p>`}
                 <figcaption class="fr-content-media__caption">${IMAGE_LABEL[i.kind]}</figcaption>
               </figure>
             </div>`,
@@ -143,7 +199,11 @@ export function photoPage(agent: ConsolePrincipal, p: PhotoPageView): SafeHtml {
                       <td>
                         ${Object.entries(m.measure)
                           .filter(([k]) => !isThreshold(k))
-                          .map(([k, val], n) => html`${n ? html`<br />` : ''}${k} = ${show(val)}`)}
+                          .map(([k, val], n) =>
+                            isObject(val)
+                              ? html`${n ? html`<br />` : ''}${label(MEMBER_LABEL, k)} : ${showValue(val)}`
+                              : html`${n ? html`<br />` : ''}${k} = ${showValue(val)}`,
+                          )}
                       </td>
                       <td>
                         ${Object.entries(m.measure)
