@@ -270,4 +270,32 @@ describe('console dashboard, search, insured and photo pages in a browser', () =
     await screenshot(page, 'console-photo-accepted');
     expect(unexpected(errors)).toEqual([]);
   });
+
+  it('a mistyped NIR or birth date shows the search form again with the French message, to correct and send again', async () => {
+    const mine = await insuredWithPendingPhoto(t, { organismeCode: MINE });
+    const { page, errors } = await signedIn('fund');
+    await page.goto(`${t.baseUrl}/console/recherche`);
+    const wrongKey = mine.nir.slice(0, 13) + String((Number(mine.nir.slice(13)) % 97) + 1).padStart(2, '0');
+    await page.fill('#nir', wrongKey);
+    await submit(page, 'form[action="/console/recherche/nir"] button[type=submit]');
+    expect(await page.textContent('h1')).toBe('Recherche');
+    expect(await page.textContent('#resultat')).toContain('La clé du NIR ne correspond pas');
+    expect(await page.textContent('#nir-erreur')).toContain('NIR_KEY_MISMATCH');
+    expect(await page.getAttribute('#nir', 'aria-describedby')).toBe('nir-erreur');
+    expect(await page.inputValue('#nir')).toBe(wrongKey);
+    expect(await page.locator('text=Action impossible').count()).toBe(0);
+    await expectAccessible(page, 'search with a mistyped NIR');
+    await page.fill('#nir', mine.nir);
+    await submit(page, 'form[action="/console/recherche/nir"] button[type=submit]');
+    expect(new URL(page.url()).pathname).toBe(`/console/assures/${mine.beneficiaryId}`);
+
+    await page.goto(`${t.baseUrl}/console/recherche`);
+    await page.fill('#name', 'DUPONT');
+    await page.fill('#birthDate', '31/02/1980');
+    await submit(page, 'form[action="/console/recherche/nom"] button[type=submit]');
+    expect(await page.textContent('#birthDate-erreur')).toContain('DATE_INVALID');
+    expect(await page.inputValue('#name')).toBe('DUPONT');
+    // The refused forms answer 422 (the rule's status), which the browser reports.
+    expect(unexpected(errors).filter((e) => !/status of 422/.test(e))).toEqual([]);
+  });
 });

@@ -15,9 +15,10 @@ import { PhotoErrors } from '../../photo/photo.errors.js';
 import { RegisterErrors } from '../../register/register.errors.js';
 import { insuredPage } from '../pages/insured.page.js';
 import { photoPage } from '../pages/photo.page.js';
-import { searchPage, type SearchOutcome } from '../pages/search.page.js';
+import { searchPage, type SearchOutcome, type SearchRefusal } from '../pages/search.page.js';
 import { CurrentAgent } from '../ui/console-request.js';
 import type { SafeHtml } from '../ui/html.js';
+import { consoleMessage } from '../ui/messages.js';
 
 const field = (form: Record<string, string>, name: string): string =>
   typeof form[name] === 'string' ? form[name] : '';
@@ -40,6 +41,34 @@ async function notFoundAsOutcome<T>(
     if (e instanceof DomainError && NOT_FOUND.has(e.code)) {
       void reply.status(404);
       return { missing: true };
+    }
+    throw e;
+  }
+}
+
+/** The rules of a typed NIR, name or date: a value they refuse shows the search form again, not a dead end. */
+const INPUT_RULES = new Set([
+  'NIR_FORMAT',
+  'NIR_SEX_INVALID',
+  'NIR_MONTH_INVALID',
+  'NIR_KEY_MISMATCH',
+  'NAME_EMPTY',
+  'NAME_TOO_LONG',
+  'NAME_INVALID_CHARACTERS',
+  'DATE_INVALID',
+]);
+async function refusalAsForm<T>(
+  reply: FastifyReply,
+  search: () => Promise<T>,
+  refusal: (e: DomainError, message: string) => SearchRefusal,
+): Promise<{ done: T } | { refused: SearchRefusal }> {
+  try {
+    return { done: await search() };
+  } catch (e) {
+    if (e instanceof DomainError && INPUT_RULES.has(e.code)) {
+      void reply.status(e.status);
+      const message = consoleMessage({ ...e.details, status: e.status, code: e.code, detail: e.message });
+      return { refused: refusal(e, message) };
     }
     throw e;
   }
@@ -98,8 +127,15 @@ export class InsuredController {
     @Body() form: Record<string, string>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SafeHtml | undefined> {
-    const nir = field(form, 'nir').replace(/\s/g, '');
-    const r = await notFoundAsOutcome(reply, () => this.search.insuredByNir(actor, nir));
+    const typed = field(form, 'nir');
+    const nir = typed.replace(/\s/g, '');
+    const checked = await refusalAsForm(
+      reply,
+      () => notFoundAsOutcome(reply, () => this.search.insuredByNir(actor, nir)),
+      (e, message) => ({ form: 'nir', field: 'nir', message, code: e.code, values: { nir: typed } }),
+    );
+    if ('refused' in checked) return searchPage(agent, null, checked.refused);
+    const r = checked.done;
     if ('found' in r) {
       void reply.redirect(`/console/assures/${r.found.id}`, 303);
       return undefined;
@@ -122,12 +158,22 @@ export class InsuredController {
     @CurrentAgent() agent: ConsolePrincipal,
     @CurrentActor() actor: Actor,
     @Body() form: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SafeHtml> {
-    const matches = await this.search.insuredByName(actor, {
-      name: field(form, 'name'),
-      birthDate: isoDate(field(form, 'birthDate')),
-    });
-    return searchPage(agent, { kind: 'matches', matches });
+    const values = { name: field(form, 'name'), birthDate: field(form, 'birthDate') };
+    const checked = await refusalAsForm(
+      reply,
+      () => this.search.insuredByName(actor, { name: values.name, birthDate: isoDate(values.birthDate) }),
+      (e, message) => ({
+        form: 'nom',
+        field: e.code === 'DATE_INVALID' ? 'birthDate' : 'name',
+        message,
+        code: e.code,
+        values,
+      }),
+    );
+    if ('refused' in checked) return searchPage(agent, null, checked.refused);
+    return searchPage(agent, { kind: 'matches', matches: checked.done });
   }
 
   @Get('assures/:id')

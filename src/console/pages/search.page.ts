@@ -95,13 +95,69 @@ function outcomeBlock(o: SearchOutcome): SafeHtml {
   }
 }
 
+/**
+ * A search form sent with a value its rule refuses (a mistyped NIR, a name with digits): the page again, the form's
+ * field marked with the French message and the code, the agent's own text back in its field (bounded by the field's
+ * length) to be corrected.
+ */
+export interface SearchRefusal {
+  form: 'nir' | 'nom';
+  /** The field the message is about (`nir`, `name` or `birthDate`). */
+  field: 'nir' | 'name' | 'birthDate';
+  message: string;
+  code: string;
+  /** What the agent typed, by field. */
+  values: Partial<Record<'nir' | 'name' | 'birthDate', string>>;
+}
+
+const MAXLENGTH = { nir: 40, name: 63, birthDate: 10 };
+
 /** The search page: a card by serial (GET), an insured by NIR or by name and birth date (posted, never in a URL). */
-export function searchPage(agent: ConsolePrincipal, outcome: SearchOutcome | null): SafeHtml {
+export function searchPage(
+  agent: ConsolePrincipal,
+  outcome: SearchOutcome | null,
+  refused: SearchRefusal | null = null,
+): SafeHtml {
+  /** A field's state: the refused one in error (class, message, aria), its typed value given back. */
+  const state = (field: 'nir' | 'name' | 'birthDate') => {
+    const typed = refused?.values[field];
+    const value = typed !== undefined && typed.length <= MAXLENGTH[field] ? typed : '';
+    const wrong = refused?.field === field;
+    return {
+      group: wrong ? ' fr-input-group--error' : '',
+      input: wrong ? ' fr-input--error' : '',
+      attrs: html`${value ? html` value="${value}"` : ''}${wrong ? html` aria-describedby="${field}-erreur" autofocus` : ''}`,
+      message: wrong
+        ? html`<p class="fr-error-text" id="${field}-erreur">
+            ${refused!.message} (code <code>${refused!.code}</code>)
+          </p>`
+        : '',
+    };
+  };
+  const nir = state('nir');
+  const name = state('name');
+  const birthDate = state('birthDate');
   return layout({
-    title: outcome?.kind === 'missing' ? 'Introuvable — Recherche' : 'Recherche',
+    title: refused
+      ? 'Saisie à corriger — Recherche'
+      : outcome?.kind === 'missing'
+        ? 'Introuvable — Recherche'
+        : 'Recherche',
     agent,
     current: '/console/recherche',
     main: html`<h1>Recherche</h1>
+      ${
+        refused
+          ? html`<div class="fr-alert fr-alert--error fr-mb-3w" id="resultat">
+              <h2 class="fr-alert__title">Saisie à corriger</h2>
+              <p>
+                ${refused.message} Corrigez-la dans le formulaire «
+                ${refused.form === 'nir' ? 'Un assuré par NIR' : 'Un assuré par nom'} » ci-dessous.
+              </p>
+              <p class="fr-text--sm">Code : <code>${refused.code}</code></p>
+            </div>`
+          : ''
+      }
       ${outcome ? outcomeBlock(outcome) : ''}
       <div class="fr-grid-row fr-grid-row--gutters">
         <div class="fr-col-12 fr-col-md-4">
@@ -137,11 +193,21 @@ export function searchPage(agent: ConsolePrincipal, outcome: SearchOutcome | nul
             <fieldset class="fr-fieldset">
               <legend class="fr-fieldset__legend" id="titre-nir">Un assuré par NIR</legend>
               <div class="fr-fieldset__element">
-                <div class="fr-input-group">
+                <div class="fr-input-group${nir.group}">
                   <label class="fr-label" for="nir"
                     >NIR <span class="fr-hint-text">13 caractères et la clé de 2 chiffres.</span></label
                   >
-                  <input class="fr-input" id="nir" name="nir" type="text" required maxlength="40" autocomplete="off" />
+                  <input
+                    class="fr-input${nir.input}"
+                    id="nir"
+                    name="nir"
+                    type="text"
+                    required
+                    maxlength="40"
+                    autocomplete="off"
+                    ${nir.attrs}
+                  />
+                  ${nir.message}
                 </div>
               </div>
               <div class="fr-fieldset__element">
@@ -156,7 +222,7 @@ export function searchPage(agent: ConsolePrincipal, outcome: SearchOutcome | nul
             <fieldset class="fr-fieldset">
               <legend class="fr-fieldset__legend" id="titre-nom">Un assuré par nom</legend>
               <div class="fr-fieldset__element">
-                <div class="fr-input-group">
+                <div class="fr-input-group${name.group}">
                   <label class="fr-label" for="name"
                     >Nom de naissance ou d'usage <span class="fr-hint-text">Ou son début.</span></label
                   >
@@ -168,11 +234,13 @@ export function searchPage(agent: ConsolePrincipal, outcome: SearchOutcome | nul
                     required
                     maxlength="63"
                     autocomplete="off"
+                    ${name.attrs}
                   />
+                  ${name.message}
                 </div>
               </div>
               <div class="fr-fieldset__element">
-                <div class="fr-input-group">
+                <div class="fr-input-group${birthDate.group}">
                   <label class="fr-label" for="birthDate"
                     >Date de naissance <span class="fr-hint-text">Au format JJ/MM/AAAA.</span></label
                   >
@@ -185,7 +253,9 @@ export function searchPage(agent: ConsolePrincipal, outcome: SearchOutcome | nul
                     required
                     maxlength="10"
                     autocomplete="off"
+                    ${birthDate.attrs}
                   />
+                  ${birthDate.message}
                 </div>
               </div>
               <div class="fr-fieldset__element">
