@@ -86,6 +86,87 @@ describe('console actions and operators pages over HTTP', () => {
     expect(again.text).not.toContain('The card is not in opposition');
   });
 
+  it("links to each action from the insured's page and the card found, where it applies and for who may do it", async () => {
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: MINE });
+    const active = await insertCard(t.dataSource, {
+      beneficiaryId: b.id,
+      organismeCode: MINE,
+      state: CardState.Active,
+    });
+    const opposed = await insertCard(t.dataSource, {
+      beneficiaryId: b.id,
+      organismeCode: MINE,
+      state: CardState.Opposed,
+    });
+    const cancelled = await insertCard(t.dataSource, {
+      beneficiaryId: b.id,
+      organismeCode: MINE,
+      state: CardState.Cancelled,
+    });
+    const [a, o, c] = [active, opposed, cancelled].map((x) => formatSerial(x.serial));
+    const waiting = await insertRequest(t.dataSource, { organismeCode: MINE, beneficiaryId: b.id });
+    // One open request an insured: the ordered one is another's.
+    const b2 = await insertBeneficiary(t.dataSource, { organismeCode: MINE });
+    const ordered = await insertRequest(t.dataSource, {
+      organismeCode: MINE,
+      beneficiaryId: b2.id,
+      status: RequestStatus.Ordered,
+    });
+    const hrefs = (text: string) => [...text.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+
+    const forFund = hrefs((await get(fundSession, `/console/assures/${b.id}`)).text);
+    expect(forFund).toContain(`/console/cartes/${a}/opposition`);
+    expect(forFund).toContain(`/console/cartes/${o}/opposition`);
+    expect(forFund).not.toContain(`/console/cartes/${c}/opposition`);
+    // A fund cancels until the card is ordered; an operator until the vendor has it.
+    expect(forFund).toContain(`/console/demandes/${waiting.id}/annulation`);
+    const fundB2 = await get(fundSession, `/console/assures/${b2.id}`);
+    expect(fundB2.text).toContain('Carte commandée');
+    expect(hrefs(fundB2.text)).not.toContain(`/console/demandes/${ordered.id}/annulation`);
+    expect(forFund).toContain(`/console/assures/${b.id}/mutation`);
+    // A request is open: no replacement can be ordered.
+    expect(forFund).not.toContain(`/console/assures/${b.id}/remplacement`);
+
+    const forOperator = hrefs((await get(operatorSession, `/console/assures/${b.id}`)).text);
+    expect(forOperator).toContain(`/console/cartes/${a}/opposition`);
+    expect(forOperator).toContain(`/console/demandes/${waiting.id}/annulation`);
+    expect(hrefs((await get(operatorSession, `/console/assures/${b2.id}`)).text)).toContain(
+      `/console/demandes/${ordered.id}/annulation`,
+    );
+    expect(forOperator).toContain(`/console/assures/${b.id}/mutation`);
+    expect(forOperator).not.toContain(`/console/assures/${b.id}/remplacement`);
+
+    const alone = await insertBeneficiary(t.dataSource, { organismeCode: MINE });
+    expect(hrefs((await get(fundSession, `/console/assures/${alone.id}`)).text)).toContain(
+      `/console/assures/${alone.id}/remplacement`,
+    );
+
+    // Every link leads to its page (200), and the card found by its serial links to its opposition.
+    for (const href of forFund.filter((h) => /\/(opposition|annulation|mutation)$/.test(h)))
+      expect((await get(fundSession, href)).status, href).toBe(200);
+    expect(hrefs((await get(fundSession, `/console/recherche/carte?numero=${a}`)).text)).toContain(
+      `/console/cartes/${a}/opposition`,
+    );
+    expect(hrefs((await get(fundSession, `/console/recherche/carte?numero=${c}`)).text)).not.toContain(
+      `/console/cartes/${c}/opposition`,
+    );
+  });
+
+  it('the opposition form preselects no reason; sent without one, it answers its French message and opposes nothing', async () => {
+    const b = await insertBeneficiary(t.dataSource, { organismeCode: MINE });
+    const card = await insertCard(t.dataSource, { beneficiaryId: b.id, organismeCode: MINE, state: CardState.Active });
+    const serial = formatSerial(card.serial);
+    const page = await get(fundSession, `/console/cartes/${serial}/opposition`);
+    expect(page.text).toMatch(/type="radio"[^>]*name="reason"/);
+    expect(page.text).not.toMatch(/<input[^>]*type="radio"[^>]*\bchecked\b/);
+    const missing = await post(fundSession, `/console/cartes/${serial}/opposition`, {});
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('Code : <code>CONSOLE_FIELD_INVALID</code>');
+    expect(missing.text).toContain('Motif de l&#39;opposition');
+    expect(missing.text).toContain('choisissez un motif de la liste');
+    expect(await cardState(card.id)).toBe('active');
+  });
+
   it("refuses another fund's card as not found, a bad reason and a missing CSRF token; nothing changes", async () => {
     const theirs = await insertBeneficiary(t.dataSource, { organismeCode: OTHER });
     const theirCard = await insertCard(t.dataSource, {

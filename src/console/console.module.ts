@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { PipelineModule } from '../emission/pipeline/pipeline.module.js';
+import { RequestsModule } from '../emission/requests/requests.module.js';
 import { InsightModule } from '../insight/insight.module.js';
 import { PartnersModule } from '../partners/partners.module.js';
 import { AgentsController } from './agents/agents.controller.js';
@@ -17,7 +18,7 @@ import { SafeHtmlInterceptor } from './ui/console-request.js';
 
 /** The console: server-rendered DSFR pages for operators' and funds' agents, under /console. */
 @Module({
-  imports: [PartnersModule, InsightModule, PipelineModule, ConsoleOperationsModule],
+  imports: [PartnersModule, InsightModule, PipelineModule, RequestsModule, ConsoleOperationsModule],
   controllers: [ConsoleAuthController, DashboardController, InsuredController, AgentsController],
   providers: [
     ConsoleAgentRepository,

@@ -5,10 +5,8 @@ import { CardsService } from '../../cards/cards.service.js';
 import { CardState, OppositionReason } from '../../cards/card-state.enum.js';
 import { EmissionErrors } from '../../emission/emission.errors.js';
 import { PipelineActionsService } from '../../emission/pipeline/pipeline-actions.service.js';
-import { CANCELLABLE_STATUSES } from '../../emission/pipeline/pipeline-rules.js';
 import { CardRequestsService } from '../../emission/requests/card-requests.service.js';
 import { RequestReason } from '../../emission/requests/request-status.enum.js';
-import { CANCELLABLE } from '../../emission/requests/request-rules.js';
 import { OppositionErrors } from '../../opposition/opposition.errors.js';
 import { OppositionService } from '../../opposition/opposition.service.js';
 import { PartnerKind } from '../../partners/partner-kind.enum.js';
@@ -35,6 +33,7 @@ import {
 } from '../pages/actions.page.js';
 import { CurrentAgent } from '../ui/console-request.js';
 import type { SafeHtml } from '../ui/html.js';
+import { ACTION_ROLES, cancellableStatuses } from './action-rules.js';
 import { ConsoleFormErrors } from './actions.errors.js';
 
 /** A form field, checked against its rule; a missing or bad one is refused (its value never repeated). */
@@ -74,7 +73,7 @@ export class ActionsController {
   ) {}
 
   @Get('cartes/:serial/opposition')
-  @ConsolePage('operator', 'fund')
+  @ConsolePage(...ACTION_ROLES.opposition)
   @Answers(CardsErrors.CARD_NOT_FOUND, OppositionErrors.OPPOSITION_NOT_FOUND)
   async oppositionForm(
     @CurrentAgent() agent: ConsolePrincipal,
@@ -87,7 +86,7 @@ export class ActionsController {
   }
 
   @Post('cartes/:serial/opposition')
-  @ConsoleAction('operator', 'fund')
+  @ConsoleAction(...ACTION_ROLES.opposition)
   @FormFields('reason')
   @Answers(ConsoleFormErrors.CONSOLE_FIELD_INVALID, CardsErrors.CARD_NOT_FOUND, CardsErrors.CARD_TRANSITION_NOT_ALLOWED)
   @Redirect('/console', 303)
@@ -107,7 +106,7 @@ export class ActionsController {
   }
 
   @Post('cartes/:serial/opposition/retrait')
-  @ConsoleAction('operator', 'fund')
+  @ConsoleAction(...ACTION_ROLES.opposition)
   @Answers(
     CardsErrors.CARD_NOT_FOUND,
     OppositionErrors.CARD_NOT_OPPOSED,
@@ -124,7 +123,7 @@ export class ActionsController {
   }
 
   @Get('demandes/:id/annulation')
-  @ConsolePage('operator', 'fund')
+  @ConsolePage(...ACTION_ROLES.cancellation)
   @Answers(EmissionErrors.REQUEST_NOT_FOUND)
   async cancelForm(
     @CurrentAgent() agent: ConsolePrincipal,
@@ -133,12 +132,12 @@ export class ActionsController {
   ): Promise<SafeHtml> {
     const r = await this.requests.get(actor, id);
     // A fund cancels until the card is ordered; an operator until the vendor has it (the API's two routes).
-    const cancellable = (actor.kind === PartnerKind.Operator ? CANCELLABLE_STATUSES : CANCELLABLE).includes(r.status);
+    const cancellable = cancellableStatuses(actor.kind).includes(r.status);
     return cancelRequestPage(agent, r, cancellable);
   }
 
   @Post('demandes/:id/annulation')
-  @ConsoleAction('operator', 'fund')
+  @ConsoleAction(...ACTION_ROLES.cancellation)
   @Answers(
     EmissionErrors.REQUEST_NOT_FOUND,
     EmissionErrors.REQUEST_NOT_CANCELLABLE,
@@ -154,7 +153,7 @@ export class ActionsController {
   }
 
   @Get('assures/:id/remplacement')
-  @ConsolePage('fund')
+  @ConsolePage(...ACTION_ROLES.replacement)
   @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND)
   async replacementForm(
     @CurrentAgent() agent: ConsolePrincipal,
@@ -168,7 +167,7 @@ export class ActionsController {
   /** Answers the page with the one-time upload link (never a redirect: it is kept nowhere to be shown again). */
   @Post('assures/:id/remplacement')
   @HttpCode(200)
-  @ConsoleAction('fund')
+  @ConsoleAction(...ACTION_ROLES.replacement)
   @FormFields('reason', 'autoOrder')
   @Answers(
     ConsoleFormErrors.CONSOLE_FIELD_INVALID,
@@ -204,7 +203,7 @@ export class ActionsController {
   }
 
   @Get('assures/:id/mutation')
-  @ConsolePage('operator', 'fund')
+  @ConsolePage(...ACTION_ROLES.mutation)
   @Answers(RegisterErrors.BENEFICIARY_NOT_FOUND)
   async mutationForm(
     @CurrentAgent() agent: ConsolePrincipal,
@@ -217,7 +216,7 @@ export class ActionsController {
   }
 
   @Post('assures/:id/mutation')
-  @ConsoleAction('operator', 'fund')
+  @ConsoleAction(...ACTION_ROLES.mutation)
   @FormFields('toOrganismeCode', 'effectiveDate')
   @Answers(
     ConsoleFormErrors.CONSOLE_FIELD_INVALID,

@@ -2,6 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestj
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CardsErrors } from '../../cards/cards.errors.js';
+import { CardRequestsService } from '../../emission/requests/card-requests.service.js';
+import { OPEN_REQUEST_STATUSES } from '../../emission/requests/request-status.enum.js';
 import { InsightErrors } from '../../insight/insight.errors.js';
 import { InsuredFileService } from '../../insight/insured-file.service.js';
 import { PhotoReviewService } from '../../insight/photo-review.service.js';
@@ -82,6 +84,7 @@ export class InsuredController {
     private readonly search: SearchService,
     private readonly files: InsuredFileService,
     private readonly photos: PhotoReviewService,
+    private readonly requests: CardRequestsService,
   ) {}
 
   @Get('recherche')
@@ -187,7 +190,10 @@ export class InsuredController {
   ): Promise<SafeHtml> {
     const cursor = typeof before === 'string' && before ? before : undefined;
     const file = await this.files.file(actor, id, { before: cursor, limit: 25 });
-    return insuredPage(agent, file, await this.photos.photosOf(actor, file.identity.id), !!cursor);
+    // The open requests, each with its cancellation page when the agent may still cancel it.
+    const requests = await this.requests.list(actor, { beneficiaryId: file.identity.id, limit: 50 });
+    const open = requests.items.filter((r) => OPEN_REQUEST_STATUSES.includes(r.status));
+    return insuredPage(agent, file, await this.photos.photosOf(actor, file.identity.id), !!cursor, open);
   }
 
   @Get('photos/:id')

@@ -97,18 +97,14 @@ export function oppositionPage(
         <form method="post" action="${action}">
           ${csrfField(agent)}
           <fieldset class="fr-fieldset">
-            <legend class="fr-fieldset__legend">Motif de l'opposition</legend>
+            <legend class="fr-fieldset__legend">
+              Motif de l'opposition <span class="fr-hint-text">À choisir : aucun motif n'est proposé d'avance.</span>
+            </legend>
             ${Object.entries(OPPOSITION_REASONS).map(
-              ([value, text], i) =>
+              ([value, text]) =>
                 html`<div class="fr-fieldset__element">
                   <div class="fr-radio-group">
-                    <input
-                      type="radio"
-                      id="reason-${value}"
-                      name="reason"
-                      value="${value}"
-                      ${i === 0 ? html`checked` : ''}
-                    />
+                    <input type="radio" id="reason-${value}" name="reason" value="${value}" />
                     <label class="fr-label" for="reason-${value}">${text}</label>
                   </div>
                 </div>`,

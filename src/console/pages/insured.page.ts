@@ -1,4 +1,6 @@
+import type { CardRequestSummaryView } from '../../emission/requests/dto/card-request.dto.js';
 import type { InsuredFileView, InsuredPhotoItem, TimelineEntryView } from '../../insight/dto/insight.dto.js';
+import { cancellableStatuses, mayDo, oppositionApplies } from '../actions/action-rules.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import {
@@ -79,12 +81,52 @@ export function describe(e: TimelineEntryView): SafeHtml | null {
   }
 }
 
+/** A card's opposition page, when an opposition applies to its state (declared, or to see or withdraw). */
+function oppositionLink(c: { serial: string | null; state: string }): SafeHtml | string {
+  const applies = c.serial ? oppositionApplies(c.state) : null;
+  if (!applies) return '—';
+  return html`<a class="fr-link" href="/console/cartes/${c.serial}/opposition"
+    >${applies === 'declare' ? 'Déclarer une opposition' : "Voir l'opposition"}<span class="fr-sr-only">
+      sur la carte ${c.serial}</span
+    ></a
+  >`;
+}
+
+/**
+ * The insured's actions the agent may do and that apply: a replacement card (a fund, no request open), a change of
+ * fund (a current affiliation not already ending).
+ */
+function insuredActions(agent: ConsolePrincipal, f: InsuredFileView, openRequests: unknown[]): SafeHtml | string {
+  const id = f.identity.id;
+  const links: SafeHtml[] = [];
+  if (mayDo(agent.kind, 'replacement') && openRequests.length === 0)
+    links.push(
+      html`<li>
+        <a class="fr-btn fr-btn--secondary" href="/console/assures/${id}/remplacement"
+          >Commander une carte de remplacement</a
+        >
+      </li>`,
+    );
+  if (mayDo(agent.kind, 'mutation') && f.affiliations.some((a) => a.current && !a.validTo))
+    links.push(
+      html`<li><a class="fr-btn fr-btn--secondary" href="/console/assures/${id}/mutation">Changer d'organisme</a></li>`,
+    );
+  if (!links.length) return '';
+  return html`<section aria-labelledby="actions">
+    <h2 id="actions">Actions</h2>
+    <ul class="fr-btns-group fr-btns-group--inline-md" id="actions-assure">
+      ${links}
+    </ul>
+  </section>`;
+}
+
 /** The insured's page: identity, affiliations, cards, dependants, photos and the timeline (paged). */
 export function insuredPage(
   agent: ConsolePrincipal,
   f: InsuredFileView,
   photos: InsuredPhotoItem[],
   paged: boolean,
+  openRequests: CardRequestSummaryView[] = [],
 ): SafeHtml {
   const i = f.identity;
   const shown = f.timeline.items.flatMap((e) => {
@@ -159,6 +201,7 @@ export function insuredPage(
                       <th scope="col">Organisme</th>
                       <th scope="col">Génération</th>
                       <th scope="col">Depuis le</th>
+                      ${mayDo(agent.kind, 'opposition') ? html`<th scope="col">Action</th>` : ''}
                     </tr>
                   </thead>
                   <tbody>
@@ -174,6 +217,7 @@ export function insuredPage(
                           <td>${c.organismeCode}</td>
                           <td>${c.generation}</td>
                           <td>${dateTime(c.stateChangedAt)}</td>
+                          ${mayDo(agent.kind, 'opposition') ? html`<td>${oppositionLink(c)}</td>` : ''}
                         </tr>`,
                     )}
                   </tbody>
@@ -182,6 +226,30 @@ export function insuredPage(
             : html`<p>Aucune carte.</p>`
         }
       </section>
+      <section aria-labelledby="demandes">
+        <h2 id="demandes">Demandes de carte en cours</h2>
+        ${
+          openRequests.length
+            ? html`<ul id="demandes-en-cours">
+                ${openRequests.map(
+                  (r) =>
+                    html`<li>
+                      Demande ${r.formNumber} : ${label(REQUEST_STATUS_LABEL, r.status)}, depuis le
+                      ${dateTime(r.statusChangedAt)}${
+                        mayDo(agent.kind, 'cancellation') && cancellableStatuses(agent.kind).includes(r.status)
+                          ? html` —
+                              <a class="fr-link" href="/console/demandes/${r.id}/annulation"
+                                >Annuler la demande ${r.formNumber}</a
+                              >`
+                          : ''
+                      }
+                    </li>`,
+                )}
+              </ul>`
+            : html`<p>Aucune demande de carte en cours.</p>`
+        }
+      </section>
+      ${insuredActions(agent, f, openRequests)}
       <section aria-labelledby="ayants-droit">
         <h2 id="ayants-droit">Ayants droit</h2>
         ${

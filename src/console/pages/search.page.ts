@@ -1,6 +1,7 @@
 import type { CardView } from '../../cards/dto/card.dto.js';
 import type { InsuredMatchesView } from '../../insight/dto/insight.dto.js';
 import type { ConsolePrincipal } from '../../platform/auth/console-principal.js';
+import { mayDo, oppositionApplies } from '../actions/action-rules.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import { CARD_STATE_LABEL, dateOnly, dateTime, label } from '../ui/labels.js';
 import { csrfField, layout } from '../ui/layout.js';
@@ -15,7 +16,7 @@ const MISSING = {
   nir: 'Aucun assuré ne porte ce NIR dans votre périmètre.',
 };
 
-function outcomeBlock(o: SearchOutcome): SafeHtml {
+function outcomeBlock(agent: ConsolePrincipal, o: SearchOutcome): SafeHtml {
   switch (o.kind) {
     case 'missing':
       return html`<div class="fr-alert fr-alert--info fr-mb-3w" role="status" id="resultat">
@@ -40,6 +41,15 @@ function outcomeBlock(o: SearchOutcome): SafeHtml {
           c.beneficiaryId
             ? html`<p>
                 <a class="fr-link" href="/console/assures/${c.beneficiaryId}">Voir le dossier du titulaire</a>
+              </p>`
+            : ''
+        }
+        ${
+          mayDo(agent.kind, 'opposition') && c.serial && oppositionApplies(c.state)
+            ? html`<p>
+                <a class="fr-link" href="/console/cartes/${c.serial}/opposition"
+                  >${oppositionApplies(c.state) === 'declare' ? 'Déclarer une opposition' : "Voir l'opposition"}</a
+                >
               </p>`
             : ''
         }
@@ -158,7 +168,7 @@ export function searchPage(
             </div>`
           : ''
       }
-      ${outcome ? outcomeBlock(outcome) : ''}
+      ${outcome ? outcomeBlock(agent, outcome) : ''}
       <div class="fr-grid-row fr-grid-row--gutters">
         <div class="fr-col-12 fr-col-md-4">
           <form method="get" action="/console/recherche/carte" aria-labelledby="titre-carte">
