@@ -257,4 +257,48 @@ describe('console in a browser', () => {
     await expectAccessible(page, 'agent created');
     await screenshot(page, 'agent-created');
   });
+
+  it('the navigation fits at 1280 and 1024 px: one line, no sideways scroll; a menu opens to its pages', async () => {
+    const operator = await createAgent(t);
+    const { page, errors } = await newPage();
+    await signInBrowser(page, t.baseUrl, operator);
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const path of ['/console', '/console/lots', '/console/recherche', '/console/journal']) {
+        await page.goto(`${t.baseUrl}${path}`);
+        const m = await page.evaluate(() => {
+          const items = [...document.querySelectorAll<HTMLElement>('#navigation .fr-nav__list > .fr-nav__item')];
+          const controls = items.map((i) =>
+            i.querySelector<HTMLElement>(':scope > .fr-nav__link, :scope > .fr-nav__btn')!,
+          );
+          const line = parseFloat(getComputedStyle(controls[0]).lineHeight);
+          return {
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+            tops: [...new Set(items.map((i) => Math.round(i.getBoundingClientRect().top)))],
+            // Each entry's text on a single line (« Tableau de bord » no longer over three).
+            wrapped: controls
+              .filter((c) => {
+                const r = document.createRange();
+                r.selectNodeContents(c);
+                return r.getClientRects().length > 1 || r.getBoundingClientRect().height > line * 1.5;
+              })
+              .map((c) => c.textContent?.trim()),
+          };
+        });
+        expect(m.scrollWidth, `${path} at ${width} px`).toBeLessThanOrEqual(m.clientWidth);
+        expect(m.tops, `${path} at ${width} px: one row`).toHaveLength(1);
+        expect(m.wrapped, `${path} at ${width} px`).toEqual([]);
+      }
+    }
+    // A grouped page is reached through its menu, which says it holds the current page.
+    await page.goto(`${t.baseUrl}/console`);
+    await page.click('#navigation button[aria-controls="menu-emission"]');
+    await page.waitForSelector('#menu-emission a[href="/console/lots"]', { state: 'visible' });
+    await clickAndLoad(page, '#menu-emission a[href="/console/lots"]');
+    expect(new URL(page.url()).pathname).toBe('/console/lots');
+    expect(await page.getAttribute('#navigation button[aria-controls="menu-emission"]', 'aria-current')).toBe('true');
+    await expectAccessible(page, 'navigation menu');
+    expect(errors).toEqual([]);
+  });
 });

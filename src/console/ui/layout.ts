@@ -9,26 +9,33 @@ export const DSFR_VERSION = '1.15.3';
 const asset = (path: string) => `/console/dsfr/${path}?v=${DSFR_VERSION}`;
 
 /**
+ * Entries grouped under one menu of the navigation (DSFR's fr-nav__btn and fr-menu): twelve entries side by side do
+ * not fit a 1024 to 1280 px screen (they wrapped inside their box and the page scrolled sideways).
+ */
+export const NAV_GROUPS = { emission: 'Émission et mises à jour', administration: 'Administration' } as const;
+export type NavGroup = keyof typeof NAV_GROUPS;
+
+/**
  * The main navigation: each entry with the partner kinds that see it. A new page adds its entry here (the page
  * itself is protected by its route's decorator, not by being hidden).
  */
-export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[] }[] = [
+export const CONSOLE_NAV: { href: string; label: string; roles: ConsoleRole[]; group?: NavGroup }[] = [
   { href: '/console', label: 'Tableau de bord', roles: ['operator', 'fund'] },
   // h/pages-a: search (the insured's and photo pages are reached from it).
   { href: '/console/recherche', label: 'Recherche', roles: ['operator', 'fund'] },
-  { href: '/console/agents', label: 'Agents', roles: ['operator'] },
+  { group: 'administration', href: '/console/agents', label: 'Agents', roles: ['operator'] },
   // h/pages-b: operators' pages (the actions are reached from the pages of a card, a request or an insured).
-  { href: '/console/partenaires', label: 'Partenaires', roles: ['operator'] },
-  { href: '/console/fabricants', label: 'Fabricants', roles: ['operator'] },
-  { href: '/console/journal', label: "Journal d'audit", roles: ['operator'] },
+  { group: 'administration', href: '/console/partenaires', label: 'Partenaires', roles: ['operator'] },
+  { group: 'administration', href: '/console/fabricants', label: 'Fabricants', roles: ['operator'] },
+  { group: 'administration', href: '/console/journal', label: "Journal d'audit", roles: ['operator'] },
   // h/pages-c: the operators' pages of the emission and update chain.
-  { href: '/console/lots', label: 'Lots', roles: ['operator'] },
-  { href: '/console/fichiers-retour', label: 'Fichiers retour', roles: ['operator'] },
-  { href: '/console/listes-opposition', label: "Listes d'opposition", roles: ['operator'] },
-  { href: '/console/cles-de-signature', label: 'Clés de signature', roles: ['operator'] },
-  { href: '/console/transferts', label: 'Transferts de régime', roles: ['operator'] },
+  { group: 'emission', href: '/console/lots', label: 'Lots', roles: ['operator'] },
+  { group: 'emission', href: '/console/fichiers-retour', label: 'Fichiers retour', roles: ['operator'] },
+  { group: 'emission', href: '/console/listes-opposition', label: "Listes d'opposition", roles: ['operator'] },
+  { group: 'emission', href: '/console/cles-de-signature', label: 'Clés de signature', roles: ['operator'] },
+  { group: 'emission', href: '/console/transferts', label: 'Transferts de régime', roles: ['operator'] },
   { href: '/console/rapprochement', label: 'Rapprochement', roles: ['operator', 'fund'] },
-  { href: '/console/campagnes', label: 'Campagnes', roles: ['operator'] },
+  { group: 'emission', href: '/console/campagnes', label: 'Campagnes', roles: ['operator'] },
 ];
 
 const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Caisse' };
@@ -36,6 +43,51 @@ const KIND_LABEL: Record<string, string> = { operator: 'Opérateur', fund: 'Cais
 /** The hidden field that carries the session's anti-forgery token: put in every post form. */
 export const csrfField = (agent: Pick<ConsolePrincipal, 'csrfToken'>): SafeHtml =>
   html`<input type="hidden" name="${CSRF_FIELD}" value="${agent.csrfToken}" />`;
+
+type NavEntry = (typeof CONSOLE_NAV)[number];
+
+const navLink = (e: NavEntry, current: string | undefined) =>
+  html`<a class="fr-nav__link" href="${e.href}" target="_self" ${e.href === current ? html` aria-current="page"` : ''}
+    >${e.label}</a
+  >`;
+
+/**
+ * The navigation's items: an entry alone, or a group's menu (a button that opens its list; marked current when one
+ * of its pages is), at the place of its first entry. A group of one entry is shown as the entry itself.
+ */
+function navItems(nav: NavEntry[], current: string | undefined): SafeHtml[] {
+  const items: SafeHtml[] = [];
+  const seen = new Set<string>();
+  for (const e of nav) {
+    const members = e.group ? nav.filter((x) => x.group === e.group) : [e];
+    if (e.group && seen.has(e.group)) continue;
+    if (e.group) seen.add(e.group);
+    if (members.length === 1) {
+      items.push(html`<li class="fr-nav__item">${navLink(e, current)}</li>`);
+      continue;
+    }
+    const id = `menu-${e.group!}`;
+    items.push(
+      html`<li class="fr-nav__item">
+        <button
+          type="button"
+          class="fr-nav__btn"
+          aria-expanded="false"
+          aria-controls="${id}"
+          ${members.some((m) => m.href === current) ? html` aria-current="true"` : ''}
+        >
+          ${NAV_GROUPS[e.group!]}
+        </button>
+        <div class="fr-collapse fr-menu" id="${id}">
+          <ul class="fr-menu__list">
+            ${members.map((m) => html`<li>${navLink(m, current)}</li>`)}
+          </ul>
+        </div>
+      </li>`,
+    );
+  }
+  return items;
+}
 
 export interface PageShell {
   /** The page's own title (the document title adds the console's name). */
@@ -139,17 +191,7 @@ export function layout(p: PageShell): SafeHtml {
                     <div class="fr-header__menu-links"></div>
                     <nav class="fr-nav" id="navigation" aria-label="Menu principal">
                       <ul class="fr-nav__list">
-                        ${nav.map(
-                          (e) =>
-                            html`<li class="fr-nav__item">
-                              <a
-                                class="fr-nav__link"
-                                href="${e.href}"
-                                ${e.href === p.current ? html` aria-current="page"` : ''}
-                                >${e.label}</a
-                              >
-                            </li>`,
-                        )}
+                        ${navItems(nav, p.current)}
                       </ul>
                     </nav>
                   </div>
