@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       component: 'main',
       api: base,
       docs: `${base}/docs`,
-      database: db.embedded ? `embedded (${config.dataDir}/pg, port ${config.embeddedPgPort})` : 'external',
+      database: db.embedded ? `embedded (${config.dataDir}/pg, port ${new URL(db.url).port})` : 'external',
     },
     'started',
   );
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       `  Console       ${base}/console  (first agent: npm run cli -- console:agent:create --login <login> --name <name>)`,
       `  Health        ${base}/health   Metrics ${base}/metrics`,
       `  SFTP          port ${app.get(SftpServer).port() ?? `${config.sftpPort} (NOT listening: see the log)`} (vendors' personalisation and return files)`,
-      `  Database      ${db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/pg, port ${config.embeddedPgPort}` : 'DATABASE_URL'}`,
+      `  Database      ${db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/pg, port ${new URL(db.url).port}` : 'DATABASE_URL'}`,
       ...(bootstrapKeyFile
         ? [`  Operator key  written to ${bootstrapKeyFile} (first start only; keep it secret)`]
         : []),
