@@ -71,6 +71,18 @@ describe('requests are authenticated, typed and bounded before their body is rea
     }
   });
 
+  it('refuses an unknown or malformed photo upload link before reading a byte of the photo', async () => {
+    for (const token of ['A'.repeat(43), 'not-a-token']) {
+      const answer = await headOnly(
+        port,
+        `POST /v1/photo-uploads/${token} HTTP/1.1\r\nHost: x\r\n` +
+          `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${MIB - 1}\r\n\r\n`,
+      );
+      expect(answer, token).toMatch(/^HTTP\/1\.1 404/);
+      expect(answer).toContain('"code":"UPLOAD_LINK_INVALID"');
+    }
+  });
+
   it("answers what Node's HTTP parser refuses with a problem document too, and closes the connection", async () => {
     for (const head of [
       'GARBAGE\r\n\r\n',

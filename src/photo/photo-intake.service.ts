@@ -60,6 +60,15 @@ export class PhotoIntakeService {
   }
 
   /** The insured uploads through the one-time link; using it clears it, in the same transaction as the photo. */
+  /**
+   * The online upload's credential checked before its body is read (UploadLinkRateGuard): an unknown or expired link
+   * is refused without a byte of the photo read. The upload itself uses the link up in its own transaction.
+   */
+  async checkUploadLink(token: string): Promise<void> {
+    if (!isWellFormedUploadToken(token) || !(await this.requests.uploadTokenLive(hashUploadToken(token))))
+      throw linkInvalid();
+  }
+
   receiveOnline(token: string, upload: PhotoUpload, httpRequestId: string): Promise<PhotoReceiptView> {
     if (!isWellFormedUploadToken(token)) throw linkInvalid();
     onlyFields(upload, []);

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { PlatformErrors } from '../platform/errors/platform.errors.js';
+import { PhotoIntakeService } from './photo-intake.service.js';
 
 /** Uploads per minute from one address on the public upload route: an insured needs one or two. */
 export const UPLOAD_LINK_REQUESTS_PER_MINUTE = 20;
@@ -35,16 +36,21 @@ export class FixedWindowLimiter {
 /**
  * Rate limit of the public online upload route. The platform limiter keys on an API key, which the insured does
  * not have, so this one keys on the client address (req.ip: the connection's, or the one a proxy listed in
- * TRUSTED_PROXIES saw; a client's own X-Forwarded-For is not believed). A guard runs before the pipe that reads the body.
+ * TRUSTED_PROXIES saw; a client's own X-Forwarded-For is not believed), then checks the link itself. A guard runs
+ * before the decorator that reads the body.
  */
 @Injectable()
 export class UploadLinkRateGuard implements CanActivate {
   private readonly limiter = new FixedWindowLimiter(UPLOAD_LINK_REQUESTS_PER_MINUTE);
 
-  canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+  constructor(private readonly intake: PhotoIntakeService) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<FastifyRequest<{ Params: { token?: string } }>>();
     const wait = this.limiter.take(req.ip ?? 'unknown');
     if (wait > 0) throw PlatformErrors.RATE_LIMITED('address', wait);
+    // The link is this route's only credential: checked here, before the photo's bytes are read.
+    await this.intake.checkUploadLink(String(req.params.token ?? ''));
     return true;
   }
 }

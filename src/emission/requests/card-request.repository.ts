@@ -254,6 +254,16 @@ export class CardRequestRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /** Whether an upload link is known and not expired (read only: the upload uses it up later, in its transaction). */
+  async uploadTokenLive(hash: Buffer): Promise<boolean> {
+    const { rows } = await run<{ live: boolean }>(
+      this.dataSource.manager,
+      `SELECT EXISTS (SELECT 1 FROM card_request WHERE upload_token_hash = $1 AND upload_token_expires_at > now()) AS live`,
+      [hash],
+    );
+    return rows[0].live;
+  }
+
   /**
    * Uses up an upload link: clears its hash and returns the request, locked, when the link is known and not
    * expired. A rollback of the caller's transaction gives the link back.

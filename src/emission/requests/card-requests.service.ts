@@ -314,6 +314,11 @@ export class CardRequestsService {
     return this.repo.lockByFormNumber(em, formNumber);
   }
 
+  /** Whether a one-time upload link is known and not expired (nothing changed). */
+  uploadTokenLive(hash: Buffer): Promise<boolean> {
+    return this.repo.uploadTokenLive(hash);
+  }
+
   /** Uses the one-time upload link: the request it opened, now without a link; null when unknown or expired. */
   consumeUploadTokenIn(em: EntityManager, hash: Buffer): Promise<CardRequestRecord | null> {
     return this.repo.consumeUploadToken(em, hash);
