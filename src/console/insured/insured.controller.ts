@@ -32,7 +32,7 @@ const isoDate = (s: string): string => {
 };
 
 /** A domain not-found becomes the search page's own "not found" (the same whatever the reason: the tenant rule). */
-const NOT_FOUND = new Set(['CARD_NOT_FOUND', 'BENEFICIARY_NOT_FOUND']);
+const NOT_FOUND = new Set([CardsErrors.CARD_NOT_FOUND.code, RegisterErrors.BENEFICIARY_NOT_FOUND.code]);
 async function notFoundAsOutcome<T>(
   reply: FastifyReply,
   search: () => Promise<T>,
@@ -49,16 +49,18 @@ async function notFoundAsOutcome<T>(
 }
 
 /** The rules of a typed NIR, name or date: a value they refuse shows the search form again, not a dead end. */
-const INPUT_RULES = new Set([
-  'NIR_FORMAT',
-  'NIR_SEX_INVALID',
-  'NIR_MONTH_INVALID',
-  'NIR_KEY_MISMATCH',
-  'NAME_EMPTY',
-  'NAME_TOO_LONG',
-  'NAME_INVALID_CHARACTERS',
-  'DATE_INVALID',
-]);
+const INPUT_RULES = new Set(
+  [
+    RegisterErrors.NIR_FORMAT,
+    RegisterErrors.NIR_SEX_INVALID,
+    RegisterErrors.NIR_MONTH_INVALID,
+    RegisterErrors.NIR_KEY_MISMATCH,
+    RegisterErrors.NAME_EMPTY,
+    RegisterErrors.NAME_TOO_LONG,
+    RegisterErrors.NAME_INVALID_CHARACTERS,
+    RegisterErrors.DATE_INVALID,
+  ].map((e) => e.code),
+);
 async function refusalAsForm<T>(
   reply: FastifyReply,
   search: () => Promise<T>,
@@ -169,7 +171,7 @@ export class InsuredController {
       () => this.search.insuredByName(actor, { name: values.name, birthDate: isoDate(values.birthDate) }),
       (e, message) => ({
         form: 'nom',
-        field: e.code === 'DATE_INVALID' ? 'birthDate' : 'name',
+        field: e.code === RegisterErrors.DATE_INVALID.code ? 'birthDate' : 'name',
         message,
         code: e.code,
         values,
