@@ -340,6 +340,17 @@ describe('photo intake (steps 2-3)', () => {
     expect((await fromCentre('99999997', good).expect(404)).body.code).toBe('FORM_NOT_FOUND');
     const missing = await t.http().post('/v1/photos').set(bearer(centre)).field('formNumber', r.formNumber).expect(400);
     expect(missing.body.code).toBe('PHOTO_FILE_MISSING');
+    // A field it does not take is counted, never named (the name is the caller's input).
+    const extra = await t
+      .http()
+      .post('/v1/photos')
+      .set(bearer(centre))
+      .field('formNumber', r.formNumber)
+      .field('CANARYfield', '1')
+      .attach('file', good, 'a.jpg')
+      .expect(400);
+    expect(extra.body).toMatchObject({ code: 'UPLOAD_FIELD_UNKNOWN', unknownFields: 1 });
+    expect(extra.text).not.toContain('CANARY');
     const noNumber = await t.http().post('/v1/photos').set(bearer(centre)).attach('file', good, 'a.jpg').expect(400);
     expect(noNumber.body.code).toBe('FORM_NUMBER_MISSING');
     const json = await t.http().post('/v1/photos').set(bearer(centre)).send({ formNumber: r.formNumber }).expect(415);

@@ -33,12 +33,12 @@ export const PhotoErrors = defineErrors('photo', {
   UPLOAD_FIELD_UNKNOWN: {
     status: 400,
     description:
-      'The multipart body has a field this endpoint does not take (`fields`); send `file` (and `formNumber` for the centre) only.',
+      "The multipart body has fields this endpoint does not take (counted in `unknownFields`, never named: the names are the caller's input); send `file` (and `formNumber` for the centre) only.",
     message: (fields: string[], asFile: boolean) => ({
       message: asFile
         ? 'The photo goes in the file part named `file`'
-        : 'Unexpected multipart field(s); send `file` (and `formNumber` for the centre) only',
-      details: { fields },
+        : `${fields.length} unexpected multipart field${fields.length === 1 ? '' : 's'}; send \`file\` (and \`formNumber\` for the centre) only`,
+      details: { unknownFields: fields.length },
     }),
   },
   UPLOAD_MALFORMED: {
