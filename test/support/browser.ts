@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { nextCode, type TestAgent } from './console.js';
+import { tempDir } from './temp-dirs.js';
 import { startTestApp, type TestApp } from './test-app.js';
 
 /** Debian's Chromium (never a browser downloaded by npm); CHROMIUM_PATH overrides it. */
@@ -21,6 +22,9 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     // Chromium's sandbox refuses to start as root (CI containers).
     args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    // Its own temporary folder, removed with the test file's: Chromium sometimes leaves a `.org.chromium.Chromium.*`
+    // folder behind when it is closed under load (seen once in a full run).
+    env: { ...process.env, TMPDIR: tempDir('chromium') },
   });
 }
 
