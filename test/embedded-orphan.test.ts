@@ -1,22 +1,11 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres } from '../src/platform/database/embedded-postgres.js';
-import { killPrograms, startProgram, until } from './support/program.js';
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+import { killPrograms, listening, startProgram, until } from './support/program.js';
 
 /**
  * The program killed (SIGKILL: no shutdown ran) leaves its embedded PostgreSQL running, orphaned. The next start on

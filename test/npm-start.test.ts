@@ -1,21 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres } from '../src/platform/database/embedded-postgres.js';
-import { until } from './support/program.js';
+import { listening, until } from './support/program.js';
 import { tempDir } from './support/temp-dirs.js';
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 
 /** The processes below `pid` (Linux: each /proc/<pid>/stat names its parent). */
 function descendants(pid: number): number[] {
